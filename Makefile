@@ -1,0 +1,49 @@
+# Two commands for a fresh clone: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app pip_app
+# Debian packages the tests need: the browser, the PDF font, and pdftoppm for reading PDFs.
+APT_PACKAGES := chromium fonts-dejavu-core poppler-utils
+
+.PHONY: run test test-postgres install install-dev system-packages migrate demo-data clean
+
+run: install migrate demo-data
+	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install-dev system-packages
+	$(BIN)/pytest
+
+# The same suite against PostgreSQL (127.0.0.1:5432, user postgres) in a throw-away database.
+test-postgres: install-dev system-packages
+	$(BIN)/python scripts/with_postgres_db.py $(BIN)/pytest
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+install-dev: $(VENV)/.installed-dev
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+system-packages:
+	@dpkg -s $(APT_PACKAGES) >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); }
+
+migrate: install
+	$(FLASK) db upgrade
+
+demo-data: install
+	$(FLASK) demo-data
+
+clean:
+	rm -rf $(VENV) *.egg-info

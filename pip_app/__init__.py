@@ -1,0 +1,80 @@
+"""Risk-first staff performance improvement plans: the application factory (wiring only)."""
+import os
+
+from flask import Flask
+
+from . import config as config_module
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py, then the environment, then test_config."""
+    app = Flask(__name__, instance_relative_config=True)
+    production = os.environ.get("PIP_ENV") == "production"
+    app.config.from_object(config_module.ProductionConfig if production else config_module.Config)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("PIP")
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = config_module.database_url(app.instance_path)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.load_secret_key(
+            app.instance_path, app.config["PRODUCTION"]
+        )
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import database
+    from .auth.session import init_login
+    from .extensions import csrf, db, migrate
+
+    db.init_app(app)
+    database.init_sqlite(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    init_login(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .admin.views import bp as admin_bp
+    from .auth.views import bp as auth_bp
+    from .main.views import bp as main_bp
+    from .plans.views import bp as plans_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(plans_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import init_errors
+
+    init_errors(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .templating import init_templating
+
+    init_templating(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from .security import init_security_headers
+
+    init_security_headers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .commands import cli
+
+    app.register_blueprint(cli)

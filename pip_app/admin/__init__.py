@@ -1,0 +1,1 @@
+"""Administration: users, services and roles (no plan content)."""

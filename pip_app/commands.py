@@ -1,0 +1,55 @@
+"""Command-line tasks: `flask --app pip_app create-user`, `demo-data`."""
+import click
+from flask import Blueprint
+
+from .extensions import db
+from .models import Role, Service
+from .services.users import UserError, create_user, find_by_email
+
+cli = Blueprint("cli", __name__, cli_group=None)
+
+
+@cli.cli.command("create-user")
+@click.option("--email", prompt=True, help="Sign-in email (unique, any case).")
+@click.option("--name", prompt=True, help="Full name as colleagues know it.")
+@click.option("--role", prompt=True, type=click.Choice([r.value for r in Role]), help="Role.")
+@click.option("--service", "service_names", multiple=True, help="Service name (repeatable); created if new.")
+@click.option("--line-manager", "line_manager_email", default=None, help="Line manager's email.")
+@click.password_option(help="Prompted, never shown; at least 12 characters.")
+def create_user_command(email, name, role, service_names, line_manager_email, password):
+    """Add a user account. There are no default accounts."""
+    services = []
+    for service_name in service_names:
+        service = db.session.scalar(db.select(Service).where(Service.name == service_name))
+        services.append(service or Service(name=service_name))
+    line_manager = None
+    if line_manager_email:
+        line_manager = find_by_email(line_manager_email)
+        if line_manager is None:
+            raise click.ClickException(f"No user with the email {line_manager_email}.")
+    try:
+        user = create_user(
+            None, email=email, name=name, role=Role(role), password=password,
+            services=services, line_manager=line_manager,
+        )
+    except UserError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Created {user.role.label.lower()} {user.name} <{user.email}>.")
+
+
+@cli.cli.command("demo-data")
+@click.option("--password", default=None, help="Password for every demo account (at least 12 characters).")
+def demo_data_command(password):
+    """Load the demo service, users and plans in every state. Safe to run twice."""
+    from .demo import DEMO_PASSWORD, load_demo_data
+
+    password = password or DEMO_PASSWORD
+    try:
+        summary = load_demo_data(password)
+    except UserError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(summary)

@@ -1,0 +1,64 @@
+"""Documented defaults. Secrets never live here: see load_secret_key and the README."""
+import os
+import secrets
+from datetime import timedelta
+
+
+class Config:
+    # Database: SQLite in instance/ unless DATABASE_URL names another (e.g. PostgreSQL).
+    SQLALCHEMY_DATABASE_URI = None  # filled in by create_app from DATABASE_URL or instance/
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Sessions: no remember-me, an idle timeout, cookies unreadable from scripts.
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(0)
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # argon2id parameters (argon2-cffi's RFC 9106 "low memory" profile).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    # Plans: how many days a staff member has to acknowledge before it is flagged.
+    ACK_OUTSTANDING_DAYS = 3
+    # Set to an ISO date to freeze "today" (tests only).
+    FROZEN_TODAY = None
+    PRODUCTION = False
+
+
+class ProductionConfig(Config):
+    PRODUCTION = True
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
+    PREFERRED_URL_SCHEME = "https"
+
+
+def load_secret_key(instance_path: str, production: bool) -> str:
+    """SECRET_KEY from the environment; in development, generated once into instance/."""
+    key = os.environ.get("SECRET_KEY") or os.environ.get("PIP_SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise RuntimeError(
+            "SECRET_KEY is not set. In production set a long random SECRET_KEY in the "
+            "environment (python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        os.makedirs(instance_path, exist_ok=True)
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as fh:
+            fh.write(secrets.token_hex(32))
+    with open(path) as fh:
+        return fh.read().strip()
+
+
+def database_url(instance_path: str) -> str:
+    """DATABASE_URL if set (postgres:// is accepted and mapped to psycopg 3), else SQLite."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + os.path.join(instance_path, "pip_app.sqlite3")
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

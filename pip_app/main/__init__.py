@@ -1,0 +1,1 @@
+"""The dashboard ("my work") and the health check."""

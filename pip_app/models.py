@@ -1,0 +1,630 @@
+"""The entities of DESIGN.md: enums, columns, constraints and small derived properties."""
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .clock import now_utc
+from .extensions import db
+
+
+class LabelledEnum(str, enum.Enum):
+    """An enum whose value is stored and whose label is shown."""
+
+    def __new__(cls, value: str, label: str):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.value, m.label) for m in cls]
+
+
+def enum_column(enum_cls: type[enum.Enum], **kwargs) -> Enum:
+    """A portable enum column: stored as its value, guarded by a CHECK constraint."""
+    return Enum(
+        enum_cls,
+        values_callable=lambda cls: [m.value for m in cls],
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        validate_strings=True,
+        name=enum_cls.__name__.lower(),
+        **kwargs,
+    )
+
+
+class Role(LabelledEnum):
+    STAFF = "staff", "Staff member"
+    MANAGER = "manager", "Line manager"
+    SENIOR = "senior", "Registered manager / deputy"
+    HR = "hr", "HR adviser"
+    ADMIN = "admin", "System administrator"
+
+
+class PlanStatus(LabelledEnum):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    CLOSED = "closed", "Closed"
+
+
+class RiskArea(LabelledEnum):
+    RECORDS = "records", "Records & documentation"
+    MEDICATION = "medication", "Medication"
+    ESCALATION = "escalation", "Escalation & deterioration"
+    SUPPORT_PLAN = "support_plan", "Support-plan adherence"
+    DIGNITY = "dignity", "Communication & dignity"
+    BOUNDARIES = "boundaries", "Professional boundaries"
+    SAFEGUARDING = "safeguarding", "Safeguarding"
+    OTHER = "other", "Other"
+
+
+class EvidenceSource(LabelledEnum):
+    INCIDENT = "incident", "Incident"
+    NEAR_MISS = "near_miss", "Near miss"
+    AUDIT = "audit", "Audit"
+    COMPLAINT = "complaint", "Complaint"
+    FEEDBACK = "feedback", "Feedback"
+    OBSERVATION = "observation", "Observation"
+    SUPERVISION = "supervision", "Supervision"
+
+
+class KeyQuestion(LabelledEnum):
+    SAFE = "safe", "Safe"
+    EFFECTIVE = "effective", "Effective"
+    CARING = "caring", "Caring"
+    RESPONSIVE = "responsive", "Responsive"
+    WELL_LED = "well_led", "Well-led"
+
+
+class ControlKind(LabelledEnum):
+    ESCALATION_SIGN_OFF = "escalation_sign_off", "Senior sign-off of escalation decisions"
+    NOTES_SIGN_OFF = "notes_sign_off", "Senior sign-off of notes at handover"
+    PAIRED_WORKING = "paired_working", "Paired working"
+    INCREASED_OBSERVATION = "increased_observation", "Increased observation"
+    RESTRICTED_DUTIES = "restricted_duties", "Restricted duties"
+    MANAGERIAL_PRESENCE = "managerial_presence", "Increased managerial presence"
+    OTHER = "other", "Other"
+
+
+class ControlStatus(LabelledEnum):
+    ACTIVE = "active", "Active"
+    LIFTED = "lifted", "Lifted"
+    ONGOING_MONITORING = "ongoing_monitoring", "Continued as ongoing monitoring"
+
+
+class ActionStatus(LabelledEnum):
+    OPEN = "open", "Open"
+    COMPLETED = "completed", "Completed"
+    ASSURED = "assured", "Assured"
+    NOT_MET = "not_met", "Not met"
+
+
+class Shift(LabelledEnum):
+    EARLY = "early", "Early"
+    LATE = "late", "Late"
+    LONG_DAY = "long_day", "Long day"
+    NIGHT = "night", "Night"
+
+
+class ObservationStatus(LabelledEnum):
+    PLANNED = "planned", "Planned"
+    DONE = "done", "Done"
+    MISSED = "missed", "Missed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Outcome(LabelledEnum):
+    MET = "met", "Met"
+    PARTLY_MET = "partly_met", "Partly met"
+    NOT_MET = "not_met", "Not met"
+
+
+class Progress(LabelledEnum):
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    NOT_MET = "not_met", "Not met"
+
+
+class ReviewDecision(LabelledEnum):
+    CONTINUE = "continue", "Continue"
+    EXTEND = "extend", "Extend to a new end date"
+    ESCALATE = "escalate", "Escalate"
+    READY_TO_CLOSE = "ready_to_close", "Ready to close"
+
+
+class ControlDecisionKind(LabelledEnum):
+    KEEP = "keep", "Keep"
+    LIFT = "lift", "Lift"
+    MONITOR = "monitor", "Carry into ongoing monitoring"
+
+
+class AckSubject(LabelledEnum):
+    PLAN = "plan", "Plan version"
+    REVIEW = "review", "Weekly review"
+    CLOSURE = "closure", "Closure"
+
+
+class AckResponse(LabelledEnum):
+    AGREE = "agree", "Agree"
+    DISAGREE = "disagree", "Disagree, with comment"
+
+
+class ClosureOutcome(LabelledEnum):
+    ACHIEVED = "achieved", "Achieved and sustained"
+    PARTLY = "partly", "Partly achieved, ongoing monitoring"
+    NOT_ACHIEVED = "not_achieved", "Not achieved, escalated to formal capability procedure"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+user_services = Table(
+    "user_services",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+)
+
+observation_focus = Table(
+    "observation_focus",
+    db.metadata,
+    Column("observation_id", ForeignKey("observations.id", ondelete="CASCADE"), primary_key=True),
+    Column("action_id", ForeignKey("actions.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Service(db.Model):
+    __tablename__ = "services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(60), default="Care home")
+
+    def __repr__(self) -> str:
+        return f"<Service {self.name}>"
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("email = lower(email)", name="email_lower_case"),
+        CheckConstraint("line_manager_id IS NULL OR line_manager_id <> id", name="not_own_manager"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(enum_column(Role), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    line_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+
+    line_manager: Mapped[User | None] = relationship(remote_side=[id], back_populates="reports")
+    reports: Mapped[list[User]] = relationship(back_populates="line_manager")
+    services: Mapped[list[Service]] = relationship(secondary=user_services, order_by="Service.name")
+
+    # Flask-Login protocol. The id it stores carries the session token, so rotating the
+    # token (logout, password or role change, deactivation) rejects every older cookie.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def rotate_session_token(self) -> None:
+        self.session_token = secrets.token_hex(16)
+
+    @property
+    def service_ids(self) -> set[int]:
+        return {s.id for s in self.services}
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role.value}>"
+
+
+class Plan(db.Model):
+    __tablename__ = "plans"
+    __table_args__ = (
+        CheckConstraint("version >= 0", name="version_not_negative"),
+        CheckConstraint("planned_end_date >= start_date", name="end_after_start"),
+        CheckConstraint("review_weekday BETWEEN 0 AND 6", name="review_weekday_range"),
+        CheckConstraint("review_interval_days BETWEEN 1 AND 28", name="review_interval_range"),
+        CheckConstraint("staff_id <> manager_id", name="staff_not_manager"),
+        Index("ix_plans_service_status", "service_id", "status"),
+        Index("ix_plans_manager_status", "manager_id", "status"),
+        Index("ix_plans_staff_status", "staff_id", "status"),
+        Index("ix_plans_status_next_review", "status", "next_review_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    manager_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    status: Mapped[PlanStatus] = mapped_column(enum_column(PlanStatus), default=PlanStatus.DRAFT)
+    # The issued version the staff member acknowledges: 0 while a draft, 1 at issue, +1 per amendment.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    # Optimistic locking: a stale save raises StaleDataError instead of overwriting.
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+    start_date: Mapped[date] = mapped_column(Date)
+    planned_end_date: Mapped[date] = mapped_column(Date)
+    review_weekday: Mapped[int] = mapped_column(Integer, default=0)
+    review_interval_days: Mapped[int] = mapped_column(Integer, default=7)
+    next_review_date: Mapped[date | None] = mapped_column(Date)
+    # The risk section.
+    risk_area: Mapped[RiskArea] = mapped_column(enum_column(RiskArea))
+    risk_statement: Mapped[str] = mapped_column(Text, default="")
+    evidence_sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    evidence_detail: Mapped[str] = mapped_column(Text, default="")
+    key_questions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    baseline_text: Mapped[str] = mapped_column(Text, default="")
+    baseline_figure: Mapped[float | None] = mapped_column(Float)
+    no_control_reason: Mapped[str | None] = mapped_column(Text)
+    quality_override_reason: Mapped[str | None] = mapped_column(Text)
+    pause_reason: Mapped[str | None] = mapped_column(Text)
+    paused_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    staff: Mapped[User] = relationship(foreign_keys=[staff_id])
+    manager: Mapped[User] = relationship(foreign_keys=[manager_id])
+    service: Mapped[Service] = relationship()
+    controls: Mapped[list[InterimControl]] = relationship(
+        back_populates="plan", order_by="InterimControl.id", cascade="all, delete-orphan"
+    )
+    actions: Mapped[list[Action]] = relationship(
+        back_populates="plan", order_by="Action.number", cascade="all, delete-orphan"
+    )
+    observations: Mapped[list[Observation]] = relationship(
+        back_populates="plan",
+        order_by="(Observation.scheduled_on, Observation.id)",
+        cascade="all, delete-orphan",
+    )
+    reviews: Mapped[list[Review]] = relationship(
+        back_populates="plan", order_by="(Review.review_date, Review.id)", cascade="all, delete-orphan"
+    )
+    acknowledgements: Mapped[list[Acknowledgement]] = relationship(
+        back_populates="plan", order_by="Acknowledgement.acknowledged_at", cascade="all, delete-orphan"
+    )
+    versions: Mapped[list[PlanVersion]] = relationship(
+        back_populates="plan", order_by="PlanVersion.version", cascade="all, delete-orphan"
+    )
+    closure: Mapped[Closure | None] = relationship(back_populates="plan", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status is PlanStatus.DRAFT
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status is PlanStatus.CLOSED
+
+    def __repr__(self) -> str:
+        return f"<Plan {self.reference} {self.status.value}>"
+
+
+class PlanVersion(db.Model):
+    """A snapshot of an issued plan, kept so that earlier versions stay readable."""
+
+    __tablename__ = "plan_versions"
+    __table_args__ = (UniqueConstraint("plan_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    change_summary: Mapped[str] = mapped_column(Text, default="")
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+
+    plan: Mapped[Plan] = relationship(back_populates="versions")
+    created_by: Mapped[User] = relationship()
+
+
+class InterimControl(db.Model):
+    __tablename__ = "interim_controls"
+    __table_args__ = (
+        CheckConstraint("review_by_date >= start_date", name="review_after_start"),
+        CheckConstraint(
+            "status = 'active' OR (lifted_on IS NOT NULL AND lift_rationale IS NOT NULL)",
+            name="lift_recorded",
+        ),
+        Index("ix_interim_controls_status_review_by", "status", "review_by_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ControlKind] = mapped_column(enum_column(ControlKind), index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    responsible_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    review_by_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[ControlStatus] = mapped_column(
+        enum_column(ControlStatus), default=ControlStatus.ACTIVE
+    )
+    lifted_on: Mapped[date | None] = mapped_column(Date)
+    lift_rationale: Mapped[str | None] = mapped_column(Text)
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Denormalised date of the newest check, kept by the operation that records checks, so
+    # the register can sort and flag without a subquery per row.
+    last_checked_on: Mapped[date | None] = mapped_column(Date)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship(back_populates="controls")
+    responsible: Mapped[User] = relationship(foreign_keys=[responsible_id])
+    lifted_by: Mapped[User | None] = relationship(foreign_keys=[lifted_by_id])
+    checks: Mapped[list[ControlCheck]] = relationship(
+        back_populates="control", order_by="ControlCheck.checked_on.desc()", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class ControlCheck(db.Model):
+    __tablename__ = "control_checks"
+    __table_args__ = (Index("ix_control_checks_control_date", "control_id", "checked_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    control_id: Mapped[int] = mapped_column(ForeignKey("interim_controls.id", ondelete="CASCADE"))
+    checked_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+
+    control: Mapped[InterimControl] = relationship(back_populates="checks")
+    recorded_by: Mapped[User] = relationship()
+
+
+class Action(db.Model):
+    __tablename__ = "actions"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint(
+            "measure_consecutive IS NULL OR measure_consecutive >= 1", name="consecutive_positive"
+        ),
+        CheckConstraint(
+            "status NOT IN ('assured') OR assurance_evidence IS NOT NULL", name="assured_has_evidence"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    behaviour: Mapped[str] = mapped_column(Text, default="")
+    when: Mapped[str] = mapped_column("when_text", String(200), default="")
+    when_date: Mapped[date | None] = mapped_column(Date)
+    check_method: Mapped[str] = mapped_column(Text, default="")
+    success_criterion: Mapped[str] = mapped_column(Text, default="")
+    measure_name: Mapped[str | None] = mapped_column(String(120))
+    measure_unit: Mapped[str | None] = mapped_column(String(20))
+    measure_baseline: Mapped[float | None] = mapped_column(Float)
+    measure_target: Mapped[float | None] = mapped_column(Float)
+    measure_higher_is_better: Mapped[bool] = mapped_column(Boolean, default=True)
+    measure_consecutive: Mapped[int | None] = mapped_column(Integer)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[ActionStatus] = mapped_column(enum_column(ActionStatus), default=ActionStatus.OPEN)
+    completion_evidence: Mapped[str | None] = mapped_column(Text)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    assurance_evidence: Mapped[str | None] = mapped_column(Text)
+    assured_on: Mapped[date | None] = mapped_column(Date)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship(back_populates="actions")
+    owner: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def ref(self) -> str:
+        return f"A{self.number}"
+
+    @property
+    def full_ref(self) -> str:
+        return f"{self.plan.reference}/{self.ref}"
+
+    @property
+    def has_measure(self) -> bool:
+        return bool(self.measure_name) and self.measure_target is not None
+
+
+class Observation(db.Model):
+    __tablename__ = "observations"
+    __table_args__ = (
+        Index("ix_observations_plan_date", "plan_id", "scheduled_on"),
+        Index("ix_observations_observer_status", "observer_id", "status"),
+        CheckConstraint("status <> 'done' OR outcome IS NOT NULL", name="done_has_outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    scheduled_on: Mapped[date] = mapped_column(Date)
+    shift: Mapped[Shift] = mapped_column(enum_column(Shift), default=Shift.EARLY)
+    observer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[ObservationStatus] = mapped_column(
+        enum_column(ObservationStatus), default=ObservationStatus.PLANNED
+    )
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))
+    notes: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship(back_populates="observations")
+    observer: Mapped[User] = relationship()
+    focus: Mapped[list[Action]] = relationship(secondary=observation_focus, order_by="Action.number")
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class Review(db.Model):
+    __tablename__ = "reviews"
+    __table_args__ = (
+        Index("ix_reviews_plan_date", "plan_id", "review_date"),
+        CheckConstraint("decision <> 'extend' OR extend_to IS NOT NULL", name="extend_has_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    review_date: Mapped[date] = mapped_column(Date)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    decision: Mapped[ReviewDecision] = mapped_column(enum_column(ReviewDecision))
+    extend_to: Mapped[date | None] = mapped_column(Date)
+    extend_reason: Mapped[str | None] = mapped_column(Text)
+    next_review_date: Mapped[date | None] = mapped_column(Date)
+    staff_comment: Mapped[str | None] = mapped_column(Text)
+    corrects_review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+
+    plan: Mapped[Plan] = relationship(back_populates="reviews")
+    reviewer: Mapped[User] = relationship()
+    entries: Mapped[list[ReviewEntry]] = relationship(
+        back_populates="review", cascade="all, delete-orphan"
+    )
+    control_decisions: Mapped[list[ReviewControlDecision]] = relationship(
+        back_populates="review", cascade="all, delete-orphan"
+    )
+    corrects: Mapped[Review | None] = relationship(remote_side=[id])
+
+
+class ReviewEntry(db.Model):
+    """One action's progress in one weekly review."""
+
+    __tablename__ = "review_entries"
+    __table_args__ = (UniqueConstraint("review_id", "action_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
+    progress: Mapped[Progress] = mapped_column(enum_column(Progress))
+    measured_value: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    review: Mapped[Review] = relationship(back_populates="entries")
+    action: Mapped[Action] = relationship()
+
+
+class ReviewControlDecision(db.Model):
+    """What a weekly review decided about one interim control."""
+
+    __tablename__ = "review_control_decisions"
+    __table_args__ = (UniqueConstraint("review_id", "control_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    control_id: Mapped[int] = mapped_column(ForeignKey("interim_controls.id", ondelete="CASCADE"))
+    decision: Mapped[ControlDecisionKind] = mapped_column(enum_column(ControlDecisionKind))
+    rationale: Mapped[str] = mapped_column(Text, default="")
+
+    review: Mapped[Review] = relationship(back_populates="control_decisions")
+    control: Mapped[InterimControl] = relationship()
+
+
+class Acknowledgement(db.Model):
+    __tablename__ = "acknowledgements"
+    __table_args__ = (
+        Index("ix_acknowledgements_plan_subject", "plan_id", "subject"),
+        CheckConstraint(
+            "response <> 'disagree' OR (comment IS NOT NULL AND comment <> '')",
+            name="disagree_has_comment",
+        ),
+        CheckConstraint("subject <> 'review' OR review_id IS NOT NULL", name="review_ack_names_review"),
+        UniqueConstraint("plan_id", "subject", "plan_version", "review_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    subject: Mapped[AckSubject] = mapped_column(enum_column(AckSubject))
+    plan_version: Mapped[int] = mapped_column(Integer)
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    statement: Mapped[str] = mapped_column(Text)
+    response: Mapped[AckResponse] = mapped_column(enum_column(AckResponse))
+    comment: Mapped[str | None] = mapped_column(Text)
+    acknowledged_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+
+    plan: Mapped[Plan] = relationship(back_populates="acknowledgements")
+    user: Mapped[User] = relationship()
+    review: Mapped[Review | None] = relationship()
+
+
+class Closure(db.Model):
+    __tablename__ = "closures"
+    __table_args__ = (
+        CheckConstraint(
+            "what_changed <> '' AND how_measured <> '' AND risk_now_controlled <> '' "
+            "AND ongoing_monitoring <> ''",
+            name="four_sections_present",
+        ),
+        Index("ix_closures_closed_at", "closed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), unique=True)
+    outcome: Mapped[ClosureOutcome] = mapped_column(enum_column(ClosureOutcome), index=True)
+    what_changed: Mapped[str] = mapped_column(Text)
+    how_measured: Mapped[str] = mapped_column(Text)
+    risk_now_controlled: Mapped[str] = mapped_column(Text)
+    ongoing_monitoring: Mapped[str] = mapped_column(Text)
+    # Final measures against baseline and target, frozen at closure:
+    # [{"ref": "A1", "name": ..., "unit": ..., "baseline": ..., "final": ..., "target": ...}]
+    final_measures: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    closed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    ack_due_days: Mapped[int] = mapped_column(Integer, default=7)
+
+    plan: Mapped[Plan] = relationship(back_populates="closure")
+    closed_by: Mapped[User] = relationship()
+
+
+class AuditEvent(db.Model):
+    """Append-only: who did what to which record, when, and what changed."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_plan_at", "plan_id", "at"),
+        Index("ix_audit_events_entity", "entity", "entity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"))
+    verb: Mapped[str] = mapped_column(String(40))
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()

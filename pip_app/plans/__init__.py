@@ -1,0 +1,1 @@
+"""Plans: the list, the plan page, authoring, issuing and amending."""

@@ -1,0 +1,130 @@
+"""Who may do what to which object: the role rules of DESIGN.md, in one place, deny by default.
+
+Each predicate is a pure function of the user and the object. `visible_plans` expresses the
+same "may see" rule as a SQL condition so that every list is scoped exactly as the pages are.
+"""
+from __future__ import annotations
+
+from sqlalchemy import and_, false, or_
+
+from .models import ControlStatus, InterimControl, Plan, PlanStatus, Role, User
+
+PLAN_ROLES = {Role.STAFF, Role.MANAGER, Role.SENIOR, Role.HR}
+
+
+def _live(user: User | None) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.active
+
+
+def _senior_for(user: User, plan: Plan) -> bool:
+    return user.role is Role.SENIOR and plan.service_id in user.service_ids
+
+
+def _manages(user: User, plan: Plan) -> bool:
+    return user.role in (Role.MANAGER, Role.SENIOR) and plan.manager_id == user.id
+
+
+def can_view_plan(user: User | None, plan: Plan) -> bool:
+    """Staff see their own issued plans; managers theirs; seniors their services'; HR all issued."""
+    if not _live(user):
+        return False
+    if user.role is Role.STAFF:
+        return plan.staff_id == user.id and not plan.is_draft
+    if user.role is Role.HR:
+        return not plan.is_draft
+    return _manages(user, plan) or _senior_for(user, plan)
+
+
+def can_edit_plan(user: User | None, plan: Plan) -> bool:
+    """Edit a draft, amend, pause, record reviews and observations: the plan's manager or a senior."""
+    if not _live(user) or plan.is_closed:
+        return False
+    return _manages(user, plan) or _senior_for(user, plan)
+
+
+def can_create_plan_for(user: User | None, staff: User) -> bool:
+    """A manager for the staff they line-manage; a senior for staff in their services."""
+    if not _live(user) or staff.role is not Role.STAFF or not staff.active or staff.id == user.id:
+        return False
+    if user.role is Role.MANAGER:
+        return staff.line_manager_id == user.id
+    if user.role is Role.SENIOR:
+        return staff.line_manager_id == user.id or bool(staff.service_ids & user.service_ids)
+    return False
+
+
+def can_acknowledge(user: User | None, plan: Plan) -> bool:
+    """Only the person on the plan acknowledges it, its reviews and its closure."""
+    return _live(user) and user.role is Role.STAFF and plan.staff_id == user.id and not plan.is_draft
+
+
+def can_close_plan(user: User | None, plan: Plan) -> bool:
+    """Propose and record closure: the plan's manager or a senior for its service, if issued."""
+    return can_edit_plan(user, plan) and plan.status in (PlanStatus.ACTIVE, PlanStatus.PAUSED)
+
+
+def can_download_closure(user: User | None, plan: Plan) -> bool:
+    """Anyone who may read an issued plan may print it; HR's closure summaries included."""
+    return can_view_plan(user, plan) and not plan.is_draft
+
+
+def can_view_register(user: User | None) -> bool:
+    """The interim-control register: seniors, managers and HR (read-only)."""
+    return _live(user) and user.role in (Role.SENIOR, Role.MANAGER, Role.HR)
+
+
+def can_check_control(user: User | None, control: InterimControl) -> bool:
+    """Record that an active control operated: its responsible person, the plan's manager, a senior."""
+    if not _live(user) or control.status is not ControlStatus.ACTIVE or control.plan.is_closed:
+        return False
+    if user.role not in (Role.MANAGER, Role.SENIOR):
+        return False
+    return control.responsible_id == user.id or can_edit_plan(user, control.plan)
+
+
+def can_lift_control(user: User | None, control: InterimControl) -> bool:
+    """Lifting a control is the registered manager's (senior's) decision for their service."""
+    return _live(user) and user.role is Role.SENIOR and control.plan.service_id in user.service_ids
+
+
+def can_view_hr_closures(user: User | None) -> bool:
+    """The closed-plans list: HR for all, seniors for their services."""
+    return _live(user) and user.role in (Role.HR, Role.SENIOR)
+
+
+def can_administer(user: User | None) -> bool:
+    """Users, services and roles; no plan content unless also another role."""
+    return _live(user) and user.role is Role.ADMIN
+
+
+def can_create_plans(user: User | None) -> bool:
+    """Whether the "New plan" entry point is offered at all."""
+    return _live(user) and user.role in (Role.MANAGER, Role.SENIOR)
+
+
+def visible_plans(user: User | None):
+    """The SQL condition on Plan matching can_view_plan, for scoping lists."""
+    if not _live(user):
+        return false()
+    not_draft = Plan.status != PlanStatus.DRAFT
+    if user.role is Role.STAFF:
+        return and_(Plan.staff_id == user.id, not_draft)
+    if user.role is Role.HR:
+        return not_draft
+    if user.role is Role.MANAGER:
+        return Plan.manager_id == user.id
+    if user.role is Role.SENIOR:
+        return or_(Plan.manager_id == user.id, Plan.service_id.in_(sorted(user.service_ids)))
+    return false()
+
+
+def visible_controls(user: User | None):
+    """The SQL condition on Plan for the register: issued plans the user may see."""
+    if not can_view_register(user):
+        return false()
+    return and_(visible_plans(user), Plan.status != PlanStatus.DRAFT)
+
+
+def can_list_plans(user: User | None) -> bool:
+    """Whether the plans list is offered (it is always scoped by visible_plans)."""
+    return _live(user) and user.role in PLAN_ROLES

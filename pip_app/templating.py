@@ -1,0 +1,57 @@
+"""Template filters and globals: UK dates, Europe/London times, the navigation for each role."""
+from datetime import date, datetime
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from . import policy
+from .clock import to_london, today
+
+
+def format_date(value: date | None, empty: str = "—") -> str:
+    """23 Nov 2026."""
+    if value is None:
+        return empty
+    if isinstance(value, datetime):
+        value = to_london(value).date()
+    return f"{value.day} {value:%b %Y}"
+
+
+def format_datetime(value: datetime | None, empty: str = "—") -> str:
+    """23 Nov 2026, 14:05 — a stored UTC time shown in UK time."""
+    if value is None:
+        return empty
+    local = to_london(value)
+    return f"{local.day} {local:%b %Y, %H:%M}"
+
+
+def nav_items() -> list[dict]:
+    """The main navigation links this user's role may follow."""
+    items = []
+    if not current_user.is_authenticated:
+        return items
+    candidates = [
+        ("plans.index", "Plans", policy.can_list_plans(current_user)),
+        ("register.index", "Control register", policy.can_view_register(current_user)),
+        ("hr.closures", "Closed plans", policy.can_view_hr_closures(current_user)),
+        ("admin.users", "Users", policy.can_administer(current_user)),
+    ]
+    from flask import current_app
+
+    for endpoint, label, allowed in candidates:
+        if allowed and endpoint in current_app.view_functions:
+            items.append(
+                {
+                    "url": url_for(endpoint),
+                    "label": label,
+                    "current": (request.endpoint or "").split(".")[0] == endpoint.split(".")[0],
+                }
+            )
+    return items
+
+
+def init_templating(app: Flask) -> None:
+    """Register the filters and globals every template may use."""
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.globals.update(nav_items=nav_items, policy=policy, today=today)

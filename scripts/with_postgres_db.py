@@ -1,0 +1,32 @@
+"""Run a command with DATABASE_URL pointing at a fresh PostgreSQL database, then drop it.
+
+    python scripts/with_postgres_db.py pytest -x
+
+The server is PG_ADMIN_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
+"""
+import os
+import secrets
+import subprocess
+import sys
+
+import psycopg
+
+ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def main(command: list[str]) -> int:
+    name = f"pip_test_{secrets.token_hex(4)}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = ADMIN_URL.rsplit("/", 1)[0]
+    env = dict(os.environ, DATABASE_URL=f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1))
+    print(f"Running against PostgreSQL database {name}", flush=True)
+    try:
+        return subprocess.call(command, env=env)
+    finally:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

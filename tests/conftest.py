@@ -1,0 +1,175 @@
+"""Fixtures: the app on a real database (SQLite by default, PostgreSQL with DATABASE_URL),
+clients signed in through /login with CSRF on, and factory fixtures."""
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from pip_app import create_app
+from pip_app.extensions import db
+from pip_app.models import Role, User
+from tests import factories
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url.replace("postgresql://", "postgresql+psycopg://", 1)
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+def _config(url: str, instance_path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+    }
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """Build the schema once per run through the migrations (so they are tested too)."""
+    url = _database_url(tmp_path_factory)
+    app = create_app(_config(url, None))
+    with app.app_context():
+        db.drop_all()
+        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _empty_all_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, as a server does: its own app context, `g` and
+    database session. (Otherwise the fixture's app context, and its `g`, would be shared by
+    every request of a test, hiding bugs such as a stale signed-in user.) The test's own
+    session commits first, so the request sees what the test set up and the test then
+    reads what the request wrote."""
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(_config(database_url, None))
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_all_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def login(client, email: str, password: str = factories.PASSWORD, next_url: str | None = None):
+    """Sign in the way a person does: load the form, post it with its CSRF token."""
+    page = client.get("/login")
+    data = {"email": email, "password": password, "csrf_token": csrf_token_from(page.text)}
+    if next_url is not None:
+        data["next"] = next_url
+    return client.post("/login", data=data)
+
+
+class SignedInClient:
+    """A test client signed in as `user`, that adds the CSRF token to every POST."""
+
+    def __init__(self, client, user: User):
+        self.client = client
+        self.user = user
+        response = login(client, user.email)
+        assert response.status_code == 303, response.text
+        self.token = csrf_token_from(client.get("/").text)
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def post(self, url, data=None, htmx=False, csrf=True, **kwargs):
+        data = dict(data or {})
+        if csrf:
+            data.setdefault("csrf_token", self.token)
+        headers = kwargs.pop("headers", {})
+        if htmx:
+            headers["HX-Request"] = "true"
+        return self.client.post(url, data=data, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def make_service(app):
+    return factories.make_service
+
+
+@pytest.fixture
+def make_user(app):
+    return factories.make_user
+
+
+@pytest.fixture
+def make_plan(app):
+    return factories.make_plan
+
+
+@pytest.fixture
+def world(app):
+    """A small service: a senior, a manager with two staff, another manager, HR and admin."""
+    home = factories.make_service("Larkfield House")
+    other = factories.make_service("Brook Lodge")
+    senior = factories.make_user(Role.SENIOR, email="senior@example.test", services=[home])
+    manager = factories.make_user(Role.MANAGER, email="manager@example.test", services=[home], line_manager=senior)
+    other_manager = factories.make_user(Role.MANAGER, email="other.manager@example.test", services=[other])
+    staff = factories.make_user(Role.STAFF, email="staff@example.test", services=[home], line_manager=manager)
+    other_staff = factories.make_user(Role.STAFF, email="other.staff@example.test", services=[other], line_manager=other_manager)
+    hr = factories.make_user(Role.HR, email="hr@example.test")
+    admin = factories.make_user(Role.ADMIN, email="admin@example.test")
+    other_senior = factories.make_user(Role.SENIOR, email="other.senior@example.test", services=[other])
+    return dict(home=home, other=other, senior=senior, manager=manager, other_manager=other_manager,
+                staff=staff, other_staff=other_staff, hr=hr, admin=admin, other_senior=other_senior)
+
+
+@pytest.fixture
+def sign_in(app):
+    """sign_in(user) → a fresh client signed in as that user."""
+
+    def _sign_in(user: User) -> SignedInClient:
+        return SignedInClient(app.test_client(), user)
+
+    return _sign_in

@@ -1,0 +1,101 @@
+"""Builders for test data: make_user, make_service, make_plan and friends, with sensible defaults."""
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+from pip_app.auth.passwords import hash_password
+from pip_app.extensions import db
+from pip_app.models import (
+    Action,
+    InterimControl,
+    ControlKind,
+    Plan,
+    PlanStatus,
+    RiskArea,
+    Role,
+    Service,
+    User,
+)
+from pip_app.services.plans import next_reference
+
+PASSWORD = "correct-horse-battery"
+_counter = itertools.count(1)
+
+
+def make_service(name: str | None = None) -> Service:
+    service = Service(name=name or f"Service {next(_counter)}")
+    db.session.add(service)
+    db.session.commit()
+    return service
+
+
+def make_user(role: Role | str = Role.STAFF, *, email=None, name=None, services=None,
+              line_manager=None, active=True, password=PASSWORD) -> User:
+    role = Role(role)
+    n = next(_counter)
+    user = User(
+        email=(email or f"{role.value}{n}@example.test").lower(),
+        name=name or f"{role.label} {n}",
+        role=role,
+        password_hash=hash_password(password),
+        active=active,
+        services=list(services or []),
+        line_manager=line_manager,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_plan(*, staff: User, manager: User, service: Service, status=PlanStatus.ACTIVE,
+              start: date | None = None, weeks: int = 4, **fields) -> Plan:
+    start = start or date(2026, 11, 2)
+    plan = Plan(
+        reference=next_reference(start.year),
+        staff=staff,
+        manager=manager,
+        service=service,
+        status=status,
+        version=0 if status is PlanStatus.DRAFT else 1,
+        start_date=start,
+        planned_end_date=start + timedelta(weeks=weeks),
+        review_weekday=start.weekday(),
+        next_review_date=None if status is PlanStatus.DRAFT else start + timedelta(days=7),
+        risk_area=fields.pop("risk_area", RiskArea.ESCALATION),
+        risk_statement=fields.pop("risk_statement", "Deterioration is recorded but not escalated."),
+        **fields,
+    )
+    db.session.add(plan)
+    db.session.commit()
+    return plan
+
+
+def make_control(plan: Plan, responsible: User, **fields) -> InterimControl:
+    control = InterimControl(
+        plan=plan,
+        kind=fields.pop("kind", ControlKind.ESCALATION_SIGN_OFF),
+        detail=fields.pop("detail", "Senior confirms each escalation decision."),
+        responsible=responsible,
+        start_date=fields.pop("start_date", plan.start_date),
+        review_by_date=fields.pop("review_by_date", plan.start_date + timedelta(weeks=2)),
+        **fields,
+    )
+    db.session.add(control)
+    db.session.commit()
+    return control
+
+
+def make_action(plan: Plan, number: int | None = None, **fields) -> Action:
+    action = Action(
+        plan=plan,
+        number=number or len(plan.actions) + 1,
+        behaviour=fields.pop("behaviour", "Record escalation rationale using the threshold tool"),
+        when=fields.pop("when", "every shift"),
+        check_method=fields.pop("check_method", "Weekly record review"),
+        success_criterion=fields.pop("success_criterion", "100% of changes have a recorded rationale"),
+        **fields,
+    )
+    db.session.add(action)
+    db.session.commit()
+    return action

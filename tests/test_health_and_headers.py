@@ -1,0 +1,58 @@
+"""The health check, security headers, error pages and the vendored htmx."""
+import hashlib
+from pathlib import Path
+
+from pip_app import create_app
+
+STATIC = Path(__file__).resolve().parents[1] / "pip_app" / "static"
+HTMX_SHA256 = "d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717"
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "x",
+        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1",
+    })
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "unreachable"
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "'unsafe" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_signed_in_pages_are_not_cached(sign_in, make_user):
+    signed_in = sign_in(make_user("manager"))
+    assert signed_in.get("/").headers["Cache-Control"] == "no-store"
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Page not found" in response.text
+
+
+def test_vendored_htmx_is_the_unmodified_release():
+    data = (STATIC / "vendor" / "htmx-2.0.11.min.js").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == HTMX_SHA256
+    assert (STATIC / "vendor" / "htmx-2.0.11.LICENSE").exists()
+
+
+def test_base_layout_configures_htmx_for_the_csp(client):
+    page = client.get("/login").text
+    assert '"includeIndicatorStyles":false' in page and '"allowEval":false' in page
+    assert '"code":"422","swap":true' in page
+    assert "htmx-2.0.11.min.js" in page
+    assert "<script>" not in page and " style=" not in page  # nothing inline for the CSP to block
+    assert 'class="skip-link" href="#main"' in page

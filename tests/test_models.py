@@ -1,0 +1,86 @@
+"""Constraints the database itself enforces, whatever the code above it does."""
+from datetime import date
+
+import pytest
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from pip_app.extensions import db
+from pip_app.models import Action, Closure, ClosureOutcome, InterimControl, ControlStatus, Role, User
+from pip_app.services.plans import next_reference
+from tests.factories import make_action, make_control
+
+
+@pytest.fixture
+def plan(world, make_plan):
+    return make_plan(staff=world["staff"], manager=world["manager"], service=world["home"])
+
+
+def _fails(obj_or_change):
+    with pytest.raises((IntegrityError, StatementError)):
+        obj_or_change()
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_email_must_be_unique(world, make_user):
+    with pytest.raises(IntegrityError):
+        make_user(Role.STAFF, email="staff@example.test")
+    db.session.rollback()
+
+
+def test_email_is_stored_lower_case(world):
+    db.session.add(User(email="Upper@Example.test", name="U", role=Role.STAFF, password_hash="x"))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_unknown_role_is_refused(world):
+    _fails(lambda: db.session.add(User(email="x@example.test", name="X", role="superuser", password_hash="x")))
+
+
+def test_plan_cannot_end_before_it_starts(plan):
+    def change():
+        plan.planned_end_date = date(2020, 1, 1)
+    _fails(change)
+
+
+def test_action_refs_are_unique_within_a_plan(plan):
+    make_action(plan, 1)
+    with pytest.raises(IntegrityError):
+        make_action(plan, 1)
+    db.session.rollback()
+
+
+def test_assured_action_needs_evidence(plan):
+    action = make_action(plan, 1)
+
+    def change():
+        action.status = "assured"
+    _fails(change)
+
+
+def test_lifted_control_needs_date_and_rationale(plan, world):
+    control = make_control(plan, world["senior"])
+
+    def change():
+        control.status = ControlStatus.LIFTED
+    _fails(change)
+
+
+def test_closure_needs_all_four_sections(plan, world):
+    _fails(lambda: db.session.add(Closure(
+        plan=plan, outcome=ClosureOutcome.ACHIEVED, closed_by=world["manager"],
+        what_changed="Notes on time", how_measured="", risk_now_controlled="x", ongoing_monitoring="y",
+    )))
+
+
+def test_references_count_up_per_year(plan, make_plan, world):
+    assert plan.reference == "PIP-2026-0001"
+    assert next_reference(2026) == "PIP-2026-0002"
+    assert next_reference(2027) == "PIP-2027-0001"
+
+
+def test_action_full_reference(plan):
+    action = make_action(plan, 2)
+    assert action.full_ref == f"{plan.reference}/A2"

@@ -1,0 +1,116 @@
+"""The role × object rules of DESIGN.md, as a table; and the SQL scope agrees with the predicate."""
+import pytest
+from sqlalchemy import select
+
+from pip_app import policy
+from pip_app.extensions import db
+from pip_app.models import Plan, PlanStatus, Role
+
+# who → (own draft, own active, other service's active, closed in own service)
+VIEW_TABLE = {
+    "staff": (False, True, False, True),
+    "manager": (True, True, False, True),
+    "senior": (True, True, False, True),
+    "other_senior": (False, False, True, False),
+    "other_manager": (False, False, True, False),
+    "hr": (False, True, True, True),
+    "admin": (False, False, False, False),
+    "other_staff": (False, False, True, False),
+}
+
+
+@pytest.fixture
+def plans(world, make_plan):
+    w = world
+    return {
+        "draft": make_plan(staff=w["staff"], manager=w["manager"], service=w["home"], status=PlanStatus.DRAFT),
+        "active": make_plan(staff=w["staff"], manager=w["manager"], service=w["home"]),
+        "elsewhere": make_plan(staff=w["other_staff"], manager=w["other_manager"], service=w["other"]),
+        "closed": make_plan(staff=w["staff"], manager=w["manager"], service=w["home"], status=PlanStatus.CLOSED),
+    }
+
+
+@pytest.mark.parametrize("who", VIEW_TABLE)
+def test_who_may_view_which_plan(world, plans, who):
+    user = world[who]
+    seen = tuple(policy.can_view_plan(user, plans[k]) for k in ("draft", "active", "elsewhere", "closed"))
+    assert seen == VIEW_TABLE[who]
+
+
+@pytest.mark.parametrize("who", VIEW_TABLE)
+def test_list_scope_matches_the_predicate(world, plans, who):
+    user = world[who]
+    listed = set(db.session.scalars(select(Plan.id).where(policy.visible_plans(user))))
+    expected = {p.id for p in plans.values() if policy.can_view_plan(user, p)}
+    assert listed == expected
+
+
+@pytest.mark.parametrize("who,expected", [
+    ("manager", True), ("senior", True), ("other_senior", False), ("other_manager", False),
+    ("hr", False), ("staff", False), ("admin", False),
+])
+def test_who_may_edit_an_active_plan(world, plans, who, expected):
+    assert policy.can_edit_plan(world[who], plans["active"]) is expected
+
+
+def test_nobody_edits_a_closed_plan(world, plans):
+    for user in world.values():
+        if hasattr(user, "role"):
+            assert not policy.can_edit_plan(user, plans["closed"])
+
+
+@pytest.mark.parametrize("who,target,expected", [
+    ("manager", "staff", True),          # their own report
+    ("manager", "other_staff", False),   # not their report
+    ("other_manager", "staff", False),
+    ("senior", "staff", True),           # in their service
+    ("senior", "other_staff", False),
+    ("hr", "staff", False),
+    ("staff", "staff", False),
+    ("manager", "manager", False),       # plans are for staff
+])
+def test_who_may_open_a_plan_for_whom(world, who, target, expected):
+    assert policy.can_create_plan_for(world[who], world[target]) is expected
+
+
+def test_only_the_person_on_the_plan_acknowledges(world, plans):
+    assert policy.can_acknowledge(world["staff"], plans["active"])
+    assert not policy.can_acknowledge(world["staff"], plans["draft"])
+    for who in ("manager", "senior", "hr", "other_staff", "admin"):
+        assert not policy.can_acknowledge(world[who], plans["active"])
+
+
+def test_register_and_closures_access(world):
+    assert [w for w in ("staff", "manager", "senior", "hr", "admin") if policy.can_view_register(world[w])] == [
+        "manager", "senior", "hr"]
+    assert [w for w in ("staff", "manager", "senior", "hr", "admin") if policy.can_view_hr_closures(world[w])] == [
+        "senior", "hr"]
+    assert [w for w in ("staff", "manager", "senior", "hr", "admin") if policy.can_administer(world[w])] == ["admin"]
+
+
+def test_inactive_and_anonymous_users_may_do_nothing(world, plans):
+    manager = world["manager"]
+    manager.active = False
+    assert not policy.can_view_plan(manager, plans["active"])
+    assert not policy.can_view_plan(None, plans["active"])
+    assert not policy.can_view_register(None)
+
+
+@pytest.mark.parametrize("who,status", [
+    ("staff", 200), ("manager", 200), ("senior", 200), ("hr", 200),
+    ("other_staff", 404), ("other_manager", 404), ("other_senior", 404), ("admin", 404),
+])
+def test_plan_page_hides_plans_as_404(world, plans, sign_in, who, status):
+    response = sign_in(world[who]).get(f"/plans/{plans['active'].id}")
+    assert response.status_code == status
+
+
+def test_staff_never_see_a_draft(world, plans, sign_in):
+    assert sign_in(world["staff"]).get(f"/plans/{plans['draft'].id}").status_code == 404
+    assert sign_in(world["hr"]).get(f"/plans/{plans['draft'].id}").status_code == 404
+
+
+def test_admin_pages_are_for_admins(world, sign_in):
+    assert sign_in(world["admin"]).get("/admin/users").status_code == 200
+    for who in ("staff", "manager", "senior", "hr"):
+        assert sign_in(world[who]).get("/admin/users").status_code == 403
