@@ -48,7 +48,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .main.views import bp as main_bp
-    from .plans.views import bp as plans_bp
+    from .plans import bp as plans_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(plans_bp)

@@ -37,6 +37,9 @@ class LabelledEnum(str, enum.Enum):
         member.label = label
         return member
 
+    def __str__(self) -> str:
+        return self.value
+
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
         return [(m.value, m.label) for m in cls]

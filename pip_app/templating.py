@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from . import policy
 from .clock import to_london, today
+from .quality import assess_action
 
 
 def format_date(value: date | None, empty: str = "—") -> str:
@@ -23,6 +24,16 @@ def format_datetime(value: datetime | None, empty: str = "—") -> str:
         return empty
     local = to_london(value)
     return f"{local.day} {local:%b %Y, %H:%M}"
+
+
+def format_measure(value: float | None, unit: str | None = None, empty: str = "not recorded") -> str:
+    """95%, 9 of 10, 3 per week: a number without a needless ".0", with its unit."""
+    if value is None:
+        return empty
+    number = f"{value:g}"
+    if not unit:
+        return number
+    return f"{number}{unit}" if unit in ("%",) else f"{number} {unit}"
 
 
 def nav_items() -> list[dict]:
@@ -54,4 +65,5 @@ def init_templating(app: Flask) -> None:
     """Register the filters and globals every template may use."""
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
-    app.jinja_env.globals.update(nav_items=nav_items, policy=policy, today=today)
+    app.jinja_env.filters["measure"] = format_measure
+    app.jinja_env.globals.update(nav_items=nav_items, policy=policy, today=today, assess_action=assess_action)

@@ -1,10 +1,19 @@
-"""Plan operations: references, snapshots of issued versions."""
+"""Plan operations: draft, risk, controls, actions, observation schedule, issue, amend.
+
+Each operation takes the actor, enforces the rule, writes the audit event and flushes; the
+request (or command) commits once.
+"""
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from ..clock import now_utc, today
 from ..extensions import db
-from ..models import Plan
+from ..lifecycle import diff_snapshots, first_review_date, issue_problems, quality_findings
+from ..models import Action, ControlKind, InterimControl, Observation, Plan, PlanStatus, PlanVersion, Shift
+from . import audit
 
 
 def next_reference(year: int) -> str:
@@ -71,3 +80,254 @@ def snapshot(plan: Plan) -> dict:
             for a in plan.actions
         ],
     }
+
+
+class PlanError(ValueError):
+    """A change the plan's state does not allow, with a message for the person asking."""
+
+
+RISK_FIELDS = (
+    "staff_id", "service_id", "risk_area", "risk_statement", "evidence_sources", "evidence_detail",
+    "key_questions", "baseline_text", "baseline_figure", "start_date", "planned_end_date", "review_weekday",
+)
+CONTROL_FIELDS = ("kind", "detail", "responsible_id", "start_date", "review_by_date")
+ACTION_FIELDS = (
+    "behaviour", "when", "when_date", "check_method", "success_criterion", "measure_name", "measure_unit",
+    "measure_baseline", "measure_target", "measure_higher_is_better", "measure_consecutive", "owner_id", "due_date",
+)
+
+
+def _apply(actor, obj, values: dict, fields, *, entity: str, plan: Plan, verb="updated") -> dict:
+    """Set the allowed fields that changed, and audit the field diff."""
+
+    changes = audit.field_diff(obj, {k: v for k, v in values.items() if k in fields})
+    for field in changes:
+        setattr(obj, field, values[field])
+    db.session.flush()
+    if changes:
+        audit.record(actor, verb, entity, obj.id, plan_id=plan.id, changes=changes)
+    return changes
+
+
+def require_editable(plan: Plan) -> None:
+    """Closed plans are read-only everywhere."""
+    if plan.is_closed:
+        raise PlanError("This plan is closed and can no longer be changed.")
+
+
+def create_draft(actor, *, template=None, **values) -> Plan:
+    """Open a new draft plan (risk section first), with a template's controls and actions if chosen."""
+
+    start = values["start_date"]
+    plan = Plan(reference=next_reference(start.year), manager_id=actor.id, version=0,
+                **{k: v for k, v in values.items() if k in RISK_FIELDS})
+    db.session.add(plan)
+    db.session.flush()
+    if template is not None:
+        responsible = actor.line_manager if actor.role.value == "manager" and actor.line_manager else actor
+        for control in template.controls:
+            plan.controls.append(InterimControl(
+                kind=ControlKind(control.kind), detail=control.detail, responsible_id=responsible.id,
+                start_date=start, review_by_date=min(start + timedelta(days=control.review_after_days),
+                                                     plan.planned_end_date),
+            ))
+        for number, action in enumerate(template.actions, start=1):
+            measure = action.measure
+            plan.actions.append(Action(
+                number=number, behaviour=action.behaviour, when=action.when, check_method=action.check_method,
+                success_criterion=action.success_criterion, owner_id=plan.staff_id, due_date=plan.planned_end_date,
+                measure_name=measure.name if measure else None, measure_unit=measure.unit if measure else None,
+                measure_target=measure.target if measure else None,
+                measure_baseline=plan.baseline_figure if measure else None,
+                measure_consecutive=measure.consecutive if measure else None,
+                measure_higher_is_better=measure.higher_is_better if measure else True,
+            ))
+        db.session.flush()
+    audit.record(actor, "created", "plan", plan.id, plan_id=plan.id, changes={
+        "reference": plan.reference, "template": template.key if template else None,
+        "created_on": today()})
+    return plan
+
+
+def update_risk(actor, plan: Plan, values: dict) -> dict:
+    """Change the risk section and dates of a plan that is not closed."""
+    require_editable(plan)
+    if not plan.is_draft:
+        values = {k: v for k, v in values.items() if k not in ("staff_id", "service_id", "start_date")}
+    changes = _apply(actor, plan, values, RISK_FIELDS, entity="plan", plan=plan)
+    return changes
+
+
+def set_no_control_reason(actor, plan: Plan, reason: str | None) -> dict:
+    """Record (or clear) the explicit "no interim control needed because …"."""
+    require_editable(plan)
+    return _apply(actor, plan, {"no_control_reason": (reason or "").strip() or None},
+                  ("no_control_reason",), entity="plan", plan=plan)
+
+
+def add_control(actor, plan: Plan, values: dict):
+    """Add an interim control."""
+
+    require_editable(plan)
+    control = InterimControl(plan=plan, **{k: values[k] for k in CONTROL_FIELDS})
+    db.session.add(control)
+    db.session.flush()
+    audit.record(actor, "added", "control", control.id, plan_id=plan.id,
+                 changes={k: values[k] for k in CONTROL_FIELDS})
+    return control
+
+
+def update_control(actor, control, values: dict) -> dict:
+    """Change a control's details."""
+    require_editable(control.plan)
+    return _apply(actor, control, values, CONTROL_FIELDS, entity="control", plan=control.plan)
+
+
+def remove_control(actor, control) -> None:
+    """Remove a control from a draft; on an issued plan a control is lifted instead."""
+
+    plan = control.plan
+    if not plan.is_draft:
+        raise PlanError("A control on an issued plan is lifted with a rationale, not removed.")
+    audit.record(actor, "removed", "control", control.id, plan_id=plan.id, changes={"kind": control.kind})
+    plan.controls.remove(control)
+    db.session.flush()
+
+
+def add_action(actor, plan: Plan, values: dict):
+    """Add the next action (A1, A2 …)."""
+
+    require_editable(plan)
+    number = max((a.number for a in plan.actions), default=0) + 1
+    action = Action(plan=plan, number=number, **{k: values.get(k) for k in ACTION_FIELDS})
+    db.session.add(action)
+    db.session.flush()
+    audit.record(actor, "added", "action", action.id, plan_id=plan.id,
+                 changes={"ref": action.ref, **{k: values.get(k) for k in ACTION_FIELDS}})
+    return action
+
+
+def update_action(actor, action, values: dict) -> dict:
+    """Change an action's four parts, measure, owner or due date."""
+    require_editable(action.plan)
+    return _apply(actor, action, values, ACTION_FIELDS, entity="action", plan=action.plan)
+
+
+def remove_action(actor, action) -> None:
+    """Remove an action from a draft and renumber the rest; issued actions stay (mark them not met)."""
+
+    plan = action.plan
+    if not plan.is_draft:
+        raise PlanError("An action on an issued plan cannot be removed; record it as not met with a reason.")
+    audit.record(actor, "removed", "action", action.id, plan_id=plan.id, changes={"ref": action.ref})
+    plan.actions.remove(action)
+    db.session.flush()
+    for number, remaining in enumerate(sorted(plan.actions, key=lambda a: a.number), start=1):
+        remaining.number = number
+    db.session.flush()
+
+
+def schedule_observations(actor, plan: Plan, slots, *, observer_id: int, focus=()) -> list:
+    """Add planned observations for the generated slots (existing ones are kept)."""
+
+    require_editable(plan)
+    taken = {(o.scheduled_on, o.shift.value) for o in plan.observations}
+    added = []
+    for slot in slots:
+        if (slot.scheduled_on, slot.shift) in taken:
+            continue
+        observation = Observation(plan=plan, scheduled_on=slot.scheduled_on, shift=Shift(slot.shift),
+                                  observer_id=observer_id, focus=list(focus))
+        db.session.add(observation)
+        added.append(observation)
+    db.session.flush()
+    audit.record(actor, "scheduled", "observation", None, plan_id=plan.id,
+                 changes={"dates": [o.scheduled_on for o in added], "observer_id": observer_id})
+    return added
+
+
+def update_observation(actor, observation, values: dict) -> dict:
+    """Move one planned observation, or change its shift, observer or focus."""
+    require_editable(observation.plan)
+    if observation.status.value != "planned":
+        raise PlanError("Only a planned observation can be rescheduled.")
+    focus = values.pop("focus", None)
+    changes = _apply(actor, observation, values, ("scheduled_on", "shift", "observer_id"),
+                     entity="observation", plan=observation.plan)
+    if focus is not None and {a.id for a in focus} != {a.id for a in observation.focus}:
+        observation.focus = list(focus)
+        db.session.flush()
+    return changes
+
+
+def remove_observation(actor, observation) -> None:
+    """Delete a planned observation from a draft (on an issued plan, cancel it with a reason)."""
+
+    plan = observation.plan
+    if not plan.is_draft:
+        raise PlanError("On an issued plan, cancel the observation with a reason instead.")
+    audit.record(actor, "removed", "observation", observation.id, plan_id=plan.id,
+                 changes={"scheduled_on": observation.scheduled_on})
+    plan.observations.remove(observation)
+    db.session.flush()
+
+
+def issue_plan(actor, plan: Plan, *, override_reason: str | None = None) -> None:
+    """Draft → active: checks the issue rules; vague actions need an explicit override reason."""
+
+    if not plan.is_draft:
+        raise PlanError("Only a draft plan can be issued.")
+    problems = issue_problems(plan)
+    if problems:
+        raise PlanError("The plan is not ready to issue: " + " ".join(p.message for p in problems))
+    findings = quality_findings(plan)
+    if findings and not (override_reason or "").strip():
+        raise PlanError("Some actions are not yet measurable. Fix them, or give a reason to issue anyway.")
+    plan.status = PlanStatus.ACTIVE
+    plan.version = 1
+    plan.issued_at = now_utc()
+    plan.quality_override_reason = (override_reason or "").strip() or None if findings else None
+    plan.next_review_date = first_review_date(plan.start_date, plan.review_weekday)
+    db.session.flush()
+    db.session.add(PlanVersion(plan=plan, version=1, change_summary="Issued.", snapshot=snapshot(plan),
+                               created_by_id=actor.id))
+    audit.record(actor, "issued", "plan", plan.id, plan_id=plan.id, changes={
+        "version": 1, "quality_override_reason": plan.quality_override_reason,
+        "unmeasurable_actions": sorted(findings)})
+    db.session.flush()
+
+
+def unissued_changes(plan: Plan) -> list:
+    """What differs between the live plan and its last issued version."""
+
+    if plan.is_draft or not plan.versions:
+        return []
+    return diff_snapshots(plan.versions[-1].snapshot, snapshot(plan) | {"version": plan.versions[-1].version})
+
+
+def amend_plan(actor, plan: Plan, *, change_summary: str, override_reason: str | None = None) -> None:
+    """Issue the changes made to an active plan as version + 1; the staff member must acknowledge it."""
+
+    if plan.status not in (PlanStatus.ACTIVE, PlanStatus.PAUSED):
+        raise PlanError("Only an active or paused plan can be amended.")
+    if not (change_summary or "").strip():
+        raise PlanError("Say briefly what changed and why.")
+    diff = unissued_changes(plan)
+    if not diff:
+        raise PlanError("Nothing has changed since the last version was issued.")
+    problems = issue_problems(plan)
+    if problems:
+        raise PlanError("The amended plan is not complete: " + " ".join(p.message for p in problems))
+    findings = quality_findings(plan)
+    if findings and not (override_reason or "").strip():
+        raise PlanError("Some actions are not yet measurable. Fix them, or give a reason to issue anyway.")
+    plan.version += 1
+    if findings:
+        plan.quality_override_reason = override_reason.strip()
+    db.session.flush()
+    db.session.add(PlanVersion(plan=plan, version=plan.version, change_summary=change_summary.strip(),
+                               snapshot=snapshot(plan), created_by_id=actor.id))
+    audit.record(actor, "amended", "plan", plan.id, plan_id=plan.id, changes={
+        "version": plan.version, "summary": change_summary.strip(),
+        "diff": [[what, before, after] for what, before, after in diff]})
+    db.session.flush()

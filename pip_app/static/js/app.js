@@ -24,3 +24,7 @@
     }
   }, true);
 })();
+
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) { window.print(); }
+});

@@ -1,0 +1,106 @@
+"""Pure plan-lifecycle rules: what stops a plan being issued, review dates, version diffs.
+
+Plain functions over a plan's attributes (or plain dicts); no database, no Flask.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .quality import assess_action
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that stops a plan being issued, and where on the builder to fix it."""
+
+    message: str
+    anchor: str
+
+
+def issue_problems(plan) -> list[Problem]:
+    """Everything DESIGN.md requires before a draft may be issued (or an amendment re-issued)."""
+    problems = []
+    if not (plan.risk_statement or "").strip():
+        problems.append(Problem("Write the risk statement: what could go wrong, and for whom.", "risk"))
+    if not plan.evidence_sources:
+        problems.append(Problem("Tick at least one source of evidence that showed the risk.", "risk"))
+    active_controls = [c for c in plan.controls if c.status.value == "active"]
+    if not active_controls and not (plan.no_control_reason or "").strip():
+        problems.append(Problem(
+            "Add at least one interim control, or record why no interim control is needed.", "controls"))
+    if not plan.actions:
+        problems.append(Problem("Add at least one action.", "actions"))
+    for action in plan.actions:
+        missing = [label for label, value in (
+            ("what the person does differently", action.behaviour),
+            ("when", action.when),
+            ("how it is checked", action.check_method),
+            ("what good looks like", action.success_criterion),
+        ) if not (value or "").strip()]
+        if missing:
+            problems.append(Problem(f"{action.ref} is missing {', '.join(missing)}.", f"action-{action.id}"))
+    if plan.review_weekday is None or not plan.review_interval_days:
+        problems.append(Problem("Choose the weekly review day.", "risk"))
+    if plan.planned_end_date is None or plan.start_date is None or plan.planned_end_date < plan.start_date:
+        problems.append(Problem("Set a start date and a planned end date after it.", "risk"))
+    return problems
+
+
+def quality_findings(plan) -> dict[str, list]:
+    """The measurability findings for each action that has any, keyed by its ref."""
+    found = {}
+    for action in plan.actions:
+        findings = assess_action(action.behaviour, action.when, action.check_method, action.success_criterion)
+        if findings:
+            found[action.ref] = findings
+    return found
+
+
+def first_review_date(start: date, weekday: int, after: date | None = None) -> date:
+    """The first review-weekday strictly after `after` (default: the plan start)."""
+    after = after or start
+    days_ahead = (weekday - after.weekday()) % 7 or 7
+    return after + timedelta(days=days_ahead)
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ").capitalize()
+
+
+def _changes(old: dict, new: dict, prefix: str) -> list[tuple[str, object, object]]:
+    rows = []
+    for key in sorted(set(old) | set(new)):
+        before, after = old.get(key), new.get(key)
+        if before != after:
+            rows.append((f"{prefix}{_label(key)}", before, after))
+    return rows
+
+
+def diff_snapshots(old: dict, new: dict) -> list[tuple[str, object, object]]:
+    """What changed between two issued versions, as readable (what, before, after) rows."""
+    skip = {"controls", "actions", "version"}
+    rows = _changes({k: v for k, v in old.items() if k not in skip},
+                    {k: v for k, v in new.items() if k not in skip}, "")
+    old_actions = {a["ref"]: a for a in old.get("actions", [])}
+    new_actions = {a["ref"]: a for a in new.get("actions", [])}
+    for ref in sorted(set(old_actions) | set(new_actions), key=lambda r: int(r[1:])):
+        if ref not in old_actions:
+            rows.append((f"{ref} added", None, new_actions[ref]["behaviour"]))
+        elif ref not in new_actions:
+            rows.append((f"{ref} removed", old_actions[ref]["behaviour"], None))
+        else:
+            rows.extend(_changes(old_actions[ref], new_actions[ref], f"{ref}: "))
+    old_controls = [c for c in old.get("controls", [])]
+    new_controls = [c for c in new.get("controls", [])]
+    for i in range(max(len(old_controls), len(new_controls))):
+        name = f"Control {i + 1}"
+        if i >= len(old_controls):
+            rows.append((f"{name} added", None, new_controls[i]["kind"]))
+        elif i >= len(new_controls):
+            rows.append((f"{name} removed", old_controls[i]["kind"], None))
+        else:
+            rows.extend(_changes(old_controls[i], new_controls[i], f"{name}: "))
+    return rows

@@ -1,0 +1,79 @@
+"""Everything the plan builder page and its section fragments need, in one place."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ..lifecycle import WEEKDAYS, issue_problems, quality_findings
+from ..models import Plan
+from ..services.plans import unissued_changes
+from . import choices
+from .forms import ActionForm, AmendForm, ControlForm, IssueForm, NoControlForm, RiskForm, ScheduleForm
+
+
+def is_stale(form, obj) -> bool:
+    """The form was loaded from an older version of the record than the one stored now."""
+    return str(obj.row_version) != (form.row_version.data or "")
+
+
+def risk_form_for(plan: Plan) -> RiskForm:
+    form = RiskForm(obj=plan, formdata=None)
+    form.staff_id.choices = [(plan.staff_id, plan.staff.name)]
+    form.service_id.choices = [(plan.service_id, plan.service.name)]
+    form.weeks.data = max((plan.planned_end_date - plan.start_date).days // 7, 1)
+    form.row_version.data = plan.row_version
+    return form
+
+
+def control_form(plan: Plan, control=None, formdata=None) -> ControlForm:
+    form = ControlForm(obj=control, formdata=formdata) if control else ControlForm(formdata=formdata)
+    form.responsible_id.choices = choices.responsible_choices(plan)
+    if control is None and formdata is None:
+        form.start_date.data = plan.start_date
+        form.review_by_date.data = min(plan.start_date + timedelta(days=14), plan.planned_end_date)
+    if control is not None and formdata is None:
+        form.row_version.data = control.row_version
+    return form
+
+
+def action_form(plan: Plan, action=None, formdata=None) -> ActionForm:
+    form = ActionForm(obj=action, formdata=formdata) if action else ActionForm(formdata=formdata)
+    form.owner_id.choices = choices.owner_choices(plan)
+    if action is None and formdata is None:
+        form.owner_id.data = plan.staff_id
+        form.due_date.data = plan.planned_end_date
+    if action is not None and formdata is None:
+        form.row_version.data = action.row_version
+    return form
+
+
+def schedule_form(plan: Plan, formdata=None) -> ScheduleForm:
+    form = ScheduleForm(formdata=formdata)
+    form.observer_id.choices = choices.observer_choices(plan)
+    if formdata is None:
+        form.weeks.data = max((plan.planned_end_date - plan.start_date).days // 7, 1)
+    return form
+
+
+def builder_context(plan: Plan, **overrides) -> dict:
+    """Forms (blank, or the one being corrected), findings and issue checks for the builder."""
+    context = dict(
+        plan=plan,
+        weekdays=WEEKDAYS,
+        risk_form=risk_form_for(plan),
+        control_form=control_form(plan),
+        no_control_form=NoControlForm(formdata=None, no_control_reason=plan.no_control_reason,
+                                      row_version=plan.row_version),
+        action_form=action_form(plan),
+        schedule_form=schedule_form(plan),
+        issue_form=IssueForm(formdata=None, row_version=plan.row_version),
+        amend_form=AmendForm(formdata=None, row_version=plan.row_version),
+        editing=None,          # ("control" | "action" | "observation", id) being edited inline
+        edit_form=None,
+        saved=None,            # the section just saved, for a confirmation message
+        conflict=None,         # the section whose save was refused because the record had changed
+    )
+    context.update(overrides)
+    context["problems"] = issue_problems(plan)
+    context["findings"] = quality_findings(plan)
+    context["unissued"] = unissued_changes(plan)
+    return context

@@ -1,0 +1,165 @@
+"""Forms for authoring a plan: risk, controls, actions, observation schedule, issue, amend, acknowledge."""
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..lifecycle import WEEKDAYS
+from ..models import AckResponse, ControlKind, EvidenceSource, KeyQuestion, RiskArea, Shift
+
+LONG_TEXT = 4000
+SHORT_TEXT = 200
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Tick-boxes for a multiple choice."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _text(label, max_length=LONG_TEXT, required=None, description=None):
+    validators = [DataRequired(required)] if required else [Optional()]
+    validators.append(Length(max=max_length, message=f"Keep this to {max_length:,} characters or fewer."))
+    return TextAreaField(label, validators=validators, description=description,
+                         filters=[lambda v: v.strip() if isinstance(v, str) else v])
+
+
+class PrefixedForm(FlaskForm):
+    """A form whose field names and ids carry a prefix, so several forms share a page safely."""
+
+    prefix_name = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", self.prefix_name)
+        super().__init__(*args, **kwargs)
+
+
+class VersionedForm(PrefixedForm):
+    """Carries the row version the form was loaded from, so a stale save is refused, not applied."""
+
+    row_version = HiddenField()
+
+
+class RiskForm(VersionedForm):
+    staff_id = SelectField("Staff member", coerce=int, validators=[InputRequired("Choose the staff member.")])
+    service_id = SelectField("Service", coerce=int, validators=[InputRequired("Choose the service.")])
+    risk_area = SelectField("Risk area", choices=RiskArea.choices(), validators=[InputRequired("Choose the risk area.")])
+    risk_statement = _text(
+        "Risk statement", required="Write the risk: what could go wrong, and for whom.",
+        description="What could go wrong for people using the service, e.g. \u201cEarly signs of deterioration are recorded but not escalated, so residents may not get timely medical help.\u201d")
+    evidence_sources = MultiCheckboxField("What showed the risk", choices=EvidenceSource.choices())
+    evidence_detail = _text("Evidence detail", description="Dates, incidents, audit results. Avoid naming people who use the service.")
+    key_questions = MultiCheckboxField("CQC key questions affected", choices=KeyQuestion.choices())
+    baseline_text = StringField("Baseline", validators=[Optional(), Length(max=SHORT_TEXT)],
+                                description="Where practice is now, e.g. \u201cMAR audit 62%\u201d.")
+    baseline_figure = DecimalField("Baseline figure (optional)", places=None,
+                                   validators=[Optional(), NumberRange(min=-1_000_000, max=1_000_000)])
+    start_date = DateField("Start date", validators=[InputRequired("Enter the start date.")])
+    weeks = IntegerField("Length in weeks", default=4,
+                         validators=[InputRequired("Enter the length in weeks."),
+                                     NumberRange(min=1, max=26, message="A plan runs for 1 to 26 weeks.")])
+    review_weekday = SelectField("Weekly review day", coerce=int, choices=list(enumerate(WEEKDAYS)),
+                                 validators=[InputRequired("Choose the weekly review day.")])
+
+
+class NoControlForm(VersionedForm):
+    prefix_name = "nocontrol"
+    no_control_reason = _text("No interim control needed because", max_length=1000,
+                              required="Say why people are safe without an interim control.")
+
+
+class ControlForm(VersionedForm):
+    prefix_name = "control"
+    kind = SelectField("Control", choices=ControlKind.choices(), validators=[InputRequired("Choose the control.")])
+    detail = _text("Detail", max_length=2000, required="Describe how the control works on shift.",
+                   description="Who does what, when, e.g. \u201cThe senior on duty confirms every escalation decision before handover.\u201d")
+    responsible_id = SelectField("Responsible senior", coerce=int, validators=[InputRequired("Choose who is responsible.")])
+    start_date = DateField("Start date", validators=[InputRequired("Enter the start date.")])
+    review_by_date = DateField("Review by", validators=[InputRequired("Enter the review-by date.")])
+
+    def validate_review_by_date(self, field):
+        if self.start_date.data and field.data and field.data < self.start_date.data:
+            raise ValidationError("The review-by date must be on or after the start date.")
+
+
+class ActionForm(VersionedForm):
+    prefix_name = "action"
+    behaviour = _text("What the person does differently", max_length=1000,
+                      required="Say what the person will do differently.")
+    when = StringField("When", validators=[DataRequired("Say when: every shift, daily, weekly or by a date."),
+                                           Length(max=SHORT_TEXT)],
+                       description="e.g. every shift, daily, weekly, at every medication round, by 14 Dec 2026")
+    when_date = DateField("By date (optional)", validators=[Optional()])
+    check_method = _text("How it is checked", max_length=1000, required="Say how it will be checked.")
+    success_criterion = _text("What good looks like", max_length=1000, required="Say what good looks like.")
+    measure_name = StringField("Measure (optional)", validators=[Optional(), Length(max=120)],
+                               description="e.g. Sampled notes on time")
+    measure_unit = StringField("Unit", validators=[Optional(), Length(max=20)], description="e.g. %")
+    measure_baseline = DecimalField("Baseline", places=None, validators=[Optional()])
+    measure_target = DecimalField("Target", places=None, validators=[Optional()])
+    measure_higher_is_better = BooleanField("Higher is better", default=True)
+    measure_consecutive = IntegerField("Consecutive checks that must meet the target", default=2,
+                                       validators=[Optional(), NumberRange(min=1, max=12, message="Between 1 and 12.")])
+    owner_id = SelectField("Owner", coerce=int, validators=[Optional()])
+    due_date = DateField("Due date", validators=[Optional()])
+
+    def validate_measure_target(self, field):
+        if self.measure_name.data and field.data is None:
+            raise ValidationError("Give the target for this measure.")
+        if field.data is not None and not self.measure_name.data:
+            raise ValidationError("Name the measure this target belongs to.")
+        if (self.measure_unit.data or "").strip() == "%" and field.data is not None and not 0 <= field.data <= 100:
+            raise ValidationError("A percentage target is between 0 and 100.")
+
+
+class ScheduleForm(PrefixedForm):
+    prefix_name = "schedule"
+    per_week = IntegerField("Observed shifts a week", default=2,
+                            validators=[InputRequired("Enter how many a week."), NumberRange(min=1, max=7, message="Between 1 and 7.")])
+    weeks = IntegerField("For how many weeks", default=4,
+                         validators=[InputRequired("Enter how many weeks."), NumberRange(min=1, max=26, message="Between 1 and 26.")])
+    observer_id = SelectField("Observer", coerce=int, validators=[InputRequired("Choose the observer.")])
+    shift = SelectField("Shift", choices=Shift.choices(), validators=[InputRequired("Choose the shift.")])
+
+
+class ObservationForm(VersionedForm):
+    prefix_name = "observation"
+    scheduled_on = DateField("Date", validators=[InputRequired("Enter the date.")])
+    shift = SelectField("Shift", choices=Shift.choices())
+    observer_id = SelectField("Observer", coerce=int)
+    focus = MultiCheckboxField("Focus", coerce=int)
+
+
+class IssueForm(VersionedForm):
+    prefix_name = "issue"
+    override_reason = _text("Reason to issue with actions that are not yet measurable", max_length=1000)
+
+
+class AmendForm(VersionedForm):
+    prefix_name = "amend"
+    change_summary = _text("What changed and why", max_length=1000, required="Say briefly what changed and why.")
+    override_reason = _text("Reason to issue with actions that are not yet measurable", max_length=1000)
+
+
+class AcknowledgeForm(PrefixedForm):
+    prefix_name = "ack"
+    version = HiddenField()
+    response = RadioField("Your response", choices=AckResponse.choices(),
+                          validators=[InputRequired("Choose agree, or disagree with a comment.")])
+    comment = _text("Your comment (optional if you agree)", max_length=2000)
+
+    def validate_comment(self, field):
+        if self.response.data == AckResponse.DISAGREE.value and not field.data:
+            raise ValidationError("Say what you disagree with, so your manager can discuss it with you.")
