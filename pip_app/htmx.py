@@ -11,11 +11,10 @@ def is_htmx() -> bool:
     )
 
 
-def page_or_fragment(page: str, fragment: str, status: int = 200, **context):
+def page_or_fragment(page_template: str, fragment_template: str, status: int = 200, **context):
     """Render the fragment for htmx, the full page otherwise; caches are told both exist."""
-    template = fragment if is_htmx() else page
-    response = render_template(template, **context), status, {"Vary": "HX-Request"}
-    return response
+    template = fragment_template if is_htmx() else page_template
+    return render_template(template, **context), status, {"Vary": "HX-Request"}
 
 
 def redirect_after_post(location: str):

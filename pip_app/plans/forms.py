@@ -30,10 +30,20 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def _text(label, max_length=LONG_TEXT, required=None, description=None):
-    validators = [DataRequired(required)] if required else [Optional()]
+    validators = [DataRequired(required)] if required else []
     validators.append(Length(max=max_length, message=f"Keep this to {max_length:,} characters or fewer."))
     return TextAreaField(label, validators=validators, description=description,
                          filters=[lambda v: v.strip() if isinstance(v, str) else v])
+
+
+class ChoiceField(SelectField):
+    """A select whose refusal of an unlisted value reads like the rest of the app."""
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError("Choose one of the options in the list.") from None
 
 
 class PrefixedForm(FlaskForm):
@@ -53,9 +63,9 @@ class VersionedForm(PrefixedForm):
 
 
 class RiskForm(VersionedForm):
-    staff_id = SelectField("Staff member", coerce=int, validators=[InputRequired("Choose the staff member.")])
-    service_id = SelectField("Service", coerce=int, validators=[InputRequired("Choose the service.")])
-    risk_area = SelectField("Risk area", choices=RiskArea.choices(), validators=[InputRequired("Choose the risk area.")])
+    staff_id = ChoiceField("Staff member", coerce=int, validators=[InputRequired("Choose the staff member.")])
+    service_id = ChoiceField("Service", coerce=int, validators=[InputRequired("Choose the service.")])
+    risk_area = ChoiceField("Risk area", choices=RiskArea.choices(), validators=[InputRequired("Choose the risk area.")])
     risk_statement = _text(
         "Risk statement", required="Write the risk: what could go wrong, and for whom.",
         description="What could go wrong for people using the service, e.g. \u201cEarly signs of deterioration are recorded but not escalated, so residents may not get timely medical help.\u201d")
@@ -70,7 +80,7 @@ class RiskForm(VersionedForm):
     weeks = IntegerField("Length in weeks", default=4,
                          validators=[InputRequired("Enter the length in weeks."),
                                      NumberRange(min=1, max=26, message="A plan runs for 1 to 26 weeks.")])
-    review_weekday = SelectField("Weekly review day", coerce=int, choices=list(enumerate(WEEKDAYS)),
+    review_weekday = ChoiceField("Weekly review day", coerce=int, choices=list(enumerate(WEEKDAYS)),
                                  validators=[InputRequired("Choose the weekly review day.")])
 
 
@@ -82,10 +92,10 @@ class NoControlForm(VersionedForm):
 
 class ControlForm(VersionedForm):
     prefix_name = "control"
-    kind = SelectField("Control", choices=ControlKind.choices(), validators=[InputRequired("Choose the control.")])
+    kind = ChoiceField("Control", choices=ControlKind.choices(), validators=[InputRequired("Choose the control.")])
     detail = _text("Detail", max_length=2000, required="Describe how the control works on shift.",
                    description="Who does what, when, e.g. \u201cThe senior on duty confirms every escalation decision before handover.\u201d")
-    responsible_id = SelectField("Responsible senior", coerce=int, validators=[InputRequired("Choose who is responsible.")])
+    responsible_id = ChoiceField("Responsible senior", coerce=int, validators=[InputRequired("Choose who is responsible.")])
     start_date = DateField("Start date", validators=[InputRequired("Enter the start date.")])
     review_by_date = DateField("Review by", validators=[InputRequired("Enter the review-by date.")])
 
@@ -112,7 +122,7 @@ class ActionForm(VersionedForm):
     measure_higher_is_better = BooleanField("Higher is better", default=True)
     measure_consecutive = IntegerField("Consecutive checks that must meet the target", default=2,
                                        validators=[Optional(), NumberRange(min=1, max=12, message="Between 1 and 12.")])
-    owner_id = SelectField("Owner", coerce=int, validators=[Optional()])
+    owner_id = ChoiceField("Owner", coerce=int, validators=[Optional()])
     due_date = DateField("Due date", validators=[Optional()])
 
     def validate_measure_target(self, field):
@@ -130,15 +140,15 @@ class ScheduleForm(PrefixedForm):
                             validators=[InputRequired("Enter how many a week."), NumberRange(min=1, max=7, message="Between 1 and 7.")])
     weeks = IntegerField("For how many weeks", default=4,
                          validators=[InputRequired("Enter how many weeks."), NumberRange(min=1, max=26, message="Between 1 and 26.")])
-    observer_id = SelectField("Observer", coerce=int, validators=[InputRequired("Choose the observer.")])
-    shift = SelectField("Shift", choices=Shift.choices(), validators=[InputRequired("Choose the shift.")])
+    observer_id = ChoiceField("Observer", coerce=int, validators=[InputRequired("Choose the observer.")])
+    shift = ChoiceField("Shift", choices=Shift.choices(), validators=[InputRequired("Choose the shift.")])
 
 
 class ObservationForm(VersionedForm):
     prefix_name = "observation"
     scheduled_on = DateField("Date", validators=[InputRequired("Enter the date.")])
-    shift = SelectField("Shift", choices=Shift.choices())
-    observer_id = SelectField("Observer", coerce=int)
+    shift = ChoiceField("Shift", choices=Shift.choices())
+    observer_id = ChoiceField("Observer", coerce=int)
     focus = MultiCheckboxField("Focus", coerce=int)
 
 

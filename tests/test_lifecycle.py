@@ -1,0 +1,70 @@
+"""Pure lifecycle rules: what stops issue, the first review date, readable version diffs."""
+from datetime import date
+from types import SimpleNamespace as NS
+
+import pytest
+
+from pip_app.lifecycle import diff_snapshots, first_review_date, issue_problems, quality_findings
+
+
+def plan(**overrides):
+    good = NS(ref="A1", id=1, behaviour="Sign the MAR at the time of each administration",
+              when="at every medication round", check_method="Weekly MAR audit",
+              success_criterion="At least 90% MAR compliance across two audits")
+    base = dict(risk_statement="Missed doses harm residents.", evidence_sources=["audit"],
+                controls=[NS(status=NS(value="active"))], no_control_reason=None, actions=[good],
+                review_weekday=0, review_interval_days=7, start_date=date(2026, 11, 23),
+                planned_end_date=date(2026, 12, 21))
+    base.update(overrides)
+    return NS(**base)
+
+
+def test_a_complete_plan_has_no_problems():
+    assert issue_problems(plan()) == []
+
+
+@pytest.mark.parametrize("overrides,anchor", [
+    ({"risk_statement": "  "}, "risk"),
+    ({"evidence_sources": []}, "risk"),
+    ({"controls": []}, "controls"),
+    ({"controls": [NS(status=NS(value="lifted"))]}, "controls"),
+    ({"actions": []}, "actions"),
+    ({"actions": [NS(ref="A1", id=7, behaviour="Sign the MAR", when="", check_method="", success_criterion="x")]}, "action-7"),
+    ({"planned_end_date": date(2026, 1, 1)}, "risk"),
+])
+def test_each_missing_part_is_named_with_where_to_fix_it(overrides, anchor):
+    problems = issue_problems(plan(**overrides))
+    assert [p.anchor for p in problems] == [anchor]
+
+
+def test_an_explicit_reason_replaces_the_interim_control():
+    assert issue_problems(plan(controls=[], no_control_reason="Supervised practice only")) == []
+
+
+def test_quality_findings_are_keyed_by_action():
+    vague = NS(ref="A2", id=2, behaviour="Complete training", when="ongoing", check_method="monitor",
+               success_criterion="done")
+    found = quality_findings(plan(actions=[plan().actions[0], vague]))
+    assert list(found) == ["A2"]
+
+
+@pytest.mark.parametrize("start,weekday,expected", [
+    (date(2026, 11, 23), 0, date(2026, 11, 30)),  # a Monday start with Monday reviews: a week later
+    (date(2026, 11, 23), 2, date(2026, 11, 25)),
+    (date(2026, 11, 29), 0, date(2026, 11, 30)),
+])
+def test_first_review_date(start, weekday, expected):
+    assert first_review_date(start, weekday) == expected
+
+
+def test_diff_names_changed_fields_and_added_actions():
+    old = {"risk_statement": "A", "actions": [{"ref": "A1", "behaviour": "x", "when": "daily"}], "controls": []}
+    new = {"risk_statement": "B", "actions": [{"ref": "A1", "behaviour": "x", "when": "every shift"},
+                                              {"ref": "A2", "behaviour": "y", "when": "weekly"}],
+           "controls": [{"kind": "Paired working"}]}
+    rows = diff_snapshots(old, new)
+    assert ("Risk statement", "A", "B") in rows
+    assert ("A1: When", "daily", "every shift") in rows
+    assert ("A2 added", None, "y") in rows
+    assert ("Control 1 added", None, "Paired working") in rows
+    assert diff_snapshots(new, new) == []
