@@ -47,13 +47,15 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
+    from .closure import bp as closure_bp
+    from .hr import bp as hr_bp
     from .main.views import bp as main_bp
     from .plans import bp as plans_bp
+    from .register import bp as register_bp
+    from .reviews import bp as reviews_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(plans_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp)
+    for blueprint in (main_bp, auth_bp, plans_bp, reviews_bp, register_bp, closure_bp, hr_bp, admin_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

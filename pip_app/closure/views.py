@@ -1,0 +1,2 @@
+"""Closure routes (see issue 6)."""
+from . import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""HR routes (see issue 6)."""
+from . import bp  # noqa: F401

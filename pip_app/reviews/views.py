@@ -1,0 +1,2 @@
+"""Review routes (see issue 4)."""
+from . import bp  # noqa: F401
