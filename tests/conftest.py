@@ -173,3 +173,36 @@ def sign_in(app):
         return SignedInClient(app.test_client(), user)
 
     return _sign_in
+
+
+class QueryCounter:
+    """Counts the SQL statements the app sends while it is active (every connection of the engine)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _count(self, conn, cursor, statement, *args):
+        self.statements.append(statement)
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+    @property
+    def count(self) -> int:
+        """Statements other than transaction control and SQLite pragmas."""
+        return sum(1 for s in self.statements if not s.lstrip().upper().startswith(("BEGIN", "PRAGMA", "COMMIT", "ROLLBACK")))
+
+
+@pytest.fixture
+def count_queries(app):
+    """with count_queries() as counter: client.get(...); counter.count"""
+    return lambda: QueryCounter(db.engine)
