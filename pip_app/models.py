@@ -509,6 +509,8 @@ class Review(db.Model):
     next_review_date: Mapped[date | None] = mapped_column(Date)
     staff_comment: Mapped[str | None] = mapped_column(Text)
     corrects_review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"))
+    # One per form load: a double-clicked save finds the review it already made.
+    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
 
     plan: Mapped[Plan] = relationship(back_populates="reviews")

@@ -53,3 +53,9 @@ def test_demo_data_is_idempotent_and_covers_every_state(runner, client):
 def _token(client):
     from tests.conftest import csrf_token_from
     return csrf_token_from(client.get("/").text)
+
+
+def test_migrations_match_the_models(runner):
+    """`flask db check`: the schema built by the migrations has no drift from models.py."""
+    result = runner.invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output

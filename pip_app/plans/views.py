@@ -14,11 +14,12 @@ from ..access import plan_or_404
 from ..clock import today
 from ..extensions import db
 from ..htmx import page_or_fragment, redirect_after_post
-from ..lifecycle import WEEKDAYS, diff_snapshots
+from ..lifecycle import diff_snapshots
 from ..models import AckResponse, Plan, PlanStatus, PlanVersion, RiskArea, Service, User
 from ..services import acknowledgements, plans as plan_ops
 from . import bp, choices
 from .builder_context import builder_context, is_stale
+from .page import plan_page_context
 from .forms import AcknowledgeForm, AmendForm, IssueForm, RiskForm
 
 PAGE_SIZE = 50
@@ -123,26 +124,10 @@ def new():
 @bp.get("/<int:plan_id>")
 @login_required
 def show(plan_id: int):
-    """The plan page: header, risk, controls, actions, observations, reviews, acknowledgements, history."""
+    """The plan page: header and flags, risk, controls, actions with progress, observations, reviews,
+    acknowledgements, history."""
     plan = plan_or_404(plan_id)
-    ack_form = AcknowledgeForm(version=plan.version)
-    return render_template("plans/show.html", plan=plan, ack_form=ack_form, **_plan_page_context(plan))
-
-
-def _plan_page_context(plan: Plan) -> dict:
-    from ..models import AuditEvent
-
-    history = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.plan_id == plan.id).options(joinedload(AuditEvent.actor))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(200)
-    ).all()
-    return dict(
-        history=history,
-        ack_due=acknowledgements.plan_acknowledgement_due(plan),
-        ack_statement=acknowledgements.plan_statement(plan),
-        unissued=plan_ops.unissued_changes(plan) if policy.can_edit_plan(current_user, plan) else [],
-        weekday=WEEKDAYS[plan.review_weekday],
-    )
+    return render_template("plans/show.html", **plan_page_context(plan))
 
 
 @bp.get("/<int:plan_id>/edit")
@@ -240,7 +225,7 @@ def acknowledge(plan_id: int):
     else:
         status = 422
     return page_or_fragment("plans/show.html", "plans/_acknowledge.html", status=status,
-                            plan=plan, ack_form=form, **_plan_page_context(plan))
+                            **plan_page_context(plan, ack_form=form))
 
 
 @bp.get("/<int:plan_id>/versions/<int:version>")

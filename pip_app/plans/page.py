@@ -1,0 +1,55 @@
+"""Everything the plan page and its panels need: flags, charts, acknowledgements, history."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from .. import policy
+from ..clock import today
+from ..extensions import db
+from ..flags import plan_flags
+from ..lifecycle import WEEKDAYS
+from ..measures import chart_geometry, measure_met
+from ..models import AuditEvent, Plan
+from ..services import acknowledgements
+from ..services.plans import unissued_changes
+from ..services.reviews import measured_values, review_statement
+from .forms import AcknowledgeForm
+
+
+def plan_page_context(plan: Plan, **overrides) -> dict:
+    """The plan page's context; `overrides` carry a form being corrected or a row being edited."""
+    values = measured_values(plan)
+    charts, met = {}, {}
+    for action in plan.actions:
+        if action.has_measure:
+            series = [v for _, v in values.get(action.id, [])]
+            charts[action.id] = chart_geometry(series, target=action.measure_target, baseline=action.measure_baseline,
+                                               unit=action.measure_unit)
+            met[action.id] = measure_met(series, action.measure_target, action.measure_consecutive,
+                                         action.measure_higher_is_better)
+    acked_reviews = {a.review_id: a for a in plan.acknowledgements if a.review_id}
+    context = dict(
+        plan=plan,
+        flags=plan_flags(plan, today(), current_app.config["ACK_OUTSTANDING_DAYS"]),
+        values=values, charts=charts, met=met,
+        acked_reviews=acked_reviews,
+        corrected={r.corrects_review_id for r in plan.reviews if r.corrects_review_id},
+        review_statement=review_statement,
+        ack_form=AcknowledgeForm(formdata=None, version=plan.version),
+        ack_due=acknowledgements.plan_acknowledgement_due(plan),
+        ack_statement=acknowledgements.plan_statement(plan),
+        unissued=unissued_changes(plan) if policy.can_edit_plan(current_user, plan) else [],
+        weekday=WEEKDAYS[plan.review_weekday],
+        may_edit=policy.can_edit_plan(current_user, plan),
+        may_acknowledge=policy.can_acknowledge(current_user, plan),
+        editing=None, edit_form=None, saved=None, conflict=None, section_error=None,
+    )
+    context.update(overrides)
+    context["history"] = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.plan_id == plan.id).options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(200)
+    ).all()
+    return context

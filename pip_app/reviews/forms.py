@@ -1,0 +1,116 @@
+"""The weekly review form (one block per action and per active control), observation outcomes,
+action status, review acknowledgement, pause and resume."""
+from __future__ import annotations
+
+from wtforms import DateField, DecimalField, HiddenField, RadioField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ..models import ActionStatus, ControlDecisionKind, ObservationStatus, Outcome, Progress, ReviewDecision
+from ..plans.forms import ChoiceField, PrefixedForm, VersionedForm, _text
+
+NOTE = 2000
+
+
+class ReviewForm(VersionedForm):
+    prefix_name = "review"
+    submission_token = HiddenField()
+    corrects_review_id = HiddenField()
+    review_date = DateField("Review date", validators=[InputRequired("Enter the date of the review.")])
+    summary = _text("Overall summary", max_length=NOTE, required="Write a short overall summary of the week.")
+    decision = RadioField("Decision", choices=ReviewDecision.choices(), default=ReviewDecision.CONTINUE.value,
+                          validators=[InputRequired("Choose the decision.")])
+    extend_to = DateField("Extend to", validators=[Optional()])
+    extend_reason = _text("Reason for extending", max_length=1000)
+    next_review_date = DateField("Next review", validators=[InputRequired("Enter the date of the next review.")])
+
+    def validate_extend_to(self, field):
+        if self.decision.data == ReviewDecision.EXTEND.value and not field.data:
+            raise ValidationError("Choose the new end date.")
+
+    def validate_extend_reason(self, field):
+        if self.decision.data == ReviewDecision.EXTEND.value and not field.data:
+            raise ValidationError("Say why the plan is being extended.")
+
+    def validate_next_review_date(self, field):
+        if self.review_date.data and field.data and field.data <= self.review_date.data:
+            raise ValidationError("The next review must be after this one.")
+
+    def action_fields(self, action):
+        """The progress, measured value and note fields for one action."""
+        return self[f"progress_{action.id}"], self._fields.get(f"value_{action.id}"), self[f"note_{action.id}"]
+
+    def control_fields(self, control):
+        """The decision and rationale fields for one control."""
+        return self[f"control_{control.id}"], self[f"rationale_{control.id}"]
+
+
+def review_form_class(actions, controls, may_lift: bool) -> type[ReviewForm]:
+    """A ReviewForm with a block of fields for each action under review and each active control."""
+
+    class PlanReviewForm(ReviewForm):
+        pass
+
+    for action in actions:
+        setattr(PlanReviewForm, f"progress_{action.id}", RadioField(
+            f"{action.ref} progress", choices=Progress.choices(),
+            validators=[InputRequired(f"Choose on track, at risk or not met for {action.ref}.")]))
+        if action.has_measure:
+            bounds = dict(min=0, max=100, message="A percentage is between 0 and 100.") if action.measure_unit == "%" \
+                else dict(min=-1_000_000, max=1_000_000)
+            setattr(PlanReviewForm, f"value_{action.id}", DecimalField(
+                f"{action.measure_name} this week" + (f" ({action.measure_unit})" if action.measure_unit else ""),
+                places=None, validators=[Optional(), NumberRange(**bounds)]))
+        setattr(PlanReviewForm, f"note_{action.id}", TextAreaField(
+            f"{action.ref} note", validators=[Length(max=NOTE, message=f"Keep this to {NOTE:,} characters or fewer.")]))
+    choices = ControlDecisionKind.choices() if may_lift else [(ControlDecisionKind.KEEP.value, ControlDecisionKind.KEEP.label)]
+    for control in controls:
+        setattr(PlanReviewForm, f"control_{control.id}", RadioField(
+            control.kind.label, choices=choices, default=ControlDecisionKind.KEEP.value,
+            validators=[InputRequired("Choose keep or lift.")]))
+        setattr(PlanReviewForm, f"rationale_{control.id}", TextAreaField(
+            "Rationale for lifting", validators=[Length(max=1000)]))
+    return PlanReviewForm
+
+
+class ObservationOutcomeForm(VersionedForm):
+    prefix_name = "outcome"
+    status = RadioField("What happened", choices=[(s.value, s.label) for s in ObservationStatus if s.value != "planned"],
+                        validators=[InputRequired("Choose done, missed or cancelled.")])
+    outcome = RadioField("Outcome", choices=Outcome.choices(), validators=[Optional()])
+    notes = _text("Notes (the reason, if cancelled)", max_length=NOTE)
+
+    def validate_outcome(self, field):
+        if self.status.data == ObservationStatus.DONE.value and not field.data:
+            raise ValidationError("Choose the outcome: met, partly met or not met.")
+
+    def validate_notes(self, field):
+        if self.status.data == ObservationStatus.CANCELLED.value and not field.data:
+            raise ValidationError("Give the reason for cancelling.")
+
+
+class ActionStatusForm(VersionedForm):
+    prefix_name = "status"
+    status = ChoiceField("New status", choices=[(s.value, s.label) for s in ActionStatus if s.value != "open"])
+    evidence = _text("Evidence", max_length=NOTE, required="Give the evidence (or, for not met, the reason).")
+    on = DateField("Date", validators=[InputRequired("Enter the date.")])
+
+
+class ReviewAcknowledgeForm(PrefixedForm):
+    prefix_name = "rack"
+    response = RadioField("Your response", choices=[("agree", "Agree"), ("disagree", "Disagree, with comment")],
+                          validators=[InputRequired("Choose agree, or disagree with a comment.")])
+    comment = _text("Your comment (optional if you agree)", max_length=NOTE)
+
+    def validate_comment(self, field):
+        if self.response.data == "disagree" and not field.data:
+            raise ValidationError("Say what you disagree with, so your manager can discuss it with you.")
+
+
+class PauseForm(VersionedForm):
+    prefix_name = "pause"
+    reason = _text("Reason for pausing", max_length=1000, required="Give the reason for pausing the plan.")
+
+
+class ResumeForm(VersionedForm):
+    prefix_name = "resume"
+    planned_end_date = DateField("New planned end date (optional)", validators=[Optional()])
