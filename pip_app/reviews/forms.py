@@ -23,13 +23,16 @@ class ReviewForm(VersionedForm):
     extend_reason = _text("Reason for extending", max_length=1000)
     next_review_date = DateField("Next review", validators=[InputRequired("Enter the date of the next review.")])
 
-    def validate_extend_to(self, field):
-        if self.decision.data == ReviewDecision.EXTEND.value and not field.data:
-            raise ValidationError("Choose the new end date.")
-
-    def validate_extend_reason(self, field):
-        if self.decision.data == ReviewDecision.EXTEND.value and not field.data:
-            raise ValidationError("Say why the plan is being extended.")
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then: an extension needs its new end date and a reason."""
+        valid = super().validate(extra_validators)
+        if self.decision.data == ReviewDecision.EXTEND.value:
+            for field, message in ((self.extend_to, "Choose the new end date."),
+                                   (self.extend_reason, "Say why the plan is being extended.")):
+                if not field.data and not field.errors:
+                    field.errors = list(field.errors) + [message]
+                    valid = False
+        return valid
 
     def validate_next_review_date(self, field):
         if self.review_date.data and field.data and field.data <= self.review_date.data:
