@@ -15,6 +15,7 @@ from ..schedule import build_ics, generate_schedule
 from ..services import plans as plan_ops
 from .builder_context import action_form, builder_context, control_form, is_stale, schedule_form
 from .choices import observer_choices
+from .page import PLAN_PAGE_OPTIONS
 from .forms import NoControlForm, ObservationForm
 from . import bp
 
@@ -61,14 +62,14 @@ def _within_plan(plan, form, *fields) -> bool:
 @login_required
 def controls(plan_id: int):
     """The controls section, e.g. after cancelling an edit."""
-    return _section(plan_or_404(plan_id, policy.can_edit_plan), "controls")
+    return _section(plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS), "controls")
 
 
 @bp.post("/<int:plan_id>/controls")
 @login_required
 def add_control(plan_id: int):
     """Add an interim control."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     form = control_form(plan, formdata=request.form)
     if not form.validate() or not _within_plan(plan, form, "start_date"):
         return _section(plan, "controls", 422, control_form=form)
@@ -80,7 +81,7 @@ def add_control(plan_id: int):
 @login_required
 def edit_control(plan_id: int, control_id: int):
     """The control as an inline form."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     control = _part(plan, InterimControl, control_id)
     return _section(plan, "controls", editing=("control", control.id), edit_form=control_form(plan, control))
 
@@ -89,7 +90,7 @@ def edit_control(plan_id: int, control_id: int):
 @login_required
 def update_control(plan_id: int, control_id: int):
     """Save a control's changes, unless someone else changed it first."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     control = _part(plan, InterimControl, control_id)
     form = control_form(plan, formdata=request.form)
     editing = ("control", control.id)
@@ -105,7 +106,7 @@ def update_control(plan_id: int, control_id: int):
 @login_required
 def remove_control(plan_id: int, control_id: int):
     """Remove a control from a draft."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     control = _part(plan, InterimControl, control_id)
     try:
         plan_ops.remove_control(current_user, control)
@@ -119,7 +120,7 @@ def remove_control(plan_id: int, control_id: int):
 @login_required
 def no_control(plan_id: int):
     """Record why no interim control is needed."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     form = NoControlForm()
     if not form.validate():
         return _section(plan, "controls", 422, no_control_form=form)
@@ -139,14 +140,14 @@ def _control_values(form) -> dict:
 @login_required
 def actions(plan_id: int):
     """The actions section."""
-    return _section(plan_or_404(plan_id, policy.can_edit_plan), "actions")
+    return _section(plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS), "actions")
 
 
 @bp.post("/<int:plan_id>/actions")
 @login_required
 def add_action(plan_id: int):
     """Add the next action; vague wording is allowed in a draft but shown beside the fields."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     form = action_form(plan, formdata=request.form)
     if not form.validate() or not _within_plan(plan, form, "due_date", "when_date"):
         return _section(plan, "actions", 422, action_form=form)
@@ -158,7 +159,7 @@ def add_action(plan_id: int):
 @login_required
 def edit_action(plan_id: int, action_id: int):
     """The action as an inline form."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     action = _part(plan, Action, action_id)
     return _section(plan, "actions", editing=("action", action.id), edit_form=action_form(plan, action))
 
@@ -167,7 +168,7 @@ def edit_action(plan_id: int, action_id: int):
 @login_required
 def update_action(plan_id: int, action_id: int):
     """Save an action's changes, unless someone else changed it first."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     action = _part(plan, Action, action_id)
     form = action_form(plan, formdata=request.form)
     editing = ("action", action.id)
@@ -183,7 +184,7 @@ def update_action(plan_id: int, action_id: int):
 @login_required
 def remove_action(plan_id: int, action_id: int):
     """Remove an action from a draft; the others are renumbered."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     action = _part(plan, Action, action_id)
     try:
         plan_ops.remove_action(current_user, action)
@@ -197,7 +198,7 @@ def remove_action(plan_id: int, action_id: int):
 @login_required
 def check_action(plan_id: int):
     """The live measurability check as the manager types (changes nothing)."""
-    plan_or_404(plan_id, policy.can_edit_plan)
+    plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     form = request.form
     findings = assess_action(*(form.get(f"action-{name}") for name in QUALITY_FIELDS))
     slot = form.get("quality_slot", "new")
@@ -230,14 +231,14 @@ def _action_values(form) -> dict:
 @login_required
 def observations(plan_id: int):
     """The observation schedule section."""
-    return _section(plan_or_404(plan_id, policy.can_edit_plan), "observations")
+    return _section(plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS), "observations")
 
 
 @bp.post("/<int:plan_id>/observations/schedule")
 @login_required
 def schedule(plan_id: int):
     """Generate planned observations from a rule, e.g. 2 observed shifts a week for 4 weeks."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     form = schedule_form(plan, formdata=request.form)
     if form.validate():
         try:
@@ -267,7 +268,7 @@ def _observation_form(plan, observation=None, formdata=None) -> ObservationForm:
 @login_required
 def edit_observation(plan_id: int, observation_id: int):
     """One planned observation as an inline form."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     observation = _part(plan, Observation, observation_id)
     return _section(plan, "observations", editing=("observation", observation.id),
                     edit_form=_observation_form(plan, observation))
@@ -277,7 +278,7 @@ def edit_observation(plan_id: int, observation_id: int):
 @login_required
 def update_observation(plan_id: int, observation_id: int):
     """Move one planned observation, or change its shift, observer or focus."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     observation = _part(plan, Observation, observation_id)
     form = _observation_form(plan, formdata=request.form)
     editing = ("observation", observation.id)
@@ -300,7 +301,7 @@ def update_observation(plan_id: int, observation_id: int):
 @login_required
 def remove_observation(plan_id: int, observation_id: int):
     """Remove a planned observation from a draft."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     observation = _part(plan, Observation, observation_id)
     try:
         plan_ops.remove_observation(current_user, observation)
@@ -314,7 +315,7 @@ def remove_observation(plan_id: int, observation_id: int):
 @login_required
 def observations_ics(plan_id: int):
     """The planned observations as a calendar file for the observer."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     mine = request.args.get("mine") == "1"
     events = [
         dict(uid=f"observation-{o.id}@pip-app", date=o.scheduled_on, shift=o.shift.value,

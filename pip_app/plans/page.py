@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..clock import today
@@ -12,11 +12,31 @@ from ..extensions import db
 from ..flags import plan_flags
 from ..lifecycle import WEEKDAYS
 from ..measures import chart_geometry, measure_met
-from ..models import AuditEvent, Plan
+from ..models import (
+    Acknowledgement, Action, AuditEvent, Closure, InterimControl, Observation, Plan, PlanVersion, Review,
+)
 from ..services import acknowledgements
 from ..services.plans import unissued_changes
 from ..services.reviews import measured_values, review_statement
 from .forms import AcknowledgeForm
+
+
+# Everything the plan page reads, in a fixed number of statements whatever the plan's size:
+# one SELECT per collection, with the people each row names joined in.
+PLAN_PAGE_OPTIONS = (
+    joinedload(Plan.staff), joinedload(Plan.manager), joinedload(Plan.service),
+    joinedload(Plan.closure).joinedload(Closure.closed_by),
+    selectinload(Plan.controls).joinedload(InterimControl.responsible),
+    selectinload(Plan.controls).joinedload(InterimControl.lifted_by),
+    selectinload(Plan.actions).joinedload(Action.owner),
+    selectinload(Plan.observations).joinedload(Observation.observer),
+    selectinload(Plan.observations).selectinload(Observation.focus),
+    selectinload(Plan.reviews).joinedload(Review.reviewer),
+    selectinload(Plan.reviews).selectinload(Review.entries),
+    selectinload(Plan.reviews).selectinload(Review.control_decisions),
+    selectinload(Plan.acknowledgements).joinedload(Acknowledgement.user),
+    selectinload(Plan.versions).joinedload(PlanVersion.created_by),
+)
 
 
 def plan_page_context(plan: Plan, **overrides) -> dict:

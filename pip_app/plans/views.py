@@ -19,7 +19,7 @@ from ..models import AckResponse, Plan, PlanStatus, PlanVersion, RiskArea, Servi
 from ..services import acknowledgements, plans as plan_ops
 from . import bp, choices
 from .builder_context import builder_context, is_stale
-from .page import plan_page_context
+from .page import PLAN_PAGE_OPTIONS, plan_page_context
 from .forms import AcknowledgeForm, AmendForm, IssueForm, RiskForm
 
 PAGE_SIZE = 50
@@ -126,7 +126,7 @@ def new():
 def show(plan_id: int):
     """The plan page: header and flags, risk, controls, actions with progress, observations, reviews,
     acknowledgements, history."""
-    plan = plan_or_404(plan_id)
+    plan = plan_or_404(plan_id, options=PLAN_PAGE_OPTIONS)
     return render_template("plans/show.html", **plan_page_context(plan))
 
 
@@ -134,7 +134,7 @@ def show(plan_id: int):
 @login_required
 def edit(plan_id: int):
     """The plan builder: risk, interim controls, actions, observation schedule, then issue or amend."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     return render_template("plans/edit.html", **builder_context(plan))
 
 
@@ -142,7 +142,7 @@ def edit(plan_id: int):
 @login_required
 def update_risk(plan_id: int):
     """Save the risk section (drafts and active plans; an active plan's change needs an amendment)."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     form = _risk_form(current_user, plan)
     if not form.validate():
         return page_or_fragment("plans/edit.html", "plans/_risk.html", status=422,
@@ -163,7 +163,7 @@ def update_risk(plan_id: int):
 @login_required
 def issue(plan_id: int):
     """Issue a draft: the staff member is then asked to acknowledge it."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     form = IssueForm()
     if not form.validate() or is_stale(form, plan):
         return _issue_refused(plan, form, 409 if form.validate() else 422)
@@ -182,7 +182,7 @@ def issue(plan_id: int):
 @login_required
 def amend(plan_id: int):
     """Issue the changes to an active plan as a new version for the staff member to acknowledge."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     form = AmendForm()
     if not form.validate() or is_stale(form, plan):
         return _issue_refused(plan, form, 409 if form.validate() else 422, amend_form=form)
@@ -207,7 +207,7 @@ def _issue_refused(plan: Plan, form, status: int, **extra):
 @login_required
 def acknowledge(plan_id: int):
     """The staff member agrees, or disagrees with a comment, with the exact statement shown."""
-    plan = plan_or_404(plan_id, policy.can_acknowledge)
+    plan = plan_or_404(plan_id, policy.can_acknowledge, options=PLAN_PAGE_OPTIONS)
     form = AcknowledgeForm()
     if form.validate():
         try:

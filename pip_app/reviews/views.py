@@ -19,7 +19,7 @@ from ..models import (
     Outcome, Progress, Review, ReviewDecision,
 )
 from ..plans.builder_context import is_stale
-from ..plans.page import plan_page_context
+from ..plans.page import PLAN_PAGE_OPTIONS, plan_page_context
 from ..services import reviews as review_ops
 from ..services.plans import PlanError
 from . import bp
@@ -71,7 +71,7 @@ def _review_form(plan, formdata=None, **kwargs):
 @login_required
 def new_review(plan_id: int):
     """The weekly review form, in the reviews panel; ?corrects=<id> starts a correction."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     corrects = _correctable(plan, request.args.get("corrects", ""))
     form, actions, controls = _review_form(plan)
     form.review_date.data = today()
@@ -105,7 +105,7 @@ def _correctable(plan, raw: str) -> Review | None:
 @login_required
 def record_review(plan_id: int):
     """Save the weekly review: progress per action, control decisions, the decision, the next date."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     form, actions, controls = _review_form(plan, formdata=request.form)
     already = review_ops.find_submission(form.submission_token.data)
     if already is not None and already.plan_id == plan.id:
@@ -144,7 +144,7 @@ def _entry(form, action: Action) -> dict:
 @login_required
 def acknowledge_review(plan_id: int, review_id: int):
     """The staff member agrees with a review, or disagrees with a comment."""
-    plan = plan_or_404(plan_id, policy.can_acknowledge)
+    plan = plan_or_404(plan_id, policy.can_acknowledge, options=PLAN_PAGE_OPTIONS)
     review = _correctable(plan, str(review_id))
     form = ReviewAcknowledgeForm(prefix=f"rack{review.id}")
     if not form.validate():
@@ -173,7 +173,7 @@ def _observation(plan, observation_id: int) -> Observation:
 @login_required
 def observation_outcome_form(plan_id: int, observation_id: int):
     """The outcome form for one observed shift, in place."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     observation = _observation(plan, observation_id)
     form = ObservationOutcomeForm(formdata=None, prefix=f"outcome{observation.id}", row_version=observation.row_version)
     return _panel(plan, "observations", editing=("observation", observation.id), edit_form=form)
@@ -183,7 +183,7 @@ def observation_outcome_form(plan_id: int, observation_id: int):
 @login_required
 def record_observation(plan_id: int, observation_id: int):
     """Record an observed shift as done (met / partly met / not met), missed, or cancelled with a reason."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     observation = _observation(plan, observation_id)
     form = ObservationOutcomeForm(prefix=f"outcome{observation.id}")
     editing = ("observation", observation.id)
@@ -216,7 +216,7 @@ def _action(plan, action_id: int) -> Action:
 @login_required
 def action_status_form(plan_id: int, action_id: int):
     """The completed / assured / not met form for one action, in place."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     action = _action(plan, action_id)
     form = ActionStatusForm(formdata=None, prefix=f"status{action.id}", row_version=action.row_version, on=today())
     form.status.data = request.args.get("to") or ("assured" if action.status is ActionStatus.COMPLETED else "completed")
@@ -227,7 +227,7 @@ def action_status_form(plan_id: int, action_id: int):
 @login_required
 def set_action_status(plan_id: int, action_id: int):
     """Record that an action was completed, assured (with evidence), or not met (with the reason)."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     action = _action(plan, action_id)
     form = ActionStatusForm(prefix=f"status{action.id}")
     editing = ("action", action.id)
@@ -251,7 +251,7 @@ def set_action_status(plan_id: int, action_id: int):
 @login_required
 def pause(plan_id: int):
     """Pause the plan (e.g. sickness absence): nothing becomes overdue while it is paused."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     return _change_state(plan, PauseForm(), "pause_form", lambda form: review_ops.pause_plan(
         current_user, plan, form.reason.data), "Plan paused.")
 
@@ -260,7 +260,7 @@ def pause(plan_id: int):
 @login_required
 def resume(plan_id: int):
     """Resume a paused plan; the next review falls on the next review day."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan)
+    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     return _change_state(plan, ResumeForm(), "resume_form", lambda form: review_ops.resume_plan(
         current_user, plan, planned_end_date=form.planned_end_date.data), "Plan resumed.")
 

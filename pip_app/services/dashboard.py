@@ -41,7 +41,7 @@ def _open_plans(user: User, *conditions) -> list[Plan]:
     return list(db.session.scalars(
         select(Plan).where(policy.visible_plans(user), *conditions)
         .options(joinedload(Plan.staff), joinedload(Plan.service), selectinload(Plan.controls),
-                 selectinload(Plan.observations), selectinload(Plan.actions), selectinload(Plan.versions),
+                 selectinload(Plan.observations).joinedload(Observation.observer), selectinload(Plan.actions), selectinload(Plan.versions),
                  selectinload(Plan.acknowledgements),
                  selectinload(Plan.reviews).selectinload(Review.entries))
         .order_by(Plan.next_review_date.is_(None), Plan.next_review_date, Plan.reference)

@@ -1,0 +1,68 @@
+"""SQL statements per request are bounded and do not grow with the data (no N+1)."""
+from datetime import date, timedelta
+
+import pytest
+
+from pip_app.extensions import db
+from pip_app.models import (
+    Acknowledgement, AckResponse, AckSubject, Observation, PlanStatus, Progress, Review, ReviewDecision, ReviewEntry,
+)
+from tests.factories import make_action, make_control
+
+START = date(2026, 9, 7)
+PLAN_PAGE_BUDGET = 15
+
+
+def grow(plan, world, *, actions: int, reviews: int, observations: int) -> None:
+    """Give a plan many actions, reviews (with entries and acknowledgements) and observations."""
+    for n in range(1, actions + 1):
+        make_action(plan, n, measure_name="Compliance", measure_unit="%", measure_target=90, measure_consecutive=2)
+    make_control(plan, world["senior"])
+    for week in range(reviews):
+        review = Review(plan=plan, review_date=START + timedelta(days=7 * week), reviewer=world["manager"],
+                        summary=f"Week {week}", decision=ReviewDecision.CONTINUE)
+        for action in plan.actions:
+            review.entries.append(ReviewEntry(action=action, progress=Progress.ON_TRACK, measured_value=50 + week))
+        db.session.add(review)
+        db.session.flush()
+        db.session.add(Acknowledgement(plan=plan, user=plan.staff, subject=AckSubject.REVIEW, plan_version=1,
+                                       review=review, statement="read", response=AckResponse.AGREE))
+    for n in range(observations):
+        db.session.add(Observation(plan=plan, scheduled_on=START + timedelta(days=n), observer=world["senior"],
+                                   focus=list(plan.actions)))
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def frozen_today(app):
+    app.config["FROZEN_TODAY"] = "2026-11-23"
+
+
+@pytest.mark.parametrize("who", ["manager", "senior", "hr", "staff"])
+def test_plan_page_statements_do_not_grow_with_the_plan(world, make_plan, sign_in, count_queries, who):
+    small = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START, weeks=12)
+    large = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START, weeks=12)
+    grow(small, world, actions=1, reviews=1, observations=1)
+    grow(large, world, actions=20, reviews=12, observations=24)
+    client = sign_in(world[who])
+    counts = []
+    for plan in (small, large):
+        client.get(f"/plans/{plan.id}")  # warm up: first request of a client loads extra (sessions)
+        with count_queries() as counter:
+            assert client.get(f"/plans/{plan.id}").status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts
+    assert counts[1] <= PLAN_PAGE_BUDGET, counts
+
+
+def test_dashboard_statements_do_not_grow_with_the_number_of_plans(world, make_plan, sign_in, count_queries):
+    client = sign_in(world["senior"])
+    counts = []
+    for extra in (1, 15):
+        for _ in range(extra):
+            plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START)
+            grow(plan, world, actions=2, reviews=2, observations=2)
+        with count_queries() as counter:
+            assert client.get("/").status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts
