@@ -84,3 +84,19 @@ def test_references_count_up_per_year(plan, make_plan, world):
 def test_action_full_reference(plan):
     action = make_action(plan, 2)
     assert action.full_ref == f"{plan.reference}/A2"
+
+
+def test_audit_events_cannot_be_changed_on_postgresql(plan, world):
+    """The database refuses UPDATE and DELETE on the audit trail (a trigger, on PostgreSQL)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+    from pip_app.services import audit
+
+    audit.record(world["manager"], "viewed", "plan", plan.id, plan_id=plan.id)
+    db.session.commit()
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the append-only trigger is PostgreSQL's; SQLite relies on the app having no such path")
+    for statement in ("UPDATE audit_events SET verb = 'forged'", "DELETE FROM audit_events"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            db.session.execute(text(statement))
+        db.session.rollback()
