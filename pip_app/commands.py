@@ -39,6 +39,55 @@ def create_user_command(email, name, role, service_names, line_manager_email, pa
     click.echo(f"Created {user.role.label.lower()} {user.name} <{user.email}>.")
 
 
+@cli.cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup_command(path):
+    """Copy the SQLite database to PATH while the app keeps running (online backup)."""
+    from .services.retention import backup_sqlite
+
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        raise click.ClickException(
+            "This database is PostgreSQL: back it up with pg_dump, e.g. "
+            "`pg_dump --format=custom --file=pip.dump \"$DATABASE_URL\"` (restore with pg_restore).")
+    pages = backup_sqlite(url.database, path)
+    click.echo(f"Backed up {pages} pages to {path}.")
+
+
+@cli.cli.command("purge-closed")
+@click.option("--older-than", "years", type=click.IntRange(1, 100), required=True, help="Years since closure.")
+@click.option("--dry-run", is_flag=True, help="List what would be deleted, delete nothing.")
+def purge_closed_command(years, dry_run):
+    """Delete closed plans (and their audit trail) whose closure is older than the retention period."""
+    from .services.retention import plans_due_for_purge, purge_closed
+
+    if dry_run:
+        due = [p.reference for p in plans_due_for_purge(years)]
+        click.echo(f"{len(due)} closed plan(s) older than {years} year(s) would be deleted" + (": " + ", ".join(due) if due else "."))
+        return
+    purged = purge_closed(None, years)
+    db.session.commit()
+    click.echo(f"Deleted {len(purged)} closed plan(s)" + (": " + ", ".join(purged) if purged else "."))
+
+
+@cli.cli.command("export-person")
+@click.argument("email")
+def export_person_command(email):
+    """Everything held about one person, as JSON on standard output (subject access request)."""
+    import json
+
+    from .services.retention import export_person
+    from .services import audit
+
+    user = find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with the email {email}.")
+    data = export_person(user)
+    audit.record(None, "exported", "user", user.id, changes={"what": "subject access export"})
+    db.session.commit()
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
 @cli.cli.command("demo-data")
 @click.option("--password", default=None, help="Password for every demo account (at least 12 characters).")
 def demo_data_command(password):

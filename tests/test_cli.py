@@ -59,3 +59,62 @@ def test_migrations_match_the_models(runner):
     """`flask db check`: the schema built by the migrations has no drift from models.py."""
     result = runner.invoke(args=["db", "check"])
     assert result.exit_code == 0, result.output
+
+
+def test_backup_copies_a_live_database_that_can_be_restored(runner, app, tmp_path, make_user):
+    import sqlite3
+
+    if db.engine.dialect.name != "sqlite":
+        result = runner.invoke(args=["backup", str(tmp_path / "x")])
+        assert result.exit_code == 1 and "pg_dump" in result.output
+        return
+    make_user(Role.MANAGER, email="kept@example.test")
+    target = tmp_path / "backup.sqlite3"
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    restored = sqlite3.connect(target)
+    assert restored.execute("SELECT email FROM users").fetchall() == [("kept@example.test",)]
+    assert restored.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_purge_closed_deletes_only_plans_past_retention(runner, world, make_plan):
+    from datetime import datetime
+
+    from pip_app.models import AuditEvent, Closure, ClosureOutcome
+    from pip_app.services import audit
+
+    def closed(years_ago):
+        plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], status=PlanStatus.CLOSED)
+        db.session.add(Closure(plan=plan, outcome=ClosureOutcome.ACHIEVED, closed_by=world["manager"],
+                               closed_at=datetime(2026 - years_ago, 1, 1), what_changed="a", how_measured="b",
+                               risk_now_controlled="c", ongoing_monitoring="d"))
+        audit.record(world["manager"], "closed", "plan", plan.id, plan_id=plan.id)
+        db.session.commit()
+        return plan
+
+    old, recent = closed(8), closed(1)
+    old_ref, old_id = old.reference, old.id
+    dry = runner.invoke(args=["purge-closed", "--older-than", "6", "--dry-run"])
+    assert dry.exit_code == 0 and old_ref in dry.output and recent.reference not in dry.output
+    assert db.session.get(Plan, old_id) is not None
+    result = runner.invoke(args=["purge-closed", "--older-than", "6"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(Plan, old_id) is None and db.session.get(Plan, recent.id) is not None
+    assert not db.session.scalars(select(AuditEvent).where(AuditEvent.plan_id == old_id)).all()
+    purge = db.session.scalar(select(AuditEvent).where(AuditEvent.verb == "purged"))
+    assert purge.changes["references"] == [old_ref]
+
+
+def test_export_person_includes_their_plans_and_acknowledgements(runner, world, make_plan):
+    import json
+
+    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"],
+                     risk_statement="Notes written hours late")
+    result = runner.invoke(args=["export-person", "STAFF@example.test"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["person"]["email"] == "staff@example.test"
+    assert data["plans_about_them"][0]["reference"] == plan.reference
+    assert data["plans_about_them"][0]["risk_statement"] == "Notes written hours late"
+    assert runner.invoke(args=["export-person", "nobody@example.test"]).exit_code == 1

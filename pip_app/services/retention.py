@@ -1,0 +1,97 @@
+"""Records management: backups, the retention purge of old closed plans, and a subject access
+export of everything held about one person."""
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+
+from sqlalchemy import delete, or_, select, text
+
+from ..clock import now_utc
+from ..extensions import db
+from ..models import Acknowledgement, AuditEvent, Closure, Plan, PlanStatus, User
+from . import audit
+
+
+def backup_sqlite(database_path: str, target_path: str) -> int:
+    """Copy a live SQLite database with its online backup API; returns the pages copied."""
+    source = sqlite3.connect(database_path)
+    target = sqlite3.connect(target_path)
+    try:
+        with target:
+            source.backup(target)
+        return target.execute("PRAGMA page_count").fetchone()[0]
+    finally:
+        target.close()
+        source.close()
+
+
+def plans_due_for_purge(older_than_years: int) -> list[Plan]:
+    """Closed plans whose closure is older than the retention period."""
+    cutoff = now_utc() - timedelta(days=round(365.25 * older_than_years))
+    return list(db.session.scalars(
+        select(Plan).join(Closure).where(Plan.status == PlanStatus.CLOSED, Closure.closed_at < cutoff)
+        .order_by(Plan.reference)))
+
+
+def purge_closed(actor: User | None, older_than_years: int) -> list[str]:
+    """Delete closed plans past retention, with their audit trail; record the purge itself."""
+    plans = plans_due_for_purge(older_than_years)
+    references = [p.reference for p in plans]
+    if not plans:
+        return references
+    ids = [p.id for p in plans]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL pip.audit_purge = 'on'"))  # the append-only trigger's one exception
+    db.session.execute(delete(AuditEvent).where(AuditEvent.plan_id.in_(ids)))
+    for plan in plans:
+        db.session.delete(plan)
+    db.session.flush()
+    audit.record(actor, "purged", "plan", None, changes={
+        "references": references, "older_than_years": older_than_years})
+    return references
+
+
+def export_person(user: User) -> dict:
+    """Everything held about one person (a subject access request), as plain data."""
+    from .plans import snapshot
+
+    plans = db.session.scalars(select(Plan).where(Plan.staff_id == user.id).order_by(Plan.reference)).all()
+    managed = db.session.scalars(select(Plan.reference).where(Plan.manager_id == user.id).order_by(Plan.reference)).all()
+    acks = db.session.scalars(select(Acknowledgement).where(Acknowledgement.user_id == user.id)
+                              .order_by(Acknowledgement.acknowledged_at)).all()
+    events = db.session.scalars(select(AuditEvent).where(or_(
+        AuditEvent.actor_id == user.id, (AuditEvent.entity == "user") & (AuditEvent.entity_id == user.id)))
+        .order_by(AuditEvent.at)).all()
+    return {
+        "exported_at": now_utc().isoformat() + "Z",
+        "person": {"name": user.name, "email": user.email, "role": user.role.value, "active": user.active,
+                   "services": [s.name for s in user.services],
+                   "line_manager": user.line_manager.name if user.line_manager else None,
+                   "created_at": user.created_at.isoformat()},
+        "plans_about_them": [_plan_record(plan, snapshot) for plan in plans],
+        "plans_they_manage": list(managed),
+        "acknowledgements": [{"plan": a.plan.reference, "subject": a.subject.value, "version": a.plan_version,
+                              "statement": a.statement, "response": a.response.value, "comment": a.comment,
+                              "at": a.acknowledged_at.isoformat()} for a in acks],
+        "audit_events": [{"at": e.at.isoformat(), "verb": e.verb, "entity": e.entity, "entity_id": e.entity_id,
+                          "plan_id": e.plan_id, "changes": e.changes} for e in events],
+    }
+
+
+def _plan_record(plan: Plan, snapshot) -> dict:
+    record = snapshot(plan) | {"status": plan.status.value}
+    record["reviews"] = [{"date": r.review_date.isoformat(), "reviewer": r.reviewer.name, "summary": r.summary,
+                          "decision": r.decision.value, "staff_comment": r.staff_comment,
+                          "entries": [{"action": e.action.ref, "progress": e.progress.value,
+                                       "measured_value": e.measured_value, "note": e.note} for e in r.entries]}
+                         for r in plan.reviews]
+    record["observations"] = [{"date": o.scheduled_on.isoformat(), "shift": o.shift.value, "status": o.status.value,
+                               "outcome": o.outcome.value if o.outcome else None, "notes": o.notes}
+                              for o in plan.observations]
+    if plan.closure:
+        c = plan.closure
+        record["closure"] = {"outcome": c.outcome.value, "what_changed": c.what_changed,
+                             "how_measured": c.how_measured, "risk_now_controlled": c.risk_now_controlled,
+                             "ongoing_monitoring": c.ongoing_monitoring, "closed_at": c.closed_at.isoformat()}
+    return record
