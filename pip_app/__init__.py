@@ -4,11 +4,13 @@ import os
 from flask import Flask
 
 from . import config as config_module
+from .requests import CleanRequest
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then instance/config.py, then the environment, then test_config."""
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = CleanRequest
     production = os.environ.get("PIP_ENV") == "production"
     app.config.from_object(config_module.ProductionConfig if production else config_module.Config)
     app.config.from_pyfile("config.py", silent=True)
