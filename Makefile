@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app pip_app
-# Debian packages the tests need: the browser, the PDF font, and pdftoppm for reading PDFs.
-APT_PACKAGES := chromium fonts-dejavu-core poppler-utils
+# Debian packages the tests need: the browser, the PDF font, pdftoppm for reading PDFs, and
+# Java for the Nu HTML Checker (vnu.jar, from the npm registry).
+APT_PACKAGES := chromium fonts-dejavu-core poppler-utils $(if $(shell command -v java),,default-jre-headless)
 
 .PHONY: run test test-postgres install install-dev system-packages migrate demo-data clean
 
@@ -12,11 +13,11 @@ run: install migrate demo-data
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install-dev system-packages
+test: install-dev system-packages node_modules/.installed
 	$(BIN)/pytest
 
 # The same suite against PostgreSQL (127.0.0.1:5432, user postgres) in a throw-away database.
-test-postgres: install-dev system-packages
+test-postgres: install-dev system-packages node_modules/.installed
 	$(BIN)/python scripts/with_postgres_db.py $(BIN)/pytest
 
 $(BIN)/python:
@@ -32,6 +33,10 @@ install-dev: $(VENV)/.installed-dev
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 system-packages:
 	@dpkg -s $(APT_PACKAGES) >/dev/null 2>&1 || { \

@@ -116,10 +116,10 @@ def login(client, email: str, password: str = factories.PASSWORD, next_url: str 
 class SignedInClient:
     """A test client signed in as `user`, that adds the CSRF token to every POST."""
 
-    def __init__(self, client, user: User):
+    def __init__(self, client, user: User, password: str = factories.PASSWORD):
         self.client = client
         self.user = user
-        response = login(client, user.email)
+        response = login(client, user.email, password)
         assert response.status_code == 303, response.text
         self.token = csrf_token_from(client.get("/").text)
 
@@ -172,8 +172,8 @@ def world(app):
 def sign_in(app):
     """sign_in(user) → a fresh client signed in as that user."""
 
-    def _sign_in(user: User) -> SignedInClient:
-        return SignedInClient(app.test_client(), user)
+    def _sign_in(user: User, password: str = factories.PASSWORD) -> SignedInClient:
+        return SignedInClient(app.test_client(), user, password)
 
     return _sign_in
 
