@@ -2,29 +2,43 @@
 (function () {
   "use strict";
 
-  // After htmx swaps in an error summary or a saved message, move focus there so keyboard
-  // and screen-reader users hear what happened.
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var target = event.detail.target;
+  // After htmx swaps content in, move focus to what the swap asked for (a form heading, an
+  // error summary, a saved notice), so keyboard and screen-reader users land on the news.
+  // The marker is removed once used, so a later swap elsewhere does not pull focus back.
+  function focusMarked() {
+    var target = document.querySelector(".error-summary[data-focus-after-swap]") ||
+      document.querySelector("[data-focus-after-swap]");
+    document.querySelectorAll("[data-focus-after-swap]").forEach(function (el) {
+      el.removeAttribute("data-focus-after-swap");
+    });
     if (!target) { return; }
-    var focusable = target.querySelector("[data-focus-after-swap], .error-summary");
-    if (focusable) {
-      if (!focusable.hasAttribute("tabindex")) { focusable.setAttribute("tabindex", "-1"); }
-      focusable.focus();
+    if (!target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }
+    target.focus();
+  }
+  document.addEventListener("htmx:afterSettle", focusMarked);
+  // A full page that comes back with errors (no JavaScript on the way in, or a reload)
+  // gets the same treatment.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (document.querySelector(".error-summary[data-focus-after-swap]")) {
+      focusMarked();
+    } else {
+      document.querySelectorAll("[data-focus-after-swap]").forEach(function (el) {
+        el.removeAttribute("data-focus-after-swap");
+      });
     }
   });
 
-  // Buttons that ask for confirmation declare it in data-confirm (hx-confirm needs no eval,
-  // but plain forms do not have it).
+  // Forms that ask for confirmation declare it in data-confirm (htmx has hx-confirm; this
+  // covers the plain submit too).
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var message = form.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) {
+    if (message && !form.hasAttribute("hx-confirm") && !window.confirm(message)) {
       event.preventDefault();
     }
   }, true);
-})();
 
-document.addEventListener("click", function (event) {
-  if (event.target.closest("[data-print]")) { window.print(); }
-});
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) { window.print(); }
+  });
+})();
