@@ -37,12 +37,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from . import database
     from .auth.session import init_login
-    from .extensions import csrf, db, migrate
+    from .extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
     database.init_sqlite(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
     init_login(app)
 
 

@@ -20,6 +20,25 @@ class Config:
     # argon2id parameters (argon2-cffi's RFC 9106 "low memory" profile).
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
+    # Two-factor sign-in (TOTP, as in Google/Microsoft Authenticator). Roles listed here must
+    # enrol before they can open any page; everyone else may enrol from /account.
+    TWO_FACTOR_REQUIRED_ROLES = ("admin", "hr")
+    TWO_FACTOR_ISSUER = "Improvement plans"  # the account name shown in the authenticator app
+    TWO_FACTOR_PENDING_LIFETIME = timedelta(minutes=5)  # password accepted, code not yet typed
+    RECOVERY_CODE_COUNT = 10
+    # Password reset links an administrator creates and passes on: single use, this long.
+    PASSWORD_RESET_LIFETIME = timedelta(hours=24)
+    # Throttling (Flask-Limiter). Counts live in RATELIMIT_STORAGE_URI: "memory://" is per
+    # process, so with several gunicorn workers use Redis, e.g. "redis://127.0.0.1:6379"
+    # (needs the `redis` package: pip install "limits[redis]").
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    # Failed attempts allowed before 429, in the `limits` notation ("10 per 15 minutes").
+    LOGIN_ACCOUNT_LIMIT = "10 per 15 minutes"  # failed passwords for one email address
+    LOGIN_ADDRESS_LIMIT = "30 per 15 minutes"  # failed passwords from one client address
+    TWO_FACTOR_LIMIT = "5 per 15 minutes"  # wrong codes at the second step, per account
+    PASSWORD_CHECK_LIMIT = "10 per 15 minutes"  # wrong current password when signed in, per account
     # Plans: how many days a staff member has to acknowledge before it is flagged.
     ACK_OUTSTANDING_DAYS = 3
     # Set to an ISO date to freeze "today" (tests only).

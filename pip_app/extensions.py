@@ -1,4 +1,6 @@
 """The Flask extension singletons, created unbound and initialised in create_app."""
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -24,3 +26,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# No default limits: sign-in and the other credential checks declare their own (auth/throttle.py).
+# Storage and limits come from the app config (RATELIMIT_STORAGE_URI and friends).
+limiter = Limiter(key_func=get_remote_address)

@@ -225,6 +225,12 @@ class User(db.Model):
     line_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    # Two-factor sign-in (TOTP). The secret is set when enrolment starts and counts only once
+    # totp_enabled_at is set (the person typed a code from their app); the last accepted time
+    # step stops a code being replayed.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    totp_last_counter: Mapped[int | None] = mapped_column(Integer)
 
     line_manager: Mapped[User | None] = relationship(remote_side=[id], back_populates="reports")
     reports: Mapped[list[User]] = relationship(back_populates="line_manager")
@@ -244,6 +250,10 @@ class User(db.Model):
 
     def rotate_session_token(self) -> None:
         self.session_token = secrets.token_hex(16)
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
 
     @property
     def service_ids(self) -> set[int]:
@@ -634,3 +644,35 @@ class AuditEvent(db.Model):
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
 
     actor: Mapped[User | None] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app; only its argon2 hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class PasswordReset(db.Model):
+    """A single-use, time-limited reset link an administrator made; only its SHA-256 is kept."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])

@@ -1,14 +1,40 @@
-"""Users and services, for the system administrator."""
-from flask import Blueprint, abort, render_template
+"""Users and services, for the system administrator: roles, deactivation, reset links."""
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..extensions import db
-from ..models import Service, User
+from ..models import AuditEvent, Role, Service, User
+from ..services import two_factor
+from ..services import users as accounts
+from ..services.two_factor import TwoFactorError
+from ..services.users import UserError
+from .forms import ConfirmForm, RoleForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# What each account event means, for the activity list on a person's page.
+EVENT_LABELS = {
+    "created": "Account created",
+    "signed_in": "Signed in",
+    "signed_out": "Signed out",
+    "sign_in_failed": "Sign-in failed",
+    "throttled": "Sign-in paused after too many failures",
+    "password_changed": "Password changed",
+    "password_check_failed": "Wrong current password typed",
+    "session_revoked": "Signed out everywhere",
+    "two_factor_enrolled": "Two-factor sign-in set up",
+    "two_factor_disabled": "Two-factor sign-in turned off",
+    "two_factor_reset": "Two-factor sign-in reset by an administrator",
+    "recovery_code_used": "Recovery code used",
+    "recovery_codes_replaced": "New recovery codes made",
+    "reset_link_created": "Password reset link created",
+    "role_changed": "Role changed",
+    "deactivated": "Account deactivated",
+    "reactivated": "Account reactivated",
+}
 
 
 @bp.before_request
@@ -19,6 +45,49 @@ def require_admin():
         abort(403)
 
 
+def _person(user_id: int) -> User:
+    person = db.session.get(User, user_id, options=[selectinload(User.services), joinedload(User.line_manager)])
+    if person is None:
+        abort(404)
+    return person
+
+
+def _forms(person: User, **given) -> dict:
+    forms = {
+        "role": RoleForm(prefix="role", role=person.role.value),
+        "active": ConfirmForm(prefix="active"),
+        "reset": ConfirmForm(prefix="reset"),
+        "two_factor": ConfirmForm(prefix="two_factor"),
+    }
+    forms.update(given)
+    return forms
+
+
+def _user_page(person: User, status: int = 200, refusal: str | None = None, **forms):
+    """The person's page with every action form (one of them possibly showing its errors)."""
+    events = db.session.scalars(
+        select(AuditEvent).options(joinedload(AuditEvent.actor))
+        .where(AuditEvent.entity == "user", AuditEvent.entity_id == person.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(15)
+    ).all()
+    return render_template(
+        "admin/user.html", person=person, forms=_forms(person, **forms), events=events, labels=EVENT_LABELS,
+        roles=Role, two_factor_required=two_factor.required_for(person), refusal=refusal,
+    ), status
+
+
+def _done(person: User, message: str):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("admin.user", user_id=person.id), code=303)
+
+
+def _refused(person: User, message: str):
+    """The operation said no: nothing is saved and the page says why."""
+    db.session.rollback()
+    return _user_page(_person(person.id), 422, refusal=message)
+
+
 @bp.get("/users")
 def users():
     """Everyone with an account, their role, services and line manager."""
@@ -27,3 +96,81 @@ def users():
     ).all()
     services = db.session.scalars(select(Service).order_by(Service.name)).all()
     return render_template("admin/users.html", people=people, services=services)
+
+
+@bp.get("/users/<int:user_id>")
+def user(user_id: int):
+    """One person's account: details, recent sign-in activity and the changes an admin may make."""
+    return _user_page(_person(user_id))
+
+
+@bp.post("/users/<int:user_id>/role")
+def change_role(user_id: int):
+    """Give someone another role; their sessions end."""
+    person = _person(user_id)
+    form = RoleForm(prefix="role")
+    if not form.validate():
+        return _user_page(person, 422, role=form)
+    try:
+        accounts.change_role(current_user, person, Role(form.role.data))
+    except UserError as error:
+        return _refused(person, str(error))
+    return _done(person, f"{person.name} is now a {person.role.label.lower()}. Their sessions have been ended.")
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+def deactivate(user_id: int):
+    """Stop someone signing in; their sessions and reset links end at once."""
+    person = _person(user_id)
+    form = ConfirmForm(prefix="active")
+    if not form.validate():
+        return _user_page(person, 422, active=form)
+    try:
+        accounts.deactivate_user(current_user, person)
+    except UserError as error:
+        return _refused(person, str(error))
+    return _done(person, f"{person.name}'s account is deactivated and every session of theirs has ended.")
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+def reactivate(user_id: int):
+    """Let a deactivated person sign in again."""
+    person = _person(user_id)
+    form = ConfirmForm(prefix="active")
+    if not form.validate():
+        return _user_page(person, 422, active=form)
+    try:
+        accounts.reactivate_user(current_user, person)
+    except UserError as error:
+        return _refused(person, str(error))
+    return _done(person, f"{person.name}'s account is active again.")
+
+
+@bp.post("/users/<int:user_id>/reset-link")
+def create_reset_link(user_id: int):
+    """Make a single-use reset link and show it once, for the admin to pass on."""
+    person = _person(user_id)
+    form = ConfirmForm(prefix="reset")
+    if not form.validate():
+        return _user_page(person, 422, reset=form)
+    try:
+        token = accounts.create_reset_link(current_user, person)
+    except UserError as error:
+        return _refused(person, str(error))
+    db.session.commit()
+    link = url_for("auth.reset_password", token=token, _external=True)
+    return render_template("admin/reset_link.html", person=person, link=link)
+
+
+@bp.post("/users/<int:user_id>/two-factor/reset")
+def reset_two_factor(user_id: int):
+    """Remove someone's two-factor sign-in (lost phone and codes); they set it up again."""
+    person = _person(user_id)
+    form = ConfirmForm(prefix="two_factor")
+    if not form.validate():
+        return _user_page(person, 422, two_factor=form)
+    try:
+        two_factor.turn_off(current_user, person)
+    except TwoFactorError as error:
+        return _refused(person, str(error))
+    return _done(person, f"Two-factor sign-in is reset for {person.name}. They set it up again at their next sign-in.")

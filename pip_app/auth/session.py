@@ -1,9 +1,10 @@
-"""Flask-Login wiring: the session token check, idle and absolute timeouts, htmx-aware redirects."""
+"""Flask-Login wiring: the session token check, idle and absolute timeouts, htmx-aware
+redirects, the half-signed-in state between password and code, and the enrolment guard."""
 import secrets
 from datetime import datetime, timezone
 
 from flask import Flask, current_app, redirect, request, session, url_for
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from sqlalchemy.orm import joinedload
 
@@ -19,6 +20,7 @@ def init_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     app.before_request(enforce_absolute_timeout)
+    app.before_request(require_two_factor_enrolment)
 
 
 @login_manager.user_loader
@@ -58,3 +60,87 @@ def enforce_absolute_timeout():
         session.clear()
         return unauthorised()
     return None
+
+
+PENDING_KEY = "pending_sign_in"  # the half-signed-in state between password and code
+
+# Pages a person who must enrol in two-factor sign-in may still open before they have.
+ENROLMENT_ALLOWED = {"auth.two_factor", "auth.logout", "main.healthz", "static"}
+
+
+def require_two_factor_enrolment():
+    """Someone whose role requires two-factor sign-in sees nothing else until they set it up."""
+    from ..services.two_factor import needs_enrolment
+
+    if not current_user.is_authenticated or request.endpoint in ENROLMENT_ALLOWED:
+        return None
+    if not needs_enrolment(current_user):
+        return None
+    target = url_for("auth.two_factor")
+    if is_htmx():
+        response = current_app.response_class(status=204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+def now_timestamp() -> float:
+    """Seconds since the epoch, as the session stores times."""
+    return datetime.now(timezone.utc).timestamp()
+
+
+def start_session(user) -> None:
+    """Sign in fully: a fresh session cookie and a new session token (which also ends the
+    person's other sessions), permanent so the idle timeout applies."""
+    session.clear()
+    user.rotate_session_token()
+    login_user(user)
+    session.permanent = True
+    session["signed_in_at"] = now_timestamp()
+
+
+def keep_session(user) -> None:
+    """After this person's own change rotated their token (password, two-factor), keep this
+    session signed in while every other one ends. The absolute timeout still counts from the
+    original sign-in."""
+    started = session.get("signed_in_at")
+    login_user(user)
+    session.permanent = True
+    session["signed_in_at"] = started or now_timestamp()
+
+
+def end_session() -> None:
+    """Sign out this browser (the caller rotates the token to end copies of the cookie)."""
+    logout_user()
+    session.clear()
+
+
+def start_pending_sign_in(user, next_url: str | None) -> None:
+    """Password accepted, code still needed: remember who and until when, but sign nobody in.
+    The session token is kept so a password change or deactivation meanwhile cancels it."""
+    session.clear()
+    lifetime = current_app.config["TWO_FACTOR_PENDING_LIFETIME"].total_seconds()
+    session[PENDING_KEY] = {
+        "user_id": user.id,
+        "token": user.session_token,
+        "expires": now_timestamp() + lifetime,
+        "next": next_url or "",
+    }
+
+
+def pending_sign_in() -> tuple[object, str] | tuple[None, None]:
+    """(user, next) while a half-finished sign-in is still valid, else (None, None)."""
+    from ..models import User
+
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or pending.get("expires", 0) < now_timestamp():
+        return None, None
+    user = db.session.get(User, pending.get("user_id"))
+    if user is None or not user.active or not secrets.compare_digest(user.session_token, str(pending.get("token"))):
+        return None, None
+    return user, pending.get("next") or None
+
+
+def clear_pending_sign_in() -> None:
+    """Forget a half-finished sign-in."""
+    session.pop(PENDING_KEY, None)

@@ -1,0 +1,26 @@
+"""Forms for the administrator's changes to someone's account; each needs an explicit tick."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired
+
+from ..models import Role
+
+CONFIRM = "Tick the box to confirm."
+
+
+class ConfirmForm(FlaskForm):
+    """A change that needs nothing but a deliberate confirmation."""
+
+    confirm = BooleanField("I understand", validators=[DataRequired(CONFIRM)])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(
+        "New role", choices=[SelectChoice(value, label) for value, label in Role.choices()],
+        validators=[DataRequired("Choose a role.")],
+    )
+    confirm = BooleanField(
+        "I understand their sessions end and they sign in again with the new role",
+        validators=[DataRequired(CONFIRM)],
+    )

@@ -1,0 +1,159 @@
+"""The signed-in person's own account: password, two-factor sign-in, sign out everywhere."""
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..services import audit, two_factor
+from ..services.two_factor import TwoFactorError
+from ..services.users import UserError, WrongPassword, change_own_password, sign_out_everywhere
+from . import throttle, totp
+from .forms import ChangePasswordForm, CurrentPasswordForm, EnrolmentForm
+from .passwords import verify_password
+from .session import end_session, keep_session
+from .views import bp
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _password_confirmed(form: CurrentPasswordForm) -> bool:
+    """Whether the current password typed is right; a wrong one is refused and counted."""
+    if verify_password(_me().password_hash, form.current_password.data):
+        return True
+    _refuse_wrong_password(form.current_password, "Your current password is not right.")
+    return False
+
+
+def _refuse_wrong_password(field, message: str) -> None:
+    """A wrong current password: counts towards the throttle, audited, shown by the field."""
+    throttle.note_failure()
+    audit.record(_me(), "password_check_failed", "user", _me().id, changes={"page": request.endpoint})
+    db.session.commit()
+    field.errors.append(message)
+
+
+@bp.get("/account")
+@login_required
+def account():
+    """Who I am, my sign-in settings, and "sign out everywhere"."""
+    me = _me()
+    codes_left = two_factor.recovery_codes_left(me) if me.two_factor_enabled else None
+    return render_template(
+        "auth/account.html", me=me, codes_left=codes_left, two_factor_required=two_factor.required_for(me)
+    )
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_all():
+    """End every session of mine (other browsers, phones, this one) at once."""
+    sign_out_everywhere(_me())
+    db.session.commit()
+    end_session()
+    flash("You have been signed out everywhere, including here.", "info")
+    response = redirect(url_for("auth.login"), code=303)
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@throttle.limit_password_check
+def change_password():
+    """Change my password: the current one, then the new one twice."""
+    form = ChangePasswordForm()
+    if request.method == "GET":
+        return render_template("auth/change_password.html", form=form)
+    if not form.validate():
+        return render_template("auth/change_password.html", form=form), 422
+    try:
+        change_own_password(_me(), form.current_password.data, form.new_password.data)
+    except WrongPassword as error:
+        db.session.rollback()
+        _refuse_wrong_password(form.current_password, str(error))
+        return render_template("auth/change_password.html", form=form), 422
+    except UserError as error:
+        db.session.rollback()
+        form.new_password.errors.append(str(error))
+        return render_template("auth/change_password.html", form=form), 422
+    keep_session(_me())
+    db.session.commit()
+    flash("Your password has been changed. Any other sessions of yours have been signed out.", "success")
+    return redirect(url_for("auth.account"), code=303)
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"], endpoint="two_factor")
+@login_required
+def two_factor_page():
+    """Set up two-factor sign-in (QR code, then a code to prove it works), or see its status."""
+    me = _me()
+    if me.two_factor_enabled:
+        if request.method == "POST":
+            flash("Two-factor sign-in is already set up.", "info")
+            return redirect(url_for("auth.two_factor"), code=303)
+        return _status_page()
+    form = EnrolmentForm()
+    if request.method == "POST" and form.validate():
+        try:
+            codes = two_factor.confirm_enrolment(me, form.code.data)
+        except TwoFactorError as error:
+            form.code.errors.append(str(error))
+        else:
+            keep_session(me)
+            db.session.commit()
+            return render_template("auth/recovery_codes.html", codes=codes, first_time=True)
+    secret = two_factor.start_enrolment(me)
+    db.session.commit()
+    uri = totp.provisioning_uri(secret, me.email, current_app.config["TWO_FACTOR_ISSUER"])
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "auth/two_factor_enrol.html", form=form, qr_svg=totp.qr_svg(uri), secret=totp.grouped(secret),
+        required=two_factor.required_for(me),
+    ), status
+
+
+@bp.post("/account/two-factor/recovery-codes")
+@login_required
+@throttle.limit_password_check
+def replace_recovery_codes():
+    """A new set of recovery codes (the old ones stop working), after the current password."""
+    form = CurrentPasswordForm(prefix="codes")
+    if not form.validate() or not _password_confirmed(form):
+        return _status_page(codes_form=form), 422
+    try:
+        codes = two_factor.replace_recovery_codes(_me())
+    except TwoFactorError as error:
+        flash(str(error), "error")
+        return redirect(url_for("auth.two_factor"), code=303)
+    db.session.commit()
+    return render_template("auth/recovery_codes.html", codes=codes, first_time=False)
+
+
+@bp.post("/account/two-factor/turn-off")
+@login_required
+@throttle.limit_password_check
+def turn_off_two_factor():
+    """Turn two-factor sign-in off, for roles that may sign in without it."""
+    form = CurrentPasswordForm(prefix="off")
+    if not form.validate() or not _password_confirmed(form):
+        return _status_page(off_form=form), 422
+    try:
+        two_factor.turn_off(_me(), _me())
+    except TwoFactorError as error:
+        flash(str(error), "error")
+        return redirect(url_for("auth.two_factor"), code=303)
+    keep_session(_me())
+    db.session.commit()
+    flash("Two-factor sign-in is off. Your other sessions have been signed out.", "success")
+    return redirect(url_for("auth.account"), code=303)
+
+
+def _status_page(**forms):
+    """The two-factor status page, with a form showing its errors if one was refused."""
+    me = _me()
+    forms = {"codes_form": CurrentPasswordForm(prefix="codes"), "off_form": CurrentPasswordForm(prefix="off"), **forms}
+    return render_template(
+        "auth/two_factor_status.html", me=me, codes_left=two_factor.recovery_codes_left(me),
+        required=two_factor.required_for(me), **forms,
+    )
