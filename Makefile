@@ -9,9 +9,11 @@ APT_PACKAGES := chromium fonts-dejavu-core poppler-utils $(if $(shell command -v
 
 .PHONY: run test test-postgres install install-dev system-packages migrate demo-data clean
 
+# The demo lets admin@ and hr@ in with a password alone; real deployments keep the default,
+# which makes admin and HR set up two-factor sign-in first.
 run: install migrate demo-data
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	PIP_TWO_FACTOR_REQUIRED_ROLES='[]' $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install-dev system-packages node_modules/.installed
 	$(BIN)/pytest

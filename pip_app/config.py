@@ -23,6 +23,9 @@ class Config:
     # Two-factor sign-in (TOTP, as in Google/Microsoft Authenticator). Roles listed here must
     # enrol before they can open any page; everyone else may enrol from /account.
     TWO_FACTOR_REQUIRED_ROLES = ("admin", "hr")
+    # Behind a reverse proxy, how many proxies to trust for X-Forwarded-For/-Proto/-Host
+    # (so throttling counts the real address and HSTS sees https). 0: none, no proxy.
+    PROXY_COUNT = 0
     TWO_FACTOR_ISSUER = "Improvement plans"  # the account name shown in the authenticator app
     TWO_FACTOR_PENDING_LIFETIME = timedelta(minutes=5)  # password accepted, code not yet typed
     RECOVERY_CODE_COUNT = 10

@@ -56,3 +56,21 @@ def test_base_layout_configures_htmx_for_the_csp(client):
     assert "htmx-2.0.11.min.js" in page
     assert "<script>" not in page and " style=" not in page  # nothing inline for the CSP to block
     assert 'class="skip-link" href="#main"' in page
+
+
+def test_behind_a_trusted_proxy_the_real_address_and_scheme_are_used(monkeypatch):
+    monkeypatch.setenv("PIP_PROXY_COUNT", "1")
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    seen = {}
+
+    @app.get("/whoami-test")
+    def whoami():
+        from flask import request
+        seen.update(addr=request.remote_addr, secure=request.is_secure)
+        return "ok"
+
+    response = app.test_client().get("/whoami-test", headers={"X-Forwarded-For": "203.0.113.9",
+                                                               "X-Forwarded-Proto": "https"})
+    assert response.status_code == 200
+    assert seen == {"addr": "203.0.113.9", "secure": True}
+    assert "Strict-Transport-Security" in response.headers
