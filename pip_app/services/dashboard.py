@@ -1,24 +1,30 @@
-"""What needs each person today: read-only queries scoped by the access policy, flags computed
-by the pure rules in flags.py over plans loaded in a fixed number of queries."""
+"""What needs each person today: read-only queries scoped by the access policy.
+
+A registered manager may have thousands of open plans. So SQL first finds the plans that may
+carry a flag (a cheap superset of the rules in flags.py), the most urgent LIMIT of them are
+loaded with everything the flags read, and the pure rules decide. Every list is bounded, so
+the statements per request do not grow with the data.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .. import policy
 from ..clock import today
 from ..extensions import db
-from ..flags import Flag, plan_flags
+from ..flags import NOT_CHECKED_DAYS, Flag, plan_flags
 from ..models import (
-    AckSubject, Closure, Observation, ObservationStatus, Plan, PlanStatus, Review, Role,
-    Service, User,
+    AckSubject, Acknowledgement, Closure, ControlStatus, InterimControl, Observation, ObservationStatus, Plan,
+    PlanStatus, PlanVersion, Progress, Review, ReviewEntry, Role, Service, User,
 )
 
 OPEN = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
+LIMIT = 50
 
 
 @dataclass
@@ -27,8 +33,10 @@ class Board:
 
     role: Role
     plans: list[Plan] = field(default_factory=list)
+    open_count: int = 0
     drafts: list[Plan] = field(default_factory=list)
     flagged: list[tuple[Plan, list[Flag]]] = field(default_factory=list)
+    more_flagged: bool = False
     due_this_week: list[Plan] = field(default_factory=list)
     observations_to_record: list[Observation] = field(default_factory=list)
     to_acknowledge: list[tuple[Plan, str, str]] = field(default_factory=list)  # (plan, what, anchor)
@@ -36,16 +44,11 @@ class Board:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _open_plans(user: User, *conditions) -> list[Plan]:
-    """Open plans the user may see, with everything the flags read, in a fixed number of queries."""
-    return list(db.session.scalars(
-        select(Plan).where(policy.visible_plans(user), *conditions)
-        .options(joinedload(Plan.staff), joinedload(Plan.service), selectinload(Plan.controls),
-                 selectinload(Plan.observations).joinedload(Observation.observer), selectinload(Plan.actions), selectinload(Plan.versions),
-                 selectinload(Plan.acknowledgements),
-                 selectinload(Plan.reviews).selectinload(Review.entries))
-        .order_by(Plan.next_review_date.is_(None), Plan.next_review_date, Plan.reference)
-    ))
+FLAG_OPTIONS = (
+    joinedload(Plan.staff), joinedload(Plan.service), selectinload(Plan.controls),
+    selectinload(Plan.observations), selectinload(Plan.actions), selectinload(Plan.versions),
+    selectinload(Plan.acknowledgements), selectinload(Plan.reviews).joinedload(Review.entries),
+)
 
 
 def dashboard_for(user: User) -> Board:
@@ -63,28 +66,75 @@ def dashboard_for(user: User) -> Board:
     return board
 
 
+def _scope(user: User):
+    """Open plans on this person's dashboard: a manager's own; a senior's whole service(s)."""
+    condition = and_(policy.visible_plans(user), Plan.status.in_(OPEN))
+    return and_(condition, Plan.manager_id == user.id) if user.role is Role.MANAGER else condition
+
+
+def may_be_flagged(day, ack_days: int):
+    """A SQL superset of plan_flags(): every plan with a flag matches; a few more may."""
+    week_ago = day - timedelta(days=NOT_CHECKED_DAYS)
+    ack_cutoff = datetime.combine(day - timedelta(days=ack_days), time.min)
+    earlier = aliased(Review)
+    latest_review = select(func.max(earlier.review_date)).where(earlier.plan_id == Plan.id).scalar_subquery()
+    plan_acked = (select(func.coalesce(func.max(Acknowledgement.plan_version), 0))
+                  .where(Acknowledgement.plan_id == Plan.id, Acknowledgement.subject == AckSubject.PLAN,
+                         Acknowledgement.user_id == Plan.staff_id).scalar_subquery())
+    return or_(
+        and_(Plan.status == PlanStatus.ACTIVE, Plan.next_review_date < day),
+        Plan.planned_end_date < day,
+        exists().where(InterimControl.plan_id == Plan.id, InterimControl.status == ControlStatus.ACTIVE,
+                       or_(InterimControl.review_by_date < day,
+                           func.coalesce(InterimControl.last_checked_on, InterimControl.start_date) <= week_ago)),
+        exists().where(Observation.plan_id == Plan.id, Observation.status == ObservationStatus.PLANNED,
+                       Observation.scheduled_on < day),
+        and_(Plan.version > plan_acked,
+             exists().where(PlanVersion.plan_id == Plan.id, PlanVersion.version == Plan.version,
+                            PlanVersion.created_at < ack_cutoff)),
+        exists().where(Review.plan_id == Plan.id, Review.created_at < ack_cutoff,
+                       ~exists().where(Acknowledgement.review_id == Review.id)),
+        exists().where(Review.plan_id == Plan.id, Review.review_date == latest_review,
+                       exists().where(ReviewEntry.review_id == Review.id,
+                                      ReviewEntry.progress.in_([Progress.AT_RISK, Progress.NOT_MET]))),
+    )
+
+
 def _manager_board(user: User, board: Board) -> None:
     day = today()
     ack_days = current_app.config["ACK_OUTSTANDING_DAYS"]
-    plans = _open_plans(user, Plan.status.in_(OPEN))
-    if user.role is Role.MANAGER:
-        plans = [p for p in plans if p.manager_id == user.id]
-    board.plans = plans
-    board.flagged = [(p, flags) for p in plans if (flags := plan_flags(p, day, ack_days))]
-    board.due_this_week = [p for p in plans if p.status is PlanStatus.ACTIVE and p.next_review_date
-                           and day <= p.next_review_date <= day + timedelta(days=6)]
-    board.observations_to_record = sorted(
-        (o for p in plans for o in p.observations
-         if o.status is ObservationStatus.PLANNED and o.scheduled_on <= day
-         and (o.observer_id == user.id or p.manager_id == user.id)),
-        key=lambda o: o.scheduled_on)
+    scope = _scope(user)
+    flaggable = and_(scope, may_be_flagged(day, ack_days))
+    candidates = list(db.session.scalars(
+        select(Plan).where(flaggable).options(*FLAG_OPTIONS)
+        .order_by(Plan.next_review_date.is_(None), Plan.next_review_date, Plan.id).limit(LIMIT)))
+    board.more_flagged = db.session.scalar(select(func.count(Plan.id)).where(flaggable)) > LIMIT
+    board.flagged = [(p, flags) for p in candidates if (flags := plan_flags(p, day, ack_days))]
+    board.open_count = db.session.scalar(select(func.count(Plan.id)).where(scope))
+    listed = (joinedload(Plan.staff), joinedload(Plan.service))
+    board.plans = list(db.session.scalars(
+        select(Plan).where(scope).options(*listed)
+        .order_by(Plan.next_review_date.is_(None), Plan.next_review_date, Plan.reference).limit(LIMIT)))
+    board.due_this_week = list(db.session.scalars(
+        select(Plan).where(scope, Plan.status == PlanStatus.ACTIVE,
+                           Plan.next_review_date.between(day, day + timedelta(days=6)))
+        .options(*listed).order_by(Plan.next_review_date, Plan.reference).limit(LIMIT)))
+    mine = or_(Observation.observer_id == user.id, Plan.manager_id == user.id)
+    board.observations_to_record = list(db.session.scalars(
+        select(Observation).join(Plan).where(scope, mine, Observation.status == ObservationStatus.PLANNED,
+                                             Observation.scheduled_on <= day)
+        .options(joinedload(Observation.plan), joinedload(Observation.observer))
+        .order_by(Observation.scheduled_on, Observation.id).limit(LIMIT)))
     board.drafts = list(db.session.scalars(
         select(Plan).where(policy.visible_plans(user), Plan.status == PlanStatus.DRAFT, Plan.manager_id == user.id)
-        .options(joinedload(Plan.staff), joinedload(Plan.service)).order_by(Plan.reference)))
+        .options(*listed).order_by(Plan.reference).limit(LIMIT)))
 
 
 def _staff_board(user: User, board: Board) -> None:
-    plans = _open_plans(user, Plan.status != PlanStatus.DRAFT)
+    """A staff member has few plans: load them whole and list what waits for them."""
+    plans = list(db.session.scalars(
+        select(Plan).where(policy.visible_plans(user), Plan.status != PlanStatus.DRAFT).options(*FLAG_OPTIONS)
+        .order_by(Plan.reference.desc()).limit(LIMIT)))
     board.plans = [p for p in plans if p.status in OPEN]
     for plan in plans:
         mine = [a for a in plan.acknowledgements if a.user_id == user.id]
