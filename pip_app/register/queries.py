@@ -1,0 +1,413 @@
+"""The register's queries: filters from the URL, flags, sorting, pagination, the summary strip, and
+the rows as a spreadsheet-safe CSV.
+
+Every query is scoped by `policy.visible_controls`. The flags exist twice on purpose: as SQL
+conditions (so "flagged only" filters and counts in the database) and as the pure function
+`control_flags` (so a row shows its flags without another query); the tests hold them equal.
+A page of the register is a fixed number of statements whatever the number of controls.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from functools import reduce
+from operator import add
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager
+
+from .. import policy
+from ..extensions import db
+from ..flags import NOT_CHECKED_DAYS
+from ..models import ControlCheck, ControlKind, ControlStatus, InterimControl, Plan, PlanStatus, Service, User
+
+PAGE_SIZE = 25
+MAX_SEARCH = 100
+
+REVIEW_PASSED = "review_passed"
+NOT_CHECKED = "not_checked"
+PLAN_CLOSED = "plan_closed"
+FLAG_LABELS = {
+    REVIEW_PASSED: "Review date passed",
+    NOT_CHECKED: f"Not checked for {NOT_CHECKED_DAYS} days",
+    PLAN_CLOSED: "Plan closed while the control is still active",
+}
+
+# Status filter values, in the order the select offers them; the default shows controls in force.
+STATUSES = {
+    "active": ControlStatus.ACTIVE,
+    "ongoing_monitoring": ControlStatus.ONGOING_MONITORING,
+    "lifted": ControlStatus.LIFTED,
+    "all": None,
+}
+STATUS_LABELS = {"active": "Active (in force)", "ongoing_monitoring": ControlStatus.ONGOING_MONITORING.label,
+                 "lifted": "Lifted", "all": "Any status"}
+
+Staff = aliased(User, name="staff_member")
+Responsible = aliased(User, name="responsible_person")
+
+# The columns a person may sort by: (key, heading). Anything else falls back to the default.
+COLUMNS = [
+    ("reference", "Plan"),
+    ("staff", "Staff member"),
+    ("service", "Service"),
+    ("control", "Control"),
+    ("responsible", "Responsible"),
+    ("started", "Started"),
+    ("review_by", "Review by"),
+    ("last_check", "Last check"),
+    ("days", "Days in force"),
+    ("flags", "Flags"),
+]
+SORT_KEYS = {key for key, _ in COLUMNS}
+DEFAULT_SORT = "review_by"
+
+
+# --- Flags: the pure rule
+
+
+def control_flags(control_status, review_by_date: date, last_checked_on: date | None, start_date: date,
+                  plan_status, today: date) -> list[str]:
+    """The warnings for one control, in display order. Only a control in force is flagged.
+
+    "Not checked for 7 days" counts from the last check or, if it was never checked, from its start.
+    """
+    if ControlStatus(control_status) is not ControlStatus.ACTIVE:
+        return []
+    flags = []
+    if review_by_date < today:
+        flags.append(REVIEW_PASSED)
+    if (today - (last_checked_on or start_date)).days >= NOT_CHECKED_DAYS:
+        flags.append(NOT_CHECKED)
+    if PlanStatus(plan_status) is PlanStatus.CLOSED:
+        flags.append(PLAN_CLOSED)
+    return flags
+
+
+def flag_conditions(today: date) -> dict:
+    """The same rule as SQL conditions on InterimControl joined to its Plan."""
+    in_force = InterimControl.status == ControlStatus.ACTIVE
+    last_seen = func.coalesce(InterimControl.last_checked_on, InterimControl.start_date)
+    return {
+        REVIEW_PASSED: and_(in_force, InterimControl.review_by_date < today),
+        NOT_CHECKED: and_(in_force, last_seen <= today - timedelta(days=NOT_CHECKED_DAYS)),
+        PLAN_CLOSED: and_(in_force, Plan.status == PlanStatus.CLOSED),
+    }
+
+
+def days_in_force(start_date: date, lifted_on: date | None, today: date) -> int:
+    """Whole days from the start to the lift (or to today while it is still in force)."""
+    return max(((lifted_on or today) - start_date).days, 0)
+
+
+# --- Filters from the URL
+
+
+def _positive_int(value) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None
+
+
+@dataclass(frozen=True)
+class RegisterFilters:
+    """What the person asked for, parsed from the query string; anything unknown is ignored."""
+
+    service: int | None = None
+    kind: str | None = None
+    responsible: int | None = None
+    status: str = "active"
+    flagged: bool = False
+    q: str = ""
+    sort: str = DEFAULT_SORT
+    direction: str = "asc"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> RegisterFilters:
+        kind = args.get("type", "")
+        sort = args.get("sort", "")
+        return cls(
+            service=_positive_int(args.get("service")),
+            kind=kind if kind in ControlKind._value2member_map_ else None,
+            responsible=_positive_int(args.get("responsible")),
+            status=args.get("status") if args.get("status") in STATUSES else "active",
+            flagged=args.get("flagged", "") in ("1", "y", "on", "true"),
+            q=" ".join(args.get("q", "").split())[:MAX_SEARCH],
+            sort=sort if sort in SORT_KEYS else DEFAULT_SORT,
+            direction="desc" if sort in SORT_KEYS and args.get("dir") == "desc" else "asc",
+            page=_positive_int(args.get("page")) or 1,
+        )
+
+    @property
+    def is_filtered(self) -> bool:
+        """Whether anything narrows the default view (for the empty-state wording)."""
+        return bool(self.service or self.kind or self.responsible or self.flagged or self.q
+                    or self.status != "active")
+
+    def to_args(self, **changes) -> dict:
+        """The query-string arguments that reproduce these filters (defaults left out)."""
+        f = replace(self, **changes)
+        args = {"q": f.q, "service": f.service, "type": f.kind, "responsible": f.responsible,
+                "status": f.status if f.status != "active" else None, "flagged": "1" if f.flagged else None,
+                "sort": f.sort if f.sort != DEFAULT_SORT or f.direction != "asc" else None,
+                "dir": f.direction if f.direction != "asc" else None,
+                "page": f.page if f.page > 1 else None}
+        return {k: v for k, v in args.items() if v not in (None, "")}
+
+    def sorted_by(self, key: str) -> dict:
+        """Arguments for a column heading's link: ascending first, then the other way."""
+        direction = "desc" if self.sort == key and self.direction == "asc" else "asc"
+        return self.to_args(sort=key, direction=direction, page=1)
+
+    def as_audit(self) -> dict:
+        """The filters of an export, in full, for the audit trail."""
+        return {"service": self.service, "type": self.kind, "responsible": self.responsible,
+                "status": self.status, "flagged": self.flagged, "q": self.q, "sort": self.sort,
+                "dir": self.direction}
+
+
+# --- The rows
+
+
+@dataclass
+class RegisterRow:
+    """One control as the register shows it: the control (plan, staff, service, responsible loaded),
+    the note of its last check, its flags and how long it has been in force."""
+
+    control: InterimControl
+    last_note: str | None
+    today: date
+    flags: list[str] = field(init=False)
+
+    def __post_init__(self):
+        c = self.control
+        self.flags = control_flags(c.status, c.review_by_date, c.last_checked_on, c.start_date,
+                                   c.plan.status, self.today)
+
+    @property
+    def days_in_force(self) -> int:
+        return days_in_force(self.control.start_date, self.control.lifted_on, self.today)
+
+    @property
+    def days_since_check(self) -> int:
+        c = self.control
+        return (self.today - (c.last_checked_on or c.start_date)).days
+
+    def flag_text(self, flag: str) -> str:
+        """The flag as a person reads it, with the numbers that matter."""
+        c = self.control
+        if flag == REVIEW_PASSED:
+            days = (self.today - c.review_by_date).days
+            return f"Review {days} day{'s' if days != 1 else ''} overdue"
+        if flag == NOT_CHECKED:
+            days = self.days_since_check
+            return f"Not checked for {days} days" if c.last_checked_on else f"Never checked ({days} days)"
+        return "Plan closed, still active"
+
+
+def _last_note():
+    """The note of the newest check, as a correlated subquery (one SELECT for the whole page)."""
+    return (
+        select(ControlCheck.note)
+        .where(ControlCheck.control_id == InterimControl.id)
+        .order_by(ControlCheck.checked_on.desc(), ControlCheck.id.desc())
+        .limit(1)
+        .correlate(InterimControl)
+        .scalar_subquery()
+        .label("last_note")
+    )
+
+
+def _scoped(stmt, user):
+    """Join what the register shows and searches, and keep only controls the user may see."""
+    return (
+        stmt.join(InterimControl.plan)
+        .join(Staff, Staff.id == Plan.staff_id)
+        .join(Service, Service.id == Plan.service_id)
+        .join(Responsible, Responsible.id == InterimControl.responsible_id)
+        .where(policy.visible_controls(user))
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filtered(stmt, user, filters: RegisterFilters, today: date):
+    stmt = _scoped(stmt, user)
+    if filters.service:
+        stmt = stmt.where(Plan.service_id == filters.service)
+    if filters.kind:
+        stmt = stmt.where(InterimControl.kind == ControlKind(filters.kind))
+    if filters.responsible:
+        stmt = stmt.where(InterimControl.responsible_id == filters.responsible)
+    if STATUSES[filters.status] is not None:
+        stmt = stmt.where(InterimControl.status == STATUSES[filters.status])
+    if filters.flagged:
+        stmt = stmt.where(or_(*flag_conditions(today).values()))
+    if filters.q:
+        pattern = f"%{_escape_like(filters.q)}%"
+        stmt = stmt.where(or_(*(column.ilike(pattern, escape="\\") for column in (
+            Plan.reference, Staff.name, Service.name, Responsible.name, InterimControl.detail))))
+    return stmt
+
+
+def _order(filters: RegisterFilters, today: date) -> list:
+    descending = filters.direction == "desc"
+    key = filters.sort
+    if key == "days":  # more days in force = an earlier start
+        expression, descending = InterimControl.start_date, not descending
+    else:
+        expression = {
+            "reference": Plan.reference,
+            "staff": Staff.name,
+            "service": Service.name,
+            "control": case(*[(InterimControl.kind == k, k.label) for k in ControlKind], else_=""),
+            "responsible": Responsible.name,
+            "started": InterimControl.start_date,
+            "review_by": InterimControl.review_by_date,
+            "last_check": InterimControl.last_checked_on,
+            "flags": reduce(add, [case((c, 1), else_=0) for c in flag_conditions(today).values()]),
+        }[key]
+    ordered = expression.desc() if descending else expression.asc()
+    if key == "last_check":  # never checked is the stalest: first going up, last coming down
+        ordered = ordered.nulls_last() if descending else ordered.nulls_first()
+    return [ordered, InterimControl.id]
+
+
+def _rows_statement(user, filters: RegisterFilters, today: date):
+    return (
+        _filtered(select(InterimControl, _last_note()), user, filters, today)
+        .options(
+            contains_eager(InterimControl.plan).contains_eager(Plan.staff.of_type(Staff)),
+            contains_eager(InterimControl.plan).contains_eager(Plan.service),
+            contains_eager(InterimControl.responsible.of_type(Responsible)),
+        )
+        .order_by(*_order(filters, today))
+    )
+
+
+@dataclass
+class RegisterPage:
+    rows: list[RegisterRow]
+    total: int
+    page: int
+    pages: int
+
+
+def register_page(user, filters: RegisterFilters, today: date) -> RegisterPage:
+    """One page of the register: a count and one SELECT with joins, whatever the page holds."""
+    total = db.session.scalar(_filtered(select(func.count(InterimControl.id)), user, filters, today)) or 0
+    pages = max(math.ceil(total / PAGE_SIZE), 1)
+    page = min(filters.page, pages)
+    result = db.session.execute(
+        _rows_statement(user, filters, today).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    rows = [RegisterRow(control, note, today) for control, note in result]
+    return RegisterPage(rows=rows, total=total, page=page, pages=pages)
+
+
+def register_rows(user, filters: RegisterFilters, today: date) -> list[RegisterRow]:
+    """Every row matching the filters, in the same order (for the CSV export)."""
+    result = db.session.execute(_rows_statement(user, filters, today))
+    return [RegisterRow(control, note, today) for control, note in result]
+
+
+def register_row(control: InterimControl, today: date) -> RegisterRow:
+    """One control's row, e.g. after a check or a lift (its plan and people are loaded on demand)."""
+    note = db.session.scalar(
+        select(ControlCheck.note).where(ControlCheck.control_id == control.id)
+        .order_by(ControlCheck.checked_on.desc(), ControlCheck.id.desc()).limit(1))
+    return RegisterRow(control, note, today)
+
+
+# --- The summary strip and the filter choices
+
+
+@dataclass
+class Summary:
+    """Controls in force the user may see: by type, how many are flagged (and why), the oldest."""
+
+    by_kind: list[tuple[ControlKind, int]]
+    total: int
+    flagged: int
+    by_flag: dict[str, int]
+    oldest: InterimControl | None
+
+
+def summary(user, today: date) -> Summary:
+    """Two statements: counts by type with the flag totals, and the oldest control in force."""
+    conditions = flag_conditions(today)
+    counts = [func.sum(case((c, 1), else_=0)) for c in conditions.values()]
+    in_force = InterimControl.status == ControlStatus.ACTIVE
+    grouped = db.session.execute(
+        select(InterimControl.kind, func.count(InterimControl.id),
+               func.sum(case((or_(*conditions.values()), 1), else_=0)), *counts)
+        .join(InterimControl.plan).where(policy.visible_controls(user), in_force)
+        .group_by(InterimControl.kind)
+    ).all()
+    by_kind_map = {ControlKind(row[0]): row[1] for row in grouped}
+    by_kind = [(kind, by_kind_map[kind]) for kind in ControlKind if by_kind_map.get(kind)]
+    by_flag = {flag: sum(int(row[3 + i] or 0) for row in grouped) for i, flag in enumerate(conditions)}
+    oldest = db.session.scalars(
+        select(InterimControl).join(InterimControl.plan).join(Staff, Staff.id == Plan.staff_id)
+        .where(policy.visible_controls(user), in_force)
+        .options(contains_eager(InterimControl.plan).contains_eager(Plan.staff.of_type(Staff)))
+        .order_by(InterimControl.start_date, InterimControl.id).limit(1)
+    ).first()
+    return Summary(by_kind=by_kind, total=sum(by_kind_map.values()),
+                   flagged=sum(int(row[2] or 0) for row in grouped), by_flag=by_flag, oldest=oldest)
+
+
+@dataclass
+class FilterOptions:
+    services: list[tuple[int, str]]
+    responsible: list[tuple[int, str]]
+
+
+def filter_options(user) -> FilterOptions:
+    """The services and responsible people that appear on controls the user may see (one statement)."""
+    pairs = db.session.execute(
+        _scoped(select(Service.id, Service.name, Responsible.id, Responsible.name).select_from(InterimControl),
+                user).distinct()
+    ).all()
+    services = sorted({(row[0], row[1]) for row in pairs}, key=lambda s: (s[1].lower(), s[0]))
+    people = sorted({(row[2], row[3]) for row in pairs}, key=lambda p: (p[1].lower(), p[0]))
+    return FilterOptions(services=services, responsible=people)
+
+
+# --- CSV for spreadsheets
+
+CSV_HEADINGS = [
+    "Plan reference", "Staff member", "Service", "Control", "Detail", "Responsible person", "Status",
+    "Started", "Review by", "Last check", "Last check note", "Days in force", "Flags",
+    "Lifted or carried into monitoring on", "Rationale",
+]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value):
+    """Text a spreadsheet would run as a formula (starting = + - @, tab or CR) gets a leading
+    apostrophe, so it shows as typed; anything else is returned unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def register_csv(rows: list[RegisterRow]) -> str:
+    """The rows as CSV text with a byte-order mark (so Excel reads UTF-8) and ISO dates."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADINGS)
+    for row in rows:
+        c = row.control
+        writer.writerow([neutralise_cell(value) for value in (
+            c.plan.reference, c.plan.staff.name, c.plan.service.name, c.kind.label, c.detail,
+            c.responsible.name, c.status.label, c.start_date.isoformat(), c.review_by_date.isoformat(),
+            c.last_checked_on.isoformat() if c.last_checked_on else "", row.last_note or "",
+            row.days_in_force, "; ".join(row.flag_text(f) for f in row.flags),
+            c.lifted_on.isoformat() if c.lifted_on else "", c.lift_rationale or "",
+        )])
+    return "\ufeff" + buffer.getvalue()

@@ -1,0 +1,97 @@
+"""Interim-control operations: record that a control operated, lift it or carry it into monitoring.
+
+Each operation takes the actor, enforces the rule, writes the audit event (with the plan's id,
+so it shows in the plan's history) and flushes; the request commits once. Who may do it is the
+view's question (policy.can_check_control, policy.can_lift_control).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from ..clock import today
+from ..extensions import db
+from ..models import ControlCheck, ControlStatus, InterimControl, User
+from ..templating import format_date
+from . import audit
+
+NOTE_MAX = 1000
+RATIONALE_MAX = 2000
+
+
+class ControlError(ValueError):
+    """A check or lift the rules refuse; `field` names the form field it belongs to, if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class ControlNotActive(ControlError):
+    """The control was already lifted or carried into monitoring: nothing more can be recorded."""
+
+
+def ensure_active(control: InterimControl) -> None:
+    """Refuse any change to a control that is no longer in force, saying what happened to it."""
+    if control.status is ControlStatus.ACTIVE:
+        return
+    what = "lifted" if control.status is ControlStatus.LIFTED else "carried into ongoing monitoring"
+    who = f" by {control.lifted_by.name}" if control.lifted_by else ""
+    raise ControlNotActive(
+        f"This control was {what} on {format_date(control.lifted_on)}{who}, "
+        "so it can no longer be checked or lifted."
+    )
+
+
+def _check_date(control: InterimControl, value: date | None, field: str, what: str) -> None:
+    if value is None:
+        raise ControlError(f"Enter the date of the {what}.", field)
+    if value > today():
+        raise ControlError(f"The date of the {what} cannot be in the future.", field)
+    if value < control.start_date:
+        raise ControlError(
+            f"The control started on {format_date(control.start_date)}: "
+            f"the {what} cannot be earlier than that.", field)
+
+
+def _text(value: str | None, limit: int, field: str, missing: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ControlError(missing, field)
+    if len(text) > limit:
+        raise ControlError(f"Keep this to {limit:,} characters or fewer.", field)
+    return text
+
+
+def record_check(actor: User, control: InterimControl, checked_on: date, note: str) -> ControlCheck:
+    """Record that the control operated on a day, and keep the control's last-checked date."""
+    ensure_active(control)
+    _check_date(control, checked_on, "checked_on", "check")
+    note = _text(note, NOTE_MAX, "note", "Say what was checked, e.g. “3 escalation decisions signed off”.")
+    check = ControlCheck(control=control, checked_on=checked_on, note=note, recorded_by_id=actor.id)
+    db.session.add(check)
+    # A check entered late for an earlier day does not move the last-checked date backwards.
+    if control.last_checked_on is None or checked_on > control.last_checked_on:
+        control.last_checked_on = checked_on
+    db.session.flush()
+    audit.record(actor, "checked", "control", control.id, plan_id=control.plan_id, changes={
+        "control": control.kind.label, "checked_on": checked_on, "note": note})
+    return check
+
+
+def lift_control(actor: User, control: InterimControl, lifted_on: date, rationale: str,
+                 carry_into_monitoring: bool) -> None:
+    """Active → lifted, or → continued as ongoing monitoring, with the date, rationale and who decided."""
+    ensure_active(control)
+    _check_date(control, lifted_on, "lifted_on", "decision")
+    rationale = _text(rationale, RATIONALE_MAX, "rationale",
+                      "Give the rationale: what shows people are now protected without this control.")
+    new_status = ControlStatus.ONGOING_MONITORING if carry_into_monitoring else ControlStatus.LIFTED
+    changes = audit.field_diff(control, {"status": new_status, "lifted_on": lifted_on,
+                                         "lift_rationale": rationale, "lifted_by_id": actor.id})
+    control.status = new_status
+    control.lifted_on = lifted_on
+    control.lift_rationale = rationale
+    control.lifted_by_id = actor.id
+    db.session.flush()
+    audit.record(actor, "lifted", "control", control.id, plan_id=control.plan_id,
+                 changes={"control": control.kind.label, **changes})

@@ -1,0 +1,632 @@
+"""The interim-control register: the pure flag rule and CSV neutraliser, the page and its htmx
+fragment per role (scoped exactly by policy), filters, search, sort, pagination, the summary strip,
+the CSV export, checks and lifts from the register and the plan page, and the statement count."""
+import csv
+import io
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from pip_app.extensions import db
+from pip_app.models import (
+    AuditEvent, ControlCheck, ControlKind, ControlStatus, InterimControl, Plan, PlanStatus, RiskArea, Role,
+)
+from pip_app.register import queries
+from pip_app.register.queries import NOT_CHECKED, PLAN_CLOSED, REVIEW_PASSED, RegisterFilters, control_flags, neutralise_cell
+from tests import factories
+from tests.factories import make_control
+
+TODAY = date(2026, 11, 23)
+START = date(2026, 11, 2)
+
+
+@pytest.fixture(autouse=True)
+def frozen_today(app):
+    app.config["FROZEN_TODAY"] = TODAY.isoformat()
+
+
+def row_ids(response) -> list[int]:
+    """The controls listed, in the order shown."""
+    return [int(i) for i in re.findall(r'<tbody id="register-control-(\d+)"', response.text)]
+
+
+@pytest.fixture
+def reg(world, make_plan):
+    """Controls in both services, in every state, on plans in every state."""
+    home_plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START)
+    other_plan = make_plan(staff=world["other_staff"], manager=world["other_manager"], service=world["other"], start=START)
+    draft = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START,
+                      status=PlanStatus.DRAFT)
+    closed = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START,
+                       status=PlanStatus.CLOSED)
+    c = dict(
+        # review date passed, and never checked in 21 days
+        overdue=make_control(home_plan, world["senior"], kind=ControlKind.ESCALATION_SIGN_OFF,
+                             detail="Senior confirms each escalation decision.", review_by_date=TODAY - timedelta(days=2)),
+        # fine: checked yesterday, review ahead
+        fine=make_control(home_plan, world["manager"], kind=ControlKind.PAIRED_WORKING, detail="Paired for morning care.",
+                          review_by_date=TODAY + timedelta(days=7), last_checked_on=TODAY - timedelta(days=1)),
+        # not checked for exactly 7 days
+        stale=make_control(home_plan, world["senior"], kind=ControlKind.INCREASED_OBSERVATION,
+                           detail="Observed twice a week 50% of the time.", review_by_date=TODAY + timedelta(days=7),
+                           last_checked_on=TODAY - timedelta(days=7)),
+        other=make_control(other_plan, world["other_senior"], kind=ControlKind.NOTES_SIGN_OFF,
+                           detail="Brook Lodge notes signed off.", review_by_date=TODAY + timedelta(days=3),
+                           last_checked_on=TODAY),
+        draft=make_control(draft, world["senior"], detail="Draft plan control.", review_by_date=TODAY + timedelta(days=7)),
+        closed_active=make_control(closed, world["senior"], kind=ControlKind.RESTRICTED_DUTIES,
+                                   detail="Restricted from medication rounds.", review_by_date=TODAY + timedelta(days=7),
+                                   last_checked_on=TODAY),
+        lifted=make_control(closed, world["senior"], kind=ControlKind.MANAGERIAL_PRESENCE, detail="Manager on shift.",
+                            review_by_date=TODAY - timedelta(days=10), status=ControlStatus.LIFTED,
+                            lifted_on=TODAY - timedelta(days=9), lift_rationale="Audits good."),
+    )
+    return dict(plans=dict(home=home_plan, other=other_plan, draft=draft, closed=closed), controls=c)
+
+
+# --- Pure: the flag rule and the CSV neutraliser
+
+
+@pytest.mark.parametrize("status,review_by,last,plan_status,expected", [
+    ("active", TODAY, TODAY, "active", []),
+    ("active", TODAY - timedelta(days=1), TODAY, "active", [REVIEW_PASSED]),
+    ("active", TODAY + timedelta(days=5), TODAY - timedelta(days=6), "active", []),
+    ("active", TODAY + timedelta(days=5), TODAY - timedelta(days=7), "active", [NOT_CHECKED]),
+    ("active", TODAY + timedelta(days=5), None, "active", [NOT_CHECKED]),  # never checked: counts from start
+    ("active", TODAY - timedelta(days=1), None, "closed", [REVIEW_PASSED, NOT_CHECKED, PLAN_CLOSED]),
+    ("active", TODAY, TODAY, "paused", []),
+    ("lifted", TODAY - timedelta(days=30), None, "closed", []),
+    ("ongoing_monitoring", TODAY - timedelta(days=30), None, "active", []),
+])
+def test_control_flags(status, review_by, last, plan_status, expected):
+    assert control_flags(status, review_by, last, START, plan_status, TODAY) == expected
+
+
+def test_never_checked_counts_from_the_start_date():
+    assert control_flags("active", TODAY, None, TODAY - timedelta(days=6), "active", TODAY) == []
+    assert control_flags("active", TODAY, None, TODAY - timedelta(days=7), "active", TODAY) == [NOT_CHECKED]
+    assert control_flags(ControlStatus.ACTIVE, TODAY, None, TODAY + timedelta(days=3), PlanStatus.ACTIVE, TODAY) == []
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+    ("+44 20 7946 0000", "'+44 20 7946 0000"),
+    ("-2+3", "'-2+3"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("\t=1", "'\t=1"),
+    ("\r=1", "'\r=1"),
+    ("Sam Taylor", "Sam Taylor"),
+    ("a=b", "a=b"),
+    ("", ""),
+    (21, 21),
+    (None, None),
+])
+def test_neutralise_cell(value, expected):
+    assert neutralise_cell(value) == expected
+
+
+def test_filters_from_the_url_ignore_anything_unknown():
+    f = RegisterFilters.from_args({"service": "abc", "type": "juggling", "status": "deleted", "sort": "password",
+                                   "dir": "desc", "page": "-3", "q": "  two   words  ", "flagged": "1"})
+    assert (f.service, f.kind, f.status, f.sort, f.direction, f.page, f.q, f.flagged) == (
+        None, None, "active", "review_by", "asc", 1, "two words", True)
+    assert RegisterFilters.from_args({"sort": "staff", "dir": "desc"}).to_args() == {"sort": "staff", "dir": "desc"}
+    assert RegisterFilters().to_args() == {}
+    assert RegisterFilters(sort="staff").sorted_by("staff") == {"sort": "staff", "dir": "desc"}
+
+
+# --- The page: who sees what
+
+
+@pytest.mark.parametrize("who,status", [
+    ("senior", 200), ("manager", 200), ("hr", 200), ("staff", 403), ("admin", 403)])
+def test_register_access(world, sign_in, reg, who, status):
+    assert sign_in(world[who]).get("/register").status_code == status
+    assert sign_in(world[who]).get("/register.csv").status_code == status
+
+
+def test_signed_out_is_sent_to_login(client):
+    response = client.get("/register")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("who,expected", [
+    ("senior", ["overdue", "fine", "stale", "closed_active"]),
+    ("other_senior", ["other"]),
+    ("manager", ["overdue", "fine", "stale", "closed_active"]),
+    ("other_manager", ["other"]),
+    ("hr", ["overdue", "fine", "stale", "other", "closed_active"]),
+])
+def test_each_role_sees_exactly_its_controls_never_drafts(world, sign_in, reg, who, expected):
+    c = reg["controls"]
+    response = sign_in(world[who]).get("/register")
+    assert response.status_code == 200
+    assert sorted(row_ids(response)) == sorted(c[name].id for name in expected)
+    assert c["draft"].id not in row_ids(sign_in(world[who]).get("/register?status=all"))
+
+
+def test_a_senior_of_another_service_never_sees_these_rows(world, sign_in, reg):
+    c = reg["controls"]
+    client = sign_in(world["other_senior"])
+    for url in ("/register?status=all", "/register?q=Senior", f"/register?service={world['home'].id}&status=all"):
+        assert not set(row_ids(client.get(url))) & {c["overdue"].id, c["fine"].id, c["stale"].id}
+    assert "Larkfield House" not in client.get("/register").text
+    assert client.get(f"/register/controls/{c['overdue'].id}").status_code == 404
+    assert "Senior confirms" not in client.get(f"/register.csv?service={world['home'].id}").text
+
+
+def test_manager_sees_only_plans_they_manage_even_when_responsible_elsewhere(world, sign_in, reg):
+    # The manager is responsible for a control on a plan someone else manages: not theirs to list.
+    elsewhere = factories.make_plan(staff=world["staff"], manager=world["senior"], service=world["home"], start=START)
+    hidden = make_control(elsewhere, world["manager"])
+    assert hidden.id not in row_ids(sign_in(world["manager"]).get("/register"))
+    assert hidden.id in row_ids(sign_in(world["senior"]).get("/register"))
+
+
+def test_page_and_htmx_fragment(world, sign_in, reg):
+    client = sign_in(world["senior"])
+    page = client.get("/register")
+    assert "<html" in page.text and 'id="register-filters"' in page.text and 'id="register-summary"' in page.text
+    assert 'hx-trigger="change, input delay:400ms from:#q, submit"' in page.text
+    assert 'hx-push-url="true"' in page.text and 'method="get"' in page.text
+    assert "<caption>" in page.text and 'aria-sort="ascending"' in page.text and 'scope="col"' in page.text
+    fragment = client.get("/register?flagged=1", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert fragment.text.lstrip().startswith('<div id="register-results"')
+    assert "<html" not in fragment.text and 'id="register-summary"' not in fragment.text
+    assert "HX-Request" in fragment.headers["Vary"]
+
+
+def test_hr_sees_the_register_but_no_forms(world, sign_in, reg):
+    response = sign_in(world["hr"]).get("/register")
+    assert row_ids(response)
+    assert "Record a check" not in response.text and ">Lift<" not in response.text and "<th scope=\"col\">Actions" not in response.text
+    c = reg["controls"]
+    assert sign_in(world["hr"]).get(f"/register/controls/{c['overdue'].id}?form=check", headers={"HX-Request": "true"}).status_code == 200
+    assert "<form method=\"post\"" not in sign_in(world["hr"]).get(f"/register/controls/{c['overdue'].id}").text.split("</header>", 1)[1]
+
+
+def test_manager_may_check_but_not_lift(world, sign_in, reg):
+    response = sign_in(world["manager"]).get("/register")
+    assert "Record a check" in response.text and ">Lift<" not in response.text
+
+
+# --- Filters, search, sort, pages
+
+
+def test_default_shows_controls_in_force_and_status_filters(world, sign_in, reg):
+    c = reg["controls"]
+    client = sign_in(world["senior"])
+    assert c["lifted"].id not in row_ids(client.get("/register"))
+    assert row_ids(client.get("/register?status=lifted")) == [c["lifted"].id]
+    assert c["lifted"].id in row_ids(client.get("/register?status=all"))
+    assert row_ids(client.get("/register?status=ongoing_monitoring")) == []
+
+
+def test_flagged_only_matches_the_pure_rule(world, sign_in, reg):
+    c = reg["controls"]
+    response = sign_in(world["hr"]).get("/register?flagged=1&status=all")
+    assert sorted(row_ids(response)) == sorted([c["overdue"].id, c["stale"].id, c["closed_active"].id])
+    # The SQL conditions and the pure function agree on every control.
+    for control in db.session.scalars(select(InterimControl)):
+        flagged_sql = {f for f, condition in queries.flag_conditions(TODAY).items()
+                       if db.session.scalar(select(InterimControl.id).join(InterimControl.plan)
+                                            .where(InterimControl.id == control.id, condition))}
+        assert flagged_sql == set(control_flags(control.status, control.review_by_date, control.last_checked_on,
+                                                control.start_date, control.plan.status, TODAY)), control.detail
+    text = response.text
+    assert "Review 2 days overdue" in text and "Never checked (21 days)" in text
+    assert "Not checked for 7 days" in text and "Plan closed, still active" in text
+
+
+def test_filter_by_service_type_and_responsible(world, sign_in, reg):
+    c = reg["controls"]
+    client = sign_in(world["hr"])
+    assert row_ids(client.get(f"/register?service={world['other'].id}")) == [c["other"].id]
+    assert row_ids(client.get("/register?type=paired_working")) == [c["fine"].id]
+    assert row_ids(client.get(f"/register?responsible={world['manager'].id}")) == [c["fine"].id]
+    assert row_ids(client.get("/register?type=paired_working&flagged=1")) == []
+    assert "No controls match these filters." in client.get("/register?type=paired_working&flagged=1").text
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("sENIOR CONFIRMS", ["overdue"]),          # control detail, any case
+    ("brook lodge", ["other"]),                # service name
+    ("PIP-2026-0002", ["other"]),              # plan reference
+    ("50%", ["stale"]),                        # % is literal, not a wildcard
+    ("_", []),                                 # so is _
+])
+def test_search_is_case_insensitive_and_literal(world, sign_in, reg, query, expected):
+    c = reg["controls"]
+    response = sign_in(world["hr"]).get("/register", query_string={"q": query})
+    assert sorted(row_ids(response)) == sorted(c[name].id for name in expected)
+
+
+def test_search_by_staff_member_and_responsible_person(world, sign_in, reg):
+    c = reg["controls"]
+    client = sign_in(world["hr"])
+    staff_name = world["other_staff"].name.upper()
+    assert row_ids(client.get("/register", query_string={"q": staff_name})) == [c["other"].id]
+    assert c["fine"].id in row_ids(client.get("/register", query_string={"q": world["manager"].name.lower()}))
+
+
+def test_sort_by_any_column_and_unknown_sort_falls_back(world, sign_in, reg):
+    c = reg["controls"]
+    client = sign_in(world["senior"])
+    default = row_ids(client.get("/register"))
+    assert default[0] == c["overdue"].id  # review-by, earliest first
+    for key, _ in queries.COLUMNS:
+        for direction in ("asc", "desc"):
+            response = client.get(f"/register?sort={key}&dir={direction}")
+            assert response.status_code == 200 and sorted(row_ids(response)) == sorted(default), key
+            assert re.search(rf'aria-sort="{"ascending" if direction == "asc" else "descending"}"', response.text)
+    assert row_ids(client.get("/register?sort=nonsense")) == default
+    assert row_ids(client.get("/register?sort=control")) == [  # by the label people read, A→Z
+        c["stale"].id, c["fine"].id, c["closed_active"].id, c["overdue"].id]
+    flags_desc = row_ids(client.get("/register?sort=flags&dir=desc"))
+    assert flags_desc[0] == c["overdue"].id and flags_desc[-1] == c["fine"].id
+    last_check = row_ids(client.get("/register?sort=last_check"))
+    assert last_check[0] == c["overdue"].id  # never checked is the stalest
+    assert row_ids(client.get("/register?sort=last_check&dir=desc"))[-1] == c["overdue"].id
+
+
+def test_sort_links_are_plain_links_that_keep_the_filters(world, sign_in, reg):
+    response = sign_in(world["senior"]).get("/register?flagged=1&sort=staff")
+    assert 'href="/register?flagged=1&amp;sort=staff&amp;dir=desc"' in response.text
+    assert 'hx-get="/register?flagged=1&amp;sort=staff&amp;dir=desc"' in response.text
+    # the sort order travels with the filter form, whose inputs are bound to it by id
+    assert '<input type="hidden" name="sort" value="staff" form="register-filters">' in response.text
+
+
+def test_pagination(world, sign_in, make_plan):
+    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START)
+    for n in range(30):
+        make_control(plan, world["senior"], detail=f"Control {n}", review_by_date=START + timedelta(days=n))
+    client = sign_in(world["senior"])
+    first = client.get("/register")
+    assert len(row_ids(first)) == 25 and "30 controls, page 1 of 2" in first.text
+    assert 'href="/register?page=2"' in first.text
+    second = client.get("/register?page=2")
+    assert len(row_ids(second)) == 5 and not set(row_ids(first)) & set(row_ids(second))
+    assert row_ids(client.get("/register?page=99")) == row_ids(second)
+
+
+def test_empty_states(world, sign_in):
+    client = sign_in(world["senior"])
+    assert "There are no interim controls in force on the plans you can see." in client.get("/register").text
+    assert "No controls match these filters." in client.get("/register?q=nothing").text
+
+
+def test_summary_strip(world, sign_in, reg):
+    text = sign_in(world["senior"]).get("/register").text
+    summary = text[text.index('id="register-summary"'):text.index("</section>", text.index('id="register-summary"'))]
+    assert re.search(r'register-summary__number">4<', summary)  # in force (not lifted, not drafts)
+    assert re.search(r'register-summary__number">3<', summary)  # flagged
+    assert "Paired working" in summary and 'href="/register?flagged=1"' in summary
+    assert "oldest control in force" in summary and "since 2 Nov 2026" in summary
+    assert "Brook Lodge" not in summary
+
+
+# --- CSV
+
+
+def read_csv(response):
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def test_csv_has_exactly_the_filtered_rows_with_iso_dates(world, sign_in, reg):
+    c = reg["controls"]
+    client = sign_in(world["senior"])
+    response = client.get("/register.csv?flagged=1&sort=staff")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="interim-controls-2026-11-23.csv"'
+    assert "no-store" in response.headers["Cache-Control"]
+    header, *rows = read_csv(response)
+    assert header[:3] == ["Plan reference", "Staff member", "Service"]
+    page = client.get("/register?flagged=1&sort=staff")
+    expected = {c["overdue"].id, c["stale"].id, c["closed_active"].id}
+    assert set(row_ids(page)) == expected and len(rows) == len(expected)
+    details = {row[4] for row in rows}
+    assert details == {db.session.get(InterimControl, i).detail for i in expected}
+    overdue = next(row for row in rows if row[4] == c["overdue"].detail)
+    assert overdue[7:10] == ["2026-11-02", "2026-11-21", ""]
+    assert overdue[11] == "21" and "Review 2 days overdue" in overdue[12]
+
+
+def test_csv_neutralises_formulae(world, sign_in, make_plan):
+    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START)
+    make_control(plan, world["senior"], detail='=HYPERLINK("http://evil.example","click")')
+    make_control(plan, world["senior"], detail="@SUM(1+1)")
+    make_control(plan, world["senior"], detail="-1+1")
+    header, *rows = read_csv(sign_in(world["senior"]).get("/register.csv"))
+    assert sorted(r[4] for r in rows) == sorted(["'=HYPERLINK(\"http://evil.example\",\"click\")", "'@SUM(1+1)", "'-1+1"])
+
+
+def test_csv_download_is_audited_with_the_filters(world, sign_in, reg):
+    sign_in(world["senior"]).get("/register.csv?flagged=1&type=escalation_sign_off&q=senior")
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.verb == "exported"))
+    assert event.entity == "register" and event.actor_id == world["senior"].id and event.plan_id is None
+    assert event.changes["filters"]["flagged"] is True and event.changes["filters"]["type"] == "escalation_sign_off"
+    assert event.changes["filters"]["q"] == "senior" and event.changes["rows"] == 1
+
+
+def test_the_page_links_the_csv_with_its_filters(world, sign_in, reg):
+    text = sign_in(world["senior"]).get("/register?flagged=1&type=escalation_sign_off&page=1").text
+    assert 'href="/register.csv?type=escalation_sign_off&amp;flagged=1"' in text
+
+
+# --- Statement count: independent of the number of controls
+
+
+def add_controls(world, count: int, offset: int) -> None:
+    """`count` controls on plans of ten, inserted in one transaction."""
+    for p in range(count // 10):
+        plan = Plan(reference=f"PIP-2025-{offset + p:04d}", staff=world["staff"], manager=world["manager"],
+                    service=world["home"], status=PlanStatus.ACTIVE, version=1, start_date=START,
+                    planned_end_date=START + timedelta(weeks=4), risk_area=RiskArea.RECORDS)
+        db.session.add(plan)
+        for n in range(10):
+            plan.controls.append(InterimControl(
+                kind=list(ControlKind)[n % 7], detail=f"Control {p}-{n}", responsible=world["senior"],
+                start_date=START, review_by_date=START + timedelta(days=n), last_checked_on=START if n % 2 else None))
+    db.session.flush()
+    for control in db.session.scalars(select(InterimControl).where(InterimControl.last_checked_on.is_not(None))):
+        db.session.add(ControlCheck(control=control, checked_on=START, note="Checked", recorded_by_id=world["senior"].id))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("url,htmx", [
+    ("/register", False), ("/register?flagged=1&sort=flags&dir=desc&q=control", True), ("/register?page=2", False)])
+def test_register_statements_are_the_same_for_10_and_1000_controls(world, sign_in, count_queries, url, htmx):
+    client = sign_in(world["senior"])
+    headers = {"HX-Request": "true"} if htmx else {}
+    counts = []
+    for total, offset in ((10, 0), (990, 100)):
+        add_controls(world, total, offset)
+        client.get(url, headers=headers)  # warm up
+        with count_queries() as counter:
+            response = client.get(url, headers=headers)
+        assert response.status_code == 200
+        counts.append(counter.count)
+    assert db.session.scalar(select(db.func.count(InterimControl.id))) == 1000
+    assert counts[0] == counts[1], counts
+    assert counts[1] <= 8, counts
+
+
+# --- Checks and lifts from the register
+
+
+def check_data(control, **overrides):
+    data = {f"check-{control.id}-checked_on": TODAY.isoformat(), f"check-{control.id}-note": "3 decisions signed off",
+            f"check-{control.id}-origin": "register", f"check-{control.id}-next": "/register?flagged=1"}
+    data.update({f"check-{control.id}-{k}": v for k, v in overrides.items()})
+    return data
+
+
+def lift_data(control, **overrides):
+    data = {f"lift-{control.id}-lifted_on": TODAY.isoformat(), f"lift-{control.id}-rationale": "Two audits at 100%.",
+            f"lift-{control.id}-outcome": "lift", f"lift-{control.id}-row_version": str(control.row_version),
+            f"lift-{control.id}-origin": "register", f"lift-{control.id}-next": "/register?flagged=1"}
+    data.update({f"lift-{control.id}-{k}": v for k, v in overrides.items()})
+    return data
+
+
+def test_open_the_check_form_in_the_register_row(world, sign_in, reg):
+    c = reg["controls"]["overdue"]
+    response = sign_in(world["senior"]).get(f"/register/controls/{c.id}?form=check&next=/register?flagged=1",
+                                            headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith(f'<tbody id="register-control-{c.id}"')
+    assert f'hx-post="/register/controls/{c.id}/check"' in response.text
+    assert 'name="check-%d-next" type="hidden" value="/register?flagged=1"' % c.id in response.text
+    assert "autofocus" in response.text
+
+
+def test_record_a_check_from_the_register_with_htmx(world, sign_in, reg):
+    c = reg["controls"]["overdue"]
+    response = sign_in(world["senior"]).post(f"/register/controls/{c.id}/check", check_data(c), htmx=True)
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith(f'<tbody id="register-control-{c.id}"')
+    assert "Check recorded for senior sign-off of escalation decisions" in response.text
+    assert "3 decisions signed off" in response.text  # the new last check
+    assert "Never checked" not in response.text
+    assert re.search(r'<template>\s*<section id="register-summary"[^>]*hx-swap-oob="true"', response.text)
+    db.session.refresh(c)
+    assert c.last_checked_on == TODAY
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.verb == "checked"))
+    assert event.plan_id == c.plan_id and event.entity_id == c.id
+
+
+def test_record_a_check_without_javascript_returns_to_the_filtered_register(world, sign_in, reg):
+    c = reg["controls"]["overdue"]
+    response = sign_in(world["senior"]).post(f"/register/controls/{c.id}/check", check_data(c))
+    assert response.status_code == 303 and response.headers["Location"] == "/register?flagged=1"
+
+
+def test_next_only_returns_to_the_register(world, sign_in, reg):
+    c = reg["controls"]["overdue"]
+    for evil in ("https://evil.example/register", "//evil.example/register", "/plans/1"):
+        response = sign_in(world["senior"]).post(f"/register/controls/{c.id}/check", check_data(c, next=evil))
+        assert response.headers["Location"] == "/register"
+
+
+@pytest.mark.parametrize("overrides,message", [
+    ({"checked_on": (TODAY + timedelta(days=1)).isoformat()}, "cannot be in the future"),
+    ({"checked_on": (START - timedelta(days=1)).isoformat()}, "The control started on 2 Nov 2026"),
+    ({"checked_on": ""}, "Enter the date of the check."),
+    ({"note": ""}, "Say what was checked"),
+    ({"note": "x" * 1001}, "1,000 characters or fewer"),
+])
+def test_check_validation_is_422_and_keeps_the_input(world, sign_in, reg, overrides, message):
+    c = reg["controls"]["overdue"]
+    data = check_data(c, **overrides)
+    response = sign_in(world["senior"]).post(f"/register/controls/{c.id}/check", data, htmx=True)
+    assert response.status_code == 422
+    assert message in response.text and response.text.lstrip().startswith("<tbody")
+    assert f'hx-post="/register/controls/{c.id}/check"' in response.text
+    if overrides.get("note", "ok") and "note" not in overrides:
+        assert "3 decisions signed off" in response.text
+    assert db.session.scalar(select(ControlCheck)) is None
+
+
+def test_check_validation_without_javascript_shows_the_control_page(world, sign_in, reg):
+    c = reg["controls"]["overdue"]
+    response = sign_in(world["senior"]).post(f"/register/controls/{c.id}/check", check_data(c, note=""))
+    assert response.status_code == 422 and "<html" in response.text and "Say what was checked" in response.text
+    assert 'value="/register?flagged=1"' in response.text  # still returns to the register afterwards
+
+
+def test_lift_from_the_register(world, sign_in, reg):
+    c = reg["controls"]["overdue"]
+    response = sign_in(world["senior"]).post(f"/register/controls/{c.id}/lift", lift_data(c), htmx=True)
+    assert response.status_code == 200
+    assert "Senior sign-off of escalation decisions on PIP-2026-0001 lifted." in response.text
+    assert "status--lifted" in response.text and ">Lift<" not in response.text
+    db.session.refresh(c)
+    assert c.status is ControlStatus.LIFTED and c.lifted_by_id == world["senior"].id
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.verb == "lifted")).plan_id == c.plan_id
+
+
+def test_carry_into_monitoring_from_the_register(world, sign_in, reg):
+    c = reg["controls"]["stale"]
+    response = sign_in(world["senior"]).post(f"/register/controls/{c.id}/lift",
+                                             lift_data(c, outcome="monitor", rationale="Monthly audit continues."), htmx=True)
+    assert response.status_code == 200 and "carried into ongoing monitoring" in response.text
+    db.session.refresh(c)
+    assert c.status is ControlStatus.ONGOING_MONITORING
+
+
+def test_lift_needs_a_rationale(world, sign_in, reg):
+    c = reg["controls"]["overdue"]
+    response = sign_in(world["senior"]).post(f"/register/controls/{c.id}/lift", lift_data(c, rationale=" "), htmx=True)
+    assert response.status_code == 422 and "Give the rationale" in response.text
+    db.session.refresh(c)
+    assert c.status is ControlStatus.ACTIVE
+
+
+def test_a_stale_lift_form_is_refused_with_409_keeping_the_input(world, sign_in, reg):
+    c = reg["controls"]["overdue"]
+    data = lift_data(c, rationale="My careful rationale")
+    senior = sign_in(world["senior"])
+    assert senior.post(f"/register/controls/{c.id}/check", check_data(c), htmx=True).status_code == 200
+    response = senior.post(f"/register/controls/{c.id}/lift", data, htmx=True)
+    assert response.status_code == 409
+    assert "Someone else changed this while you were editing" in response.text and "My careful rationale" in response.text
+    db.session.refresh(c)
+    assert c.status is ControlStatus.ACTIVE
+
+
+def test_a_lifted_control_cannot_be_lifted_or_checked_again(world, sign_in, reg):
+    c = reg["controls"]["lifted"]
+    senior = sign_in(world["senior"])
+    for path, data in (("lift", lift_data(c)), ("check", check_data(c))):
+        response = senior.post(f"/register/controls/{c.id}/{path}", data, htmx=True)
+        assert response.status_code == 409
+        assert "This control was lifted on 14 Nov 2026" in response.text
+        assert "can no longer be checked or lifted" in response.text
+        plain = senior.post(f"/register/controls/{c.id}/{path}", data)
+        assert plain.status_code == 409 and "<html" in plain.text and "was lifted on 14 Nov 2026" in plain.text
+    assert db.session.scalar(select(ControlCheck)) is None
+
+
+@pytest.mark.parametrize("who,path,status", [
+    ("manager", "lift", 403),        # lifting is the registered manager's decision
+    ("hr", "check", 403),            # HR changes nothing
+    ("hr", "lift", 403),
+    ("staff", "check", 403),         # no register access at all
+    ("admin", "lift", 403),
+    ("other_senior", "check", 404),  # not theirs: it does not exist for them
+    ("other_senior", "lift", 404),
+    ("other_manager", "check", 404),
+])
+def test_who_may_check_and_lift(world, sign_in, reg, who, path, status):
+    c = reg["controls"]["overdue"]
+    data = lift_data(c) if path == "lift" else check_data(c)
+    assert sign_in(world[who]).post(f"/register/controls/{c.id}/{path}", data, htmx=True).status_code == status
+    db.session.refresh(c)
+    assert c.status is ControlStatus.ACTIVE and c.last_checked_on is None
+
+
+def test_manager_may_record_a_check(world, sign_in, reg):
+    c = reg["controls"]["fine"]
+    assert sign_in(world["manager"]).post(f"/register/controls/{c.id}/check", check_data(c), htmx=True).status_code == 200
+
+
+def test_draft_controls_are_not_found(world, sign_in, reg):
+    c = reg["controls"]["draft"]
+    senior = sign_in(world["senior"])
+    assert senior.get(f"/register/controls/{c.id}").status_code == 404
+    assert senior.post(f"/register/controls/{c.id}/check", check_data(c)).status_code == 404
+    assert senior.get("/register/controls/999999").status_code == 404
+
+
+def test_no_check_on_a_closed_plan_but_its_forgotten_control_can_be_lifted(world, sign_in, reg):
+    c = reg["controls"]["closed_active"]
+    senior = sign_in(world["senior"])
+    assert senior.post(f"/register/controls/{c.id}/check", check_data(c), htmx=True).status_code == 403
+    assert senior.post(f"/register/controls/{c.id}/lift", lift_data(c), htmx=True).status_code == 200
+
+
+def test_posts_need_the_csrf_token(world, sign_in, reg):
+    c = reg["controls"]["overdue"]
+    assert sign_in(world["senior"]).post(f"/register/controls/{c.id}/check", check_data(c), csrf=False).status_code == 400
+
+
+def test_control_page(world, sign_in, reg):
+    c = reg["controls"]["fine"]
+    db.session.add(ControlCheck(control=c, checked_on=TODAY - timedelta(days=1), note="Paired all morning",
+                                recorded_by_id=world["manager"].id))
+    db.session.commit()
+    text = sign_in(world["senior"]).get(f"/register/controls/{c.id}?next=/register?type=paired_working").text
+    assert "Paired all morning" in text and "Record a check" in text and "Lift the control" in text
+    assert 'href="/register?type=paired_working">Back to the register' in text
+
+
+# --- From the plan page
+
+
+def test_plan_page_offers_the_forms_policy_allows(world, sign_in, reg):
+    plan = reg["plans"]["home"]
+    senior = sign_in(world["senior"]).get(f"/plans/{plan.id}").text
+    assert senior.count(">Record a check<") == 3 and senior.count(">Lift or carry into monitoring<") == 3
+    manager = sign_in(world["manager"]).get(f"/plans/{plan.id}").text
+    assert manager.count(">Record a check<") == 3 and "Lift or carry into monitoring" not in manager
+    for who in ("hr", "staff"):
+        text = sign_in(world[who]).get(f"/plans/{plan.id}").text
+        assert "Record a check" not in text and "Lift or carry" not in text
+    assert "Checks and details" not in sign_in(world["staff"]).get(f"/plans/{plan.id}").text
+    assert "Last check 22 Nov 2026" in senior
+
+
+def test_record_a_check_from_the_plan_page(world, sign_in, reg):
+    c = reg["controls"]["overdue"]
+    client = sign_in(world["senior"])
+    data = check_data(c, origin="plan", next="")
+    response = client.post(f"/register/controls/{c.id}/check", data, htmx=True)
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<section id="controls-panel"')
+    assert "Check recorded" in response.text and "Last check 23 Nov 2026" in response.text
+    plain = client.post(f"/register/controls/{c.id}/check", data)
+    assert plain.status_code == 303 and plain.headers["Location"] == f"/plans/{c.plan_id}#control-{c.id}"
+    history = client.get(f"/plans/{c.plan_id}").text
+    assert "Checked control" in history
+
+
+def test_plan_page_errors_reopen_the_form(world, sign_in, reg):
+    c = reg["controls"]["overdue"]
+    response = sign_in(world["senior"]).post(
+        f"/register/controls/{c.id}/lift", lift_data(c, origin="plan", rationale=""), htmx=True)
+    assert response.status_code == 422 and response.text.lstrip().startswith('<section id="controls-panel"')
+    assert "<details class=\"add\" open>" in response.text and "Give the rationale" in response.text
+
+
+def test_lift_from_the_plan_page_shows_in_its_history(world, sign_in, reg):
+    c = reg["controls"]["overdue"]
+    client = sign_in(world["senior"])
+    response = client.post(f"/register/controls/{c.id}/lift", lift_data(c, origin="plan"), htmx=True)
+    assert response.status_code == 200 and "Lifted on 23 Nov 2026" in response.text
+    assert "Lifted control" in client.get(f"/plans/{c.plan_id}").text
