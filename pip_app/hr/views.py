@@ -1,2 +1,76 @@
-"""HR routes (see issue 6)."""
-from . import bp  # noqa: F401
+"""HR's view: closed plans (HR: all; seniors: their services), filtered, with closure summary downloads."""
+from __future__ import annotations
+
+from flask import abort, request
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField
+from wtforms.validators import Optional, ValidationError
+
+from .. import policy
+from ..clock import today
+from ..extensions import db
+from ..htmx import page_or_fragment
+from ..models import ClosureOutcome, Plan, PlanStatus, Service
+from ..plans.forms import ChoiceField
+from ..services import closure as closure_ops
+from . import bp
+
+PAGE_SIZE = 25
+
+
+class ClosureFilterForm(FlaskForm):
+    """The filters of the closed-plans list (a GET form: nothing changes, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    service = ChoiceField("Service", default="", validators=[Optional()])
+    outcome = ChoiceField("Outcome", default="", choices=[("", "Any outcome"), *ClosureOutcome.choices()],
+                          validators=[Optional()])
+    closed_from = DateField("Closed on or after", validators=[Optional()])
+    closed_to = DateField("Closed on or before", validators=[Optional()])
+
+    def validate_closed_to(self, field):
+        if field.data and self.closed_from.data and field.data < self.closed_from.data:
+            raise ValidationError("This date must be on or after the “closed on or after” date.")
+
+
+def _services() -> list[Service]:
+    """The services of the closed plans this user may see."""
+    visible = select(Plan.service_id).where(policy.visible_plans(current_user), Plan.status == PlanStatus.CLOSED)
+    return list(db.session.scalars(select(Service).where(Service.id.in_(visible)).order_by(Service.name)))
+
+
+@bp.get("/closures")
+@login_required
+def closures():
+    """Closed plans with their outcome, closure date and staff response, and the closure summary PDFs."""
+    if not policy.can_view_hr_closures(current_user):
+        abort(403)
+    services = _services()
+    form = ClosureFilterForm(formdata=request.args)
+    form.service.choices = [("", "Any service")] + [(str(s.id), s.name) for s in services]
+    valid = form.validate()
+    filters = dict(
+        service_id=int(form.service.data) if form.service.data and not form.service.errors else None,
+        outcome=ClosureOutcome(form.outcome.data) if form.outcome.data and not form.outcome.errors else None,
+        closed_from=None if form.closed_from.errors else form.closed_from.data,
+        closed_to=None if form.closed_to.errors else form.closed_to.data,
+    )
+    raw_page = request.args.get("page", "")
+    page = min(max(int(raw_page), 1), 10_000) if raw_page.isdigit() else 1
+    plans, total = closure_ops.closed_plans(current_user, page=page, per_page=PAGE_SIZE, **filters)
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    if page > pages:  # past the end (an old link): show the last page
+        page = pages
+        plans, total = closure_ops.closed_plans(current_user, page=page, per_page=PAGE_SIZE, **filters)
+    acks = closure_ops.closure_acks_for(plans)
+    on = today()
+    states = {p.id: closure_ops.closure_ack_state(p, on, acknowledgement=acks.get(p.id)) for p in plans}
+    query = {k: v for k, v in request.args.items() if k != "page" and v}
+    return page_or_fragment(
+        "hr/closures.html", "hr/_list.html", status=200 if valid else 422, form=form, plans=plans, states=states,
+        total=total, page=page, pages=pages, query=query,
+        filtered=any(v is not None for v in filters.values()), services=services)

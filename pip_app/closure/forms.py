@@ -1,0 +1,103 @@
+"""Forms for closing a plan (outcome, the four sections, a decision per active control, a reason
+per action that is not assured) and for the staff member's closure acknowledgement."""
+from __future__ import annotations
+
+from wtforms import RadioField
+from wtforms.validators import InputRequired, ValidationError
+
+from .. import policy
+from ..models import AckResponse, ActionStatus, ClosureOutcome, ControlStatus, Plan
+from ..plans.forms import PrefixedForm, VersionedForm, _text
+from ..services.closure import PROMPT, SECTION_LIMIT
+
+
+class Choice(RadioField):
+    """Radio buttons whose refusal of an unlisted value reads like the rest of the app."""
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError("Choose one of the options.") from None
+
+
+def _no_prompt(form, field):
+    if field.data and PROMPT in field.data:
+        raise ValidationError(f"Replace the “{PROMPT} …]” prompt with what actually happens.")
+
+
+def _section(label: str, required: str, description: str):
+    field = _text(label, max_length=SECTION_LIMIT, required=required, description=description)
+    field.kwargs["validators"].append(_no_prompt)
+    return field
+
+
+class CloseForm(VersionedForm):
+    """The fixed part of the closure form; close_form_for adds the per-control and per-action fields."""
+
+    prefix_name = "close"
+    outcome = Choice("Outcome", choices=ClosureOutcome.choices(), validators=[InputRequired("Choose the outcome.")])
+    what_changed = _section("What changed", "Say what changed in practice.",
+                            "What the person now does differently, action by action.")
+    how_measured = _section("How it was measured", "Say how the change was measured.",
+                            "Audits, observed shifts and reviews: baseline against the final figures.")
+    risk_now_controlled = _section("How the risk is now controlled", "Say how the risk is now controlled.",
+                                   "How people using the service are kept safe now the interim controls are decided.")
+    ongoing_monitoring = _section("Ongoing monitoring", "Say what ongoing monitoring remains.",
+                                  "What is checked from now on, by whom, how often and until when.")
+
+    # Set by close_form_for: [(control, decision field name, rationale field name)], [(action, field name)]
+    control_fields: list = []
+    reason_fields: list = []
+
+    def section_values(self) -> dict[str, str]:
+        return {name: getattr(self, name).data for name in
+                ("what_changed", "how_measured", "risk_now_controlled", "ongoing_monitoring")}
+
+
+def close_form_for(plan: Plan, actor, **kwargs) -> CloseForm:
+    """The closure form for this plan: a decision and rationale for each active control (lifting
+    is offered only to someone who may lift it) and a reason for each action not assured."""
+
+    class PlanCloseForm(CloseForm):
+        pass
+
+    control_fields, reason_fields = [], []
+    for control in plan.controls:
+        if control.status is not ControlStatus.ACTIVE:
+            continue
+        choices = [("monitor", "Carry it into ongoing monitoring")]
+        if policy.can_lift_control(actor, control):
+            choices.insert(0, ("lift", "Lift it: no longer needed"))
+        decision, rationale = f"control_{control.id}_decision", f"control_{control.id}_rationale"
+        setattr(PlanCloseForm, decision, Choice(
+            f"What happens to “{control.kind.label}”", choices=choices,
+            validators=[InputRequired(f"Choose what happens to “{control.kind.label}”.")]))
+        setattr(PlanCloseForm, rationale, _text(
+            "Rationale", max_length=2000, required=f"Give the rationale for the decision on “{control.kind.label}”.",
+            description="Why it is safe to lift, or what the ongoing monitoring looks like and for how long."))
+        control_fields.append((control, decision, rationale))
+    for action in plan.actions:
+        if action.status is ActionStatus.ASSURED:
+            continue
+        name = f"reason_{action.id}"
+        setattr(PlanCloseForm, name, _text(
+            f"Why {action.ref} closes without assurance", max_length=2000,
+            required=f"Say why {action.ref} closes without assurance.",
+            description=f"{action.ref} is {action.status.label.lower()}. E.g. completed; the measure did not reach "
+                        "its target and continues under ongoing monitoring."))
+        reason_fields.append((action, name))
+    PlanCloseForm.control_fields = control_fields
+    PlanCloseForm.reason_fields = reason_fields
+    return PlanCloseForm(**kwargs)
+
+
+class ClosureAcknowledgeForm(PrefixedForm):
+    prefix_name = "closure-ack"
+    response = Choice("Your response", choices=AckResponse.choices(),
+                      validators=[InputRequired("Choose agree, or disagree with a comment.")])
+    comment = _text("Your comment (optional if you agree)", max_length=4000)
+
+    def validate_comment(self, field):
+        if self.response.data == AckResponse.DISAGREE.value and not field.data:
+            raise ValidationError("Say what you disagree with, so that it is kept with the closure record.")
