@@ -102,3 +102,24 @@ def demo_data_command(password):
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(summary)
+
+
+@cli.cli.command("seed-scale")
+@click.option("--plans", default=10_000, show_default=True, help="How many plans (with everything in them).")
+@click.option("--services", default=20, show_default=True, help="How many services in the provider group.")
+@click.option("--staff", default=600, show_default=True, help="How many staff members.")
+@click.option("--password", default=None, help="Password for every seeded account (at least 12 characters).")
+@click.option("--seed", "random_seed", default=2026, show_default=True, help="Random seed (same seed, same data).")
+@click.option("--force", is_flag=True, help="Add the scale data to a database that already has plans.")
+def seed_scale_command(plans, services, staff, password, random_seed, force):
+    """Bulk-load a provider group at scale for bench/ (a fresh database; see bench/README.md)."""
+    from .seed import DEFAULT_PASSWORD, SeedRefused, seed_scale
+
+    try:
+        result = seed_scale(plans, services=services, staff=staff, password=password or DEFAULT_PASSWORD,
+                            seed=random_seed, force=force)
+    except SeedRefused as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(result.summary())

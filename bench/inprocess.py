@@ -1,0 +1,116 @@
+"""In-process measurements for bench/run.py: SQL statements per request, CPU time per request,
+and the closure PDF's build time — numbers that do not depend on the load generator and that
+other processes on the machine disturb least (CPU time, not wall time).
+
+    DATABASE_URL=... python bench/inprocess.py '<json spec>'   → one JSON object on stdout
+
+The spec: {"email": ..., "password": ..., "endpoints": {name: path}, "repeat": n,
+"pdf_plans": {name: plan_id}, "pdf_builds": n}. Each endpoint is optional: one that answers
+anything but 200 is reported with its status and skipped.
+"""
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import sys
+import time
+
+from sqlalchemy import event
+
+from pip_app import create_app
+from pip_app.extensions import db
+
+SKIP = ("BEGIN", "PRAGMA", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+class Counter:
+    """SQL statements sent while active (transaction control and pragmas left out)."""
+
+    def __init__(self, engine):
+        self.engine, self.statements = engine, []
+
+    def _count(self, conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(SKIP):
+            self.statements.append(statement)
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+
+def sign_in(client, email: str, password: str) -> None:
+    page = client.get("/login").text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+    if response.status_code != 303:
+        raise SystemExit(f"sign-in as {email} failed: {response.status_code}")
+
+
+def measure_endpoints(app, spec: dict) -> dict:
+    results = {}
+    client = app.test_client()
+    sign_in(client, spec["email"], spec["password"])
+    with app.app_context():
+        engine = db.engine
+    for name, path in spec["endpoints"].items():
+        started = time.perf_counter()
+        response = client.get(path)
+        if response.status_code != 200:
+            results[name] = {"status": response.status_code}
+            continue
+        slow = time.perf_counter() - started > 1.0  # a page of seconds: measure it once, not five times
+        with Counter(engine) as counter:
+            client.get(path)
+        cpu, wall = [], []
+        for _ in range(1 if slow else spec.get("repeat", 5)):
+            c0, w0 = time.process_time(), time.perf_counter()
+            client.get(path)
+            cpu.append(time.process_time() - c0)
+            wall.append(time.perf_counter() - w0)
+        results[name] = {"status": 200, "statements": len(counter.statements), "bytes": len(response.data),
+                         "repeats": len(cpu),
+                         "cpu_ms": round(statistics.median(cpu) * 1000, 1),
+                         "wall_ms": round(statistics.median(wall) * 1000, 1)}
+    return results
+
+
+def measure_pdf_builds(app, spec: dict) -> dict:
+    """Median time to build the closure PDF from a loaded plan: the summary data, then the bytes."""
+    try:
+        from pip_app.models import Plan, User
+        from pip_app.pdf import render_plan_pdf
+        from pip_app.services.closure import plan_summary, summary_load_options
+    except ImportError as error:  # the closure PDF is still being built
+        return {name: {"status": f"not available ({error})"} for name in spec.get("pdf_plans", {})}
+    results = {}
+    with app.test_request_context("/"):
+        user = db.session.scalar(db.select(User).where(User.email == spec["email"]))
+        for name, plan_id in spec.get("pdf_plans", {}).items():
+            cpu, wall, size = [], [], 0
+            for _ in range(spec.get("pdf_builds", 20)):
+                db.session.expunge_all()
+                c0, w0 = time.process_time(), time.perf_counter()
+                plan = db.session.get(Plan, plan_id, options=summary_load_options())
+                body = render_plan_pdf(plan_summary(plan, generated_by=user, with_closure=True))
+                cpu.append(time.process_time() - c0)
+                wall.append(time.perf_counter() - w0)
+                size = len(body)
+            results[name] = {"status": 200, "builds": len(wall), "bytes": size,
+                             "median_ms": round(statistics.median(wall) * 1000, 1),
+                             "cpu_median_ms": round(statistics.median(cpu) * 1000, 1),
+                             "reviews": len(plan.reviews), "actions": len(plan.actions)}
+        db.session.rollback()
+    return results
+
+
+def main(spec: dict) -> dict:
+    app = create_app({"RATELIMIT_ENABLED": False})
+    return {"endpoints": measure_endpoints(app, spec), "pdf": measure_pdf_builds(app, spec)}
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(json.loads(sys.argv[1]))))
