@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from pip_app.extensions import db
 from pip_app.models import (
-    AuditEvent, ControlCheck, ControlKind, ControlStatus, InterimControl, Plan, PlanStatus, RiskArea, Role,
+    AuditEvent, ControlCheck, ControlKind, ControlStatus, InterimControl, Plan, PlanStatus, RiskArea,
 )
 from pip_app.register import queries
 from pip_app.register.queries import NOT_CHECKED, PLAN_CLOSED, REVIEW_PASSED, RegisterFilters, control_flags, neutralise_cell
@@ -512,12 +512,24 @@ def test_a_stale_lift_form_is_refused_with_409_keeping_the_input(world, sign_in,
     c = reg["controls"]["overdue"]
     data = lift_data(c, rationale="My careful rationale")
     senior = sign_in(world["senior"])
-    assert senior.post(f"/register/controls/{c.id}/check", check_data(c), htmx=True).status_code == 200
+    c.detail = "Changed by the line manager meanwhile"  # a real edit of the control bumps its version
+    db.session.commit()
     response = senior.post(f"/register/controls/{c.id}/lift", data, htmx=True)
     assert response.status_code == 409
     assert "Someone else changed this while you were editing" in response.text and "My careful rationale" in response.text
     db.session.refresh(c)
     assert c.status is ControlStatus.ACTIVE
+
+
+def test_a_check_recorded_meanwhile_does_not_make_the_lift_form_stale(world, sign_in, reg):
+    """A check adds evidence; it does not change the control, so it never blocks a decision."""
+    c = reg["controls"]["overdue"]
+    data = lift_data(c, rationale="Two good audits")
+    senior = sign_in(world["senior"])
+    assert senior.post(f"/register/controls/{c.id}/check", check_data(c), htmx=True).status_code == 200
+    assert senior.post(f"/register/controls/{c.id}/lift", data, htmx=True).status_code == 200
+    db.session.refresh(c)
+    assert c.status is ControlStatus.LIFTED
 
 
 def test_a_lifted_control_cannot_be_lifted_or_checked_again(world, sign_in, reg):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import case, or_, update
+
 from ..clock import today
 from ..extensions import db
 from ..models import ControlCheck, ControlStatus, InterimControl, User
@@ -69,10 +71,17 @@ def record_check(actor: User, control: InterimControl, checked_on: date, note: s
     note = _text(note, NOTE_MAX, "note", "Say what was checked, e.g. “3 escalation decisions signed off”.")
     check = ControlCheck(control=control, checked_on=checked_on, note=note, recorded_by_id=actor.id)
     db.session.add(check)
-    # A check entered late for an earlier day does not move the last-checked date backwards.
-    if control.last_checked_on is None or checked_on > control.last_checked_on:
-        control.last_checked_on = checked_on
     db.session.flush()
+    # Keep the last-checked date in one UPDATE that never moves it backwards (a check entered late
+    # for an earlier day) and, being derived data, bypasses the row version: two people recording
+    # checks at the same moment both succeed instead of one getting a conflict.
+    db.session.execute(
+        update(InterimControl).where(InterimControl.id == control.id)
+        .values(last_checked_on=case((or_(InterimControl.last_checked_on.is_(None),
+                                          InterimControl.last_checked_on < checked_on), checked_on),
+                                     else_=InterimControl.last_checked_on))
+        .execution_options(synchronize_session=False))
+    db.session.expire(control, ["last_checked_on"])
     audit.record(actor, "checked", "control", control.id, plan_id=control.plan_id, changes={
         "control": control.kind.label, "checked_on": checked_on, "note": note})
     return check
