@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app pip_app
 # Java for the Nu HTML Checker (vnu.jar, from the npm registry).
 APT_PACKAGES := chromium fonts-dejavu-core poppler-utils $(if $(shell command -v java),,default-jre-headless)
 
-.PHONY: run test test-postgres install install-dev system-packages migrate demo-data clean
+.PHONY: run test test-postgres screenshots install install-dev system-packages migrate demo-data clean
 
 # The demo lets admin@ and hr@ in with a password alone; real deployments keep the default,
 # which makes admin and HR set up two-factor sign-in first.
@@ -21,6 +21,10 @@ test: install-dev system-packages node_modules/.installed
 # The same suite against PostgreSQL (127.0.0.1:5432, user postgres) in a throw-away database.
 test-postgres: install-dev system-packages node_modules/.installed
 	$(BIN)/python scripts/with_postgres_db.py $(BIN)/pytest
+
+# A screenshot of each main screen, from a throw-away demo database, into docs/screenshots/.
+screenshots: install-dev system-packages
+	$(BIN)/python scripts/screenshots.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
