@@ -49,6 +49,7 @@ def record_review(actor, plan: Plan, *, review_date: date, entries: list[dict], 
     review = Review(plan=plan, review_date=review_date, reviewer_id=actor.id, summary=summary.strip(),
                     decision=decision, next_review_date=next_review_date, corrects=corrects,
                     submission_token=submission_token)
+    db.session.add(review)
     for entry in entries:
         action: Action = entry["action"]
         value = entry.get("measured_value")
@@ -79,7 +80,6 @@ def record_review(actor, plan: Plan, *, review_date: date, entries: list[dict], 
                      changes={"planned_end_date": [plan.planned_end_date, extend_to], "reason": extend_reason.strip()})
         plan.planned_end_date = extend_to
     plan.next_review_date = next_review_date
-    db.session.add(review)
     db.session.flush()
     audit.record(actor, "recorded", "review", review.id, plan_id=plan.id, changes={
         "review_date": review_date, "decision": decision, "next_review_date": next_review_date,
