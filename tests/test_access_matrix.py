@@ -93,7 +93,7 @@ for _endpoint in ("actions", "add_action", "add_control", "amend", "check_action
 for _endpoint in ("action_status_form", "new_review", "observation_outcome_form", "pause", "record_observation",
                   "record_review", "resume", "set_action_status"):
     RULES[f"reviews.{_endpoint}"] = edit
-ADMIN_ENDPOINTS = {"users", "user", "change_role", "create_reset_link", "deactivate", "reactivate", "reset_two_factor"}
+ADMIN_ENDPOINTS = {"users", "user", "audit", "change_role", "create_reset_link", "deactivate", "reactivate", "reset_two_factor"}
 for _endpoint in ADMIN_ENDPOINTS:
     RULES[f"admin.{_endpoint}"] = role_rule(policy.can_administer)
 

@@ -183,3 +183,24 @@ def test_admin_actions_need_csrf(admin_client, world):
 
 def test_admin_actions_are_post_only(admin_client, world):
     assert admin_client.get(f"/admin/users/{world['staff'].id}/deactivate").status_code == 405
+
+
+def test_admin_audit_trail_lists_and_filters_every_event(world, sign_in, make_plan):
+    from pip_app.services import audit as audit_ops
+
+    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"])
+    audit_ops.record(world["manager"], "issued", "plan", plan.id, plan_id=plan.id, changes={"version": 1})
+    audit_ops.record(world["senior"], "lifted", "control", 7, plan_id=plan.id, changes={"rationale": "<b>ok</b>"})
+    db.session.commit()
+    admin = sign_in(world["admin"])
+    page = admin.get("/admin/audit")
+    assert page.status_code == 200
+    assert "Issued plan" in page.text and "Lifted control #7" in page.text and plan.reference in page.text
+    assert "&lt;b&gt;ok&lt;/b&gt;" in page.text
+    only = admin.get(f"/admin/audit?actor={world['senior'].id}").text
+    assert "Lifted control" in only and "Issued plan" not in only
+    assert "Issued plan" in admin.get(f"/admin/audit?plan={plan.reference.lower()}&verb=issued").text
+    bad = admin.get("/admin/audit?from=yesterday")
+    assert bad.status_code == 422 and "must be a date" in bad.text
+    for who in ("manager", "senior", "hr", "staff"):
+        assert sign_in(world[who]).get("/admin/audit").status_code == 403

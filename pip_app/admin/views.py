@@ -1,5 +1,5 @@
 """Users and services, for the system administrator: roles, deactivation, reset links."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -174,3 +174,49 @@ def reset_two_factor(user_id: int):
     except TwoFactorError as error:
         return _refused(person, str(error))
     return _done(person, f"Two-factor sign-in is reset for {person.name}. They set it up again at their next sign-in.")
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@bp.get("/audit")
+def audit():
+    """The whole audit trail, newest first, filtered by person, record type, action and dates."""
+    from datetime import date, datetime, time, timedelta
+
+    from sqlalchemy import func
+
+    from ..models import Plan
+
+    args = request.args
+    query = select(AuditEvent)
+    errors = []
+    if args.get("actor", "").isdigit():
+        query = query.where(AuditEvent.actor_id == int(args["actor"]))
+    for name in ("entity", "verb"):
+        if args.get(name):
+            query = query.where(getattr(AuditEvent, name) == args[name][:40])
+    if args.get("plan"):
+        plan_id = db.session.scalar(select(Plan.id).where(func.lower(Plan.reference) == args["plan"].strip().lower()))
+        query = query.where(AuditEvent.plan_id == (plan_id or -1))
+    for name, compare in (("from", lambda d: AuditEvent.at >= datetime.combine(d, time.min)),
+                          ("to", lambda d: AuditEvent.at < datetime.combine(d + timedelta(days=1), time.min))):
+        if args.get(name):
+            try:
+                query = query.where(compare(date.fromisoformat(args[name])))
+            except ValueError:
+                errors.append(f"The “{name}” date must be a date, like 2026-11-23.")
+    page = max(int(args["page"]) if args.get("page", "").isdigit() else 1, 1)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    events = db.session.scalars(query.options(joinedload(AuditEvent.actor))
+                                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                                .limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
+    plan_ids = sorted({e.plan_id for e in events if e.plan_id})
+    references = {row.id: row.reference for row in db.session.execute(
+        select(Plan.id, Plan.reference).where(Plan.id.in_(plan_ids))).all()}
+    people = db.session.scalars(select(User).order_by(User.name)).all()
+    entities = db.session.scalars(select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)).all()
+    verbs = db.session.scalars(select(AuditEvent.verb).distinct().order_by(AuditEvent.verb)).all()
+    return render_template("admin/audit.html", events=events, total=total, page=page, args=args, errors=errors,
+                           pages=max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1), references=references,
+                           people=people, entities=entities, verbs=verbs), 422 if errors else 200
