@@ -112,6 +112,7 @@ def seed(tree: Path, env: dict, plans: int) -> dict:
         "service": int(re.search(r"Their service id=(\d+)", out).group(1)),
         "group_active": int(re.search(r"sees ([\d,]+) active plans", out).group(1).replace(",", "")),
         "counts": counts,
+        "vacuum": float(m.group(1)) if (m := re.search(r"VACUUM ANALYZE in ([\d.]+) s", out)) else 0.0,
     }
 
 
@@ -264,10 +265,16 @@ def load_endpoints(server: Server, endpoints: dict, cookie: str, args) -> dict:
         else:
             wrk(server.base, path, cookie if signed_in else None, duration=max(2, min(5, int(first * 4) + 1)),
                 connections=args.connections, threads=args.threads)
+        # Hello-world again just before: the machine may be busier or quieter than at the start,
+        # so each page's ratio is taken against the baseline next to it.
+        baseline = None
+        if name != "hello" and "hello" in endpoints:
+            baseline = wrk(server.base, endpoints["hello"][0], None, duration=args.baseline_duration,
+                           connections=args.connections, threads=args.threads)["rps"]
         load = loadavg()
         result = wrk(server.base, path, cookie if signed_in else None, duration=args.duration,
                      connections=args.connections, threads=args.threads)
-        result.update(path=path, state="ok", load=load, single_ms=round(first * 1000, 1))
+        result.update(path=path, state="ok", load=load, single_ms=round(first * 1000, 1), hello_before=baseline)
         if not result["requests"]:  # slower than the whole run at this concurrency
             result["state"] = f"no response completed in {args.duration} s (one request alone: {first:.1f} s)"
         results[name] = result
@@ -394,6 +401,17 @@ def machine(kind: str, tree: Path) -> dict:
     }
 
 
+def page_ratio(r: dict, hello_rps: float | None) -> float | None:
+    """Throughput as a share of hello-world's, measured just before the page when there is one."""
+    base = r.get("hello_before") or hello_rps
+    return r["rps"] / base if base and r.get("state") == "ok" else None
+
+
+def ratio_text(r: dict, hello_rps: float | None) -> str:
+    value = page_ratio(r, hello_rps)
+    return "" if value is None else f"{value:.1%}"
+
+
 def ms(us: float) -> str:
     return f"{us / 1000:.1f}"
 
@@ -416,55 +434,59 @@ def render(kind: str, info: dict, small: dict, large: dict, args, started: datet
         "loopback)",
         f"- Commit: {info['commit']} (tree {info['tree']})",
         f"- Load average (1 min) at start / end: {loads[0]:.2f} / {loads[1]:.2f}; each row shows it when its "
-        "measurement began. Other work on the machine lowers every number; the ratios to hello-world, "
-        "taken minutes apart in the same run, suffer least.",
+        "measurement began (the bench itself adds about 2). Other work on the machine lowers every number; "
+        "each page's ratio is to hello-world measured just before it, which suffers least. In-process "
+        "CPU ms leave out the database server's own work on PostgreSQL: read the wall ms there.",
         f"- Signed in once as {GROUP_SENIOR}, a senior over all {large['seed']['counts'].get('services', '?')} "
         f"services ({large['seed']['group_active']:,} active plans); hello-world and /healthz without a cookie.",
         "",
         "## Seed",
         "",
-        "| plans | seed (s) | command wall (s) | controls | actions | reviews | review entries | all rows |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| plans | seed (s) | VACUUM ANALYZE (s) | command wall (s) | controls | actions | reviews | review entries | "
+        "all rows |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in (small["seed"], large["seed"]):
         c = s["counts"]
-        lines.append(f"| {s['plans']:,} | {s['seconds']:.1f} | {s['wall']:.1f} | {c.get('interim_controls', 0):,} | "
+        lines.append(f"| {s['plans']:,} | {s['seconds']:.1f} | {s.get('vacuum') or '—'} | {s['wall']:.1f} | "
+                     f"{c.get('interim_controls', 0):,} | "
                      f"{c.get('actions', 0):,} | {c.get('reviews', 0):,} | {c.get('review_entries', 0):,} | "
                      f"{sum(c.values()):,} |")
     lines += [
         "",
         f"## Throughput and latency at {large['seed']['plans']:,} plans",
         "",
-        "| endpoint | path | req/s | × hello | p50 ms | p95 ms | p99 ms | requests | errors | SQL / request | "
-        "CPU ms / request (in-process) | load |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| endpoint | path | req/s | × hello | hello just before (req/s) | p50 ms | p95 ms | p99 ms | requests | "
+        "errors | SQL / request | in-process ms / request: CPU, wall | load |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in large["load"].items():
         if r.get("state") != "ok":
-            lines.append(f"| {name} | `{r['path']}` | {r['state']} | | | | | | | | | |")
+            lines.append(f"| {name} | `{r['path']}` | {r['state']} | | | | | | | | | | |")
             continue
-        ratio = f"{r['rps'] / hello_rps:.1%}" if hello_rps else ""
         ip = inproc.get(name, {})
-        lines.append(f"| {name} | `{r['path']}` | {r['rps']:.1f} | {ratio} | {ms(r['p50_us'])} | {ms(r['p95_us'])} | "
-                     f"{ms(r['p99_us'])} | {r['requests']:,} | {r['errors']} | {ip.get('statements', '')} | "
-                     f"{ip.get('cpu_ms', '')} | {r['load']:.2f} |")
+        cost = f"{ip['cpu_ms']}, {ip['wall_ms']}" if "cpu_ms" in ip else ""
+        before = f"{r['hello_before']:.0f}" if r.get("hello_before") else ""
+        lines.append(f"| {name} | `{r['path']}` | {r['rps']:.1f} | {ratio_text(r, hello_rps)} | {before} | "
+                     f"{ms(r['p50_us'])} | {ms(r['p95_us'])} | {ms(r['p99_us'])} | {r['requests']:,} | {r['errors']} | "
+                     f"{ip.get('statements', '')} | {cost} | {r['load']:.2f} |")
     lines += [
         "",
         f"## The same pages at {small['seed']['plans']:,} plans (growth)",
         "",
         "| endpoint | req/s at small | req/s at large | time per request, large ÷ small | "
-        "SQL / request small → large | CPU ms small → large |",
-        "|---|---:|---:|---:|---:|---:|",
+        "SQL / request small → large | in-process CPU ms small → large | in-process wall ms small → large |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in small["load"].items():
         big = large["load"].get(name, {})
         if r.get("state") != "ok" or big.get("state") != "ok":
-            lines.append(f"| {name} | {r.get('state')} | {big.get('state', '')} | | | |")
+            lines.append(f"| {name} | {r.get('state')} | {big.get('state', '')} | | | | |")
             continue
         a, b = inproc_small.get(name, {}), inproc.get(name, {})
         lines.append(f"| {name} | {r['rps']:.1f} | {big['rps']:.1f} | {r['rps'] / big['rps']:.2f}× | "
                      f"{a.get('statements', '')} → {b.get('statements', '')} | {a.get('cpu_ms', '')} → "
-                     f"{b.get('cpu_ms', '')} |")
+                     f"{b.get('cpu_ms', '')} | {a.get('wall_ms', '')} → {b.get('wall_ms', '')} |")
     lines += ["", "## Closure PDF (median of "
               f"{args.pdf_builds})", "",
               "| plan | reviews | download over HTTP, median ms | build only (load + data + PDF), median ms | "
@@ -487,8 +509,7 @@ def render(kind: str, info: dict, small: dict, large: dict, args, started: datet
 
     # Targets of issue #9.
     def ratio(name):
-        r = large["load"].get(name, {})
-        return r["rps"] / hello_rps if hello_rps and r.get("state") == "ok" else None
+        return page_ratio(large["load"].get(name, {}), hello_rps)
 
     def p99(name):
         r = large["load"].get(name, {})
@@ -519,6 +540,10 @@ def render(kind: str, info: dict, small: dict, large: dict, args, started: datet
     return "\n".join(lines)
 
 
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
@@ -529,12 +554,19 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--pdf-builds", type=int, default=20)
+    parser.add_argument("--baseline-duration", type=int, default=3,
+                        help="seconds of hello-world measured again just before each endpoint")
     parser.add_argument("--tree", type=Path, default=ROOT, help="the source tree to measure (default: this one)")
     parser.add_argument("--out", type=Path, default=BENCH / "results")
     parser.add_argument("--tag", default="", help="added to the result file name, e.g. 'proposed'")
     parser.add_argument("--wait-idle", type=float, default=0.0,
-                        help="wait (up to 5 min) for the 1-minute load average to fall below this first")
+                        help="first wait for the 1-minute load average to fall below this (see --max-wait)")
+    parser.add_argument("--max-wait", type=int, default=300, help="seconds --wait-idle waits at most")
     args = parser.parse_args(argv)
+    # Stopped by SIGTERM or SIGINT (even in the background, where a shell ignores SIGINT): unwind,
+    # so gunicorn is stopped and the databases are dropped.
+    signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGINT, _interrupted)
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     tree = args.tree.resolve()
@@ -542,7 +574,7 @@ def main(argv=None) -> int:
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     for kind in kinds:
         if args.wait_idle:
-            deadline = time.time() + 300
+            deadline = time.time() + args.max_wait
             while loadavg() > args.wait_idle and time.time() < deadline:
                 log(f"waiting for the machine to settle (load {loadavg():.2f})")
                 time.sleep(15)

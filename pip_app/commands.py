@@ -113,7 +113,7 @@ def demo_data_command(password):
 @click.option("--force", is_flag=True, help="Add the scale data to a database that already has plans.")
 def seed_scale_command(plans, services, staff, password, random_seed, force):
     """Bulk-load a provider group at scale for bench/ (a fresh database; see bench/README.md)."""
-    from .seed import DEFAULT_PASSWORD, SeedRefused, seed_scale
+    from .seed import DEFAULT_PASSWORD, SeedRefused, analyze, seed_scale
 
     try:
         result = seed_scale(plans, services=services, staff=staff, password=password or DEFAULT_PASSWORD,
@@ -123,3 +123,6 @@ def seed_scale_command(plans, services, staff, password, random_seed, force):
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(result.summary())
+    seconds = analyze()
+    if seconds:
+        click.echo(f"VACUUM ANALYZE in {seconds:.1f} s")

@@ -178,9 +178,9 @@ def _with_error(form, error: control_ops.ControlError):
 
 def _register_rows(control, next_url: str, status: int = 200, **context):
     """The control's <tbody> in the register table (for htmx), after a change with the summary too."""
-    return render_template("register/_row_update.html", row=queries.register_row(control, today()),
-                           next_url=next_url, actions_column=True, **_register_constants(), **context), status, \
-        {"Vary": "HX-Request"}
+    body = render_template("register/_row_update.html", row=queries.register_row(control, today()),
+                           next_url=next_url, actions_column=True, **_register_constants(), **context)
+    return body, status, {"Vary": "HX-Request"}
 
 
 def _control_page(control, status: int = 200, *, next_url: str, forms=None, focus=None, error=None, conflict=None,
