@@ -55,15 +55,18 @@ def observation_overdue(observation, today: date) -> bool:
     return observation.status.value == "planned" and observation.scheduled_on < today
 
 
+def last_reviews(plan, count: int = 2) -> list:
+    """The plan's last `count` reviews in date order; a correction replaces the review it corrects."""
+    reviews = sorted(plan.reviews, key=lambda r: (r.review_date, r.id))
+    corrected = {r.corrects_review_id for r in reviews if r.corrects_review_id}
+    return [r for r in reviews if r.id not in corrected][-count:]
+
+
 def struggling_actions(plan) -> list:
     """Actions marked at risk or not met in each of the last two reviews (escalate or redesign)."""
-    reviews = sorted(plan.reviews, key=lambda r: (r.review_date, r.id))
-    # A correction replaces the review it corrects.
-    corrected = {r.corrects_review_id for r in reviews if r.corrects_review_id}
-    reviews = [r for r in reviews if r.id not in corrected]
-    if len(reviews) < 2:
+    last_two = last_reviews(plan, 2)
+    if len(last_two) < 2:
         return []
-    last_two = reviews[-2:]
     progress = [{e.action_id: e.progress.value for e in r.entries} for r in last_two]
     bad = {"at_risk", "not_met"}
     return [a for a in plan.actions

@@ -373,6 +373,10 @@ class InterimControl(db.Model):
             name="lift_recorded",
         ),
         Index("ix_interim_controls_status_review_by", "status", "review_by_date"),
+        # The register's count and summary strip read only this index (status, then by type).
+        Index("ix_interim_controls_register", "status", "kind", "plan_id", "review_by_date", "last_checked_on",
+              "start_date"),
+        Index("ix_interim_controls_status_start", "status", "start_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -478,6 +482,7 @@ class Observation(db.Model):
     __table_args__ = (
         Index("ix_observations_plan_date", "plan_id", "scheduled_on"),
         Index("ix_observations_observer_status", "observer_id", "status"),
+        Index("ix_observations_status_date", "status", "scheduled_on"),  # the dashboard's "to record"
         CheckConstraint("status <> 'done' OR outcome IS NOT NULL", name="done_has_outcome"),
     )
 
@@ -571,6 +576,7 @@ class Acknowledgement(db.Model):
     __tablename__ = "acknowledgements"
     __table_args__ = (
         Index("ix_acknowledgements_plan_subject", "plan_id", "subject"),
+        Index("ix_acknowledgements_review_id", "review_id"),
         CheckConstraint(
             "response <> 'disagree' OR (comment IS NOT NULL AND comment <> '')",
             name="disagree_has_comment",

@@ -633,7 +633,26 @@ def test_plan_page_errors_reopen_the_form(world, sign_in, reg):
     response = sign_in(world["senior"]).post(
         f"/register/controls/{c.id}/lift", lift_data(c, origin="plan", rationale=""), htmx=True)
     assert response.status_code == 422 and response.text.lstrip().startswith('<section id="controls-panel"')
-    assert "<details class=\"add\" open>" in response.text and "Give the rationale" in response.text
+    assert f'action="/register/controls/{c.id}/lift"' in response.text and "Give the rationale" in response.text
+
+
+def test_plan_page_opens_one_form_on_demand(world, sign_in, reg):
+    """The plan page links to each form; htmx opens it in the panel, without JavaScript the
+    control's page shows it, and a check saved there goes back to the plan."""
+    c = reg["controls"]["overdue"]
+    client = sign_in(world["senior"])
+    page = client.get(f"/plans/{c.plan_id}").text
+    assert f'href="/register/controls/{c.id}?form=check&amp;origin=plan"' in page
+    assert f'action="/register/controls/{c.id}/check"' not in page  # no form until asked for
+    panel = client.get(f"/register/controls/{c.id}?form=lift&origin=plan", headers={"HX-Request": "true"})
+    assert panel.status_code == 200 and panel.text.lstrip().startswith('<section id="controls-panel"')
+    assert f'action="/register/controls/{c.id}/lift"' in panel.text and 'name="lift-{0}-origin" type="hidden" value="plan"'.format(c.id) in panel.text
+    assert f'action="/register/controls/{c.id}/check"' not in panel.text
+    plain = client.get(f"/register/controls/{c.id}?form=check&origin=plan")
+    assert plain.status_code == 200 and plain.text.startswith("<!doctype html>")
+    assert 'name="check-{0}-origin" type="hidden" value="plan"'.format(c.id) in plain.text
+    manager = sign_in(world["manager"]).get(f"/register/controls/{c.id}?form=lift&origin=plan", headers={"HX-Request": "true"})
+    assert f'action="/register/controls/{c.id}/lift"' not in manager.text  # lifting is the senior's decision
 
 
 def test_lift_from_the_plan_page_shows_in_its_history(world, sign_in, reg):

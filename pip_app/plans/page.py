@@ -11,13 +11,14 @@ from ..clock import today
 from ..extensions import db
 from ..flags import plan_flags
 from ..lifecycle import WEEKDAYS
-from ..measures import chart_geometry, measure_met
+from ..measures import chart_geometry, measure_met, reaches
 from ..models import (
     Acknowledgement, Action, AuditEvent, Closure, InterimControl, Observation, Plan, PlanVersion, Review,
 )
 from ..services import acknowledgements
 from ..services.plans import unissued_changes
 from ..services.reviews import measured_values, review_statement
+from ..templating import format_date, format_measure
 from .forms import AcknowledgeForm
 
 
@@ -42,19 +43,22 @@ PLAN_PAGE_OPTIONS = (
 def plan_page_context(plan: Plan, **overrides) -> dict:
     """The plan page's context; `overrides` carry a form being corrected or a row being edited."""
     values = measured_values(plan)
-    charts, met = {}, {}
+    charts, chart_rows, met = {}, {}, {}
     for action in plan.actions:
         if action.has_measure:
+            target, unit, higher = action.measure_target, action.measure_unit, action.measure_higher_is_better
             series = [v for _, v in values.get(action.id, [])]
-            charts[action.id] = chart_geometry(series, target=action.measure_target, baseline=action.measure_baseline,
-                                               unit=action.measure_unit)
-            met[action.id] = measure_met(series, action.measure_target, action.measure_consecutive,
-                                         action.measure_higher_is_better)
+            charts[action.id] = chart_geometry(series, target=target, baseline=action.measure_baseline, unit=unit)
+            met[action.id] = measure_met(series, target, action.measure_consecutive, higher)
+            # The chart's table, formatted here: a dozen rows for each of twenty actions cost
+            # more as template expressions than the rest of the panel.
+            chart_rows[action.id] = [(format_date(day), format_measure(v, unit), reaches(v, target, higher))
+                                     for day, v in values.get(action.id, [])]
     acked_reviews = {a.review_id: a for a in plan.acknowledgements if a.review_id}
     context = dict(
         plan=plan,
         flags=plan_flags(plan, today(), current_app.config["ACK_OUTSTANDING_DAYS"]),
-        values=values, charts=charts, met=met,
+        values=values, charts=charts, chart_rows=chart_rows, met=met,
         acked_reviews=acked_reviews,
         corrected={r.corrects_review_id for r in plan.reviews if r.corrects_review_id},
         review_statement=review_statement,

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from functools import reduce
 from operator import add
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased, contains_eager
 
 from .. import policy
@@ -221,14 +221,18 @@ def _last_note():
     )
 
 
-def _scoped(stmt, user):
-    """Join what the register shows and searches, and keep only controls the user may see."""
+def _scoped(stmt, user, *, people: bool = True):
+    """Join what the register shows and searches, and keep only controls the user may see.
+
+    Without `people` only the plan is joined (a count that does not search needs no names: every
+    control has a staff member, a service and a responsible person, so the count is the same)."""
+    stmt = stmt.join(InterimControl.plan).where(policy.visible_controls(user))
+    if not people:
+        return stmt
     return (
-        stmt.join(InterimControl.plan)
-        .join(Staff, Staff.id == Plan.staff_id)
+        stmt.join(Staff, Staff.id == Plan.staff_id)
         .join(Service, Service.id == Plan.service_id)
         .join(Responsible, Responsible.id == InterimControl.responsible_id)
-        .where(policy.visible_controls(user))
     )
 
 
@@ -236,8 +240,8 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _filtered(stmt, user, filters: RegisterFilters, today: date):
-    stmt = _scoped(stmt, user)
+def _filtered(stmt, user, filters: RegisterFilters, today: date, *, people: bool = True):
+    stmt = _scoped(stmt, user, people=people or bool(filters.q))
     if filters.service:
         stmt = stmt.where(Plan.service_id == filters.service)
     if filters.kind:
@@ -300,7 +304,8 @@ class RegisterPage:
 
 def register_page(user, filters: RegisterFilters, today: date) -> RegisterPage:
     """One page of the register: a count and one SELECT with joins, whatever the page holds."""
-    total = db.session.scalar(_filtered(select(func.count(InterimControl.id)), user, filters, today)) or 0
+    counted = _filtered(select(func.count(InterimControl.id)), user, filters, today, people=False)
+    total = db.session.scalar(counted) or 0
     pages = max(math.ceil(total / PAGE_SIZE), 1)
     page = min(filters.page, pages)
     result = db.session.execute(
@@ -368,14 +373,21 @@ class FilterOptions:
 
 
 def filter_options(user) -> FilterOptions:
-    """The services and responsible people that appear on controls the user may see (one statement)."""
-    pairs = db.session.execute(
-        _scoped(select(Service.id, Service.name, Responsible.id, Responsible.name).select_from(InterimControl),
-                user).distinct()
-    ).all()
-    services = sorted({(row[0], row[1]) for row in pairs}, key=lambda s: (s[1].lower(), s[0]))
-    people = sorted({(row[2], row[3]) for row in pairs}, key=lambda p: (p[1].lower(), p[0]))
-    return FilterOptions(services=services, responsible=people)
+    """The services and responsible people that appear on controls the user may see (one statement).
+
+    Each service and each person is probed for one visible control through an index, which stops
+    at the first match: a DISTINCT over every control would read them all (40,000 at 10,000 plans)."""
+    def has_visible_control(*conditions):
+        return exists().where(InterimControl.plan_id == Plan.id, policy.visible_controls(user), *conditions)
+
+    services = select(literal("service"), Service.id, Service.name).where(
+        has_visible_control(Plan.service_id == Service.id))
+    people = select(literal("person"), User.id, User.name).where(
+        has_visible_control(InterimControl.responsible_id == User.id))
+    rows = db.session.execute(union_all(services, people)).all()
+    by_name = lambda pair: (pair[1].lower(), pair[0])  # noqa: E731
+    return FilterOptions(services=sorted(((r[1], r[2]) for r in rows if r[0] == "service"), key=by_name),
+                         responsible=sorted(((r[1], r[2]) for r in rows if r[0] == "person"), key=by_name))
 
 
 # --- CSV for spreadsheets

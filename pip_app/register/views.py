@@ -65,15 +65,17 @@ def control(control_id: int):
     control = _control_or_404(control_id)
     next_url = safe_register_url(request.args.get("next"))
     wanted = request.args.get("form")
+    # Reached from the plan page or the register, a saved change goes back there.
+    origin = "plan" if request.args.get("origin") == "plan" else "register" if request.args.get("next") else "control"
     if is_htmx():
         forms = {}
         if wanted == "check" and policy.can_check_control(current_user, control):
-            forms["check"] = check_form(control, origin="register", next_url=next_url)
+            forms["check"] = check_form(control, origin=origin, next_url=next_url)
         elif wanted == "lift" and _may_lift(control):
-            forms["lift"] = lift_form(control, origin="register", next_url=next_url)
+            forms["lift"] = lift_form(control, origin=origin, next_url=next_url)
+        if origin == "plan":
+            return _plan_controls_panel(control, 200, control_forms={(control.id, k): f for k, f in forms.items()})
         return _register_rows(control, next_url, forms=forms)
-    # Reached from the register (without JavaScript), a saved change goes back to it.
-    origin = "register" if request.args.get("next") else "control"
     return _control_page(control, next_url=next_url, focus=wanted, origin=origin)
 
 
@@ -127,21 +129,6 @@ def lift(control_id: int):
     return _done(control, form, f"{control.kind.label} on {control.plan.reference} {what}.")
 
 
-# --- Template helpers: the plan page's controls panel builds its forms with these
-
-
-@bp.app_template_global()
-def control_check_form(control: InterimControl):
-    """A blank "record a check" form for a control on the plan page."""
-    return check_form(control, origin="plan")
-
-
-@bp.app_template_global()
-def control_lift_form(control: InterimControl):
-    """A blank "lift" form for a control on the plan page."""
-    return lift_form(control, origin="plan")
-
-
 # --- Helpers
 
 
@@ -183,6 +170,11 @@ def _register_rows(control, next_url: str, status: int = 200, **context):
     return body, status, {"Vary": "HX-Request"}
 
 
+def _plan_controls_panel(control, status: int, **context):
+    """The plan page's controls panel (for htmx), with a form open, a message or an error."""
+    return render_template("plans/_controls_panel.html", plan=control.plan, **context), status, {"Vary": "HX-Request"}
+
+
 def _control_page(control, status: int = 200, *, next_url: str, forms=None, focus=None, error=None, conflict=None,
                   origin="control"):
     forms = dict(forms or {})
@@ -204,10 +196,9 @@ def _refused(control, form, kind: str, status: int, *, error: str | None = None,
     if is_htmx() and origin == "register":
         return _register_rows(control, next_url, status, forms=forms, error=error, conflict=conflict and kind)
     if is_htmx() and origin == "plan":
-        return render_template("plans/_controls_panel.html", plan=control.plan,
-                               control_forms={(control.id, k): f for k, f in forms.items()},
-                               control_error=(control.id, error) if error else None,
-                               control_conflict=control.id if conflict else None), status
+        return _plan_controls_panel(control, status, control_forms={(control.id, k): f for k, f in forms.items()},
+                                    control_error=(control.id, error) if error else None,
+                                    control_conflict=control.id if conflict else None)
     return _control_page(control, status, next_url=next_url, forms=forms, focus=kind, error=error,
                          conflict=conflict and kind, origin=origin)
 
@@ -218,8 +209,7 @@ def _done(control, form, message: str):
     if is_htmx() and origin == "register":
         return _register_rows(control, next_url, notice=message, summary=queries.summary(current_user, today()))
     if is_htmx() and origin == "plan":
-        return render_template("plans/_controls_panel.html", plan=control.plan,
-                               control_notice=(control.id, message))
+        return _plan_controls_panel(control, 200, control_notice=(control.id, message))
     flash(message, "success")
     if origin == "register":
         return redirect_after_post(next_url)

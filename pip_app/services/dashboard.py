@@ -12,14 +12,15 @@ from datetime import datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import policy
 from ..clock import today
 from ..extensions import db
-from ..flags import NOT_CHECKED_DAYS, Flag, plan_flags
+from ..flags import NOT_CHECKED_DAYS, Flag, last_reviews, plan_flags
 from ..models import (
-    AckSubject, Acknowledgement, Closure, ControlStatus, InterimControl, Observation, ObservationStatus, Plan,
+    AckSubject, Acknowledgement, Action, Closure, ControlStatus, InterimControl, Observation, ObservationStatus, Plan,
     PlanStatus, PlanVersion, Progress, Review, ReviewEntry, Role, Service, User,
 )
 
@@ -44,11 +45,32 @@ class Board:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+# What plan_flags() reads, and no more: a version's snapshot (the whole plan as JSON) and the
+# long texts of actions and reviews would be parsed for fifty plans to be thrown away.
 FLAG_OPTIONS = (
     joinedload(Plan.staff), joinedload(Plan.service), selectinload(Plan.controls),
-    selectinload(Plan.observations), selectinload(Plan.actions), selectinload(Plan.versions),
-    selectinload(Plan.acknowledgements), selectinload(Plan.reviews).joinedload(Review.entries),
+    selectinload(Plan.observations),
+    selectinload(Plan.actions).load_only(Action.plan_id, Action.number, Action.status),
+    selectinload(Plan.versions).load_only(PlanVersion.plan_id, PlanVersion.version, PlanVersion.created_at),
+    selectinload(Plan.acknowledgements),
+    selectinload(Plan.reviews).load_only(Review.plan_id, Review.review_date, Review.created_at,
+                                         Review.corrects_review_id),
 )
+
+
+def load_latest_entries(plans: list[Plan]) -> None:
+    """Load the entries of each plan's last two reviews, the only ones plan_flags() reads, in one
+    statement: loading every review's entries would build thousands of objects for fifty plans."""
+    reviews = [review for plan in plans for review in last_reviews(plan, 2)]
+    if not reviews:
+        return
+    by_review: dict[int, list[ReviewEntry]] = {review.id: [] for review in reviews}
+    for entry in db.session.scalars(
+            select(ReviewEntry).where(ReviewEntry.review_id.in_(list(by_review)))
+            .options(load_only(ReviewEntry.review_id, ReviewEntry.action_id, ReviewEntry.progress))):
+        by_review[entry.review_id].append(entry)
+    for review in reviews:
+        set_committed_value(review, "entries", by_review[review.id])
 
 
 def dashboard_for(user: User) -> Board:
@@ -76,8 +98,10 @@ def may_be_flagged(day, ack_days: int):
     """A SQL superset of plan_flags(): every plan with a flag matches; a few more may."""
     week_ago = day - timedelta(days=NOT_CHECKED_DAYS)
     ack_cutoff = datetime.combine(day - timedelta(days=ack_days), time.min)
+    # Correlated with the review being tested (the enclosing EXISTS), not with Plan: a subquery
+    # naming Plan two levels down would get its own FROM plans and take the maximum over every plan.
     earlier = aliased(Review)
-    latest_review = select(func.max(earlier.review_date)).where(earlier.plan_id == Plan.id).scalar_subquery()
+    latest_review = select(func.max(earlier.review_date)).where(earlier.plan_id == Review.plan_id).scalar_subquery()
     plan_acked = (select(func.coalesce(func.max(Acknowledgement.plan_version), 0))
                   .where(Acknowledgement.plan_id == Plan.id, Acknowledgement.subject == AckSubject.PLAN,
                          Acknowledgement.user_id == Plan.staff_id).scalar_subquery())
@@ -105,10 +129,13 @@ def _manager_board(user: User, board: Board) -> None:
     ack_days = current_app.config["ACK_OUTSTANDING_DAYS"]
     scope = _scope(user)
     flaggable = and_(scope, may_be_flagged(day, ack_days))
+    # One more than fits says whether there are more, without counting them all.
     candidates = list(db.session.scalars(
         select(Plan).where(flaggable).options(*FLAG_OPTIONS)
-        .order_by(Plan.next_review_date.is_(None), Plan.next_review_date, Plan.id).limit(LIMIT)))
-    board.more_flagged = db.session.scalar(select(func.count(Plan.id)).where(flaggable)) > LIMIT
+        .order_by(Plan.next_review_date.is_(None), Plan.next_review_date, Plan.id).limit(LIMIT + 1)))
+    board.more_flagged = len(candidates) > LIMIT
+    candidates = candidates[:LIMIT]
+    load_latest_entries(candidates)
     board.flagged = [(p, flags) for p in candidates if (flags := plan_flags(p, day, ack_days))]
     board.open_count = db.session.scalar(select(func.count(Plan.id)).where(scope))
     listed = (joinedload(Plan.staff), joinedload(Plan.service))
@@ -119,7 +146,10 @@ def _manager_board(user: User, board: Board) -> None:
         select(Plan).where(scope, Plan.status == PlanStatus.ACTIVE,
                            Plan.next_review_date.between(day, day + timedelta(days=6)))
         .options(*listed).order_by(Plan.next_review_date, Plan.reference).limit(LIMIT)))
-    mine = or_(Observation.observer_id == user.id, Plan.manager_id == user.id)
+    # Phrased on observations alone, so both halves use an index on observations (the observer;
+    # the plans this person manages) instead of reading every open plan's schedule.
+    mine = or_(Observation.observer_id == user.id,
+               Observation.plan_id.in_(select(Plan.id).where(Plan.manager_id == user.id)))
     board.observations_to_record = list(db.session.scalars(
         select(Observation).join(Plan).where(scope, mine, Observation.status == ObservationStatus.PLANNED,
                                              Observation.scheduled_on <= day)

@@ -195,7 +195,7 @@ def test_from_the_plan_page_a_senior_records_a_check(live_server, page, console_
     page.goto(f"{live_server}/plans/{plan_id}")
     item = page.locator(f"#control-{controls['fine']}")
     _set_marker(page)
-    item.locator("summary", has_text="Record a check").click()
+    item.get_by_role("link", name=re.compile("^Record a check")).click()
     item.get_by_label("What was checked").fill("Paired all morning; observed twice.")
     item.get_by_role("button", name="Record check").click()
     item = page.locator(f"#control-{controls['fine']}")
