@@ -661,3 +661,18 @@ def test_lift_from_the_plan_page_shows_in_its_history(world, sign_in, reg):
     response = client.post(f"/register/controls/{c.id}/lift", lift_data(c, origin="plan"), htmx=True)
     assert response.status_code == 200 and "Lifted on 23 Nov 2026" in response.text
     assert "Lifted control" in client.get(f"/plans/{c.plan_id}").text
+
+
+def test_plan_page_shows_the_note_of_each_controls_newest_check(world, sign_in, reg):
+    c = reg["controls"]["fine"]
+    for day, note in ((TODAY - timedelta(days=3), "Older: paired on the late shift"),
+                      (TODAY - timedelta(days=1), "Newest: paired all morning")):
+        db.session.add(ControlCheck(control=c, checked_on=day, note=note, recorded_by_id=world["senior"].id))
+    db.session.commit()
+    client = sign_in(world["senior"])
+    page = client.get(f"/plans/{c.plan_id}").text
+    assert "Last check 22 Nov 2026: <span class=\"prose\">Newest: paired all morning</span>" in page
+    assert "Older: paired" not in page
+    panel = client.post(f"/register/controls/{c.id}/check", check_data(c, origin="plan", note="Today: <b>seen</b>"),
+                        htmx=True).text
+    assert "Last check 23 Nov 2026: <span class=\"prose\">Today: &lt;b&gt;seen&lt;/b&gt;</span>" in panel

@@ -15,6 +15,7 @@ from ..measures import chart_geometry, measure_met, reaches
 from ..models import (
     Acknowledgement, Action, AuditEvent, Closure, InterimControl, Observation, Plan, PlanVersion, Review,
 )
+from ..register.queries import last_check_notes
 from ..services import acknowledgements
 from ..services.plans import unissued_changes
 from ..services.reviews import measured_values, review_statement
@@ -61,6 +62,7 @@ def plan_page_context(plan: Plan, **overrides) -> dict:
         values=values, charts=charts, chart_rows=chart_rows, met=met,
         acked_reviews=acked_reviews,
         corrected={r.corrects_review_id for r in plan.reviews if r.corrects_review_id},
+        last_notes=last_check_notes([c.id for c in plan.controls]),
         review_statement=review_statement,
         ack_form=AcknowledgeForm(formdata=None, version=plan.version),
         ack_due=acknowledgements.plan_acknowledgement_due(plan),

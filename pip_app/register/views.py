@@ -172,7 +172,10 @@ def _register_rows(control, next_url: str, status: int = 200, **context):
 
 def _plan_controls_panel(control, status: int, **context):
     """The plan page's controls panel (for htmx), with a form open, a message or an error."""
-    return render_template("plans/_controls_panel.html", plan=control.plan, **context), status, {"Vary": "HX-Request"}
+    plan = control.plan
+    notes = queries.last_check_notes([c.id for c in plan.controls])
+    return render_template("plans/_controls_panel.html", plan=plan, last_notes=notes, **context), status, \
+        {"Vary": "HX-Request"}
 
 
 def _control_page(control, status: int = 200, *, next_url: str, forms=None, focus=None, error=None, conflict=None,
