@@ -1,6 +1,8 @@
 """Keyboard only: the weekly review form is reached, filled and saved with Tab, Space and Enter;
 focus lands on the form after it opens and on the saved message after it closes, and both are
-announced (role="status" / role="alert")."""
+announced (role="status" / role="alert"). The register's filters, sorting and "record a check" work
+the same way, with focus kept on the control used or moved to the announced result count."""
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -8,9 +10,10 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from pip_app.extensions import db
-from pip_app.models import PlanStatus, Review
+from pip_app.models import InterimControl, PlanStatus, Review
 from pip_app.services.plans import issue_plan
 from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.test_register_journey import TODAY, controls  # noqa: F401 (a fixture)
 from tests.factories import PASSWORD, make_action, make_control
 
 pytestmark = pytest.mark.browser
@@ -73,3 +76,105 @@ def test_review_form_by_keyboard_alone(live_server, page, world, plan, console_e
     db.session.commit()
     assert db.session.scalar(select(Review)).entries[0].measured_value == 88
     assert console_errors == [] or all("422" in e for e in console_errors)
+
+
+def shift_tab_to(page, element_id: str, limit: int = 80) -> None:
+    for _ in range(limit):
+        if page.evaluate("document.activeElement && document.activeElement.id") == element_id:
+            return
+        page.keyboard.press("Shift+Tab")
+    raise AssertionError(f"Shift+Tab never reached #{element_id}")
+
+
+def tab_to_element(page, link, limit: int = 120) -> None:
+    for _ in range(limit):
+        if link.evaluate("el => el === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError("Tab never reached the link")
+
+
+def choose_by_arrows(page, select_id: str, label: str) -> None:
+    """Arrow down a focused <select> (each step is a change, as in Chromium) until `label` is chosen."""
+    select = page.locator(f"#{select_id}")
+    expect(select).to_be_focused()
+    for _ in range(select.locator("option").count()):
+        if select.evaluate("el => el.options[el.selectedIndex].text") == label:
+            return
+        page.keyboard.press("ArrowDown")
+    raise AssertionError(f"{label!r} is not an option of #{select_id}")
+
+
+@pytest.fixture
+def register(app, world, controls):
+    """The register's controls (see test_register_journey), with the senior also covering Brook Lodge,
+    so that the service filter is offered."""
+    world["senior"].services.append(world["other"])
+    db.session.commit()
+    return controls
+
+
+def test_register_filters_and_a_check_by_keyboard_alone(live_server, page, world, register, console_errors):
+    home_id = world["home"].id
+    sign_in(page, live_server, world["senior"].email, PASSWORD)
+    page.goto(f"{live_server}/register")
+    expect(page.locator("tbody.register-control")).to_have_count(4)
+    page.evaluate("window.__marker = 1")
+
+    # Service, by arrow keys: each step updates the table in place and focus stays on the select.
+    tab_to(page, "service")
+    choose_by_arrows(page, "service", "Larkfield House")
+    expect(page).to_have_url(re.compile(rf"/register\?(.*&)?service={home_id}(&|$)"))
+    expect(page.locator("tbody.register-control")).to_have_count(3)
+    expect(page.get_by_role("cell", name="Brook Lodge")).to_have_count(0)
+    expect(page.locator("#service")).to_be_focused()
+
+    # "Flagged only", with Space.
+    tab_to(page, "flagged")
+    page.keyboard.press("Space")
+    expect(page).to_have_url(re.compile(r"flagged=1"))
+    expect(page.locator("tbody.register-control")).to_have_count(2)
+    expect(page.locator("#flagged")).to_be_focused()
+
+    # Back to the search box, type, and Enter submits the filters.
+    shift_tab_to(page, "q")
+    page.keyboard.type("agnieszka")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"q=agnieszka"))
+    url = page.url
+    assert f"service={home_id}" in url and "flagged=1" in url
+    rows = page.locator("tbody.register-control")
+    expect(rows).to_have_count(1)
+    expect(page.locator(f"#register-control-{register['unchecked']}")).to_contain_text("Agnieszka Łukasik")
+    expect(page.locator(".register-results__count")).to_have_text("1 control.")
+    expect(page.locator("#q")).to_be_focused()
+    assert page.evaluate("window.__marker") == 1, "filtered in place, without a reload"
+
+    # Sorting replaces the link that had focus: focus goes to the announced count, not <body>.
+    sort = page.get_by_role("link", name=re.compile("^Staff member"))
+    tab_to_element(page, sort)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"sort=staff"))
+    count = page.locator(".register-results__count")
+    expect(count).to_be_focused()
+    expect(count).to_have_attribute("role", "status")
+    expect(count).to_have_text("1 control.")
+
+    # Record a check from the row: Enter opens the form in place with focus in the note,
+    # Enter on the button saves it and focus lands on the announced notice.
+    row = page.locator(f"#register-control-{register['unchecked']}")
+    tab_to_element(page, row.get_by_role("link", name=re.compile("^Record a check")))
+    page.keyboard.press("Enter")
+    note = row.get_by_label("What was checked")
+    expect(note).to_be_focused()
+    page.keyboard.type("Notes signed off at handover; checked by keyboard.")
+    save = row.get_by_role("button", name="Record check")
+    tab_to_element(page, save)
+    page.keyboard.press("Enter")
+    notice = row.get_by_role("status")
+    expect(notice).to_contain_text("Check recorded")
+    expect(notice).to_be_focused()
+    db.session.commit()
+    assert db.session.get(InterimControl, register["unchecked"]).last_checked_on == TODAY
+    assert page.evaluate("window.__marker") == 1
+    assert console_errors == []

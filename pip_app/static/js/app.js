@@ -16,6 +16,17 @@
     target.focus();
   }
   document.addEventListener("htmx:afterSettle", focusMarked);
+  // A swap that replaced the focused element (a sort or page link in the results it replaced)
+  // would drop focus to <body>: give it to the new content's [data-focus-if-lost] instead (the
+  // register's result count, which is also announced).
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var active = document.activeElement;
+    if (active && active !== document.body) { return; }
+    var root = event.target;
+    var target = root.matches && root.matches("[data-focus-if-lost]") ? root :
+      root.querySelector && root.querySelector("[data-focus-if-lost]");
+    if (target) { target.focus(); }
+  });
   // A full page that comes back with errors (no JavaScript on the way in, or a reload)
   // gets the same treatment.
   document.addEventListener("DOMContentLoaded", function () {
