@@ -178,3 +178,35 @@ def test_register_filters_and_a_check_by_keyboard_alone(live_server, page, world
     assert db.session.get(InterimControl, register["unchecked"]).last_checked_on == TODAY
     assert page.evaluate("window.__marker") == 1
     assert console_errors == []
+
+
+def test_plan_page_control_forms_by_keyboard_alone(live_server, page, world, plan, console_errors):
+    """On the plan page, Enter on "Record a check" opens the form in place with focus in it; its
+    Cancel closes it and focus goes to the panel's heading, not to <body>; a check saves by keyboard."""
+    control = plan.controls[0]
+    sign_in(page, live_server, world["senior"].email, PASSWORD)
+    page.goto(f"{live_server}/plans/{plan.id}")
+    panel = page.locator("#controls-panel")
+    tab_to_element(page, panel.get_by_role("link", name=re.compile("^Record a check")))
+    page.keyboard.press("Enter")
+    note = panel.get_by_label("What was checked")
+    expect(note).to_be_focused()
+    assert_accessible(page, "plan page, check form open")
+
+    tab_to_element(page, panel.get_by_role("link", name="Cancel"))
+    page.keyboard.press("Enter")
+    expect(panel.get_by_label("What was checked")).to_have_count(0)
+    expect(page.locator("#controls-h")).to_be_focused()
+
+    tab_to_element(page, panel.get_by_role("link", name=re.compile("^Record a check")))
+    page.keyboard.press("Enter")
+    expect(note).to_be_focused()
+    page.keyboard.type("Senior sign-off seen on 3 escalations")
+    tab_to_element(page, panel.get_by_role("button", name="Record check"))
+    page.keyboard.press("Enter")
+    expect(panel.get_by_role("status")).to_be_focused()
+    expect(panel.get_by_role("status")).to_contain_text("Check recorded")
+    expect(panel).to_contain_text("Senior sign-off seen on 3 escalations")
+    db.session.rollback()  # end this thread's read, to see the server's write
+    assert db.session.get(InterimControl, control.id).last_checked_on is not None
+    assert console_errors == []
