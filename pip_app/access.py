@@ -23,3 +23,11 @@ def plan_or_404(plan_id: int, allowed=policy.can_view_plan, *, options=()) -> Pl
     if not allowed(current_user, plan):
         abort(403)
     return plan
+
+
+def part_or_404(plan: Plan, model, part_id: int):
+    """A control, action, observation or review of this (already checked) plan, or 404."""
+    part = db.session.get(model, part_id)
+    if part is None or part.plan_id != plan.id:
+        abort(404)
+    return part

@@ -79,6 +79,14 @@ def _changes(old: dict, new: dict, prefix: str) -> list[tuple[str, object, objec
     return rows
 
 
+# Live governance that versions issued before it left the snapshot may still carry: never a change.
+CONTROL_GOVERNANCE_KEYS = frozenset({"status", "lifted_on", "lift_rationale", "lifted_by", "last_checked_on"})
+
+
+def _control_content(control: dict) -> dict:
+    return {k: v for k, v in control.items() if k not in CONTROL_GOVERNANCE_KEYS}
+
+
 def diff_snapshots(old: dict, new: dict) -> list[tuple[str, object, object]]:
     """What changed between two issued versions, as readable (what, before, after) rows."""
     skip = {"controls", "actions", "version"}
@@ -93,8 +101,8 @@ def diff_snapshots(old: dict, new: dict) -> list[tuple[str, object, object]]:
             rows.append((f"{ref} removed", old_actions[ref]["behaviour"], None))
         else:
             rows.extend(_changes(old_actions[ref], new_actions[ref], f"{ref}: "))
-    old_controls = [c for c in old.get("controls", [])]
-    new_controls = [c for c in new.get("controls", [])]
+    old_controls = [_control_content(c) for c in old.get("controls", [])]
+    new_controls = [_control_content(c) for c in new.get("controls", [])]
     for i in range(max(len(old_controls), len(new_controls))):
         name = f"Control {i + 1}"
         if i >= len(old_controls):

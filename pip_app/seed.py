@@ -470,8 +470,8 @@ class _Builder:
             "key_questions": [k.value for k in template.key_questions], "baseline_text": "",
             "baseline_figure": float(baseline), "no_control_reason": None,
             "controls": [{"kind": CONTROL_LABELS[c["kind"]], "detail": c["detail"], "responsible": c["responsible"].name,
-                          "start_date": c["start"].isoformat(), "review_by_date": c["review_by"].isoformat(),
-                          "status": "Active"} for c in controls],
+                          "start_date": c["start"].isoformat(), "review_by_date": c["review_by"].isoformat()}
+                         for c in controls],
             "actions": [{"ref": f"A{a['number']}", "behaviour": a["source"].behaviour, "when": a["source"].when,
                          "check_method": a["source"].check_method, "success_criterion": a["source"].success_criterion,
                          "measure": None if a["measure"] is None else {

@@ -109,12 +109,16 @@ def test_purge_closed_deletes_only_plans_past_retention(runner, world, make_plan
 def test_export_person_includes_their_plans_and_acknowledgements(runner, world, make_plan):
     import json
 
+    from tests.factories import make_control
+
     plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"],
                      risk_statement="Notes written hours late")
+    make_control(plan, world["senior"])
     result = runner.invoke(args=["export-person", "STAFF@example.test"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["person"]["email"] == "staff@example.test"
     assert data["plans_about_them"][0]["reference"] == plan.reference
     assert data["plans_about_them"][0]["risk_statement"] == "Notes written hours late"
+    assert data["plans_about_them"][0]["controls"][0]["status"] == "Active"  # live, though not in the snapshot
     assert runner.invoke(args=["export-person", "nobody@example.test"]).exit_code == 1

@@ -68,3 +68,15 @@ def test_diff_names_changed_fields_and_added_actions():
     assert ("A2 added", None, "y") in rows
     assert ("Control 1 added", None, "Paired working") in rows
     assert diff_snapshots(new, new) == []
+
+
+def test_diff_ignores_control_governance_in_old_and_new_snapshots():
+    """Status, lift details and check dates are live governance: a lift is not a plan change."""
+    authored = {"kind": "Paired working", "detail": "Paired for morning care", "review_by_date": "2026-12-07"}
+    old = {"controls": [authored | {"status": "Active"}], "actions": []}
+    lifted = {"controls": [authored | {"status": "Lifted", "lifted_on": "2026-11-30", "lift_rationale": "Safe now",
+                                       "lifted_by": "Senior", "last_checked_on": "2026-11-29"}], "actions": []}
+    assert diff_snapshots(old, {"controls": [authored], "actions": []}) == []
+    assert diff_snapshots(old, lifted) == []
+    edited = {"controls": [authored | {"detail": "Paired for all personal care"}], "actions": []}
+    assert diff_snapshots(old, edited) == [("Control 1: Detail", "Paired for morning care", "Paired for all personal care")]

@@ -10,6 +10,9 @@ from pip_app.extensions import db
 from pip_app.models import (
     Acknowledgement, Action, AuditEvent, InterimControl, Observation, Plan, PlanStatus, PlanVersion,
 )
+from pip_app.services import controls as control_ops
+from pip_app.services import plans as plan_ops
+from pip_app.services.plans import unissued_changes
 from tests.factories import make_action, make_control
 
 START = date(2026, 11, 23)
@@ -373,6 +376,42 @@ def test_amendment_is_a_new_version_the_staff_member_must_acknowledge(world, sig
     assert "A1: Success criterion" in v2.text and "At least 95% MAR compliance" in v2.text
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.verb == "amended"))
     assert event.changes["version"] == 2
+
+
+@pytest.mark.parametrize("carry_into_monitoring", [False, True])
+def test_lifting_a_control_is_governance_not_an_unissued_change(world, sign_in, manager, draft, carry_into_monitoring):
+    ready(draft, world)
+    manager.post(f"/plans/{draft.id}/issue", data={"issue-row_version": draft.row_version})
+    control = draft.controls[0]
+    control_ops.record_check(world["senior"], control, START, "Both escalations signed off")
+    control_ops.lift_control(world["senior"], control, START, "Four weeks of correct escalations.",
+                             carry_into_monitoring=carry_into_monitoring)
+    db.session.commit()
+    db.session.refresh(draft)
+    assert unissued_changes(draft) == []
+    assert "Unissued changes" not in manager.get(f"/plans/{draft.id}").text
+    plan_ops.update_control(world["manager"], control, {"detail": "Senior signs off every escalation decision."})
+    db.session.commit()
+    assert [row[0] for row in unissued_changes(draft)] == ["Control 1: Detail"]
+    assert "Unissued changes" in manager.get(f"/plans/{draft.id}").text
+
+
+def test_versions_stored_with_control_status_still_render_and_diff(world, manager, draft):
+    """Versions issued before control status left the snapshot still carry it (and maybe lift details)."""
+    ready(draft, world)
+    manager.post(f"/plans/{draft.id}/issue", data={"issue-row_version": draft.row_version})
+    record = db.session.scalar(select(PlanVersion).where(PlanVersion.plan_id == draft.id))
+    record.snapshot = {**record.snapshot, "controls": [
+        {**c, "status": "Active", "lifted_on": None, "lift_rationale": None, "last_checked_on": None}
+        for c in record.snapshot["controls"]]}
+    db.session.commit()
+    assert unissued_changes(draft) == []
+    control = draft.controls[0]
+    control_ops.lift_control(world["senior"], control, START, "No longer needed.", carry_into_monitoring=False)
+    db.session.commit()
+    assert unissued_changes(draft) == []
+    assert "Unissued changes" not in manager.get(f"/plans/{draft.id}").text
+    assert manager.get(f"/plans/{draft.id}/versions/1").status_code == 200
 
 
 def test_amend_without_changes_is_refused(world, manager, draft):

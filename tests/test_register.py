@@ -397,6 +397,26 @@ def test_register_statements_are_the_same_for_10_and_1000_controls(world, sign_i
     assert counts[1] <= 8, counts
 
 
+def test_unfiltered_register_takes_its_total_from_the_summary(world, sign_in, count_queries):
+    """Unfiltered, the table lists exactly the controls in force the summary strip counts, so the
+    page reuses that total instead of counting them again; any filter counts for itself."""
+    add_controls(world, 30, 0)
+    client = sign_in(world["senior"])
+    statements = {}
+    for url in ("/register", "/register?page=2", "/register?status=active&sort=staff", "/register?status=all",
+                "/register?type=paired_working"):
+        client.get(url)
+        with count_queries() as counter:
+            text = client.get(url).text
+        statements[url] = counter.count
+        count = db.session.scalar(select(db.func.count(InterimControl.id)).where(
+            *([] if "status=all" in url else [InterimControl.status == ControlStatus.ACTIVE]),
+            *([InterimControl.kind == ControlKind.PAIRED_WORKING] if "type=" in url else [])))
+        assert f'data-focus-if-lost>{count} control{"s" if count != 1 else ""}' in text, url
+    assert statements["/register"] == statements["/register?page=2"] == statements["/register?status=active&sort=staff"]
+    assert statements["/register?status=all"] == statements["/register?type=paired_working"] == statements["/register"] + 1
+
+
 # --- Checks and lifts from the register
 
 

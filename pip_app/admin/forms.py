@@ -1,10 +1,10 @@
 """Forms for the administrator's changes to someone's account; each needs an explicit tick."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from ..models import Role
+from ..plans.forms import enum_options
 
 CONFIRM = "Tick the box to confirm."
 
@@ -17,7 +17,7 @@ class ConfirmForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(
-        "New role", choices=[SelectChoice(value, label) for value, label in Role.choices()],
+        "New role", choices=enum_options(Role),
         validators=[DataRequired("Choose a role.")],
     )
     confirm = BooleanField(

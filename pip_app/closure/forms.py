@@ -3,11 +3,12 @@ per action that is not assured) and for the staff member's closure acknowledgeme
 from __future__ import annotations
 
 from wtforms import RadioField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
 from .. import policy
 from ..models import AckResponse, ActionStatus, ClosureOutcome, ControlStatus, Plan
-from ..plans.forms import PrefixedForm, VersionedForm, _text
+from ..plans.forms import PrefixedForm, VersionedForm, enum_options, text_field
 from ..services.closure import PROMPT, SECTION_LIMIT
 
 
@@ -27,7 +28,7 @@ def _no_prompt(form, field):
 
 
 def _section(label: str, required: str, description: str):
-    field = _text(label, max_length=SECTION_LIMIT, required=required, description=description)
+    field = text_field(label, max_length=SECTION_LIMIT, required=required, description=description)
     field.kwargs["validators"].append(_no_prompt)
     return field
 
@@ -36,7 +37,7 @@ class CloseForm(VersionedForm):
     """The fixed part of the closure form; close_form_for adds the per-control and per-action fields."""
 
     prefix_name = "close"
-    outcome = Choice("Outcome", choices=ClosureOutcome.choices(), validators=[InputRequired("Choose the outcome.")])
+    outcome = Choice("Outcome", choices=enum_options(ClosureOutcome), validators=[InputRequired("Choose the outcome.")])
     what_changed = _section("What changed", "Say what changed in practice.",
                             "What the person now does differently, action by action.")
     how_measured = _section("How it was measured", "Say how the change was measured.",
@@ -66,14 +67,14 @@ def close_form_for(plan: Plan, actor, **kwargs) -> CloseForm:
     for control in plan.controls:
         if control.status is not ControlStatus.ACTIVE:
             continue
-        choices = [("monitor", "Carry it into ongoing monitoring")]
+        choices = [SelectChoice("monitor", "Carry it into ongoing monitoring")]
         if policy.can_lift_control(actor, control):
-            choices.insert(0, ("lift", "Lift it: no longer needed"))
+            choices.insert(0, SelectChoice("lift", "Lift it: no longer needed"))
         decision, rationale = f"control_{control.id}_decision", f"control_{control.id}_rationale"
         setattr(PlanCloseForm, decision, Choice(
             f"What happens to “{control.kind.label}”", choices=choices,
             validators=[InputRequired(f"Choose what happens to “{control.kind.label}”.")]))
-        setattr(PlanCloseForm, rationale, _text(
+        setattr(PlanCloseForm, rationale, text_field(
             "Rationale", max_length=2000, required=f"Give the rationale for the decision on “{control.kind.label}”.",
             description="Why it is safe to lift, or what the ongoing monitoring looks like and for how long."))
         control_fields.append((control, decision, rationale))
@@ -81,7 +82,7 @@ def close_form_for(plan: Plan, actor, **kwargs) -> CloseForm:
         if action.status is ActionStatus.ASSURED:
             continue
         name = f"reason_{action.id}"
-        setattr(PlanCloseForm, name, _text(
+        setattr(PlanCloseForm, name, text_field(
             f"Why {action.ref} closes without assurance", max_length=2000,
             required=f"Say why {action.ref} closes without assurance.",
             description=f"{action.ref} is {action.status.label.lower()}. E.g. completed; the measure did not reach "
@@ -94,9 +95,9 @@ def close_form_for(plan: Plan, actor, **kwargs) -> CloseForm:
 
 class ClosureAcknowledgeForm(PrefixedForm):
     prefix_name = "closure-ack"
-    response = Choice("Your response", choices=AckResponse.choices(),
+    response = Choice("Your response", choices=enum_options(AckResponse),
                       validators=[InputRequired("Choose agree, or disagree with a comment.")])
-    comment = _text("Your comment (optional if you agree)", max_length=4000)
+    comment = text_field("Your comment (optional if you agree)", max_length=4000)
 
     def validate_comment(self, field):
         if self.response.data == AckResponse.DISAGREE.value and not field.data:

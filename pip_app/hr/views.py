@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from .. import policy
@@ -13,7 +14,7 @@ from ..clock import today
 from ..extensions import db
 from ..htmx import page_or_fragment
 from ..models import ClosureOutcome, Plan, PlanStatus, Service
-from ..plans.forms import ChoiceField
+from ..plans.forms import ChoiceField, enum_options
 from ..services import closure as closure_ops
 from . import bp
 
@@ -27,7 +28,7 @@ class ClosureFilterForm(FlaskForm):
         csrf = False
 
     service = ChoiceField("Service", default="", validators=[Optional()])
-    outcome = ChoiceField("Outcome", default="", choices=[("", "Any outcome"), *ClosureOutcome.choices()],
+    outcome = ChoiceField("Outcome", default="", choices=[SelectChoice("", "Any outcome"), *enum_options(ClosureOutcome)],
                           validators=[Optional()])
     closed_from = DateField("Closed on or after", validators=[Optional()])
     closed_to = DateField("Closed on or before", validators=[Optional()])
@@ -51,7 +52,7 @@ def closures():
         abort(403)
     services = _services()
     form = ClosureFilterForm(formdata=request.args)
-    form.service.choices = [("", "Any service")] + [(str(s.id), s.name) for s in services]
+    form.service.choices = [SelectChoice("", "Any service")] + [SelectChoice(str(s.id), s.name) for s in services]
     valid = form.validate()
     filters = dict(
         service_id=int(form.service.data) if form.service.data and not form.service.errors else None,

@@ -2,11 +2,12 @@
 observation schedule. Each change answers htmx with its section, and a plain form with a 303."""
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from .. import policy
-from ..access import plan_or_404
+from ..access import part_or_404, plan_or_404
 from ..extensions import db
 from ..htmx import page_or_fragment, redirect_after_post
 from ..models import ControlKind, InterimControl, Observation, Action, Shift
@@ -20,16 +21,11 @@ from .forms import NoControlForm, ObservationForm
 from . import bp
 
 QUALITY_FIELDS = ("behaviour", "when", "check_method", "success_criterion")
+ACTION_DATES = ("due_date", "when_date")
 SECTIONS = {"controls": "plans/_controls.html", "actions": "plans/_actions.html",
             "observations": "plans/_observations.html"}
-
-
-def _part(plan, model, part_id):
-    """A control, action or observation that belongs to this plan, or 404."""
-    obj = db.session.get(model, part_id)
-    if obj is None or obj.plan_id != plan.id:
-        abort(404)
-    return obj
+PART_KINDS = {"controls": "control", "actions": "action", "observations": "observation"}
+ADD_FORMS = {"controls": "control_form", "actions": "action_form"}
 
 
 def _section(plan, section: str, status: int = 200, **overrides):
@@ -42,6 +38,30 @@ def _done(plan, section: str):
     if request.headers.get("HX-Request") == "true":
         return _section(plan, section, saved=section)
     return redirect_after_post(url_for("plans.edit", plan_id=plan.id, _anchor=section))
+
+
+def _perform(plan, section: str, operation):
+    """Run the operation, then answer as _done; an operation's refusal is a 409 message on the section."""
+    try:
+        operation()
+    except plan_ops.PlanError as error:
+        db.session.rollback()
+        return _section(plan, section, 409, section_error=str(error))
+    return _done(plan, section)
+
+
+def _save(plan, section: str, form, operation, *, dates=(), part=None):
+    """Validate the form (422 with its errors, input kept), refuse an edit of `part` made on a stale
+    copy (409, input kept), then _perform the operation. No `part`: the section's add form."""
+    if part is None:
+        kept = {ADD_FORMS[section]: form}
+    else:
+        kept = dict(editing=(PART_KINDS[section], part.id), edit_form=form)
+    if not form.validate() or not _within_plan(plan, form, *dates):
+        return _section(plan, section, 422, **kept)
+    if part is not None and is_stale(form, part):
+        return _section(plan, section, 409, conflict=section, **kept)
+    return _perform(plan, section, operation)
 
 
 def _within_plan(plan, form, *fields) -> bool:
@@ -71,10 +91,8 @@ def add_control(plan_id: int):
     """Add an interim control."""
     plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     form = control_form(plan, formdata=request.form)
-    if not form.validate() or not _within_plan(plan, form, "start_date"):
-        return _section(plan, "controls", 422, control_form=form)
-    plan_ops.add_control(current_user, plan, _control_values(form))
-    return _done(plan, "controls")
+    return _save(plan, "controls", form, lambda: plan_ops.add_control(current_user, plan, _control_values(form)),
+                 dates=("start_date",))
 
 
 @bp.get("/<int:plan_id>/controls/<int:control_id>/edit")
@@ -82,7 +100,7 @@ def add_control(plan_id: int):
 def edit_control(plan_id: int, control_id: int):
     """The control as an inline form."""
     plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    control = _part(plan, InterimControl, control_id)
+    control = part_or_404(plan, InterimControl, control_id)
     return _section(plan, "controls", editing=("control", control.id), edit_form=control_form(plan, control))
 
 
@@ -91,15 +109,10 @@ def edit_control(plan_id: int, control_id: int):
 def update_control(plan_id: int, control_id: int):
     """Save a control's changes, unless someone else changed it first."""
     plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    control = _part(plan, InterimControl, control_id)
+    control = part_or_404(plan, InterimControl, control_id)
     form = control_form(plan, formdata=request.form)
-    editing = ("control", control.id)
-    if not form.validate() or not _within_plan(plan, form, "start_date"):
-        return _section(plan, "controls", 422, editing=editing, edit_form=form)
-    if is_stale(form, control):
-        return _section(plan, "controls", 409, editing=editing, edit_form=form, conflict="controls")
-    plan_ops.update_control(current_user, control, _control_values(form))
-    return _done(plan, "controls")
+    return _save(plan, "controls", form, lambda: plan_ops.update_control(current_user, control, _control_values(form)),
+                 dates=("start_date",), part=control)
 
 
 @bp.post("/<int:plan_id>/controls/<int:control_id>/delete")
@@ -107,13 +120,8 @@ def update_control(plan_id: int, control_id: int):
 def remove_control(plan_id: int, control_id: int):
     """Remove a control from a draft."""
     plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    control = _part(plan, InterimControl, control_id)
-    try:
-        plan_ops.remove_control(current_user, control)
-    except plan_ops.PlanError as error:
-        db.session.rollback()
-        return _section(plan, "controls", 409, section_error=str(error))
-    return _done(plan, "controls")
+    control = part_or_404(plan, InterimControl, control_id)
+    return _perform(plan, "controls", lambda: plan_ops.remove_control(current_user, control))
 
 
 @bp.post("/<int:plan_id>/no-control")
@@ -149,10 +157,8 @@ def add_action(plan_id: int):
     """Add the next action; vague wording is allowed in a draft but shown beside the fields."""
     plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     form = action_form(plan, formdata=request.form)
-    if not form.validate() or not _within_plan(plan, form, "due_date", "when_date"):
-        return _section(plan, "actions", 422, action_form=form)
-    plan_ops.add_action(current_user, plan, _action_values(form))
-    return _done(plan, "actions")
+    return _save(plan, "actions", form, lambda: plan_ops.add_action(current_user, plan, _action_values(form)),
+                 dates=ACTION_DATES)
 
 
 @bp.get("/<int:plan_id>/actions/<int:action_id>/edit")
@@ -160,7 +166,7 @@ def add_action(plan_id: int):
 def edit_action(plan_id: int, action_id: int):
     """The action as an inline form."""
     plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    action = _part(plan, Action, action_id)
+    action = part_or_404(plan, Action, action_id)
     return _section(plan, "actions", editing=("action", action.id), edit_form=action_form(plan, action))
 
 
@@ -169,15 +175,10 @@ def edit_action(plan_id: int, action_id: int):
 def update_action(plan_id: int, action_id: int):
     """Save an action's changes, unless someone else changed it first."""
     plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    action = _part(plan, Action, action_id)
+    action = part_or_404(plan, Action, action_id)
     form = action_form(plan, formdata=request.form)
-    editing = ("action", action.id)
-    if not form.validate() or not _within_plan(plan, form, "due_date", "when_date"):
-        return _section(plan, "actions", 422, editing=editing, edit_form=form)
-    if is_stale(form, action):
-        return _section(plan, "actions", 409, editing=editing, edit_form=form, conflict="actions")
-    plan_ops.update_action(current_user, action, _action_values(form))
-    return _done(plan, "actions")
+    return _save(plan, "actions", form, lambda: plan_ops.update_action(current_user, action, _action_values(form)),
+                 dates=ACTION_DATES, part=action)
 
 
 @bp.post("/<int:plan_id>/actions/<int:action_id>/delete")
@@ -185,13 +186,8 @@ def update_action(plan_id: int, action_id: int):
 def remove_action(plan_id: int, action_id: int):
     """Remove an action from a draft; the others are renumbered."""
     plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    action = _part(plan, Action, action_id)
-    try:
-        plan_ops.remove_action(current_user, action)
-    except plan_ops.PlanError as error:
-        db.session.rollback()
-        return _section(plan, "actions", 409, section_error=str(error))
-    return _done(plan, "actions")
+    action = part_or_404(plan, Action, action_id)
+    return _perform(plan, "actions", lambda: plan_ops.remove_action(current_user, action))
 
 
 @bp.post("/<int:plan_id>/actions/check")
@@ -256,7 +252,7 @@ def schedule(plan_id: int):
 def _observation_form(plan, observation=None, formdata=None) -> ObservationForm:
     form = ObservationForm(obj=observation, formdata=formdata)
     form.observer_id.choices = observer_choices(plan)
-    form.focus.choices = [(a.id, f"{a.ref} {a.behaviour[:60]}") for a in plan.actions]
+    form.focus.choices = [SelectChoice(a.id, f"{a.ref} {a.behaviour[:60]}") for a in plan.actions]
     if observation is not None and formdata is None:
         form.focus.data = [a.id for a in observation.focus]
         form.shift.data = observation.shift.value
@@ -269,7 +265,7 @@ def _observation_form(plan, observation=None, formdata=None) -> ObservationForm:
 def edit_observation(plan_id: int, observation_id: int):
     """One planned observation as an inline form."""
     plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    observation = _part(plan, Observation, observation_id)
+    observation = part_or_404(plan, Observation, observation_id)
     return _section(plan, "observations", editing=("observation", observation.id),
                     edit_form=_observation_form(plan, observation))
 
@@ -279,22 +275,16 @@ def edit_observation(plan_id: int, observation_id: int):
 def update_observation(plan_id: int, observation_id: int):
     """Move one planned observation, or change its shift, observer or focus."""
     plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    observation = _part(plan, Observation, observation_id)
+    observation = part_or_404(plan, Observation, observation_id)
     form = _observation_form(plan, formdata=request.form)
-    editing = ("observation", observation.id)
-    if not form.validate() or not _within_plan(plan, form, "scheduled_on"):
-        return _section(plan, "observations", 422, editing=editing, edit_form=form)
-    if is_stale(form, observation):
-        return _section(plan, "observations", 409, editing=editing, edit_form=form, conflict="observations")
-    focus = [a for a in plan.actions if a.id in set(form.focus.data or [])]
-    try:
+
+    def move():
+        focus = [a for a in plan.actions if a.id in set(form.focus.data or [])]
         plan_ops.update_observation(current_user, observation, dict(
             scheduled_on=form.scheduled_on.data, shift=Shift(form.shift.data),
             observer_id=form.observer_id.data, focus=focus))
-    except plan_ops.PlanError as error:
-        db.session.rollback()
-        return _section(plan, "observations", 409, section_error=str(error))
-    return _done(plan, "observations")
+
+    return _save(plan, "observations", form, move, dates=("scheduled_on",), part=observation)
 
 
 @bp.post("/<int:plan_id>/observations/<int:observation_id>/delete")
@@ -302,13 +292,8 @@ def update_observation(plan_id: int, observation_id: int):
 def remove_observation(plan_id: int, observation_id: int):
     """Remove a planned observation from a draft."""
     plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    observation = _part(plan, Observation, observation_id)
-    try:
-        plan_ops.remove_observation(current_user, observation)
-    except plan_ops.PlanError as error:
-        db.session.rollback()
-        return _section(plan, "observations", 409, section_error=str(error))
-    return _done(plan, "observations")
+    observation = part_or_404(plan, Observation, observation_id)
+    return _perform(plan, "observations", lambda: plan_ops.remove_observation(current_user, observation))
 
 
 @bp.get("/<int:plan_id>/observations.ics")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from wtforms.fields.choices import SelectChoice
+
 from ..lifecycle import WEEKDAYS, issue_problems, quality_findings
 from ..models import Plan
 from ..services.plans import unissued_changes
@@ -17,8 +19,8 @@ def is_stale(form, obj) -> bool:
 
 def risk_form_for(plan: Plan) -> RiskForm:
     form = RiskForm(obj=plan, formdata=None)
-    form.staff_id.choices = [(plan.staff_id, plan.staff.name)]
-    form.service_id.choices = [(plan.service_id, plan.service.name)]
+    form.staff_id.choices = [SelectChoice(plan.staff_id, plan.staff.name)]
+    form.service_id.choices = [SelectChoice(plan.service_id, plan.service.name)]
     form.weeks.data = max((plan.planned_end_date - plan.start_date).days // 7, 1)
     form.row_version.data = plan.row_version
     return form

@@ -12,6 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -29,11 +30,19 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _text(label, max_length=LONG_TEXT, required=None, description=None):
+def enum_options(enum_cls, *, leave_out=()) -> list[SelectChoice]:
+    """A labelled enum's members as the options of a select or radio field, in declaration order."""
+    return [SelectChoice(m.value, m.label) for m in enum_cls if m not in leave_out]
+
+
+def text_field(label, max_length=LONG_TEXT, required=None, description=None):
+    """A stripped text area, required (with this message) or not, and at most max_length long."""
     validators = [DataRequired(required)] if required else []
     validators.append(Length(max=max_length, message=f"Keep this to {max_length:,} characters or fewer."))
     return TextAreaField(label, validators=validators, description=description,
                          filters=[lambda v: v.strip() if isinstance(v, str) else v])
+
+
 
 
 class ChoiceField(SelectField):
@@ -65,13 +74,13 @@ class VersionedForm(PrefixedForm):
 class RiskForm(VersionedForm):
     staff_id = ChoiceField("Staff member", coerce=int, validators=[InputRequired("Choose the staff member.")])
     service_id = ChoiceField("Service", coerce=int, validators=[InputRequired("Choose the service.")])
-    risk_area = ChoiceField("Risk area", choices=RiskArea.choices(), validators=[InputRequired("Choose the risk area.")])
-    risk_statement = _text(
+    risk_area = ChoiceField("Risk area", choices=enum_options(RiskArea), validators=[InputRequired("Choose the risk area.")])
+    risk_statement = text_field(
         "Risk statement", required="Write the risk: what could go wrong, and for whom.",
         description="What could go wrong for people using the service, e.g. \u201cEarly signs of deterioration are recorded but not escalated, so residents may not get timely medical help.\u201d")
-    evidence_sources = MultiCheckboxField("What showed the risk", choices=EvidenceSource.choices())
-    evidence_detail = _text("Evidence detail", description="Dates, incidents, audit results. Avoid naming people who use the service.")
-    key_questions = MultiCheckboxField("CQC key questions affected", choices=KeyQuestion.choices())
+    evidence_sources = MultiCheckboxField("What showed the risk", choices=enum_options(EvidenceSource))
+    evidence_detail = text_field("Evidence detail", description="Dates, incidents, audit results. Avoid naming people who use the service.")
+    key_questions = MultiCheckboxField("CQC key questions affected", choices=enum_options(KeyQuestion))
     baseline_text = StringField("Baseline", validators=[Optional(), Length(max=SHORT_TEXT)],
                                 description="Where practice is now, e.g. \u201cMAR audit 62%\u201d.")
     baseline_figure = DecimalField("Baseline figure (optional)", places=None,
@@ -80,21 +89,22 @@ class RiskForm(VersionedForm):
     weeks = IntegerField("Length in weeks", default=4,
                          validators=[InputRequired("Enter the length in weeks."),
                                      NumberRange(min=1, max=26, message="A plan runs for 1 to 26 weeks.")])
-    review_weekday = ChoiceField("Weekly review day", coerce=int, choices=list(enumerate(WEEKDAYS)),
+    review_weekday = ChoiceField("Weekly review day", coerce=int,
+                                 choices=[SelectChoice(i, day) for i, day in enumerate(WEEKDAYS)],
                                  validators=[InputRequired("Choose the weekly review day.")])
 
 
 class NoControlForm(VersionedForm):
     prefix_name = "nocontrol"
-    no_control_reason = _text("No interim control needed because", max_length=1000,
-                              required="Say why people are safe without an interim control.")
+    no_control_reason = text_field("No interim control needed because", max_length=1000,
+                                   required="Say why people are safe without an interim control.")
 
 
 class ControlForm(VersionedForm):
     prefix_name = "control"
-    kind = ChoiceField("Control", choices=ControlKind.choices(), validators=[InputRequired("Choose the control.")])
-    detail = _text("Detail", max_length=2000, required="Describe how the control works on shift.",
-                   description="Who does what, when, e.g. \u201cThe senior on duty confirms every escalation decision before handover.\u201d")
+    kind = ChoiceField("Control", choices=enum_options(ControlKind), validators=[InputRequired("Choose the control.")])
+    detail = text_field("Detail", max_length=2000, required="Describe how the control works on shift.",
+                        description="Who does what, when, e.g. \u201cThe senior on duty confirms every escalation decision before handover.\u201d")
     responsible_id = ChoiceField("Responsible senior", coerce=int, validators=[InputRequired("Choose who is responsible.")])
     start_date = DateField("Start date", validators=[InputRequired("Enter the start date.")])
     review_by_date = DateField("Review by", validators=[InputRequired("Enter the review-by date.")])
@@ -106,14 +116,14 @@ class ControlForm(VersionedForm):
 
 class ActionForm(VersionedForm):
     prefix_name = "action"
-    behaviour = _text("What the person does differently", max_length=1000,
-                      required="Say what the person will do differently.")
+    behaviour = text_field("What the person does differently", max_length=1000,
+                           required="Say what the person will do differently.")
     when = StringField("When", validators=[DataRequired("Say when: every shift, daily, weekly or by a date."),
                                            Length(max=SHORT_TEXT)],
                        description="e.g. every shift, daily, weekly, at every medication round, by 14 Dec 2026")
     when_date = DateField("By date (optional)", validators=[Optional()])
-    check_method = _text("How it is checked", max_length=1000, required="Say how it will be checked.")
-    success_criterion = _text("What good looks like", max_length=1000, required="Say what good looks like.")
+    check_method = text_field("How it is checked", max_length=1000, required="Say how it will be checked.")
+    success_criterion = text_field("What good looks like", max_length=1000, required="Say what good looks like.")
     measure_name = StringField("Measure (optional)", validators=[Optional(), Length(max=120)],
                                description="e.g. Sampled notes on time")
     measure_unit = StringField("Unit", validators=[Optional(), Length(max=20)], description="e.g. %")
@@ -141,34 +151,34 @@ class ScheduleForm(PrefixedForm):
     weeks = IntegerField("For how many weeks", default=4,
                          validators=[InputRequired("Enter how many weeks."), NumberRange(min=1, max=26, message="Between 1 and 26.")])
     observer_id = ChoiceField("Observer", coerce=int, validators=[InputRequired("Choose the observer.")])
-    shift = ChoiceField("Shift", choices=Shift.choices(), validators=[InputRequired("Choose the shift.")])
+    shift = ChoiceField("Shift", choices=enum_options(Shift), validators=[InputRequired("Choose the shift.")])
 
 
 class ObservationForm(VersionedForm):
     prefix_name = "observation"
     scheduled_on = DateField("Date", validators=[InputRequired("Enter the date.")])
-    shift = ChoiceField("Shift", choices=Shift.choices())
+    shift = ChoiceField("Shift", choices=enum_options(Shift))
     observer_id = ChoiceField("Observer", coerce=int)
     focus = MultiCheckboxField("Focus", coerce=int)
 
 
 class IssueForm(VersionedForm):
     prefix_name = "issue"
-    override_reason = _text("Reason to issue with actions that are not yet measurable", max_length=1000)
+    override_reason = text_field("Reason to issue with actions that are not yet measurable", max_length=1000)
 
 
 class AmendForm(VersionedForm):
     prefix_name = "amend"
-    change_summary = _text("What changed and why", max_length=1000, required="Say briefly what changed and why.")
-    override_reason = _text("Reason to issue with actions that are not yet measurable", max_length=1000)
+    change_summary = text_field("What changed and why", max_length=1000, required="Say briefly what changed and why.")
+    override_reason = text_field("Reason to issue with actions that are not yet measurable", max_length=1000)
 
 
 class AcknowledgeForm(PrefixedForm):
     prefix_name = "ack"
     version = HiddenField()
-    response = RadioField("Your response", choices=AckResponse.choices(),
+    response = RadioField("Your response", choices=enum_options(AckResponse),
                           validators=[InputRequired("Choose agree, or disagree with a comment.")])
-    comment = _text("Your comment (optional if you agree)", max_length=2000)
+    comment = text_field("Your comment (optional if you agree)", max_length=2000)
 
     def validate_comment(self, field):
         if self.response.data == AckResponse.DISAGREE.value and not field.data:

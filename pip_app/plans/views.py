@@ -8,6 +8,7 @@ from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
+from wtforms.fields.choices import SelectChoice
 
 from .. import plan_templates, policy
 from ..access import plan_or_404
@@ -68,10 +69,10 @@ def _risk_form(actor, plan: Plan | None = None, **kwargs) -> RiskForm:
         form.staff_id.choices = choices.staff_choices(actor)
         form.service_id.choices = choices.service_choices(actor)
     if plan is not None:
-        form.staff_id.choices = form.staff_id.choices if plan.is_draft else [(plan.staff_id, plan.staff.name)]
-        form.service_id.choices = form.service_id.choices if plan.is_draft else [(plan.service_id, plan.service.name)]
-        if (plan.service_id, plan.service.name) not in form.service_id.choices:
-            form.service_id.choices.append((plan.service_id, plan.service.name))
+        form.staff_id.choices = form.staff_id.choices if plan.is_draft else [SelectChoice(plan.staff_id, plan.staff.name)]
+        form.service_id.choices = form.service_id.choices if plan.is_draft else [SelectChoice(plan.service_id, plan.service.name)]
+        if plan.service_id not in {c.value for c in form.service_id.choices}:
+            form.service_id.choices.append(SelectChoice(plan.service_id, plan.service.name))
     return form
 
 

@@ -8,10 +8,11 @@ from urllib.parse import urlsplit
 
 from flask import url_for
 from wtforms import DateField, HiddenField, RadioField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from ..clock import today
-from ..plans.forms import PrefixedForm, VersionedForm, _text
+from ..plans.forms import PrefixedForm, VersionedForm, text_field
 from ..services.controls import NOTE_MAX, RATIONALE_MAX
 
 ORIGINS = ("register", "plan", "control")
@@ -32,18 +33,18 @@ class _FromSomewhere:
 
 class CheckForm(_FromSomewhere, PrefixedForm):
     checked_on = DateField("Date of the check", validators=[InputRequired("Enter the date of the check.")])
-    note = _text("What was checked", max_length=NOTE_MAX,
+    note = text_field("What was checked", max_length=NOTE_MAX,
                  required="Say what was checked, e.g. “3 escalation decisions signed off”.",
                  description="What you saw the control do, e.g. “3 escalation decisions signed off on the late shift”.")
 
 
 class LiftForm(_FromSomewhere, VersionedForm):
     outcome = RadioField("What happens to the control", choices=[
-        (LIFT, "Lift it: people are protected without it"),
-        (MONITOR, "Carry it into ongoing monitoring"),
+        SelectChoice(LIFT, "Lift it: people are protected without it"),
+        SelectChoice(MONITOR, "Carry it into ongoing monitoring"),
     ], default=LIFT, validators=[InputRequired("Choose whether to lift it or carry it into monitoring.")])
     lifted_on = DateField("Date of the decision", validators=[InputRequired("Enter the date of the decision.")])
-    rationale = _text("Rationale", max_length=RATIONALE_MAX,
+    rationale = text_field("Rationale", max_length=RATIONALE_MAX,
                       required="Give the rationale: what shows people are now protected without this control.",
                       description="The evidence, e.g. “Two consecutive audits at 100%; observed shifts met.” "
                                   "If you carry it into monitoring, say what monitoring continues.")

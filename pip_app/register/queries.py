@@ -142,6 +142,12 @@ class RegisterFilters:
         )
 
     @property
+    def counts_controls_in_force(self) -> bool:
+        """Whether these filters match every control in force (the summary strip's total)."""
+        return self.status == "active" and not (self.service or self.kind or self.responsible or self.flagged
+                                                or self.q)
+
+    @property
     def is_filtered(self) -> bool:
         """Whether anything narrows the default view (for the empty-state wording)."""
         return bool(self.service or self.kind or self.responsible or self.flagged or self.q
@@ -302,10 +308,12 @@ class RegisterPage:
     pages: int
 
 
-def register_page(user, filters: RegisterFilters, today: date) -> RegisterPage:
-    """One page of the register: a count and one SELECT with joins, whatever the page holds."""
-    counted = _filtered(select(func.count(InterimControl.id)), user, filters, today, people=False)
-    total = db.session.scalar(counted) or 0
+def register_page(user, filters: RegisterFilters, today: date, total: int | None = None) -> RegisterPage:
+    """One page of the register: a count (unless the caller knows it) and one SELECT with joins,
+    whatever the page holds."""
+    if total is None:
+        counted = _filtered(select(func.count(InterimControl.id)), user, filters, today, people=False)
+        total = db.session.scalar(counted) or 0
     pages = max(math.ceil(total / PAGE_SIZE), 1)
     page = min(filters.page, pages)
     result = db.session.execute(

@@ -28,10 +28,12 @@ def index():
         abort(403)
     filters = RegisterFilters.from_args(request.args)
     day = today()
-    result = queries.register_page(current_user, filters, day)
     # The summary and the filter choices sit outside the results fragment: only the page needs them.
     around = {} if is_htmx() else dict(summary=queries.summary(current_user, day),
                                       options=queries.filter_options(current_user))
+    # Unfiltered, the table lists the controls in force the summary has just counted.
+    known_total = around["summary"].total if around and filters.counts_controls_in_force else None
+    result = queries.register_page(current_user, filters, day, total=known_total)
     return page_or_fragment("register/index.html", "register/_results.html", filters=filters, result=result,
                             actions_column=_may_act_on_any(result.rows), **_register_constants(), **around)
 

@@ -3,10 +3,11 @@ action status, review acknowledgement, pause and resume."""
 from __future__ import annotations
 
 from wtforms import DateField, DecimalField, HiddenField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models import ActionStatus, ControlDecisionKind, ObservationStatus, Outcome, Progress, ReviewDecision
-from ..plans.forms import ChoiceField, PrefixedForm, VersionedForm, _text
+from ..plans.forms import ChoiceField, PrefixedForm, VersionedForm, enum_options, text_field
 
 NOTE = 2000
 
@@ -16,11 +17,11 @@ class ReviewForm(VersionedForm):
     submission_token = HiddenField()
     corrects_review_id = HiddenField()
     review_date = DateField("Review date", validators=[InputRequired("Enter the date of the review.")])
-    summary = _text("Overall summary", max_length=NOTE, required="Write a short overall summary of the week.")
-    decision = RadioField("Decision", choices=ReviewDecision.choices(), default=ReviewDecision.CONTINUE.value,
+    summary = text_field("Overall summary", max_length=NOTE, required="Write a short overall summary of the week.")
+    decision = RadioField("Decision", choices=enum_options(ReviewDecision), default=ReviewDecision.CONTINUE.value,
                           validators=[InputRequired("Choose the decision.")])
     extend_to = DateField("Extend to", validators=[Optional()])
-    extend_reason = _text("Reason for extending", max_length=1000)
+    extend_reason = text_field("Reason for extending", max_length=1000)
     next_review_date = DateField("Next review", validators=[InputRequired("Enter the date of the next review.")])
 
     def validate(self, extra_validators=None) -> bool:
@@ -55,7 +56,7 @@ def review_form_class(actions, controls, may_lift: bool) -> type[ReviewForm]:
 
     for action in actions:
         setattr(PlanReviewForm, f"progress_{action.id}", RadioField(
-            f"{action.ref} progress", choices=Progress.choices(),
+            f"{action.ref} progress", choices=enum_options(Progress),
             validators=[InputRequired(f"Choose on track, at risk or not met for {action.ref}.")]))
         if action.has_measure:
             bounds = dict(min=0, max=100, message="A percentage is between 0 and 100.") if action.measure_unit == "%" \
@@ -65,7 +66,8 @@ def review_form_class(actions, controls, may_lift: bool) -> type[ReviewForm]:
                 places=None, validators=[Optional(), NumberRange(**bounds)]))
         setattr(PlanReviewForm, f"note_{action.id}", TextAreaField(
             f"{action.ref} note", validators=[Length(max=NOTE, message=f"Keep this to {NOTE:,} characters or fewer.")]))
-    choices = ControlDecisionKind.choices() if may_lift else [(ControlDecisionKind.KEEP.value, ControlDecisionKind.KEEP.label)]
+    choices = enum_options(ControlDecisionKind) if may_lift else [
+        SelectChoice(ControlDecisionKind.KEEP.value, ControlDecisionKind.KEEP.label)]
     for control in controls:
         setattr(PlanReviewForm, f"control_{control.id}", RadioField(
             control.kind.label, choices=choices, default=ControlDecisionKind.KEEP.value,
@@ -77,10 +79,10 @@ def review_form_class(actions, controls, may_lift: bool) -> type[ReviewForm]:
 
 class ObservationOutcomeForm(VersionedForm):
     prefix_name = "outcome"
-    status = RadioField("What happened", choices=[(s.value, s.label) for s in ObservationStatus if s.value != "planned"],
+    status = RadioField("What happened", choices=enum_options(ObservationStatus, leave_out={ObservationStatus.PLANNED}),
                         validators=[InputRequired("Choose done, missed or cancelled.")])
-    outcome = RadioField("Outcome", choices=Outcome.choices(), validators=[Optional()])
-    notes = _text("Notes (the reason, if cancelled)", max_length=NOTE)
+    outcome = RadioField("Outcome", choices=enum_options(Outcome), validators=[Optional()])
+    notes = text_field("Notes (the reason, if cancelled)", max_length=NOTE)
 
     def validate_outcome(self, field):
         if self.status.data == ObservationStatus.DONE.value and not field.data:
@@ -93,16 +95,17 @@ class ObservationOutcomeForm(VersionedForm):
 
 class ActionStatusForm(VersionedForm):
     prefix_name = "status"
-    status = ChoiceField("New status", choices=[(s.value, s.label) for s in ActionStatus if s.value != "open"])
-    evidence = _text("Evidence", max_length=NOTE, required="Give the evidence (or, for not met, the reason).")
+    status = ChoiceField("New status", choices=enum_options(ActionStatus, leave_out={ActionStatus.OPEN}))
+    evidence = text_field("Evidence", max_length=NOTE, required="Give the evidence (or, for not met, the reason).")
     on = DateField("Date", validators=[InputRequired("Enter the date.")])
 
 
 class ReviewAcknowledgeForm(PrefixedForm):
     prefix_name = "rack"
-    response = RadioField("Your response", choices=[("agree", "Agree"), ("disagree", "Disagree, with comment")],
+    response = RadioField("Your response",
+                          choices=[SelectChoice("agree", "Agree"), SelectChoice("disagree", "Disagree, with comment")],
                           validators=[InputRequired("Choose agree, or disagree with a comment.")])
-    comment = _text("Your comment (optional if you agree)", max_length=NOTE)
+    comment = text_field("Your comment (optional if you agree)", max_length=NOTE)
 
     def validate_comment(self, field):
         if self.response.data == "disagree" and not field.data:
@@ -111,7 +114,7 @@ class ReviewAcknowledgeForm(PrefixedForm):
 
 class PauseForm(VersionedForm):
     prefix_name = "pause"
-    reason = _text("Reason for pausing", max_length=1000, required="Give the reason for pausing the plan.")
+    reason = text_field("Reason for pausing", max_length=1000, required="Give the reason for pausing the plan.")
 
 
 class ResumeForm(VersionedForm):

@@ -6,11 +6,11 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import abort, flash, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import policy
-from ..access import plan_or_404
+from ..access import part_or_404, plan_or_404
 from ..clock import today
 from ..extensions import db
 from ..htmx import is_htmx, redirect_after_post
@@ -56,6 +56,26 @@ def _saved(plan, panel: str, message: str):
     return redirect_after_post(url_for("plans.show", plan_id=plan.id, _anchor=f"{panel}-panel"))
 
 
+def _save(plan, panel: str, form, operation, message, *, checked, error_field=None, **kept):
+    """Validate the form (422 with its errors), refuse it if `checked` changed since it was loaded
+    (409, input kept), then run the operation and answer as _saved. The operation's refusal is a
+    422: on `error_field` if given, else a message on the panel. `message` may be a function, for
+    a message that reads the new state."""
+    if not form.validate():
+        return _panel(plan, panel, 422, **kept)
+    if is_stale(form, checked):
+        return _panel(plan, panel, 409, conflict=panel, **kept)
+    try:
+        operation()
+    except PlanError as error:
+        db.session.rollback()
+        if error_field is None:
+            return _panel(plan, panel, 422, section_error=str(error), **kept)
+        error_field.errors = list(error_field.errors) + [str(error)]
+        return _panel(plan, panel, 422, **kept)
+    return _saved(plan, panel, message() if callable(message) else message)
+
+
 def _review_form(plan, formdata=None, **kwargs):
     actions = [a for a in plan.actions if a.status is not ActionStatus.ASSURED]
     controls = [c for c in plan.controls if c.status is ControlStatus.ACTIVE]
@@ -93,12 +113,8 @@ def new_review(plan_id: int):
 
 
 def _correctable(plan, raw: str) -> Review | None:
-    if not raw.isdigit():
-        return None
-    review = db.session.get(Review, int(raw))
-    if review is None or review.plan_id != plan.id:
-        abort(404)
-    return review
+    """The plan's review with this id (404 if it is not the plan's), or None for no id."""
+    return part_or_404(plan, Review, int(raw)) if raw.isdigit() else None
 
 
 @bp.post("/<int:plan_id>/reviews")
@@ -111,12 +127,8 @@ def record_review(plan_id: int):
     if already is not None and already.plan_id == plan.id:
         return _saved(plan, "reviews", "Weekly review saved.")  # a double-click: the first save stands
     corrects = _correctable(plan, form.corrects_review_id.data or "")
-    context = dict(review_form=form, review_actions=actions, review_controls=controls, correcting=corrects)
-    if not form.validate():
-        return _panel(plan, "reviews", 422, **context)
-    if is_stale(form, plan):
-        return _panel(plan, "reviews", 409, conflict="reviews", **context)
-    try:
+
+    def record():
         review_ops.record_review(
             current_user, plan, review_date=form.review_date.data, summary=form.summary.data,
             decision=ReviewDecision(form.decision.data), next_review_date=form.next_review_date.data,
@@ -126,11 +138,11 @@ def record_review(plan_id: int):
             control_decisions=[dict(control=c, decision=ControlDecisionKind(form.control_fields(c)[0].data),
                                     rationale=form.control_fields(c)[1].data) for c in controls],
         )
-    except PlanError as error:
-        db.session.rollback()
-        form.summary.errors = list(form.summary.errors) + [str(error)]
-        return _panel(plan, "reviews", 422, **context)
-    return _saved(plan, "reviews", "Weekly review saved. The staff member will be asked to acknowledge it.")
+
+    return _save(plan, "reviews", form, record,
+                 "Weekly review saved. The staff member will be asked to acknowledge it.",
+                 checked=plan, error_field=form.summary,
+                 review_form=form, review_actions=actions, review_controls=controls, correcting=corrects)
 
 
 def _entry(form, action: Action) -> dict:
@@ -162,19 +174,12 @@ def acknowledge_review(plan_id: int, review_id: int):
 # --- Observation outcomes
 
 
-def _observation(plan, observation_id: int) -> Observation:
-    observation = db.session.get(Observation, observation_id)
-    if observation is None or observation.plan_id != plan.id:
-        abort(404)
-    return observation
-
-
 @bp.get("/<int:plan_id>/observations/<int:observation_id>/outcome")
 @login_required
 def observation_outcome_form(plan_id: int, observation_id: int):
     """The outcome form for one observed shift, in place."""
     plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    observation = _observation(plan, observation_id)
+    observation = part_or_404(plan, Observation, observation_id)
     form = ObservationOutcomeForm(formdata=None, prefix=f"outcome{observation.id}", row_version=observation.row_version)
     return _panel(plan, "observations", editing=("observation", observation.id), edit_form=form)
 
@@ -184,32 +189,16 @@ def observation_outcome_form(plan_id: int, observation_id: int):
 def record_observation(plan_id: int, observation_id: int):
     """Record an observed shift as done (met / partly met / not met), missed, or cancelled with a reason."""
     plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    observation = _observation(plan, observation_id)
+    observation = part_or_404(plan, Observation, observation_id)
     form = ObservationOutcomeForm(prefix=f"outcome{observation.id}")
-    editing = ("observation", observation.id)
-    if not form.validate():
-        return _panel(plan, "observations", 422, editing=editing, edit_form=form)
-    if is_stale(form, observation):
-        return _panel(plan, "observations", 409, editing=editing, edit_form=form, conflict="observations")
-    try:
-        review_ops.record_observation(current_user, observation, status=ObservationStatus(form.status.data),
-                                      outcome=Outcome(form.outcome.data) if form.outcome.data else None,
-                                      notes=form.notes.data)
-    except PlanError as error:
-        db.session.rollback()
-        form.status.errors = list(form.status.errors) + [str(error)]
-        return _panel(plan, "observations", 422, editing=editing, edit_form=form)
-    return _saved(plan, "observations", "Observation recorded.")
+    return _save(plan, "observations", form, lambda: review_ops.record_observation(
+        current_user, observation, status=ObservationStatus(form.status.data),
+        outcome=Outcome(form.outcome.data) if form.outcome.data else None, notes=form.notes.data),
+        "Observation recorded.", checked=observation, error_field=form.status,
+        editing=("observation", observation.id), edit_form=form)
 
 
 # --- Action status
-
-
-def _action(plan, action_id: int) -> Action:
-    action = db.session.get(Action, action_id)
-    if action is None or action.plan_id != plan.id:
-        abort(404)
-    return action
 
 
 @bp.get("/<int:plan_id>/actions/<int:action_id>/status")
@@ -217,7 +206,7 @@ def _action(plan, action_id: int) -> Action:
 def action_status_form(plan_id: int, action_id: int):
     """The completed / assured / not met form for one action, in place."""
     plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    action = _action(plan, action_id)
+    action = part_or_404(plan, Action, action_id)
     form = ActionStatusForm(formdata=None, prefix=f"status{action.id}", row_version=action.row_version, on=today())
     form.status.data = request.args.get("to") or ("assured" if action.status is ActionStatus.COMPLETED else "completed")
     return _panel(plan, "actions", editing=("action", action.id), edit_form=form)
@@ -228,20 +217,12 @@ def action_status_form(plan_id: int, action_id: int):
 def set_action_status(plan_id: int, action_id: int):
     """Record that an action was completed, assured (with evidence), or not met (with the reason)."""
     plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    action = _action(plan, action_id)
+    action = part_or_404(plan, Action, action_id)
     form = ActionStatusForm(prefix=f"status{action.id}")
-    editing = ("action", action.id)
-    if not form.validate():
-        return _panel(plan, "actions", 422, editing=editing, edit_form=form)
-    if is_stale(form, action):
-        return _panel(plan, "actions", 409, editing=editing, edit_form=form, conflict="actions")
-    try:
-        review_ops.set_action_status(current_user, action, ActionStatus(form.status.data), form.evidence.data, form.on.data)
-    except PlanError as error:
-        db.session.rollback()
-        form.status.errors = list(form.status.errors) + [str(error)]
-        return _panel(plan, "actions", 422, editing=editing, edit_form=form)
-    return _saved(plan, "actions", f"{action.ref} is now {action.status.label.lower()}.")
+    return _save(plan, "actions", form, lambda: review_ops.set_action_status(
+        current_user, action, ActionStatus(form.status.data), form.evidence.data, form.on.data),
+        lambda: f"{action.ref} is now {action.status.label.lower()}.", checked=action, error_field=form.status,
+        editing=("action", action.id), edit_form=form)
 
 
 # --- Pause and resume
@@ -252,8 +233,9 @@ def set_action_status(plan_id: int, action_id: int):
 def pause(plan_id: int):
     """Pause the plan (e.g. sickness absence): nothing becomes overdue while it is paused."""
     plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    return _change_state(plan, PauseForm(), "pause_form", lambda form: review_ops.pause_plan(
-        current_user, plan, form.reason.data), "Plan paused.")
+    form = PauseForm()
+    return _save(plan, "reviews", form, lambda: review_ops.pause_plan(current_user, plan, form.reason.data),
+                 "Plan paused.", checked=plan, pause_form=form)
 
 
 @bp.post("/<int:plan_id>/resume")
@@ -261,18 +243,7 @@ def pause(plan_id: int):
 def resume(plan_id: int):
     """Resume a paused plan; the next review falls on the next review day."""
     plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    return _change_state(plan, ResumeForm(), "resume_form", lambda form: review_ops.resume_plan(
-        current_user, plan, planned_end_date=form.planned_end_date.data), "Plan resumed.")
-
-
-def _change_state(plan, form, form_name: str, operation, message: str):
-    if not form.validate():
-        return _panel(plan, "reviews", 422, **{form_name: form})
-    if is_stale(form, plan):
-        return _panel(plan, "reviews", 409, conflict="reviews", **{form_name: form})
-    try:
-        operation(form)
-    except PlanError as error:
-        db.session.rollback()
-        return _panel(plan, "reviews", 422, section_error=str(error), **{form_name: form})
-    return _saved(plan, "reviews", message)
+    form = ResumeForm()
+    return _save(plan, "reviews", form, lambda: review_ops.resume_plan(
+        current_user, plan, planned_end_date=form.planned_end_date.data), "Plan resumed.", checked=plan,
+        resume_form=form)

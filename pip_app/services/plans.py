@@ -27,7 +27,10 @@ def next_reference(year: int) -> str:
 
 
 def snapshot(plan: Plan) -> dict:
-    """Everything the staff member acknowledges in an issued version, as plain data."""
+    """Everything the staff member acknowledges in an issued version, as plain data.
+
+    A control's status, lift details and checks are live governance, not plan content: lifting a
+    control is not a change to issue as a new version, so they are left out."""
     return {
         "reference": plan.reference,
         "version": plan.version,
@@ -52,7 +55,6 @@ def snapshot(plan: Plan) -> dict:
                 "responsible": c.responsible.name,
                 "start_date": c.start_date.isoformat(),
                 "review_by_date": c.review_by_date.isoformat(),
-                "status": c.status.label,
             }
             for c in plan.controls
         ],

@@ -81,6 +81,8 @@ def export_person(user: User) -> dict:
 
 def _plan_record(plan: Plan, snapshot) -> dict:
     record = snapshot(plan) | {"status": plan.status.value}
+    for entry, control in zip(record["controls"], plan.controls):  # live status: not in the snapshot
+        entry["status"] = control.status.label
     record["reviews"] = [{"date": r.review_date.isoformat(), "reviewer": r.reviewer.name, "summary": r.summary,
                           "decision": r.decision.value, "staff_comment": r.staff_comment,
                           "entries": [{"action": e.action.ref, "progress": e.progress.value,
