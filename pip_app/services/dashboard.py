@@ -98,10 +98,12 @@ def may_be_flagged(day, ack_days: int):
     """A SQL superset of plan_flags(): every plan with a flag matches; a few more may."""
     week_ago = day - timedelta(days=NOT_CHECKED_DAYS)
     ack_cutoff = datetime.combine(day - timedelta(days=ack_days), time.min)
-    # Correlated with the review being tested (the enclosing EXISTS), not with Plan: a subquery
-    # naming Plan two levels down would get its own FROM plans and take the maximum over every plan.
+    # Correlated with the plan being tested, explicitly: left to itself, a subquery naming Plan two
+    # levels down gets its own FROM plans and takes the latest date over every plan. (Correlated
+    # with Review instead, PostgreSQL hashes the EXISTS over every review of every plan.)
     earlier = aliased(Review)
-    latest_review = select(func.max(earlier.review_date)).where(earlier.plan_id == Review.plan_id).scalar_subquery()
+    latest_review = (select(func.max(earlier.review_date)).where(earlier.plan_id == Plan.id)
+                     .correlate(Plan).scalar_subquery())
     plan_acked = (select(func.coalesce(func.max(Acknowledgement.plan_version), 0))
                   .where(Acknowledgement.plan_id == Plan.id, Acknowledgement.subject == AckSubject.PLAN,
                          Acknowledgement.user_id == Plan.staff_id).scalar_subquery())
@@ -116,8 +118,11 @@ def may_be_flagged(day, ack_days: int):
         and_(Plan.version > plan_acked,
              exists().where(PlanVersion.plan_id == Plan.id, PlanVersion.version == Plan.version,
                             PlanVersion.created_at < ack_cutoff)),
-        exists().where(Review.plan_id == Plan.id, Review.created_at < ack_cutoff,
-                       ~exists().where(Acknowledgement.review_id == Review.id)),
+        # As "its oldest unacknowledged review is older than the cut-off", a scalar subquery per
+        # plan: as an EXISTS, PostgreSQL hashed it over every review of every plan.
+        select(func.min(Review.created_at))
+        .where(Review.plan_id == Plan.id, ~exists().where(Acknowledgement.review_id == Review.id))
+        .correlate(Plan).scalar_subquery() < ack_cutoff,
         exists().where(Review.plan_id == Plan.id, Review.review_date == latest_review,
                        exists().where(ReviewEntry.review_id == Review.id,
                                       ReviewEntry.progress.in_([Progress.AT_RISK, Progress.NOT_MET]))),
