@@ -147,9 +147,14 @@ def test_only_a_senior_may_lift_a_control_in_a_review(world, sign_in, manager, p
     response = senior.post(f"/plans/{plan.id}/reviews", data=data, htmx=True)
     assert response.status_code == 422 and "Give the rationale for lifting the control" in response.text
     data[f"review-rationale_{control.id}"] = "Two good audits"
-    assert senior.post(f"/plans/{plan.id}/reviews", data=data, htmx=True).status_code == 200
+    response = senior.post(f"/plans/{plan.id}/reviews", data=data, htmx=True)
+    assert response.status_code == 200
     db.session.refresh(control)
     assert control.status is ControlStatus.LIFTED and control.lifted_on == TODAY
+    # The controls panel on the page is replaced out of band: no stale "Active" or "Record a check".
+    panel = response.text[response.text.index('<section id="controls-panel"'):]
+    panel = panel[:panel.index("</section>")]
+    assert 'hx-swap-oob="true"' in panel and "Lifted on 23 Nov 2026" in panel and "Record a check" not in panel
 
 
 def test_a_correction_is_a_new_review_that_replaces_the_old_one(manager, plan):

@@ -43,7 +43,8 @@ def _panel(plan, panel: str, status: int = 200, **overrides):
     body = render_template(PANELS[panel], **context)
     out_of_band = ["plans/_flags.html", "plans/_next_review.html"]
     if panel == "reviews" and status == 200:
-        out_of_band.append(PANELS["actions"])  # the progress charts take the new values
+        # The progress charts take the new values; controls the review lifted show as lifted.
+        out_of_band += [PANELS["actions"], "plans/_controls_panel.html"]
     body += "".join(render_template(template, **(context | {"oob": True})) for template in out_of_band)
     return body, status, {"Vary": "HX-Request"}
 
