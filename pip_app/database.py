@@ -65,3 +65,12 @@ def is_lock_conflict(error: Exception) -> bool:
         return False
     text = str(error.orig).lower()
     return "database is locked" in text or "could not serialize" in text or "deadlock" in text
+
+
+LIKE_ESCAPE = "\\"
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, its own % and _ taken literally (escape LIKE_ESCAPE)."""
+    escaped = text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+    return f"%{escaped}%"

@@ -448,3 +448,16 @@ def test_plans_list_filters_and_search(world, manager, make_plan):
     assert a.reference in searched and b.reference not in searched
     fragment = manager.get("/plans/?status=draft", headers={"HX-Request": "true"})
     assert fragment.text.lstrip().startswith('<div id="results"') and b.reference in fragment.text
+
+
+def test_plans_list_search_takes_percent_and_underscore_literally(world, manager, make_plan):
+    rate = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"],
+                     risk_statement="Escalation recorded for 22% of changes")
+    other = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"],
+                      risk_statement="Fluid charts not totalled")
+    for typed in ("22%", "%", "_"):
+        text = manager.get("/plans/", query_string={"q": typed}).text
+        assert other.reference not in text, typed  # a wildcard would match every plan
+    assert rate.reference in manager.get("/plans/", query_string={"q": "22%"}).text
+    huge = manager.get("/plans/?page=99999999999999999999999")
+    assert huge.status_code == 200 and rate.reference not in huge.text  # far past the end: an empty page

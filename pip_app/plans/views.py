@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import plan_templates, policy
 from ..access import plan_or_404
 from ..clock import today
+from ..database import LIKE_ESCAPE, contains_pattern
 from ..extensions import db
 from ..htmx import page_or_fragment, redirect_after_post
 from ..lifecycle import diff_snapshots
@@ -24,6 +25,7 @@ from .page import PLAN_PAGE_OPTIONS, plan_page_context
 from .forms import AcknowledgeForm, AmendForm, IssueForm, RiskForm
 
 PAGE_SIZE = 50
+MAX_PAGE = 100_000  # beyond any real list; keeps OFFSET within PostgreSQL's bigint
 
 
 @bp.get("/")
@@ -44,11 +46,10 @@ def index():
         query = query.where(Plan.staff_id == int(args["staff"]))
     text = args.get("q", "").strip()[:100]
     if text:
-        pattern = f"%{text.lower()}%"
-        query = query.join(User, User.id == Plan.staff_id).where(or_(
-            func.lower(Plan.reference).like(pattern), func.lower(User.name).like(pattern),
-            func.lower(Plan.risk_statement).like(pattern)))
-    page = max(int(args["page"]) if args.get("page", "").isdigit() else 1, 1)
+        pattern = contains_pattern(text)
+        query = query.join(User, User.id == Plan.staff_id).where(or_(*(
+            column.ilike(pattern, escape=LIKE_ESCAPE) for column in (Plan.reference, User.name, Plan.risk_statement))))
+    page = min(max(int(args["page"]) if args.get("page", "").isdigit() else 1, 1), MAX_PAGE)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     plans = db.session.scalars(
         query.options(joinedload(Plan.staff), joinedload(Plan.service))

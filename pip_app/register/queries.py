@@ -20,6 +20,7 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased, contains_eager
 
 from .. import policy
+from ..database import LIKE_ESCAPE, contains_pattern
 from ..extensions import db
 from ..flags import NOT_CHECKED_DAYS
 from ..models import ControlCheck, ControlKind, ControlStatus, InterimControl, Plan, PlanStatus, Service, User
@@ -242,10 +243,6 @@ def _scoped(stmt, user, *, people: bool = True):
     )
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _filtered(stmt, user, filters: RegisterFilters, today: date, *, people: bool = True):
     stmt = _scoped(stmt, user, people=people or bool(filters.q))
     if filters.service:
@@ -259,8 +256,8 @@ def _filtered(stmt, user, filters: RegisterFilters, today: date, *, people: bool
     if filters.flagged:
         stmt = stmt.where(or_(*flag_conditions(today).values()))
     if filters.q:
-        pattern = f"%{_escape_like(filters.q)}%"
-        stmt = stmt.where(or_(*(column.ilike(pattern, escape="\\") for column in (
+        pattern = contains_pattern(filters.q)
+        stmt = stmt.where(or_(*(column.ilike(pattern, escape=LIKE_ESCAPE) for column in (
             Plan.reference, Staff.name, Service.name, Responsible.name, InterimControl.detail))))
     return stmt
 
