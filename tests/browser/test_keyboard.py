@@ -147,6 +147,8 @@ def test_register_filters_and_a_check_by_keyboard_alone(live_server, page, world
     expect(rows).to_have_count(1)
     expect(page.locator(f"#register-control-{register['unchecked']}")).to_contain_text("Agnieszka Łukasik")
     expect(page.locator(".register-results__count")).to_have_text("1 control.")
+    # The new count is announced through a live region that stays on the page.
+    expect(page.get_by_role("status").filter(has_text="1 control.")).to_have_id("register-announcer")
     expect(page.locator("#q")).to_be_focused()
     assert page.evaluate("window.__marker") == 1, "filtered in place, without a reload"
 
@@ -157,8 +159,8 @@ def test_register_filters_and_a_check_by_keyboard_alone(live_server, page, world
     expect(page).to_have_url(re.compile(r"sort=staff"))
     count = page.locator(".register-results__count")
     expect(count).to_be_focused()
-    expect(count).to_have_attribute("role", "status")
     expect(count).to_have_text("1 control.")
+    expect(page.locator("#register-announcer")).to_have_text("1 control.")
 
     # Record a check from the row: Enter opens the form in place with focus in the note,
     # Enter on the button saves it and focus lands on the announced notice.

@@ -27,6 +27,15 @@
       root.querySelector && root.querySelector("[data-focus-if-lost]");
     if (target) { target.focus(); }
   });
+  // Swapped-in content naming a live region in data-announce-in (the register's result count)
+  // has its text copied there: a live region that stays on the page is announced reliably,
+  // one that arrives with the swap often is not.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var root = event.target;
+    var source = root.querySelector && root.querySelector("[data-announce-in]");
+    var region = source && document.getElementById(source.getAttribute("data-announce-in"));
+    if (region) { region.textContent = source.textContent.trim(); }
+  });
   // A full page that comes back with errors (no JavaScript on the way in, or a reload)
   // gets the same treatment.
   document.addEventListener("DOMContentLoaded", function () {
