@@ -44,6 +44,7 @@ def register_extensions(app: Flask) -> None:
     from . import database
     from .auth.session import init_login
     from .extensions import csrf, db, limiter, migrate
+    from .page_cache import init_page_cache
 
     db.init_app(app)
     database.init_sqlite(app)
@@ -51,6 +52,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     init_login(app)
+    init_page_cache(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -9,7 +9,8 @@ import re
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 
 from pip_app import create_app
 from pip_app.extensions import db
@@ -54,7 +55,8 @@ def database_url(tmp_path_factory):
 
 
 def _empty_all_tables() -> None:
-    tables = list(reversed(db.metadata.sorted_tables))
+    # The data revision only ever counts up, across tests as in production.
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name != "data_revision"]
     if db.engine.dialect.name == "postgresql":
         names = ", ".join(f'"{t.name}"' for t in tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
@@ -209,3 +211,43 @@ class QueryCounter:
 def count_queries(app):
     """with count_queries() as counter: client.get(...); counter.count"""
     return lambda: QueryCounter(db.engine)
+
+
+@pytest.fixture
+def page_cache_off(app):
+    """Render every page (the cost and statements of a page nobody has seen since the last change)."""
+    app.extensions.pop("page_cache", None)
+
+
+# Every committed transaction that writes a row must also move the data revision, or a kept
+# page (pip_app/page_cache.py) could outlive the change. Checked on every transaction of every
+# test, at the database connection, whatever wrote the rows (ORM, Core, CLI commands, seeds).
+_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+_NOT_DATA = {"alembic_version"}
+_uncounted_writes: list[set[str]] = []
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_write(conn, _cursor, statement, _parameters, _context, _executemany):
+    match = _WRITE.match(statement)
+    if match and match.group(1).lower() not in _NOT_DATA:
+        conn.info.setdefault("written", set()).add(match.group(1).lower())
+
+
+@event.listens_for(Engine, "commit")
+def _check_write_counted(conn):
+    written = conn.info.pop("written", set())
+    if written and "data_revision" not in written:
+        _uncounted_writes.append(written)
+
+
+@event.listens_for(Engine, "rollback")
+def _forget_writes(conn):
+    conn.info.pop("written", None)
+
+
+@pytest.fixture(autouse=True)
+def every_change_moves_the_data_revision():
+    _uncounted_writes.clear()
+    yield
+    assert not _uncounted_writes, f"committed without moving the data revision: {_uncounted_writes}"

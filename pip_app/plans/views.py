@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
-from .. import plan_templates, policy
+from .. import page_cache, plan_templates, policy
 from ..access import plan_or_404
 from ..clock import today
 from ..database import LIKE_ESCAPE, contains_pattern
@@ -128,8 +128,11 @@ def new():
 def show(plan_id: int):
     """The plan page: header and flags, risk, controls, actions with progress, observations, reviews,
     acknowledgements, history."""
-    plan = plan_or_404(plan_id, options=PLAN_PAGE_OPTIONS)
-    return render_template("plans/show.html", **plan_page_context(plan))
+    kept = page_cache.lookup()
+    plan = plan_or_404(plan_id, options=() if kept else PLAN_PAGE_OPTIONS)  # the policy, every time
+    if kept:
+        return kept
+    return page_cache.keep(render_template("plans/show.html", **plan_page_context(plan)))
 
 
 @bp.get("/<int:plan_id>/edit")

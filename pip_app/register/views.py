@@ -6,7 +6,7 @@ from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from .. import policy
+from .. import page_cache, policy
 from ..clock import today
 from ..extensions import db
 from ..htmx import is_htmx, page_or_fragment, redirect_after_post
@@ -26,6 +26,8 @@ def index():
     """Every control on issued plans the user may see: summary strip, filters, sortable table, pages."""
     if not policy.can_view_register(current_user):
         abort(403)
+    if kept := page_cache.lookup():
+        return kept
     filters = RegisterFilters.from_args(request.args)
     day = today()
     # The summary and the filter choices sit outside the results fragment: only the page needs them.
@@ -34,8 +36,9 @@ def index():
     # Unfiltered, the table lists the controls in force the summary has just counted.
     known_total = around["summary"].total if around and filters.counts_controls_in_force else None
     result = queries.register_page(current_user, filters, day, total=known_total)
-    return page_or_fragment("register/index.html", "register/_results.html", filters=filters, result=result,
-                            actions_column=_may_act_on_any(result.rows), **_register_constants(), **around)
+    return page_cache.keep(page_or_fragment(
+        "register/index.html", "register/_results.html", filters=filters, result=result,
+        actions_column=_may_act_on_any(result.rows), **_register_constants(), **around))
 
 
 @bp.get("/register.csv")
