@@ -21,8 +21,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
+    event,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from .clock import now_utc
 from .extensions import db
@@ -256,11 +259,45 @@ class User(db.Model):
         return self.totp_enabled_at is not None and bool(self.totp_secret)
 
     @property
-    def service_ids(self) -> set[int]:
-        return {s.id for s in self.services}
+    def service_ids(self) -> frozenset[int]:
+        """The services this person belongs to or oversees. Every policy check of a senior reads
+        them, so unless the services are loaded anyway only their ids are read, once until the
+        next commit or expiry (`_forget_service_ids`)."""
+        session = object_session(self)
+        if "services" in self.__dict__ or session is None:
+            return frozenset(s.id for s in self.services)
+        if "_service_ids" not in self.__dict__:
+            self.__dict__["_service_ids"] = frozenset(session.scalars(
+                select(user_services.c.service_id).where(user_services.c.user_id == self.id)))
+        return self.__dict__["_service_ids"]
+
+    @classmethod
+    def get_with_service_ids(cls, session, user_id: int) -> User | None:
+        """The user with the ids of their services, in one statement (the sign-in check of every request)."""
+        rows = session.execute(_USER_WITH_SERVICE_IDS, {"user_id": user_id}).all()
+        if not rows:
+            return None
+        user = rows[0][0]
+        if "services" not in user.__dict__:
+            user.__dict__["_service_ids"] = frozenset(service_id for _, service_id in rows if service_id is not None)
+        return user
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"
+
+
+# Built once: the statement runs on every signed-in request.
+_USER_WITH_SERVICE_IDS = (select(User, user_services.c.service_id).where(User.id == bindparam("user_id"))
+                          .outerjoin(user_services, user_services.c.user_id == User.id))
+
+
+@event.listens_for(User, "expire")
+@event.listens_for(User, "refresh")
+def _forget_service_ids(user, *args) -> None:
+    attributes = args[-1]  # None: all of them
+    # user None: an instance already collected, expired along with the rest of the session
+    if user is not None and (attributes is None or "services" in attributes):
+        user.__dict__.pop("_service_ids", None)
 
 
 class Plan(db.Model):

@@ -40,7 +40,7 @@ def frozen_today(app):
 
 @pytest.fixture(autouse=True)
 def rendered_every_time(page_cache_off):
-    """What a page costs to build: a kept page (3 statements) is tested in test_page_cache.py."""
+    """What a page costs to build: a kept page (2 or 3 statements) is tested in test_page_cache.py."""
 
 
 @pytest.mark.parametrize("who", ["manager", "senior", "hr", "staff"])

@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 from flask import Flask, current_app, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
 from ..htmx import is_htmx
@@ -31,7 +30,7 @@ def load_user(stored_id: str):
     user_id, _, token = stored_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(user_id), options=[joinedload(User.services)])
+    user = User.get_with_service_ids(db.session, int(user_id))
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user

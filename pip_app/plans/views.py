@@ -21,7 +21,7 @@ from ..models import AckResponse, Plan, PlanStatus, PlanVersion, RiskArea, Servi
 from ..services import acknowledgements, plans as plan_ops
 from . import bp, choices
 from .builder_context import builder_context, is_stale
-from .page import PLAN_PAGE_OPTIONS, plan_page_context
+from .page import PLAN_PAGE_OPTIONS, POLICY_COLUMNS, plan_page_context
 from .forms import AcknowledgeForm, AmendForm, IssueForm, RiskForm
 
 PAGE_SIZE = 50
@@ -129,7 +129,7 @@ def show(plan_id: int):
     """The plan page: header and flags, risk, controls, actions with progress, observations, reviews,
     acknowledgements, history."""
     kept = page_cache.lookup()
-    plan = plan_or_404(plan_id, options=() if kept else PLAN_PAGE_OPTIONS)  # the policy, every time
+    plan = plan_or_404(plan_id, options=POLICY_COLUMNS if kept else PLAN_PAGE_OPTIONS)  # the policy, every time
     if kept:
         return kept
     return page_cache.keep(render_template("plans/show.html", **plan_page_context(plan)))
