@@ -1,5 +1,5 @@
-"""In-process measurements for bench/run.py: SQL statements per request, CPU time per request,
-and the closure PDF's build time — numbers that do not depend on the load generator and that
+"""In-process measurements for bench/run.py: SQL statements per request, CPU time per request
+(as served, and with the page cache off: every page rendered), and the closure PDF's build time — numbers that do not depend on the load generator and that
 other processes on the machine disturb least (CPU time, not wall time).
 
     DATABASE_URL=... python bench/inprocess.py '<json spec>'   → one JSON object on stdout
@@ -109,7 +109,10 @@ def measure_pdf_builds(app, spec: dict) -> dict:
 
 def main(spec: dict) -> dict:
     app = create_app({"RATELIMIT_ENABLED": False})
-    return {"endpoints": measure_endpoints(app, spec), "pdf": measure_pdf_builds(app, spec)}
+    # The same pages with the page cache off: what each costs when something changed since it was kept.
+    rendering = create_app({"RATELIMIT_ENABLED": False, "PAGE_CACHE_BYTES": 0})
+    return {"endpoints": measure_endpoints(app, spec), "rendered": measure_endpoints(rendering, spec),
+            "pdf": measure_pdf_builds(app, spec)}
 
 
 if __name__ == "__main__":

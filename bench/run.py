@@ -364,13 +364,30 @@ def measure(kind: str, tree: Path, label: str, plans: int, args, small: bool) ->
             memory = server.memory()
         finally:
             server.stop()
+        rendered = {} if small else load_rendered(tree, env, endpoints, args, label)
         spec = {"email": GROUP_SENIOR, "password": SEED_PASSWORD, "repeat": 5, "pdf_builds": args.pdf_builds,
                 "endpoints": {name: path for name, (path, signed_in) in endpoints.items() if signed_in},
                 "pdf_plans": {} if small else {"typical plan": seeded["typical_plan"],
                                                "100-review plan": seeded["big_plan"]}}
         log(f"  in-process: SQL statements, CPU per request{'' if small else ', PDF builds'}")
         inproc = in_process(tree, env, spec)
-    return {"seed": seeded, "load": loaded, "pdf": pdf, "memory": memory, "inprocess": inproc}
+    return {"seed": seeded, "load": loaded, "rendered": rendered, "pdf": pdf, "memory": memory, "inprocess": inproc}
+
+
+# The pages the page cache keeps, loaded again with it off: what each costs when every request
+# follows a change (the worst case; pip_app/page_cache.py).
+RENDERED = ("hello", "plan page", "register", "register filtered", "register search")
+
+
+def load_rendered(tree: Path, env: dict, endpoints: dict, args, label: str) -> dict:
+    log("  again with the page cache off (every page rendered)")
+    server = Server(tree, {**env, "PIP_PAGE_CACHE_BYTES": "0"}, args.workers,
+                    Path(tempfile.gettempdir()) / f"pip-bench-gunicorn-{label}-rendered.log")
+    try:
+        cookie = sign_in(server.base, GROUP_SENIOR, SEED_PASSWORD)
+        return load_endpoints(server, {k: v for k, v in endpoints.items() if k in RENDERED}, cookie, args)
+    finally:
+        server.stop()
 
 
 # --- Report ---------------------------------------------------------------------------------------
@@ -470,6 +487,33 @@ def render(kind: str, info: dict, small: dict, large: dict, args, started: datet
         lines.append(f"| {name} | `{r['path']}` | {r['rps']:.1f} | {ratio_text(r, hello_rps)} | {before} | "
                      f"{ms(r['p50_us'])} | {ms(r['p95_us'])} | {ms(r['p99_us'])} | {r['requests']:,} | {r['errors']} | "
                      f"{ip.get('statements', '')} | {cost} | {r['load']:.2f} |")
+    rendered = large.get("rendered") or {}
+    if rendered:
+        rendered_hello = rendered.get("hello", {})
+        rendered_hello_rps = rendered_hello.get("rps") if rendered_hello.get("state") == "ok" else None
+        inproc_rendered = large["inprocess"].get("rendered", {})
+        lines += [
+            "",
+            "## The same pages rendered on every request (page cache off)",
+            "",
+            "Above, the plan page and the register are served as kept after their first request "
+            "(pip_app/page_cache.py), as they are until anything changes. Here another gunicorn with "
+            "`PIP_PAGE_CACHE_BYTES=0` renders them on every request: the cost of each first view after a change.",
+            "",
+            "| endpoint | req/s | × hello | hello just before (req/s) | p50 ms | p99 ms | errors | SQL / request | "
+            "in-process ms / request: CPU, wall |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name, r in rendered.items():
+            if r.get("state") != "ok":
+                lines.append(f"| {name} | {r['state']} | | | | | | | |")
+                continue
+            ip = inproc_rendered.get(name, {})
+            cost = f"{ip['cpu_ms']}, {ip['wall_ms']}" if "cpu_ms" in ip else ""
+            before = f"{r['hello_before']:.0f}" if r.get("hello_before") else ""
+            lines.append(f"| {name} | {r['rps']:.1f} | {ratio_text(r, rendered_hello_rps)} | {before} | "
+                         f"{ms(r['p50_us'])} | {ms(r['p99_us'])} | {r['errors']} | {ip.get('statements', '')} | "
+                         f"{cost} |")
     lines += [
         "",
         f"## The same pages at {small['seed']['plans']:,} plans (growth)",
