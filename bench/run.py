@@ -429,6 +429,14 @@ def ratio_text(r: dict, hello_rps: float | None) -> str:
     return "" if value is None else f"{value:.1%}"
 
 
+def hello_before(r: dict) -> str:
+    return f"{r['hello_before']:.0f}" if r.get("hello_before") else ""
+
+
+def cpu_and_wall(inprocess: dict) -> str:
+    return f"{inprocess['cpu_ms']}, {inprocess['wall_ms']}" if "cpu_ms" in inprocess else ""
+
+
 def ms(us: float) -> str:
     return f"{us / 1000:.1f}"
 
@@ -482,11 +490,9 @@ def render(kind: str, info: dict, small: dict, large: dict, args, started: datet
             lines.append(f"| {name} | `{r['path']}` | {r['state']} | | | | | | | | | | |")
             continue
         ip = inproc.get(name, {})
-        cost = f"{ip['cpu_ms']}, {ip['wall_ms']}" if "cpu_ms" in ip else ""
-        before = f"{r['hello_before']:.0f}" if r.get("hello_before") else ""
-        lines.append(f"| {name} | `{r['path']}` | {r['rps']:.1f} | {ratio_text(r, hello_rps)} | {before} | "
+        lines.append(f"| {name} | `{r['path']}` | {r['rps']:.1f} | {ratio_text(r, hello_rps)} | {hello_before(r)} | "
                      f"{ms(r['p50_us'])} | {ms(r['p95_us'])} | {ms(r['p99_us'])} | {r['requests']:,} | {r['errors']} | "
-                     f"{ip.get('statements', '')} | {cost} | {r['load']:.2f} |")
+                     f"{ip.get('statements', '')} | {cpu_and_wall(ip)} | {r['load']:.2f} |")
     rendered = large.get("rendered") or {}
     if rendered:
         rendered_hello = rendered.get("hello", {})
@@ -509,11 +515,9 @@ def render(kind: str, info: dict, small: dict, large: dict, args, started: datet
                 lines.append(f"| {name} | {r['state']} | | | | | | | |")
                 continue
             ip = inproc_rendered.get(name, {})
-            cost = f"{ip['cpu_ms']}, {ip['wall_ms']}" if "cpu_ms" in ip else ""
-            before = f"{r['hello_before']:.0f}" if r.get("hello_before") else ""
-            lines.append(f"| {name} | {r['rps']:.1f} | {ratio_text(r, rendered_hello_rps)} | {before} | "
+            lines.append(f"| {name} | {r['rps']:.1f} | {ratio_text(r, rendered_hello_rps)} | {hello_before(r)} | "
                          f"{ms(r['p50_us'])} | {ms(r['p99_us'])} | {r['errors']} | {ip.get('statements', '')} | "
-                         f"{cost} |")
+                         f"{cpu_and_wall(ip)} |")
     lines += [
         "",
         f"## The same pages at {small['seed']['plans']:,} plans (growth)",

@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 from flask import Flask, current_app, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-
 from ..extensions import db, login_manager
 from ..htmx import is_htmx
 
