@@ -217,6 +217,22 @@ def test_a_hundred_reviews_repeat_the_table_header_on_every_page():
     assert "100 reviews from 14 Sep 2026 to 7 Aug 2028." in pages[first]
 
 
+@pytest.mark.parametrize("reviews,note", [(3, ""), (100, "A long comment. " * 400)])
+def test_breaking_each_paragraph_once_changes_no_byte(monkeypatch, reviews, note):
+    """WrapOnceParagraph reuses the lines a table measured when it draws the cell: the PDF is the
+    same, byte for byte, as when every wrap breaks the lines again (multi-page tables included)."""
+    from reportlab import rl_config
+    from reportlab.platypus import Paragraph
+    from pip_app.pdf.closure import WrapOnceParagraph
+
+    monkeypatch.setattr(rl_config, "invariant", 1)  # no creation time or random document id
+    document = summary(reviews=reviews, note=note)
+    reused = render_plan_pdf(document)
+    monkeypatch.setattr(WrapOnceParagraph, "wrap", Paragraph.wrap)
+    assert render_plan_pdf(document) == reused
+    assert len(pages_of(reused)) > (5 if reviews == 100 else 1)
+
+
 def test_a_measure_without_values_still_draws():
     empty = MeasureRow(name="Late notes", unit="per week", baseline=9, final=None, target=2, higher_is_better=False,
                        consecutive=2, met=False, values=[])
