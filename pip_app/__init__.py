@@ -5,13 +5,12 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
-from .requests import CleanRequest
+from .requests import PipFlask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then instance/config.py, then the environment, then test_config."""
-    app = Flask(__name__, instance_relative_config=True)
-    app.request_class = CleanRequest
+    app = PipFlask(__name__, instance_relative_config=True)
     production = os.environ.get("PIP_ENV") == "production"
     app.config.from_object(config_module.ProductionConfig if production else config_module.Config)
     app.config.from_pyfile("config.py", silent=True)

@@ -1,14 +1,84 @@
-"""Load an object for the current user and apply the policy: 404 if absent or not theirs."""
+"""One way in: every route says who may use it in one decorator, before its body runs.
+
+- `requires(rule)`: signed in and `rule(user)` holds, else 403 (lists, the register, admin).
+- `control_route`: a register role (else 403) and the route's `control_id`, a control on an
+  issued plan the person may see (else 404), passed as `control`.
+- `plan_route(rule, options=…, parts=…)`: signed in; the route's `plan_id` loaded (locked for a
+  write), 404 if it does not exist or the person may not see it (so its existence does not
+  leak), 403 if they may see it but `rule` refuses; the view receives `plan`, and each
+  `<name_id>` listed in `parts` as `name`, a part of that plan (else 404).
+
+Where policy is checked: here, in views — always. Operations take an authorised actor and
+enforce the domain's rules only (dates, states, lengths), raising `refusals.Refusal`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from functools import wraps
+from typing import Any
+
 from flask import abort, request
-from flask_login import current_user
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from . import policy
 from .database import SAFE_METHODS
 from .extensions import db
-from .models import Plan
+from .models import InterimControl, Plan
+
+Rule = Callable[[Any, Plan], bool]
 
 
-def plan_or_404(plan_id: int, allowed=policy.can_view_plan, *, options=()) -> Plan:
+def requires(rule: Callable[[Any], bool]) -> Callable:
+    """Decorate a view that only signed-in people whose role passes `rule` may use (else 403)."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if not rule(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def plan_route(rule: Rule = policy.can_view_plan, *, options: Sequence = (),
+               parts: Mapping[str, type] | None = None) -> Callable:
+    """Decorate a view of one plan: it is called with `plan` (and its `parts`) already checked."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def guarded(plan_id: int, **kwargs: Any) -> Any:
+            plan = plan_or_404(plan_id, rule, options=options)
+            for argument, model in (parts or {}).items():
+                kwargs[argument.removesuffix("_id")] = part_or_404(plan, model, kwargs.pop(argument))
+            return view(plan, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def control_route(view: Callable) -> Callable:
+    """Decorate a register view of one control: signed in with a role that sees the register
+    (else 403); the route's `control_id` loaded, on an issued plan the person may see (else 404)."""
+
+    @wraps(view)
+    @requires(policy.can_view_register)
+    def guarded(control_id: int, **kwargs: Any) -> Any:
+        control = db.session.get(InterimControl, control_id, options=[joinedload(InterimControl.plan)])
+        if control is None or control.plan.is_draft or not policy.can_view_plan(current_user, control.plan):
+            abort(404)
+        return view(control, **kwargs)
+
+    return guarded
+
+
+def plan_or_404(plan_id: int, allowed: Rule = policy.can_view_plan, *, options: Sequence = ()) -> Plan:
     """The plan if it exists and the current user passes `allowed`; a plan they may not
     see answers 404 rather than 403, so its existence does not leak.
 
@@ -25,7 +95,7 @@ def plan_or_404(plan_id: int, allowed=policy.can_view_plan, *, options=()) -> Pl
     return plan
 
 
-def part_or_404(plan: Plan, model, part_id: int):
+def part_or_404(plan: Plan, model: type, part_id: int) -> Any:
     """A control, action, observation or review of this (already checked) plan, or 404."""
     part = db.session.get(model, part_id)
     if part is None or part.plan_id != plan.id:

@@ -1,5 +1,9 @@
-"""Page-or-fragment responses: htmx gets the partial, everyone else the full page."""
-from flask import redirect, render_template, request
+"""htmx on the server side: is this request asking for a fragment, and how to redirect after a POST."""
+from flask import redirect, request
+from flask.typing import ResponseReturnValue
+
+# Every response that depends on HX-Request says so, so no cache mixes a fragment with a page.
+VARY = {"Vary": "HX-Request"}
 
 
 def is_htmx() -> bool:
@@ -11,13 +15,7 @@ def is_htmx() -> bool:
     )
 
 
-def page_or_fragment(page_template: str, fragment_template: str, status: int = 200, **context):
-    """Render the fragment for htmx, the full page otherwise; caches are told both exist."""
-    template = fragment_template if is_htmx() else page_template
-    return render_template(template, **context), status, {"Vary": "HX-Request"}
-
-
-def redirect_after_post(location: str):
+def redirect_after_post(location: str) -> ResponseReturnValue:
     """303 for a plain form; for htmx, HX-Location so the browser lands on the same place."""
     if is_htmx():
         return "", 204, {"HX-Location": location}

@@ -5,6 +5,9 @@ same "may see" rule as a SQL condition so that every list is scoped exactly as t
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from sqlalchemy import and_, false, or_
 
 from .models import ControlStatus, InterimControl, Plan, PlanStatus, Role, User
@@ -128,3 +131,18 @@ def visible_controls(user: User | None):
 def can_list_plans(user: User | None) -> bool:
     """Whether the plans list is offered (it is always scoped by visible_plans)."""
     return _live(user) and user.role in PLAN_ROLES
+
+
+@dataclass(frozen=True)
+class ControlRights:
+    """What one person may do to one control now: record a check, lift it (only while active)."""
+
+    check: bool
+    lift: bool
+
+
+def control_rights(user: User | None, controls: Iterable[InterimControl]) -> dict[int, ControlRights]:
+    """Each control's rights for this person, for pages and rows to show the right buttons."""
+    return {c.id: ControlRights(check=can_check_control(user, c),
+                                lift=c.status is ControlStatus.ACTIVE and can_lift_control(user, c))
+            for c in controls}

@@ -1,8 +1,10 @@
-"""The request class: control characters are removed from form fields and URL parameters on the
-way in, so no database refuses them (PostgreSQL rejects NUL) and no record carries them."""
+"""How a request comes in and goes out: control characters are removed from form fields and URL
+parameters on the way in (so no database refuses them — PostgreSQL rejects NUL — and no record
+carries them), and the transaction is finished in one place on the way out."""
 import re
 
-from flask import Request
+from flask import Flask, Request
+from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.utils import cached_property
 
@@ -29,3 +31,24 @@ class CleanRequest(Request):
     @cached_property
     def args(self) -> ImmutableMultiDict:
         return _clean(super().args)
+
+
+class PipFlask(Flask):
+    """The app: cleaned requests, and one place where each request's transaction ends.
+
+    A view's answer below 400 commits what its operations flushed (audit events included, in
+    the same transaction); any other answer rolls back. Views never commit, so a refusal can
+    never leave half a change behind. A commit that fails (a lost race, a stale row) raises
+    here, inside the request, and reaches the error handlers like any other error."""
+
+    request_class = CleanRequest
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        from .extensions import db
+
+        response = self.make_response(super().dispatch_request())
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response

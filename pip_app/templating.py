@@ -1,4 +1,5 @@
-"""Template filters and globals: UK dates, Europe/London times, the navigation for each role."""
+"""Template filters and globals: UK dates, Europe/London times, the navigation for each role.
+Templates get no policy or checker: views hand them booleans and results."""
 from datetime import date, datetime
 
 from flask import Flask, request, url_for
@@ -6,7 +7,6 @@ from flask_login import current_user
 
 from . import policy
 from .clock import to_london, today
-from .quality import assess_action
 
 
 def format_date(value: date | None, empty: str = "—") -> str:
@@ -66,4 +66,4 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["measure"] = format_measure
-    app.jinja_env.globals.update(nav_items=nav_items, policy=policy, today=today, assess_action=assess_action)
+    app.jinja_env.globals.update(nav_items=nav_items, today=today)

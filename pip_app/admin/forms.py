@@ -4,7 +4,7 @@ from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired
 
 from ..models import Role
-from ..plans.forms import enum_options
+from ..forms import enum_options
 
 CONFIRM = "Tick the box to confirm."
 

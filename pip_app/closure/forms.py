@@ -8,7 +8,7 @@ from wtforms.validators import InputRequired, ValidationError
 
 from .. import policy
 from ..models import AckResponse, ActionStatus, ClosureOutcome, ControlStatus, Plan
-from ..plans.forms import PrefixedForm, VersionedForm, enum_options, text_field
+from ..forms import PrefixedForm, VersionedForm, enum_options, text_field
 from ..services.closure import PROMPT, SECTION_LIMIT
 
 

@@ -2,117 +2,92 @@
 the PDFs (the closure summary of a closed plan; any readable issued plan printed as a PDF)."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, request, url_for
-from flask_login import current_user, login_required
+from typing import Any
+
+from flask import Response, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from werkzeug.exceptions import Forbidden, NotFound
 
 from .. import policy
-from ..access import plan_or_404
+from ..access import plan_route
 from ..extensions import db
-from ..htmx import page_or_fragment, redirect_after_post
+from ..lifecycle import Problem
 from ..models import AckResponse, Plan
 from ..pdf import render_plan_pdf
+from ..plan_page import closure_panel
+from ..screens import Screen, submit
 from ..services import closure as closure_ops
-from ..services.plans import PlanError
 from . import bp
-from .forms import ClosureAcknowledgeForm, close_form_for
+from .forms import ClosureAcknowledgeForm, CloseForm, close_form_for
 
 
-def _refuse(error_class, detail: str):
+def _refuse(error_class: type, detail: str) -> None:
     """Abort with the app's error page and a specific message."""
     error = error_class()
     error.pip_detail = detail
     raise error
 
 
-@bp.app_template_global("closure_panel")
-def closure_panel(plan: Plan) -> dict:
-    """What the plan page's closure panel shows this user (the panel is rendered by the plan page)."""
-    state = closure_ops.closure_ack_state(plan)
-    may_acknowledge = state is not None and state.due and policy.can_acknowledge(current_user, plan)
-    return dict(
-        closure=plan.closure,
-        state=state,
-        can_close=policy.can_close_plan(current_user, plan),
-        can_download=policy.can_download_closure(current_user, plan),
-        may_acknowledge=may_acknowledge,
-        statement=closure_ops.closure_statement(plan) if plan.closure else "",
-        form=ClosureAcknowledgeForm(formdata=None) if may_acknowledge else None,
-    )
+def _closable(user: Any, plan: Plan) -> bool:
+    """The close page's rule: a closed plan says so (403 with the reason), not just "no access"."""
+    if not policy.can_close_plan(user, plan) and plan.is_closed:
+        _refuse(Forbidden, "This plan is closed and can no longer be changed.")
+    return policy.can_close_plan(user, plan)
 
 
-def _closable_plan(plan_id: int) -> Plan:
-    plan = plan_or_404(plan_id)
-    if not policy.can_close_plan(current_user, plan):
-        if plan.is_closed:
-            _refuse(Forbidden, "This plan is closed and can no longer be changed.")
-        abort(403)
-    return plan
+def close_context(plan: Plan, *, form: CloseForm, problems: list[Problem] | None = None,
+                  section_error: str | None = None, conflict: str | None = None, **_: Any) -> dict[str, Any]:
+    """The close form: the gate, the final measures and the problems that stopped the closure."""
+    problems = list(problems or []) + ([Problem(section_error, "close-form")] if section_error else [])
+    return dict(plan=plan, form=form, gate=closure_ops.closure_gate(plan), problems=problems,
+                measures=closure_ops.final_measures(plan), ack_days=closure_ops.ACK_DUE_DAYS,
+                conflict=bool(conflict), control_rights=policy.control_rights(current_user, plan.controls))
 
 
-def _close_page(plan: Plan, form, status: int = 200, problems=(), conflict: bool = False):
-    context = dict(plan=plan, form=form, gate=closure_ops.closure_gate(plan), problems=list(problems),
-                   measures=closure_ops.final_measures(plan), ack_days=closure_ops.ACK_DUE_DAYS, conflict=conflict)
-    return page_or_fragment("closure/close.html", "closure/_form.html", status=status, **context)
+CLOSE = Screen("closure/close.html", {"form": "closure/_form.html"}, close_context)
+
+
+def acknowledge_context(plan: Plan, *, form: ClosureAcknowledgeForm, **_: Any) -> dict[str, Any]:
+    panel = closure_panel(plan, True, ClosureAcknowledgeForm) or {}
+    return dict(plan=plan, panel=panel | {"form": form, "may_acknowledge": True})
+
+
+ACKNOWLEDGE = Screen("closure/acknowledge.html", {"form": "closure/_acknowledge.html"}, acknowledge_context)
 
 
 @bp.route("/<int:plan_id>/close", methods=["GET", "POST"])
-@login_required
-def close(plan_id: int):
+@plan_route(_closable)
+def close(plan: Plan) -> ResponseReturnValue:
     """Close a plan: the outcome and four evidence sections (drafted from the plan's record),
     a decision on each active control and a reason for each action that is not assured."""
-    plan = _closable_plan(plan_id)
     if request.method == "GET":
         data = closure_ops.draft_sections(plan) | {"row_version": plan.row_version}
         data |= {name: action.status_reason for action, name in close_form_for(plan, current_user).reason_fields}
-        return _close_page(plan, close_form_for(plan, current_user, formdata=None, data=data))
+        return CLOSE.show(plan, "form", form=close_form_for(plan, current_user, formdata=None, data=data))
     form = close_form_for(plan, current_user)
-    if not form.validate():
-        return _close_page(plan, form, 422)
-    if str(plan.row_version) != (form.row_version.data or ""):
-        return _close_page(plan, form, 409, conflict=True)
-    try:
-        closure_ops.close_plan(
-            current_user, plan, outcome=form.outcome.data, **form.section_values(),
-            control_decisions={c.id: closure_ops.ControlDecision(form[d].data, form[r].data)
-                               for c, d, r in form.control_fields},
-            action_reasons={a.id: form[name].data for a, name in form.reason_fields},
-        )
-    except closure_ops.ClosureRefused as error:
-        db.session.rollback()
-        return _close_page(plan, form, 422, problems=error.problems)
-    except PlanError as error:
-        db.session.rollback()
-        return _close_page(plan, form, 409, problems=[closure_ops.Problem(str(error), "close-form")])
-    db.session.commit()
-    flash(f"{plan.reference} is closed. {plan.staff.name} will be asked to acknowledge the closure.", "success")
-    return redirect_after_post(url_for("plans.show", plan_id=plan.id, _anchor="closure-panel"))
+    return submit(CLOSE, plan, "form", form, lambda: closure_ops.close_plan(
+        current_user, plan, outcome=form.outcome.data, **form.section_values(),
+        control_decisions={c.id: closure_ops.ControlDecision(form[d].data, form[r].data)
+                           for c, d, r in form.control_fields},
+        action_reasons={a.id: form[name].data for a, name in form.reason_fields}),
+        stale=plan, kept={"form": form}, leave=True,
+        url=url_for("plans.show", plan_id=plan.id, _anchor="closure-panel"),
+        message=f"{plan.reference} is closed. {plan.staff.name} will be asked to acknowledge the closure.")
 
 
 @bp.post("/<int:plan_id>/closure/acknowledge")
-@login_required
-def acknowledge(plan_id: int):
+@plan_route(policy.can_acknowledge)
+def acknowledge(plan: Plan) -> ResponseReturnValue:
     """The staff member agrees with the closure, or disagrees with a comment."""
-    plan = plan_or_404(plan_id, policy.can_acknowledge)
     if plan.closure is None:
         _refuse(NotFound, "This plan has not been closed, so there is no closure to respond to.")
     form = ClosureAcknowledgeForm()
-    status = 422
-    if form.validate():
-        try:
-            closure_ops.acknowledge_closure(current_user, plan, response=AckResponse(form.response.data),
-                                            comment=form.comment.data)
-        except PlanError as error:
-            db.session.rollback()
-            form.response.errors = list(form.response.errors) + [str(error)]
-            status = 409
-        else:
-            db.session.commit()
-            flash("Thank you. Your response to the closure has been recorded.", "success")
-            return redirect_after_post(url_for("plans.show", plan_id=plan.id, _anchor="closure-panel"))
-    panel = closure_panel(plan) | {"form": form, "may_acknowledge": True}
-    return page_or_fragment("closure/acknowledge.html", "closure/_acknowledge.html", status=status,
-                            plan=plan, panel=panel)
+    return submit(ACKNOWLEDGE, plan, "form", form, lambda: closure_ops.acknowledge_closure(
+        current_user, plan, response=AckResponse(form.response.data), comment=form.comment.data),
+        error_field="response", kept={"form": form}, leave=True,
+        url=url_for("plans.show", plan_id=plan.id, _anchor="closure-panel"),
+        message="Thank you. Your response to the closure has been recorded.")
 
 
 def _pdf_response(plan: Plan, kind: str) -> Response:
@@ -125,7 +100,6 @@ def _pdf_response(plan: Plan, kind: str) -> Response:
     db.session.rollback()
     if request.method == "GET":  # a HEAD request (a link checker, a prefetch) downloads nothing
         closure_ops.record_download(current_user, plan, kind)
-        db.session.commit()
     disposition = "attachment" if kind == "closure" else "inline"
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'{disposition}; filename="{filename}"',
@@ -135,10 +109,9 @@ def _pdf_response(plan: Plan, kind: str) -> Response:
 
 
 @bp.get("/<int:plan_id>/closure.pdf")
-@login_required
-def pdf(plan_id: int):
+@plan_route(policy.can_download_closure, options=closure_ops.summary_load_options())
+def pdf(plan: Plan) -> ResponseReturnValue:
     """The closure summary of a closed plan: the record HR keeps."""
-    plan = plan_or_404(plan_id, policy.can_download_closure, options=closure_ops.summary_load_options())
     if plan.closure is None:
         _refuse(NotFound, "This plan has not been closed, so it has no closure summary yet. "
                           "Use “Print as PDF” on the plan page for the plan itself.")
@@ -146,8 +119,7 @@ def pdf(plan_id: int):
 
 
 @bp.get("/<int:plan_id>/plan.pdf")
-@login_required
-def plan_pdf(plan_id: int):
+@plan_route(policy.can_download_closure, options=closure_ops.summary_load_options())
+def plan_pdf(plan: Plan) -> ResponseReturnValue:
     """Any issued plan the user may read, as a PDF (without the closure sections)."""
-    plan = plan_or_404(plan_id, policy.can_download_closure, options=closure_ops.summary_load_options())
     return _pdf_response(plan, "plan")

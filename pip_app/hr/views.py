@@ -1,8 +1,9 @@
 """HR's view: closed plans (HR: all; seniors: their services), filtered, with closure summary downloads."""
 from __future__ import annotations
 
-from flask import abort, request
-from flask_login import current_user, login_required
+from flask import request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField
@@ -10,12 +11,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from .. import policy
+from ..access import requires
 from ..clock import today
 from ..extensions import db
-from ..htmx import page_or_fragment
 from ..models import ClosureOutcome, Plan, PlanStatus, Service
-from ..plans.forms import ChoiceField, enum_options
+from ..forms import ChoiceField, enum_options
 from ..services import closure as closure_ops
+from ..screens import page_or_fragment
 from . import bp
 
 PAGE_SIZE = 25
@@ -45,11 +47,9 @@ def _services() -> list[Service]:
 
 
 @bp.get("/closures")
-@login_required
-def closures():
+@requires(policy.can_view_hr_closures)
+def closures() -> ResponseReturnValue:
     """Closed plans with their outcome, closure date and staff response, and the closure summary PDFs."""
-    if not policy.can_view_hr_closures(current_user):
-        abort(403)
     services = _services()
     form = ClosureFilterForm(formdata=request.args)
     form.service.choices = [SelectChoice("", "Any service")] + [SelectChoice(str(s.id), s.name) for s in services]

@@ -3,6 +3,7 @@ from flask import Blueprint, jsonify, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
+from .. import policy
 from ..extensions import db
 from ..services.dashboard import dashboard_for
 
@@ -13,7 +14,8 @@ bp = Blueprint("main", __name__)
 @login_required
 def dashboard():
     """What needs this person today, by role."""
-    return render_template("main/dashboard.html", board=dashboard_for(current_user))
+    return render_template("main/dashboard.html", board=dashboard_for(current_user),
+                           may_create=policy.can_create_plans(current_user))
 
 
 @bp.get("/healthz")

@@ -2,75 +2,54 @@
 observation schedule. Each change answers htmx with its section, and a plain form with a 303."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import render_template, request, url_for
-from flask_login import current_user, login_required
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import policy
-from ..access import part_or_404, plan_or_404
-from ..extensions import db
-from ..htmx import page_or_fragment, redirect_after_post
-from ..models import ControlKind, InterimControl, Observation, Action, Shift
+from ..access import plan_route
+from ..models import Action, ControlKind, InterimControl, Observation, Plan, Shift
+from ..plan_page import PLAN_PAGE_OPTIONS
 from ..quality import assess_action
+from ..refusals import Refusal
 from ..schedule import build_ics, generate_schedule
+from ..screens import add_error, submit
 from ..services import plans as plan_ops
-from .builder_context import action_form, builder_context, control_form, is_stale, schedule_form
-from .choices import observer_choices
-from .page import PLAN_PAGE_OPTIONS
-from .forms import NoControlForm, ObservationForm
 from . import bp
+from .builder_context import BUILDER, QUALITY_FIELDS, action_form, control_form, schedule_form
+from .choices import observer_choices
+from .forms import NoControlForm, ObservationForm
 
-QUALITY_FIELDS = ("behaviour", "when", "check_method", "success_criterion")
 ACTION_DATES = ("due_date", "when_date")
-SECTIONS = {"controls": "plans/_controls.html", "actions": "plans/_actions.html",
-            "observations": "plans/_observations.html"}
 PART_KINDS = {"controls": "control", "actions": "action", "observations": "observation"}
-ADD_FORMS = {"controls": "control_form", "actions": "action_form"}
+ADD_FORMS = {"controls": "control_form", "actions": "action_form", "observations": "schedule_form"}
+# Every builder route: signed in, the plan visible (else 404) and editable by this person (else 403).
+edits_plan = plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
 
 
-def _section(plan, section: str, status: int = 200, **overrides):
-    return page_or_fragment("plans/edit.html", SECTIONS[section], status=status, **builder_context(plan, **overrides))
+def _save(plan: Plan, section: str, form, operation: Callable[[], object], *, dates=(), part=None) -> ResponseReturnValue:
+    """Validate the form and its dates (422, input kept), refuse an edit of `part` made on a stale
+    copy (409, input kept), then change and answer with the section. No `part`: the add form."""
+    kept = {ADD_FORMS[section]: form} if part is None else dict(editing=(PART_KINDS[section], part.id), edit_form=form)
+    return submit(BUILDER, plan, section, form, operation, stale=part, kept=kept,
+                  checks=lambda: _within_plan(plan, form, *dates),
+                  url=url_for("plans.edit", plan_id=plan.id, _anchor=section))
 
 
-def _done(plan, section: str):
-    """After a successful change: the fresh section for htmx, a 303 back to it otherwise."""
-    db.session.commit()
-    if request.headers.get("HX-Request") == "true":
-        return _section(plan, section, saved=section)
-    return redirect_after_post(url_for("plans.edit", plan_id=plan.id, _anchor=section))
+def _remove(plan: Plan, section: str, operation: Callable[[], object]) -> ResponseReturnValue:
+    """A removal has no fields of its own: only the operation can refuse it (on the section)."""
+    return submit(BUILDER, plan, section, None, operation, url=url_for("plans.edit", plan_id=plan.id, _anchor=section))
 
 
-def _perform(plan, section: str, operation):
-    """Run the operation, then answer as _done; an operation's refusal is a 409 message on the section."""
-    try:
-        operation()
-    except plan_ops.PlanError as error:
-        db.session.rollback()
-        return _section(plan, section, 409, section_error=str(error))
-    return _done(plan, section)
-
-
-def _save(plan, section: str, form, operation, *, dates=(), part=None):
-    """Validate the form (422 with its errors, input kept), refuse an edit of `part` made on a stale
-    copy (409, input kept), then _perform the operation. No `part`: the section's add form."""
-    if part is None:
-        kept = {ADD_FORMS[section]: form}
-    else:
-        kept = dict(editing=(PART_KINDS[section], part.id), edit_form=form)
-    if not form.validate() or not _within_plan(plan, form, *dates):
-        return _section(plan, section, 422, **kept)
-    if part is not None and is_stale(form, part):
-        return _section(plan, section, 409, conflict=section, **kept)
-    return _perform(plan, section, operation)
-
-
-def _within_plan(plan, form, *fields) -> bool:
+def _within_plan(plan: Plan, form, *fields: str) -> bool:
     ok = True
     for name in fields:
         field = form[name]
         if field.data and not plan.start_date <= field.data <= plan.planned_end_date:
-            field.errors = list(field.errors) + [
-                f"Choose a date within the plan, {plan.start_date:%-d %b %Y} to {plan.planned_end_date:%-d %b %Y}."]
+            add_error(field, f"Choose a date within the plan, {plan.start_date:%-d %b %Y} to {plan.planned_end_date:%-d %b %Y}.")
             ok = False
     return ok
 
@@ -79,61 +58,52 @@ def _within_plan(plan, form, *fields) -> bool:
 
 
 @bp.get("/<int:plan_id>/controls")
-@login_required
-def controls(plan_id: int):
+@edits_plan
+def controls(plan: Plan) -> ResponseReturnValue:
     """The controls section, e.g. after cancelling an edit."""
-    return _section(plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS), "controls")
+    return BUILDER.show(plan, "controls")
 
 
 @bp.post("/<int:plan_id>/controls")
-@login_required
-def add_control(plan_id: int):
+@edits_plan
+def add_control(plan: Plan) -> ResponseReturnValue:
     """Add an interim control."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     form = control_form(plan, formdata=request.form)
     return _save(plan, "controls", form, lambda: plan_ops.add_control(current_user, plan, _control_values(form)),
                  dates=("start_date",))
 
 
 @bp.get("/<int:plan_id>/controls/<int:control_id>/edit")
-@login_required
-def edit_control(plan_id: int, control_id: int):
+@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"control_id": InterimControl})
+def edit_control(plan: Plan, control: InterimControl) -> ResponseReturnValue:
     """The control as an inline form."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    control = part_or_404(plan, InterimControl, control_id)
-    return _section(plan, "controls", editing=("control", control.id), edit_form=control_form(plan, control))
+    return BUILDER.show(plan, "controls", editing=("control", control.id), edit_form=control_form(plan, control))
 
 
 @bp.post("/<int:plan_id>/controls/<int:control_id>")
-@login_required
-def update_control(plan_id: int, control_id: int):
+@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"control_id": InterimControl})
+def update_control(plan: Plan, control: InterimControl) -> ResponseReturnValue:
     """Save a control's changes, unless someone else changed it first."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    control = part_or_404(plan, InterimControl, control_id)
     form = control_form(plan, formdata=request.form)
     return _save(plan, "controls", form, lambda: plan_ops.update_control(current_user, control, _control_values(form)),
                  dates=("start_date",), part=control)
 
 
 @bp.post("/<int:plan_id>/controls/<int:control_id>/delete")
-@login_required
-def remove_control(plan_id: int, control_id: int):
+@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"control_id": InterimControl})
+def remove_control(plan: Plan, control: InterimControl) -> ResponseReturnValue:
     """Remove a control from a draft."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    control = part_or_404(plan, InterimControl, control_id)
-    return _perform(plan, "controls", lambda: plan_ops.remove_control(current_user, control))
+    return _remove(plan, "controls", lambda: plan_ops.remove_control(current_user, control))
 
 
 @bp.post("/<int:plan_id>/no-control")
-@login_required
-def no_control(plan_id: int):
+@edits_plan
+def no_control(plan: Plan) -> ResponseReturnValue:
     """Record why no interim control is needed."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     form = NoControlForm()
-    if not form.validate():
-        return _section(plan, "controls", 422, no_control_form=form)
-    plan_ops.set_no_control_reason(current_user, plan, form.no_control_reason.data)
-    return _done(plan, "controls")
+    return submit(BUILDER, plan, "controls", form,
+                  lambda: plan_ops.set_no_control_reason(current_user, plan, form.no_control_reason.data),
+                  kept={"no_control_form": form}, url=url_for("plans.edit", plan_id=plan.id, _anchor="controls"))
 
 
 def _control_values(form) -> dict:
@@ -145,56 +115,48 @@ def _control_values(form) -> dict:
 
 
 @bp.get("/<int:plan_id>/actions")
-@login_required
-def actions(plan_id: int):
+@edits_plan
+def actions(plan: Plan) -> ResponseReturnValue:
     """The actions section."""
-    return _section(plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS), "actions")
+    return BUILDER.show(plan, "actions")
 
 
 @bp.post("/<int:plan_id>/actions")
-@login_required
-def add_action(plan_id: int):
+@edits_plan
+def add_action(plan: Plan) -> ResponseReturnValue:
     """Add the next action; vague wording is allowed in a draft but shown beside the fields."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     form = action_form(plan, formdata=request.form)
     return _save(plan, "actions", form, lambda: plan_ops.add_action(current_user, plan, _action_values(form)),
                  dates=ACTION_DATES)
 
 
 @bp.get("/<int:plan_id>/actions/<int:action_id>/edit")
-@login_required
-def edit_action(plan_id: int, action_id: int):
+@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"action_id": Action})
+def edit_action(plan: Plan, action: Action) -> ResponseReturnValue:
     """The action as an inline form."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    action = part_or_404(plan, Action, action_id)
-    return _section(plan, "actions", editing=("action", action.id), edit_form=action_form(plan, action))
+    return BUILDER.show(plan, "actions", editing=("action", action.id), edit_form=action_form(plan, action))
 
 
 @bp.post("/<int:plan_id>/actions/<int:action_id>")
-@login_required
-def update_action(plan_id: int, action_id: int):
+@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"action_id": Action})
+def update_action(plan: Plan, action: Action) -> ResponseReturnValue:
     """Save an action's changes, unless someone else changed it first."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    action = part_or_404(plan, Action, action_id)
     form = action_form(plan, formdata=request.form)
     return _save(plan, "actions", form, lambda: plan_ops.update_action(current_user, action, _action_values(form)),
                  dates=ACTION_DATES, part=action)
 
 
 @bp.post("/<int:plan_id>/actions/<int:action_id>/delete")
-@login_required
-def remove_action(plan_id: int, action_id: int):
+@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"action_id": Action})
+def remove_action(plan: Plan, action: Action) -> ResponseReturnValue:
     """Remove an action from a draft; the others are renumbered."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    action = part_or_404(plan, Action, action_id)
-    return _perform(plan, "actions", lambda: plan_ops.remove_action(current_user, action))
+    return _remove(plan, "actions", lambda: plan_ops.remove_action(current_user, action))
 
 
 @bp.post("/<int:plan_id>/actions/check")
-@login_required
-def check_action(plan_id: int):
+@edits_plan
+def check_action(plan: Plan) -> ResponseReturnValue:
     """The live measurability check as the manager types (changes nothing)."""
-    plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     form = request.form
     findings = assess_action(*(form.get(f"action-{name}") for name in QUALITY_FIELDS))
     slot = form.get("quality_slot", "new")
@@ -224,29 +186,29 @@ def _action_values(form) -> dict:
 
 
 @bp.get("/<int:plan_id>/observations")
-@login_required
-def observations(plan_id: int):
+@edits_plan
+def observations(plan: Plan) -> ResponseReturnValue:
     """The observation schedule section."""
-    return _section(plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS), "observations")
+    return BUILDER.show(plan, "observations")
 
 
 @bp.post("/<int:plan_id>/observations/schedule")
-@login_required
-def schedule(plan_id: int):
+@edits_plan
+def schedule(plan: Plan) -> ResponseReturnValue:
     """Generate planned observations from a rule, e.g. 2 observed shifts a week for 4 weeks."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     form = schedule_form(plan, formdata=request.form)
-    if form.validate():
+
+    def schedule_them() -> None:
         try:
             slots = generate_schedule(plan.start_date, plan.planned_end_date, form.per_week.data,
                                       form.weeks.data, form.shift.data)
         except ValueError as error:
-            form.per_week.errors = list(form.per_week.errors) + [str(error)]
-        else:
-            plan_ops.schedule_observations(current_user, plan, slots, observer_id=form.observer_id.data,
-                                           focus=list(plan.actions))
-            return _done(plan, "observations")
-    return _section(plan, "observations", 422, schedule_form=form)
+            raise Refusal(str(error), "per_week") from error
+        plan_ops.schedule_observations(current_user, plan, slots, observer_id=form.observer_id.data,
+                                       focus=list(plan.actions))
+
+    return submit(BUILDER, plan, "observations", form, schedule_them, kept={"schedule_form": form},
+                  url=url_for("plans.edit", plan_id=plan.id, _anchor="observations"))
 
 
 def _observation_form(plan, observation=None, formdata=None) -> ObservationForm:
@@ -261,21 +223,17 @@ def _observation_form(plan, observation=None, formdata=None) -> ObservationForm:
 
 
 @bp.get("/<int:plan_id>/observations/<int:observation_id>/edit")
-@login_required
-def edit_observation(plan_id: int, observation_id: int):
+@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"observation_id": Observation})
+def edit_observation(plan: Plan, observation: Observation) -> ResponseReturnValue:
     """One planned observation as an inline form."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    observation = part_or_404(plan, Observation, observation_id)
-    return _section(plan, "observations", editing=("observation", observation.id),
+    return BUILDER.show(plan, "observations", editing=("observation", observation.id),
                     edit_form=_observation_form(plan, observation))
 
 
 @bp.post("/<int:plan_id>/observations/<int:observation_id>")
-@login_required
-def update_observation(plan_id: int, observation_id: int):
+@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"observation_id": Observation})
+def update_observation(plan: Plan, observation: Observation) -> ResponseReturnValue:
     """Move one planned observation, or change its shift, observer or focus."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    observation = part_or_404(plan, Observation, observation_id)
     form = _observation_form(plan, formdata=request.form)
 
     def move():
@@ -288,19 +246,16 @@ def update_observation(plan_id: int, observation_id: int):
 
 
 @bp.post("/<int:plan_id>/observations/<int:observation_id>/delete")
-@login_required
-def remove_observation(plan_id: int, observation_id: int):
+@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"observation_id": Observation})
+def remove_observation(plan: Plan, observation: Observation) -> ResponseReturnValue:
     """Remove a planned observation from a draft."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    observation = part_or_404(plan, Observation, observation_id)
-    return _perform(plan, "observations", lambda: plan_ops.remove_observation(current_user, observation))
+    return _remove(plan, "observations", lambda: plan_ops.remove_observation(current_user, observation))
 
 
 @bp.get("/<int:plan_id>/observations.ics")
-@login_required
-def observations_ics(plan_id: int):
+@edits_plan
+def observations_ics(plan: Plan) -> ResponseReturnValue:
     """The planned observations as a calendar file for the observer."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     mine = request.args.get("mine") == "1"
     events = [
         dict(uid=f"observation-{o.id}@pip-app", date=o.scheduled_on, shift=o.shift.value,

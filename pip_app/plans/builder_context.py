@@ -1,4 +1,4 @@
-"""Everything the plan builder page and its section fragments need, in one place."""
+"""Everything the plan builder page and its section fragments need, in one place, and its `Screen`."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,14 +7,11 @@ from wtforms.fields.choices import SelectChoice
 
 from ..lifecycle import WEEKDAYS, issue_problems, quality_findings
 from ..models import Plan
+from ..quality import assess_action
+from ..screens import Screen
 from ..services.plans import unissued_changes
 from . import choices
 from .forms import ActionForm, AmendForm, ControlForm, IssueForm, NoControlForm, RiskForm, ScheduleForm
-
-
-def is_stale(form, obj) -> bool:
-    """The form was loaded from an older version of the record than the one stored now."""
-    return str(obj.row_version) != (form.row_version.data or "")
 
 
 def risk_form_for(plan: Plan) -> RiskForm:
@@ -75,7 +72,25 @@ def builder_context(plan: Plan, **overrides) -> dict:
         conflict=None,         # the section whose save was refused because the record had changed
     )
     context.update(overrides)
+    for form in (context["action_form"], context["edit_form"]):
+        if isinstance(form, ActionForm):
+            form.findings = typed_findings(form)
     context["problems"] = issue_problems(plan)
     context["findings"] = quality_findings(plan)
     context["unissued"] = unissued_changes(plan)
     return context
+
+
+QUALITY_FIELDS = ("behaviour", "when", "check_method", "success_criterion")
+
+
+def typed_findings(form: ActionForm) -> list:
+    """The measurability findings for what has been typed into an action form (none while blank)."""
+    typed = [form[name].data for name in QUALITY_FIELDS]
+    return assess_action(*typed) if any(typed) else []
+
+
+BUILDER = Screen("plans/edit.html", {
+    "risk": "plans/_risk.html", "controls": "plans/_controls.html", "actions": "plans/_actions.html",
+    "observations": "plans/_observations.html", "issue": "plans/_issue.html",
+}, builder_context)

@@ -1,5 +1,4 @@
 """Forms for authoring a plan: risk, controls, actions, observation schedule, issue, amend, acknowledge."""
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -7,68 +6,17 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
-    SelectField,
-    SelectMultipleField,
     StringField,
-    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..lifecycle import WEEKDAYS
 from ..models import AckResponse, ControlKind, EvidenceSource, KeyQuestion, RiskArea, Shift
 
-LONG_TEXT = 4000
-SHORT_TEXT = 200
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Tick-boxes for a multiple choice."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def enum_options(enum_cls, *, leave_out=()) -> list[SelectChoice]:
-    """A labelled enum's members as the options of a select or radio field, in declaration order."""
-    return [SelectChoice(m.value, m.label) for m in enum_cls if m not in leave_out]
-
-
-def text_field(label, max_length=LONG_TEXT, required=None, description=None):
-    """A stripped text area, required (with this message) or not, and at most max_length long."""
-    validators = [DataRequired(required)] if required else []
-    validators.append(Length(max=max_length, message=f"Keep this to {max_length:,} characters or fewer."))
-    return TextAreaField(label, validators=validators, description=description,
-                         filters=[lambda v: v.strip() if isinstance(v, str) else v])
-
-
-
-
-class ChoiceField(SelectField):
-    """A select whose refusal of an unlisted value reads like the rest of the app."""
-
-    def pre_validate(self, form):
-        try:
-            super().pre_validate(form)
-        except ValidationError:
-            raise ValidationError("Choose one of the options in the list.") from None
-
-
-class PrefixedForm(FlaskForm):
-    """A form whose field names and ids carry a prefix, so several forms share a page safely."""
-
-    prefix_name = ""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("prefix", self.prefix_name)
-        super().__init__(*args, **kwargs)
-
-
-class VersionedForm(PrefixedForm):
-    """Carries the row version the form was loaded from, so a stale save is refused, not applied."""
-
-    row_version = HiddenField()
+from ..forms import (
+    SHORT_TEXT, ChoiceField, MultiCheckboxField, PrefixedForm, VersionedForm, enum_options, text_field,
+)
 
 
 class RiskForm(VersionedForm):
@@ -116,6 +64,7 @@ class ControlForm(VersionedForm):
 
 class ActionForm(VersionedForm):
     prefix_name = "action"
+    findings: list = []  # the measurability findings for what was typed; set by the builder's context
     behaviour = text_field("What the person does differently", max_length=1000,
                            required="Say what the person will do differently.")
     when = StringField("When", validators=[DataRequired("Say when: every shift, daily, weekly or by a date."),

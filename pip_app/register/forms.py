@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from ..clock import today
-from ..plans.forms import PrefixedForm, VersionedForm, text_field
+from ..forms import PrefixedForm, VersionedForm, text_field
 from ..services.controls import NOTE_MAX, RATIONALE_MAX
 
 ORIGINS = ("register", "plan", "control")

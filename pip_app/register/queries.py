@@ -333,15 +333,6 @@ def register_row(control: InterimControl, today: date) -> RegisterRow:
     return RegisterRow(control, note, today)
 
 
-def last_check_notes(control_ids: list[int]) -> dict[int, str]:
-    """The note of each control's newest check, for the plan page (one statement however many)."""
-    newest_first = func.row_number().over(partition_by=ControlCheck.control_id,
-                                          order_by=(ControlCheck.checked_on.desc(), ControlCheck.id.desc()))
-    ranked = (select(ControlCheck.control_id, ControlCheck.note, newest_first.label("n"))
-              .where(ControlCheck.control_id.in_(control_ids)).subquery())
-    return dict(db.session.execute(select(ranked.c.control_id, ranked.c.note).where(ranked.c.n == 1)).all())
-
-
 # --- The summary strip and the filter choices
 
 

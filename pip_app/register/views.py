@@ -1,18 +1,26 @@
 """The interim-control register: the filtered list, its CSV export, one control's page, and the
-inline "record a check" and "lift" forms used from the register, the plan page and that page."""
+inline "record a check" and "lift" forms used from the register, the plan page and that page.
+
+A check or lift answers where it was asked from (the form's `origin`): a row of the register, the
+plan page's controls panel, or the control's own page — the three parts of `CONTROL`."""
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, url_for
-from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
+from typing import Any
+
+from flask import abort, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from .. import page_cache, policy
+from ..access import control_route, requires
 from ..clock import today
 from ..extensions import db
-from ..htmx import is_htmx, page_or_fragment, redirect_after_post
+from ..htmx import is_htmx
 from ..models import ControlKind, InterimControl
-from ..plans.builder_context import is_stale
-from ..services import audit, controls as control_ops
+from ..refusals import Refusal
+from ..screens import Screen, page_or_fragment, submit
+from ..services import audit
+from ..services import controls as control_ops
 from . import bp, queries
 from .forms import check_form, lift_form, safe_register_url
 from .queries import RegisterFilters
@@ -21,11 +29,9 @@ RECENT_CHECKS = 10
 
 
 @bp.get("/register")
-@login_required
-def index():
+@requires(policy.can_view_register)
+def index() -> ResponseReturnValue:
     """Every control on issued plans the user may see: summary strip, filters, sortable table, pages."""
-    if not policy.can_view_register(current_user):
-        abort(403)
     if kept := page_cache.lookup():
         return kept
     filters = RegisterFilters.from_args(request.args)
@@ -36,25 +42,23 @@ def index():
     # Unfiltered, the table lists the controls in force the summary has just counted.
     known_total = around["summary"].total if around and filters.counts_controls_in_force else None
     result = queries.register_page(current_user, filters, day, total=known_total)
+    rights = policy.control_rights(current_user, [r.control for r in result.rows])
     return page_cache.keep(page_or_fragment(
-        "register/index.html", "register/_results.html", filters=filters, result=result,
-        actions_column=_may_act_on_any(result.rows), **_register_constants(), **around))
+        "register/index.html", "register/_results.html", filters=filters, result=result, control_rights=rights,
+        actions_column=any(r.check or r.lift for r in rights.values()), **_register_constants(), **around))
 
 
 @bp.get("/register.csv")
-@login_required
-def export_csv():
+@requires(policy.can_view_register)
+def export_csv() -> ResponseReturnValue:
     """The register with the current filters as a CSV download for Excel; the download is audited."""
-    if not policy.can_view_register(current_user):
-        abort(403)
     filters = RegisterFilters.from_args(request.args)
     day = today()
     rows = queries.register_rows(current_user, filters, day)
     body = queries.register_csv(rows)
-    db.session.commit()  # end the read before writing, so SQLite takes the write lock cleanly
+    db.session.rollback()  # end the read before writing, so SQLite takes the write lock cleanly
     audit.record(current_user, "exported", "register", None,
                  changes={"filters": filters.as_audit(), "rows": len(rows), "format": "csv"})
-    db.session.commit()
     return body.encode("utf-8"), 200, {
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": f'attachment; filename="interim-controls-{day.isoformat()}.csv"',
@@ -63,164 +67,136 @@ def export_csv():
 
 
 @bp.get("/register/controls/<int:control_id>")
-@login_required
-def control(control_id: int):
+@control_route
+def control(control: InterimControl) -> ResponseReturnValue:
     """One control with its recent checks and the forms policy allows; for htmx, its register
     row with the check or lift form opened in place (`?form=check|lift`)."""
-    control = _control_or_404(control_id)
     next_url = safe_register_url(request.args.get("next"))
     wanted = request.args.get("form")
     # Reached from the plan page or the register, a saved change goes back there.
     origin = "plan" if request.args.get("origin") == "plan" else "register" if request.args.get("next") else "control"
-    if is_htmx():
-        forms = {}
-        if wanted == "check" and policy.can_check_control(current_user, control):
-            forms["check"] = check_form(control, origin=origin, next_url=next_url)
-        elif wanted == "lift" and _may_lift(control):
-            forms["lift"] = lift_form(control, origin=origin, next_url=next_url)
-        if origin == "plan":
-            return _plan_controls_panel(control, 200, control_forms={(control.id, k): f for k, f in forms.items()})
-        return _register_rows(control, next_url, forms=forms)
-    return _control_page(control, next_url=next_url, focus=wanted, origin=origin)
+    if not is_htmx():
+        return CONTROL.show(control, "control", origin=origin, next_url=next_url, focus=wanted)
+    rights = policy.control_rights(current_user, [control])[control.id]
+    forms = {}
+    if wanted == "check" and rights.check:
+        forms["check"] = check_form(control, origin=origin, next_url=next_url)
+    elif wanted == "lift" and rights.lift:
+        forms["lift"] = lift_form(control, origin=origin, next_url=next_url)
+    return CONTROL.show(control, "plan" if origin == "plan" else "register", origin=origin, next_url=next_url,
+                        forms=forms)
 
 
 @bp.post("/register/controls/<int:control_id>/check")
-@login_required
-def record_check(control_id: int):
+@control_route
+def record_check(control: InterimControl) -> ResponseReturnValue:
     """Record that a control operated on a day, with a note of what was checked."""
-    control = _control_or_404(control_id)
     form = check_form(control, formdata=request.form)
-    try:
-        control_ops.ensure_active(control)
-    except control_ops.ControlNotActive as error:
-        return _refused(control, form, "check", 409, error=str(error))
-    if not policy.can_check_control(current_user, control):
-        abort(403)
-    if not form.validate():
-        return _refused(control, form, "check", 422)
-    try:
-        control_ops.record_check(current_user, control, form.checked_on.data, form.note.data)
-    except control_ops.ControlError as error:
-        db.session.rollback()
-        return _refused(control, _with_error(form, error), "check", 422)
-    db.session.commit()
-    return _done(control, form, f"Check recorded for {control.kind.label.lower()} on {control.plan.reference}.")
+    if refused := _not_in_force(control, form, "check"):
+        return refused
+    _allow(policy.can_check_control(current_user, control))
+    return submit(CONTROL, control, _part(form), form,
+                  lambda: control_ops.record_check(current_user, control, form.checked_on.data, form.note.data),
+                  kept=_kept(form, "check"), url=_back(control, form), saved_with=_where(form),
+                  message=f"Check recorded for {control.kind.label.lower()} on {control.plan.reference}.")
 
 
 @bp.post("/register/controls/<int:control_id>/lift")
-@login_required
-def lift(control_id: int):
+@control_route
+def lift(control: InterimControl) -> ResponseReturnValue:
     """Lift a control, or carry it into ongoing monitoring, with the date and a rationale."""
-    control = _control_or_404(control_id)
     form = lift_form(control, formdata=request.form)
-    if not policy.can_lift_control(current_user, control):
+    _allow(policy.can_lift_control(current_user, control))
+    if refused := _not_in_force(control, form, "lift"):
+        return refused
+    what = "carried into ongoing monitoring" if form.carry_into_monitoring else "lifted"
+    return submit(CONTROL, control, _part(form), form,
+                  lambda: control_ops.lift_control(current_user, control, form.lifted_on.data, form.rationale.data,
+                                                   carry_into_monitoring=form.carry_into_monitoring),
+                  stale=control, kept=_kept(form, "lift"), url=_back(control, form), saved_with=_where(form),
+                  message=f"{control.kind.label} on {control.plan.reference} {what}.")
+
+
+# --- How a control answers
+
+
+def _allow(allowed: bool) -> None:
+    """403 unless the person's role may do this to this control."""
+    if not allowed:
         abort(403)
+
+
+def _not_in_force(control: InterimControl, form: Any, kind: str) -> ResponseReturnValue | None:
+    """A control already lifted or carried into monitoring takes nothing more: 409, saying what happened."""
     try:
         control_ops.ensure_active(control)
-    except control_ops.ControlNotActive as error:
-        return _refused(control, form, "lift", 409, error=str(error))
-    if not form.validate():
-        return _refused(control, form, "lift", 422)
-    if is_stale(form, control):
-        return _refused(control, form, "lift", 409, conflict=True)
-    try:
-        control_ops.lift_control(current_user, control, form.lifted_on.data, form.rationale.data,
-                                 carry_into_monitoring=form.carry_into_monitoring)
-    except control_ops.ControlError as error:
-        db.session.rollback()
-        return _refused(control, _with_error(form, error), "lift", 422)
-    db.session.commit()
-    what = "carried into ongoing monitoring" if form.carry_into_monitoring else "lifted"
-    return _done(control, form, f"{control.kind.label} on {control.plan.reference} {what}.")
+    except Refusal as refusal:
+        return CONTROL.show(control, _part(form), refusal.status, **_kept(form, kind), section_error=str(refusal))
+    return None
 
 
-# --- Helpers
+def _part(form: Any) -> str:
+    """Where the form was sent from: a register row, the plan page's panel, or the control's page."""
+    origin = form.origin_value
+    return origin if is_htmx() and origin in ("register", "plan") else "control"
 
 
-def _control_or_404(control_id: int) -> InterimControl:
-    """A control on an issued plan the user may see; the register's roles only."""
-    if not policy.can_view_register(current_user):
-        abort(403)
-    control = db.session.get(InterimControl, control_id, options=[joinedload(InterimControl.plan)])
-    if control is None or control.plan.is_draft or not policy.can_view_plan(current_user, control.plan):
-        abort(404)
-    return control
+def _where(form: Any) -> dict[str, Any]:
+    """Where the form came from, for the part that answers it."""
+    return dict(origin=form.origin_value, next_url=safe_register_url(form.next.data))
 
 
-def _may_lift(control: InterimControl) -> bool:
-    return control.status.value == "active" and policy.can_lift_control(current_user, control)
+def _kept(form: Any, kind: str) -> dict[str, Any]:
+    """The form being corrected, where it came from."""
+    return _where(form) | dict(forms={kind: form}, focus=kind)
 
 
-def _may_act_on_any(rows) -> bool:
-    """Whether the table needs its actions column (HR, read-only, never does)."""
-    return any(policy.can_check_control(current_user, r.control) or _may_lift(r.control) for r in rows)
+def _back(control: InterimControl, form: Any) -> str:
+    """Where a plain form goes after a saved change: back where it came from."""
+    origin, next_url = form.origin_value, safe_register_url(form.next.data)
+    if origin == "register":
+        return next_url
+    if origin == "plan":
+        return url_for("plans.show", plan_id=control.plan_id, _anchor=f"control-{control.id}")
+    return url_for("register.control", control_id=control.id, next=next_url)
 
 
-def _register_constants() -> dict:
+def _register_constants() -> dict[str, Any]:
     return dict(columns=queries.COLUMNS, statuses=queries.STATUS_LABELS, flag_labels=queries.FLAG_LABELS,
                 control_kinds=ControlKind.choices())
 
 
-def _with_error(form, error: control_ops.ControlError):
-    """Show an error the operation raised beside the field it is about."""
-    field = form[error.field]
-    field.errors = list(field.errors) + [str(error)]
-    return form
-
-
-def _register_rows(control, next_url: str, status: int = 200, **context):
-    """The control's <tbody> in the register table (for htmx), after a change with the summary too."""
-    body = render_template("register/_row_update.html", row=queries.register_row(control, today()),
-                           next_url=next_url, actions_column=True, **_register_constants(), **context)
-    return body, status, {"Vary": "HX-Request"}
-
-
-def _plan_controls_panel(control, status: int, **context):
-    """The plan page's controls panel (for htmx), with a form open, a message or an error."""
-    plan = control.plan
-    notes = queries.last_check_notes([c.id for c in plan.controls])
-    return render_template("plans/_controls_panel.html", plan=plan, last_notes=notes, **context), status, \
-        {"Vary": "HX-Request"}
-
-
-def _control_page(control, status: int = 200, *, next_url: str, forms=None, focus=None, error=None, conflict=None,
-                  origin="control"):
-    forms = dict(forms or {})
-    origin = next(iter(forms.values())).origin_value if forms else origin
-    if "check" not in forms and policy.can_check_control(current_user, control):
+def control_context(control: InterimControl, *, origin: str = "control", next_url: str = "",
+                    forms: dict | None = None, focus: str | None = None, conflict: str | None = None,
+                    section_error: str | None = None, saved: str | None = None, saved_message: str | None = None,
+                    oob: bool = False) -> dict[str, Any]:
+    """What each of the control's parts shows: its register row, the plan page's controls panel, or
+    its page — with the form being corrected (`forms`), a refusal, a conflict or a saved notice."""
+    rights = policy.control_rights(current_user, [control])
+    forms = {} if section_error else dict(forms or {})
+    kind = next(iter(forms), None)
+    conflicted = kind if conflict else None
+    if is_htmx() and origin == "plan":
+        plan = control.plan
+        return dict(plan=plan, last_notes=control_ops.last_check_notes([c.id for c in plan.controls]),
+                    control_rights=policy.control_rights(current_user, plan.controls),
+                    may_view_register=True, control_forms={(control.id, k): f for k, f in forms.items()},
+                    control_error=(control.id, section_error) if section_error else None,
+                    control_conflict=control.id if conflicted else None,
+                    control_notice=(control.id, saved_message) if saved_message else None)
+    row = queries.register_row(control, today())
+    if is_htmx() and origin == "register":
+        return dict(row=row, next_url=next_url, actions_column=True, control_rights=rights, forms=forms,
+                    error=section_error, conflict=conflicted, notice=saved_message,
+                    summary=queries.summary(current_user, today()) if saved else None, **_register_constants())
+    if rights[control.id].check and "check" not in forms:
         forms["check"] = check_form(control, origin=origin, next_url=next_url)
-    if "lift" not in forms and _may_lift(control):
+    if rights[control.id].lift and "lift" not in forms:
         forms["lift"] = lift_form(control, origin=origin, next_url=next_url)
-    checks = control.checks[:RECENT_CHECKS]
-    return render_template("register/control.html", control=control, row=queries.register_row(control, today()),
-                           checks=checks, forms=forms, next_url=next_url, focus=focus, error=error,
-                           conflict=conflict), status
+    return dict(control=control, row=row, checks=control.checks[:RECENT_CHECKS], forms=forms, next_url=next_url,
+                focus=focus, error=section_error, conflict=conflicted, control_rights=rights)
 
 
-def _refused(control, form, kind: str, status: int, *, error: str | None = None, conflict: bool = False):
-    """Answer a refused check or lift where it was asked: the form keeps what was typed."""
-    origin, next_url = form.origin_value, safe_register_url(form.next.data)
-    forms = {} if error else {kind: form}
-    if is_htmx() and origin == "register":
-        return _register_rows(control, next_url, status, forms=forms, error=error, conflict=conflict and kind)
-    if is_htmx() and origin == "plan":
-        return _plan_controls_panel(control, status, control_forms={(control.id, k): f for k, f in forms.items()},
-                                    control_error=(control.id, error) if error else None,
-                                    control_conflict=control.id if conflict else None)
-    return _control_page(control, status, next_url=next_url, forms=forms, focus=kind, error=error,
-                         conflict=conflict and kind, origin=origin)
-
-
-def _done(control, form, message: str):
-    """After a check or lift: the fresh row or panel for htmx, a 303 back where it came from otherwise."""
-    origin, next_url = form.origin_value, safe_register_url(form.next.data)
-    if is_htmx() and origin == "register":
-        return _register_rows(control, next_url, notice=message, summary=queries.summary(current_user, today()))
-    if is_htmx() and origin == "plan":
-        return _plan_controls_panel(control, 200, control_notice=(control.id, message))
-    flash(message, "success")
-    if origin == "register":
-        return redirect_after_post(next_url)
-    if origin == "plan":
-        return redirect_after_post(url_for("plans.show", plan_id=control.plan_id, _anchor=f"control-{control.id}"))
-    return redirect_after_post(url_for("register.control", control_id=control.id, next=next_url))
+CONTROL = Screen("register/control.html", {
+    "register": "register/_row_update.html", "plan": "plans/_controls_panel.html", "control": "register/control.html",
+}, control_context)

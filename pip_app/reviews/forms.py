@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models import ActionStatus, ControlDecisionKind, ObservationStatus, Outcome, Progress, ReviewDecision
-from ..plans.forms import ChoiceField, PrefixedForm, VersionedForm, enum_options, text_field
+from ..forms import ChoiceField, PrefixedForm, VersionedForm, enum_options, text_field
 
 NOTE = 2000
 

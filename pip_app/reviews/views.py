@@ -1,80 +1,42 @@
 """The governance loop on the plan page: weekly reviews, observation outcomes, action status,
 review acknowledgements, pause and resume. htmx gets the panel back (with the header flags
-out of band); a plain form gets a 303 to the plan page."""
+out of band); a plain form gets a 303 to the plan page. Where a weekly review is validated
+(`forms.review_form_class`), authorised (`plan_route`), saved (`services.reviews.record_review`)
+and rendered (`plan_page.PLAN_PAGE`, part "reviews"): all from this module."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
-from flask import flash, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from .. import policy
-from ..access import part_or_404, plan_or_404
+from ..access import part_or_404, plan_route
 from ..clock import today
-from ..extensions import db
-from ..htmx import is_htmx, redirect_after_post
 from ..models import (
     AckResponse, Action, ActionStatus, ControlDecisionKind, ControlStatus, Observation, ObservationStatus,
-    Outcome, Progress, Review, ReviewDecision,
+    Outcome, Plan, Progress, Review, ReviewDecision,
 )
-from ..plans.builder_context import is_stale
-from ..plans.page import PLAN_PAGE_OPTIONS, plan_page_context
+from ..plan_page import PLAN_PAGE, PLAN_PAGE_OPTIONS
+from ..screens import submit
 from ..services import reviews as review_ops
-from ..services.plans import PlanError
 from . import bp
 from .forms import (
     ActionStatusForm, ObservationOutcomeForm, PauseForm, ResumeForm, ReviewAcknowledgeForm, review_form_class,
 )
 
-PANELS = {
-    "reviews": "plans/_reviews_panel.html",
-    "observations": "plans/_observations_panel.html",
-    "actions": "plans/_actions_panel.html",
-    "acks": "plans/_acks_panel.html",
-}
+# Every route here: signed in, the plan visible (else 404) and editable by this person (else 403).
+edits_plan = plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
 
 
-def _panel(plan, panel: str, status: int = 200, **overrides):
-    """The panel (plus refreshed flags out of band) for htmx, or the whole plan page."""
-    context = plan_page_context(plan, **overrides)
-    if not is_htmx():
-        return render_template("plans/show.html", **context), status
-    body = render_template(PANELS[panel], **context)
-    out_of_band = ["plans/_flags.html", "plans/_next_review.html"]
-    if panel == "reviews" and status == 200:
-        # The progress charts take the new values; controls the review lifted show as lifted.
-        out_of_band += [PANELS["actions"], "plans/_controls_panel.html"]
-    body += "".join(render_template(template, **(context | {"oob": True})) for template in out_of_band)
-    return body, status, {"Vary": "HX-Request"}
-
-
-def _saved(plan, panel: str, message: str):
-    db.session.commit()
-    if is_htmx():
-        return _panel(plan, panel, saved=panel, saved_message=message)
-    flash(message, "success")
-    return redirect_after_post(url_for("plans.show", plan_id=plan.id, _anchor=f"{panel}-panel"))
-
-
-def _save(plan, panel: str, form, operation, message, *, checked, error_field=None, **kept):
-    """Validate the form (422 with its errors), refuse it if `checked` changed since it was loaded
-    (409, input kept), then run the operation and answer as _saved. The operation's refusal is a
-    422: on `error_field` if given, else a message on the panel. `message` may be a function, for
-    a message that reads the new state."""
-    if not form.validate():
-        return _panel(plan, panel, 422, **kept)
-    if is_stale(form, checked):
-        return _panel(plan, panel, 409, conflict=panel, **kept)
-    try:
-        operation()
-    except PlanError as error:
-        db.session.rollback()
-        if error_field is None:
-            return _panel(plan, panel, 422, section_error=str(error), **kept)
-        error_field.errors = list(error_field.errors) + [str(error)]
-        return _panel(plan, panel, 422, **kept)
-    return _saved(plan, panel, message() if callable(message) else message)
+def _save(plan: Plan, panel: str, form, operation: Callable[[], object], message: str | Callable[[], str], *,
+          stale=None, error_field: str | None = None, **kept) -> ResponseReturnValue:
+    """The panel's form through `screens.submit`; saved, a plain form goes back to the panel."""
+    return submit(PLAN_PAGE, plan, panel, form, operation, message=message, stale=stale, error_field=error_field,
+                  kept=kept, url=url_for("plans.show", plan_id=plan.id, _anchor=f"{panel}-panel"))
 
 
 def _review_form(plan, formdata=None, **kwargs):
@@ -89,10 +51,9 @@ def _review_form(plan, formdata=None, **kwargs):
 
 
 @bp.get("/<int:plan_id>/reviews/new")
-@login_required
-def new_review(plan_id: int):
+@edits_plan
+def new_review(plan: Plan) -> ResponseReturnValue:
     """The weekly review form, in the reviews panel; ?corrects=<id> starts a correction."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     corrects = _correctable(plan, request.args.get("corrects", ""))
     form, actions, controls = _review_form(plan)
     form.review_date.data = today()
@@ -109,7 +70,7 @@ def new_review(plan_id: int):
                 form[f"note_{entry.action_id}"].data = entry.note
                 if f"value_{entry.action_id}" in form:
                     form[f"value_{entry.action_id}"].data = entry.measured_value
-    return _panel(plan, "reviews", review_form=form, review_actions=actions, review_controls=controls,
+    return PLAN_PAGE.show(plan, "reviews", review_form=form, review_actions=actions, review_controls=controls,
                   correcting=corrects)
 
 
@@ -119,17 +80,18 @@ def _correctable(plan, raw: str) -> Review | None:
 
 
 @bp.post("/<int:plan_id>/reviews")
-@login_required
-def record_review(plan_id: int):
+@edits_plan
+def record_review(plan: Plan) -> ResponseReturnValue:
     """Save the weekly review: progress per action, control decisions, the decision, the next date."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     form, actions, controls = _review_form(plan, formdata=request.form)
     already = review_ops.find_submission(form.submission_token.data)
     if already is not None and already.plan_id == plan.id:
-        return _saved(plan, "reviews", "Weekly review saved.")  # a double-click: the first save stands
+        # A double-click: the first save stands.
+        return PLAN_PAGE.saved(plan, "reviews", url_for("plans.show", plan_id=plan.id, _anchor="reviews-panel"),
+                               "Weekly review saved.")
     corrects = _correctable(plan, form.corrects_review_id.data or "")
 
-    def record():
+    def record() -> None:
         review_ops.record_review(
             current_user, plan, review_date=form.review_date.data, summary=form.summary.data,
             decision=ReviewDecision(form.decision.data), next_review_date=form.next_review_date.data,
@@ -142,7 +104,7 @@ def record_review(plan_id: int):
 
     return _save(plan, "reviews", form, record,
                  "Weekly review saved. The staff member will be asked to acknowledge it.",
-                 checked=plan, error_field=form.summary,
+                 stale=plan, error_field="summary",
                  review_form=form, review_actions=actions, review_controls=controls, correcting=corrects)
 
 
@@ -154,48 +116,36 @@ def _entry(form, action: Action) -> dict:
 
 
 @bp.post("/<int:plan_id>/reviews/<int:review_id>/acknowledge")
-@login_required
-def acknowledge_review(plan_id: int, review_id: int):
+@plan_route(policy.can_acknowledge, options=PLAN_PAGE_OPTIONS, parts={"review_id": Review})
+def acknowledge_review(plan: Plan, review: Review) -> ResponseReturnValue:
     """The staff member agrees with a review, or disagrees with a comment."""
-    plan = plan_or_404(plan_id, policy.can_acknowledge, options=PLAN_PAGE_OPTIONS)
-    review = _correctable(plan, str(review_id))
     form = ReviewAcknowledgeForm(prefix=f"rack{review.id}")
-    if not form.validate():
-        return _panel(plan, "reviews", 422, ack_review_form=form, ack_review_id=review.id)
-    try:
-        review_ops.acknowledge_review(current_user, review, response=AckResponse(form.response.data),
-                                      comment=form.comment.data)
-    except PlanError as error:
-        db.session.rollback()
-        form.response.errors = list(form.response.errors) + [str(error)]
-        return _panel(plan, "reviews", 409, ack_review_form=form, ack_review_id=review.id)
-    return _saved(plan, "reviews", "Thank you. Your response to the review has been recorded.")
+    return _save(plan, "reviews", form, lambda: review_ops.acknowledge_review(
+        current_user, review, response=AckResponse(form.response.data), comment=form.comment.data),
+        "Thank you. Your response to the review has been recorded.", error_field="response",
+        ack_review_form=form, ack_review_id=review.id)
 
 
 # --- Observation outcomes
 
 
 @bp.get("/<int:plan_id>/observations/<int:observation_id>/outcome")
-@login_required
-def observation_outcome_form(plan_id: int, observation_id: int):
+@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"observation_id": Observation})
+def observation_outcome_form(plan: Plan, observation: Observation) -> ResponseReturnValue:
     """The outcome form for one observed shift, in place."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    observation = part_or_404(plan, Observation, observation_id)
     form = ObservationOutcomeForm(formdata=None, prefix=f"outcome{observation.id}", row_version=observation.row_version)
-    return _panel(plan, "observations", editing=("observation", observation.id), edit_form=form)
+    return PLAN_PAGE.show(plan, "observations", editing=("observation", observation.id), edit_form=form)
 
 
 @bp.post("/<int:plan_id>/observations/<int:observation_id>/outcome")
-@login_required
-def record_observation(plan_id: int, observation_id: int):
+@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"observation_id": Observation})
+def record_observation(plan: Plan, observation: Observation) -> ResponseReturnValue:
     """Record an observed shift as done (met / partly met / not met), missed, or cancelled with a reason."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    observation = part_or_404(plan, Observation, observation_id)
     form = ObservationOutcomeForm(prefix=f"outcome{observation.id}")
     return _save(plan, "observations", form, lambda: review_ops.record_observation(
         current_user, observation, status=ObservationStatus(form.status.data),
         outcome=Outcome(form.outcome.data) if form.outcome.data else None, notes=form.notes.data),
-        "Observation recorded.", checked=observation, error_field=form.status,
+        "Observation recorded.", stale=observation, error_field="status",
         editing=("observation", observation.id), edit_form=form)
 
 
@@ -203,26 +153,22 @@ def record_observation(plan_id: int, observation_id: int):
 
 
 @bp.get("/<int:plan_id>/actions/<int:action_id>/status")
-@login_required
-def action_status_form(plan_id: int, action_id: int):
+@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"action_id": Action})
+def action_status_form(plan: Plan, action: Action) -> ResponseReturnValue:
     """The completed / assured / not met form for one action, in place."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    action = part_or_404(plan, Action, action_id)
     form = ActionStatusForm(formdata=None, prefix=f"status{action.id}", row_version=action.row_version, on=today())
     form.status.data = request.args.get("to") or ("assured" if action.status is ActionStatus.COMPLETED else "completed")
-    return _panel(plan, "actions", editing=("action", action.id), edit_form=form)
+    return PLAN_PAGE.show(plan, "actions", editing=("action", action.id), edit_form=form)
 
 
 @bp.post("/<int:plan_id>/actions/<int:action_id>/status")
-@login_required
-def set_action_status(plan_id: int, action_id: int):
+@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"action_id": Action})
+def set_action_status(plan: Plan, action: Action) -> ResponseReturnValue:
     """Record that an action was completed, assured (with evidence), or not met (with the reason)."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
-    action = part_or_404(plan, Action, action_id)
     form = ActionStatusForm(prefix=f"status{action.id}")
     return _save(plan, "actions", form, lambda: review_ops.set_action_status(
         current_user, action, ActionStatus(form.status.data), form.evidence.data, form.on.data),
-        lambda: f"{action.ref} is now {action.status.label.lower()}.", checked=action, error_field=form.status,
+        lambda: f"{action.ref} is now {action.status.label.lower()}.", stale=action, error_field="status",
         editing=("action", action.id), edit_form=form)
 
 
@@ -230,21 +176,19 @@ def set_action_status(plan_id: int, action_id: int):
 
 
 @bp.post("/<int:plan_id>/pause")
-@login_required
-def pause(plan_id: int):
+@edits_plan
+def pause(plan: Plan) -> ResponseReturnValue:
     """Pause the plan (e.g. sickness absence): nothing becomes overdue while it is paused."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     form = PauseForm()
     return _save(plan, "reviews", form, lambda: review_ops.pause_plan(current_user, plan, form.reason.data),
-                 "Plan paused.", checked=plan, pause_form=form)
+                 "Plan paused.", stale=plan, pause_form=form)
 
 
 @bp.post("/<int:plan_id>/resume")
-@login_required
-def resume(plan_id: int):
+@edits_plan
+def resume(plan: Plan) -> ResponseReturnValue:
     """Resume a paused plan; the next review falls on the next review day."""
-    plan = plan_or_404(plan_id, policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
     form = ResumeForm()
     return _save(plan, "reviews", form, lambda: review_ops.resume_plan(
-        current_user, plan, planned_end_date=form.planned_end_date.data), "Plan resumed.", checked=plan,
+        current_user, plan, planned_end_date=form.planned_end_date.data), "Plan resumed.", stale=plan,
         resume_form=form)

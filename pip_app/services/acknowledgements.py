@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..models import AckResponse, AckSubject, Acknowledgement, Plan, Review
 from ..extensions import db
 from . import audit
-from .plans import PlanError
+from .plans import PlanConflict, PlanError
 
 
 def plan_statement(plan: Plan) -> str:
@@ -32,9 +32,9 @@ def acknowledge_plan(actor, plan: Plan, *, version: int, response: AckResponse, 
     if plan.staff_id != actor.id or plan.is_draft:
         raise PlanError("Only the person on the plan can acknowledge it.")
     if version != plan.version:
-        raise PlanError(f"This plan changed to version {plan.version} while you were reading it. Read the new version, then acknowledge it.")
+        raise PlanConflict(f"This plan changed to version {plan.version} while you were reading it. Read the new version, then acknowledge it.")
     if acknowledged_plan_version(plan) >= version:
-        raise PlanError(f"You have already acknowledged version {version}.")
+        raise PlanConflict(f"You have already acknowledged version {version}.")
     comment = (comment or "").strip() or None
     if response is AckResponse.DISAGREE and not comment:
         raise PlanError("Say what you disagree with, so your manager can discuss it with you.")

@@ -38,7 +38,7 @@ from ..models import (
     User,
 )
 from . import audit
-from .plans import PlanError
+from .plans import PlanConflict, PlanError
 from .reviews import measured_values
 
 ACK_DUE_DAYS = 7
@@ -428,7 +428,7 @@ def acknowledge_closure(actor: User, plan: Plan, *, response: AckResponse, comme
     if plan.closure is None:
         raise PlanError("This plan has not been closed, so there is no closure to acknowledge.")
     if closure_acknowledgement(plan) is not None:
-        raise PlanError("You have already responded to this closure.")
+        raise PlanConflict("You have already responded to this closure.")
     comment = (comment or "").strip() or None
     if response is AckResponse.DISAGREE and not comment:
         raise PlanError("Say what you disagree with, so that it is kept with the closure record.")

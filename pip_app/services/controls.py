@@ -8,27 +8,24 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import case, or_, update
+from sqlalchemy import case, func, or_, select, update
 
 from ..clock import today
 from ..extensions import db
 from ..models import ControlCheck, ControlStatus, InterimControl, User
 from ..templating import format_date
+from ..refusals import Conflict, Refusal
 from . import audit
 
 NOTE_MAX = 1000
 RATIONALE_MAX = 2000
 
 
-class ControlError(ValueError):
+class ControlError(Refusal):
     """A check or lift the rules refuse; `field` names the form field it belongs to, if any."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
-
-class ControlNotActive(ControlError):
+class ControlNotActive(ControlError, Conflict):
     """The control was already lifted or carried into monitoring: nothing more can be recorded."""
 
 
@@ -104,3 +101,12 @@ def lift_control(actor: User, control: InterimControl, lifted_on: date, rational
     db.session.flush()
     audit.record(actor, "lifted", "control", control.id, plan_id=control.plan_id,
                  changes={"control": control.kind.label, **changes})
+
+
+def last_check_notes(control_ids: list[int]) -> dict[int, str]:
+    """The note of each control's newest check, for the plan page (one statement however many)."""
+    newest_first = func.row_number().over(partition_by=ControlCheck.control_id,
+                                          order_by=(ControlCheck.checked_on.desc(), ControlCheck.id.desc()))
+    ranked = (select(ControlCheck.control_id, ControlCheck.note, newest_first.label("n"))
+              .where(ControlCheck.control_id.in_(control_ids)).subquery())
+    return dict(db.session.execute(select(ranked.c.control_id, ranked.c.note).where(ranked.c.n == 1)).all())

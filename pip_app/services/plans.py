@@ -13,6 +13,7 @@ from ..clock import now_utc, today
 from ..extensions import db
 from ..lifecycle import diff_snapshots, first_review_date, issue_problems, quality_findings
 from ..models import Action, ControlKind, InterimControl, Observation, Plan, PlanStatus, PlanVersion, Shift
+from ..refusals import Conflict, Refusal
 from . import audit
 
 
@@ -84,8 +85,13 @@ def snapshot(plan: Plan) -> dict:
     }
 
 
-class PlanError(ValueError):
-    """A change the plan's state does not allow, with a message for the person asking."""
+class PlanError(Refusal):
+    """A change the plan's rules do not allow, with a message for the person asking (422)."""
+
+
+class PlanConflict(PlanError, Conflict):
+    """Someone answered first where no row version can tell (409): already acknowledged, already
+    responded to the closure, a newer version issued while the person was reading."""
 
 
 RISK_FIELDS = (

@@ -14,7 +14,7 @@ from ..models import (
     ReviewDecision, ReviewEntry,
 )
 from . import audit
-from .plans import PlanError, require_editable
+from .plans import PlanConflict, PlanError, require_editable
 
 
 def review_statement(review: Review) -> str:
@@ -150,7 +150,7 @@ def acknowledge_review(actor, review: Review, *, response: AckResponse, comment:
     if plan.staff_id != actor.id:
         raise PlanError("Only the person on the plan can acknowledge its reviews.")
     if any(a.review_id == review.id and a.user_id == actor.id for a in plan.acknowledgements):
-        raise PlanError("You have already acknowledged this review.")
+        raise PlanConflict("You have already acknowledged this review.")
     comment = (comment or "").strip() or None
     if response is AckResponse.DISAGREE and not comment:
         raise PlanError("Say what you disagree with, so your manager can discuss it with you.")

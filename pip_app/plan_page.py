@@ -1,27 +1,36 @@
-"""Everything the plan page and its panels need: flags, charts, acknowledgements, history."""
+"""The plan page every feature answers with: what it reads, its context, and its `Screen`.
+
+The plan page is shared: the plan's own routes, the weekly-review loop, the control forms opened
+from it and the closure panel all re-render one of its panels (with the header and flags
+refreshed out of band). So its context lives here, at app level, rather than in one feature.
+Templates receive booleans and results (`may_edit`, `control_rights`, `closure_panel`); they
+never call the policy themselves.
+"""
 from __future__ import annotations
+
+from typing import Any
 
 from flask import current_app
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
-from .. import policy
-from ..clock import today
-from ..extensions import db
-from ..flags import plan_flags
-from ..lifecycle import WEEKDAYS
-from ..measures import chart_geometry, measure_met, reaches
-from ..models import (
+from . import policy
+from .clock import today
+from .extensions import db
+from .flags import plan_flags
+from .lifecycle import WEEKDAYS
+from .measures import chart_geometry, measure_met, reaches
+from .models import (
     Acknowledgement, Action, AuditEvent, Closure, InterimControl, Observation, Plan, PlanVersion, Review,
 )
-from ..register.queries import last_check_notes
-from ..services import acknowledgements
-from ..services.plans import unissued_changes
-from ..services.reviews import measured_values, review_statement
-from ..templating import format_date, format_measure
-from .forms import AcknowledgeForm
-
+from .screens import Screen
+from .services import acknowledgements
+from .services import closure as closure_ops
+from .services.controls import last_check_notes
+from .services.plans import unissued_changes
+from .services.reviews import measured_values, review_statement
+from .templating import format_date, format_measure
 
 # Everything the plan page reads, in a fixed number of statements whatever the plan's size:
 # one SELECT per collection, with the people each row names joined in.
@@ -45,8 +54,11 @@ PLAN_PAGE_OPTIONS = (
 POLICY_COLUMNS = (load_only(Plan.status, Plan.staff_id, Plan.manager_id, Plan.service_id),)
 
 
-def plan_page_context(plan: Plan, **overrides) -> dict:
+def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
     """The plan page's context; `overrides` carry a form being corrected or a row being edited."""
+    from .closure.forms import ClosureAcknowledgeForm
+    from .plans.forms import AcknowledgeForm
+
     values = measured_values(plan)
     charts, chart_rows, met = {}, {}, {}
     for action in plan.actions:
@@ -60,6 +72,8 @@ def plan_page_context(plan: Plan, **overrides) -> dict:
             chart_rows[action.id] = [(format_date(day), format_measure(v, unit), reaches(v, target, higher))
                                      for day, v in values.get(action.id, [])]
     acked_reviews = {a.review_id: a for a in plan.acknowledgements if a.review_id}
+    may_edit = policy.can_edit_plan(current_user, plan)
+    may_acknowledge = policy.can_acknowledge(current_user, plan)
     context = dict(
         plan=plan,
         flags=plan_flags(plan, today(), current_app.config["ACK_OUTSTANDING_DAYS"]),
@@ -71,10 +85,13 @@ def plan_page_context(plan: Plan, **overrides) -> dict:
         ack_form=AcknowledgeForm(formdata=None, version=plan.version),
         ack_due=acknowledgements.plan_acknowledgement_due(plan),
         ack_statement=acknowledgements.plan_statement(plan),
-        unissued=unissued_changes(plan) if policy.can_edit_plan(current_user, plan) else [],
+        unissued=unissued_changes(plan) if may_edit else [],
         weekday=WEEKDAYS[plan.review_weekday],
-        may_edit=policy.can_edit_plan(current_user, plan),
-        may_acknowledge=policy.can_acknowledge(current_user, plan),
+        may_edit=may_edit,
+        may_acknowledge=may_acknowledge,
+        may_view_register=policy.can_view_register(current_user),
+        control_rights=policy.control_rights(current_user, plan.controls),
+        closure_panel=closure_panel(plan, may_acknowledge, ClosureAcknowledgeForm),
         editing=None, edit_form=None, saved=None, conflict=None, section_error=None,
     )
     context.update(overrides)
@@ -83,3 +100,44 @@ def plan_page_context(plan: Plan, **overrides) -> dict:
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(200)
     ).all()
     return context
+
+
+def closure_panel(plan: Plan, may_acknowledge: bool, form_class: type) -> dict[str, Any] | None:
+    """What the plan page's closure panel shows this person (None on a draft: no panel)."""
+    if plan.is_draft:
+        return None
+    state = closure_ops.closure_ack_state(plan)
+    due = state is not None and state.due and may_acknowledge
+    return dict(
+        closure=plan.closure,
+        state=state,
+        can_close=policy.can_close_plan(current_user, plan),
+        can_download=policy.can_download_closure(current_user, plan),
+        may_acknowledge=due,
+        statement=closure_ops.closure_statement(plan) if plan.closure else "",
+        form=form_class(formdata=None) if due else None,
+    )
+
+
+PANELS = {
+    "reviews": "reviews/_panel.html",
+    "observations": "plans/_observations_panel.html",
+    "actions": "plans/_actions_panel.html",
+    "acks": "plans/_acks_panel.html",
+    "controls": "plans/_controls_panel.html",
+    "acknowledge": "plans/_acknowledge.html",
+}
+
+
+def _refreshed_beside(panel: str, status: int) -> list[str]:
+    """A panel's change shows in the header's flags and next review date; a saved review also
+    moves the progress charts and may lift controls."""
+    if panel in ("controls", "acknowledge"):
+        return []
+    refreshed = ["plans/_flags.html", "plans/_next_review.html"]
+    if panel == "reviews" and status == 200:
+        refreshed += [PANELS["actions"], PANELS["controls"]]
+    return refreshed
+
+
+PLAN_PAGE = Screen("plans/show.html", PANELS, plan_page_context, _refreshed_beside)
