@@ -1,5 +1,5 @@
 """Error pages: a clear message and the right status, as a page or an htmx fragment."""
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
@@ -29,12 +29,18 @@ def error_response(status: int, detail: str | None = None):
     return render_template(template, status=status, title=title, message=detail or message), status
 
 
+def _undo() -> None:
+    """Nothing of the failed request stands: its transaction, nor a "saved" message it flashed."""
+    db.session.rollback()
+    session.pop("_flashes", None)
+
+
 def init_errors(app: Flask) -> None:
     """Register handlers for HTTP errors, CSRF failures, edit conflicts and crashes."""
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        db.session.rollback()
+        _undo()
         return error_response(
             400,
             "Your form had expired or was not sent from this site, so nothing was saved. "
@@ -45,17 +51,17 @@ def init_errors(app: Flask) -> None:
     def http_error(error):
         if error.code in (301, 302, 303, 307, 308):
             return error
-        db.session.rollback()
+        _undo()
         return error_response(error.code or 500, getattr(error, "pip_detail", None))
 
     @app.errorhandler(StaleDataError)
     def stale(error):
-        db.session.rollback()
+        _undo()
         return error_response(409)
 
     @app.errorhandler(OperationalError)
     def operational(error):
-        db.session.rollback()
+        _undo()
         if is_lock_conflict(error):
             return error_response(409, "Another change to this record was being saved at the same moment. Nothing of yours was saved; please try again.")
         app.logger.exception("Database error")
@@ -63,6 +69,6 @@ def init_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def crash(error):
-        db.session.rollback()
+        _undo()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500)

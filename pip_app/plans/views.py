@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, flash, g, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -99,15 +99,20 @@ def new() -> ResponseReturnValue:
     return redirect_after_post(url_for("plans.edit", plan_id=plan.id))
 
 
+def _plan_page_reads() -> tuple:
+    """A plan page kept since nothing changed needs only what the policy reads of the plan;
+    one to render needs everything it shows (looked up before the plan is loaded)."""
+    g.kept_plan_page = page_cache.lookup()
+    return POLICY_COLUMNS if g.kept_plan_page else PLAN_PAGE_OPTIONS
+
+
 @bp.get("/<int:plan_id>")
-@plan_route(options=POLICY_COLUMNS)
+@plan_route(options=_plan_page_reads)
 def show(plan: Plan) -> ResponseReturnValue:
     """The plan page: header and flags, risk, controls, actions with progress, observations, reviews,
     acknowledgements, history."""
-    if kept := page_cache.lookup():
-        return kept
-    # Checked with the policy's columns only: now load what the page shows.
-    plan = db.session.get(Plan, plan.id, options=list(PLAN_PAGE_OPTIONS), populate_existing=True)
+    if g.kept_plan_page:
+        return g.kept_plan_page
     return page_cache.keep(render_template("plans/show.html", **plan_page_context(plan)))
 
 
