@@ -19,6 +19,7 @@ from . import policy
 from .clock import today
 from .extensions import db
 from .flags import plan_flags
+from .forms import ClosureAcknowledgeForm, PlanAcknowledgeForm
 from .lifecycle import WEEKDAYS
 from .measures import chart_geometry, measure_met, reaches
 from .models import (
@@ -56,9 +57,6 @@ POLICY_COLUMNS = (load_only(Plan.status, Plan.staff_id, Plan.manager_id, Plan.se
 
 def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
     """The plan page's context; `overrides` carry a form being corrected or a row being edited."""
-    from .closure.forms import ClosureAcknowledgeForm
-    from .plans.forms import AcknowledgeForm
-
     values = measured_values(plan)
     charts, chart_rows, met = {}, {}, {}
     for action in plan.actions:
@@ -82,7 +80,7 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         corrected={r.corrects_review_id for r in plan.reviews if r.corrects_review_id},
         last_notes=last_check_notes([c.id for c in plan.controls]),
         review_statement=review_statement,
-        ack_form=AcknowledgeForm(formdata=None, version=plan.version),
+        ack_form=PlanAcknowledgeForm(formdata=None, version=plan.version),
         ack_due=acknowledgements.plan_acknowledgement_due(plan),
         ack_statement=acknowledgements.plan_statement(plan),
         unissued=unissued_changes(plan) if may_edit else [],

@@ -53,7 +53,6 @@ class Screen:
                         for template in self.out_of_band(part, status))
         return body, status, VARY
 
-
     def saved(self, subject: Any, part: str, url: str, message: str | None = None, *,
               leave: bool = False, **overrides: Any) -> ResponseReturnValue:
         """After a change: the fresh part with its notice for htmx; a flash and a 303 otherwise.

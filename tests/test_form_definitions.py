@@ -80,7 +80,7 @@ def test_every_form_option_is_a_select_choice(world, sign_in, plans, tuple_optio
     assert found == []
 
 
-FORM_MODULES = ("pip_app.admin.forms", "pip_app.auth.forms", "pip_app.closure.forms", "pip_app.hr.views",
+FORM_MODULES = ("pip_app.forms", "pip_app.admin.forms", "pip_app.auth.forms", "pip_app.closure.forms", "pip_app.hr.views",
                 "pip_app.plans.forms", "pip_app.register.forms", "pip_app.reviews.forms")
 
 

@@ -2,24 +2,13 @@
 per action that is not assured) and for the staff member's closure acknowledgement."""
 from __future__ import annotations
 
-from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
 from .. import policy
-from ..models import AckResponse, ActionStatus, ClosureOutcome, ControlStatus, Plan
-from ..forms import PrefixedForm, VersionedForm, enum_options, text_field
+from ..models import ActionStatus, ClosureOutcome, ControlStatus, Plan
+from ..forms import RadioChoice, VersionedForm, enum_options, text_field
 from ..services.closure import PROMPT, SECTION_LIMIT
-
-
-class Choice(RadioField):
-    """Radio buttons whose refusal of an unlisted value reads like the rest of the app."""
-
-    def pre_validate(self, form):
-        try:
-            super().pre_validate(form)
-        except ValidationError:
-            raise ValidationError("Choose one of the options.") from None
 
 
 def _no_prompt(form, field):
@@ -37,7 +26,7 @@ class CloseForm(VersionedForm):
     """The fixed part of the closure form; close_form_for adds the per-control and per-action fields."""
 
     prefix_name = "close"
-    outcome = Choice("Outcome", choices=enum_options(ClosureOutcome), validators=[InputRequired("Choose the outcome.")])
+    outcome = RadioChoice("Outcome", choices=enum_options(ClosureOutcome), validators=[InputRequired("Choose the outcome.")])
     what_changed = _section("What changed", "Say what changed in practice.",
                             "What the person now does differently, action by action.")
     how_measured = _section("How it was measured", "Say how the change was measured.",
@@ -71,7 +60,7 @@ def close_form_for(plan: Plan, actor, **kwargs) -> CloseForm:
         if policy.can_lift_control(actor, control):
             choices.insert(0, SelectChoice("lift", "Lift it: no longer needed"))
         decision, rationale = f"control_{control.id}_decision", f"control_{control.id}_rationale"
-        setattr(PlanCloseForm, decision, Choice(
+        setattr(PlanCloseForm, decision, RadioChoice(
             f"What happens to “{control.kind.label}”", choices=choices,
             validators=[InputRequired(f"Choose what happens to “{control.kind.label}”.")]))
         setattr(PlanCloseForm, rationale, text_field(
@@ -91,14 +80,3 @@ def close_form_for(plan: Plan, actor, **kwargs) -> CloseForm:
     PlanCloseForm.control_fields = control_fields
     PlanCloseForm.reason_fields = reason_fields
     return PlanCloseForm(**kwargs)
-
-
-class ClosureAcknowledgeForm(PrefixedForm):
-    prefix_name = "closure-ack"
-    response = Choice("Your response", choices=enum_options(AckResponse),
-                      validators=[InputRequired("Choose agree, or disagree with a comment.")])
-    comment = text_field("Your comment (optional if you agree)", max_length=4000)
-
-    def validate_comment(self, field):
-        if self.response.data == AckResponse.DISAGREE.value and not field.data:
-            raise ValidationError("Say what you disagree with, so that it is kept with the closure record.")

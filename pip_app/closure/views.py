@@ -19,7 +19,8 @@ from ..plan_page import closure_panel
 from ..screens import Screen, submit
 from ..services import closure as closure_ops
 from . import bp
-from .forms import ClosureAcknowledgeForm, CloseForm, close_form_for
+from ..forms import ClosureAcknowledgeForm
+from .forms import CloseForm, close_form_for
 
 
 def _refuse(error_class: type, detail: str) -> None:

@@ -3,16 +3,14 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
-    HiddenField,
     IntegerField,
-    RadioField,
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..lifecycle import WEEKDAYS
-from ..models import AckResponse, ControlKind, EvidenceSource, KeyQuestion, RiskArea, Shift
+from ..models import ControlKind, EvidenceSource, KeyQuestion, RiskArea, Shift
 
 from ..forms import (
     SHORT_TEXT, ChoiceField, MultiCheckboxField, PrefixedForm, VersionedForm, enum_options, text_field,
@@ -120,15 +118,3 @@ class AmendForm(VersionedForm):
     prefix_name = "amend"
     change_summary = text_field("What changed and why", max_length=1000, required="Say briefly what changed and why.")
     override_reason = text_field("Reason to issue with actions that are not yet measurable", max_length=1000)
-
-
-class AcknowledgeForm(PrefixedForm):
-    prefix_name = "ack"
-    version = HiddenField()
-    response = RadioField("Your response", choices=enum_options(AckResponse),
-                          validators=[InputRequired("Choose agree, or disagree with a comment.")])
-    comment = text_field("Your comment (optional if you agree)", max_length=2000)
-
-    def validate_comment(self, field):
-        if self.response.data == AckResponse.DISAGREE.value and not field.data:
-            raise ValidationError("Say what you disagree with, so your manager can discuss it with you.")

@@ -13,6 +13,7 @@ from .. import page_cache, plan_templates, policy
 from ..access import plan_route, requires
 from ..clock import today
 from ..extensions import db
+from ..forms import PlanAcknowledgeForm
 from ..htmx import redirect_after_post
 from ..lifecycle import diff_snapshots
 from ..models import AckResponse, Plan, PlanStatus, RiskArea, User
@@ -22,7 +23,7 @@ from ..services import acknowledgements
 from ..services import plans as plan_ops
 from . import bp, choices
 from .builder_context import BUILDER, builder_context
-from .forms import AcknowledgeForm, AmendForm, IssueForm, RiskForm
+from .forms import AmendForm, IssueForm, RiskForm
 from .queries import plan_list, plan_version
 
 
@@ -168,7 +169,7 @@ def amend(plan: Plan) -> ResponseReturnValue:
 @plan_route(policy.can_acknowledge, options=PLAN_PAGE_OPTIONS)
 def acknowledge(plan: Plan) -> ResponseReturnValue:
     """The staff member agrees, or disagrees with a comment, with the exact statement shown."""
-    form = AcknowledgeForm()
+    form = PlanAcknowledgeForm()
     return submit(PLAN_PAGE, plan, "acknowledge", form,
                   lambda: acknowledgements.acknowledge_plan(
                       current_user, plan, version=int(form.version.data or 0),

@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models import ActionStatus, ControlDecisionKind, ObservationStatus, Outcome, Progress, ReviewDecision
-from ..forms import ChoiceField, PrefixedForm, VersionedForm, enum_options, text_field
+from ..forms import ChoiceField, VersionedForm, enum_options, text_field
 
 NOTE = 2000
 
@@ -98,18 +98,6 @@ class ActionStatusForm(VersionedForm):
     status = ChoiceField("New status", choices=enum_options(ActionStatus, leave_out={ActionStatus.OPEN}))
     evidence = text_field("Evidence", max_length=NOTE, required="Give the evidence (or, for not met, the reason).")
     on = DateField("Date", validators=[InputRequired("Enter the date.")])
-
-
-class ReviewAcknowledgeForm(PrefixedForm):
-    prefix_name = "rack"
-    response = RadioField("Your response",
-                          choices=[SelectChoice("agree", "Agree"), SelectChoice("disagree", "Disagree, with comment")],
-                          validators=[InputRequired("Choose agree, or disagree with a comment.")])
-    comment = text_field("Your comment (optional if you agree)", max_length=NOTE)
-
-    def validate_comment(self, field):
-        if self.response.data == "disagree" and not field.data:
-            raise ValidationError("Say what you disagree with, so your manager can discuss it with you.")
 
 
 class PauseForm(VersionedForm):

@@ -20,12 +20,13 @@ from ..models import (
     AckResponse, Action, ActionStatus, ControlDecisionKind, ControlStatus, Observation, ObservationStatus,
     Outcome, Plan, Progress, Review, ReviewDecision,
 )
+from ..forms import ReviewAcknowledgeForm
 from ..plan_page import PLAN_PAGE, PLAN_PAGE_OPTIONS
 from ..screens import submit
 from ..services import reviews as review_ops
 from . import bp
 from .forms import (
-    ActionStatusForm, ObservationOutcomeForm, PauseForm, ResumeForm, ReviewAcknowledgeForm, review_form_class,
+    ActionStatusForm, ObservationOutcomeForm, PauseForm, ResumeForm, review_form_class,
 )
 
 # Every route here: signed in, the plan visible (else 404) and editable by this person (else 403).
