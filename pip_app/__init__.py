@@ -56,11 +56,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .admin.views import bp as admin_bp
-    from .auth.views import bp as auth_bp
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
     from .closure import bp as closure_bp
     from .hr import bp as hr_bp
-    from .main.views import bp as main_bp
+    from .main import bp as main_bp
     from .plans import bp as plans_bp
     from .register import bp as register_bp
     from .reviews import bp as reviews_bp

@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import JSON, func, insert, select, text
 
 from . import plan_templates
-from .auth.passwords import hash_password
+from .credentials.passwords import hash_password
 from .clock import today
 from .extensions import db
 from .models import (
