@@ -41,13 +41,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import database
     from .auth.session import init_login
     from .extensions import csrf, db, limiter, migrate
     from .page_cache import init_page_cache
+    from .requests import init_write_requests
 
     db.init_app(app)
-    database.init_sqlite(app)
+    init_write_requests(app)  # first of the request hooks: the ones below may read the database
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

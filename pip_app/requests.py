@@ -1,10 +1,13 @@
-"""The request class: control characters are removed from form fields and URL parameters on the
-way in, so no database refuses them (PostgreSQL rejects NUL) and no record carries them."""
+"""The request layer: the request class, which removes control characters from form fields and
+URL parameters on the way in (so no database refuses them, PostgreSQL rejects NUL, and no record
+carries them), and the rule that a request which may write takes the write lock up front."""
 import re
 
-from flask import Request
+from flask import Flask, Request, request
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.utils import cached_property
+
+from .database import SAFE_METHODS, begin_writes, end_writes
 
 # Every C0 control character except tab, line feed and carriage return, plus DEL.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -29,3 +32,18 @@ class CleanRequest(Request):
     @cached_property
     def args(self) -> ImmutableMultiDict:
         return _clean(super().args)
+
+
+def init_write_requests(app: Flask) -> None:
+    """Every request that may write (any method but GET, HEAD and OPTIONS) begins its database
+    transactions as writers (BEGIN IMMEDIATE on SQLite; see database.py). Register this before
+    any other hook that reads the database, so the request's first transaction is a writer too."""
+
+    @app.before_request
+    def mark_writer() -> None:
+        if request.method not in SAFE_METHODS:
+            begin_writes()
+
+    @app.teardown_request
+    def unmark_writer(_error: BaseException | None) -> None:
+        end_writes()
