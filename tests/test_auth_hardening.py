@@ -100,7 +100,7 @@ def test_signing_in_rotates_the_token_so_an_earlier_session_ends(app, staff):
 
 
 def test_sign_out_everywhere_ends_every_session_and_is_audited(app, sign_in, staff):
-    laptop, phone = sign_in(staff), None
+    laptop = sign_in(staff)
     copied = session_cookie(laptop.client)
     page = laptop.get("/account")
     assert page.status_code == 200 and "Sign out everywhere" in page.text
