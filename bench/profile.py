@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover - a hint, not a feature
     sys.exit("pyinstrument is not installed: .venv/bin/pip install pyinstrument")
 
 from pip_app import create_app
-from pip_app.seed import DEFAULT_PASSWORD, GROUP_SENIOR_EMAIL
+from pip_app.tools.seed import DEFAULT_PASSWORD, GROUP_SENIOR_EMAIL
 
 
 def main(argv=None) -> None:

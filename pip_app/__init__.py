@@ -40,13 +40,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import database
     from .auth.session import init_login
     from .extensions import csrf, db, limiter, migrate
     from .page_cache import init_page_cache
+    from .requests import init_write_requests
 
     db.init_app(app)
-    database.init_sqlite(app)
+    init_write_requests(app)  # first of the request hooks: the ones below may read the database
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
@@ -55,11 +55,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .admin.views import bp as admin_bp
-    from .auth.views import bp as auth_bp
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
     from .closure import bp as closure_bp
     from .hr import bp as hr_bp
-    from .main.views import bp as main_bp
+    from .main import bp as main_bp
     from .plans import bp as plans_bp
     from .register import bp as register_bp
     from .reviews import bp as reviews_bp

@@ -92,7 +92,7 @@ def export_person_command(email):
 @click.option("--password", default=None, help="Password for every demo account (at least 12 characters).")
 def demo_data_command(password):
     """Load the demo service, users and plans in every state. Safe to run twice."""
-    from .demo import DEMO_PASSWORD, load_demo_data
+    from .tools.demo import DEMO_PASSWORD, load_demo_data
 
     password = password or DEMO_PASSWORD
     try:
@@ -113,7 +113,7 @@ def demo_data_command(password):
 @click.option("--force", is_flag=True, help="Add the scale data to a database that already has plans.")
 def seed_scale_command(plans, services, staff, password, random_seed, force):
     """Bulk-load a provider group at scale for bench/ (a fresh database; see bench/README.md)."""
-    from .seed import DEFAULT_PASSWORD, SeedRefused, analyze, seed_scale
+    from .tools.seed import DEFAULT_PASSWORD, SeedRefused, analyze, seed_scale
 
     try:
         result = seed_scale(plans, services=services, staff=staff, password=password or DEFAULT_PASSWORD,

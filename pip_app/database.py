@@ -2,25 +2,36 @@
 the lock up front.
 
 SQLite upgrades a read transaction to a write one by failing at once with "database is
-locked", whatever the busy timeout. So a request that may write (any non-GET) starts its
-transaction with BEGIN IMMEDIATE and waits its turn instead. Everything else (GET requests,
-CLI commands, tests) begins deferred, so a reader never holds the write lock.
+locked", whatever the busy timeout. So work that may write starts its transactions with
+BEGIN IMMEDIATE and waits its turn instead. Which work that is, is decided by the caller:
+the request layer (`pip_app/requests.py`) calls `begin_writes()` for every request whose
+method is not in SAFE_METHODS, and `end_writes()` when it ends. Everything else (GET
+requests, CLI commands, tests) begins deferred, so a reader never holds the write lock.
+PostgreSQL is not affected: its transactions begin as they always do.
 """
 import sqlite3
+from contextvars import ContextVar
 
-from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}  # HTTP methods that never write (the request layer's rule)
 BUSY_TIMEOUT_MS = 10_000
 MMAP_BYTES = 1 << 30  # address space, not memory: only pages read are mapped
 
+# Whether transactions begun in this context (one request, on its thread) may write.
+_writing: ContextVar[bool] = ContextVar("pip_write_transactions", default=False)
 
-def init_sqlite(app: Flask) -> None:
-    """Nothing to bind per app: the listeners below act on every SQLite engine."""
-    app.extensions["pip_sqlite_listeners"] = True
+
+def begin_writes() -> None:
+    """From now on in this context, SQLite transactions begin IMMEDIATE (take the write lock up front)."""
+    _writing.set(True)
+
+
+def end_writes() -> None:
+    """From now on in this context, transactions begin deferred again (the default)."""
+    _writing.set(False)
 
 
 def _unicode_lower(value):
@@ -55,8 +66,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def _sqlite_begin(conn) -> None:
     if conn.dialect.name != "sqlite":
         return
-    writing = has_request_context() and request.method not in SAFE_METHODS
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
 
 
 def is_lock_conflict(error: Exception) -> bool:

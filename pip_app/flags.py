@@ -6,7 +6,7 @@ acknowledgements, versions), so callers load those up front (selectinload) for l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 NOT_CHECKED_DAYS = 7
 ACK_OUTSTANDING_DAYS = 3

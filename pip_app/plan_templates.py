@@ -30,7 +30,6 @@ __all__ = [
     "MeasureTemplate",
     "PlanTemplate",
     "TEMPLATES",
-    "choices",
     "get_template",
 ]
 
@@ -753,8 +752,3 @@ _BY_KEY: dict[str, PlanTemplate] = {template.key: template for template in TEMPL
 def get_template(key: str) -> PlanTemplate | None:
     """The template with this key, or None when there is none."""
     return _BY_KEY.get(key)
-
-
-def choices() -> list[tuple[str, str]]:
-    """(key, title) pairs in template order, for a select field."""
-    return [(template.key, template.title) for template in TEMPLATES]

@@ -1,12 +1,15 @@
-"""How a request comes in and goes out: control characters are removed from form fields and URL
-parameters on the way in (so no database refuses them — PostgreSQL rejects NUL — and no record
-carries them), and the transaction is finished in one place on the way out."""
+"""The request layer: control characters are removed from form fields and URL parameters on the
+way in (so no database refuses them — PostgreSQL rejects NUL — and no record carries them); a
+request that may write takes the write lock up front; and the transaction is finished in one
+place on the way out."""
 import re
 
-from flask import Flask, Request
+from flask import Flask, Request, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.utils import cached_property
+
+from .database import SAFE_METHODS, begin_writes, end_writes
 
 # Every C0 control character except tab, line feed and carriage return, plus DEL.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -39,7 +42,9 @@ class PipFlask(Flask):
     A view's answer below 400 commits what its operations flushed (audit events included, in
     the same transaction); any other answer rolls back. Views never commit, so a refusal can
     never leave half a change behind. A commit that fails (a lost race, a stale row) raises
-    here, inside the request, and reaches the error handlers like any other error."""
+    here, inside the request, and reaches the error handlers like any other error. (Sign-in
+    refusals that must stay on record — a failed password, a throttled address — commit their
+    audit event themselves before answering 4xx: see auth.)"""
 
     request_class = CleanRequest
 
@@ -52,3 +57,18 @@ class PipFlask(Flask):
         else:
             db.session.rollback()
         return response
+
+
+def init_write_requests(app: Flask) -> None:
+    """Every request that may write (any method but GET, HEAD and OPTIONS) begins its database
+    transactions as writers (BEGIN IMMEDIATE on SQLite; see database.py). Register this before
+    any other hook that reads the database, so the request's first transaction is a writer too."""
+
+    @app.before_request
+    def mark_writer() -> None:
+        if request.method not in SAFE_METHODS:
+            begin_writes()
+
+    @app.teardown_request
+    def unmark_writer(_error: BaseException | None) -> None:
+        end_writes()

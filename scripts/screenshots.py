@@ -27,7 +27,7 @@ def main() -> int:
     from werkzeug.serving import make_server
 
     from pip_app import create_app
-    from pip_app.demo import load_demo_data
+    from pip_app.tools.demo import load_demo_data
     from pip_app.extensions import db
 
     app = create_app({"SECRET_KEY": "screenshots-only"})

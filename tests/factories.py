@@ -4,7 +4,7 @@ from __future__ import annotations
 import itertools
 from datetime import date, timedelta
 
-from pip_app.auth.passwords import hash_password
+from pip_app.credentials.passwords import hash_password
 from pip_app.extensions import db
 from pip_app.models import (
     Action,

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from pip_app.auth import totp
+from pip_app.credentials import totp
 from pip_app.extensions import db
 from pip_app.models import AuditEvent, PasswordReset, Role
 from pip_app.services import two_factor

@@ -1,5 +1,4 @@
 """Sign-in and sign-out: credentials, CSRF, next, inactive users, replayed cookies, timeouts."""
-from datetime import timedelta
 
 import pytest
 

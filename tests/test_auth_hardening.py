@@ -17,8 +17,8 @@ from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 
 from pip_app import create_app
-from pip_app.auth import password_policy, totp
-from pip_app.auth.password_policy import password_problems
+from pip_app.credentials import password_policy, totp
+from pip_app.credentials.password_policy import password_problems
 from pip_app.clock import now_utc
 from pip_app.extensions import db
 from pip_app.models import AuditEvent, PasswordReset, RecoveryCode, Role, User
@@ -100,7 +100,7 @@ def test_signing_in_rotates_the_token_so_an_earlier_session_ends(app, staff):
 
 
 def test_sign_out_everywhere_ends_every_session_and_is_audited(app, sign_in, staff):
-    laptop, phone = sign_in(staff), None
+    laptop = sign_in(staff)
     copied = session_cookie(laptop.client)
     page = laptop.get("/account")
     assert page.status_code == 200 and "Sign out everywhere" in page.text

@@ -2,7 +2,10 @@
 from sqlalchemy import func, select
 
 from pip_app.extensions import db
-from pip_app.models import Plan, PlanStatus, Role, User
+from pip_app.models import AckSubject, Acknowledgement, Plan, PlanStatus, Role, User
+from pip_app.services.acknowledgements import plan_statement
+from pip_app.services.closure import closure_statement
+from pip_app.services.reviews import review_statement
 from tests.conftest import login
 
 
@@ -48,6 +51,18 @@ def test_demo_data_is_idempotent_and_covers_every_state(runner, client):
         assert response.status_code == 303, email
         assert client.get("/").status_code == 200
         client.post("/logout", data={"csrf_token": _token(client)})
+
+
+def test_demo_statements_are_the_apps_own(runner):
+    """What the demo staff acknowledged reads exactly as the app asks it (no copied wording)."""
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    acknowledgements = db.session.scalars(select(Acknowledgement)).all()
+    assert {a.subject for a in acknowledgements} == set(AckSubject)
+    for ack in acknowledgements:
+        expected = {AckSubject.PLAN: lambda: plan_statement(ack.plan),
+                    AckSubject.REVIEW: lambda: review_statement(ack.review),
+                    AckSubject.CLOSURE: lambda: closure_statement(ack.plan)}[ack.subject]()
+        assert ack.statement == expected, ack.subject
 
 
 def _token(client):

@@ -157,7 +157,7 @@ def test_gate_lists_each_thing_to_settle_with_where_to_fix_it(world, plan):
     planned = Observation(plan=plan, scheduled_on=TODAY + timedelta(days=2), observer=world["senior"])
     db.session.add(planned)
     db.session.commit()
-    control, (a1, a2) = plan.controls[0], plan.actions
+    control, (_, a2) = plan.controls[0], plan.actions
     problems = closure_ops.closure_gate(plan)
     assert [p.anchor for p in problems] == [f"close-control-{control.id}", f"close-reason-{a2.id}",
                                             f"observation-{planned.id}"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from flask import url_for
 
-from pip_app.demo import load_demo_data
+from pip_app.tools.demo import load_demo_data
 from pip_app.extensions import db
 from pip_app.models import Plan, PlanStatus
 from sqlalchemy import select

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from pip_app.extensions import db
-from pip_app.models import Action, Closure, ClosureOutcome, InterimControl, ControlStatus, Role, User
+from pip_app.models import Closure, ClosureOutcome, ControlStatus, Role, User
 from pip_app.services.plans import next_reference
 from tests.factories import make_action, make_control
 

@@ -11,7 +11,6 @@ from pip_app.plan_templates import (
     ControlTemplate,
     MeasureTemplate,
     PlanTemplate,
-    choices,
     get_template,
 )
 from pip_app.quality import assess_action
@@ -68,15 +67,6 @@ def test_get_template_returns_the_template_with_that_key(key):
 @pytest.mark.parametrize("key", ["", "unknown", "Escalation", " escalation", "medication"])
 def test_get_template_unknown_key_is_none(key):
     assert get_template(key) is None
-
-
-def test_choices_are_key_title_pairs_in_template_order():
-    result = choices()
-    assert result == [(template.key, template.title) for template in TEMPLATES]
-    assert [key for key, _ in result] == EXPECTED_KEYS
-    assert all(isinstance(key, str) and isinstance(title, str) for key, title in result)
-    result.append(("x", "y"))  # a fresh list each call: callers may not corrupt the data
-    assert len(choices()) == len(TEMPLATES)
 
 
 # --- shape and enums ----------------------------------------------------------------------

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from pip_app import policy
 from pip_app.extensions import db
-from pip_app.models import Plan, PlanStatus, Role
+from pip_app.models import Plan, PlanStatus
 
 # who → (own draft, own active, other service's active, closed in own service)
 VIEW_TABLE = {

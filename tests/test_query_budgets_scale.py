@@ -15,7 +15,7 @@ from sqlalchemy.orm.strategies import SelectInLoader
 
 from pip_app.extensions import db
 from pip_app.models import Plan, User
-from pip_app.seed import DEFAULT_PASSWORD, GROUP_SENIOR_EMAIL, seed_scale
+from pip_app.tools.seed import DEFAULT_PASSWORD, GROUP_SENIOR_EMAIL, seed_scale
 from tests.conftest import _empty_all_tables, login
 
 SMALL, LARGE = 4, 120

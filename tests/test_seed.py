@@ -1,19 +1,25 @@
-"""The scale seed (pip_app/seed.py, `flask --app pip_app seed-scale`): what it inserts is complete,
+"""The scale seed (pip_app/tools/seed.py, `flask --app pip_app seed-scale`): what it inserts is complete,
 consistent and usable by every page, small enough here to stay fast."""
 from __future__ import annotations
 
 import re
 from collections import Counter
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from pip_app.extensions import db
 from pip_app.models import (
-    Acknowledgement, Action, Closure, ControlStatus, InterimControl, Observation, ObservationStatus, Plan, PlanStatus,
-    Review, Role, User,
+    AckSubject, Acknowledgement, Action, Closure, ControlStatus, InterimControl, Observation, ObservationStatus, Plan,
+    PlanStatus, Review, Role, User,
 )
-from pip_app.seed import DEFAULT_PASSWORD, GROUP_SENIOR_EMAIL, SeedRefused, seed_scale
+from pip_app.services.acknowledgements import plan_statement
+from pip_app.services.closure import closure_statement, final_measures
+from pip_app.services.plans import snapshot
+from pip_app.services.reviews import review_statement
+from pip_app.tools.seed import DEFAULT_PASSWORD, GROUP_SENIOR_EMAIL, SeedRefused, seed_scale
 from tests.conftest import csrf_token_from, login
 from tests.factories import make_plan, make_service, make_user
 
@@ -95,6 +101,31 @@ def test_a_realistic_spread_of_states(app):
     assert db.session.scalar(select(func.count(Review.id)).where(Review.corrects_review_id.is_not(None)))
     statuses_of_controls = set(db.session.scalars(select(InterimControl.status)))
     assert statuses_of_controls == set(ControlStatus)
+
+
+def test_what_the_app_derives_is_what_the_app_would_have_written(seeded):
+    """The seed writes rows in bulk, but the issued snapshot, every acknowledgement statement and
+    the closure's final measures are the app's own functions' answers for the seeded plan."""
+    plans = db.session.scalars(select(Plan).options(
+        selectinload(Plan.versions), selectinload(Plan.acknowledgements), selectinload(Plan.reviews))).all()
+    seen = Counter()
+    for plan in plans:
+        if plan.versions:  # the latest version is the plan as it stands (the seed changes nothing after issue)
+            assert plan.versions[-1].snapshot == snapshot(plan), plan.reference
+            seen["snapshot"] += 1
+        for ack in plan.acknowledgements:
+            if ack.subject is AckSubject.PLAN:
+                as_acknowledged = SimpleNamespace(reference=plan.reference, version=ack.plan_version)
+                assert ack.statement == plan_statement(as_acknowledged), plan.reference
+            elif ack.subject is AckSubject.REVIEW:
+                assert ack.statement == review_statement(ack.review), plan.reference
+            else:
+                assert ack.statement == closure_statement(plan), plan.reference
+            seen[ack.subject] += 1
+        if plan.closure is not None:
+            assert plan.closure.final_measures == final_measures(plan), plan.reference
+            seen["closure"] += 1
+    assert seen["snapshot"] and all(seen[subject] for subject in AckSubject) and seen["closure"], seen
 
 
 def test_seeded_accounts_sign_in_and_every_main_page_renders(seeded, client):

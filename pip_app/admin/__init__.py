@@ -1,1 +1,6 @@
 """Administration: users, services and roles (no plan content)."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from . import views  # noqa: E402,F401  (the routes register themselves on bp)

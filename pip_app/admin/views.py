@@ -1,5 +1,5 @@
 """Users and services, for the system administrator: roles, deactivation, reset links."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -11,9 +11,8 @@ from ..services import two_factor
 from ..services import users as accounts
 from ..services.two_factor import TwoFactorError
 from ..services.users import UserError
+from . import bp
 from .forms import ConfirmForm, RoleForm
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # What each account event means, for the activity list on a person's page.
 EVENT_LABELS = {

@@ -2,15 +2,15 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..credentials import totp
+from ..credentials.passwords import verify_password
 from ..extensions import db
 from ..services import audit, two_factor
 from ..services.two_factor import TwoFactorError
 from ..services.users import UserError, WrongPassword, change_own_password, sign_out_everywhere
-from . import throttle, totp
+from . import bp, throttle
 from .forms import ChangePasswordForm, CurrentPasswordForm, EnrolmentForm
-from .passwords import verify_password
 from .session import end_session, keep_session
-from .views import bp
 
 
 def _me():

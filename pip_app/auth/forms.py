@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from .password_policy import MAX_LENGTH, MIN_LENGTH
+from ..credentials.password_policy import MAX_LENGTH, MIN_LENGTH
 
 NEW_PASSWORD_HINT = (
     f"At least {MIN_LENGTH} characters. Three or four unrelated words work well; "

@@ -2,16 +2,16 @@
 password through an administrator's reset link."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..credentials.passwords import verify_password
 from ..extensions import db
 from ..services import audit
 from ..services import two_factor
 from ..services.users import UserError, find_by_email, find_reset_link, reset_password_with_link
-from . import throttle
+from . import bp, throttle
 from .forms import LoginForm, NewPasswordForm, SecondFactorForm
-from .passwords import verify_password
 from .session import (
     clear_pending_sign_in,
     end_session,
@@ -19,8 +19,6 @@ from .session import (
     start_pending_sign_in,
     start_session,
 )
-
-bp = Blueprint("auth", __name__)
 
 BAD_CREDENTIALS = "Email address or password not recognised, or the account is not active."
 BAD_CODE = "That code was not recognised. Type the newest code from your app, or an unused recovery code."
@@ -143,5 +141,3 @@ def reset_password(token: str):
     flash("Your new password is set. Sign in with it now.", "success")
     return redirect(url_for("auth.login"), code=303)
 
-
-from . import account  # noqa: E402,F401  (the account pages share this blueprint)

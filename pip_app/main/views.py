@@ -1,13 +1,12 @@
 """The dashboard for each role, and /healthz for monitoring."""
-from flask import Blueprint, jsonify, render_template
+from flask import jsonify, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from .. import policy
 from ..extensions import db
 from ..services.dashboard import dashboard_for
-
-bp = Blueprint("main", __name__)
+from . import bp
 
 
 @bp.get("/")

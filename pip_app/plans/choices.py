@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import policy
 from ..extensions import db
-from ..models import Plan, Role, Service, User, user_services
+from ..models import Plan, Role, User, user_services
 
 
 def staff_choices(actor: User) -> list[SelectChoice]:
@@ -46,8 +46,3 @@ observer_choices = responsible_choices
 def owner_choices(plan: Plan) -> list[SelectChoice]:
     """The staff member first (most actions are theirs), then the people who support them."""
     return [SelectChoice(plan.staff_id, f"{plan.staff.name} (staff member)")] + responsible_choices(plan)
-
-
-def service_of(actor: User, service_id: int) -> Service | None:
-    """The service if the actor works in it."""
-    return next((s for s in actor.services if s.id == service_id), None)

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from functools import reduce
 from operator import add
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased, contains_eager
 
 from .. import policy

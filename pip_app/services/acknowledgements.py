@@ -1,7 +1,7 @@
 """The staff member's acknowledgements: the exact statement shown, agree or disagree with comment."""
 from __future__ import annotations
 
-from ..models import AckResponse, AckSubject, Acknowledgement, Plan, Review
+from ..models import AckResponse, AckSubject, Acknowledgement, Plan
 from ..extensions import db
 from . import audit
 from .plans import PlanConflict, PlanError

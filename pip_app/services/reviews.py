@@ -10,7 +10,7 @@ from ..extensions import db
 from ..lifecycle import first_review_date
 from ..models import (
     AckResponse, AckSubject, Acknowledgement, Action, ActionStatus, ControlDecisionKind, ControlStatus,
-    Observation, ObservationStatus, Outcome, Plan, PlanStatus, Progress, Review, ReviewControlDecision,
+    Observation, ObservationStatus, Outcome, Plan, PlanStatus, Review, ReviewControlDecision,
     ReviewDecision, ReviewEntry,
 )
 from . import audit

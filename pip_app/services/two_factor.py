@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 
-from ..auth import totp
-from ..auth.passwords import hash_password, verify_password
+from ..credentials import totp
+from ..credentials.passwords import hash_password, verify_password
 from ..clock import now_utc
 from ..extensions import db
 from ..models import RecoveryCode, User

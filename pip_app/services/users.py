@@ -8,8 +8,8 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from ..auth.password_policy import MIN_LENGTH, password_problems
-from ..auth.passwords import hash_password, verify_password
+from ..credentials.password_policy import MIN_LENGTH, password_problems
+from ..credentials.passwords import hash_password, verify_password
 from ..clock import now_utc
 from ..extensions import db
 from ..models import PasswordReset, Role, Service, User

@@ -3,7 +3,7 @@ a real form, so authoring, acknowledging, observations, weekly reviews and closu
 (axe-core needs script to run, so accessibility is checked on the same pages in the other journeys.)"""
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pypdf
 import pytest

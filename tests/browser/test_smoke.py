@@ -2,7 +2,6 @@
 import pytest
 from playwright.sync_api import expect
 
-from pip_app.models import Role
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD
 

@@ -7,6 +7,9 @@ SQLAlchemy Core (executemany; on PostgreSQL with COPY, ten times faster), no ORM
 one argon2 hash shared by every account, one transaction.
 Every CHECK and UNIQUE constraint of models.py holds, dates are relative to today so the
 derived flags show, and the text comes from the domain's worked examples (plan_templates.py).
+What the app derives from a plan (the issued version's snapshot, the statements the staff
+member acknowledges, the closure's final measures) comes from the app's own functions, called
+on light views of the rows (`_view`) rather than on loaded objects: no copies to drift.
 
     flask --app pip_app seed-scale --plans 10000   # see pip_app/commands.py and bench/README.md
 """
@@ -20,19 +23,24 @@ import time as clock
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 
-from sqlalchemy import JSON, func, insert, select, text
+from sqlalchemy import JSON, func, insert, inspect, select, text
 
-from . import plan_templates
-from .auth.passwords import hash_password
-from .clock import today
-from .extensions import db
-from .models import (
-    Acknowledgement, Action, AuditEvent, Closure, ControlCheck, InterimControl, Observation, Plan, PlanVersion,
-    Review, ReviewControlDecision, ReviewEntry, Service, User, observation_focus, user_services,
+from .. import plan_templates
+from ..clock import today
+from ..credentials.passwords import hash_password
+from ..extensions import db
+from ..models import (
+    Acknowledgement, Action, AuditEvent, Closure, ControlCheck, ControlKind, InterimControl, Observation, Plan,
+    PlanVersion, Review, ReviewControlDecision, ReviewEntry, Service, Shift, User, observation_focus, user_services,
 )
-from .page_cache import note_change
-from .services.users import MIN_PASSWORD_LENGTH
+from ..page_cache import note_change
+from ..services.acknowledgements import plan_statement
+from ..services.closure import closure_statement, final_measures
+from ..services.plans import snapshot
+from ..services.reviews import review_statement
+from ..services.users import MIN_PASSWORD_LENGTH
 
 DOMAIN = "scale.test"
 DEFAULT_PASSWORD = "scale-bench-2026"
@@ -90,19 +98,8 @@ LIFT_RATIONALES = [
     "Risk now controlled through routine supervision; carried into ongoing monitoring.",
 ]
 OUTCOMES = (("achieved", 0.6), ("partly", 0.25), ("not_achieved", 0.1), ("withdrawn", 0.05))
-SHIFTS = ("early", "late", "long_day", "night")
-CONTROL_KINDS = ("escalation_sign_off", "notes_sign_off", "paired_working", "increased_observation",
-                 "restricted_duties", "managerial_presence", "other")
-CONTROL_LABELS = {
-    "escalation_sign_off": "Senior sign-off of escalation decisions", "notes_sign_off": "Senior sign-off of notes at handover",
-    "paired_working": "Paired working", "increased_observation": "Increased observation",
-    "restricted_duties": "Restricted duties", "managerial_presence": "Increased managerial presence", "other": "Other",
-}
-RISK_LABELS = {
-    "records": "Records & documentation", "medication": "Medication", "escalation": "Escalation & deterioration",
-    "support_plan": "Support-plan adherence", "dignity": "Communication & dignity",
-    "boundaries": "Professional boundaries", "safeguarding": "Safeguarding", "other": "Other",
-}
+SHIFTS = tuple(shift.value for shift in Shift)
+CONTROL_KINDS = tuple(ControlKind)
 
 
 class SeedRefused(Exception):
@@ -149,6 +146,29 @@ def _weighted(rng: random.Random, shares) -> str:
         if roll < total:
             return value
     return shares[-1][0]
+
+
+_VIEW_CLASSES: dict[type, type] = {}
+
+
+def _view(model: type, row: dict, **related) -> SimpleNamespace:
+    """A row as the app's functions read a loaded `model` object: attribute names rather than
+    column names (Action.when, not when_text), enum members rather than stored values, the model's
+    own properties (Action.ref, has_measure), and the related objects given. Cheap, unlike an ORM
+    object, and never in the session."""
+    cls = _VIEW_CLASSES.get(model)
+    if cls is None:
+        columns = []
+        for attr in inspect(model).column_attrs:
+            enum_class = getattr(attr.columns[0].type, "enum_class", None)
+            members = {member.value: member for member in enum_class} if enum_class else None
+            columns.append((attr.key, attr.columns[0].name, members))
+        properties = {name: value for name, value in vars(model).items() if isinstance(value, property)}
+        cls = _VIEW_CLASSES[model] = type(f"{model.__name__}View", (SimpleNamespace,),
+                                          {**properties, "columns": columns})
+    values = {key: row.get(name) if members is None else members.get(row.get(name))
+              for key, name, members in cls.columns}
+    return cls(**values, **related)
 
 
 class _Rows:
@@ -219,15 +239,20 @@ class _Builder:
         self.rows, self.rng, self.today, self.password_hash, self.years = rows, rng, day, password_hash, years
         self.references: dict[int, int] = {}
         self.corrections = True
+        # Users and services as the app's functions read them, by id.
+        self.user_views: dict[int, SimpleNamespace] = {}
+        self.service_views: dict[int, SimpleNamespace] = {}
 
     # --- People
 
     def _user(self, email: str, name: str, role: str, line_manager: _Person | None, services: list[int]) -> _Person:
         uid = self.rows.new_id("users")
-        self.rows.add("users", dict(
+        row = dict(
             id=uid, email=email, name=name, role=role, password_hash=self.password_hash, active=True,
             line_manager_id=line_manager.id if line_manager else None, session_token=secrets.token_hex(16),
-            created_at=_at(self.today - timedelta(days=365 * self.years + 30), 9)))
+            created_at=_at(self.today - timedelta(days=365 * self.years + 30), 9))
+        self.rows.add("users", row)
+        self.user_views[uid] = _view(User, row)
         for service_id in services:
             self.rows.add("user_services", dict(user_id=uid, service_id=service_id))
         return _Person(uid, name, email)
@@ -236,14 +261,15 @@ class _Builder:
         return f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {SURNAMES[(n * 7 + n // len(FIRST_NAMES)) % len(SURNAMES)]}"
 
     def people(self, n_services: int, n_staff: int, tag: str) -> None:
-        self.service_ids, self.service_names = [], {}
+        self.service_ids = []
         for i in range(n_services):
             sid = self.rows.new_id("services")
             base = SERVICE_NAMES[i % len(SERVICE_NAMES)]
             name = base if i < len(SERVICE_NAMES) else f"{base} {i // len(SERVICE_NAMES) + 1}"
-            self.rows.add("services", dict(id=sid, name=f"{name}{tag}", kind=SERVICE_KINDS[i % len(SERVICE_KINDS)]))
+            row = dict(id=sid, name=f"{name}{tag}", kind=SERVICE_KINDS[i % len(SERVICE_KINDS)])
+            self.rows.add("services", row)
             self.service_ids.append(sid)
-            self.service_names[sid] = f"{name}{tag}"
+            self.service_views[sid] = _view(Service, row)
         self.accounts = {
             "admin": self._user(ADMIN_EMAIL, "Alex Morgan", "admin", None, []).email,
             "hr": self._user(HR_EMAIL, "Helen Price", "hr", None, []).email,
@@ -333,7 +359,7 @@ class _Builder:
             next_review = (review_dates[-1] if review_dates else start) + timedelta(days=7)
         closed_on = review_dates[-1] + timedelta(days=1) if status == "closed" else None
 
-        self.rows.add("plans", dict(
+        row = dict(
             id=pid, reference=reference, staff_id=staff.id, manager_id=manager.id, service_id=sid, status=status,
             version=version, row_version=1, start_date=start, planned_end_date=planned_end,
             review_weekday=start.weekday(), review_interval_days=7, next_review_date=next_review,
@@ -345,30 +371,33 @@ class _Builder:
             baseline_figure=float(baseline), no_control_reason=None, quality_override_reason=None,
             pause_reason="Sickness absence; the plan resumes on return to work." if status == "paused" else None,
             paused_on=t - timedelta(days=rng.randint(1, 10)) if status == "paused" else None,
-            created_at=created_at, issued_at=issued_at))
+            created_at=created_at, issued_at=issued_at)
+        self.rows.add("plans", row)
         self.audit(manager, "created", "plan", pid, pid, created_at, {"reference": reference, "template": template.key})
 
         controls_ = self._controls(pid, status, template, n_controls, start, planned_end, review_dates, closed_on,
                                    senior, manager)
         actions_ = self._actions(pid, status, template, n_actions, start, planned_end, baseline, staff, closed_on)
+        plan = _view(Plan, row, staff=self.user_views[staff.id], manager=self.user_views[manager.id],
+                     service=self.service_views[sid], controls=[c["view"] for c in controls_],
+                     actions=[a["view"] for a in actions_], reviews=[], closure=None)
         if issued:
             self.audit(manager, "issued", "plan", pid, pid, issued_at, {"version": 1})
-            snap = self._snapshot(reference, 1, staff, manager, sid, start, planned_end, template, baseline,
-                                  controls_, actions_) | {"evidence_detail": evidence_detail,
-                                                          "baseline_text": baseline_text}
-            self._version(pid, 1, "Issued.", snap, manager, issued_at)
-            self._ack_plan(pid, staff, reference, 1, issued_at, recent=status != "closed")
+            plan.version = 1
+            self._version(pid, 1, "Issued.", snapshot(plan), manager, issued_at)
+            self._ack_plan(plan, staff, issued_at, recent=status != "closed")
             if amended:
                 when = issued_at + timedelta(days=rng.randint(3, 10))
+                plan.version = 2
                 self._version(pid, 2, "Success criterion for A1 made specific after the first review.",
-                              snap | {"version": 2}, manager, when)
+                              snapshot(plan), manager, when)
                 self.audit(manager, "amended", "plan", pid, pid, when, {"version": 2})
-                self._ack_plan(pid, staff, reference, 2, when, recent=status != "closed")
+                self._ack_plan(plan, staff, when, recent=status != "closed")
         self._observations(pid, status, n_obs, start, planned_end, actions_, senior, manager)
-        values = self._reviews(pid, status, reference, review_dates, extend_at, planned_end, actions_, controls_,
-                               staff, manager, senior, version or 1)
+        self._reviews(plan, status, review_dates, extend_at, planned_end, actions_, controls_, staff, manager, senior,
+                      version or 1)
         if status == "closed":
-            self._closure(pid, reference, staff, manager, actions_, values, closed_on, baseline, version)
+            self._closure(plan, staff, manager, closed_on, baseline, version)
         return pid
 
     def _controls(self, pid, status, template, n, start, planned_end, review_dates, closed_on, senior, manager):
@@ -379,8 +408,8 @@ class _Builder:
             if i < len(template.controls):
                 kind, detail = template.controls[i].kind.value, template.controls[i].detail
             else:
-                kind = CONTROL_KINDS[(i + pid) % len(CONTROL_KINDS)]
-                detail = f"{CONTROL_LABELS[kind]} for this person's shifts, recorded in the handover notes."
+                other = CONTROL_KINDS[(i + pid) % len(CONTROL_KINDS)]
+                kind, detail = other.value, f"{other.label} for this person's shifts, recorded in the handover notes."
             review_by = start + timedelta(days=rng.randint(7, 42))
             responsible = senior if rng.random() < 0.8 else manager
             lifted_on = rationale = lifted_by = None
@@ -401,17 +430,18 @@ class _Builder:
                 day += timedelta(days=rng.randint(3, 9))
             if checks and state == "active" and status != "draft" and rng.random() < 0.3:
                 checks.pop()  # a stale control: "not checked for 7 days" shows on the register
-            self.rows.add("interim_controls", dict(
+            row = dict(
                 id=cid, plan_id=pid, kind=kind, detail=detail, responsible_id=responsible.id, start_date=start,
                 review_by_date=review_by, status=state, lifted_on=lifted_on, lift_rationale=rationale,
-                lifted_by_id=lifted_by, last_checked_on=checks[-1] if checks else None, row_version=1))
+                lifted_by_id=lifted_by, last_checked_on=checks[-1] if checks else None, row_version=1)
+            self.rows.add("interim_controls", row)
             for day in checks:
                 self.rows.add("control_checks", dict(
                     id=self.rows.new_id("control_checks"), control_id=cid, checked_on=day,
                     note=rng.choice(CHECK_NOTES).format(n=rng.randint(1, 6)), recorded_by_id=responsible.id,
                     created_at=_at(day, 18)))
-            made.append(dict(id=cid, kind=kind, detail=detail, responsible=responsible, start=start,
-                             review_by=review_by, state=state, lifted_on=lifted_on, rationale=rationale))
+            made.append(dict(id=cid, state=state, lifted_on=lifted_on, rationale=rationale,
+                             view=_view(InterimControl, row, responsible=self.user_views[responsible.id])))
         return made
 
     def _actions(self, pid, status, template, n, start, planned_end, baseline, staff, closed_on):
@@ -446,7 +476,7 @@ class _Builder:
             elif state == "not_met":
                 reason = "Not met at two reviews running; redesigned with the staff member."
             aid = self.rows.new_id("actions")
-            self.rows.add("actions", dict(
+            row = dict(
                 id=aid, plan_id=pid, number=number, behaviour=source.behaviour, when_text=source.when,
                 when_date=None, check_method=source.check_method, success_criterion=source.success_criterion,
                 measure_name=measure.name if measure else None, measure_unit=unit, measure_baseline=measure_baseline,
@@ -454,32 +484,11 @@ class _Builder:
                 measure_higher_is_better=measure.higher_is_better if measure else True,
                 measure_consecutive=measure.consecutive if measure else None, owner_id=staff.id,
                 due_date=planned_end, status=state, completion_evidence=completion, completed_on=completed_on,
-                assurance_evidence=assurance, assured_on=assured_on, status_reason=reason, row_version=1))
-            made.append(dict(id=aid, number=number, source=source, measure=measure, baseline=measure_baseline,
-                             state=state))
+                assurance_evidence=assurance, assured_on=assured_on, status_reason=reason, row_version=1)
+            self.rows.add("actions", row)
+            made.append(dict(id=aid, measure=measure, baseline=measure_baseline,
+                             view=_view(Action, row, owner=self.user_views[staff.id])))
         return made
-
-    def _snapshot(self, reference, version, staff, manager, sid, start, planned_end, template, baseline,
-                  controls, actions) -> dict:
-        """The same shape as services.plans.snapshot, as it was at issue."""
-        return {
-            "reference": reference, "version": version, "staff": staff.name, "manager": manager.name,
-            "service": self.service_names[sid], "start_date": start.isoformat(),
-            "planned_end_date": planned_end.isoformat(), "review_weekday": start.weekday(),
-            "risk_area": RISK_LABELS[template.risk_area.value], "risk_statement": template.risk_statement,
-            "evidence_sources": [e.value for e in template.evidence_sources], "evidence_detail": "",
-            "key_questions": [k.value for k in template.key_questions], "baseline_text": "",
-            "baseline_figure": float(baseline), "no_control_reason": None,
-            "controls": [{"kind": CONTROL_LABELS[c["kind"]], "detail": c["detail"], "responsible": c["responsible"].name,
-                          "start_date": c["start"].isoformat(), "review_by_date": c["review_by"].isoformat()}
-                         for c in controls],
-            "actions": [{"ref": f"A{a['number']}", "behaviour": a["source"].behaviour, "when": a["source"].when,
-                         "check_method": a["source"].check_method, "success_criterion": a["source"].success_criterion,
-                         "measure": None if a["measure"] is None else {
-                             "name": a["measure"].name, "unit": a["measure"].unit, "baseline": a["baseline"],
-                             "target": a["measure"].target, "consecutive": a["measure"].consecutive},
-                         "owner": staff.name, "due_date": planned_end.isoformat()} for a in actions],
-        }
 
     def _version(self, pid, version, summary, snap, manager, at):
         self.rows.add("plan_versions", dict(id=self.rows.new_id("plan_versions"), plan_id=pid, version=version,
@@ -494,13 +503,13 @@ class _Builder:
             comment="I was not told the target before the first audit." if disagree else None, acknowledged_at=at))
         self.audit(staff, "acknowledged", subject, review_id or pid, pid, at, {"version": version})
 
-    def _ack_plan(self, pid, staff, reference, version, issued_at, recent: bool):
+    def _ack_plan(self, plan, staff, issued_at, recent: bool):
+        """The staff member's acknowledgement of the plan's current version (most are acknowledged)."""
         at = issued_at + timedelta(days=self.rng.randint(0, 2), hours=2)
         if recent and at.date() >= self.today - timedelta(days=2) or self.rng.random() < 0.03:
             return  # not yet acknowledged
-        self._ack(pid, staff, "plan", version, None,
-                  f"I have read version {version} of improvement plan {reference} and discussed it with my line manager.",
-                  at, disagree=self.rng.random() < 0.04)
+        self._ack(plan.id, staff, "plan", plan.version, None, plan_statement(plan), at,
+                  disagree=self.rng.random() < 0.04)
 
     def _observations(self, pid, status, n, start, planned_end, actions, senior, manager):
         rng, t = self.rng, self.today
@@ -536,10 +545,11 @@ class _Builder:
             value = min(value, top)
         return round(value) if measure.unit != "%" else round(value, 1)
 
-    def _reviews(self, pid, status, reference, dates, extend_at, planned_end, actions, controls, staff, manager,
-                 senior, version) -> dict[int, list[tuple[date, float]]]:
-        rng, t = self.rng, self.today
-        values: dict[int, list[tuple[date, float]]] = defaultdict(list)
+    def _reviews(self, plan, status, dates, extend_at, planned_end, actions, controls, staff, manager, senior,
+                 version) -> None:
+        """The plan's weekly reviews, their entries and control decisions, and the staff member's
+        acknowledgements; each review is also added to `plan.reviews` for the closure's measures."""
+        rng, t, pid = self.rng, self.today, plan.id
         lift_review = {}
         for c in controls:
             if c["lifted_on"] is not None and c["lifted_on"] in dates:
@@ -559,7 +569,7 @@ class _Builder:
                 extend_reason = "Two more weeks to show the improvement is sustained."
             reviewer = manager if rng.random() < 0.8 else senior
             created = _at(day, 15, rng.randint(0, 59))
-            self.rows.add("reviews", dict(
+            review = self._review(plan, dict(
                 id=rid, plan_id=pid, review_date=day, reviewer_id=reviewer.id, summary=rng.choice(SUMMARIES),
                 decision=decision, extend_to=extend_to, extend_reason=extend_reason,
                 next_review_date=day + timedelta(days=7), staff_comment=None, corrects_review_id=None,
@@ -568,14 +578,12 @@ class _Builder:
             for action in actions:
                 value = self._value(action, k + 1, n)
                 progress = "on_track" if rng.random() < 0.75 else _weighted(rng, (("at_risk", 0.8), ("not_met", 0.2)))
-                self.rows.add("review_entries", dict(
+                self._entry(review, dict(
                     id=self.rows.new_id("review_entries"), review_id=rid, action_id=action["id"], progress=progress,
                     measured_value=value, note=rng.choice(NOTES)))
-                if value is not None:
-                    values[action["id"]].append((day, value))
-                entries[f"A{action['number']}"] = [progress, value]
+                entries[action["view"].ref] = [progress, value]
             if k == corrected_k:
-                self._correction(pid, rid, day, created, reviewer, entries, actions, staff, reference, version)
+                self._correction(plan, review, created, reviewer, entries, actions, staff, version)
             for c in controls:
                 at = lift_review.get(c["id"])
                 if at == k:
@@ -587,68 +595,61 @@ class _Builder:
                        {"review_date": day.isoformat(), "decision": decision, "entries": entries})
             recent = (t - day).days <= 3
             if not recent and rng.random() < 0.95:
-                self._ack(pid, staff, "review", version, rid,
-                          f"I have read the weekly review of {day.day} {day:%b %Y} for improvement plan {reference}, "
-                          "including each action's progress and the decision.",
+                self._ack(pid, staff, "review", version, rid, review_statement(review),
                           created + timedelta(days=rng.randint(0, 2), hours=1), disagree=rng.random() < 0.03)
-        return values
 
-    def _correction(self, pid, corrected_id, day, created, reviewer, entries, actions, staff, reference, version):
-        """A correction of review `corrected_id`: the same values (so the measures do not change)
+    def _review(self, plan, row: dict) -> SimpleNamespace:
+        self.rows.add("reviews", row)
+        review = _view(Review, row, plan=plan, entries=[])
+        plan.reviews.append(review)
+        return review
+
+    def _entry(self, review, row: dict) -> None:
+        self.rows.add("review_entries", row)
+        review.entries.append(_view(ReviewEntry, row))
+
+    def _correction(self, plan, corrected, created, reviewer, entries, actions, staff, version):
+        """A correction of review `corrected`: the same values (so the measures do not change)
         with the note that says what was wrong."""
         rid = self.rows.new_id("reviews")
         at = created + timedelta(days=1)
-        self.rows.add("reviews", dict(
-            id=rid, plan_id=pid, review_date=day, reviewer_id=reviewer.id,
+        day = corrected.review_date
+        review = self._review(plan, dict(
+            id=rid, plan_id=plan.id, review_date=day, reviewer_id=reviewer.id,
             summary="Correction: the summary named the wrong shift; progress as recorded.", decision="continue",
             extend_to=None, extend_reason=None, next_review_date=day + timedelta(days=7), staff_comment=None,
-            corrects_review_id=corrected_id, submission_token=None, created_at=at))
+            corrects_review_id=corrected.id, submission_token=None, created_at=at))
         for action in actions:
-            progress, value = entries[f"A{action['number']}"]
-            self.rows.add("review_entries", dict(
+            progress, value = entries[action["view"].ref]
+            self._entry(review, dict(
                 id=self.rows.new_id("review_entries"), review_id=rid, action_id=action["id"], progress=progress,
                 measured_value=value, note="As recorded in the corrected review."))
-        self.audit(reviewer, "recorded", "review", rid, pid, at, {"review_date": day.isoformat(), "corrects": corrected_id})
-        self._ack(pid, staff, "review", version, rid,
-                  f"I have read the weekly review of {day.day} {day:%b %Y} for improvement plan {reference}, "
-                  "including each action's progress and the decision.", at + timedelta(hours=20))
+        self.audit(reviewer, "recorded", "review", rid, plan.id, at,
+                   {"review_date": day.isoformat(), "corrects": corrected.id})
+        self._ack(plan.id, staff, "review", version, rid, review_statement(review), at + timedelta(hours=20))
 
     def _decision(self, rid, cid, kind, rationale):
         self.rows.add("review_control_decisions", dict(
             id=self.rows.new_id("review_control_decisions"), review_id=rid, control_id=cid, decision=kind,
             rationale=rationale or ""))
 
-    def _closure(self, pid, reference, staff, manager, actions, values, closed_on, baseline, version):
+    def _closure(self, plan, staff, manager, closed_on, baseline, version):
+        """The closure, its final measures as the app computes them, and the staff member's acknowledgement."""
         rng = self.rng
-        closure_id = self.rows.new_id("closures")
         closed_at = _at(closed_on, 16)
-        measures = []
-        for a in actions:
-            m = a["measure"]
-            if m is None:
-                continue
-            series = values.get(a["id"], [])
-            vals = [v for _, v in series]
-            last = vals[-m.consecutive:] if m.consecutive else vals[-1:]
-            met = len(last) == (m.consecutive or 1) and all(
-                (v >= m.target) if m.higher_is_better else (v <= m.target) for v in last)
-            measures.append({"ref": f"A{a['number']}", "name": m.name, "unit": m.unit, "baseline": a["baseline"],
-                             "final": vals[-1] if vals else None, "target": m.target,
-                             "higher_is_better": m.higher_is_better, "consecutive": m.consecutive, "met": met,
-                             "values": [[d.isoformat(), v] for d, v in series]})
         outcome = _weighted(rng, OUTCOMES)
-        self.rows.add("closures", dict(
-            id=closure_id, plan_id=pid, outcome=outcome,
+        row = dict(
+            id=self.rows.new_id("closures"), plan_id=plan.id, outcome=outcome,
             what_changed=f"{staff.name} now follows the agreed practice on every shift, as the weekly reviews record.",
             how_measured=f"Weekly audits rose from a baseline of {baseline}% to target; observed shifts confirmed it.",
             risk_now_controlled="The interim controls were lifted or carried into ongoing monitoring with a rationale.",
             ongoing_monitoring="Included in the monthly audit; sampled at supervision for three months.",
-            final_measures=measures, closed_by_id=manager.id, closed_at=closed_at, ack_due_days=7))
-        self.audit(manager, "closed", "plan", pid, pid, closed_at, {"outcome": outcome})
+            final_measures=final_measures(plan), closed_by_id=manager.id, closed_at=closed_at, ack_due_days=7)
+        self.rows.add("closures", row)
+        plan.closure = _view(Closure, row, plan=plan)
+        self.audit(manager, "closed", "plan", plan.id, plan.id, closed_at, {"outcome": outcome})
         if rng.random() < 0.85:
-            self._ack(pid, staff, "closure", version, None,
-                      f"I have read the closure of improvement plan {reference}: the outcome, what changed, how it was "
-                      "measured, how the risk is now controlled and the ongoing monitoring that remains.",
+            self._ack(plan.id, staff, "closure", version, None, closure_statement(plan),
                       closed_at + timedelta(days=rng.randint(0, 6), hours=1))
 
     def audit(self, actor, verb, entity, entity_id, pid, at, changes):

@@ -1,7 +1,10 @@
 """Demo data: one care home, its people, and plans in every state, from the domain's worked examples.
 
 Dates are relative to today so that the flags (review overdue, control past its review date)
-show on the day the demo is loaded. Inserted directly; the screens edit it afterwards.
+show on the day the demo is loaded. Inserted directly; the screens edit it afterwards. The
+issued snapshot and the acknowledgement statements come from the app's own functions.
+
+    flask --app pip_app demo-data   # see pip_app/commands.py
 """
 from __future__ import annotations
 
@@ -9,9 +12,9 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from .clock import today
-from .extensions import db
-from .models import (
+from ..clock import today
+from ..extensions import db
+from ..models import (
     AckResponse,
     AckSubject,
     Acknowledgement,
@@ -41,9 +44,12 @@ from .models import (
     Shift,
     User,
 )
-from .services import audit
-from .services.plans import next_reference, snapshot
-from .services.users import create_user, find_by_email, set_password
+from ..services import audit
+from ..services.acknowledgements import plan_statement
+from ..services.closure import closure_statement
+from ..services.plans import next_reference, snapshot
+from ..services.reviews import review_statement
+from ..services.users import create_user, find_by_email, set_password
 
 DEMO_PASSWORD = "improve-practice-2026"
 SERVICE_NAME = "Larkfield House"
@@ -153,11 +159,11 @@ def _action(plan, number, behaviour, when, check_method, success_criterion, *, o
     return action
 
 
-def _issue_ack(plan, version=1, days_after=1, response=AckResponse.AGREE, comment=None):
+def _issue_ack(plan, days_after=1, response=AckResponse.AGREE, comment=None):
+    """The staff member's acknowledgement of the plan's current version."""
     db.session.add(Acknowledgement(
-        plan=plan, user=plan.staff, subject=AckSubject.PLAN, plan_version=version,
-        statement=f"I have read version {version} of improvement plan {plan.reference} and discussed it with my line manager.",
-        response=response, comment=comment, acknowledged_at=_at(plan.start_date + timedelta(days=days_after), 10),
+        plan=plan, user=plan.staff, subject=AckSubject.PLAN, plan_version=plan.version,
+        statement=plan_statement(plan), response=response, comment=comment, acknowledged_at=_at(plan.start_date + timedelta(days=days_after), 10),
     ))
 
 
@@ -185,7 +191,7 @@ def _review(plan, day, reviewer, entries, summary, decision=ReviewDecision.CONTI
     if ack:
         db.session.add(Acknowledgement(
             plan=plan, user=plan.staff, subject=AckSubject.REVIEW, plan_version=plan.version, review=review,
-            statement=f"I have read the weekly review of {review.review_date:%d %b %Y} for plan {plan.reference}.",
+            statement=review_statement(review),
             response=AckResponse.AGREE, acknowledged_at=_at(day + timedelta(days=1), 9),
         ))
     return review
@@ -359,7 +365,7 @@ def _plans(service: Service, people: dict[str, User]) -> None:
     db.session.flush()
     db.session.add(Acknowledgement(
         plan=p5, user=p5.staff, subject=AckSubject.CLOSURE, plan_version=1,
-        statement=f"I have read the closure summary for improvement plan {p5.reference}.",
+        statement=closure_statement(p5),
         response=AckResponse.AGREE, comment="Thank you for the support with the charts.",
         acknowledged_at=closed_at + timedelta(days=1),
     ))
