@@ -13,6 +13,9 @@ from ..htmx import page_or_fragment, redirect_after_post
 from ..models import AckResponse, Plan
 from ..pdf import render_plan_pdf
 from ..services import closure as closure_ops
+from ..services import summaries as summary_ops
+from ..services.closure_draft import draft_sections
+from ..services.closure_gate import closure_gate, final_measures
 from ..services.plans import PlanError
 from . import bp
 from .forms import ClosureAcknowledgeForm, close_form_for
@@ -51,8 +54,8 @@ def _closable_plan(plan_id: int) -> Plan:
 
 
 def _close_page(plan: Plan, form, status: int = 200, problems=(), conflict: bool = False):
-    context = dict(plan=plan, form=form, gate=closure_ops.closure_gate(plan), problems=list(problems),
-                   measures=closure_ops.final_measures(plan), ack_days=closure_ops.ACK_DUE_DAYS, conflict=conflict)
+    context = dict(plan=plan, form=form, gate=closure_gate(plan), problems=list(problems),
+                   measures=final_measures(plan), ack_days=closure_ops.ACK_DUE_DAYS, conflict=conflict)
     return page_or_fragment("closure/close.html", "closure/_form.html", status=status, **context)
 
 
@@ -63,7 +66,7 @@ def close(plan_id: int):
     a decision on each active control and a reason for each action that is not assured."""
     plan = _closable_plan(plan_id)
     if request.method == "GET":
-        data = closure_ops.draft_sections(plan) | {"row_version": plan.row_version}
+        data = draft_sections(plan) | {"row_version": plan.row_version}
         data |= {name: action.status_reason for action, name in close_form_for(plan, current_user).reason_fields}
         return _close_page(plan, close_form_for(plan, current_user, formdata=None, data=data))
     form = close_form_for(plan, current_user)
@@ -117,14 +120,14 @@ def acknowledge(plan_id: int):
 
 def _pdf_response(plan: Plan, kind: str) -> Response:
     """Render, record the download in the plan's history, and send it (never cached)."""
-    summary = closure_ops.plan_summary(plan, generated_by=current_user, with_closure=kind == "closure")
+    summary = summary_ops.plan_summary(plan, generated_by=current_user, with_closure=kind == "closure")
     body = render_plan_pdf(summary)
-    filename = closure_ops.pdf_filename(plan, kind)
+    filename = summary_ops.pdf_filename(plan, kind)
     # End the read transaction before writing: on SQLite a read transaction that turns into a
     # write fails at once if anyone wrote meanwhile (see database.py).
     db.session.rollback()
     if request.method == "GET":  # a HEAD request (a link checker, a prefetch) downloads nothing
-        closure_ops.record_download(current_user, plan, kind)
+        summary_ops.record_download(current_user, plan, kind)
         db.session.commit()
     disposition = "attachment" if kind == "closure" else "inline"
     return Response(body, mimetype="application/pdf", headers={
@@ -138,7 +141,7 @@ def _pdf_response(plan: Plan, kind: str) -> Response:
 @login_required
 def pdf(plan_id: int):
     """The closure summary of a closed plan: the record HR keeps."""
-    plan = plan_or_404(plan_id, policy.can_download_closure, options=closure_ops.summary_load_options())
+    plan = plan_or_404(plan_id, policy.can_download_closure, options=summary_ops.summary_load_options())
     if plan.closure is None:
         _refuse(NotFound, "This plan has not been closed, so it has no closure summary yet. "
                           "Use “Print as PDF” on the plan page for the plan itself.")
@@ -149,5 +152,5 @@ def pdf(plan_id: int):
 @login_required
 def plan_pdf(plan_id: int):
     """Any issued plan the user may read, as a PDF (without the closure sections)."""
-    plan = plan_or_404(plan_id, policy.can_download_closure, options=closure_ops.summary_load_options())
+    plan = plan_or_404(plan_id, policy.can_download_closure, options=summary_ops.summary_load_options())
     return _pdf_response(plan, "plan")

@@ -19,7 +19,7 @@ from ..register.queries import last_check_notes
 from ..services import acknowledgements
 from ..services.plans import unissued_changes
 from ..services.reviews import measured_values, review_statement
-from ..templating import format_date, format_measure
+from ..formatting import format_date, format_measure
 from .forms import AcknowledgeForm
 
 
