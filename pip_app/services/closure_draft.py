@@ -24,22 +24,24 @@ def _direction(baseline: float | None, final: float | None) -> str:
 
 
 def _measure_sentence(measure: dict[str, Any]) -> str:
+    """One measure's story for "What changed": baseline, last value, target and verdict."""
     unit = measure["unit"]
     name = measure["name"]
+    baseline, final = format_measure(measure["baseline"], unit), format_measure(measure["final"], unit)
     target = f"target {'at least' if measure['higher_is_better'] else 'at most'} {format_measure(measure['target'], unit)}"
     if measure["consecutive"] and measure["consecutive"] > 1:
         target += f" on {measure['consecutive']} consecutive checks"
     if measure["final"] is None:
-        return f"{name}: baseline {format_measure(measure['baseline'], unit)}; no value was measured at a review ({target})."
+        return f"{name}: baseline {baseline}; no value was measured at a review ({target})."
     verdict = "met" if measure["met"] else "not met"
     last = date.fromisoformat(measure["values"][-1][0])
     direction = _direction(measure["baseline"], measure["final"])
     if direction == "stayed":
-        movement = f"stayed at {format_measure(measure['final'], unit)}"
+        movement = f"stayed at {final}"
     elif measure["baseline"] is None:
-        movement = f"was {format_measure(measure['final'], unit)}"
+        movement = f"was {final}"
     else:
-        movement = f"{direction} from {format_measure(measure['baseline'], unit)} at baseline to {format_measure(measure['final'], unit)}"
+        movement = f"{direction} from {baseline} at baseline to {final}"
     return f"{name} {movement} at the review of {format_date(last)} ({target}: {verdict})."
 
 
@@ -92,7 +94,8 @@ def draft_sections(plan: Plan) -> dict[str, str]:
         how = f"{action.ref}: {action.check_method.strip()}"
         if action.ref in measures and measures[action.ref]["values"]:
             m = measures[action.ref]
-            series = ", ".join(f"{format_measure(v, m['unit'])} ({format_date(date.fromisoformat(d))})" for d, v in m["values"][-12:])
+            series = ", ".join(f"{format_measure(v, m['unit'])} ({format_date(date.fromisoformat(d))})"
+                               for d, v in m["values"][-12:])
             earlier = len(m["values"]) - 12
             how += f". {m['name']} at each review: " + (f"… {earlier} earlier, then " if earlier > 0 else "") + series
         measured.append(how + ".")

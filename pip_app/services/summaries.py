@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.strategy_options import _AbstractLoad
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from ..clock import now_utc, to_london
 from ..extensions import db
@@ -28,7 +28,7 @@ from .closure_draft import observation_counts
 from .closure_gate import final_measures
 
 
-def summary_load_options() -> list[_AbstractLoad]:
+def summary_load_options() -> list[LoaderOption]:
     """Loader options that fetch everything a summary shows in a fixed number of queries."""
     return [
         joinedload(Plan.staff), joinedload(Plan.manager), joinedload(Plan.service),
@@ -43,6 +43,7 @@ def summary_load_options() -> list[_AbstractLoad]:
 
 
 def _measure_row(action: Action, frozen: dict[str, Any] | None, live: dict[str, Any] | None) -> MeasureRow:
+    """One measured action for the PDF: the values frozen at closure, else the live record."""
     source = frozen or live or {}
     values = source.get("values")
     if values is None and live:  # closures frozen before values were kept: fall back to the record
@@ -84,7 +85,7 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
             entries=[ReviewEntryRow(
                 ref=actions_by_id[e.action_id].ref if e.action_id in actions_by_id else "?",
                 progress=e.progress.label,
-                value=(format_measure(e.measured_value, actions_by_id[e.action_id].measure_unit if e.action_id in actions_by_id else None)
+                value=(format_measure(e.measured_value, _unit(actions_by_id.get(e.action_id)))
                        if e.measured_value is not None else None),
                 note=e.note or "") for e in entries],
         ))
@@ -132,6 +133,10 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
             for a in plan.acknowledgements if with_closure or a.subject is not AckSubject.CLOSURE],
         closure=closure_data,
     )
+
+
+def _unit(action: Action | None) -> str | None:
+    return action.measure_unit if action is not None else None
 
 
 def _label(value: str, joiner: str = " ") -> str:
