@@ -83,7 +83,7 @@ def measure_pdf_builds(app, spec: dict) -> dict:
     try:
         from pip_app.models import Plan, User
         from pip_app.pdf import render_plan_pdf
-        from pip_app.services.closure import plan_summary, summary_load_options
+        from pip_app.services.summaries import plan_summary, summary_load_options
     except ImportError as error:  # the closure PDF is still being built
         return {name: {"status": f"not available ({error})"} for name in spec.get("pdf_plans", {})}
     results = {}

@@ -2,15 +2,28 @@
 
 They read a plan's already-loaded attributes (status, dates, controls, observations, reviews,
 acknowledgements, versions), so callers load those up front (selectinload) for lists.
+
+The control flags are defined once, in `control_flags`, over plain values; the register's SQL
+twin (register/queries.flag_conditions) reads its codes and thresholds from here, and a test
+holds the two equal on every control.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
+
+from .formatting import format_date
+from .lifecycle import current_reviews
 
 NOT_CHECKED_DAYS = 7
 ACK_OUTSTANDING_DAYS = 3
 OPEN = ("active", "paused")
+
+# The control flags, in display order.
+REVIEW_PASSED = "review_passed"
+NOT_CHECKED = "not_checked"
+PLAN_CLOSED = "plan_closed"
 
 
 @dataclass(frozen=True)
@@ -27,42 +40,68 @@ def _day(moment: datetime | date) -> date:
     return moment.date() if isinstance(moment, datetime) else moment
 
 
-def review_overdue(plan, today: date) -> bool:
+def review_overdue(plan: Any, today: date) -> bool:
     """The next weekly review date has passed on an active (not paused) plan."""
     return plan.status.value == "active" and plan.next_review_date is not None and plan.next_review_date < today
 
 
-def past_end_date(plan, today: date) -> bool:
+def past_end_date(plan: Any, today: date) -> bool:
     """The planned end date has passed and the plan is still open."""
     return plan.status.value in OPEN and plan.planned_end_date < today
 
 
-def control_review_passed(control, today: date) -> bool:
+def _value(status: Any) -> str | None:
+    """A status's stored value, whether given as the enum (or anything with .value) or the string."""
+    return status if status is None or isinstance(status, str) else str(status.value)
+
+
+def control_flags(control_status: Any, review_by_date: date, last_checked_on: date | None,
+                  start_date: date, plan_status: Any, today: date,
+                  days: int = NOT_CHECKED_DAYS) -> list[str]:
+    """The flags of one control, in display order; only a control in force is flagged.
+
+    Its review-by date has passed; it has not been checked for `days` days (counted from its
+    start if it was never checked); its plan closed while it was still in force (not judged
+    when `plan_status` is None)."""
+    if _value(control_status) != "active":
+        return []
+    flags = []
+    if review_by_date < today:
+        flags.append(REVIEW_PASSED)
+    if (today - (last_checked_on or start_date)).days >= days:
+        flags.append(NOT_CHECKED)
+    if _value(plan_status) == "closed":
+        flags.append(PLAN_CLOSED)
+    return flags
+
+
+def _own_flags(control: Any, today: date, days: int = NOT_CHECKED_DAYS) -> list[str]:
+    """control_flags for a loaded control, without its plan's status (the caller has the plan)."""
+    return control_flags(control.status, control.review_by_date, control.last_checked_on, control.start_date,
+                         None, today, days)
+
+
+def control_review_passed(control: Any, today: date) -> bool:
     """An active control whose review-by date has passed."""
-    return control.status.value == "active" and control.review_by_date < today
+    return REVIEW_PASSED in _own_flags(control, today)
 
 
-def control_not_checked(control, today: date, days: int = NOT_CHECKED_DAYS) -> bool:
+def control_not_checked(control: Any, today: date, days: int = NOT_CHECKED_DAYS) -> bool:
     """An active control with no check for `days` days (counted from its start if never checked)."""
-    if control.status.value != "active":
-        return False
-    last = control.last_checked_on or control.start_date
-    return (today - last).days >= days
+    return NOT_CHECKED in _own_flags(control, today, days)
 
 
-def observation_overdue(observation, today: date) -> bool:
+def observation_overdue(observation: Any, today: date) -> bool:
     """A planned observation whose date has passed without an outcome."""
-    return observation.status.value == "planned" and observation.scheduled_on < today
+    return bool(observation.status.value == "planned" and observation.scheduled_on < today)
 
 
-def last_reviews(plan, count: int = 2) -> list:
+def last_reviews(plan: Any, count: int = 2) -> list[Any]:
     """The plan's last `count` reviews in date order; a correction replaces the review it corrects."""
-    reviews = sorted(plan.reviews, key=lambda r: (r.review_date, r.id))
-    corrected = {r.corrects_review_id for r in reviews if r.corrects_review_id}
-    return [r for r in reviews if r.id not in corrected][-count:]
+    return current_reviews(plan.reviews)[-count:]
 
 
-def struggling_actions(plan) -> list:
+def struggling_actions(plan: Any) -> list[Any]:
     """Actions marked at risk or not met in each of the last two reviews (escalate or redesign)."""
     last_two = last_reviews(plan, 2)
     if len(last_two) < 2:
@@ -73,7 +112,7 @@ def struggling_actions(plan) -> list:
             if a.status.value not in ("assured",) and all(p.get(a.id) in bad for p in progress)]
 
 
-def outstanding_acknowledgements(plan, today: date, days: int = ACK_OUTSTANDING_DAYS) -> list[str]:
+def outstanding_acknowledgements(plan: Any, today: date, days: int = ACK_OUTSTANDING_DAYS) -> list[str]:
     """What the staff member has not acknowledged for more than `days` days."""
     if plan.status.value == "draft":
         return []
@@ -86,26 +125,26 @@ def outstanding_acknowledgements(plan, today: date, days: int = ACK_OUTSTANDING_
     acked_reviews = {a.review_id for a in acks if a.subject.value == "review"}
     for review in plan.reviews:
         if review.id not in acked_reviews and (today - _day(review.created_at)).days > days:
-            waiting.append(f"the review of {review.review_date.day} {review.review_date:%b %Y}")
+            waiting.append(f"the review of {format_date(review.review_date)}")
     return waiting
 
 
-def plan_flags(plan, today: date, ack_days: int = ACK_OUTSTANDING_DAYS) -> list[Flag]:
+def plan_flags(plan: Any, today: date, ack_days: int = ACK_OUTSTANDING_DAYS) -> list[Flag]:
     """Every flag for one plan, most urgent first."""
     flags: list[Flag] = []
     if plan.status.value not in OPEN:
         return flags
     if review_overdue(plan, today):
-        flags.append(Flag("review_overdue", f"Weekly review overdue since {_fmt(plan.next_review_date)}", "reviews-panel"))
+        flags.append(Flag("review_overdue", f"Weekly review overdue since {format_date(plan.next_review_date)}", "reviews-panel"))
     if past_end_date(plan, today):
-        flags.append(Flag("past_end_date", f"Past its planned end date of {_fmt(plan.planned_end_date)}: close, extend or escalate", "reviews-panel"))
+        flags.append(Flag("past_end_date", f"Past its planned end date of {format_date(plan.planned_end_date)}: close, extend or escalate", "reviews-panel"))
     for control in plan.controls:
         if control_review_passed(control, today):
-            flags.append(Flag("control_review_passed", f"{control.kind.label}: review date {_fmt(control.review_by_date)} has passed", "controls-panel"))
+            flags.append(Flag("control_review_passed", f"{control.kind.label}: review date {format_date(control.review_by_date)} has passed", "controls-panel"))
         if control_not_checked(control, today):
             last = control.last_checked_on
-            detail = f"last checked {_fmt(last)}" if last else "never checked"
-            flags.append(Flag("control_not_checked", f"{control.kind.label}: not checked for 7 days ({detail})", "controls-panel"))
+            detail = f"last checked {format_date(last)}" if last else "never checked"
+            flags.append(Flag("control_not_checked", f"{control.kind.label}: not checked for {NOT_CHECKED_DAYS} days ({detail})", "controls-panel"))
     overdue_observations = [o for o in plan.observations if observation_overdue(o, today)]
     if overdue_observations:
         n = len(overdue_observations)
@@ -116,7 +155,3 @@ def plan_flags(plan, today: date, ack_days: int = ACK_OUTSTANDING_DAYS) -> list[
     if waiting:
         flags.append(Flag("ack_outstanding", f"Not acknowledged for more than {ack_days} days: {', '.join(waiting)}", "acks-panel", "warn"))
     return flags
-
-
-def _fmt(day: date | None) -> str:
-    return f"{day.day} {day:%b %Y}" if day else "—"

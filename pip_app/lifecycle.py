@@ -1,15 +1,111 @@
-"""Pure plan-lifecycle rules: what stops a plan being issued, review dates, version diffs.
+"""Pure plan-lifecycle rules: the status moves a plan and an action may make, what stops a plan
+being issued, which reviews count, review dates, version diffs.
 
-Plain functions over a plan's attributes (or plain dicts); no database, no Flask.
+Plain functions over a plan's attributes (or plain dicts); no database, no Flask. Statuses are
+their stored values ("draft", "active", ...), so this module needs no model import; the
+operations in services/ call `plan_move` / `action_move` before they change a status, so every
+status change obeys the one table below.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any, Protocol, TypeVar
 
-from .quality import assess_action
+from .quality import Finding, assess_action
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+# --- Status moves ---------------------------------------------------------------------------------
+
+
+class MoveRefused(ValueError):
+    """A status move the table does not allow from the current status; the message says why."""
+
+
+@dataclass(frozen=True)
+class Move:
+    """One named status move: the statuses it may start from, where it leads (None: the status
+    stays, e.g. an amendment re-issues an active plan as it is) and the refusal otherwise, which
+    may name `{ref}` and `{current}` (the action's ref and current status label)."""
+
+    sources: frozenset[str]
+    target: str | None
+    refusal: str
+
+
+PLAN_MOVES: Mapping[str, Move] = {
+    "issue": Move(frozenset({"draft"}), "active", "Only a draft plan can be issued."),
+    "amend": Move(frozenset({"active", "paused"}), None, "Only an active or paused plan can be amended."),
+    "review": Move(frozenset({"active"}), None, "Reviews are recorded on an active plan. Resume the plan first."),
+    "extend": Move(frozenset({"active"}), None, "Only an active plan can be extended."),
+    "pause": Move(frozenset({"active"}), "paused", "Only an active plan can be paused."),
+    "resume": Move(frozenset({"paused"}), "active", "Only a paused plan can be resumed."),
+    "close": Move(frozenset({"active", "paused"}), "closed", "Only an issued (active or paused) plan can be closed."),
+}
+
+ACTION_MOVES: Mapping[str, Move] = {
+    "completed": Move(frozenset({"open"}), "completed", "{ref} is already {current}."),
+    "assured": Move(frozenset({"completed"}), "assured", "{ref} must be completed before it can be assured."),
+    "not_met": Move(frozenset({"open", "completed", "not_met"}), "not_met", "{ref} is already assured."),
+}
+
+
+def _move(table: Mapping[str, Move], current: str, move: str, words: Mapping[str, str], unknown: str) -> str:
+    rule = table.get(move)
+    if rule is None:
+        raise MoveRefused(unknown)
+    if current not in rule.sources:
+        raise MoveRefused(rule.refusal.format(**words))
+    return rule.target or current
+
+
+def plan_move(current: str, move: str) -> str:
+    """The plan status after `move` from `current`, or MoveRefused saying why it is not allowed."""
+    return _move(PLAN_MOVES, current, move, {}, f"A plan cannot {move.replace('_', ' ')}.")
+
+
+def may_move(current: str, move: str) -> bool:
+    """Whether a plan in `current` may make `move` (for gates that list problems rather than raise)."""
+    rule = PLAN_MOVES.get(move)
+    return rule is not None and current in rule.sources
+
+
+def action_move(current: str, move: str, *, ref: str, current_label: str) -> str:
+    """An action's status after `move` (completed, assured, not met), or MoveRefused."""
+    return _move(ACTION_MOVES, current, move, {"ref": ref, "current": current_label},
+                 "Choose completed, assured or not met.")
+
+
+# --- Which reviews count -------------------------------------------------------------------------
+
+
+class _Review(Protocol):
+    """What current_reviews reads of a review."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def review_date(self) -> date: ...
+
+    @property
+    def corrects_review_id(self) -> int | None: ...
+
+
+R = TypeVar("R", bound=_Review)
+
+
+def current_reviews(reviews: Sequence[R]) -> list[R]:
+    """Reviews in date order without any a later review corrected: a correction replaces the
+    review it corrects, everywhere (flags, measures, drafts, the PDF)."""
+    corrected = {r.corrects_review_id for r in reviews if r.corrects_review_id}
+    return [r for r in sorted(reviews, key=lambda r: (r.review_date, r.id)) if r.id not in corrected]
+
+
+# --- Issue rules ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -20,7 +116,7 @@ class Problem:
     anchor: str
 
 
-def issue_problems(plan) -> list[Problem]:
+def issue_problems(plan: Any) -> list[Problem]:
     """Everything DESIGN.md requires before a draft may be issued (or an amendment re-issued)."""
     problems = []
     if not (plan.risk_statement or "").strip():
@@ -49,7 +145,7 @@ def issue_problems(plan) -> list[Problem]:
     return problems
 
 
-def quality_findings(plan) -> dict[str, list]:
+def quality_findings(plan: Any) -> dict[str, list[Finding]]:
     """The measurability findings for each action that has any, keyed by its ref."""
     found = {}
     for action in plan.actions:
@@ -70,7 +166,7 @@ def _label(key: str) -> str:
     return key.replace("_", " ").capitalize()
 
 
-def _changes(old: dict, new: dict, prefix: str) -> list[tuple[str, object, object]]:
+def _changes(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str) -> list[tuple[str, object, object]]:
     rows = []
     for key in sorted(set(old) | set(new)):
         before, after = old.get(key), new.get(key)
@@ -83,11 +179,11 @@ def _changes(old: dict, new: dict, prefix: str) -> list[tuple[str, object, objec
 CONTROL_GOVERNANCE_KEYS = frozenset({"status", "lifted_on", "lift_rationale", "lifted_by", "last_checked_on"})
 
 
-def _control_content(control: dict) -> dict:
+def _control_content(control: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in control.items() if k not in CONTROL_GOVERNANCE_KEYS}
 
 
-def diff_snapshots(old: dict, new: dict) -> list[tuple[str, object, object]]:
+def diff_snapshots(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple[str, object, object]]:
     """What changed between two issued versions, as readable (what, before, after) rows."""
     skip = {"controls", "actions", "version"}
     rows = _changes({k: v for k, v in old.items() if k not in skip},

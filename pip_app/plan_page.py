@@ -25,13 +25,13 @@ from .measures import chart_geometry, measure_met, reaches
 from .models import (
     Acknowledgement, Action, AuditEvent, Closure, InterimControl, Observation, Plan, PlanVersion, Review,
 )
+from .formatting import format_date, format_measure
 from .screens import Screen
 from .services import acknowledgements
 from .services import closure as closure_ops
 from .services.controls import last_check_notes
 from .services.plans import unissued_changes
 from .services.reviews import measured_values, review_statement
-from .templating import format_date, format_measure
 
 # Everything the plan page reads, in a fixed number of statements whatever the plan's size:
 # one SELECT per collection, with the people each row names joined in.

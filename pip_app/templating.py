@@ -1,39 +1,11 @@
 """Template filters and globals: UK dates, Europe/London times, the navigation for each role.
 Templates get no policy or checker: views hand them booleans and results."""
-from datetime import date, datetime
-
 from flask import Flask, request, url_for
 from flask_login import current_user
 
 from . import policy
-from .clock import to_london, today
-
-
-def format_date(value: date | None, empty: str = "—") -> str:
-    """23 Nov 2026."""
-    if value is None:
-        return empty
-    if isinstance(value, datetime):
-        value = to_london(value).date()
-    return f"{value.day} {value:%b %Y}"
-
-
-def format_datetime(value: datetime | None, empty: str = "—") -> str:
-    """23 Nov 2026, 14:05 — a stored UTC time shown in UK time."""
-    if value is None:
-        return empty
-    local = to_london(value)
-    return f"{local.day} {local:%b %Y, %H:%M}"
-
-
-def format_measure(value: float | None, unit: str | None = None, empty: str = "not recorded") -> str:
-    """95%, 9 of 10, 3 per week: a number without a needless ".0", with its unit."""
-    if value is None:
-        return empty
-    number = f"{value:g}"
-    if not unit:
-        return number
-    return f"{number}{unit}" if unit in ("%",) else f"{number} {unit}"
+from .clock import today
+from .formatting import format_date, format_datetime, format_measure
 
 
 def nav_items() -> list[dict]:

@@ -8,6 +8,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
+import pytest
+
 import pip_app
 
 ROOT = Path(pip_app.__file__).parent
@@ -112,3 +116,19 @@ def test_the_cycle_check_finds_a_cycle(tmp_path):
     (package / "b.py").write_text("from .a import thing\n")
     (package / "c.py").write_text("from pip_app import a\n")
     assert _cycles(_graph(package)) == [["pip_app.a", "pip_app.b", "pip_app.a"]]
+
+
+PURE = ["formatting", "flags", "lifecycle", "measures", "quality", "schedule", "summaries",
+        "pdf", "pdf.blocks", "pdf.plan_document", "pdf.closure_summary"]
+
+
+@pytest.mark.parametrize("name", PURE)
+def test_rule_modules_and_the_pdf_import_no_flask_or_database(name):
+    """Plain functions over plain values: no Flask, no database session, no operations."""
+    path = ROOT / (name.replace(".", "/") + ("/__init__.py" if name == "pdf" else ".py"))
+    tree = ast.parse(path.read_text())
+    outside = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    outside |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level}
+    assert not {m for m in outside if m.split(".")[0] in ("flask", "flask_login", "sqlalchemy")}
+    forbidden = ("pip_app.extensions", "pip_app.models", "pip_app.database", "pip_app.services")
+    assert not {m for m in _imports(path) if m.startswith(forbidden)}

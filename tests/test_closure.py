@@ -16,6 +16,7 @@ from pip_app.models import (
     Observation, ObservationStatus, Outcome, Plan, PlanStatus, Progress, Review, ReviewDecision, ReviewEntry,
 )
 from pip_app.services import closure as closure_ops
+from pip_app.services import closure_draft, closure_gate
 from pip_app.services.plans import PlanError
 from tests.factories import make_action, make_control
 
@@ -130,7 +131,7 @@ def events(verb=None, entity=None):
 
 
 def test_final_measures_take_the_last_value_per_measured_action(plan):
-    [measure] = closure_ops.final_measures(plan)
+    [measure] = closure_gate.final_measures(plan)
     assert measure["ref"] == "A1" and measure["name"] == "MAR compliance" and measure["unit"] == "%"
     assert (measure["baseline"], measure["final"], measure["target"]) == (62, 95, 90)
     assert measure["met"] is True  # 92 and 95: two consecutive values at or above 90
@@ -147,7 +148,7 @@ def test_final_measures_leave_out_corrected_reviews_and_respect_lower_is_better(
     wrong = add_review(plan, world["manager"], START + timedelta(days=14), {falls: 30})
     add_review(plan, world["manager"], START + timedelta(days=14), {falls: 2}, corrects=wrong)
     add_review(plan, world["manager"], START + timedelta(days=21), {falls: 1})
-    late, logs = closure_ops.final_measures(plan)
+    late, logs = closure_gate.final_measures(plan)
     assert [v for _, v in late["values"]] == [5, 2, 1] and late["final"] == 1 and late["met"] is True
     assert logs["final"] is None and logs["values"] == [] and logs["met"] is False
     assert unmeasured.ref == logs["ref"]
@@ -158,7 +159,7 @@ def test_gate_lists_each_thing_to_settle_with_where_to_fix_it(world, plan):
     db.session.add(planned)
     db.session.commit()
     control, (_, a2) = plan.controls[0], plan.actions
-    problems = closure_ops.closure_gate(plan)
+    problems = closure_gate.closure_gate(plan)
     assert [p.anchor for p in problems] == [f"close-control-{control.id}", f"close-reason-{a2.id}",
                                             f"observation-{planned.id}"]
     assert "still active" in problems[0].message
@@ -170,18 +171,18 @@ def test_gate_is_empty_once_everything_is_settled(plan):
     plan.controls[0].status = ControlStatus.LIFTED
     plan.controls[0].lifted_on, plan.controls[0].lift_rationale = TODAY, "Two good audits."
     plan.actions[1].status_reason = "Completed; audited monthly."
-    assert closure_ops.closure_gate(plan) == []
+    assert closure_gate.closure_gate(plan) == []
 
 
 def test_gate_refuses_drafts_and_closed_plans(world, make_plan):
     draft = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], status=PlanStatus.DRAFT)
-    assert closure_ops.closure_gate(draft) == [Problem("Only an issued (active or paused) plan can be closed.", "closure-panel")]
+    assert closure_gate.closure_gate(draft) == [Problem("Only an issued (active or paused) plan can be closed.", "closure-panel")]
     draft.status = PlanStatus.CLOSED
-    assert closure_ops.closure_gate(draft)[0].message == "This plan is already closed."
+    assert closure_gate.closure_gate(draft)[0].message == "This plan is already closed."
 
 
 def test_drafts_are_assembled_from_the_plans_own_record(plan):
-    drafts = closure_ops.draft_sections(plan)
+    drafts = closure_draft.draft_sections(plan)
     assert set(drafts) == {"what_changed", "how_measured", "risk_now_controlled", "ongoing_monitoring"}
     assert "A1: Sign the MAR at the time of each administration (every round). Status: assured." in drafts["what_changed"]
     assert ("MAR compliance rose from 62% at baseline to 95% at the review of 23 Nov 2026 "
@@ -194,7 +195,7 @@ def test_drafts_are_assembled_from_the_plans_own_record(plan):
     assert drafts["risk_now_controlled"].startswith("The risk was: Deterioration is recorded but not escalated.")
     assert "Senior sign-off of escalation decisions (from 2 Nov 2026): still active" in drafts["risk_now_controlled"]
     # Only the manager can say how people are kept safe now and what monitoring remains.
-    assert closure_ops.PROMPT in drafts["risk_now_controlled"] and closure_ops.PROMPT in drafts["ongoing_monitoring"]
+    assert closure_draft.PROMPT in drafts["risk_now_controlled"] and closure_draft.PROMPT in drafts["ongoing_monitoring"]
 
 
 def test_drafts_say_when_controls_were_lifted(world, plan):
@@ -202,7 +203,7 @@ def test_drafts_say_when_controls_were_lifted(world, plan):
     control.status, control.lifted_on, control.lift_rationale = ControlStatus.LIFTED, date(2026, 11, 20), "Two audits ≥ 90%."
     control.lifted_by = world["senior"]
     db.session.commit()
-    text = closure_ops.draft_sections(plan)["risk_now_controlled"]
+    text = closure_draft.draft_sections(plan)["risk_now_controlled"]
     assert f"lifted on 20 Nov 2026 by {world['senior'].name}. Two audits ≥ 90%." in text
 
 
@@ -266,6 +267,35 @@ def test_closing_refuses_an_incomplete_record_and_changes_nothing(world, plan, c
     assert plan.status is PlanStatus.ACTIVE and plan.closure is None
     assert plan.controls[0].status is ControlStatus.ACTIVE and plan.actions[1].status_reason is None
     assert events("closed") == []
+
+
+def test_closure_decides_controls_by_the_one_set_of_lift_rules(world, plan, sign_in):
+    """Closure lifts through controls.lift_control, dated today, so its rules apply: a control
+    that only starts after today cannot be decided yet (before issue 14 closure skipped the date
+    check). The refusal is a problem at the control (422 on the form, input kept), not an error."""
+    control = plan.controls[0]
+    control.start_date, control.review_by_date = TODAY + timedelta(days=2), TODAY + timedelta(days=16)
+    db.session.commit()
+    with pytest.raises(closure_ops.ClosureRefused) as refused:
+        close_directly(plan, world["manager"])
+    assert {p.anchor for p in refused.value.problems} == {f"close-control-{control.id}"}
+    assert any("The control started on 2 Dec 2026: the decision cannot be earlier than that." in p.message
+               for p in refused.value.problems)
+    db.session.rollback()
+    response = sign_in(world["manager"]).post(f"/plans/{plan.id}/close", data=close_form(plan), htmx=True)
+    assert response.status_code == 422 and "the decision cannot be earlier than that" in response.text
+    assert "Continue paired rounds monthly for three months." in response.text
+    db.session.refresh(plan)
+    assert plan.status is PlanStatus.ACTIVE and control.status is ControlStatus.ACTIVE
+
+
+def test_closure_audits_each_control_decision_as_before(world, plan):
+    control = plan.controls[0]
+    close_directly(plan, world["manager"])
+    [event] = events("carried_into_monitoring", "control")
+    assert event.changes == {"status": "ongoing_monitoring", "lifted_on": TODAY.isoformat(),
+                             "lift_rationale": "Monthly checks.", "at_closure": True}
+    assert events("lifted", "control") == [] and control.lifted_by_id == world["manager"].id
 
 
 def test_closing_waits_for_planned_observations(world, plan):

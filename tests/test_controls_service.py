@@ -137,3 +137,44 @@ def test_lifting_a_control_left_active_on_a_closed_plan(world, control):
     control_ops.lift_control(world["senior"], control, TODAY, "Plan closed; risk controlled.", carry_into_monitoring=False)
     db.session.commit()
     assert control.status is ControlStatus.LIFTED
+
+
+# --- One set of lift rules, wherever the lift is decided
+
+
+@pytest.mark.parametrize("via", ["register", "review", "closure"])
+@pytest.mark.parametrize("day,rationale,field", [
+    (TODAY + timedelta(days=1), "ok", "lifted_on"),
+    (START - timedelta(days=1), "ok", "lifted_on"),
+    (TODAY, "   ", "rationale"),
+    (TODAY, "x" * (control_ops.RATIONALE_MAX + 1), "rationale"),
+])
+def test_every_way_of_lifting_refuses_the_same_things(world, control, via, day, rationale, field):
+    with pytest.raises(control_ops.ControlError) as error:
+        control_ops.lift_control(world["senior"], control, day, rationale, carry_into_monitoring=False, via=via)
+    assert error.value.field == field
+    assert control.status is ControlStatus.ACTIVE and control.lifted_on is None and events("lifted") == []
+
+
+def test_validate_lift_keeps_the_rationale_stripped_and_changes_nothing(control):
+    assert control_ops.validate_lift(control, TODAY, "  Two audits at 100%.  ") == "Two audits at 100%."
+    assert control.status is ControlStatus.ACTIVE
+
+
+def test_a_control_error_is_a_plan_error():
+    """So a view that answers PlanError with a form error never lets a lift refusal through as a 500."""
+    from pip_app.services.plans import PlanError
+
+    assert issubclass(control_ops.ControlError, PlanError) and issubclass(control_ops.ControlError, ValueError)
+
+
+@pytest.mark.parametrize("via,carry,verb,changes", [
+    ("review", False, "lifted", {"rationale": "Audits good.", "via": "review"}),
+    ("review", True, "carried_into_monitoring", {"rationale": "Audits good.", "via": "review"}),
+    ("closure", True, "carried_into_monitoring", {"status": "ongoing_monitoring", "lifted_on": TODAY.isoformat(),
+                                                  "lift_rationale": "Audits good.", "at_closure": True}),
+])
+def test_each_way_of_lifting_keeps_its_audit_entry(world, control, via, carry, verb, changes):
+    control_ops.lift_control(world["senior"], control, TODAY, " Audits good. ", carry_into_monitoring=carry, via=via)
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "control")).all()
+    assert (event.verb, event.plan_id, event.changes) == (verb, control.plan_id, changes)

@@ -1,10 +1,14 @@
-"""Pure lifecycle rules: what stops issue, the first review date, readable version diffs."""
+"""Pure lifecycle rules: the status moves of plans and actions, what stops issue, which reviews
+count, the first review date, readable version diffs."""
 from datetime import date
 from types import SimpleNamespace as NS
 
 import pytest
 
-from pip_app.lifecycle import diff_snapshots, first_review_date, issue_problems, quality_findings
+from pip_app.lifecycle import (
+    ACTION_MOVES, PLAN_MOVES, MoveRefused, action_move, current_reviews, diff_snapshots, first_review_date,
+    issue_problems, may_move, plan_move, quality_findings,
+)
 
 
 def plan(**overrides):
@@ -80,3 +84,71 @@ def test_diff_ignores_control_governance_in_old_and_new_snapshots():
     assert diff_snapshots(old, lifted) == []
     edited = {"controls": [authored | {"detail": "Paired for all personal care"}], "actions": []}
     assert diff_snapshots(old, edited) == [("Control 1: Detail", "Paired for morning care", "Paired for all personal care")]
+
+
+# --- The status moves: one table for plans and one for actions
+
+PLAN_STATUSES = ("draft", "active", "paused", "closed")
+ALLOWED_PLAN_MOVES = {
+    # move: {from: to}
+    "issue": {"draft": "active"},
+    "amend": {"active": "active", "paused": "paused"},
+    "review": {"active": "active"},
+    "extend": {"active": "active"},
+    "pause": {"active": "paused"},
+    "resume": {"paused": "active"},
+    "close": {"active": "closed", "paused": "closed"},
+}
+
+
+@pytest.mark.parametrize("move", sorted(ALLOWED_PLAN_MOVES))
+@pytest.mark.parametrize("current", PLAN_STATUSES)
+def test_every_plan_move_from_every_status(move, current):
+    allowed = ALLOWED_PLAN_MOVES[move]
+    assert may_move(current, move) is (current in allowed)
+    if current in allowed:
+        assert plan_move(current, move) == allowed[current]
+    else:
+        with pytest.raises(MoveRefused) as refused:
+            plan_move(current, move)
+        assert str(refused.value) == PLAN_MOVES[move].refusal
+
+
+def test_the_table_is_the_whole_lifecycle():
+    assert set(PLAN_MOVES) == set(ALLOWED_PLAN_MOVES)
+    assert set(ACTION_MOVES) == {"completed", "assured", "not_met"}
+    # Nothing leaves closed, and nothing returns to draft.
+    assert all(not may_move("closed", move) for move in PLAN_MOVES)
+    assert all(rule.target != "draft" for rule in PLAN_MOVES.values())
+    with pytest.raises(MoveRefused, match="A plan cannot reopen."):
+        plan_move("closed", "reopen")
+
+
+@pytest.mark.parametrize("current,move,result", [
+    ("open", "completed", "completed"),
+    ("completed", "assured", "assured"),
+    ("open", "not_met", "not_met"),
+    ("completed", "not_met", "not_met"),
+    ("not_met", "not_met", "not_met"),
+    ("open", "assured", "A2 must be completed before it can be assured."),
+    ("not_met", "assured", "A2 must be completed before it can be assured."),
+    ("completed", "completed", "A2 is already completed."),
+    ("assured", "completed", "A2 is already assured."),
+    ("assured", "not_met", "A2 is already assured."),
+    ("open", "open", "Choose completed, assured or not met."),
+])
+def test_action_moves(current, move, result):
+    """Completed (done) → assured (evidence practice changed); not met from anything but assured."""
+    if result in ("completed", "assured", "not_met"):
+        assert action_move(current, move, ref="A2", current_label=current.replace("_", " ")) == result
+    else:
+        with pytest.raises(MoveRefused, match=result):
+            action_move(current, move, ref="A2", current_label=current.replace("_", " "))
+
+
+def test_current_reviews_drop_what_a_later_review_corrected():
+    first = NS(id=1, review_date=date(2026, 11, 9), corrects_review_id=None)
+    wrong = NS(id=2, review_date=date(2026, 11, 16), corrects_review_id=None)
+    fixed = NS(id=3, review_date=date(2026, 11, 16), corrects_review_id=2)
+    later = NS(id=4, review_date=date(2026, 11, 23), corrects_review_id=None)
+    assert current_reviews([later, fixed, wrong, first]) == [first, fixed, later]

@@ -223,7 +223,7 @@ def test_breaking_each_paragraph_once_changes_no_byte(monkeypatch, reviews, note
     same, byte for byte, as when every wrap breaks the lines again (multi-page tables included)."""
     from reportlab import rl_config
     from reportlab.platypus import Paragraph
-    from pip_app.pdf.closure import WrapOnceParagraph
+    from pip_app.pdf.blocks import WrapOnceParagraph
 
     monkeypatch.setattr(rl_config, "invariant", 1)  # no creation time or random document id
     document = summary(reviews=reviews, note=note)

@@ -13,8 +13,9 @@ from pip_app.extensions import db
 from pip_app.models import (
     AuditEvent, ControlCheck, ControlKind, ControlStatus, InterimControl, Plan, PlanStatus, RiskArea,
 )
+from pip_app.flags import NOT_CHECKED, NOT_CHECKED_DAYS, PLAN_CLOSED, REVIEW_PASSED, control_flags
 from pip_app.register import queries
-from pip_app.register.queries import NOT_CHECKED, PLAN_CLOSED, REVIEW_PASSED, RegisterFilters, control_flags, neutralise_cell
+from pip_app.register.queries import RegisterFilters, neutralise_cell
 from tests import factories
 from tests.factories import make_control
 
@@ -219,6 +220,32 @@ def test_flagged_only_matches_the_pure_rule(world, sign_in, reg):
     text = response.text
     assert "Review 2 days overdue" in text and "Never checked (21 days)" in text
     assert "Not checked for 7 days" in text and "Plan closed, still active" in text
+
+
+def test_the_sql_flags_equal_the_pure_rule_at_every_boundary(world, make_plan):
+    """flags.control_flags is the rule; register.queries.flag_conditions is its SQL twin: on each
+    side of every threshold (review-by date, days unchecked, never checked, plan closed) they agree."""
+    plans = {status: make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START,
+                               status=status) for status in (PlanStatus.ACTIVE, PlanStatus.PAUSED, PlanStatus.CLOSED)}
+    lifted = dict(status=ControlStatus.LIFTED, lifted_on=TODAY, lift_rationale="Audits good.")
+    for plan in plans.values():
+        for days in (NOT_CHECKED_DAYS - 1, NOT_CHECKED_DAYS, NOT_CHECKED_DAYS + 1):
+            for checked in (True, False):  # unchecked days count from the last check, or from the start
+                for review_by in (TODAY - timedelta(days=1), TODAY, TODAY + timedelta(days=1)):
+                    for state in ({}, lifted):
+                        seen = TODAY - timedelta(days=days)
+                        make_control(plan, world["senior"], review_by_date=review_by,
+                                     start_date=START if checked else seen, last_checked_on=seen if checked else None,
+                                     **state)
+    conditions = queries.flag_conditions(TODAY)
+    matched = {code: set(db.session.scalars(select(InterimControl.id).join(InterimControl.plan).where(condition)))
+               for code, condition in conditions.items()}
+    controls = db.session.scalars(select(InterimControl)).all()
+    assert len(controls) == 3 * 3 * 2 * 3 * 2
+    for control in controls:
+        sql = [code for code in conditions if control.id in matched[code]]
+        assert sql == control_flags(control.status, control.review_by_date, control.last_checked_on,
+                                    control.start_date, control.plan.status, TODAY)
 
 
 def test_filter_by_service_type_and_responsible(world, sign_in, reg):

@@ -157,6 +157,30 @@ def test_only_a_senior_may_lift_a_control_in_a_review(world, sign_in, manager, p
     assert 'hx-swap-oob="true"' in panel and "Lifted on 23 Nov 2026" in panel and "Record a check" not in panel
 
 
+def test_a_review_lift_obeys_the_one_set_of_lift_rules(world, sign_in, plan):
+    """A review lifts through controls.lift_control, so its rules apply here too: a review dated
+    before the control started cannot lift it (refused as a form error, 422, with the input kept;
+    before issue 14 a review skipped the date check), and the rest of the review is not saved."""
+    control = plan.controls[0]
+    control.start_date, control.review_by_date = TODAY - timedelta(days=3), TODAY + timedelta(days=11)
+    db.session.commit()
+    data = review_data(plan, day=TODAY - timedelta(days=5),
+                       **{f"review-control_{control.id}": "monitor", f"review-rationale_{control.id}": "Monthly audit"})
+    response = sign_in(world["senior"]).post(f"/plans/{plan.id}/reviews", data=data, htmx=True)
+    assert response.status_code == 422
+    assert "The control started on 20 Nov 2026: the decision cannot be earlier than that." in response.text
+    assert "Monthly audit" in response.text  # the input is kept
+    db.session.refresh(control)
+    assert control.status is ControlStatus.ACTIVE and db.session.scalar(select(func.count(Review.id))) == 0
+    data = review_data(plan, day=TODAY - timedelta(days=2), token="tok-2",
+                       **{f"review-control_{control.id}": "monitor", f"review-rationale_{control.id}": "Monthly audit"})
+    assert sign_in(world["senior"]).post(f"/plans/{plan.id}/reviews", data=data, htmx=True).status_code == 200
+    db.session.refresh(control)
+    assert control.status is ControlStatus.ONGOING_MONITORING and control.lifted_on == TODAY - timedelta(days=2)
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "control")).all()
+    assert (event.verb, event.changes) == ("carried_into_monitoring", {"rationale": "Monthly audit", "via": "review"})
+
+
 def test_a_correction_is_a_new_review_that_replaces_the_old_one(manager, plan):
     manager.post(f"/plans/{plan.id}/reviews", data=review_data(plan, value="85"), htmx=True)
     original = db.session.scalar(select(Review))

@@ -16,7 +16,8 @@ from pip_app.models import (
     PlanStatus, Review, Role, User,
 )
 from pip_app.services.acknowledgements import plan_statement
-from pip_app.services.closure import closure_statement, final_measures
+from pip_app.services.closure import closure_statement
+from pip_app.services.closure_gate import final_measures
 from pip_app.services.plans import snapshot
 from pip_app.services.reviews import review_statement
 from pip_app.tools.seed import DEFAULT_PASSWORD, GROUP_SENIOR_EMAIL, SeedRefused, seed_scale

@@ -6,14 +6,19 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
 from .. import policy
-from ..models import ActionStatus, ClosureOutcome, ControlStatus, Plan
 from ..forms import RadioChoice, VersionedForm, enum_options, text_field
-from ..services.closure import PROMPT, SECTION_LIMIT
+from ..models import ActionStatus, ClosureOutcome, ControlStatus, Plan
+from ..services.closure import SECTION_LIMIT
+from ..services.closure_draft import PROMPT
+from ..summaries import CLOSURE_SECTIONS
 
 
 def _no_prompt(form, field):
     if field.data and PROMPT in field.data:
         raise ValidationError(f"Replace the “{PROMPT} …]” prompt with what actually happens.")
+
+
+HEADINGS = dict(CLOSURE_SECTIONS)
 
 
 def _section(label: str, required: str, description: str):
@@ -27,13 +32,13 @@ class CloseForm(VersionedForm):
 
     prefix_name = "close"
     outcome = RadioChoice("Outcome", choices=enum_options(ClosureOutcome), validators=[InputRequired("Choose the outcome.")])
-    what_changed = _section("What changed", "Say what changed in practice.",
+    what_changed = _section(HEADINGS["what_changed"], "Say what changed in practice.",
                             "What the person now does differently, action by action.")
-    how_measured = _section("How it was measured", "Say how the change was measured.",
+    how_measured = _section(HEADINGS["how_measured"], "Say how the change was measured.",
                             "Audits, observed shifts and reviews: baseline against the final figures.")
-    risk_now_controlled = _section("How the risk is now controlled", "Say how the risk is now controlled.",
+    risk_now_controlled = _section(HEADINGS["risk_now_controlled"], "Say how the risk is now controlled.",
                                    "How people using the service are kept safe now the interim controls are decided.")
-    ongoing_monitoring = _section("Ongoing monitoring", "Say what ongoing monitoring remains.",
+    ongoing_monitoring = _section(HEADINGS["ongoing_monitoring"], "Say what ongoing monitoring remains.",
                                   "What is checked from now on, by whom, how often and until when.")
 
     # Set by close_form_for: [(control, decision field name, rationale field name)], [(action, field name)]
@@ -41,8 +46,7 @@ class CloseForm(VersionedForm):
     reason_fields: list = []
 
     def section_values(self) -> dict[str, str]:
-        return {name: getattr(self, name).data for name in
-                ("what_changed", "how_measured", "risk_now_controlled", "ongoing_monitoring")}
+        return {name: getattr(self, name).data for name, _ in CLOSURE_SECTIONS}
 
 
 def close_form_for(plan: Plan, actor, **kwargs) -> CloseForm:

@@ -18,6 +18,9 @@ from ..pdf import render_plan_pdf
 from ..plan_page import closure_panel
 from ..screens import Screen, submit
 from ..services import closure as closure_ops
+from ..services import summaries as summary_ops
+from ..services.closure_draft import draft_sections
+from ..services.closure_gate import closure_gate, final_measures
 from . import bp
 from ..forms import ClosureAcknowledgeForm
 from .forms import CloseForm, close_form_for
@@ -41,8 +44,8 @@ def close_context(plan: Plan, *, form: CloseForm, problems: list[Problem] | None
                   section_error: str | None = None, conflict: str | None = None, **_: Any) -> dict[str, Any]:
     """The close form: the gate, the final measures and the problems that stopped the closure."""
     problems = list(problems or []) + ([Problem(section_error, "close-form")] if section_error else [])
-    return dict(plan=plan, form=form, gate=closure_ops.closure_gate(plan), problems=problems,
-                measures=closure_ops.final_measures(plan), ack_days=closure_ops.ACK_DUE_DAYS,
+    return dict(plan=plan, form=form, gate=closure_gate(plan), problems=problems,
+                measures=final_measures(plan), ack_days=closure_ops.ACK_DUE_DAYS,
                 conflict=bool(conflict), control_rights=policy.control_rights(current_user, plan.controls))
 
 
@@ -63,7 +66,7 @@ def close(plan: Plan) -> ResponseReturnValue:
     """Close a plan: the outcome and four evidence sections (drafted from the plan's record),
     a decision on each active control and a reason for each action that is not assured."""
     if request.method == "GET":
-        data = closure_ops.draft_sections(plan) | {"row_version": plan.row_version}
+        data = draft_sections(plan) | {"row_version": plan.row_version}
         data |= {name: action.status_reason for action, name in close_form_for(plan, current_user).reason_fields}
         return CLOSE.show(plan, "form", form=close_form_for(plan, current_user, formdata=None, data=data))
     form = close_form_for(plan, current_user)
@@ -93,14 +96,14 @@ def acknowledge(plan: Plan) -> ResponseReturnValue:
 
 def _pdf_response(plan: Plan, kind: str) -> Response:
     """Render, record the download in the plan's history, and send it (never cached)."""
-    summary = closure_ops.plan_summary(plan, generated_by=current_user, with_closure=kind == "closure")
+    summary = summary_ops.plan_summary(plan, generated_by=current_user, with_closure=kind == "closure")
     body = render_plan_pdf(summary)
-    filename = closure_ops.pdf_filename(plan, kind)
+    filename = summary_ops.pdf_filename(plan, kind)
     # End the read transaction before writing: on SQLite a read transaction that turns into a
     # write fails at once if anyone wrote meanwhile (see database.py).
     db.session.rollback()
     if request.method == "GET":  # a HEAD request (a link checker, a prefetch) downloads nothing
-        closure_ops.record_download(current_user, plan, kind)
+        summary_ops.record_download(current_user, plan, kind)
     disposition = "attachment" if kind == "closure" else "inline"
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'{disposition}; filename="{filename}"',
@@ -110,7 +113,7 @@ def _pdf_response(plan: Plan, kind: str) -> Response:
 
 
 @bp.get("/<int:plan_id>/closure.pdf")
-@plan_route(policy.can_download_closure, options=closure_ops.summary_load_options())
+@plan_route(policy.can_download_closure, options=summary_ops.summary_load_options())
 def pdf(plan: Plan) -> ResponseReturnValue:
     """The closure summary of a closed plan: the record HR keeps."""
     if plan.closure is None:
@@ -120,7 +123,7 @@ def pdf(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.get("/<int:plan_id>/plan.pdf")
-@plan_route(policy.can_download_closure, options=closure_ops.summary_load_options())
+@plan_route(policy.can_download_closure, options=summary_ops.summary_load_options())
 def plan_pdf(plan: Plan) -> ResponseReturnValue:
     """Any issued plan the user may read, as a PDF (without the closure sections)."""
     return _pdf_response(plan, "plan")

@@ -18,6 +18,7 @@ from ..models import ClosureOutcome, Plan, PlanStatus, Service
 from ..forms import ChoiceField, enum_options
 from ..services import closure as closure_ops
 from ..screens import page_or_fragment
+from ..services.closed_plans import closed_plans, closure_acks_for
 from . import bp
 
 PAGE_SIZE = 25
@@ -62,12 +63,12 @@ def closures() -> ResponseReturnValue:
     )
     raw_page = request.args.get("page", "")
     page = min(max(int(raw_page), 1), 10_000) if raw_page.isdigit() else 1
-    plans, total = closure_ops.closed_plans(current_user, page=page, per_page=PAGE_SIZE, **filters)
+    plans, total = closed_plans(current_user, page=page, per_page=PAGE_SIZE, **filters)
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     if page > pages:  # past the end (an old link): show the last page
         page = pages
-        plans, total = closure_ops.closed_plans(current_user, page=page, per_page=PAGE_SIZE, **filters)
-    acks = closure_ops.closure_acks_for(plans)
+        plans, total = closed_plans(current_user, page=page, per_page=PAGE_SIZE, **filters)
+    acks = closure_acks_for(plans)
     on = today()
     states = {p.id: closure_ops.closure_ack_state(p, on, acknowledgement=acks.get(p.id)) for p in plans}
     query = {k: v for k, v in request.args.items() if k != "page" and v}

@@ -1,5 +1,12 @@
-"""PDF rendering: plain data in, bytes out. Nothing here touches the database or the request."""
-from .closure import (
+"""PDF rendering: plain data in, bytes out. Nothing here touches the database or the request.
+
+    render_plan_pdf(summary) -> bytes   the plan, or with a closure the closure summary
+
+The data classes are defined in pip_app/summaries.py (services/summaries.py fills them) and
+re-exported here. Inside: blocks.py (fonts, safe text, styles, tables, the measure chart),
+plan_document.py (the document and its sections), closure_summary.py (the closure's parts).
+"""
+from ..summaries import (
     AckRow,
     ActionRow,
     ClosureSummary,
@@ -10,8 +17,8 @@ from .closure import (
     PlanSummary,
     ReviewEntryRow,
     ReviewRow,
-    render_plan_pdf,
 )
+from .plan_document import render_plan_pdf
 
 __all__ = [
     "AckRow", "ActionRow", "ClosureSummary", "ControlRow", "MeasureRow", "ObservationCounts", "ObservationRow",

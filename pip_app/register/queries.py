@@ -2,8 +2,9 @@
 the rows as a spreadsheet-safe CSV.
 
 Every query is scoped by `policy.visible_controls`. The flags exist twice on purpose: as SQL
-conditions (so "flagged only" filters and counts in the database) and as the pure function
-`control_flags` (so a row shows its flags without another query); the tests hold them equal.
+conditions here (so "flagged only" filters and counts in the database), reading their codes and
+thresholds from flags.py, and as the pure rule `flags.control_flags` (so a row shows its flags
+without another query); the tests hold them equal.
 A page of the register is a fixed number of statements whatever the number of controls.
 """
 from __future__ import annotations
@@ -22,15 +23,12 @@ from sqlalchemy.orm import aliased, contains_eager
 from .. import policy
 from ..database import LIKE_ESCAPE, contains_pattern
 from ..extensions import db
-from ..flags import NOT_CHECKED_DAYS
+from ..flags import NOT_CHECKED, NOT_CHECKED_DAYS, PLAN_CLOSED, REVIEW_PASSED, control_flags
 from ..models import ControlCheck, ControlKind, ControlStatus, InterimControl, Plan, PlanStatus, Service, User
 
 PAGE_SIZE = 25
 MAX_SEARCH = 100
 
-REVIEW_PASSED = "review_passed"
-NOT_CHECKED = "not_checked"
-PLAN_CLOSED = "plan_closed"
 FLAG_LABELS = {
     REVIEW_PASSED: "Review date passed",
     NOT_CHECKED: f"Not checked for {NOT_CHECKED_DAYS} days",
@@ -67,29 +65,11 @@ SORT_KEYS = {key for key, _ in COLUMNS}
 DEFAULT_SORT = "review_by"
 
 
-# --- Flags: the pure rule
-
-
-def control_flags(control_status, review_by_date: date, last_checked_on: date | None, start_date: date,
-                  plan_status, today: date) -> list[str]:
-    """The warnings for one control, in display order. Only a control in force is flagged.
-
-    "Not checked for 7 days" counts from the last check or, if it was never checked, from its start.
-    """
-    if ControlStatus(control_status) is not ControlStatus.ACTIVE:
-        return []
-    flags = []
-    if review_by_date < today:
-        flags.append(REVIEW_PASSED)
-    if (today - (last_checked_on or start_date)).days >= NOT_CHECKED_DAYS:
-        flags.append(NOT_CHECKED)
-    if PlanStatus(plan_status) is PlanStatus.CLOSED:
-        flags.append(PLAN_CLOSED)
-    return flags
+# --- Flags: the rule is flags.control_flags; here is its SQL twin
 
 
 def flag_conditions(today: date) -> dict:
-    """The same rule as SQL conditions on InterimControl joined to its Plan."""
+    """flags.control_flags as SQL conditions on InterimControl joined to its Plan."""
     in_force = InterimControl.status == ControlStatus.ACTIVE
     last_seen = func.coalesce(InterimControl.last_checked_on, InterimControl.start_date)
     return {

@@ -1,7 +1,7 @@
 """The staff member's acknowledgements: the exact statement shown, agree or disagree with comment."""
 from __future__ import annotations
 
-from ..models import AckResponse, AckSubject, Acknowledgement, Plan
+from ..models import AckResponse, AckSubject, Acknowledgement, Plan, User
 from ..extensions import db
 from . import audit
 from .plans import PlanConflict, PlanError
@@ -27,7 +27,7 @@ def plan_acknowledgement_due(plan: Plan) -> bool:
     return not plan.is_draft and plan.version > acknowledged_plan_version(plan)
 
 
-def acknowledge_plan(actor, plan: Plan, *, version: int, response: AckResponse, comment: str | None) -> Acknowledgement:
+def acknowledge_plan(actor: User, plan: Plan, *, version: int, response: AckResponse, comment: str | None) -> Acknowledgement:
     """Record the staff member's response to the version they were shown."""
     if plan.staff_id != actor.id or plan.is_draft:
         raise PlanError("Only the person on the plan can acknowledge it.")

@@ -1,14 +1,16 @@
 """The append-only audit trail, written in the same transaction as the change it records."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import Enum
+from typing import Any
 
 from ..extensions import db
 from ..models import AuditEvent, User
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, (date, datetime)):
@@ -25,7 +27,7 @@ def record(
     entity_id: int | None,
     *,
     plan_id: int | None = None,
-    changes: dict | None = None,
+    changes: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Add one audit event to the current transaction (the caller commits)."""
     event = AuditEvent(
@@ -40,7 +42,7 @@ def record(
     return event
 
 
-def field_diff(obj, new_values: dict) -> dict:
+def field_diff(obj: Any, new_values: Mapping[str, Any]) -> dict[str, list[Any]]:
     """{field: [old, new]} for each field whose value would change; applies nothing."""
     diff = {}
     for field, new in new_values.items():

@@ -1,28 +1,40 @@
 """Interim-control operations: record that a control operated, lift it or carry it into monitoring.
 
+`lift_control` is the one way a control leaves force, whether from the register, a weekly review
+or the plan's closure, with one set of rules (`validate_lift`): the control is still active, the
+date is neither in the future nor before the control started, and the rationale is given and
+at most RATIONALE_MAX characters.
+
 Each operation takes the actor, enforces the rule, writes the audit event (with the plan's id,
 so it shows in the plan's history) and flushes; the request commits once. Who may do it is the
-view's question (policy.can_check_control, policy.can_lift_control).
+caller's question (policy.can_check_control, policy.can_lift_control).
 """
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from sqlalchemy import case, func, or_, select, update
 
 from ..clock import today
 from ..extensions import db
+from ..formatting import format_date
 from ..models import ControlCheck, ControlStatus, InterimControl, User
-from ..templating import format_date
-from ..refusals import Conflict, Refusal
+from ..refusals import Conflict
 from . import audit
+from .plans import PlanError
 
 NOTE_MAX = 1000
 RATIONALE_MAX = 2000
+RATIONALE_MISSING = "Give the rationale for lifting the control: what shows people are now protected without it."
+
+# Where a lift was decided; each keeps the audit entry it has always written.
+LiftedVia = Literal["register", "review", "closure"]
 
 
-class ControlError(Refusal):
-    """A check or lift the rules refuse; `field` names the form field it belongs to, if any."""
+class ControlError(PlanError):
+    """A check or lift the rules refuse; `field` names the form field it belongs to, if any.
+    A PlanError, so every caller answers it as a form error (422, or 409 for ControlNotActive)."""
 
 
 class ControlNotActive(ControlError, Conflict):
@@ -84,13 +96,19 @@ def record_check(actor: User, control: InterimControl, checked_on: date, note: s
     return check
 
 
-def lift_control(actor: User, control: InterimControl, lifted_on: date, rationale: str,
-                 carry_into_monitoring: bool) -> None:
-    """Active → lifted, or → continued as ongoing monitoring, with the date, rationale and who decided."""
+def validate_lift(control: InterimControl, lifted_on: date | None, rationale: str | None) -> str:
+    """The rules every lift obeys, wherever it is decided: the control is still in force, the
+    date is a real day between the control's start and today, and the rationale is given and not
+    too long. Returns the rationale as it is kept (stripped); raises ControlError otherwise."""
     ensure_active(control)
     _check_date(control, lifted_on, "lifted_on", "decision")
-    rationale = _text(rationale, RATIONALE_MAX, "rationale",
-                      "Give the rationale: what shows people are now protected without this control.")
+    return _text(rationale, RATIONALE_MAX, "rationale", RATIONALE_MISSING)
+
+
+def lift_control(actor: User, control: InterimControl, lifted_on: date, rationale: str,
+                 carry_into_monitoring: bool, *, via: LiftedVia = "register") -> None:
+    """Active → lifted, or → continued as ongoing monitoring, with the date, rationale and who decided."""
+    rationale = validate_lift(control, lifted_on, rationale)
     new_status = ControlStatus.ONGOING_MONITORING if carry_into_monitoring else ControlStatus.LIFTED
     changes = audit.field_diff(control, {"status": new_status, "lifted_on": lifted_on,
                                          "lift_rationale": rationale, "lifted_by_id": actor.id})
@@ -99,8 +117,24 @@ def lift_control(actor: User, control: InterimControl, lifted_on: date, rational
     control.lift_rationale = rationale
     control.lifted_by_id = actor.id
     db.session.flush()
-    audit.record(actor, "lifted", "control", control.id, plan_id=control.plan_id,
-                 changes={"control": control.kind.label, **changes})
+    _audit_lift(actor, control, via, changes)
+
+
+def _audit_lift(actor: User, control: InterimControl, via: LiftedVia, changes: dict[str, list[object]]) -> None:
+    """The audit entry of a lift, in the shape each place has always written (the plan history
+    and exports read them): from the register "lifted" with the field diff; from a review or at
+    closure "lifted" or "carried_into_monitoring" with the rationale (and the new values)."""
+    if via == "register":
+        audit.record(actor, "lifted", "control", control.id, plan_id=control.plan_id,
+                     changes={"control": control.kind.label, **changes})
+        return
+    verb = "lifted" if control.status is ControlStatus.LIFTED else "carried_into_monitoring"
+    if via == "review":
+        details: dict[str, object] = {"rationale": control.lift_rationale, "via": "review"}
+    else:
+        details = {"status": control.status, "lifted_on": control.lifted_on,
+                   "lift_rationale": control.lift_rationale, "at_closure": True}
+    audit.record(actor, verb, "control", control.id, plan_id=control.plan_id, changes=details)
 
 
 def last_check_notes(control_ids: list[int]) -> dict[int, str]:

@@ -5,15 +5,21 @@ request (or command) commits once.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 
 from ..clock import now_utc, today
 from ..extensions import db
-from ..lifecycle import diff_snapshots, first_review_date, issue_problems, quality_findings
-from ..models import Action, ControlKind, InterimControl, Observation, Plan, PlanStatus, PlanVersion, Shift
+from ..lifecycle import MoveRefused, diff_snapshots, first_review_date, issue_problems, plan_move, quality_findings
+from ..models import (
+    Action, ControlKind, InterimControl, Observation, Plan, PlanStatus, PlanVersion, RiskArea, Shift, User,
+)
+from ..plan_templates import PlanTemplate
 from ..refusals import Conflict, Refusal
+from ..schedule import Slot
 from . import audit
 
 
@@ -27,7 +33,7 @@ def next_reference(year: int) -> str:
     return f"{prefix}{number:04d}"
 
 
-def snapshot(plan: Plan) -> dict:
+def snapshot(plan: Plan) -> dict[str, Any]:
     """Everything the staff member acknowledges in an issued version, as plain data.
 
     A control's status, lift details and checks are live governance, not plan content: lifting a
@@ -105,10 +111,60 @@ ACTION_FIELDS = (
 )
 
 
-def _apply(actor, obj, values: dict, fields, *, entity: str, plan: Plan, verb="updated") -> dict:
+class RiskValues(TypedDict, total=False):
+    """The risk section and dates of a plan, as the builder's risk form gives them."""
+
+    staff_id: int
+    service_id: int
+    risk_area: RiskArea
+    risk_statement: str
+    evidence_sources: list[str]
+    evidence_detail: str
+    key_questions: list[str]
+    baseline_text: str
+    baseline_figure: float | None
+    start_date: date
+    planned_end_date: date
+    review_weekday: int
+
+
+class ControlValues(TypedDict):
+    """One interim control's details."""
+
+    kind: ControlKind
+    detail: str
+    responsible_id: int
+    start_date: date
+    review_by_date: date
+
+
+class ActionValues(TypedDict, total=False):
+    """One action's four parts, measure, owner and due date."""
+
+    behaviour: str
+    when: str
+    when_date: date | None
+    check_method: str
+    success_criterion: str
+    measure_name: str | None
+    measure_unit: str | None
+    measure_baseline: float | None
+    measure_target: float | None
+    measure_higher_is_better: bool
+    measure_consecutive: int | None
+    owner_id: int | None
+    due_date: date | None
+
+
+Changes = dict[str, list[Any]]
+
+
+def _apply(actor: User, obj: Any, values: Mapping[str, Any], fields: Iterable[str], *, entity: str, plan: Plan,
+           verb: str = "updated") -> Changes:
     """Set the allowed fields that changed, and audit the field diff."""
 
-    changes = audit.field_diff(obj, {k: v for k, v in values.items() if k in fields})
+    allowed = set(fields)
+    changes = audit.field_diff(obj, {k: v for k, v in values.items() if k in allowed})
     for field in changes:
         setattr(obj, field, values[field])
     db.session.flush()
@@ -123,7 +179,16 @@ def require_editable(plan: Plan) -> None:
         raise PlanError("This plan is closed and can no longer be changed.")
 
 
-def create_draft(actor, *, template=None, **values) -> Plan:
+def require_move(plan: Plan, move: str) -> PlanStatus:
+    """The plan's status after `move` (one of lifecycle.PLAN_MOVES: issue, amend, review, extend,
+    pause, resume, close), or PlanError saying why the plan's status does not allow it."""
+    try:
+        return PlanStatus(plan_move(plan.status.value, move))
+    except MoveRefused as refused:
+        raise PlanError(str(refused)) from refused
+
+
+def create_draft(actor: User, *, template: PlanTemplate | None = None, **values: Any) -> Plan:
     """Open a new draft plan (risk section first), with a template's controls and actions if chosen."""
 
     start = values["start_date"]
@@ -157,41 +222,43 @@ def create_draft(actor, *, template=None, **values) -> Plan:
     return plan
 
 
-def update_risk(actor, plan: Plan, values: dict) -> dict:
+def update_risk(actor: User, plan: Plan, values: RiskValues) -> Changes:
     """Change the risk section and dates of a plan that is not closed."""
     require_editable(plan)
+    allowed: Mapping[str, Any] = values
     if not plan.is_draft:
-        values = {k: v for k, v in values.items() if k not in ("staff_id", "service_id", "start_date")}
-    changes = _apply(actor, plan, values, RISK_FIELDS, entity="plan", plan=plan)
+        allowed = {k: v for k, v in values.items() if k not in ("staff_id", "service_id", "start_date")}
+    changes = _apply(actor, plan, allowed, RISK_FIELDS, entity="plan", plan=plan)
     return changes
 
 
-def set_no_control_reason(actor, plan: Plan, reason: str | None) -> dict:
+def set_no_control_reason(actor: User, plan: Plan, reason: str | None) -> Changes:
     """Record (or clear) the explicit "no interim control needed because …"."""
     require_editable(plan)
     return _apply(actor, plan, {"no_control_reason": (reason or "").strip() or None},
                   ("no_control_reason",), entity="plan", plan=plan)
 
 
-def add_control(actor, plan: Plan, values: dict):
+def add_control(actor: User, plan: Plan, values: ControlValues) -> InterimControl:
     """Add an interim control."""
 
     require_editable(plan)
-    control = InterimControl(plan=plan, **{k: values[k] for k in CONTROL_FIELDS})
+    given: Mapping[str, Any] = values
+    control = InterimControl(plan=plan, **{k: given[k] for k in CONTROL_FIELDS})
     db.session.add(control)
     db.session.flush()
     audit.record(actor, "added", "control", control.id, plan_id=plan.id,
-                 changes={k: values[k] for k in CONTROL_FIELDS})
+                 changes={k: given[k] for k in CONTROL_FIELDS})
     return control
 
 
-def update_control(actor, control, values: dict) -> dict:
+def update_control(actor: User, control: InterimControl, values: ControlValues) -> Changes:
     """Change a control's details."""
     require_editable(control.plan)
     return _apply(actor, control, values, CONTROL_FIELDS, entity="control", plan=control.plan)
 
 
-def remove_control(actor, control) -> None:
+def remove_control(actor: User, control: InterimControl) -> None:
     """Remove a control from a draft; on an issued plan a control is lifted instead."""
 
     plan = control.plan
@@ -202,26 +269,27 @@ def remove_control(actor, control) -> None:
     db.session.flush()
 
 
-def add_action(actor, plan: Plan, values: dict):
+def add_action(actor: User, plan: Plan, values: ActionValues) -> Action:
     """Add the next action (A1, A2 …)."""
 
     require_editable(plan)
+    given: Mapping[str, Any] = values
     number = max((a.number for a in plan.actions), default=0) + 1
-    action = Action(plan=plan, number=number, **{k: values.get(k) for k in ACTION_FIELDS})
+    action = Action(plan=plan, number=number, **{k: given.get(k) for k in ACTION_FIELDS})
     db.session.add(action)
     db.session.flush()
     audit.record(actor, "added", "action", action.id, plan_id=plan.id,
-                 changes={"ref": action.ref, **{k: values.get(k) for k in ACTION_FIELDS}})
+                 changes={"ref": action.ref, **{k: given.get(k) for k in ACTION_FIELDS}})
     return action
 
 
-def update_action(actor, action, values: dict) -> dict:
+def update_action(actor: User, action: Action, values: ActionValues) -> Changes:
     """Change an action's four parts, measure, owner or due date."""
     require_editable(action.plan)
     return _apply(actor, action, values, ACTION_FIELDS, entity="action", plan=action.plan)
 
 
-def remove_action(actor, action) -> None:
+def remove_action(actor: User, action: Action) -> None:
     """Remove an action from a draft and renumber the rest; issued actions stay (mark them not met)."""
 
     plan = action.plan
@@ -235,7 +303,8 @@ def remove_action(actor, action) -> None:
     db.session.flush()
 
 
-def schedule_observations(actor, plan: Plan, slots, *, observer_id: int, focus=()) -> list:
+def schedule_observations(actor: User, plan: Plan, slots: Iterable[Slot], *, observer_id: int,
+                          focus: Iterable[Action] = ()) -> list[Observation]:
     """Add planned observations for the generated slots (existing ones are kept)."""
 
     require_editable(plan)
@@ -254,7 +323,7 @@ def schedule_observations(actor, plan: Plan, slots, *, observer_id: int, focus=(
     return added
 
 
-def update_observation(actor, observation, values: dict) -> dict:
+def update_observation(actor: User, observation: Observation, values: dict[str, Any]) -> Changes:
     """Move one planned observation, or change its shift, observer or focus."""
     require_editable(observation.plan)
     if observation.status.value != "planned":
@@ -268,7 +337,7 @@ def update_observation(actor, observation, values: dict) -> dict:
     return changes
 
 
-def remove_observation(actor, observation) -> None:
+def remove_observation(actor: User, observation: Observation) -> None:
     """Delete a planned observation from a draft (on an issued plan, cancel it with a reason)."""
 
     plan = observation.plan
@@ -280,18 +349,17 @@ def remove_observation(actor, observation) -> None:
     db.session.flush()
 
 
-def issue_plan(actor, plan: Plan, *, override_reason: str | None = None) -> None:
+def issue_plan(actor: User, plan: Plan, *, override_reason: str | None = None) -> None:
     """Draft → active: checks the issue rules; vague actions need an explicit override reason."""
 
-    if not plan.is_draft:
-        raise PlanError("Only a draft plan can be issued.")
+    active = require_move(plan, "issue")
     problems = issue_problems(plan)
     if problems:
         raise PlanError("The plan is not ready to issue: " + " ".join(p.message for p in problems))
     findings = quality_findings(plan)
     if findings and not (override_reason or "").strip():
         raise PlanError("Some actions are not yet measurable. Fix them, or give a reason to issue anyway.")
-    plan.status = PlanStatus.ACTIVE
+    plan.status = active
     plan.version = 1
     plan.issued_at = now_utc()
     plan.quality_override_reason = (override_reason or "").strip() or None if findings else None
@@ -305,7 +373,7 @@ def issue_plan(actor, plan: Plan, *, override_reason: str | None = None) -> None
     db.session.flush()
 
 
-def unissued_changes(plan: Plan) -> list:
+def unissued_changes(plan: Plan) -> list[tuple[str, object, object]]:
     """What differs between the live plan and its last issued version."""
 
     if plan.is_draft or not plan.versions:
@@ -313,11 +381,10 @@ def unissued_changes(plan: Plan) -> list:
     return diff_snapshots(plan.versions[-1].snapshot, snapshot(plan) | {"version": plan.versions[-1].version})
 
 
-def amend_plan(actor, plan: Plan, *, change_summary: str, override_reason: str | None = None) -> None:
+def amend_plan(actor: User, plan: Plan, *, change_summary: str, override_reason: str | None = None) -> None:
     """Issue the changes made to an active plan as version + 1; the staff member must acknowledge it."""
 
-    if plan.status not in (PlanStatus.ACTIVE, PlanStatus.PAUSED):
-        raise PlanError("Only an active or paused plan can be amended.")
+    require_move(plan, "amend")
     if not (change_summary or "").strip():
         raise PlanError("Say briefly what changed and why.")
     diff = unissued_changes(plan)

@@ -1,25 +1,51 @@
-"""The weekly governance loop: reviews, observation outcomes, action status, staff voice, pause."""
+"""The weekly governance loop: reviews, observation outcomes, action status, staff voice, pause.
+
+Status changes go through lifecycle.plan_move / action_move (the one table of allowed moves);
+a control a review lifts goes through controls.lift_control (the one set of lift rules).
+"""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import TypedDict
 
 from sqlalchemy import select
 
-from ..clock import today
+from .. import policy
+from ..clock import now_utc, today
 from ..extensions import db
-from ..lifecycle import first_review_date
+from ..formatting import format_date
+from ..lifecycle import MoveRefused, action_move, current_reviews, first_review_date
 from ..models import (
-    AckResponse, AckSubject, Acknowledgement, Action, ActionStatus, ControlDecisionKind, ControlStatus,
-    Observation, ObservationStatus, Outcome, Plan, PlanStatus, Review, ReviewControlDecision,
-    ReviewDecision, ReviewEntry,
+    Acknowledgement, AckResponse, AckSubject, Action, ActionStatus, ControlDecisionKind, InterimControl,
+    Observation, ObservationStatus, Outcome, Plan, Progress, Review, ReviewControlDecision, ReviewDecision,
+    ReviewEntry, User,
 )
 from . import audit
-from .plans import PlanConflict, PlanError, require_editable
+from .controls import ControlError, lift_control
+from .plans import PlanConflict, PlanError, require_editable, require_move
+
+
+class EntryValues(TypedDict, total=False):
+    """One action's line of a weekly review."""
+
+    action: Action
+    progress: Progress
+    measured_value: float | None
+    note: str | None
+
+
+class ControlDecisionValues(TypedDict, total=False):
+    """What a weekly review decides for one active control."""
+
+    control: InterimControl
+    decision: ControlDecisionKind
+    rationale: str | None
 
 
 def review_statement(review: Review) -> str:
     """What the staff member confirms for one weekly review."""
-    return (f"I have read the weekly review of {review.review_date.day} {review.review_date:%b %Y} for "
+    return (f"I have read the weekly review of {format_date(review.review_date)} for "
             f"improvement plan {review.plan.reference}, including each action's progress and the decision.")
 
 
@@ -30,16 +56,13 @@ def find_submission(token: str | None) -> Review | None:
     return db.session.scalar(select(Review).where(Review.submission_token == token))
 
 
-def record_review(actor, plan: Plan, *, review_date: date, entries: list[dict], control_decisions: list[dict],
-                  summary: str, decision: ReviewDecision, next_review_date: date, extend_to: date | None = None,
-                  extend_reason: str | None = None, corrects: Review | None = None,
-                  submission_token: str | None = None) -> Review:
+def record_review(actor: User, plan: Plan, *, review_date: date, entries: Sequence[EntryValues],
+                  control_decisions: Sequence[ControlDecisionValues], summary: str, decision: ReviewDecision,
+                  next_review_date: date, extend_to: date | None = None, extend_reason: str | None = None,
+                  corrects: Review | None = None, submission_token: str | None = None) -> Review:
     """Record a weekly review of an active plan; the staff member is then asked to acknowledge it."""
-    from .. import policy
-
     require_editable(plan)
-    if plan.status is not PlanStatus.ACTIVE:
-        raise PlanError("Reviews are recorded on an active plan. Resume the plan first.")
+    require_move(plan, "review")
     if review_date < plan.start_date or review_date > today():
         raise PlanError("The review date must be between the plan's start and today.")
     if next_review_date <= review_date:
@@ -61,24 +84,10 @@ def record_review(actor, plan: Plan, *, review_date: date, entries: list[dict], 
         control, kind = item["control"], item["decision"]
         rationale = (item.get("rationale") or "").strip()
         if kind is not ControlDecisionKind.KEEP:
-            if not policy.can_lift_control(actor, control):
-                raise PlanError("Only a registered manager (senior) can lift an interim control.")
-            if not rationale:
-                raise PlanError(f"Give the rationale for lifting the control: {control.kind.label}.")
-            control.status = ControlStatus.LIFTED if kind is ControlDecisionKind.LIFT else ControlStatus.ONGOING_MONITORING
-            control.lifted_on, control.lift_rationale, control.lifted_by_id = review_date, rationale, actor.id
-            audit.record(actor, "lifted" if kind is ControlDecisionKind.LIFT else "carried_into_monitoring",
-                         "control", control.id, plan_id=plan.id, changes={"rationale": rationale, "via": "review"})
+            _lift_in_review(actor, control, kind, review_date, rationale)
         review.control_decisions.append(ReviewControlDecision(control_id=control.id, decision=kind, rationale=rationale))
     if decision is ReviewDecision.EXTEND:
-        if extend_to is None or extend_to <= plan.planned_end_date:
-            raise PlanError("To extend, choose a new end date after the current one.")
-        if not (extend_reason or "").strip():
-            raise PlanError("Say why the plan is being extended.")
-        review.extend_to, review.extend_reason = extend_to, extend_reason.strip()
-        audit.record(actor, "extended", "plan", plan.id, plan_id=plan.id,
-                     changes={"planned_end_date": [plan.planned_end_date, extend_to], "reason": extend_reason.strip()})
-        plan.planned_end_date = extend_to
+        _extend(actor, plan, review, extend_to, extend_reason)
     plan.next_review_date = next_review_date
     db.session.flush()
     audit.record(actor, "recorded", "review", review.id, plan_id=plan.id, changes={
@@ -88,11 +97,36 @@ def record_review(actor, plan: Plan, *, review_date: date, entries: list[dict], 
     return review
 
 
-def record_observation(actor, observation: Observation, *, status: ObservationStatus,
+def _lift_in_review(actor: User, control: InterimControl, kind: ControlDecisionKind, review_date: date,
+                    rationale: str) -> None:
+    """A review lifts a control, or carries it into monitoring, on the review's date; a refusal
+    names the control, as the review form shows it above the whole form."""
+    if not policy.can_lift_control(actor, control):
+        raise PlanError("Only a registered manager (senior) can lift an interim control.")
+    try:
+        lift_control(actor, control, review_date, rationale,
+                     carry_into_monitoring=kind is ControlDecisionKind.MONITOR, via="review")
+    except ControlError as error:
+        raise PlanError(f"{control.kind.label}: {error}") from error
+
+
+def _extend(actor: User, plan: Plan, review: Review, extend_to: date | None, extend_reason: str | None) -> None:
+    """A review's decision to extend: a later end date and the reason, on the review and the plan."""
+    require_move(plan, "extend")
+    reason = (extend_reason or "").strip()
+    if extend_to is None or extend_to <= plan.planned_end_date:
+        raise PlanError("To extend, choose a new end date after the current one.")
+    if not reason:
+        raise PlanError("Say why the plan is being extended.")
+    review.extend_to, review.extend_reason = extend_to, reason
+    audit.record(actor, "extended", "plan", plan.id, plan_id=plan.id,
+                 changes={"planned_end_date": [plan.planned_end_date, extend_to], "reason": reason})
+    plan.planned_end_date = extend_to
+
+
+def record_observation(actor: User, observation: Observation, *, status: ObservationStatus,
                        outcome: Outcome | None, notes: str | None) -> None:
     """Record what happened to a planned observed shift: done (with outcome), missed, or cancelled."""
-    from ..clock import now_utc
-
     require_editable(observation.plan)
     if observation.status is not ObservationStatus.PLANNED:
         raise PlanError("This observation already has its outcome recorded.")
@@ -115,7 +149,7 @@ def record_observation(actor, observation: Observation, *, status: ObservationSt
                  changes={"status": status, "outcome": observation.outcome, "notes": notes})
 
 
-def set_action_status(actor, action: Action, status: ActionStatus, evidence: str, on: date) -> None:
+def set_action_status(actor: User, action: Action, status: ActionStatus, evidence: str, on: date) -> None:
     """Completed (it was done) → assured (evidence that practice changed), or not met with a reason."""
     require_editable(action.plan)
     evidence = (evidence or "").strip()
@@ -123,28 +157,25 @@ def set_action_status(actor, action: Action, status: ActionStatus, evidence: str
         raise PlanError("Give the evidence (or, for not met, the reason).")
     if on > today() or on < action.plan.start_date:
         raise PlanError("The date must be between the plan's start and today.")
-    if status is ActionStatus.COMPLETED:
-        if action.status is not ActionStatus.OPEN:
-            raise PlanError(f"{action.ref} is already {action.status.label.lower()}.")
+    try:
+        new_status = ActionStatus(action_move(action.status.value, status.value, ref=action.ref,
+                                              current_label=action.status.label.lower()))
+    except MoveRefused as refused:
+        raise PlanError(str(refused)) from refused
+    if new_status is ActionStatus.COMPLETED:
         action.completion_evidence, action.completed_on = evidence, on
-    elif status is ActionStatus.ASSURED:
-        if action.status is not ActionStatus.COMPLETED:
-            raise PlanError(f"{action.ref} must be completed before it can be assured.")
+    elif new_status is ActionStatus.ASSURED:
         action.assurance_evidence, action.assured_on = evidence, on
-    elif status is ActionStatus.NOT_MET:
-        if action.status is ActionStatus.ASSURED:
-            raise PlanError(f"{action.ref} is already assured.")
-        action.status_reason = evidence
     else:
-        raise PlanError("Choose completed, assured or not met.")
+        action.status_reason = evidence
     old = action.status
-    action.status = status
+    action.status = new_status
     db.session.flush()
     audit.record(actor, "status_changed", "action", action.id, plan_id=action.plan_id,
-                 changes={"ref": action.ref, "status": [old, status], "evidence": evidence, "on": on})
+                 changes={"ref": action.ref, "status": [old, new_status], "evidence": evidence, "on": on})
 
 
-def acknowledge_review(actor, review: Review, *, response: AckResponse, comment: str | None) -> Acknowledgement:
+def acknowledge_review(actor: User, review: Review, *, response: AckResponse, comment: str | None) -> Acknowledgement:
     """The staff member's response to one weekly review; after it the review cannot change."""
     plan = review.plan
     if plan.staff_id != actor.id:
@@ -165,30 +196,28 @@ def acknowledge_review(actor, review: Review, *, response: AckResponse, comment:
     return ack
 
 
-def pause_plan(actor, plan: Plan, reason: str) -> None:
+def pause_plan(actor: User, plan: Plan, reason: str) -> None:
     """Pause an active plan (e.g. sickness): nothing is overdue while paused."""
     require_editable(plan)
-    if plan.status is not PlanStatus.ACTIVE:
-        raise PlanError("Only an active plan can be paused.")
+    paused = require_move(plan, "pause")
     if not (reason or "").strip():
         raise PlanError("Give the reason for pausing the plan.")
-    plan.status, plan.pause_reason, plan.paused_on = PlanStatus.PAUSED, reason.strip(), today()
+    plan.status, plan.pause_reason, plan.paused_on = paused, reason.strip(), today()
     db.session.flush()
     audit.record(actor, "paused", "plan", plan.id, plan_id=plan.id, changes={"reason": reason.strip()})
 
 
-def resume_plan(actor, plan: Plan, *, planned_end_date: date | None = None) -> None:
+def resume_plan(actor: User, plan: Plan, *, planned_end_date: date | None = None) -> None:
     """Resume a paused plan; the next review falls on the next review day, the end date may move."""
     require_editable(plan)
-    if plan.status is not PlanStatus.PAUSED:
-        raise PlanError("Only a paused plan can be resumed.")
-    changes = {"paused_on": plan.paused_on}
+    active = require_move(plan, "resume")
+    changes: dict[str, object] = {"paused_on": plan.paused_on}
     if planned_end_date is not None:
         if planned_end_date < today():
             raise PlanError("The new end date cannot be in the past.")
         changes["planned_end_date"] = [plan.planned_end_date, planned_end_date]
         plan.planned_end_date = planned_end_date
-    plan.status, plan.pause_reason, plan.paused_on = PlanStatus.ACTIVE, None, None
+    plan.status, plan.pause_reason, plan.paused_on = active, None, None
     plan.next_review_date = first_review_date(today(), plan.review_weekday, after=today())
     db.session.flush()
     audit.record(actor, "resumed", "plan", plan.id, plan_id=plan.id, changes=changes)
@@ -196,11 +225,8 @@ def resume_plan(actor, plan: Plan, *, planned_end_date: date | None = None) -> N
 
 def measured_values(plan: Plan) -> dict[int, list[tuple[date, float]]]:
     """For each action id, its measured values in review order (corrections replace what they correct)."""
-    corrected = {r.corrects_review_id for r in plan.reviews if r.corrects_review_id}
     values: dict[int, list[tuple[date, float]]] = {}
-    for review in sorted(plan.reviews, key=lambda r: (r.review_date, r.id)):
-        if review.id in corrected:
-            continue
+    for review in current_reviews(plan.reviews):
         for entry in review.entries:
             if entry.measured_value is not None:
                 values.setdefault(entry.action_id, []).append((review.review_date, entry.measured_value))

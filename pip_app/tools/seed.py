@@ -37,7 +37,8 @@ from ..models import (
 )
 from ..page_cache import note_change
 from ..services.acknowledgements import plan_statement
-from ..services.closure import closure_statement, final_measures
+from ..services.closure import closure_statement
+from ..services.closure_gate import final_measures
 from ..services.plans import snapshot
 from ..services.reviews import review_statement
 from ..services.users import MIN_PASSWORD_LENGTH

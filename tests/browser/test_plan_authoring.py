@@ -15,7 +15,7 @@ from pip_app.plan_templates import get_template
 from pip_app.schedule import generate_schedule
 from pip_app.services import acknowledgements
 from pip_app.services import plans as plan_ops
-from pip_app.templating import format_datetime
+from pip_app.formatting import format_datetime
 from tests import factories
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD

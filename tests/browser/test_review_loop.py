@@ -20,7 +20,7 @@ from pip_app.models import (
 from pip_app.schedule import Slot
 from pip_app.services import plans as plan_ops
 from pip_app.services import reviews as review_ops
-from pip_app.templating import format_date
+from pip_app.formatting import format_date
 from tests import factories
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD

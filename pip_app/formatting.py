@@ -1,0 +1,45 @@
+"""How dates, times and measured values read everywhere: pages, flags, drafted text and PDFs.
+
+Pure functions over plain values (no Flask): templating registers them as filters, and the rule
+modules, services and the PDF call them directly, so "23 Nov 2026" is written in one place.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from .clock import LONDON
+
+EMPTY = "\u2014"  # an em dash: no date
+
+
+def in_london(moment: datetime) -> datetime:
+    """A time in Europe/London: a naive one is the UTC the database stores; an aware one is converted."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    return aware.astimezone(LONDON)
+
+
+def format_date(value: date | datetime | None, empty: str = EMPTY) -> str:
+    """23 Nov 2026 (a stored time gives its UK calendar day)."""
+    if value is None:
+        return empty
+    if isinstance(value, datetime):
+        value = in_london(value).date()
+    return f"{value.day} {value:%b %Y}"
+
+
+def format_datetime(value: datetime | None, empty: str = EMPTY) -> str:
+    """23 Nov 2026, 14:05: a stored UTC time (or an aware time) shown in UK time."""
+    if value is None:
+        return empty
+    local = in_london(value)
+    return f"{local.day} {local:%b %Y, %H:%M}"
+
+
+def format_measure(value: float | None, unit: str | None = None, empty: str = "not recorded") -> str:
+    """95%, 9 of 10, 3 per week: a number without a needless ".0", with its unit."""
+    if value is None:
+        return empty
+    number = f"{value:g}"
+    if not unit:
+        return number
+    return f"{number}{unit}" if unit == "%" else f"{number} {unit}"

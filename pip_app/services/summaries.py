@@ -1,0 +1,164 @@
+"""The plain data behind a plan's PDF (summaries.PlanSummary), built from a loaded plan, and the
+PDF download's file name and audit entry. The views pass the summary to pdf.render_plan_pdf;
+nothing here imports the PDF package."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
+
+from ..clock import now_utc, to_london
+from ..extensions import db
+from ..formatting import format_date, format_measure
+from ..lifecycle import current_reviews
+from ..models import (
+    Acknowledgement, AckSubject, Action, Closure, EvidenceSource, InterimControl, KeyQuestion, Observation, Plan,
+    Review, User,
+)
+from ..summaries import (
+    AckRow, ActionRow, ClosureSummary, ControlRow, MeasureRow, ObservationRow, PlanSummary, ReviewEntryRow,
+    ReviewRow,
+)
+from . import audit
+from .closure import closure_ack_state
+from .closure_draft import observation_counts
+from .closure_gate import final_measures
+
+
+def summary_load_options() -> list[LoaderOption]:
+    """Loader options that fetch everything a summary shows in a fixed number of queries."""
+    return [
+        joinedload(Plan.staff), joinedload(Plan.manager), joinedload(Plan.service),
+        joinedload(Plan.closure).joinedload(Closure.closed_by),
+        selectinload(Plan.controls).options(joinedload(InterimControl.responsible),
+                                            joinedload(InterimControl.lifted_by)),
+        selectinload(Plan.actions).joinedload(Action.owner),
+        selectinload(Plan.observations).options(joinedload(Observation.observer), selectinload(Observation.focus)),
+        selectinload(Plan.reviews).options(joinedload(Review.reviewer), selectinload(Review.entries)),
+        selectinload(Plan.acknowledgements).joinedload(Acknowledgement.user),
+    ]
+
+
+def _measure_row(action: Action, frozen: dict[str, Any] | None, live: dict[str, Any] | None) -> MeasureRow:
+    """One measured action for the PDF: the values frozen at closure, else the live record."""
+    source = frozen or live or {}
+    values = source.get("values")
+    if values is None and live:  # closures frozen before values were kept: fall back to the record
+        values = live["values"]
+    return MeasureRow(
+        name=source.get("name") or action.measure_name, unit=source.get("unit", action.measure_unit),
+        baseline=source.get("baseline", action.measure_baseline), final=source.get("final"),
+        target=source.get("target", action.measure_target),
+        higher_is_better=source.get("higher_is_better", action.measure_higher_is_better),
+        consecutive=source.get("consecutive", action.measure_consecutive),
+        met=source.get("met", live["met"] if live else None),
+        values=[(date.fromisoformat(d), float(v)) for d, v in (values or [])],
+    )
+
+
+def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanSummary:
+    """The plain data one PDF shows; with_closure adds the closure (closed plans only)."""
+    closure = plan.closure if with_closure else None
+    live = {m["ref"]: m for m in final_measures(plan)}
+    frozen = {m.get("ref"): m for m in (closure.final_measures or [])} if closure else {}
+    actions_by_id = {a.id: a for a in plan.actions}
+    reviews_by_id = {r.id: r for r in plan.reviews}
+    counted = {r.id for r in current_reviews(plan.reviews)}
+
+    actions = [ActionRow(
+        ref=a.ref, behaviour=a.behaviour, when=a.when + (f" (by {format_date(a.when_date)})" if a.when_date else ""),
+        check_method=a.check_method, success_criterion=a.success_criterion, status=a.status.label,
+        owner=a.owner.name if a.owner else None, due_date=a.due_date, completion_evidence=a.completion_evidence,
+        assurance_evidence=a.assurance_evidence, status_reason=a.status_reason,
+        measure=_measure_row(a, frozen.get(a.ref), live.get(a.ref)) if a.has_measure or a.ref in frozen else None,
+    ) for a in plan.actions]
+
+    reviews: list[ReviewRow] = []
+    for r in plan.reviews:
+        entries = sorted(r.entries, key=lambda e: actions_by_id[e.action_id].number if e.action_id in actions_by_id else 0)
+        reviews.append(ReviewRow(
+            review_date=r.review_date, reviewer=r.reviewer.name, summary=r.summary, decision=r.decision.label,
+            next_review_date=r.next_review_date, staff_comment=r.staff_comment, superseded=r.id not in counted,
+            entries=[ReviewEntryRow(
+                ref=actions_by_id[e.action_id].ref if e.action_id in actions_by_id else "?",
+                progress=e.progress.label,
+                value=(format_measure(e.measured_value, _unit(actions_by_id.get(e.action_id)))
+                       if e.measured_value is not None else None),
+                note=e.note or "") for e in entries],
+        ))
+
+    def subject(ack: Acknowledgement) -> str:
+        if ack.subject is AckSubject.PLAN:
+            return f"Plan version {ack.plan_version}"
+        if ack.subject is AckSubject.REVIEW:
+            review = reviews_by_id.get(ack.review_id)
+            return f"Weekly review of {format_date(review.review_date)}" if review else "Weekly review"
+        return "Closure"
+
+    closure_data = None
+    if closure:
+        state = closure_ack_state(plan)
+        closure_data = ClosureSummary(
+            outcome=closure.outcome.label, outcome_code=closure.outcome.value, what_changed=closure.what_changed,
+            how_measured=closure.how_measured, risk_now_controlled=closure.risk_now_controlled,
+            ongoing_monitoring=closure.ongoing_monitoring, closed_by=closure.closed_by.name,
+            closed_at=to_london(closure.closed_at), acknowledgement=state.sentence(plan.staff.name),
+        )
+    return PlanSummary(
+        reference=plan.reference, staff=plan.staff.name, manager=plan.manager.name, service=plan.service.name,
+        status=plan.status.label, version=plan.version, start_date=plan.start_date,
+        planned_end_date=plan.planned_end_date, risk_area=plan.risk_area.label, risk_statement=plan.risk_statement,
+        evidence_sources=[_label(s) for s in plan.evidence_sources or []], evidence_detail=plan.evidence_detail,
+        key_questions=[_label(k, "-") for k in plan.key_questions or []], baseline_text=plan.baseline_text,
+        baseline_figure=plan.baseline_figure, no_control_reason=plan.no_control_reason,
+        generated_at=to_london(now_utc()), generated_by=generated_by.name,
+        controls=[ControlRow(
+            kind=c.kind.label, detail=c.detail, responsible=c.responsible.name, start_date=c.start_date,
+            review_by_date=c.review_by_date, status=c.status.label, lifted_on=c.lifted_on,
+            lift_rationale=c.lift_rationale, lifted_by=c.lifted_by.name if c.lifted_by else None,
+            last_checked_on=c.last_checked_on) for c in plan.controls],
+        actions=actions,
+        observations=[ObservationRow(
+            scheduled_on=o.scheduled_on, shift=o.shift.label, observer=o.observer.name,
+            focus=", ".join(a.ref for a in o.focus), status=o.status.label,
+            outcome=o.outcome.label if o.outcome else None, notes=o.notes) for o in plan.observations],
+        observation_counts=observation_counts(plan),
+        reviews=reviews,
+        acknowledgements=[AckRow(
+            at=to_london(a.acknowledged_at), who=a.user.name, subject=subject(a),
+            response=a.response.label, comment=a.comment, statement=a.statement)
+            for a in plan.acknowledgements if with_closure or a.subject is not AckSubject.CLOSURE],
+        closure=closure_data,
+    )
+
+
+def _unit(action: Action | None) -> str | None:
+    return action.measure_unit if action is not None else None
+
+
+def _label(value: str, joiner: str = " ") -> str:
+    """An evidence source's or key question's label (its stored value made readable if unknown)."""
+    for enum in (EvidenceSource, KeyQuestion):
+        if value in enum._value2member_map_:
+            return enum(value).label
+    return value.replace("_", joiner).capitalize()
+
+
+# --- The download ------------------------------------------------------------------------------
+
+
+def pdf_filename(plan: Plan, kind: str) -> str:
+    """A server-chosen ASCII file name, e.g. PIP-2026-0007-closure-summary.pdf."""
+    reference = re.sub(r"[^A-Za-z0-9-]", "", plan.reference) or f"plan-{plan.id}"
+    return f"{reference}-{'closure-summary' if kind == 'closure' else 'plan'}.pdf"
+
+
+def record_download(actor: User, plan: Plan, kind: str) -> None:
+    """Every PDF download is an audit event in the plan's history."""
+    entity_id = plan.closure.id if kind == "closure" and plan.closure else plan.id
+    audit.record(actor, "downloaded", f"{kind}_pdf", entity_id, plan_id=plan.id,
+                 changes={"file": pdf_filename(plan, kind)})
+    db.session.flush()
