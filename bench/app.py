@@ -5,6 +5,7 @@ style, via --pythonpath bench), so production code stays as it is. It runs throu
 factory, extensions and before/after-request hooks as every page, so page throughput divided
 by hello-world throughput measures what the page itself costs.
 """
+
 import os
 import sys
 

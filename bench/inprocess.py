@@ -8,6 +8,7 @@ The spec: {"email": ..., "password": ..., "endpoints": {name: path}, "repeat": n
 "pdf_plans": {name: plan_id}, "pdf_builds": n}. Each endpoint is optional: one that answers
 anything but 200 is reported with its status and skipped.
 """
+
 from __future__ import annotations
 
 import json
@@ -71,10 +72,14 @@ def measure_endpoints(app, spec: dict) -> dict:
             client.get(path)
             cpu.append(time.process_time() - c0)
             wall.append(time.perf_counter() - w0)
-        results[name] = {"status": 200, "statements": len(counter.statements), "bytes": len(response.data),
-                         "repeats": len(cpu),
-                         "cpu_ms": round(statistics.median(cpu) * 1000, 1),
-                         "wall_ms": round(statistics.median(wall) * 1000, 1)}
+        results[name] = {
+            "status": 200,
+            "statements": len(counter.statements),
+            "bytes": len(response.data),
+            "repeats": len(cpu),
+            "cpu_ms": round(statistics.median(cpu) * 1000, 1),
+            "wall_ms": round(statistics.median(wall) * 1000, 1),
+        }
     return results
 
 
@@ -99,10 +104,15 @@ def measure_pdf_builds(app, spec: dict) -> dict:
                 cpu.append(time.process_time() - c0)
                 wall.append(time.perf_counter() - w0)
                 size = len(body)
-            results[name] = {"status": 200, "builds": len(wall), "bytes": size,
-                             "median_ms": round(statistics.median(wall) * 1000, 1),
-                             "cpu_median_ms": round(statistics.median(cpu) * 1000, 1),
-                             "reviews": len(plan.reviews), "actions": len(plan.actions)}
+            results[name] = {
+                "status": 200,
+                "builds": len(wall),
+                "bytes": size,
+                "median_ms": round(statistics.median(wall) * 1000, 1),
+                "cpu_median_ms": round(statistics.median(cpu) * 1000, 1),
+                "reviews": len(plan.reviews),
+                "actions": len(plan.actions),
+            }
         db.session.rollback()
     return results
 
@@ -111,8 +121,11 @@ def main(spec: dict) -> dict:
     app = create_app({"RATELIMIT_ENABLED": False})
     # The same pages with the page cache off: what each costs when something changed since it was kept.
     rendering = create_app({"RATELIMIT_ENABLED": False, "PAGE_CACHE_BYTES": 0})
-    return {"endpoints": measure_endpoints(app, spec), "rendered": measure_endpoints(rendering, spec),
-            "pdf": measure_pdf_builds(app, spec)}
+    return {
+        "endpoints": measure_endpoints(app, spec),
+        "rendered": measure_endpoints(rendering, spec),
+        "pdf": measure_pdf_builds(app, spec),
+    }
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Signs in through /login like a person (the seeded accounts share the seed's pass
 page up twice, then profiles `--requests` requests and prints the call tree (or writes HTML).
 pyinstrument is a development tool: `.venv/bin/pip install pyinstrument`.
 """
+
 from __future__ import annotations
 
 import argparse

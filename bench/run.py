@@ -10,6 +10,7 @@ connections, loopback only), time the closure PDF, read each worker's peak memor
 statements per request in-process, then drop the databases and write
 bench/results/<date>-<db>.md. Endpoints that do not exist yet are reported as "not available".
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,7 +32,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -84,15 +85,21 @@ def fresh_database(kind: str, label: str):
 
 
 def app_env(tree: Path, url: str, secret: str) -> dict:
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secret, PIP_ENV="production",
-               PYTHONPATH=os.pathsep.join([str(tree), str(BENCH)]))
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        SECRET_KEY=secret,
+        PIP_ENV="production",
+        PYTHONPATH=os.pathsep.join([str(tree), str(BENCH)]),
+    )
     env.pop("PIP_FROZEN_TODAY", None)
     return env
 
 
 def flask(tree: Path, env: dict, *args: str) -> str:
-    result = subprocess.run([str(VENV_BIN / "flask"), "--app", "pip_app", *args], cwd=tree, env=env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [str(VENV_BIN / "flask"), "--app", "pip_app", *args], cwd=tree, env=env, capture_output=True, text=True
+    )
     if result.returncode != 0:
         raise SystemExit(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
@@ -107,8 +114,12 @@ def seed(tree: Path, env: dict, plans: int) -> dict:
     ids = re.search(r"bench plan .*? id=(\d+); typical closed plan id=(\d+); 100-review closed plan id=(\d+)", out)
     counts = {m.group(1): int(m.group(2).replace(",", "")) for m in re.finditer(r"^\s+(\w+)\s+([\d,]+)$", out, re.M)}
     return {
-        "plans": plans, "seconds": float(re.search(r"Seeded in ([\d.]+) s", out).group(1)), "wall": wall,
-        "bench_plan": int(ids.group(1)), "typical_plan": int(ids.group(2)), "big_plan": int(ids.group(3)),
+        "plans": plans,
+        "seconds": float(re.search(r"Seeded in ([\d.]+) s", out).group(1)),
+        "wall": wall,
+        "bench_plan": int(ids.group(1)),
+        "typical_plan": int(ids.group(2)),
+        "big_plan": int(ids.group(3)),
         "service": int(re.search(r"Their service id=(\d+)", out).group(1)),
         "group_active": int(re.search(r"sees ([\d,]+) active plans", out).group(1).replace(",", "")),
         "counts": counts,
@@ -133,17 +144,32 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = open(log_path, "w")
         self.proc = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
-             "--timeout", "120", "--chdir", str(tree), "app:app"],
-            cwd=tree, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                str(VENV_BIN / "gunicorn"),
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--timeout",
+                "120",
+                "--chdir",
+                str(tree),
+                "app:app",
+            ],
+            cwd=tree,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise SystemExit(f"gunicorn exited early; see {log_path}")
             with contextlib.suppress(OSError, urllib.error.URLError):
-                if urllib.request.urlopen(self.base + "/healthz", timeout=2).status == 200:
-                    if len(self.workers()) >= workers:
-                        return
+                healthy = urllib.request.urlopen(self.base + "/healthz", timeout=2).status == 200
+                if healthy and len(self.workers()) >= workers:
+                    return
             time.sleep(0.3)
         self.stop()
         raise SystemExit(f"gunicorn did not answer /healthz within 60 s; see {log_path}")
@@ -161,10 +187,24 @@ class Server:
         for pid in self.workers():
             with contextlib.suppress(OSError):
                 status = Path(f"/proc/{pid}/status").read_text()
-                kib = {k: int(v.split()[0]) for k, v in
-                       re.findall(r"^(VmHWM|VmRSS|RssAnon|RssFile|RssShmem):\s+(.*)$", status, re.M)}
-                rows.append({"pid": pid, **{key: round(kib.get(name, 0) / 1024, 1) for key, name in (
-                    ("peak_mib", "VmHWM"), ("rss_mib", "VmRSS"), ("anon_mib", "RssAnon"), ("file_mib", "RssFile"))}})
+                kib = {
+                    k: int(v.split()[0])
+                    for k, v in re.findall(r"^(VmHWM|VmRSS|RssAnon|RssFile|RssShmem):\s+(.*)$", status, re.M)
+                }
+                rows.append(
+                    {
+                        "pid": pid,
+                        **{
+                            key: round(kib.get(name, 0) / 1024, 1)
+                            for key, name in (
+                                ("peak_mib", "VmHWM"),
+                                ("rss_mib", "VmRSS"),
+                                ("anon_mib", "RssAnon"),
+                                ("file_mib", "RssFile"),
+                            )
+                        },
+                    }
+                )
         return rows
 
     def stop(self) -> None:
@@ -240,8 +280,16 @@ def probe(base: str, path: str, cookie: str | None) -> tuple[str, float]:
 
 
 def wrk(base: str, path: str, cookie: str | None, *, duration: int, connections: int, threads: int) -> dict:
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "60s",
-               "-s", str(BENCH / "report.lua")]
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "60s",
+        "-s",
+        str(BENCH / "report.lua"),
+    ]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     out = subprocess.run(command + [base + path], capture_output=True, text=True, check=True).stdout
@@ -263,23 +311,43 @@ def load_endpoints(server: Server, endpoints: dict, cookie: str, args) -> dict:
             for _ in range(2):
                 probe(server.base, path, cookie if signed_in else None)
         else:
-            wrk(server.base, path, cookie if signed_in else None, duration=max(2, min(5, int(first * 4) + 1)),
-                connections=args.connections, threads=args.threads)
+            wrk(
+                server.base,
+                path,
+                cookie if signed_in else None,
+                duration=max(2, min(5, int(first * 4) + 1)),
+                connections=args.connections,
+                threads=args.threads,
+            )
         # Hello-world again just before: the machine may be busier or quieter than at the start,
         # so each page's ratio is taken against the baseline next to it.
         baseline = None
         if name != "hello" and "hello" in endpoints:
-            baseline = wrk(server.base, endpoints["hello"][0], None, duration=args.baseline_duration,
-                           connections=args.connections, threads=args.threads)["rps"]
+            baseline = wrk(
+                server.base,
+                endpoints["hello"][0],
+                None,
+                duration=args.baseline_duration,
+                connections=args.connections,
+                threads=args.threads,
+            )["rps"]
         load = loadavg()
-        result = wrk(server.base, path, cookie if signed_in else None, duration=args.duration,
-                     connections=args.connections, threads=args.threads)
+        result = wrk(
+            server.base,
+            path,
+            cookie if signed_in else None,
+            duration=args.duration,
+            connections=args.connections,
+            threads=args.threads,
+        )
         result.update(path=path, state="ok", load=load, single_ms=round(first * 1000, 1), hello_before=baseline)
         if not result["requests"]:  # slower than the whole run at this concurrency
             result["state"] = f"no response completed in {args.duration} s (one request alone: {first:.1f} s)"
         results[name] = result
-        log(f"  {name}: {result['rps']:.1f} req/s, p50 {result['p50_us'] / 1000:.1f} ms, "
-            f"p99 {result['p99_us'] / 1000:.1f} ms, {result['errors']} errors (load {load:.2f})")
+        log(
+            f"  {name}: {result['rps']:.1f} req/s, p50 {result['p50_us'] / 1000:.1f} ms, "
+            f"p99 {result['p99_us'] / 1000:.1f} ms, {result['errors']} errors (load {load:.2f})"
+        )
         drain(server, args.workers)
     return results
 
@@ -305,11 +373,16 @@ def pdf_downloads(server: Server, cookie: str, plans: dict, builds: int) -> dict
         times, size = [], 0
         for _ in range(builds):
             started = time.perf_counter()
-            status, _, body = fetch(server.base + path, cookie)
+            _status, _, body = fetch(server.base + path, cookie)
             times.append(time.perf_counter() - started)
             size = len(body)
-        results[name] = {"path": path, "state": "ok", "median_ms": round(statistics.median(times) * 1000, 1),
-                         "min_ms": round(min(times) * 1000, 1), "bytes": size}
+        results[name] = {
+            "path": path,
+            "state": "ok",
+            "median_ms": round(statistics.median(times) * 1000, 1),
+            "min_ms": round(min(times) * 1000, 1),
+            "bytes": size,
+        }
         log(f"  PDF {name}: median {results[name]['median_ms']} ms over {builds}")
     return results
 
@@ -317,8 +390,13 @@ def pdf_downloads(server: Server, cookie: str, plans: dict, builds: int) -> dict
 def in_process(tree: Path, env: dict, spec: dict) -> dict:
     env = dict(env)
     env.pop("PIP_ENV", None)  # the test client speaks plain http: no Secure cookie
-    result = subprocess.run([str(VENV_BIN / "python"), str(BENCH / "inprocess.py"), json.dumps(spec)], cwd=tree,
-                            env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(VENV_BIN / "python"), str(BENCH / "inprocess.py"), json.dumps(spec)],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         log(f"  in-process measurements failed: {result.stderr[-2000:]}")
         return {"endpoints": {}, "pdf": {}}
@@ -341,8 +419,9 @@ def endpoints_for(seeded: dict, small: bool) -> dict:
         "dashboard": ("/", True),
     }
     if small:
-        return {k: v for k, v in every.items() if k in ("hello", "plan page", "register", "register filtered",
-                                                         "dashboard")}
+        return {
+            k: v for k, v in every.items() if k in ("hello", "plan page", "register", "register filtered", "dashboard")
+        }
     return every
 
 
@@ -358,17 +437,30 @@ def measure(kind: str, tree: Path, label: str, plans: int, args, small: bool) ->
             cookie = sign_in(server.base, GROUP_SENIOR, SEED_PASSWORD)
             endpoints = endpoints_for(seeded, small)
             loaded = load_endpoints(server, endpoints, cookie, args)
-            pdf = {} if small else pdf_downloads(
-                server, cookie, {"typical plan": seeded["typical_plan"], "100-review plan": seeded["big_plan"]},
-                args.pdf_builds)
+            pdf = (
+                {}
+                if small
+                else pdf_downloads(
+                    server,
+                    cookie,
+                    {"typical plan": seeded["typical_plan"], "100-review plan": seeded["big_plan"]},
+                    args.pdf_builds,
+                )
+            )
             memory = server.memory()
         finally:
             server.stop()
         rendered = {} if small else load_rendered(tree, env, endpoints, args, label)
-        spec = {"email": GROUP_SENIOR, "password": SEED_PASSWORD, "repeat": 5, "pdf_builds": args.pdf_builds,
-                "endpoints": {name: path for name, (path, signed_in) in endpoints.items() if signed_in},
-                "pdf_plans": {} if small else {"typical plan": seeded["typical_plan"],
-                                               "100-review plan": seeded["big_plan"]}}
+        spec = {
+            "email": GROUP_SENIOR,
+            "password": SEED_PASSWORD,
+            "repeat": 5,
+            "pdf_builds": args.pdf_builds,
+            "endpoints": {name: path for name, (path, signed_in) in endpoints.items() if signed_in},
+            "pdf_plans": {}
+            if small
+            else {"typical plan": seeded["typical_plan"], "100-review plan": seeded["big_plan"]},
+        }
         log(f"  in-process: SQL statements, CPU per request{'' if small else ', PDF builds'}")
         inproc = in_process(tree, env, spec)
     return {"seed": seeded, "load": loaded, "rendered": rendered, "pdf": pdf, "memory": memory, "inprocess": inproc}
@@ -381,8 +473,12 @@ RENDERED = ("hello", "plan page", "register", "register filtered", "register sea
 
 def load_rendered(tree: Path, env: dict, endpoints: dict, args, label: str) -> dict:
     log("  again with the page cache off (every page rendered)")
-    server = Server(tree, {**env, "PIP_PAGE_CACHE_BYTES": "0"}, args.workers,
-                    Path(tempfile.gettempdir()) / f"pip-bench-gunicorn-{label}-rendered.log")
+    server = Server(
+        tree,
+        {**env, "PIP_PAGE_CACHE_BYTES": "0"},
+        args.workers,
+        Path(tempfile.gettempdir()) / f"pip-bench-gunicorn-{label}-rendered.log",
+    )
     try:
         cookie = sign_in(server.base, GROUP_SENIOR, SEED_PASSWORD)
         return load_endpoints(server, {k: v for k, v in endpoints.items() if k in RENDERED}, cookie, args)
@@ -411,8 +507,13 @@ def machine(kind: str, tree: Path) -> dict:
             database = "PostgreSQL " + conn.execute("SHOW server_version").fetchone()[0].split()[0]
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split(" [")[0]
     return {
-        "cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem, "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(), "database": database, "wrk": wrk_version or "wrk",
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": mem,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "database": database,
+        "wrk": wrk_version or "wrk",
         "commit": (commit.stdout.strip() or "no git") + (" + uncommitted changes" if dirty.stdout.strip() else ""),
         "tree": str(tree),
     }
@@ -473,10 +574,12 @@ def render(kind: str, info: dict, small: dict, large: dict, args, started: datet
     ]
     for s in (small["seed"], large["seed"]):
         c = s["counts"]
-        lines.append(f"| {s['plans']:,} | {s['seconds']:.1f} | {s.get('vacuum') or '—'} | {s['wall']:.1f} | "
-                     f"{c.get('interim_controls', 0):,} | "
-                     f"{c.get('actions', 0):,} | {c.get('reviews', 0):,} | {c.get('review_entries', 0):,} | "
-                     f"{sum(c.values()):,} |")
+        lines.append(
+            f"| {s['plans']:,} | {s['seconds']:.1f} | {s.get('vacuum') or '—'} | {s['wall']:.1f} | "
+            f"{c.get('interim_controls', 0):,} | "
+            f"{c.get('actions', 0):,} | {c.get('reviews', 0):,} | {c.get('review_entries', 0):,} | "
+            f"{sum(c.values()):,} |"
+        )
     lines += [
         "",
         f"## Throughput and latency at {large['seed']['plans']:,} plans",
@@ -490,9 +593,11 @@ def render(kind: str, info: dict, small: dict, large: dict, args, started: datet
             lines.append(f"| {name} | `{r['path']}` | {r['state']} | | | | | | | | | | |")
             continue
         ip = inproc.get(name, {})
-        lines.append(f"| {name} | `{r['path']}` | {r['rps']:.1f} | {ratio_text(r, hello_rps)} | {hello_before(r)} | "
-                     f"{ms(r['p50_us'])} | {ms(r['p95_us'])} | {ms(r['p99_us'])} | {r['requests']:,} | {r['errors']} | "
-                     f"{ip.get('statements', '')} | {cpu_and_wall(ip)} | {r['load']:.2f} |")
+        lines.append(
+            f"| {name} | `{r['path']}` | {r['rps']:.1f} | {ratio_text(r, hello_rps)} | {hello_before(r)} | "
+            f"{ms(r['p50_us'])} | {ms(r['p95_us'])} | {ms(r['p99_us'])} | {r['requests']:,} | {r['errors']} | "
+            f"{ip.get('statements', '')} | {cpu_and_wall(ip)} | {r['load']:.2f} |"
+        )
     rendered = large.get("rendered") or {}
     if rendered:
         rendered_hello = rendered.get("hello", {})
@@ -515,9 +620,11 @@ def render(kind: str, info: dict, small: dict, large: dict, args, started: datet
                 lines.append(f"| {name} | {r['state']} | | | | | | | |")
                 continue
             ip = inproc_rendered.get(name, {})
-            lines.append(f"| {name} | {r['rps']:.1f} | {ratio_text(r, rendered_hello_rps)} | {hello_before(r)} | "
-                         f"{ms(r['p50_us'])} | {ms(r['p99_us'])} | {r['errors']} | {ip.get('statements', '')} | "
-                         f"{cpu_and_wall(ip)} |")
+            lines.append(
+                f"| {name} | {r['rps']:.1f} | {ratio_text(r, rendered_hello_rps)} | {hello_before(r)} | "
+                f"{ms(r['p50_us'])} | {ms(r['p99_us'])} | {r['errors']} | {ip.get('statements', '')} | "
+                f"{cpu_and_wall(ip)} |"
+            )
     lines += [
         "",
         f"## The same pages at {small['seed']['plans']:,} plans (growth)",
@@ -532,28 +639,42 @@ def render(kind: str, info: dict, small: dict, large: dict, args, started: datet
             lines.append(f"| {name} | {r.get('state')} | {big.get('state', '')} | | | | |")
             continue
         a, b = inproc_small.get(name, {}), inproc.get(name, {})
-        lines.append(f"| {name} | {r['rps']:.1f} | {big['rps']:.1f} | {r['rps'] / big['rps']:.2f}× | "
-                     f"{a.get('statements', '')} → {b.get('statements', '')} | {a.get('cpu_ms', '')} → "
-                     f"{b.get('cpu_ms', '')} | {a.get('wall_ms', '')} → {b.get('wall_ms', '')} |")
-    lines += ["", "## Closure PDF (median of "
-              f"{args.pdf_builds})", "",
-              "| plan | reviews | download over HTTP, median ms | build only (load + data + PDF), median ms | "
-              "CPU ms | size KiB |",
-              "|---|---:|---:|---:|---:|---:|"]
+        lines.append(
+            f"| {name} | {r['rps']:.1f} | {big['rps']:.1f} | {r['rps'] / big['rps']:.2f}× | "
+            f"{a.get('statements', '')} → {b.get('statements', '')} | {a.get('cpu_ms', '')} → "
+            f"{b.get('cpu_ms', '')} | {a.get('wall_ms', '')} → {b.get('wall_ms', '')} |"
+        )
+    lines += [
+        "",
+        f"## Closure PDF (median of {args.pdf_builds})",
+        "",
+        "| plan | reviews | download over HTTP, median ms | build only (load + data + PDF), median ms | "
+        "CPU ms | size KiB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     builds = large["inprocess"].get("pdf", {})
     for name, r in large["pdf"].items():
         b = builds.get(name, {})
         if r.get("state") != "ok":
             lines.append(f"| {name} | | {r['state']} | | | |")
             continue
-        lines.append(f"| {name} | {b.get('reviews', '')} | {r['median_ms']} | {b.get('median_ms', '')} | "
-                     f"{b.get('cpu_median_ms', '')} | {r['bytes'] / 1024:.0f} |")
-    lines += ["", "## Memory per gunicorn worker (after every endpoint above)", "",
-              "| worker | peak RSS (VmHWM) MiB | RSS at the end MiB | of which private (RssAnon) | "
-              "of which file-backed (RssFile) |", "|---|---:|---:|---:|---:|"]
+        lines.append(
+            f"| {name} | {b.get('reviews', '')} | {r['median_ms']} | {b.get('median_ms', '')} | "
+            f"{b.get('cpu_median_ms', '')} | {r['bytes'] / 1024:.0f} |"
+        )
+    lines += [
+        "",
+        "## Memory per gunicorn worker (after every endpoint above)",
+        "",
+        "| worker | peak RSS (VmHWM) MiB | RSS at the end MiB | of which private (RssAnon) | "
+        "of which file-backed (RssFile) |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for row in large["memory"]:
-        lines.append(f"| pid {row['pid']} | {row['peak_mib']} | {row['rss_mib']} | {row.get('anon_mib', '')} | "
-                     f"{row.get('file_mib', '')} |")
+        lines.append(
+            f"| pid {row['pid']} | {row['peak_mib']} | {row['rss_mib']} | {row.get('anon_mib', '')} | "
+            f"{row.get('file_mib', '')} |"
+        )
 
     # Targets of issue #9.
     def ratio(name):
@@ -574,15 +695,28 @@ def render(kind: str, info: dict, small: dict, large: dict, args, started: datet
         ("Plan page p99 < 100 ms at 8 connections", p99("plan page"), TARGET_P99_MS, "<", "{:.1f} ms"),
         ("Register p99 < 100 ms at 8 connections", p99("register"), TARGET_P99_MS, "<", "{:.1f} ms"),
         ("Register filtered p99 < 100 ms", p99("register filtered"), TARGET_P99_MS, "<", "{:.1f} ms"),
-        ("Closure PDF median < 250 ms, typical plan (HTTP)",
-         typical.get("median_ms") if typical.get("state") == "ok" else None, TARGET_PDF_MS, "<", "{:.1f} ms"),
-        (f"Register at {large['seed']['plans']:,} plans within 1.5× its time at {small['seed']['plans']:,}",
-         growth("register"), TARGET_REGISTER_GROWTH, "<=", "{:.2f}×"),
+        (
+            "Closure PDF median < 250 ms, typical plan (HTTP)",
+            typical.get("median_ms") if typical.get("state") == "ok" else None,
+            TARGET_PDF_MS,
+            "<",
+            "{:.1f} ms",
+        ),
+        (
+            f"Register at {large['seed']['plans']:,} plans within 1.5× its time at {small['seed']['plans']:,}",
+            growth("register"),
+            TARGET_REGISTER_GROWTH,
+            "<=",
+            "{:.2f}×",
+        ),
     ]
     lines += ["", "## Targets (issue #9)", "", "| target | measured | verdict |", "|---|---:|---|"]
     for label, value, target, op, fmt in checks:
-        ok = None if value is None else (value >= target if op == ">=" else value < target if op == "<"
-                                         else value <= target)
+        ok = (
+            None
+            if value is None
+            else (value >= target if op == ">=" else value < target if op == "<" else value <= target)
+        )
         lines.append(f"| {label} | {'n/a' if value is None else fmt.format(value)} | {verdict(ok)} |")
     lines += ["", f"Reproduce: `.venv/bin/python bench/run.py --db {kind}` (see bench/README.md).", ""]
     return "\n".join(lines)
@@ -602,13 +736,21 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--pdf-builds", type=int, default=20)
-    parser.add_argument("--baseline-duration", type=int, default=3,
-                        help="seconds of hello-world measured again just before each endpoint")
+    parser.add_argument(
+        "--baseline-duration",
+        type=int,
+        default=3,
+        help="seconds of hello-world measured again just before each endpoint",
+    )
     parser.add_argument("--tree", type=Path, default=ROOT, help="the source tree to measure (default: this one)")
     parser.add_argument("--out", type=Path, default=BENCH / "results")
     parser.add_argument("--tag", default="", help="added to the result file name, e.g. 'proposed'")
-    parser.add_argument("--wait-idle", type=float, default=0.0,
-                        help="first wait for the 1-minute load average to fall below this (see --max-wait)")
+    parser.add_argument(
+        "--wait-idle",
+        type=float,
+        default=0.0,
+        help="first wait for the 1-minute load average to fall below this (see --max-wait)",
+    )
     parser.add_argument("--max-wait", type=int, default=300, help="seconds --wait-idle waits at most")
     args = parser.parse_args(argv)
     # Stopped by SIGTERM or SIGINT (even in the background, where a shell ignores SIGINT): unwind,
@@ -626,16 +768,20 @@ def main(argv=None) -> int:
             while loadavg() > args.wait_idle and time.time() < deadline:
                 log(f"waiting for the machine to settle (load {loadavg():.2f})")
                 time.sleep(15)
-        started, load_start = datetime.now(timezone.utc), loadavg()
+        started, load_start = datetime.now(UTC), loadavg()
         info = machine(kind, tree)
         small = measure(kind, tree, "small", args.small_plans, args, small=True)
         large = measure(kind, tree, "large", args.plans, args, small=False)
         report = render(kind, info, small, large, args, started, (load_start, loadavg()))
         name = f"{started:%Y-%m-%d}-{kind}{'-' + args.tag if args.tag else ''}"
         (args.out / f"{name}.md").write_text(report)
-        (args.out / f"{name}.json").write_text(json.dumps(
-            {"machine": info, "small": small, "large": large, "args": {k: str(v) for k, v in vars(args).items()}},
-            indent=1, default=str))
+        (args.out / f"{name}.json").write_text(
+            json.dumps(
+                {"machine": info, "small": small, "large": large, "args": {k: str(v) for k, v in vars(args).items()}},
+                indent=1,
+                default=str,
+            )
+        )
         print(report)
         log(f"wrote {args.out / (name + '.md')}")
     return 0

@@ -1,4 +1,5 @@
 """Risk-first staff performance improvement plans: the application factory (wiring only)."""
+
 import os
 
 from flask import Flask
@@ -21,11 +22,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = config_module.database_url(app.instance_path)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.engine_options(
-        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    )
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = config_module.load_secret_key(
-            app.instance_path, app.config["PRODUCTION"]
-        )
+        app.config["SECRET_KEY"] = config_module.load_secret_key(app.instance_path, app.config["PRODUCTION"])
 
     if app.config["PROXY_COUNT"]:
         hops = int(app.config["PROXY_COUNT"])

@@ -11,6 +11,7 @@
 Where policy is checked: here, in views — always. Operations take an authorised actor and
 enforce the domain's rules only (dates, states, lengths), raising `refusals.Refusal`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -45,8 +46,12 @@ def requires(rule: Callable[[Any], bool]) -> Callable:
     return decorate
 
 
-def plan_route(rule: Rule = policy.can_view_plan, *, options: Sequence | Callable[[], Sequence] = (),
-               parts: Mapping[str, type] | None = None) -> Callable:
+def plan_route(
+    rule: Rule = policy.can_view_plan,
+    *,
+    options: Sequence | Callable[[], Sequence] = (),
+    parts: Mapping[str, type] | None = None,
+) -> Callable:
     """Decorate a view of one plan: it is called with `plan` (and its `parts`) already checked.
     `options` are the loader options for what the view reads (or a function choosing them)."""
 

@@ -1,5 +1,6 @@
 """The one source of "now" and "today", so tests can move the date and every rule follows."""
-from datetime import date, datetime, timezone
+
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -9,7 +10,7 @@ LONDON = ZoneInfo("Europe/London")
 
 def now_utc() -> datetime:
     """The current time in UTC as a naive datetime (how the database stores times)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def today() -> date:
@@ -23,4 +24,4 @@ def today() -> date:
 
 def to_london(moment: datetime) -> datetime:
     """A naive UTC datetime from the database, as an aware Europe/London datetime."""
-    return moment.replace(tzinfo=timezone.utc).astimezone(LONDON)
+    return moment.replace(tzinfo=UTC).astimezone(LONDON)

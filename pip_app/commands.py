@@ -1,4 +1,5 @@
 """Command-line tasks: `flask --app pip_app create-user`, `demo-data`."""
+
 import click
 from flask import Blueprint
 
@@ -29,8 +30,13 @@ def create_user_command(email, name, role, service_names, line_manager_email, pa
             raise click.ClickException(f"No user with the email {line_manager_email}.")
     try:
         user = create_user(
-            None, email=email, name=name, role=Role(role), password=password,
-            services=services, line_manager=line_manager,
+            None,
+            email=email,
+            name=name,
+            role=Role(role),
+            password=password,
+            services=services,
+            line_manager=line_manager,
         )
     except UserError as error:
         db.session.rollback()
@@ -49,7 +55,8 @@ def backup_command(path):
     if url.get_backend_name() != "sqlite":
         raise click.ClickException(
             "This database is PostgreSQL: back it up with pg_dump, e.g. "
-            "`pg_dump --format=custom --file=pip.dump \"$DATABASE_URL\"` (restore with pg_restore).")
+            '`pg_dump --format=custom --file=pip.dump "$DATABASE_URL"` (restore with pg_restore).'
+        )
     pages = backup_sqlite(url.database, path)
     click.echo(f"Backed up {pages} pages to {path}.")
 
@@ -63,7 +70,10 @@ def purge_closed_command(years, dry_run):
 
     if dry_run:
         due = [p.reference for p in plans_due_for_purge(years)]
-        click.echo(f"{len(due)} closed plan(s) older than {years} year(s) would be deleted" + (": " + ", ".join(due) if due else "."))
+        click.echo(
+            f"{len(due)} closed plan(s) older than {years} year(s) would be deleted"
+            + (": " + ", ".join(due) if due else ".")
+        )
         return
     purged = purge_closed(None, years)
     db.session.commit()
@@ -76,8 +86,8 @@ def export_person_command(email):
     """Everything held about one person, as JSON on standard output (subject access request)."""
     import json
 
-    from .services.retention import export_person
     from .services import audit
+    from .services.retention import export_person
 
     user = find_by_email(email)
     if user is None:
@@ -116,8 +126,9 @@ def seed_scale_command(plans, services, staff, password, random_seed, force):
     from .tools.seed import DEFAULT_PASSWORD, SeedRefused, analyze, seed_scale
 
     try:
-        result = seed_scale(plans, services=services, staff=staff, password=password or DEFAULT_PASSWORD,
-                            seed=random_seed, force=force)
+        result = seed_scale(
+            plans, services=services, staff=staff, password=password or DEFAULT_PASSWORD, seed=random_seed, force=force
+        )
     except SeedRefused as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None

@@ -1,4 +1,5 @@
 """Documented defaults. Secrets never live here: see load_secret_key and the README."""
+
 import os
 import secrets
 from datetime import timedelta
@@ -85,7 +86,7 @@ def database_url(instance_path: str) -> str:
         return "sqlite:///" + os.path.join(instance_path, "pip_app.sqlite3")
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

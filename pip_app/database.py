@@ -9,6 +9,7 @@ method is not in SAFE_METHODS, and `end_writes()` when it ends. Everything else 
 requests, CLI commands, tests) begins deferred, so a reader never holds the write lock.
 PostgreSQL is not affected: its transactions begin as they always do.
 """
+
 import sqlite3
 from contextvars import ContextVar
 

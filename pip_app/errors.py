@@ -1,4 +1,5 @@
 """Error pages: a clear message and the right status, as a page or an htmx fragment."""
+
 from flask import Flask, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -11,13 +12,22 @@ from .htmx import is_htmx
 
 MESSAGES = {
     400: ("Something in that request was not right", "Please go back, check what you entered and try again."),
-    403: ("You do not have access to this", "Your role does not allow this. Ask your registered manager if you think it should."),
+    403: (
+        "You do not have access to this",
+        "Your role does not allow this. Ask your registered manager if you think it should.",
+    ),
     404: ("Page not found", "The page or record does not exist, or you do not have access to it."),
     405: ("That action is not allowed here", "Use the buttons on the page rather than typing the address."),
-    409: ("Someone else changed this record", "Your changes were not saved because the record changed while you were editing. Reload the page to see the latest version, then make your change again."),
+    409: (
+        "Someone else changed this record",
+        "Your changes were not saved because the record changed while you were editing. Reload the page to see the latest version, then make your change again.",
+    ),
     413: ("That was too much to send at once", "Shorten the text or attachment and try again."),
     429: ("Too many attempts", "Please wait a minute and try again."),
-    500: ("Something went wrong on our side", "Nothing you entered was saved. Please try again; if it keeps happening, tell your system administrator."),
+    500: (
+        "Something went wrong on our side",
+        "Nothing you entered was saved. Please try again; if it keeps happening, tell your system administrator.",
+    ),
     503: ("The service is temporarily unavailable", "Please try again in a few minutes."),
 }
 
@@ -63,7 +73,10 @@ def init_errors(app: Flask) -> None:
     def operational(error):
         _undo()
         if is_lock_conflict(error):
-            return error_response(409, "Another change to this record was being saved at the same moment. Nothing of yours was saved; please try again.")
+            return error_response(
+                409,
+                "Another change to this record was being saved at the same moment. Nothing of yours was saved; please try again.",
+            )
         app.logger.exception("Database error")
         return error_response(503)
 

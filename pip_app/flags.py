@@ -7,6 +7,7 @@ The control flags are defined once, in `control_flags`, over plain values; the r
 twin (register/queries.flag_conditions) reads its codes and thresholds from here, and a test
 holds the two equal on every control.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,9 +56,15 @@ def _value(status: Any) -> str | None:
     return status if status is None or isinstance(status, str) else str(status.value)
 
 
-def control_flags(control_status: Any, review_by_date: date, last_checked_on: date | None,
-                  start_date: date, plan_status: Any, today: date,
-                  days: int = NOT_CHECKED_DAYS) -> list[str]:
+def control_flags(
+    control_status: Any,
+    review_by_date: date,
+    last_checked_on: date | None,
+    start_date: date,
+    plan_status: Any,
+    today: date,
+    days: int = NOT_CHECKED_DAYS,
+) -> list[str]:
     """The flags of one control, in display order; only a control in force is flagged.
 
     Its review-by date has passed; it has not been checked for `days` days (counted from its
@@ -77,8 +84,9 @@ def control_flags(control_status: Any, review_by_date: date, last_checked_on: da
 
 def _own_flags(control: Any, today: date, days: int = NOT_CHECKED_DAYS) -> list[str]:
     """control_flags for a loaded control, without its plan's status (the caller has the plan)."""
-    return control_flags(control.status, control.review_by_date, control.last_checked_on, control.start_date,
-                         None, today, days)
+    return control_flags(
+        control.status, control.review_by_date, control.last_checked_on, control.start_date, None, today, days
+    )
 
 
 def control_review_passed(control: Any, today: date) -> bool:
@@ -108,8 +116,7 @@ def struggling_actions(plan: Any) -> list[Any]:
         return []
     progress = [{e.action_id: e.progress.value for e in r.entries} for r in last_two]
     bad = {"at_risk", "not_met"}
-    return [a for a in plan.actions
-            if a.status.value not in ("assured",) and all(p.get(a.id) in bad for p in progress)]
+    return [a for a in plan.actions if a.status.value not in ("assured",) and all(p.get(a.id) in bad for p in progress)]
 
 
 def outstanding_acknowledgements(plan: Any, today: date, days: int = ACK_OUTSTANDING_DAYS) -> list[str]:
@@ -135,23 +142,63 @@ def plan_flags(plan: Any, today: date, ack_days: int = ACK_OUTSTANDING_DAYS) -> 
     if plan.status.value not in OPEN:
         return flags
     if review_overdue(plan, today):
-        flags.append(Flag("review_overdue", f"Weekly review overdue since {format_date(plan.next_review_date)}", "reviews-panel"))
+        flags.append(
+            Flag("review_overdue", f"Weekly review overdue since {format_date(plan.next_review_date)}", "reviews-panel")
+        )
     if past_end_date(plan, today):
-        flags.append(Flag("past_end_date", f"Past its planned end date of {format_date(plan.planned_end_date)}: close, extend or escalate", "reviews-panel"))
+        flags.append(
+            Flag(
+                "past_end_date",
+                f"Past its planned end date of {format_date(plan.planned_end_date)}: close, extend or escalate",
+                "reviews-panel",
+            )
+        )
     for control in plan.controls:
         if control_review_passed(control, today):
-            flags.append(Flag("control_review_passed", f"{control.kind.label}: review date {format_date(control.review_by_date)} has passed", "controls-panel"))
+            flags.append(
+                Flag(
+                    "control_review_passed",
+                    f"{control.kind.label}: review date {format_date(control.review_by_date)} has passed",
+                    "controls-panel",
+                )
+            )
         if control_not_checked(control, today):
             last = control.last_checked_on
             detail = f"last checked {format_date(last)}" if last else "never checked"
-            flags.append(Flag("control_not_checked", f"{control.kind.label}: not checked for {NOT_CHECKED_DAYS} days ({detail})", "controls-panel"))
+            flags.append(
+                Flag(
+                    "control_not_checked",
+                    f"{control.kind.label}: not checked for {NOT_CHECKED_DAYS} days ({detail})",
+                    "controls-panel",
+                )
+            )
     overdue_observations = [o for o in plan.observations if observation_overdue(o, today)]
     if overdue_observations:
         n = len(overdue_observations)
-        flags.append(Flag("observation_overdue", f"{n} observed shift{'s' if n != 1 else ''} passed without an outcome", "observations-panel"))
+        flags.append(
+            Flag(
+                "observation_overdue",
+                f"{n} observed shift{'s' if n != 1 else ''} passed without an outcome",
+                "observations-panel",
+            )
+        )
     for action in struggling_actions(plan):
-        flags.append(Flag("action_struggling", f"{action.ref} at risk or not met in two reviews running: escalate or redesign the action", "actions-panel", "warn"))
+        flags.append(
+            Flag(
+                "action_struggling",
+                f"{action.ref} at risk or not met in two reviews running: escalate or redesign the action",
+                "actions-panel",
+                "warn",
+            )
+        )
     waiting = outstanding_acknowledgements(plan, today, ack_days)
     if waiting:
-        flags.append(Flag("ack_outstanding", f"Not acknowledged for more than {ack_days} days: {', '.join(waiting)}", "acks-panel", "warn"))
+        flags.append(
+            Flag(
+                "ack_outstanding",
+                f"Not acknowledged for more than {ack_days} days: {', '.join(waiting)}",
+                "acks-panel",
+                "warn",
+            )
+        )
     return flags

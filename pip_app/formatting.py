@@ -3,9 +3,10 @@
 Pure functions over plain values (no Flask): templating registers them as filters, and the rule
 modules, services and the PDF call them directly, so "23 Nov 2026" is written in one place.
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from .clock import LONDON
 
@@ -14,7 +15,7 @@ EMPTY = "\u2014"  # an em dash: no date
 
 def in_london(moment: datetime) -> datetime:
     """A time in Europe/London: a naive one is the UTC the database stores; an aware one is converted."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     return aware.astimezone(LONDON)
 
 

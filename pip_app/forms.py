@@ -1,6 +1,7 @@
 """The form building blocks every feature shares: labelled enum options, stripped text areas,
 selects and tick-boxes that refuse in the app's words, prefixed forms and the row version a stale
 save is refused by (see `screens.is_stale`)."""
+
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -29,8 +30,12 @@ def text_field(label, max_length=LONG_TEXT, required=None, description=None):
     """A stripped text area, required (with this message) or not, and at most max_length long."""
     validators = [DataRequired(required)] if required else []
     validators.append(Length(max=max_length, message=f"Keep this to {max_length:,} characters or fewer."))
-    return TextAreaField(label, validators=validators, description=description,
-                         filters=[lambda v: v.strip() if isinstance(v, str) else v])
+    return TextAreaField(
+        label,
+        validators=validators,
+        description=description,
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
 
 
 class ChoiceField(SelectField):
@@ -74,8 +79,11 @@ class AcknowledgementForm(PrefixedForm):
     review or a closure. Each kind sets its prefix, the comment's length and why words are needed."""
 
     disagree_reason = "so your manager can discuss it with you."
-    response = RadioChoice("Your response", choices=enum_options(AckResponse),
-                           validators=[InputRequired("Choose agree, or disagree with a comment.")])
+    response = RadioChoice(
+        "Your response",
+        choices=enum_options(AckResponse),
+        validators=[InputRequired("Choose agree, or disagree with a comment.")],
+    )
     comment = text_field("Your comment (optional if you agree)", max_length=2000)
 
     def validate_comment(self, field):
@@ -94,9 +102,11 @@ class ReviewAcknowledgeForm(AcknowledgementForm):
     """A weekly review (prefixed per review: several can wait on one page)."""
 
     prefix_name = "rack"
-    response = RadioChoice("Your response",
-                           choices=[SelectChoice("agree", "Agree"), SelectChoice("disagree", "Disagree, with comment")],
-                           validators=[InputRequired("Choose agree, or disagree with a comment.")])
+    response = RadioChoice(
+        "Your response",
+        choices=[SelectChoice("agree", "Agree"), SelectChoice("disagree", "Disagree, with comment")],
+        validators=[InputRequired("Choose agree, or disagree with a comment.")],
+    )
 
 
 class ClosureAcknowledgeForm(AcknowledgementForm):

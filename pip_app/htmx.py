@@ -1,4 +1,5 @@
 """htmx on the server side: is this request asking for a fragment, and how to redirect after a POST."""
+
 from flask import redirect, request
 from flask.typing import ResponseReturnValue
 

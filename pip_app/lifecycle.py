@@ -6,6 +6,7 @@ their stored values ("draft", "active", ...), so this module needs no model impo
 operations in services/ call `plan_move` / `action_move` before they change a status, so every
 status change obeys the one table below.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -75,8 +76,9 @@ def may_move(current: str, move: str) -> bool:
 
 def action_move(current: str, move: str, *, ref: str, current_label: str) -> str:
     """An action's status after `move` (completed, assured, not met), or MoveRefused."""
-    return _move(ACTION_MOVES, current, move, {"ref": ref, "current": current_label},
-                 "Choose completed, assured or not met.")
+    return _move(
+        ACTION_MOVES, current, move, {"ref": ref, "current": current_label}, "Choose completed, assured or not met."
+    )
 
 
 # --- Which reviews count -------------------------------------------------------------------------
@@ -125,17 +127,22 @@ def issue_problems(plan: Any) -> list[Problem]:
         problems.append(Problem("Tick at least one source of evidence that showed the risk.", "risk"))
     active_controls = [c for c in plan.controls if c.status.value == "active"]
     if not active_controls and not (plan.no_control_reason or "").strip():
-        problems.append(Problem(
-            "Add at least one interim control, or record why no interim control is needed.", "controls"))
+        problems.append(
+            Problem("Add at least one interim control, or record why no interim control is needed.", "controls")
+        )
     if not plan.actions:
         problems.append(Problem("Add at least one action.", "actions"))
     for action in plan.actions:
-        missing = [label for label, value in (
-            ("what the person does differently", action.behaviour),
-            ("when", action.when),
-            ("how it is checked", action.check_method),
-            ("what good looks like", action.success_criterion),
-        ) if not (value or "").strip()]
+        missing = [
+            label
+            for label, value in (
+                ("what the person does differently", action.behaviour),
+                ("when", action.when),
+                ("how it is checked", action.check_method),
+                ("what good looks like", action.success_criterion),
+            )
+            if not (value or "").strip()
+        ]
         if missing:
             problems.append(Problem(f"{action.ref} is missing {', '.join(missing)}.", f"action-{action.id}"))
     if plan.review_weekday is None or not plan.review_interval_days:
@@ -186,8 +193,9 @@ def _control_content(control: Mapping[str, Any]) -> dict[str, Any]:
 def diff_snapshots(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple[str, object, object]]:
     """What changed between two issued versions, as readable (what, before, after) rows."""
     skip = {"controls", "actions", "version"}
-    rows = _changes({k: v for k, v in old.items() if k not in skip},
-                    {k: v for k, v in new.items() if k not in skip}, "")
+    rows = _changes(
+        {k: v for k, v in old.items() if k not in skip}, {k: v for k, v in new.items() if k not in skip}, ""
+    )
     old_actions = {a["ref"]: a for a in old.get("actions", [])}
     new_actions = {a["ref"]: a for a in new.get("actions", [])}
     for ref in sorted(set(old_actions) | set(new_actions), key=lambda r: int(r[1:])):

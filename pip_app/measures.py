@@ -1,4 +1,5 @@
 """Measures over time: when a measure is met, and the geometry of its progress chart. Pure."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,8 +10,9 @@ def reaches(value: float, target: float, higher_is_better: bool = True) -> bool:
     return value >= target if higher_is_better else value <= target
 
 
-def measure_met(values: list[float], target: float | None, consecutive: int | None,
-                higher_is_better: bool = True) -> bool:
+def measure_met(
+    values: list[float], target: float | None, consecutive: int | None, higher_is_better: bool = True
+) -> bool:
     """A measure is met when its last N recorded values all reach the target."""
     if target is None or not values:
         return False
@@ -25,7 +27,7 @@ class Chart:
 
     width: int
     height: int
-    points: list[tuple[float, float, float]]   # (x, y, value)
+    points: list[tuple[float, float, float]]  # (x, y, value)
     polyline: str
     target_y: float | None
     baseline_y: float | None
@@ -35,8 +37,15 @@ class Chart:
     bottom: int
 
 
-def chart_geometry(values: list[float], *, target: float | None, baseline: float | None,
-                   unit: str | None = None, width: int = 320, height: int = 140) -> Chart:
+def chart_geometry(
+    values: list[float],
+    *,
+    target: float | None,
+    baseline: float | None,
+    unit: str | None = None,
+    width: int = 320,
+    height: int = 140,
+) -> Chart:
     """Scale values (in review order) into an SVG box with room for axis labels."""
     left, right, top, bottom = 40, 12, 12, height - 24
     known = [v for v in values] + [x for x in (target, baseline) if x is not None]
@@ -54,13 +63,17 @@ def chart_geometry(values: list[float], *, target: float | None, baseline: float
     span = width - left - right
     count = len(values)
     points = [
-        (round(left + (span * (i / (count - 1)) if count > 1 else span / 2), 1), y(v), v)
-        for i, v in enumerate(values)
+        (round(left + (span * (i / (count - 1)) if count > 1 else span / 2), 1), y(v), v) for i, v in enumerate(values)
     ]
     return Chart(
-        width=width, height=height, points=points,
+        width=width,
+        height=height,
+        points=points,
         polyline=" ".join(f"{px},{py}" for px, py, _ in points),
         target_y=y(target) if target is not None else None,
         baseline_y=y(baseline) if baseline is not None else None,
-        y_min=y_min, y_max=y_max, left=left, bottom=bottom,
+        y_min=y_min,
+        y_max=y_max,
+        left=left,
+        bottom=bottom,
     )

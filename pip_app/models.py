@@ -1,4 +1,5 @@
 """The entities of DESIGN.md: enums, columns, constraints and small derived properties."""
+
 from __future__ import annotations
 
 import enum
@@ -32,9 +33,13 @@ from .extensions import db
 
 
 class LabelledEnum(str, enum.Enum):
-    """An enum whose value is stored and whose label is shown."""
+    """An enum whose value is stored and whose label is shown. Members are declared as
+    `NAME = "value", "Label"`; `Kind("value")` looks one up (hence the label's default)."""
 
-    def __new__(cls, value: str, label: str):
+    _value_: str
+    label: str
+
+    def __new__(cls, value: str, label: str = "") -> LabelledEnum:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label
@@ -267,8 +272,9 @@ class User(db.Model):
         if "services" in self.__dict__ or session is None:
             return frozenset(s.id for s in self.services)
         if "_service_ids" not in self.__dict__:
-            self.__dict__["_service_ids"] = frozenset(session.scalars(
-                select(user_services.c.service_id).where(user_services.c.user_id == self.id)))
+            self.__dict__["_service_ids"] = frozenset(
+                session.scalars(select(user_services.c.service_id).where(user_services.c.user_id == self.id))
+            )
         return self.__dict__["_service_ids"]
 
     @classmethod
@@ -287,8 +293,11 @@ class User(db.Model):
 
 
 # Built once: the statement runs on every signed-in request.
-_USER_WITH_SERVICE_IDS = (select(User, user_services.c.service_id).where(User.id == bindparam("user_id"))
-                          .outerjoin(user_services, user_services.c.user_id == User.id))
+_USER_WITH_SERVICE_IDS = (
+    select(User, user_services.c.service_id)
+    .where(User.id == bindparam("user_id"))
+    .outerjoin(user_services, user_services.c.user_id == User.id)
+)
 
 
 @event.listens_for(User, "expire")
@@ -411,8 +420,15 @@ class InterimControl(db.Model):
         ),
         Index("ix_interim_controls_status_review_by", "status", "review_by_date"),
         # The register's count and summary strip read only this index (status, then by type).
-        Index("ix_interim_controls_register", "status", "kind", "plan_id", "review_by_date", "last_checked_on",
-              "start_date"),
+        Index(
+            "ix_interim_controls_register",
+            "status",
+            "kind",
+            "plan_id",
+            "review_by_date",
+            "last_checked_on",
+            "start_date",
+        ),
         Index("ix_interim_controls_status_start", "status", "start_date"),
     )
 
@@ -423,9 +439,7 @@ class InterimControl(db.Model):
     responsible_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     start_date: Mapped[date] = mapped_column(Date)
     review_by_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[ControlStatus] = mapped_column(
-        enum_column(ControlStatus), default=ControlStatus.ACTIVE
-    )
+    status: Mapped[ControlStatus] = mapped_column(enum_column(ControlStatus), default=ControlStatus.ACTIVE)
     lifted_on: Mapped[date | None] = mapped_column(Date)
     lift_rationale: Mapped[str | None] = mapped_column(Text)
     lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -464,12 +478,8 @@ class Action(db.Model):
     __table_args__ = (
         UniqueConstraint("plan_id", "number"),
         CheckConstraint("number >= 1", name="number_positive"),
-        CheckConstraint(
-            "measure_consecutive IS NULL OR measure_consecutive >= 1", name="consecutive_positive"
-        ),
-        CheckConstraint(
-            "status NOT IN ('assured') OR assurance_evidence IS NOT NULL", name="assured_has_evidence"
-        ),
+        CheckConstraint("measure_consecutive IS NULL OR measure_consecutive >= 1", name="consecutive_positive"),
+        CheckConstraint("status NOT IN ('assured') OR assurance_evidence IS NOT NULL", name="assured_has_evidence"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -528,9 +538,7 @@ class Observation(db.Model):
     scheduled_on: Mapped[date] = mapped_column(Date)
     shift: Mapped[Shift] = mapped_column(enum_column(Shift), default=Shift.EARLY)
     observer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[ObservationStatus] = mapped_column(
-        enum_column(ObservationStatus), default=ObservationStatus.PLANNED
-    )
+    status: Mapped[ObservationStatus] = mapped_column(enum_column(ObservationStatus), default=ObservationStatus.PLANNED)
     outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))
     notes: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -567,9 +575,7 @@ class Review(db.Model):
 
     plan: Mapped[Plan] = relationship(back_populates="reviews")
     reviewer: Mapped[User] = relationship()
-    entries: Mapped[list[ReviewEntry]] = relationship(
-        back_populates="review", cascade="all, delete-orphan"
-    )
+    entries: Mapped[list[ReviewEntry]] = relationship(back_populates="review", cascade="all, delete-orphan")
     control_decisions: Mapped[list[ReviewControlDecision]] = relationship(
         back_populates="review", cascade="all, delete-orphan"
     )
@@ -642,8 +648,7 @@ class Closure(db.Model):
     __tablename__ = "closures"
     __table_args__ = (
         CheckConstraint(
-            "what_changed <> '' AND how_measured <> '' AND risk_now_controlled <> '' "
-            "AND ongoing_monitoring <> ''",
+            "what_changed <> '' AND how_measured <> '' AND risk_now_controlled <> '' AND ongoing_monitoring <> ''",
             name="four_sections_present",
         ),
         Index("ix_closures_closed_at", "closed_at"),

@@ -19,6 +19,7 @@ placeholder and filled in on every response) and flash messages (a page rendered
 waiting is not kept, nor served from here). Each view still checks its policy on every request,
 before it looks here.
 """
+
 from __future__ import annotations
 
 import threading
@@ -69,8 +70,9 @@ def _count_the_change(session) -> None:
     if session.info.pop(CHANGED, False):
         # On the connection, not the session: the session's own statement hook would count it.
         connection = session.connection()
-        bumped = connection.execute(update(DataRevision.__table__).where(DataRevision.id == REVISION_ROW)
-                                    .values(value=DataRevision.value + 1))
+        bumped = connection.execute(
+            update(DataRevision.__table__).where(DataRevision.id == REVISION_ROW).values(value=DataRevision.value + 1)
+        )
         if bumped.rowcount == 0:  # a database emptied by hand; the migration creates the row
             connection.execute(insert(DataRevision.__table__).values(id=REVISION_ROW, value=1))
 

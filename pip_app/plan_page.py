@@ -6,6 +6,7 @@ refreshed out of band). So its context lives here, at app level, rather than in 
 Templates receive booleans and results (`may_edit`, `control_rights`, `closure_panel`); they
 never call the policy themselves.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,13 +20,21 @@ from . import policy
 from .clock import today
 from .extensions import db
 from .flags import plan_flags
+from .formatting import format_date, format_measure
 from .forms import ClosureAcknowledgeForm, PlanAcknowledgeForm
 from .lifecycle import WEEKDAYS
 from .measures import chart_geometry, measure_met, reaches
 from .models import (
-    Acknowledgement, Action, AuditEvent, Closure, InterimControl, Observation, Plan, PlanVersion, Review,
+    Acknowledgement,
+    Action,
+    AuditEvent,
+    Closure,
+    InterimControl,
+    Observation,
+    Plan,
+    PlanVersion,
+    Review,
 )
-from .formatting import format_date, format_measure
 from .screens import Screen
 from .services import acknowledgements
 from .services import closure as closure_ops
@@ -36,7 +45,9 @@ from .services.reviews import measured_values, review_statement
 # Everything the plan page reads, in a fixed number of statements whatever the plan's size:
 # one SELECT per collection, with the people each row names joined in.
 PLAN_PAGE_OPTIONS = (
-    joinedload(Plan.staff), joinedload(Plan.manager), joinedload(Plan.service),
+    joinedload(Plan.staff),
+    joinedload(Plan.manager),
+    joinedload(Plan.service),
     joinedload(Plan.closure).joinedload(Closure.closed_by),
     selectinload(Plan.controls).joinedload(InterimControl.responsible),
     selectinload(Plan.controls).joinedload(InterimControl.lifted_by),
@@ -67,15 +78,20 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
             met[action.id] = measure_met(series, target, action.measure_consecutive, higher)
             # The chart's table, formatted here: a dozen rows for each of twenty actions cost
             # more as template expressions than the rest of the panel.
-            chart_rows[action.id] = [(format_date(day), format_measure(v, unit), reaches(v, target, higher))
-                                     for day, v in values.get(action.id, [])]
+            chart_rows[action.id] = [
+                (format_date(day), format_measure(v, unit), reaches(v, target, higher))
+                for day, v in values.get(action.id, [])
+            ]
     acked_reviews = {a.review_id: a for a in plan.acknowledgements if a.review_id}
     may_edit = policy.can_edit_plan(current_user, plan)
     may_acknowledge = policy.can_acknowledge(current_user, plan)
     context = dict(
         plan=plan,
         flags=plan_flags(plan, today(), current_app.config["ACK_OUTSTANDING_DAYS"]),
-        values=values, charts=charts, chart_rows=chart_rows, met=met,
+        values=values,
+        charts=charts,
+        chart_rows=chart_rows,
+        met=met,
         acked_reviews=acked_reviews,
         corrected={r.corrects_review_id for r in plan.reviews if r.corrects_review_id},
         last_notes=last_check_notes([c.id for c in plan.controls]),
@@ -90,12 +106,19 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         may_view_register=policy.can_view_register(current_user),
         control_rights=policy.control_rights(current_user, plan.controls),
         closure_panel=closure_panel(plan, may_acknowledge, ClosureAcknowledgeForm),
-        editing=None, edit_form=None, saved=None, conflict=None, section_error=None,
+        editing=None,
+        edit_form=None,
+        saved=None,
+        conflict=None,
+        section_error=None,
     )
     context.update(overrides)
     context["history"] = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.plan_id == plan.id).options(joinedload(AuditEvent.actor))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(200)
+        select(AuditEvent)
+        .where(AuditEvent.plan_id == plan.id)
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(200)
     ).all()
     return context
 

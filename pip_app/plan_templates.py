@@ -18,6 +18,7 @@ Conventions
 * ``PlanTemplate.weeks`` -- planned length; ``observations_per_week`` -- the observed-shift rule
   ("2 observed shifts a week for 4 weeks").
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,11 +26,11 @@ from dataclasses import dataclass
 from .models import ControlKind, EvidenceSource, KeyQuestion, RiskArea
 
 __all__ = [
+    "TEMPLATES",
     "ActionTemplate",
     "ControlTemplate",
     "MeasureTemplate",
     "PlanTemplate",
-    "TEMPLATES",
     "get_template",
 ]
 
@@ -129,14 +130,9 @@ ESCALATION = PlanTemplate(
     ),
     actions=(
         ActionTemplate(
-            behaviour=(
-                "Record escalation rationale using the threshold tool for any change in "
-                "baseline presentation"
-            ),
+            behaviour=("Record escalation rationale using the threshold tool for any change in baseline presentation"),
             when="every shift",
-            check_method=(
-                "weekly audit snapshot of care notes and escalation records by the senior"
-            ),
+            check_method=("weekly audit snapshot of care notes and escalation records by the senior"),
             success_criterion=(
                 "100% of changes in presentation have a recorded rationale and escalation "
                 "decision in 3 consecutive weekly audits"
@@ -154,13 +150,9 @@ ESCALATION = PlanTemplate(
                 "escalate to the senior on shift within 30 minutes when a threshold is reached"
             ),
             when="every shift, at the start of the shift and after each care round",
-            check_method=(
-                "senior checks the completed checklist at handover and compares it with the "
-                "care notes"
-            ),
+            check_method=("senior checks the completed checklist at handover and compares it with the care notes"),
             success_criterion=(
-                "at least 95% of threshold changes escalated within 30 minutes across 3 "
-                "consecutive weekly checks"
+                "at least 95% of threshold changes escalated within 30 minutes across 3 consecutive weekly checks"
             ),
             measure=MeasureTemplate(
                 name="Threshold changes escalated within 30 minutes",
@@ -198,8 +190,7 @@ ESCALATION = PlanTemplate(
                 "weekly review of the incident and near-miss log"
             ),
             success_criterion=(
-                "zero repeat near misses for 4 consecutive weeks, and escalation rated met on "
-                "every observed shift"
+                "zero repeat near misses for 4 consecutive weeks, and escalation rated met on every observed shift"
             ),
             measure=MeasureTemplate(
                 name="Repeat near misses",
@@ -231,10 +222,7 @@ RECORDS = PlanTemplate(
     ),
     evidence_sources=(EvidenceSource.AUDIT, EvidenceSource.SUPERVISION),
     key_questions=(KeyQuestion.SAFE, KeyQuestion.EFFECTIVE, KeyQuestion.WELL_LED),
-    baseline_hint=(
-        "e.g. notes audit 55%: 11 of 20 sampled entries complete and written within 30 "
-        "minutes"
-    ),
+    baseline_hint=("e.g. notes audit 55%: 11 of 20 sampled entries complete and written within 30 minutes"),
     weeks=3,
     controls=(
         ControlTemplate(
@@ -257,16 +245,10 @@ RECORDS = PlanTemplate(
     ),
     actions=(
         ActionTemplate(
-            behaviour=(
-                "Complete daily notes within 30 minutes of task completion using the service "
-                "prompt structure"
-            ),
+            behaviour=("Complete daily notes within 30 minutes of task completion using the service prompt structure"),
             when="every shift",
             check_method="weekly audit of a sample of 10 notes by the senior",
-            success_criterion=(
-                "at least 90% of sampled notes written within 30 minutes across two "
-                "consecutive audits"
-            ),
+            success_criterion=("at least 90% of sampled notes written within 30 minutes across two consecutive audits"),
             measure=MeasureTemplate(
                 name="Sampled notes written within 30 minutes",
                 unit="%",
@@ -301,8 +283,7 @@ RECORDS = PlanTemplate(
             when="every shift, before handover",
             check_method="weekly audit of care notes against the handover record",
             success_criterion=(
-                "at least 9 of 10 sampled mood entries include all four prompts across two "
-                "consecutive audits"
+                "at least 9 of 10 sampled mood entries include all four prompts across two consecutive audits"
             ),
             measure=MeasureTemplate(
                 name="Sampled mood entries with all four prompts",
@@ -389,8 +370,7 @@ DIGNITY = PlanTemplate(
             when="every shift, at every personal care routine",
             check_method="observed practice twice weekly using the dignity observation checklist",
             success_criterion=(
-                "agreed language prompts used in at least 9 of 10 observed interactions on 3 "
-                "consecutive observations"
+                "agreed language prompts used in at least 9 of 10 observed interactions on 3 consecutive observations"
             ),
             measure=MeasureTemplate(
                 name="Observed interactions using the agreed prompts",
@@ -405,9 +385,7 @@ DIGNITY = PlanTemplate(
                 "the door and curtains before personal care begins"
             ),
             when="every visit to a person's bedroom",
-            check_method=(
-                "observed practice twice weekly and manager spot checks at peak times"
-            ),
+            check_method=("observed practice twice weekly and manager spot checks at peak times"),
             success_criterion=(
                 "knock and wait and privacy steps seen in 100% of observed bedroom entries on "
                 "3 consecutive observations"
@@ -464,14 +442,11 @@ MEDICINES = PlanTemplate(
     actions=(
         ActionTemplate(
             behaviour=(
-                "Sign the MAR at the time of each administration, straight after the person "
-                "has taken the medicine"
+                "Sign the MAR at the time of each administration, straight after the person has taken the medicine"
             ),
             when="at every medication round",
             check_method="weekly MAR audit by the deputy manager",
-            success_criterion=(
-                "≥ 90% MAR compliance across two consecutive audits, with zero unsigned entries"
-            ),
+            success_criterion=("≥ 90% MAR compliance across two consecutive audits, with zero unsigned entries"),
             measure=MeasureTemplate(
                 name="MAR audit compliance",
                 unit="%",
@@ -504,14 +479,8 @@ MEDICINES = PlanTemplate(
                 "dose, route and time before each administration"
             ),
             when="at every medication round",
-            check_method=(
-                "observed medication round once a week using the medicines competency "
-                "checklist"
-            ),
-            success_criterion=(
-                "all five checks seen before 100% of administrations on 2 consecutive "
-                "observed rounds"
-            ),
+            check_method=("observed medication round once a week using the medicines competency checklist"),
+            success_criterion=("all five checks seen before 100% of administrations on 2 consecutive observed rounds"),
             measure=MeasureTemplate(
                 name="Observed administrations with all five checks",
                 unit="%",
@@ -577,9 +546,7 @@ HYDRATION = PlanTemplate(
             ),
             when="every shift",
             check_method="senior checks fluid charts at each handover",
-            success_criterion=(
-                "95% of sampled fluid charts complete across 2 consecutive weekly audits"
-            ),
+            success_criterion=("95% of sampled fluid charts complete across 2 consecutive weekly audits"),
             measure=MeasureTemplate(
                 name="Sampled fluid charts complete",
                 unit="%",
@@ -594,9 +561,7 @@ HYDRATION = PlanTemplate(
             ),
             when="at the end of every shift",
             check_method="weekly audit of hydration records and escalation notes",
-            success_criterion=(
-                "no low-intake day without a recorded escalation over 4 consecutive weeks"
-            ),
+            success_criterion=("no low-intake day without a recorded escalation over 4 consecutive weeks"),
             measure=MeasureTemplate(
                 name="Low-intake days without a recorded escalation",
                 unit="days",
@@ -611,14 +576,8 @@ HYDRATION = PlanTemplate(
                 "they are awake, as set out in their hydration care plan"
             ),
             when="every shift",
-            check_method=(
-                "observed drinks round once a week and a weekly sample of 10 fluid chart "
-                "periods"
-            ),
-            success_criterion=(
-                "a drink offered in at least 9 of 10 sampled 2-hour periods across 2 "
-                "consecutive weeks"
-            ),
+            check_method=("observed drinks round once a week and a weekly sample of 10 fluid chart periods"),
+            success_criterion=("a drink offered in at least 9 of 10 sampled 2-hour periods across 2 consecutive weeks"),
             measure=MeasureTemplate(
                 name="Sampled 2-hour periods with a drink offered",
                 unit="of 10",
@@ -684,8 +643,7 @@ APPOINTMENTS = PlanTemplate(
             when="within 2 working days of each request",
             check_method="duty manager checks the appointment log each day",
             success_criterion=(
-                "at least 95% of requests booked within 2 working days across 3 consecutive "
-                "weekly log reviews"
+                "at least 95% of requests booked within 2 working days across 3 consecutive weekly log reviews"
             ),
             measure=MeasureTemplate(
                 name="Requests booked within 2 working days",
@@ -696,8 +654,7 @@ APPOINTMENTS = PlanTemplate(
         ),
         ActionTemplate(
             behaviour=(
-                "Record appointment outcomes and follow-up actions in the appointment log on "
-                "the day of the appointment"
+                "Record appointment outcomes and follow-up actions in the appointment log on the day of the appointment"
             ),
             when="after each health appointment",
             check_method="duty manager checks the appointment log each day",
@@ -718,10 +675,7 @@ APPOINTMENTS = PlanTemplate(
                 "follow-up date from an appointment and hand it over to the next shift"
             ),
             when="by the next handover after each appointment",
-            check_method=(
-                "weekly record review comparing the appointment log with care plans and "
-                "handover notes"
-            ),
+            check_method=("weekly record review comparing the appointment log with care plans and handover notes"),
             success_criterion=(
                 "100% of changes advised at appointments appear in the care plan and handover "
                 "notes within 24 hours across 3 consecutive weekly reviews"

@@ -3,6 +3,7 @@
 Each predicate is a pure function of the user and the object. `visible_plans` expresses the
 same "may see" rule as a SQL condition so that every list is scoped exactly as the pages are.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -143,6 +144,9 @@ class ControlRights:
 
 def control_rights(user: User | None, controls: Iterable[InterimControl]) -> dict[int, ControlRights]:
     """Each control's rights for this person, for pages and rows to show the right buttons."""
-    return {c.id: ControlRights(check=can_check_control(user, c),
-                                lift=c.status is ControlStatus.ACTIVE and can_lift_control(user, c))
-            for c in controls}
+    return {
+        c.id: ControlRights(
+            check=can_check_control(user, c), lift=c.status is ControlStatus.ACTIVE and can_lift_control(user, c)
+        )
+        for c in controls
+    }

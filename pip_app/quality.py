@@ -33,16 +33,23 @@ plain words and stemmed once at import; a phrase may skip up to ``MAX_GAP`` fill
   ("improved within 4 weeks", "all notes improved").
 Placeholders ("tbc", "n/a") get the field's own code; only None/blank is ``missing_part``.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-__all__ = ["Finding", "assess_action", "FIELDS", "CODES"]
+__all__ = ["CODES", "FIELDS", "Finding", "assess_action"]
 
 FIELDS = ("behaviour", "when", "check_method", "success_criterion")
-CODES = ("missing_part", "generic_behaviour", "vague_when", "no_check_method",
-         "activity_not_outcome", "unobservable_criterion")
+CODES = (
+    "missing_part",
+    "generic_behaviour",
+    "vague_when",
+    "no_check_method",
+    "activity_not_outcome",
+    "unobservable_criterion",
+)
 MAX_GAP = 3  # filler words a phrase may skip
 WINDOW = 5  # how far an anchor verb may sit from its object
 
@@ -52,72 +59,420 @@ GENERIC_BEHAVIOUR = (
     # training and learning activities
     "complete|attend|undertake|do|redo|repeat|book|access|finish|receive|pass|watch training|"
     "refresher|course|module|workshop|session|elearning|video|supervision",
-    "go on training|course|refresher", "training", "refresher", "elearning", "course", "shadow",
-    "reflect", "reflection", "reflective", "learn from", "lessons learned", "familiarise",
+    "go on training|course|refresher",
+    "training",
+    "refresher",
+    "elearning",
+    "course",
+    "shadow",
+    "reflect",
+    "reflection",
+    "reflective",
+    "learn from",
+    "lessons learned",
+    "familiarise",
     # "improve X" and effort words
     "improve|develop|strengthen|enhance|raise communication|recording|record|documentation|"
     "practice|practise|attitude|performance|standard|skill|knowledge|understanding|confidence|"
-    "awareness|timekeeping|quality|professionalism", "improve", "improvement",
-    "better", "better|properly *", "do better", "be more", "be less", "more careful|thorough|"
-    "vigilant|attentive|diligent|professional|accurate|care|attention|effort", "take care",
-    "pay attention", "try harder", "work harder", "make an effort", "careful", "carefully",
-    "thorough", "thoroughly", "be professional", "professionalism", "attitude",
+    "awareness|timekeeping|quality|professionalism",
+    "improve",
+    "improvement",
+    "better",
+    "better|properly *",
+    "do better",
+    "be more",
+    "be less",
+    "more careful|thorough|vigilant|attentive|diligent|professional|accurate|care|attention|effort",
+    "take care",
+    "pay attention",
+    "try harder",
+    "work harder",
+    "make an effort",
+    "careful",
+    "carefully",
+    "thorough",
+    "thoroughly",
+    "be professional",
+    "professionalism",
+    "attitude",
     "be kind|kinder|nice|nicer|friendly|friendlier|polite|respectful|caring|patient",
-    "take ownership|responsibility", "work on", "focus on", "meet expectation|standard",
-    "good practice", "best practice", "demonstrate|show improvement|understanding|commitment",
-    "aware", "awareness", "understand", "importance", "knowledge", "confidence",
+    "take ownership|responsibility",
+    "work on",
+    "focus on",
+    "meet expectation|standard",
+    "good practice",
+    "best practice",
+    "demonstrate|show improvement|understanding|commitment",
+    "aware",
+    "awareness",
+    "understand",
+    "importance",
+    "knowledge",
+    "confidence",
     # policy and compliance paperwork
     "read|reread|sign|review|revisit policy|procedure|guidance|guideline|protocol|handbook",
     "policy|procedure|guidance|guideline|protocol read|review|sign|share|update|circulate",
     "follow|adhere|comply policy|procedure|guidance|guideline|protocol",
     "follow|adhere|comply|stick to|with policy|procedure|guidance|guideline|protocol",
-    "ensure|maintain compliance", "be compliant", "maintain boundary",
+    "ensure|maintain compliance",
+    "be compliant",
+    "maintain boundary",
     # someone else's activity: reminders, supervision, monitoring
-    "remind", "reminder", "reminded", "discuss|raise|cover in|at|during supervision",
-    "supervision discussion", "supervision to discuss|review", "keep an eye",
-    "manager|senior|supervisor|leader|nurse to monitor|support", "be monitored",
-    "monitored by", "ongoing monitoring", "monitor performance|progress|practice|standard",
+    "remind",
+    "reminder",
+    "reminded",
+    "discuss|raise|cover in|at|during supervision",
+    "supervision discussion",
+    "supervision to discuss|review",
+    "keep an eye",
+    "manager|senior|supervisor|leader|nurse to monitor|support",
+    "be monitored",
+    "monitored by",
+    "ongoing monitoring",
+    "monitor performance|progress|practice|standard",
     # placeholders
-    "tbc", "tba", "tbd", "to be confirmed", "to be agreed", "n a", "see above", "as discussed",
+    "tbc",
+    "tba",
+    "tbd",
+    "to be confirmed",
+    "to be agreed",
+    "n a",
+    "see above",
+    "as discussed",
 )
-ALWAYS_SWALLOW = tuple("remind reminded monitor aware awareness importance understand".split())
-SWALLOW_LINKS = tuple("""on in about around regarding re covering how of to that with when while
-    whilst during for relating""".split())
-SWALLOW_STOPS = tuple("and then but also plus so by using through via including".split())
-BREAKS = tuple("""and or but then after before when while within by until so because if using at
-    for on in of to with""".split())
-ANCHOR_VERBS = tuple("""record document sign countersign write log chart enter complete fill update
-    submit use offer check ask seek escalate report refer explain administer give measure weigh
-    count call phone contact inform notify tell raise take decline close introduce follow share
-    repeat book request knock store return turn""".split())
-ANCHOR_OBJECTS = tuple("""note record entry mar chart form log register rationale tool checklist
-    prompt template structure choice consent permission preference dose medicine medication tablet
-    signature intake fluid drink food meal weight observation news2 temperature pulse score
-    baseline change concern deterioration incident outcome appointment handover senior nurse gp 111
-    999 leader lead manager coordinator safeguarding alert map plan referral advice person resident
-    people relative family gift money receipt phone door curtain bedroom name refusal decision
-    reason action hoist sling position skin bell keys cabinet trolley""".split())
-ANCHOR_PHRASES = ("escalate", "countersign", "hand over", "knock and wait",
-                  "read back", "seek consent")
+ALWAYS_SWALLOW = tuple(["remind", "reminded", "monitor", "aware", "awareness", "importance", "understand"])
+SWALLOW_LINKS = tuple(
+    [
+        "on",
+        "in",
+        "about",
+        "around",
+        "regarding",
+        "re",
+        "covering",
+        "how",
+        "of",
+        "to",
+        "that",
+        "with",
+        "when",
+        "while",
+        "whilst",
+        "during",
+        "for",
+        "relating",
+    ]
+)
+SWALLOW_STOPS = tuple(["and", "then", "but", "also", "plus", "so", "by", "using", "through", "via", "including"])
+BREAKS = tuple(
+    [
+        "and",
+        "or",
+        "but",
+        "then",
+        "after",
+        "before",
+        "when",
+        "while",
+        "within",
+        "by",
+        "until",
+        "so",
+        "because",
+        "if",
+        "using",
+        "at",
+        "for",
+        "on",
+        "in",
+        "of",
+        "to",
+        "with",
+    ]
+)
+ANCHOR_VERBS = tuple(
+    [
+        "record",
+        "document",
+        "sign",
+        "countersign",
+        "write",
+        "log",
+        "chart",
+        "enter",
+        "complete",
+        "fill",
+        "update",
+        "submit",
+        "use",
+        "offer",
+        "check",
+        "ask",
+        "seek",
+        "escalate",
+        "report",
+        "refer",
+        "explain",
+        "administer",
+        "give",
+        "measure",
+        "weigh",
+        "count",
+        "call",
+        "phone",
+        "contact",
+        "inform",
+        "notify",
+        "tell",
+        "raise",
+        "take",
+        "decline",
+        "close",
+        "introduce",
+        "follow",
+        "share",
+        "repeat",
+        "book",
+        "request",
+        "knock",
+        "store",
+        "return",
+        "turn",
+    ]
+)
+ANCHOR_OBJECTS = tuple(
+    [
+        "note",
+        "record",
+        "entry",
+        "mar",
+        "chart",
+        "form",
+        "log",
+        "register",
+        "rationale",
+        "tool",
+        "checklist",
+        "prompt",
+        "template",
+        "structure",
+        "choice",
+        "consent",
+        "permission",
+        "preference",
+        "dose",
+        "medicine",
+        "medication",
+        "tablet",
+        "signature",
+        "intake",
+        "fluid",
+        "drink",
+        "food",
+        "meal",
+        "weight",
+        "observation",
+        "news2",
+        "temperature",
+        "pulse",
+        "score",
+        "baseline",
+        "change",
+        "concern",
+        "deterioration",
+        "incident",
+        "outcome",
+        "appointment",
+        "handover",
+        "senior",
+        "nurse",
+        "gp",
+        "111",
+        "999",
+        "leader",
+        "lead",
+        "manager",
+        "coordinator",
+        "safeguarding",
+        "alert",
+        "map",
+        "plan",
+        "referral",
+        "advice",
+        "person",
+        "resident",
+        "people",
+        "relative",
+        "family",
+        "gift",
+        "money",
+        "receipt",
+        "phone",
+        "door",
+        "curtain",
+        "bedroom",
+        "name",
+        "refusal",
+        "decision",
+        "reason",
+        "action",
+        "hoist",
+        "sling",
+        "position",
+        "skin",
+        "bell",
+        "keys",
+        "cabinet",
+        "trolley",
+    ]
+)
+ANCHOR_PHRASES = ("escalate", "countersign", "hand over", "knock and wait", "read back", "seek consent")
 
 # --- when ----------------------------------------------------------------------------------
-WHEN_ANCHORS = tuple("""every each daily weekly fortnightly monthly nightly hourly twice shift
-    handover round visit week day month hour minute fortnight weekend morning afternoon evening
-    night today tomorrow tonight next before after during within start end mealtime breakfast lunch
-    supper dinner bedtime monday tuesday wednesday thursday friday saturday sunday january february
-    march april june july august september october november december jan feb apr jun jul aug sep
-    sept oct nov dec""".split())
+WHEN_ANCHORS = tuple(
+    [
+        "every",
+        "each",
+        "daily",
+        "weekly",
+        "fortnightly",
+        "monthly",
+        "nightly",
+        "hourly",
+        "twice",
+        "shift",
+        "handover",
+        "round",
+        "visit",
+        "week",
+        "day",
+        "month",
+        "hour",
+        "minute",
+        "fortnight",
+        "weekend",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "today",
+        "tomorrow",
+        "tonight",
+        "next",
+        "before",
+        "after",
+        "during",
+        "within",
+        "start",
+        "end",
+        "mealtime",
+        "breakfast",
+        "lunch",
+        "supper",
+        "dinner",
+        "bedtime",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    ]
+)
 
 # --- check method --------------------------------------------------------------------------
-CHECK_METHODS = ("audit", "observe", "observation", "supervision", "supervise", "sample",
-                 "spot check", "feedback", "survey", "questionnaire", "competency",
-                 "competence", "assessment", "assess", "checklist", "debrief", "sign off",
-                 "countersign", "walk round", "walkround", "call monitoring",
-                 "report from", "data from", "dashboard")
-CHECK_VERBS = tuple("""review check monitor read look count compare track inspect examine
-    scrutinise analyse sample""".split())
-EVIDENCE_SOURCES = tuple("""record note mar chart log handover entry file form plan incident
-    complaint rota report dashboard system book register map rationale tool emar""".split())
+CHECK_METHODS = (
+    "audit",
+    "observe",
+    "observation",
+    "supervision",
+    "supervise",
+    "sample",
+    "spot check",
+    "feedback",
+    "survey",
+    "questionnaire",
+    "competency",
+    "competence",
+    "assessment",
+    "assess",
+    "checklist",
+    "debrief",
+    "sign off",
+    "countersign",
+    "walk round",
+    "walkround",
+    "call monitoring",
+    "report from",
+    "data from",
+    "dashboard",
+)
+CHECK_VERBS = tuple(
+    [
+        "review",
+        "check",
+        "monitor",
+        "read",
+        "look",
+        "count",
+        "compare",
+        "track",
+        "inspect",
+        "examine",
+        "scrutinise",
+        "analyse",
+        "sample",
+    ]
+)
+EVIDENCE_SOURCES = tuple(
+    [
+        "record",
+        "note",
+        "mar",
+        "chart",
+        "log",
+        "handover",
+        "entry",
+        "file",
+        "form",
+        "plan",
+        "incident",
+        "complaint",
+        "rota",
+        "report",
+        "dashboard",
+        "system",
+        "book",
+        "register",
+        "map",
+        "rationale",
+        "tool",
+        "emar",
+    ]
+)
 
 # --- success criterion ---------------------------------------------------------------------
 ACTIVITY_CRITERION = (
@@ -126,28 +481,107 @@ ACTIVITY_CRITERION = (
     "book|deliver|give|receive|review|discuss|arrange",
     "complete|attend|read|sign|pass|finish|undertake|book|receive training|refresher|course|"
     "module|elearning|session|workshop|policy|procedure|guidance|induction",
-    "complete", "done", "attend", "sign off", "signed off", "remind", "reminded", "certificate",
-    "reflective account", "discuss", "in place",
+    "complete",
+    "done",
+    "attend",
+    "sign off",
+    "signed off",
+    "remind",
+    "reminded",
+    "certificate",
+    "reflective account",
+    "discuss",
+    "in place",
 )
 VAGUE_CRITERION = (
-    "improve", "improvement", "better", "satisfactory", "good", "more thorough", "thorough",
-    "happy", "satisfied", "content", "no further|more|new concern|issue|problem",
-    "no concern|issue|problem", "expectation", "expected standard", "acceptable", "adequate",
-    "appropriate", "competent", "positive", "fewer", "less", "reduced", "reduction",
-    "seems", "well",
+    "improve",
+    "improvement",
+    "better",
+    "satisfactory",
+    "good",
+    "more thorough",
+    "thorough",
+    "happy",
+    "satisfied",
+    "content",
+    "no further|more|new concern|issue|problem",
+    "no concern|issue|problem",
+    "expectation",
+    "expected standard",
+    "acceptable",
+    "adequate",
+    "appropriate",
+    "competent",
+    "positive",
+    "fewer",
+    "less",
+    "reduced",
+    "reduction",
+    "seems",
+    "well",
 )
-NUMBER_WORDS = tuple("""one two three four five six seven eight nine ten eleven twelve twenty
-    thirty fifty hundred half both""".split())
-QUANTIFIERS = tuple("all every each no none any both never without".split())
-RATIO_WORDS = ("percent", "zero", "nil", "consecutive", "at least", "no more than",
-               "fewer than", "less than", "out of")
-OUTCOME_NOUNS = ANCHOR_OBJECTS + tuple("""escalation interaction audit sample shift round
-    administration error omission complaint feedback compliance visit call""".split())
+NUMBER_WORDS = tuple(
+    [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "twenty",
+        "thirty",
+        "fifty",
+        "hundred",
+        "half",
+        "both",
+    ]
+)
+QUANTIFIERS = tuple(["all", "every", "each", "no", "none", "any", "both", "never", "without"])
+RATIO_WORDS = ("percent", "zero", "nil", "consecutive", "at least", "no more than", "fewer than", "less than", "out of")
+OUTCOME_NOUNS = ANCHOR_OBJECTS + tuple(
+    [
+        "escalation",
+        "interaction",
+        "audit",
+        "sample",
+        "shift",
+        "round",
+        "administration",
+        "error",
+        "omission",
+        "complaint",
+        "feedback",
+        "compliance",
+        "visit",
+        "call",
+    ]
+)
 
-IRREGULAR = {"using": "use", "used": "use", "uses": "use", "done": "do", "did": "do",
-             "does": "do", "doing": "do", "written": "write", "wrote": "write", "took": "take",
-             "taken": "take", "given": "give", "gave": "give", "undertaken": "undertake",
-             "undertook": "undertake", "learnt": "learn", "held": "held"}
+IRREGULAR = {
+    "using": "use",
+    "used": "use",
+    "uses": "use",
+    "done": "do",
+    "did": "do",
+    "does": "do",
+    "doing": "do",
+    "written": "write",
+    "wrote": "write",
+    "took": "take",
+    "taken": "take",
+    "given": "give",
+    "gave": "give",
+    "undertaken": "undertake",
+    "undertook": "undertake",
+    "learnt": "learn",
+    "held": "held",
+}
 
 
 @dataclass(frozen=True)
@@ -168,9 +602,7 @@ def _stem(word: str) -> str:
         word = word[:-3]
     elif len(word) > 4 and word.endswith(("ied", "ies")):
         word = word[:-3] + "y"
-    elif len(word) > 4 and word.endswith("ed"):
-        word = word[:-2]
-    elif len(word) > 4 and word.endswith(("sses", "shes", "ches", "xes")):
+    elif (len(word) > 4 and word.endswith("ed")) or (len(word) > 4 and word.endswith(("sses", "shes", "ches", "xes"))):
         word = word[:-2]
     elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         word = word[:-1]
@@ -203,8 +635,9 @@ def _tokens(text: str | None) -> tuple[list[str | None], list[str]]:
 
 def _compile(phrases: tuple[str, ...]) -> tuple[tuple[frozenset[str], ...], ...]:
     """Turn 'a|b c' phrase strings into tuples of stem alternatives."""
-    return tuple(tuple(frozenset(_stem(alt) for alt in part.split("|"))
-                       for part in phrase.split()) for phrase in phrases)
+    return tuple(
+        tuple(frozenset(_stem(alt) for alt in part.split("|")) for part in phrase.split()) for phrase in phrases
+    )
 
 
 def _stems(words: tuple[str, ...]) -> frozenset[str]:
@@ -243,10 +676,9 @@ def _spans(stems, patterns, skip=frozenset()) -> list[tuple[int, int]]:
 def _swallow(stems, start: int, end: int) -> int:
     """Extend a generic span over the topic that follows it (to a stop word or clause end)."""
     linked = end + 1 < len(stems) and stems[end + 1] in _SWALLOW_LINKS
-    if not linked and not _ALWAYS_SWALLOW.intersection(stems[start:end + 1]):
+    if not linked and not _ALWAYS_SWALLOW.intersection(stems[start : end + 1]):
         return end
-    while end + 1 < len(stems) and stems[end + 1] is not None \
-            and stems[end + 1] not in _SWALLOW_STOPS:
+    while end + 1 < len(stems) and stems[end + 1] is not None and stems[end + 1] not in _SWALLOW_STOPS:
         end += 1
     return end
 
@@ -282,7 +714,7 @@ def _quoted(words: list[str], spans, limit: int = 40) -> str:
     for other_start, other_end in spans[1:]:
         if other_start <= end + 1:
             end = max(end, other_end)
-    return " ".join(w for w in words[start:end + 1] if w)[:limit]
+    return " ".join(w for w in words[start : end + 1] if w)[:limit]
 
 
 def _generic_behaviour(text: str) -> Finding | None:
@@ -291,11 +723,16 @@ def _generic_behaviour(text: str) -> Finding | None:
     used, spans = _consumed(stems, _GENERIC_BEHAVIOUR, swallow=True)
     if not spans or _has_anchor(stems, used):
         return None
-    return Finding("generic_behaviour", "behaviour", (
-        f'"{_quoted(words, spans)}" does not say what the person will do differently. '
-        "Describe something a colleague could see or check on shift, e.g. \"Record escalation "
-        'rationale using the threshold tool for any change in baseline presentation". '
-        "Training or reminders can support the action but are not the action."))
+    return Finding(
+        "generic_behaviour",
+        "behaviour",
+        (
+            f'"{_quoted(words, spans)}" does not say what the person will do differently. '
+            'Describe something a colleague could see or check on shift, e.g. "Record escalation '
+            'rationale using the threshold tool for any change in baseline presentation". '
+            "Training or reminders can support the action but are not the action."
+        ),
+    )
 
 
 def _vague_when(text: str) -> Finding | None:
@@ -303,10 +740,15 @@ def _vague_when(text: str) -> Finding | None:
     stems, _ = _tokens(text)
     if any(s and (any(c.isdigit() for c in s) or s in _WHEN_ANCHORS) for s in stems):
         return None
-    return Finding("vague_when", "when", (
-        f'"{text.strip()[:40]}" is not a time the action can be checked against. Say how '
-        'often or by when, e.g. "every shift", "at every medication round", "weekly" or '
-        '"by 14 Dec 2026".'))
+    return Finding(
+        "vague_when",
+        "when",
+        (
+            f'"{text.strip()[:40]}" is not a time the action can be checked against. Say how '
+            'often or by when, e.g. "every shift", "at every medication round", "weekly" or '
+            '"by 14 Dec 2026".'
+        ),
+    )
 
 
 def _no_check_method(text: str) -> Finding | None:
@@ -315,10 +757,15 @@ def _no_check_method(text: str) -> Finding | None:
     present = set(stems)
     if _spans(stems, _CHECK_METHODS) or (present & _CHECK_VERBS and present & _EVIDENCE):
         return None
-    return Finding("no_check_method", "check_method", (
-        "Name how this will be checked and on what evidence, e.g. \"weekly audit of a sample "
-        'of notes", "observed practice twice weekly using the dignity observation checklist" '
-        'or "senior checks the MAR at every handover".'))
+    return Finding(
+        "no_check_method",
+        "check_method",
+        (
+            'Name how this will be checked and on what evidence, e.g. "weekly audit of a sample '
+            'of notes", "observed practice twice weekly using the dignity observation checklist" '
+            'or "senior checks the MAR at every handover".'
+        ),
+    )
 
 
 def _is_number(stem: str | None) -> bool:
@@ -328,10 +775,10 @@ def _is_number(stem: str | None) -> bool:
 
 def _measures(stems) -> tuple[bool, bool]:
     """(any number at all, a proportion/count such as '90%', '9 of 10', 'at least')."""
-    numbered = any(s and any(c.isdigit() for c in s) or _is_number(s) for s in stems)
+    numbered = any((s and any(c.isdigit() for c in s)) or _is_number(s) for s in stems)
     ratio = bool(_spans(stems, _RATIO_WORDS)) or any(
-        _is_number(stems[i]) and stems[i + 1] == "of" and _is_number(stems[i + 2])
-        for i in range(len(stems) - 2))
+        _is_number(stems[i]) and stems[i + 1] == "of" and _is_number(stems[i + 2]) for i in range(len(stems) - 2)
+    )
     return numbered or ratio, ratio
 
 
@@ -341,31 +788,48 @@ def _criterion(text: str) -> Finding | None:
     measured, ratio = _measures(stems)
     used, activity = _consumed(stems, _ACTIVITY_CRITERION)
     free = {s for i, s in enumerate(stems) if s and i not in used}
-    if activity and not _has_anchor(stems, used) and not ratio and not (
-            (measured or free & _QUANTIFIERS) and free & _OUTCOME_NOUNS):
-        return Finding("activity_not_outcome", "success_criterion", (
-            "This records an activity, not a change in practice. Say what good practice "
-            "looks like once it has changed, e.g. \"at least 90% of MAR entries signed at the "
-            'time of administration across two consecutive audits".'))
+    if (
+        activity
+        and not _has_anchor(stems, used)
+        and not ratio
+        and not ((measured or free & _QUANTIFIERS) and free & _OUTCOME_NOUNS)
+    ):
+        return Finding(
+            "activity_not_outcome",
+            "success_criterion",
+            (
+                "This records an activity, not a change in practice. Say what good practice "
+                'looks like once it has changed, e.g. "at least 90% of MAR entries signed at the '
+                'time of administration across two consecutive audits".'
+            ),
+        )
     used, vague = _consumed(stems, _VAGUE_CRITERION)
     free = {s for i, s in enumerate(stems) if s and i not in used}
-    if _has_anchor(stems, used) or ratio or (
-            not vague and (measured or free & _QUANTIFIERS and free & _OUTCOME_NOUNS)):
+    if (
+        _has_anchor(stems, used)
+        or ratio
+        or (not vague and (measured or (free & _QUANTIFIERS and free & _OUTCOME_NOUNS)))
+    ):
         return None
-    return Finding("unobservable_criterion", "success_criterion", (
-        "Nobody could observe or count this. Give a number or an observable result, e.g. "
-        '"no missed escalations in 4 weeks" or "agreed language prompts used in at least 9 of '
-        '10 observed interactions".'))
+    return Finding(
+        "unobservable_criterion",
+        "success_criterion",
+        (
+            "Nobody could observe or count this. Give a number or an observable result, e.g. "
+            '"no missed escalations in 4 weeks" or "agreed language prompts used in at least 9 of '
+            '10 observed interactions".'
+        ),
+    )
 
 
 MISSING_MESSAGES = {
     "behaviour": 'Say what the person will do differently on shift, e.g. "Record escalation '
-                 'rationale using the threshold tool for any change in baseline presentation".',
+    'rationale using the threshold tool for any change in baseline presentation".',
     "when": 'Say when it happens or by when, e.g. "every shift", "weekly" or "by 14 Dec 2026".',
     "check_method": 'Say how it will be checked, e.g. "weekly audit of a sample of notes" or '
-                    '"two observed shifts per week".',
-    "success_criterion": 'Say what good looks like as something you can count or see, e.g. '
-                         '"at least 90% of sampled notes on time across two audits".',
+    '"two observed shifts per week".',
+    "success_criterion": "Say what good looks like as something you can count or see, e.g. "
+    '"at least 90% of sampled notes on time across two audits".',
 }
 _GENERIC_BEHAVIOUR = _compile(GENERIC_BEHAVIOUR)
 _ANCHOR_PHRASES = _compile(ANCHOR_PHRASES)
@@ -380,8 +844,12 @@ _ANCHOR_VERBS, _ANCHOR_OBJECTS = _stems(ANCHOR_VERBS), _stems(ANCHOR_OBJECTS)
 _CHECK_VERBS, _EVIDENCE = _stems(CHECK_VERBS), _stems(EVIDENCE_SOURCES)
 _QUANTIFIERS, _OUTCOME_NOUNS = _stems(QUANTIFIERS), _stems(OUTCOME_NOUNS)
 
-CHECKS = {"behaviour": _generic_behaviour, "when": _vague_when,
-          "check_method": _no_check_method, "success_criterion": _criterion}
+CHECKS = {
+    "behaviour": _generic_behaviour,
+    "when": _vague_when,
+    "check_method": _no_check_method,
+    "success_criterion": _criterion,
+}
 
 
 def _is_missing(value: str | None) -> bool:
@@ -391,7 +859,7 @@ def _is_missing(value: str | None) -> bool:
 
 def assess_action(behaviour, when, check_method, success_criterion) -> list[Finding]:
     """Return findings in field order; an empty list means the action is measurable."""
-    values = dict(zip(FIELDS, (behaviour, when, check_method, success_criterion)))
+    values = dict(zip(FIELDS, (behaviour, when, check_method, success_criterion), strict=True))
     findings: list[Finding] = []
     for field in FIELDS:
         if _is_missing(values[field]):

@@ -6,6 +6,7 @@ message beside the field it is about) and a `Conflict` with 409 (the record's st
 someone else acknowledged, lifted or closed it first — the input is kept and the page says
 what happened). 404 (not visible) and 403 (wrong role) come from `access`, never from here.
 """
+
 from __future__ import annotations
 
 

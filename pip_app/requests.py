@@ -2,6 +2,7 @@
 way in (so no database refuses them — PostgreSQL rejects NUL — and no record carries them); a
 request that may write takes the write lock up front; and the transaction is finished in one
 place on the way out."""
+
 import re
 
 from flask import Flask, Request, request

@@ -3,11 +3,12 @@ observations as an RFC 5545 calendar (.ics) in Europe/London time.
 
 Pure Python (standard library + icalendar): no Flask, no database, deterministic.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -80,14 +81,17 @@ def _validate(start: date, end: date, per_week: int, weeks: int, avoid: frozense
     if per_week > free:
         days = "day" if free == 1 else "days"
         raise ValueError(
-            f"Avoiding {len(avoid)} days leaves {free} {days} a week: "
-            f"choose {free} or fewer observed shifts a week."
+            f"Avoiding {len(avoid)} days leaves {free} {days} a week: choose {free} or fewer observed shifts a week."
         )
 
 
 def _nearest_free_day(
-    target: date, week_start: date, last_day: date, avoid: frozenset[int],
-    taken: set[date], others: set[date],
+    target: date,
+    week_start: date,
+    last_day: date,
+    avoid: frozenset[int],
+    taken: set[date],
+    others: set[date],
 ) -> date | None:
     """The free day in the week nearest target; ties: the better-spaced, then the earlier day."""
     candidates = [
@@ -131,10 +135,8 @@ def generate_schedule(
         taken: set[date] = set()
         for index, target in enumerate(targets):
             if target.weekday() in avoid or target in taken:
-                pending = {d for d in targets[index + 1:] if d.weekday() not in avoid}
-                day = _nearest_free_day(
-                    target, week_start, last_day, avoid, taken, taken | pending
-                )
+                pending = {d for d in targets[index + 1 :] if d.weekday() not in avoid}
+                day = _nearest_free_day(target, week_start, last_day, avoid, taken, taken | pending)
                 if day is None:
                     continue
             else:
@@ -166,10 +168,10 @@ def build_ics(
 ) -> bytes:
     """An RFC 5545 calendar (bytes, CRLF) of shift-long events in Europe/London time."""
     if dtstamp is None:
-        dtstamp = datetime.now(timezone.utc)
+        dtstamp = datetime.now(UTC)
     elif dtstamp.tzinfo is None:
-        dtstamp = dtstamp.replace(tzinfo=timezone.utc)
-    dtstamp = dtstamp.astimezone(timezone.utc).replace(microsecond=0)
+        dtstamp = dtstamp.replace(tzinfo=UTC)
+    dtstamp = dtstamp.astimezone(UTC).replace(microsecond=0)
 
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
@@ -210,7 +212,5 @@ def build_ics(
     if events:
         cal.add_missing_timezones(first_date=first, last_date=last)
     else:  # RFC 5545 wants at least one component, so an empty feed still carries the zone.
-        cal.add_component(
-            icalendar.Timezone.from_tzid("Europe/London", first_date=first, last_date=last)
-        )
+        cal.add_component(icalendar.Timezone.from_tzid("Europe/London", first_date=first, last_date=last))
     return cal.to_ical()

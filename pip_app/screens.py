@@ -15,6 +15,7 @@ longer allows the change (`refusals.Conflict`). With 422 and 409 the form comes 
 was typed. The transaction is committed in one place (`requests.PipFlask.dispatch_request`):
 a view never commits.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -49,12 +50,14 @@ class Screen:
         if not is_htmx():
             return render_template(self.page, **context), status, VARY
         body = render_template(self.parts[part], **context)
-        body += "".join(render_template(template, **(context | {"oob": True}))
-                        for template in self.out_of_band(part, status))
+        body += "".join(
+            render_template(template, **(context | {"oob": True})) for template in self.out_of_band(part, status)
+        )
         return body, status, VARY
 
-    def saved(self, subject: Any, part: str, url: str, message: str | None = None, *,
-              leave: bool = False, **overrides: Any) -> ResponseReturnValue:
+    def saved(
+        self, subject: Any, part: str, url: str, message: str | None = None, *, leave: bool = False, **overrides: Any
+    ) -> ResponseReturnValue:
         """After a change: the fresh part with its notice for htmx; a flash and a 303 otherwise.
         `leave`: the change ends the person's work here (issuing, acknowledging), so htmx too
         goes to `url`."""
@@ -65,8 +68,9 @@ class Screen:
         return redirect_after_post(url)
 
 
-def page_or_fragment(page_template: str, fragment_template: str, status: int = 200,
-                     **context: Any) -> ResponseReturnValue:
+def page_or_fragment(
+    page_template: str, fragment_template: str, status: int = 200, **context: Any
+) -> ResponseReturnValue:
     """A list or form without a subject: the fragment for htmx, the full page otherwise."""
     return render_template(fragment_template if is_htmx() else page_template, **context), status, VARY
 
@@ -81,11 +85,22 @@ def add_error(field: Any, message: str) -> None:
     field.errors = [*field.errors, message]
 
 
-def submit(screen: Screen, subject: Any, part: str, form: Any, operation: Callable[[], object], *,
-           url: str, message: str | Callable[[], str] | None = None, stale: Any = None,
-           checks: Callable[[], bool] | None = None, error_field: str | None = None,
-           kept: Mapping[str, Any] | None = None, leave: bool = False,
-           saved_with: Mapping[str, Any] | None = None) -> ResponseReturnValue:
+def submit(
+    screen: Screen,
+    subject: Any,
+    part: str,
+    form: Any,
+    operation: Callable[[], object],
+    *,
+    url: str,
+    message: str | Callable[[], str] | None = None,
+    stale: Any = None,
+    checks: Callable[[], bool] | None = None,
+    error_field: str | None = None,
+    kept: Mapping[str, Any] | None = None,
+    leave: bool = False,
+    saved_with: Mapping[str, Any] | None = None,
+) -> ResponseReturnValue:
     """Validate the form (and `checks`, run after it): 422. Refuse an edit of `stale` made on an
     older copy: 409. Run the operation: its `Refusal` answers with the refusal's status (422, or
     409 for a `Conflict`), the message beside the refusal's field, else beside `error_field`, else
@@ -102,8 +117,9 @@ def submit(screen: Screen, subject: Any, part: str, form: Any, operation: Callab
     except Refusal as refusal:
         db.session.rollback()
         return screen.show(subject, part, refusal.status, **kept, **place_refusal(form, refusal, error_field))
-    return screen.saved(subject, part, url, message() if callable(message) else message, leave=leave,
-                        **(saved_with or {}))
+    return screen.saved(
+        subject, part, url, message() if callable(message) else message, leave=leave, **(saved_with or {})
+    )
 
 
 def place_refusal(form: Any, refusal: Refusal, error_field: str | None = None) -> dict[str, str]:

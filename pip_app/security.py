@@ -1,4 +1,5 @@
 """Security headers for every response, set in one place."""
+
 from flask import Flask, request
 from flask_login import current_user
 

@@ -4,6 +4,7 @@ services/summaries.py builds these from a loaded plan; pdf/ renders them. Plain 
 (dates as dates, times in UK time, labels as text), so neither side reaches into the other:
 the PDF never touches the database, and the operations never import the PDF package.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

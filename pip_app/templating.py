@@ -1,5 +1,6 @@
 """Template filters and globals: UK dates, Europe/London times, the navigation for each role.
 Templates get no policy or checker: views hand them booleans and results."""
+
 from flask import Flask, request, url_for
 from flask_login import current_user
 

@@ -3,6 +3,7 @@
 Builds a throw-away SQLite database with the demo data, serves the app from a thread and drives
 Debian's Chromium with Playwright, signed in as the role that uses each screen.
 """
+
 import os
 import subprocess
 import sys
@@ -13,8 +14,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
 PASSWORD = "screenshots-demo-2026"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def main() -> int:
@@ -27,8 +35,8 @@ def main() -> int:
     from werkzeug.serving import make_server
 
     from pip_app import create_app
-    from pip_app.tools.demo import load_demo_data
     from pip_app.extensions import db
+    from pip_app.tools.demo import load_demo_data
 
     app = create_app({"SECRET_KEY": "screenshots-only"})
     with app.app_context():
@@ -80,8 +88,21 @@ def main() -> int:
         if pdf.ok:
             target = Path(workdir) / "closure.pdf"
             target.write_bytes(pdf.body())
-            subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", str(target),
-                            str(OUT / "13-closure-summary-pdf")], check=True)
+            subprocess.run(
+                [
+                    "pdftoppm",
+                    "-png",
+                    "-r",
+                    "70",
+                    "-f",
+                    "1",
+                    "-l",
+                    "1",
+                    str(target),
+                    str(OUT / "13-closure-summary-pdf"),
+                ],
+                check=True,
+            )
             print("saved docs/screenshots/13-closure-summary-pdf-1.png")
         browser.close()
     server.shutdown()

@@ -4,6 +4,7 @@
 
 The server is PG_ADMIN_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
 """
+
 import os
 import secrets
 import subprocess

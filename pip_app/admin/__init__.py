@@ -1,4 +1,5 @@
 """Administration: users, services and roles (no plan content)."""
+
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -1,10 +1,11 @@
 """Forms for the administrator's changes to someone's account; each needs an explicit tick."""
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired
 
-from ..models import Role
 from ..forms import enum_options
+from ..models import Role
 
 CONFIRM = "Tick the box to confirm."
 
@@ -17,7 +18,8 @@ class ConfirmForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(
-        "New role", choices=enum_options(Role),
+        "New role",
+        choices=enum_options(Role),
         validators=[DataRequired("Choose a role.")],
     )
     confirm = BooleanField(

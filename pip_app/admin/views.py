@@ -1,4 +1,5 @@
 """Users and services, for the system administrator: roles, deactivation, reset links."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -65,13 +66,21 @@ def _forms(person: User, **given) -> dict:
 def _user_page(person: User, status: int = 200, refusal: str | None = None, **forms):
     """The person's page with every action form (one of them possibly showing its errors)."""
     events = db.session.scalars(
-        select(AuditEvent).options(joinedload(AuditEvent.actor))
+        select(AuditEvent)
+        .options(joinedload(AuditEvent.actor))
         .where(AuditEvent.entity == "user", AuditEvent.entity_id == person.id)
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(15)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(15)
     ).all()
     return render_template(
-        "admin/user.html", person=person, forms=_forms(person, **forms), events=events, labels=EVENT_LABELS,
-        roles=Role, two_factor_required=two_factor.required_for(person), refusal=refusal,
+        "admin/user.html",
+        person=person,
+        forms=_forms(person, **forms),
+        events=events,
+        labels=EVENT_LABELS,
+        roles=Role,
+        two_factor_required=two_factor.required_for(person),
+        refusal=refusal,
     ), status
 
 
@@ -198,8 +207,10 @@ def audit():
     if args.get("plan"):
         plan_id = db.session.scalar(select(Plan.id).where(func.lower(Plan.reference) == args["plan"].strip().lower()))
         query = query.where(AuditEvent.plan_id == (plan_id or -1))
-    for name, compare in (("from", lambda d: AuditEvent.at >= datetime.combine(d, time.min)),
-                          ("to", lambda d: AuditEvent.at < datetime.combine(d + timedelta(days=1), time.min))):
+    for name, compare in (
+        ("from", lambda d: AuditEvent.at >= datetime.combine(d, time.min)),
+        ("to", lambda d: AuditEvent.at < datetime.combine(d + timedelta(days=1), time.min)),
+    ):
         if args.get(name):
             try:
                 query = query.where(compare(date.fromisoformat(args[name])))
@@ -207,15 +218,30 @@ def audit():
                 errors.append(f"The “{name}” date must be a date, like 2026-11-23.")
     page = max(int(args["page"]) if args.get("page", "").isdigit() else 1, 1)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    events = db.session.scalars(query.options(joinedload(AuditEvent.actor))
-                                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-                                .limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
+    events = db.session.scalars(
+        query.options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(AUDIT_PAGE_SIZE)
+        .offset((page - 1) * AUDIT_PAGE_SIZE)
+    ).all()
     plan_ids = sorted({e.plan_id for e in events if e.plan_id})
-    references = {row.id: row.reference for row in db.session.execute(
-        select(Plan.id, Plan.reference).where(Plan.id.in_(plan_ids))).all()}
+    references = {
+        row.id: row.reference
+        for row in db.session.execute(select(Plan.id, Plan.reference).where(Plan.id.in_(plan_ids))).all()
+    }
     people = db.session.scalars(select(User).order_by(User.name)).all()
     entities = db.session.scalars(select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)).all()
     verbs = db.session.scalars(select(AuditEvent.verb).distinct().order_by(AuditEvent.verb)).all()
-    return render_template("admin/audit.html", events=events, total=total, page=page, args=args, errors=errors,
-                           pages=max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1), references=references,
-                           people=people, entities=entities, verbs=verbs), 422 if errors else 200
+    return render_template(
+        "admin/audit.html",
+        events=events,
+        total=total,
+        page=page,
+        args=args,
+        errors=errors,
+        pages=max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1),
+        references=references,
+        people=people,
+        entities=entities,
+        verbs=verbs,
+    ), 422 if errors else 200

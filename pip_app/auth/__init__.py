@@ -1,4 +1,5 @@
 """Sign-in, sign-out, the signed-in person's account pages and the session rules."""
+
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)

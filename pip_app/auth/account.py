@@ -1,4 +1,5 @@
 """The signed-in person's own account: password, two-factor sign-in, sign out everywhere."""
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -108,7 +109,10 @@ def two_factor_page():
     uri = totp.provisioning_uri(secret, me.email, current_app.config["TWO_FACTOR_ISSUER"])
     status = 422 if request.method == "POST" else 200
     return render_template(
-        "auth/two_factor_enrol.html", form=form, qr_svg=totp.qr_svg(uri), secret=totp.grouped(secret),
+        "auth/two_factor_enrol.html",
+        form=form,
+        qr_svg=totp.qr_svg(uri),
+        secret=totp.grouped(secret),
         required=two_factor.required_for(me),
     ), status
 
@@ -154,6 +158,9 @@ def _status_page(**forms):
     me = _me()
     forms = {"codes_form": CurrentPasswordForm(prefix="codes"), "off_form": CurrentPasswordForm(prefix="off"), **forms}
     return render_template(
-        "auth/two_factor_status.html", me=me, codes_left=two_factor.recovery_codes_left(me),
-        required=two_factor.required_for(me), **forms,
+        "auth/two_factor_status.html",
+        me=me,
+        codes_left=two_factor.recovery_codes_left(me),
+        required=two_factor.required_for(me),
+        **forms,
     )

@@ -1,4 +1,5 @@
 """The sign-in, second-step, password and two-factor forms."""
+
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -45,7 +46,8 @@ class CurrentPasswordForm(FlaskForm):
 def _new_password_fields():
     return (
         PasswordField(
-            "New password", description=NEW_PASSWORD_HINT,
+            "New password",
+            description=NEW_PASSWORD_HINT,
             validators=[DataRequired("Enter a new password."), Length(max=MAX_LENGTH)],
         ),
         PasswordField(

@@ -1,7 +1,8 @@
 """Flask-Login wiring: the session token check, idle and absolute timeouts, htmx-aware
 redirects, the half-signed-in state between password and code, and the enrolment guard."""
+
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, current_app, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
@@ -52,7 +53,7 @@ def enforce_absolute_timeout():
         return None
     started = session.get("signed_in_at")
     limit = current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
-    now = datetime.now(timezone.utc).timestamp()
+    now = datetime.now(UTC).timestamp()
     if started is None or now - started > limit:
         logout_user()
         session.clear()
@@ -84,7 +85,7 @@ def require_two_factor_enrolment():
 
 def now_timestamp() -> float:
     """Seconds since the epoch, as the session stores times."""
-    return datetime.now(timezone.utc).timestamp()
+    return datetime.now(UTC).timestamp()
 
 
 def start_session(user) -> None:

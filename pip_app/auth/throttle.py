@@ -5,6 +5,7 @@ A view marks a failed attempt with `note_failure()`; the limits below count a re
 when it did, so people who type their password right are never slowed down. Limits come from
 the config (LOGIN_ACCOUNT_LIMIT and friends), so a test can lower them.
 """
+
 from __future__ import annotations
 
 from flask import current_app, g, request, session
@@ -50,12 +51,18 @@ def _breached(request_limit: RequestLimit) -> None:
     item = request_limit.limit
     first_in_window = limiter.limiter.hit(type(item)(1, item.multiples), "throttled-audit", request_limit.key)
     if first_in_window:
-        audit.record(None, "throttled", "user", None, changes={
-            "endpoint": request.endpoint,
-            "limit": str(item),
-            "email": _submitted_email() or None,
-            "address": get_remote_address(),
-        })
+        audit.record(
+            None,
+            "throttled",
+            "user",
+            None,
+            changes={
+                "endpoint": request.endpoint,
+                "limit": str(item),
+                "email": _submitted_email() or None,
+                "address": get_remote_address(),
+            },
+        )
         db.session.commit()
     error = TooManyRequests()
     error.pip_detail = WAIT_MESSAGE.format(wait=_window(item))  # shown by errors.py on the 429 page
@@ -63,15 +70,18 @@ def _breached(request_limit: RequestLimit) -> None:
 
 
 def _window(item) -> str:
-    """"15 minutes", "1 hour": the length of a limit's window, for people."""
+    """ "15 minutes", "1 hour": the length of a limit's window, for people."""
     unit = item.GRANULARITY.name
     return f"{item.multiples} {unit}{'' if item.multiples == 1 else 's'}"
 
 
 def _limit(config_key: str, key_func):
     return limiter.limit(
-        lambda: current_app.config[config_key], key_func=key_func, methods=["POST"],
-        deduct_when=_failed, on_breach=_breached,
+        lambda: current_app.config[config_key],
+        key_func=key_func,
+        methods=["POST"],
+        deduct_when=_failed,
+        on_breach=_breached,
     )
 
 

@@ -1,5 +1,6 @@
 """Sign in (password, then a code for people with two-factor sign-in), sign out, and setting a
 password through an administrator's reset link."""
+
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
@@ -7,8 +8,7 @@ from flask_login import current_user, login_required
 
 from ..credentials.passwords import verify_password
 from ..extensions import db
-from ..services import audit
-from ..services import two_factor
+from ..services import audit, two_factor
 from ..services.users import UserError, find_by_email, find_reset_link, reset_password_with_link
 from . import bp, throttle
 from .forms import LoginForm, NewPasswordForm, SecondFactorForm
@@ -100,8 +100,11 @@ def second_factor():
     left = two_factor.recovery_codes_left(user) if method == "recovery_code" else None
     db.session.commit()
     if left is not None:
-        flash(f"You signed in with a recovery code; it cannot be used again. You have {left} left. "
-              "If your phone is lost, set up two-factor sign-in again from your account page.", "info")
+        flash(
+            f"You signed in with a recovery code; it cannot be used again. You have {left} left. "
+            "If your phone is lost, set up two-factor sign-in again from your account page.",
+            "info",
+        )
     return _after_sign_in(user, next_url)
 
 
@@ -140,4 +143,3 @@ def reset_password(token: str):
     end_session()
     flash("Your new password is set. Sign in with it now.", "success")
     return redirect(url_for("auth.login"), code=303)
-

@@ -1,4 +1,5 @@
 """Evidence-based closure of a plan and the closure summary PDF."""
+
 from flask import Blueprint
 
 bp = Blueprint("closure", __name__, url_prefix="/plans")

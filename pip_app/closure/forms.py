@@ -1,5 +1,6 @@
 """Forms for closing a plan (outcome, the four sections, a decision per active control, a reason
 per action that is not assured) and for the staff member's closure acknowledgement."""
+
 from __future__ import annotations
 
 from wtforms.fields.choices import SelectChoice
@@ -31,15 +32,29 @@ class CloseForm(VersionedForm):
     """The fixed part of the closure form; close_form_for adds the per-control and per-action fields."""
 
     prefix_name = "close"
-    outcome = RadioChoice("Outcome", choices=enum_options(ClosureOutcome), validators=[InputRequired("Choose the outcome.")])
-    what_changed = _section(HEADINGS["what_changed"], "Say what changed in practice.",
-                            "What the person now does differently, action by action.")
-    how_measured = _section(HEADINGS["how_measured"], "Say how the change was measured.",
-                            "Audits, observed shifts and reviews: baseline against the final figures.")
-    risk_now_controlled = _section(HEADINGS["risk_now_controlled"], "Say how the risk is now controlled.",
-                                   "How people using the service are kept safe now the interim controls are decided.")
-    ongoing_monitoring = _section(HEADINGS["ongoing_monitoring"], "Say what ongoing monitoring remains.",
-                                  "What is checked from now on, by whom, how often and until when.")
+    outcome = RadioChoice(
+        "Outcome", choices=enum_options(ClosureOutcome), validators=[InputRequired("Choose the outcome.")]
+    )
+    what_changed = _section(
+        HEADINGS["what_changed"],
+        "Say what changed in practice.",
+        "What the person now does differently, action by action.",
+    )
+    how_measured = _section(
+        HEADINGS["how_measured"],
+        "Say how the change was measured.",
+        "Audits, observed shifts and reviews: baseline against the final figures.",
+    )
+    risk_now_controlled = _section(
+        HEADINGS["risk_now_controlled"],
+        "Say how the risk is now controlled.",
+        "How people using the service are kept safe now the interim controls are decided.",
+    )
+    ongoing_monitoring = _section(
+        HEADINGS["ongoing_monitoring"],
+        "Say what ongoing monitoring remains.",
+        "What is checked from now on, by whom, how often and until when.",
+    )
 
     # Set by close_form_for: [(control, decision field name, rationale field name)], [(action, field name)]
     control_fields: list = []
@@ -64,22 +79,41 @@ def close_form_for(plan: Plan, actor, **kwargs) -> CloseForm:
         if policy.can_lift_control(actor, control):
             choices.insert(0, SelectChoice("lift", "Lift it: no longer needed"))
         decision, rationale = f"control_{control.id}_decision", f"control_{control.id}_rationale"
-        setattr(PlanCloseForm, decision, RadioChoice(
-            f"What happens to “{control.kind.label}”", choices=choices,
-            validators=[InputRequired(f"Choose what happens to “{control.kind.label}”.")]))
-        setattr(PlanCloseForm, rationale, text_field(
-            "Rationale", max_length=2000, required=f"Give the rationale for the decision on “{control.kind.label}”.",
-            description="Why it is safe to lift, or what the ongoing monitoring looks like and for how long."))
+        setattr(
+            PlanCloseForm,
+            decision,
+            RadioChoice(
+                f"What happens to “{control.kind.label}”",
+                choices=choices,
+                validators=[InputRequired(f"Choose what happens to “{control.kind.label}”.")],
+            ),
+        )
+        setattr(
+            PlanCloseForm,
+            rationale,
+            text_field(
+                "Rationale",
+                max_length=2000,
+                required=f"Give the rationale for the decision on “{control.kind.label}”.",
+                description="Why it is safe to lift, or what the ongoing monitoring looks like and for how long.",
+            ),
+        )
         control_fields.append((control, decision, rationale))
     for action in plan.actions:
         if action.status is ActionStatus.ASSURED:
             continue
         name = f"reason_{action.id}"
-        setattr(PlanCloseForm, name, text_field(
-            f"Why {action.ref} closes without assurance", max_length=2000,
-            required=f"Say why {action.ref} closes without assurance.",
-            description=f"{action.ref} is {action.status.label.lower()}. E.g. completed; the measure did not reach "
-                        "its target and continues under ongoing monitoring."))
+        setattr(
+            PlanCloseForm,
+            name,
+            text_field(
+                f"Why {action.ref} closes without assurance",
+                max_length=2000,
+                required=f"Say why {action.ref} closes without assurance.",
+                description=f"{action.ref} is {action.status.label.lower()}. E.g. completed; the measure did not reach "
+                "its target and continues under ongoing monitoring.",
+            ),
+        )
         reason_fields.append((action, name))
     PlanCloseForm.control_fields = control_fields
     PlanCloseForm.reason_fields = reason_fields

@@ -1,5 +1,6 @@
 """Closure routes: close a plan with evidence, the staff member's closure acknowledgement, and
 the PDFs (the closure summary of a closed plan; any readable issued plan printed as a PDF)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,6 +13,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 from .. import policy
 from ..access import plan_route
 from ..extensions import db
+from ..forms import ClosureAcknowledgeForm
 from ..lifecycle import Problem
 from ..models import AckResponse, Plan
 from ..pdf import render_plan_pdf
@@ -22,7 +24,6 @@ from ..services import summaries as summary_ops
 from ..services.closure_draft import draft_sections
 from ..services.closure_gate import closure_gate, final_measures
 from . import bp
-from ..forms import ClosureAcknowledgeForm
 from .forms import CloseForm, close_form_for
 
 
@@ -40,13 +41,27 @@ def _closable(user: Any, plan: Plan) -> bool:
     return policy.can_close_plan(user, plan)
 
 
-def close_context(plan: Plan, *, form: CloseForm, problems: list[Problem] | None = None,
-                  section_error: str | None = None, conflict: str | None = None, **_: Any) -> dict[str, Any]:
+def close_context(
+    plan: Plan,
+    *,
+    form: CloseForm,
+    problems: list[Problem] | None = None,
+    section_error: str | None = None,
+    conflict: str | None = None,
+    **_: Any,
+) -> dict[str, Any]:
     """The close form: the gate, the final measures and the problems that stopped the closure."""
     problems = list(problems or []) + ([Problem(section_error, "close-form")] if section_error else [])
-    return dict(plan=plan, form=form, gate=closure_gate(plan), problems=problems,
-                measures=final_measures(plan), ack_days=closure_ops.ACK_DUE_DAYS,
-                conflict=bool(conflict), control_rights=policy.control_rights(current_user, plan.controls))
+    return dict(
+        plan=plan,
+        form=form,
+        gate=closure_gate(plan),
+        problems=problems,
+        measures=final_measures(plan),
+        ack_days=closure_ops.ACK_DUE_DAYS,
+        conflict=bool(conflict),
+        control_rights=policy.control_rights(current_user, plan.controls),
+    )
 
 
 CLOSE = Screen("closure/close.html", {"form": "closure/_form.html"}, close_context)
@@ -70,14 +85,27 @@ def close(plan: Plan) -> ResponseReturnValue:
         data |= {name: action.status_reason for action, name in close_form_for(plan, current_user).reason_fields}
         return CLOSE.show(plan, "form", form=close_form_for(plan, current_user, formdata=None, data=data))
     form = close_form_for(plan, current_user)
-    return submit(CLOSE, plan, "form", form, lambda: closure_ops.close_plan(
-        current_user, plan, outcome=form.outcome.data, **form.section_values(),
-        control_decisions={c.id: closure_ops.ControlDecision(form[d].data, form[r].data)
-                           for c, d, r in form.control_fields},
-        action_reasons={a.id: form[name].data for a, name in form.reason_fields}),
-        stale=plan, kept={"form": form}, leave=True,
+    return submit(
+        CLOSE,
+        plan,
+        "form",
+        form,
+        lambda: closure_ops.close_plan(
+            current_user,
+            plan,
+            outcome=form.outcome.data,
+            **form.section_values(),
+            control_decisions={
+                c.id: closure_ops.ControlDecision(form[d].data, form[r].data) for c, d, r in form.control_fields
+            },
+            action_reasons={a.id: form[name].data for a, name in form.reason_fields},
+        ),
+        stale=plan,
+        kept={"form": form},
+        leave=True,
         url=url_for("plans.show", plan_id=plan.id, _anchor="closure-panel"),
-        message=f"{plan.reference} is closed. {plan.staff.name} will be asked to acknowledge the closure.")
+        message=f"{plan.reference} is closed. {plan.staff.name} will be asked to acknowledge the closure.",
+    )
 
 
 @bp.post("/<int:plan_id>/closure/acknowledge")
@@ -87,11 +115,20 @@ def acknowledge(plan: Plan) -> ResponseReturnValue:
     if plan.closure is None:
         _refuse(NotFound, "This plan has not been closed, so there is no closure to respond to.")
     form = ClosureAcknowledgeForm()
-    return submit(ACKNOWLEDGE, plan, "form", form, lambda: closure_ops.acknowledge_closure(
-        current_user, plan, response=AckResponse(form.response.data), comment=form.comment.data),
-        error_field="response", kept={"form": form}, leave=True,
+    return submit(
+        ACKNOWLEDGE,
+        plan,
+        "form",
+        form,
+        lambda: closure_ops.acknowledge_closure(
+            current_user, plan, response=AckResponse(form.response.data), comment=form.comment.data
+        ),
+        error_field="response",
+        kept={"form": form},
+        leave=True,
         url=url_for("plans.show", plan_id=plan.id, _anchor="closure-panel"),
-        message="Thank you. Your response to the closure has been recorded.")
+        message="Thank you. Your response to the closure has been recorded.",
+    )
 
 
 def _pdf_response(plan: Plan, kind: str) -> Response:
@@ -105,11 +142,15 @@ def _pdf_response(plan: Plan, kind: str) -> Response:
     if request.method == "GET":  # a HEAD request (a link checker, a prefetch) downloads nothing
         summary_ops.record_download(current_user, plan, kind)
     disposition = "attachment" if kind == "closure" else "inline"
-    return Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": f'{disposition}; filename="{filename}"',
-        "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff",
-    })
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 @bp.get("/<int:plan_id>/closure.pdf")
@@ -117,8 +158,11 @@ def _pdf_response(plan: Plan, kind: str) -> Response:
 def pdf(plan: Plan) -> ResponseReturnValue:
     """The closure summary of a closed plan: the record HR keeps."""
     if plan.closure is None:
-        _refuse(NotFound, "This plan has not been closed, so it has no closure summary yet. "
-                          "Use “Print as PDF” on the plan page for the plan itself.")
+        _refuse(
+            NotFound,
+            "This plan has not been closed, so it has no closure summary yet. "
+            "Use “Print as PDF” on the plan page for the plan itself.",
+        )
     return _pdf_response(plan, "closure")
 
 

@@ -2,6 +2,7 @@
 
 Pure functions over plain strings (no Flask), so the rules are unit-tested as a table.
 """
+
 from __future__ import annotations
 
 import re
@@ -45,7 +46,7 @@ def _core(password: str) -> str:
 
 
 def _smallest_repeat(text: str) -> str:
-    """"abcabcabc" → "abc"; a string that does not repeat is its own unit."""
+    """ "abcabcabc" → "abc"; a string that does not repeat is its own unit."""
     for size in range(1, len(text) // 2 + 1):
         if len(text) % size == 0 and text[:size] * (len(text) // size) == text:
             return text[:size]
@@ -87,9 +88,9 @@ def password_problems(password: str, *, email: str | None = None, name: str | No
     problems = []
     squashed = _NOT_ALNUM.sub("", password.lower())
     core = _core(password)
-    if email and password.strip().lower() == email.strip().lower():
-        problems.append(PERSONAL)
-    elif any(word in squashed or word in core for word in _personal_words(email, name)):
+    if (email and password.strip().lower() == email.strip().lower()) or any(
+        word in squashed or word in core for word in _personal_words(email, name)
+    ):
         problems.append(PERSONAL)
     if is_common(password):
         problems.append(TOO_COMMON)

@@ -1,4 +1,5 @@
 """Password hashing with argon2id; parameters come from the app config."""
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app

@@ -3,6 +3,7 @@
 Plain functions over plain values: the operations that store anything are in
 services/two_factor.py.
 """
+
 from __future__ import annotations
 
 import io
@@ -35,15 +36,24 @@ def qr_svg(uri: str) -> str:
     """The QR code as an inline <svg> element (no XML declaration, no inline styles)."""
     out = io.BytesIO()
     segno.make(uri, error="m").save(
-        out, kind="svg", scale=5, border=4, light="#fff", xmldecl=False, svgns=True, nl=False,
-        title="QR code for your authenticator app", svgclass="qr-code", lineclass=None,
+        out,
+        kind="svg",
+        scale=5,
+        border=4,
+        light="#fff",
+        xmldecl=False,
+        svgns=True,
+        nl=False,
+        title="QR code for your authenticator app",
+        svgclass="qr-code",
+        lineclass=None,
     )
     return out.getvalue().decode("ascii")
 
 
 def grouped(secret: str) -> str:
     """The secret in groups of four, easier to type by hand: "ABCD EFGH …"."""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def looks_like_code(text: str) -> bool:

@@ -1,4 +1,5 @@
 """HR's view: closed plans and their closure summaries."""
+
 from flask import Blueprint
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")

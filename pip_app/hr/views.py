@@ -1,4 +1,5 @@
 """HR's view: closed plans (HR: all; seniors: their services), filtered, with closure summary downloads."""
+
 from __future__ import annotations
 
 from flask import request
@@ -14,10 +15,10 @@ from .. import policy
 from ..access import requires
 from ..clock import today
 from ..extensions import db
-from ..models import ClosureOutcome, Plan, PlanStatus, Service
 from ..forms import ChoiceField, enum_options
-from ..services import closure as closure_ops
+from ..models import ClosureOutcome, Plan, PlanStatus, Service
 from ..screens import page_or_fragment
+from ..services import closure as closure_ops
 from ..services.closed_plans import closed_plans, closure_acks_for
 from . import bp
 
@@ -31,8 +32,12 @@ class ClosureFilterForm(FlaskForm):
         csrf = False
 
     service = ChoiceField("Service", default="", validators=[Optional()])
-    outcome = ChoiceField("Outcome", default="", choices=[SelectChoice("", "Any outcome"), *enum_options(ClosureOutcome)],
-                          validators=[Optional()])
+    outcome = ChoiceField(
+        "Outcome",
+        default="",
+        choices=[SelectChoice("", "Any outcome"), *enum_options(ClosureOutcome)],
+        validators=[Optional()],
+    )
     closed_from = DateField("Closed on or after", validators=[Optional()])
     closed_to = DateField("Closed on or before", validators=[Optional()])
 
@@ -73,6 +78,16 @@ def closures() -> ResponseReturnValue:
     states = {p.id: closure_ops.closure_ack_state(p, on, acknowledgement=acks.get(p.id)) for p in plans}
     query = {k: v for k, v in request.args.items() if k != "page" and v}
     return page_or_fragment(
-        "hr/closures.html", "hr/_list.html", status=200 if valid else 422, form=form, plans=plans, states=states,
-        total=total, page=page, pages=pages, query=query,
-        filtered=any(v is not None for v in filters.values()), services=services)
+        "hr/closures.html",
+        "hr/_list.html",
+        status=200 if valid else 422,
+        form=form,
+        plans=plans,
+        states=states,
+        total=total,
+        page=page,
+        pages=pages,
+        query=query,
+        filtered=any(v is not None for v in filters.values()),
+        services=services,
+    )

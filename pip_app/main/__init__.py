@@ -1,4 +1,5 @@
 """The dashboard ("my work") and the health check."""
+
 from flask import Blueprint
 
 bp = Blueprint("main", __name__)

@@ -1,4 +1,5 @@
 """The dashboard for each role, and /healthz for monitoring."""
+
 from flask import jsonify, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import text
@@ -13,8 +14,9 @@ from . import bp
 @login_required
 def dashboard():
     """What needs this person today, by role."""
-    return render_template("main/dashboard.html", board=dashboard_for(current_user),
-                           may_create=policy.can_create_plans(current_user))
+    return render_template(
+        "main/dashboard.html", board=dashboard_for(current_user), may_create=policy.can_create_plans(current_user)
+    )
 
 
 @bp.get("/healthz")

@@ -6,6 +6,7 @@ The data classes are defined in pip_app/summaries.py (services/summaries.py fill
 re-exported here. Inside: blocks.py (fonts, safe text, styles, tables, the measure chart),
 plan_document.py (the document and its sections), closure_summary.py (the closure's parts).
 """
+
 from ..summaries import (
     AckRow,
     ActionRow,
@@ -21,6 +22,15 @@ from ..summaries import (
 from .plan_document import render_plan_pdf
 
 __all__ = [
-    "AckRow", "ActionRow", "ClosureSummary", "ControlRow", "MeasureRow", "ObservationCounts", "ObservationRow",
-    "PlanSummary", "ReviewEntryRow", "ReviewRow", "render_plan_pdf",
+    "AckRow",
+    "ActionRow",
+    "ClosureSummary",
+    "ControlRow",
+    "MeasureRow",
+    "ObservationCounts",
+    "ObservationRow",
+    "PlanSummary",
+    "ReviewEntryRow",
+    "ReviewRow",
+    "render_plan_pdf",
 ]

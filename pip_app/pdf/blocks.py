@@ -6,6 +6,7 @@ for canvas text), which escapes it (ReportLab paragraphs are markup: an unescape
 the build and `<img src=…>` would read local files), normalises it and keeps only glyphs the
 fonts can draw.
 """
+
 from __future__ import annotations
 
 import os
@@ -68,8 +69,9 @@ def register_fonts() -> frozenset[int]:
         regular = TTFont(BODY_FONT, os.path.join(FONT_DIR, "DejaVuSans.ttf"))
         pdfmetrics.registerFont(regular)
         pdfmetrics.registerFont(TTFont(BOLD_FONT, os.path.join(FONT_DIR, "DejaVuSans-Bold.ttf")))
-        pdfmetrics.registerFontFamily(BODY_FONT, normal=BODY_FONT, bold=BOLD_FONT,
-                                      italic=BODY_FONT, boldItalic=BOLD_FONT)
+        pdfmetrics.registerFontFamily(
+            BODY_FONT, normal=BODY_FONT, bold=BOLD_FONT, italic=BODY_FONT, boldItalic=BOLD_FONT
+        )
         pdfmetrics.registerFont(UnicodeCIDFont(HAN_FONT))
         pdfmetrics.registerFont(UnicodeCIDFont(HANGUL_FONT))
         # ReportLab writes a broken ToUnicode entry for characters beyond U+FFFF, so those
@@ -80,11 +82,18 @@ def register_fonts() -> frozenset[int]:
 
 def fallback_font(code: int) -> str | None:
     """The built-in Asian font for a character DejaVu lacks, if it is CJK."""
-    if (0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F or 0xAC00 <= code <= 0xD7AF):
+    if 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F or 0xAC00 <= code <= 0xD7AF:
         return HANGUL_FONT
-    if (0x2E80 <= code <= 0x2FDF or 0x3000 <= code <= 0x30FF or 0x3100 <= code <= 0x312F
-            or 0x31A0 <= code <= 0x31FF or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF
-            or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF):
+    if (
+        0x2E80 <= code <= 0x2FDF
+        or 0x3000 <= code <= 0x30FF
+        or 0x3100 <= code <= 0x312F
+        or 0x31A0 <= code <= 0x31FF
+        or 0x3400 <= code <= 0x4DBF
+        or 0x4E00 <= code <= 0x9FFF
+        or 0xF900 <= code <= 0xFAFF
+        or 0xFF00 <= code <= 0xFFEF
+    ):
         return HAN_FONT
     return None
 
@@ -154,31 +163,49 @@ def format_value(value: float | None, unit: str | None = None) -> str:
 
 def make_styles() -> Styles:
     """The paragraph styles of the PDFs, by name."""
-    base = ParagraphStyle("body", fontName=BODY_FONT, fontSize=9.5, leading=13, textColor=INK,
-                          splitLongWords=1, spaceAfter=4)
+    base = ParagraphStyle(
+        "body", fontName=BODY_FONT, fontSize=9.5, leading=13, textColor=INK, splitLongWords=1, spaceAfter=4
+    )
     return {
         "body": base,
-        "kicker": ParagraphStyle("kicker", parent=base, fontName=BOLD_FONT, fontSize=9, textColor=BRAND,
-                                 spaceAfter=2),
-        "title": ParagraphStyle("title", parent=base, fontName=BOLD_FONT, fontSize=20, leading=24,
-                                textColor=INK, spaceAfter=2),
-        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=12, leading=16, textColor=MUTED,
-                                   spaceAfter=10),
-        "h1": ParagraphStyle("h1", parent=base, fontName=BOLD_FONT, fontSize=13, leading=17, textColor=BRAND,
-                             spaceBefore=14, spaceAfter=6),
+        "kicker": ParagraphStyle("kicker", parent=base, fontName=BOLD_FONT, fontSize=9, textColor=BRAND, spaceAfter=2),
+        "title": ParagraphStyle(
+            "title", parent=base, fontName=BOLD_FONT, fontSize=20, leading=24, textColor=INK, spaceAfter=2
+        ),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=12, leading=16, textColor=MUTED, spaceAfter=10),
+        "h1": ParagraphStyle(
+            "h1",
+            parent=base,
+            fontName=BOLD_FONT,
+            fontSize=13,
+            leading=17,
+            textColor=BRAND,
+            spaceBefore=14,
+            spaceAfter=6,
+        ),
         "intro": ParagraphStyle("intro", parent=base, fontSize=8, leading=10.5, textColor=MUTED, spaceAfter=2),
-        "h2": ParagraphStyle("h2", parent=base, fontName=BOLD_FONT, fontSize=10.5, leading=14,
-                             spaceBefore=8, spaceAfter=3, keepWithNext=1),
-        "label": ParagraphStyle("label", parent=base, fontName=BOLD_FONT, fontSize=8, leading=11,
-                                textColor=MUTED, spaceAfter=0),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base,
+            fontName=BOLD_FONT,
+            fontSize=10.5,
+            leading=14,
+            spaceBefore=8,
+            spaceAfter=3,
+            keepWithNext=1,
+        ),
+        "label": ParagraphStyle(
+            "label", parent=base, fontName=BOLD_FONT, fontSize=8, leading=11, textColor=MUTED, spaceAfter=0
+        ),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=11.5, spaceAfter=0),
-        "cellbold": ParagraphStyle("cellbold", parent=base, fontName=BOLD_FONT, fontSize=8.5, leading=11.5,
-                                   spaceAfter=0),
-        "head": ParagraphStyle("head", parent=base, fontName=BOLD_FONT, fontSize=8, leading=10.5,
-                               textColor=INK, spaceAfter=0),
+        "cellbold": ParagraphStyle(
+            "cellbold", parent=base, fontName=BOLD_FONT, fontSize=8.5, leading=11.5, spaceAfter=0
+        ),
+        "head": ParagraphStyle(
+            "head", parent=base, fontName=BOLD_FONT, fontSize=8, leading=10.5, textColor=INK, spaceAfter=0
+        ),
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10.5, textColor=MUTED, spaceAfter=2),
-        "outcome": ParagraphStyle("outcome", parent=base, fontName=BOLD_FONT, fontSize=11.5, leading=15,
-                                  spaceAfter=0),
+        "outcome": ParagraphStyle("outcome", parent=base, fontName=BOLD_FONT, fontSize=11.5, leading=15, spaceAfter=0),
     }
 
 
@@ -206,8 +233,9 @@ def fixed(text: str, style: ParagraphStyle) -> Paragraph:
     return WrapOnceParagraph(text, style)
 
 
-def grid_table(rows: Sequence[Sequence[Any]], widths: Sequence[float], *, header: bool = True,
-               zebra: bool = False, pad: float = 4) -> Table:
+def grid_table(
+    rows: Sequence[Sequence[Any]], widths: Sequence[float], *, header: bool = True, zebra: bool = False, pad: float = 4
+) -> Table:
     """A table that splits cleanly across pages: its header repeats and a long cell may split."""
     table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, splitInRow=1, hAlign="LEFT")
     style: list[tuple[Any, ...]] = [
@@ -229,26 +257,32 @@ def grid_table(rows: Sequence[Sequence[Any]], widths: Sequence[float], *, header
 
 def fact_table(pairs: Iterable[tuple[str, object]], styles: Styles, columns: int = 2) -> Table:
     """Label/value pairs laid out in columns, as on the first page of a report."""
-    cells = [[fixed(escape(label), styles["label"]), value if isinstance(value, Paragraph) else para(value, styles["cell"])]
-             for label, value in pairs]
+    cells = [
+        [fixed(escape(label), styles["label"]), value if isinstance(value, Paragraph) else para(value, styles["cell"])]
+        for label, value in pairs
+    ]
     rows: list[list[Any]] = []
     per_row = columns
     for i in range(0, len(cells), per_row):
         row: list[Any] = []
-        for cell in cells[i:i + per_row]:
+        for cell in cells[i : i + per_row]:
             row.extend(cell)
         while len(row) < 2 * per_row:
             row.append("")
         rows.append(row)
     label_w, value_w = 26 * mm, CONTENT_WIDTH / per_row - 26 * mm
     table = Table(rows, colWidths=[label_w, value_w] * per_row, hAlign="LEFT", splitInRow=1)
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
     return table
 
 
@@ -279,8 +313,17 @@ def measure_chart(measure: MeasureRow, width: float = 78 * mm, height: float = 3
 
     drawing.add(Rect(left, bottom, plot_w, plot_h, fillColor=colors.white, strokeColor=LINE, strokeWidth=0.5))
     for tick in (low, high):
-        drawing.add(String(left - 3, y(tick) - 2.5, format_value(round(tick, 2), measure.unit),
-                           fontName=BODY_FONT, fontSize=6, fillColor=MUTED, textAnchor="end"))
+        drawing.add(
+            String(
+                left - 3,
+                y(tick) - 2.5,
+                format_value(round(tick, 2), measure.unit),
+                fontName=BODY_FONT,
+                fontSize=6,
+                fillColor=MUTED,
+                textAnchor="end",
+            )
+        )
     series = ([measure.baseline] if measure.baseline is not None else []) + points
     if measure.target is not None:
         ty = y(measure.target)
@@ -302,17 +345,37 @@ def measure_chart(measure: MeasureRow, width: float = 78 * mm, height: float = 3
         for i, (px, py) in enumerate(xy):
             is_baseline = i == 0 and measure.baseline is not None
             if dots or is_baseline or i == len(xy) - 1:
-                drawing.add(Circle(px, py, 1.9, fillColor=colors.white if is_baseline else BRAND,
-                                   strokeColor=MUTED if is_baseline else BRAND, strokeWidth=0.8))
+                drawing.add(
+                    Circle(
+                        px,
+                        py,
+                        1.9,
+                        fillColor=colors.white if is_baseline else BRAND,
+                        strokeColor=MUTED if is_baseline else BRAND,
+                        strokeWidth=0.8,
+                    )
+                )
         if measure.baseline is not None:
             drawing.add(String(left, 4, "Baseline", fontName=BODY_FONT, fontSize=6, fillColor=MUTED))
         if points:
             last_date = measure.values[-1][0]
-            drawing.add(String(left + plot_w, 4, when(last_date), fontName=BODY_FONT, fontSize=6,
-                               fillColor=MUTED, textAnchor="end"))
+            drawing.add(
+                String(
+                    left + plot_w, 4, when(last_date), fontName=BODY_FONT, fontSize=6, fillColor=MUTED, textAnchor="end"
+                )
+            )
     if not points:
-        drawing.add(String(left + plot_w / 2, bottom + plot_h / 2 - 3, "No measured values recorded",
-                           fontName=BODY_FONT, fontSize=6.5, fillColor=MUTED, textAnchor="middle"))
+        drawing.add(
+            String(
+                left + plot_w / 2,
+                bottom + plot_h / 2 - 3,
+                "No measured values recorded",
+                fontName=BODY_FONT,
+                fontSize=6.5,
+                fillColor=MUTED,
+                textAnchor="middle",
+            )
+        )
     return drawing
 
 

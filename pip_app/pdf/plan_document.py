@@ -1,5 +1,6 @@
 """The plan PDF: a PlanSummary in, PDF bytes out; with a closure it is the closure summary
 (the closure's own parts are in closure_summary.py), without one the plan as issued so far."""
+
 from __future__ import annotations
 
 from io import BytesIO
@@ -14,9 +15,36 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, SimpleDocT
 
 from ..summaries import ActionRow, PlanSummary
 from .blocks import (
-    ALERT, BODY_FONT, BOLD_FONT, BRAND, CONFIDENTIAL, CONTENT_WIDTH, INK, LINE, MARGIN, MUTED, PAGE_HEIGHT,
-    PAGE_WIDTH, WASH, Flowing, Styles, clip, fact_table, fixed, format_value, grid_table, make_styles, markup,
-    measure_chart, met_text, para, plain, register_fonts, target_text, unpack, when,
+    ALERT,
+    BODY_FONT,
+    BOLD_FONT,
+    BRAND,
+    CONFIDENTIAL,
+    CONTENT_WIDTH,
+    INK,
+    LINE,
+    MARGIN,
+    MUTED,
+    PAGE_HEIGHT,
+    PAGE_WIDTH,
+    WASH,
+    Flowing,
+    Styles,
+    clip,
+    fact_table,
+    fixed,
+    format_value,
+    grid_table,
+    make_styles,
+    markup,
+    measure_chart,
+    met_text,
+    para,
+    plain,
+    register_fonts,
+    target_text,
+    unpack,
+    when,
 )
 from .closure_summary import closure_section, outcome_box
 
@@ -57,8 +85,9 @@ def _risk_section(summary: PlanSummary, st: Styles) -> list[Flowable]:
     story.append(fixed(f"<b>What showed it:</b> {markup(sources)}", st["body"]))
     if summary.evidence_detail:
         story.append(para(summary.evidence_detail, st["body"]))
-    story.append(fixed(f"<b>CQC key questions affected:</b> {markup(', '.join(summary.key_questions) or '—')}",
-                        st["body"]))
+    story.append(
+        fixed(f"<b>CQC key questions affected:</b> {markup(', '.join(summary.key_questions) or '—')}", st["body"])
+    )
     baseline = summary.baseline_text or "\u2014"
     if summary.baseline_figure is not None and f"{summary.baseline_figure:g}" not in baseline:
         baseline += f" ({summary.baseline_figure:g})"
@@ -67,8 +96,10 @@ def _risk_section(summary: PlanSummary, st: Styles) -> list[Flowable]:
 
 
 def _controls_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowable]:
-    story = [fixed(f"{number}. Interim controls", st["h1"]),
-             fixed("How people were protected while practice changed.", st["intro"])]
+    story = [
+        fixed(f"{number}. Interim controls", st["h1"]),
+        fixed("How people were protected while practice changed.", st["intro"]),
+    ]
     if not summary.controls:
         reason = summary.no_control_reason or "No interim control was recorded."
         story.append(fixed(f"<b>No interim control was needed because:</b> {markup(reason)}", st["body"]))
@@ -84,20 +115,29 @@ def _controls_section(summary: PlanSummary, st: Styles, number: int) -> list[Flo
                 status += f": {markup(c.lift_rationale)}"
         elif c.last_checked_on:
             status += f"; last checked {when(c.last_checked_on)}"
-        rows.append([
-            fixed(f"<b>{markup(c.kind)}</b><br/>{markup(c.detail)}", st["cell"]),
-            para(c.responsible, st["cell"]), para(when(c.start_date), st["cell"]),
-            para(when(c.review_by_date), st["cell"]), fixed(status, st["cell"]),
-        ])
+        rows.append(
+            [
+                fixed(f"<b>{markup(c.kind)}</b><br/>{markup(c.detail)}", st["cell"]),
+                para(c.responsible, st["cell"]),
+                para(when(c.start_date), st["cell"]),
+                para(when(c.review_by_date), st["cell"]),
+                fixed(status, st["cell"]),
+            ]
+        )
     story.append(grid_table(rows, [52 * mm, 26 * mm, 22 * mm, 22 * mm, CONTENT_WIDTH - 122 * mm]))
     return story
 
 
 def _actions_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowable]:
-    story = [fixed(f"{number}. Actions and measures", st["h1"]),
-             fixed("Each action: what the person does differently, when, how it is checked and what good "
-                    "looks like. <i>Completed</i> means it was done; <i>assured</i> means evidence showed practice "
-                    "changed.", st["intro"])]
+    story = [
+        fixed(f"{number}. Actions and measures", st["h1"]),
+        fixed(
+            "Each action: what the person does differently, when, how it is checked and what good "
+            "looks like. <i>Completed</i> means it was done; <i>assured</i> means evidence showed practice "
+            "changed.",
+            st["intro"],
+        ),
+    ]
     if not summary.actions:
         story.append(fixed("No actions were recorded.", st["body"]))
     for action in summary.actions:
@@ -120,31 +160,44 @@ def _actions_section(summary: PlanSummary, st: Styles, number: int) -> list[Flow
             parts.append(("Reason for status", action.status_reason))
         rows = [[fixed(escape(label), st["label"]), para(text or "\u2014", st["cell"])] for label, text in parts]
         table = Table(rows, colWidths=[34 * mm, CONTENT_WIDTH - 34 * mm], hAlign="LEFT", splitInRow=1)
-        table.setStyle(TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("TOPPADDING", (0, 0), (-1, -1), 2),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            ("LINEBELOW", (0, 0), (-1, -2), 0.3, LINE),
-        ]))
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 2),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                    ("LINEBELOW", (0, 0), (-1, -2), 0.3, LINE),
+                ]
+            )
+        )
         block = [heading, table]
         if action.measure:
             m = action.measure
-            facts = (f"<b>{markup(m.name)}</b><br/>"
-                     f"Baseline {markup(format_value(m.baseline, m.unit))} \u2192 final "
-                     f"<b>{markup(format_value(m.final, m.unit))}</b><br/>"
-                     f"Target: {markup(target_text(m))}<br/>"
-                     f"{met_text(m.met)}"
-                     f"{' (' + str(len(m.values)) + ' measured check' + ('s' if len(m.values) != 1 else '') + ')' if m.values else ''}")
-            chart_table = Table([[fixed(facts, st["cell"]), measure_chart(m)]],
-                                colWidths=[CONTENT_WIDTH - 82 * mm, 82 * mm], hAlign="LEFT")
-            chart_table.setStyle(TableStyle([
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("BACKGROUND", (0, 0), (-1, -1), WASH),
-                ("LEFTPADDING", (0, 0), (-1, -1), 8),
-                ("TOPPADDING", (0, 0), (-1, -1), 5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-            ]))
+            facts = (
+                f"<b>{markup(m.name)}</b><br/>"
+                f"Baseline {markup(format_value(m.baseline, m.unit))} \u2192 final "
+                f"<b>{markup(format_value(m.final, m.unit))}</b><br/>"
+                f"Target: {markup(target_text(m))}<br/>"
+                f"{met_text(m.met)}"
+                f"{' (' + str(len(m.values)) + ' measured check' + ('s' if len(m.values) != 1 else '') + ')' if m.values else ''}"
+            )
+            chart_table = Table(
+                [[fixed(facts, st["cell"]), measure_chart(m)]],
+                colWidths=[CONTENT_WIDTH - 82 * mm, 82 * mm],
+                hAlign="LEFT",
+            )
+            chart_table.setStyle(
+                TableStyle(
+                    [
+                        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                        ("BACKGROUND", (0, 0), (-1, -1), WASH),
+                        ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                        ("TOPPADDING", (0, 0), (-1, -1), 5),
+                        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+                    ]
+                )
+            )
             block += [Spacer(1, 3), chart_table]
         if len(story) == 2 and _short(action):
             # The section heading stays on the page of its first action.
@@ -157,17 +210,25 @@ def _actions_section(summary: PlanSummary, st: Styles, number: int) -> list[Flow
 
 def _short(action: ActionRow) -> bool:
     """Whether an action is short enough to keep on one page (long text is allowed to flow)."""
-    text = [action.behaviour, action.check_method, action.success_criterion, action.completion_evidence,
-            action.assurance_evidence, action.status_reason]
+    text = [
+        action.behaviour,
+        action.check_method,
+        action.success_criterion,
+        action.completion_evidence,
+        action.assurance_evidence,
+        action.status_reason,
+    ]
     return sum(len(t or "") for t in text) < 1500
 
 
 def _observations_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowable]:
     counts = summary.observation_counts
     story = [fixed(f"{number}. Observed practice", st["h1"])]
-    line = (f"<b>{counts.scheduled}</b> observed shift{'s' if counts.scheduled != 1 else ''} planned; "
-            f"<b>{counts.done}</b> done (met {counts.met}, partly met {counts.partly_met}, not met {counts.not_met}); "
-            f"missed {counts.missed}; cancelled {counts.cancelled}; still planned {counts.still_planned}.")
+    line = (
+        f"<b>{counts.scheduled}</b> observed shift{'s' if counts.scheduled != 1 else ''} planned; "
+        f"<b>{counts.done}</b> done (met {counts.met}, partly met {counts.partly_met}, not met {counts.not_met}); "
+        f"missed {counts.missed}; cancelled {counts.cancelled}; still planned {counts.still_planned}."
+    )
     story.append(fixed(line, st["body"]))
     if summary.observations:
         rows = [[fixed(h, st["head"]) for h in ("Date", "Shift", "Observer", "Focus", "Status", "Outcome and notes")]]
@@ -175,10 +236,19 @@ def _observations_section(summary: PlanSummary, st: Styles, number: int) -> list
             outcome = markup(o.outcome) if o.outcome else "\u2014"
             if o.notes:
                 outcome = f"<b>{outcome}</b>: {markup(o.notes)}" if o.outcome else markup(o.notes)
-            rows.append([para(when(o.scheduled_on), st["cell"]), para(o.shift, st["cell"]),
-                         para(o.observer, st["cell"]), para(o.focus or "\u2014", st["cell"]),
-                         para(o.status, st["cell"]), fixed(outcome, st["cell"])])
-        story.append(grid_table(rows, [23 * mm, 15 * mm, 28 * mm, 14 * mm, 18 * mm, CONTENT_WIDTH - 98 * mm], zebra=True))
+            rows.append(
+                [
+                    para(when(o.scheduled_on), st["cell"]),
+                    para(o.shift, st["cell"]),
+                    para(o.observer, st["cell"]),
+                    para(o.focus or "\u2014", st["cell"]),
+                    para(o.status, st["cell"]),
+                    fixed(outcome, st["cell"]),
+                ]
+            )
+        story.append(
+            grid_table(rows, [23 * mm, 15 * mm, 28 * mm, 14 * mm, 18 * mm, CONTENT_WIDTH - 98 * mm], zebra=True)
+        )
     return story
 
 
@@ -188,15 +258,24 @@ def _reviews_section(summary: PlanSummary, st: Styles, number: int) -> list[Flow
         story.append(fixed("No weekly reviews were recorded.", st["body"]))
         return story
     first, last = summary.reviews[0].review_date, summary.reviews[-1].review_date
-    story.append(fixed(f"{len(summary.reviews)} review{'s' if len(summary.reviews) != 1 else ''} from "
-                        f"{when(first)} to {when(last)}.", st["intro"]))
+    story.append(
+        fixed(
+            f"{len(summary.reviews)} review{'s' if len(summary.reviews) != 1 else ''} from "
+            f"{when(first)} to {when(last)}.",
+            st["intro"],
+        )
+    )
     rows = [[fixed(h, st["head"]) for h in ("Date", "Reviewer", "Progress by action", "Summary and decision")]]
     for r in summary.reviews:
-        progress = "<br/>".join(
-            f"<b>{markup(e.ref)}</b> {markup(e.progress)}"
-            + (f", {markup(e.value)}" if e.value else "")
-            + (f": {markup(e.note)}" if e.note else "")
-            for e in r.entries) or "\u2014"
+        progress = (
+            "<br/>".join(
+                f"<b>{markup(e.ref)}</b> {markup(e.progress)}"
+                + (f", {markup(e.value)}" if e.value else "")
+                + (f": {markup(e.note)}" if e.note else "")
+                for e in r.entries
+            )
+            or "\u2014"
+        )
         text = markup(r.summary) if r.summary else ""
         decision = f"<b>Decision:</b> {markup(r.decision)}"
         if r.next_review_date:
@@ -207,8 +286,14 @@ def _reviews_section(summary: PlanSummary, st: Styles, number: int) -> list[Flow
         date_cell = when(r.review_date)
         if r.superseded:
             date_cell += "<br/><i>(corrected by a later entry)</i>"
-        rows.append([fixed(date_cell, st["cell"]), para(r.reviewer, st["cell"]),
-                     fixed(progress, st["cell"]), fixed(text, st["cell"])])
+        rows.append(
+            [
+                fixed(date_cell, st["cell"]),
+                para(r.reviewer, st["cell"]),
+                fixed(progress, st["cell"]),
+                fixed(text, st["cell"]),
+            ]
+        )
     story.append(grid_table(rows, [24 * mm, 28 * mm, 56 * mm, CONTENT_WIDTH - 108 * mm], zebra=True))
     return story
 
@@ -222,8 +307,15 @@ def _acks_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowabl
         return story
     rows = [[fixed(h, st["head"]) for h in ("When", "Who", "What", "Response", "Comment")]]
     for a in summary.acknowledgements:
-        rows.append([para(when(a.at), st["cell"]), para(a.who, st["cell"]), para(a.subject, st["cell"]),
-                     fixed(f"<b>{markup(a.response)}</b>", st["cell"]), para(a.comment or "\u2014", st["cell"])])
+        rows.append(
+            [
+                para(when(a.at), st["cell"]),
+                para(a.who, st["cell"]),
+                para(a.subject, st["cell"]),
+                fixed(f"<b>{markup(a.response)}</b>", st["cell"]),
+                para(a.comment or "\u2014", st["cell"]),
+            ]
+        )
     story.append(grid_table(rows, [34 * mm, 28 * mm, 34 * mm, 22 * mm, CONTENT_WIDTH - 118 * mm], zebra=True))
     return story
 
@@ -236,8 +328,10 @@ def _canvas_maker(summary: PlanSummary) -> type[pdfcanvas.Canvas]:
     total page count (the two-pass "page X of Y" pattern)."""
     reference = plain(summary.reference)
     who = plain(f"{summary.staff} \u00b7 {summary.service}")
-    footer = plain(f"{summary.document_title} \u00b7 plan version {summary.version} \u00b7 generated "
-                    f"{when(summary.generated_at)} (UK time) by {summary.generated_by}")
+    footer = plain(
+        f"{summary.document_title} \u00b7 plan version {summary.version} \u00b7 generated "
+        f"{when(summary.generated_at)} (UK time) by {summary.generated_by}"
+    )
 
     class NumberedCanvas(pdfcanvas.Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -264,8 +358,11 @@ def _canvas_maker(summary: PlanSummary) -> type[pdfcanvas.Canvas]:
             self.drawString(MARGIN, top, reference)
             self.setFillColor(MUTED)
             self.setFont(BODY_FONT, 8)
-            self.drawString(MARGIN + pdfmetrics.stringWidth(reference, BOLD_FONT, 9) + 6, top,
-                            clip(who, BODY_FONT, 8, CONTENT_WIDTH * 0.55))
+            self.drawString(
+                MARGIN + pdfmetrics.stringWidth(reference, BOLD_FONT, 9) + 6,
+                top,
+                clip(who, BODY_FONT, 8, CONTENT_WIDTH * 0.55),
+            )
             self.setFillColor(ALERT)
             self.setFont(BOLD_FONT, 8.5)
             self.drawRightString(PAGE_WIDTH - MARGIN, top, CONFIDENTIAL)
@@ -292,10 +389,20 @@ def render_plan_pdf(summary: PlanSummary) -> bytes:
     buffer = BytesIO()
     title = f"{summary.document_title} {summary.reference}"
     doc = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4 * mm,
-        bottomMargin=MARGIN, title=plain(title), author=plain(summary.closure.closed_by if summary.closure else summary.manager),
-        subject=plain(f"Performance improvement plan {summary.document_title.lower()}: {summary.staff}, {summary.service}"),
-        creator="Improvement plans", keywords=plain(f"{summary.reference}, {CONFIDENTIAL}"), lang="en-GB",
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + 4 * mm,
+        bottomMargin=MARGIN,
+        title=plain(title),
+        author=plain(summary.closure.closed_by if summary.closure else summary.manager),
+        subject=plain(
+            f"Performance improvement plan {summary.document_title.lower()}: {summary.staff}, {summary.service}"
+        ),
+        creator="Improvement plans",
+        keywords=plain(f"{summary.reference}, {CONFIDENTIAL}"),
+        lang="en-GB",
     )
     story = _header_block(summary, st)
     story += _risk_section(summary, st)
@@ -308,7 +415,12 @@ def render_plan_pdf(summary: PlanSummary) -> bytes:
         story += section(summary, st, number)
         number += 1
     story.append(Spacer(1, 10))
-    story.append(fixed(f"End of {escape(summary.document_title.lower())} for {markup(summary.reference)}. "
-                        f"{escape(CONFIDENTIAL)}: share only with people who need it.", st["small"]))
+    story.append(
+        fixed(
+            f"End of {escape(summary.document_title.lower())} for {markup(summary.reference)}. "
+            f"{escape(CONFIDENTIAL)}: share only with people who need it.",
+            st["small"],
+        )
+    )
     doc.build(unpack(story), canvasmaker=_canvas_maker(summary))
     return buffer.getvalue()

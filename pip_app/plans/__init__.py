@@ -1,4 +1,5 @@
 """Plans: the list, the plan page, authoring (risk, controls, actions, observations), issue, amend."""
+
 from flask import Blueprint
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")

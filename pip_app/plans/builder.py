@@ -1,5 +1,6 @@
 """The builder's inline parts: interim controls, actions (with the live quality check) and the
 observation schedule. Each change answers htmx with its section, and a plain form with a 303."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -30,13 +31,23 @@ ADD_FORMS = {"controls": "control_form", "actions": "action_form", "observations
 edits_plan = plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
 
 
-def _save(plan: Plan, section: str, form, operation: Callable[[], object], *, dates=(), part=None) -> ResponseReturnValue:
+def _save(
+    plan: Plan, section: str, form, operation: Callable[[], object], *, dates=(), part=None
+) -> ResponseReturnValue:
     """Validate the form and its dates (422, input kept), refuse an edit of `part` made on a stale
     copy (409, input kept), then change and answer with the section. No `part`: the add form."""
     kept = {ADD_FORMS[section]: form} if part is None else dict(editing=(PART_KINDS[section], part.id), edit_form=form)
-    return submit(BUILDER, plan, section, form, operation, stale=part, kept=kept,
-                  checks=lambda: _within_plan(plan, form, *dates),
-                  url=url_for("plans.edit", plan_id=plan.id, _anchor=section))
+    return submit(
+        BUILDER,
+        plan,
+        section,
+        form,
+        operation,
+        stale=part,
+        kept=kept,
+        checks=lambda: _within_plan(plan, form, *dates),
+        url=url_for("plans.edit", plan_id=plan.id, _anchor=section),
+    )
 
 
 def _remove(plan: Plan, section: str, operation: Callable[[], object]) -> ResponseReturnValue:
@@ -49,7 +60,10 @@ def _within_plan(plan: Plan, form, *fields: str) -> bool:
     for name in fields:
         field = form[name]
         if field.data and not plan.start_date <= field.data <= plan.planned_end_date:
-            add_error(field, f"Choose a date within the plan, {plan.start_date:%-d %b %Y} to {plan.planned_end_date:%-d %b %Y}.")
+            add_error(
+                field,
+                f"Choose a date within the plan, {plan.start_date:%-d %b %Y} to {plan.planned_end_date:%-d %b %Y}.",
+            )
             ok = False
     return ok
 
@@ -69,8 +83,13 @@ def controls(plan: Plan) -> ResponseReturnValue:
 def add_control(plan: Plan) -> ResponseReturnValue:
     """Add an interim control."""
     form = control_form(plan, formdata=request.form)
-    return _save(plan, "controls", form, lambda: plan_ops.add_control(current_user, plan, _control_values(form)),
-                 dates=("start_date",))
+    return _save(
+        plan,
+        "controls",
+        form,
+        lambda: plan_ops.add_control(current_user, plan, _control_values(form)),
+        dates=("start_date",),
+    )
 
 
 @bp.get("/<int:plan_id>/controls/<int:control_id>/edit")
@@ -85,8 +104,14 @@ def edit_control(plan: Plan, control: InterimControl) -> ResponseReturnValue:
 def update_control(plan: Plan, control: InterimControl) -> ResponseReturnValue:
     """Save a control's changes, unless someone else changed it first."""
     form = control_form(plan, formdata=request.form)
-    return _save(plan, "controls", form, lambda: plan_ops.update_control(current_user, control, _control_values(form)),
-                 dates=("start_date",), part=control)
+    return _save(
+        plan,
+        "controls",
+        form,
+        lambda: plan_ops.update_control(current_user, control, _control_values(form)),
+        dates=("start_date",),
+        part=control,
+    )
 
 
 @bp.post("/<int:plan_id>/controls/<int:control_id>/delete")
@@ -101,14 +126,25 @@ def remove_control(plan: Plan, control: InterimControl) -> ResponseReturnValue:
 def no_control(plan: Plan) -> ResponseReturnValue:
     """Record why no interim control is needed."""
     form = NoControlForm()
-    return submit(BUILDER, plan, "controls", form,
-                  lambda: plan_ops.set_no_control_reason(current_user, plan, form.no_control_reason.data),
-                  kept={"no_control_form": form}, url=url_for("plans.edit", plan_id=plan.id, _anchor="controls"))
+    return submit(
+        BUILDER,
+        plan,
+        "controls",
+        form,
+        lambda: plan_ops.set_no_control_reason(current_user, plan, form.no_control_reason.data),
+        kept={"no_control_form": form},
+        url=url_for("plans.edit", plan_id=plan.id, _anchor="controls"),
+    )
 
 
 def _control_values(form) -> dict:
-    return dict(kind=ControlKind(form.kind.data), detail=form.detail.data, responsible_id=form.responsible_id.data,
-                start_date=form.start_date.data, review_by_date=form.review_by_date.data)
+    return dict(
+        kind=ControlKind(form.kind.data),
+        detail=form.detail.data,
+        responsible_id=form.responsible_id.data,
+        start_date=form.start_date.data,
+        review_by_date=form.review_by_date.data,
+    )
 
 
 # --- Actions
@@ -126,8 +162,9 @@ def actions(plan: Plan) -> ResponseReturnValue:
 def add_action(plan: Plan) -> ResponseReturnValue:
     """Add the next action; vague wording is allowed in a draft but shown beside the fields."""
     form = action_form(plan, formdata=request.form)
-    return _save(plan, "actions", form, lambda: plan_ops.add_action(current_user, plan, _action_values(form)),
-                 dates=ACTION_DATES)
+    return _save(
+        plan, "actions", form, lambda: plan_ops.add_action(current_user, plan, _action_values(form)), dates=ACTION_DATES
+    )
 
 
 @bp.get("/<int:plan_id>/actions/<int:action_id>/edit")
@@ -142,8 +179,14 @@ def edit_action(plan: Plan, action: Action) -> ResponseReturnValue:
 def update_action(plan: Plan, action: Action) -> ResponseReturnValue:
     """Save an action's changes, unless someone else changed it first."""
     form = action_form(plan, formdata=request.form)
-    return _save(plan, "actions", form, lambda: plan_ops.update_action(current_user, action, _action_values(form)),
-                 dates=ACTION_DATES, part=action)
+    return _save(
+        plan,
+        "actions",
+        form,
+        lambda: plan_ops.update_action(current_user, action, _action_values(form)),
+        dates=ACTION_DATES,
+        part=action,
+    )
 
 
 @bp.post("/<int:plan_id>/actions/<int:action_id>/delete")
@@ -170,15 +213,19 @@ def _action_values(form) -> dict:
 
     has_measure = bool((form.measure_name.data or "").strip())
     return dict(
-        behaviour=form.behaviour.data, when=form.when.data.strip(), when_date=form.when_date.data,
-        check_method=form.check_method.data, success_criterion=form.success_criterion.data,
+        behaviour=form.behaviour.data,
+        when=form.when.data.strip(),
+        when_date=form.when_date.data,
+        check_method=form.check_method.data,
+        success_criterion=form.success_criterion.data,
         measure_name=form.measure_name.data.strip() if has_measure else None,
         measure_unit=(form.measure_unit.data or "").strip() or None if has_measure else None,
         measure_baseline=number(form.measure_baseline) if has_measure else None,
         measure_target=number(form.measure_target) if has_measure else None,
         measure_higher_is_better=bool(form.measure_higher_is_better.data) if has_measure else True,
         measure_consecutive=(form.measure_consecutive.data or 1) if has_measure else None,
-        owner_id=form.owner_id.data or None, due_date=form.due_date.data,
+        owner_id=form.owner_id.data or None,
+        due_date=form.due_date.data,
     )
 
 
@@ -200,15 +247,24 @@ def schedule(plan: Plan) -> ResponseReturnValue:
 
     def schedule_them() -> None:
         try:
-            slots = generate_schedule(plan.start_date, plan.planned_end_date, form.per_week.data,
-                                      form.weeks.data, form.shift.data)
+            slots = generate_schedule(
+                plan.start_date, plan.planned_end_date, form.per_week.data, form.weeks.data, form.shift.data
+            )
         except ValueError as error:
             raise Refusal(str(error), "per_week") from error
-        plan_ops.schedule_observations(current_user, plan, slots, observer_id=form.observer_id.data,
-                                       focus=list(plan.actions))
+        plan_ops.schedule_observations(
+            current_user, plan, slots, observer_id=form.observer_id.data, focus=list(plan.actions)
+        )
 
-    return submit(BUILDER, plan, "observations", form, schedule_them, kept={"schedule_form": form},
-                  url=url_for("plans.edit", plan_id=plan.id, _anchor="observations"))
+    return submit(
+        BUILDER,
+        plan,
+        "observations",
+        form,
+        schedule_them,
+        kept={"schedule_form": form},
+        url=url_for("plans.edit", plan_id=plan.id, _anchor="observations"),
+    )
 
 
 def _observation_form(plan, observation=None, formdata=None) -> ObservationForm:
@@ -226,8 +282,9 @@ def _observation_form(plan, observation=None, formdata=None) -> ObservationForm:
 @plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"observation_id": Observation})
 def edit_observation(plan: Plan, observation: Observation) -> ResponseReturnValue:
     """One planned observation as an inline form."""
-    return BUILDER.show(plan, "observations", editing=("observation", observation.id),
-                    edit_form=_observation_form(plan, observation))
+    return BUILDER.show(
+        plan, "observations", editing=("observation", observation.id), edit_form=_observation_form(plan, observation)
+    )
 
 
 @bp.post("/<int:plan_id>/observations/<int:observation_id>")
@@ -238,9 +295,16 @@ def update_observation(plan: Plan, observation: Observation) -> ResponseReturnVa
 
     def move():
         focus = [a for a in plan.actions if a.id in set(form.focus.data or [])]
-        plan_ops.update_observation(current_user, observation, dict(
-            scheduled_on=form.scheduled_on.data, shift=Shift(form.shift.data),
-            observer_id=form.observer_id.data, focus=focus))
+        plan_ops.update_observation(
+            current_user,
+            observation,
+            dict(
+                scheduled_on=form.scheduled_on.data,
+                shift=Shift(form.shift.data),
+                observer_id=form.observer_id.data,
+                focus=focus,
+            ),
+        )
 
     return _save(plan, "observations", form, move, dates=("scheduled_on",), part=observation)
 
@@ -258,15 +322,27 @@ def observations_ics(plan: Plan) -> ResponseReturnValue:
     """The planned observations as a calendar file for the observer."""
     mine = request.args.get("mine") == "1"
     events = [
-        dict(uid=f"observation-{o.id}@pip-app", date=o.scheduled_on, shift=o.shift.value,
-             summary=f"Observed shift: {plan.staff.name} ({plan.reference})",
-             description=f"Observer: {o.observer.name}. Focus: " + "; ".join(
-                 f"{a.ref} {a.behaviour}" for a in o.focus) if o.focus else f"Observer: {o.observer.name}.",
-             location=plan.service.name)
+        dict(
+            uid=f"observation-{o.id}@pip-app",
+            date=o.scheduled_on,
+            shift=o.shift.value,
+            summary=f"Observed shift: {plan.staff.name} ({plan.reference})",
+            description=f"Observer: {o.observer.name}. Focus: " + "; ".join(f"{a.ref} {a.behaviour}" for a in o.focus)
+            if o.focus
+            else f"Observer: {o.observer.name}.",
+            location=plan.service.name,
+        )
         for o in plan.observations
         if o.status.value == "planned" and (not mine or o.observer_id == current_user.id)
     ]
     body = build_ics(events, calendar_name=f"Observations {plan.reference}")
     filename = f"observations-{plan.reference}.ics"
-    return body, 200, {"Content-Type": "text/calendar; charset=utf-8",
-                       "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+    return (
+        body,
+        200,
+        {
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,4 +1,5 @@
 """Everything the plan builder page and its section fragments need, in one place, and its `Screen`."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -60,16 +61,17 @@ def builder_context(plan: Plan, **overrides) -> dict:
         weekdays=WEEKDAYS,
         risk_form=risk_form_for(plan),
         control_form=control_form(plan),
-        no_control_form=NoControlForm(formdata=None, no_control_reason=plan.no_control_reason,
-                                      row_version=plan.row_version),
+        no_control_form=NoControlForm(
+            formdata=None, no_control_reason=plan.no_control_reason, row_version=plan.row_version
+        ),
         action_form=action_form(plan),
         schedule_form=schedule_form(plan),
         issue_form=IssueForm(formdata=None, row_version=plan.row_version),
         amend_form=AmendForm(formdata=None, row_version=plan.row_version),
-        editing=None,          # ("control" | "action" | "observation", id) being edited inline
+        editing=None,  # ("control" | "action" | "observation", id) being edited inline
         edit_form=None,
-        saved=None,            # the section just saved, for a confirmation message
-        conflict=None,         # the section whose save was refused because the record had changed
+        saved=None,  # the section just saved, for a confirmation message
+        conflict=None,  # the section whose save was refused because the record had changed
     )
     context.update(overrides)
     for form in (context["action_form"], context["edit_form"]):
@@ -90,7 +92,14 @@ def typed_findings(form: ActionForm) -> list:
     return assess_action(*typed) if any(typed) else []
 
 
-BUILDER = Screen("plans/edit.html", {
-    "risk": "plans/_risk.html", "controls": "plans/_controls.html", "actions": "plans/_actions.html",
-    "observations": "plans/_observations.html", "issue": "plans/_issue.html",
-}, builder_context)
+BUILDER = Screen(
+    "plans/edit.html",
+    {
+        "risk": "plans/_risk.html",
+        "controls": "plans/_controls.html",
+        "actions": "plans/_actions.html",
+        "observations": "plans/_observations.html",
+        "issue": "plans/_issue.html",
+    },
+    builder_context,
+)

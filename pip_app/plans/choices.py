@@ -1,4 +1,5 @@
 """Who may be picked in the plan forms: staff for a new plan, responsible seniors, observers, owners."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -13,8 +14,10 @@ from ..models import Plan, Role, User, user_services
 def staff_choices(actor: User) -> list[SelectChoice]:
     """The staff this actor may open a plan for."""
     candidates = db.session.scalars(
-        select(User).where(User.role == Role.STAFF, User.active.is_(True))
-        .options(selectinload(User.services)).order_by(User.name)
+        select(User)
+        .where(User.role == Role.STAFF, User.active.is_(True))
+        .options(selectinload(User.services))
+        .order_by(User.name)
     )
     return [SelectChoice(u.id, u.name) for u in candidates if policy.can_create_plan_for(actor, u)]
 
@@ -25,11 +28,14 @@ def service_choices(actor: User) -> list[SelectChoice]:
 
 
 def _people_in_service(service_id: int, roles) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(user_services).where(
-            user_services.c.service_id == service_id, User.role.in_(roles), User.active.is_(True)
-        ).order_by(User.name)
-    ))
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(user_services)
+            .where(user_services.c.service_id == service_id, User.role.in_(roles), User.active.is_(True))
+            .order_by(User.name)
+        )
+    )
 
 
 def responsible_choices(plan: Plan) -> list[SelectChoice]:

@@ -1,4 +1,5 @@
 """Forms for authoring a plan: risk, controls, actions, observation schedule, issue, amend, acknowledge."""
+
 from wtforms import (
     BooleanField,
     DateField,
@@ -9,49 +10,81 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..forms import (
+    SHORT_TEXT,
+    ChoiceField,
+    MultiCheckboxField,
+    PrefixedForm,
+    VersionedForm,
+    enum_options,
+    text_field,
+)
 from ..lifecycle import WEEKDAYS
 from ..models import ControlKind, EvidenceSource, KeyQuestion, RiskArea, Shift
-
-from ..forms import (
-    SHORT_TEXT, ChoiceField, MultiCheckboxField, PrefixedForm, VersionedForm, enum_options, text_field,
-)
 
 
 class RiskForm(VersionedForm):
     staff_id = ChoiceField("Staff member", coerce=int, validators=[InputRequired("Choose the staff member.")])
     service_id = ChoiceField("Service", coerce=int, validators=[InputRequired("Choose the service.")])
-    risk_area = ChoiceField("Risk area", choices=enum_options(RiskArea), validators=[InputRequired("Choose the risk area.")])
+    risk_area = ChoiceField(
+        "Risk area", choices=enum_options(RiskArea), validators=[InputRequired("Choose the risk area.")]
+    )
     risk_statement = text_field(
-        "Risk statement", required="Write the risk: what could go wrong, and for whom.",
-        description="What could go wrong for people using the service, e.g. \u201cEarly signs of deterioration are recorded but not escalated, so residents may not get timely medical help.\u201d")
+        "Risk statement",
+        required="Write the risk: what could go wrong, and for whom.",
+        description="What could go wrong for people using the service, e.g. \u201cEarly signs of deterioration are recorded but not escalated, so residents may not get timely medical help.\u201d",
+    )
     evidence_sources = MultiCheckboxField("What showed the risk", choices=enum_options(EvidenceSource))
-    evidence_detail = text_field("Evidence detail", description="Dates, incidents, audit results. Avoid naming people who use the service.")
+    evidence_detail = text_field(
+        "Evidence detail", description="Dates, incidents, audit results. Avoid naming people who use the service."
+    )
     key_questions = MultiCheckboxField("CQC key questions affected", choices=enum_options(KeyQuestion))
-    baseline_text = StringField("Baseline", validators=[Optional(), Length(max=SHORT_TEXT)],
-                                description="Where practice is now, e.g. \u201cMAR audit 62%\u201d.")
-    baseline_figure = DecimalField("Baseline figure (optional)", places=None,
-                                   validators=[Optional(), NumberRange(min=-1_000_000, max=1_000_000)])
+    baseline_text = StringField(
+        "Baseline",
+        validators=[Optional(), Length(max=SHORT_TEXT)],
+        description="Where practice is now, e.g. \u201cMAR audit 62%\u201d.",
+    )
+    baseline_figure = DecimalField(
+        "Baseline figure (optional)", places=None, validators=[Optional(), NumberRange(min=-1_000_000, max=1_000_000)]
+    )
     start_date = DateField("Start date", validators=[InputRequired("Enter the start date.")])
-    weeks = IntegerField("Length in weeks", default=4,
-                         validators=[InputRequired("Enter the length in weeks."),
-                                     NumberRange(min=1, max=26, message="A plan runs for 1 to 26 weeks.")])
-    review_weekday = ChoiceField("Weekly review day", coerce=int,
-                                 choices=[SelectChoice(i, day) for i, day in enumerate(WEEKDAYS)],
-                                 validators=[InputRequired("Choose the weekly review day.")])
+    weeks = IntegerField(
+        "Length in weeks",
+        default=4,
+        validators=[
+            InputRequired("Enter the length in weeks."),
+            NumberRange(min=1, max=26, message="A plan runs for 1 to 26 weeks."),
+        ],
+    )
+    review_weekday = ChoiceField(
+        "Weekly review day",
+        coerce=int,
+        choices=[SelectChoice(i, day) for i, day in enumerate(WEEKDAYS)],
+        validators=[InputRequired("Choose the weekly review day.")],
+    )
 
 
 class NoControlForm(VersionedForm):
     prefix_name = "nocontrol"
-    no_control_reason = text_field("No interim control needed because", max_length=1000,
-                                   required="Say why people are safe without an interim control.")
+    no_control_reason = text_field(
+        "No interim control needed because",
+        max_length=1000,
+        required="Say why people are safe without an interim control.",
+    )
 
 
 class ControlForm(VersionedForm):
     prefix_name = "control"
     kind = ChoiceField("Control", choices=enum_options(ControlKind), validators=[InputRequired("Choose the control.")])
-    detail = text_field("Detail", max_length=2000, required="Describe how the control works on shift.",
-                        description="Who does what, when, e.g. \u201cThe senior on duty confirms every escalation decision before handover.\u201d")
-    responsible_id = ChoiceField("Responsible senior", coerce=int, validators=[InputRequired("Choose who is responsible.")])
+    detail = text_field(
+        "Detail",
+        max_length=2000,
+        required="Describe how the control works on shift.",
+        description="Who does what, when, e.g. \u201cThe senior on duty confirms every escalation decision before handover.\u201d",
+    )
+    responsible_id = ChoiceField(
+        "Responsible senior", coerce=int, validators=[InputRequired("Choose who is responsible.")]
+    )
     start_date = DateField("Start date", validators=[InputRequired("Enter the start date.")])
     review_by_date = DateField("Review by", validators=[InputRequired("Enter the review-by date.")])
 
@@ -63,22 +96,29 @@ class ControlForm(VersionedForm):
 class ActionForm(VersionedForm):
     prefix_name = "action"
     findings: list = []  # the measurability findings for what was typed; set by the builder's context
-    behaviour = text_field("What the person does differently", max_length=1000,
-                           required="Say what the person will do differently.")
-    when = StringField("When", validators=[DataRequired("Say when: every shift, daily, weekly or by a date."),
-                                           Length(max=SHORT_TEXT)],
-                       description="e.g. every shift, daily, weekly, at every medication round, by 14 Dec 2026")
+    behaviour = text_field(
+        "What the person does differently", max_length=1000, required="Say what the person will do differently."
+    )
+    when = StringField(
+        "When",
+        validators=[DataRequired("Say when: every shift, daily, weekly or by a date."), Length(max=SHORT_TEXT)],
+        description="e.g. every shift, daily, weekly, at every medication round, by 14 Dec 2026",
+    )
     when_date = DateField("By date (optional)", validators=[Optional()])
     check_method = text_field("How it is checked", max_length=1000, required="Say how it will be checked.")
     success_criterion = text_field("What good looks like", max_length=1000, required="Say what good looks like.")
-    measure_name = StringField("Measure (optional)", validators=[Optional(), Length(max=120)],
-                               description="e.g. Sampled notes on time")
+    measure_name = StringField(
+        "Measure (optional)", validators=[Optional(), Length(max=120)], description="e.g. Sampled notes on time"
+    )
     measure_unit = StringField("Unit", validators=[Optional(), Length(max=20)], description="e.g. %")
     measure_baseline = DecimalField("Baseline", places=None, validators=[Optional()])
     measure_target = DecimalField("Target", places=None, validators=[Optional()])
     measure_higher_is_better = BooleanField("Higher is better", default=True)
-    measure_consecutive = IntegerField("Consecutive checks that must meet the target", default=2,
-                                       validators=[Optional(), NumberRange(min=1, max=12, message="Between 1 and 12.")])
+    measure_consecutive = IntegerField(
+        "Consecutive checks that must meet the target",
+        default=2,
+        validators=[Optional(), NumberRange(min=1, max=12, message="Between 1 and 12.")],
+    )
     owner_id = ChoiceField("Owner", coerce=int, validators=[Optional()])
     due_date = DateField("Due date", validators=[Optional()])
 
@@ -93,10 +133,16 @@ class ActionForm(VersionedForm):
 
 class ScheduleForm(PrefixedForm):
     prefix_name = "schedule"
-    per_week = IntegerField("Observed shifts a week", default=2,
-                            validators=[InputRequired("Enter how many a week."), NumberRange(min=1, max=7, message="Between 1 and 7.")])
-    weeks = IntegerField("For how many weeks", default=4,
-                         validators=[InputRequired("Enter how many weeks."), NumberRange(min=1, max=26, message="Between 1 and 26.")])
+    per_week = IntegerField(
+        "Observed shifts a week",
+        default=2,
+        validators=[InputRequired("Enter how many a week."), NumberRange(min=1, max=7, message="Between 1 and 7.")],
+    )
+    weeks = IntegerField(
+        "For how many weeks",
+        default=4,
+        validators=[InputRequired("Enter how many weeks."), NumberRange(min=1, max=26, message="Between 1 and 26.")],
+    )
     observer_id = ChoiceField("Observer", coerce=int, validators=[InputRequired("Choose the observer.")])
     shift = ChoiceField("Shift", choices=enum_options(Shift), validators=[InputRequired("Choose the shift.")])
 

@@ -1,4 +1,5 @@
 """The plans list: every plan the person may see, filtered, one page at a time, and the filter choices."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -42,25 +43,36 @@ def plan_list(user: User, args: Mapping[str, str]) -> PlanList:
     text = args.get("q", "").strip()[:100]
     if text:
         pattern = contains_pattern(text)
-        query = query.join(User, User.id == Plan.staff_id).where(or_(*(
-            column.ilike(pattern, escape=LIKE_ESCAPE) for column in (Plan.reference, User.name, Plan.risk_statement))))
+        query = query.join(User, User.id == Plan.staff_id).where(
+            or_(
+                *(
+                    column.ilike(pattern, escape=LIKE_ESCAPE)
+                    for column in (Plan.reference, User.name, Plan.risk_statement)
+                )
+            )
+        )
     page = min(max(int(args["page"]) if args.get("page", "").isdigit() else 1, 1), MAX_PAGE)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     plans = db.session.scalars(
         query.options(joinedload(Plan.staff), joinedload(Plan.service))
-        .order_by(Plan.reference.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        .order_by(Plan.reference.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
     ).all()
     visible = select(Plan.staff_id, Plan.service_id).where(policy.visible_plans(user)).subquery()
     staff = db.session.scalars(select(User).where(User.id.in_(select(visible.c.staff_id))).order_by(User.name)).all()
     services = db.session.scalars(
-        select(Service).where(Service.id.in_(select(visible.c.service_id))).order_by(Service.name)).all()
+        select(Service).where(Service.id.in_(select(visible.c.service_id))).order_by(Service.name)
+    ).all()
     return PlanList(list(plans), total, page, max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), list(staff), list(services))
 
 
 def plan_version(plan: Plan, version: int) -> tuple[PlanVersion | None, PlanVersion | None]:
     """An issued version of the plan and the one before it (None where there is none)."""
+
     def get(number: int) -> PlanVersion | None:
-        return db.session.scalar(select(PlanVersion).where(PlanVersion.plan_id == plan.id,
-                                                           PlanVersion.version == number))
+        return db.session.scalar(
+            select(PlanVersion).where(PlanVersion.plan_id == plan.id, PlanVersion.version == number)
+        )
 
     return get(version), get(version - 1)

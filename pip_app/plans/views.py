@@ -1,5 +1,6 @@
 """Plan-level pages: the list, a new plan (risk first), the plan page, the builder, issue, amend,
 acknowledge, earlier versions."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -33,9 +34,19 @@ def index() -> ResponseReturnValue:
     """Every plan the user may see, filtered by status, service, staff member, risk area and text."""
     found = plan_list(current_user, request.args)
     return page_or_fragment(
-        "plans/index.html", "plans/_results.html", plans=found.plans, total=found.total, page=found.page,
-        pages=found.pages, args=request.args, staff=found.staff, services=found.services,
-        statuses=PlanStatus, risk_areas=RiskArea, may_create=policy.can_create_plans(current_user))
+        "plans/index.html",
+        "plans/_results.html",
+        plans=found.plans,
+        total=found.total,
+        page=found.page,
+        pages=found.pages,
+        args=request.args,
+        staff=found.staff,
+        services=found.services,
+        statuses=PlanStatus,
+        risk_areas=RiskArea,
+        may_create=policy.can_create_plans(current_user),
+    )
 
 
 def _risk_form(actor: User, plan: Plan | None = None, **kwargs: object) -> RiskForm:
@@ -44,8 +55,12 @@ def _risk_form(actor: User, plan: Plan | None = None, **kwargs: object) -> RiskF
         form.staff_id.choices = choices.staff_choices(actor)
         form.service_id.choices = choices.service_choices(actor)
     if plan is not None:
-        form.staff_id.choices = form.staff_id.choices if plan.is_draft else [SelectChoice(plan.staff_id, plan.staff.name)]
-        form.service_id.choices = form.service_id.choices if plan.is_draft else [SelectChoice(plan.service_id, plan.service.name)]
+        form.staff_id.choices = (
+            form.staff_id.choices if plan.is_draft else [SelectChoice(plan.staff_id, plan.staff.name)]
+        )
+        form.service_id.choices = (
+            form.service_id.choices if plan.is_draft else [SelectChoice(plan.service_id, plan.service.name)]
+        )
         if plan.service_id not in {c.value for c in form.service_id.choices}:
             form.service_id.choices.append(SelectChoice(plan.service_id, plan.service.name))
     return form
@@ -54,12 +69,17 @@ def _risk_form(actor: User, plan: Plan | None = None, **kwargs: object) -> RiskF
 def _risk_values(form: RiskForm) -> dict:
     start = form.start_date.data
     return dict(
-        staff_id=form.staff_id.data, service_id=form.service_id.data, risk_area=RiskArea(form.risk_area.data),
-        risk_statement=form.risk_statement.data, evidence_sources=list(form.evidence_sources.data or []),
-        evidence_detail=form.evidence_detail.data or "", key_questions=list(form.key_questions.data or []),
+        staff_id=form.staff_id.data,
+        service_id=form.service_id.data,
+        risk_area=RiskArea(form.risk_area.data),
+        risk_statement=form.risk_statement.data,
+        evidence_sources=list(form.evidence_sources.data or []),
+        evidence_detail=form.evidence_detail.data or "",
+        key_questions=list(form.key_questions.data or []),
         baseline_text=form.baseline_text.data or "",
         baseline_figure=float(form.baseline_figure.data) if form.baseline_figure.data is not None else None,
-        start_date=start, planned_end_date=start + timedelta(weeks=form.weeks.data),
+        start_date=start,
+        planned_end_date=start + timedelta(weeks=form.weeks.data),
         review_weekday=form.review_weekday.data,
     )
 
@@ -135,8 +155,16 @@ def update_risk(plan: Plan) -> ResponseReturnValue:
             _may_plan_for(form.staff_id.data)
         plan_ops.update_risk(current_user, plan, _risk_values(form))
 
-    return submit(BUILDER, plan, "risk", form, save, stale=plan, kept={"risk_form": form},
-                  url=url_for("plans.edit", plan_id=plan.id, _anchor="risk"))
+    return submit(
+        BUILDER,
+        plan,
+        "risk",
+        form,
+        save,
+        stale=plan,
+        kept={"risk_form": form},
+        url=url_for("plans.edit", plan_id=plan.id, _anchor="risk"),
+    )
 
 
 @bp.post("/<int:plan_id>/issue")
@@ -144,11 +172,19 @@ def update_risk(plan: Plan) -> ResponseReturnValue:
 def issue(plan: Plan) -> ResponseReturnValue:
     """Issue a draft: the staff member is then asked to acknowledge it."""
     form = IssueForm()
-    return submit(BUILDER, plan, "issue", form,
-                  lambda: plan_ops.issue_plan(current_user, plan, override_reason=form.override_reason.data),
-                  stale=plan, error_field="override_reason", kept={"issue_form": form},
-                  url=url_for("plans.show", plan_id=plan.id), leave=True,
-                  message=lambda: f"{plan.reference} issued. {plan.staff.name} will be asked to acknowledge it.")
+    return submit(
+        BUILDER,
+        plan,
+        "issue",
+        form,
+        lambda: plan_ops.issue_plan(current_user, plan, override_reason=form.override_reason.data),
+        stale=plan,
+        error_field="override_reason",
+        kept={"issue_form": form},
+        url=url_for("plans.show", plan_id=plan.id),
+        leave=True,
+        message=lambda: f"{plan.reference} issued. {plan.staff.name} will be asked to acknowledge it.",
+    )
 
 
 @bp.post("/<int:plan_id>/amend")
@@ -156,13 +192,22 @@ def issue(plan: Plan) -> ResponseReturnValue:
 def amend(plan: Plan) -> ResponseReturnValue:
     """Issue the changes to an active plan as a new version for the staff member to acknowledge."""
     form = AmendForm()
-    return submit(BUILDER, plan, "issue", form,
-                  lambda: plan_ops.amend_plan(current_user, plan, change_summary=form.change_summary.data,
-                                              override_reason=form.override_reason.data),
-                  stale=plan, error_field="change_summary", kept={"issue_form": form, "amend_form": form},
-                  url=url_for("plans.show", plan_id=plan.id), leave=True,
-                  message=lambda: f"Version {plan.version} of {plan.reference} issued. "
-                                  f"{plan.staff.name} will be asked to acknowledge it.")
+    return submit(
+        BUILDER,
+        plan,
+        "issue",
+        form,
+        lambda: plan_ops.amend_plan(
+            current_user, plan, change_summary=form.change_summary.data, override_reason=form.override_reason.data
+        ),
+        stale=plan,
+        error_field="change_summary",
+        kept={"issue_form": form, "amend_form": form},
+        url=url_for("plans.show", plan_id=plan.id),
+        leave=True,
+        message=lambda: f"Version {plan.version} of {plan.reference} issued. "
+        f"{plan.staff.name} will be asked to acknowledge it.",
+    )
 
 
 @bp.post("/<int:plan_id>/acknowledge")
@@ -170,13 +215,24 @@ def amend(plan: Plan) -> ResponseReturnValue:
 def acknowledge(plan: Plan) -> ResponseReturnValue:
     """The staff member agrees, or disagrees with a comment, with the exact statement shown."""
     form = PlanAcknowledgeForm()
-    return submit(PLAN_PAGE, plan, "acknowledge", form,
-                  lambda: acknowledgements.acknowledge_plan(
-                      current_user, plan, version=int(form.version.data or 0),
-                      response=AckResponse(form.response.data), comment=form.comment.data),
-                  error_field="response", kept={"ack_form": form},
-                  url=url_for("plans.show", plan_id=plan.id), leave=True,
-                  message="Thank you. Your acknowledgement has been recorded.")
+    return submit(
+        PLAN_PAGE,
+        plan,
+        "acknowledge",
+        form,
+        lambda: acknowledgements.acknowledge_plan(
+            current_user,
+            plan,
+            version=int(form.version.data or 0),
+            response=AckResponse(form.response.data),
+            comment=form.comment.data,
+        ),
+        error_field="response",
+        kept={"ack_form": form},
+        url=url_for("plans.show", plan_id=plan.id),
+        leave=True,
+        message="Thank you. Your acknowledgement has been recorded.",
+    )
 
 
 @bp.get("/<int:plan_id>/versions/<int:version>")

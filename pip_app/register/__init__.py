@@ -1,4 +1,5 @@
 """The interim-control register: every control in force, checks and lifting."""
+
 from flask import Blueprint
 
 bp = Blueprint("register", __name__)

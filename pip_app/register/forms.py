@@ -4,6 +4,7 @@ One control's forms carry its id in their prefix, so a page listing many control
 field ids. Where the form was sent from (`origin`, and the register view in `next`) decides
 what the answer is: the register row, the plan's controls panel, or the control's own page.
 """
+
 from urllib.parse import urlsplit
 
 from flask import url_for
@@ -33,21 +34,32 @@ class _FromSomewhere:
 
 class CheckForm(_FromSomewhere, PrefixedForm):
     checked_on = DateField("Date of the check", validators=[InputRequired("Enter the date of the check.")])
-    note = text_field("What was checked", max_length=NOTE_MAX,
-                 required="Say what was checked, e.g. “3 escalation decisions signed off”.",
-                 description="What you saw the control do, e.g. “3 escalation decisions signed off on the late shift”.")
+    note = text_field(
+        "What was checked",
+        max_length=NOTE_MAX,
+        required="Say what was checked, e.g. “3 escalation decisions signed off”.",
+        description="What you saw the control do, e.g. “3 escalation decisions signed off on the late shift”.",
+    )
 
 
 class LiftForm(_FromSomewhere, VersionedForm):
-    outcome = RadioField("What happens to the control", choices=[
-        SelectChoice(LIFT, "Lift it: people are protected without it"),
-        SelectChoice(MONITOR, "Carry it into ongoing monitoring"),
-    ], default=LIFT, validators=[InputRequired("Choose whether to lift it or carry it into monitoring.")])
+    outcome = RadioField(
+        "What happens to the control",
+        choices=[
+            SelectChoice(LIFT, "Lift it: people are protected without it"),
+            SelectChoice(MONITOR, "Carry it into ongoing monitoring"),
+        ],
+        default=LIFT,
+        validators=[InputRequired("Choose whether to lift it or carry it into monitoring.")],
+    )
     lifted_on = DateField("Date of the decision", validators=[InputRequired("Enter the date of the decision.")])
-    rationale = text_field("Rationale", max_length=RATIONALE_MAX,
-                      required="Give the rationale: what shows people are now protected without this control.",
-                      description="The evidence, e.g. “Two consecutive audits at 100%; observed shifts met.” "
-                                  "If you carry it into monitoring, say what monitoring continues.")
+    rationale = text_field(
+        "Rationale",
+        max_length=RATIONALE_MAX,
+        required="Give the rationale: what shows people are now protected without this control.",
+        description="The evidence, e.g. “Two consecutive audits at 100%; observed shifts met.” "
+        "If you carry it into monitoring, say what monitoring continues.",
+    )
 
     @property
     def carry_into_monitoring(self) -> bool:

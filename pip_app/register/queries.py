@@ -7,6 +7,7 @@ thresholds from flags.py, and as the pure rule `flags.control_flags` (so a row s
 without another query); the tests hold them equal.
 A page of the register is a fixed number of statements whatever the number of controls.
 """
+
 from __future__ import annotations
 
 import csv
@@ -42,8 +43,12 @@ STATUSES = {
     "lifted": ControlStatus.LIFTED,
     "all": None,
 }
-STATUS_LABELS = {"active": "Active (in force)", "ongoing_monitoring": ControlStatus.ONGOING_MONITORING.label,
-                 "lifted": "Lifted", "all": "Any status"}
+STATUS_LABELS = {
+    "active": "Active (in force)",
+    "ongoing_monitoring": ControlStatus.ONGOING_MONITORING.label,
+    "lifted": "Lifted",
+    "all": "Any status",
+}
 
 Staff = aliased(User, name="staff_member")
 Responsible = aliased(User, name="responsible_person")
@@ -125,23 +130,27 @@ class RegisterFilters:
     @property
     def counts_controls_in_force(self) -> bool:
         """Whether these filters match every control in force (the summary strip's total)."""
-        return self.status == "active" and not (self.service or self.kind or self.responsible or self.flagged
-                                                or self.q)
+        return self.status == "active" and not (self.service or self.kind or self.responsible or self.flagged or self.q)
 
     @property
     def is_filtered(self) -> bool:
         """Whether anything narrows the default view (for the empty-state wording)."""
-        return bool(self.service or self.kind or self.responsible or self.flagged or self.q
-                    or self.status != "active")
+        return bool(self.service or self.kind or self.responsible or self.flagged or self.q or self.status != "active")
 
     def to_args(self, **changes) -> dict:
         """The query-string arguments that reproduce these filters (defaults left out)."""
         f = replace(self, **changes)
-        args = {"q": f.q, "service": f.service, "type": f.kind, "responsible": f.responsible,
-                "status": f.status if f.status != "active" else None, "flagged": "1" if f.flagged else None,
-                "sort": f.sort if f.sort != DEFAULT_SORT or f.direction != "asc" else None,
-                "dir": f.direction if f.direction != "asc" else None,
-                "page": f.page if f.page > 1 else None}
+        args = {
+            "q": f.q,
+            "service": f.service,
+            "type": f.kind,
+            "responsible": f.responsible,
+            "status": f.status if f.status != "active" else None,
+            "flagged": "1" if f.flagged else None,
+            "sort": f.sort if f.sort != DEFAULT_SORT or f.direction != "asc" else None,
+            "dir": f.direction if f.direction != "asc" else None,
+            "page": f.page if f.page > 1 else None,
+        }
         return {k: v for k, v in args.items() if v not in (None, "")}
 
     def sorted_by(self, key: str) -> dict:
@@ -151,9 +160,16 @@ class RegisterFilters:
 
     def as_audit(self) -> dict:
         """The filters of an export, in full, for the audit trail."""
-        return {"service": self.service, "type": self.kind, "responsible": self.responsible,
-                "status": self.status, "flagged": self.flagged, "q": self.q, "sort": self.sort,
-                "dir": self.direction}
+        return {
+            "service": self.service,
+            "type": self.kind,
+            "responsible": self.responsible,
+            "status": self.status,
+            "flagged": self.flagged,
+            "q": self.q,
+            "sort": self.sort,
+            "dir": self.direction,
+        }
 
 
 # --- The rows
@@ -171,8 +187,9 @@ class RegisterRow:
 
     def __post_init__(self):
         c = self.control
-        self.flags = control_flags(c.status, c.review_by_date, c.last_checked_on, c.start_date,
-                                   c.plan.status, self.today)
+        self.flags = control_flags(
+            c.status, c.review_by_date, c.last_checked_on, c.start_date, c.plan.status, self.today
+        )
 
     @property
     def days_in_force(self) -> int:
@@ -237,8 +254,14 @@ def _filtered(stmt, user, filters: RegisterFilters, today: date, *, people: bool
         stmt = stmt.where(or_(*flag_conditions(today).values()))
     if filters.q:
         pattern = contains_pattern(filters.q)
-        stmt = stmt.where(or_(*(column.ilike(pattern, escape=LIKE_ESCAPE) for column in (
-            Plan.reference, Staff.name, Service.name, Responsible.name, InterimControl.detail))))
+        stmt = stmt.where(
+            or_(
+                *(
+                    column.ilike(pattern, escape=LIKE_ESCAPE)
+                    for column in (Plan.reference, Staff.name, Service.name, Responsible.name, InterimControl.detail)
+                )
+            )
+        )
     return stmt
 
 
@@ -293,8 +316,7 @@ def register_page(user, filters: RegisterFilters, today: date, total: int | None
         total = db.session.scalar(counted) or 0
     pages = max(math.ceil(total / PAGE_SIZE), 1)
     page = min(filters.page, pages)
-    result = db.session.execute(
-        _rows_statement(user, filters, today).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    result = db.session.execute(_rows_statement(user, filters, today).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
     rows = [RegisterRow(control, note, today) for control, note in result]
     return RegisterPage(rows=rows, total=total, page=page, pages=pages)
 
@@ -308,8 +330,11 @@ def register_rows(user, filters: RegisterFilters, today: date) -> list[RegisterR
 def register_row(control: InterimControl, today: date) -> RegisterRow:
     """One control's row, e.g. after a check or a lift (its plan and people are loaded on demand)."""
     note = db.session.scalar(
-        select(ControlCheck.note).where(ControlCheck.control_id == control.id)
-        .order_by(ControlCheck.checked_on.desc(), ControlCheck.id.desc()).limit(1))
+        select(ControlCheck.note)
+        .where(ControlCheck.control_id == control.id)
+        .order_by(ControlCheck.checked_on.desc(), ControlCheck.id.desc())
+        .limit(1)
+    )
     return RegisterRow(control, note, today)
 
 
@@ -333,22 +358,35 @@ def summary(user, today: date) -> Summary:
     counts = [func.sum(case((c, 1), else_=0)) for c in conditions.values()]
     in_force = InterimControl.status == ControlStatus.ACTIVE
     grouped = db.session.execute(
-        select(InterimControl.kind, func.count(InterimControl.id),
-               func.sum(case((or_(*conditions.values()), 1), else_=0)), *counts)
-        .join(InterimControl.plan).where(policy.visible_controls(user), in_force)
+        select(
+            InterimControl.kind,
+            func.count(InterimControl.id),
+            func.sum(case((or_(*conditions.values()), 1), else_=0)),
+            *counts,
+        )
+        .join(InterimControl.plan)
+        .where(policy.visible_controls(user), in_force)
         .group_by(InterimControl.kind)
     ).all()
     by_kind_map = {ControlKind(row[0]): row[1] for row in grouped}
     by_kind = [(kind, by_kind_map[kind]) for kind in ControlKind if by_kind_map.get(kind)]
     by_flag = {flag: sum(int(row[3 + i] or 0) for row in grouped) for i, flag in enumerate(conditions)}
     oldest = db.session.scalars(
-        select(InterimControl).join(InterimControl.plan).join(Staff, Staff.id == Plan.staff_id)
+        select(InterimControl)
+        .join(InterimControl.plan)
+        .join(Staff, Staff.id == Plan.staff_id)
         .where(policy.visible_controls(user), in_force)
         .options(contains_eager(InterimControl.plan).contains_eager(Plan.staff.of_type(Staff)))
-        .order_by(InterimControl.start_date, InterimControl.id).limit(1)
+        .order_by(InterimControl.start_date, InterimControl.id)
+        .limit(1)
     ).first()
-    return Summary(by_kind=by_kind, total=sum(by_kind_map.values()),
-                   flagged=sum(int(row[2] or 0) for row in grouped), by_flag=by_flag, oldest=oldest)
+    return Summary(
+        by_kind=by_kind,
+        total=sum(by_kind_map.values()),
+        flagged=sum(int(row[2] or 0) for row in grouped),
+        by_flag=by_flag,
+        oldest=oldest,
+    )
 
 
 @dataclass
@@ -363,26 +401,49 @@ def filter_options(user) -> FilterOptions:
     Each service and each person is probed for one visible control through an index, which stops
     at the first match: a DISTINCT over every control would read them all (40,000 at 10,000 plans).
     (OFFSET 0 keeps PostgreSQL from turning the probe into a join over every control.)"""
+
     def has_visible_control(*conditions):
-        return (select(literal(1)).select_from(InterimControl).join(InterimControl.plan)
-                .where(policy.visible_controls(user), *conditions).offset(0).exists())
+        return (
+            select(literal(1))
+            .select_from(InterimControl)
+            .join(InterimControl.plan)
+            .where(policy.visible_controls(user), *conditions)
+            .offset(0)
+            .exists()
+        )
 
     services = select(literal("service"), Service.id, Service.name).where(
-        has_visible_control(Plan.service_id == Service.id))
+        has_visible_control(Plan.service_id == Service.id)
+    )
     people = select(literal("person"), User.id, User.name).where(
-        has_visible_control(InterimControl.responsible_id == User.id))
+        has_visible_control(InterimControl.responsible_id == User.id)
+    )
     rows = db.session.execute(union_all(services, people)).all()
     by_name = lambda pair: (pair[1].lower(), pair[0])  # noqa: E731
-    return FilterOptions(services=sorted(((r[1], r[2]) for r in rows if r[0] == "service"), key=by_name),
-                         responsible=sorted(((r[1], r[2]) for r in rows if r[0] == "person"), key=by_name))
+    return FilterOptions(
+        services=sorted(((r[1], r[2]) for r in rows if r[0] == "service"), key=by_name),
+        responsible=sorted(((r[1], r[2]) for r in rows if r[0] == "person"), key=by_name),
+    )
 
 
 # --- CSV for spreadsheets
 
 CSV_HEADINGS = [
-    "Plan reference", "Staff member", "Service", "Control", "Detail", "Responsible person", "Status",
-    "Started", "Review by", "Last check", "Last check note", "Days in force", "Flags",
-    "Lifted or carried into monitoring on", "Rationale",
+    "Plan reference",
+    "Staff member",
+    "Service",
+    "Control",
+    "Detail",
+    "Responsible person",
+    "Status",
+    "Started",
+    "Review by",
+    "Last check",
+    "Last check note",
+    "Days in force",
+    "Flags",
+    "Lifted or carried into monitoring on",
+    "Rationale",
 ]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -402,11 +463,26 @@ def register_csv(rows: list[RegisterRow]) -> str:
     writer.writerow(CSV_HEADINGS)
     for row in rows:
         c = row.control
-        writer.writerow([neutralise_cell(value) for value in (
-            c.plan.reference, c.plan.staff.name, c.plan.service.name, c.kind.label, c.detail,
-            c.responsible.name, c.status.label, c.start_date.isoformat(), c.review_by_date.isoformat(),
-            c.last_checked_on.isoformat() if c.last_checked_on else "", row.last_note or "",
-            row.days_in_force, "; ".join(row.flag_text(f) for f in row.flags),
-            c.lifted_on.isoformat() if c.lifted_on else "", c.lift_rationale or "",
-        )])
+        writer.writerow(
+            [
+                neutralise_cell(value)
+                for value in (
+                    c.plan.reference,
+                    c.plan.staff.name,
+                    c.plan.service.name,
+                    c.kind.label,
+                    c.detail,
+                    c.responsible.name,
+                    c.status.label,
+                    c.start_date.isoformat(),
+                    c.review_by_date.isoformat(),
+                    c.last_checked_on.isoformat() if c.last_checked_on else "",
+                    row.last_note or "",
+                    row.days_in_force,
+                    "; ".join(row.flag_text(f) for f in row.flags),
+                    c.lifted_on.isoformat() if c.lifted_on else "",
+                    c.lift_rationale or "",
+                )
+            ]
+        )
     return "\ufeff" + buffer.getvalue()

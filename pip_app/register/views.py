@@ -3,6 +3,7 @@ inline "record a check" and "lift" forms used from the register, the plan page a
 
 A check or lift answers where it was asked from (the form's `origin`): a row of the register, the
 plan page's controls panel, or the control's own page — the three parts of `CONTROL`."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -37,15 +38,27 @@ def index() -> ResponseReturnValue:
     filters = RegisterFilters.from_args(request.args)
     day = today()
     # The summary and the filter choices sit outside the results fragment: only the page needs them.
-    around = {} if is_htmx() else dict(summary=queries.summary(current_user, day),
-                                      options=queries.filter_options(current_user))
+    around = (
+        {}
+        if is_htmx()
+        else dict(summary=queries.summary(current_user, day), options=queries.filter_options(current_user))
+    )
     # Unfiltered, the table lists the controls in force the summary has just counted.
     known_total = around["summary"].total if around and filters.counts_controls_in_force else None
     result = queries.register_page(current_user, filters, day, total=known_total)
     rights = policy.control_rights(current_user, [r.control for r in result.rows])
-    return page_cache.keep(page_or_fragment(
-        "register/index.html", "register/_results.html", filters=filters, result=result, control_rights=rights,
-        actions_column=any(r.check or r.lift for r in rights.values()), **_register_constants(), **around))
+    return page_cache.keep(
+        page_or_fragment(
+            "register/index.html",
+            "register/_results.html",
+            filters=filters,
+            result=result,
+            control_rights=rights,
+            actions_column=any(r.check or r.lift for r in rights.values()),
+            **_register_constants(),
+            **around,
+        )
+    )
 
 
 @bp.get("/register.csv")
@@ -57,13 +70,22 @@ def export_csv() -> ResponseReturnValue:
     rows = queries.register_rows(current_user, filters, day)
     body = queries.register_csv(rows)
     db.session.rollback()  # end the read before writing, so SQLite takes the write lock cleanly
-    audit.record(current_user, "exported", "register", None,
-                 changes={"filters": filters.as_audit(), "rows": len(rows), "format": "csv"})
-    return body.encode("utf-8"), 200, {
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="interim-controls-{day.isoformat()}.csv"',
-        "Cache-Control": "no-store",
-    }
+    audit.record(
+        current_user,
+        "exported",
+        "register",
+        None,
+        changes={"filters": filters.as_audit(), "rows": len(rows), "format": "csv"},
+    )
+    return (
+        body.encode("utf-8"),
+        200,
+        {
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="interim-controls-{day.isoformat()}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.get("/register/controls/<int:control_id>")
@@ -83,8 +105,9 @@ def control(control: InterimControl) -> ResponseReturnValue:
         forms["check"] = check_form(control, origin=origin, next_url=next_url)
     elif wanted == "lift" and rights.lift:
         forms["lift"] = lift_form(control, origin=origin, next_url=next_url)
-    return CONTROL.show(control, "plan" if origin == "plan" else "register", origin=origin, next_url=next_url,
-                        forms=forms)
+    return CONTROL.show(
+        control, "plan" if origin == "plan" else "register", origin=origin, next_url=next_url, forms=forms
+    )
 
 
 @bp.post("/register/controls/<int:control_id>/check")
@@ -95,10 +118,17 @@ def record_check(control: InterimControl) -> ResponseReturnValue:
     if refused := _not_in_force(control, form, "check"):
         return refused
     _allow(policy.can_check_control(current_user, control))
-    return submit(CONTROL, control, _part(form), form,
-                  lambda: control_ops.record_check(current_user, control, form.checked_on.data, form.note.data),
-                  kept=_kept(form, "check"), url=_back(control, form), saved_with=_where(form),
-                  message=f"Check recorded for {control.kind.label.lower()} on {control.plan.reference}.")
+    return submit(
+        CONTROL,
+        control,
+        _part(form),
+        form,
+        lambda: control_ops.record_check(current_user, control, form.checked_on.data, form.note.data),
+        kept=_kept(form, "check"),
+        url=_back(control, form),
+        saved_with=_where(form),
+        message=f"Check recorded for {control.kind.label.lower()} on {control.plan.reference}.",
+    )
 
 
 @bp.post("/register/controls/<int:control_id>/lift")
@@ -110,11 +140,24 @@ def lift(control: InterimControl) -> ResponseReturnValue:
     if refused := _not_in_force(control, form, "lift"):
         return refused
     what = "carried into ongoing monitoring" if form.carry_into_monitoring else "lifted"
-    return submit(CONTROL, control, _part(form), form,
-                  lambda: control_ops.lift_control(current_user, control, form.lifted_on.data, form.rationale.data,
-                                                   carry_into_monitoring=form.carry_into_monitoring),
-                  stale=control, kept=_kept(form, "lift"), url=_back(control, form), saved_with=_where(form),
-                  message=f"{control.kind.label} on {control.plan.reference} {what}.")
+    return submit(
+        CONTROL,
+        control,
+        _part(form),
+        form,
+        lambda: control_ops.lift_control(
+            current_user,
+            control,
+            form.lifted_on.data,
+            form.rationale.data,
+            carry_into_monitoring=form.carry_into_monitoring,
+        ),
+        stale=control,
+        kept=_kept(form, "lift"),
+        url=_back(control, form),
+        saved_with=_where(form),
+        message=f"{control.kind.label} on {control.plan.reference} {what}.",
+    )
 
 
 # --- How a control answers
@@ -162,14 +205,27 @@ def _back(control: InterimControl, form: Any) -> str:
 
 
 def _register_constants() -> dict[str, Any]:
-    return dict(columns=queries.COLUMNS, statuses=queries.STATUS_LABELS, flag_labels=queries.FLAG_LABELS,
-                control_kinds=ControlKind.choices())
+    return dict(
+        columns=queries.COLUMNS,
+        statuses=queries.STATUS_LABELS,
+        flag_labels=queries.FLAG_LABELS,
+        control_kinds=ControlKind.choices(),
+    )
 
 
-def control_context(control: InterimControl, *, origin: str = "control", next_url: str = "",
-                    forms: dict | None = None, focus: str | None = None, conflict: str | None = None,
-                    section_error: str | None = None, saved: str | None = None, saved_message: str | None = None,
-                    oob: bool = False) -> dict[str, Any]:
+def control_context(
+    control: InterimControl,
+    *,
+    origin: str = "control",
+    next_url: str = "",
+    forms: dict | None = None,
+    focus: str | None = None,
+    conflict: str | None = None,
+    section_error: str | None = None,
+    saved: str | None = None,
+    saved_message: str | None = None,
+    oob: bool = False,
+) -> dict[str, Any]:
     """What each of the control's parts shows: its register row, the plan page's controls panel, or
     its page — with the form being corrected (`forms`), a refusal, a conflict or a saved notice."""
     rights = policy.control_rights(current_user, [control])
@@ -178,25 +234,53 @@ def control_context(control: InterimControl, *, origin: str = "control", next_ur
     conflicted = kind if conflict else None
     if is_htmx() and origin == "plan":
         plan = control.plan
-        return dict(plan=plan, last_notes=control_ops.last_check_notes([c.id for c in plan.controls]),
-                    control_rights=policy.control_rights(current_user, plan.controls),
-                    may_view_register=True, control_forms={(control.id, k): f for k, f in forms.items()},
-                    control_error=(control.id, section_error) if section_error else None,
-                    control_conflict=control.id if conflicted else None,
-                    control_notice=(control.id, saved_message) if saved_message else None)
+        return dict(
+            plan=plan,
+            last_notes=control_ops.last_check_notes([c.id for c in plan.controls]),
+            control_rights=policy.control_rights(current_user, plan.controls),
+            may_view_register=True,
+            control_forms={(control.id, k): f for k, f in forms.items()},
+            control_error=(control.id, section_error) if section_error else None,
+            control_conflict=control.id if conflicted else None,
+            control_notice=(control.id, saved_message) if saved_message else None,
+        )
     row = queries.register_row(control, today())
     if is_htmx() and origin == "register":
-        return dict(row=row, next_url=next_url, actions_column=True, control_rights=rights, forms=forms,
-                    error=section_error, conflict=conflicted, notice=saved_message,
-                    summary=queries.summary(current_user, today()) if saved else None, **_register_constants())
+        return dict(
+            row=row,
+            next_url=next_url,
+            actions_column=True,
+            control_rights=rights,
+            forms=forms,
+            error=section_error,
+            conflict=conflicted,
+            notice=saved_message,
+            summary=queries.summary(current_user, today()) if saved else None,
+            **_register_constants(),
+        )
     if rights[control.id].check and "check" not in forms:
         forms["check"] = check_form(control, origin=origin, next_url=next_url)
     if rights[control.id].lift and "lift" not in forms:
         forms["lift"] = lift_form(control, origin=origin, next_url=next_url)
-    return dict(control=control, row=row, checks=control.checks[:RECENT_CHECKS], forms=forms, next_url=next_url,
-                focus=focus, error=section_error, conflict=conflicted, control_rights=rights)
+    return dict(
+        control=control,
+        row=row,
+        checks=control.checks[:RECENT_CHECKS],
+        forms=forms,
+        next_url=next_url,
+        focus=focus,
+        error=section_error,
+        conflict=conflicted,
+        control_rights=rights,
+    )
 
 
-CONTROL = Screen("register/control.html", {
-    "register": "register/_row_update.html", "plan": "plans/_controls_panel.html", "control": "register/control.html",
-}, control_context)
+CONTROL = Screen(
+    "register/control.html",
+    {
+        "register": "register/_row_update.html",
+        "plan": "plans/_controls_panel.html",
+        "control": "register/control.html",
+    },
+    control_context,
+)

@@ -1,4 +1,5 @@
 """The weekly review loop: reviews, observation outcomes, action status, pause and resume."""
+
 from flask import Blueprint
 
 bp = Blueprint("reviews", __name__, url_prefix="/plans")

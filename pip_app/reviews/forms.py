@@ -1,13 +1,14 @@
 """The weekly review form (one block per action and per active control), observation outcomes,
 action status, review acknowledgement, pause and resume."""
+
 from __future__ import annotations
 
 from wtforms import DateField, DecimalField, HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..models import ActionStatus, ControlDecisionKind, ObservationStatus, Outcome, Progress, ReviewDecision
 from ..forms import ChoiceField, VersionedForm, enum_options, text_field
+from ..models import ActionStatus, ControlDecisionKind, ObservationStatus, Outcome, Progress, ReviewDecision
 
 NOTE = 2000
 
@@ -18,8 +19,12 @@ class ReviewForm(VersionedForm):
     corrects_review_id = HiddenField()
     review_date = DateField("Review date", validators=[InputRequired("Enter the date of the review.")])
     summary = text_field("Overall summary", max_length=NOTE, required="Write a short overall summary of the week.")
-    decision = RadioField("Decision", choices=enum_options(ReviewDecision), default=ReviewDecision.CONTINUE.value,
-                          validators=[InputRequired("Choose the decision.")])
+    decision = RadioField(
+        "Decision",
+        choices=enum_options(ReviewDecision),
+        default=ReviewDecision.CONTINUE.value,
+        validators=[InputRequired("Choose the decision.")],
+    )
     extend_to = DateField("Extend to", validators=[Optional()])
     extend_reason = text_field("Reason for extending", max_length=1000)
     next_review_date = DateField("Next review", validators=[InputRequired("Enter the date of the next review.")])
@@ -28,8 +33,10 @@ class ReviewForm(VersionedForm):
         """Field checks, then: an extension needs its new end date and a reason."""
         valid = super().validate(extra_validators)
         if self.decision.data == ReviewDecision.EXTEND.value:
-            for field, message in ((self.extend_to, "Choose the new end date."),
-                                   (self.extend_reason, "Say why the plan is being extended.")):
+            for field, message in (
+                (self.extend_to, "Choose the new end date."),
+                (self.extend_reason, "Say why the plan is being extended."),
+            ):
                 if not field.data and not field.errors:
                     field.errors = list(field.errors) + [message]
                     valid = False
@@ -55,32 +62,69 @@ def review_form_class(actions, controls, may_lift: bool) -> type[ReviewForm]:
         pass
 
     for action in actions:
-        setattr(PlanReviewForm, f"progress_{action.id}", RadioField(
-            f"{action.ref} progress", choices=enum_options(Progress),
-            validators=[InputRequired(f"Choose on track, at risk or not met for {action.ref}.")]))
+        setattr(
+            PlanReviewForm,
+            f"progress_{action.id}",
+            RadioField(
+                f"{action.ref} progress",
+                choices=enum_options(Progress),
+                validators=[InputRequired(f"Choose on track, at risk or not met for {action.ref}.")],
+            ),
+        )
         if action.has_measure:
-            bounds = dict(min=0, max=100, message="A percentage is between 0 and 100.") if action.measure_unit == "%" \
+            bounds = (
+                dict(min=0, max=100, message="A percentage is between 0 and 100.")
+                if action.measure_unit == "%"
                 else dict(min=-1_000_000, max=1_000_000)
-            setattr(PlanReviewForm, f"value_{action.id}", DecimalField(
-                f"{action.measure_name} this week" + (f" ({action.measure_unit})" if action.measure_unit else ""),
-                places=None, validators=[Optional(), NumberRange(**bounds)]))
-        setattr(PlanReviewForm, f"note_{action.id}", TextAreaField(
-            f"{action.ref} note", validators=[Length(max=NOTE, message=f"Keep this to {NOTE:,} characters or fewer.")]))
-    choices = enum_options(ControlDecisionKind) if may_lift else [
-        SelectChoice(ControlDecisionKind.KEEP.value, ControlDecisionKind.KEEP.label)]
+            )
+            setattr(
+                PlanReviewForm,
+                f"value_{action.id}",
+                DecimalField(
+                    f"{action.measure_name} this week" + (f" ({action.measure_unit})" if action.measure_unit else ""),
+                    places=None,
+                    validators=[Optional(), NumberRange(**bounds)],
+                ),
+            )
+        setattr(
+            PlanReviewForm,
+            f"note_{action.id}",
+            TextAreaField(
+                f"{action.ref} note",
+                validators=[Length(max=NOTE, message=f"Keep this to {NOTE:,} characters or fewer.")],
+            ),
+        )
+    choices = (
+        enum_options(ControlDecisionKind)
+        if may_lift
+        else [SelectChoice(ControlDecisionKind.KEEP.value, ControlDecisionKind.KEEP.label)]
+    )
     for control in controls:
-        setattr(PlanReviewForm, f"control_{control.id}", RadioField(
-            control.kind.label, choices=choices, default=ControlDecisionKind.KEEP.value,
-            validators=[InputRequired("Choose keep or lift.")]))
-        setattr(PlanReviewForm, f"rationale_{control.id}", TextAreaField(
-            "Rationale for lifting", validators=[Length(max=1000)]))
+        setattr(
+            PlanReviewForm,
+            f"control_{control.id}",
+            RadioField(
+                control.kind.label,
+                choices=choices,
+                default=ControlDecisionKind.KEEP.value,
+                validators=[InputRequired("Choose keep or lift.")],
+            ),
+        )
+        setattr(
+            PlanReviewForm,
+            f"rationale_{control.id}",
+            TextAreaField("Rationale for lifting", validators=[Length(max=1000)]),
+        )
     return PlanReviewForm
 
 
 class ObservationOutcomeForm(VersionedForm):
     prefix_name = "outcome"
-    status = RadioField("What happened", choices=enum_options(ObservationStatus, leave_out={ObservationStatus.PLANNED}),
-                        validators=[InputRequired("Choose done, missed or cancelled.")])
+    status = RadioField(
+        "What happened",
+        choices=enum_options(ObservationStatus, leave_out={ObservationStatus.PLANNED}),
+        validators=[InputRequired("Choose done, missed or cancelled.")],
+    )
     outcome = RadioField("Outcome", choices=enum_options(Outcome), validators=[Optional()])
     notes = text_field("Notes (the reason, if cancelled)", max_length=NOTE)
 

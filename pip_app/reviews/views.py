@@ -3,6 +3,7 @@ review acknowledgements, pause and resume. htmx gets the panel back (with the he
 out of band); a plain form gets a 303 to the plan page. Where a weekly review is validated
 (`forms.review_form_class`), authorised (`plan_route`), saved (`services.reviews.record_review`)
 and rendered (`plan_page.PLAN_PAGE`, part "reviews"): all from this module."""
+
 from __future__ import annotations
 
 import secrets
@@ -16,28 +17,61 @@ from flask_login import current_user
 from .. import policy
 from ..access import part_or_404, plan_route
 from ..clock import today
-from ..models import (
-    AckResponse, Action, ActionStatus, ControlDecisionKind, ControlStatus, Observation, ObservationStatus,
-    Outcome, Plan, Progress, Review, ReviewDecision,
-)
 from ..forms import ReviewAcknowledgeForm
+from ..models import (
+    AckResponse,
+    Action,
+    ActionStatus,
+    ControlDecisionKind,
+    ControlStatus,
+    Observation,
+    ObservationStatus,
+    Outcome,
+    Plan,
+    Progress,
+    Review,
+    ReviewDecision,
+)
 from ..plan_page import PLAN_PAGE, PLAN_PAGE_OPTIONS
 from ..screens import submit
 from ..services import reviews as review_ops
 from . import bp
 from .forms import (
-    ActionStatusForm, ObservationOutcomeForm, PauseForm, ResumeForm, review_form_class,
+    ActionStatusForm,
+    ObservationOutcomeForm,
+    PauseForm,
+    ResumeForm,
+    review_form_class,
 )
 
 # Every route here: signed in, the plan visible (else 404) and editable by this person (else 403).
 edits_plan = plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
 
 
-def _save(plan: Plan, panel: str, form, operation: Callable[[], object], message: str | Callable[[], str], *,
-          stale=None, error_field: str | None = None, **kept) -> ResponseReturnValue:
+def _save(
+    plan: Plan,
+    panel: str,
+    form,
+    operation: Callable[[], object],
+    message: str | Callable[[], str],
+    *,
+    stale=None,
+    error_field: str | None = None,
+    **kept,
+) -> ResponseReturnValue:
     """The panel's form through `screens.submit`; saved, a plain form goes back to the panel."""
-    return submit(PLAN_PAGE, plan, panel, form, operation, message=message, stale=stale, error_field=error_field,
-                  kept=kept, url=url_for("plans.show", plan_id=plan.id, _anchor=f"{panel}-panel"))
+    return submit(
+        PLAN_PAGE,
+        plan,
+        panel,
+        form,
+        operation,
+        message=message,
+        stale=stale,
+        error_field=error_field,
+        kept=kept,
+        url=url_for("plans.show", plan_id=plan.id, _anchor=f"{panel}-panel"),
+    )
 
 
 def _review_form(plan, formdata=None, **kwargs):
@@ -71,8 +105,9 @@ def new_review(plan: Plan) -> ResponseReturnValue:
                 form[f"note_{entry.action_id}"].data = entry.note
                 if f"value_{entry.action_id}" in form:
                     form[f"value_{entry.action_id}"].data = entry.measured_value
-    return PLAN_PAGE.show(plan, "reviews", review_form=form, review_actions=actions, review_controls=controls,
-                  correcting=corrects)
+    return PLAN_PAGE.show(
+        plan, "reviews", review_form=form, review_actions=actions, review_controls=controls, correcting=corrects
+    )
 
 
 def _correctable(plan, raw: str) -> Review | None:
@@ -88,32 +123,57 @@ def record_review(plan: Plan) -> ResponseReturnValue:
     already = review_ops.find_submission(form.submission_token.data)
     if already is not None and already.plan_id == plan.id:
         # A double-click: the first save stands.
-        return PLAN_PAGE.saved(plan, "reviews", url_for("plans.show", plan_id=plan.id, _anchor="reviews-panel"),
-                               "Weekly review saved.")
+        return PLAN_PAGE.saved(
+            plan, "reviews", url_for("plans.show", plan_id=plan.id, _anchor="reviews-panel"), "Weekly review saved."
+        )
     corrects = _correctable(plan, form.corrects_review_id.data or "")
 
     def record() -> None:
         review_ops.record_review(
-            current_user, plan, review_date=form.review_date.data, summary=form.summary.data,
-            decision=ReviewDecision(form.decision.data), next_review_date=form.next_review_date.data,
-            extend_to=form.extend_to.data, extend_reason=form.extend_reason.data, corrects=corrects,
+            current_user,
+            plan,
+            review_date=form.review_date.data,
+            summary=form.summary.data,
+            decision=ReviewDecision(form.decision.data),
+            next_review_date=form.next_review_date.data,
+            extend_to=form.extend_to.data,
+            extend_reason=form.extend_reason.data,
+            corrects=corrects,
             submission_token=form.submission_token.data or None,
             entries=[_entry(form, action) for action in actions],
-            control_decisions=[dict(control=c, decision=ControlDecisionKind(form.control_fields(c)[0].data),
-                                    rationale=form.control_fields(c)[1].data) for c in controls],
+            control_decisions=[
+                dict(
+                    control=c,
+                    decision=ControlDecisionKind(form.control_fields(c)[0].data),
+                    rationale=form.control_fields(c)[1].data,
+                )
+                for c in controls
+            ],
         )
 
-    return _save(plan, "reviews", form, record,
-                 "Weekly review saved. The staff member will be asked to acknowledge it.",
-                 stale=plan, error_field="summary",
-                 review_form=form, review_actions=actions, review_controls=controls, correcting=corrects)
+    return _save(
+        plan,
+        "reviews",
+        form,
+        record,
+        "Weekly review saved. The staff member will be asked to acknowledge it.",
+        stale=plan,
+        error_field="summary",
+        review_form=form,
+        review_actions=actions,
+        review_controls=controls,
+        correcting=corrects,
+    )
 
 
 def _entry(form, action: Action) -> dict:
     progress, value, note = form.action_fields(action)
-    return dict(action=action, progress=Progress(progress.data),
-                measured_value=float(value.data) if value is not None and value.data is not None else None,
-                note=note.data)
+    return dict(
+        action=action,
+        progress=Progress(progress.data),
+        measured_value=float(value.data) if value is not None and value.data is not None else None,
+        note=note.data,
+    )
 
 
 @bp.post("/<int:plan_id>/reviews/<int:review_id>/acknowledge")
@@ -121,10 +181,18 @@ def _entry(form, action: Action) -> dict:
 def acknowledge_review(plan: Plan, review: Review) -> ResponseReturnValue:
     """The staff member agrees with a review, or disagrees with a comment."""
     form = ReviewAcknowledgeForm(prefix=f"rack{review.id}")
-    return _save(plan, "reviews", form, lambda: review_ops.acknowledge_review(
-        current_user, review, response=AckResponse(form.response.data), comment=form.comment.data),
-        "Thank you. Your response to the review has been recorded.", error_field="response",
-        ack_review_form=form, ack_review_id=review.id)
+    return _save(
+        plan,
+        "reviews",
+        form,
+        lambda: review_ops.acknowledge_review(
+            current_user, review, response=AckResponse(form.response.data), comment=form.comment.data
+        ),
+        "Thank you. Your response to the review has been recorded.",
+        error_field="response",
+        ack_review_form=form,
+        ack_review_id=review.id,
+    )
 
 
 # --- Observation outcomes
@@ -143,11 +211,23 @@ def observation_outcome_form(plan: Plan, observation: Observation) -> ResponseRe
 def record_observation(plan: Plan, observation: Observation) -> ResponseReturnValue:
     """Record an observed shift as done (met / partly met / not met), missed, or cancelled with a reason."""
     form = ObservationOutcomeForm(prefix=f"outcome{observation.id}")
-    return _save(plan, "observations", form, lambda: review_ops.record_observation(
-        current_user, observation, status=ObservationStatus(form.status.data),
-        outcome=Outcome(form.outcome.data) if form.outcome.data else None, notes=form.notes.data),
-        "Observation recorded.", stale=observation, error_field="status",
-        editing=("observation", observation.id), edit_form=form)
+    return _save(
+        plan,
+        "observations",
+        form,
+        lambda: review_ops.record_observation(
+            current_user,
+            observation,
+            status=ObservationStatus(form.status.data),
+            outcome=Outcome(form.outcome.data) if form.outcome.data else None,
+            notes=form.notes.data,
+        ),
+        "Observation recorded.",
+        stale=observation,
+        error_field="status",
+        editing=("observation", observation.id),
+        edit_form=form,
+    )
 
 
 # --- Action status
@@ -167,10 +247,19 @@ def action_status_form(plan: Plan, action: Action) -> ResponseReturnValue:
 def set_action_status(plan: Plan, action: Action) -> ResponseReturnValue:
     """Record that an action was completed, assured (with evidence), or not met (with the reason)."""
     form = ActionStatusForm(prefix=f"status{action.id}")
-    return _save(plan, "actions", form, lambda: review_ops.set_action_status(
-        current_user, action, ActionStatus(form.status.data), form.evidence.data, form.on.data),
-        lambda: f"{action.ref} is now {action.status.label.lower()}.", stale=action, error_field="status",
-        editing=("action", action.id), edit_form=form)
+    return _save(
+        plan,
+        "actions",
+        form,
+        lambda: review_ops.set_action_status(
+            current_user, action, ActionStatus(form.status.data), form.evidence.data, form.on.data
+        ),
+        lambda: f"{action.ref} is now {action.status.label.lower()}.",
+        stale=action,
+        error_field="status",
+        editing=("action", action.id),
+        edit_form=form,
+    )
 
 
 # --- Pause and resume
@@ -181,8 +270,15 @@ def set_action_status(plan: Plan, action: Action) -> ResponseReturnValue:
 def pause(plan: Plan) -> ResponseReturnValue:
     """Pause the plan (e.g. sickness absence): nothing becomes overdue while it is paused."""
     form = PauseForm()
-    return _save(plan, "reviews", form, lambda: review_ops.pause_plan(current_user, plan, form.reason.data),
-                 "Plan paused.", stale=plan, pause_form=form)
+    return _save(
+        plan,
+        "reviews",
+        form,
+        lambda: review_ops.pause_plan(current_user, plan, form.reason.data),
+        "Plan paused.",
+        stale=plan,
+        pause_form=form,
+    )
 
 
 @bp.post("/<int:plan_id>/resume")
@@ -190,6 +286,12 @@ def pause(plan: Plan) -> ResponseReturnValue:
 def resume(plan: Plan) -> ResponseReturnValue:
     """Resume a paused plan; the next review falls on the next review day."""
     form = ResumeForm()
-    return _save(plan, "reviews", form, lambda: review_ops.resume_plan(
-        current_user, plan, planned_end_date=form.planned_end_date.data), "Plan resumed.", stale=plan,
-        resume_form=form)
+    return _save(
+        plan,
+        "reviews",
+        form,
+        lambda: review_ops.resume_plan(current_user, plan, planned_end_date=form.planned_end_date.data),
+        "Plan resumed.",
+        stale=plan,
+        resume_form=form,
+    )

@@ -1,4 +1,5 @@
 """The append-only audit trail, written in the same transaction as the change it records."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -1,8 +1,9 @@
 """The closed-plans list HR (all services) and registered managers (their services) see: one
 page of closed plans, filtered, newest closure first, and each one's closure acknowledgement."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -15,15 +16,25 @@ from ..models import Acknowledgement, AckSubject, Closure, ClosureOutcome, Plan,
 
 def _utc_start(day: date) -> datetime:
     """The first moment of a UK calendar day, as the naive UTC the database stores."""
-    return datetime.combine(day, time.min, LONDON).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.combine(day, time.min, LONDON).astimezone(UTC).replace(tzinfo=None)
 
 
-def closed_plans(user: User, *, service_id: int | None = None, outcome: ClosureOutcome | None = None,
-                 closed_from: date | None = None, closed_to: date | None = None, page: int = 1,
-                 per_page: int = 25) -> tuple[list[Plan], int]:
+def closed_plans(
+    user: User,
+    *,
+    service_id: int | None = None,
+    outcome: ClosureOutcome | None = None,
+    closed_from: date | None = None,
+    closed_to: date | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> tuple[list[Plan], int]:
     """Closed plans this user may see, newest closure first, filtered; and how many match."""
-    query = select(Plan).join(Closure, Closure.plan_id == Plan.id).where(
-        policy.visible_plans(user), Plan.status == PlanStatus.CLOSED)
+    query = (
+        select(Plan)
+        .join(Closure, Closure.plan_id == Plan.id)
+        .where(policy.visible_plans(user), Plan.status == PlanStatus.CLOSED)
+    )
     if service_id is not None:
         query = query.where(Plan.service_id == service_id)
     if outcome is not None:
@@ -34,9 +45,12 @@ def closed_plans(user: User, *, service_id: int | None = None, outcome: ClosureO
         query = query.where(Closure.closed_at < _utc_start(closed_to + timedelta(days=1)))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     plans = db.session.scalars(
-        query.options(joinedload(Plan.staff), joinedload(Plan.service),
-                      joinedload(Plan.closure).joinedload(Closure.closed_by))
-        .order_by(Closure.closed_at.desc(), Plan.id.desc()).limit(per_page).offset((page - 1) * per_page)
+        query.options(
+            joinedload(Plan.staff), joinedload(Plan.service), joinedload(Plan.closure).joinedload(Closure.closed_by)
+        )
+        .order_by(Closure.closed_at.desc(), Plan.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
     return list(plans), total or 0
 
@@ -46,6 +60,9 @@ def closure_acks_for(plans: list[Plan]) -> dict[int, Acknowledgement]:
     if not plans:
         return {}
     staff_of = {p.id: p.staff_id for p in plans}
-    acks = db.session.scalars(select(Acknowledgement).where(
-        Acknowledgement.plan_id.in_(list(staff_of)), Acknowledgement.subject == AckSubject.CLOSURE)).all()
+    acks = db.session.scalars(
+        select(Acknowledgement).where(
+            Acknowledgement.plan_id.in_(list(staff_of)), Acknowledgement.subject == AckSubject.CLOSURE
+        )
+    ).all()
     return {a.plan_id: a for a in acks if staff_of.get(a.plan_id) == a.user_id}

@@ -9,6 +9,7 @@ summaries.py, HR's list closed_plans.py.
 Operations take the actor, enforce the rule, write the audit event and flush; the request
 commits once.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -22,7 +23,15 @@ from ..extensions import db
 from ..formatting import format_date, format_datetime
 from ..lifecycle import Problem
 from ..models import (
-    Acknowledgement, AckResponse, AckSubject, ActionStatus, Closure, ClosureOutcome, ControlStatus, Plan, User,
+    Acknowledgement,
+    AckResponse,
+    AckSubject,
+    ActionStatus,
+    Closure,
+    ClosureOutcome,
+    ControlStatus,
+    Plan,
+    User,
 )
 from ..summaries import CLOSURE_SECTIONS
 from . import audit
@@ -81,10 +90,14 @@ class ClosureAckState:
         ack = self.acknowledgement
         if ack is None:
             if self.lapsed:
-                return (f"No acknowledgement was given by {staff_name} within {self.days} days of closure "
-                        f"(by {format_date(self.due_by)}). The closure stands.")
-            return (f"Awaiting {staff_name}'s acknowledgement until {format_date(self.due_by)}. If none is given, "
-                    "the closure stands and this summary records that.")
+                return (
+                    f"No acknowledgement was given by {staff_name} within {self.days} days of closure "
+                    f"(by {format_date(self.due_by)}). The closure stands."
+                )
+            return (
+                f"Awaiting {staff_name}'s acknowledgement until {format_date(self.due_by)}. If none is given, "
+                "the closure stands and this summary records that."
+            )
         verb = "agreed with" if ack.response is AckResponse.AGREE else "disagreed with"
         text = f"{ack.user.name} {verb} the closure on {format_datetime(ack.acknowledged_at)}"
         if self.late:
@@ -94,15 +107,17 @@ class ClosureAckState:
 
 def closure_acknowledgement(plan: Plan) -> Acknowledgement | None:
     """The staff member's response to the closure, if any."""
-    return next((a for a in plan.acknowledgements
-                 if a.subject is AckSubject.CLOSURE and a.user_id == plan.staff_id), None)
+    return next(
+        (a for a in plan.acknowledgements if a.subject is AckSubject.CLOSURE and a.user_id == plan.staff_id), None
+    )
 
 
 _LOOK_UP = object()
 
 
-def closure_ack_state(plan: Plan, on: date | None = None,
-                      acknowledgement: Acknowledgement | None | object = _LOOK_UP) -> ClosureAckState | None:
+def closure_ack_state(
+    plan: Plan, on: date | None = None, acknowledgement: Acknowledgement | None | object = _LOOK_UP
+) -> ClosureAckState | None:
     """The acknowledgement state of a closed plan (None while it is open). A list page passes
     the acknowledgement it has already fetched."""
     closure = plan.closure
@@ -110,7 +125,9 @@ def closure_ack_state(plan: Plan, on: date | None = None,
         return None
     days = closure.ack_due_days or ACK_DUE_DAYS
     due_by = to_london(closure.closed_at).date() + timedelta(days=days)
-    ack = closure_acknowledgement(plan) if acknowledgement is _LOOK_UP else cast(Acknowledgement | None, acknowledgement)
+    ack = (
+        closure_acknowledgement(plan) if acknowledgement is _LOOK_UP else cast(Acknowledgement | None, acknowledgement)
+    )
     return ClosureAckState(ack, due_by, days, lapsed=ack is None and (on or today()) > due_by)
 
 
@@ -125,25 +142,41 @@ class ControlDecision:
     rationale: str
 
 
-def close_plan(actor: User, plan: Plan, *, outcome: ClosureOutcome | str, what_changed: str, how_measured: str,
-               risk_now_controlled: str, ongoing_monitoring: str,
-               control_decisions: Mapping[int, ControlDecision] | None = None,
-               action_reasons: Mapping[int, str | None] | None = None, ack_due_days: int = ACK_DUE_DAYS) -> Closure:
+def close_plan(
+    actor: User,
+    plan: Plan,
+    *,
+    outcome: ClosureOutcome | str,
+    what_changed: str,
+    how_measured: str,
+    risk_now_controlled: str,
+    ongoing_monitoring: str,
+    control_decisions: Mapping[int, ControlDecision] | None = None,
+    action_reasons: Mapping[int, str | None] | None = None,
+    ack_due_days: int = ACK_DUE_DAYS,
+) -> Closure:
     """Active/paused → closed, with an outcome and the four evidence sections. Each active control
     is lifted or carried into ongoing monitoring, and each action that is not assured gets its
     reason, in the same transaction; the final measures are frozen on the closure."""
     if not policy.can_close_plan(actor, plan):
         raise PlanError("You cannot close this plan." if not plan.is_closed else "This plan is already closed.")
-    sections = {key: (value or "").strip() for key, value in (
-        ("what_changed", what_changed), ("how_measured", how_measured),
-        ("risk_now_controlled", risk_now_controlled), ("ongoing_monitoring", ongoing_monitoring))}
+    sections = {
+        key: (value or "").strip()
+        for key, value in (
+            ("what_changed", what_changed),
+            ("how_measured", how_measured),
+            ("risk_now_controlled", risk_now_controlled),
+            ("ongoing_monitoring", ongoing_monitoring),
+        )
+    }
     reasons = {k: (v or "").strip() for k, v in (action_reasons or {}).items()}
     chosen, problems = _outcome(outcome)
     problems += _section_problems(sections)
     decisions, decision_problems, resolved = _control_decisions(actor, plan, control_decisions or {})
     problems += decision_problems
-    resolved |= {f"close-reason-{a.id}" for a in plan.actions
-                 if a.status is not ActionStatus.ASSURED and reasons.get(a.id)}
+    resolved |= {
+        f"close-reason-{a.id}" for a in plan.actions if a.status is not ActionStatus.ASSURED and reasons.get(a.id)
+    }
     problems += [p for p in closure_gate(plan) if p.anchor not in resolved]
     if problems or chosen is None:
         raise ClosureRefused(problems)
@@ -166,15 +199,17 @@ def _section_problems(sections: Mapping[str, str]) -> list[Problem]:
         if not sections[key]:
             problems.append(Problem(f"Write “{heading}”.", f"close-{key}"))
         elif PROMPT in sections[key]:
-            problems.append(Problem(f"Replace the “{PROMPT} …]” prompt in “{heading}” with what actually happens.",
-                                    f"close-{key}"))
+            problems.append(
+                Problem(f"Replace the “{PROMPT} …]” prompt in “{heading}” with what actually happens.", f"close-{key}")
+            )
         elif len(sections[key]) > SECTION_LIMIT:
             problems.append(Problem(f"Keep “{heading}” to {SECTION_LIMIT:,} characters or fewer.", f"close-{key}"))
     return problems
 
 
-def _control_decisions(actor: User, plan: Plan, chosen: Mapping[int, ControlDecision]
-                       ) -> tuple[dict[int, ControlDecision], list[Problem], set[str]]:
+def _control_decisions(
+    actor: User, plan: Plan, chosen: Mapping[int, ControlDecision]
+) -> tuple[dict[int, ControlDecision], list[Problem], set[str]]:
     """The decisions that may be carried out (rationale stripped), the problems with the others,
     and the gate anchors the good ones resolve. Lifting is the registered manager's decision;
     anyone who may close may carry a control into monitoring. Both obey the one set of lift
@@ -190,9 +225,13 @@ def _control_decisions(actor: User, plan: Plan, chosen: Mapping[int, ControlDeci
         if decision.decision not in DECISIONS:
             problems.append(Problem(f"Choose what happens to “{control.kind.label}”.", anchor))
         elif decision.decision == "lift" and not policy.can_lift_control(actor, control):
-            problems.append(Problem(f"Only the registered manager for {plan.service.name} can lift "
-                                    f"“{control.kind.label}”: carry it into ongoing monitoring, or ask them to lift it.",
-                                    anchor))
+            problems.append(
+                Problem(
+                    f"Only the registered manager for {plan.service.name} can lift "
+                    f"“{control.kind.label}”: carry it into ongoing monitoring, or ask them to lift it.",
+                    anchor,
+                )
+            )
         elif not (decision.rationale or "").strip():
             problems.append(Problem(f"Give the rationale for the decision on “{control.kind.label}”.", anchor))
         else:
@@ -211,8 +250,14 @@ def _decide_controls(actor: User, plan: Plan, decisions: Mapping[int, ControlDec
     for control in plan.controls:
         decision = decisions.get(control.id)
         if decision is not None:
-            lift_control(actor, control, on, decision.rationale,
-                         carry_into_monitoring=decision.decision == "monitor", via="closure")
+            lift_control(
+                actor,
+                control,
+                on,
+                decision.rationale,
+                carry_into_monitoring=decision.decision == "monitor",
+                via="closure",
+            )
 
 
 def _record_reasons(actor: User, plan: Plan, reasons: Mapping[int, str]) -> None:
@@ -227,23 +272,45 @@ def _record_reasons(actor: User, plan: Plan, reasons: Mapping[int, str]) -> None
             audit.record(actor, "updated", "action", action.id, plan_id=plan.id, changes=diff)
 
 
-def _close(actor: User, plan: Plan, outcome: ClosureOutcome, sections: Mapping[str, str],
-           decisions: Mapping[int, ControlDecision], ack_due_days: int) -> Closure:
+def _close(
+    actor: User,
+    plan: Plan,
+    outcome: ClosureOutcome,
+    sections: Mapping[str, str],
+    decisions: Mapping[int, ControlDecision],
+    ack_due_days: int,
+) -> Closure:
     """The Closure with the frozen final measures, and the plan moved to closed."""
     closed = require_move(plan, "close")
     measures = final_measures(plan)
-    closure = Closure(plan=plan, outcome=outcome, closed_by_id=actor.id, closed_at=now_utc(),
-                      final_measures=measures, ack_due_days=ack_due_days, **sections)
+    closure = Closure(
+        plan=plan,
+        outcome=outcome,
+        closed_by_id=actor.id,
+        closed_at=now_utc(),
+        final_measures=measures,
+        ack_due_days=ack_due_days,
+        **sections,
+    )
     db.session.add(closure)
     previous = plan.status
     plan.status = closed
     plan.next_review_date = None
     db.session.flush()
-    audit.record(actor, "closed", "plan", plan.id, plan_id=plan.id, changes={
-        "status": [previous, closed], "outcome": outcome, "closure_id": closure.id,
-        "controls": {str(cid): d.decision for cid, d in decisions.items()},
-        "final_measures": [{k: m[k] for k in ("ref", "baseline", "final", "target", "met")} for m in measures],
-    })
+    audit.record(
+        actor,
+        "closed",
+        "plan",
+        plan.id,
+        plan_id=plan.id,
+        changes={
+            "status": [previous, closed],
+            "outcome": outcome,
+            "closure_id": closure.id,
+            "controls": {str(cid): d.decision for cid, d in decisions.items()},
+            "final_measures": [{k: m[k] for k in ("ref", "baseline", "final", "target", "met")} for m in measures],
+        },
+    )
     db.session.flush()
     return closure
 
@@ -261,11 +328,24 @@ def acknowledge_closure(actor: User, plan: Plan, *, response: AckResponse, comme
     if response is AckResponse.DISAGREE and not comment:
         raise PlanError("Say what you disagree with, so that it is kept with the closure record.")
     state = closure_ack_state(plan)
-    ack = Acknowledgement(plan=plan, user_id=actor.id, subject=AckSubject.CLOSURE, plan_version=plan.version,
-                          statement=closure_statement(plan), response=response, comment=comment,
-                          acknowledged_at=now_utc())
+    ack = Acknowledgement(
+        plan=plan,
+        user_id=actor.id,
+        subject=AckSubject.CLOSURE,
+        plan_version=plan.version,
+        statement=closure_statement(plan),
+        response=response,
+        comment=comment,
+        acknowledged_at=now_utc(),
+    )
     db.session.add(ack)
     db.session.flush()
-    audit.record(actor, "acknowledged", "closure", plan.closure.id, plan_id=plan.id,
-                 changes={"response": response, "comment": comment, "late": state.lapsed})
+    audit.record(
+        actor,
+        "acknowledged",
+        "closure",
+        plan.closure.id,
+        plan_id=plan.id,
+        changes={"response": response, "comment": comment, "late": state.lapsed},
+    )
     return ack

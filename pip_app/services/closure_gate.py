@@ -3,6 +3,7 @@
 Pure reads of a loaded plan (no writes): the close form shows the gate's problems beside the
 place each is fixed, and close_plan refuses while any remains unresolved.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -30,18 +31,20 @@ def final_measures(plan: Plan) -> list[dict[str, Any]]:
         if not action.has_measure:
             continue
         series = values.get(action.id, [])
-        measures.append({
-            "ref": action.ref,
-            "name": action.measure_name,
-            "unit": action.measure_unit,
-            "baseline": action.measure_baseline,
-            "final": series[-1][1] if series else None,
-            "target": action.measure_target,
-            "higher_is_better": action.measure_higher_is_better,
-            "consecutive": action.measure_consecutive,
-            "met": _met([v for _, v in series], action),
-            "values": [[day.isoformat(), value] for day, value in series],
-        })
+        measures.append(
+            {
+                "ref": action.ref,
+                "name": action.measure_name,
+                "unit": action.measure_unit,
+                "baseline": action.measure_baseline,
+                "final": series[-1][1] if series else None,
+                "target": action.measure_target,
+                "higher_is_better": action.measure_higher_is_better,
+                "consecutive": action.measure_consecutive,
+                "met": _met([v for _, v in series], action),
+                "values": [[day.isoformat(), value] for day, value in series],
+            }
+        )
     return measures
 
 
@@ -56,17 +59,29 @@ def closure_gate(plan: Plan) -> list[Problem]:
     problems = []
     for control in plan.controls:
         if control.status is ControlStatus.ACTIVE:
-            problems.append(Problem(
-                f"Interim control “{control.kind.label}” is still active: lift it with a rationale, "
-                "or carry it into ongoing monitoring.", f"close-control-{control.id}"))
+            problems.append(
+                Problem(
+                    f"Interim control “{control.kind.label}” is still active: lift it with a rationale, "
+                    "or carry it into ongoing monitoring.",
+                    f"close-control-{control.id}",
+                )
+            )
     for action in plan.actions:
         if action.status is not ActionStatus.ASSURED and not (action.status_reason or "").strip():
-            problems.append(Problem(
-                f"{action.ref} is {action.status.label.lower()}, not assured: say why the plan closes without "
-                "assurance for it.", f"close-reason-{action.id}"))
+            problems.append(
+                Problem(
+                    f"{action.ref} is {action.status.label.lower()}, not assured: say why the plan closes without "
+                    "assurance for it.",
+                    f"close-reason-{action.id}",
+                )
+            )
     for observation in plan.observations:
         if observation.status is ObservationStatus.PLANNED:
-            problems.append(Problem(
-                f"The observed {observation.shift.label.lower()} shift on {format_date(observation.scheduled_on)} "
-                "is still planned: record its outcome or cancel it.", f"observation-{observation.id}"))
+            problems.append(
+                Problem(
+                    f"The observed {observation.shift.label.lower()} shift on {format_date(observation.scheduled_on)} "
+                    "is still planned: record its outcome or cancel it.",
+                    f"observation-{observation.id}",
+                )
+            )
     return problems

@@ -9,6 +9,7 @@ Each operation takes the actor, enforces the rule, writes the audit event (with 
 so it shows in the plan's history) and flushes; the request commits once. Who may do it is the
 caller's question (policy.can_check_control, policy.can_lift_control).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -48,8 +49,7 @@ def ensure_active(control: InterimControl) -> None:
     what = "lifted" if control.status is ControlStatus.LIFTED else "carried into ongoing monitoring"
     who = f" by {control.lifted_by.name}" if control.lifted_by else ""
     raise ControlNotActive(
-        f"This control was {what} on {format_date(control.lifted_on)}{who}, "
-        "so it can no longer be checked or lifted."
+        f"This control was {what} on {format_date(control.lifted_on)}{who}, so it can no longer be checked or lifted."
     )
 
 
@@ -60,8 +60,8 @@ def _check_date(control: InterimControl, value: date | None, field: str, what: s
         raise ControlError(f"The date of the {what} cannot be in the future.", field)
     if value < control.start_date:
         raise ControlError(
-            f"The control started on {format_date(control.start_date)}: "
-            f"the {what} cannot be earlier than that.", field)
+            f"The control started on {format_date(control.start_date)}: the {what} cannot be earlier than that.", field
+        )
 
 
 def _text(value: str | None, limit: int, field: str, missing: str) -> str:
@@ -85,14 +85,28 @@ def record_check(actor: User, control: InterimControl, checked_on: date, note: s
     # for an earlier day) and, being derived data, bypasses the row version: two people recording
     # checks at the same moment both succeed instead of one getting a conflict.
     db.session.execute(
-        update(InterimControl).where(InterimControl.id == control.id)
-        .values(last_checked_on=case((or_(InterimControl.last_checked_on.is_(None),
-                                          InterimControl.last_checked_on < checked_on), checked_on),
-                                     else_=InterimControl.last_checked_on))
-        .execution_options(synchronize_session=False))
+        update(InterimControl)
+        .where(InterimControl.id == control.id)
+        .values(
+            last_checked_on=case(
+                (
+                    or_(InterimControl.last_checked_on.is_(None), InterimControl.last_checked_on < checked_on),
+                    checked_on,
+                ),
+                else_=InterimControl.last_checked_on,
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
     db.session.expire(control, ["last_checked_on"])
-    audit.record(actor, "checked", "control", control.id, plan_id=control.plan_id, changes={
-        "control": control.kind.label, "checked_on": checked_on, "note": note})
+    audit.record(
+        actor,
+        "checked",
+        "control",
+        control.id,
+        plan_id=control.plan_id,
+        changes={"control": control.kind.label, "checked_on": checked_on, "note": note},
+    )
     return check
 
 
@@ -105,13 +119,21 @@ def validate_lift(control: InterimControl, lifted_on: date | None, rationale: st
     return _text(rationale, RATIONALE_MAX, "rationale", RATIONALE_MISSING)
 
 
-def lift_control(actor: User, control: InterimControl, lifted_on: date, rationale: str,
-                 carry_into_monitoring: bool, *, via: LiftedVia = "register") -> None:
+def lift_control(
+    actor: User,
+    control: InterimControl,
+    lifted_on: date,
+    rationale: str,
+    carry_into_monitoring: bool,
+    *,
+    via: LiftedVia = "register",
+) -> None:
     """Active → lifted, or → continued as ongoing monitoring, with the date, rationale and who decided."""
     rationale = validate_lift(control, lifted_on, rationale)
     new_status = ControlStatus.ONGOING_MONITORING if carry_into_monitoring else ControlStatus.LIFTED
-    changes = audit.field_diff(control, {"status": new_status, "lifted_on": lifted_on,
-                                         "lift_rationale": rationale, "lifted_by_id": actor.id})
+    changes = audit.field_diff(
+        control, {"status": new_status, "lifted_on": lifted_on, "lift_rationale": rationale, "lifted_by_id": actor.id}
+    )
     control.status = new_status
     control.lifted_on = lifted_on
     control.lift_rationale = rationale
@@ -125,22 +147,36 @@ def _audit_lift(actor: User, control: InterimControl, via: LiftedVia, changes: d
     and exports read them): from the register "lifted" with the field diff; from a review or at
     closure "lifted" or "carried_into_monitoring" with the rationale (and the new values)."""
     if via == "register":
-        audit.record(actor, "lifted", "control", control.id, plan_id=control.plan_id,
-                     changes={"control": control.kind.label, **changes})
+        audit.record(
+            actor,
+            "lifted",
+            "control",
+            control.id,
+            plan_id=control.plan_id,
+            changes={"control": control.kind.label, **changes},
+        )
         return
     verb = "lifted" if control.status is ControlStatus.LIFTED else "carried_into_monitoring"
     if via == "review":
         details: dict[str, object] = {"rationale": control.lift_rationale, "via": "review"}
     else:
-        details = {"status": control.status, "lifted_on": control.lifted_on,
-                   "lift_rationale": control.lift_rationale, "at_closure": True}
+        details = {
+            "status": control.status,
+            "lifted_on": control.lifted_on,
+            "lift_rationale": control.lift_rationale,
+            "at_closure": True,
+        }
     audit.record(actor, verb, "control", control.id, plan_id=control.plan_id, changes=details)
 
 
 def last_check_notes(control_ids: list[int]) -> dict[int, str]:
     """The note of each control's newest check, for the plan page (one statement however many)."""
-    newest_first = func.row_number().over(partition_by=ControlCheck.control_id,
-                                          order_by=(ControlCheck.checked_on.desc(), ControlCheck.id.desc()))
-    ranked = (select(ControlCheck.control_id, ControlCheck.note, newest_first.label("n"))
-              .where(ControlCheck.control_id.in_(control_ids)).subquery())
+    newest_first = func.row_number().over(
+        partition_by=ControlCheck.control_id, order_by=(ControlCheck.checked_on.desc(), ControlCheck.id.desc())
+    )
+    ranked = (
+        select(ControlCheck.control_id, ControlCheck.note, newest_first.label("n"))
+        .where(ControlCheck.control_id.in_(control_ids))
+        .subquery()
+    )
     return dict(db.session.execute(select(ranked.c.control_id, ranked.c.note).where(ranked.c.n == 1)).all())

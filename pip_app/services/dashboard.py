@@ -5,6 +5,7 @@ carry a flag (a cheap superset of the rules in flags.py), the most urgent LIMIT 
 loaded with everything the flags read, and the pure rules decide. Every list is bounded, so
 the statements per request do not grow with the data.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,8 +21,23 @@ from ..clock import today
 from ..extensions import db
 from ..flags import NOT_CHECKED_DAYS, Flag, last_reviews, plan_flags
 from ..models import (
-    AckSubject, Acknowledgement, Action, Closure, ControlStatus, InterimControl, Observation, ObservationStatus, Plan,
-    PlanStatus, PlanVersion, Progress, Review, ReviewEntry, Role, Service, User,
+    Acknowledgement,
+    AckSubject,
+    Action,
+    Closure,
+    ControlStatus,
+    InterimControl,
+    Observation,
+    ObservationStatus,
+    Plan,
+    PlanStatus,
+    PlanVersion,
+    Progress,
+    Review,
+    ReviewEntry,
+    Role,
+    Service,
+    User,
 )
 
 OPEN = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
@@ -48,13 +64,16 @@ class Board:
 # What plan_flags() reads, and no more: a version's snapshot (the whole plan as JSON) and the
 # long texts of actions and reviews would be parsed for fifty plans to be thrown away.
 FLAG_OPTIONS = (
-    joinedload(Plan.staff), joinedload(Plan.service), selectinload(Plan.controls),
+    joinedload(Plan.staff),
+    joinedload(Plan.service),
+    selectinload(Plan.controls),
     selectinload(Plan.observations),
     selectinload(Plan.actions).load_only(Action.plan_id, Action.number, Action.status),
     selectinload(Plan.versions).load_only(PlanVersion.plan_id, PlanVersion.version, PlanVersion.created_at),
     selectinload(Plan.acknowledgements),
-    selectinload(Plan.reviews).load_only(Review.plan_id, Review.review_date, Review.created_at,
-                                         Review.corrects_review_id),
+    selectinload(Plan.reviews).load_only(
+        Review.plan_id, Review.review_date, Review.created_at, Review.corrects_review_id
+    ),
 )
 
 
@@ -66,8 +85,10 @@ def load_latest_entries(plans: list[Plan]) -> None:
         return
     by_review: dict[int, list[ReviewEntry]] = {review.id: [] for review in reviews}
     for entry in db.session.scalars(
-            select(ReviewEntry).where(ReviewEntry.review_id.in_(list(by_review)))
-            .options(load_only(ReviewEntry.review_id, ReviewEntry.action_id, ReviewEntry.progress))):
+        select(ReviewEntry)
+        .where(ReviewEntry.review_id.in_(list(by_review)))
+        .options(load_only(ReviewEntry.review_id, ReviewEntry.action_id, ReviewEntry.progress))
+    ):
         by_review[entry.review_id].append(entry)
     for review in reviews:
         set_committed_value(review, "entries", by_review[review.id])
@@ -77,8 +98,10 @@ def dashboard_for(user: User) -> Board:
     """Build the board for this user's role."""
     board = Board(role=user.role)
     if user.role is Role.ADMIN:
-        board.counts = {"users": db.session.scalar(select(func.count(User.id))),
-                        "services": db.session.scalar(select(func.count(Service.id)))}
+        board.counts = {
+            "users": db.session.scalar(select(func.count(User.id))),
+            "services": db.session.scalar(select(func.count(Service.id))),
+        }
     elif user.role is Role.STAFF:
         _staff_board(user, board)
     elif user.role is Role.HR:
@@ -102,30 +125,54 @@ def may_be_flagged(day, ack_days: int):
     # levels down gets its own FROM plans and takes the latest date over every plan. (Correlated
     # with Review instead, PostgreSQL hashes the EXISTS over every review of every plan.)
     earlier = aliased(Review)
-    latest_review = (select(func.max(earlier.review_date)).where(earlier.plan_id == Plan.id)
-                     .correlate(Plan).scalar_subquery())
-    plan_acked = (select(func.coalesce(func.max(Acknowledgement.plan_version), 0))
-                  .where(Acknowledgement.plan_id == Plan.id, Acknowledgement.subject == AckSubject.PLAN,
-                         Acknowledgement.user_id == Plan.staff_id).scalar_subquery())
+    latest_review = (
+        select(func.max(earlier.review_date)).where(earlier.plan_id == Plan.id).correlate(Plan).scalar_subquery()
+    )
+    plan_acked = (
+        select(func.coalesce(func.max(Acknowledgement.plan_version), 0))
+        .where(
+            Acknowledgement.plan_id == Plan.id,
+            Acknowledgement.subject == AckSubject.PLAN,
+            Acknowledgement.user_id == Plan.staff_id,
+        )
+        .scalar_subquery()
+    )
     return or_(
         and_(Plan.status == PlanStatus.ACTIVE, Plan.next_review_date < day),
         Plan.planned_end_date < day,
-        exists().where(InterimControl.plan_id == Plan.id, InterimControl.status == ControlStatus.ACTIVE,
-                       or_(InterimControl.review_by_date < day,
-                           func.coalesce(InterimControl.last_checked_on, InterimControl.start_date) <= week_ago)),
-        exists().where(Observation.plan_id == Plan.id, Observation.status == ObservationStatus.PLANNED,
-                       Observation.scheduled_on < day),
-        and_(Plan.version > plan_acked,
-             exists().where(PlanVersion.plan_id == Plan.id, PlanVersion.version == Plan.version,
-                            PlanVersion.created_at < ack_cutoff)),
+        exists().where(
+            InterimControl.plan_id == Plan.id,
+            InterimControl.status == ControlStatus.ACTIVE,
+            or_(
+                InterimControl.review_by_date < day,
+                func.coalesce(InterimControl.last_checked_on, InterimControl.start_date) <= week_ago,
+            ),
+        ),
+        exists().where(
+            Observation.plan_id == Plan.id,
+            Observation.status == ObservationStatus.PLANNED,
+            Observation.scheduled_on < day,
+        ),
+        and_(
+            Plan.version > plan_acked,
+            exists().where(
+                PlanVersion.plan_id == Plan.id, PlanVersion.version == Plan.version, PlanVersion.created_at < ack_cutoff
+            ),
+        ),
         # As "its oldest unacknowledged review is older than the cut-off", a scalar subquery per
         # plan: as an EXISTS, PostgreSQL hashed it over every review of every plan.
         select(func.min(Review.created_at))
         .where(Review.plan_id == Plan.id, ~exists().where(Acknowledgement.review_id == Review.id))
-        .correlate(Plan).scalar_subquery() < ack_cutoff,
-        exists().where(Review.plan_id == Plan.id, Review.review_date == latest_review,
-                       exists().where(ReviewEntry.review_id == Review.id,
-                                      ReviewEntry.progress.in_([Progress.AT_RISK, Progress.NOT_MET]))),
+        .correlate(Plan)
+        .scalar_subquery()
+        < ack_cutoff,
+        exists().where(
+            Review.plan_id == Plan.id,
+            Review.review_date == latest_review,
+            exists().where(
+                ReviewEntry.review_id == Review.id, ReviewEntry.progress.in_([Progress.AT_RISK, Progress.NOT_MET])
+            ),
+        ),
     )
 
 
@@ -135,41 +182,76 @@ def _manager_board(user: User, board: Board) -> None:
     scope = _scope(user)
     flaggable = and_(scope, may_be_flagged(day, ack_days))
     # One more than fits says whether there are more, without counting them all.
-    candidates = list(db.session.scalars(
-        select(Plan).where(flaggable).options(*FLAG_OPTIONS)
-        .order_by(Plan.next_review_date.is_(None), Plan.next_review_date, Plan.id).limit(LIMIT + 1)))
+    candidates = list(
+        db.session.scalars(
+            select(Plan)
+            .where(flaggable)
+            .options(*FLAG_OPTIONS)
+            .order_by(Plan.next_review_date.is_(None), Plan.next_review_date, Plan.id)
+            .limit(LIMIT + 1)
+        )
+    )
     board.more_flagged = len(candidates) > LIMIT
     candidates = candidates[:LIMIT]
     load_latest_entries(candidates)
     board.flagged = [(p, flags) for p in candidates if (flags := plan_flags(p, day, ack_days))]
     board.open_count = db.session.scalar(select(func.count(Plan.id)).where(scope))
     listed = (joinedload(Plan.staff), joinedload(Plan.service))
-    board.plans = list(db.session.scalars(
-        select(Plan).where(scope).options(*listed)
-        .order_by(Plan.next_review_date.is_(None), Plan.next_review_date, Plan.reference).limit(LIMIT)))
-    board.due_this_week = list(db.session.scalars(
-        select(Plan).where(scope, Plan.status == PlanStatus.ACTIVE,
-                           Plan.next_review_date.between(day, day + timedelta(days=6)))
-        .options(*listed).order_by(Plan.next_review_date, Plan.reference).limit(LIMIT)))
+    board.plans = list(
+        db.session.scalars(
+            select(Plan)
+            .where(scope)
+            .options(*listed)
+            .order_by(Plan.next_review_date.is_(None), Plan.next_review_date, Plan.reference)
+            .limit(LIMIT)
+        )
+    )
+    board.due_this_week = list(
+        db.session.scalars(
+            select(Plan)
+            .where(scope, Plan.status == PlanStatus.ACTIVE, Plan.next_review_date.between(day, day + timedelta(days=6)))
+            .options(*listed)
+            .order_by(Plan.next_review_date, Plan.reference)
+            .limit(LIMIT)
+        )
+    )
     # Phrased on observations alone, so both halves use an index on observations (the observer;
     # the plans this person manages) instead of reading every open plan's schedule.
-    mine = or_(Observation.observer_id == user.id,
-               Observation.plan_id.in_(select(Plan.id).where(Plan.manager_id == user.id)))
-    board.observations_to_record = list(db.session.scalars(
-        select(Observation).join(Plan).where(scope, mine, Observation.status == ObservationStatus.PLANNED,
-                                             Observation.scheduled_on <= day)
-        .options(joinedload(Observation.plan), joinedload(Observation.observer))
-        .order_by(Observation.scheduled_on, Observation.id).limit(LIMIT)))
-    board.drafts = list(db.session.scalars(
-        select(Plan).where(policy.visible_plans(user), Plan.status == PlanStatus.DRAFT, Plan.manager_id == user.id)
-        .options(*listed).order_by(Plan.reference).limit(LIMIT)))
+    mine = or_(
+        Observation.observer_id == user.id, Observation.plan_id.in_(select(Plan.id).where(Plan.manager_id == user.id))
+    )
+    board.observations_to_record = list(
+        db.session.scalars(
+            select(Observation)
+            .join(Plan)
+            .where(scope, mine, Observation.status == ObservationStatus.PLANNED, Observation.scheduled_on <= day)
+            .options(joinedload(Observation.plan), joinedload(Observation.observer))
+            .order_by(Observation.scheduled_on, Observation.id)
+            .limit(LIMIT)
+        )
+    )
+    board.drafts = list(
+        db.session.scalars(
+            select(Plan)
+            .where(policy.visible_plans(user), Plan.status == PlanStatus.DRAFT, Plan.manager_id == user.id)
+            .options(*listed)
+            .order_by(Plan.reference)
+            .limit(LIMIT)
+        )
+    )
 
 
 def _staff_board(user: User, board: Board) -> None:
     """A staff member has few plans: load them whole and list what waits for them."""
-    plans = list(db.session.scalars(
-        select(Plan).where(policy.visible_plans(user), Plan.status != PlanStatus.DRAFT).options(*FLAG_OPTIONS)
-        .order_by(Plan.reference.desc()).limit(LIMIT)))
+    plans = list(
+        db.session.scalars(
+            select(Plan)
+            .where(policy.visible_plans(user), Plan.status != PlanStatus.DRAFT)
+            .options(*FLAG_OPTIONS)
+            .order_by(Plan.reference.desc())
+            .limit(LIMIT)
+        )
+    )
     board.plans = [p for p in plans if p.status in OPEN]
     for plan in plans:
         mine = [a for a in plan.acknowledgements if a.user_id == user.id]
@@ -179,15 +261,25 @@ def _staff_board(user: User, board: Board) -> None:
         acked_reviews = {a.review_id for a in mine if a.subject is AckSubject.REVIEW}
         for review in plan.reviews:
             if review.id not in acked_reviews:
-                board.to_acknowledge.append((plan, f"the weekly review of {review.review_date.day} {review.review_date:%b %Y}",
-                                             f"review-{review.id}"))
+                board.to_acknowledge.append(
+                    (
+                        plan,
+                        f"the weekly review of {review.review_date.day} {review.review_date:%b %Y}",
+                        f"review-{review.id}",
+                    )
+                )
         if plan.status is PlanStatus.CLOSED and not any(a.subject is AckSubject.CLOSURE for a in mine):
             board.to_acknowledge.append((plan, "the closure of your improvement plan", "closure-panel"))
 
 
 def _recently_closed(user: User) -> list[Plan]:
-    return list(db.session.scalars(
-        select(Plan).join(Closure)
-        .where(policy.visible_plans(user), Plan.status == PlanStatus.CLOSED)
-        .options(joinedload(Plan.staff), joinedload(Plan.service), joinedload(Plan.closure))
-        .order_by(Closure.closed_at.desc()).limit(20)))
+    return list(
+        db.session.scalars(
+            select(Plan)
+            .join(Closure)
+            .where(policy.visible_plans(user), Plan.status == PlanStatus.CLOSED)
+            .options(joinedload(Plan.staff), joinedload(Plan.service), joinedload(Plan.closure))
+            .order_by(Closure.closed_at.desc())
+            .limit(20)
+        )
+    )

@@ -3,6 +3,7 @@
 Each operation takes the actor, enforces the rule, writes the audit event and flushes; the
 request (or command) commits once.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -15,7 +16,16 @@ from ..clock import now_utc, today
 from ..extensions import db
 from ..lifecycle import MoveRefused, diff_snapshots, first_review_date, issue_problems, plan_move, quality_findings
 from ..models import (
-    Action, ControlKind, InterimControl, Observation, Plan, PlanStatus, PlanVersion, RiskArea, Shift, User,
+    Action,
+    ControlKind,
+    InterimControl,
+    Observation,
+    Plan,
+    PlanStatus,
+    PlanVersion,
+    RiskArea,
+    Shift,
+    User,
 )
 from ..plan_templates import PlanTemplate
 from ..refusals import Conflict, Refusal
@@ -101,13 +111,34 @@ class PlanConflict(PlanError, Conflict):
 
 
 RISK_FIELDS = (
-    "staff_id", "service_id", "risk_area", "risk_statement", "evidence_sources", "evidence_detail",
-    "key_questions", "baseline_text", "baseline_figure", "start_date", "planned_end_date", "review_weekday",
+    "staff_id",
+    "service_id",
+    "risk_area",
+    "risk_statement",
+    "evidence_sources",
+    "evidence_detail",
+    "key_questions",
+    "baseline_text",
+    "baseline_figure",
+    "start_date",
+    "planned_end_date",
+    "review_weekday",
 )
 CONTROL_FIELDS = ("kind", "detail", "responsible_id", "start_date", "review_by_date")
 ACTION_FIELDS = (
-    "behaviour", "when", "when_date", "check_method", "success_criterion", "measure_name", "measure_unit",
-    "measure_baseline", "measure_target", "measure_higher_is_better", "measure_consecutive", "owner_id", "due_date",
+    "behaviour",
+    "when",
+    "when_date",
+    "check_method",
+    "success_criterion",
+    "measure_name",
+    "measure_unit",
+    "measure_baseline",
+    "measure_target",
+    "measure_higher_is_better",
+    "measure_consecutive",
+    "owner_id",
+    "due_date",
 )
 
 
@@ -159,8 +190,16 @@ class ActionValues(TypedDict, total=False):
 Changes = dict[str, list[Any]]
 
 
-def _apply(actor: User, obj: Any, values: Mapping[str, Any], fields: Iterable[str], *, entity: str, plan: Plan,
-           verb: str = "updated") -> Changes:
+def _apply(
+    actor: User,
+    obj: Any,
+    values: Mapping[str, Any],
+    fields: Iterable[str],
+    *,
+    entity: str,
+    plan: Plan,
+    verb: str = "updated",
+) -> Changes:
     """Set the allowed fields that changed, and audit the field diff."""
 
     allowed = set(fields)
@@ -192,33 +231,54 @@ def create_draft(actor: User, *, template: PlanTemplate | None = None, **values:
     """Open a new draft plan (risk section first), with a template's controls and actions if chosen."""
 
     start = values["start_date"]
-    plan = Plan(reference=next_reference(start.year), manager_id=actor.id, version=0,
-                **{k: v for k, v in values.items() if k in RISK_FIELDS})
+    plan = Plan(
+        reference=next_reference(start.year),
+        manager_id=actor.id,
+        version=0,
+        **{k: v for k, v in values.items() if k in RISK_FIELDS},
+    )
     db.session.add(plan)
     db.session.flush()
     if template is not None:
         responsible = actor.line_manager if actor.role.value == "manager" and actor.line_manager else actor
         for control in template.controls:
-            plan.controls.append(InterimControl(
-                kind=ControlKind(control.kind), detail=control.detail, responsible_id=responsible.id,
-                start_date=start, review_by_date=min(start + timedelta(days=control.review_after_days),
-                                                     plan.planned_end_date),
-            ))
+            plan.controls.append(
+                InterimControl(
+                    kind=ControlKind(control.kind),
+                    detail=control.detail,
+                    responsible_id=responsible.id,
+                    start_date=start,
+                    review_by_date=min(start + timedelta(days=control.review_after_days), plan.planned_end_date),
+                )
+            )
         for number, action in enumerate(template.actions, start=1):
             measure = action.measure
-            plan.actions.append(Action(
-                number=number, behaviour=action.behaviour, when=action.when, check_method=action.check_method,
-                success_criterion=action.success_criterion, owner_id=plan.staff_id, due_date=plan.planned_end_date,
-                measure_name=measure.name if measure else None, measure_unit=measure.unit if measure else None,
-                measure_target=measure.target if measure else None,
-                measure_baseline=plan.baseline_figure if measure else None,
-                measure_consecutive=measure.consecutive if measure else None,
-                measure_higher_is_better=measure.higher_is_better if measure else True,
-            ))
+            plan.actions.append(
+                Action(
+                    number=number,
+                    behaviour=action.behaviour,
+                    when=action.when,
+                    check_method=action.check_method,
+                    success_criterion=action.success_criterion,
+                    owner_id=plan.staff_id,
+                    due_date=plan.planned_end_date,
+                    measure_name=measure.name if measure else None,
+                    measure_unit=measure.unit if measure else None,
+                    measure_target=measure.target if measure else None,
+                    measure_baseline=plan.baseline_figure if measure else None,
+                    measure_consecutive=measure.consecutive if measure else None,
+                    measure_higher_is_better=measure.higher_is_better if measure else True,
+                )
+            )
         db.session.flush()
-    audit.record(actor, "created", "plan", plan.id, plan_id=plan.id, changes={
-        "reference": plan.reference, "template": template.key if template else None,
-        "created_on": today()})
+    audit.record(
+        actor,
+        "created",
+        "plan",
+        plan.id,
+        plan_id=plan.id,
+        changes={"reference": plan.reference, "template": template.key if template else None, "created_on": today()},
+    )
     return plan
 
 
@@ -235,8 +295,14 @@ def update_risk(actor: User, plan: Plan, values: RiskValues) -> Changes:
 def set_no_control_reason(actor: User, plan: Plan, reason: str | None) -> Changes:
     """Record (or clear) the explicit "no interim control needed because …"."""
     require_editable(plan)
-    return _apply(actor, plan, {"no_control_reason": (reason or "").strip() or None},
-                  ("no_control_reason",), entity="plan", plan=plan)
+    return _apply(
+        actor,
+        plan,
+        {"no_control_reason": (reason or "").strip() or None},
+        ("no_control_reason",),
+        entity="plan",
+        plan=plan,
+    )
 
 
 def add_control(actor: User, plan: Plan, values: ControlValues) -> InterimControl:
@@ -247,8 +313,7 @@ def add_control(actor: User, plan: Plan, values: ControlValues) -> InterimContro
     control = InterimControl(plan=plan, **{k: given[k] for k in CONTROL_FIELDS})
     db.session.add(control)
     db.session.flush()
-    audit.record(actor, "added", "control", control.id, plan_id=plan.id,
-                 changes={k: given[k] for k in CONTROL_FIELDS})
+    audit.record(actor, "added", "control", control.id, plan_id=plan.id, changes={k: given[k] for k in CONTROL_FIELDS})
     return control
 
 
@@ -278,8 +343,14 @@ def add_action(actor: User, plan: Plan, values: ActionValues) -> Action:
     action = Action(plan=plan, number=number, **{k: given.get(k) for k in ACTION_FIELDS})
     db.session.add(action)
     db.session.flush()
-    audit.record(actor, "added", "action", action.id, plan_id=plan.id,
-                 changes={"ref": action.ref, **{k: given.get(k) for k in ACTION_FIELDS}})
+    audit.record(
+        actor,
+        "added",
+        "action",
+        action.id,
+        plan_id=plan.id,
+        changes={"ref": action.ref, **{k: given.get(k) for k in ACTION_FIELDS}},
+    )
     return action
 
 
@@ -303,8 +374,9 @@ def remove_action(actor: User, action: Action) -> None:
     db.session.flush()
 
 
-def schedule_observations(actor: User, plan: Plan, slots: Iterable[Slot], *, observer_id: int,
-                          focus: Iterable[Action] = ()) -> list[Observation]:
+def schedule_observations(
+    actor: User, plan: Plan, slots: Iterable[Slot], *, observer_id: int, focus: Iterable[Action] = ()
+) -> list[Observation]:
     """Add planned observations for the generated slots (existing ones are kept)."""
 
     require_editable(plan)
@@ -313,13 +385,24 @@ def schedule_observations(actor: User, plan: Plan, slots: Iterable[Slot], *, obs
     for slot in slots:
         if (slot.scheduled_on, slot.shift) in taken:
             continue
-        observation = Observation(plan=plan, scheduled_on=slot.scheduled_on, shift=Shift(slot.shift),
-                                  observer_id=observer_id, focus=list(focus))
+        observation = Observation(
+            plan=plan,
+            scheduled_on=slot.scheduled_on,
+            shift=Shift(slot.shift),
+            observer_id=observer_id,
+            focus=list(focus),
+        )
         db.session.add(observation)
         added.append(observation)
     db.session.flush()
-    audit.record(actor, "scheduled", "observation", None, plan_id=plan.id,
-                 changes={"dates": [o.scheduled_on for o in added], "observer_id": observer_id})
+    audit.record(
+        actor,
+        "scheduled",
+        "observation",
+        None,
+        plan_id=plan.id,
+        changes={"dates": [o.scheduled_on for o in added], "observer_id": observer_id},
+    )
     return added
 
 
@@ -329,8 +412,14 @@ def update_observation(actor: User, observation: Observation, values: dict[str, 
     if observation.status.value != "planned":
         raise PlanError("Only a planned observation can be rescheduled.")
     focus = values.pop("focus", None)
-    changes = _apply(actor, observation, values, ("scheduled_on", "shift", "observer_id"),
-                     entity="observation", plan=observation.plan)
+    changes = _apply(
+        actor,
+        observation,
+        values,
+        ("scheduled_on", "shift", "observer_id"),
+        entity="observation",
+        plan=observation.plan,
+    )
     if focus is not None and {a.id for a in focus} != {a.id for a in observation.focus}:
         observation.focus = list(focus)
         db.session.flush()
@@ -343,8 +432,14 @@ def remove_observation(actor: User, observation: Observation) -> None:
     plan = observation.plan
     if not plan.is_draft:
         raise PlanError("On an issued plan, cancel the observation with a reason instead.")
-    audit.record(actor, "removed", "observation", observation.id, plan_id=plan.id,
-                 changes={"scheduled_on": observation.scheduled_on})
+    audit.record(
+        actor,
+        "removed",
+        "observation",
+        observation.id,
+        plan_id=plan.id,
+        changes={"scheduled_on": observation.scheduled_on},
+    )
     plan.observations.remove(observation)
     db.session.flush()
 
@@ -365,11 +460,21 @@ def issue_plan(actor: User, plan: Plan, *, override_reason: str | None = None) -
     plan.quality_override_reason = (override_reason or "").strip() or None if findings else None
     plan.next_review_date = first_review_date(plan.start_date, plan.review_weekday)
     db.session.flush()
-    db.session.add(PlanVersion(plan=plan, version=1, change_summary="Issued.", snapshot=snapshot(plan),
-                               created_by_id=actor.id))
-    audit.record(actor, "issued", "plan", plan.id, plan_id=plan.id, changes={
-        "version": 1, "quality_override_reason": plan.quality_override_reason,
-        "unmeasurable_actions": sorted(findings)})
+    db.session.add(
+        PlanVersion(plan=plan, version=1, change_summary="Issued.", snapshot=snapshot(plan), created_by_id=actor.id)
+    )
+    audit.record(
+        actor,
+        "issued",
+        "plan",
+        plan.id,
+        plan_id=plan.id,
+        changes={
+            "version": 1,
+            "quality_override_reason": plan.quality_override_reason,
+            "unmeasurable_actions": sorted(findings),
+        },
+    )
     db.session.flush()
 
 
@@ -400,9 +505,25 @@ def amend_plan(actor: User, plan: Plan, *, change_summary: str, override_reason:
     if findings:
         plan.quality_override_reason = override_reason.strip()
     db.session.flush()
-    db.session.add(PlanVersion(plan=plan, version=plan.version, change_summary=change_summary.strip(),
-                               snapshot=snapshot(plan), created_by_id=actor.id))
-    audit.record(actor, "amended", "plan", plan.id, plan_id=plan.id, changes={
-        "version": plan.version, "summary": change_summary.strip(),
-        "diff": [[what, before, after] for what, before, after in diff]})
+    db.session.add(
+        PlanVersion(
+            plan=plan,
+            version=plan.version,
+            change_summary=change_summary.strip(),
+            snapshot=snapshot(plan),
+            created_by_id=actor.id,
+        )
+    )
+    audit.record(
+        actor,
+        "amended",
+        "plan",
+        plan.id,
+        plan_id=plan.id,
+        changes={
+            "version": plan.version,
+            "summary": change_summary.strip(),
+            "diff": [[what, before, after] for what, before, after in diff],
+        },
+    )
     db.session.flush()

@@ -1,5 +1,6 @@
 """Records management: backups, the retention purge of old closed plans, and a subject access
 export of everything held about one person."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -29,9 +30,14 @@ def backup_sqlite(database_path: str, target_path: str) -> int:
 def plans_due_for_purge(older_than_years: int) -> list[Plan]:
     """Closed plans whose closure is older than the retention period."""
     cutoff = now_utc() - timedelta(days=round(365.25 * older_than_years))
-    return list(db.session.scalars(
-        select(Plan).join(Closure).where(Plan.status == PlanStatus.CLOSED, Closure.closed_at < cutoff)
-        .order_by(Plan.reference)))
+    return list(
+        db.session.scalars(
+            select(Plan)
+            .join(Closure)
+            .where(Plan.status == PlanStatus.CLOSED, Closure.closed_at < cutoff)
+            .order_by(Plan.reference)
+        )
+    )
 
 
 def purge_closed(actor: User | None, older_than_years: int) -> list[str]:
@@ -47,8 +53,9 @@ def purge_closed(actor: User | None, older_than_years: int) -> list[str]:
     for plan in plans:
         db.session.delete(plan)
     db.session.flush()
-    audit.record(actor, "purged", "plan", None, changes={
-        "references": references, "older_than_years": older_than_years})
+    audit.record(
+        actor, "purged", "plan", None, changes={"references": references, "older_than_years": older_than_years}
+    )
     return references
 
 
@@ -57,43 +64,97 @@ def export_person(user: User) -> dict:
     from .plans import snapshot
 
     plans = db.session.scalars(select(Plan).where(Plan.staff_id == user.id).order_by(Plan.reference)).all()
-    managed = db.session.scalars(select(Plan.reference).where(Plan.manager_id == user.id).order_by(Plan.reference)).all()
-    acks = db.session.scalars(select(Acknowledgement).where(Acknowledgement.user_id == user.id)
-                              .order_by(Acknowledgement.acknowledged_at)).all()
-    events = db.session.scalars(select(AuditEvent).where(or_(
-        AuditEvent.actor_id == user.id, (AuditEvent.entity == "user") & (AuditEvent.entity_id == user.id)))
-        .order_by(AuditEvent.at)).all()
+    managed = db.session.scalars(
+        select(Plan.reference).where(Plan.manager_id == user.id).order_by(Plan.reference)
+    ).all()
+    acks = db.session.scalars(
+        select(Acknowledgement).where(Acknowledgement.user_id == user.id).order_by(Acknowledgement.acknowledged_at)
+    ).all()
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(or_(AuditEvent.actor_id == user.id, (AuditEvent.entity == "user") & (AuditEvent.entity_id == user.id)))
+        .order_by(AuditEvent.at)
+    ).all()
     return {
         "exported_at": now_utc().isoformat() + "Z",
-        "person": {"name": user.name, "email": user.email, "role": user.role.value, "active": user.active,
-                   "services": [s.name for s in user.services],
-                   "line_manager": user.line_manager.name if user.line_manager else None,
-                   "created_at": user.created_at.isoformat()},
+        "person": {
+            "name": user.name,
+            "email": user.email,
+            "role": user.role.value,
+            "active": user.active,
+            "services": [s.name for s in user.services],
+            "line_manager": user.line_manager.name if user.line_manager else None,
+            "created_at": user.created_at.isoformat(),
+        },
         "plans_about_them": [_plan_record(plan, snapshot) for plan in plans],
         "plans_they_manage": list(managed),
-        "acknowledgements": [{"plan": a.plan.reference, "subject": a.subject.value, "version": a.plan_version,
-                              "statement": a.statement, "response": a.response.value, "comment": a.comment,
-                              "at": a.acknowledged_at.isoformat()} for a in acks],
-        "audit_events": [{"at": e.at.isoformat(), "verb": e.verb, "entity": e.entity, "entity_id": e.entity_id,
-                          "plan_id": e.plan_id, "changes": e.changes} for e in events],
+        "acknowledgements": [
+            {
+                "plan": a.plan.reference,
+                "subject": a.subject.value,
+                "version": a.plan_version,
+                "statement": a.statement,
+                "response": a.response.value,
+                "comment": a.comment,
+                "at": a.acknowledged_at.isoformat(),
+            }
+            for a in acks
+        ],
+        "audit_events": [
+            {
+                "at": e.at.isoformat(),
+                "verb": e.verb,
+                "entity": e.entity,
+                "entity_id": e.entity_id,
+                "plan_id": e.plan_id,
+                "changes": e.changes,
+            }
+            for e in events
+        ],
     }
 
 
 def _plan_record(plan: Plan, snapshot) -> dict:
     record = snapshot(plan) | {"status": plan.status.value}
-    for entry, control in zip(record["controls"], plan.controls):  # live status: not in the snapshot
+    for entry, control in zip(record["controls"], plan.controls, strict=True):  # live status: not in the snapshot
         entry["status"] = control.status.label
-    record["reviews"] = [{"date": r.review_date.isoformat(), "reviewer": r.reviewer.name, "summary": r.summary,
-                          "decision": r.decision.value, "staff_comment": r.staff_comment,
-                          "entries": [{"action": e.action.ref, "progress": e.progress.value,
-                                       "measured_value": e.measured_value, "note": e.note} for e in r.entries]}
-                         for r in plan.reviews]
-    record["observations"] = [{"date": o.scheduled_on.isoformat(), "shift": o.shift.value, "status": o.status.value,
-                               "outcome": o.outcome.value if o.outcome else None, "notes": o.notes}
-                              for o in plan.observations]
+    record["reviews"] = [
+        {
+            "date": r.review_date.isoformat(),
+            "reviewer": r.reviewer.name,
+            "summary": r.summary,
+            "decision": r.decision.value,
+            "staff_comment": r.staff_comment,
+            "entries": [
+                {
+                    "action": e.action.ref,
+                    "progress": e.progress.value,
+                    "measured_value": e.measured_value,
+                    "note": e.note,
+                }
+                for e in r.entries
+            ],
+        }
+        for r in plan.reviews
+    ]
+    record["observations"] = [
+        {
+            "date": o.scheduled_on.isoformat(),
+            "shift": o.shift.value,
+            "status": o.status.value,
+            "outcome": o.outcome.value if o.outcome else None,
+            "notes": o.notes,
+        }
+        for o in plan.observations
+    ]
     if plan.closure:
         c = plan.closure
-        record["closure"] = {"outcome": c.outcome.value, "what_changed": c.what_changed,
-                             "how_measured": c.how_measured, "risk_now_controlled": c.risk_now_controlled,
-                             "ongoing_monitoring": c.ongoing_monitoring, "closed_at": c.closed_at.isoformat()}
+        record["closure"] = {
+            "outcome": c.outcome.value,
+            "what_changed": c.what_changed,
+            "how_measured": c.how_measured,
+            "risk_now_controlled": c.risk_now_controlled,
+            "ongoing_monitoring": c.ongoing_monitoring,
+            "closed_at": c.closed_at.isoformat(),
+        }
     return record

@@ -3,6 +3,7 @@
 Status changes go through lifecycle.plan_move / action_move (the one table of allowed moves);
 a control a review lifts goes through controls.lift_control (the one set of lift rules).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -17,9 +18,23 @@ from ..extensions import db
 from ..formatting import format_date
 from ..lifecycle import MoveRefused, action_move, current_reviews, first_review_date
 from ..models import (
-    Acknowledgement, AckResponse, AckSubject, Action, ActionStatus, ControlDecisionKind, InterimControl,
-    Observation, ObservationStatus, Outcome, Plan, Progress, Review, ReviewControlDecision, ReviewDecision,
-    ReviewEntry, User,
+    Acknowledgement,
+    AckResponse,
+    AckSubject,
+    Action,
+    ActionStatus,
+    ControlDecisionKind,
+    InterimControl,
+    Observation,
+    ObservationStatus,
+    Outcome,
+    Plan,
+    Progress,
+    Review,
+    ReviewControlDecision,
+    ReviewDecision,
+    ReviewEntry,
+    User,
 )
 from . import audit
 from .controls import ControlError, lift_control
@@ -45,8 +60,10 @@ class ControlDecisionValues(TypedDict, total=False):
 
 def review_statement(review: Review) -> str:
     """What the staff member confirms for one weekly review."""
-    return (f"I have read the weekly review of {format_date(review.review_date)} for "
-            f"improvement plan {review.plan.reference}, including each action's progress and the decision.")
+    return (
+        f"I have read the weekly review of {format_date(review.review_date)} for "
+        f"improvement plan {review.plan.reference}, including each action's progress and the decision."
+    )
 
 
 def find_submission(token: str | None) -> Review | None:
@@ -56,10 +73,21 @@ def find_submission(token: str | None) -> Review | None:
     return db.session.scalar(select(Review).where(Review.submission_token == token))
 
 
-def record_review(actor: User, plan: Plan, *, review_date: date, entries: Sequence[EntryValues],
-                  control_decisions: Sequence[ControlDecisionValues], summary: str, decision: ReviewDecision,
-                  next_review_date: date, extend_to: date | None = None, extend_reason: str | None = None,
-                  corrects: Review | None = None, submission_token: str | None = None) -> Review:
+def record_review(
+    actor: User,
+    plan: Plan,
+    *,
+    review_date: date,
+    entries: Sequence[EntryValues],
+    control_decisions: Sequence[ControlDecisionValues],
+    summary: str,
+    decision: ReviewDecision,
+    next_review_date: date,
+    extend_to: date | None = None,
+    extend_reason: str | None = None,
+    corrects: Review | None = None,
+    submission_token: str | None = None,
+) -> Review:
     """Record a weekly review of an active plan; the staff member is then asked to acknowledge it."""
     require_editable(plan)
     require_move(plan, "review")
@@ -69,43 +97,75 @@ def record_review(actor: User, plan: Plan, *, review_date: date, entries: Sequen
         raise PlanError("The next review must be after this one.")
     if corrects is not None and corrects.plan_id != plan.id:
         raise PlanError("A correction must refer to a review of the same plan.")
-    review = Review(plan=plan, review_date=review_date, reviewer_id=actor.id, summary=summary.strip(),
-                    decision=decision, next_review_date=next_review_date, corrects=corrects,
-                    submission_token=submission_token)
+    review = Review(
+        plan=plan,
+        review_date=review_date,
+        reviewer_id=actor.id,
+        summary=summary.strip(),
+        decision=decision,
+        next_review_date=next_review_date,
+        corrects=corrects,
+        submission_token=submission_token,
+    )
     db.session.add(review)
     for entry in entries:
         action: Action = entry["action"]
         value = entry.get("measured_value")
         if value is not None and not action.has_measure:
             raise PlanError(f"{action.ref} has no measure, so it takes no measured value.")
-        review.entries.append(ReviewEntry(action_id=action.id, progress=entry["progress"],
-                                          measured_value=value, note=(entry.get("note") or "").strip()))
+        review.entries.append(
+            ReviewEntry(
+                action_id=action.id,
+                progress=entry["progress"],
+                measured_value=value,
+                note=(entry.get("note") or "").strip(),
+            )
+        )
     for item in control_decisions:
         control, kind = item["control"], item["decision"]
         rationale = (item.get("rationale") or "").strip()
         if kind is not ControlDecisionKind.KEEP:
             _lift_in_review(actor, control, kind, review_date, rationale)
-        review.control_decisions.append(ReviewControlDecision(control_id=control.id, decision=kind, rationale=rationale))
+        review.control_decisions.append(
+            ReviewControlDecision(control_id=control.id, decision=kind, rationale=rationale)
+        )
     if decision is ReviewDecision.EXTEND:
         _extend(actor, plan, review, extend_to, extend_reason)
     plan.next_review_date = next_review_date
     db.session.flush()
-    audit.record(actor, "recorded", "review", review.id, plan_id=plan.id, changes={
-        "review_date": review_date, "decision": decision, "next_review_date": next_review_date,
-        "corrects": corrects.id if corrects else None,
-        "entries": {e["action"].ref: [e["progress"].value, e.get("measured_value")] for e in entries}})
+    audit.record(
+        actor,
+        "recorded",
+        "review",
+        review.id,
+        plan_id=plan.id,
+        changes={
+            "review_date": review_date,
+            "decision": decision,
+            "next_review_date": next_review_date,
+            "corrects": corrects.id if corrects else None,
+            "entries": {e["action"].ref: [e["progress"].value, e.get("measured_value")] for e in entries},
+        },
+    )
     return review
 
 
-def _lift_in_review(actor: User, control: InterimControl, kind: ControlDecisionKind, review_date: date,
-                    rationale: str) -> None:
+def _lift_in_review(
+    actor: User, control: InterimControl, kind: ControlDecisionKind, review_date: date, rationale: str
+) -> None:
     """A review lifts a control, or carries it into monitoring, on the review's date; a refusal
     names the control, as the review form shows it above the whole form."""
     if not policy.can_lift_control(actor, control):
         raise PlanError("Only a registered manager (senior) can lift an interim control.")
     try:
-        lift_control(actor, control, review_date, rationale,
-                     carry_into_monitoring=kind is ControlDecisionKind.MONITOR, via="review")
+        lift_control(
+            actor,
+            control,
+            review_date,
+            rationale,
+            carry_into_monitoring=kind is ControlDecisionKind.MONITOR,
+            via="review",
+        )
     except ControlError as error:
         raise PlanError(f"{control.kind.label}: {error}") from error
 
@@ -119,13 +179,20 @@ def _extend(actor: User, plan: Plan, review: Review, extend_to: date | None, ext
     if not reason:
         raise PlanError("Say why the plan is being extended.")
     review.extend_to, review.extend_reason = extend_to, reason
-    audit.record(actor, "extended", "plan", plan.id, plan_id=plan.id,
-                 changes={"planned_end_date": [plan.planned_end_date, extend_to], "reason": reason})
+    audit.record(
+        actor,
+        "extended",
+        "plan",
+        plan.id,
+        plan_id=plan.id,
+        changes={"planned_end_date": [plan.planned_end_date, extend_to], "reason": reason},
+    )
     plan.planned_end_date = extend_to
 
 
-def record_observation(actor: User, observation: Observation, *, status: ObservationStatus,
-                       outcome: Outcome | None, notes: str | None) -> None:
+def record_observation(
+    actor: User, observation: Observation, *, status: ObservationStatus, outcome: Outcome | None, notes: str | None
+) -> None:
     """Record what happened to a planned observed shift: done (with outcome), missed, or cancelled."""
     require_editable(observation.plan)
     if observation.status is not ObservationStatus.PLANNED:
@@ -145,8 +212,14 @@ def record_observation(actor: User, observation: Observation, *, status: Observa
     observation.notes = notes
     observation.recorded_at = now_utc()
     db.session.flush()
-    audit.record(actor, "recorded", "observation", observation.id, plan_id=observation.plan_id,
-                 changes={"status": status, "outcome": observation.outcome, "notes": notes})
+    audit.record(
+        actor,
+        "recorded",
+        "observation",
+        observation.id,
+        plan_id=observation.plan_id,
+        changes={"status": status, "outcome": observation.outcome, "notes": notes},
+    )
 
 
 def set_action_status(actor: User, action: Action, status: ActionStatus, evidence: str, on: date) -> None:
@@ -158,8 +231,9 @@ def set_action_status(actor: User, action: Action, status: ActionStatus, evidenc
     if on > today() or on < action.plan.start_date:
         raise PlanError("The date must be between the plan's start and today.")
     try:
-        new_status = ActionStatus(action_move(action.status.value, status.value, ref=action.ref,
-                                              current_label=action.status.label.lower()))
+        new_status = ActionStatus(
+            action_move(action.status.value, status.value, ref=action.ref, current_label=action.status.label.lower())
+        )
     except MoveRefused as refused:
         raise PlanError(str(refused)) from refused
     if new_status is ActionStatus.COMPLETED:
@@ -171,8 +245,14 @@ def set_action_status(actor: User, action: Action, status: ActionStatus, evidenc
     old = action.status
     action.status = new_status
     db.session.flush()
-    audit.record(actor, "status_changed", "action", action.id, plan_id=action.plan_id,
-                 changes={"ref": action.ref, "status": [old, new_status], "evidence": evidence, "on": on})
+    audit.record(
+        actor,
+        "status_changed",
+        "action",
+        action.id,
+        plan_id=action.plan_id,
+        changes={"ref": action.ref, "status": [old, new_status], "evidence": evidence, "on": on},
+    )
 
 
 def acknowledge_review(actor: User, review: Review, *, response: AckResponse, comment: str | None) -> Acknowledgement:
@@ -185,14 +265,23 @@ def acknowledge_review(actor: User, review: Review, *, response: AckResponse, co
     comment = (comment or "").strip() or None
     if response is AckResponse.DISAGREE and not comment:
         raise PlanError("Say what you disagree with, so your manager can discuss it with you.")
-    ack = Acknowledgement(plan=plan, user_id=actor.id, subject=AckSubject.REVIEW, plan_version=plan.version,
-                          review=review, statement=review_statement(review), response=response, comment=comment)
+    ack = Acknowledgement(
+        plan=plan,
+        user_id=actor.id,
+        subject=AckSubject.REVIEW,
+        plan_version=plan.version,
+        review=review,
+        statement=review_statement(review),
+        response=response,
+        comment=comment,
+    )
     if comment:
         review.staff_comment = comment
     db.session.add(ack)
     db.session.flush()
-    audit.record(actor, "acknowledged", "review", review.id, plan_id=plan.id,
-                 changes={"response": response, "comment": comment})
+    audit.record(
+        actor, "acknowledged", "review", review.id, plan_id=plan.id, changes={"response": response, "comment": comment}
+    )
     return ack
 
 

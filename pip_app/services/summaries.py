@@ -1,6 +1,7 @@
 """The plain data behind a plan's PDF (summaries.PlanSummary), built from a loaded plan, and the
 PDF download's file name and audit entry. The views pass the summary to pdf.render_plan_pdf;
 nothing here imports the PDF package."""
+
 from __future__ import annotations
 
 import re
@@ -15,11 +16,27 @@ from ..extensions import db
 from ..formatting import format_date, format_measure
 from ..lifecycle import current_reviews
 from ..models import (
-    Acknowledgement, AckSubject, Action, Closure, EvidenceSource, InterimControl, KeyQuestion, Observation, Plan,
-    Review, User,
+    Acknowledgement,
+    AckSubject,
+    Action,
+    Closure,
+    EvidenceSource,
+    InterimControl,
+    KeyQuestion,
+    Observation,
+    Plan,
+    Review,
+    User,
 )
 from ..summaries import (
-    AckRow, ActionRow, ClosureSummary, ControlRow, MeasureRow, ObservationRow, PlanSummary, ReviewEntryRow,
+    AckRow,
+    ActionRow,
+    ClosureSummary,
+    ControlRow,
+    MeasureRow,
+    ObservationRow,
+    PlanSummary,
+    ReviewEntryRow,
     ReviewRow,
 )
 from . import audit
@@ -31,10 +48,13 @@ from .closure_gate import final_measures
 def summary_load_options() -> list[LoaderOption]:
     """Loader options that fetch everything a summary shows in a fixed number of queries."""
     return [
-        joinedload(Plan.staff), joinedload(Plan.manager), joinedload(Plan.service),
+        joinedload(Plan.staff),
+        joinedload(Plan.manager),
+        joinedload(Plan.service),
         joinedload(Plan.closure).joinedload(Closure.closed_by),
-        selectinload(Plan.controls).options(joinedload(InterimControl.responsible),
-                                            joinedload(InterimControl.lifted_by)),
+        selectinload(Plan.controls).options(
+            joinedload(InterimControl.responsible), joinedload(InterimControl.lifted_by)
+        ),
         selectinload(Plan.actions).joinedload(Action.owner),
         selectinload(Plan.observations).options(joinedload(Observation.observer), selectinload(Observation.focus)),
         selectinload(Plan.reviews).options(joinedload(Review.reviewer), selectinload(Review.entries)),
@@ -49,8 +69,10 @@ def _measure_row(action: Action, frozen: dict[str, Any] | None, live: dict[str, 
     if values is None and live:  # closures frozen before values were kept: fall back to the record
         values = live["values"]
     return MeasureRow(
-        name=source.get("name") or action.measure_name, unit=source.get("unit", action.measure_unit),
-        baseline=source.get("baseline", action.measure_baseline), final=source.get("final"),
+        name=source.get("name") or action.measure_name,
+        unit=source.get("unit", action.measure_unit),
+        baseline=source.get("baseline", action.measure_baseline),
+        final=source.get("final"),
         target=source.get("target", action.measure_target),
         higher_is_better=source.get("higher_is_better", action.measure_higher_is_better),
         consecutive=source.get("consecutive", action.measure_consecutive),
@@ -68,27 +90,53 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
     reviews_by_id = {r.id: r for r in plan.reviews}
     counted = {r.id for r in current_reviews(plan.reviews)}
 
-    actions = [ActionRow(
-        ref=a.ref, behaviour=a.behaviour, when=a.when + (f" (by {format_date(a.when_date)})" if a.when_date else ""),
-        check_method=a.check_method, success_criterion=a.success_criterion, status=a.status.label,
-        owner=a.owner.name if a.owner else None, due_date=a.due_date, completion_evidence=a.completion_evidence,
-        assurance_evidence=a.assurance_evidence, status_reason=a.status_reason,
-        measure=_measure_row(a, frozen.get(a.ref), live.get(a.ref)) if a.has_measure or a.ref in frozen else None,
-    ) for a in plan.actions]
+    actions = [
+        ActionRow(
+            ref=a.ref,
+            behaviour=a.behaviour,
+            when=a.when + (f" (by {format_date(a.when_date)})" if a.when_date else ""),
+            check_method=a.check_method,
+            success_criterion=a.success_criterion,
+            status=a.status.label,
+            owner=a.owner.name if a.owner else None,
+            due_date=a.due_date,
+            completion_evidence=a.completion_evidence,
+            assurance_evidence=a.assurance_evidence,
+            status_reason=a.status_reason,
+            measure=_measure_row(a, frozen.get(a.ref), live.get(a.ref)) if a.has_measure or a.ref in frozen else None,
+        )
+        for a in plan.actions
+    ]
 
     reviews: list[ReviewRow] = []
     for r in plan.reviews:
-        entries = sorted(r.entries, key=lambda e: actions_by_id[e.action_id].number if e.action_id in actions_by_id else 0)
-        reviews.append(ReviewRow(
-            review_date=r.review_date, reviewer=r.reviewer.name, summary=r.summary, decision=r.decision.label,
-            next_review_date=r.next_review_date, staff_comment=r.staff_comment, superseded=r.id not in counted,
-            entries=[ReviewEntryRow(
-                ref=actions_by_id[e.action_id].ref if e.action_id in actions_by_id else "?",
-                progress=e.progress.label,
-                value=(format_measure(e.measured_value, _unit(actions_by_id.get(e.action_id)))
-                       if e.measured_value is not None else None),
-                note=e.note or "") for e in entries],
-        ))
+        entries = sorted(
+            r.entries, key=lambda e: actions_by_id[e.action_id].number if e.action_id in actions_by_id else 0
+        )
+        reviews.append(
+            ReviewRow(
+                review_date=r.review_date,
+                reviewer=r.reviewer.name,
+                summary=r.summary,
+                decision=r.decision.label,
+                next_review_date=r.next_review_date,
+                staff_comment=r.staff_comment,
+                superseded=r.id not in counted,
+                entries=[
+                    ReviewEntryRow(
+                        ref=actions_by_id[e.action_id].ref if e.action_id in actions_by_id else "?",
+                        progress=e.progress.label,
+                        value=(
+                            format_measure(e.measured_value, _unit(actions_by_id.get(e.action_id)))
+                            if e.measured_value is not None
+                            else None
+                        ),
+                        note=e.note or "",
+                    )
+                    for e in entries
+                ],
+            )
+        )
 
     def subject(ack: Acknowledgement) -> str:
         if ack.subject is AckSubject.PLAN:
@@ -102,35 +150,77 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
     if closure:
         state = closure_ack_state(plan)
         closure_data = ClosureSummary(
-            outcome=closure.outcome.label, outcome_code=closure.outcome.value, what_changed=closure.what_changed,
-            how_measured=closure.how_measured, risk_now_controlled=closure.risk_now_controlled,
-            ongoing_monitoring=closure.ongoing_monitoring, closed_by=closure.closed_by.name,
-            closed_at=to_london(closure.closed_at), acknowledgement=state.sentence(plan.staff.name),
+            outcome=closure.outcome.label,
+            outcome_code=closure.outcome.value,
+            what_changed=closure.what_changed,
+            how_measured=closure.how_measured,
+            risk_now_controlled=closure.risk_now_controlled,
+            ongoing_monitoring=closure.ongoing_monitoring,
+            closed_by=closure.closed_by.name,
+            closed_at=to_london(closure.closed_at),
+            acknowledgement=state.sentence(plan.staff.name),
         )
     return PlanSummary(
-        reference=plan.reference, staff=plan.staff.name, manager=plan.manager.name, service=plan.service.name,
-        status=plan.status.label, version=plan.version, start_date=plan.start_date,
-        planned_end_date=plan.planned_end_date, risk_area=plan.risk_area.label, risk_statement=plan.risk_statement,
-        evidence_sources=[_label(s) for s in plan.evidence_sources or []], evidence_detail=plan.evidence_detail,
-        key_questions=[_label(k, "-") for k in plan.key_questions or []], baseline_text=plan.baseline_text,
-        baseline_figure=plan.baseline_figure, no_control_reason=plan.no_control_reason,
-        generated_at=to_london(now_utc()), generated_by=generated_by.name,
-        controls=[ControlRow(
-            kind=c.kind.label, detail=c.detail, responsible=c.responsible.name, start_date=c.start_date,
-            review_by_date=c.review_by_date, status=c.status.label, lifted_on=c.lifted_on,
-            lift_rationale=c.lift_rationale, lifted_by=c.lifted_by.name if c.lifted_by else None,
-            last_checked_on=c.last_checked_on) for c in plan.controls],
+        reference=plan.reference,
+        staff=plan.staff.name,
+        manager=plan.manager.name,
+        service=plan.service.name,
+        status=plan.status.label,
+        version=plan.version,
+        start_date=plan.start_date,
+        planned_end_date=plan.planned_end_date,
+        risk_area=plan.risk_area.label,
+        risk_statement=plan.risk_statement,
+        evidence_sources=[_label(s) for s in plan.evidence_sources or []],
+        evidence_detail=plan.evidence_detail,
+        key_questions=[_label(k, "-") for k in plan.key_questions or []],
+        baseline_text=plan.baseline_text,
+        baseline_figure=plan.baseline_figure,
+        no_control_reason=plan.no_control_reason,
+        generated_at=to_london(now_utc()),
+        generated_by=generated_by.name,
+        controls=[
+            ControlRow(
+                kind=c.kind.label,
+                detail=c.detail,
+                responsible=c.responsible.name,
+                start_date=c.start_date,
+                review_by_date=c.review_by_date,
+                status=c.status.label,
+                lifted_on=c.lifted_on,
+                lift_rationale=c.lift_rationale,
+                lifted_by=c.lifted_by.name if c.lifted_by else None,
+                last_checked_on=c.last_checked_on,
+            )
+            for c in plan.controls
+        ],
         actions=actions,
-        observations=[ObservationRow(
-            scheduled_on=o.scheduled_on, shift=o.shift.label, observer=o.observer.name,
-            focus=", ".join(a.ref for a in o.focus), status=o.status.label,
-            outcome=o.outcome.label if o.outcome else None, notes=o.notes) for o in plan.observations],
+        observations=[
+            ObservationRow(
+                scheduled_on=o.scheduled_on,
+                shift=o.shift.label,
+                observer=o.observer.name,
+                focus=", ".join(a.ref for a in o.focus),
+                status=o.status.label,
+                outcome=o.outcome.label if o.outcome else None,
+                notes=o.notes,
+            )
+            for o in plan.observations
+        ],
         observation_counts=observation_counts(plan),
         reviews=reviews,
-        acknowledgements=[AckRow(
-            at=to_london(a.acknowledged_at), who=a.user.name, subject=subject(a),
-            response=a.response.label, comment=a.comment, statement=a.statement)
-            for a in plan.acknowledgements if with_closure or a.subject is not AckSubject.CLOSURE],
+        acknowledgements=[
+            AckRow(
+                at=to_london(a.acknowledged_at),
+                who=a.user.name,
+                subject=subject(a),
+                response=a.response.label,
+                comment=a.comment,
+                statement=a.statement,
+            )
+            for a in plan.acknowledgements
+            if with_closure or a.subject is not AckSubject.CLOSURE
+        ],
         closure=closure_data,
     )
 
@@ -159,6 +249,7 @@ def pdf_filename(plan: Plan, kind: str) -> str:
 def record_download(actor: User, plan: Plan, kind: str) -> None:
     """Every PDF download is an audit event in the plan's history."""
     entity_id = plan.closure.id if kind == "closure" and plan.closure else plan.id
-    audit.record(actor, "downloaded", f"{kind}_pdf", entity_id, plan_id=plan.id,
-                 changes={"file": pdf_filename(plan, kind)})
+    audit.record(
+        actor, "downloaded", f"{kind}_pdf", entity_id, plan_id=plan.id, changes={"file": pdf_filename(plan, kind)}
+    )
     db.session.flush()

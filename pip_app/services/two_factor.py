@@ -1,13 +1,14 @@
 """Two-factor sign-in: enrol an authenticator app, check a code or recovery code, replace the
 recovery codes, turn it off. Operations take the actor, write the audit event and never commit."""
+
 from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 
+from ..clock import now_utc
 from ..credentials import totp
 from ..credentials.passwords import hash_password, verify_password
-from ..clock import now_utc
 from ..extensions import db
 from ..models import RecoveryCode, User
 from . import audit
@@ -71,7 +72,7 @@ def replace_recovery_codes(actor: User) -> list[str]:
 
 
 def check_second_factor(user: User, entry: str) -> str | None:
-    """"totp" or "recovery_code" when the entry proves the second factor (a recovery code is
+    """ "totp" or "recovery_code" when the entry proves the second factor (a recovery code is
     used up, a code cannot be replayed), None otherwise. The sign-in view audits the outcome."""
     if not user.two_factor_enabled:
         return None
@@ -91,14 +92,16 @@ def check_second_factor(user: User, entry: str) -> str | None:
     if not typed:
         return None
     unused = db.session.scalars(
-        select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+        select(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
         .order_by(RecoveryCode.id)
     ).all()
     for code in unused:
         if verify_password(code.code_hash, typed):
             # Only the request that flips used_at wins, so one code cannot sign in twice at once.
             won = db.session.execute(
-                update(RecoveryCode).where(RecoveryCode.id == code.id, RecoveryCode.used_at.is_(None))
+                update(RecoveryCode)
+                .where(RecoveryCode.id == code.id, RecoveryCode.used_at.is_(None))
                 .values(used_at=now_utc())
             ).rowcount
             if not won:

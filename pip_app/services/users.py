@@ -1,4 +1,5 @@
 """Creating and changing user accounts."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,9 +9,9 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from ..clock import now_utc
 from ..credentials.password_policy import MIN_LENGTH, password_problems
 from ..credentials.passwords import hash_password, verify_password
-from ..clock import now_utc
 from ..extensions import db
 from ..models import PasswordReset, Role, Service, User
 from . import audit
@@ -73,7 +74,10 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     audit.record(
-        actor, "created", "user", user.id,
+        actor,
+        "created",
+        "user",
+        user.id,
         changes={"email": email, "role": role, "services": [s.name for s in services]},
     )
     return user
@@ -180,8 +184,10 @@ def reset_password_with_link(reset: PasswordReset, password: str) -> User:
 
 def _still_valid(reset: PasswordReset, now: datetime | None = None) -> bool:
     return (
-        reset.used_at is None and reset.revoked_at is None
-        and reset.expires_at > (now or now_utc()) and reset.user.active
+        reset.used_at is None
+        and reset.revoked_at is None
+        and reset.expires_at > (now or now_utc())
+        and reset.user.active
     )
 
 

@@ -13,6 +13,7 @@ on light views of the rows (`_view`) rather than on loaded objects: no copies to
 
     flask --app pip_app seed-scale --plans 10000   # see pip_app/commands.py and bench/README.md
 """
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,24 @@ from ..clock import today
 from ..credentials.passwords import hash_password
 from ..extensions import db
 from ..models import (
-    Acknowledgement, Action, AuditEvent, Closure, ControlCheck, ControlKind, InterimControl, Observation, Plan,
-    PlanVersion, Review, ReviewControlDecision, ReviewEntry, Service, Shift, User, observation_focus, user_services,
+    Acknowledgement,
+    Action,
+    AuditEvent,
+    Closure,
+    ControlCheck,
+    ControlKind,
+    InterimControl,
+    Observation,
+    Plan,
+    PlanVersion,
+    Review,
+    ReviewControlDecision,
+    ReviewEntry,
+    Service,
+    Shift,
+    User,
+    observation_focus,
+    user_services,
 )
 from ..page_cache import note_change
 from ..services.acknowledgements import plan_statement
@@ -56,20 +73,91 @@ CHUNK = 5_000
 MAX_PER_YEAR = 9_000  # references are PIP-YYYY-NNNN: keep well inside four digits a year
 
 SERVICE_NAMES = [
-    "Larkfield House", "Brook Lodge", "Meadowbank", "The Willows", "Oakleigh Court", "Riverside View",
-    "Hazelwood", "Elm Grove", "Ashcombe", "Fernhill", "Heatherdene", "Kingsmead", "Linden Lea", "Millbrook",
-    "Northgate", "Orchard Place", "Primrose Hill", "Rowan Court", "Southfields", "Thornbury",
+    "Larkfield House",
+    "Brook Lodge",
+    "Meadowbank",
+    "The Willows",
+    "Oakleigh Court",
+    "Riverside View",
+    "Hazelwood",
+    "Elm Grove",
+    "Ashcombe",
+    "Fernhill",
+    "Heatherdene",
+    "Kingsmead",
+    "Linden Lea",
+    "Millbrook",
+    "Northgate",
+    "Orchard Place",
+    "Primrose Hill",
+    "Rowan Court",
+    "Southfields",
+    "Thornbury",
 ]
 SERVICE_KINDS = ["Residential care home", "Nursing home", "Home care branch", "Supported living"]
 FIRST_NAMES = [
-    "Sam", "Agnieszka", "Dafydd", "Chidi", "Mei", "Joanne", "Tomasz", "Priya", "Aoife", "Kwame", "Fatima",
-    "Lewis", "Hannah", "Oluwaseun", "Zofia", "Rhys", "Amara", "Callum", "Siobhan", "Mohammed", "Grace",
-    "Eilidh", "Ravi", "Bethan", "Nkechi", "Łucja", "José", "Yusuf", "Chloé", "Ewan",
+    "Sam",
+    "Agnieszka",
+    "Dafydd",
+    "Chidi",
+    "Mei",
+    "Joanne",
+    "Tomasz",
+    "Priya",
+    "Aoife",
+    "Kwame",
+    "Fatima",
+    "Lewis",
+    "Hannah",
+    "Oluwaseun",
+    "Zofia",
+    "Rhys",
+    "Amara",
+    "Callum",
+    "Siobhan",
+    "Mohammed",
+    "Grace",
+    "Eilidh",
+    "Ravi",
+    "Bethan",
+    "Nkechi",
+    "Łucja",
+    "José",
+    "Yusuf",
+    "Chloé",
+    "Ewan",
 ]
 SURNAMES = [
-    "Taylor", "Łukasik", "ap Rhys", "Okafor", "Chen", "O'Neill", "Wójcik", "Patel", "Murphy", "Mensah",
-    "Hussain", "Campbell", "Evans", "Adeyemi", "Nowak", "Williams", "Okoro", "MacLeod", "Byrne", "Khan",
-    "Hughes", "Morrison", "Sharma", "Jones", "Eze", "Kowalska", "García", "Ali", "Dubois", "Fraser",
+    "Taylor",
+    "Łukasik",
+    "ap Rhys",
+    "Okafor",
+    "Chen",
+    "O'Neill",
+    "Wójcik",
+    "Patel",
+    "Murphy",
+    "Mensah",
+    "Hussain",
+    "Campbell",
+    "Evans",
+    "Adeyemi",
+    "Nowak",
+    "Williams",
+    "Okoro",
+    "MacLeod",
+    "Byrne",
+    "Khan",
+    "Hughes",
+    "Morrison",
+    "Sharma",
+    "Jones",
+    "Eze",
+    "Kowalska",
+    "García",
+    "Ali",
+    "Dubois",
+    "Fraser",
 ]
 EVIDENCE_DETAIL = [
     "Two near misses in the last six weeks; care-note audit showed the rationale missing for {n} of 10 changes.",
@@ -85,8 +173,14 @@ SUMMARIES = [
     "Improvement sustained; control kept one more week as agreed.",
     "Audit below target; practice discussed with examples from the notes.",
 ]
-NOTES = ["On track.", "Two gaps, discussed.", "Audit sample met the criterion.", "Observed on shift; good.",
-         "Needs a second look next week.", ""]
+NOTES = [
+    "On track.",
+    "Two gaps, discussed.",
+    "Audit sample met the criterion.",
+    "Observed on shift; good.",
+    "Needs a second look next week.",
+    "",
+]
 CHECK_NOTES = [
     "{n} escalation decisions signed off on the late shift.",
     "Notes read and signed at evening handover; {n} charts completed on time.",
@@ -116,11 +210,11 @@ class SeedResult:
     password: str
     group_senior: str
     group_senior_active_plans: int
-    bench_plan_id: int          # active, exactly 20 actions and 12 reviews
+    bench_plan_id: int  # active, exactly 20 actions and 12 reviews
     typical_closed_plan_id: int  # closed, 6 actions, 10 reviews, 4 controls
-    big_review_plan_id: int      # closed, 100 reviews
+    big_review_plan_id: int  # closed, 100 reviews
     accounts: dict[str, str] = field(default_factory=dict)
-    first_service_id: int = 0    # the service the three known plans belong to
+    first_service_id: int = 0  # the service the three known plans belong to
 
     def summary(self) -> str:
         lines = [f"Seeded in {self.seconds:.1f} s:"]
@@ -165,18 +259,36 @@ def _view(model: type, row: dict, **related) -> SimpleNamespace:
             members = {member.value: member for member in enum_class} if enum_class else None
             columns.append((attr.key, attr.columns[0].name, members))
         properties = {name: value for name, value in vars(model).items() if isinstance(value, property)}
-        cls = _VIEW_CLASSES[model] = type(f"{model.__name__}View", (SimpleNamespace,),
-                                          {**properties, "columns": columns})
-    values = {key: row.get(name) if members is None else members.get(row.get(name))
-              for key, name, members in cls.columns}
+        cls = _VIEW_CLASSES[model] = type(
+            f"{model.__name__}View", (SimpleNamespace,), {**properties, "columns": columns}
+        )
+    values = {
+        key: row.get(name) if members is None else members.get(row.get(name)) for key, name, members in cls.columns
+    }
     return cls(**values, **related)
 
 
 class _Rows:
     """Rows per table with ids handed out up front; flushed to the database in FK order."""
 
-    ORDER = (Service, User, user_services, Plan, PlanVersion, InterimControl, ControlCheck, Action, Observation,
-             observation_focus, Review, ReviewEntry, ReviewControlDecision, Acknowledgement, Closure, AuditEvent)
+    ORDER = (
+        Service,
+        User,
+        user_services,
+        Plan,
+        PlanVersion,
+        InterimControl,
+        ControlCheck,
+        Action,
+        Observation,
+        observation_focus,
+        Review,
+        ReviewEntry,
+        ReviewControlDecision,
+        Acknowledgement,
+        Closure,
+        AuditEvent,
+    )
 
     def __init__(self, chunk: int):
         self.chunk = chunk
@@ -222,8 +334,12 @@ def _copy(table, rows: list[dict]) -> None:
     columns = ", ".join(f'"{name}"' for name in names)
     with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row([json.dumps(value) if is_json and value is not None else value
-                            for value, is_json in zip(row.values(), as_json)])
+            copy.write_row(
+                [
+                    json.dumps(value) if is_json and value is not None else value
+                    for value, is_json in zip(row.values(), as_json, strict=True)
+                ]
+            )
 
 
 @dataclass
@@ -249,9 +365,16 @@ class _Builder:
     def _user(self, email: str, name: str, role: str, line_manager: _Person | None, services: list[int]) -> _Person:
         uid = self.rows.new_id("users")
         row = dict(
-            id=uid, email=email, name=name, role=role, password_hash=self.password_hash, active=True,
-            line_manager_id=line_manager.id if line_manager else None, session_token=secrets.token_hex(16),
-            created_at=_at(self.today - timedelta(days=365 * self.years + 30), 9))
+            id=uid,
+            email=email,
+            name=name,
+            role=role,
+            password_hash=self.password_hash,
+            active=True,
+            line_manager_id=line_manager.id if line_manager else None,
+            session_token=secrets.token_hex(16),
+            created_at=_at(self.today - timedelta(days=365 * self.years + 30), 9),
+        )
         self.rows.add("users", row)
         self.user_views[uid] = _view(User, row)
         for service_id in services:
@@ -281,15 +404,19 @@ class _Builder:
         counter = 0
         for i, sid in enumerate(self.service_ids, start=1):
             counter += 1
-            self.seniors[sid] = self._user(f"senior{i:02d}@{DOMAIN}", self._name(counter), "senior",
-                                           self.group_senior, [sid])
+            self.seniors[sid] = self._user(
+                f"senior{i:02d}@{DOMAIN}", self._name(counter), "senior", self.group_senior, [sid]
+            )
         for i, sid in enumerate(self.service_ids):
             self.managers[sid] = []
             for j in range(MANAGERS_PER_SERVICE):
                 counter += 1
                 number = i * MANAGERS_PER_SERVICE + j + 1
-                self.managers[sid].append(self._user(f"manager{number:03d}@{DOMAIN}", self._name(counter), "manager",
-                                                     self.seniors[sid], [sid]))
+                self.managers[sid].append(
+                    self._user(
+                        f"manager{number:03d}@{DOMAIN}", self._name(counter), "manager", self.seniors[sid], [sid]
+                    )
+                )
         for n in range(n_staff):
             sid = self.service_ids[n % len(self.service_ids)]
             manager = self.managers[sid][(n // len(self.service_ids)) % MANAGERS_PER_SERVICE]
@@ -306,8 +433,16 @@ class _Builder:
         number = self.references[year] = self.references.get(year, 0) + 1
         return f"PIP-{year}-{number:04d}"
 
-    def plan(self, status: str, *, sid: int | None = None, actions: int | None = None, reviews: int | None = None,
-             controls: int | None = None, observations: int | None = None) -> int:
+    def plan(
+        self,
+        status: str,
+        *,
+        sid: int | None = None,
+        actions: int | None = None,
+        reviews: int | None = None,
+        controls: int | None = None,
+        observations: int | None = None,
+    ) -> int:
         """One plan with everything that belongs to it; returns its id."""
         rng = self.rng
         sid = sid or rng.choice(self.service_ids)
@@ -361,27 +496,51 @@ class _Builder:
         closed_on = review_dates[-1] + timedelta(days=1) if status == "closed" else None
 
         row = dict(
-            id=pid, reference=reference, staff_id=staff.id, manager_id=manager.id, service_id=sid, status=status,
-            version=version, row_version=1, start_date=start, planned_end_date=planned_end,
-            review_weekday=start.weekday(), review_interval_days=7, next_review_date=next_review,
-            risk_area=template.risk_area.value, risk_statement=template.risk_statement,
+            id=pid,
+            reference=reference,
+            staff_id=staff.id,
+            manager_id=manager.id,
+            service_id=sid,
+            status=status,
+            version=version,
+            row_version=1,
+            start_date=start,
+            planned_end_date=planned_end,
+            review_weekday=start.weekday(),
+            review_interval_days=7,
+            next_review_date=next_review,
+            risk_area=template.risk_area.value,
+            risk_statement=template.risk_statement,
             evidence_sources=[e.value for e in template.evidence_sources],
             evidence_detail=evidence_detail,
             key_questions=[k.value for k in template.key_questions],
             baseline_text=baseline_text,
-            baseline_figure=float(baseline), no_control_reason=None, quality_override_reason=None,
+            baseline_figure=float(baseline),
+            no_control_reason=None,
+            quality_override_reason=None,
             pause_reason="Sickness absence; the plan resumes on return to work." if status == "paused" else None,
             paused_on=t - timedelta(days=rng.randint(1, 10)) if status == "paused" else None,
-            created_at=created_at, issued_at=issued_at)
+            created_at=created_at,
+            issued_at=issued_at,
+        )
         self.rows.add("plans", row)
         self.audit(manager, "created", "plan", pid, pid, created_at, {"reference": reference, "template": template.key})
 
-        controls_ = self._controls(pid, status, template, n_controls, start, planned_end, review_dates, closed_on,
-                                   senior, manager)
+        controls_ = self._controls(
+            pid, status, template, n_controls, start, planned_end, review_dates, closed_on, senior, manager
+        )
         actions_ = self._actions(pid, status, template, n_actions, start, planned_end, baseline, staff, closed_on)
-        plan = _view(Plan, row, staff=self.user_views[staff.id], manager=self.user_views[manager.id],
-                     service=self.service_views[sid], controls=[c["view"] for c in controls_],
-                     actions=[a["view"] for a in actions_], reviews=[], closure=None)
+        plan = _view(
+            Plan,
+            row,
+            staff=self.user_views[staff.id],
+            manager=self.user_views[manager.id],
+            service=self.service_views[sid],
+            controls=[c["view"] for c in controls_],
+            actions=[a["view"] for a in actions_],
+            reviews=[],
+            closure=None,
+        )
         if issued:
             self.audit(manager, "issued", "plan", pid, pid, issued_at, {"version": 1})
             plan.version = 1
@@ -390,13 +549,30 @@ class _Builder:
             if amended:
                 when = issued_at + timedelta(days=rng.randint(3, 10))
                 plan.version = 2
-                self._version(pid, 2, "Success criterion for A1 made specific after the first review.",
-                              snapshot(plan), manager, when)
+                self._version(
+                    pid,
+                    2,
+                    "Success criterion for A1 made specific after the first review.",
+                    snapshot(plan),
+                    manager,
+                    when,
+                )
                 self.audit(manager, "amended", "plan", pid, pid, when, {"version": 2})
                 self._ack_plan(plan, staff, when, recent=status != "closed")
         self._observations(pid, status, n_obs, start, planned_end, actions_, senior, manager)
-        self._reviews(plan, status, review_dates, extend_at, planned_end, actions_, controls_, staff, manager, senior,
-                      version or 1)
+        self._reviews(
+            plan,
+            status,
+            review_dates,
+            extend_at,
+            planned_end,
+            actions_,
+            controls_,
+            staff,
+            manager,
+            senior,
+            version or 1,
+        )
         if status == "closed":
             self._closure(plan, staff, manager, closed_on, baseline, version)
         return pid
@@ -417,7 +593,7 @@ class _Builder:
             state = "active"
             if status == "closed":
                 state = "lifted" if rng.random() < 0.7 else "ongoing_monitoring"
-                lifted_on = rng.choice(review_dates[len(review_dates) // 2:]) if review_dates else closed_on
+                lifted_on = rng.choice(review_dates[len(review_dates) // 2 :]) if review_dates else closed_on
             elif status in ("active", "paused") and len(review_dates) >= 4 and rng.random() < 0.2:
                 state, lifted_on = "lifted", rng.choice(review_dates[2:])
             if state != "active":
@@ -432,17 +608,42 @@ class _Builder:
             if checks and state == "active" and status != "draft" and rng.random() < 0.3:
                 checks.pop()  # a stale control: "not checked for 7 days" shows on the register
             row = dict(
-                id=cid, plan_id=pid, kind=kind, detail=detail, responsible_id=responsible.id, start_date=start,
-                review_by_date=review_by, status=state, lifted_on=lifted_on, lift_rationale=rationale,
-                lifted_by_id=lifted_by, last_checked_on=checks[-1] if checks else None, row_version=1)
+                id=cid,
+                plan_id=pid,
+                kind=kind,
+                detail=detail,
+                responsible_id=responsible.id,
+                start_date=start,
+                review_by_date=review_by,
+                status=state,
+                lifted_on=lifted_on,
+                lift_rationale=rationale,
+                lifted_by_id=lifted_by,
+                last_checked_on=checks[-1] if checks else None,
+                row_version=1,
+            )
             self.rows.add("interim_controls", row)
             for day in checks:
-                self.rows.add("control_checks", dict(
-                    id=self.rows.new_id("control_checks"), control_id=cid, checked_on=day,
-                    note=rng.choice(CHECK_NOTES).format(n=rng.randint(1, 6)), recorded_by_id=responsible.id,
-                    created_at=_at(day, 18)))
-            made.append(dict(id=cid, state=state, lifted_on=lifted_on, rationale=rationale,
-                             view=_view(InterimControl, row, responsible=self.user_views[responsible.id])))
+                self.rows.add(
+                    "control_checks",
+                    dict(
+                        id=self.rows.new_id("control_checks"),
+                        control_id=cid,
+                        checked_on=day,
+                        note=rng.choice(CHECK_NOTES).format(n=rng.randint(1, 6)),
+                        recorded_by_id=responsible.id,
+                        created_at=_at(day, 18),
+                    ),
+                )
+            made.append(
+                dict(
+                    id=cid,
+                    state=state,
+                    lifted_on=lifted_on,
+                    rationale=rationale,
+                    view=_view(InterimControl, row, responsible=self.user_views[responsible.id]),
+                )
+            )
         return made
 
     def _actions(self, pid, status, template, n, start, planned_end, baseline, staff, closed_on):
@@ -472,45 +673,90 @@ class _Builder:
                 assurance = "Two consecutive audits at target and an observed shift rated met."
                 assured_on = closed_on or self.today
             if status == "closed" and state != "assured":
-                reason = ("Assurance continues under ongoing monitoring." if state == "completed"
-                          else "Not met: escalated to the formal capability procedure.")
+                reason = (
+                    "Assurance continues under ongoing monitoring."
+                    if state == "completed"
+                    else "Not met: escalated to the formal capability procedure."
+                )
             elif state == "not_met":
                 reason = "Not met at two reviews running; redesigned with the staff member."
             aid = self.rows.new_id("actions")
             row = dict(
-                id=aid, plan_id=pid, number=number, behaviour=source.behaviour, when_text=source.when,
-                when_date=None, check_method=source.check_method, success_criterion=source.success_criterion,
-                measure_name=measure.name if measure else None, measure_unit=unit, measure_baseline=measure_baseline,
+                id=aid,
+                plan_id=pid,
+                number=number,
+                behaviour=source.behaviour,
+                when_text=source.when,
+                when_date=None,
+                check_method=source.check_method,
+                success_criterion=source.success_criterion,
+                measure_name=measure.name if measure else None,
+                measure_unit=unit,
+                measure_baseline=measure_baseline,
                 measure_target=measure.target if measure else None,
                 measure_higher_is_better=measure.higher_is_better if measure else True,
-                measure_consecutive=measure.consecutive if measure else None, owner_id=staff.id,
-                due_date=planned_end, status=state, completion_evidence=completion, completed_on=completed_on,
-                assurance_evidence=assurance, assured_on=assured_on, status_reason=reason, row_version=1)
+                measure_consecutive=measure.consecutive if measure else None,
+                owner_id=staff.id,
+                due_date=planned_end,
+                status=state,
+                completion_evidence=completion,
+                completed_on=completed_on,
+                assurance_evidence=assurance,
+                assured_on=assured_on,
+                status_reason=reason,
+                row_version=1,
+            )
             self.rows.add("actions", row)
-            made.append(dict(id=aid, measure=measure, baseline=measure_baseline,
-                             view=_view(Action, row, owner=self.user_views[staff.id])))
+            made.append(
+                dict(
+                    id=aid,
+                    measure=measure,
+                    baseline=measure_baseline,
+                    view=_view(Action, row, owner=self.user_views[staff.id]),
+                )
+            )
         return made
 
     def _version(self, pid, version, summary, snap, manager, at):
-        self.rows.add("plan_versions", dict(id=self.rows.new_id("plan_versions"), plan_id=pid, version=version,
-                                            change_summary=summary, snapshot=snap, created_by_id=manager.id,
-                                            created_at=at))
+        self.rows.add(
+            "plan_versions",
+            dict(
+                id=self.rows.new_id("plan_versions"),
+                plan_id=pid,
+                version=version,
+                change_summary=summary,
+                snapshot=snap,
+                created_by_id=manager.id,
+                created_at=at,
+            ),
+        )
 
     def _ack(self, pid, staff, subject, version, review_id, statement, at, disagree=False):
-        self.rows.add("acknowledgements", dict(
-            id=self.rows.new_id("acknowledgements"), plan_id=pid, user_id=staff.id, subject=subject,
-            plan_version=version, review_id=review_id, statement=statement,
-            response="disagree" if disagree else "agree",
-            comment="I was not told the target before the first audit." if disagree else None, acknowledged_at=at))
+        self.rows.add(
+            "acknowledgements",
+            dict(
+                id=self.rows.new_id("acknowledgements"),
+                plan_id=pid,
+                user_id=staff.id,
+                subject=subject,
+                plan_version=version,
+                review_id=review_id,
+                statement=statement,
+                response="disagree" if disagree else "agree",
+                comment="I was not told the target before the first audit." if disagree else None,
+                acknowledged_at=at,
+            ),
+        )
         self.audit(staff, "acknowledged", subject, review_id or pid, pid, at, {"version": version})
 
     def _ack_plan(self, plan, staff, issued_at, recent: bool):
         """The staff member's acknowledgement of the plan's current version (most are acknowledged)."""
         at = issued_at + timedelta(days=self.rng.randint(0, 2), hours=2)
-        if recent and at.date() >= self.today - timedelta(days=2) or self.rng.random() < 0.03:
+        if (recent and at.date() >= self.today - timedelta(days=2)) or self.rng.random() < 0.03:
             return  # not yet acknowledged
-        self._ack(plan.id, staff, "plan", plan.version, None, plan_statement(plan), at,
-                  disagree=self.rng.random() < 0.04)
+        self._ack(
+            plan.id, staff, "plan", plan.version, None, plan_statement(plan), at, disagree=self.rng.random() < 0.04
+        )
 
     def _observations(self, pid, status, n, start, planned_end, actions, senior, manager):
         rng, t = self.rng, self.today
@@ -527,9 +773,21 @@ class _Builder:
                 notes, recorded = "Observed on the floor; discussed straight after the shift.", _at(day, 18)
             oid = self.rows.new_id("observations")
             observer = senior if rng.random() < 0.6 else manager
-            self.rows.add("observations", dict(
-                id=oid, plan_id=pid, scheduled_on=day, shift=rng.choice(SHIFTS), observer_id=observer.id,
-                status=state, outcome=outcome, notes=notes, recorded_at=recorded, row_version=1))
+            self.rows.add(
+                "observations",
+                dict(
+                    id=oid,
+                    plan_id=pid,
+                    scheduled_on=day,
+                    shift=rng.choice(SHIFTS),
+                    observer_id=observer.id,
+                    status=state,
+                    outcome=outcome,
+                    notes=notes,
+                    recorded_at=recorded,
+                    row_version=1,
+                ),
+            )
             for action in rng.sample(actions, min(len(actions), rng.randint(1, 2))):
                 self.rows.add("observation_focus", dict(observation_id=oid, action_id=action["id"]))
 
@@ -546,8 +804,9 @@ class _Builder:
             value = min(value, top)
         return round(value) if measure.unit != "%" else round(value, 1)
 
-    def _reviews(self, plan, status, dates, extend_at, planned_end, actions, controls, staff, manager, senior,
-                 version) -> None:
+    def _reviews(
+        self, plan, status, dates, extend_at, planned_end, actions, controls, staff, manager, senior, version
+    ) -> None:
         """The plan's weekly reviews, their entries and control decisions, and the staff member's
         acknowledgements; each review is also added to `plan.reviews` for the closure's measures."""
         rng, t, pid = self.rng, self.today, plan.id
@@ -570,18 +829,39 @@ class _Builder:
                 extend_reason = "Two more weeks to show the improvement is sustained."
             reviewer = manager if rng.random() < 0.8 else senior
             created = _at(day, 15, rng.randint(0, 59))
-            review = self._review(plan, dict(
-                id=rid, plan_id=pid, review_date=day, reviewer_id=reviewer.id, summary=rng.choice(SUMMARIES),
-                decision=decision, extend_to=extend_to, extend_reason=extend_reason,
-                next_review_date=day + timedelta(days=7), staff_comment=None, corrects_review_id=None,
-                submission_token=None, created_at=created))
+            review = self._review(
+                plan,
+                dict(
+                    id=rid,
+                    plan_id=pid,
+                    review_date=day,
+                    reviewer_id=reviewer.id,
+                    summary=rng.choice(SUMMARIES),
+                    decision=decision,
+                    extend_to=extend_to,
+                    extend_reason=extend_reason,
+                    next_review_date=day + timedelta(days=7),
+                    staff_comment=None,
+                    corrects_review_id=None,
+                    submission_token=None,
+                    created_at=created,
+                ),
+            )
             entries = {}
             for action in actions:
                 value = self._value(action, k + 1, n)
                 progress = "on_track" if rng.random() < 0.75 else _weighted(rng, (("at_risk", 0.8), ("not_met", 0.2)))
-                self._entry(review, dict(
-                    id=self.rows.new_id("review_entries"), review_id=rid, action_id=action["id"], progress=progress,
-                    measured_value=value, note=rng.choice(NOTES)))
+                self._entry(
+                    review,
+                    dict(
+                        id=self.rows.new_id("review_entries"),
+                        review_id=rid,
+                        action_id=action["id"],
+                        progress=progress,
+                        measured_value=value,
+                        note=rng.choice(NOTES),
+                    ),
+                )
                 entries[action["view"].ref] = [progress, value]
             if k == corrected_k:
                 self._correction(plan, review, created, reviewer, entries, actions, staff, version)
@@ -592,12 +872,27 @@ class _Builder:
                     self._decision(rid, c["id"], kind, c["rationale"])
                 elif k == 0 and (at is None or at > 0):
                     self._decision(rid, c["id"], "keep", "Still needed until two good weeks.")
-            self.audit(reviewer, "recorded", "review", rid, pid, created,
-                       {"review_date": day.isoformat(), "decision": decision, "entries": entries})
+            self.audit(
+                reviewer,
+                "recorded",
+                "review",
+                rid,
+                pid,
+                created,
+                {"review_date": day.isoformat(), "decision": decision, "entries": entries},
+            )
             recent = (t - day).days <= 3
             if not recent and rng.random() < 0.95:
-                self._ack(pid, staff, "review", version, rid, review_statement(review),
-                          created + timedelta(days=rng.randint(0, 2), hours=1), disagree=rng.random() < 0.03)
+                self._ack(
+                    pid,
+                    staff,
+                    "review",
+                    version,
+                    rid,
+                    review_statement(review),
+                    created + timedelta(days=rng.randint(0, 2), hours=1),
+                    disagree=rng.random() < 0.03,
+                )
 
     def _review(self, plan, row: dict) -> SimpleNamespace:
         self.rows.add("reviews", row)
@@ -615,24 +910,53 @@ class _Builder:
         rid = self.rows.new_id("reviews")
         at = created + timedelta(days=1)
         day = corrected.review_date
-        review = self._review(plan, dict(
-            id=rid, plan_id=plan.id, review_date=day, reviewer_id=reviewer.id,
-            summary="Correction: the summary named the wrong shift; progress as recorded.", decision="continue",
-            extend_to=None, extend_reason=None, next_review_date=day + timedelta(days=7), staff_comment=None,
-            corrects_review_id=corrected.id, submission_token=None, created_at=at))
+        review = self._review(
+            plan,
+            dict(
+                id=rid,
+                plan_id=plan.id,
+                review_date=day,
+                reviewer_id=reviewer.id,
+                summary="Correction: the summary named the wrong shift; progress as recorded.",
+                decision="continue",
+                extend_to=None,
+                extend_reason=None,
+                next_review_date=day + timedelta(days=7),
+                staff_comment=None,
+                corrects_review_id=corrected.id,
+                submission_token=None,
+                created_at=at,
+            ),
+        )
         for action in actions:
             progress, value = entries[action["view"].ref]
-            self._entry(review, dict(
-                id=self.rows.new_id("review_entries"), review_id=rid, action_id=action["id"], progress=progress,
-                measured_value=value, note="As recorded in the corrected review."))
-        self.audit(reviewer, "recorded", "review", rid, plan.id, at,
-                   {"review_date": day.isoformat(), "corrects": corrected.id})
+            self._entry(
+                review,
+                dict(
+                    id=self.rows.new_id("review_entries"),
+                    review_id=rid,
+                    action_id=action["id"],
+                    progress=progress,
+                    measured_value=value,
+                    note="As recorded in the corrected review.",
+                ),
+            )
+        self.audit(
+            reviewer, "recorded", "review", rid, plan.id, at, {"review_date": day.isoformat(), "corrects": corrected.id}
+        )
         self._ack(plan.id, staff, "review", version, rid, review_statement(review), at + timedelta(hours=20))
 
     def _decision(self, rid, cid, kind, rationale):
-        self.rows.add("review_control_decisions", dict(
-            id=self.rows.new_id("review_control_decisions"), review_id=rid, control_id=cid, decision=kind,
-            rationale=rationale or ""))
+        self.rows.add(
+            "review_control_decisions",
+            dict(
+                id=self.rows.new_id("review_control_decisions"),
+                review_id=rid,
+                control_id=cid,
+                decision=kind,
+                rationale=rationale or "",
+            ),
+        )
 
     def _closure(self, plan, staff, manager, closed_on, baseline, version):
         """The closure, its final measures as the app computes them, and the staff member's acknowledgement."""
@@ -640,34 +964,61 @@ class _Builder:
         closed_at = _at(closed_on, 16)
         outcome = _weighted(rng, OUTCOMES)
         row = dict(
-            id=self.rows.new_id("closures"), plan_id=plan.id, outcome=outcome,
+            id=self.rows.new_id("closures"),
+            plan_id=plan.id,
+            outcome=outcome,
             what_changed=f"{staff.name} now follows the agreed practice on every shift, as the weekly reviews record.",
             how_measured=f"Weekly audits rose from a baseline of {baseline}% to target; observed shifts confirmed it.",
             risk_now_controlled="The interim controls were lifted or carried into ongoing monitoring with a rationale.",
             ongoing_monitoring="Included in the monthly audit; sampled at supervision for three months.",
-            final_measures=final_measures(plan), closed_by_id=manager.id, closed_at=closed_at, ack_due_days=7)
+            final_measures=final_measures(plan),
+            closed_by_id=manager.id,
+            closed_at=closed_at,
+            ack_due_days=7,
+        )
         self.rows.add("closures", row)
         plan.closure = _view(Closure, row, plan=plan)
         self.audit(manager, "closed", "plan", plan.id, plan.id, closed_at, {"outcome": outcome})
         if rng.random() < 0.85:
-            self._ack(plan.id, staff, "closure", version, None, closure_statement(plan),
-                      closed_at + timedelta(days=rng.randint(0, 6), hours=1))
+            self._ack(
+                plan.id,
+                staff,
+                "closure",
+                version,
+                None,
+                closure_statement(plan),
+                closed_at + timedelta(days=rng.randint(0, 6), hours=1),
+            )
 
     def audit(self, actor, verb, entity, entity_id, pid, at, changes):
-        self.rows.add("audit_events", dict(
-            id=self.rows.new_id("audit_events"), at=at, actor_id=actor.id, entity=entity, entity_id=entity_id,
-            plan_id=pid, verb=verb, changes=changes))
+        self.rows.add(
+            "audit_events",
+            dict(
+                id=self.rows.new_id("audit_events"),
+                at=at,
+                actor_id=actor.id,
+                entity=entity,
+                entity_id=entity_id,
+                plan_id=pid,
+                verb=verb,
+                changes=changes,
+            ),
+        )
 
 
 def _check_database(force: bool) -> None:
     existing = db.session.scalar(select(func.count(User.id)).where(User.email.like(f"%@{DOMAIN}")))
     if existing:
-        raise SeedRefused(f"This database already holds scale data ({existing} @{DOMAIN} accounts). "
-                          "Seed a fresh database (see bench/README.md).")
+        raise SeedRefused(
+            f"This database already holds scale data ({existing} @{DOMAIN} accounts). "
+            "Seed a fresh database (see bench/README.md)."
+        )
     plans = db.session.scalar(select(func.count(Plan.id)))
     if plans and not force:
-        raise SeedRefused(f"This database already holds {plans} plans. The scale data is meant for a fresh "
-                          "database; add it alongside them anyway with --force (nothing is deleted).")
+        raise SeedRefused(
+            f"This database already holds {plans} plans. The scale data is meant for a fresh "
+            "database; add it alongside them anyway with --force (nothing is deleted)."
+        )
 
 
 def _fix_sequences() -> None:
@@ -676,9 +1027,12 @@ def _fix_sequences() -> None:
         return
     for table in db.metadata.sorted_tables:
         if "id" in table.c and table.c.id.primary_key:
-            db.session.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
+            db.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+                )
+            )
 
 
 def analyze() -> float:
@@ -692,8 +1046,16 @@ def analyze() -> float:
     return clock.perf_counter() - started
 
 
-def seed_scale(plans: int = 10_000, *, services: int = 20, staff: int = 600, password: str = DEFAULT_PASSWORD,
-               seed: int = 2026, force: bool = False, chunk: int = CHUNK) -> SeedResult:
+def seed_scale(
+    plans: int = 10_000,
+    *,
+    services: int = 20,
+    staff: int = 600,
+    password: str = DEFAULT_PASSWORD,
+    seed: int = 2026,
+    force: bool = False,
+    chunk: int = CHUNK,
+) -> SeedResult:
     """Insert a provider group at scale in one transaction (the caller commits).
 
     Always includes three known plans the bench uses: an active plan with exactly 20 actions
@@ -733,10 +1095,19 @@ def seed_scale(plans: int = 10_000, *, services: int = 20, staff: int = 600, pas
     _fix_sequences()
     note_change(db.session)  # COPY on PostgreSQL goes round the session: count the change here
     db.session.flush()
-    active = db.session.scalar(select(func.count(Plan.id)).where(
-        Plan.status == "active", Plan.service_id.in_(builder.service_ids)))
+    active = db.session.scalar(
+        select(func.count(Plan.id)).where(Plan.status == "active", Plan.service_id.in_(builder.service_ids))
+    )
     counts = {table.name: rows.counts[table.name] for table in rows.tables}
-    return SeedResult(counts=counts, seconds=clock.perf_counter() - started, password=password,
-                      group_senior=GROUP_SENIOR_EMAIL, group_senior_active_plans=active, bench_plan_id=bench_plan,
-                      typical_closed_plan_id=typical, big_review_plan_id=big, accounts=builder.accounts,
-                      first_service_id=first)
+    return SeedResult(
+        counts=counts,
+        seconds=clock.perf_counter() - started,
+        password=password,
+        group_senior=GROUP_SENIOR_EMAIL,
+        group_senior_active_plans=active,
+        bench_plan_id=bench_plan,
+        typical_closed_plan_id=typical,
+        big_review_plan_id=big,
+        accounts=builder.accounts,
+        first_service_id=first,
+    )
