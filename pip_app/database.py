@@ -12,8 +12,9 @@ PostgreSQL is not affected: its transactions begin as they always do.
 
 import sqlite3
 from contextvars import ContextVar
+from typing import Any, cast
 
-from sqlalchemy import event
+from sqlalchemy import CursorResult, Executable, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -85,3 +86,11 @@ def contains_pattern(text: str) -> str:
     """A LIKE pattern matching `text` anywhere, its own % and _ taken literally (escape LIKE_ESCAPE)."""
     escaped = text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
     return f"%{escaped}%"
+
+
+def rows_changed(statement: Executable) -> int:
+    """Run an UPDATE or DELETE in the request's session and say how many rows it changed: of two
+    requests racing to flip the same row, only the one that gets 1 has won."""
+    from .extensions import db
+
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount

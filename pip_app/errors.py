@@ -32,6 +32,12 @@ MESSAGES = {
 }
 
 
+def chosen_detail(error: HTTPException) -> str | None:
+    """The message whoever refused chose (`abort(404, description=…)`), not Werkzeug's default."""
+    default = type(error).description
+    return error.description if error.description and error.description != default else None
+
+
 def error_response(status: int, detail: str | None = None):
     """Render the error page (or fragment) for a status."""
     title, message = MESSAGES.get(status, MESSAGES[400] if status < 500 else MESSAGES[500])
@@ -62,7 +68,7 @@ def init_errors(app: Flask) -> None:
         if error.code in (301, 302, 303, 307, 308):
             return error
         _undo()
-        return error_response(error.code or 500, getattr(error, "pip_detail", None))
+        return error_response(error.code or 500, chosen_detail(error))
 
     @app.errorhandler(StaleDataError)
     def stale(error):

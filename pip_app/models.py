@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -29,7 +30,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from .clock import now_utc
-from .extensions import db
+from .extensions import Base, db
+
+# The declarative base every entity derives from: Flask-SQLAlchemy's model class at run time
+# (it adds the table name and the session binding), its typed DeclarativeBase for the type checker.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 class LabelledEnum(str, enum.Enum):
@@ -206,7 +214,7 @@ observation_focus = Table(
 )
 
 
-class Service(db.Model):
+class Service(Model):
     __tablename__ = "services"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -217,7 +225,7 @@ class Service(db.Model):
         return f"<Service {self.name}>"
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("email = lower(email)", name="email_lower_case"),
@@ -309,7 +317,7 @@ def _forget_service_ids(user, *args) -> None:
         user.__dict__.pop("_service_ids", None)
 
 
-class Plan(db.Model):
+class Plan(Model):
     __tablename__ = "plans"
     __table_args__ = (
         CheckConstraint("version >= 0", name="version_not_negative"),
@@ -392,7 +400,7 @@ class Plan(db.Model):
         return f"<Plan {self.reference} {self.status.value}>"
 
 
-class PlanVersion(db.Model):
+class PlanVersion(Model):
     """A snapshot of an issued plan, kept so that earlier versions stay readable."""
 
     __tablename__ = "plan_versions"
@@ -410,7 +418,7 @@ class PlanVersion(db.Model):
     created_by: Mapped[User] = relationship()
 
 
-class InterimControl(db.Model):
+class InterimControl(Model):
     __tablename__ = "interim_controls"
     __table_args__ = (
         CheckConstraint("review_by_date >= start_date", name="review_after_start"),
@@ -458,7 +466,7 @@ class InterimControl(db.Model):
     __mapper_args__ = {"version_id_col": row_version}
 
 
-class ControlCheck(db.Model):
+class ControlCheck(Model):
     __tablename__ = "control_checks"
     __table_args__ = (Index("ix_control_checks_control_date", "control_id", "checked_on"),)
 
@@ -473,7 +481,7 @@ class ControlCheck(db.Model):
     recorded_by: Mapped[User] = relationship()
 
 
-class Action(db.Model):
+class Action(Model):
     __tablename__ = "actions"
     __table_args__ = (
         UniqueConstraint("plan_id", "number"),
@@ -524,7 +532,7 @@ class Action(db.Model):
         return bool(self.measure_name) and self.measure_target is not None
 
 
-class Observation(db.Model):
+class Observation(Model):
     __tablename__ = "observations"
     __table_args__ = (
         Index("ix_observations_plan_date", "plan_id", "scheduled_on"),
@@ -551,7 +559,7 @@ class Observation(db.Model):
     __mapper_args__ = {"version_id_col": row_version}
 
 
-class Review(db.Model):
+class Review(Model):
     __tablename__ = "reviews"
     __table_args__ = (
         Index("ix_reviews_plan_date", "plan_id", "review_date"),
@@ -582,7 +590,7 @@ class Review(db.Model):
     corrects: Mapped[Review | None] = relationship(remote_side=[id])
 
 
-class ReviewEntry(db.Model):
+class ReviewEntry(Model):
     """One action's progress in one weekly review."""
 
     __tablename__ = "review_entries"
@@ -599,7 +607,7 @@ class ReviewEntry(db.Model):
     action: Mapped[Action] = relationship()
 
 
-class ReviewControlDecision(db.Model):
+class ReviewControlDecision(Model):
     """What a weekly review decided about one interim control."""
 
     __tablename__ = "review_control_decisions"
@@ -615,7 +623,7 @@ class ReviewControlDecision(db.Model):
     control: Mapped[InterimControl] = relationship()
 
 
-class Acknowledgement(db.Model):
+class Acknowledgement(Model):
     __tablename__ = "acknowledgements"
     __table_args__ = (
         Index("ix_acknowledgements_plan_subject", "plan_id", "subject"),
@@ -644,7 +652,7 @@ class Acknowledgement(db.Model):
     review: Mapped[Review | None] = relationship()
 
 
-class Closure(db.Model):
+class Closure(Model):
     __tablename__ = "closures"
     __table_args__ = (
         CheckConstraint(
@@ -672,7 +680,7 @@ class Closure(db.Model):
     closed_by: Mapped[User] = relationship()
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Append-only: who did what to which record, when, and what changed."""
 
     __tablename__ = "audit_events"
@@ -694,7 +702,7 @@ class AuditEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A one-time code that stands in for the authenticator app; only its argon2 hash is kept."""
 
     __tablename__ = "recovery_codes"
@@ -708,7 +716,7 @@ class RecoveryCode(db.Model):
     user: Mapped[User] = relationship()
 
 
-class PasswordReset(db.Model):
+class PasswordReset(Model):
     """A single-use, time-limited reset link an administrator made; only its SHA-256 is kept."""
 
     __tablename__ = "password_resets"
@@ -726,7 +734,7 @@ class PasswordReset(db.Model):
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
 
-class DataRevision(db.Model):
+class DataRevision(Model):
     """One row counting committed changes: every transaction that changes anything adds one just
     before it commits (pip_app/page_cache.py), so a page rendered at a revision is still true
     while the count stands."""

@@ -71,10 +71,10 @@ def _count_the_change(session) -> None:
         # On the connection, not the session: the session's own statement hook would count it.
         connection = session.connection()
         bumped = connection.execute(
-            update(DataRevision.__table__).where(DataRevision.id == REVISION_ROW).values(value=DataRevision.value + 1)
+            update(DataRevision).where(DataRevision.id == REVISION_ROW).values(value=DataRevision.value + 1)
         )
         if bumped.rowcount == 0:  # a database emptied by hand; the migration creates the row
-            connection.execute(insert(DataRevision.__table__).values(id=REVISION_ROW, value=1))
+            connection.execute(insert(DataRevision).values(id=REVISION_ROW, value=1))
 
 
 @event.listens_for(Session, "after_rollback")
@@ -107,7 +107,7 @@ class PageCache:
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
-        self.stamp = None
+        self.stamp: tuple[object, ...] | None = None
         self._pages: OrderedDict[tuple, Page] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()

@@ -79,7 +79,7 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
             # The chart's table, formatted here: a dozen rows for each of twenty actions cost
             # more as template expressions than the rest of the panel.
             chart_rows[action.id] = [
-                (format_date(day), format_measure(v, unit), reaches(v, target, higher))
+                (format_date(day), format_measure(v, unit), target is not None and reaches(v, target, higher))
                 for day, v in values.get(action.id, [])
             ]
     acked_reviews = {a.review_id: a for a in plan.acknowledgements if a.review_id}

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeGuard
 
-from sqlalchemy import and_, false, or_
+from sqlalchemy import ColumnElement, and_, false, or_
 
 from .models import ControlStatus, InterimControl, Plan, PlanStatus, Role, User
 
 PLAN_ROLES = {Role.STAFF, Role.MANAGER, Role.SENIOR, Role.HR}
 
 
-def _live(user: User | None) -> bool:
-    return user is not None and getattr(user, "is_authenticated", False) and user.active
+def _live(user: User | None) -> TypeGuard[User]:
+    """A signed-in, active person (an anonymous visitor or a deactivated account may do nothing)."""
+    return user is not None and bool(getattr(user, "is_authenticated", False)) and user.active
 
 
 def _senior_for(user: User, plan: Plan) -> bool:
@@ -106,7 +108,7 @@ def can_create_plans(user: User | None) -> bool:
     return _live(user) and user.role in (Role.MANAGER, Role.SENIOR)
 
 
-def visible_plans(user: User | None):
+def visible_plans(user: User | None) -> ColumnElement[bool]:
     """The SQL condition on Plan matching can_view_plan, for scoping lists."""
     if not _live(user):
         return false()
@@ -122,7 +124,7 @@ def visible_plans(user: User | None):
     return false()
 
 
-def visible_controls(user: User | None):
+def visible_controls(user: User | None) -> ColumnElement[bool]:
     """The SQL condition on Plan for the register: issued plans the user may see."""
     if not can_view_register(user):
         return false()

@@ -633,7 +633,14 @@ def _tokens(text: str | None) -> tuple[list[str | None], list[str]]:
     return stems, words
 
 
-def _compile(phrases: tuple[str, ...]) -> tuple[tuple[frozenset[str], ...], ...]:
+# A phrase compiled for matching: the stems each word may take, word by word.
+Pattern = tuple[frozenset[str], ...]
+Patterns = tuple[Pattern, ...]
+# A text's words as stems (None where a word is punctuation or otherwise unmatched).
+Stems = list[str | None]
+
+
+def _compile(phrases: tuple[str, ...]) -> Patterns:
     """Turn 'a|b c' phrase strings into tuples of stem alternatives."""
     return tuple(
         tuple(frozenset(_stem(alt) for alt in part.split("|")) for part in phrase.split()) for phrase in phrases
@@ -645,7 +652,7 @@ def _stems(words: tuple[str, ...]) -> frozenset[str]:
     return frozenset(_stem(w) for entry in words for w in entry.split())
 
 
-def _match_at(stems: list[str | None], pattern, i: int) -> int | None:
+def _match_at(stems: Stems, pattern: Pattern, i: int) -> int | None:
     """Return the last index of ``pattern`` matched from position ``i``, or None."""
     if stems[i] not in pattern[0]:
         return None
@@ -662,7 +669,7 @@ def _match_at(stems: list[str | None], pattern, i: int) -> int | None:
     return pos
 
 
-def _spans(stems, patterns, skip=frozenset()) -> list[tuple[int, int]]:
+def _spans(stems: Stems, patterns: Patterns, skip: frozenset[int] = frozenset()) -> list[tuple[int, int]]:
     """All (start, end) spans where a pattern matches without touching ``skip``."""
     found = []
     for pattern in patterns:
@@ -673,7 +680,7 @@ def _spans(stems, patterns, skip=frozenset()) -> list[tuple[int, int]]:
     return sorted(set(found))
 
 
-def _swallow(stems, start: int, end: int) -> int:
+def _swallow(stems: Stems, start: int, end: int) -> int:
     """Extend a generic span over the topic that follows it (to a stop word or clause end)."""
     linked = end + 1 < len(stems) and stems[end + 1] in _SWALLOW_LINKS
     if not linked and not _ALWAYS_SWALLOW.intersection(stems[start : end + 1]):
@@ -683,7 +690,7 @@ def _swallow(stems, start: int, end: int) -> int:
     return end
 
 
-def _consumed(stems, patterns, swallow: bool = False) -> tuple[set[int], list]:
+def _consumed(stems: Stems, patterns: Patterns, swallow: bool = False) -> tuple[set[int], list[tuple[int, int]]]:
     """Positions covered by matches of ``patterns`` (optionally swallowing topics)."""
     covered: set[int] = set()
     spans = _spans(stems, patterns)
@@ -692,7 +699,7 @@ def _consumed(stems, patterns, swallow: bool = False) -> tuple[set[int], list]:
     return covered, spans
 
 
-def _has_anchor(stems, used: set[int]) -> bool:
+def _has_anchor(stems: Stems, used: set[int]) -> bool:
     """True when an observable act (verb near concrete object) lies outside ``used``."""
     if _spans(stems, _ANCHOR_PHRASES, skip=frozenset(used)):
         return True
@@ -708,7 +715,7 @@ def _has_anchor(stems, used: set[int]) -> bool:
     return False
 
 
-def _quoted(words: list[str], spans, limit: int = 40) -> str:
+def _quoted(words: list[str], spans: list[tuple[int, int]], limit: int = 40) -> str:
     """The first matched phrase (overlapping matches merged) in the writer's own words."""
     start, end = spans[0]
     for other_start, other_end in spans[1:]:
@@ -770,10 +777,10 @@ def _no_check_method(text: str) -> Finding | None:
 
 def _is_number(stem: str | None) -> bool:
     """True for digits and number words."""
-    return bool(stem) and (stem.isdigit() or stem in _NUMBER_WORDS)
+    return stem is not None and stem != "" and (stem.isdigit() or stem in _NUMBER_WORDS)
 
 
-def _measures(stems) -> tuple[bool, bool]:
+def _measures(stems: Stems) -> tuple[bool, bool]:
     """(any number at all, a proportion/count such as '90%', '9 of 10', 'at least')."""
     numbered = any((s and any(c.isdigit() for c in s)) or _is_number(s) for s in stems)
     ratio = bool(_spans(stems, _RATIO_WORDS)) or any(
@@ -857,7 +864,9 @@ def _is_missing(value: str | None) -> bool:
     return value is None or not re.search(r"\w", str(value))
 
 
-def assess_action(behaviour, when, check_method, success_criterion) -> list[Finding]:
+def assess_action(
+    behaviour: str | None, when: str | None, check_method: str | None, success_criterion: str | None
+) -> list[Finding]:
     """Return findings in field order; an empty list means the action is measurable."""
     values = dict(zip(FIELDS, (behaviour, when, check_method, success_criterion), strict=True))
     findings: list[Finding] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -161,7 +162,7 @@ def clean_text(value: str) -> str:
 
 
 def build_ics(
-    events: list[dict],
+    events: list[dict[str, Any]],
     *,
     calendar_name: str,
     dtstamp: datetime | None = None,
@@ -213,4 +214,4 @@ def build_ics(
         cal.add_missing_timezones(first_date=first, last_date=last)
     else:  # RFC 5545 wants at least one component, so an empty feed still carries the zone.
         cal.add_component(icalendar.Timezone.from_tzid("Europe/London", first_date=first, last_date=last))
-    return cal.to_ical()
+    return bytes(cal.to_ical())

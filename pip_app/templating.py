@@ -1,6 +1,8 @@
 """Template filters and globals: UK dates, Europe/London times, the navigation for each role.
 Templates get no policy or checker: views hand them booleans and results."""
 
+from typing import Any
+
 from flask import Flask, request, url_for
 from flask_login import current_user
 
@@ -9,9 +11,9 @@ from .clock import today
 from .formatting import format_date, format_datetime, format_measure
 
 
-def nav_items() -> list[dict]:
+def nav_items() -> list[dict[str, Any]]:
     """The main navigation links this user's role may follow."""
-    items = []
+    items: list[dict[str, Any]] = []
     if not current_user.is_authenticated:
         return items
     candidates = [

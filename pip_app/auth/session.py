@@ -1,14 +1,20 @@
 """Flask-Login wiring: the session token check, idle and absolute timeouts, htmx-aware
 redirects, the half-signed-in state between password and code, and the enrolment guard."""
 
+from __future__ import annotations
+
 import secrets
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, login_manager
 from ..htmx import is_htmx
+
+if TYPE_CHECKING:
+    from ..models import User
 
 
 def init_login(app: Flask) -> None:
@@ -127,7 +133,7 @@ def start_pending_sign_in(user, next_url: str | None) -> None:
     }
 
 
-def pending_sign_in() -> tuple[object, str] | tuple[None, None]:
+def pending_sign_in() -> tuple[User, str | None] | tuple[None, None]:
     """(user, next) while a half-finished sign-in is still valid, else (None, None)."""
     from ..models import User
 

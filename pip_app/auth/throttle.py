@@ -64,9 +64,8 @@ def _breached(request_limit: RequestLimit) -> None:
             },
         )
         db.session.commit()
-    error = TooManyRequests()
-    error.pip_detail = WAIT_MESSAGE.format(wait=_window(item))  # shown by errors.py on the 429 page
-    raise error
+    # The description is shown by errors.py on the 429 page.
+    raise TooManyRequests(description=WAIT_MESSAGE.format(wait=_window(item)))
 
 
 def _window(item) -> str:

@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, ValidationError
 from .. import policy
 from ..forms import RadioChoice, VersionedForm, enum_options, text_field
 from ..models import ActionStatus, ClosureOutcome, ControlStatus, Plan
-from ..services.closure import SECTION_LIMIT
+from ..services.closure import SECTION_LIMIT, ClosureSections
 from ..services.closure_draft import PROMPT
 from ..summaries import CLOSURE_SECTIONS
 
@@ -60,8 +60,14 @@ class CloseForm(VersionedForm):
     control_fields: list = []
     reason_fields: list = []
 
-    def section_values(self) -> dict[str, str]:
-        return {name: getattr(self, name).data for name, _ in CLOSURE_SECTIONS}
+    def section_values(self) -> ClosureSections:
+        """The four sections as typed (each field is required, so each holds text)."""
+        return ClosureSections(
+            what_changed=self.what_changed.data,
+            how_measured=self.how_measured.data,
+            risk_now_controlled=self.risk_now_controlled.data,
+            ongoing_monitoring=self.ongoing_monitoring.data,
+        )
 
 
 def close_form_for(plan: Plan, actor, **kwargs) -> CloseForm:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request, url_for
+from flask import Response, abort, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from werkzeug.exceptions import Forbidden, NotFound
 
 from .. import policy
 from ..access import plan_route
@@ -27,17 +26,10 @@ from . import bp
 from .forms import CloseForm, close_form_for
 
 
-def _refuse(error_class: type, detail: str) -> None:
-    """Abort with the app's error page and a specific message."""
-    error = error_class()
-    error.pip_detail = detail
-    raise error
-
-
 def _closable(user: Any, plan: Plan) -> bool:
     """The close page's rule: a closed plan says so (403 with the reason), not just "no access"."""
     if not policy.can_close_plan(user, plan) and plan.is_closed:
-        _refuse(Forbidden, "This plan is closed and can no longer be changed.")
+        abort(403, description="This plan is closed and can no longer be changed.")
     return policy.can_close_plan(user, plan)
 
 
@@ -113,7 +105,7 @@ def close(plan: Plan) -> ResponseReturnValue:
 def acknowledge(plan: Plan) -> ResponseReturnValue:
     """The staff member agrees with the closure, or disagrees with a comment."""
     if plan.closure is None:
-        _refuse(NotFound, "This plan has not been closed, so there is no closure to respond to.")
+        abort(404, description="This plan has not been closed, so there is no closure to respond to.")
     form = ClosureAcknowledgeForm()
     return submit(
         ACKNOWLEDGE,
@@ -158,9 +150,9 @@ def _pdf_response(plan: Plan, kind: str) -> Response:
 def pdf(plan: Plan) -> ResponseReturnValue:
     """The closure summary of a closed plan: the record HR keeps."""
     if plan.closure is None:
-        _refuse(
-            NotFound,
-            "This plan has not been closed, so it has no closure summary yet. "
+        abort(
+            404,
+            description="This plan has not been closed, so it has no closure summary yet. "
             "Use “Print as PDF” on the plan page for the plan itself.",
         )
     return _pdf_response(plan, "closure")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -60,7 +62,7 @@ def closures() -> ResponseReturnValue:
     form = ClosureFilterForm(formdata=request.args)
     form.service.choices = [SelectChoice("", "Any service")] + [SelectChoice(str(s.id), s.name) for s in services]
     valid = form.validate()
-    filters = dict(
+    filters: dict[str, Any] = dict(
         service_id=int(form.service.data) if form.service.data and not form.service.errors else None,
         outcome=ClosureOutcome(form.outcome.data) if form.outcome.data and not form.outcome.errors else None,
         closed_from=None if form.closed_from.errors else form.closed_from.data,

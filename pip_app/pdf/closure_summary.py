@@ -77,6 +77,7 @@ def closure_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowa
         rows = [[fixed(h, st["head"]) for h in ("Action", "Measure", "Baseline", "Final", "Target", "Met")]]
         for action in measured:
             m = action.measure
+            assert m is not None  # `measured` holds only actions with a measure
             rows.append(
                 [
                     fixed(markup(action.ref), st["cellbold"]),

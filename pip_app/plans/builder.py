@@ -4,6 +4,7 @@ observation schedule. Each change answers htmx with its section, and a plain for
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -19,6 +20,7 @@ from ..refusals import Refusal
 from ..schedule import build_ics, generate_schedule
 from ..screens import add_error, submit
 from ..services import plans as plan_ops
+from ..services.plans import ActionValues, ControlValues
 from . import bp
 from .builder_context import BUILDER, QUALITY_FIELDS, action_form, control_form, schedule_form
 from .choices import observer_choices
@@ -137,8 +139,8 @@ def no_control(plan: Plan) -> ResponseReturnValue:
     )
 
 
-def _control_values(form) -> dict:
-    return dict(
+def _control_values(form: Any) -> ControlValues:
+    return ControlValues(
         kind=ControlKind(form.kind.data),
         detail=form.detail.data,
         responsible_id=form.responsible_id.data,
@@ -207,12 +209,12 @@ def check_action(plan: Plan) -> ResponseReturnValue:
     return render_template("plans/_quality.html", findings=findings, slot=slot, checked=True)
 
 
-def _action_values(form) -> dict:
+def _action_values(form: Any) -> ActionValues:
     def number(field):
         return float(field.data) if field.data is not None else None
 
     has_measure = bool((form.measure_name.data or "").strip())
-    return dict(
+    return ActionValues(
         behaviour=form.behaviour.data,
         when=form.when.data.strip(),
         when_date=form.when_date.data,

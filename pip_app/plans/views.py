@@ -22,6 +22,7 @@ from ..plan_page import PLAN_PAGE, PLAN_PAGE_OPTIONS, POLICY_COLUMNS, plan_page_
 from ..screens import page_or_fragment, submit
 from ..services import acknowledgements
 from ..services import plans as plan_ops
+from ..services.plans import RiskValues
 from . import bp, choices
 from .builder_context import BUILDER, builder_context
 from .forms import AmendForm, IssueForm, RiskForm
@@ -66,9 +67,9 @@ def _risk_form(actor: User, plan: Plan | None = None, **kwargs: object) -> RiskF
     return form
 
 
-def _risk_values(form: RiskForm) -> dict:
+def _risk_values(form: RiskForm) -> RiskValues:
     start = form.start_date.data
-    return dict(
+    return RiskValues(
         staff_id=form.staff_id.data,
         service_id=form.service_id.data,
         risk_area=RiskArea(form.risk_area.data),

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import reduce
 from operator import add
+from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased, contains_eager
@@ -268,6 +269,7 @@ def _filtered(stmt, user, filters: RegisterFilters, today: date, *, people: bool
 def _order(filters: RegisterFilters, today: date) -> list:
     descending = filters.direction == "desc"
     key = filters.sort
+    expression: Any
     if key == "days":  # more days in force = an earlier start
         expression, descending = InterimControl.start_date, not descending
     else:

@@ -38,7 +38,7 @@ def index() -> ResponseReturnValue:
     filters = RegisterFilters.from_args(request.args)
     day = today()
     # The summary and the filter choices sit outside the results fragment: only the page needs them.
-    around = (
+    around: dict[str, Any] = (
         {}
         if is_htmx()
         else dict(summary=queries.summary(current_user, day), options=queries.filter_options(current_user))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from flask import request, url_for
 from flask.typing import ResponseReturnValue
@@ -35,6 +36,7 @@ from ..models import (
 from ..plan_page import PLAN_PAGE, PLAN_PAGE_OPTIONS
 from ..screens import submit
 from ..services import reviews as review_ops
+from ..services.reviews import EntryValues
 from . import bp
 from .forms import (
     ActionStatusForm,
@@ -166,9 +168,9 @@ def record_review(plan: Plan) -> ResponseReturnValue:
     )
 
 
-def _entry(form, action: Action) -> dict:
+def _entry(form: Any, action: Action) -> EntryValues:
     progress, value, note = form.action_fields(action)
-    return dict(
+    return EntryValues(
         action=action,
         progress=Progress(progress.data),
         measured_value=float(value.data) if value is not None and value.data is not None else None,

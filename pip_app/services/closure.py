@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import cast
+from typing import TypedDict, cast
 
 from .. import policy
 from ..clock import now_utc, to_london, today
@@ -140,6 +140,15 @@ class ControlDecision:
 
     decision: str  # "lift" or "monitor"
     rationale: str
+
+
+class ClosureSections(TypedDict):
+    """The four evidence sections of a closure, as the close form gives them."""
+
+    what_changed: str
+    how_measured: str
+    risk_now_controlled: str
+    ongoing_monitoring: str
 
 
 def close_plan(
@@ -346,6 +355,6 @@ def acknowledge_closure(actor: User, plan: Plan, *, response: AckResponse, comme
         "closure",
         plan.closure.id,
         plan_id=plan.id,
-        changes={"response": response, "comment": comment, "late": state.lapsed},
+        changes={"response": response, "comment": comment, "late": state is not None and state.lapsed},
     )
     return ack

@@ -125,13 +125,13 @@ def draft_sections(plan: Plan) -> dict[str, str]:
             controlled.append(
                 f"{since}: lifted on {format_date(control.lifted_on)}"
                 + (f" by {control.lifted_by.name}" if control.lifted_by else "")
-                + f". {control.lift_rationale.strip()}"
+                + f". {(control.lift_rationale or '').strip()}"
             )
         elif control.status is ControlStatus.ONGOING_MONITORING:
             controlled.append(f"{since}: continued as ongoing monitoring from {format_date(control.lifted_on)}.")
             monitoring.append(
                 f"{control.kind.label} continues as ongoing monitoring: {control.detail.strip()} "
-                f"{control.lift_rationale.strip()}"
+                f"{(control.lift_rationale or '').strip()}"
             )
         else:
             controlled.append(

@@ -179,4 +179,5 @@ def last_check_notes(control_ids: list[int]) -> dict[int, str]:
         .where(ControlCheck.control_id.in_(control_ids))
         .subquery()
     )
-    return dict(db.session.execute(select(ranked.c.control_id, ranked.c.note).where(ranked.c.n == 1)).all())
+    newest = db.session.execute(select(ranked.c.control_id, ranked.c.note).where(ranked.c.n == 1))
+    return {control_id: note for control_id, note in newest}

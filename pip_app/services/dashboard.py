@@ -9,10 +9,10 @@ the statements per request do not grow with the data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -99,8 +99,8 @@ def dashboard_for(user: User) -> Board:
     board = Board(role=user.role)
     if user.role is Role.ADMIN:
         board.counts = {
-            "users": db.session.scalar(select(func.count(User.id))),
-            "services": db.session.scalar(select(func.count(Service.id))),
+            "users": db.session.scalar(select(func.count(User.id))) or 0,
+            "services": db.session.scalar(select(func.count(Service.id))) or 0,
         }
     elif user.role is Role.STAFF:
         _staff_board(user, board)
@@ -111,13 +111,13 @@ def dashboard_for(user: User) -> Board:
     return board
 
 
-def _scope(user: User):
+def _scope(user: User) -> ColumnElement[bool]:
     """Open plans on this person's dashboard: a manager's own; a senior's whole service(s)."""
     condition = and_(policy.visible_plans(user), Plan.status.in_(OPEN))
     return and_(condition, Plan.manager_id == user.id) if user.role is Role.MANAGER else condition
 
 
-def may_be_flagged(day, ack_days: int):
+def may_be_flagged(day: date, ack_days: int) -> ColumnElement[bool]:
     """A SQL superset of plan_flags(): every plan with a flag matches; a few more may."""
     week_ago = day - timedelta(days=NOT_CHECKED_DAYS)
     ack_cutoff = datetime.combine(day - timedelta(days=ack_days), time.min)
@@ -195,7 +195,7 @@ def _manager_board(user: User, board: Board) -> None:
     candidates = candidates[:LIMIT]
     load_latest_entries(candidates)
     board.flagged = [(p, flags) for p in candidates if (flags := plan_flags(p, day, ack_days))]
-    board.open_count = db.session.scalar(select(func.count(Plan.id)).where(scope))
+    board.open_count = db.session.scalar(select(func.count(Plan.id)).where(scope)) or 0
     listed = (joinedload(Plan.staff), joinedload(Plan.service))
     board.plans = list(
         db.session.scalars(

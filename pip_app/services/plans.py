@@ -503,7 +503,7 @@ def amend_plan(actor: User, plan: Plan, *, change_summary: str, override_reason:
         raise PlanError("Some actions are not yet measurable. Fix them, or give a reason to issue anyway.")
     plan.version += 1
     if findings:
-        plan.quality_override_reason = override_reason.strip()
+        plan.quality_override_reason = (override_reason or "").strip()
     db.session.flush()
     db.session.add(
         PlanVersion(

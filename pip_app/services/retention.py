@@ -4,7 +4,9 @@ export of everything held about one person."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, or_, select, text
 
@@ -21,7 +23,7 @@ def backup_sqlite(database_path: str, target_path: str) -> int:
     try:
         with target:
             source.backup(target)
-        return target.execute("PRAGMA page_count").fetchone()[0]
+        return int(target.execute("PRAGMA page_count").fetchone()[0])
     finally:
         target.close()
         source.close()
@@ -59,7 +61,7 @@ def purge_closed(actor: User | None, older_than_years: int) -> list[str]:
     return references
 
 
-def export_person(user: User) -> dict:
+def export_person(user: User) -> dict[str, Any]:
     """Everything held about one person (a subject access request), as plain data."""
     from .plans import snapshot
 
@@ -114,7 +116,7 @@ def export_person(user: User) -> dict:
     }
 
 
-def _plan_record(plan: Plan, snapshot) -> dict:
+def _plan_record(plan: Plan, snapshot: Callable[[Plan], dict[str, Any]]) -> dict[str, Any]:
     record = snapshot(plan) | {"status": plan.status.value}
     for entry, control in zip(record["controls"], plan.controls, strict=True):  # live status: not in the snapshot
         entry["status"] = control.status.label

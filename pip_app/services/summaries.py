@@ -69,7 +69,7 @@ def _measure_row(action: Action, frozen: dict[str, Any] | None, live: dict[str, 
     if values is None and live:  # closures frozen before values were kept: fall back to the record
         values = live["values"]
     return MeasureRow(
-        name=source.get("name") or action.measure_name,
+        name=source.get("name") or action.measure_name or "",
         unit=source.get("unit", action.measure_unit),
         baseline=source.get("baseline", action.measure_baseline),
         final=source.get("final"),
@@ -142,7 +142,7 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
         if ack.subject is AckSubject.PLAN:
             return f"Plan version {ack.plan_version}"
         if ack.subject is AckSubject.REVIEW:
-            review = reviews_by_id.get(ack.review_id)
+            review = reviews_by_id.get(ack.review_id) if ack.review_id is not None else None
             return f"Weekly review of {format_date(review.review_date)}" if review else "Weekly review"
         return "Closure"
 
@@ -158,7 +158,7 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
             ongoing_monitoring=closure.ongoing_monitoring,
             closed_by=closure.closed_by.name,
             closed_at=to_london(closure.closed_at),
-            acknowledgement=state.sentence(plan.staff.name),
+            acknowledgement=state.sentence(plan.staff.name) if state else "",
         )
     return PlanSummary(
         reference=plan.reference,

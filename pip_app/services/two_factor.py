@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, or_, select, update
 from ..clock import now_utc
 from ..credentials import totp
 from ..credentials.passwords import hash_password, verify_password
+from ..database import rows_changed
 from ..extensions import db
 from ..models import RecoveryCode, User
 from . import audit
@@ -33,9 +34,8 @@ def needs_enrolment(user: User) -> bool:
 
 def recovery_codes_left(user: User) -> int:
     """How many unused recovery codes this person has."""
-    return db.session.scalar(
-        select(func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
-    )
+    unused = select(func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    return db.session.scalar(unused) or 0
 
 
 def start_enrolment(actor: User) -> str:
@@ -74,19 +74,19 @@ def replace_recovery_codes(actor: User) -> list[str]:
 def check_second_factor(user: User, entry: str) -> str | None:
     """ "totp" or "recovery_code" when the entry proves the second factor (a recovery code is
     used up, a code cannot be replayed), None otherwise. The sign-in view audits the outcome."""
-    if not user.two_factor_enabled:
+    if not user.two_factor_enabled or user.totp_secret is None:
         return None
     if totp.looks_like_code(entry):
         step = totp.matching_step(user.totp_secret, entry, after=user.totp_last_counter)
         if step is None:
             return None
         # Only the request that moves the counter on wins, so one code cannot sign in twice at once.
-        won = db.session.execute(
+        won = rows_changed(
             update(User)
             .where(User.id == user.id, or_(User.totp_last_counter.is_(None), User.totp_last_counter < step))
             .values(totp_last_counter=step)
             .execution_options(synchronize_session="fetch")
-        ).rowcount
+        )
         return "totp" if won else None
     typed = totp.normalise_recovery_code(entry)
     if not typed:
@@ -99,11 +99,11 @@ def check_second_factor(user: User, entry: str) -> str | None:
     for code in unused:
         if verify_password(code.code_hash, typed):
             # Only the request that flips used_at wins, so one code cannot sign in twice at once.
-            won = db.session.execute(
+            won = rows_changed(
                 update(RecoveryCode)
                 .where(RecoveryCode.id == code.id, RecoveryCode.used_at.is_(None))
                 .values(used_at=now_utc())
-            ).rowcount
+            )
             if not won:
                 return None
             audit.record(user, "recovery_code_used", "user", user.id, changes={"left": len(unused) - 1})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 
 from flask import current_app
@@ -12,6 +13,7 @@ from sqlalchemy import func, select, update
 from ..clock import now_utc
 from ..credentials.password_policy import MIN_LENGTH, password_problems
 from ..credentials.passwords import hash_password, verify_password
+from ..database import rows_changed
 from ..extensions import db
 from ..models import PasswordReset, Role, Service, User
 from . import audit
@@ -51,7 +53,7 @@ def create_user(
     name: str,
     role: Role,
     password: str,
-    services: list[Service] = (),
+    services: Sequence[Service] = (),
     line_manager: User | None = None,
 ) -> User:
     """Add an account; a duplicate email (in any case) is refused with a clear message."""
@@ -171,11 +173,11 @@ def reset_password_with_link(reset: PasswordReset, password: str) -> User:
     if not _still_valid(reset):
         raise UserError("This reset link has expired or has already been used.")
     check_password_policy(password, email=user.email, name=user.name)
-    used = db.session.execute(
+    used = rows_changed(
         update(PasswordReset)
         .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None), PasswordReset.revoked_at.is_(None))
         .values(used_at=now_utc())
-    ).rowcount
+    )
     if not used:
         raise UserError("This reset link has expired or has already been used.")
     set_password(user, user, password, via="reset_link")

@@ -78,7 +78,7 @@ def load_demo_data(password: str = DEMO_PASSWORD) -> str:
         service = Service(name=SERVICE_NAME, kind="Residential care home")
         db.session.add(service)
         db.session.flush()
-    people = {}
+    people: dict[str, User] = {}
     for email, name, role, manager_email in PEOPLE:
         user = find_by_email(email)
         if user is None:
@@ -89,7 +89,7 @@ def load_demo_data(password: str = DEMO_PASSWORD) -> str:
                 role=role,
                 password=password,
                 services=[service] if role is not Role.ADMIN else [],
-                line_manager=people.get(manager_email),
+                line_manager=people.get(manager_email) if manager_email else None,
             )
         elif password != DEMO_PASSWORD:
             set_password(None, user, password)
