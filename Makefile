@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app pip_app
 # Java for the Nu HTML Checker (vnu.jar, from the npm registry).
 APT_PACKAGES := chromium fonts-dejavu-core poppler-utils $(if $(shell command -v java),,default-jre-headless)
 
-.PHONY: run test test-postgres screenshots install install-dev system-packages migrate demo-data clean
+.PHONY: run test lint test-postgres screenshots install install-dev system-packages migrate demo-data clean
 
 # The demo lets admin@ and hr@ in with a password alone; real deployments keep the default,
 # which makes admin and HR set up two-factor sign-in first.
@@ -17,6 +17,12 @@ run: install migrate demo-data
 
 test: install-dev system-packages node_modules/.installed
 	$(BIN)/pytest
+
+# The gates every commit passes: ruff (lint and format, configured in pyproject.toml) and mypy.
+lint: install-dev
+	$(BIN)/ruff check pip_app tests bench scripts
+	$(BIN)/ruff format --check pip_app tests bench scripts
+	$(BIN)/mypy
 
 # The same suite against PostgreSQL (127.0.0.1:5432, user postgres) in a throw-away database.
 test-postgres: install-dev system-packages node_modules/.installed
