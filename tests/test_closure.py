@@ -17,7 +17,7 @@ from pip_app.models import (
 )
 from pip_app.services import closure as closure_ops
 from pip_app.services import closure_draft, closure_gate
-from pip_app.services.plans import PlanError
+from pip_app.services.plans import PlanConflict, PlanError
 from tests.factories import make_action, make_control
 
 TODAY = date(2026, 11, 30)
@@ -236,16 +236,19 @@ def test_final_measures_are_frozen_at_closure(world, plan):
     assert closure.final_measures[0]["final"] == 95
 
 
-def test_a_senior_may_lift_a_control_at_closure_but_a_manager_may_not(world, plan):
+def test_a_senior_may_lift_a_control_at_closure_but_a_manager_may_not(world, plan, sign_in):
+    """Views authorise: the manager's close form offers no "lift" (carry into monitoring only), so a
+    lift posted anyway is refused with the input kept; the senior's form offers it."""
     control = plan.controls[0]
-    decision = {control.id: closure_ops.ControlDecision("lift", "Two audits at or above 90%.")}
-    kwargs = dict(outcome="achieved", what_changed="a", how_measured="b", risk_now_controlled="c",
-                  ongoing_monitoring="d", action_reasons={plan.actions[1].id: "Completed."})
-    with pytest.raises(closure_ops.ClosureRefused) as refused:
-        closure_ops.close_plan(world["manager"], plan, control_decisions=decision, **kwargs)
-    assert "Only the registered manager for Larkfield House can lift" in refused.value.problems[0].message
+    data = close_form(plan, decision="lift")
+    refused = sign_in(world["manager"]).post(f"/plans/{plan.id}/close", data=data, htmx=True)
+    assert refused.status_code == 422 and "Choose one of the options." in refused.text
+    assert "Only the registered manager for Larkfield House can lift a control" in refused.text
+    db.session.refresh(plan)
     assert plan.status is PlanStatus.ACTIVE and control.status is ControlStatus.ACTIVE
-    closure_ops.close_plan(world["senior"], plan, control_decisions=decision, **kwargs)
+    done = sign_in(world["senior"]).post(f"/plans/{plan.id}/close", data=data)
+    assert done.status_code == 303
+    db.session.refresh(control)
     assert control.status is ControlStatus.LIFTED and control.lifted_by_id == world["senior"].id
 
 
@@ -306,13 +309,15 @@ def test_closing_waits_for_planned_observations(world, plan):
     assert [p.anchor.split("-")[0] for p in refused.value.problems] == ["observation"]
 
 
-def test_a_closed_plan_cannot_be_closed_again_and_others_cannot_close(world, plan):
-    with pytest.raises(PlanError):
-        close_directly(plan, world["other_manager"])
-    with pytest.raises(PlanError):
-        close_directly(plan, world["hr"])
+def test_a_closed_plan_cannot_be_closed_again_and_others_cannot_close(world, plan, sign_in):
+    data = close_form(plan)
+    # Views authorise: another service's manager cannot see the plan, HR may read it but not close it.
+    assert sign_in(world["other_manager"]).post(f"/plans/{plan.id}/close", data=data).status_code == 404
+    assert sign_in(world["hr"]).post(f"/plans/{plan.id}/close", data=data).status_code == 403
+    db.session.refresh(plan)
+    assert plan.status is PlanStatus.ACTIVE
     close_directly(plan, world["manager"])
-    with pytest.raises(PlanError, match="already closed"):
+    with pytest.raises(PlanConflict, match="already closed"):
         close_directly(plan, world["senior"])
 
 
@@ -325,8 +330,6 @@ def test_staff_acknowledge_the_closure_once(world, plan):
     assert state.due and not state.lapsed and state.due_by == TODAY + timedelta(days=7)
     assert state.sentence("Sam") == ("Awaiting Sam's acknowledgement until 7 Dec 2026. If none is given, the "
                                      "closure stands and this summary records that.")
-    with pytest.raises(PlanError, match="Only the person on the plan"):
-        closure_ops.acknowledge_closure(world["manager"], plan, response=AckResponse.AGREE, comment=None)
     with pytest.raises(PlanError, match="Say what you disagree with"):
         closure_ops.acknowledge_closure(world["staff"], plan, response=AckResponse.DISAGREE, comment="  ")
     ack = closure_ops.acknowledge_closure(world["staff"], plan, response=AckResponse.DISAGREE,

