@@ -65,6 +65,7 @@ def upgrade():
         batch_op.add_column(sa.Column('reference_year', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('reference_number', sa.Integer(), nullable=False, server_default='0'))
     last = _fill_reference_numbers()
+    changed = bool(last)
     if last:
         op.bulk_insert(counters, [{'year': year, 'last_number': number} for year, number in sorted(last.items())])
     if op.get_context().dialect.name != 'sqlite':  # SQLite cannot drop a default without a rebuild
@@ -74,10 +75,12 @@ def upgrade():
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.create_index('uq_plans_reference_year_number', ['reference_year', 'reference_number'], unique=True)
 
-    _turn_repeated_reviews_into_corrections()
+    changed = _turn_repeated_reviews_into_corrections() or changed
     with op.batch_alter_table('reviews', schema=None) as batch_op:
         batch_op.create_index('uq_reviews_plan_id_review_date', ['plan_id', 'review_date'], unique=True,
                               sqlite_where=NOT_A_CORRECTION, postgresql_where=NOT_A_CORRECTION)
+    if changed:  # rows changed: count it, as every change is (pip_app/page_cache.py)
+        op.execute('UPDATE data_revision SET value = value + 1')
 
 
 def _fill_reference_numbers() -> dict[int, int]:
@@ -110,7 +113,7 @@ def _fill_reference_numbers() -> dict[int, int]:
     return dict(last)
 
 
-def _turn_repeated_reviews_into_corrections() -> None:
+def _turn_repeated_reviews_into_corrections() -> bool:
     """Each later review of a plan on a date already reviewed becomes a correction of the one before."""
     bind = op.get_bind()
     rows = bind.execute(
@@ -131,6 +134,7 @@ def _turn_repeated_reviews_into_corrections() -> None:
             .values(corrects_review_id=sa.bindparam('corrects')),
             corrections,
         )
+    return bool(corrections)
 
 
 def downgrade():
