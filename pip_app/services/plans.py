@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any, TypedDict
 
 from sqlalchemy import case, select
+from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -37,6 +38,13 @@ from ..schedule import Slot
 from . import audit
 
 
+def _counter_upsert() -> PostgresInsert:
+    """INSERT INTO plan_reference_counters … for ON CONFLICT: PostgreSQL and SQLite spell it alike."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return sqlite_insert(PlanReferenceCounter.__table__)  # type: ignore[return-value]  # same interface
+    return postgresql_insert(PlanReferenceCounter.__table__)
+
+
 def allocate_reference(year: int) -> dict[str, Any]:
     """Take the next reference number of a year: the reference columns of a new plan, e.g.
     {"reference": "PIP-2026-0007", "reference_year": 2026, "reference_number": 7}.
@@ -48,10 +56,9 @@ def allocate_reference(year: int) -> dict[str, Any]:
     BEGIN IMMEDIATE already serialises writers. No number is reused, even after a purge, and
     none is capped: PIP-2026-10000 follows PIP-2026-9999."""
     counters = PlanReferenceCounter.__table__
-    dialect = db.session.get_bind().dialect.name
-    upsert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect](counters)
-    number = db.session.execute(
-        upsert.values(year=year, last_number=1)
+    number: int = db.session.execute(
+        _counter_upsert()
+        .values(year=year, last_number=1)
         .on_conflict_do_update(index_elements=[counters.c.year], set_={"last_number": counters.c.last_number + 1})
         .returning(counters.c.last_number)
     ).scalar_one()
@@ -68,9 +75,8 @@ def last_reference_numbers() -> dict[int, int]:
 def advance_reference_counters(last: Mapping[int, int]) -> None:
     """Raise each year's counter to at least `last[year]`, for plans numbered in bulk."""
     counters = PlanReferenceCounter.__table__
-    dialect = db.session.get_bind().dialect.name
     for year, number in last.items():
-        upsert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect](counters)
+        upsert = _counter_upsert()
         db.session.execute(
             upsert.values(year=year, last_number=number).on_conflict_do_update(
                 index_elements=[counters.c.year],
