@@ -90,6 +90,8 @@ def app_env(tree: Path, url: str, secret: str) -> dict:
         DATABASE_URL=url,
         SECRET_KEY=secret,
         PIP_ENV="production",
+        # Two workers: throttling counts must be shared (production refuses memory:// then).
+        PIP_RATELIMIT_STORAGE_URI=os.environ.get("PIP_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379"),
         PYTHONPATH=os.pathsep.join([str(tree), str(BENCH)]),
     )
     env.pop("PIP_FROZEN_TODAY", None)

@@ -2,7 +2,9 @@
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 
 class Config:
@@ -33,10 +35,13 @@ class Config:
     # Password reset links an administrator creates and passes on: single use, this long.
     PASSWORD_RESET_LIFETIME = timedelta(hours=24)
     # Throttling (Flask-Limiter). Counts live in RATELIMIT_STORAGE_URI: "memory://" is per
-    # process, so with several gunicorn workers use Redis, e.g. "redis://127.0.0.1:6379"
-    # (needs the `redis` package: pip install "limits[redis]").
+    # process, so with several gunicorn workers (or servers) every worker would allow the limit
+    # again. Use Redis, e.g. "redis://127.0.0.1:6379" (the `redis` extra: pip install ".[redis]").
+    # In production the app refuses to start with memory:// unless SINGLE_PROCESS says that
+    # only one process serves it (check_throttle_storage).
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    SINGLE_PROCESS = False  # PIP_SINGLE_PROCESS=1: one worker, one server (memory:// is then enough)
     RATELIMIT_HEADERS_ENABLED = False
     # Failed attempts allowed before 429, in the `limits` notation ("10 per 15 minutes").
     LOGIN_ACCOUNT_LIMIT = "10 per 15 minutes"  # failed passwords for one email address
@@ -58,6 +63,22 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-session"
     PREFERRED_URL_SCHEME = "https"
+
+
+def check_throttle_storage(config: Mapping[str, Any]) -> None:
+    """In production, refuse to start when sign-in throttling would be counted per process:
+    with `memory://` and two workers, twice the limit of wrong passwords gets through (and
+    more with more workers or servers). Allowed when the operator states a single process."""
+    if not config.get("PRODUCTION") or not config.get("RATELIMIT_ENABLED", True):
+        return
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if storage.startswith("memory://") and not config.get("SINGLE_PROCESS"):
+        raise RuntimeError(
+            "Sign-in throttling is counted per process (PIP_RATELIMIT_STORAGE_URI is memory://), so with "
+            "several workers or servers it would allow the limit once per process. Set "
+            "PIP_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379 (pip install '.[redis]'), or, if exactly "
+            "one process serves the app, PIP_SINGLE_PROCESS=1."
+        )
 
 
 def load_secret_key(instance_path: str, production: bool) -> str:

@@ -11,12 +11,13 @@ PostgreSQL is not affected: its transactions begin as they always do.
 """
 
 import sqlite3
+from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Executable, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}  # HTTP methods that never write (the request layer's rule)
 BUSY_TIMEOUT_MS = 10_000
@@ -77,6 +78,16 @@ def is_lock_conflict(error: Exception) -> bool:
         return False
     text = str(error.orig).lower()
     return "database is locked" in text or "could not serialize" in text or "deadlock" in text
+
+
+def violates_unique(error: IntegrityError, name: str, table: str, columns: Sequence[str]) -> bool:
+    """Whether an IntegrityError breaks this unique index or constraint: PostgreSQL names it,
+    SQLite lists its columns ("UNIQUE constraint failed: reviews.plan_id, reviews.review_date")."""
+    diagnosis = getattr(error.orig, "diag", None)
+    if diagnosis is not None and getattr(diagnosis, "constraint_name", None):
+        return diagnosis.constraint_name == name
+    failed = "UNIQUE constraint failed: " + ", ".join(f"{table}.{column}" for column in columns)
+    return str(error.orig) == failed
 
 
 LIKE_ESCAPE = "\\"

@@ -26,6 +26,7 @@ from sqlalchemy import (
     bindparam,
     event,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
@@ -329,10 +330,17 @@ class Plan(Model):
         Index("ix_plans_manager_status", "manager_id", "status"),
         Index("ix_plans_staff_status", "staff_id", "status"),
         Index("ix_plans_status_next_review", "status", "next_review_date"),
+        # The reference's parts, so lists sort PIP-2026-10000 after PIP-2026-9999 (not as text).
+        # A unique index rather than a constraint: added to an existing table without rebuilding
+        # it on SQLite (migration 0007).
+        Index("uq_plans_reference_year_number", "reference_year", "reference_number", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # PIP-<year>-<number>, allocated by services.plans.allocate_reference from the year's counter.
     reference: Mapped[str] = mapped_column(String(20), unique=True)
+    reference_year: Mapped[int] = mapped_column(Integer)
+    reference_number: Mapped[int] = mapped_column(Integer)
     staff_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     manager_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
@@ -398,6 +406,28 @@ class Plan(Model):
 
     def __repr__(self) -> str:
         return f"<Plan {self.reference} {self.status.value}>"
+
+
+def format_reference(year: int, number: int) -> str:
+    """A plan's reference for people: PIP-2026-0007 (four digits at least, more when needed)."""
+    return f"PIP-{year}-{number:04d}"
+
+
+# Newest reference first (lists, the register): by year, then number — never as text.
+REFERENCE_NEWEST_FIRST = (Plan.reference_year.desc(), Plan.reference_number.desc())
+REFERENCE_ORDER = (Plan.reference_year, Plan.reference_number)
+
+
+class PlanReferenceCounter(Model):
+    """The last reference number given out in a year. A new plan takes the year's row (an
+    upsert that locks it until the transaction ends), so two plans created at the same moment
+    get different numbers on PostgreSQL as on SQLite, and a purged plan's number is never reused."""
+
+    __tablename__ = "plan_reference_counters"
+    __table_args__ = (CheckConstraint("last_number >= 0", name="last_number_not_negative"),)
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer)
 
 
 class PlanVersion(Model):
@@ -559,10 +589,23 @@ class Observation(Model):
     __mapper_args__ = {"version_id_col": row_version}
 
 
+ONE_REVIEW_PER_DATE = "uq_reviews_plan_id_review_date"
+
+
 class Review(Model):
     __tablename__ = "reviews"
     __table_args__ = (
         Index("ix_reviews_plan_date", "plan_id", "review_date"),
+        # One weekly review per plan per date; a correction (which replaces an earlier review,
+        # usually of the same date) is the way to change one, so corrections are left out.
+        Index(
+            ONE_REVIEW_PER_DATE,
+            "plan_id",
+            "review_date",
+            unique=True,
+            sqlite_where=text("corrects_review_id IS NULL"),
+            postgresql_where=text("corrects_review_id IS NULL"),
+        ),
         CheckConstraint("decision <> 'extend' OR extend_to IS NOT NULL", name="extend_has_date"),
     )
 

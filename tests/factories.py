@@ -17,7 +17,7 @@ from pip_app.models import (
     Service,
     User,
 )
-from pip_app.services.plans import next_reference
+from pip_app.services.plans import allocate_reference
 
 PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)
@@ -52,7 +52,7 @@ def make_plan(*, staff: User, manager: User, service: Service, status=PlanStatus
               start: date | None = None, weeks: int = 4, **fields) -> Plan:
     start = start or date(2026, 11, 2)
     plan = Plan(
-        reference=next_reference(start.year),
+        **allocate_reference(start.year),
         staff=staff,
         manager=manager,
         service=service,

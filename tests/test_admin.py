@@ -158,7 +158,7 @@ def test_reset_link_for_a_deactivated_account_is_refused(admin_client, world):
 def test_reset_two_factor(app, admin_client, world, sign_in):
     hr = world["hr"]
     secret = two_factor.start_enrolment(hr)
-    two_factor.confirm_enrolment(hr, totp.code_for(secret))
+    two_factor.confirm_enrolment(hr, secret, totp.code_for(secret))
     db.session.commit()
     page = admin_client.get(f"/admin/users/{hr.id}")
     assert "Reset two-factor sign-in" in page.text

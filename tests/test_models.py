@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from pip_app.extensions import db
 from pip_app.models import Closure, ClosureOutcome, ControlStatus, Role, User
-from pip_app.services.plans import next_reference
+from pip_app.services.plans import allocate_reference
 from tests.factories import make_action, make_control
 
 
@@ -77,8 +77,8 @@ def test_closure_needs_all_four_sections(plan, world):
 
 def test_references_count_up_per_year(plan, make_plan, world):
     assert plan.reference == "PIP-2026-0001"
-    assert next_reference(2026) == "PIP-2026-0002"
-    assert next_reference(2027) == "PIP-2027-0001"
+    assert allocate_reference(2026)["reference"] == "PIP-2026-0002"
+    assert allocate_reference(2027)["reference"] == "PIP-2027-0001"
 
 
 def test_action_full_reference(plan):

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from pip_app.extensions import db
+from pip_app.services.plans import allocate_reference
 from pip_app.models import (
     AuditEvent, ControlCheck, ControlKind, ControlStatus, InterimControl, Plan, PlanStatus, RiskArea,
 )
@@ -392,7 +393,7 @@ def test_the_page_links_the_csv_with_its_filters(world, sign_in, reg):
 def add_controls(world, count: int, offset: int) -> None:
     """`count` controls on plans of ten, inserted in one transaction."""
     for p in range(count // 10):
-        plan = Plan(reference=f"PIP-2025-{offset + p:04d}", staff=world["staff"], manager=world["manager"],
+        plan = Plan(**allocate_reference(2025), staff=world["staff"], manager=world["manager"],
                     service=world["home"], status=PlanStatus.ACTIVE, version=1, start_date=START,
                     planned_end_date=START + timedelta(weeks=4), risk_area=RiskArea.RECORDS)
         db.session.add(plan)

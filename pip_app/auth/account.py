@@ -1,6 +1,6 @@
 """The signed-in person's own account: password, two-factor sign-in, sign out everywhere."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from ..credentials import totp
@@ -12,6 +12,8 @@ from ..services.users import UserError, WrongPassword, change_own_password, sign
 from . import bp, throttle
 from .forms import ChangePasswordForm, CurrentPasswordForm, EnrolmentForm
 from .session import end_session, keep_session
+
+SETUP_KEY = "two_factor_setup"  # {"user_id", "secret"}: the setup key shown, not yet confirmed
 
 
 def _me():
@@ -95,17 +97,17 @@ def two_factor_page():
             return redirect(url_for("auth.two_factor"), code=303)
         return _status_page()
     form = EnrolmentForm()
+    secret = _pending_secret(me)
     if request.method == "POST" and form.validate():
         try:
-            codes = two_factor.confirm_enrolment(me, form.code.data)
+            codes = two_factor.confirm_enrolment(me, secret, form.code.data)
         except TwoFactorError as error:
             form.code.errors.append(str(error))
         else:
+            session.pop(SETUP_KEY, None)
             keep_session(me)
             db.session.commit()
             return render_template("auth/recovery_codes.html", codes=codes, first_time=True)
-    secret = two_factor.start_enrolment(me)
-    db.session.commit()
     uri = totp.provisioning_uri(secret, me.email, current_app.config["TWO_FACTOR_ISSUER"])
     status = 422 if request.method == "POST" else 200
     return render_template(
@@ -151,6 +153,16 @@ def turn_off_two_factor():
     db.session.commit()
     flash("Two-factor sign-in is off. Your other sessions have been signed out.", "success")
     return redirect(url_for("auth.account"), code=303)
+
+
+def _pending_secret(me) -> str:
+    """The setup key being enrolled: kept in this person's session from the first view of the
+    page until a code confirms it (so viewing the page writes nothing to the database)."""
+    pending = session.get(SETUP_KEY) or {}
+    if pending.get("user_id") != me.id or not pending.get("secret"):
+        pending = {"user_id": me.id, "secret": two_factor.start_enrolment(me)}
+        session[SETUP_KEY] = pending
+    return pending["secret"]
 
 
 def _status_page(**forms):

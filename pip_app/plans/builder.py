@@ -13,12 +13,14 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import policy
 from ..access import plan_route
+from ..extensions import db
 from ..models import Action, ControlKind, InterimControl, Observation, Plan, Shift
 from ..plan_page import PLAN_PAGE_OPTIONS
 from ..quality import assess_action
 from ..refusals import Refusal
 from ..schedule import build_ics, generate_schedule
 from ..screens import add_error, submit
+from ..services import audit
 from ..services import plans as plan_ops
 from ..services.plans import ActionValues, ControlValues
 from . import bp
@@ -321,7 +323,8 @@ def remove_observation(plan: Plan, observation: Observation) -> ResponseReturnVa
 @bp.get("/<int:plan_id>/observations.ics")
 @edits_plan
 def observations_ics(plan: Plan) -> ResponseReturnValue:
-    """The planned observations as a calendar file for the observer."""
+    """The planned observations as a calendar file for the observer; the download is audited
+    (a HEAD request — a link checker, a prefetch — downloads nothing and is not)."""
     mine = request.args.get("mine") == "1"
     events = [
         dict(
@@ -339,6 +342,17 @@ def observations_ics(plan: Plan) -> ResponseReturnValue:
     ]
     body = build_ics(events, calendar_name=f"Observations {plan.reference}")
     filename = f"observations-{plan.reference}.ics"
+    if request.method == "GET":
+        plan_id = plan.id
+        db.session.rollback()  # end the read before writing, so SQLite takes the write lock cleanly
+        audit.record(
+            current_user,
+            "downloaded",
+            "observations_ics",
+            plan_id,
+            plan_id=plan_id,
+            changes={"file": filename, "observations": len(events), "mine": mine},
+        )
     return (
         body,
         200,

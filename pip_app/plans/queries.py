@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from .. import policy
 from ..database import LIKE_ESCAPE, contains_pattern
 from ..extensions import db
-from ..models import Plan, PlanStatus, PlanVersion, RiskArea, Service, User
+from ..models import REFERENCE_NEWEST_FIRST, Plan, PlanStatus, PlanVersion, RiskArea, Service, User
 
 PAGE_SIZE = 50
 MAX_PAGE = 100_000  # beyond any real list; keeps OFFSET within PostgreSQL's bigint
@@ -55,7 +55,7 @@ def plan_list(user: User, args: Mapping[str, str]) -> PlanList:
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     plans = db.session.scalars(
         query.options(joinedload(Plan.staff), joinedload(Plan.service))
-        .order_by(Plan.reference.desc())
+        .order_by(*REFERENCE_NEWEST_FIRST)
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()

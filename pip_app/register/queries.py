@@ -26,7 +26,17 @@ from .. import policy
 from ..database import LIKE_ESCAPE, contains_pattern
 from ..extensions import db
 from ..flags import NOT_CHECKED, NOT_CHECKED_DAYS, PLAN_CLOSED, REVIEW_PASSED, control_flags
-from ..models import ControlCheck, ControlKind, ControlStatus, InterimControl, Plan, PlanStatus, Service, User
+from ..models import (
+    REFERENCE_ORDER,
+    ControlCheck,
+    ControlKind,
+    ControlStatus,
+    InterimControl,
+    Plan,
+    PlanStatus,
+    Service,
+    User,
+)
 
 PAGE_SIZE = 25
 MAX_SEARCH = 100
@@ -272,9 +282,10 @@ def _order(filters: RegisterFilters, today: date) -> list:
     expression: Any
     if key == "days":  # more days in force = an earlier start
         expression, descending = InterimControl.start_date, not descending
+    elif key == "reference":  # by year, then number: PIP-2026-10000 comes after PIP-2026-9999
+        return [*(c.desc() if descending else c.asc() for c in REFERENCE_ORDER), InterimControl.id]
     else:
         expression = {
-            "reference": Plan.reference,
             "staff": Staff.name,
             "service": Service.name,
             "control": case(*[(InterimControl.kind == k, k.label) for k in ControlKind], else_=""),

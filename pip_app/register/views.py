@@ -64,19 +64,21 @@ def index() -> ResponseReturnValue:
 @bp.get("/register.csv")
 @requires(policy.can_view_register)
 def export_csv() -> ResponseReturnValue:
-    """The register with the current filters as a CSV download for Excel; the download is audited."""
+    """The register with the current filters as a CSV download for Excel; the download is audited
+    (a HEAD request — a link checker, a prefetch — downloads nothing and is not)."""
     filters = RegisterFilters.from_args(request.args)
     day = today()
     rows = queries.register_rows(current_user, filters, day)
     body = queries.register_csv(rows)
-    db.session.rollback()  # end the read before writing, so SQLite takes the write lock cleanly
-    audit.record(
-        current_user,
-        "exported",
-        "register",
-        None,
-        changes={"filters": filters.as_audit(), "rows": len(rows), "format": "csv"},
-    )
+    if request.method == "GET":
+        db.session.rollback()  # end the read before writing, so SQLite takes the write lock cleanly
+        audit.record(
+            current_user,
+            "exported",
+            "register",
+            None,
+            changes={"filters": filters.as_audit(), "rows": len(rows), "format": "csv"},
+        )
     return (
         body.encode("utf-8"),
         200,

@@ -21,6 +21,8 @@ from ..clock import today
 from ..extensions import db
 from ..flags import NOT_CHECKED_DAYS, Flag, last_reviews, plan_flags
 from ..models import (
+    REFERENCE_NEWEST_FIRST,
+    REFERENCE_ORDER,
     Acknowledgement,
     AckSubject,
     Action,
@@ -202,7 +204,7 @@ def _manager_board(user: User, board: Board) -> None:
             select(Plan)
             .where(scope)
             .options(*listed)
-            .order_by(Plan.next_review_date.is_(None), Plan.next_review_date, Plan.reference)
+            .order_by(Plan.next_review_date.is_(None), Plan.next_review_date, *REFERENCE_ORDER)
             .limit(LIMIT)
         )
     )
@@ -211,7 +213,7 @@ def _manager_board(user: User, board: Board) -> None:
             select(Plan)
             .where(scope, Plan.status == PlanStatus.ACTIVE, Plan.next_review_date.between(day, day + timedelta(days=6)))
             .options(*listed)
-            .order_by(Plan.next_review_date, Plan.reference)
+            .order_by(Plan.next_review_date, *REFERENCE_ORDER)
             .limit(LIMIT)
         )
     )
@@ -235,7 +237,7 @@ def _manager_board(user: User, board: Board) -> None:
             select(Plan)
             .where(policy.visible_plans(user), Plan.status == PlanStatus.DRAFT, Plan.manager_id == user.id)
             .options(*listed)
-            .order_by(Plan.reference)
+            .order_by(*REFERENCE_ORDER)
             .limit(LIMIT)
         )
     )
@@ -248,7 +250,7 @@ def _staff_board(user: User, board: Board) -> None:
             select(Plan)
             .where(policy.visible_plans(user), Plan.status != PlanStatus.DRAFT)
             .options(*FLAG_OPTIONS)
-            .order_by(Plan.reference.desc())
+            .order_by(*REFERENCE_NEWEST_FIRST)
             .limit(LIMIT)
         )
     )

@@ -10,7 +10,10 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any, TypedDict
 
-from sqlalchemy import select
+from sqlalchemy import case, select
+from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..clock import now_utc, today
 from ..extensions import db
@@ -21,11 +24,13 @@ from ..models import (
     InterimControl,
     Observation,
     Plan,
+    PlanReferenceCounter,
     PlanStatus,
     PlanVersion,
     RiskArea,
     Shift,
     User,
+    format_reference,
 )
 from ..plan_templates import PlanTemplate
 from ..refusals import Conflict, Refusal
@@ -33,14 +38,56 @@ from ..schedule import Slot
 from . import audit
 
 
-def next_reference(year: int) -> str:
-    """The next free human-friendly reference for a year, e.g. PIP-2026-0007."""
-    prefix = f"PIP-{year}-"
-    last = db.session.scalar(
-        select(Plan.reference).where(Plan.reference.like(prefix + "%")).order_by(Plan.reference.desc()).limit(1)
-    )
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{number:04d}"
+def _counter_upsert() -> PostgresInsert:
+    """INSERT INTO plan_reference_counters … for ON CONFLICT: PostgreSQL and SQLite spell it alike."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return sqlite_insert(PlanReferenceCounter)  # type: ignore[return-value]  # the same interface
+    return postgresql_insert(PlanReferenceCounter)
+
+
+def allocate_reference(year: int) -> dict[str, Any]:
+    """Take the next reference number of a year: the reference columns of a new plan, e.g.
+    {"reference": "PIP-2026-0007", "reference_year": 2026, "reference_number": 7}.
+
+    One statement, the same on both databases: an upsert of the year's counter row that
+    returns the new number (INSERT … ON CONFLICT DO UPDATE … RETURNING). The row stays locked
+    until the transaction ends, so on PostgreSQL a second plan created at the same moment waits
+    for the first to commit and then gets the next number; on SQLite the write transaction's
+    BEGIN IMMEDIATE already serialises writers. No number is reused, even after a purge, and
+    none is capped: PIP-2026-10000 follows PIP-2026-9999."""
+    counters = PlanReferenceCounter.__table__
+    number: int = db.session.execute(
+        _counter_upsert()
+        .values(year=year, last_number=1)
+        .on_conflict_do_update(index_elements=[counters.c.year], set_={"last_number": counters.c.last_number + 1})
+        .returning(counters.c.last_number)
+    ).scalar_one()
+    return {"reference": format_reference(year, number), "reference_year": year, "reference_number": number}
+
+
+def last_reference_numbers() -> dict[int, int]:
+    """Each year's last reference number given out, its counter row locked until the transaction
+    ends (the bulk seed numbers its own plans from here, then `advance_reference_counters`)."""
+    rows = db.session.execute(select(PlanReferenceCounter.year, PlanReferenceCounter.last_number).with_for_update())
+    return {year: number for year, number in rows}
+
+
+def advance_reference_counters(last: Mapping[int, int]) -> None:
+    """Raise each year's counter to at least `last[year]`, for plans numbered in bulk."""
+    counters = PlanReferenceCounter.__table__
+    for year, number in last.items():
+        upsert = _counter_upsert()
+        db.session.execute(
+            upsert.values(year=year, last_number=number).on_conflict_do_update(
+                index_elements=[counters.c.year],
+                set_={
+                    "last_number": case(
+                        (upsert.excluded.last_number > counters.c.last_number, upsert.excluded.last_number),
+                        else_=counters.c.last_number,
+                    )
+                },
+            )
+        )
 
 
 def snapshot(plan: Plan) -> dict[str, Any]:
@@ -232,7 +279,7 @@ def create_draft(actor: User, *, template: PlanTemplate | None = None, **values:
 
     start = values["start_date"]
     plan = Plan(
-        reference=next_reference(start.year),
+        **allocate_reference(start.year),
         manager_id=actor.id,
         version=0,
         **{k: v for k, v in values.items() if k in RISK_FIELDS},

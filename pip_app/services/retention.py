@@ -12,7 +12,7 @@ from sqlalchemy import delete, or_, select, text
 
 from ..clock import now_utc
 from ..extensions import db
-from ..models import Acknowledgement, AuditEvent, Closure, Plan, PlanStatus, User
+from ..models import REFERENCE_ORDER, Acknowledgement, AuditEvent, Closure, Plan, PlanStatus, User
 from . import audit
 
 
@@ -37,7 +37,7 @@ def plans_due_for_purge(older_than_years: int) -> list[Plan]:
             select(Plan)
             .join(Closure)
             .where(Plan.status == PlanStatus.CLOSED, Closure.closed_at < cutoff)
-            .order_by(Plan.reference)
+            .order_by(*REFERENCE_ORDER)
         )
     )
 
@@ -65,9 +65,9 @@ def export_person(user: User) -> dict[str, Any]:
     """Everything held about one person (a subject access request), as plain data."""
     from .plans import snapshot
 
-    plans = db.session.scalars(select(Plan).where(Plan.staff_id == user.id).order_by(Plan.reference)).all()
+    plans = db.session.scalars(select(Plan).where(Plan.staff_id == user.id).order_by(*REFERENCE_ORDER)).all()
     managed = db.session.scalars(
-        select(Plan.reference).where(Plan.manager_id == user.id).order_by(Plan.reference)
+        select(Plan.reference).where(Plan.manager_id == user.id).order_by(*REFERENCE_ORDER)
     ).all()
     acks = db.session.scalars(
         select(Acknowledgement).where(Acknowledgement.user_id == user.id).order_by(Acknowledgement.acknowledged_at)

@@ -11,12 +11,15 @@ from datetime import date
 from typing import TypedDict
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..clock import now_utc, today
+from ..database import violates_unique
 from ..extensions import db
 from ..formatting import format_date
 from ..lifecycle import MoveRefused, action_move, current_reviews, first_review_date
 from ..models import (
+    ONE_REVIEW_PER_DATE,
     Acknowledgement,
     AckResponse,
     AckSubject,
@@ -96,8 +99,12 @@ def record_review(
         raise PlanError("The next review must be after this one.")
     if corrects is not None and corrects.plan_id != plan.id:
         raise PlanError("A correction must refer to a review of the same plan.")
+    if corrects is None and _reviewed_on(plan, review_date):
+        raise PlanError(already_reviewed(review_date), field="review_date")
+    if find_submission(submission_token) is not None:  # the same plan's double-click never gets here
+        raise PlanConflict(FORM_USED)
+    # Built apart from the session and added whole at the end, so it is inserted once, complete.
     review = Review(
-        plan=plan,
         review_date=review_date,
         reviewer_id=actor.id,
         summary=summary.strip(),
@@ -106,7 +113,6 @@ def record_review(
         corrects=corrects,
         submission_token=submission_token,
     )
-    db.session.add(review)
     for entry in entries:
         action: Action = entry["action"]
         value = entry.get("measured_value")
@@ -131,7 +137,8 @@ def record_review(
     if decision is ReviewDecision.EXTEND:
         _extend(actor, plan, review, extend_to, extend_reason)
     plan.next_review_date = next_review_date
-    db.session.flush()
+    plan.reviews.append(review)
+    _insert(review)
     audit.record(
         actor,
         "recorded",
@@ -147,6 +154,44 @@ def record_review(
         },
     )
     return review
+
+
+FORM_USED = "This review form has already been saved once. Open a new review form to record another review."
+
+
+def already_reviewed(review_date: date) -> str:
+    """Why a second review of a date is refused, and what to do instead."""
+    return (
+        f"A weekly review of {format_date(review_date)} is already recorded for this plan. "
+        "To change it, use “Record a correction” beside that review."
+    )
+
+
+def _reviewed_on(plan: Plan, review_date: date) -> bool:
+    """The plan has a review of this date (not counting corrections)."""
+    return (
+        db.session.scalar(
+            select(Review.id)
+            .where(Review.plan_id == plan.id, Review.review_date == review_date, Review.corrects_review_id.is_(None))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _insert(review: Review) -> None:
+    """Insert the review now, in a savepoint, so a review of the same date or from the same form
+    saved by someone else in the meantime (the checks above passed for both) is refused cleanly
+    by its unique index instead of failing the request."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as error:
+        if violates_unique(error, ONE_REVIEW_PER_DATE, "reviews", ("plan_id", "review_date")):
+            raise PlanConflict(already_reviewed(review.review_date), field="review_date") from error
+        if violates_unique(error, "uq_reviews_submission_token", "reviews", ("submission_token",)):
+            raise PlanConflict(FORM_USED) from error
+        raise
 
 
 def _lift_in_review(

@@ -39,21 +39,22 @@ def recovery_codes_left(user: User) -> int:
 
 
 def start_enrolment(actor: User) -> str:
-    """The secret to show on the enrolment page; made (not yet in force) on first visit."""
+    """A new secret for the enrolment page. Nothing is stored: the page keeps it in the person's
+    session until a code proves the app has it (`confirm_enrolment`), so showing it changes nothing."""
     if actor.two_factor_enabled:
         raise TwoFactorError("Two-factor sign-in is already set up.")
-    if not actor.totp_secret:
-        actor.totp_secret = totp.new_secret()
-    return actor.totp_secret
+    return totp.new_secret()
 
 
-def confirm_enrolment(actor: User, code: str) -> list[str]:
-    """Turn two-factor sign-in on once a code from the app matches; returns new recovery codes."""
-    if actor.two_factor_enabled or not actor.totp_secret:
+def confirm_enrolment(actor: User, secret: str | None, code: str) -> list[str]:
+    """Store the secret and turn two-factor sign-in on once a code from the app matches it;
+    returns new recovery codes."""
+    if actor.two_factor_enabled or not secret:
         raise TwoFactorError("Start again: reload the page to see your setup code.")
-    step = totp.matching_step(actor.totp_secret, code, after=None)
+    step = totp.matching_step(secret, code, after=None)
     if step is None:
         raise TwoFactorError(WRONG_CODE)
+    actor.totp_secret = secret
     actor.totp_enabled_at = now_utc()
     actor.totp_last_counter = step
     actor.rotate_session_token()  # sessions that began with the password alone end

@@ -48,7 +48,7 @@ from ..models import (
 from ..services import audit
 from ..services.acknowledgements import plan_statement
 from ..services.closure import closure_statement
-from ..services.plans import next_reference, snapshot
+from ..services.plans import allocate_reference, snapshot
 from ..services.reviews import review_statement
 from ..services.users import create_user, find_by_email, set_password
 
@@ -132,7 +132,7 @@ def _plan(
 ) -> Plan:
     manager = people[staff_email].line_manager
     plan = Plan(
-        reference=next_reference(start.year),
+        **allocate_reference(start.year),
         staff=people[staff_email],
         manager=manager,
         service=service,

@@ -25,6 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import JSON, func, insert, inspect, select, text
 
@@ -49,6 +50,7 @@ from ..models import (
     Service,
     Shift,
     User,
+    format_reference,
     observation_focus,
     user_services,
 )
@@ -56,7 +58,7 @@ from ..page_cache import note_change
 from ..services.acknowledgements import plan_statement
 from ..services.closure import closure_statement
 from ..services.closure_gate import final_measures
-from ..services.plans import snapshot
+from ..services.plans import advance_reference_counters, last_reference_numbers, snapshot
 from ..services.reviews import review_statement
 from ..services.users import MIN_PASSWORD_LENGTH
 
@@ -70,7 +72,7 @@ ADMIN_EMAIL = f"admin@{DOMAIN}"
 STATUS_SHARES = (("closed", 0.74), ("active", 0.215), ("paused", 0.025), ("draft", 0.02))
 MANAGERS_PER_SERVICE = 3
 CHUNK = 5_000
-MAX_PER_YEAR = 9_000  # references are PIP-YYYY-NNNN: keep well inside four digits a year
+MAX_PER_YEAR = 9_000  # plans started in a year, roughly: a bigger group spreads over more years
 
 SERVICE_NAMES = [
     "Larkfield House",
@@ -429,9 +431,10 @@ class _Builder:
 
     # --- Plans
 
-    def reference(self, year: int) -> str:
+    def reference(self, year: int) -> dict[str, Any]:
+        """The next reference of a year as a plan row's columns (the year counters follow at the end)."""
         number = self.references[year] = self.references.get(year, 0) + 1
-        return f"PIP-{year}-{number:04d}"
+        return {"reference": format_reference(year, number), "reference_year": year, "reference_number": number}
 
     def plan(
         self,
@@ -473,7 +476,8 @@ class _Builder:
         amended = issued and rng.random() < 0.1
         version = 0 if not issued else (2 if amended else 1)
         pid = self.rows.new_id("plans")
-        reference = self.reference(start.year)
+        numbering = self.reference(start.year)
+        reference = numbering["reference"]
         baseline = round(rng.uniform(35, 70))
         evidence_detail = rng.choice(EVIDENCE_DETAIL).format(n=rng.randint(2, 8))
         baseline_text = f"{template.baseline_hint.removeprefix('e.g. ')[:120]} ({baseline}%)"
@@ -497,7 +501,7 @@ class _Builder:
 
         row = dict(
             id=pid,
-            reference=reference,
+            **numbering,
             staff_id=staff.id,
             manager_id=manager.id,
             service_id=sid,
@@ -1077,11 +1081,9 @@ def seed_scale(
     taken = set(db.session.scalars(select(Service.name)))
     tag = "" if not taken & set(SERVICE_NAMES[:services]) else f" ({rows.next_id['services']})"
     builder.people(services, staff, tag)
-    # Continue each year's references after any that exist already.
-    for reference in db.session.scalars(select(Plan.reference).where(Plan.reference.like("PIP-%"))):
-        _, year, number = reference.split("-")
-        if year.isdigit() and number.isdigit():
-            builder.references[int(year)] = max(builder.references.get(int(year), 0), int(number))
+    # Continue each year's references after the last given out (the counters stay locked until
+    # the seed commits, so a plan created meanwhile waits rather than taking a seeded number).
+    builder.references = last_reference_numbers()
 
     first = builder.service_ids[0]
     builder.corrections = False  # the known plans have exactly the reviews they are known for
@@ -1092,6 +1094,7 @@ def seed_scale(
     for _ in range(plans - 3):
         builder.plan(_weighted(rng, STATUS_SHARES))
     rows.flush()
+    advance_reference_counters(builder.references)
     _fix_sequences()
     note_change(db.session)  # COPY on PostgreSQL goes round the session: count the change here
     db.session.flush()
