@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["PROXY_COUNT"]:
         hops = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    register_converters(app)  # before any route is added: a rule binds its converter when added
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -66,6 +67,13 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, plans_bp, reviews_bp, register_bp, closure_bp, hr_bp, admin_bp):
         app.register_blueprint(blueprint)
+
+
+def register_converters(app: Flask) -> None:
+    """Every `<int:…>` in every route is an id: ASCII digits, 1 … 2⁶³−1, else 404 (see params)."""
+    from .params import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_errorhandlers(app: Flask) -> None:
