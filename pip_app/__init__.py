@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = int(app.config["PROXY_COUNT"])
         # Flask documents wrapping wsgi_app this way; mypy reads the attribute as a method.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    register_converters(app)  # before any route is added: a rule binds its converter when added
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -67,6 +68,13 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, plans_bp, reviews_bp, register_bp, closure_bp, hr_bp, admin_bp):
         app.register_blueprint(blueprint)
+
+
+def register_converters(app: Flask) -> None:
+    """Every `<int:…>` in every route is an id: ASCII digits, 1 … 2⁶³−1, else 404 (see params)."""
+    from .params import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_errorhandlers(app: Flask) -> None:

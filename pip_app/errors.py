@@ -23,6 +23,7 @@ MESSAGES = {
         "Your changes were not saved because the record changed while you were editing. Reload the page to see the latest version, then make your change again.",
     ),
     413: ("That was too much to send at once", "Shorten the text or attachment and try again."),
+    415: ("That cannot be sent here", "This page takes typed answers only, not files. Go back and try again."),
     429: ("Too many attempts", "Please wait a minute and try again."),
     500: (
         "Something went wrong on our side",

@@ -1,17 +1,100 @@
 """The form building blocks every feature shares: labelled enum options, stripped text areas,
 selects and tick-boxes that refuse in the app's words, prefixed forms and the row version a stale
-save is refused by (see `screens.is_stale`)."""
+save is refused by (see `screens.is_stale`), and the field types with sane domains:
+
+- `BoundedDateField`: a date within params.EARLIEST_DATE … LATEST_DATE (1 Jan 2000 … 31 Dec 2100);
+  relative rules (review-by after the start, the next review after this one, an extension after
+  the current end) sit on the forms and operations that know both dates.
+- `NumberField`: a finite decimal (NaN, sNaN and Infinity refused: Python's Decimal accepts them,
+  and comparing a signalling NaN raises) within ±1,000,000, or 0–100 where its unit is "%".
+- `HiddenIdField`: a hidden id or version number within BIGINT, None when absent or unusable.
+
+Each refuses beside its field with the input kept (the form comes back with 422, see `screens`).
+"""
+
+import re
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import DateField, DecimalField, HiddenField, RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .models import AckResponse
+from .params import EARLIEST_DATE, LATEST_DATE, in_window, parse_id, window_message
 
 LONG_TEXT = 4000
 SHORT_TEXT = 200
+LARGEST_NUMBER = Decimal(1_000_000)  # beyond any count, percentage or score a plan measures
+PERCENT_MESSAGE = "A percentage is between 0 and 100."
+# A plain decimal in ASCII digits, optionally with an exponent: no NaN, Infinity or digit groups.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?")
+
+
+class BoundedDateField(DateField):
+    """A date within 1 Jan 2000 … 31 Dec 2100, refused beside the field otherwise (a year 9999 date
+    overflows the day after it; a year 1 plan is a typing slip). The date picker gets the same
+    window as its min and max."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        window = {"min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()}
+        kwargs["render_kw"] = window | (kwargs.get("render_kw") or {})
+        super().__init__(label, validators, **kwargs)
+
+    def pre_validate(self, form):
+        if self.data is not None and not in_window(self.data):
+            raise ValidationError(window_message())
+
+
+class NumberField(DecimalField):
+    """A finite number within `low` … `high` (±1,000,000 unless given), refused with `message` (or
+    one naming the bounds). With `percent_unit`, the name of the form's unit field, the bounds
+    become 0–100 whenever that field says "%", refused with `percent_message`."""
+
+    def __init__(
+        self,
+        label=None,
+        validators=None,
+        *,
+        low: Decimal | int = -LARGEST_NUMBER,
+        high: Decimal | int = LARGEST_NUMBER,
+        message: str | None = None,
+        percent_unit: str | None = None,
+        percent_message: str = PERCENT_MESSAGE,
+        **kwargs,
+    ):
+        kwargs.setdefault("places", None)
+        super().__init__(label, validators, **kwargs)
+        self.low, self.high = Decimal(low), Decimal(high)
+        self.message = message or f"Enter a number between {self.low:,} and {self.high:,}."
+        self.percent_unit, self.percent_message = percent_unit, percent_message
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = valuelist[0].strip() if isinstance(valuelist[0], str) else ""
+        self.data = Decimal(text) if _NUMBER.fullmatch(text) else None
+        if text and self.data is None:
+            raise ValueError("Enter a number, like 62 or 62.5.")
+
+    def pre_validate(self, form):
+        if self.data is None:
+            return
+        if self.percent_unit and (form[self.percent_unit].data or "").strip() == "%":
+            if not 0 <= self.data <= 100:
+                raise ValidationError(self.percent_message)
+        elif not self.low <= self.data <= self.high:
+            raise ValidationError(self.message)
+
+
+class HiddenIdField(HiddenField):
+    """A hidden id or version number: an int within BIGINT, or None when absent or unusable (the
+    view then treats it as not given, never as a crash)."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = parse_id(valuelist[0] if isinstance(valuelist[0], str) else None)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -95,7 +178,7 @@ class PlanAcknowledgeForm(AcknowledgementForm):
     """A plan version: the version read is sent back, so a newer one is not acknowledged unseen."""
 
     prefix_name = "ack"
-    version = HiddenField()
+    version = HiddenIdField()
 
 
 class ReviewAcknowledgeForm(AcknowledgementForm):

@@ -1,13 +1,15 @@
 """The request layer: control characters are removed from form fields and URL parameters on the
 way in (so no database refuses them — PostgreSQL rejects NUL — and no record carries them); a
-request that may write takes the write lock up front; and the transaction is finished in one
-place on the way out."""
+request carrying a file part is refused with 415 (the app takes no uploads, and Flask-WTF would
+otherwise hand the file to a text field); a request that may write takes the write lock up front;
+and the transaction is finished in one place on the way out."""
 
 import re
 
 from flask import Flask, Request, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.utils import cached_property
 
 from .database import SAFE_METHODS, begin_writes, end_writes
@@ -25,11 +27,23 @@ def _clean(data) -> ImmutableMultiDict:
     return ImmutableMultiDict([(clean_text(key), clean_text(value)) for key, value in data.items(multi=True)])
 
 
+class FilePartRefused(UnsupportedMediaType):
+    """A form sent with a file in it: no page of the app takes uploads."""
+
+    pip_detail = "This form does not take files, so nothing was saved. Go back and type your answer into the form."
+
+
 class CleanRequest(Request):
-    """A Flask request whose `form` and `args` hold cleaned text."""
+    """A Flask request whose `form` and `args` hold cleaned text, and whose body carries no file.
+
+    The body is parsed when something first reads the form — the CSRF check, before any view —
+    so a request with a file part is refused before a view or a form sees it."""
 
     def _load_form_data(self) -> None:
         super()._load_form_data()
+        if self.__dict__["files"]:
+            self.__dict__["form"] = self.__dict__["files"] = ImmutableMultiDict()  # nothing of it is read
+            raise FilePartRefused()
         self.__dict__["form"] = _clean(self.__dict__["form"])
 
     @cached_property

@@ -8,8 +8,8 @@ from pip_app.credentials.passwords import hash_password
 from pip_app.extensions import db
 from pip_app.models import (
     Action,
-    InterimControl,
     ControlKind,
+    InterimControl,
     Plan,
     PlanStatus,
     RiskArea,

@@ -13,8 +13,14 @@ import pytest
 from pip_app import policy
 from pip_app.extensions import db
 from pip_app.models import (
-    Closure, ClosureOutcome, Observation, PlanStatus, Progress, Review,
-    ReviewDecision, ReviewEntry,
+    Closure,
+    ClosureOutcome,
+    Observation,
+    PlanStatus,
+    Progress,
+    Review,
+    ReviewDecision,
+    ReviewEntry,
 )
 from pip_app.services.plans import issue_plan
 from tests.factories import make_action, make_control

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-import pytest
-
 import pip_app
 
 ROOT = Path(pip_app.__file__).parent

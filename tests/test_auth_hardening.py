@@ -17,9 +17,9 @@ from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 
 from pip_app import create_app
+from pip_app.clock import now_utc
 from pip_app.credentials import password_policy, totp
 from pip_app.credentials.password_policy import password_problems
-from pip_app.clock import now_utc
 from pip_app.extensions import db
 from pip_app.models import AuditEvent, PasswordReset, RecoveryCode, Role, User
 from pip_app.services import two_factor

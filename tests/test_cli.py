@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 
 from pip_app.extensions import db
-from pip_app.models import AckSubject, Acknowledgement, Plan, PlanStatus, Role, User
+from pip_app.models import Acknowledgement, AckSubject, Plan, PlanStatus, Role, User
 from pip_app.services.acknowledgements import plan_statement
 from pip_app.services.closure import closure_statement
 from pip_app.services.reviews import review_statement

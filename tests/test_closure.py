@@ -12,8 +12,23 @@ from sqlalchemy import func, select
 from pip_app.extensions import db
 from pip_app.lifecycle import Problem
 from pip_app.models import (
-    AckResponse, AckSubject, Acknowledgement, ActionStatus, AuditEvent, Closure, ClosureOutcome, ControlStatus,
-    Observation, ObservationStatus, Outcome, Plan, PlanStatus, Progress, Review, ReviewDecision, ReviewEntry,
+    Acknowledgement,
+    AckResponse,
+    AckSubject,
+    ActionStatus,
+    AuditEvent,
+    Closure,
+    ClosureOutcome,
+    ControlStatus,
+    Observation,
+    ObservationStatus,
+    Outcome,
+    Plan,
+    PlanStatus,
+    Progress,
+    Review,
+    ReviewDecision,
+    ReviewEntry,
 )
 from pip_app.services import closure as closure_ops
 from pip_app.services import closure_draft, closure_gate

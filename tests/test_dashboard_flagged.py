@@ -11,8 +11,8 @@ from pip_app.clock import today
 from pip_app.extensions import db
 from pip_app.flags import plan_flags
 from pip_app.models import Plan, PlanStatus, Progress, Review, ReviewDecision, ReviewEntry
-from pip_app.tools.seed import seed_scale
 from pip_app.services.dashboard import OPEN, may_be_flagged
+from pip_app.tools.seed import seed_scale
 from tests.factories import make_action
 
 

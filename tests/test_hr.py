@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from pip_app.extensions import db
-from pip_app.models import AckResponse, AckSubject, Acknowledgement, Closure, ClosureOutcome, PlanStatus
+from pip_app.models import Acknowledgement, AckResponse, AckSubject, Closure, ClosureOutcome, PlanStatus
 
 TODAY = date(2026, 11, 30)
 

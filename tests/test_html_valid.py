@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from flask import url_for
+from sqlalchemy import select
 
-from pip_app.tools.demo import load_demo_data
 from pip_app.extensions import db
 from pip_app.models import Plan, PlanStatus
-from sqlalchemy import select
+from pip_app.tools.demo import load_demo_data
 
 VNU = Path(__file__).resolve().parents[1] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 PASSWORD = "demo-password-for-html-checks"

@@ -6,8 +6,17 @@ from types import SimpleNamespace as NS
 import pytest
 
 from pip_app.lifecycle import (
-    ACTION_MOVES, PLAN_MOVES, MoveRefused, action_move, current_reviews, diff_snapshots, first_review_date,
-    issue_problems, may_move, plan_move, quality_findings,
+    ACTION_MOVES,
+    PLAN_MOVES,
+    MoveRefused,
+    action_move,
+    current_reviews,
+    diff_snapshots,
+    first_review_date,
+    issue_problems,
+    may_move,
+    plan_move,
+    quality_findings,
 )
 
 

@@ -90,6 +90,7 @@ def test_audit_events_cannot_be_changed_on_postgresql(plan, world):
     """The database refuses UPDATE and DELETE on the audit trail (a trigger, on PostgreSQL)."""
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
+
     from pip_app.services import audit
 
     audit.record(world["manager"], "viewed", "plan", plan.id, plan_id=plan.id)

@@ -1,7 +1,6 @@
 """Text with NUL and other control characters is cleaned at the form, so no database refuses it."""
 from datetime import date
 
-
 from pip_app.extensions import db
 from pip_app.models import Plan, PlanStatus
 from tests.conftest import csrf_token_from

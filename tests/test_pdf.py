@@ -3,8 +3,8 @@ escaping, every script, long text, many reviews; and the PDF routes (access, hea
 from __future__ import annotations
 
 import io
-import re
 import os
+import re
 import shutil
 import subprocess
 from datetime import date, datetime, timedelta
@@ -17,8 +17,17 @@ from sqlalchemy import select
 from pip_app.extensions import db
 from pip_app.models import AuditEvent, Observation, PlanStatus, Role
 from pip_app.pdf import (
-    AckRow, ActionRow, ClosureSummary, ControlRow, MeasureRow, ObservationCounts, ObservationRow, PlanSummary,
-    ReviewEntryRow, ReviewRow, render_plan_pdf,
+    AckRow,
+    ActionRow,
+    ClosureSummary,
+    ControlRow,
+    MeasureRow,
+    ObservationCounts,
+    ObservationRow,
+    PlanSummary,
+    ReviewEntryRow,
+    ReviewRow,
+    render_plan_pdf,
 )
 from tests.factories import make_user
 from tests.test_closure import TODAY, add_review, close_directly, ready_plan
@@ -223,6 +232,7 @@ def test_breaking_each_paragraph_once_changes_no_byte(monkeypatch, reviews, note
     same, byte for byte, as when every wrap breaks the lines again (multi-page tables included)."""
     from reportlab import rl_config
     from reportlab.platypus import Paragraph
+
     from pip_app.pdf.blocks import WrapOnceParagraph
 
     monkeypatch.setattr(rl_config, "invariant", 1)  # no creation time or random document id

@@ -8,7 +8,14 @@ from sqlalchemy import select
 
 from pip_app.extensions import db
 from pip_app.models import (
-    Acknowledgement, Action, AuditEvent, InterimControl, Observation, Plan, PlanStatus, PlanVersion,
+    Acknowledgement,
+    Action,
+    AuditEvent,
+    InterimControl,
+    Observation,
+    Plan,
+    PlanStatus,
+    PlanVersion,
 )
 from pip_app.services import controls as control_ops
 from pip_app.services import plans as plan_ops

@@ -5,7 +5,14 @@ import pytest
 
 from pip_app.extensions import db
 from pip_app.models import (
-    Acknowledgement, AckResponse, AckSubject, Observation, Progress, Review, ReviewDecision, ReviewEntry,
+    Acknowledgement,
+    AckResponse,
+    AckSubject,
+    Observation,
+    Progress,
+    Review,
+    ReviewDecision,
+    ReviewEntry,
 )
 from tests.factories import make_action, make_control
 

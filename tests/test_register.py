@@ -10,13 +10,20 @@ import pytest
 from sqlalchemy import select
 
 from pip_app.extensions import db
-from pip_app.services.plans import allocate_reference
-from pip_app.models import (
-    AuditEvent, ControlCheck, ControlKind, ControlStatus, InterimControl, Plan, PlanStatus, RiskArea,
-)
 from pip_app.flags import NOT_CHECKED, NOT_CHECKED_DAYS, PLAN_CLOSED, REVIEW_PASSED, control_flags
+from pip_app.models import (
+    AuditEvent,
+    ControlCheck,
+    ControlKind,
+    ControlStatus,
+    InterimControl,
+    Plan,
+    PlanStatus,
+    RiskArea,
+)
 from pip_app.register import queries
 from pip_app.register.queries import RegisterFilters, neutralise_cell
+from pip_app.services.plans import allocate_reference
 from tests import factories
 from tests.factories import make_control
 
@@ -695,11 +702,11 @@ def test_plan_page_opens_one_form_on_demand(world, sign_in, reg):
     assert f'action="/register/controls/{c.id}/check"' not in page  # no form until asked for
     panel = client.get(f"/register/controls/{c.id}?form=lift&origin=plan", headers={"HX-Request": "true"})
     assert panel.status_code == 200 and panel.text.lstrip().startswith('<section id="controls-panel"')
-    assert f'action="/register/controls/{c.id}/lift"' in panel.text and 'name="lift-{0}-origin" type="hidden" value="plan"'.format(c.id) in panel.text
+    assert f'action="/register/controls/{c.id}/lift"' in panel.text and f'name="lift-{c.id}-origin" type="hidden" value="plan"' in panel.text
     assert f'action="/register/controls/{c.id}/check"' not in panel.text
     plain = client.get(f"/register/controls/{c.id}?form=check&origin=plan")
     assert plain.status_code == 200 and plain.text.startswith("<!doctype html>")
-    assert 'name="check-{0}-origin" type="hidden" value="plan"'.format(c.id) in plain.text
+    assert f'name="check-{c.id}-origin" type="hidden" value="plan"' in plain.text
     manager = sign_in(world["manager"]).get(f"/register/controls/{c.id}?form=lift&origin=plan", headers={"HX-Request": "true"})
     assert f'action="/register/controls/{c.id}/lift"' not in manager.text  # lifting is the senior's decision
 

@@ -8,7 +8,14 @@ from sqlalchemy import func, select
 
 from pip_app.extensions import db
 from pip_app.models import (
-    Acknowledgement, ActionStatus, AuditEvent, ControlStatus, Observation, ObservationStatus, PlanStatus, Review,
+    Acknowledgement,
+    ActionStatus,
+    AuditEvent,
+    ControlStatus,
+    Observation,
+    ObservationStatus,
+    PlanStatus,
+    Review,
 )
 from pip_app.services.plans import issue_plan
 from tests.factories import make_action, make_control

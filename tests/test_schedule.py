@@ -1,7 +1,7 @@
 """Table-driven tests for pip_app.schedule: spreading observed shifts, validation, .ics export."""
 import dataclasses
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import icalendar
 import pytest
@@ -22,7 +22,7 @@ from pip_app.schedule import (
 
 MONDAY = date(2026, 6, 1)  # a Monday in BST
 FAR = date(2027, 12, 31)
-STAMP = datetime(2026, 5, 1, 9, 30, tzinfo=timezone.utc)
+STAMP = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -306,7 +306,7 @@ def test_shift_times_in_london_local_time_with_the_right_utc_offset(
     assert start.strftime("%Y-%m-%d %H:%M") == start_local
     assert end.strftime("%Y-%m-%d %H:%M") == end_local
     assert start.utcoffset() == end.utcoffset() == timedelta(hours=utc_offset_hours)
-    utc_start = start.astimezone(timezone.utc)
+    utc_start = start.astimezone(UTC)
     assert utc_start.hour == int(start_local[11:13]) - utc_offset_hours
     assert cal.get_missing_tzids() == set()
 
@@ -314,9 +314,9 @@ def test_shift_times_in_london_local_time_with_the_right_utc_offset(
 def test_bst_and_gmt_give_different_utc_instants_for_the_same_local_time():
     cal = parse(build_ics([event(1, date(2026, 7, 1)), event(2, date(2026, 12, 1))],
                           calendar_name="x", dtstamp=STAMP))
-    summer, winter = (e.start.astimezone(timezone.utc) for e in cal.events)
-    assert summer == datetime(2026, 7, 1, 6, 0, tzinfo=timezone.utc)
-    assert winter == datetime(2026, 12, 1, 7, 0, tzinfo=timezone.utc)
+    summer, winter = (e.start.astimezone(UTC) for e in cal.events)
+    assert summer == datetime(2026, 7, 1, 6, 0, tzinfo=UTC)
+    assert winter == datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
     assert {tz.tz_name for tz in cal.timezones} == {"Europe/London"}
 
 
@@ -333,7 +333,7 @@ def test_night_shift_across_midnight_and_clock_changes(on, hours):
     [ev] = cal.events
     assert ev.start.date() == on and ev.end.date() == on + timedelta(days=1)
     assert (ev.start.hour, ev.start.minute, ev.end.hour, ev.end.minute) == (21, 0, 7, 30)
-    assert ev.end.astimezone(timezone.utc) - ev.start.astimezone(timezone.utc) == timedelta(
+    assert ev.end.astimezone(UTC) - ev.start.astimezone(UTC) == timedelta(
         hours=hours
     )
 
@@ -416,9 +416,9 @@ def test_several_events_keep_their_uids_and_output_is_deterministic():
 
 
 def test_dtstamp_defaults_to_now_in_utc_and_naive_means_utc():
-    before = datetime.now(timezone.utc).replace(microsecond=0)
+    before = datetime.now(UTC).replace(microsecond=0)
     [ev] = parse(build_ics([event()], calendar_name="x")).events
-    assert before <= ev.decoded("DTSTAMP") <= datetime.now(timezone.utc)
+    assert before <= ev.decoded("DTSTAMP") <= datetime.now(UTC)
     naive = build_ics([event()], calendar_name="x", dtstamp=datetime(2026, 5, 1, 9, 30))
     assert b"DTSTAMP:20260501T093000Z\r\n" in naive
 

@@ -12,8 +12,19 @@ from sqlalchemy.orm import selectinload
 
 from pip_app.extensions import db
 from pip_app.models import (
-    AckSubject, Acknowledgement, Action, Closure, ControlStatus, InterimControl, Observation, ObservationStatus, Plan,
-    PlanStatus, Review, Role, User,
+    Acknowledgement,
+    AckSubject,
+    Action,
+    Closure,
+    ControlStatus,
+    InterimControl,
+    Observation,
+    ObservationStatus,
+    Plan,
+    PlanStatus,
+    Review,
+    Role,
+    User,
 )
 from pip_app.services.acknowledgements import plan_statement
 from pip_app.services.closure import closure_statement

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import policy
 from ..extensions import db
 from ..models import AuditEvent, Role, Service, User
+from ..params import BadParameter, date_arg, id_arg, page_arg, text_arg
 from ..services import two_factor
 from ..services import users as accounts
 from ..services.two_factor import TwoFactorError
@@ -185,12 +186,13 @@ def reset_two_factor(user_id: int):
 
 
 AUDIT_PAGE_SIZE = 50
+AUDIT_MAX_PAGE = 100_000  # keeps OFFSET within BIGINT
 
 
 @bp.get("/audit")
 def audit():
     """The whole audit trail, newest first, filtered by person, record type, action and dates."""
-    from datetime import date, datetime, time, timedelta
+    from datetime import datetime, time, timedelta
 
     from sqlalchemy import func
 
@@ -199,24 +201,29 @@ def audit():
     args = request.args
     query = select(AuditEvent)
     errors = []
-    if args.get("actor", "").isdigit():
-        query = query.where(AuditEvent.actor_id == int(args["actor"]))
+    actor_id = id_arg(args, "actor")
+    if actor_id is not None:
+        query = query.where(AuditEvent.actor_id == actor_id)
     for name in ("entity", "verb"):
-        if args.get(name):
-            query = query.where(getattr(AuditEvent, name) == args[name][:40])
-    if args.get("plan"):
-        plan_id = db.session.scalar(select(Plan.id).where(func.lower(Plan.reference) == args["plan"].strip().lower()))
+        value = text_arg(args, name, 40)
+        if value:
+            query = query.where(getattr(AuditEvent, name) == value)
+    reference = text_arg(args, "plan", 40)
+    if reference:
+        plan_id = db.session.scalar(select(Plan.id).where(func.lower(Plan.reference) == reference.lower()))
         query = query.where(AuditEvent.plan_id == (plan_id or -1))
-    for name, compare in (
-        ("from", lambda d: AuditEvent.at >= datetime.combine(d, time.min)),
-        ("to", lambda d: AuditEvent.at < datetime.combine(d + timedelta(days=1), time.min)),
+    for name, what, compare in (
+        ("from", "The “from” date", lambda d: AuditEvent.at >= datetime.combine(d, time.min)),
+        ("to", "The “to” date", lambda d: AuditEvent.at < datetime.combine(d + timedelta(days=1), time.min)),
     ):
-        if args.get(name):
-            try:
-                query = query.where(compare(date.fromisoformat(args[name])))
-            except ValueError:
-                errors.append(f"The “{name}” date must be a date, like 2026-11-23.")
-    page = max(int(args["page"]) if args.get("page", "").isdigit() else 1, 1)
+        try:
+            day = date_arg(args, name, what)
+        except BadParameter as error:
+            errors.append(str(error))
+            continue
+        if day is not None:
+            query = query.where(compare(day))
+    page = page_arg(args, maximum=AUDIT_MAX_PAGE)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     events = db.session.scalars(
         query.options(joinedload(AuditEvent.actor))

@@ -9,7 +9,6 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
@@ -17,14 +16,16 @@ from .. import policy
 from ..access import requires
 from ..clock import today
 from ..extensions import db
-from ..forms import ChoiceField, enum_options
+from ..forms import BoundedDateField, ChoiceField, enum_options
 from ..models import ClosureOutcome, Plan, PlanStatus, Service
+from ..params import page_arg, parse_id
 from ..screens import page_or_fragment
 from ..services import closure as closure_ops
 from ..services.closed_plans import closed_plans, closure_acks_for
 from . import bp
 
 PAGE_SIZE = 25
+MAX_PAGE = 10_000
 
 
 class ClosureFilterForm(FlaskForm):
@@ -40,8 +41,8 @@ class ClosureFilterForm(FlaskForm):
         choices=[SelectChoice("", "Any outcome"), *enum_options(ClosureOutcome)],
         validators=[Optional()],
     )
-    closed_from = DateField("Closed on or after", validators=[Optional()])
-    closed_to = DateField("Closed on or before", validators=[Optional()])
+    closed_from = BoundedDateField("Closed on or after", validators=[Optional()])
+    closed_to = BoundedDateField("Closed on or before", validators=[Optional()])
 
     def validate_closed_to(self, field):
         if field.data and self.closed_from.data and field.data < self.closed_from.data:
@@ -63,13 +64,12 @@ def closures() -> ResponseReturnValue:
     form.service.choices = [SelectChoice("", "Any service")] + [SelectChoice(str(s.id), s.name) for s in services]
     valid = form.validate()
     filters: dict[str, Any] = dict(
-        service_id=int(form.service.data) if form.service.data and not form.service.errors else None,
+        service_id=None if form.service.errors else parse_id(form.service.data),
         outcome=ClosureOutcome(form.outcome.data) if form.outcome.data and not form.outcome.errors else None,
         closed_from=None if form.closed_from.errors else form.closed_from.data,
         closed_to=None if form.closed_to.errors else form.closed_to.data,
     )
-    raw_page = request.args.get("page", "")
-    page = min(max(int(raw_page), 1), 10_000) if raw_page.isdigit() else 1
+    page = page_arg(request.args, maximum=MAX_PAGE)
     plans, total = closed_plans(current_user, page=page, per_page=PAGE_SIZE, **filters)
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     if page > pages:  # past the end (an old link): show the last page

@@ -1,19 +1,18 @@
 """Forms for authoring a plan: risk, controls, actions, observation schedule, issue, amend, acknowledge."""
 
-from wtforms import (
-    BooleanField,
-    DateField,
-    DecimalField,
-    IntegerField,
-    StringField,
-)
+from datetime import timedelta
+
+from wtforms import BooleanField, IntegerField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..formatting import format_date
 from ..forms import (
     SHORT_TEXT,
+    BoundedDateField,
     ChoiceField,
     MultiCheckboxField,
+    NumberField,
     PrefixedForm,
     VersionedForm,
     enum_options,
@@ -21,6 +20,7 @@ from ..forms import (
 )
 from ..lifecycle import WEEKDAYS
 from ..models import ControlKind, EvidenceSource, KeyQuestion, RiskArea, Shift
+from ..params import LATEST_DATE
 
 
 class RiskForm(VersionedForm):
@@ -44,10 +44,8 @@ class RiskForm(VersionedForm):
         validators=[Optional(), Length(max=SHORT_TEXT)],
         description="Where practice is now, e.g. \u201cMAR audit 62%\u201d.",
     )
-    baseline_figure = DecimalField(
-        "Baseline figure (optional)", places=None, validators=[Optional(), NumberRange(min=-1_000_000, max=1_000_000)]
-    )
-    start_date = DateField("Start date", validators=[InputRequired("Enter the start date.")])
+    baseline_figure = NumberField("Baseline figure (optional)", validators=[Optional()])
+    start_date = BoundedDateField("Start date", validators=[InputRequired("Enter the start date.")])
     weeks = IntegerField(
         "Length in weeks",
         default=4,
@@ -62,6 +60,12 @@ class RiskForm(VersionedForm):
         choices=[SelectChoice(i, day) for i, day in enumerate(WEEKDAYS)],
         validators=[InputRequired("Choose the weekly review day.")],
     )
+
+    def validate_start_date(self, field):
+        """The plan's planned end (start + weeks) falls within the date window too."""
+        weeks = self.weeks.data if isinstance(self.weeks.data, int) and 1 <= self.weeks.data <= 26 else 0
+        if field.data and field.data <= LATEST_DATE and field.data + timedelta(weeks=weeks) > LATEST_DATE:
+            raise ValidationError(f"Start the plan early enough for it to end by {format_date(LATEST_DATE)}.")
 
 
 class NoControlForm(VersionedForm):
@@ -85,8 +89,8 @@ class ControlForm(VersionedForm):
     responsible_id = ChoiceField(
         "Responsible senior", coerce=int, validators=[InputRequired("Choose who is responsible.")]
     )
-    start_date = DateField("Start date", validators=[InputRequired("Enter the start date.")])
-    review_by_date = DateField("Review by", validators=[InputRequired("Enter the review-by date.")])
+    start_date = BoundedDateField("Start date", validators=[InputRequired("Enter the start date.")])
+    review_by_date = BoundedDateField("Review by", validators=[InputRequired("Enter the review-by date.")])
 
     def validate_review_by_date(self, field):
         if self.start_date.data and field.data and field.data < self.start_date.data:
@@ -104,15 +108,25 @@ class ActionForm(VersionedForm):
         validators=[DataRequired("Say when: every shift, daily, weekly or by a date."), Length(max=SHORT_TEXT)],
         description="e.g. every shift, daily, weekly, at every medication round, by 14 Dec 2026",
     )
-    when_date = DateField("By date (optional)", validators=[Optional()])
+    when_date = BoundedDateField("By date (optional)", validators=[Optional()])
     check_method = text_field("How it is checked", max_length=1000, required="Say how it will be checked.")
     success_criterion = text_field("What good looks like", max_length=1000, required="Say what good looks like.")
     measure_name = StringField(
         "Measure (optional)", validators=[Optional(), Length(max=120)], description="e.g. Sampled notes on time"
     )
     measure_unit = StringField("Unit", validators=[Optional(), Length(max=20)], description="e.g. %")
-    measure_baseline = DecimalField("Baseline", places=None, validators=[Optional()])
-    measure_target = DecimalField("Target", places=None, validators=[Optional()])
+    measure_baseline = NumberField(
+        "Baseline",
+        validators=[Optional()],
+        percent_unit="measure_unit",
+        percent_message="A percentage baseline is between 0 and 100.",
+    )
+    measure_target = NumberField(
+        "Target",
+        validators=[Optional()],
+        percent_unit="measure_unit",
+        percent_message="A percentage target is between 0 and 100.",
+    )
     measure_higher_is_better = BooleanField("Higher is better", default=True)
     measure_consecutive = IntegerField(
         "Consecutive checks that must meet the target",
@@ -120,15 +134,13 @@ class ActionForm(VersionedForm):
         validators=[Optional(), NumberRange(min=1, max=12, message="Between 1 and 12.")],
     )
     owner_id = ChoiceField("Owner", coerce=int, validators=[Optional()])
-    due_date = DateField("Due date", validators=[Optional()])
+    due_date = BoundedDateField("Due date", validators=[Optional()])
 
     def validate_measure_target(self, field):
         if self.measure_name.data and field.data is None:
             raise ValidationError("Give the target for this measure.")
         if field.data is not None and not self.measure_name.data:
             raise ValidationError("Name the measure this target belongs to.")
-        if (self.measure_unit.data or "").strip() == "%" and field.data is not None and not 0 <= field.data <= 100:
-            raise ValidationError("A percentage target is between 0 and 100.")
 
 
 class ScheduleForm(PrefixedForm):
@@ -149,7 +161,7 @@ class ScheduleForm(PrefixedForm):
 
 class ObservationForm(VersionedForm):
     prefix_name = "observation"
-    scheduled_on = DateField("Date", validators=[InputRequired("Enter the date.")])
+    scheduled_on = BoundedDateField("Date", validators=[InputRequired("Enter the date.")])
     shift = ChoiceField("Shift", choices=enum_options(Shift))
     observer_id = ChoiceField("Observer", coerce=int)
     focus = MultiCheckboxField("Focus", coerce=int)

@@ -12,9 +12,11 @@ from .. import policy
 from ..database import LIKE_ESCAPE, contains_pattern
 from ..extensions import db
 from ..models import REFERENCE_NEWEST_FIRST, Plan, PlanStatus, PlanVersion, RiskArea, Service, User
+from ..params import enum_arg, id_arg, page_arg, text_arg
 
 PAGE_SIZE = 50
 MAX_PAGE = 100_000  # beyond any real list; keeps OFFSET within PostgreSQL's bigint
+MAX_SEARCH = 100
 
 
 @dataclass
@@ -30,17 +32,20 @@ class PlanList:
 
 
 def plan_list(user: User, args: Mapping[str, str]) -> PlanList:
-    """The plans `user` may see, filtered by status, service, staff member, risk area and text."""
+    """The plans `user` may see, filtered by status, service, staff member, risk area and text
+    (read with `params`: a value that is not one of these is ignored)."""
     query = select(Plan).where(policy.visible_plans(user))
-    if args.get("status") in PlanStatus._value2member_map_:
-        query = query.where(Plan.status == PlanStatus(args["status"]))
-    if args.get("risk_area") in RiskArea._value2member_map_:
-        query = query.where(Plan.risk_area == RiskArea(args["risk_area"]))
-    if args.get("service", "").isdigit():
-        query = query.where(Plan.service_id == int(args["service"]))
-    if args.get("staff", "").isdigit():
-        query = query.where(Plan.staff_id == int(args["staff"]))
-    text = args.get("q", "").strip()[:100]
+    status, risk_area = enum_arg(args, "status", PlanStatus), enum_arg(args, "risk_area", RiskArea)
+    if status is not None:
+        query = query.where(Plan.status == status)
+    if risk_area is not None:
+        query = query.where(Plan.risk_area == risk_area)
+    service_id, staff_id = id_arg(args, "service"), id_arg(args, "staff")
+    if service_id is not None:
+        query = query.where(Plan.service_id == service_id)
+    if staff_id is not None:
+        query = query.where(Plan.staff_id == staff_id)
+    text = text_arg(args, "q", MAX_SEARCH)
     if text:
         pattern = contains_pattern(text)
         query = query.join(User, User.id == Plan.staff_id).where(
@@ -51,8 +56,9 @@ def plan_list(user: User, args: Mapping[str, str]) -> PlanList:
                 )
             )
         )
-    page = min(max(int(args["page"]) if args.get("page", "").isdigit() else 1, 1), MAX_PAGE)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = page_arg(args, maximum=MAX_PAGE)
     plans = db.session.scalars(
         query.options(joinedload(Plan.staff), joinedload(Plan.service))
         .order_by(*REFERENCE_NEWEST_FIRST)
@@ -64,7 +70,7 @@ def plan_list(user: User, args: Mapping[str, str]) -> PlanList:
     services = db.session.scalars(
         select(Service).where(Service.id.in_(select(visible.c.service_id))).order_by(Service.name)
     ).all()
-    return PlanList(list(plans), total, page, max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), list(staff), list(services))
+    return PlanList(list(plans), total, page, pages, list(staff), list(services))
 
 
 def plan_version(plan: Plan, version: int) -> tuple[PlanVersion | None, PlanVersion | None]:

@@ -18,6 +18,7 @@ from ..forms import PlanAcknowledgeForm
 from ..htmx import redirect_after_post
 from ..lifecycle import diff_snapshots
 from ..models import AckResponse, Plan, PlanStatus, RiskArea, User
+from ..params import id_arg
 from ..plan_page import PLAN_PAGE, PLAN_PAGE_OPTIONS, POLICY_COLUMNS, plan_page_context
 from ..screens import page_or_fragment, submit
 from ..services import acknowledgements
@@ -110,8 +111,7 @@ def new() -> ResponseReturnValue:
             form.key_questions.data = [k.value for k in template.key_questions]
             form.baseline_text.description = f"Where practice is now, e.g. “{template.baseline_hint}”."
             form.weeks.data = template.weeks
-        if request.args.get("staff", "").isdigit():
-            form.staff_id.data = int(request.args["staff"])
+        form.staff_id.data = id_arg(request.args, "staff")
         return render_template("plans/new.html", **context)
     if not form.validate():
         return render_template("plans/new.html", **context), 422

@@ -8,12 +8,12 @@ what the answer is: the register row, the plan's controls panel, or the control'
 from urllib.parse import urlsplit
 
 from flask import url_for
-from wtforms import DateField, HiddenField, RadioField
+from wtforms import HiddenField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from ..clock import today
-from ..forms import PrefixedForm, VersionedForm, text_field
+from ..forms import BoundedDateField, PrefixedForm, VersionedForm, text_field
 from ..services.controls import NOTE_MAX, RATIONALE_MAX
 
 ORIGINS = ("register", "plan", "control")
@@ -33,7 +33,7 @@ class _FromSomewhere:
 
 
 class CheckForm(_FromSomewhere, PrefixedForm):
-    checked_on = DateField("Date of the check", validators=[InputRequired("Enter the date of the check.")])
+    checked_on = BoundedDateField("Date of the check", validators=[InputRequired("Enter the date of the check.")])
     note = text_field(
         "What was checked",
         max_length=NOTE_MAX,
@@ -52,7 +52,7 @@ class LiftForm(_FromSomewhere, VersionedForm):
         default=LIFT,
         validators=[InputRequired("Choose whether to lift it or carry it into monitoring.")],
     )
-    lifted_on = DateField("Date of the decision", validators=[InputRequired("Enter the date of the decision.")])
+    lifted_on = BoundedDateField("Date of the decision", validators=[InputRequired("Enter the date of the decision.")])
     rationale = text_field(
         "Rationale",
         max_length=RATIONALE_MAX,

@@ -37,9 +37,11 @@ from ..models import (
     Service,
     User,
 )
+from ..params import choice_arg, id_arg, page_arg, text_arg
 
 PAGE_SIZE = 25
 MAX_SEARCH = 100
+MAX_PAGE = 100_000  # beyond any real register; keeps OFFSET within BIGINT
 
 FLAG_LABELS = {
     REVIEW_PASSED: "Review date passed",
@@ -103,11 +105,6 @@ def days_in_force(start_date: date, lifted_on: date | None, today: date) -> int:
 # --- Filters from the URL
 
 
-def _positive_int(value) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None
-
-
 @dataclass(frozen=True)
 class RegisterFilters:
     """What the person asked for, parsed from the query string; anything unknown is ignored."""
@@ -124,18 +121,18 @@ class RegisterFilters:
 
     @classmethod
     def from_args(cls, args) -> RegisterFilters:
-        kind = args.get("type", "")
-        sort = args.get("sort", "")
+        """Read with `params`: ids within BIGINT, listed values only, the page clamped."""
+        sort = choice_arg(args, "sort", SORT_KEYS)
         return cls(
-            service=_positive_int(args.get("service")),
-            kind=kind if kind in ControlKind._value2member_map_ else None,
-            responsible=_positive_int(args.get("responsible")),
-            status=args.get("status") if args.get("status") in STATUSES else "active",
-            flagged=args.get("flagged", "") in ("1", "y", "on", "true"),
-            q=" ".join(args.get("q", "").split())[:MAX_SEARCH],
-            sort=sort if sort in SORT_KEYS else DEFAULT_SORT,
-            direction="desc" if sort in SORT_KEYS and args.get("dir") == "desc" else "asc",
-            page=_positive_int(args.get("page")) or 1,
+            service=id_arg(args, "service"),
+            kind=choice_arg(args, "type", ControlKind._value2member_map_),
+            responsible=id_arg(args, "responsible"),
+            status=choice_arg(args, "status", STATUSES) or "active",
+            flagged=choice_arg(args, "flagged", ("1", "y", "on", "true")) is not None,
+            q=text_arg(args, "q", MAX_SEARCH),
+            sort=sort or DEFAULT_SORT,
+            direction="desc" if sort and choice_arg(args, "dir", ("desc",)) else "asc",
+            page=page_arg(args, maximum=MAX_PAGE),
         )
 
     @property

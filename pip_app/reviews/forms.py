@@ -3,11 +3,20 @@ action status, review acknowledgement, pause and resume."""
 
 from __future__ import annotations
 
-from wtforms import DateField, DecimalField, HiddenField, RadioField, TextAreaField
+from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from ..forms import ChoiceField, VersionedForm, enum_options, text_field
+from ..forms import (
+    PERCENT_MESSAGE,
+    BoundedDateField,
+    ChoiceField,
+    HiddenIdField,
+    NumberField,
+    VersionedForm,
+    enum_options,
+    text_field,
+)
 from ..models import ActionStatus, ControlDecisionKind, ObservationStatus, Outcome, Progress, ReviewDecision
 
 NOTE = 2000
@@ -16,8 +25,8 @@ NOTE = 2000
 class ReviewForm(VersionedForm):
     prefix_name = "review"
     submission_token = HiddenField()
-    corrects_review_id = HiddenField()
-    review_date = DateField("Review date", validators=[InputRequired("Enter the date of the review.")])
+    corrects_review_id = HiddenIdField()
+    review_date = BoundedDateField("Review date", validators=[InputRequired("Enter the date of the review.")])
     summary = text_field("Overall summary", max_length=NOTE, required="Write a short overall summary of the week.")
     decision = RadioField(
         "Decision",
@@ -25,9 +34,9 @@ class ReviewForm(VersionedForm):
         default=ReviewDecision.CONTINUE.value,
         validators=[InputRequired("Choose the decision.")],
     )
-    extend_to = DateField("Extend to", validators=[Optional()])
+    extend_to = BoundedDateField("Extend to", validators=[Optional()])
     extend_reason = text_field("Reason for extending", max_length=1000)
-    next_review_date = DateField("Next review", validators=[InputRequired("Enter the date of the next review.")])
+    next_review_date = BoundedDateField("Next review", validators=[InputRequired("Enter the date of the next review.")])
 
     def validate(self, extra_validators=None) -> bool:
         """Field checks, then: an extension needs its new end date and a reason."""
@@ -72,19 +81,14 @@ def review_form_class(actions, controls, may_lift: bool) -> type[ReviewForm]:
             ),
         )
         if action.has_measure:
-            bounds = (
-                dict(min=0, max=100, message="A percentage is between 0 and 100.")
-                if action.measure_unit == "%"
-                else dict(min=-1_000_000, max=1_000_000)
-            )
+            label = f"{action.measure_name} this week" + (f" ({action.measure_unit})" if action.measure_unit else "")
+            percent = action.measure_unit == "%"
             setattr(
                 PlanReviewForm,
                 f"value_{action.id}",
-                DecimalField(
-                    f"{action.measure_name} this week" + (f" ({action.measure_unit})" if action.measure_unit else ""),
-                    places=None,
-                    validators=[Optional(), NumberRange(**bounds)],
-                ),
+                NumberField(label, validators=[Optional()], low=0, high=100, message=PERCENT_MESSAGE)
+                if percent
+                else NumberField(label, validators=[Optional()]),
             )
         setattr(
             PlanReviewForm,
@@ -141,7 +145,7 @@ class ActionStatusForm(VersionedForm):
     prefix_name = "status"
     status = ChoiceField("New status", choices=enum_options(ActionStatus, leave_out={ActionStatus.OPEN}))
     evidence = text_field("Evidence", max_length=NOTE, required="Give the evidence (or, for not met, the reason).")
-    on = DateField("Date", validators=[InputRequired("Enter the date.")])
+    on = BoundedDateField("Date", validators=[InputRequired("Enter the date.")])
 
 
 class PauseForm(VersionedForm):
@@ -151,4 +155,4 @@ class PauseForm(VersionedForm):
 
 class ResumeForm(VersionedForm):
     prefix_name = "resume"
-    planned_end_date = DateField("New planned end date (optional)", validators=[Optional()])
+    planned_end_date = BoundedDateField("New planned end date (optional)", validators=[Optional()])

@@ -33,6 +33,7 @@ from ..models import (
     Review,
     ReviewDecision,
 )
+from ..params import parse_id
 from ..plan_page import PLAN_PAGE, PLAN_PAGE_OPTIONS
 from ..screens import submit
 from ..services import reviews as review_ops
@@ -112,9 +113,10 @@ def new_review(plan: Plan) -> ResponseReturnValue:
     )
 
 
-def _correctable(plan, raw: str) -> Review | None:
-    """The plan's review with this id (404 if it is not the plan's), or None for no id."""
-    return part_or_404(plan, Review, int(raw)) if raw.isdigit() else None
+def _correctable(plan, raw: str | int | None) -> Review | None:
+    """The plan's review with this id (404 if it is not the plan's), or None for no usable id."""
+    review_id = parse_id(raw)
+    return part_or_404(plan, Review, review_id) if review_id is not None else None
 
 
 @bp.post("/<int:plan_id>/reviews")
@@ -128,7 +130,7 @@ def record_review(plan: Plan) -> ResponseReturnValue:
         return PLAN_PAGE.saved(
             plan, "reviews", url_for("plans.show", plan_id=plan.id, _anchor="reviews-panel"), "Weekly review saved."
         )
-    corrects = _correctable(plan, form.corrects_review_id.data or "")
+    corrects = _correctable(plan, form.corrects_review_id.data)
 
     def record() -> None:
         review_ops.record_review(

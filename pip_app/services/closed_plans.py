@@ -41,7 +41,7 @@ def closed_plans(
         query = query.where(Closure.outcome == outcome)
     if closed_from is not None:
         query = query.where(Closure.closed_at >= _utc_start(closed_from))
-    if closed_to is not None:
+    if closed_to is not None and closed_to < date.max:  # nothing closes after the last day there is
         query = query.where(Closure.closed_at < _utc_start(closed_to + timedelta(days=1)))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     plans = db.session.scalars(

@@ -4,9 +4,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from pip_app.tools.demo import load_demo_data
 from pip_app.extensions import db
 from pip_app.models import Plan, PlanStatus
+from pip_app.tools.demo import load_demo_data
 from tests.browser.conftest import assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser

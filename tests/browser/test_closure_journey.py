@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from pip_app.extensions import db
-from pip_app.models import AckSubject, Acknowledgement, AuditEvent, ControlStatus, Plan, PlanStatus
+from pip_app.models import Acknowledgement, AckSubject, AuditEvent, ControlStatus, Plan, PlanStatus
 from tests import factories
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.factories import PASSWORD

@@ -11,8 +11,17 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from pip_app.extensions import db
-from pip_app.models import (AckResponse, AckSubject, Acknowledgement, AuditEvent, ControlStatus, Observation, Plan,
-                            PlanStatus, Review)
+from pip_app.models import (
+    Acknowledgement,
+    AckResponse,
+    AckSubject,
+    AuditEvent,
+    ControlStatus,
+    Observation,
+    Plan,
+    PlanStatus,
+    Review,
+)
 from tests import factories
 from tests.browser.conftest import sign_in
 from tests.browser.test_closure_journey import MONITORING, RISK_NOW, _fresh
@@ -79,7 +88,7 @@ def test_plan_authoring_acknowledgement_and_review_without_javascript(live_serve
     first = db.session.scalars(select(Observation).order_by(Observation.scheduled_on)).first()
     app.config["FROZEN_TODAY"] = (first.scheduled_on + timedelta(days=1)).isoformat()
     page.goto(f"{live_server}/plans/1")
-    page.get_by_role("link", name=f"Record outcome").first.click()
+    page.get_by_role("link", name="Record outcome").first.click()
     page.get_by_role("radio", name="Done", exact=True).check()
     page.get_by_role("radio", name="Met", exact=True).check()
     page.get_by_label("Notes (the reason, if cancelled)").fill("Rationale recorded every time")

@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from pip_app.clock import today
 from pip_app.extensions import db
+from pip_app.formatting import format_datetime
 from pip_app.models import Acknowledgement, Plan, PlanStatus
 from pip_app.plan_templates import get_template
 from pip_app.schedule import generate_schedule
 from pip_app.services import acknowledgements
 from pip_app.services import plans as plan_ops
-from pip_app.formatting import format_datetime
 from tests import factories
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD

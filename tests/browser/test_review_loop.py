@@ -13,14 +13,24 @@ from sqlalchemy import func, select
 
 from pip_app.clock import today
 from pip_app.extensions import db
+from pip_app.formatting import format_date
 from pip_app.models import (
-    Acknowledgement, AckResponse, Action, Observation, ObservationStatus, Outcome, Plan, PlanStatus, PlanVersion,
-    Progress, Review, ReviewDecision,
+    Acknowledgement,
+    AckResponse,
+    Action,
+    Observation,
+    ObservationStatus,
+    Outcome,
+    Plan,
+    PlanStatus,
+    PlanVersion,
+    Progress,
+    Review,
+    ReviewDecision,
 )
 from pip_app.schedule import Slot
 from pip_app.services import plans as plan_ops
 from pip_app.services import reviews as review_ops
-from pip_app.formatting import format_date
 from tests import factories
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD
