@@ -4,6 +4,8 @@ from __future__ import annotations
 import itertools
 from datetime import date, timedelta
 
+from flask import current_app
+
 from pip_app.credentials.passwords import hash_password
 from pip_app.extensions import db
 from pip_app.models import (
@@ -21,6 +23,17 @@ from pip_app.services.plans import allocate_reference
 
 PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)
+_hashes: dict[tuple, str] = {}
+
+
+def hashed(password: str) -> str:
+    """An argon2 hash of `password`, computed once per process for each password and set of
+    hashing parameters: the hash is salted, so one hash serves every user with that password.
+    (Sign-in still verifies it for real; tests of hashing call hash_password themselves.)"""
+    key = (password, current_app.config["ARGON2_TIME_COST"], current_app.config["ARGON2_MEMORY_COST"])
+    if key not in _hashes:
+        _hashes[key] = hash_password(password)
+    return _hashes[key]
 
 
 def make_service(name: str | None = None) -> Service:
@@ -38,7 +51,7 @@ def make_user(role: Role | str = Role.STAFF, *, email=None, name=None, services=
         email=(email or f"{role.value}{n}@example.test").lower(),
         name=name or f"{role.label} {n}",
         role=role,
-        password_hash=hash_password(password),
+        password_hash=hashed(password),
         active=active,
         services=list(services or []),
         line_manager=line_manager,
