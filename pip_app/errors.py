@@ -4,7 +4,7 @@ from flask import Flask, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from .database import is_lock_conflict
 from .extensions import db
@@ -34,8 +34,10 @@ MESSAGES = {
 
 
 def chosen_detail(error: HTTPException) -> str | None:
-    """The message whoever refused chose (`abort(404, description=…)`), not Werkzeug's default."""
-    default = type(error).description
+    """The message whoever refused chose (`abort(404, description=…)`, or a subclass's own
+    description), not Werkzeug's stock sentence for the status."""
+    stock = default_exceptions.get(error.code or 500)
+    default = stock.description if stock else None
     return error.description if error.description and error.description != default else None
 
 

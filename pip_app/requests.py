@@ -30,7 +30,7 @@ def _clean(data) -> ImmutableMultiDict:
 class FilePartRefused(UnsupportedMediaType):
     """A form sent with a file in it: no page of the app takes uploads."""
 
-    pip_detail = "This form does not take files, so nothing was saved. Go back and type your answer into the form."
+    description = "This form does not take files, so nothing was saved. Go back and type your answer into the form."
 
 
 class CleanRequest(Request):

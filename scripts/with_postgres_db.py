@@ -30,8 +30,10 @@ def main(command: list[str]) -> int:
         return subprocess.call(command, env=env)
     finally:
         with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            left = conn.execute("SELECT datname FROM pg_database WHERE datname = %s OR datname LIKE %s",
-                                (name, name.replace("_", r"\_") + r"\_%")).fetchall()
+            left = conn.execute(
+                "SELECT datname FROM pg_database WHERE datname = %s OR datname LIKE %s",
+                (name, name.replace("_", r"\_") + r"\_%"),
+            ).fetchall()
             for (database,) in left:
                 conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 

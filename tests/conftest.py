@@ -4,6 +4,7 @@ clients signed in through /login with CSRF on, and factory fixtures.
 One app and one database per test process (pytest-xdist runs one process per core), built once
 through the migrations; before each test `app` puts back the app's config, drops kept pages and
 throttling counts, and after it puts the database back as the migrations left it."""
+
 from __future__ import annotations
 
 import contextvars
@@ -96,11 +97,13 @@ class PostgresRows:
     def __init__(self, engine):
         self._engine = engine
         tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "data_revision"]
-        self._empty = "; ".join([
-            "SET LOCAL pip.audit_purge = 'on'",  # the append-only trigger's one exception
-            *(f'DELETE FROM "{name}"' for name in tables),
-            "SELECT setval(seqrelid, seqstart, false) FROM pg_sequence",  # ids from 1 again
-        ])
+        self._empty = "; ".join(
+            [
+                "SET LOCAL pip.audit_purge = 'on'",  # the append-only trigger's one exception
+                *(f'DELETE FROM "{name}"' for name in tables),
+                "SELECT setval(seqrelid, seqstart, false) FROM pg_sequence",  # ids from 1 again
+            ]
+        )
 
     def restore(self) -> None:
         connection = self._engine.raw_connection()
@@ -244,12 +247,24 @@ def world(app):
     manager = factories.make_user(Role.MANAGER, email="manager@example.test", services=[home], line_manager=senior)
     other_manager = factories.make_user(Role.MANAGER, email="other.manager@example.test", services=[other])
     staff = factories.make_user(Role.STAFF, email="staff@example.test", services=[home], line_manager=manager)
-    other_staff = factories.make_user(Role.STAFF, email="other.staff@example.test", services=[other], line_manager=other_manager)
+    other_staff = factories.make_user(
+        Role.STAFF, email="other.staff@example.test", services=[other], line_manager=other_manager
+    )
     hr = factories.make_user(Role.HR, email="hr@example.test")
     admin = factories.make_user(Role.ADMIN, email="admin@example.test")
     other_senior = factories.make_user(Role.SENIOR, email="other.senior@example.test", services=[other])
-    return dict(home=home, other=other, senior=senior, manager=manager, other_manager=other_manager,
-                staff=staff, other_staff=other_staff, hr=hr, admin=admin, other_senior=other_senior)
+    return dict(
+        home=home,
+        other=other,
+        senior=senior,
+        manager=manager,
+        other_manager=other_manager,
+        staff=staff,
+        other_staff=other_staff,
+        hr=hr,
+        admin=admin,
+        other_senior=other_senior,
+    )
 
 
 @pytest.fixture
@@ -286,7 +301,9 @@ class QueryCounter:
     @property
     def count(self) -> int:
         """Statements other than transaction control and SQLite pragmas."""
-        return sum(1 for s in self.statements if not s.lstrip().upper().startswith(("BEGIN", "PRAGMA", "COMMIT", "ROLLBACK")))
+        return sum(
+            1 for s in self.statements if not s.lstrip().upper().startswith(("BEGIN", "PRAGMA", "COMMIT", "ROLLBACK"))
+        )
 
 
 @pytest.fixture

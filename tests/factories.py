@@ -1,4 +1,5 @@
 """Builders for test data: make_user, make_service, make_plan and friends, with sensible defaults."""
+
 from __future__ import annotations
 
 import itertools
@@ -43,8 +44,16 @@ def make_service(name: str | None = None) -> Service:
     return service
 
 
-def make_user(role: Role | str = Role.STAFF, *, email=None, name=None, services=None,
-              line_manager=None, active=True, password=PASSWORD) -> User:
+def make_user(
+    role: Role | str = Role.STAFF,
+    *,
+    email=None,
+    name=None,
+    services=None,
+    line_manager=None,
+    active=True,
+    password=PASSWORD,
+) -> User:
     role = Role(role)
     n = next(_counter)
     user = User(
@@ -61,8 +70,16 @@ def make_user(role: Role | str = Role.STAFF, *, email=None, name=None, services=
     return user
 
 
-def make_plan(*, staff: User, manager: User, service: Service, status=PlanStatus.ACTIVE,
-              start: date | None = None, weeks: int = 4, **fields) -> Plan:
+def make_plan(
+    *,
+    staff: User,
+    manager: User,
+    service: Service,
+    status=PlanStatus.ACTIVE,
+    start: date | None = None,
+    weeks: int = 4,
+    **fields,
+) -> Plan:
     start = start or date(2026, 11, 2)
     plan = Plan(
         **allocate_reference(start.year),

@@ -3,6 +3,7 @@ own service and one of another → the outcome the policy module promises. A rou
 in RULES fails the suite, so nobody adds a page, fragment, export or PDF without deciding who
 may use it. Objects someone may not see answer 404 (no existence leak); objects they may see but
 not change answer 403."""
+
 from __future__ import annotations
 
 import re
@@ -32,11 +33,13 @@ ROLES = ("staff", "manager", "senior", "hr", "admin")
 
 def plan_rule(allowed):
     """404 when the plan is not theirs to see, 403 when they see it but `allowed` says no."""
+
     def rule(user, objects):
         plan = objects["plan"]
         if not policy.can_view_plan(user, plan):
             return HIDE
         return ALLOW if allowed(user, plan) else FORBID
+
     return rule
 
 
@@ -47,11 +50,13 @@ def closure_rule(allowed):
     def rule(user, objects):
         result = inner(user, objects)
         return HIDE if result == ALLOW and objects["plan"].closure is None else result
+
     return rule
 
 
 def control_rule(allowed):
     """The register is a role's tool (403 for other roles); then as plan_rule for the control's plan."""
+
     def rule(user, objects):
         control = objects["control"]
         if not policy.can_view_register(user):
@@ -59,6 +64,7 @@ def control_rule(allowed):
         if not policy.can_view_plan(user, control.plan):
             return HIDE
         return ALLOW if allowed(user, control) else FORBID
+
     return rule
 
 
@@ -74,32 +80,82 @@ signed_in = role_rule(lambda u: True)
 public = None  # reachable without signing in
 
 RULES = {
-    "static": public, "main.healthz": public, "auth.login": public, "auth.reset_password": public,
+    "static": public,
+    "main.healthz": public,
+    "auth.login": public,
+    "auth.reset_password": public,
     "auth.second_factor": public,
-    "main.dashboard": signed_in, "auth.account": signed_in, "auth.change_password": signed_in,
-    "auth.two_factor": signed_in, "auth.replace_recovery_codes": signed_in, "auth.turn_off_two_factor": signed_in,
-    "auth.logout": signed_in, "auth.sign_out_all": signed_in,
-    "plans.index": role_rule(policy.can_list_plans), "plans.new": role_rule(policy.can_create_plans),
-    "register.index": role_rule(policy.can_view_register), "register.export_csv": role_rule(policy.can_view_register),
+    "main.dashboard": signed_in,
+    "auth.account": signed_in,
+    "auth.change_password": signed_in,
+    "auth.two_factor": signed_in,
+    "auth.replace_recovery_codes": signed_in,
+    "auth.turn_off_two_factor": signed_in,
+    "auth.logout": signed_in,
+    "auth.sign_out_all": signed_in,
+    "plans.index": role_rule(policy.can_list_plans),
+    "plans.new": role_rule(policy.can_create_plans),
+    "register.index": role_rule(policy.can_view_register),
+    "register.export_csv": role_rule(policy.can_view_register),
     "hr.closures": role_rule(policy.can_view_hr_closures),
-    "plans.show": view, "plans.version": view, "closure.plan_pdf": view,
+    "plans.show": view,
+    "plans.version": view,
+    "closure.plan_pdf": view,
     "closure.pdf": closure_rule(policy.can_download_closure),
-    "plans.acknowledge": acknowledge, "reviews.acknowledge_review": acknowledge,
+    "plans.acknowledge": acknowledge,
+    "reviews.acknowledge_review": acknowledge,
     "closure.acknowledge": closure_rule(policy.can_acknowledge),
     "closure.close": close,
     "register.control": control_rule(lambda u, c: True),
     "register.record_check": control_rule(policy.can_check_control),
     "register.lift": control_rule(policy.can_lift_control),
 }
-for _endpoint in ("actions", "add_action", "add_control", "amend", "check_action", "controls", "edit", "edit_action",
-                  "edit_control", "edit_observation", "issue", "no_control", "observations", "observations_ics",
-                  "remove_action", "remove_control", "remove_observation", "schedule", "update_action",
-                  "update_control", "update_observation", "update_risk"):
+for _endpoint in (
+    "actions",
+    "add_action",
+    "add_control",
+    "amend",
+    "check_action",
+    "controls",
+    "edit",
+    "edit_action",
+    "edit_control",
+    "edit_observation",
+    "issue",
+    "no_control",
+    "observations",
+    "observations_ics",
+    "remove_action",
+    "remove_control",
+    "remove_observation",
+    "schedule",
+    "update_action",
+    "update_control",
+    "update_observation",
+    "update_risk",
+):
     RULES[f"plans.{_endpoint}"] = edit
-for _endpoint in ("action_status_form", "new_review", "observation_outcome_form", "pause", "record_observation",
-                  "record_review", "resume", "set_action_status"):
+for _endpoint in (
+    "action_status_form",
+    "new_review",
+    "observation_outcome_form",
+    "pause",
+    "record_observation",
+    "record_review",
+    "resume",
+    "set_action_status",
+):
     RULES[f"reviews.{_endpoint}"] = edit
-ADMIN_ENDPOINTS = {"users", "user", "audit", "change_role", "create_reset_link", "deactivate", "reactivate", "reset_two_factor"}
+ADMIN_ENDPOINTS = {
+    "users",
+    "user",
+    "audit",
+    "change_role",
+    "create_reset_link",
+    "deactivate",
+    "reactivate",
+    "reset_two_factor",
+}
 for _endpoint in ADMIN_ENDPOINTS:
     RULES[f"admin.{_endpoint}"] = role_rule(policy.can_administer)
 
@@ -108,35 +164,65 @@ SESSION_ENDING = {"auth.logout", "auth.sign_out_all"}
 
 
 def build_objects(world, make_plan, service, staff, manager, responsible, closed=False):
-    plan = make_plan(staff=staff, manager=manager, service=service, status=PlanStatus.DRAFT,
-                     start=TODAY - timedelta(days=14), evidence_sources=["audit"])
+    plan = make_plan(
+        staff=staff,
+        manager=manager,
+        service=service,
+        status=PlanStatus.DRAFT,
+        start=TODAY - timedelta(days=14),
+        evidence_sources=["audit"],
+    )
     control = make_control(plan, responsible)
     action = make_action(plan, 1)
     issue_plan(manager, plan)
     observation = Observation(plan=plan, scheduled_on=TODAY - timedelta(days=1), observer=responsible)
-    review = Review(plan=plan, review_date=TODAY - timedelta(days=7), reviewer=manager, summary="s",
-                    decision=ReviewDecision.CONTINUE)
+    review = Review(
+        plan=plan,
+        review_date=TODAY - timedelta(days=7),
+        reviewer=manager,
+        summary="s",
+        decision=ReviewDecision.CONTINUE,
+    )
     review.entries.append(ReviewEntry(action=action, progress=Progress.ON_TRACK))
     db.session.add_all([observation, review])
     if closed:
         plan.status = PlanStatus.CLOSED
-        db.session.add(Closure(plan=plan, outcome=ClosureOutcome.ACHIEVED, closed_by=manager, what_changed="a",
-                               how_measured="b", risk_now_controlled="c", ongoing_monitoring="d"))
+        db.session.add(
+            Closure(
+                plan=plan,
+                outcome=ClosureOutcome.ACHIEVED,
+                closed_by=manager,
+                what_changed="a",
+                how_measured="b",
+                risk_now_controlled="c",
+                ongoing_monitoring="d",
+            )
+        )
     db.session.commit()
-    return dict(plan=plan, control=control, action=action, observation=observation, review=review,
-                version=1, user=staff)
+    return dict(
+        plan=plan, control=control, action=action, observation=observation, review=review, version=1, user=staff
+    )
 
 
 def url_for_rule(rule, objects) -> str:
-    values = {"plan_id": objects["plan"].id, "control_id": objects["control"].id, "action_id": objects["action"].id,
-              "observation_id": objects["observation"].id, "review_id": objects["review"].id,
-              "version": objects["version"], "user_id": objects["user"].id, "filename": "css/app.css",
-              "token": "not-a-real-token"}
+    values = {
+        "plan_id": objects["plan"].id,
+        "control_id": objects["control"].id,
+        "action_id": objects["action"].id,
+        "observation_id": objects["observation"].id,
+        "review_id": objects["review"].id,
+        "version": objects["version"],
+        "user_id": objects["user"].id,
+        "filename": "css/app.css",
+        "token": "not-a-real-token",
+    }
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 
 def outcome(response) -> str:
-    if response.status_code in (401,) or (response.status_code == 302 and "/login" in response.headers.get("Location", "")):
+    if response.status_code in (401,) or (
+        response.status_code == 302 and "/login" in response.headers.get("Location", "")
+    ):
         return LOGIN
     if response.status_code in (403, 404):
         return str(response.status_code)
@@ -178,8 +264,10 @@ def test_access_matrix(app, world, matrix, sign_in):
                     response = caller.get(url) if method == "GET" else caller.post(url, data={})
                     got = outcome(response)
                     if got != expected:
-                        failures.append(f"{role:8} {which:10} {method:4} {url}: expected {expected}, got {got} "
-                                        f"({response.status_code})")
+                        failures.append(
+                            f"{role:8} {which:10} {method:4} {url}: expected {expected}, got {got} "
+                            f"({response.status_code})"
+                        )
             client = sign_in(user)
     assert failures == [], "\n".join(failures)
 

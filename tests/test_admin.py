@@ -1,5 +1,6 @@
 """Administration of accounts: only administrators, every change confirmed, audited and
 ending the person's sessions at once."""
+
 from __future__ import annotations
 
 import re
@@ -24,9 +25,13 @@ ADMIN_ACTIONS = [
 
 
 def events_for(user_id: int) -> list[AuditEvent]:
-    return list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.entity == "user", AuditEvent.entity_id == user_id).order_by(AuditEvent.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.entity == "user", AuditEvent.entity_id == user_id)
+            .order_by(AuditEvent.id)
+        )
+    )
 
 
 @pytest.fixture

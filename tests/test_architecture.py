@@ -3,6 +3,7 @@
 Read from the source (module-level imports only; an import inside a function is deliberately
 late and does not count), so the rule holds for every module, not just the ones a test loads.
 """
+
 from __future__ import annotations
 
 import ast
@@ -65,7 +66,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         state[node] = 1
         for target in sorted(graph[node]):
             if state.get(target) == 1:
-                cycles.append(trail[trail.index(target):] + [target])
+                cycles.append(trail[trail.index(target) :] + [target])
             elif target not in state:
                 visit(target, [*trail, target])
         state[node] = 2
@@ -81,14 +82,34 @@ def test_no_import_cycle_among_pip_app_modules():
 
 
 def test_operations_and_rules_do_not_import_the_web_layer():
-    web = {f"pip_app.{b}" for b in BLUEPRINTS} | {"pip_app.templating", "pip_app.htmx", "pip_app.pdf",
-                                                 "pip_app.screens", "pip_app.access", "pip_app.plan_page"}
-    lower = [name for name in _graph() if name.startswith("pip_app.services") or name in {
-        "pip_app.policy", "pip_app.quality", "pip_app.schedule", "pip_app.lifecycle", "pip_app.flags",
-        "pip_app.measures", "pip_app.formatting", "pip_app.models"}]
+    web = {f"pip_app.{b}" for b in BLUEPRINTS} | {
+        "pip_app.templating",
+        "pip_app.htmx",
+        "pip_app.pdf",
+        "pip_app.screens",
+        "pip_app.access",
+        "pip_app.plan_page",
+    }
+    lower = [
+        name
+        for name in _graph()
+        if name.startswith("pip_app.services")
+        or name
+        in {
+            "pip_app.policy",
+            "pip_app.quality",
+            "pip_app.schedule",
+            "pip_app.lifecycle",
+            "pip_app.flags",
+            "pip_app.measures",
+            "pip_app.formatting",
+            "pip_app.models",
+        }
+    ]
     graph = _graph()
-    leaks = {name: sorted(t for t in graph[name] if any(t == w or t.startswith(w + ".") for w in web))
-             for name in lower}
+    leaks = {
+        name: sorted(t for t in graph[name] if any(t == w or t.startswith(w + ".") for w in web)) for name in lower
+    }
     assert {name: found for name, found in leaks.items() if found} == {}
 
 
@@ -98,8 +119,9 @@ def test_a_feature_never_imports_another_feature():
     for name, targets in graph.items():
         parts = name.split(".")
         if len(parts) > 1 and parts[1] in BLUEPRINTS:
-            other = sorted(t for t in targets if t.count(".") and t.split(".")[1] in BLUEPRINTS
-                           and t.split(".")[1] != parts[1])
+            other = sorted(
+                t for t in targets if t.count(".") and t.split(".")[1] in BLUEPRINTS and t.split(".")[1] != parts[1]
+            )
             if other:
                 leaks[name] = other
     assert leaks == {}
@@ -116,8 +138,19 @@ def test_the_cycle_check_finds_a_cycle(tmp_path):
     assert _cycles(_graph(package)) == [["pip_app.a", "pip_app.b", "pip_app.a"]]
 
 
-PURE = ["formatting", "flags", "lifecycle", "measures", "quality", "schedule", "summaries",
-        "pdf", "pdf.blocks", "pdf.plan_document", "pdf.closure_summary"]
+PURE = [
+    "formatting",
+    "flags",
+    "lifecycle",
+    "measures",
+    "quality",
+    "schedule",
+    "summaries",
+    "pdf",
+    "pdf.blocks",
+    "pdf.plan_document",
+    "pdf.closure_summary",
+]
 
 
 @pytest.mark.parametrize("name", PURE)

@@ -34,10 +34,13 @@ def test_email_is_matched_in_any_case(client, manager):
     assert login(client, "MORGAN@Example.TEST").status_code == 303
 
 
-@pytest.mark.parametrize("email,password", [
-    ("nobody@example.test", PASSWORD),
-    ("morgan@example.test", "wrong password here"),
-])
+@pytest.mark.parametrize(
+    "email,password",
+    [
+        ("nobody@example.test", PASSWORD),
+        ("morgan@example.test", "wrong password here"),
+    ],
+)
 def test_bad_credentials_get_one_generic_message(client, manager, email, password):
     response = login(client, email, password)
     assert response.status_code == 401
@@ -77,13 +80,16 @@ def test_missing_csrf_token_is_refused_with_400(client, manager):
     assert client.get("/").status_code == 302
 
 
-@pytest.mark.parametrize("target,expected", [
-    ("/plans/", "/plans/"),
-    ("https://evil.example/", "/"),
-    ("//evil.example/", "/"),
-    ("/\\evil.example", "/"),
-    ("javascript:alert(1)", "/"),
-])
+@pytest.mark.parametrize(
+    "target,expected",
+    [
+        ("/plans/", "/plans/"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ],
+)
 def test_next_only_follows_relative_paths(client, manager, target, expected):
     response = login(client, manager.email, next_url=target)
     assert response.status_code == 303

@@ -1,5 +1,6 @@
 """Hardened sign-in: session rotation, two-factor sign-in, throttling, the password policy,
 self-service password change, reset links, production cookies and security headers."""
+
 from __future__ import annotations
 
 import hashlib
@@ -31,6 +32,7 @@ NEW_PASSWORD = "granite-teapot-orbit-41"
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
 
 def verbs(user_id: int | None = None) -> list[str]:
     query = select(AuditEvent.verb).order_by(AuditEvent.id)
@@ -96,6 +98,7 @@ def two_factor_required(app):
 
 # --- sessions ----------------------------------------------------------------------------------
 
+
 def test_signing_in_rotates_the_token_so_an_earlier_session_ends(app, staff):
     first, second = app.test_client(), app.test_client()
     assert login(first, staff.email).status_code == 303
@@ -141,16 +144,22 @@ def test_idle_session_cookie_is_refused_after_the_lifetime(app, sign_in, staff, 
 
 def test_production_session_cookie_is_host_prefixed_secure_httponly_lax(database_url, staff, monkeypatch):
     monkeypatch.setenv("PIP_ENV", "production")
-    app = create_app({
-        "SECRET_KEY": "a-production-secret-for-this-test", "SQLALCHEMY_DATABASE_URI": database_url,
-        "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "TWO_FACTOR_REQUIRED_ROLES": (),
-        "SINGLE_PROCESS": True,  # one test client: per-process throttling counts are the whole count
-    })
+    app = create_app(
+        {
+            "SECRET_KEY": "a-production-secret-for-this-test",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 1024,
+            "TWO_FACTOR_REQUIRED_ROLES": (),
+            "SINGLE_PROCESS": True,  # one test client: per-process throttling counts are the whole count
+        }
+    )
     assert app.config["PRODUCTION"]
     client = app.test_client()
     page = client.get("/login", base_url="https://care.example.org")
     response = client.post(
-        "/login", base_url="https://care.example.org",
+        "/login",
+        base_url="https://care.example.org",
         headers={"Referer": "https://care.example.org/login"},
         data={"email": staff.email, "password": PASSWORD, "csrf_token": csrf_token_from(page.text)},
     )
@@ -169,6 +178,7 @@ def test_hsts_only_over_https(client):
 
 
 # --- two-factor sign-in ------------------------------------------------------------------------
+
 
 def test_enrolment_shows_a_qr_code_and_turns_on_with_the_right_code(sign_in, staff):
     me = sign_in(staff)
@@ -316,8 +326,9 @@ def test_required_roles_cannot_turn_two_factor_off(app, two_factor_required, sig
     second_step(client, next_code(secret))
     page = client.get("/account/two-factor")
     assert "cannot be turned off" in page.text and "/account/two-factor/turn-off" not in page.text
-    response = post_form(client, "/account/two-factor/turn-off", {"off-current_password": PASSWORD},
-                         page="/account/two-factor")
+    response = post_form(
+        client, "/account/two-factor/turn-off", {"off-current_password": PASSWORD}, page="/account/two-factor"
+    )
     assert response.status_code == 303
     db.session.refresh(hr)
     assert hr.two_factor_enabled
@@ -327,16 +338,23 @@ def test_turning_off_and_new_recovery_codes_need_the_current_password(app, clien
     secret, _codes = enrol(staff)
     login(client, staff.email)
     second_step(client, next_code(secret))
-    wrong = post_form(client, "/account/two-factor/recovery-codes", {"codes-current_password": "not my password at all"},
-                      page="/account/two-factor")
+    wrong = post_form(
+        client,
+        "/account/two-factor/recovery-codes",
+        {"codes-current_password": "not my password at all"},
+        page="/account/two-factor",
+    )
     assert wrong.status_code == 422 and "current password is not right" in wrong.text
-    fresh = post_form(client, "/account/two-factor/recovery-codes", {"codes-current_password": PASSWORD},
-                      page="/account/two-factor")
+    fresh = post_form(
+        client, "/account/two-factor/recovery-codes", {"codes-current_password": PASSWORD}, page="/account/two-factor"
+    )
     assert fresh.status_code == 200
     new_codes = re.findall(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>", fresh.text)
     assert len(new_codes) == 10 and "recovery_codes_replaced" in verbs(staff.id)
 
-    off = post_form(client, "/account/two-factor/turn-off", {"off-current_password": PASSWORD}, page="/account/two-factor")
+    off = post_form(
+        client, "/account/two-factor/turn-off", {"off-current_password": PASSWORD}, page="/account/two-factor"
+    )
     assert off.status_code == 303
     assert signed_in(client)  # this session carries on; others end
     db.session.refresh(staff)
@@ -347,6 +365,7 @@ def test_turning_off_and_new_recovery_codes_need_the_current_password(app, clien
 
 
 # --- throttling --------------------------------------------------------------------------------
+
 
 def test_failed_sign_ins_per_account_are_throttled(app, client, staff, make_user):
     app.config["LOGIN_ACCOUNT_LIMIT"] = "3 per 15 minutes"
@@ -369,8 +388,11 @@ def test_failed_sign_ins_per_address_are_throttled(app, client, make_user):
     # another address is counted separately
     elsewhere = app.test_client()
     page = elsewhere.get("/login", environ_base={"REMOTE_ADDR": "10.0.0.9"})
-    response = elsewhere.post("/login", environ_base={"REMOTE_ADDR": "10.0.0.9"}, data={
-        "email": make_user(Role.STAFF).email, "password": PASSWORD, "csrf_token": csrf_token_from(page.text)})
+    response = elsewhere.post(
+        "/login",
+        environ_base={"REMOTE_ADDR": "10.0.0.9"},
+        data={"email": make_user(Role.STAFF).email, "password": PASSWORD, "csrf_token": csrf_token_from(page.text)},
+    )
     assert response.status_code == 303
 
 
@@ -402,31 +424,35 @@ def test_wrong_current_passwords_are_throttled(app, sign_in, staff):
 
 # --- password policy ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("password,email,name,problem", [
-    ("short", None, None, password_policy.TOO_SHORT),
-    ("elevenchars", None, None, password_policy.TOO_SHORT),
-    ("123456789012", None, None, password_policy.TOO_COMMON),
-    ("qwertyuiop123", None, None, password_policy.TOO_COMMON),
-    ("QWERTYUIOP123", None, None, password_policy.TOO_COMMON),  # any case
-    ("Password2024!", None, None, password_policy.TOO_COMMON),
-    ("P@ssw0rd-2025!!", None, None, password_policy.TOO_COMMON),  # look-alikes undone
-    ("pass word 1234", None, None, password_policy.TOO_COMMON),
-    ("passwordpassword", None, None, password_policy.TOO_COMMON),
-    ("care1234567890", None, None, password_policy.TOO_COMMON),
-    ("Carehome2026!!", None, None, password_policy.TOO_COMMON),
-    ("Summer2025!!!", None, None, password_policy.TOO_COMMON),
-    ("Liverpool1892", None, None, password_policy.TOO_COMMON),
-    ("abcdefghijklmn", None, None, password_policy.TOO_COMMON),  # a run
-    ("xyzxyzxyzxyz", None, None, password_policy.TOO_COMMON),  # a repeat
-    ("2024!2024!2024!", None, None, password_policy.TOO_COMMON),  # digits and symbols only
-    ("morgan.hughes@care.test", "morgan.hughes@care.test", None, password_policy.PERSONAL),
-    ("MorganHughes99!", "morgan.hughes@care.test", None, password_policy.PERSONAL),
-    ("hughes-rota-1999", "mh@care.test", "Morgan Hughes", password_policy.PERSONAL),
-    ("correct-horse-battery", "x@example.test", None, None),
-    ("improve-practice-2026", "admin@demo.test", "Alex Morgan", None),
-    ("tide kettle lantern", None, None, None),
-    ("Zebra-Quartz-Mango-88", "morgan@care.test", "Morgan Hughes", None),
-])
+
+@pytest.mark.parametrize(
+    "password,email,name,problem",
+    [
+        ("short", None, None, password_policy.TOO_SHORT),
+        ("elevenchars", None, None, password_policy.TOO_SHORT),
+        ("123456789012", None, None, password_policy.TOO_COMMON),
+        ("qwertyuiop123", None, None, password_policy.TOO_COMMON),
+        ("QWERTYUIOP123", None, None, password_policy.TOO_COMMON),  # any case
+        ("Password2024!", None, None, password_policy.TOO_COMMON),
+        ("P@ssw0rd-2025!!", None, None, password_policy.TOO_COMMON),  # look-alikes undone
+        ("pass word 1234", None, None, password_policy.TOO_COMMON),
+        ("passwordpassword", None, None, password_policy.TOO_COMMON),
+        ("care1234567890", None, None, password_policy.TOO_COMMON),
+        ("Carehome2026!!", None, None, password_policy.TOO_COMMON),
+        ("Summer2025!!!", None, None, password_policy.TOO_COMMON),
+        ("Liverpool1892", None, None, password_policy.TOO_COMMON),
+        ("abcdefghijklmn", None, None, password_policy.TOO_COMMON),  # a run
+        ("xyzxyzxyzxyz", None, None, password_policy.TOO_COMMON),  # a repeat
+        ("2024!2024!2024!", None, None, password_policy.TOO_COMMON),  # digits and symbols only
+        ("morgan.hughes@care.test", "morgan.hughes@care.test", None, password_policy.PERSONAL),
+        ("MorganHughes99!", "morgan.hughes@care.test", None, password_policy.PERSONAL),
+        ("hughes-rota-1999", "mh@care.test", "Morgan Hughes", password_policy.PERSONAL),
+        ("correct-horse-battery", "x@example.test", None, None),
+        ("improve-practice-2026", "admin@demo.test", "Alex Morgan", None),
+        ("tide kettle lantern", None, None, None),
+        ("Zebra-Quartz-Mango-88", "morgan@care.test", "Morgan Hughes", None),
+    ],
+)
 def test_password_policy(password, email, name, problem):
     problems = password_problems(password, email=email, name=name)
     if problem is None:
@@ -446,11 +472,14 @@ def test_create_user_applies_the_policy(app):
     with pytest.raises(UserError, match="too common"):
         create_user(None, email="new@example.test", name="New Person", role=Role.STAFF, password="Password2024!")
     with pytest.raises(UserError, match="email address or your name"):
-        create_user(None, email="newperson@example.test", name="New Person", role=Role.STAFF, password="newperson-2024-x")
+        create_user(
+            None, email="newperson@example.test", name="New Person", role=Role.STAFF, password="newperson-2024-x"
+        )
     db.session.rollback()
 
 
 # --- self-service password change --------------------------------------------------------------
+
 
 def test_change_password_page_has_three_fields(sign_in, staff):
     page = sign_in(staff).get("/account/password")
@@ -460,16 +489,25 @@ def test_change_password_page_has_three_fields(sign_in, staff):
     assert 'autocomplete="new-password"' in page.text
 
 
-@pytest.mark.parametrize("form,message", [
-    ({"current_password": "not the password", "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD},
-     "current password is not right"),
-    ({"current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD + "x"},
-     "do not match"),
-    ({"current_password": PASSWORD, "new_password": "qwertyuiop123", "confirm_password": "qwertyuiop123"},
-     "too common"),
-    ({"current_password": PASSWORD, "new_password": "short", "confirm_password": "short"}, "at least 12"),
-    ({"current_password": PASSWORD, "new_password": PASSWORD, "confirm_password": PASSWORD}, "different"),
-])
+@pytest.mark.parametrize(
+    "form,message",
+    [
+        (
+            {"current_password": "not the password", "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD},
+            "current password is not right",
+        ),
+        (
+            {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD + "x"},
+            "do not match",
+        ),
+        (
+            {"current_password": PASSWORD, "new_password": "qwertyuiop123", "confirm_password": "qwertyuiop123"},
+            "too common",
+        ),
+        ({"current_password": PASSWORD, "new_password": "short", "confirm_password": "short"}, "at least 12"),
+        ({"current_password": PASSWORD, "new_password": PASSWORD, "confirm_password": PASSWORD}, "different"),
+    ],
+)
 def test_change_password_refusals(sign_in, staff, form, message):
     me = sign_in(staff)
     response = me.post("/account/password", form)
@@ -483,8 +521,10 @@ def test_change_password_keeps_this_session_and_ends_the_others(app, sign_in, st
     copied = session_cookie(me.client)
     other = app.test_client()
     other.set_cookie("session", copied)  # the same session on another device
-    response = me.post("/account/password", {
-        "current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+    response = me.post(
+        "/account/password",
+        {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD},
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/account"
     assert signed_in(me.client)
     assert other.get("/").status_code == 302
@@ -494,6 +534,7 @@ def test_change_password_keeps_this_session_and_ends_the_others(app, sign_in, st
 
 
 # --- reset links -------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def admin(make_user):
@@ -547,7 +588,9 @@ def test_a_newer_link_replaces_the_older(client, admin, staff):
 
 def test_reset_link_applies_the_policy_and_stays_usable_after_a_refusal(client, admin, staff):
     token = make_link(admin, staff)
-    refused = post_form(client, f"/reset/{token}", {"new_password": "Password2024!", "confirm_password": "Password2024!"})
+    refused = post_form(
+        client, f"/reset/{token}", {"new_password": "Password2024!", "confirm_password": "Password2024!"}
+    )
     assert refused.status_code == 422 and "too common" in refused.text
     assert client.get(f"/reset/{token}").status_code == 200
 
@@ -601,9 +644,16 @@ def test_account_and_admin_pages_are_valid_html(app, sign_in, staff, admin, tmp_
         path = tmp_path / f"page{n}.html"
         path.write_text(html, encoding="utf-8")
         files[str(path)] = name
-    result = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", "--stdout", *files],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        ["java", "-jar", str(VNU), "--errors-only", "--format", "json", "--stdout", *files],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     messages = json.loads(result.stdout or "{}").get("messages", [])
-    errors = [f"{files.get(m.get('url', '').removeprefix('file:'), m.get('url'))}: line {m.get('lastLine')}: {m['message']}"
-              for m in messages if m.get("type") == "error" and "hx-" not in m["message"]]
+    errors = [
+        f"{files.get(m.get('url', '').removeprefix('file:'), m.get('url'))}: line {m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m.get("type") == "error" and "hx-" not in m["message"]
+    ]
     assert errors == [], "\n".join(errors[:40])

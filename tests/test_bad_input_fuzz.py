@@ -19,6 +19,7 @@ Sampled so the whole module stays within seconds, not minutes:
   the parameter repeated around it, as the roles allowed to use the view in turn; and every GET
   route receives every known parameter at once.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -36,13 +37,46 @@ ROLES = ("staff", "manager", "senior", "hr", "admin")
 
 # Values for a path parameter: each replaces one parameter while the others stay valid.
 BAD_PATH_VALUES = [
-    "99999999999999999999", str(2**63), str(MAX_ID), "0", "-1", "00", "²", "١", "\x00", "", " ", "1.5", "1e999",
-    "NaN", "9999-12-31", "9" * 5000,
+    "99999999999999999999",
+    str(2**63),
+    str(MAX_ID),
+    "0",
+    "-1",
+    "00",
+    "²",
+    "١",
+    "\x00",
+    "",
+    " ",
+    "1.5",
+    "1e999",
+    "NaN",
+    "9999-12-31",
+    "9" * 5000,
 ]
 # Values for a query parameter.
 BAD_QUERY_VALUES = [
-    "99999999999999999999", str(2**63), str(MAX_ID), "-9223372036854775809", "0", "-1", "²", "١", "\x00", "", " ",
-    "9999-12-31", "0001-01-01", "2026-02-30", "NaN", "sNaN", "Infinity", "-Infinity", "1e999", "1e308", "9" * 5000,
+    "99999999999999999999",
+    str(2**63),
+    str(MAX_ID),
+    "-9223372036854775809",
+    "0",
+    "-1",
+    "²",
+    "١",
+    "\x00",
+    "",
+    " ",
+    "9999-12-31",
+    "0001-01-01",
+    "2026-02-30",
+    "NaN",
+    "sNaN",
+    "Infinity",
+    "-Infinity",
+    "1e999",
+    "1e308",
+    "9" * 5000,
     "x" * 5000,
 ]
 
@@ -68,16 +102,24 @@ INT_PARAMETER = re.compile(r"<int:([a-z_]+)>")
 
 def valid_values(objects) -> dict[str, object]:
     """A valid value for every path parameter, from the access matrix's objects."""
-    return {"plan_id": objects["plan"].id, "control_id": objects["control"].id, "action_id": objects["action"].id,
-            "observation_id": objects["observation"].id, "review_id": objects["review"].id,
-            "version": objects["version"], "user_id": objects["user"].id, "filename": "css/app.css",
-            "token": "not-a-real-token"}
+    return {
+        "plan_id": objects["plan"].id,
+        "control_id": objects["control"].id,
+        "action_id": objects["action"].id,
+        "observation_id": objects["observation"].id,
+        "review_id": objects["review"].id,
+        "version": objects["version"],
+        "user_id": objects["user"].id,
+        "filename": "css/app.css",
+        "token": "not-a-real-token",
+    }
 
 
 def build(rule, values, encode=True) -> str:
     """The rule's path with these values (percent-encoded, as a browser sends them, unless not `encode`)."""
-    return PARAMETER.sub(lambda m: quote(str(values[m.group(1)]), safe="") if encode else str(values[m.group(1)]),
-                         rule.rule)
+    return PARAMETER.sub(
+        lambda m: quote(str(values[m.group(1)]), safe="") if encode else str(values[m.group(1)]), rule.rule
+    )
 
 
 def fuzzed_rules(app):
@@ -131,8 +173,9 @@ def test_every_int_in_every_route_is_a_bounded_id(app, objects):
         for argument, method, value in itertools.product(int_arguments(rule), methods(rule), BAD_PATH_VALUES):
             checked += 1
             try:
-                endpoint, arguments = adapter.match(build(rule, valid_values(objects["own"]) | {argument: value},
-                                                          encode=False), method=method)
+                endpoint, arguments = adapter.match(
+                    build(rule, valid_values(objects["own"]) | {argument: value}, encode=False), method=method
+                )
             except (NotFound, MethodNotAllowed, RequestRedirect):
                 continue
             if endpoint == rule.endpoint and value != str(MAX_ID):

@@ -1,6 +1,7 @@
 """Evidence-based closure: the pure gate, drafts and final measures; the close and acknowledge
 operations; the close page (page and htmx fragment, 403/404 per role, 422, 409); the closure
 panel on the plan page; and closed plans being read-only on every route."""
+
 from __future__ import annotations
 
 import re
@@ -55,11 +56,24 @@ def frozen_today(app):
 
 def add_review(plan, reviewer, day, values: dict, *, corrects=None, summary="Steady progress.") -> Review:
     """A weekly review with one entry per action: values maps action → measured value (or None)."""
-    review = Review(plan=plan, review_date=day, reviewer=reviewer, summary=summary, decision=ReviewDecision.CONTINUE,
-                    next_review_date=day + timedelta(days=7), corrects=corrects)
+    review = Review(
+        plan=plan,
+        review_date=day,
+        reviewer=reviewer,
+        summary=summary,
+        decision=ReviewDecision.CONTINUE,
+        next_review_date=day + timedelta(days=7),
+        corrects=corrects,
+    )
     for action, value in values.items():
-        review.entries.append(ReviewEntry(action=action, progress=Progress.ON_TRACK, measured_value=value,
-                                          note=f"Audit {value}" if value is not None else "Seen in supervision"))
+        review.entries.append(
+            ReviewEntry(
+                action=action,
+                progress=Progress.ON_TRACK,
+                measured_value=value,
+                note=f"Audit {value}" if value is not None else "Seen in supervision",
+            )
+        )
     db.session.add(review)
     db.session.commit()
     return review
@@ -68,24 +82,59 @@ def add_review(plan, reviewer, day, values: dict, *, corrects=None, summary="Ste
 def ready_plan(world, make_plan, *, staff=None, reviews=(70, 92, 95), **fields) -> Plan:
     """An active plan whose record is complete except for the closure decisions: one active
     control, A1 measured and assured, A2 completed only, weekly reviews, two observed shifts done."""
-    plan = make_plan(staff=staff or world["staff"], manager=world["manager"], service=world["home"], start=START,
-                     evidence_sources=["audit", "incident"], evidence_detail="MAR audit 62%; one near miss.",
-                     key_questions=["safe"], baseline_text="MAR audit 62%", baseline_figure=62, **fields)
+    plan = make_plan(
+        staff=staff or world["staff"],
+        manager=world["manager"],
+        service=world["home"],
+        start=START,
+        evidence_sources=["audit", "incident"],
+        evidence_detail="MAR audit 62%; one near miss.",
+        key_questions=["safe"],
+        baseline_text="MAR audit 62%",
+        baseline_figure=62,
+        **fields,
+    )
     make_control(plan, world["senior"], detail="Paired medication rounds with a senior.")
-    a1 = make_action(plan, 1, behaviour="Sign the MAR at the time of each administration", when="every round",
-                     check_method="Weekly MAR audit by the senior",
-                     success_criterion="At least 90% MAR compliance across two consecutive audits",
-                     measure_name="MAR compliance", measure_unit="%", measure_baseline=62, measure_target=90,
-                     measure_consecutive=2, status=ActionStatus.ASSURED, completion_evidence="Signed at each round.",
-                     completed_on=START + timedelta(days=14), assurance_evidence="Audits at 92% and 95%.",
-                     assured_on=START + timedelta(days=21))
-    a2 = make_action(plan, 2, behaviour="Complete the end-of-round check with the senior", status=ActionStatus.COMPLETED,
-                     completion_evidence="Checks done every round.", completed_on=START + timedelta(days=14))
+    a1 = make_action(
+        plan,
+        1,
+        behaviour="Sign the MAR at the time of each administration",
+        when="every round",
+        check_method="Weekly MAR audit by the senior",
+        success_criterion="At least 90% MAR compliance across two consecutive audits",
+        measure_name="MAR compliance",
+        measure_unit="%",
+        measure_baseline=62,
+        measure_target=90,
+        measure_consecutive=2,
+        status=ActionStatus.ASSURED,
+        completion_evidence="Signed at each round.",
+        completed_on=START + timedelta(days=14),
+        assurance_evidence="Audits at 92% and 95%.",
+        assured_on=START + timedelta(days=21),
+    )
+    a2 = make_action(
+        plan,
+        2,
+        behaviour="Complete the end-of-round check with the senior",
+        status=ActionStatus.COMPLETED,
+        completion_evidence="Checks done every round.",
+        completed_on=START + timedelta(days=14),
+    )
     for week, value in enumerate(reviews, start=1):
         add_review(plan, world["manager"], START + timedelta(days=7 * week), {a1: value, a2: None})
     for day, outcome in ((START + timedelta(days=3), Outcome.PARTLY_MET), (START + timedelta(days=10), Outcome.MET)):
-        db.session.add(Observation(plan=plan, scheduled_on=day, observer=world["senior"], status=ObservationStatus.DONE,
-                                   outcome=outcome, notes="Observed the lunchtime round.", focus=[a1]))
+        db.session.add(
+            Observation(
+                plan=plan,
+                scheduled_on=day,
+                observer=world["senior"],
+                status=ObservationStatus.DONE,
+                outcome=outcome,
+                notes="Observed the lunchtime round.",
+                focus=[a1],
+            )
+        )
     db.session.commit()
     return plan
 
@@ -112,13 +161,23 @@ def close_form(plan, *, decision="monitor", outcome="achieved", **overrides) -> 
 def close_directly(plan, actor, **kwargs) -> Closure:
     """Close through the operation, resolving every gate item."""
     closure = closure_ops.close_plan(
-        actor, plan, outcome=kwargs.pop("outcome", ClosureOutcome.ACHIEVED),
-        what_changed="Practice changed.", how_measured="Audits.", risk_now_controlled="Signed as given.",
+        actor,
+        plan,
+        outcome=kwargs.pop("outcome", ClosureOutcome.ACHIEVED),
+        what_changed="Practice changed.",
+        how_measured="Audits.",
+        risk_now_controlled="Signed as given.",
         ongoing_monitoring="Monthly audit.",
-        control_decisions={c.id: closure_ops.ControlDecision("monitor", "Monthly checks.")
-                           for c in plan.controls if c.status is ControlStatus.ACTIVE},
-        action_reasons={a.id: "Completed; audited monthly." for a in plan.actions if a.status is not ActionStatus.ASSURED},
-        **kwargs)
+        control_decisions={
+            c.id: closure_ops.ControlDecision("monitor", "Monthly checks.")
+            for c in plan.controls
+            if c.status is ControlStatus.ACTIVE
+        },
+        action_reasons={
+            a.id: "Completed; audited monthly." for a in plan.actions if a.status is not ActionStatus.ASSURED
+        },
+        **kwargs,
+    )
     closure.closed_at = datetime.combine(TODAY, datetime.min.time()).replace(hour=12)  # "now" agrees with today
     db.session.commit()
     return closure
@@ -156,8 +215,16 @@ def test_final_measures_take_the_last_value_per_measured_action(plan):
 
 def test_final_measures_leave_out_corrected_reviews_and_respect_lower_is_better(world, make_plan):
     plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START)
-    falls = make_action(plan, 1, measure_name="Late notes", measure_unit="per week", measure_baseline=9,
-                        measure_target=2, measure_consecutive=2, measure_higher_is_better=False)
+    falls = make_action(
+        plan,
+        1,
+        measure_name="Late notes",
+        measure_unit="per week",
+        measure_baseline=9,
+        measure_target=2,
+        measure_consecutive=2,
+        measure_higher_is_better=False,
+    )
     unmeasured = make_action(plan, 2, measure_name="Reflective logs", measure_target=4)
     add_review(plan, world["manager"], START + timedelta(days=7), {falls: 5})
     wrong = add_review(plan, world["manager"], START + timedelta(days=14), {falls: 30})
@@ -175,8 +242,11 @@ def test_gate_lists_each_thing_to_settle_with_where_to_fix_it(world, plan):
     db.session.commit()
     control, (_, a2) = plan.controls[0], plan.actions
     problems = closure_gate.closure_gate(plan)
-    assert [p.anchor for p in problems] == [f"close-control-{control.id}", f"close-reason-{a2.id}",
-                                            f"observation-{planned.id}"]
+    assert [p.anchor for p in problems] == [
+        f"close-control-{control.id}",
+        f"close-reason-{a2.id}",
+        f"observation-{planned.id}",
+    ]
     assert "still active" in problems[0].message
     assert problems[1].message.startswith("A2 is completed, not assured")
     assert "2 Dec 2026 is still planned" in problems[2].message
@@ -191,7 +261,9 @@ def test_gate_is_empty_once_everything_is_settled(plan):
 
 def test_gate_refuses_drafts_and_closed_plans(world, make_plan):
     draft = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], status=PlanStatus.DRAFT)
-    assert closure_gate.closure_gate(draft) == [Problem("Only an issued (active or paused) plan can be closed.", "closure-panel")]
+    assert closure_gate.closure_gate(draft) == [
+        Problem("Only an issued (active or paused) plan can be closed.", "closure-panel")
+    ]
     draft.status = PlanStatus.CLOSED
     assert closure_gate.closure_gate(draft)[0].message == "This plan is already closed."
 
@@ -199,23 +271,36 @@ def test_gate_refuses_drafts_and_closed_plans(world, make_plan):
 def test_drafts_are_assembled_from_the_plans_own_record(plan):
     drafts = closure_draft.draft_sections(plan)
     assert set(drafts) == {"what_changed", "how_measured", "risk_now_controlled", "ongoing_monitoring"}
-    assert "A1: Sign the MAR at the time of each administration (every round). Status: assured." in drafts["what_changed"]
-    assert ("MAR compliance rose from 62% at baseline to 95% at the review of 23 Nov 2026 "
-            "(target at least 90% on 2 consecutive checks: met)") in drafts["what_changed"]
+    assert (
+        "A1: Sign the MAR at the time of each administration (every round). Status: assured." in drafts["what_changed"]
+    )
+    assert (
+        "MAR compliance rose from 62% at baseline to 95% at the review of 23 Nov 2026 "
+        "(target at least 90% on 2 consecutive checks: met)"
+    ) in drafts["what_changed"]
     assert "Assurance: Audits at 92% and 95%." in drafts["what_changed"]
     assert "A2: Complete the end-of-round check with the senior" in drafts["what_changed"]
-    assert "MAR compliance at each review: 70% (9 Nov 2026), 92% (16 Nov 2026), 95% (23 Nov 2026)" in drafts["how_measured"]
+    assert (
+        "MAR compliance at each review: 70% (9 Nov 2026), 92% (16 Nov 2026), 95% (23 Nov 2026)"
+        in drafts["how_measured"]
+    )
     assert "2 observed shifts scheduled; 2 done (1 met, 1 partly met, 0 not met)" in drafts["how_measured"]
     assert "Weekly reviews: 3 between 9 Nov 2026 and 23 Nov 2026." in drafts["how_measured"]
     assert drafts["risk_now_controlled"].startswith("The risk was: Deterioration is recorded but not escalated.")
     assert "Senior sign-off of escalation decisions (from 2 Nov 2026): still active" in drafts["risk_now_controlled"]
     # Only the manager can say how people are kept safe now and what monitoring remains.
-    assert closure_draft.PROMPT in drafts["risk_now_controlled"] and closure_draft.PROMPT in drafts["ongoing_monitoring"]
+    assert (
+        closure_draft.PROMPT in drafts["risk_now_controlled"] and closure_draft.PROMPT in drafts["ongoing_monitoring"]
+    )
 
 
 def test_drafts_say_when_controls_were_lifted(world, plan):
     control = plan.controls[0]
-    control.status, control.lifted_on, control.lift_rationale = ControlStatus.LIFTED, date(2026, 11, 20), "Two audits ≥ 90%."
+    control.status, control.lifted_on, control.lift_rationale = (
+        ControlStatus.LIFTED,
+        date(2026, 11, 20),
+        "Two audits ≥ 90%.",
+    )
     control.lifted_by = world["senior"]
     db.session.commit()
     text = closure_draft.draft_sections(plan)["risk_now_controlled"]
@@ -267,17 +352,26 @@ def test_a_senior_may_lift_a_control_at_closure_but_a_manager_may_not(world, pla
     assert control.status is ControlStatus.LIFTED and control.lifted_by_id == world["senior"].id
 
 
-@pytest.mark.parametrize("change,anchor", [
-    ({"what_changed": "  "}, "close-what_changed"),
-    ({"ongoing_monitoring": "[To complete: who checks what]"}, "close-ongoing_monitoring"),
-    ({"outcome": "seems_better_now"}, "close-outcome"),
-    ({"control_decisions": {}}, "close-control-"),
-    ({"action_reasons": {}}, "close-reason-"),
-])
+@pytest.mark.parametrize(
+    "change,anchor",
+    [
+        ({"what_changed": "  "}, "close-what_changed"),
+        ({"ongoing_monitoring": "[To complete: who checks what]"}, "close-ongoing_monitoring"),
+        ({"outcome": "seems_better_now"}, "close-outcome"),
+        ({"control_decisions": {}}, "close-control-"),
+        ({"action_reasons": {}}, "close-reason-"),
+    ],
+)
 def test_closing_refuses_an_incomplete_record_and_changes_nothing(world, plan, change, anchor):
-    values = dict(outcome="partly", what_changed="a", how_measured="b", risk_now_controlled="c", ongoing_monitoring="d",
-                  control_decisions={plan.controls[0].id: closure_ops.ControlDecision("monitor", "Monthly.")},
-                  action_reasons={plan.actions[1].id: "Completed."})
+    values = dict(
+        outcome="partly",
+        what_changed="a",
+        how_measured="b",
+        risk_now_controlled="c",
+        ongoing_monitoring="d",
+        control_decisions={plan.controls[0].id: closure_ops.ControlDecision("monitor", "Monthly.")},
+        action_reasons={plan.actions[1].id: "Completed."},
+    )
     values.update(change)
     with pytest.raises(closure_ops.ClosureRefused) as refused:
         closure_ops.close_plan(world["manager"], plan, **values)
@@ -297,8 +391,10 @@ def test_closure_decides_controls_by_the_one_set_of_lift_rules(world, plan, sign
     with pytest.raises(closure_ops.ClosureRefused) as refused:
         close_directly(plan, world["manager"])
     assert {p.anchor for p in refused.value.problems} == {f"close-control-{control.id}"}
-    assert any("The control started on 2 Dec 2026: the decision cannot be earlier than that." in p.message
-               for p in refused.value.problems)
+    assert any(
+        "The control started on 2 Dec 2026: the decision cannot be earlier than that." in p.message
+        for p in refused.value.problems
+    )
     db.session.rollback()
     response = sign_in(world["manager"]).post(f"/plans/{plan.id}/close", data=close_form(plan), htmx=True)
     assert response.status_code == 422 and "the decision cannot be earlier than that" in response.text
@@ -311,8 +407,12 @@ def test_closure_audits_each_control_decision_as_before(world, plan):
     control = plan.controls[0]
     close_directly(plan, world["manager"])
     [event] = events("carried_into_monitoring", "control")
-    assert event.changes == {"status": "ongoing_monitoring", "lifted_on": TODAY.isoformat(),
-                             "lift_rationale": "Monthly checks.", "at_closure": True}
+    assert event.changes == {
+        "status": "ongoing_monitoring",
+        "lifted_on": TODAY.isoformat(),
+        "lift_rationale": "Monthly checks.",
+        "at_closure": True,
+    }
     assert events("lifted", "control") == [] and control.lifted_by_id == world["manager"].id
 
 
@@ -343,12 +443,15 @@ def test_staff_acknowledge_the_closure_once(world, plan):
     close_directly(plan, world["manager"])
     state = closure_ops.closure_ack_state(plan)
     assert state.due and not state.lapsed and state.due_by == TODAY + timedelta(days=7)
-    assert state.sentence("Sam") == ("Awaiting Sam's acknowledgement until 7 Dec 2026. If none is given, the "
-                                     "closure stands and this summary records that.")
+    assert state.sentence("Sam") == (
+        "Awaiting Sam's acknowledgement until 7 Dec 2026. If none is given, the "
+        "closure stands and this summary records that."
+    )
     with pytest.raises(PlanError, match="Say what you disagree with"):
         closure_ops.acknowledge_closure(world["staff"], plan, response=AckResponse.DISAGREE, comment="  ")
-    ack = closure_ops.acknowledge_closure(world["staff"], plan, response=AckResponse.DISAGREE,
-                                          comment="The audits missed my night shifts.")
+    ack = closure_ops.acknowledge_closure(
+        world["staff"], plan, response=AckResponse.DISAGREE, comment="The audits missed my night shifts."
+    )
     db.session.commit()
     assert ack.subject is AckSubject.CLOSURE and ack.statement == closure_ops.closure_statement(plan)
     assert "(Achieved and sustained)" in ack.statement
@@ -363,20 +466,32 @@ def test_without_an_acknowledgement_the_closure_stands_and_says_so(app, world, p
     app.config["FROZEN_TODAY"] = (TODAY + timedelta(days=8)).isoformat()
     state = closure_ops.closure_ack_state(plan)
     assert state.lapsed
-    assert state.sentence("Sam Taylor") == ("No acknowledgement was given by Sam Taylor within 7 days of closure "
-                                            "(by 7 Dec 2026). The closure stands.")
+    assert state.sentence("Sam Taylor") == (
+        "No acknowledgement was given by Sam Taylor within 7 days of closure (by 7 Dec 2026). The closure stands."
+    )
     # A late response is still heard, and marked late.
     plan.closure.closed_at = datetime(2026, 11, 1, 12, 0)
     closure_ops.acknowledge_closure(world["staff"], plan, response=AckResponse.AGREE, comment=None)
-    assert "after the 7-day acknowledgement period that ended on 8 Nov 2026" in closure_ops.closure_ack_state(plan).sentence("Sam")
+    assert "after the 7-day acknowledgement period that ended on 8 Nov 2026" in closure_ops.closure_ack_state(
+        plan
+    ).sentence("Sam")
 
 
 # --- The close page -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("who,status", [
-    ("manager", 200), ("senior", 200), ("other_manager", 404), ("other_senior", 404), ("staff", 403), ("hr", 403),
-    ("admin", 404)])
+@pytest.mark.parametrize(
+    "who,status",
+    [
+        ("manager", 200),
+        ("senior", 200),
+        ("other_manager", 404),
+        ("other_senior", 404),
+        ("staff", 403),
+        ("hr", 403),
+        ("admin", 404),
+    ],
+)
 def test_who_may_open_the_close_page(world, sign_in, plan, who, status):
     assert sign_in(world[who]).get(f"/plans/{plan.id}/close").status_code == status
 
@@ -421,14 +536,18 @@ def test_closing_with_htmx_sends_the_browser_to_the_plan(manager, plan):
 
 def test_an_incomplete_closure_is_refused_in_place_and_keeps_what_was_typed(manager, plan):
     typed = "Sam now signs <b>every</b> dose & <img src=x onerror=alert(1)> — Łukasz ŵ 王"
-    data = close_form(plan, **{"close-what_changed": typed, "close-outcome": "",
-                               "close-ongoing_monitoring": "[To complete: later]"})
+    data = close_form(
+        plan, **{"close-what_changed": typed, "close-outcome": "", "close-ongoing_monitoring": "[To complete: later]"}
+    )
     fragment = manager.post(f"/plans/{plan.id}/close", data=data, htmx=True)
     assert fragment.status_code == 422
     assert fragment.text.lstrip().startswith('<section id="close-form"') and "<html" not in fragment.text
     assert "Choose the outcome." in fragment.text
     assert "Replace the “[To complete: …]” prompt with what actually happens." in fragment.text
-    assert "Sam now signs &lt;b&gt;every&lt;/b&gt; dose &amp; &lt;img src=x onerror=alert(1)&gt; — Łukasz ŵ 王" in fragment.text
+    assert (
+        "Sam now signs &lt;b&gt;every&lt;/b&gt; dose &amp; &lt;img src=x onerror=alert(1)&gt; — Łukasz ŵ 王"
+        in fragment.text
+    )
     page = manager.post(f"/plans/{plan.id}/close", data=data)
     assert page.status_code == 422 and "<html" in page.text and "Before the plan can close" in page.text
     assert db.session.get(Plan, plan.id).status is PlanStatus.ACTIVE
@@ -507,7 +626,9 @@ def test_panel_shows_the_closure_and_asks_the_staff_member(world, sign_in, plan)
     for heading in ("What changed", "How it was measured", "How the risk is now controlled", "Ongoing monitoring"):
         assert f"<h3>{heading}</h3>" in page
     assert "Please respond by 7 Dec 2026." in page
-    statement = re.search(r'<blockquote class="statement">(.*?)</blockquote>', page.split('id="closure-acknowledge"')[1]).group(1)
+    statement = re.search(
+        r'<blockquote class="statement">(.*?)</blockquote>', page.split('id="closure-acknowledge"')[1]
+    ).group(1)
     assert statement == closure_ops.closure_statement(plan)
     assert f'href="/plans/{plan.id}/closure.pdf" download>Download closure summary (PDF)</a>' in page
     hr_page = sign_in(world["hr"]).get(f"/plans/{plan.id}").text
@@ -536,8 +657,10 @@ def test_disagreeing_needs_a_comment_with_or_without_javascript(world, sign_in, 
     page = staff.post(f"/plans/{plan.id}/closure/acknowledge", data={"closure-ack-response": "disagree"})
     assert page.status_code == 422 and "<html" in page.text and "What changed" in page.text
     comment = "The audits <b>missed</b> my night shifts & weekends"
-    done = staff.post(f"/plans/{plan.id}/closure/acknowledge",
-                      data={"closure-ack-response": "disagree", "closure-ack-comment": comment})
+    done = staff.post(
+        f"/plans/{plan.id}/closure/acknowledge",
+        data={"closure-ack-response": "disagree", "closure-ack-comment": comment},
+    )
     assert done.status_code == 303
     assert "The audits &lt;b&gt;missed&lt;/b&gt; my night shifts &amp; weekends" in staff.get(f"/plans/{plan.id}").text
 
@@ -551,7 +674,9 @@ def test_only_the_staff_member_acknowledges_the_closure(world, sign_in, plan, wh
 
 
 def test_an_open_plan_has_no_closure_to_acknowledge(world, sign_in, plan):
-    response = sign_in(world["staff"]).post(f"/plans/{plan.id}/closure/acknowledge", data={"closure-ack-response": "agree"})
+    response = sign_in(world["staff"]).post(
+        f"/plans/{plan.id}/closure/acknowledge", data={"closure-ack-response": "agree"}
+    )
     assert response.status_code == 404 and "has not been closed" in response.text
 
 
@@ -563,15 +688,28 @@ def test_a_closed_plan_is_read_only_on_every_route(app, world, sign_in, plan, wh
     observation = plan.observations[0]
     review = plan.reviews[0]
     close_directly(plan, world["manager"])
-    ids = {"plan_id": plan.id, "control_id": plan.controls[0].id, "action_id": plan.actions[1].id,
-           "observation_id": observation.id, "review_id": review.id}
+    ids = {
+        "plan_id": plan.id,
+        "control_id": plan.controls[0].id,
+        "action_id": plan.actions[1].id,
+        "observation_id": observation.id,
+        "review_id": review.id,
+    }
     skip = {"auth.login", "auth.logout", "plans.new"}
     staff_only = {"plans.acknowledge", "reviews.acknowledge_review", "closure.acknowledge"}
-    rules = [r for r in app.url_map.iter_rules() if "POST" in r.methods and r.endpoint not in skip | staff_only
-             and r.arguments and r.arguments <= set(ids)]
+    rules = [
+        r
+        for r in app.url_map.iter_rules()
+        if "POST" in r.methods and r.endpoint not in skip | staff_only and r.arguments and r.arguments <= set(ids)
+    ]
     assert len(rules) >= 20, [r.rule for r in rules]
-    before = (plan.row_version, [c.row_version for c in plan.controls], [a.row_version for a in plan.actions],
-              plan_events(plan.id), db.session.scalar(select(func.count(Review.id))))
+    before = (
+        plan.row_version,
+        [c.row_version for c in plan.controls],
+        [a.row_version for a in plan.actions],
+        plan_events(plan.id),
+        db.session.scalar(select(func.count(Review.id))),
+    )
     client = sign_in(world[who])
     for rule in rules:
         url = rule.rule
@@ -581,8 +719,13 @@ def test_a_closed_plan_is_read_only_on_every_route(app, world, sign_in, plan, wh
         assert response.status_code in (403, 404, 409), (rule.endpoint, response.status_code)
     db.session.expire_all()
     plan = db.session.get(Plan, plan.id)
-    after = (plan.row_version, [c.row_version for c in plan.controls], [a.row_version for a in plan.actions],
-             plan_events(plan.id), db.session.scalar(select(func.count(Review.id))))
+    after = (
+        plan.row_version,
+        [c.row_version for c in plan.controls],
+        [a.row_version for a in plan.actions],
+        plan_events(plan.id),
+        db.session.scalar(select(func.count(Review.id))),
+    )
     assert after == before
     assert client.get(f"/plans/{plan.id}/close").status_code == 403
     assert "This plan is closed and can no longer be changed." in client.get(f"/plans/{plan.id}/close").text
@@ -603,20 +746,31 @@ def test_closure_pages_are_valid_html(world, sign_in, plan, tmp_path):
             pytest.fail("vnu.jar or Java is missing: run `make test`, which installs both.")
         pytest.skip("vnu.jar or Java is missing (make test installs them)")
     manager = sign_in(world["manager"])
-    pages = {"close": manager.get(f"/plans/{plan.id}/close").text,
-             "refused": manager.post(f"/plans/{plan.id}/close", data=close_form(plan, **{"close-outcome": ""})).text}
+    pages = {
+        "close": manager.get(f"/plans/{plan.id}/close").text,
+        "refused": manager.post(f"/plans/{plan.id}/close", data=close_form(plan, **{"close-outcome": ""})).text,
+    }
     close_directly(plan, world["manager"])
     staff = sign_in(world["staff"])
     pages["panel"] = staff.get(f"/plans/{plan.id}").text
-    pages["ack refused"] = staff.post(f"/plans/{plan.id}/closure/acknowledge", data={"closure-ack-response": "disagree"}).text
+    pages["ack refused"] = staff.post(
+        f"/plans/{plan.id}/closure/acknowledge", data={"closure-ack-response": "disagree"}
+    ).text
     files = {}
     for n, (name, html) in enumerate(pages.items()):
         path = tmp_path / f"page{n}.html"
         path.write_text(html, encoding="utf-8")
         files[str(path)] = name
-    result = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", "--stdout", *files],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        ["java", "-jar", str(VNU), "--errors-only", "--format", "json", "--stdout", *files],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     messages = json.loads(result.stdout or "{}").get("messages", [])
-    errors = [f"{files.get(m.get('url', '').removeprefix('file:'), m.get('url'))}: {m['message']}"
-              for m in messages if m.get("type") == "error" and not HX_ATTRIBUTE.search(m["message"])]
+    errors = [
+        f"{files.get(m.get('url', '').removeprefix('file:'), m.get('url'))}: {m['message']}"
+        for m in messages
+        if m.get("type") == "error" and not HX_ATTRIBUTE.search(m["message"])
+    ]
     assert errors == []

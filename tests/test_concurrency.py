@@ -1,6 +1,7 @@
 """Several people saving on one plan at the same moment: nothing is lost and nothing is
 overwritten silently. Every request is either saved (and in the database) or answered 409
 with the person's input kept; none fails with a 500."""
+
 import contextvars
 import threading
 from datetime import date, timedelta
@@ -21,8 +22,14 @@ THREADS = 6
 @pytest.fixture
 def plan(app, world, make_plan):
     app.config["FROZEN_TODAY"] = TODAY.isoformat()
-    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], status=PlanStatus.DRAFT,
-                     start=TODAY - timedelta(days=14), evidence_sources=["audit"])
+    plan = make_plan(
+        staff=world["staff"],
+        manager=world["manager"],
+        service=world["home"],
+        status=PlanStatus.DRAFT,
+        start=TODAY - timedelta(days=14),
+        evidence_sources=["audit"],
+    )
     make_control(plan, world["senior"])
     make_action(plan, 1)
     issue_plan(world["manager"], plan)
@@ -38,8 +45,9 @@ def run_at_once(requests):
     def worker(i, client, url, data):
         barrier.wait()
         # A fresh context per request, as a server gives each one (see IsolatedClient).
-        responses[i] = contextvars.Context().run(FlaskClient.open, client, url, method="POST", data=data,
-                                                 headers={"HX-Request": "true"})
+        responses[i] = contextvars.Context().run(
+            FlaskClient.open, client, url, method="POST", data=data, headers={"HX-Request": "true"}
+        )
 
     threads = [threading.Thread(target=worker, args=(i, *r)) for i, r in enumerate(requests)]
     for t in threads:
@@ -60,11 +68,23 @@ def test_reviews_saved_at_once_on_one_plan(world, sign_in, make_user, plan):
     action, control = plan.actions[0], plan.controls[0]
     requests = []
     for i, client in enumerate(clients):
-        requests.append((client.client, f"/plans/{plan.id}/reviews", {
-            "review-csrf_token": client.token, "review-row_version": version, "review-submission_token": f"t{i}",
-            "review-review_date": TODAY.isoformat(), "review-next_review_date": (TODAY + timedelta(days=7)).isoformat(),
-            "review-summary": f"Summary from reviewer {i}", "review-decision": "continue",
-            f"review-progress_{action.id}": "on_track", f"review-control_{control.id}": "keep"}))
+        requests.append(
+            (
+                client.client,
+                f"/plans/{plan.id}/reviews",
+                {
+                    "review-csrf_token": client.token,
+                    "review-row_version": version,
+                    "review-submission_token": f"t{i}",
+                    "review-review_date": TODAY.isoformat(),
+                    "review-next_review_date": (TODAY + timedelta(days=7)).isoformat(),
+                    "review-summary": f"Summary from reviewer {i}",
+                    "review-decision": "continue",
+                    f"review-progress_{action.id}": "on_track",
+                    f"review-control_{control.id}": "keep",
+                },
+            )
+        )
     responses = run_at_once(requests)
     statuses = sorted(r.status_code for r in responses)
     assert set(statuses) <= {200, 409}, statuses
@@ -83,9 +103,14 @@ def test_control_checks_recorded_at_once_are_all_kept(world, sign_in, make_user,
     control = plan.controls[0]
     clients = [sign_in(user) for user in seniors(world, make_user, THREADS)]
     p = f"check-{control.id}"
-    requests = [(c.client, f"/register/controls/{control.id}/check",
-                 {f"{p}-csrf_token": c.token, f"{p}-checked_on": TODAY.isoformat(), f"{p}-note": f"Check {i}"})
-                for i, c in enumerate(clients)]
+    requests = [
+        (
+            c.client,
+            f"/register/controls/{control.id}/check",
+            {f"{p}-csrf_token": c.token, f"{p}-checked_on": TODAY.isoformat(), f"{p}-note": f"Check {i}"},
+        )
+        for i, c in enumerate(clients)
+    ]
     responses = run_at_once(requests)
     statuses = [r.status_code for r in responses]
     assert all(s < 500 for s in statuses), statuses
@@ -102,11 +127,21 @@ AT_ONCE = 8
 
 def new_plan_form(client, staff, service):
     """The new plan form as a manager sends it (risk section first)."""
-    return {"csrf_token": client.token, "staff_id": staff.id, "service_id": service.id, "risk_area": "escalation",
-            "risk_statement": "Early signs of deterioration are recorded but not escalated.",
-            "evidence_sources": ["near_miss"], "evidence_detail": "Two near misses in October.",
-            "key_questions": ["safe"], "baseline_text": "2 of 9 changes with rationale", "baseline_figure": "22",
-            "start_date": TODAY.isoformat(), "weeks": "4", "review_weekday": "0"}
+    return {
+        "csrf_token": client.token,
+        "staff_id": staff.id,
+        "service_id": service.id,
+        "risk_area": "escalation",
+        "risk_statement": "Early signs of deterioration are recorded but not escalated.",
+        "evidence_sources": ["near_miss"],
+        "evidence_detail": "Two near misses in October.",
+        "key_questions": ["safe"],
+        "baseline_text": "2 of 9 changes with rationale",
+        "baseline_figure": "22",
+        "start_date": TODAY.isoformat(),
+        "weeks": "4",
+        "review_weekday": "0",
+    }
 
 
 def test_plans_created_at_once_get_distinct_references(app, world, sign_in, make_user, make_plan):
@@ -139,12 +174,21 @@ def test_reviews_of_one_date_at_once_keep_exactly_one(world, sign_in, make_user,
     action, control = plan.actions[0], plan.controls[0]
 
     def review_form(i, client, version, attempt):
-        return (client.client, f"/plans/{plan.id}/reviews", {
-            "review-csrf_token": client.token, "review-row_version": version,
-            "review-submission_token": f"t{i}-{attempt}", "review-review_date": TODAY.isoformat(),
-            "review-next_review_date": (TODAY + timedelta(days=7)).isoformat(),
-            "review-summary": f"Summary {attempt} from reviewer {i}", "review-decision": "continue",
-            f"review-progress_{action.id}": "on_track", f"review-control_{control.id}": "keep"})
+        return (
+            client.client,
+            f"/plans/{plan.id}/reviews",
+            {
+                "review-csrf_token": client.token,
+                "review-row_version": version,
+                "review-submission_token": f"t{i}-{attempt}",
+                "review-review_date": TODAY.isoformat(),
+                "review-next_review_date": (TODAY + timedelta(days=7)).isoformat(),
+                "review-summary": f"Summary {attempt} from reviewer {i}",
+                "review-decision": "continue",
+                f"review-progress_{action.id}": "on_track",
+                f"review-control_{control.id}": "keep",
+            },
+        )
 
     responses = run_at_once([review_form(i, c, plan.row_version, 1) for i, c in enumerate(clients)])
     statuses = sorted(r.status_code for r in responses)

@@ -1,5 +1,6 @@
 """Interim-control operations: record_check and lift_control — the rules they enforce, the state
 they leave (status, lift fields, the denormalised last_checked_on) and the audit events they write."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -39,7 +40,11 @@ def test_record_check_adds_the_check_keeps_last_checked_on_and_audits(world, con
     assert control.last_checked_on == TODAY - timedelta(days=1)
     [event] = events("checked")
     assert (event.entity, event.entity_id, event.plan_id, event.actor_id) == (
-        "control", control.id, control.plan_id, world["senior"].id)
+        "control",
+        control.id,
+        control.plan_id,
+        world["senior"].id,
+    )
     assert event.changes["checked_on"] == "2026-11-22" and event.changes["note"] == "3 decisions signed off"
 
 
@@ -59,12 +64,15 @@ def test_record_check_does_not_commit(world, control):
     assert events("checked") == []
 
 
-@pytest.mark.parametrize("day,note,field,message", [
-    (TODAY + timedelta(days=1), "ok", "checked_on", "cannot be in the future"),
-    (START - timedelta(days=1), "ok", "checked_on", "The control started on 2 Nov 2026"),
-    (TODAY, "   ", "note", "Say what was checked"),
-    (TODAY, "x" * 1001, "note", "1,000 characters or fewer"),
-])
+@pytest.mark.parametrize(
+    "day,note,field,message",
+    [
+        (TODAY + timedelta(days=1), "ok", "checked_on", "cannot be in the future"),
+        (START - timedelta(days=1), "ok", "checked_on", "The control started on 2 Nov 2026"),
+        (TODAY, "   ", "note", "Say what was checked"),
+        (TODAY, "x" * 1001, "note", "1,000 characters or fewer"),
+    ],
+)
 def test_record_check_refuses_bad_dates_and_notes(world, control, day, note, field, message):
     with pytest.raises(control_ops.ControlError) as error:
         control_ops.record_check(world["senior"], control, day, note)
@@ -86,7 +94,11 @@ def test_lift_control_sets_the_lift_fields_and_audits_with_the_plan(world, contr
     control_ops.lift_control(world["senior"], control, TODAY, " Two audits at 100%. ", carry_into_monitoring=False)
     db.session.commit()
     assert control.status is ControlStatus.LIFTED
-    assert (control.lifted_on, control.lift_rationale, control.lifted_by_id) == (TODAY, "Two audits at 100%.", world["senior"].id)
+    assert (control.lifted_on, control.lift_rationale, control.lifted_by_id) == (
+        TODAY,
+        "Two audits at 100%.",
+        world["senior"].id,
+    )
     assert control.row_version == version + 1
     [event] = events("lifted")
     assert (event.entity, event.entity_id, event.plan_id) == ("control", control.id, control.plan_id)
@@ -104,7 +116,9 @@ def test_carry_into_monitoring(world, control):
 def test_a_lifted_control_cannot_be_lifted_or_checked_again(world, control):
     control_ops.lift_control(world["senior"], control, TODAY, "Done.", carry_into_monitoring=False)
     db.session.commit()
-    with pytest.raises(control_ops.ControlNotActive, match="was lifted on 23 Nov 2026 by .*no longer be checked or lifted"):
+    with pytest.raises(
+        control_ops.ControlNotActive, match=r"was lifted on 23 Nov 2026 by .*no longer be checked or lifted"
+    ):
         control_ops.lift_control(world["senior"], control, TODAY, "Again", carry_into_monitoring=True)
     with pytest.raises(control_ops.ControlNotActive, match="was lifted"):
         control_ops.record_check(world["senior"], control, TODAY, "Late check")
@@ -117,13 +131,16 @@ def test_a_control_carried_into_monitoring_says_so_when_refused(world, control):
         control_ops.ensure_active(control)
 
 
-@pytest.mark.parametrize("day,rationale,field", [
-    (TODAY + timedelta(days=1), "ok", "lifted_on"),
-    (START - timedelta(days=1), "ok", "lifted_on"),
-    (None, "ok", "lifted_on"),
-    (TODAY, "", "rationale"),
-    (TODAY, "x" * 2001, "rationale"),
-])
+@pytest.mark.parametrize(
+    "day,rationale,field",
+    [
+        (TODAY + timedelta(days=1), "ok", "lifted_on"),
+        (START - timedelta(days=1), "ok", "lifted_on"),
+        (None, "ok", "lifted_on"),
+        (TODAY, "", "rationale"),
+        (TODAY, "x" * 2001, "rationale"),
+    ],
+)
 def test_lift_control_refuses_bad_dates_and_missing_rationale(world, control, day, rationale, field):
     with pytest.raises(control_ops.ControlError) as error:
         control_ops.lift_control(world["senior"], control, day, rationale, carry_into_monitoring=False)
@@ -134,7 +151,9 @@ def test_lift_control_refuses_bad_dates_and_missing_rationale(world, control, da
 def test_lifting_a_control_left_active_on_a_closed_plan(world, control):
     control.plan.status = PlanStatus.CLOSED
     db.session.commit()
-    control_ops.lift_control(world["senior"], control, TODAY, "Plan closed; risk controlled.", carry_into_monitoring=False)
+    control_ops.lift_control(
+        world["senior"], control, TODAY, "Plan closed; risk controlled.", carry_into_monitoring=False
+    )
     db.session.commit()
     assert control.status is ControlStatus.LIFTED
 
@@ -143,12 +162,15 @@ def test_lifting_a_control_left_active_on_a_closed_plan(world, control):
 
 
 @pytest.mark.parametrize("via", ["register", "review", "closure"])
-@pytest.mark.parametrize("day,rationale,field", [
-    (TODAY + timedelta(days=1), "ok", "lifted_on"),
-    (START - timedelta(days=1), "ok", "lifted_on"),
-    (TODAY, "   ", "rationale"),
-    (TODAY, "x" * (control_ops.RATIONALE_MAX + 1), "rationale"),
-])
+@pytest.mark.parametrize(
+    "day,rationale,field",
+    [
+        (TODAY + timedelta(days=1), "ok", "lifted_on"),
+        (START - timedelta(days=1), "ok", "lifted_on"),
+        (TODAY, "   ", "rationale"),
+        (TODAY, "x" * (control_ops.RATIONALE_MAX + 1), "rationale"),
+    ],
+)
 def test_every_way_of_lifting_refuses_the_same_things(world, control, via, day, rationale, field):
     with pytest.raises(control_ops.ControlError) as error:
         control_ops.lift_control(world["senior"], control, day, rationale, carry_into_monitoring=False, via=via)
@@ -168,12 +190,24 @@ def test_a_control_error_is_a_plan_error():
     assert issubclass(control_ops.ControlError, PlanError) and issubclass(control_ops.ControlError, ValueError)
 
 
-@pytest.mark.parametrize("via,carry,verb,changes", [
-    ("review", False, "lifted", {"rationale": "Audits good.", "via": "review"}),
-    ("review", True, "carried_into_monitoring", {"rationale": "Audits good.", "via": "review"}),
-    ("closure", True, "carried_into_monitoring", {"status": "ongoing_monitoring", "lifted_on": TODAY.isoformat(),
-                                                  "lift_rationale": "Audits good.", "at_closure": True}),
-])
+@pytest.mark.parametrize(
+    "via,carry,verb,changes",
+    [
+        ("review", False, "lifted", {"rationale": "Audits good.", "via": "review"}),
+        ("review", True, "carried_into_monitoring", {"rationale": "Audits good.", "via": "review"}),
+        (
+            "closure",
+            True,
+            "carried_into_monitoring",
+            {
+                "status": "ongoing_monitoring",
+                "lifted_on": TODAY.isoformat(),
+                "lift_rationale": "Audits good.",
+                "at_closure": True,
+            },
+        ),
+    ],
+)
 def test_each_way_of_lifting_keeps_its_audit_entry(world, control, via, carry, verb, changes):
     control_ops.lift_control(world["senior"], control, TODAY, " Audits good. ", carry_into_monitoring=carry, via=via)
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "control")).all()

@@ -1,6 +1,7 @@
 """The dashboard finds flagged plans with SQL first (`may_be_flagged`, a superset of flags.py's
 rules) and lets the pure rules decide. A plan the SQL misses never reaches the rules, so the
 superset must hold: every open plan with a flag matches the SQL."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -22,26 +23,36 @@ def _matched_ids(app) -> set[int]:
 
 
 def _review(plan, reviewer, day, entries) -> Review:
-    review = Review(plan=plan, reviewer=reviewer, review_date=day, decision=ReviewDecision.CONTINUE,
-                    next_review_date=day + timedelta(days=7),
-                    entries=[ReviewEntry(action=action, progress=progress) for action, progress in entries])
+    review = Review(
+        plan=plan,
+        reviewer=reviewer,
+        review_date=day,
+        decision=ReviewDecision.CONTINUE,
+        next_review_date=day + timedelta(days=7),
+        entries=[ReviewEntry(action=action, progress=progress) for action, progress in entries],
+    )
     db.session.add(review)
     db.session.commit()
     return review
 
 
-def test_a_plan_whose_latest_review_is_at_risk_is_found_when_another_plan_was_reviewed_later(
-        app, world, make_plan):
+def test_a_plan_whose_latest_review_is_at_risk_is_found_when_another_plan_was_reviewed_later(app, world, make_plan):
     day = today()
-    struggling = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"],
-                           start=day - timedelta(days=21), weeks=8)
+    struggling = make_plan(
+        staff=world["staff"], manager=world["manager"], service=world["home"], start=day - timedelta(days=21), weeks=8
+    )
     struggling.next_review_date = day + timedelta(days=3)
     action = make_action(struggling)
     _review(struggling, world["manager"], day - timedelta(days=14), [(action, Progress.AT_RISK)])
     _review(struggling, world["manager"], day - timedelta(days=7), [(action, Progress.NOT_MET)])
     # Another plan reviewed more recently, on track: the latest review date across all plans.
-    other = make_plan(staff=world["other_staff"], manager=world["other_manager"], service=world["other"],
-                      start=day - timedelta(days=21), weeks=8)
+    other = make_plan(
+        staff=world["other_staff"],
+        manager=world["other_manager"],
+        service=world["other"],
+        start=day - timedelta(days=21),
+        weeks=8,
+    )
     other.next_review_date = day + timedelta(days=5)
     other_action = make_action(other)
     _review(other, world["other_manager"], day - timedelta(days=2), [(other_action, Progress.ON_TRACK)])
@@ -56,10 +67,10 @@ def test_every_flagged_open_plan_in_a_seeded_group_matches_the_sql(app):
     day = today()
     ack_days = app.config["ACK_OUTSTANDING_DAYS"]
     matched = _matched_ids(app)
-    flagged = [p for p in db.session.scalars(select(Plan).where(Plan.status.in_(OPEN)))
-               if plan_flags(p, day, ack_days)]
+    flagged = [p for p in db.session.scalars(select(Plan).where(Plan.status.in_(OPEN))) if plan_flags(p, day, ack_days)]
     assert len(flagged) > 20  # the seed spreads every kind of flag; an empty check proves nothing
     assert [p.reference for p in flagged if p.id not in matched] == []
     # ... and the superset is not everything: plans in good order are left out.
-    assert len(matched & {p.id for p in db.session.scalars(select(Plan).where(Plan.status == PlanStatus.ACTIVE))}) \
-        < db.session.scalar(select(db.func.count(Plan.id)).where(Plan.status == PlanStatus.ACTIVE))
+    assert len(
+        matched & {p.id for p in db.session.scalars(select(Plan).where(Plan.status == PlanStatus.ACTIVE))}
+    ) < db.session.scalar(select(db.func.count(Plan.id)).where(Plan.status == PlanStatus.ACTIVE))

@@ -1,5 +1,6 @@
 """Derived flags appear and clear as the date moves; measures are met on their last N values.
 Pure functions over plain objects: no app, no database."""
+
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace as NS
 
@@ -16,22 +17,41 @@ def status(value):
 
 
 def control(**kw):
-    base = dict(status=status("active"), kind=NS(label="Paired working"), review_by_date=START + timedelta(days=14),
-                start_date=START, last_checked_on=None)
+    base = dict(
+        status=status("active"),
+        kind=NS(label="Paired working"),
+        review_by_date=START + timedelta(days=14),
+        start_date=START,
+        last_checked_on=None,
+    )
     base.update(kw)
     return NS(**base)
 
 
 def review(id, day, entries=(), corrects=None):
-    return NS(id=id, review_date=day, created_at=datetime.combine(day, datetime.min.time()),
-              entries=[NS(action_id=a, progress=status(p)) for a, p in entries], corrects_review_id=corrects)
+    return NS(
+        id=id,
+        review_date=day,
+        created_at=datetime.combine(day, datetime.min.time()),
+        entries=[NS(action_id=a, progress=status(p)) for a, p in entries],
+        corrects_review_id=corrects,
+    )
 
 
 def plan(**kw):
-    base = dict(status=status("active"), next_review_date=START + timedelta(days=7),
-                planned_end_date=START + timedelta(weeks=4), controls=[], observations=[], reviews=[],
-                actions=[NS(id=1, ref="A1", status=status("open"))], acknowledgements=[],
-                versions=[NS(version=1, created_at=datetime(2026, 11, 2, 9))], version=1, staff_id=5)
+    base = dict(
+        status=status("active"),
+        next_review_date=START + timedelta(days=7),
+        planned_end_date=START + timedelta(weeks=4),
+        controls=[],
+        observations=[],
+        reviews=[],
+        actions=[NS(id=1, ref="A1", status=status("open"))],
+        acknowledgements=[],
+        versions=[NS(version=1, created_at=datetime(2026, 11, 2, 9))],
+        version=1,
+        staff_id=5,
+    )
     base.update(kw)
     return NS(**base)
 
@@ -87,7 +107,9 @@ def test_action_at_risk_in_two_consecutive_reviews():
     p.reviews.append(review(2, START + timedelta(days=14), [(1, "not_met")]))
     p.acknowledgements.append(NS(user_id=5, subject=status("review"), plan_version=1, review_id=2))
     assert codes(p, START + timedelta(days=15)) == ["action_struggling"]
-    p.reviews.append(review(3, START + timedelta(days=15), [(1, "on_track")], corrects=2))  # a correction replaces review 2
+    p.reviews.append(
+        review(3, START + timedelta(days=15), [(1, "on_track")], corrects=2)
+    )  # a correction replaces review 2
     p.acknowledgements.append(NS(user_id=5, subject=status("review"), plan_version=1, review_id=3))
     assert codes(p, START + timedelta(days=15)) == []
 
@@ -115,16 +137,19 @@ def test_closed_and_draft_plans_have_no_flags():
         assert codes(plan(status=status(value), controls=[control()]), START + timedelta(days=60)) == []
 
 
-@pytest.mark.parametrize("values,target,n,higher,expected", [
-    ([70, 85, 92], 90, 2, True, False),
-    ([70, 92, 95], 90, 2, True, True),
-    ([95], 90, 2, True, False),          # not enough values yet
-    ([95], 90, 1, True, True),
-    ([3, 1, 0], 0, 2, False, False),      # lower is better: last two must be at or under target
-    ([3, 0, 0], 0, 2, False, True),
-    ([], 90, 1, True, False),
-    ([100], None, 1, True, False),
-])
+@pytest.mark.parametrize(
+    "values,target,n,higher,expected",
+    [
+        ([70, 85, 92], 90, 2, True, False),
+        ([70, 92, 95], 90, 2, True, True),
+        ([95], 90, 2, True, False),  # not enough values yet
+        ([95], 90, 1, True, True),
+        ([3, 1, 0], 0, 2, False, False),  # lower is better: last two must be at or under target
+        ([3, 0, 0], 0, 2, False, True),
+        ([], 90, 1, True, False),
+        ([100], None, 1, True, False),
+    ],
+)
 def test_measure_met_on_the_last_n_values(values, target, n, higher, expected):
     assert measure_met(values, target, n, higher) is expected
 
@@ -132,7 +157,7 @@ def test_measure_met_on_the_last_n_values(values, target, n, higher, expected):
 def test_chart_geometry_scales_percentages_into_the_box():
     chart = chart_geometry([50, 100], target=90, baseline=0, unit="%", width=320, height=140)
     (x1, y1, _), (x2, y2, _) = chart.points
-    assert x1 < x2 and y2 < y1                    # later value is higher, so drawn higher up
+    assert x1 < x2 and y2 < y1  # later value is higher, so drawn higher up
     assert y2 == 12 and chart.baseline_y == chart.bottom
     assert chart.bottom > chart.target_y > 12
     assert chart.polyline == f"{x1},{y1} {x2},{y2}"

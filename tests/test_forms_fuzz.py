@@ -1,6 +1,7 @@
 """Property tests: arbitrary text posted into the plan forms never causes a 500, never comes back
 as live markup, and a refused request changes nothing; and every POST form of the app, its fields
 read from the page that shows it, filled with hostile values never causes a 500 either."""
+
 import re
 from datetime import date, timedelta
 
@@ -31,10 +32,22 @@ FUZZ = settings(max_examples=30, deadline=None, suppress_health_check=[HealthChe
 @pytest.fixture
 def setting(app, world, make_plan, sign_in):
     app.config["FROZEN_TODAY"] = TODAY.isoformat()
-    draft = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], status=PlanStatus.DRAFT,
-                      start=TODAY - timedelta(days=14), evidence_sources=["audit"])
-    active = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], status=PlanStatus.DRAFT,
-                       start=TODAY - timedelta(days=14), evidence_sources=["audit"])
+    draft = make_plan(
+        staff=world["staff"],
+        manager=world["manager"],
+        service=world["home"],
+        status=PlanStatus.DRAFT,
+        start=TODAY - timedelta(days=14),
+        evidence_sources=["audit"],
+    )
+    active = make_plan(
+        staff=world["staff"],
+        manager=world["manager"],
+        service=world["home"],
+        status=PlanStatus.DRAFT,
+        start=TODAY - timedelta(days=14),
+        evidence_sources=["audit"],
+    )
     make_control(active, world["senior"])
     make_action(active, 1, measure_name="Compliance", measure_unit="%", measure_target=90, measure_consecutive=2)
     issue_plan(world["manager"], active)
@@ -45,8 +58,11 @@ def setting(app, world, make_plan, sign_in):
 def fingerprint() -> tuple:
     """Enough of the database to notice any change: row counts of every table."""
     db.session.commit()
-    return tuple(db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables
-                 if t.name != "audit_events")
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(t))
+        for t in db.metadata.sorted_tables
+        if t.name != "audit_events"
+    )
 
 
 def check(response, before):
@@ -62,11 +78,23 @@ def check(response, before):
 def test_risk_form(setting, statement, detail, baseline, figure, weeks):
     plan = setting["draft"]
     before = fingerprint()
-    response = setting["manager"].post(f"/plans/{plan.id}/risk", htmx=True, data={
-        "staff_id": plan.staff_id, "service_id": plan.service_id, "risk_area": "records",
-        "risk_statement": statement, "evidence_detail": detail, "baseline_text": baseline, "baseline_figure": figure,
-        "start_date": plan.start_date.isoformat(), "weeks": weeks, "review_weekday": "0",
-        "row_version": plan.row_version})
+    response = setting["manager"].post(
+        f"/plans/{plan.id}/risk",
+        htmx=True,
+        data={
+            "staff_id": plan.staff_id,
+            "service_id": plan.service_id,
+            "risk_area": "records",
+            "risk_statement": statement,
+            "evidence_detail": detail,
+            "baseline_text": baseline,
+            "baseline_figure": figure,
+            "start_date": plan.start_date.isoformat(),
+            "weeks": weeks,
+            "review_weekday": "0",
+            "row_version": plan.row_version,
+        },
+    )
     check(response, before)
 
 
@@ -74,9 +102,16 @@ def test_risk_form(setting, statement, detail, baseline, figure, weeks):
 @given(behaviour=texts, when=texts, check_method=texts, criterion=texts, target=texts, unit=texts)
 def test_action_form_and_live_check(setting, behaviour, when, check_method, criterion, target, unit):
     plan = setting["draft"]
-    data = {"action-behaviour": behaviour, "action-when": when, "action-check_method": check_method,
-            "action-success_criterion": criterion, "action-measure_name": "m", "action-measure_unit": unit,
-            "action-measure_target": target, "quality_slot": "new"}
+    data = {
+        "action-behaviour": behaviour,
+        "action-when": when,
+        "action-check_method": check_method,
+        "action-success_criterion": criterion,
+        "action-measure_name": "m",
+        "action-measure_unit": unit,
+        "action-measure_target": target,
+        "quality_slot": "new",
+    }
     before = fingerprint()
     check(setting["manager"].post(f"/plans/{plan.id}/actions/check", data=data, htmx=True), before)
     check(setting["manager"].post(f"/plans/{plan.id}/actions", data=data, htmx=True), before)
@@ -87,9 +122,17 @@ def test_action_form_and_live_check(setting, behaviour, when, check_method, crit
 def test_control_form(setting, detail, start, review_by, kind):
     plan = setting["draft"]
     before = fingerprint()
-    response = setting["manager"].post(f"/plans/{plan.id}/controls", htmx=True, data={
-        "control-kind": kind, "control-detail": detail, "control-responsible_id": plan.manager_id,
-        "control-start_date": start, "control-review_by_date": review_by})
+    response = setting["manager"].post(
+        f"/plans/{plan.id}/controls",
+        htmx=True,
+        data={
+            "control-kind": kind,
+            "control-detail": detail,
+            "control-responsible_id": plan.manager_id,
+            "control-start_date": start,
+            "control-review_by_date": review_by,
+        },
+    )
     check(response, before)
 
 
@@ -100,11 +143,21 @@ def test_review_form(setting, summary, value, note, review_date, decision):
     db.session.refresh(plan)
     action, control = plan.actions[0], plan.controls[0]
     before = fingerprint()
-    response = setting["manager"].post(f"/plans/{plan.id}/reviews", htmx=True, data={
-        "review-row_version": plan.row_version, "review-review_date": review_date,
-        "review-next_review_date": (TODAY + timedelta(days=7)).isoformat(), "review-summary": summary,
-        "review-decision": decision, f"review-progress_{action.id}": "on_track", f"review-value_{action.id}": value,
-        f"review-note_{action.id}": note, f"review-control_{control.id}": "keep"})
+    response = setting["manager"].post(
+        f"/plans/{plan.id}/reviews",
+        htmx=True,
+        data={
+            "review-row_version": plan.row_version,
+            "review-review_date": review_date,
+            "review-next_review_date": (TODAY + timedelta(days=7)).isoformat(),
+            "review-summary": summary,
+            "review-decision": decision,
+            f"review-progress_{action.id}": "on_track",
+            f"review-value_{action.id}": value,
+            f"review-note_{action.id}": note,
+            f"review-control_{control.id}": "keep",
+        },
+    )
     check(response, before)
 
 
@@ -113,8 +166,11 @@ def test_review_form(setting, summary, value, note, review_date, decision):
 def test_acknowledgement_form(setting, response_value, comment):
     plan = setting["active"]
     before = fingerprint()
-    response = setting["staff"].post(f"/plans/{plan.id}/acknowledge", htmx=True, data={
-        "ack-version": str(plan.version), "ack-response": response_value, "ack-comment": comment})
+    response = setting["staff"].post(
+        f"/plans/{plan.id}/acknowledge",
+        htmx=True,
+        data={"ack-version": str(plan.version), "ack-response": response_value, "ack-comment": comment},
+    )
     check(response, before)
 
 
@@ -131,10 +187,30 @@ def test_refused_requests_write_no_audit_event(setting):
 # values (the corpus of tests/test_bad_input_fuzz.py), arbitrary text or one of the form's own options.
 
 HUGE = "99999999999999999999"
-HOSTILE = ["", " ", "0", "-1", "²", "١", HUGE, str(2**63), "9999-12-31", "0001-01-01", "2026-02-30", "NaN", "sNaN",
-           "Infinity", "-Infinity", "1e999", "1e308", "%", "\x00", "a" * 5000]
+HOSTILE = [
+    "",
+    " ",
+    "0",
+    "-1",
+    "²",
+    "١",
+    HUGE,
+    str(2**63),
+    "9999-12-31",
+    "0001-01-01",
+    "2026-02-30",
+    "NaN",
+    "sNaN",
+    "Infinity",
+    "-Infinity",
+    "1e999",
+    "1e308",
+    "%",
+    "\x00",
+    "a" * 5000,
+]
 FORM = re.compile(r'<form\b[^>]*\bmethod="post"[^>]*\baction="([^"]+)"[^>]*>(.*?)</form>', re.S)
-CONTROL = re.compile(r'<(input|select|textarea|option)\b([^>]*)>', re.S)
+CONTROL = re.compile(r"<(input|select|textarea|option)\b([^>]*)>", re.S)
 
 
 def form_fields(html: str, action: str) -> dict[str, list[str]]:
@@ -166,30 +242,54 @@ def every_form(app, world, make_plan, sign_in):
     w = world
 
     def plan(status=PlanStatus.DRAFT):
-        made = make_plan(staff=w["staff"], manager=w["manager"], service=w["home"], status=PlanStatus.DRAFT,
-                         start=TODAY - timedelta(days=14), evidence_sources=["audit"])
+        made = make_plan(
+            staff=w["staff"],
+            manager=w["manager"],
+            service=w["home"],
+            status=PlanStatus.DRAFT,
+            start=TODAY - timedelta(days=14),
+            evidence_sources=["audit"],
+        )
         make_control(made, w["senior"])
-        action = make_action(made, 1, measure_name="Compliance", measure_unit="%", measure_target=90,
-                             measure_consecutive=2)
+        action = make_action(
+            made, 1, measure_name="Compliance", measure_unit="%", measure_target=90, measure_consecutive=2
+        )
         db.session.add(Observation(plan=made, scheduled_on=TODAY - timedelta(days=1), observer=w["senior"]))
         if status is not PlanStatus.DRAFT:
             issue_plan(w["manager"], made)
-            review = Review(plan=made, review_date=TODAY - timedelta(days=7), reviewer=w["manager"], summary="s",
-                            decision=ReviewDecision.CONTINUE)
+            review = Review(
+                plan=made,
+                review_date=TODAY - timedelta(days=7),
+                reviewer=w["manager"],
+                summary="s",
+                decision=ReviewDecision.CONTINUE,
+            )
             review.entries.append(ReviewEntry(action=action, progress=Progress.ON_TRACK))
             db.session.add(review)
         if status is PlanStatus.PAUSED:
             made.status = PlanStatus.PAUSED
         if status is PlanStatus.CLOSED:
             made.status = PlanStatus.CLOSED
-            db.session.add(Closure(plan=made, outcome=ClosureOutcome.ACHIEVED, closed_by=w["manager"],
-                                   what_changed="a", how_measured="b", risk_now_controlled="c",
-                                   ongoing_monitoring="d"))
+            db.session.add(
+                Closure(
+                    plan=made,
+                    outcome=ClosureOutcome.ACHIEVED,
+                    closed_by=w["manager"],
+                    what_changed="a",
+                    how_measured="b",
+                    risk_now_controlled="c",
+                    ongoing_monitoring="d",
+                )
+            )
         db.session.commit()
         return made
 
-    plans = {"draft": plan(), "active": plan(PlanStatus.ACTIVE), "paused": plan(PlanStatus.PAUSED),
-             "closed": plan(PlanStatus.CLOSED)}
+    plans = {
+        "draft": plan(),
+        "active": plan(PlanStatus.ACTIVE),
+        "paused": plan(PlanStatus.PAUSED),
+        "closed": plan(PlanStatus.CLOSED),
+    }
     clients = {}
 
     def client_for(role):
@@ -219,13 +319,19 @@ POST_FORMS = [
     ("manager", "/plans/{draft}/edit", "/plans/{draft}/actions"),
     ("manager", "/plans/{draft}/actions/{draft_action}/edit", "/plans/{draft}/actions/{draft_action}"),
     ("manager", "/plans/{draft}/edit", "/plans/{draft}/observations/schedule"),
-    ("manager", "/plans/{draft}/observations/{draft_observation}/edit",
-     "/plans/{draft}/observations/{draft_observation}"),
+    (
+        "manager",
+        "/plans/{draft}/observations/{draft_observation}/edit",
+        "/plans/{draft}/observations/{draft_observation}",
+    ),
     ("manager", "/plans/{draft}/edit", "/plans/{draft}/issue"),
     ("staff", "/plans/{active}", "/plans/{active}/acknowledge"),
     ("manager", "/plans/{active}/reviews/new", "/plans/{active}/reviews"),
-    ("manager", "/plans/{active}/observations/{active_observation}/outcome",
-     "/plans/{active}/observations/{active_observation}/outcome"),
+    (
+        "manager",
+        "/plans/{active}/observations/{active_observation}/outcome",
+        "/plans/{active}/observations/{active_observation}/outcome",
+    ),
     ("manager", "/plans/{active}/actions/{active_action}/status", "/plans/{active}/actions/{active_action}/status"),
     ("manager", "/plans/{active}", "/plans/{active}/pause"),
     ("manager", "/plans/{paused}", "/plans/{paused}/resume"),
@@ -242,7 +348,9 @@ POST_FORMS = [
 DECLARED = {
     "/plans/{active}/amend": ("manager", ["amend-change_summary", "amend-override_reason", "amend-row_version"]),
     "/plans/{active}/reviews/{active_review}/acknowledge": (
-        "staff", ["rack{active_review}-response", "rack{active_review}-comment"]),
+        "staff",
+        ["rack{active_review}-response", "rack{active_review}-comment"],
+    ),
     "/plans/{closed}/closure/acknowledge": ("staff", ["closure-ack-response", "closure-ack-comment"]),
     "/admin/users/{other_staff}/two-factor/reset": ("admin", ["two_factor-confirm"]),
     "/plans/{draft}/no-control": ("manager", ["nocontrol-no_control_reason", "nocontrol-row_version"]),
@@ -254,9 +362,12 @@ EVERY_FORM = settings(max_examples=6, deadline=None, suppress_health_check=[Heal
 values = st.one_of(texts, st.sampled_from(HOSTILE))
 
 
-@pytest.mark.parametrize("case", [(role, page, action) for role, page, action in POST_FORMS]
-                         + [(role, None, action) for action, (role, _) in DECLARED.items()],
-                         ids=lambda case: case[2])
+@pytest.mark.parametrize(
+    "case",
+    [(role, page, action) for role, page, action in POST_FORMS]
+    + [(role, None, action) for action, (role, _) in DECLARED.items()],
+    ids=lambda case: case[2],
+)
 @EVERY_FORM
 @given(data=st.data())
 def test_every_post_form_never_answers_5xx(every_form, case, data):

@@ -1,4 +1,5 @@
 """The health check, security headers, error pages and the vendored htmx."""
+
 import hashlib
 from pathlib import Path
 
@@ -15,10 +16,13 @@ def test_healthz_reports_the_database(client):
 
 
 def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "x",
-        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1",
+        }
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["database"] == "unreachable"
@@ -66,11 +70,13 @@ def test_behind_a_trusted_proxy_the_real_address_and_scheme_are_used(monkeypatch
     @app.get("/whoami-test")
     def whoami():
         from flask import request
+
         seen.update(addr=request.remote_addr, secure=request.is_secure)
         return "ok"
 
-    response = app.test_client().get("/whoami-test", headers={"X-Forwarded-For": "203.0.113.9",
-                                                               "X-Forwarded-Proto": "https"})
+    response = app.test_client().get(
+        "/whoami-test", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    )
     assert response.status_code == 200
     assert seen == {"addr": "203.0.113.9", "secure": True}
     assert "Strict-Transport-Security" in response.headers

@@ -1,5 +1,6 @@
 """/hr/closures: closed plans for HR (all) and seniors (their services), filtered by service,
 outcome and closure date, paginated, with closure summary downloads; page and htmx fragment."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -17,16 +18,47 @@ def frozen_today(app):
     app.config["FROZEN_TODAY"] = TODAY.isoformat()
 
 
-def closed_plan(world, make_plan, *, service="home", outcome=ClosureOutcome.ACHIEVED, closed_at=datetime(2026, 11, 20, 15),
-                ack: AckResponse | None = None, comment=None, start=date(2026, 9, 7)):
+def closed_plan(
+    world,
+    make_plan,
+    *,
+    service="home",
+    outcome=ClosureOutcome.ACHIEVED,
+    closed_at=datetime(2026, 11, 20, 15),
+    ack: AckResponse | None = None,
+    comment=None,
+    start=date(2026, 9, 7),
+):
     """A closed plan with its closure, made directly (the closing itself is tested in test_closure)."""
-    staff, manager = (world["staff"], world["manager"]) if service == "home" else (world["other_staff"], world["other_manager"])
+    staff, manager = (
+        (world["staff"], world["manager"]) if service == "home" else (world["other_staff"], world["other_manager"])
+    )
     plan = make_plan(staff=staff, manager=manager, service=world[service], status=PlanStatus.CLOSED, start=start)
-    db.session.add(Closure(plan=plan, outcome=outcome, what_changed="a", how_measured="b", risk_now_controlled="c",
-                           ongoing_monitoring="d", closed_by=manager, closed_at=closed_at))
+    db.session.add(
+        Closure(
+            plan=plan,
+            outcome=outcome,
+            what_changed="a",
+            how_measured="b",
+            risk_now_controlled="c",
+            ongoing_monitoring="d",
+            closed_by=manager,
+            closed_at=closed_at,
+        )
+    )
     if ack:
-        db.session.add(Acknowledgement(plan=plan, user=staff, subject=AckSubject.CLOSURE, plan_version=1, statement="s",
-                                       response=ack, comment=comment, acknowledged_at=closed_at + timedelta(days=1)))
+        db.session.add(
+            Acknowledgement(
+                plan=plan,
+                user=staff,
+                subject=AckSubject.CLOSURE,
+                plan_version=1,
+                statement="s",
+                response=ack,
+                comment=comment,
+                acknowledged_at=closed_at + timedelta(days=1),
+            )
+        )
     db.session.commit()
     return plan
 
@@ -56,8 +88,14 @@ def test_hr_sees_every_closed_plan_and_seniors_only_their_services(world, sign_i
 
 def test_newest_closure_first_with_outcome_and_staff_response(world, sign_in, make_plan):
     agreed = closed_plan(world, make_plan, closed_at=datetime(2026, 11, 25, 10), ack=AckResponse.AGREE)
-    disagreed = closed_plan(world, make_plan, closed_at=datetime(2026, 11, 27, 10), ack=AckResponse.DISAGREE,
-                            comment="Not fair", outcome=ClosureOutcome.NOT_ACHIEVED)
+    disagreed = closed_plan(
+        world,
+        make_plan,
+        closed_at=datetime(2026, 11, 27, 10),
+        ack=AckResponse.DISAGREE,
+        comment="Not fair",
+        outcome=ClosureOutcome.NOT_ACHIEVED,
+    )
     lapsed = closed_plan(world, make_plan, closed_at=datetime(2026, 10, 1, 10), outcome=ClosureOutcome.WITHDRAWN)
     waiting = closed_plan(world, make_plan, closed_at=datetime(2026, 11, 29, 10), outcome=ClosureOutcome.PARTLY)
     page = sign_in(world["hr"]).get("/hr/closures").text
@@ -93,12 +131,15 @@ def test_filter_by_closure_date_uses_uk_calendar_days(world, sign_in, make_plan)
     assert earlier.reference in page and late_night.reference not in page
 
 
-@pytest.mark.parametrize("query,message", [
-    ("closed_from=2026-13-45", "Not a valid date value."),
-    ("closed_from=2026-07-10&closed_to=2026-07-01", "This date must be on or after the “closed on or after” date."),
-    ("service=999", "Choose one of the options in the list."),
-    ("outcome=seems_better", "Choose one of the options in the list."),
-])
+@pytest.mark.parametrize(
+    "query,message",
+    [
+        ("closed_from=2026-13-45", "Not a valid date value."),
+        ("closed_from=2026-07-10&closed_to=2026-07-01", "This date must be on or after the “closed on or after” date."),
+        ("service=999", "Choose one of the options in the list."),
+        ("outcome=seems_better", "Choose one of the options in the list."),
+    ],
+)
 def test_bad_filters_are_explained_not_crashed_on(world, sign_in, make_plan, query, message):
     plan = closed_plan(world, make_plan)
     response = sign_in(world["hr"]).get(f"/hr/closures?{query}")

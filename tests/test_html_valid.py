@@ -1,5 +1,6 @@
 """Every main page, for every role, is valid HTML by the Nu HTML Checker (vnu.jar with the system
 Java). The only complaint filtered out is the checker not knowing htmx's hx-* attributes."""
+
 import json
 import os
 import re
@@ -38,14 +39,22 @@ def pages_to_check(app, sign_in) -> dict[str, str]:
     for plan in db.session.scalars(select(Plan).order_by(Plan.id)):
         plans.setdefault(plan.status, plan)  # the first of each: the demo's first active plan is staff@'s
     active, draft, closed = plans[PlanStatus.ACTIVE], plans[PlanStatus.DRAFT], plans[PlanStatus.CLOSED]
-    pages = {"login": app.test_client().get("/login").text,
-             "not-found": app.test_client().get("/no-such-page").text}
+    pages = {"login": app.test_client().get("/login").text, "not-found": app.test_client().get("/no-such-page").text}
     with app.test_request_context():
         endpoints = set(app.view_functions)
         urls = {
-            "manager": ["/", "/plans/", "/plans/new", "/plans/new?template=escalation", f"/plans/{active.id}",
-                        f"/plans/{draft.id}/edit", f"/plans/{active.id}/edit", f"/plans/{active.id}/versions/1",
-                        f"/plans/{active.id}/reviews/new", f"/plans/{closed.id}"],
+            "manager": [
+                "/",
+                "/plans/",
+                "/plans/new",
+                "/plans/new?template=escalation",
+                f"/plans/{active.id}",
+                f"/plans/{draft.id}/edit",
+                f"/plans/{active.id}/edit",
+                f"/plans/{active.id}/versions/1",
+                f"/plans/{active.id}/reviews/new",
+                f"/plans/{closed.id}",
+            ],
             "senior": ["/", f"/plans/{active.id}"],
             "staff": ["/", f"/plans/{active.id}", "/plans/"],
             "hr": ["/", f"/plans/{closed.id}"],
@@ -72,10 +81,17 @@ def test_main_pages_are_valid_html(app, sign_in, tmp_path):
         path = tmp_path / f"page{n}.html"
         path.write_text(html, encoding="utf-8")
         files[str(path)] = name
-    result = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", "--stdout", *files],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        ["java", "-jar", str(VNU), "--errors-only", "--format", "json", "--stdout", *files],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     messages = json.loads(result.stdout or "{}").get("messages", [])
-    errors = [f"{files.get(m.get('url', '').removeprefix('file:'), m.get('url'))}: line {m.get('lastLine')}: {m['message']}"
-              for m in messages if m.get("type") == "error" and not HX_ATTRIBUTE.search(m["message"])]
+    errors = [
+        f"{files.get(m.get('url', '').removeprefix('file:'), m.get('url'))}: line {m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m.get("type") == "error" and not HX_ATTRIBUTE.search(m["message"])
+    ]
     assert len(pages) >= 20
     assert errors == [], "\n".join(errors[:40])

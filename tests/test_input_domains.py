@@ -2,6 +2,7 @@
 date window and finite, bounded numbers in forms, and file parts refused — each case the issue
 found as a 500 (or as a silent save), now a 404, an ignored filter or a 4xx with a message beside
 the field and the input kept."""
+
 from __future__ import annotations
 
 import io
@@ -36,13 +37,35 @@ def manager(world, sign_in):
 @pytest.fixture
 def plan(world, make_plan):
     """An issued plan with a control, a % measure and a plain action."""
-    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], status=PlanStatus.DRAFT,
-                     start=TODAY - timedelta(days=21), weeks=6, evidence_sources=["audit"])
+    plan = make_plan(
+        staff=world["staff"],
+        manager=world["manager"],
+        service=world["home"],
+        status=PlanStatus.DRAFT,
+        start=TODAY - timedelta(days=21),
+        weeks=6,
+        evidence_sources=["audit"],
+    )
     make_control(plan, world["senior"])
-    make_action(plan, 1, measure_name="MAR compliance", measure_unit="%", measure_baseline=62, measure_target=90,
-                measure_consecutive=2)
-    make_action(plan, 2, measure_name="Late entries", measure_unit="entries", measure_baseline=9, measure_target=2,
-                measure_higher_is_better=False, measure_consecutive=2)
+    make_action(
+        plan,
+        1,
+        measure_name="MAR compliance",
+        measure_unit="%",
+        measure_baseline=62,
+        measure_target=90,
+        measure_consecutive=2,
+    )
+    make_action(
+        plan,
+        2,
+        measure_name="Late entries",
+        measure_unit="entries",
+        measure_baseline=9,
+        measure_target=2,
+        measure_higher_is_better=False,
+        measure_consecutive=2,
+    )
     issue_plan(world["manager"], plan)
     db.session.commit()
     return plan
@@ -50,8 +73,14 @@ def plan(world, make_plan):
 
 @pytest.fixture
 def draft(world, make_plan):
-    return make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], status=PlanStatus.DRAFT,
-                     start=TODAY, evidence_sources=["audit"])
+    return make_plan(
+        staff=world["staff"],
+        manager=world["manager"],
+        service=world["home"],
+        status=PlanStatus.DRAFT,
+        start=TODAY,
+        evidence_sources=["audit"],
+    )
 
 
 def error_beside(html: str, field_id: str) -> str:
@@ -71,18 +100,45 @@ WINDOW = "The date must be between 1 Jan 2000 and 31 Dec 2100."
 # --- The parsers, as plain functions
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("1", 1), (" 42 ", 42), ("007", 7), (str(params.MAX_ID), params.MAX_ID), (str(2**63), None), (HUGE, None),
-    ("0", None), ("-1", None), ("+1", None), ("²", None), ("١", None), ("1.5", None), ("", None), (None, None),
-    ("9" * 5000, None), ("1e3", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1", 1),
+        (" 42 ", 42),
+        ("007", 7),
+        (str(params.MAX_ID), params.MAX_ID),
+        (str(2**63), None),
+        (HUGE, None),
+        ("0", None),
+        ("-1", None),
+        ("+1", None),
+        ("²", None),
+        ("١", None),
+        ("1.5", None),
+        ("", None),
+        (None, None),
+        ("9" * 5000, None),
+        ("1e3", None),
+    ],
+)
 def test_ids_are_ascii_digits_within_bigint(raw, expected):
     assert params.parse_id(raw) == expected
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("3", 3), ("0", 1), ("-2", 1), ("²", 1), ("", 1), (None, 1), ("500", 100), (HUGE, 100), ("9" * 5000, 1),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("3", 3),
+        ("0", 1),
+        ("-2", 1),
+        ("²", 1),
+        ("", 1),
+        (None, 1),
+        ("500", 100),
+        (HUGE, 100),
+        ("9" * 5000, 1),
+    ],
+)
 def test_pages_are_clamped_to_one_and_the_maximum(raw, expected):
     assert params.parse_page(raw, maximum=100) == expected
 
@@ -110,10 +166,18 @@ def test_choices_and_enums_are_listed_values_only_and_readers_take_the_first_of_
 # --- Ids in the URL: one converter for every route
 
 
-@pytest.mark.parametrize("path", [
-    "/plans/{}", "/plans/{}/close", "/plans/{}/closure.pdf", "/plans/{}/plan.pdf", "/plans/{}/edit",
-    "/plans/{}/versions/1", "/admin/users/{}",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/plans/{}",
+        "/plans/{}/close",
+        "/plans/{}/closure.pdf",
+        "/plans/{}/plan.pdf",
+        "/plans/{}/edit",
+        "/plans/{}/versions/1",
+        "/admin/users/{}",
+    ],
+)
 @pytest.mark.parametrize("bad", [HUGE, str(2**63), "0", "-1", "١", "²"])
 def test_ids_out_of_range_in_the_url_are_404(world, sign_in, path, bad):
     admin = sign_in(world["admin"])
@@ -134,15 +198,29 @@ def test_the_converter_still_reads_an_ordinary_id(app, manager, plan):
 # --- Ids, pages and dates in query strings
 
 
-@pytest.mark.parametrize("query", [f"service={HUGE}", f"staff={HUGE}", "page=²", "service=²", "staff=١", "page=0",
-                                   "page=-1", "page=1&page=²", "status=²", "risk_area=%00"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        f"service={HUGE}",
+        f"staff={HUGE}",
+        "page=²",
+        "service=²",
+        "staff=١",
+        "page=0",
+        "page=-1",
+        "page=1&page=²",
+        "status=²",
+        "risk_area=%00",
+    ],
+)
 def test_plan_list_ignores_unusable_filters(manager, plan, query):
     response = manager.get(f"/plans/?{query}")
     assert response.status_code == 200 and plan.reference in response.text
 
 
-@pytest.mark.parametrize("query", [f"service={HUGE}", f"responsible={HUGE}", f"page={HUGE}", "page=²",
-                                   "service=١", "type=²", "sort=²"])
+@pytest.mark.parametrize(
+    "query", [f"service={HUGE}", f"responsible={HUGE}", f"page={HUGE}", "page=²", "service=١", "type=²", "sort=²"]
+)
 def test_register_and_its_csv_ignore_unusable_filters(world, sign_in, plan, query):
     senior = sign_in(world["senior"])
     page = senior.get(f"/register?{query}")
@@ -160,8 +238,9 @@ def test_new_plan_ignores_an_unusable_staff_member(manager, world):
     for raw in (HUGE, "²", "0"):
         assert manager.get(f"/plans/new?staff={raw}").status_code == 200
     page = manager.get(f"/plans/new?staff={world['staff'].id}")
-    assert re.search(rf'<option selected value="{world["staff"].id}"|<option value="{world["staff"].id}" selected',
-                     page.text)
+    assert re.search(
+        rf'<option selected value="{world["staff"].id}"|<option value="{world["staff"].id}" selected', page.text
+    )
 
 
 def test_correcting_an_unusable_review_id_opens_a_new_review(manager, plan):
@@ -203,10 +282,18 @@ def test_audit_dates_at_the_ends_of_the_calendar_are_refused_with_a_message(worl
 
 
 def risk_data(world, **overrides):
-    data = {"staff_id": world["staff"].id, "service_id": world["home"].id, "risk_area": "escalation",
-            "risk_statement": "Early signs of deterioration are recorded but not escalated.",
-            "evidence_sources": ["audit"], "key_questions": ["safe"], "baseline_figure": "22",
-            "start_date": TODAY.isoformat(), "weeks": "4", "review_weekday": "0"}
+    data = {
+        "staff_id": world["staff"].id,
+        "service_id": world["home"].id,
+        "risk_area": "escalation",
+        "risk_statement": "Early signs of deterioration are recorded but not escalated.",
+        "evidence_sources": ["audit"],
+        "key_questions": ["safe"],
+        "baseline_figure": "22",
+        "start_date": TODAY.isoformat(),
+        "weeks": "4",
+        "review_weekday": "0",
+    }
     data.update(overrides)
     return data
 
@@ -237,22 +324,34 @@ def test_the_date_pickers_offer_the_window(manager):
 
 def review_data(plan, **extra):
     a1, a2 = plan.actions
-    data = {"review-row_version": plan.row_version, "review-submission_token": "tok",
-            "review-review_date": TODAY.isoformat(), "review-next_review_date": (TODAY + timedelta(days=7)).isoformat(),
-            "review-summary": "Steady progress.", "review-decision": "continue",
-            f"review-progress_{a1.id}": "on_track", f"review-value_{a1.id}": "85",
-            f"review-progress_{a2.id}": "on_track", f"review-value_{a2.id}": "4",
-            f"review-control_{plan.controls[0].id}": "keep"}
+    data = {
+        "review-row_version": plan.row_version,
+        "review-submission_token": "tok",
+        "review-review_date": TODAY.isoformat(),
+        "review-next_review_date": (TODAY + timedelta(days=7)).isoformat(),
+        "review-summary": "Steady progress.",
+        "review-decision": "continue",
+        f"review-progress_{a1.id}": "on_track",
+        f"review-value_{a1.id}": "85",
+        f"review-progress_{a2.id}": "on_track",
+        f"review-value_{a2.id}": "4",
+        f"review-control_{plan.controls[0].id}": "keep",
+    }
     data.update(extra)
     return data
 
 
-@pytest.mark.parametrize(("field", "extra"), [
-    ("review-extend_to", {"review-decision": "extend", "review-extend_to": "9999-12-31",
-                          "review-extend_reason": "Sickness"}),
-    ("review-next_review_date", {"review-next_review_date": "9999-12-31"}),
-    ("review-review_date", {"review-review_date": "0001-01-01"}),
-])
+@pytest.mark.parametrize(
+    ("field", "extra"),
+    [
+        (
+            "review-extend_to",
+            {"review-decision": "extend", "review-extend_to": "9999-12-31", "review-extend_reason": "Sickness"},
+        ),
+        ("review-next_review_date", {"review-next_review_date": "9999-12-31"}),
+        ("review-review_date", {"review-review_date": "0001-01-01"}),
+    ],
+)
 def test_review_dates_outside_the_window_are_refused(manager, plan, field, extra):
     before = count(Review)
     response = manager.post(f"/plans/{plan.id}/reviews", data=review_data(plan, **extra), htmx=True)
@@ -265,8 +364,13 @@ def test_review_dates_outside_the_window_are_refused(manager, plan, field, extra
 
 
 def test_a_control_reviewed_by_9999_is_refused(world, manager, draft):
-    data = {"control-kind": "paired_working", "control-detail": "Paired", "control-responsible_id": world["senior"].id,
-            "control-start_date": TODAY.isoformat(), "control-review_by_date": "9999-12-31"}
+    data = {
+        "control-kind": "paired_working",
+        "control-detail": "Paired",
+        "control-responsible_id": world["senior"].id,
+        "control-start_date": TODAY.isoformat(),
+        "control-review_by_date": "9999-12-31",
+    }
     response = manager.post(f"/plans/{draft.id}/controls", data=data, htmx=True)
     assert response.status_code == 422
     assert error_beside(response.text, "control-review_by_date") == WINDOW
@@ -276,8 +380,11 @@ def test_a_control_reviewed_by_9999_is_refused(world, manager, draft):
 def test_a_control_check_dated_year_1_is_refused(world, sign_in, plan):
     control = plan.controls[0]
     senior = sign_in(world["senior"])
-    response = senior.post(f"/register/controls/{control.id}/check", htmx=True,
-                           data={f"check-{control.id}-checked_on": "0001-01-01", f"check-{control.id}-note": "Seen"})
+    response = senior.post(
+        f"/register/controls/{control.id}/check",
+        htmx=True,
+        data={f"check-{control.id}-checked_on": "0001-01-01", f"check-{control.id}-note": "Seen"},
+    )
     assert response.status_code == 422
     assert error_beside(response.text, f"check-{control.id}-checked_on") == WINDOW
 
@@ -285,14 +392,19 @@ def test_a_control_check_dated_year_1_is_refused(world, sign_in, plan):
 # --- Numbers in forms: finite, bounded
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("sNaN", "Enter a number, like 62 or 62.5."), ("NaN", "Enter a number, like 62 or 62.5."),
-    ("Infinity", "Enter a number, like 62 or 62.5."), ("-inf", "Enter a number, like 62 or 62.5."),
-    ("1e308", "Enter a number between -1,000,000 and 1,000,000."),
-    ("1e999", "Enter a number between -1,000,000 and 1,000,000."),
-    ("-1000001", "Enter a number between -1,000,000 and 1,000,000."),
-    ("1,000", "Enter a number, like 62 or 62.5."),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("sNaN", "Enter a number, like 62 or 62.5."),
+        ("NaN", "Enter a number, like 62 or 62.5."),
+        ("Infinity", "Enter a number, like 62 or 62.5."),
+        ("-inf", "Enter a number, like 62 or 62.5."),
+        ("1e308", "Enter a number between -1,000,000 and 1,000,000."),
+        ("1e999", "Enter a number between -1,000,000 and 1,000,000."),
+        ("-1000001", "Enter a number between -1,000,000 and 1,000,000."),
+        ("1,000", "Enter a number, like 62 or 62.5."),
+    ],
+)
 def test_a_baseline_figure_must_be_a_finite_number_in_range(world, manager, value, message):
     before = count(Plan)
     response = manager.post("/plans/new", data=risk_data(world, baseline_figure=value))
@@ -307,22 +419,34 @@ def test_an_ordinary_baseline_figure_is_saved(world, manager):
     assert db.session.scalar(select(Plan.baseline_figure)) == 62.5
 
 
-ACTION = {"action-behaviour": "Sign the MAR at the time of each administration",
-          "action-when": "at every medication round", "action-check_method": "Weekly MAR audit by the senior",
-          "action-success_criterion": "At least 90% MAR compliance across two consecutive audits",
-          "action-measure_name": "MAR compliance", "action-measure_unit": "%", "action-measure_baseline": "62",
-          "action-measure_target": "90", "action-measure_consecutive": "2"}
+ACTION = {
+    "action-behaviour": "Sign the MAR at the time of each administration",
+    "action-when": "at every medication round",
+    "action-check_method": "Weekly MAR audit by the senior",
+    "action-success_criterion": "At least 90% MAR compliance across two consecutive audits",
+    "action-measure_name": "MAR compliance",
+    "action-measure_unit": "%",
+    "action-measure_baseline": "62",
+    "action-measure_target": "90",
+    "action-measure_consecutive": "2",
+}
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    ({"action-measure_target": "sNaN"}, "action-measure_target", "Enter a number, like 62 or 62.5."),
-    ({"action-measure_baseline": "sNaN"}, "action-measure_baseline", "Enter a number, like 62 or 62.5."),
-    ({"action-measure_target": "Infinity"}, "action-measure_target", "Enter a number, like 62 or 62.5."),
-    ({"action-measure_baseline": "120"}, "action-measure_baseline", "A percentage baseline is between 0 and 100."),
-    ({"action-measure_target": "-1"}, "action-measure_target", "A percentage target is between 0 and 100."),
-    ({"action-measure_unit": "entries", "action-measure_target": "1e308"}, "action-measure_target",
-     "Enter a number between -1,000,000 and 1,000,000."),
-])
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"action-measure_target": "sNaN"}, "action-measure_target", "Enter a number, like 62 or 62.5."),
+        ({"action-measure_baseline": "sNaN"}, "action-measure_baseline", "Enter a number, like 62 or 62.5."),
+        ({"action-measure_target": "Infinity"}, "action-measure_target", "Enter a number, like 62 or 62.5."),
+        ({"action-measure_baseline": "120"}, "action-measure_baseline", "A percentage baseline is between 0 and 100."),
+        ({"action-measure_target": "-1"}, "action-measure_target", "A percentage target is between 0 and 100."),
+        (
+            {"action-measure_unit": "entries", "action-measure_target": "1e308"},
+            "action-measure_target",
+            "Enter a number between -1,000,000 and 1,000,000.",
+        ),
+    ],
+)
 def test_action_measures_are_finite_and_in_range(manager, draft, changes, field, message):
     response = manager.post(f"/plans/{draft.id}/actions", data={**ACTION, **changes}, htmx=True)
     assert response.status_code == 422
@@ -336,15 +460,21 @@ def test_a_measure_in_other_units_may_exceed_100(manager, draft):
     assert db.session.scalar(select(Action.measure_baseline)) == 240
 
 
-@pytest.mark.parametrize(("which", "value", "message"), [
-    (0, "sNaN", "Enter a number, like 62 or 62.5."), (0, "NaN", "Enter a number, like 62 or 62.5."),
-    (0, "101", "A percentage is between 0 and 100."), (1, "1e308", "Enter a number between -1,000,000 and 1,000,000."),
-    (1, "Infinity", "Enter a number, like 62 or 62.5."),
-])
+@pytest.mark.parametrize(
+    ("which", "value", "message"),
+    [
+        (0, "sNaN", "Enter a number, like 62 or 62.5."),
+        (0, "NaN", "Enter a number, like 62 or 62.5."),
+        (0, "101", "A percentage is between 0 and 100."),
+        (1, "1e308", "Enter a number between -1,000,000 and 1,000,000."),
+        (1, "Infinity", "Enter a number, like 62 or 62.5."),
+    ],
+)
 def test_review_values_are_finite_and_in_range(manager, plan, which, value, message):
     action = plan.actions[which]
-    response = manager.post(f"/plans/{plan.id}/reviews", htmx=True,
-                            data=review_data(plan, **{f"review-value_{action.id}": value}))
+    response = manager.post(
+        f"/plans/{plan.id}/reviews", htmx=True, data=review_data(plan, **{f"review-value_{action.id}": value})
+    )
     assert response.status_code == 422
     assert error_beside(response.text, f"review-value_{action.id}") == message
     assert count(Review) == 0
@@ -365,15 +495,17 @@ def test_number_field_parses_only_plain_decimals():
 @pytest.mark.parametrize("version", ["²", HUGE, "abc", "-1"])
 def test_an_unusable_version_in_an_acknowledgement_is_refused_not_a_crash(world, sign_in, plan, version):
     staff = sign_in(world["staff"])
-    response = staff.post(f"/plans/{plan.id}/acknowledge", data={"ack-version": version, "ack-response": "agree"},
-                          htmx=True)
+    response = staff.post(
+        f"/plans/{plan.id}/acknowledge", data={"ack-version": version, "ack-response": "agree"}, htmx=True
+    )
     assert 400 <= response.status_code < 500
 
 
 @pytest.mark.parametrize("raw", ["²", HUGE, "abc"])
 def test_an_unusable_correction_id_in_a_review_is_a_plain_review(manager, plan, raw):
-    response = manager.post(f"/plans/{plan.id}/reviews", htmx=True,
-                            data=review_data(plan, **{"review-corrects_review_id": raw}))
+    response = manager.post(
+        f"/plans/{plan.id}/reviews", htmx=True, data=review_data(plan, **{"review-corrects_review_id": raw})
+    )
     assert response.status_code == 200
     assert db.session.scalar(select(Review.corrects_review_id)) is None
 
@@ -389,8 +521,7 @@ def test_a_file_in_a_text_field_is_refused_with_415_and_nothing_saved(world, man
     assert response.status_code == 415
     assert "This form does not take files" in response.text
     assert count(Plan) == before
-    data = {"row_version": draft.row_version, **risk_data(world),
-            "evidence_detail": (io.BytesIO(b"x"), "evidence.pdf")}
+    data = {"row_version": draft.row_version, **risk_data(world), "evidence_detail": (io.BytesIO(b"x"), "evidence.pdf")}
     response = manager.post(f"/plans/{draft.id}/risk", data=data, content_type="multipart/form-data", htmx=True)
     assert response.status_code == 415 and "This form does not take files" in response.text
 

@@ -1,5 +1,6 @@
 """Pure lifecycle rules: the status moves of plans and actions, what stops issue, which reviews
 count, the first review date, readable version diffs."""
+
 from datetime import date
 from types import SimpleNamespace as NS
 
@@ -21,13 +22,25 @@ from pip_app.lifecycle import (
 
 
 def plan(**overrides):
-    good = NS(ref="A1", id=1, behaviour="Sign the MAR at the time of each administration",
-              when="at every medication round", check_method="Weekly MAR audit",
-              success_criterion="At least 90% MAR compliance across two audits")
-    base = dict(risk_statement="Missed doses harm residents.", evidence_sources=["audit"],
-                controls=[NS(status=NS(value="active"))], no_control_reason=None, actions=[good],
-                review_weekday=0, review_interval_days=7, start_date=date(2026, 11, 23),
-                planned_end_date=date(2026, 12, 21))
+    good = NS(
+        ref="A1",
+        id=1,
+        behaviour="Sign the MAR at the time of each administration",
+        when="at every medication round",
+        check_method="Weekly MAR audit",
+        success_criterion="At least 90% MAR compliance across two audits",
+    )
+    base = dict(
+        risk_statement="Missed doses harm residents.",
+        evidence_sources=["audit"],
+        controls=[NS(status=NS(value="active"))],
+        no_control_reason=None,
+        actions=[good],
+        review_weekday=0,
+        review_interval_days=7,
+        start_date=date(2026, 11, 23),
+        planned_end_date=date(2026, 12, 21),
+    )
     base.update(overrides)
     return NS(**base)
 
@@ -36,15 +49,25 @@ def test_a_complete_plan_has_no_problems():
     assert issue_problems(plan()) == []
 
 
-@pytest.mark.parametrize("overrides,anchor", [
-    ({"risk_statement": "  "}, "risk"),
-    ({"evidence_sources": []}, "risk"),
-    ({"controls": []}, "controls"),
-    ({"controls": [NS(status=NS(value="lifted"))]}, "controls"),
-    ({"actions": []}, "actions"),
-    ({"actions": [NS(ref="A1", id=7, behaviour="Sign the MAR", when="", check_method="", success_criterion="x")]}, "action-7"),
-    ({"planned_end_date": date(2026, 1, 1)}, "risk"),
-])
+@pytest.mark.parametrize(
+    "overrides,anchor",
+    [
+        ({"risk_statement": "  "}, "risk"),
+        ({"evidence_sources": []}, "risk"),
+        ({"controls": []}, "controls"),
+        ({"controls": [NS(status=NS(value="lifted"))]}, "controls"),
+        ({"actions": []}, "actions"),
+        (
+            {
+                "actions": [
+                    NS(ref="A1", id=7, behaviour="Sign the MAR", when="", check_method="", success_criterion="x")
+                ]
+            },
+            "action-7",
+        ),
+        ({"planned_end_date": date(2026, 1, 1)}, "risk"),
+    ],
+)
 def test_each_missing_part_is_named_with_where_to_fix_it(overrides, anchor):
     problems = issue_problems(plan(**overrides))
     assert [p.anchor for p in problems] == [anchor]
@@ -55,26 +78,35 @@ def test_an_explicit_reason_replaces_the_interim_control():
 
 
 def test_quality_findings_are_keyed_by_action():
-    vague = NS(ref="A2", id=2, behaviour="Complete training", when="ongoing", check_method="monitor",
-               success_criterion="done")
+    vague = NS(
+        ref="A2", id=2, behaviour="Complete training", when="ongoing", check_method="monitor", success_criterion="done"
+    )
     found = quality_findings(plan(actions=[plan().actions[0], vague]))
     assert list(found) == ["A2"]
 
 
-@pytest.mark.parametrize("start,weekday,expected", [
-    (date(2026, 11, 23), 0, date(2026, 11, 30)),  # a Monday start with Monday reviews: a week later
-    (date(2026, 11, 23), 2, date(2026, 11, 25)),
-    (date(2026, 11, 29), 0, date(2026, 11, 30)),
-])
+@pytest.mark.parametrize(
+    "start,weekday,expected",
+    [
+        (date(2026, 11, 23), 0, date(2026, 11, 30)),  # a Monday start with Monday reviews: a week later
+        (date(2026, 11, 23), 2, date(2026, 11, 25)),
+        (date(2026, 11, 29), 0, date(2026, 11, 30)),
+    ],
+)
 def test_first_review_date(start, weekday, expected):
     assert first_review_date(start, weekday) == expected
 
 
 def test_diff_names_changed_fields_and_added_actions():
     old = {"risk_statement": "A", "actions": [{"ref": "A1", "behaviour": "x", "when": "daily"}], "controls": []}
-    new = {"risk_statement": "B", "actions": [{"ref": "A1", "behaviour": "x", "when": "every shift"},
-                                              {"ref": "A2", "behaviour": "y", "when": "weekly"}],
-           "controls": [{"kind": "Paired working"}]}
+    new = {
+        "risk_statement": "B",
+        "actions": [
+            {"ref": "A1", "behaviour": "x", "when": "every shift"},
+            {"ref": "A2", "behaviour": "y", "when": "weekly"},
+        ],
+        "controls": [{"kind": "Paired working"}],
+    }
     rows = diff_snapshots(old, new)
     assert ("Risk statement", "A", "B") in rows
     assert ("A1: When", "daily", "every shift") in rows
@@ -87,12 +119,25 @@ def test_diff_ignores_control_governance_in_old_and_new_snapshots():
     """Status, lift details and check dates are live governance: a lift is not a plan change."""
     authored = {"kind": "Paired working", "detail": "Paired for morning care", "review_by_date": "2026-12-07"}
     old = {"controls": [authored | {"status": "Active"}], "actions": []}
-    lifted = {"controls": [authored | {"status": "Lifted", "lifted_on": "2026-11-30", "lift_rationale": "Safe now",
-                                       "lifted_by": "Senior", "last_checked_on": "2026-11-29"}], "actions": []}
+    lifted = {
+        "controls": [
+            authored
+            | {
+                "status": "Lifted",
+                "lifted_on": "2026-11-30",
+                "lift_rationale": "Safe now",
+                "lifted_by": "Senior",
+                "last_checked_on": "2026-11-29",
+            }
+        ],
+        "actions": [],
+    }
     assert diff_snapshots(old, {"controls": [authored], "actions": []}) == []
     assert diff_snapshots(old, lifted) == []
     edited = {"controls": [authored | {"detail": "Paired for all personal care"}], "actions": []}
-    assert diff_snapshots(old, edited) == [("Control 1: Detail", "Paired for morning care", "Paired for all personal care")]
+    assert diff_snapshots(old, edited) == [
+        ("Control 1: Detail", "Paired for morning care", "Paired for all personal care")
+    ]
 
 
 # --- The status moves: one table for plans and one for actions
@@ -129,23 +174,26 @@ def test_the_table_is_the_whole_lifecycle():
     # Nothing leaves closed, and nothing returns to draft.
     assert all(not may_move("closed", move) for move in PLAN_MOVES)
     assert all(rule.target != "draft" for rule in PLAN_MOVES.values())
-    with pytest.raises(MoveRefused, match="A plan cannot reopen."):
+    with pytest.raises(MoveRefused, match=r"A plan cannot reopen\."):
         plan_move("closed", "reopen")
 
 
-@pytest.mark.parametrize("current,move,result", [
-    ("open", "completed", "completed"),
-    ("completed", "assured", "assured"),
-    ("open", "not_met", "not_met"),
-    ("completed", "not_met", "not_met"),
-    ("not_met", "not_met", "not_met"),
-    ("open", "assured", "A2 must be completed before it can be assured."),
-    ("not_met", "assured", "A2 must be completed before it can be assured."),
-    ("completed", "completed", "A2 is already completed."),
-    ("assured", "completed", "A2 is already assured."),
-    ("assured", "not_met", "A2 is already assured."),
-    ("open", "open", "Choose completed, assured or not met."),
-])
+@pytest.mark.parametrize(
+    "current,move,result",
+    [
+        ("open", "completed", "completed"),
+        ("completed", "assured", "assured"),
+        ("open", "not_met", "not_met"),
+        ("completed", "not_met", "not_met"),
+        ("not_met", "not_met", "not_met"),
+        ("open", "assured", "A2 must be completed before it can be assured."),
+        ("not_met", "assured", "A2 must be completed before it can be assured."),
+        ("completed", "completed", "A2 is already completed."),
+        ("assured", "completed", "A2 is already assured."),
+        ("assured", "not_met", "A2 is already assured."),
+        ("open", "open", "Choose completed, assured or not met."),
+    ],
+)
 def test_action_moves(current, move, result):
     """Completed (done) → assured (evidence practice changed); not met from anything but assured."""
     if result in ("completed", "assured", "not_met"):

@@ -1,4 +1,5 @@
 """Constraints the database itself enforces, whatever the code above it does."""
+
 from datetime import date
 
 import pytest
@@ -42,6 +43,7 @@ def test_unknown_role_is_refused(world):
 def test_plan_cannot_end_before_it_starts(plan):
     def change():
         plan.planned_end_date = date(2020, 1, 1)
+
     _fails(change)
 
 
@@ -57,6 +59,7 @@ def test_assured_action_needs_evidence(plan):
 
     def change():
         action.status = "assured"
+
     _fails(change)
 
 
@@ -65,14 +68,24 @@ def test_lifted_control_needs_date_and_rationale(plan, world):
 
     def change():
         control.status = ControlStatus.LIFTED
+
     _fails(change)
 
 
 def test_closure_needs_all_four_sections(plan, world):
-    _fails(lambda: db.session.add(Closure(
-        plan=plan, outcome=ClosureOutcome.ACHIEVED, closed_by=world["manager"],
-        what_changed="Notes on time", how_measured="", risk_now_controlled="x", ongoing_monitoring="y",
-    )))
+    _fails(
+        lambda: db.session.add(
+            Closure(
+                plan=plan,
+                outcome=ClosureOutcome.ACHIEVED,
+                closed_by=world["manager"],
+                what_changed="Notes on time",
+                how_measured="",
+                risk_now_controlled="x",
+                ongoing_monitoring="y",
+            )
+        )
+    )
 
 
 def test_references_count_up_per_year(plan, make_plan, world):

@@ -1,5 +1,6 @@
 """Kept pages (pip_app/page_cache.py): served again only when rendering again would give the same
 HTML, for the same person, with their own session's CSRF token, after the policy check."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -66,8 +67,10 @@ def test_a_check_recorded_shows_at_once_on_the_kept_pages(world, plan, sign_in):
     control = plan.controls[0]
     assert "Never checked" in client.get("/register").text
     assert "Senior confirms each escalation decision" in client.get(f"/plans/{plan.id}").text
-    response = client.post(f"/register/controls/{control.id}/check", {
-        f"check-{control.id}-checked_on": TODAY.isoformat(), f"check-{control.id}-note": "Four decisions signed off"})
+    response = client.post(
+        f"/register/controls/{control.id}/check",
+        {f"check-{control.id}-checked_on": TODAY.isoformat(), f"check-{control.id}-note": "Four decisions signed off"},
+    )
     assert response.status_code == 303
     assert "Never checked" not in client.get("/register").text
     assert "Four decisions signed off" in client.get(f"/plans/{plan.id}").text

@@ -1,5 +1,6 @@
 """The plan and closure summary PDFs, read back with pypdf: sections, page furniture, metadata,
 escaping, every script, long text, many reviews; and the PDF routes (access, headers, audit)."""
+
 from __future__ import annotations
 
 import io
@@ -66,42 +67,111 @@ def summary(*, reviews: int = 3, note: str = "", closure: bool = True, **changes
     """A plain-data plan summary such as services.closure.plan_summary builds."""
     values = [(START + timedelta(days=7 * (i + 1)), float(70 + (i * 5) % 30)) for i in range(reviews)]
     data = dict(
-        reference="PIP-2026-0007", staff="Sam Taylor", manager="Morgan Hughes", service="Larkfield House",
-        status="Closed" if closure else "Active", version=3, start_date=START, planned_end_date=START + timedelta(weeks=4),
-        risk_area="Medication", risk_statement="Doses may be given twice because the MAR is signed late.",
-        evidence_sources=["Audit", "Incident"], evidence_detail="MAR audit 62%; near miss on 2 Nov." + note,
-        key_questions=["Safe"], baseline_text="MAR audit 62%", baseline_figure=62.0,
-        generated_at=datetime(2026, 11, 23, 14, 5, tzinfo=LONDON), generated_by="Helen Price",
-        controls=[ControlRow(kind="Paired working", detail="Paired medication rounds with a senior.",
-                             responsible="Rachel Adeyemi", start_date=START, review_by_date=START + timedelta(days=14),
-                             status="Lifted", lifted_on=date(2026, 9, 28), lift_rationale="Two audits at 92% and 95%.",
-                             lifted_by="Rachel Adeyemi")],
-        actions=[
-            ActionRow(ref="A1", behaviour="Sign the MAR at the time of each administration", when="every round",
-                      check_method="Weekly MAR audit by the senior", success_criterion="At least 90% across two audits",
-                      status="Assured", owner="Sam Taylor", due_date=START + timedelta(weeks=4),
-                      assurance_evidence="Audits at 92% and 95%.",
-                      measure=MeasureRow(name="MAR compliance", unit="%", baseline=62, final=values[-1][1] if values else None,
-                                         target=90, consecutive=2, met=True, values=values)),
-            ActionRow(ref="A2", behaviour="Complete the end-of-round check", when="every round",
-                      check_method="Checked in supervision", success_criterion="Done at 9 of 10 rounds",
-                      status="Completed", status_reason="Completed; audited monthly."),
+        reference="PIP-2026-0007",
+        staff="Sam Taylor",
+        manager="Morgan Hughes",
+        service="Larkfield House",
+        status="Closed" if closure else "Active",
+        version=3,
+        start_date=START,
+        planned_end_date=START + timedelta(weeks=4),
+        risk_area="Medication",
+        risk_statement="Doses may be given twice because the MAR is signed late.",
+        evidence_sources=["Audit", "Incident"],
+        evidence_detail="MAR audit 62%; near miss on 2 Nov." + note,
+        key_questions=["Safe"],
+        baseline_text="MAR audit 62%",
+        baseline_figure=62.0,
+        generated_at=datetime(2026, 11, 23, 14, 5, tzinfo=LONDON),
+        generated_by="Helen Price",
+        controls=[
+            ControlRow(
+                kind="Paired working",
+                detail="Paired medication rounds with a senior.",
+                responsible="Rachel Adeyemi",
+                start_date=START,
+                review_by_date=START + timedelta(days=14),
+                status="Lifted",
+                lifted_on=date(2026, 9, 28),
+                lift_rationale="Two audits at 92% and 95%.",
+                lifted_by="Rachel Adeyemi",
+            )
         ],
-        observations=[ObservationRow(scheduled_on=START + timedelta(days=3), shift="Early", observer="Rachel Adeyemi",
-                                     focus="A1", status="Done", outcome="Met", notes="Signed at each dose.")],
+        actions=[
+            ActionRow(
+                ref="A1",
+                behaviour="Sign the MAR at the time of each administration",
+                when="every round",
+                check_method="Weekly MAR audit by the senior",
+                success_criterion="At least 90% across two audits",
+                status="Assured",
+                owner="Sam Taylor",
+                due_date=START + timedelta(weeks=4),
+                assurance_evidence="Audits at 92% and 95%.",
+                measure=MeasureRow(
+                    name="MAR compliance",
+                    unit="%",
+                    baseline=62,
+                    final=values[-1][1] if values else None,
+                    target=90,
+                    consecutive=2,
+                    met=True,
+                    values=values,
+                ),
+            ),
+            ActionRow(
+                ref="A2",
+                behaviour="Complete the end-of-round check",
+                when="every round",
+                check_method="Checked in supervision",
+                success_criterion="Done at 9 of 10 rounds",
+                status="Completed",
+                status_reason="Completed; audited monthly.",
+            ),
+        ],
+        observations=[
+            ObservationRow(
+                scheduled_on=START + timedelta(days=3),
+                shift="Early",
+                observer="Rachel Adeyemi",
+                focus="A1",
+                status="Done",
+                outcome="Met",
+                notes="Signed at each dose.",
+            )
+        ],
         observation_counts=ObservationCounts(scheduled=2, done=1, met=1, cancelled=1),
-        reviews=[ReviewRow(review_date=day, reviewer="Morgan Hughes", summary=f"Week {i + 1}: steady.", decision="Continue",
-                           entries=[ReviewEntryRow(ref="A1", progress="On track", value=f"{v:g}%", note="Audit")])
-                 for i, (day, v) in enumerate(values)],
-        acknowledgements=[AckRow(at=datetime(2026, 9, 8, 9, 30, tzinfo=LONDON), who="Sam Taylor", subject="Plan version 1",
-                                 response="Agree")],
+        reviews=[
+            ReviewRow(
+                review_date=day,
+                reviewer="Morgan Hughes",
+                summary=f"Week {i + 1}: steady.",
+                decision="Continue",
+                entries=[ReviewEntryRow(ref="A1", progress="On track", value=f"{v:g}%", note="Audit")],
+            )
+            for i, (day, v) in enumerate(values)
+        ],
+        acknowledgements=[
+            AckRow(
+                at=datetime(2026, 9, 8, 9, 30, tzinfo=LONDON),
+                who="Sam Taylor",
+                subject="Plan version 1",
+                response="Agree",
+            )
+        ],
         closure=ClosureSummary(
-            outcome="Achieved and sustained", outcome_code="achieved", what_changed="Sam signs as each dose is given.",
+            outcome="Achieved and sustained",
+            outcome_code="achieved",
+            what_changed="Sam signs as each dose is given.",
             how_measured="Weekly audits: 62% at baseline, then 70%, 92% and 95%.",
             risk_now_controlled="Doses are signed at the time; the paired rounds were lifted.",
             ongoing_monitoring="Monthly MAR audit; sampled in supervision for three months.",
-            closed_by="Morgan Hughes", closed_at=datetime(2026, 10, 6, 16, 0, tzinfo=LONDON),
-            acknowledgement="Sam Taylor agreed with the closure on 7 Oct 2026, 09:00.") if closure else None,
+            closed_by="Morgan Hughes",
+            closed_at=datetime(2026, 10, 6, 16, 0, tzinfo=LONDON),
+            acknowledgement="Sam Taylor agreed with the closure on 7 Oct 2026, 09:00.",
+        )
+        if closure
+        else None,
     )
     data.update(changes)
     return PlanSummary(**data)
@@ -114,23 +184,43 @@ def test_closure_summary_has_every_section_in_order():
     data = render_plan_pdf(summary())
     assert data.startswith(b"%PDF-")
     text = "\n".join(pages_of(data))
-    order = ["CLOSURE SUMMARY", "PIP-2026-0007", "Outcome", "Achieved and sustained",
-             "1. Risk to people using the service", "Risk statement", "Evidence base", "Baseline: MAR audit 62%",
-             "2. Closure: the evidence summary", *HEADINGS, "Final measures", "3. Interim controls",
-             "4. Actions and measures", "5. Observed practice", "6. Weekly reviews",
-             "7. Acknowledgements by the staff member"]
+    order = [
+        "CLOSURE SUMMARY",
+        "PIP-2026-0007",
+        "Outcome",
+        "Achieved and sustained",
+        "1. Risk to people using the service",
+        "Risk statement",
+        "Evidence base",
+        "Baseline: MAR audit 62%",
+        "2. Closure: the evidence summary",
+        *HEADINGS,
+        "Final measures",
+        "3. Interim controls",
+        "4. Actions and measures",
+        "5. Observed practice",
+        "6. Weekly reviews",
+        "7. Acknowledgements by the staff member",
+    ]
     positions = [text.index(marker) for marker in order]
     assert positions == sorted(positions), order
-    for expected in ("Sam signs as each dose is given.", "Monthly MAR audit; sampled in supervision for three months.",
-                     "Sam Taylor agreed with the closure on 7 Oct 2026, 09:00.", "Closed on 6 Oct 2026, 16:00 by Morgan Hughes"):
+    for expected in (
+        "Sam signs as each dose is given.",
+        "Monthly MAR audit; sampled in supervision for three months.",
+        "Sam Taylor agreed with the closure on 7 Oct 2026, 09:00.",
+        "Closed on 6 Oct 2026, 16:00 by Morgan Hughes",
+    ):
         assert expected in text
 
 
 def test_each_action_shows_its_four_parts_status_and_measure():
     text = "\n".join(pages_of(render_plan_pdf(summary())))
-    for label, value in (("What changes", "Sign the MAR at the time of each administration"), ("When", "every round"),
-                         ("How it is checked", "Weekly MAR audit by the senior"),
-                         ("What good looks like", "At least 90% across two audits")):
+    for label, value in (
+        ("What changes", "Sign the MAR at the time of each administration"),
+        ("When", "every round"),
+        ("How it is checked", "Weekly MAR audit by the senior"),
+        ("What good looks like", "At least 90% across two audits"),
+    ):
         assert label in flat_join(text) and value in flat_join(text)
     assert "A1 · Assured" in text and "A2 · Completed" in text
     assert "Baseline 62% → final 80%" in text
@@ -141,9 +231,13 @@ def test_each_action_shows_its_four_parts_status_and_measure():
 
 def test_controls_observations_reviews_and_acknowledgements():
     text = "\n".join(pages_of(render_plan_pdf(summary())))
-    assert "Paired working" in text and "Lifted on 28 Sep 2026 by Rachel Adeyemi: Two audits at 92% and 95%." in flat_join(text)
-    assert ("2 observed shifts planned; 1 done (met 1, partly met 0, not met 0); missed 0; cancelled 1; "
-            "still planned 0.") in flat_join(text)
+    assert (
+        "Paired working" in text
+        and "Lifted on 28 Sep 2026 by Rachel Adeyemi: Two audits at 92% and 95%." in flat_join(text)
+    )
+    assert (
+        "2 observed shifts planned; 1 done (met 1, partly met 0, not met 0); missed 0; cancelled 1; still planned 0."
+    ) in flat_join(text)
     assert "3 reviews from 14 Sep 2026 to 28 Sep 2026." in text
     assert "A1 On track, 80%: Audit" in text
     assert "Plan version 1" in text and "Agree" in text
@@ -185,8 +279,14 @@ def test_a_plan_printed_without_closure_carries_no_closure_sections():
 
 def test_text_in_any_script_and_text_that_looks_like_markup_prints_exactly_as_typed():
     hostile = f"{WELSH_POLISH} — {MARKUP} — {CJK} — {EMOJI}"
-    data = render_plan_pdf(summary(staff=f"{WELSH_POLISH} {CJK}", service="Brook <Lodge> & Co",
-                                   risk_statement=hostile, reference="PIP-2026-0007"))
+    data = render_plan_pdf(
+        summary(
+            staff=f"{WELSH_POLISH} {CJK}",
+            service="Brook <Lodge> & Co",
+            risk_statement=hostile,
+            reference="PIP-2026-0007",
+        )
+    )
     text = "\n".join(pages_of(data))
     assert flat(f"{WELSH_POLISH} — {MARKUP} — {CJK} — □□□") in flat(text)  # emoji the font lacks: a visible box
     assert "Brook <Lodge> & Co" in text
@@ -201,13 +301,24 @@ def test_decomposed_accents_are_normalised():
 def test_a_20000_character_note_builds_and_every_word_is_there():
     note = " ".join(f"w{n:05d}" for n in range(1, 3335))[:20_000]
     assert len(note) == 20_000
-    data = render_plan_pdf(summary(note=" " + note, acknowledgements=[
-        AckRow(at=datetime(2026, 10, 7, 9, 0, tzinfo=LONDON), who="Sam Taylor", subject="Closure",
-               response="Disagree, with comment", comment=note)]))
+    data = render_plan_pdf(
+        summary(
+            note=" " + note,
+            acknowledgements=[
+                AckRow(
+                    at=datetime(2026, 10, 7, 9, 0, tzinfo=LONDON),
+                    who="Sam Taylor",
+                    subject="Closure",
+                    response="Disagree, with comment",
+                    comment=note,
+                )
+            ],
+        )
+    )
     text = "".join(pages_of(data))
     words = note.split()
     assert words_in_order(words, text)  # in the evidence detail…
-    assert words_in_order(words, text[text.index("7. Acknowledgements"):])  # …and, in a table cell, the comment
+    assert words_in_order(words, text[text.index("7. Acknowledgements") :])  # …and, in a table cell, the comment
 
 
 def test_a_note_with_no_spaces_at_all_still_wraps():
@@ -221,7 +332,7 @@ def test_a_hundred_reviews_repeat_the_table_header_on_every_page():
     first = next(i for i, text in enumerate(pages) if "6. Weekly reviews" in text)
     last = next(i for i, text in enumerate(pages) if "Week 100: steady." in text)
     assert last > first + 1
-    for text in pages[first:last + 1]:
+    for text in pages[first : last + 1]:
         assert "Date Reviewer Progress by action Summary and decision" in flat_join(text)
     assert "100 reviews from 14 Sep 2026 to 7 Aug 2028." in pages[first]
 
@@ -244,10 +355,20 @@ def test_breaking_each_paragraph_once_changes_no_byte(monkeypatch, reviews, note
 
 
 def test_a_measure_without_values_still_draws():
-    empty = MeasureRow(name="Late notes", unit="per week", baseline=9, final=None, target=2, higher_is_better=False,
-                       consecutive=2, met=False, values=[])
-    action = ActionRow(ref="A1", behaviour="b", when="w", check_method="c", success_criterion="s", status="Open",
-                       measure=empty)
+    empty = MeasureRow(
+        name="Late notes",
+        unit="per week",
+        baseline=9,
+        final=None,
+        target=2,
+        higher_is_better=False,
+        consecutive=2,
+        met=False,
+        values=[],
+    )
+    action = ActionRow(
+        ref="A1", behaviour="b", when="w", check_method="c", success_criterion="s", status="Open", measure=empty
+    )
     text = "\n".join(pages_of(render_plan_pdf(summary(actions=[action], closure=False))))
     assert "No measured values recorded" in text and "Baseline 9 per week → final not recorded" in text
     assert "at most 2 per week" in text
@@ -268,9 +389,19 @@ def closed(world, make_plan):
     return plan
 
 
-@pytest.mark.parametrize("who,status", [
-    ("hr", 200), ("senior", 200), ("manager", 200), ("staff", 200), ("other_senior", 404), ("other_manager", 404),
-    ("other_staff", 404), ("admin", 404)])
+@pytest.mark.parametrize(
+    "who,status",
+    [
+        ("hr", 200),
+        ("senior", 200),
+        ("manager", 200),
+        ("staff", 200),
+        ("other_senior", 404),
+        ("other_manager", 404),
+        ("other_staff", 404),
+        ("admin", 404),
+    ],
+)
 def test_who_may_download_the_closure_summary(world, sign_in, closed, who, status):
     assert sign_in(world[who]).get(f"/plans/{closed.id}/closure.pdf").status_code == status
 
@@ -282,15 +413,27 @@ def test_hr_downloads_the_closure_summary_and_it_is_in_the_plans_history(world, 
     assert response.headers["Content-Disposition"] == f'attachment; filename="{closed.reference}-closure-summary.pdf"'
     assert response.headers["Cache-Control"] == "no-store"
     text = "\n".join(pages_of(response.data))
-    for expected in (closed.reference, world["staff"].name, "Larkfield House", "Achieved and sustained", *HEADINGS,
-                     "Practice changed.", "Monthly audit.", "Baseline 62% → final 95%",
-                     f"Awaiting {world['staff'].name}'s acknowledgement until 7 Dec 2026",
-                     f"by {world['hr'].name}"):
+    for expected in (
+        closed.reference,
+        world["staff"].name,
+        "Larkfield House",
+        "Achieved and sustained",
+        *HEADINGS,
+        "Practice changed.",
+        "Monthly audit.",
+        "Baseline 62% → final 95%",
+        f"Awaiting {world['staff'].name}'s acknowledgement until 7 Dec 2026",
+        f"by {world['hr'].name}",
+    ):
         assert expected in text, expected
     db.session.expire_all()
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.verb == "downloaded")).all()
     assert (event.entity, event.entity_id, event.plan_id, event.actor_id) == (
-        "closure_pdf", closed.closure.id, closed.id, world["hr"].id)
+        "closure_pdf",
+        closed.closure.id,
+        closed.id,
+        world["hr"].id,
+    )
     assert event.changes == {"file": f"{closed.reference}-closure-summary.pdf"}
     history = sign_in(world["manager"]).get(f"/plans/{closed.id}").text
     assert "Downloaded closure pdf" in history
@@ -325,15 +468,25 @@ def test_a_draft_cannot_be_printed(world, sign_in, make_plan, who, status):
 
 
 def test_a_hostile_plan_with_a_hundred_reviews_downloads_intact(app, world, sign_in, make_plan):
-    staff = make_user(Role.STAFF, name=f"Łukasz ŵ <b>O'Brien</b> & {CJK} {EMOJI}", services=[world["home"]],
-                      line_manager=world["manager"])
-    plan = ready_plan(world, make_plan, staff=staff, reviews=(),
-                      risk_statement=f"Residents at risk {MARKUP} {WELSH_POLISH} {CJK}")
+    staff = make_user(
+        Role.STAFF,
+        name=f"Łukasz ŵ <b>O'Brien</b> & {CJK} {EMOJI}",
+        services=[world["home"]],
+        line_manager=world["manager"],
+    )
+    plan = ready_plan(
+        world, make_plan, staff=staff, reviews=(), risk_statement=f"Residents at risk {MARKUP} {WELSH_POLISH} {CJK}"
+    )
     long_note = " ".join(f"n{n:05d}" for n in range(3400))[:20_000]
     a1, a2 = plan.actions
     for week in range(100):
-        add_review(plan, world["manager"], plan.start_date + timedelta(days=week + 1), {a1: 60 + week % 40, a2: None},
-                   summary=long_note if week == 50 else f"Review {week + 1} {MARKUP}")
+        add_review(
+            plan,
+            world["manager"],
+            plan.start_date + timedelta(days=week + 1),
+            {a1: 60 + week % 40, a2: None},
+            summary=long_note if week == 50 else f"Review {week + 1} {MARKUP}",
+        )
     plan.planned_end_date = plan.start_date + timedelta(weeks=20)
     db.session.commit()
     close_directly(plan, world["manager"])
@@ -352,8 +505,10 @@ def test_a_hostile_plan_with_a_hundred_reviews_downloads_intact(app, world, sign
 def test_the_summary_records_that_no_acknowledgement_was_given(app, world, sign_in, closed):
     app.config["FROZEN_TODAY"] = (TODAY + timedelta(days=30)).isoformat()
     text = "\n".join(pages_of(sign_in(world["hr"]).get(f"/plans/{closed.id}/closure.pdf").data))
-    assert (f"No acknowledgement was given by {world['staff'].name} within 7 days of closure (by 7 Dec 2026). "
-            "The closure stands.") in flat_join(text)
+    assert (
+        f"No acknowledgement was given by {world['staff'].name} within 7 days of closure (by 7 Dec 2026). "
+        "The closure stands."
+    ) in flat_join(text)
 
 
 def test_the_pdf_renders_with_poppler(world, sign_in, closed, tmp_path):
@@ -363,8 +518,12 @@ def test_the_pdf_renders_with_poppler(world, sign_in, closed, tmp_path):
         pytest.skip("poppler-utils is not installed (make test installs it)")
     path = tmp_path / "summary.pdf"
     path.write_bytes(sign_in(world["hr"]).get(f"/plans/{closed.id}/closure.pdf").data)
-    subprocess.run(["pdftoppm", "-png", "-r", "30", "-f", "1", "-l", "1", str(path), str(tmp_path / "page")], check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "30", "-f", "1", "-l", "1", str(path), str(tmp_path / "page")],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     assert list(tmp_path.glob("page*.png"))
 
 
@@ -379,7 +538,10 @@ def test_observations_still_planned_are_counted_in_the_print(world, sign_in, mak
     db.session.add(Observation(plan=plan, scheduled_on=TODAY + timedelta(days=1), observer=world["senior"]))
     db.session.commit()
     text = "\n".join(pages_of(sign_in(world["manager"]).get(f"/plans/{plan.id}/plan.pdf").data))
-    assert "3 observed shifts planned; 2 done (met 1, partly met 1, not met 0); missed 0; cancelled 0; still planned 1." in flat_join(text)
+    assert (
+        "3 observed shifts planned; 2 done (met 1, partly met 1, not met 0); missed 0; cancelled 0; still planned 1."
+        in flat_join(text)
+    )
 
 
 def test_a_head_request_is_not_recorded_as_a_download(world, sign_in, closed):

@@ -1,5 +1,6 @@
 """Plan authoring through the views: new plan, builder parts (page and htmx fragment), issue,
 acknowledge, amend; 403/404 per role, 422 on bad input, 409 on a stale form."""
+
 import re
 from datetime import date, timedelta
 
@@ -32,11 +33,18 @@ def frozen_today(app):
 
 def risk_data(staff, service, **overrides):
     data = {
-        "staff_id": staff.id, "service_id": service.id, "risk_area": "escalation",
+        "staff_id": staff.id,
+        "service_id": service.id,
+        "risk_area": "escalation",
         "risk_statement": "Early signs of deterioration are recorded but not escalated.",
-        "evidence_sources": ["near_miss", "audit"], "evidence_detail": "Two near misses in October.",
-        "key_questions": ["safe"], "baseline_text": "2 of 9 changes with rationale", "baseline_figure": "22",
-        "start_date": START.isoformat(), "weeks": "4", "review_weekday": "0",
+        "evidence_sources": ["near_miss", "audit"],
+        "evidence_detail": "Two near misses in October.",
+        "key_questions": ["safe"],
+        "baseline_text": "2 of 9 changes with rationale",
+        "baseline_figure": "22",
+        "start_date": START.isoformat(),
+        "weeks": "4",
+        "review_weekday": "0",
     }
     data.update(overrides)
     return data
@@ -47,11 +55,19 @@ GOOD_ACTION = {
     "action-when": "at every medication round",
     "action-check_method": "Weekly MAR audit by the senior",
     "action-success_criterion": "At least 90% MAR compliance across two consecutive audits",
-    "action-measure_name": "MAR compliance", "action-measure_unit": "%", "action-measure_baseline": "62",
-    "action-measure_target": "90", "action-measure_consecutive": "2", "action-measure_higher_is_better": "y",
+    "action-measure_name": "MAR compliance",
+    "action-measure_unit": "%",
+    "action-measure_baseline": "62",
+    "action-measure_target": "90",
+    "action-measure_consecutive": "2",
+    "action-measure_higher_is_better": "y",
 }
-VAGUE_ACTION = {"action-behaviour": "Complete training", "action-when": "ongoing",
-                "action-check_method": "manager to monitor", "action-success_criterion": "training completed"}
+VAGUE_ACTION = {
+    "action-behaviour": "Complete training",
+    "action-when": "ongoing",
+    "action-check_method": "manager to monitor",
+    "action-success_criterion": "training completed",
+}
 
 
 @pytest.fixture
@@ -61,16 +77,27 @@ def manager(world, sign_in):
 
 @pytest.fixture
 def draft(world, make_plan):
-    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"],
-                     status=PlanStatus.DRAFT, start=START, evidence_sources=["audit"])
+    plan = make_plan(
+        staff=world["staff"],
+        manager=world["manager"],
+        service=world["home"],
+        status=PlanStatus.DRAFT,
+        start=START,
+        evidence_sources=["audit"],
+    )
     return plan
 
 
 def ready(plan, world):
     make_control(plan, world["senior"])
-    make_action(plan, 1, behaviour=GOOD_ACTION["action-behaviour"], when=GOOD_ACTION["action-when"],
-                check_method=GOOD_ACTION["action-check_method"],
-                success_criterion=GOOD_ACTION["action-success_criterion"])
+    make_action(
+        plan,
+        1,
+        behaviour=GOOD_ACTION["action-behaviour"],
+        when=GOOD_ACTION["action-when"],
+        check_method=GOOD_ACTION["action-check_method"],
+        success_criterion=GOOD_ACTION["action-success_criterion"],
+    )
     return plan
 
 
@@ -102,8 +129,9 @@ def test_new_plan_from_template_creates_a_draft_with_suggested_controls_and_acti
 
 
 def test_new_plan_validation_keeps_everything_typed(world, manager):
-    data = risk_data(world["staff"], world["home"], risk_statement="", weeks="0",
-                     evidence_detail="Near miss on 6 Oct <b>room 4</b>")
+    data = risk_data(
+        world["staff"], world["home"], risk_statement="", weeks="0", evidence_detail="Near miss on 6 Oct <b>room 4</b>"
+    )
     response = manager.post("/plans/new", data=data)
     assert response.status_code == 422
     assert "Write the risk: what could go wrong, and for whom." in response.text
@@ -128,8 +156,10 @@ def test_new_plan_without_csrf_is_refused(world, manager):
 # --- Builder: page, fragments, access
 
 
-@pytest.mark.parametrize("who,status", [
-    ("manager", 200), ("senior", 200), ("hr", 404), ("staff", 404), ("other_manager", 404), ("admin", 404)])
+@pytest.mark.parametrize(
+    "who,status",
+    [("manager", 200), ("senior", 200), ("hr", 404), ("staff", 404), ("other_manager", 404), ("admin", 404)],
+)
 def test_builder_access_on_a_draft(world, sign_in, draft, who, status):
     assert sign_in(world[who]).get(f"/plans/{draft.id}/edit").status_code == status
 
@@ -145,9 +175,13 @@ def test_hr_may_read_an_active_plan_but_not_change_it(world, sign_in, draft):
 
 
 def test_add_control_with_htmx_returns_the_section(world, manager, draft):
-    data = {"control-kind": "paired_working", "control-detail": "Paired for morning care",
-            "control-responsible_id": world["senior"].id, "control-start_date": START.isoformat(),
-            "control-review_by_date": (START + timedelta(days=14)).isoformat()}
+    data = {
+        "control-kind": "paired_working",
+        "control-detail": "Paired for morning care",
+        "control-responsible_id": world["senior"].id,
+        "control-start_date": START.isoformat(),
+        "control-review_by_date": (START + timedelta(days=14)).isoformat(),
+    }
     response = manager.post(f"/plans/{draft.id}/controls", data=data, htmx=True)
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<section id="controls"')
@@ -157,16 +191,26 @@ def test_add_control_with_htmx_returns_the_section(world, manager, draft):
 
 
 def test_add_control_without_javascript_redirects_back(world, manager, draft):
-    data = {"control-kind": "paired_working", "control-detail": "Paired", "control-responsible_id": world["senior"].id,
-            "control-start_date": START.isoformat(), "control-review_by_date": START.isoformat()}
+    data = {
+        "control-kind": "paired_working",
+        "control-detail": "Paired",
+        "control-responsible_id": world["senior"].id,
+        "control-start_date": START.isoformat(),
+        "control-review_by_date": START.isoformat(),
+    }
     response = manager.post(f"/plans/{draft.id}/controls", data=data)
     assert response.status_code == 303
     assert response.headers["Location"] == f"/plans/{draft.id}/edit#controls"
 
 
 def test_control_dates_are_checked(world, manager, draft):
-    data = {"control-kind": "paired_working", "control-detail": "Paired", "control-responsible_id": world["senior"].id,
-            "control-start_date": (START + timedelta(days=5)).isoformat(), "control-review_by_date": START.isoformat()}
+    data = {
+        "control-kind": "paired_working",
+        "control-detail": "Paired",
+        "control-responsible_id": world["senior"].id,
+        "control-start_date": (START + timedelta(days=5)).isoformat(),
+        "control-review_by_date": START.isoformat(),
+    }
     response = manager.post(f"/plans/{draft.id}/controls", data=data, htmx=True)
     assert response.status_code == 422
     assert "The review-by date must be on or after the start date." in response.text
@@ -195,7 +239,9 @@ def test_action_needs_all_four_parts(manager, draft):
 
 
 def test_percentage_target_outside_0_to_100_is_refused(manager, draft):
-    response = manager.post(f"/plans/{draft.id}/actions", data={**GOOD_ACTION, "action-measure_target": "120"}, htmx=True)
+    response = manager.post(
+        f"/plans/{draft.id}/actions", data={**GOOD_ACTION, "action-measure_target": "120"}, htmx=True
+    )
     assert response.status_code == 422
     assert "A percentage target is between 0 and 100." in response.text
 
@@ -233,7 +279,9 @@ def test_removing_an_action_renumbers_the_rest(manager, draft):
 
 
 def test_parts_of_another_plan_are_404(world, manager, draft, make_plan):
-    elsewhere = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], status=PlanStatus.DRAFT)
+    elsewhere = make_plan(
+        staff=world["staff"], manager=world["manager"], service=world["home"], status=PlanStatus.DRAFT
+    )
     action = make_action(elsewhere, 1)
     assert manager.get(f"/plans/{draft.id}/actions/{action.id}/edit").status_code == 404
 
@@ -243,8 +291,12 @@ def test_parts_of_another_plan_are_404(world, manager, draft, make_plan):
 
 def test_schedule_generates_observations_across_the_plan(world, manager, draft):
     make_action(draft, 1)
-    data = {"schedule-per_week": "2", "schedule-weeks": "4", "schedule-shift": "early",
-            "schedule-observer_id": world["senior"].id}
+    data = {
+        "schedule-per_week": "2",
+        "schedule-weeks": "4",
+        "schedule-shift": "early",
+        "schedule-observer_id": world["senior"].id,
+    }
     assert manager.post(f"/plans/{draft.id}/observations/schedule", data=data, htmx=True).status_code == 200
     observations = db.session.scalars(select(Observation).order_by(Observation.scheduled_on)).all()
     assert len(observations) == 8
@@ -254,8 +306,12 @@ def test_schedule_generates_observations_across_the_plan(world, manager, draft):
 
 
 def test_schedule_refuses_nonsense(world, manager, draft):
-    data = {"schedule-per_week": "9", "schedule-weeks": "4", "schedule-shift": "early",
-            "schedule-observer_id": world["senior"].id}
+    data = {
+        "schedule-per_week": "9",
+        "schedule-weeks": "4",
+        "schedule-shift": "early",
+        "schedule-observer_id": world["senior"].id,
+    }
     response = manager.post(f"/plans/{draft.id}/observations/schedule", data=data, htmx=True)
     assert response.status_code == 422 and "Between 1 and 7." in response.text
 
@@ -264,8 +320,12 @@ def test_observation_can_be_moved_within_the_plan_only(world, manager, draft):
     observation = Observation(plan=draft, scheduled_on=START + timedelta(days=2), observer=world["senior"])
     db.session.add(observation)
     db.session.commit()
-    data = {"observation-scheduled_on": (START + timedelta(days=60)).isoformat(), "observation-shift": "late",
-            "observation-observer_id": world["senior"].id, "observation-row_version": observation.row_version}
+    data = {
+        "observation-scheduled_on": (START + timedelta(days=60)).isoformat(),
+        "observation-shift": "late",
+        "observation-observer_id": world["senior"].id,
+        "observation-row_version": observation.row_version,
+    }
     response = manager.post(f"/plans/{draft.id}/observations/{observation.id}", data=data, htmx=True)
     assert response.status_code == 422 and "Choose a date within the plan" in response.text
     data["observation-scheduled_on"] = (START + timedelta(days=3)).isoformat()
@@ -304,8 +364,13 @@ def test_issue_with_vague_actions_needs_a_reason_that_is_kept(world, manager, dr
     response = manager.post(f"/plans/{draft.id}/issue", data={"issue-row_version": draft.row_version})
     assert response.status_code == 422
     assert "Some actions are not yet measurable" in response.text
-    response = manager.post(f"/plans/{draft.id}/issue", data={
-        "issue-row_version": draft.row_version, "issue-override_reason": "Agreed wording with HR; refine at week 1"})
+    response = manager.post(
+        f"/plans/{draft.id}/issue",
+        data={
+            "issue-row_version": draft.row_version,
+            "issue-override_reason": "Agreed wording with HR; refine at week 1",
+        },
+    )
     assert response.status_code == 303
     db.session.refresh(draft)
     assert draft.status is PlanStatus.ACTIVE and draft.version == 1
@@ -341,12 +406,20 @@ def test_disagreeing_needs_a_comment_and_keeps_the_choice(world, sign_in, draft)
     draft.status, draft.version = PlanStatus.ACTIVE, 1
     db.session.commit()
     staff = sign_in(world["staff"])
-    response = staff.post(f"/plans/{draft.id}/acknowledge", data={"ack-version": "1", "ack-response": "disagree"}, htmx=True)
+    response = staff.post(
+        f"/plans/{draft.id}/acknowledge", data={"ack-version": "1", "ack-response": "disagree"}, htmx=True
+    )
     assert response.status_code == 422
     assert "Say what you disagree with" in response.text
     assert re.search(r'checked[^>]*value="disagree"|value="disagree"[^>]*checked', response.text)
-    response = staff.post(f"/plans/{draft.id}/acknowledge", data={
-        "ack-version": "1", "ack-response": "disagree", "ack-comment": "The near miss on 6 Oct was not my shift."})
+    response = staff.post(
+        f"/plans/{draft.id}/acknowledge",
+        data={
+            "ack-version": "1",
+            "ack-response": "disagree",
+            "ack-comment": "The near miss on 6 Oct was not my shift.",
+        },
+    )
     assert response.status_code == 303
     assert db.session.scalar(select(Acknowledgement)).comment == "The near miss on 6 Oct was not my shift."
 
@@ -355,8 +428,18 @@ def test_only_the_staff_member_acknowledges(world, sign_in, draft):
     ready(draft, world)
     draft.status, draft.version = PlanStatus.ACTIVE, 1
     db.session.commit()
-    assert sign_in(world["manager"]).post(f"/plans/{draft.id}/acknowledge", data={"ack-version": "1", "ack-response": "agree"}).status_code == 403
-    assert sign_in(world["other_staff"]).post(f"/plans/{draft.id}/acknowledge", data={"ack-version": "1", "ack-response": "agree"}).status_code == 404
+    assert (
+        sign_in(world["manager"])
+        .post(f"/plans/{draft.id}/acknowledge", data={"ack-version": "1", "ack-response": "agree"})
+        .status_code
+        == 403
+    )
+    assert (
+        sign_in(world["other_staff"])
+        .post(f"/plans/{draft.id}/acknowledge", data={"ack-version": "1", "ack-response": "agree"})
+        .status_code
+        == 404
+    )
 
 
 def test_amendment_is_a_new_version_the_staff_member_must_acknowledge(world, sign_in, manager, draft):
@@ -365,14 +448,19 @@ def test_amendment_is_a_new_version_the_staff_member_must_acknowledge(world, sig
     staff = sign_in(world["staff"])
     staff.post(f"/plans/{draft.id}/acknowledge", data={"ack-version": "1", "ack-response": "agree"})
     action = draft.actions[0]
-    data = {**GOOD_ACTION, "action-success_criterion": "At least 95% MAR compliance across two consecutive audits",
-            "action-row_version": action.row_version}
+    data = {
+        **GOOD_ACTION,
+        "action-success_criterion": "At least 95% MAR compliance across two consecutive audits",
+        "action-row_version": action.row_version,
+    }
     assert manager.post(f"/plans/{draft.id}/actions/{action.id}", data=data).status_code == 303
     page = manager.get(f"/plans/{draft.id}/edit").text
     assert "Unissued changes since version 1" in page and "At least 95% MAR compliance" in page
     db.session.refresh(draft)
-    response = manager.post(f"/plans/{draft.id}/amend", data={
-        "amend-row_version": draft.row_version, "amend-change_summary": "Target raised to 95% after week 1"})
+    response = manager.post(
+        f"/plans/{draft.id}/amend",
+        data={"amend-row_version": draft.row_version, "amend-change_summary": "Target raised to 95% after week 1"},
+    )
     assert response.status_code == 303
     db.session.refresh(draft)
     assert draft.version == 2
@@ -391,8 +479,13 @@ def test_lifting_a_control_is_governance_not_an_unissued_change(world, sign_in, 
     manager.post(f"/plans/{draft.id}/issue", data={"issue-row_version": draft.row_version})
     control = draft.controls[0]
     control_ops.record_check(world["senior"], control, START, "Both escalations signed off")
-    control_ops.lift_control(world["senior"], control, START, "Four weeks of correct escalations.",
-                             carry_into_monitoring=carry_into_monitoring)
+    control_ops.lift_control(
+        world["senior"],
+        control,
+        START,
+        "Four weeks of correct escalations.",
+        carry_into_monitoring=carry_into_monitoring,
+    )
     db.session.commit()
     db.session.refresh(draft)
     assert unissued_changes(draft) == []
@@ -408,9 +501,13 @@ def test_versions_stored_with_control_status_still_render_and_diff(world, manage
     ready(draft, world)
     manager.post(f"/plans/{draft.id}/issue", data={"issue-row_version": draft.row_version})
     record = db.session.scalar(select(PlanVersion).where(PlanVersion.plan_id == draft.id))
-    record.snapshot = {**record.snapshot, "controls": [
-        {**c, "status": "Active", "lifted_on": None, "lift_rationale": None, "last_checked_on": None}
-        for c in record.snapshot["controls"]]}
+    record.snapshot = {
+        **record.snapshot,
+        "controls": [
+            {**c, "status": "Active", "lifted_on": None, "lift_rationale": None, "last_checked_on": None}
+            for c in record.snapshot["controls"]
+        ],
+    }
     db.session.commit()
     assert unissued_changes(draft) == []
     control = draft.controls[0]
@@ -425,8 +522,10 @@ def test_amend_without_changes_is_refused(world, manager, draft):
     ready(draft, world)
     manager.post(f"/plans/{draft.id}/issue", data={"issue-row_version": draft.row_version})
     db.session.refresh(draft)
-    response = manager.post(f"/plans/{draft.id}/amend", data={
-        "amend-row_version": draft.row_version, "amend-change_summary": "Nothing really"})
+    response = manager.post(
+        f"/plans/{draft.id}/amend",
+        data={"amend-row_version": draft.row_version, "amend-change_summary": "Nothing really"},
+    )
     assert response.status_code == 422
     assert "Nothing has changed since the last version was issued." in response.text
 
@@ -444,8 +543,13 @@ def test_closed_plans_are_read_only(world, manager, make_plan):
 
 def test_plans_list_filters_and_search(world, manager, make_plan):
     a = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], risk_statement="MAR gaps")
-    b = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], status=PlanStatus.DRAFT,
-                  risk_area="medication")
+    b = make_plan(
+        staff=world["staff"],
+        manager=world["manager"],
+        service=world["home"],
+        status=PlanStatus.DRAFT,
+        risk_area="medication",
+    )
     make_plan(staff=world["other_staff"], manager=world["other_manager"], service=world["other"])
     page = manager.get("/plans/").text
     assert a.reference in page and b.reference in page and "PIP-2026-0003" not in page
@@ -458,10 +562,18 @@ def test_plans_list_filters_and_search(world, manager, make_plan):
 
 
 def test_plans_list_search_takes_percent_and_underscore_literally(world, manager, make_plan):
-    rate = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"],
-                     risk_statement="Escalation recorded for 22% of changes")
-    other = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"],
-                      risk_statement="Fluid charts not totalled")
+    rate = make_plan(
+        staff=world["staff"],
+        manager=world["manager"],
+        service=world["home"],
+        risk_statement="Escalation recorded for 22% of changes",
+    )
+    other = make_plan(
+        staff=world["staff"],
+        manager=world["manager"],
+        service=world["home"],
+        risk_statement="Fluid charts not totalled",
+    )
     for typed in ("22%", "%", "_"):
         text = manager.get("/plans/", query_string={"q": typed}).text
         assert other.reference not in text, typed  # a wildcard would match every plan

@@ -1,4 +1,5 @@
 """The starter plan templates: shape, enums, lookups, and that our own actions pass the checker."""
+
 import dataclasses
 
 import pytest
@@ -39,8 +40,7 @@ BY_KEY = [pytest.param(template, id=template.key) for template in TEMPLATES]
 # --- the checker must not nag about our own templates -------------------------------------
 @pytest.mark.parametrize("action", ACTIONS)
 def test_every_template_action_passes_the_quality_checker(action):
-    findings = assess_action(action.behaviour, action.when, action.check_method,
-                             action.success_criterion)
+    findings = assess_action(action.behaviour, action.when, action.check_method, action.success_criterion)
     assert findings == [], [(f.field, f.code, f.message) for f in findings]
 
 
@@ -73,11 +73,9 @@ def test_get_template_unknown_key_is_none(key):
 @pytest.mark.parametrize("template", BY_KEY)
 def test_template_fields_are_filled_and_enums_valid(template):
     assert isinstance(template.risk_area, RiskArea)
-    assert template.evidence_sources and all(
-        isinstance(source, EvidenceSource) for source in template.evidence_sources)
+    assert template.evidence_sources and all(isinstance(source, EvidenceSource) for source in template.evidence_sources)
     assert len(set(template.evidence_sources)) == len(template.evidence_sources)
-    assert template.key_questions and all(
-        isinstance(question, KeyQuestion) for question in template.key_questions)
+    assert template.key_questions and all(isinstance(question, KeyQuestion) for question in template.key_questions)
     assert len(set(template.key_questions)) == len(template.key_questions)
     for text in (template.summary, template.risk_statement, template.baseline_hint):
         assert isinstance(text, str) and text.strip()
@@ -98,8 +96,7 @@ def test_risk_statement_names_who_is_at_risk(template):
 
 @pytest.mark.parametrize("template", BY_KEY)
 def test_collections_are_tuples_so_templates_stay_immutable(template):
-    for value in (template.evidence_sources, template.key_questions, template.controls,
-                  template.actions):
+    for value in (template.evidence_sources, template.key_questions, template.controls, template.actions):
         assert isinstance(value, tuple)
     with pytest.raises(dataclasses.FrozenInstanceError):
         template.title = "changed"  # type: ignore[misc]
@@ -118,8 +115,7 @@ def test_worked_examples_keep_their_domain_shape():
 
     dignity = get_template("dignity")
     assert dignity.risk_area is RiskArea.DIGNITY and dignity.observations_per_week == 2
-    assert {ControlKind.PAIRED_WORKING, ControlKind.MANAGERIAL_PRESENCE} <= {
-        c.kind for c in dignity.controls}
+    assert {ControlKind.PAIRED_WORKING, ControlKind.MANAGERIAL_PRESENCE} <= {c.kind for c in dignity.controls}
 
     medicines = get_template("medicines")
     assert medicines.risk_area is RiskArea.MEDICATION
@@ -163,6 +159,7 @@ def test_controls_have_a_kind_detail_and_review_window(control):
 
 
 def test_module_is_pure_data_without_flask_or_database():
-    source = open(plan_templates.__file__, encoding="utf-8").read()
+    with open(plan_templates.__file__, encoding="utf-8") as module:
+        source = module.read()
     for forbidden in ("import flask", "from flask", "extensions", "db.session", "sqlalchemy"):
         assert forbidden not in source.lower()

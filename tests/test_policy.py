@@ -1,4 +1,5 @@
 """The role × object rules of DESIGN.md, as a table; and the SQL scope agrees with the predicate."""
+
 import pytest
 from sqlalchemy import select
 
@@ -45,10 +46,18 @@ def test_list_scope_matches_the_predicate(world, plans, who):
     assert listed == expected
 
 
-@pytest.mark.parametrize("who,expected", [
-    ("manager", True), ("senior", True), ("other_senior", False), ("other_manager", False),
-    ("hr", False), ("staff", False), ("admin", False),
-])
+@pytest.mark.parametrize(
+    "who,expected",
+    [
+        ("manager", True),
+        ("senior", True),
+        ("other_senior", False),
+        ("other_manager", False),
+        ("hr", False),
+        ("staff", False),
+        ("admin", False),
+    ],
+)
 def test_who_may_edit_an_active_plan(world, plans, who, expected):
     assert policy.can_edit_plan(world[who], plans["active"]) is expected
 
@@ -59,16 +68,19 @@ def test_nobody_edits_a_closed_plan(world, plans):
             assert not policy.can_edit_plan(user, plans["closed"])
 
 
-@pytest.mark.parametrize("who,target,expected", [
-    ("manager", "staff", True),          # their own report
-    ("manager", "other_staff", False),   # not their report
-    ("other_manager", "staff", False),
-    ("senior", "staff", True),           # in their service
-    ("senior", "other_staff", False),
-    ("hr", "staff", False),
-    ("staff", "staff", False),
-    ("manager", "manager", False),       # plans are for staff
-])
+@pytest.mark.parametrize(
+    "who,target,expected",
+    [
+        ("manager", "staff", True),  # their own report
+        ("manager", "other_staff", False),  # not their report
+        ("other_manager", "staff", False),
+        ("senior", "staff", True),  # in their service
+        ("senior", "other_staff", False),
+        ("hr", "staff", False),
+        ("staff", "staff", False),
+        ("manager", "manager", False),  # plans are for staff
+    ],
+)
 def test_who_may_open_a_plan_for_whom(world, who, target, expected):
     assert policy.can_create_plan_for(world[who], world[target]) is expected
 
@@ -82,9 +94,14 @@ def test_only_the_person_on_the_plan_acknowledges(world, plans):
 
 def test_register_and_closures_access(world):
     assert [w for w in ("staff", "manager", "senior", "hr", "admin") if policy.can_view_register(world[w])] == [
-        "manager", "senior", "hr"]
+        "manager",
+        "senior",
+        "hr",
+    ]
     assert [w for w in ("staff", "manager", "senior", "hr", "admin") if policy.can_view_hr_closures(world[w])] == [
-        "senior", "hr"]
+        "senior",
+        "hr",
+    ]
     assert [w for w in ("staff", "manager", "senior", "hr", "admin") if policy.can_administer(world[w])] == ["admin"]
 
 
@@ -96,10 +113,19 @@ def test_inactive_and_anonymous_users_may_do_nothing(world, plans):
     assert not policy.can_view_register(None)
 
 
-@pytest.mark.parametrize("who,status", [
-    ("staff", 200), ("manager", 200), ("senior", 200), ("hr", 200),
-    ("other_staff", 404), ("other_manager", 404), ("other_senior", 404), ("admin", 404),
-])
+@pytest.mark.parametrize(
+    "who,status",
+    [
+        ("staff", 200),
+        ("manager", 200),
+        ("senior", 200),
+        ("hr", 200),
+        ("other_staff", 404),
+        ("other_manager", 404),
+        ("other_senior", 404),
+        ("admin", 404),
+    ],
+)
 def test_plan_page_hides_plans_as_404(world, plans, sign_in, who, status):
     response = sign_in(world[who]).get(f"/plans/{plans['active'].id}")
     assert response.status_code == status

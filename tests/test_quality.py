@@ -1,4 +1,5 @@
 """Table-driven tests for pip_app.quality.assess_action (DESIGN.md principle 2)."""
+
 import dataclasses
 import re
 
@@ -7,142 +8,213 @@ import pytest
 from pip_app.quality import CODES, FIELDS, Finding, assess_action
 
 # A known-good action; bad cases swap one or more parts for weak wording.
-GOOD_BEHAVIOUR = ("Record escalation rationale using the threshold tool for any change in "
-                  "baseline presentation")
+GOOD_BEHAVIOUR = "Record escalation rationale using the threshold tool for any change in baseline presentation"
 GOOD_WHEN = "every shift"
 GOOD_CHECK = "weekly record review by the senior"
-GOOD_CRITERION = ("100% of changes in presentation have a recorded rationale and escalation "
-                  "decision for 4 consecutive weeks")
+GOOD_CRITERION = (
+    "100% of changes in presentation have a recorded rationale and escalation decision for 4 consecutive weeks"
+)
 
 # --- precision: realistic measurable actions that must pass -------------------------------
 GOOD_ACTIONS = [
     pytest.param(
-        "Complete daily notes within 30 minutes of task completion using the service prompt "
-        "structure", "every shift", "weekly audit of a sample of notes",
-        "at least 90% of sampled notes on time across two audits", id="domain-daily-notes"),
-    pytest.param(GOOD_BEHAVIOUR, GOOD_WHEN, GOOD_CHECK, GOOD_CRITERION,
-                 id="domain-escalation-rationale"),
+        "Complete daily notes within 30 minutes of task completion using the service prompt structure",
+        "every shift",
+        "weekly audit of a sample of notes",
+        "at least 90% of sampled notes on time across two audits",
+        id="domain-daily-notes",
+    ),
+    pytest.param(GOOD_BEHAVIOUR, GOOD_WHEN, GOOD_CHECK, GOOD_CRITERION, id="domain-escalation-rationale"),
     pytest.param(
-        "Achieve 90% compliance on MAR documentation across two audits", "by 14 Dec 2026",
-        "MAR audit by the deputy manager", "≥ 90% MAR compliance across two consecutive audits",
-        id="domain-mar-compliance"),
+        "Achieve 90% compliance on MAR documentation across two audits",
+        "by 14 Dec 2026",
+        "MAR audit by the deputy manager",
+        "≥ 90% MAR compliance across two consecutive audits",
+        id="domain-mar-compliance",
+    ),
     pytest.param(
-        "Offer choices and check consent before each personal care task, and record the "
-        "choices offered in care notes", "every shift",
+        "Offer choices and check consent before each personal care task, and record the choices offered in care notes",
+        "every shift",
         "observed practice twice weekly using the dignity observation checklist",
-        "agreed language prompts used in at least 9 of 10 observed interactions on 3 "
-        "consecutive observations", id="domain-dignity"),
+        "agreed language prompts used in at least 9 of 10 observed interactions on 3 consecutive observations",
+        id="domain-dignity",
+    ),
     pytest.param(
-        "After completing the medicines refresher, sign the MAR at the time of each "
-        "administration", "at every medication round", "MAR check at handover by the senior",
-        "zero unsigned entries across 4 weekly MAR audits", id="mentions-training-comma"),
+        "After completing the medicines refresher, sign the MAR at the time of each administration",
+        "at every medication round",
+        "MAR check at handover by the senior",
+        "zero unsigned entries across 4 weekly MAR audits",
+        id="mentions-training-comma",
+    ),
     pytest.param(
-        "After completing the medicines refresher sign the MAR at the time of each "
-        "administration", "at every medication round", "spot check of the MAR",
-        "no unsigned MAR entries in 4 weeks", id="mentions-training-no-comma"),
+        "After completing the medicines refresher sign the MAR at the time of each administration",
+        "at every medication round",
+        "spot check of the MAR",
+        "no unsigned MAR entries in 4 weeks",
+        id="mentions-training-no-comma",
+    ),
     pytest.param(
-        "Record fluid intake on the fluid chart after every drink offered", "every shift",
+        "Record fluid intake on the fluid chart after every drink offered",
+        "every shift",
         "senior checks fluid charts at each handover",
-        "95% of sampled fluid charts complete across 8 weeks", id="hydration-chart"),
+        "95% of sampled fluid charts complete across 8 weeks",
+        id="hydration-chart",
+    ),
     pytest.param(
-        "Escalate to the senior on shift when a person's 24-hour fluid total is below their "
-        "care plan target", "every shift", "weekly audit of hydration records and escalation "
-        "notes", "no low-intake day without a recorded escalation over 4 weeks",
-        id="hydration-escalation"),
+        "Escalate to the senior on shift when a person's 24-hour fluid total is below their care plan target",
+        "every shift",
+        "weekly audit of hydration records and escalation notes",
+        "no low-intake day without a recorded escalation over 4 weeks",
+        id="hydration-escalation",
+    ),
     pytest.param(
-        "Ask each person about their drink preferences and record them in the hydration care "
-        "plan", "by 30 Nov 2026", "record review by the nutrition lead",
-        "all 6 people at risk have recorded preferences", id="hydration-preferences"),
+        "Ask each person about their drink preferences and record them in the hydration care plan",
+        "by 30 Nov 2026",
+        "record review by the nutrition lead",
+        "all 6 people at risk have recorded preferences",
+        id="hydration-preferences",
+    ),
     pytest.param(
-        "Record appointment outcomes and follow-up actions in the appointment log on the day "
-        "of the appointment", "after each health appointment",
+        "Record appointment outcomes and follow-up actions in the appointment log on the day of the appointment",
+        "after each health appointment",
         "duty manager checks the appointment log each day",
         "95% of appointments have a recorded outcome and allocated follow-up within 10 weeks",
-        id="appointment-follow-up"),
+        id="appointment-follow-up",
+    ),
     pytest.param(
-        "Tell the duty manager about any professional advice at handover and update the care "
-        "plan the same day", "at each handover", "handover review by the duty manager",
-        "every appointment in the sample has its advice reflected in the care plan within "
-        "24 hours", id="appointment-advice"),
+        "Tell the duty manager about any professional advice at handover and update the care plan the same day",
+        "at each handover",
+        "handover review by the duty manager",
+        "every appointment in the sample has its advice reflected in the care plan within 24 hours",
+        id="appointment-advice",
+    ),
     pytest.param(
         "Use the NEWS2 tool and record the score for any change in baseline presentation",
-        "every shift", "two observed shifts per week",
+        "every shift",
+        "two observed shifts per week",
         "3 of 3 observed shifts with NEWS2 scores recorded and escalated where triggered",
-        id="escalation-news2"),
+        id="escalation-news2",
+    ),
     pytest.param(
         "Hand over any change in presentation to the senior using the SBAR prompt",
-        "at every handover", "senior sign-off of escalation decisions",
-        "no missed escalations in 4 weeks", id="escalation-handover"),
+        "at every handover",
+        "senior sign-off of escalation decisions",
+        "no missed escalations in 4 weeks",
+        id="escalation-handover",
+    ),
     pytest.param(
-        "Knock and wait for an answer before entering a person's bedroom", "every shift",
+        "Knock and wait for an answer before entering a person's bedroom",
+        "every shift",
         "observation by the team leader using the dignity checklist",
-        "knock-and-wait seen in 10 of 10 observed room entries", id="dignity-knock"),
+        "knock-and-wait seen in 10 of 10 observed room entries",
+        id="dignity-knock",
+    ),
     pytest.param(
         "Use the person's preferred name and explain each step before starting personal care",
-        "during each personal care task", "observed practice twice weekly",
+        "during each personal care task",
+        "observed practice twice weekly",
         "agreed language prompts used in at least 9 of 10 observed interactions",
-        id="dignity-language"),
+        id="dignity-language",
+    ),
     pytest.param(
-        "Close the door and curtains before any personal care", "every time personal care is "
-        "given", "spot checks by the deputy manager", "no observed personal care with door or "
-        "curtains open across 6 spot checks", id="dignity-privacy"),
+        "Close the door and curtains before any personal care",
+        "every time personal care is given",
+        "spot checks by the deputy manager",
+        "no observed personal care with door or curtains open across 6 spot checks",
+        id="dignity-privacy",
+    ),
     pytest.param(
-        "Decline gifts from people using the service and record any offer in the gifts "
-        "register", "from 1 Dec 2026", "monthly review of the gifts register",
+        "Decline gifts from people using the service and record any offer in the gifts register",
+        "from 1 Dec 2026",
+        "monthly review of the gifts register",
         "every gift offered is recorded in the register within the shift",
-        id="boundaries-gifts"),
+        id="boundaries-gifts",
+    ),
     pytest.param(
         "Maintain professional boundaries by contacting people only from the service phone "
-        "and never from a personal phone", "every shift", "supervision using phone log review",
-        "zero contacts from a personal phone in 8 weeks", id="boundaries-phone"),
+        "and never from a personal phone",
+        "every shift",
+        "supervision using phone log review",
+        "zero contacts from a personal phone in 8 weeks",
+        id="boundaries-phone",
+    ),
     pytest.param(
-        "Report any safeguarding concern to the safeguarding lead the same day and record it "
-        "on the concern form", "same day as any concern", "monthly audit of safeguarding logs",
-        "100% of concerns reported within 24 hours", id="safeguarding-report"),
+        "Report any safeguarding concern to the safeguarding lead the same day and record it on the concern form",
+        "same day as any concern",
+        "monthly audit of safeguarding logs",
+        "100% of concerns reported within 24 hours",
+        id="safeguarding-report",
+    ),
     pytest.param(
         "Complete a body map for any new mark or bruise and hand it to the senior",
-        "within 1 hour of noticing", "record review by the registered manager",
-        "every new mark has a body map on file across two audits", id="safeguarding-body-map"),
+        "within 1 hour of noticing",
+        "record review by the registered manager",
+        "every new mark has a body map on file across two audits",
+        id="safeguarding-body-map",
+    ),
     pytest.param(
         "Countersign the second-checker box on the MAR for every controlled drug given",
-        "at every medication round", "MAR audit of controlled drugs",
+        "at every medication round",
+        "MAR audit of controlled drugs",
         "no controlled drug entry without a second signature in 4 weekly audits",
-        id="medication-cd-countersign"),
+        id="medication-cd-countersign",
+    ),
     pytest.param(
-        "Check the MAR against the label before giving each dose", "at every medication round",
+        "Check the MAR against the label before giving each dose",
+        "at every medication round",
         "two observed medication rounds per week",
         "6 consecutive observed rounds with no administration errors",
-        id="medication-check-label"),
+        id="medication-check-label",
+    ),
     pytest.param(
-        "Record the reason for any refused dose on the back of the MAR", "each refusal",
-        "weekly MAR sampling", "all refusals in the sample have a recorded reason",
-        id="medication-refusal"),
+        "Record the reason for any refused dose on the back of the MAR",
+        "each refusal",
+        "weekly MAR sampling",
+        "all refusals in the sample have a recorded reason",
+        id="medication-refusal",
+    ),
     pytest.param(
         "Write care notes that describe mood, food and fluid intake for each visit",
-        "within 30 minutes of each visit", "fortnightly file review",
+        "within 30 minutes of each visit",
+        "fortnightly file review",
         "at least 9 of 10 sampled notes include mood, food and fluid",
-        id="records-content"),
+        id="records-content",
+    ),
     pytest.param(
-        "Log call times on arrival and departure in the electronic care record", "each visit",
+        "Log call times on arrival and departure in the electronic care record",
+        "each visit",
         "weekly report from the care record system",
-        "95% punctuality over eight weeks", id="homecare-punctuality"),
+        "95% punctuality over eight weeks",
+        id="homecare-punctuality",
+    ),
     pytest.param(
         "Follow the moving and handling plan: two staff and the hoist for every transfer",
-        "every transfer", "observed practice by the moving and handling lead",
-        "4 consecutive observed transfers meet the plan", id="support-plan-adherence"),
+        "every transfer",
+        "observed practice by the moving and handling lead",
+        "4 consecutive observed transfers meet the plan",
+        id="support-plan-adherence",
+    ),
     pytest.param(
         "Reflect on escalation decisions and record the rationale for each one in care notes",
-        "at the end of every shift", "supervision using real examples from care notes",
+        "at the end of every shift",
+        "supervision using real examples from care notes",
         "every change in presentation has a recorded rationale and escalation within the shift",
-        id="reflect-plus-record"),
+        id="reflect-plus-record",
+    ),
     pytest.param(
-        "Seek consent before each personal care task", "daily", "feedback from people using "
-        "the service and observation", "consent checked in all 8 observed tasks",
-        id="consent"),
+        "Seek consent before each personal care task",
+        "daily",
+        "feedback from people using the service and observation",
+        "consent checked in all 8 observed tasks",
+        id="consent",
+    ),
     pytest.param(
         "Weigh each person on the nutrition plan and record the weight in their chart",
-        "every Monday", "monthly weight audit",
-        "no missed weekly weights over 8 weeks", id="nutrition-weights"),
+        "every Monday",
+        "monthly weight audit",
+        "no missed weekly weights over 8 weeks",
+        id="nutrition-weights",
+    ),
 ]
 
 
@@ -173,39 +245,75 @@ def test_generic_words_with_a_concrete_anchor_are_not_flagged(behaviour):
     assert assess_action(behaviour, GOOD_WHEN, GOOD_CHECK, GOOD_CRITERION) == []
 
 
-@pytest.mark.parametrize("when", [
-    "daily", "weekly", "fortnightly", "by 14 Dec 2026", "14/12/2026", "2026-12-14",
-    "each handover", "at every medication round", "within 30 minutes of each task",
-    "two observed shifts per week", "Mondays and Thursdays", "by end of March",
-    "immediately after each administration", "before each personal care task", "twice a day",
-    "by next supervision",
-])
+@pytest.mark.parametrize(
+    "when",
+    [
+        "daily",
+        "weekly",
+        "fortnightly",
+        "by 14 Dec 2026",
+        "14/12/2026",
+        "2026-12-14",
+        "each handover",
+        "at every medication round",
+        "within 30 minutes of each task",
+        "two observed shifts per week",
+        "Mondays and Thursdays",
+        "by end of March",
+        "immediately after each administration",
+        "before each personal care task",
+        "twice a day",
+        "by next supervision",
+    ],
+)
 def test_good_whens(when):
     assert assess_action(GOOD_BEHAVIOUR, when, GOOD_CHECK, GOOD_CRITERION) == []
 
 
-@pytest.mark.parametrize("check", [
-    "audit", "observation", "supervision", "record review", "sampling of notes", "spot check",
-    "feedback from relatives", "MAR check", "handover review", "observed practice",
-    "competency assessment by the nurse", "senior reviews daily notes", "senior sign-off",
-    "dip sample of 5 notes", "team leader checks fluid charts", "reflective debrief",
-])
+@pytest.mark.parametrize(
+    "check",
+    [
+        "audit",
+        "observation",
+        "supervision",
+        "record review",
+        "sampling of notes",
+        "spot check",
+        "feedback from relatives",
+        "MAR check",
+        "handover review",
+        "observed practice",
+        "competency assessment by the nurse",
+        "senior reviews daily notes",
+        "senior sign-off",
+        "dip sample of 5 notes",
+        "team leader checks fluid charts",
+        "reflective debrief",
+    ],
+)
 def test_good_check_methods(check):
     assert assess_action(GOOD_BEHAVIOUR, GOOD_WHEN, check, GOOD_CRITERION) == []
 
 
-@pytest.mark.parametrize("criterion", [
-    "at least 90% of sampled notes on time across two audits",
-    "≥ 90% MAR compliance across two consecutive audits", "no missed escalations in 4 weeks",
-    "zero unsigned entries", "3 of 3 observed shifts",
-    "every change in presentation has a recorded rationale and escalation within the shift",
-    "all MAR entries signed at the time of administration",
-    "95% complete monitoring and timely escalation within eight weeks",
-    "fewer than 2 late notes per audit", "Audit score rises from 62% to 90%",
-    "nine out of ten observed interactions use agreed prompts",
-    "each refusal has a recorded reason", "no complaints about rushed care over 8 weeks",
-    "training completed and 90% MAR compliance across two audits",
-])
+@pytest.mark.parametrize(
+    "criterion",
+    [
+        "at least 90% of sampled notes on time across two audits",
+        "≥ 90% MAR compliance across two consecutive audits",
+        "no missed escalations in 4 weeks",
+        "zero unsigned entries",
+        "3 of 3 observed shifts",
+        "every change in presentation has a recorded rationale and escalation within the shift",
+        "all MAR entries signed at the time of administration",
+        "95% complete monitoring and timely escalation within eight weeks",
+        "fewer than 2 late notes per audit",
+        "Audit score rises from 62% to 90%",
+        "nine out of ten observed interactions use agreed prompts",
+        "each refusal has a recorded reason",
+        "no complaints about rushed care over 8 weeks",
+        "training completed and 90% MAR compliance across two audits",
+    ],
+)
 def test_good_success_criteria(criterion):
     assert assess_action(GOOD_BEHAVIOUR, GOOD_WHEN, GOOD_CHECK, criterion) == []
 
@@ -218,31 +326,26 @@ A = ("activity_not_outcome", "success_criterion")
 U = ("unobservable_criterion", "success_criterion")
 
 
-def _bad(case_id, expected, behaviour=GOOD_BEHAVIOUR, when=GOOD_WHEN, check=GOOD_CHECK,
-         criterion=GOOD_CRITERION):
+def _bad(case_id, expected, behaviour=GOOD_BEHAVIOUR, when=GOOD_WHEN, check=GOOD_CHECK, criterion=GOOD_CRITERION):
     """A parametrised bad case with good defaults for the parts not under test."""
     return pytest.param(behaviour, when, check, criterion, expected, id=case_id)
 
 
 BAD_ACTIONS = [
-    _bad("all-generic", [G, W, C, A], "Complete training", "ongoing", "manager to monitor",
-         "training completed"),
+    _bad("all-generic", [G, W, C, A], "Complete training", "ongoing", "manager to monitor", "training completed"),
     # generic behaviour and its cousins
     _bad("complete-training", [G], behaviour="complete training"),
-    _bad("completes-mandatory-training", [G], behaviour="Completes all mandatory medication "
-                                                        "training"),
+    _bad("completes-mandatory-training", [G], behaviour="Completes all mandatory medication training"),
     _bad("completed-training", [G], behaviour="Completed the training"),
     _bad("completing-elearning", [G], behaviour="Completing e-learning on dignity"),
     _bad("improve-communication", [G], behaviour="Improve communication"),
-    _bad("improving-communication", [G], behaviour="Improving her communication with "
-                                                   "residents"),
+    _bad("improving-communication", [G], behaviour="Improving her communication with residents"),
     _bad("be-more-thorough", [G], behaviour="Be more thorough"),
     _bad("staff-reminded", [G], behaviour="Staff reminded"),
     _bad("staff-reminded-to-sign", [G], behaviour="Staff reminded to sign the MAR"),
     _bad("policy-reviewed", [G], behaviour="Policy reviewed"),
     _bad("manager-to-monitor", [G], behaviour="Manager to monitor"),
-    _bad("manager-to-monitor-recording", [G], behaviour="Manager to monitor recording of "
-                                                        "fluids"),
+    _bad("manager-to-monitor-recording", [G], behaviour="Manager to monitor recording of fluids"),
     _bad("improve-recording", [G], behaviour="Improve recording"),
     _bad("improve-recording-of-notes", [G], behaviour="Improve the recording of care notes"),
     _bad("attend-training", [G], behaviour="Attend training"),
@@ -260,10 +363,8 @@ BAD_ACTIONS = [
     _bad("follow-policy", [G], behaviour="Follow policy"),
     _bad("to-be-monitored", [G], behaviour="To be monitored"),
     _bad("discuss-in-supervision", [G], behaviour="Discuss in supervision"),
-    _bad("training-on-a-concrete-topic", [G], behaviour="Complete training on how to sign "
-                                                        "the MAR"),
-    _bad("be-aware-of-escalation", [G], behaviour="Be aware of when to escalate to the "
-                                                  "senior"),
+    _bad("training-on-a-concrete-topic", [G], behaviour="Complete training on how to sign the MAR"),
+    _bad("be-aware-of-escalation", [G], behaviour="Be aware of when to escalate to the senior"),
     _bad("raise-awareness", [G], behaviour="Raise awareness of dignity"),
     _bad("pay-attention", [G], behaviour="Pay more attention to residents"),
     _bad("maintain-boundaries", [G], behaviour="Maintain professional boundaries"),
@@ -271,8 +372,7 @@ BAD_ACTIONS = [
     _bad("adhere-to-procedures", [G], behaviour="Adhere to procedures"),
     _bad("comply-with-guidelines", [G], behaviour="Comply with guidelines"),
     _bad("re-read-policy", [G], behaviour="Re-read the safeguarding policy"),
-    _bad("reminded-of-importance", [G], behaviour="Reminded of the importance of recording "
-                                                  "fluids"),
+    _bad("reminded-of-importance", [G], behaviour="Reminded of the importance of recording fluids"),
     _bad("shadow-a-senior", [G], behaviour="Shadow a senior"),
     _bad("write-better-notes", [G], behaviour="Write better notes"),
     _bad("communicate-better", [G], behaviour="Communicate better with families"),
@@ -325,8 +425,9 @@ BAD_ACTIONS = [
     _bad("criterion-placeholder", [U], criterion="tbc"),
     # combinations and placeholders
     _bad("two-fields", [G, U], behaviour="Be more careful", criterion="better"),
-    _bad("generic-everything-else", [G, W, C, U], "Improve recording", "going forward",
-         "keep an eye", "seems better now"),
+    _bad(
+        "generic-everything-else", [G, W, C, U], "Improve recording", "going forward", "keep an eye", "seems better now"
+    ),
 ]
 
 
@@ -340,10 +441,9 @@ def test_weak_actions_are_flagged(behaviour, when, check, criterion, expected):
 @pytest.mark.parametrize("blank", [None, "", "   ", "\n\t", " - "], ids=repr)
 @pytest.mark.parametrize("field", FIELDS)
 def test_none_blank_or_punctuation_is_missing(field, blank):
-    parts = dict(zip(FIELDS, (GOOD_BEHAVIOUR, GOOD_WHEN, GOOD_CHECK, GOOD_CRITERION)))
+    parts = dict(zip(FIELDS, (GOOD_BEHAVIOUR, GOOD_WHEN, GOOD_CHECK, GOOD_CRITERION), strict=True))
     parts[field] = blank
-    assert [(f.code, f.field) for f in assess_action(*parts.values())] == [
-        ("missing_part", field)]
+    assert [(f.code, f.field) for f in assess_action(*parts.values())] == [("missing_part", field)]
 
 
 def test_all_parts_missing_reported_in_field_order():
@@ -354,7 +454,11 @@ def test_all_parts_missing_reported_in_field_order():
 def test_missing_part_suppresses_other_codes_for_that_field():
     findings = assess_action("", "ongoing", None, "improved")
     assert [(f.code, f.field) for f in findings] == [
-        ("missing_part", "behaviour"), W, ("missing_part", "check_method"), U]
+        ("missing_part", "behaviour"),
+        W,
+        ("missing_part", "check_method"),
+        U,
+    ]
 
 
 # --- messages, order, determinism, immutability --------------------------------------------
@@ -363,8 +467,11 @@ ALL_CODE_CASES = [
     ("complete training", "ongoing", "monitor", "training completed"),
     ("be more thorough", "asap", "check", "improved"),
 ]
-US_SPELLINGS = re.compile(r"\b(behavior|color|center|organiz|recogniz|prioritiz|practicing|"
-                          r"analyz|program\b|judgment|favor)", re.I)
+US_SPELLINGS = re.compile(
+    r"\b(behavior|color|center|organiz|recogniz|prioritiz|practicing|"
+    r"analyz|program\b|judgment|favor)",
+    re.I,
+)
 
 
 def _all_findings():
@@ -408,10 +515,18 @@ def test_finding_is_immutable():
     assert hash(finding) == hash(Finding("vague_when", "when", 'Say when, e.g. "every shift".'))
 
 
-@pytest.mark.parametrize("text", [
-    "COMPLETE TRAINING", "complete   training", "Complete training!!!", "  complete\ttraining. ",
-    "Completes training", "Completed the training", "Completing training",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "COMPLETE TRAINING",
+        "complete   training",
+        "Complete training!!!",
+        "  complete\ttraining. ",
+        "Completes training",
+        "Completed the training",
+        "Completing training",
+    ],
+)
 def test_normalisation_of_case_spacing_punctuation_and_inflection(text):
     findings = assess_action(text, GOOD_WHEN, GOOD_CHECK, GOOD_CRITERION)
     assert [(f.code, f.field) for f in findings] == [G]

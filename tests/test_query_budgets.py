@@ -1,4 +1,5 @@
 """SQL statements per request are bounded and do not grow with the data (no N+1)."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -26,17 +27,34 @@ def grow(plan, world, *, actions: int, reviews: int, observations: int) -> None:
         make_action(plan, n, measure_name="Compliance", measure_unit="%", measure_target=90, measure_consecutive=2)
     make_control(plan, world["senior"])
     for week in range(reviews):
-        review = Review(plan=plan, review_date=START + timedelta(days=7 * week), reviewer=world["manager"],
-                        summary=f"Week {week}", decision=ReviewDecision.CONTINUE)
+        review = Review(
+            plan=plan,
+            review_date=START + timedelta(days=7 * week),
+            reviewer=world["manager"],
+            summary=f"Week {week}",
+            decision=ReviewDecision.CONTINUE,
+        )
         for action in plan.actions:
             review.entries.append(ReviewEntry(action=action, progress=Progress.ON_TRACK, measured_value=50 + week))
         db.session.add(review)
         db.session.flush()
-        db.session.add(Acknowledgement(plan=plan, user=plan.staff, subject=AckSubject.REVIEW, plan_version=1,
-                                       review=review, statement="read", response=AckResponse.AGREE))
+        db.session.add(
+            Acknowledgement(
+                plan=plan,
+                user=plan.staff,
+                subject=AckSubject.REVIEW,
+                plan_version=1,
+                review=review,
+                statement="read",
+                response=AckResponse.AGREE,
+            )
+        )
     for n in range(observations):
-        db.session.add(Observation(plan=plan, scheduled_on=START + timedelta(days=n), observer=world["senior"],
-                                   focus=list(plan.actions)))
+        db.session.add(
+            Observation(
+                plan=plan, scheduled_on=START + timedelta(days=n), observer=world["senior"], focus=list(plan.actions)
+            )
+        )
     db.session.commit()
 
 

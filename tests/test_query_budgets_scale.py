@@ -7,6 +7,7 @@ SQLAlchemy's selectinload sends one statement per 500 parents, so a page that ea
 collections of an unbounded list grows by a statement per 500 rows: invisible with test data,
 62 statements at 10,000 plans. Here the batch is 50, so a hundred-odd plans show the same growth.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -19,8 +20,14 @@ from pip_app.tools.seed import DEFAULT_PASSWORD, GROUP_SENIOR_EMAIL, seed_scale
 from tests.conftest import _empty_all_tables, login
 
 SMALL, LARGE = 4, 120
-BUDGETS = {"plan page": 15, "plan page, 100 reviews": 15, "register": 8, "register filtered": 8,
-           "register search": 8, "register sorted": 8}
+BUDGETS = {
+    "plan page": 15,
+    "plan page, 100 reviews": 15,
+    "register": 8,
+    "register filtered": 8,
+    "register search": 8,
+    "register sorted": 8,
+}
 
 
 def senior_pages(seeded) -> dict[str, str]:
@@ -75,8 +82,11 @@ def assert_equal_and_within_budget(small: dict, large: dict) -> None:
     available = {name for name in small if isinstance(small[name], int) or isinstance(large[name], int)}
     grew = {name: (small[name], large[name]) for name in available if small[name] != large[name]}
     assert not grew, f"statements per request changed with the data (small, large): {grew}"
-    over = {name: large[name] for name, budget in BUDGETS.items()
-            if isinstance(large.get(name), int) and large[name] > budget}
+    over = {
+        name: large[name]
+        for name, budget in BUDGETS.items()
+        if isinstance(large.get(name), int) and large[name] > budget
+    }
     assert not over, f"over budget {BUDGETS}: {over}"
 
 
@@ -105,8 +115,12 @@ def test_senior_pages_do_not_grow_with_the_data(app, count_queries):
 @pytest.mark.usefixtures("small_selectin_batches")
 def test_manager_pages_do_not_grow_with_the_data(app, count_queries):
     def pages(seeded):
-        return {"dashboard": "/", "register": "/register", "plans list": "/plans/",
-                "plan page": f"/plans/{seeded.bench_plan_id}"}
+        return {
+            "dashboard": "/",
+            "register": "/register",
+            "plans list": "/plans/",
+            "plan page": f"/plans/{seeded.bench_plan_id}",
+        }
 
     small, large = small_and_large(app, count_queries, pages, manager_of_the_bench_plan)
     assert_equal_and_within_budget(small, large)
@@ -135,6 +149,7 @@ def manager_of_the_bench_plan(seeded) -> str:
 def test_senior_dashboard_does_not_grow_with_the_data(app, count_queries):
     """Every open plan in a senior's services is a candidate for "needs attention": the board must
     stay bounded however many there are (it once loaded them all: 62 statements, 10 s at 2,117)."""
-    small, large = small_and_large(app, count_queries, lambda seeded: {"dashboard": "/"},
-                                   lambda seeded: GROUP_SENIOR_EMAIL)
+    small, large = small_and_large(
+        app, count_queries, lambda seeded: {"dashboard": "/"}, lambda seeded: GROUP_SENIOR_EMAIL
+    )
     assert_equal_and_within_budget(small, large)

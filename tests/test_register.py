@@ -1,6 +1,7 @@
 """The interim-control register: the pure flag rule and CSV neutraliser, the page and its htmx
 fragment per role (scoped exactly by policy), filters, search, sort, pagination, the summary strip,
 the CSV export, checks and lifts from the register and the plan page, and the statement count."""
+
 import csv
 import io
 import re
@@ -45,32 +46,71 @@ def row_ids(response) -> list[int]:
 def reg(world, make_plan):
     """Controls in both services, in every state, on plans in every state."""
     home_plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START)
-    other_plan = make_plan(staff=world["other_staff"], manager=world["other_manager"], service=world["other"], start=START)
-    draft = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START,
-                      status=PlanStatus.DRAFT)
-    closed = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START,
-                       status=PlanStatus.CLOSED)
+    other_plan = make_plan(
+        staff=world["other_staff"], manager=world["other_manager"], service=world["other"], start=START
+    )
+    draft = make_plan(
+        staff=world["staff"], manager=world["manager"], service=world["home"], start=START, status=PlanStatus.DRAFT
+    )
+    closed = make_plan(
+        staff=world["staff"], manager=world["manager"], service=world["home"], start=START, status=PlanStatus.CLOSED
+    )
     c = dict(
         # review date passed, and never checked in 21 days
-        overdue=make_control(home_plan, world["senior"], kind=ControlKind.ESCALATION_SIGN_OFF,
-                             detail="Senior confirms each escalation decision.", review_by_date=TODAY - timedelta(days=2)),
+        overdue=make_control(
+            home_plan,
+            world["senior"],
+            kind=ControlKind.ESCALATION_SIGN_OFF,
+            detail="Senior confirms each escalation decision.",
+            review_by_date=TODAY - timedelta(days=2),
+        ),
         # fine: checked yesterday, review ahead
-        fine=make_control(home_plan, world["manager"], kind=ControlKind.PAIRED_WORKING, detail="Paired for morning care.",
-                          review_by_date=TODAY + timedelta(days=7), last_checked_on=TODAY - timedelta(days=1)),
+        fine=make_control(
+            home_plan,
+            world["manager"],
+            kind=ControlKind.PAIRED_WORKING,
+            detail="Paired for morning care.",
+            review_by_date=TODAY + timedelta(days=7),
+            last_checked_on=TODAY - timedelta(days=1),
+        ),
         # not checked for exactly 7 days
-        stale=make_control(home_plan, world["senior"], kind=ControlKind.INCREASED_OBSERVATION,
-                           detail="Observed twice a week 50% of the time.", review_by_date=TODAY + timedelta(days=7),
-                           last_checked_on=TODAY - timedelta(days=7)),
-        other=make_control(other_plan, world["other_senior"], kind=ControlKind.NOTES_SIGN_OFF,
-                           detail="Brook Lodge notes signed off.", review_by_date=TODAY + timedelta(days=3),
-                           last_checked_on=TODAY),
-        draft=make_control(draft, world["senior"], detail="Draft plan control.", review_by_date=TODAY + timedelta(days=7)),
-        closed_active=make_control(closed, world["senior"], kind=ControlKind.RESTRICTED_DUTIES,
-                                   detail="Restricted from medication rounds.", review_by_date=TODAY + timedelta(days=7),
-                                   last_checked_on=TODAY),
-        lifted=make_control(closed, world["senior"], kind=ControlKind.MANAGERIAL_PRESENCE, detail="Manager on shift.",
-                            review_by_date=TODAY - timedelta(days=10), status=ControlStatus.LIFTED,
-                            lifted_on=TODAY - timedelta(days=9), lift_rationale="Audits good."),
+        stale=make_control(
+            home_plan,
+            world["senior"],
+            kind=ControlKind.INCREASED_OBSERVATION,
+            detail="Observed twice a week 50% of the time.",
+            review_by_date=TODAY + timedelta(days=7),
+            last_checked_on=TODAY - timedelta(days=7),
+        ),
+        other=make_control(
+            other_plan,
+            world["other_senior"],
+            kind=ControlKind.NOTES_SIGN_OFF,
+            detail="Brook Lodge notes signed off.",
+            review_by_date=TODAY + timedelta(days=3),
+            last_checked_on=TODAY,
+        ),
+        draft=make_control(
+            draft, world["senior"], detail="Draft plan control.", review_by_date=TODAY + timedelta(days=7)
+        ),
+        closed_active=make_control(
+            closed,
+            world["senior"],
+            kind=ControlKind.RESTRICTED_DUTIES,
+            detail="Restricted from medication rounds.",
+            review_by_date=TODAY + timedelta(days=7),
+            last_checked_on=TODAY,
+        ),
+        lifted=make_control(
+            closed,
+            world["senior"],
+            kind=ControlKind.MANAGERIAL_PRESENCE,
+            detail="Manager on shift.",
+            review_by_date=TODAY - timedelta(days=10),
+            status=ControlStatus.LIFTED,
+            lifted_on=TODAY - timedelta(days=9),
+            lift_rationale="Audits good.",
+        ),
     )
     return dict(plans=dict(home=home_plan, other=other_plan, draft=draft, closed=closed), controls=c)
 
@@ -78,17 +118,20 @@ def reg(world, make_plan):
 # --- Pure: the flag rule and the CSV neutraliser
 
 
-@pytest.mark.parametrize("status,review_by,last,plan_status,expected", [
-    ("active", TODAY, TODAY, "active", []),
-    ("active", TODAY - timedelta(days=1), TODAY, "active", [REVIEW_PASSED]),
-    ("active", TODAY + timedelta(days=5), TODAY - timedelta(days=6), "active", []),
-    ("active", TODAY + timedelta(days=5), TODAY - timedelta(days=7), "active", [NOT_CHECKED]),
-    ("active", TODAY + timedelta(days=5), None, "active", [NOT_CHECKED]),  # never checked: counts from start
-    ("active", TODAY - timedelta(days=1), None, "closed", [REVIEW_PASSED, NOT_CHECKED, PLAN_CLOSED]),
-    ("active", TODAY, TODAY, "paused", []),
-    ("lifted", TODAY - timedelta(days=30), None, "closed", []),
-    ("ongoing_monitoring", TODAY - timedelta(days=30), None, "active", []),
-])
+@pytest.mark.parametrize(
+    "status,review_by,last,plan_status,expected",
+    [
+        ("active", TODAY, TODAY, "active", []),
+        ("active", TODAY - timedelta(days=1), TODAY, "active", [REVIEW_PASSED]),
+        ("active", TODAY + timedelta(days=5), TODAY - timedelta(days=6), "active", []),
+        ("active", TODAY + timedelta(days=5), TODAY - timedelta(days=7), "active", [NOT_CHECKED]),
+        ("active", TODAY + timedelta(days=5), None, "active", [NOT_CHECKED]),  # never checked: counts from start
+        ("active", TODAY - timedelta(days=1), None, "closed", [REVIEW_PASSED, NOT_CHECKED, PLAN_CLOSED]),
+        ("active", TODAY, TODAY, "paused", []),
+        ("lifted", TODAY - timedelta(days=30), None, "closed", []),
+        ("ongoing_monitoring", TODAY - timedelta(days=30), None, "active", []),
+    ],
+)
 def test_control_flags(status, review_by, last, plan_status, expected):
     assert control_flags(status, review_by, last, START, plan_status, TODAY) == expected
 
@@ -99,28 +142,49 @@ def test_never_checked_counts_from_the_start_date():
     assert control_flags(ControlStatus.ACTIVE, TODAY, None, TODAY + timedelta(days=3), PlanStatus.ACTIVE, TODAY) == []
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
-    ("+44 20 7946 0000", "'+44 20 7946 0000"),
-    ("-2+3", "'-2+3"),
-    ("@SUM(A1)", "'@SUM(A1)"),
-    ("\t=1", "'\t=1"),
-    ("\r=1", "'\r=1"),
-    ("Sam Taylor", "Sam Taylor"),
-    ("a=b", "a=b"),
-    ("", ""),
-    (21, 21),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+44 20 7946 0000", "'+44 20 7946 0000"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("Sam Taylor", "Sam Taylor"),
+        ("a=b", "a=b"),
+        ("", ""),
+        (21, 21),
+        (None, None),
+    ],
+)
 def test_neutralise_cell(value, expected):
     assert neutralise_cell(value) == expected
 
 
 def test_filters_from_the_url_ignore_anything_unknown():
-    f = RegisterFilters.from_args({"service": "abc", "type": "juggling", "status": "deleted", "sort": "password",
-                                   "dir": "desc", "page": "-3", "q": "  two   words  ", "flagged": "1"})
+    f = RegisterFilters.from_args(
+        {
+            "service": "abc",
+            "type": "juggling",
+            "status": "deleted",
+            "sort": "password",
+            "dir": "desc",
+            "page": "-3",
+            "q": "  two   words  ",
+            "flagged": "1",
+        }
+    )
     assert (f.service, f.kind, f.status, f.sort, f.direction, f.page, f.q, f.flagged) == (
-        None, None, "active", "review_by", "asc", 1, "two words", True)
+        None,
+        None,
+        "active",
+        "review_by",
+        "asc",
+        1,
+        "two words",
+        True,
+    )
     assert RegisterFilters.from_args({"sort": "staff", "dir": "desc"}).to_args() == {"sort": "staff", "dir": "desc"}
     assert RegisterFilters().to_args() == {}
     assert RegisterFilters(sort="staff").sorted_by("staff") == {"sort": "staff", "dir": "desc"}
@@ -129,8 +193,7 @@ def test_filters_from_the_url_ignore_anything_unknown():
 # --- The page: who sees what
 
 
-@pytest.mark.parametrize("who,status", [
-    ("senior", 200), ("manager", 200), ("hr", 200), ("staff", 403), ("admin", 403)])
+@pytest.mark.parametrize("who,status", [("senior", 200), ("manager", 200), ("hr", 200), ("staff", 403), ("admin", 403)])
 def test_register_access(world, sign_in, reg, who, status):
     assert sign_in(world[who]).get("/register").status_code == status
     assert sign_in(world[who]).get("/register.csv").status_code == status
@@ -141,13 +204,16 @@ def test_signed_out_is_sent_to_login(client):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-@pytest.mark.parametrize("who,expected", [
-    ("senior", ["overdue", "fine", "stale", "closed_active"]),
-    ("other_senior", ["other"]),
-    ("manager", ["overdue", "fine", "stale", "closed_active"]),
-    ("other_manager", ["other"]),
-    ("hr", ["overdue", "fine", "stale", "other", "closed_active"]),
-])
+@pytest.mark.parametrize(
+    "who,expected",
+    [
+        ("senior", ["overdue", "fine", "stale", "closed_active"]),
+        ("other_senior", ["other"]),
+        ("manager", ["overdue", "fine", "stale", "closed_active"]),
+        ("other_manager", ["other"]),
+        ("hr", ["overdue", "fine", "stale", "other", "closed_active"]),
+    ],
+)
 def test_each_role_sees_exactly_its_controls_never_drafts(world, sign_in, reg, who, expected):
     c = reg["controls"]
     response = sign_in(world[who]).get("/register")
@@ -191,10 +257,22 @@ def test_page_and_htmx_fragment(world, sign_in, reg):
 def test_hr_sees_the_register_but_no_forms(world, sign_in, reg):
     response = sign_in(world["hr"]).get("/register")
     assert row_ids(response)
-    assert "Record a check" not in response.text and ">Lift<" not in response.text and "<th scope=\"col\">Actions" not in response.text
+    assert (
+        "Record a check" not in response.text
+        and ">Lift<" not in response.text
+        and '<th scope="col">Actions' not in response.text
+    )
     c = reg["controls"]
-    assert sign_in(world["hr"]).get(f"/register/controls/{c['overdue'].id}?form=check", headers={"HX-Request": "true"}).status_code == 200
-    assert "<form method=\"post\"" not in sign_in(world["hr"]).get(f"/register/controls/{c['overdue'].id}").text.split("</header>", 1)[1]
+    assert (
+        sign_in(world["hr"])
+        .get(f"/register/controls/{c['overdue'].id}?form=check", headers={"HX-Request": "true"})
+        .status_code
+        == 200
+    )
+    assert (
+        '<form method="post"'
+        not in sign_in(world["hr"]).get(f"/register/controls/{c['overdue'].id}").text.split("</header>", 1)[1]
+    )
 
 
 def test_manager_may_check_but_not_lift(world, sign_in, reg):
@@ -220,11 +298,23 @@ def test_flagged_only_matches_the_pure_rule(world, sign_in, reg):
     assert sorted(row_ids(response)) == sorted([c["overdue"].id, c["stale"].id, c["closed_active"].id])
     # The SQL conditions and the pure function agree on every control.
     for control in db.session.scalars(select(InterimControl)):
-        flagged_sql = {f for f, condition in queries.flag_conditions(TODAY).items()
-                       if db.session.scalar(select(InterimControl.id).join(InterimControl.plan)
-                                            .where(InterimControl.id == control.id, condition))}
-        assert flagged_sql == set(control_flags(control.status, control.review_by_date, control.last_checked_on,
-                                                control.start_date, control.plan.status, TODAY)), control.detail
+        flagged_sql = {
+            f
+            for f, condition in queries.flag_conditions(TODAY).items()
+            if db.session.scalar(
+                select(InterimControl.id).join(InterimControl.plan).where(InterimControl.id == control.id, condition)
+            )
+        }
+        assert flagged_sql == set(
+            control_flags(
+                control.status,
+                control.review_by_date,
+                control.last_checked_on,
+                control.start_date,
+                control.plan.status,
+                TODAY,
+            )
+        ), control.detail
     text = response.text
     assert "Review 2 days overdue" in text and "Never checked (21 days)" in text
     assert "Not checked for 7 days" in text and "Plan closed, still active" in text
@@ -233,8 +323,12 @@ def test_flagged_only_matches_the_pure_rule(world, sign_in, reg):
 def test_the_sql_flags_equal_the_pure_rule_at_every_boundary(world, make_plan):
     """flags.control_flags is the rule; register.queries.flag_conditions is its SQL twin: on each
     side of every threshold (review-by date, days unchecked, never checked, plan closed) they agree."""
-    plans = {status: make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START,
-                               status=status) for status in (PlanStatus.ACTIVE, PlanStatus.PAUSED, PlanStatus.CLOSED)}
+    plans = {
+        status: make_plan(
+            staff=world["staff"], manager=world["manager"], service=world["home"], start=START, status=status
+        )
+        for status in (PlanStatus.ACTIVE, PlanStatus.PAUSED, PlanStatus.CLOSED)
+    }
     lifted = dict(status=ControlStatus.LIFTED, lifted_on=TODAY, lift_rationale="Audits good.")
     for plan in plans.values():
         for days in (NOT_CHECKED_DAYS - 1, NOT_CHECKED_DAYS, NOT_CHECKED_DAYS + 1):
@@ -242,18 +336,31 @@ def test_the_sql_flags_equal_the_pure_rule_at_every_boundary(world, make_plan):
                 for review_by in (TODAY - timedelta(days=1), TODAY, TODAY + timedelta(days=1)):
                     for state in ({}, lifted):
                         seen = TODAY - timedelta(days=days)
-                        make_control(plan, world["senior"], review_by_date=review_by,
-                                     start_date=START if checked else seen, last_checked_on=seen if checked else None,
-                                     **state)
+                        make_control(
+                            plan,
+                            world["senior"],
+                            review_by_date=review_by,
+                            start_date=START if checked else seen,
+                            last_checked_on=seen if checked else None,
+                            **state,
+                        )
     conditions = queries.flag_conditions(TODAY)
-    matched = {code: set(db.session.scalars(select(InterimControl.id).join(InterimControl.plan).where(condition)))
-               for code, condition in conditions.items()}
+    matched = {
+        code: set(db.session.scalars(select(InterimControl.id).join(InterimControl.plan).where(condition)))
+        for code, condition in conditions.items()
+    }
     controls = db.session.scalars(select(InterimControl)).all()
     assert len(controls) == 3 * 3 * 2 * 3 * 2
     for control in controls:
         sql = [code for code in conditions if control.id in matched[code]]
-        assert sql == control_flags(control.status, control.review_by_date, control.last_checked_on,
-                                    control.start_date, control.plan.status, TODAY)
+        assert sql == control_flags(
+            control.status,
+            control.review_by_date,
+            control.last_checked_on,
+            control.start_date,
+            control.plan.status,
+            TODAY,
+        )
 
 
 def test_filter_by_service_type_and_responsible(world, sign_in, reg):
@@ -266,13 +373,16 @@ def test_filter_by_service_type_and_responsible(world, sign_in, reg):
     assert "No controls match these filters." in client.get("/register?type=paired_working&flagged=1").text
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("sENIOR CONFIRMS", ["overdue"]),          # control detail, any case
-    ("brook lodge", ["other"]),                # service name
-    ("PIP-2026-0002", ["other"]),              # plan reference
-    ("50%", ["stale"]),                        # % is literal, not a wildcard
-    ("_", []),                                 # so is _
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("sENIOR CONFIRMS", ["overdue"]),  # control detail, any case
+        ("brook lodge", ["other"]),  # service name
+        ("PIP-2026-0002", ["other"]),  # plan reference
+        ("50%", ["stale"]),  # % is literal, not a wildcard
+        ("_", []),  # so is _
+    ],
+)
 def test_search_is_case_insensitive_and_literal(world, sign_in, reg, query, expected):
     c = reg["controls"]
     response = sign_in(world["hr"]).get("/register", query_string={"q": query})
@@ -299,7 +409,11 @@ def test_sort_by_any_column_and_unknown_sort_falls_back(world, sign_in, reg):
             assert re.search(rf'aria-sort="{"ascending" if direction == "asc" else "descending"}"', response.text)
     assert row_ids(client.get("/register?sort=nonsense")) == default
     assert row_ids(client.get("/register?sort=control")) == [  # by the label people read, A→Z
-        c["stale"].id, c["fine"].id, c["closed_active"].id, c["overdue"].id]
+        c["stale"].id,
+        c["fine"].id,
+        c["closed_active"].id,
+        c["overdue"].id,
+    ]
     flags_desc = row_ids(client.get("/register?sort=flags&dir=desc"))
     assert flags_desc[0] == c["overdue"].id and flags_desc[-1] == c["fine"].id
     last_check = row_ids(client.get("/register?sort=last_check"))
@@ -336,7 +450,7 @@ def test_empty_states(world, sign_in):
 
 def test_summary_strip(world, sign_in, reg):
     text = sign_in(world["senior"]).get("/register").text
-    summary = text[text.index('id="register-summary"'):text.index("</section>", text.index('id="register-summary"'))]
+    summary = text[text.index('id="register-summary"') : text.index("</section>", text.index('id="register-summary"'))]
     assert re.search(r'register-summary__number">4<', summary)  # in force (not lifted, not drafts)
     assert re.search(r'register-summary__number">3<', summary)  # flagged
     assert "Paired working" in summary and 'href="/register?flagged=1"' in summary
@@ -377,8 +491,8 @@ def test_csv_neutralises_formulae(world, sign_in, make_plan):
     make_control(plan, world["senior"], detail='=HYPERLINK("http://evil.example","click")')
     make_control(plan, world["senior"], detail="@SUM(1+1)")
     make_control(plan, world["senior"], detail="-1+1")
-    header, *rows = read_csv(sign_in(world["senior"]).get("/register.csv"))
-    assert sorted(r[4] for r in rows) == sorted(["'=HYPERLINK(\"http://evil.example\",\"click\")", "'@SUM(1+1)", "'-1+1"])
+    _header, *rows = read_csv(sign_in(world["senior"]).get("/register.csv"))
+    assert sorted(r[4] for r in rows) == sorted(['\'=HYPERLINK("http://evil.example","click")', "'@SUM(1+1)", "'-1+1"])
 
 
 def test_csv_download_is_audited_with_the_filters(world, sign_in, reg):
@@ -400,23 +514,44 @@ def test_the_page_links_the_csv_with_its_filters(world, sign_in, reg):
 def add_controls(world, count: int, offset: int) -> None:
     """`count` controls on plans of ten, inserted in one transaction."""
     for p in range(count // 10):
-        plan = Plan(**allocate_reference(2025), staff=world["staff"], manager=world["manager"],
-                    service=world["home"], status=PlanStatus.ACTIVE, version=1, start_date=START,
-                    planned_end_date=START + timedelta(weeks=4), risk_area=RiskArea.RECORDS)
+        plan = Plan(
+            **allocate_reference(2025),
+            staff=world["staff"],
+            manager=world["manager"],
+            service=world["home"],
+            status=PlanStatus.ACTIVE,
+            version=1,
+            start_date=START,
+            planned_end_date=START + timedelta(weeks=4),
+            risk_area=RiskArea.RECORDS,
+        )
         db.session.add(plan)
         for n in range(10):
-            plan.controls.append(InterimControl(
-                kind=list(ControlKind)[n % 7], detail=f"Control {p}-{n}", responsible=world["senior"],
-                start_date=START, review_by_date=START + timedelta(days=n), last_checked_on=START if n % 2 else None))
+            plan.controls.append(
+                InterimControl(
+                    kind=list(ControlKind)[n % 7],
+                    detail=f"Control {p}-{n}",
+                    responsible=world["senior"],
+                    start_date=START,
+                    review_by_date=START + timedelta(days=n),
+                    last_checked_on=START if n % 2 else None,
+                )
+            )
     db.session.flush()
     for control in db.session.scalars(select(InterimControl).where(InterimControl.last_checked_on.is_not(None))):
-        db.session.add(ControlCheck(control=control, checked_on=START, note="Checked", recorded_by_id=world["senior"].id))
+        db.session.add(
+            ControlCheck(control=control, checked_on=START, note="Checked", recorded_by_id=world["senior"].id)
+        )
     db.session.commit()
 
 
-@pytest.mark.parametrize("url,htmx", [
-    ("/register", False), ("/register?flagged=1&sort=flags&dir=desc&q=control", True), ("/register?page=2", False)])
-def test_register_statements_are_the_same_for_10_and_1000_controls(world, sign_in, count_queries, url, htmx, page_cache_off):
+@pytest.mark.parametrize(
+    "url,htmx",
+    [("/register", False), ("/register?flagged=1&sort=flags&dir=desc&q=control", True), ("/register?page=2", False)],
+)
+def test_register_statements_are_the_same_for_10_and_1000_controls(
+    world, sign_in, count_queries, url, htmx, page_cache_off
+):
     client = sign_in(world["senior"])
     headers = {"HX-Request": "true"} if htmx else {}
     counts = []
@@ -438,47 +573,67 @@ def test_unfiltered_register_takes_its_total_from_the_summary(world, sign_in, co
     add_controls(world, 30, 0)
     client = sign_in(world["senior"])
     statements = {}
-    for url in ("/register", "/register?page=2", "/register?status=active&sort=staff", "/register?status=all",
-                "/register?type=paired_working"):
+    for url in (
+        "/register",
+        "/register?page=2",
+        "/register?status=active&sort=staff",
+        "/register?status=all",
+        "/register?type=paired_working",
+    ):
         client.get(url)
         with count_queries() as counter:
             text = client.get(url).text
         statements[url] = counter.count
-        count = db.session.scalar(select(db.func.count(InterimControl.id)).where(
-            *([] if "status=all" in url else [InterimControl.status == ControlStatus.ACTIVE]),
-            *([InterimControl.kind == ControlKind.PAIRED_WORKING] if "type=" in url else [])))
+        count = db.session.scalar(
+            select(db.func.count(InterimControl.id)).where(
+                *([] if "status=all" in url else [InterimControl.status == ControlStatus.ACTIVE]),
+                *([InterimControl.kind == ControlKind.PAIRED_WORKING] if "type=" in url else []),
+            )
+        )
         shown = re.search(r'id="register-results-count"[^>]*>(\d+) control', text)
         assert shown and int(shown.group(1)) == count, url
     assert statements["/register"] == statements["/register?page=2"] == statements["/register?status=active&sort=staff"]
-    assert statements["/register?status=all"] == statements["/register?type=paired_working"] == statements["/register"] + 1
+    assert (
+        statements["/register?status=all"] == statements["/register?type=paired_working"] == statements["/register"] + 1
+    )
 
 
 # --- Checks and lifts from the register
 
 
 def check_data(control, **overrides):
-    data = {f"check-{control.id}-checked_on": TODAY.isoformat(), f"check-{control.id}-note": "3 decisions signed off",
-            f"check-{control.id}-origin": "register", f"check-{control.id}-next": "/register?flagged=1"}
+    data = {
+        f"check-{control.id}-checked_on": TODAY.isoformat(),
+        f"check-{control.id}-note": "3 decisions signed off",
+        f"check-{control.id}-origin": "register",
+        f"check-{control.id}-next": "/register?flagged=1",
+    }
     data.update({f"check-{control.id}-{k}": v for k, v in overrides.items()})
     return data
 
 
 def lift_data(control, **overrides):
-    data = {f"lift-{control.id}-lifted_on": TODAY.isoformat(), f"lift-{control.id}-rationale": "Two audits at 100%.",
-            f"lift-{control.id}-outcome": "lift", f"lift-{control.id}-row_version": str(control.row_version),
-            f"lift-{control.id}-origin": "register", f"lift-{control.id}-next": "/register?flagged=1"}
+    data = {
+        f"lift-{control.id}-lifted_on": TODAY.isoformat(),
+        f"lift-{control.id}-rationale": "Two audits at 100%.",
+        f"lift-{control.id}-outcome": "lift",
+        f"lift-{control.id}-row_version": str(control.row_version),
+        f"lift-{control.id}-origin": "register",
+        f"lift-{control.id}-next": "/register?flagged=1",
+    }
     data.update({f"lift-{control.id}-{k}": v for k, v in overrides.items()})
     return data
 
 
 def test_open_the_check_form_in_the_register_row(world, sign_in, reg):
     c = reg["controls"]["overdue"]
-    response = sign_in(world["senior"]).get(f"/register/controls/{c.id}?form=check&next=/register?flagged=1",
-                                            headers={"HX-Request": "true"})
+    response = sign_in(world["senior"]).get(
+        f"/register/controls/{c.id}?form=check&next=/register?flagged=1", headers={"HX-Request": "true"}
+    )
     assert response.status_code == 200
     assert response.text.lstrip().startswith(f'<tbody id="register-control-{c.id}"')
     assert f'hx-post="/register/controls/{c.id}/check"' in response.text
-    assert 'name="check-%d-next" type="hidden" value="/register?flagged=1"' % c.id in response.text
+    assert f'name="check-{c.id}-next" type="hidden" value="/register?flagged=1"' in response.text
     assert "autofocus" in response.text
 
 
@@ -510,13 +665,16 @@ def test_next_only_returns_to_the_register(world, sign_in, reg):
         assert response.headers["Location"] == "/register"
 
 
-@pytest.mark.parametrize("overrides,message", [
-    ({"checked_on": (TODAY + timedelta(days=1)).isoformat()}, "cannot be in the future"),
-    ({"checked_on": (START - timedelta(days=1)).isoformat()}, "The control started on 2 Nov 2026"),
-    ({"checked_on": ""}, "Enter the date of the check."),
-    ({"note": ""}, "Say what was checked"),
-    ({"note": "x" * 1001}, "1,000 characters or fewer"),
-])
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        ({"checked_on": (TODAY + timedelta(days=1)).isoformat()}, "cannot be in the future"),
+        ({"checked_on": (START - timedelta(days=1)).isoformat()}, "The control started on 2 Nov 2026"),
+        ({"checked_on": ""}, "Enter the date of the check."),
+        ({"note": ""}, "Say what was checked"),
+        ({"note": "x" * 1001}, "1,000 characters or fewer"),
+    ],
+)
 def test_check_validation_is_422_and_keeps_the_input(world, sign_in, reg, overrides, message):
     c = reg["controls"]["overdue"]
     data = check_data(c, **overrides)
@@ -549,8 +707,11 @@ def test_lift_from_the_register(world, sign_in, reg):
 
 def test_carry_into_monitoring_from_the_register(world, sign_in, reg):
     c = reg["controls"]["stale"]
-    response = sign_in(world["senior"]).post(f"/register/controls/{c.id}/lift",
-                                             lift_data(c, outcome="monitor", rationale="Monthly audit continues."), htmx=True)
+    response = sign_in(world["senior"]).post(
+        f"/register/controls/{c.id}/lift",
+        lift_data(c, outcome="monitor", rationale="Monthly audit continues."),
+        htmx=True,
+    )
     assert response.status_code == 200 and "carried into ongoing monitoring" in response.text
     db.session.refresh(c)
     assert c.status is ControlStatus.ONGOING_MONITORING
@@ -572,7 +733,9 @@ def test_a_stale_lift_form_is_refused_with_409_keeping_the_input(world, sign_in,
     db.session.commit()
     response = senior.post(f"/register/controls/{c.id}/lift", data, htmx=True)
     assert response.status_code == 409
-    assert "Someone else changed this while you were editing" in response.text and "My careful rationale" in response.text
+    assert (
+        "Someone else changed this while you were editing" in response.text and "My careful rationale" in response.text
+    )
     db.session.refresh(c)
     assert c.status is ControlStatus.ACTIVE
 
@@ -601,16 +764,19 @@ def test_a_lifted_control_cannot_be_lifted_or_checked_again(world, sign_in, reg)
     assert db.session.scalar(select(ControlCheck)) is None
 
 
-@pytest.mark.parametrize("who,path,status", [
-    ("manager", "lift", 403),        # lifting is the registered manager's decision
-    ("hr", "check", 403),            # HR changes nothing
-    ("hr", "lift", 403),
-    ("staff", "check", 403),         # no register access at all
-    ("admin", "lift", 403),
-    ("other_senior", "check", 404),  # not theirs: it does not exist for them
-    ("other_senior", "lift", 404),
-    ("other_manager", "check", 404),
-])
+@pytest.mark.parametrize(
+    "who,path,status",
+    [
+        ("manager", "lift", 403),  # lifting is the registered manager's decision
+        ("hr", "check", 403),  # HR changes nothing
+        ("hr", "lift", 403),
+        ("staff", "check", 403),  # no register access at all
+        ("admin", "lift", 403),
+        ("other_senior", "check", 404),  # not theirs: it does not exist for them
+        ("other_senior", "lift", 404),
+        ("other_manager", "check", 404),
+    ],
+)
 def test_who_may_check_and_lift(world, sign_in, reg, who, path, status):
     c = reg["controls"]["overdue"]
     data = lift_data(c) if path == "lift" else check_data(c)
@@ -621,7 +787,9 @@ def test_who_may_check_and_lift(world, sign_in, reg, who, path, status):
 
 def test_manager_may_record_a_check(world, sign_in, reg):
     c = reg["controls"]["fine"]
-    assert sign_in(world["manager"]).post(f"/register/controls/{c.id}/check", check_data(c), htmx=True).status_code == 200
+    assert (
+        sign_in(world["manager"]).post(f"/register/controls/{c.id}/check", check_data(c), htmx=True).status_code == 200
+    )
 
 
 def test_draft_controls_are_not_found(world, sign_in, reg):
@@ -641,13 +809,21 @@ def test_no_check_on_a_closed_plan_but_its_forgotten_control_can_be_lifted(world
 
 def test_posts_need_the_csrf_token(world, sign_in, reg):
     c = reg["controls"]["overdue"]
-    assert sign_in(world["senior"]).post(f"/register/controls/{c.id}/check", check_data(c), csrf=False).status_code == 400
+    assert (
+        sign_in(world["senior"]).post(f"/register/controls/{c.id}/check", check_data(c), csrf=False).status_code == 400
+    )
 
 
 def test_control_page(world, sign_in, reg):
     c = reg["controls"]["fine"]
-    db.session.add(ControlCheck(control=c, checked_on=TODAY - timedelta(days=1), note="Paired all morning",
-                                recorded_by_id=world["manager"].id))
+    db.session.add(
+        ControlCheck(
+            control=c,
+            checked_on=TODAY - timedelta(days=1),
+            note="Paired all morning",
+            recorded_by_id=world["manager"].id,
+        )
+    )
     db.session.commit()
     text = sign_in(world["senior"]).get(f"/register/controls/{c.id}?next=/register?type=paired_working").text
     assert "Paired all morning" in text and "Record a check" in text and "Lift the control" in text
@@ -687,7 +863,8 @@ def test_record_a_check_from_the_plan_page(world, sign_in, reg):
 def test_plan_page_errors_reopen_the_form(world, sign_in, reg):
     c = reg["controls"]["overdue"]
     response = sign_in(world["senior"]).post(
-        f"/register/controls/{c.id}/lift", lift_data(c, origin="plan", rationale=""), htmx=True)
+        f"/register/controls/{c.id}/lift", lift_data(c, origin="plan", rationale=""), htmx=True
+    )
     assert response.status_code == 422 and response.text.lstrip().startswith('<section id="controls-panel"')
     assert f'action="/register/controls/{c.id}/lift"' in response.text and "Give the rationale" in response.text
 
@@ -702,12 +879,17 @@ def test_plan_page_opens_one_form_on_demand(world, sign_in, reg):
     assert f'action="/register/controls/{c.id}/check"' not in page  # no form until asked for
     panel = client.get(f"/register/controls/{c.id}?form=lift&origin=plan", headers={"HX-Request": "true"})
     assert panel.status_code == 200 and panel.text.lstrip().startswith('<section id="controls-panel"')
-    assert f'action="/register/controls/{c.id}/lift"' in panel.text and f'name="lift-{c.id}-origin" type="hidden" value="plan"' in panel.text
+    assert (
+        f'action="/register/controls/{c.id}/lift"' in panel.text
+        and f'name="lift-{c.id}-origin" type="hidden" value="plan"' in panel.text
+    )
     assert f'action="/register/controls/{c.id}/check"' not in panel.text
     plain = client.get(f"/register/controls/{c.id}?form=check&origin=plan")
     assert plain.status_code == 200 and plain.text.startswith("<!doctype html>")
     assert f'name="check-{c.id}-origin" type="hidden" value="plan"' in plain.text
-    manager = sign_in(world["manager"]).get(f"/register/controls/{c.id}?form=lift&origin=plan", headers={"HX-Request": "true"})
+    manager = sign_in(world["manager"]).get(
+        f"/register/controls/{c.id}?form=lift&origin=plan", headers={"HX-Request": "true"}
+    )
     assert f'action="/register/controls/{c.id}/lift"' not in manager.text  # lifting is the senior's decision
 
 
@@ -721,14 +903,17 @@ def test_lift_from_the_plan_page_shows_in_its_history(world, sign_in, reg):
 
 def test_plan_page_shows_the_note_of_each_controls_newest_check(world, sign_in, reg):
     c = reg["controls"]["fine"]
-    for day, note in ((TODAY - timedelta(days=3), "Older: paired on the late shift"),
-                      (TODAY - timedelta(days=1), "Newest: paired all morning")):
+    for day, note in (
+        (TODAY - timedelta(days=3), "Older: paired on the late shift"),
+        (TODAY - timedelta(days=1), "Newest: paired all morning"),
+    ):
         db.session.add(ControlCheck(control=c, checked_on=day, note=note, recorded_by_id=world["senior"].id))
     db.session.commit()
     client = sign_in(world["senior"])
     page = client.get(f"/plans/{c.plan_id}").text
-    assert "Last check 22 Nov 2026: <span class=\"prose\">Newest: paired all morning</span>" in page
+    assert 'Last check 22 Nov 2026: <span class="prose">Newest: paired all morning</span>' in page
     assert "Older: paired" not in page
-    panel = client.post(f"/register/controls/{c.id}/check", check_data(c, origin="plan", note="Today: <b>seen</b>"),
-                        htmx=True).text
-    assert "Last check 23 Nov 2026: <span class=\"prose\">Today: &lt;b&gt;seen&lt;/b&gt;</span>" in panel
+    panel = client.post(
+        f"/register/controls/{c.id}/check", check_data(c, origin="plan", note="Today: <b>seen</b>"), htmx=True
+    ).text
+    assert 'Last check 23 Nov 2026: <span class="prose">Today: &lt;b&gt;seen&lt;/b&gt;</span>' in panel

@@ -1,5 +1,6 @@
 """The weekly governance loop through the views: reviews (page and htmx), corrections, double
 submits, concurrent reviewers, observation outcomes, action status, acknowledgements, pause."""
+
 import re
 from datetime import date, timedelta
 
@@ -31,11 +32,25 @@ def frozen_today(app):
 
 @pytest.fixture
 def plan(world, make_plan):
-    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], status=PlanStatus.DRAFT,
-                     start=START, weeks=6, evidence_sources=["audit"])
+    plan = make_plan(
+        staff=world["staff"],
+        manager=world["manager"],
+        service=world["home"],
+        status=PlanStatus.DRAFT,
+        start=START,
+        weeks=6,
+        evidence_sources=["audit"],
+    )
     make_control(plan, world["senior"])
-    make_action(plan, 1, measure_name="MAR compliance", measure_unit="%", measure_baseline=62, measure_target=90,
-                measure_consecutive=2)
+    make_action(
+        plan,
+        1,
+        measure_name="MAR compliance",
+        measure_unit="%",
+        measure_baseline=62,
+        measure_target=90,
+        measure_consecutive=2,
+    )
     make_action(plan, 2)
     issue_plan(world["manager"], plan)
     db.session.commit()
@@ -51,12 +66,19 @@ def review_data(plan, *, day=TODAY, value="85", token="tok-1", **extra):
     a1, a2 = plan.actions
     control = plan.controls[0]
     data = {
-        "review-row_version": plan.row_version, "review-submission_token": token,
-        "review-review_date": day.isoformat(), "review-next_review_date": (day + timedelta(days=7)).isoformat(),
-        "review-summary": "Good progress on MAR signing.", "review-decision": "continue",
-        f"review-progress_{a1.id}": "on_track", f"review-value_{a1.id}": value, f"review-note_{a1.id}": "Audit of 20 entries",
-        f"review-progress_{a2.id}": "at_risk", f"review-note_{a2.id}": "",
-        f"review-control_{control.id}": "keep", f"review-rationale_{control.id}": "",
+        "review-row_version": plan.row_version,
+        "review-submission_token": token,
+        "review-review_date": day.isoformat(),
+        "review-next_review_date": (day + timedelta(days=7)).isoformat(),
+        "review-summary": "Good progress on MAR signing.",
+        "review-decision": "continue",
+        f"review-progress_{a1.id}": "on_track",
+        f"review-value_{a1.id}": value,
+        f"review-note_{a1.id}": "Audit of 20 entries",
+        f"review-progress_{a2.id}": "at_risk",
+        f"review-note_{a2.id}": "",
+        f"review-control_{control.id}": "keep",
+        f"review-rationale_{control.id}": "",
     }
     data.update(extra)
     return data
@@ -90,11 +112,14 @@ def test_recording_a_review_without_javascript_redirects(manager, plan):
     assert response.headers["Location"] == f"/plans/{plan.id}#reviews-panel"
 
 
-@pytest.mark.parametrize("changes,message", [
-    ({"value": "120"}, "A percentage is between 0 and 100."),
-    ({"day": START - timedelta(days=1)}, "The review date must be between the plan&#39;s start and today."),
-    ({"day": TODAY + timedelta(days=1)}, "The review date must be between the plan&#39;s start and today."),
-])
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        ({"value": "120"}, "A percentage is between 0 and 100."),
+        ({"day": START - timedelta(days=1)}, "The review date must be between the plan&#39;s start and today."),
+        ({"day": TODAY + timedelta(days=1)}, "The review date must be between the plan&#39;s start and today."),
+    ],
+)
 def test_bad_reviews_are_refused_and_nothing_is_lost(manager, plan, changes, message):
     data = review_data(plan, **changes)
     data["review-summary"] = "My summary <b>kept</b>"
@@ -147,10 +172,14 @@ def test_two_managers_saving_at_once_get_a_conflict_not_a_silent_overwrite(world
 
 def test_only_a_senior_may_lift_a_control_in_a_review(world, sign_in, manager, plan):
     control = plan.controls[0]
-    data = review_data(plan, **{f"review-control_{control.id}": "lift", f"review-rationale_{control.id}": "Two good audits"})
-    assert manager.post(f"/plans/{plan.id}/reviews", data=data, htmx=True).status_code == 422  # not a choice for a manager
+    data = review_data(
+        plan, **{f"review-control_{control.id}": "lift", f"review-rationale_{control.id}": "Two good audits"}
+    )
+    assert (
+        manager.post(f"/plans/{plan.id}/reviews", data=data, htmx=True).status_code == 422
+    )  # not a choice for a manager
     senior = sign_in(world["senior"])
-    data["review-rationale_%d" % control.id] = ""
+    data[f"review-rationale_{control.id}"] = ""
     response = senior.post(f"/plans/{plan.id}/reviews", data=data, htmx=True)
     assert response.status_code == 422 and "Give the rationale for lifting the control" in response.text
     data[f"review-rationale_{control.id}"] = "Two good audits"
@@ -159,8 +188,8 @@ def test_only_a_senior_may_lift_a_control_in_a_review(world, sign_in, manager, p
     db.session.refresh(control)
     assert control.status is ControlStatus.LIFTED and control.lifted_on == TODAY
     # The controls panel on the page is replaced out of band: no stale "Active" or "Record a check".
-    panel = response.text[response.text.index('<section id="controls-panel"'):]
-    panel = panel[:panel.index("</section>")]
+    panel = response.text[response.text.index('<section id="controls-panel"') :]
+    panel = panel[: panel.index("</section>")]
     assert 'hx-swap-oob="true"' in panel and "Lifted on 23 Nov 2026" in panel and "Record a check" not in panel
 
 
@@ -171,16 +200,23 @@ def test_a_review_lift_obeys_the_one_set_of_lift_rules(world, sign_in, plan):
     control = plan.controls[0]
     control.start_date, control.review_by_date = TODAY - timedelta(days=3), TODAY + timedelta(days=11)
     db.session.commit()
-    data = review_data(plan, day=TODAY - timedelta(days=5),
-                       **{f"review-control_{control.id}": "monitor", f"review-rationale_{control.id}": "Monthly audit"})
+    data = review_data(
+        plan,
+        day=TODAY - timedelta(days=5),
+        **{f"review-control_{control.id}": "monitor", f"review-rationale_{control.id}": "Monthly audit"},
+    )
     response = sign_in(world["senior"]).post(f"/plans/{plan.id}/reviews", data=data, htmx=True)
     assert response.status_code == 422
     assert "The control started on 20 Nov 2026: the decision cannot be earlier than that." in response.text
     assert "Monthly audit" in response.text  # the input is kept
     db.session.refresh(control)
     assert control.status is ControlStatus.ACTIVE and db.session.scalar(select(func.count(Review.id))) == 0
-    data = review_data(plan, day=TODAY - timedelta(days=2), token="tok-2",
-                       **{f"review-control_{control.id}": "monitor", f"review-rationale_{control.id}": "Monthly audit"})
+    data = review_data(
+        plan,
+        day=TODAY - timedelta(days=2),
+        token="tok-2",
+        **{f"review-control_{control.id}": "monitor", f"review-rationale_{control.id}": "Monthly audit"},
+    )
     assert sign_in(world["senior"]).post(f"/plans/{plan.id}/reviews", data=data, htmx=True).status_code == 200
     db.session.refresh(control)
     assert control.status is ControlStatus.ONGOING_MONITORING and control.lifted_on == TODAY - timedelta(days=2)
@@ -213,18 +249,32 @@ def test_staff_acknowledge_a_review_and_it_stays_as_it_was(world, sign_in, manag
     review = db.session.scalar(select(Review))
     staff = sign_in(world["staff"])
     assert "the weekly review of 23 Nov 2026" in staff.get("/").text
-    response = staff.post(f"/plans/{plan.id}/reviews/{review.id}/acknowledge",
-                          data={f"rack{review.id}-response": "disagree"}, htmx=True)
+    response = staff.post(
+        f"/plans/{plan.id}/reviews/{review.id}/acknowledge", data={f"rack{review.id}-response": "disagree"}, htmx=True
+    )
     assert response.status_code == 422 and "Say what you disagree with" in response.text
-    response = staff.post(f"/plans/{plan.id}/reviews/{review.id}/acknowledge", data={
-        f"rack{review.id}-response": "disagree", f"rack{review.id}-comment": "A2 was at risk because of agency cover"}, htmx=True)
+    response = staff.post(
+        f"/plans/{plan.id}/reviews/{review.id}/acknowledge",
+        data={
+            f"rack{review.id}-response": "disagree",
+            f"rack{review.id}-comment": "A2 was at risk because of agency cover",
+        },
+        htmx=True,
+    )
     assert response.status_code == 200
     ack = db.session.scalar(select(Acknowledgement).where(Acknowledgement.review_id == review.id))
     assert ack.comment == "A2 was at risk because of agency cover"
     assert ack.statement.startswith("I have read the weekly review of 23 Nov 2026")
-    again = staff.post(f"/plans/{plan.id}/reviews/{review.id}/acknowledge", data={f"rack{review.id}-response": "agree"}, htmx=True)
+    again = staff.post(
+        f"/plans/{plan.id}/reviews/{review.id}/acknowledge", data={f"rack{review.id}-response": "agree"}, htmx=True
+    )
     assert again.status_code == 409
-    assert manager.post(f"/plans/{plan.id}/reviews/{review.id}/acknowledge", data={f"rack{review.id}-response": "agree"}).status_code == 403
+    assert (
+        manager.post(
+            f"/plans/{plan.id}/reviews/{review.id}/acknowledge", data={f"rack{review.id}-response": "agree"}
+        ).status_code
+        == 403
+    )
 
 
 def test_observation_outcomes(manager, plan, world):
@@ -235,19 +285,35 @@ def test_observation_outcomes(manager, plan, world):
     assert "passed without an outcome" in manager.get(f"/plans/{plan.id}").text
     url = f"/plans/{plan.id}/observations/{past.id}/outcome"
     prefix = f"outcome{past.id}"
-    response = manager.post(url, data={f"{prefix}-status": "done", f"{prefix}-row_version": past.row_version}, htmx=True)
+    response = manager.post(
+        url, data={f"{prefix}-status": "done", f"{prefix}-row_version": past.row_version}, htmx=True
+    )
     assert response.status_code == 422 and "Choose the outcome" in response.text
-    response = manager.post(url, data={f"{prefix}-status": "done", f"{prefix}-outcome": "met", f"{prefix}-notes": "Signed at the time",
-                                       f"{prefix}-row_version": past.row_version}, htmx=True)
+    response = manager.post(
+        url,
+        data={
+            f"{prefix}-status": "done",
+            f"{prefix}-outcome": "met",
+            f"{prefix}-notes": "Signed at the time",
+            f"{prefix}-row_version": past.row_version,
+        },
+        htmx=True,
+    )
     assert response.status_code == 200 and "passed without an outcome" not in response.text
     db.session.refresh(past)
     assert past.status is ObservationStatus.DONE and past.outcome.value == "met"
     fprefix = f"outcome{future.id}"
-    response = manager.post(f"/plans/{plan.id}/observations/{future.id}/outcome", data={
-        f"{fprefix}-status": "done", f"{fprefix}-outcome": "met", f"{fprefix}-row_version": future.row_version}, htmx=True)
+    response = manager.post(
+        f"/plans/{plan.id}/observations/{future.id}/outcome",
+        data={f"{fprefix}-status": "done", f"{fprefix}-outcome": "met", f"{fprefix}-row_version": future.row_version},
+        htmx=True,
+    )
     assert response.status_code == 422 and "before its date" in response.text
-    response = manager.post(f"/plans/{plan.id}/observations/{future.id}/outcome", data={
-        f"{fprefix}-status": "cancelled", f"{fprefix}-row_version": future.row_version}, htmx=True)
+    response = manager.post(
+        f"/plans/{plan.id}/observations/{future.id}/outcome",
+        data={f"{fprefix}-status": "cancelled", f"{fprefix}-row_version": future.row_version},
+        htmx=True,
+    )
     assert response.status_code == 422 and "Give the reason for cancelling." in response.text
 
 
@@ -258,8 +324,16 @@ def test_action_is_completed_then_assured_never_the_other_way(manager, plan):
 
     def post(status, evidence="Audit 92% and 95%"):
         db.session.refresh(action)
-        return manager.post(url, data={f"{p}-status": status, f"{p}-evidence": evidence, f"{p}-on": TODAY.isoformat(),
-                                       f"{p}-row_version": action.row_version}, htmx=True)
+        return manager.post(
+            url,
+            data={
+                f"{p}-status": status,
+                f"{p}-evidence": evidence,
+                f"{p}-on": TODAY.isoformat(),
+                f"{p}-row_version": action.row_version,
+            },
+            htmx=True,
+        )
 
     response = post("assured")
     assert response.status_code == 422 and "must be completed before it can be assured" in response.text
@@ -273,7 +347,9 @@ def test_action_is_completed_then_assured_never_the_other_way(manager, plan):
 def test_measure_met_suggests_assurance_but_never_assures(manager, plan):
     for i, (day, value) in enumerate([(TODAY - timedelta(days=7), "92"), (TODAY, "95")]):
         db.session.refresh(plan)
-        manager.post(f"/plans/{plan.id}/reviews", data=review_data(plan, day=day, value=value, token=f"t{i}"), htmx=True)
+        manager.post(
+            f"/plans/{plan.id}/reviews", data=review_data(plan, day=day, value=value, token=f"t{i}"), htmx=True
+        )
     page = manager.get(f"/plans/{plan.id}").text
     assert "The measure is met" in page
     db.session.refresh(plan)
@@ -281,10 +357,16 @@ def test_measure_met_suggests_assurance_but_never_assures(manager, plan):
 
 
 def test_pause_and_resume(manager, plan):
-    response = manager.post(f"/plans/{plan.id}/pause", data={"pause-reason": "", "pause-row_version": plan.row_version}, htmx=True)
+    response = manager.post(
+        f"/plans/{plan.id}/pause", data={"pause-reason": "", "pause-row_version": plan.row_version}, htmx=True
+    )
     assert response.status_code == 422
-    assert manager.post(f"/plans/{plan.id}/pause", data={"pause-reason": "Sickness absence",
-                                                         "pause-row_version": plan.row_version}).status_code == 303
+    assert (
+        manager.post(
+            f"/plans/{plan.id}/pause", data={"pause-reason": "Sickness absence", "pause-row_version": plan.row_version}
+        ).status_code
+        == 303
+    )
     db.session.refresh(plan)
     assert plan.status is PlanStatus.PAUSED and plan.pause_reason == "Sickness absence"
     assert manager.post(f"/plans/{plan.id}/reviews", data=review_data(plan)).status_code == 422

@@ -1,7 +1,9 @@
 """Table-driven tests for pip_app.schedule: spreading observed shifts, validation, .ics export."""
+
 import dataclasses
 import re
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 
 import icalendar
 import pytest
@@ -50,6 +52,7 @@ def check_invariants(slots, start, end, per_week, weeks, shift, avoid=frozenset(
 
 # --- spreading -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "per_week, week_days",
     [
@@ -87,7 +90,7 @@ def test_weeks_run_from_the_start_date_not_the_calendar_week(per_week, start_off
 def test_up_to_three_a_week_are_never_on_consecutive_days(per_week, start_offset):
     start = MONDAY + timedelta(days=start_offset)
     dates = days(generate_schedule(start, FAR, per_week, 8, "night"))
-    gaps = [(b - a).days for a, b in zip(dates, dates[1:])]
+    gaps = [(b - a).days for a, b in pairwise(dates)]
     assert min(gaps) >= 2
 
 
@@ -147,9 +150,7 @@ def test_end_date_limits_the_number_of_weeks(end, weeks, expected_count):
         (MONDAY, 1, {0}, MONDAY + timedelta(days=1), ["Tue"]),
     ],
 )
-def test_avoided_weekdays_move_to_the_nearest_free_day_in_the_same_week(
-    start, per_week, avoid, end, expected
-):
+def test_avoided_weekdays_move_to_the_nearest_free_day_in_the_same_week(start, per_week, avoid, end, expected):
     slots = generate_schedule(start, end, per_week, 3, "long_day", avoid_weekdays=frozenset(avoid))
     first_week = [s for s in slots if s.scheduled_on < start + timedelta(days=7)]
     assert names(first_week) == expected
@@ -207,12 +208,12 @@ def test_invariants_hold_for_any_valid_rule(start, length, per_week, weeks, shif
         assert sum(first <= d <= first + timedelta(days=6) for d in days(slots)) == per_week
     if not avoid:
         assert len(slots) == sum(
-            start + timedelta(days=7 * w + n) <= end
-            for w in range(weeks) for n in WEEK_PATTERNS[per_week]
+            start + timedelta(days=7 * w + n) <= end for w in range(weeks) for n in WEEK_PATTERNS[per_week]
         )
 
 
 # --- validation ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "kwargs, message",
@@ -228,12 +229,15 @@ def test_invariants_hold_for_any_valid_rule(start, length, per_week, weeks, shif
         ({"shift": "evening"}, "Choose a shift: early, late, long day or night."),
         ({"shift": "Early"}, "Choose a shift: early, late, long day or night."),
         ({"avoid_weekdays": frozenset({7})}, "Choose the days to avoid from Monday to Sunday."),
-        ({"avoid_weekdays": frozenset(range(7))},
-         "Leave at least one day of the week free for observations."),
-        ({"per_week": 6, "avoid_weekdays": frozenset({5, 6})},
-         "Avoiding 2 days leaves 5 days a week: choose 5 or fewer observed shifts a week."),
-        ({"per_week": 2, "avoid_weekdays": frozenset(range(6))},
-         "Avoiding 6 days leaves 1 day a week: choose 1 or fewer observed shifts a week."),
+        ({"avoid_weekdays": frozenset(range(7))}, "Leave at least one day of the week free for observations."),
+        (
+            {"per_week": 6, "avoid_weekdays": frozenset({5, 6})},
+            "Avoiding 2 days leaves 5 days a week: choose 5 or fewer observed shifts a week.",
+        ),
+        (
+            {"per_week": 2, "avoid_weekdays": frozenset(range(6))},
+            "Avoiding 6 days leaves 1 day a week: choose 1 or fewer observed shifts a week.",
+        ),
     ],
 )
 def test_invalid_rules_raise_a_message_a_form_can_show(kwargs, message):
@@ -250,9 +254,15 @@ def test_the_limits_themselves_are_allowed(per_week, weeks):
 
 # --- .ics export -----------------------------------------------------------------------------
 
+
 def event(n=1, on=date(2026, 7, 15), shift="early", **extra):
-    return {"uid": f"observation-{n}@pip-app", "date": on, "shift": shift,
-            "summary": "Observed shift", "description": "Focus: A1"} | extra
+    return {
+        "uid": f"observation-{n}@pip-app",
+        "date": on,
+        "shift": shift,
+        "summary": "Observed shift",
+        "description": "Focus: A1",
+    } | extra
 
 
 def unescape_text(raw: str) -> str:
@@ -312,8 +322,7 @@ def test_shift_times_in_london_local_time_with_the_right_utc_offset(
 
 
 def test_bst_and_gmt_give_different_utc_instants_for_the_same_local_time():
-    cal = parse(build_ics([event(1, date(2026, 7, 1)), event(2, date(2026, 12, 1))],
-                          calendar_name="x", dtstamp=STAMP))
+    cal = parse(build_ics([event(1, date(2026, 7, 1)), event(2, date(2026, 12, 1))], calendar_name="x", dtstamp=STAMP))
     summer, winter = (e.start.astimezone(UTC) for e in cal.events)
     assert summer == datetime(2026, 7, 1, 6, 0, tzinfo=UTC)
     assert winter == datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
@@ -333,9 +342,7 @@ def test_night_shift_across_midnight_and_clock_changes(on, hours):
     [ev] = cal.events
     assert ev.start.date() == on and ev.end.date() == on + timedelta(days=1)
     assert (ev.start.hour, ev.start.minute, ev.end.hour, ev.end.minute) == (21, 0, 7, 30)
-    assert ev.end.astimezone(UTC) - ev.start.astimezone(UTC) == timedelta(
-        hours=hours
-    )
+    assert ev.end.astimezone(UTC) - ev.start.astimezone(UTC) == timedelta(hours=hours)
 
 
 TRICKY_TEXT = [
@@ -346,7 +353,7 @@ TRICKY_TEXT = [
     "Emoji 👩🏽‍⚕️🩺💊 and a thumbs up 👍",
     "Welsh: Siân Llŷr, Gwenllïan ap Dafydd, Ffion Môn",
     "Polish: Łukasz Żółć, Małgorzata Wójcik-Grzegorzewska",
-    'Quotes "double" and \'single\' and <angle> & ampersand',
+    "Quotes \"double\" and 'single' and <angle> & ampersand",
     "Tab\tseparated\tvalues",
     "   leading and trailing spaces   ",
     "Long " + "łż👍é, " * 60,
@@ -356,9 +363,7 @@ TRICKY_TEXT = [
 
 @pytest.mark.parametrize("text", TRICKY_TEXT, ids=range(len(TRICKY_TEXT)))
 def test_user_text_round_trips_exactly(text):
-    data = build_ics(
-        [event(summary=text, description=text, location=text)], calendar_name="x", dtstamp=STAMP
-    )
+    data = build_ics([event(summary=text, description=text, location=text)], calendar_name="x", dtstamp=STAMP)
     data.decode("utf-8")  # valid UTF-8
     lines = data.split(b"\r\n")
     assert lines[-1] == b"" and all(b"\n" not in line and b"\r" not in line for line in lines)
@@ -389,8 +394,7 @@ def test_calendar_name_is_escaped_text_on_one_line(name, expected):
 
 
 def test_special_characters_are_escaped_on_the_wire():
-    data = build_ics([event(summary="a, b; c\nd \\ e")], calendar_name="x, y; z",
-                     dtstamp=STAMP)
+    data = build_ics([event(summary="a, b; c\nd \\ e")], calendar_name="x, y; z", dtstamp=STAMP)
     assert b"SUMMARY:a\\, b\\; c\\nd \\\\ e\r\n" in data
     assert b"X-WR-CALNAME:x\\, y\\; z\r\n" in data
 
@@ -399,15 +403,16 @@ def test_carriage_returns_and_control_characters_are_normalised():
     text = "Windows\r\nline\rends\x00 bell\x07 esc\x1b del\x7f tab\tkept"
     expected = "Windows\nline\nends bell esc del tab\tkept"
     assert clean_text(text) == expected
-    cal = parse(build_ics([event(summary=text, description=text)], calendar_name="x",
-                          dtstamp=STAMP))
+    cal = parse(build_ics([event(summary=text, description=text)], calendar_name="x", dtstamp=STAMP))
     assert str(cal.events[0]["SUMMARY"]) == expected
     assert str(cal.events[0]["DESCRIPTION"]) == expected
 
 
 def test_several_events_keep_their_uids_and_output_is_deterministic():
-    events = [event(n, MONDAY + timedelta(days=n), shift) for n, shift in
-              enumerate(["early", "late", "long_day", "night"], start=1)]
+    events = [
+        event(n, MONDAY + timedelta(days=n), shift)
+        for n, shift in enumerate(["early", "late", "long_day", "night"], start=1)
+    ]
     first = build_ics(events, calendar_name="Plan", dtstamp=STAMP)
     assert first == build_ics(events, calendar_name="Plan", dtstamp=STAMP)
     cal = parse(first)
@@ -445,9 +450,14 @@ def test_bad_events_are_refused(events, message):
 def test_schedule_to_calendar_end_to_end():
     slots = generate_schedule(date(2026, 10, 19), date(2026, 11, 15), 2, 4, Shift.NIGHT)
     events = [
-        {"uid": f"observation-{i}@pip-app", "date": s.scheduled_on, "shift": s.shift,
-         "summary": "Observed night shift: Siân", "description": "Focus: A1, A2",
-         "location": "Ty Gwyn, Cardiff"}
+        {
+            "uid": f"observation-{i}@pip-app",
+            "date": s.scheduled_on,
+            "shift": s.shift,
+            "summary": "Observed night shift: Siân",
+            "description": "Focus: A1, A2",
+            "location": "Ty Gwyn, Cardiff",
+        }
         for i, s in enumerate(slots, start=1)
     ]
     cal = parse(build_ics(events, calendar_name="PIP-2026-0007", dtstamp=STAMP))
@@ -459,6 +469,4 @@ def test_schedule_to_calendar_end_to_end():
 
 def test_shift_window_matches_the_calendar():
     start, end = shift_window(date(2026, 7, 15), "night")
-    assert (start.isoformat(), end.isoformat()) == (
-        "2026-07-15T21:00:00+01:00", "2026-07-16T07:30:00+01:00"
-    )
+    assert (start.isoformat(), end.isoformat()) == ("2026-07-15T21:00:00+01:00", "2026-07-16T07:30:00+01:00")

@@ -1,5 +1,6 @@
 """The scale seed (pip_app/tools/seed.py, `flask --app pip_app seed-scale`): what it inserts is complete,
 consistent and usable by every page, small enough here to stay fast."""
+
 from __future__ import annotations
 
 import re
@@ -101,10 +102,16 @@ def test_a_realistic_spread_of_states(app):
     # Closed plans are closed with evidence: a closure, no control still active, no observation planned.
     closed = select(Plan.id).where(Plan.status == PlanStatus.CLOSED)
     assert count(Closure) == statuses[PlanStatus.CLOSED]
-    assert not db.session.scalar(select(func.count(InterimControl.id)).where(
-        InterimControl.plan_id.in_(closed), InterimControl.status == ControlStatus.ACTIVE))
-    assert not db.session.scalar(select(func.count(Observation.id)).where(
-        Observation.plan_id.in_(closed), Observation.status == ObservationStatus.PLANNED))
+    assert not db.session.scalar(
+        select(func.count(InterimControl.id)).where(
+            InterimControl.plan_id.in_(closed), InterimControl.status == ControlStatus.ACTIVE
+        )
+    )
+    assert not db.session.scalar(
+        select(func.count(Observation.id)).where(
+            Observation.plan_id.in_(closed), Observation.status == ObservationStatus.PLANNED
+        )
+    )
     # Drafts have no reviews and nothing acknowledged.
     drafts = select(Plan.id).where(Plan.status == PlanStatus.DRAFT)
     assert not db.session.scalar(select(func.count(Review.id)).where(Review.plan_id.in_(drafts)))
@@ -118,8 +125,11 @@ def test_a_realistic_spread_of_states(app):
 def test_what_the_app_derives_is_what_the_app_would_have_written(seeded):
     """The seed writes rows in bulk, but the issued snapshot, every acknowledgement statement and
     the closure's final measures are the app's own functions' answers for the seeded plan."""
-    plans = db.session.scalars(select(Plan).options(
-        selectinload(Plan.versions), selectinload(Plan.acknowledgements), selectinload(Plan.reviews))).all()
+    plans = db.session.scalars(
+        select(Plan).options(
+            selectinload(Plan.versions), selectinload(Plan.acknowledgements), selectinload(Plan.reviews)
+        )
+    ).all()
     seen = Counter()
     for plan in plans:
         if plan.versions:  # the latest version is the plan as it stands (the seed changes nothing after issue)
@@ -142,8 +152,14 @@ def test_what_the_app_derives_is_what_the_app_would_have_written(seeded):
 
 def test_seeded_accounts_sign_in_and_every_main_page_renders(seeded, client):
     assert login(client, GROUP_SENIOR_EMAIL, DEFAULT_PASSWORD).status_code == 303
-    for path in (f"/plans/{seeded.bench_plan_id}", f"/plans/{seeded.big_review_plan_id}", "/", "/register",
-                 f"/register?service={seeded.first_service_id}&flagged=1", "/plans/"):
+    for path in (
+        f"/plans/{seeded.bench_plan_id}",
+        f"/plans/{seeded.big_review_plan_id}",
+        "/",
+        "/register",
+        f"/register?service={seeded.first_service_id}&flagged=1",
+        "/plans/",
+    ):
         assert client.get(path).status_code == 200, path
     pdf = client.get(f"/plans/{seeded.typical_closed_plan_id}/closure.pdf")
     assert pdf.status_code in (200, 404)  # 404 only while the closure PDF route does not exist
@@ -158,8 +174,9 @@ def test_the_app_keeps_working_after_the_seed(seeded, app):
     staff = make_user(Role.STAFF, services=[service], line_manager=manager)
     plan = make_plan(staff=staff, manager=manager, service=service)
     assert plan.id > PLANS and manager.id > seeded.counts["users"]
-    same_year = db.session.scalars(select(Plan.reference).where(
-        Plan.reference.like(plan.reference[:9] + "%"), Plan.id != plan.id)).all()
+    same_year = db.session.scalars(
+        select(Plan.reference).where(Plan.reference.like(plan.reference[:9] + "%"), Plan.id != plan.id)
+    ).all()
     assert all(other < plan.reference for other in same_year)
 
 
@@ -179,19 +196,23 @@ def test_refuses_a_database_with_plans_unless_forced(app):
         seed_scale(5, services=2, staff=4, force=True)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"plans": 2}, "at least 3 plans"),
-    ({"plans": 5, "password": "short"}, "at least 12 characters"),
-    ({"plans": 5, "services": 4, "staff": 3}, "one staff member per service"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"plans": 2}, "at least 3 plans"),
+        ({"plans": 5, "password": "short"}, "at least 12 characters"),
+        ({"plans": 5, "services": 4, "staff": 3}, "one staff member per service"),
+    ],
+)
 def test_refuses_what_it_cannot_build(app, kwargs, message):
     with pytest.raises(SeedRefused, match=message):
         seed_scale(**kwargs)
 
 
 def test_command(runner):
-    result = runner.invoke(args=["seed-scale", "--plans", "5", "--services", "2", "--staff", "4",
-                                 "--password", "another-long-password"])
+    result = runner.invoke(
+        args=["seed-scale", "--plans", "5", "--services", "2", "--staff", "4", "--password", "another-long-password"]
+    )
     assert result.exit_code == 0, result.output
     assert "Seeded in" in result.output and "bench plan (20 actions, 12 reviews) id=" in result.output
     assert "another-long-password" in result.output

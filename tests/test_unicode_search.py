@@ -1,5 +1,6 @@
 """Text search ignores case beyond ASCII ("łukasik" finds "Łukasik") on SQLite as on PostgreSQL:
 the plans list and the interim-control register, and the SQLite `lower()` the app registers."""
+
 import re
 from datetime import date
 from urllib.parse import quote
@@ -34,7 +35,7 @@ def plans(world, make_plan):
 SEARCHES = [
     ("łukasik", "Zofia Łukasik"),  # stored upper case, typed lower case
     ("ŁUKASIK", "Zofia Łukasik"),
-    ("DUPRÉ", "Renée Dupré"),      # stored lower case, typed upper case
+    ("DUPRÉ", "Renée Dupré"),  # stored lower case, typed upper case
     ("renée", "Renée Dupré"),
 ]
 
@@ -55,6 +56,5 @@ def test_register_search_ignores_non_ascii_case(sign_in, world, plans, typed, na
 
 def test_sql_lower_is_unicode_aware_and_null_safe(app):
     """On SQLite the app's lower() replaces the ASCII-only built-in; PostgreSQL's already is."""
-    row = db.session.execute(db.text(
-        "SELECT lower('ŁUKASIK Ö É'), lower(CAST(NULL AS TEXT)), lower('MiXeD')")).one()
+    row = db.session.execute(db.text("SELECT lower('ŁUKASIK Ö É'), lower(CAST(NULL AS TEXT)), lower('MiXeD')")).one()
     assert tuple(row) == ("łukasik ö é", None, "mixed")

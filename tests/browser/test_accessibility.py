@@ -1,5 +1,6 @@
 """Every main screen, as the role that uses it, has zero axe-core violations of the WCAG 2.2 A
 and AA rules and no console errors (CSP violations included), in real Chromium with the demo data."""
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -26,9 +27,18 @@ def demo(app):
 def screens(plans):
     active, draft, closed = plans[PlanStatus.ACTIVE], plans[PlanStatus.DRAFT], plans[PlanStatus.CLOSED]
     return {
-        "manager": ["/", "/plans/", "/plans/new?template=escalation", f"/plans/{active.id}",
-                    f"/plans/{draft.id}/edit", f"/plans/{active.id}/reviews/new", f"/plans/{active.id}/close",
-                    f"/plans/{active.id}/versions/1", "/register", "/account"],
+        "manager": [
+            "/",
+            "/plans/",
+            "/plans/new?template=escalation",
+            f"/plans/{active.id}",
+            f"/plans/{draft.id}/edit",
+            f"/plans/{active.id}/reviews/new",
+            f"/plans/{active.id}/close",
+            f"/plans/{active.id}/versions/1",
+            "/register",
+            "/account",
+        ],
         "senior": ["/", "/register", "/register?flagged=1", "/hr/closures", f"/plans/{closed.id}"],
         "staff": ["/", f"/plans/{active.id}"],
         "hr": ["/", "/hr/closures", f"/plans/{closed.id}"],

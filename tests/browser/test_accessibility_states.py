@@ -4,6 +4,7 @@ issue, saved notices, an empty register, the closure form refused, a refused ack
 wrong password and two-factor set-up. Each state is reached the way a person reaches it, checked
 to be showing, then has zero axe-core violations of the WCAG 2.2 A and AA rules; the only console
 errors allowed are Chromium's notes of the deliberate 4xx answers."""
+
 import re
 from datetime import date, timedelta
 
@@ -21,8 +22,12 @@ from tests.test_closure import ready_plan
 
 pytestmark = pytest.mark.browser
 
-VAGUE = {"behaviour": "Complete training", "when": "ongoing", "check_method": "manager to monitor",
-         "success_criterion": "training completed"}
+VAGUE = {
+    "behaviour": "Complete training",
+    "when": "ongoing",
+    "check_method": "manager to monitor",
+    "success_criterion": "training completed",
+}
 
 
 def _only_deliberate(console_errors, *statuses: int) -> list[str]:
@@ -58,8 +63,14 @@ def test_sign_in_with_a_wrong_password_and_two_factor_set_up(live_server, page, 
 @pytest.fixture
 def draft(world):
     """A draft with one control and one vague action (so the builder shows the quality warning)."""
-    plan = factories.make_plan(staff=world["staff"], manager=world["manager"], service=world["home"],
-                               status=PlanStatus.DRAFT, start=today(), evidence_sources=["audit"])
+    plan = factories.make_plan(
+        staff=world["staff"],
+        manager=world["manager"],
+        service=world["home"],
+        status=PlanStatus.DRAFT,
+        start=today(),
+        evidence_sources=["audit"],
+    )
     factories.make_control(plan, world["senior"])
     factories.make_action(plan, 1, **VAGUE)
     db.session.commit()
@@ -112,8 +123,9 @@ def test_plan_authoring_states(live_server, page, console_errors, world, draft):
 
 
 def test_issue_step_shows_what_is_missing(live_server, page, console_errors, world):
-    plan = factories.make_plan(staff=world["staff"], manager=world["manager"], service=world["home"],
-                               status=PlanStatus.DRAFT, start=today())
+    plan = factories.make_plan(
+        staff=world["staff"], manager=world["manager"], service=world["home"], status=PlanStatus.DRAFT, start=today()
+    )
     db.session.commit()
     sign_in(page, live_server, world["manager"].email, PASSWORD)
     page.goto(f"{live_server}/plans/{plan.id}/edit")
@@ -136,12 +148,18 @@ def test_issue_step_shows_what_is_missing(live_server, page, console_errors, wor
 @pytest.fixture
 def active_plan(world):
     """An issued plan with a measured action, waiting for the staff member's acknowledgement."""
-    plan = factories.make_plan(staff=world["staff"], manager=world["manager"], service=world["home"],
-                               status=PlanStatus.DRAFT, start=date.today() - timedelta(days=10),
-                               evidence_sources=["audit"])
+    plan = factories.make_plan(
+        staff=world["staff"],
+        manager=world["manager"],
+        service=world["home"],
+        status=PlanStatus.DRAFT,
+        start=date.today() - timedelta(days=10),
+        evidence_sources=["audit"],
+    )
     factories.make_control(plan, world["senior"])
-    factories.make_action(plan, 1, measure_name="MAR compliance", measure_unit="%", measure_target=90,
-                          measure_consecutive=2)
+    factories.make_action(
+        plan, 1, measure_name="MAR compliance", measure_unit="%", measure_target=90, measure_consecutive=2
+    )
     issue_plan(world["manager"], plan)
     db.session.commit()
     return plan

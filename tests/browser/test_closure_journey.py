@@ -1,6 +1,7 @@
 """Closure, end to end in a real browser: a manager closes a plan with its evidence summary
 (drafted from the plan's record, refused in place while a prompt is left in), the staff member
 acknowledges the closure, and HR finds it on the closed-plans list and downloads the summary."""
+
 import io
 import re
 
@@ -45,7 +46,9 @@ def test_manager_closes_staff_acknowledges_hr_downloads(live_server, page, conso
     gate = page.locator("#closure-gate")
     expect(gate).to_contain_text("is still active: lift it with a rationale, or carry it into ongoing monitoring")
     expect(gate).to_contain_text("A2 is completed, not assured")
-    expect(page.get_by_label("What changed")).to_have_value(re.compile(r"MAR compliance rose from 62% at baseline to 95%"))
+    expect(page.get_by_label("What changed")).to_have_value(
+        re.compile(r"MAR compliance rose from 62% at baseline to 95%")
+    )
     expect(page.get_by_label("How it was measured")).to_have_value(re.compile(r"2 observed shifts scheduled; 2 done"))
     assert_accessible(page, "close page")
 
@@ -85,7 +88,9 @@ def test_manager_closes_staff_acknowledges_hr_downloads(live_server, page, conso
     page.locator("li", has_text="the closure of your improvement plan").get_by_role("link", name=reference).click()
     expect(page).to_have_url(re.compile(rf"/plans/{plan_id}#closure-panel$"))
     form = page.locator("#closure-acknowledge")
-    expect(form.locator("blockquote.statement")).to_contain_text(f"I have read the closure of improvement plan {reference}")
+    expect(form.locator("blockquote.statement")).to_contain_text(
+        f"I have read the closure of improvement plan {reference}"
+    )
     assert_accessible(page, "plan page with the closure acknowledgement")
     form.get_by_label("Agree", exact=True).check()
     form.get_by_role("button", name="Send my response").click()
@@ -113,15 +118,26 @@ def test_manager_closes_staff_acknowledges_hr_downloads(live_server, page, conso
     path = tmp_path / download.suggested_filename
     download.save_as(path)
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(path.read_bytes())).pages)
-    for expected in (reference, staff_name, "Confidential — HR record", "Achieved and sustained", "What changed",
-                     "How it was measured", "How the risk is now controlled", "Ongoing monitoring",
-                     f"{staff_name} agreed with the closure on", "Page 1 of"):
+    for expected in (
+        reference,
+        staff_name,
+        "Confidential — HR record",
+        "Achieved and sustained",
+        "What changed",
+        "How it was measured",
+        "How the risk is now controlled",
+        "Ongoing monitoring",
+        f"{staff_name} agreed with the closure on",
+        "Page 1 of",
+    ):
         assert expected in text, expected
     assert re.sub(r"\s+", " ", MONITORING) in re.sub(r"\s+", " ", text)
     db.session.commit()
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.verb == "downloaded",
-                                                      AuditEvent.entity == "closure_pdf",
-                                                      AuditEvent.plan_id == plan_id))
+    assert db.session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.verb == "downloaded", AuditEvent.entity == "closure_pdf", AuditEvent.plan_id == plan_id
+        )
+    )
 
     # The refused close (a deliberate 422 that htmx swaps in) is the only console noise.
     assert [e for e in console_errors if "status of 422" not in e] == []

@@ -2,6 +2,7 @@
 focus lands on the form after it opens and on the saved message after it closes, and both are
 announced (role="status" / role="alert"). The register's filters, sorting and "record a check" work
 the same way, with focus kept on the control used or moved to the announced result count."""
+
 import re
 from datetime import date, timedelta
 
@@ -12,8 +13,9 @@ from sqlalchemy import select
 from pip_app.extensions import db
 from pip_app.models import InterimControl, PlanStatus, Review
 from pip_app.services.plans import issue_plan
+from tests.browser import test_register_journey
 from tests.browser.conftest import assert_accessible, sign_in
-from tests.browser.test_register_journey import TODAY, controls  # noqa: F401 (a fixture)
+from tests.browser.test_register_journey import TODAY
 from tests.factories import PASSWORD, make_action, make_control
 
 pytestmark = pytest.mark.browser
@@ -21,8 +23,14 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def plan(world, make_plan):
-    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], status=PlanStatus.DRAFT,
-                     start=date.today() - timedelta(days=10), evidence_sources=["audit"])
+    plan = make_plan(
+        staff=world["staff"],
+        manager=world["manager"],
+        service=world["home"],
+        status=PlanStatus.DRAFT,
+        start=date.today() - timedelta(days=10),
+        evidence_sources=["audit"],
+    )
     make_control(plan, world["senior"])
     make_action(plan, 1, measure_name="MAR compliance", measure_unit="%", measure_target=90, measure_consecutive=2)
     issue_plan(world["manager"], plan)
@@ -31,7 +39,9 @@ def plan(world, make_plan):
 
 
 def focused(page) -> str:
-    return page.evaluate("document.activeElement && (document.activeElement.id || document.activeElement.textContent.trim().slice(0, 40))")
+    return page.evaluate(
+        "document.activeElement && (document.activeElement.id || document.activeElement.textContent.trim().slice(0, 40))"
+    )
 
 
 def tab_to(page, element_id: str, limit: int = 80) -> None:
@@ -103,6 +113,10 @@ def choose_by_arrows(page, select_id: str, label: str) -> None:
             return
         page.keyboard.press("ArrowDown")
     raise AssertionError(f"{label!r} is not an option of #{select_id}")
+
+
+# The register journey's controls fixture, shared here by name (pytest finds fixtures in the module).
+controls = test_register_journey.controls
 
 
 @pytest.fixture

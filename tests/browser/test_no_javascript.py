@@ -1,6 +1,7 @@
 """The core of the mission with JavaScript disabled (a council PC may block it): every change is
 a real form, so authoring, acknowledging, observations, weekly reviews and closure all still work.
 (axe-core needs script to run, so accessibility is checked on the same pages in the other journeys.)"""
+
 import io
 import re
 from datetime import timedelta
@@ -126,7 +127,8 @@ def test_closure_acknowledgement_and_pdf_without_javascript(live_server, no_js_p
     expect(gate).to_contain_text("is still active: lift it with a rationale, or carry it into ongoing monitoring")
     expect(gate).to_contain_text("A2 is completed, not assured")
     expect(page.get_by_label("What changed")).to_have_value(
-        re.compile(r"MAR compliance rose from 62% at baseline to 95%"))
+        re.compile(r"MAR compliance rose from 62% at baseline to 95%")
+    )
 
     # The decisions, with the drafted prompts left in: the whole page comes back with the errors
     # and keeps what was chosen.
@@ -140,7 +142,8 @@ def test_closure_acknowledgement_and_pdf_without_javascript(live_server, no_js_p
     assert refused.value.status == 422
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Close {reference}: {staff_name}")
     expect(page.locator("#close-form .error-summary")).to_contain_text(
-        "Replace the “[To complete: …]” prompt with what actually happens.")
+        "Replace the “[To complete: …]” prompt with what actually happens."
+    )
     expect(page.get_by_label("Achieved and sustained")).to_be_checked()
     expect(decision.get_by_label("Carry it into ongoing monitoring")).to_be_checked()
     expect(decision.get_by_label("Rationale")).to_have_value("Paired rounds monthly until March.")
@@ -163,7 +166,8 @@ def test_closure_acknowledgement_and_pdf_without_javascript(live_server, no_js_p
     page.locator("li", has_text="the closure of your improvement plan").get_by_role("link", name=reference).click()
     form = page.locator("#closure-acknowledge")
     expect(form.locator("blockquote.statement")).to_contain_text(
-        f"I have read the closure of improvement plan {reference}")
+        f"I have read the closure of improvement plan {reference}"
+    )
     form.get_by_label("Disagree, with comment").check()
     with page.expect_response(f"{live_server}/plans/{plan_id}/closure/acknowledge") as refused:
         form.get_by_role("button", name="Send my response").click()
@@ -195,11 +199,18 @@ def test_closure_acknowledgement_and_pdf_without_javascript(live_server, no_js_p
     path = tmp_path / download.suggested_filename
     download.save_as(path)
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(path.read_bytes())).pages)
-    for expected in (reference, staff_name, "Achieved and sustained", "How the risk is now controlled",
-                     "Ongoing monitoring", f"{staff_name} agreed with the closure on"):
+    for expected in (
+        reference,
+        staff_name,
+        "Achieved and sustained",
+        "How the risk is now controlled",
+        "Ongoing monitoring",
+        f"{staff_name} agreed with the closure on",
+    ):
         assert expected in text, expected
     assert re.sub(r"\s+", " ", RISK_NOW) in re.sub(r"\s+", " ", text)
     db.session.commit()
-    downloaded = select(AuditEvent).where(AuditEvent.verb == "downloaded", AuditEvent.entity == "closure_pdf",
-                                          AuditEvent.plan_id == plan_id)
+    downloaded = select(AuditEvent).where(
+        AuditEvent.verb == "downloaded", AuditEvent.entity == "closure_pdf", AuditEvent.plan_id == plan_id
+    )
     assert db.session.scalar(downloaded)

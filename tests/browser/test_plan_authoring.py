@@ -1,6 +1,7 @@
 """Plan authoring, end to end in a real browser: a manager builds a plan from a template, sees
 the live measurability check while typing an action, schedules observed shifts and issues the
 plan; the staff member then acknowledges it (agreeing, or disagreeing with a comment)."""
+
 import re
 from datetime import timedelta
 
@@ -109,8 +110,7 @@ def test_manager_builds_and_issues_a_plan_and_the_staff_member_agrees(live_serve
     page.locator("#actions summary", has_text="Add an action").click()
     expect(page.locator("#action-behaviour")).to_be_visible()
     _fill_action(page, VAGUE)
-    expect(page.locator("#quality-new-behaviour")).to_contain_text(
-        "does not say what the person will do differently")
+    expect(page.locator("#quality-new-behaviour")).to_contain_text("does not say what the person will do differently")
     expect(page.locator("#quality-new-when")).to_contain_text("is not a time the action can be checked against")
     expect(page.locator("#quality-new-check_method")).to_contain_text("Name how this will be checked")
     expect(page.locator("#quality-new-success_criterion")).to_contain_text("records an activity, not a change")
@@ -182,8 +182,14 @@ def test_manager_builds_and_issues_a_plan_and_the_staff_member_agrees(live_serve
 @pytest.fixture
 def issued_plan(world):
     """An issued plan (version 1) for world["staff"], starting today, waiting for acknowledgement."""
-    plan = factories.make_plan(staff=world["staff"], manager=world["manager"], service=world["home"],
-                               status=PlanStatus.DRAFT, start=today(), evidence_sources=["audit"])
+    plan = factories.make_plan(
+        staff=world["staff"],
+        manager=world["manager"],
+        service=world["home"],
+        status=PlanStatus.DRAFT,
+        start=today(),
+        evidence_sources=["audit"],
+    )
     factories.make_control(plan, world["senior"])
     factories.make_action(plan)
     plan_ops.issue_plan(world["manager"], plan)
@@ -209,7 +215,8 @@ def test_staff_member_disagrees_with_a_comment(live_server, page, console_errors
     expect(page.get_by_label("Disagree, with comment")).to_be_checked()
     expect(page.get_by_label("Agree", exact=True)).not_to_be_checked()
     expect(page.locator("#acknowledge blockquote.statement")).to_contain_text(
-        f"I have read version 1 of improvement plan {reference}")
+        f"I have read version 1 of improvement plan {reference}"
+    )
     _assert_no_reload(page)
     assert _saved_ack(plan_id) is None
 

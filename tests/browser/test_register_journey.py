@@ -2,6 +2,7 @@
 in their service within two clicks, records a check and lifts a control in place; the CSV downloads
 with exactly the rows of the filter; the back button restores the filters; and the same work is
 possible without JavaScript and from the plan page."""
+
 import csv
 import io
 import re
@@ -29,24 +30,45 @@ def controls(app, world):
     app.config["FROZEN_TODAY"] = TODAY.isoformat()
     start = TODAY - timedelta(days=20)
     home = factories.make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=start)
-    second_staff = factories.make_user("staff", name="Agnieszka Łukasik", services=[world["home"]],
-                                       line_manager=world["manager"])
+    second_staff = factories.make_user(
+        "staff", name="Agnieszka Łukasik", services=[world["home"]], line_manager=world["manager"]
+    )
     second = factories.make_plan(staff=second_staff, manager=world["manager"], service=world["home"], start=start)
-    other = factories.make_plan(staff=world["other_staff"], manager=world["other_manager"], service=world["other"],
-                                start=start)
+    other = factories.make_plan(
+        staff=world["other_staff"], manager=world["other_manager"], service=world["other"], start=start
+    )
     made = dict(
-        overdue=factories.make_control(home, world["senior"], kind=ControlKind.ESCALATION_SIGN_OFF,
-                                       detail="Every escalation decision is confirmed by the senior on duty.",
-                                       review_by_date=TODAY - timedelta(days=2), last_checked_on=TODAY - timedelta(days=2)),
-        unchecked=factories.make_control(second, world["senior"], kind=ControlKind.NOTES_SIGN_OFF,
-                                         detail="A senior signs the food and fluid notes at handover.",
-                                         review_by_date=TODAY + timedelta(days=5), last_checked_on=TODAY - timedelta(days=9)),
-        fine=factories.make_control(second, world["manager"], kind=ControlKind.PAIRED_WORKING,
-                                    detail="Paired for morning personal care.", review_by_date=TODAY + timedelta(days=5),
-                                    last_checked_on=TODAY - timedelta(days=1)),
-        elsewhere=factories.make_control(other, world["other_senior"], kind=ControlKind.RESTRICTED_DUTIES,
-                                         detail="Not on medication rounds at Brook Lodge.",
-                                         review_by_date=TODAY - timedelta(days=4)),
+        overdue=factories.make_control(
+            home,
+            world["senior"],
+            kind=ControlKind.ESCALATION_SIGN_OFF,
+            detail="Every escalation decision is confirmed by the senior on duty.",
+            review_by_date=TODAY - timedelta(days=2),
+            last_checked_on=TODAY - timedelta(days=2),
+        ),
+        unchecked=factories.make_control(
+            second,
+            world["senior"],
+            kind=ControlKind.NOTES_SIGN_OFF,
+            detail="A senior signs the food and fluid notes at handover.",
+            review_by_date=TODAY + timedelta(days=5),
+            last_checked_on=TODAY - timedelta(days=9),
+        ),
+        fine=factories.make_control(
+            second,
+            world["manager"],
+            kind=ControlKind.PAIRED_WORKING,
+            detail="Paired for morning personal care.",
+            review_by_date=TODAY + timedelta(days=5),
+            last_checked_on=TODAY - timedelta(days=1),
+        ),
+        elsewhere=factories.make_control(
+            other,
+            world["other_senior"],
+            kind=ControlKind.RESTRICTED_DUTIES,
+            detail="Not on medication rounds at Brook Lodge.",
+            review_by_date=TODAY - timedelta(days=4),
+        ),
     )
     return {name: control.id for name, control in made.items()}
 
@@ -70,7 +92,8 @@ def _assert_no_reload(page) -> None:
 
 
 def test_senior_finds_flagged_controls_records_a_check_lifts_one_and_downloads_the_csv(
-        live_server, page, console_errors, world, controls, tmp_path):
+    live_server, page, console_errors, world, controls, tmp_path
+):
     sign_in(page, live_server, world["senior"].email, PASSWORD)
     expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
 
@@ -132,7 +155,9 @@ def test_senior_finds_flagged_controls_records_a_check_lifts_one_and_downloads_t
     overdue = _row(page, controls["overdue"])
     overdue.get_by_role("link", name=re.compile("^Lift")).click()
     overdue.get_by_label("Lift it: people are protected without it").check()
-    overdue.get_by_label("Rationale").fill("Two consecutive weekly reviews with every escalation decision rationalised.")
+    overdue.get_by_label("Rationale").fill(
+        "Two consecutive weekly reviews with every escalation decision rationalised."
+    )
     overdue.get_by_role("button", name="Save decision").click()
     expect(overdue.get_by_role("status")).to_contain_text("lifted")
     expect(overdue.locator(".status--lifted")).to_be_visible()

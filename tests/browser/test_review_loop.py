@@ -3,6 +3,7 @@ three weekly reviews on an active plan without a page reload, the chart shows th
 "measure is met" prompt appears only when the last N values reach the target; the staff member
 acknowledges reviews (agreeing, or disagreeing with a comment); an observed shift's outcome is
 recorded in place and clears its header flag; a double-clicked save makes one review."""
+
 import re
 from datetime import timedelta
 from types import SimpleNamespace
@@ -42,7 +43,10 @@ MEASURED = dict(
     when="at every medication round",
     check_method="weekly MAR audit by the senior",
     success_criterion="at least 90% MAR compliance across two consecutive audits",
-    measure_name="MAR compliance", measure_unit="%", measure_baseline=62, measure_target=90,
+    measure_name="MAR compliance",
+    measure_unit="%",
+    measure_baseline=62,
+    measure_target=90,
     measure_consecutive=2,
 )
 
@@ -72,7 +76,9 @@ def _fresh() -> None:
 
 def _reviews(plan_id: int) -> list[Review]:
     _fresh()
-    return list(db.session.scalars(select(Review).where(Review.plan_id == plan_id).order_by(Review.review_date, Review.id)))
+    return list(
+        db.session.scalars(select(Review).where(Review.plan_id == plan_id).order_by(Review.review_date, Review.id))
+    )
 
 
 def _review_count(plan_id: int) -> int:
@@ -87,7 +93,8 @@ def _timeline(page):
 def _action_fieldset(page, ref: str):
     """The review form's block for one action (its legend starts with the action's ref)."""
     return page.locator("fieldset.review-entry").filter(
-        has=page.locator("legend", has_text=re.compile(rf"^\s*{ref}: ")))
+        has=page.locator("legend", has_text=re.compile(rf"^\s*{ref}: "))
+    )
 
 
 def _fill_review(page, *, review_date, value, summary, progress=("On track", "On track")) -> None:
@@ -114,8 +121,14 @@ def active_plan(world):
     weeks ago: A1 measured (MAR compliance, baseline 62%, target 90% on 2 consecutive checks),
     A2 not measured, and one interim control."""
     start = today() - timedelta(weeks=3)
-    plan = factories.make_plan(staff=world["staff"], manager=world["manager"], service=world["home"],
-                               status=PlanStatus.DRAFT, start=start, evidence_sources=["audit"])
+    plan = factories.make_plan(
+        staff=world["staff"],
+        manager=world["manager"],
+        service=world["home"],
+        status=PlanStatus.DRAFT,
+        start=start,
+        evidence_sources=["audit"],
+    )
     factories.make_control(plan, world["senior"])
     measured = factories.make_action(plan, **MEASURED)
     plain = factories.make_action(plan)
@@ -124,15 +137,23 @@ def active_plan(world):
     assert plan.status is PlanStatus.ACTIVE and plan.version == 1
     assert db.session.scalar(select(func.count(PlanVersion.id)).where(PlanVersion.plan_id == plan.id)) == 1
     assert measured.has_measure and not plain.has_measure
-    return SimpleNamespace(id=plan.id, reference=plan.reference, start=start, measured_id=measured.id,
-                           plain_id=plain.id, staff=world["staff"], manager=world["manager"])
+    return SimpleNamespace(
+        id=plan.id,
+        reference=plan.reference,
+        start=start,
+        measured_id=measured.id,
+        plain_id=plain.id,
+        staff=world["staff"],
+        manager=world["manager"],
+    )
 
 
 # --- Journey 1: a manager records the weekly reviews in place
 
 
-def test_manager_records_three_weekly_reviews_in_place_and_the_chart_follows(live_server, page, console_errors,
-                                                                             active_plan):
+def test_manager_records_three_weekly_reviews_in_place_and_the_chart_follows(
+    live_server, page, console_errors, active_plan
+):
     p = active_plan
     sign_in(page, live_server, p.manager.email, PASSWORD)
     expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
@@ -145,7 +166,7 @@ def test_manager_records_three_weekly_reviews_in_place_and_the_chart_follows(liv
 
     dates = [p.start + timedelta(days=6), p.start + timedelta(days=12), p.start + timedelta(days=18)]
     values = [70, 85, 92]
-    for n, (day, value) in enumerate(zip(dates, values), start=1):
+    for n, (day, value) in enumerate(zip(dates, values, strict=True), start=1):
         _fill_review(page, review_date=day, value=value, summary=f"Week {n}: MAR audit at {value}%.")
         page.get_by_role("button", name="Save review").click()
         expect(page.locator("#reviews-panel .saved-notice")).to_contain_text("Weekly review saved")
@@ -171,7 +192,9 @@ def test_manager_records_three_weekly_reviews_in_place_and_the_chart_follows(liv
     rows = action.locator("figure.chart details table tbody tr")
     expect(rows).to_have_count(4)  # the baseline, then one row per review
     expect(rows.nth(0)).to_contain_text("62%")
-    for row, day, value, reaches in zip([rows.nth(1), rows.nth(2), rows.nth(3)], dates, values, ["No", "No", "Yes"]):
+    for row, day, value, reaches in zip(
+        [rows.nth(1), rows.nth(2), rows.nth(3)], dates, values, ["No", "No", "Yes"], strict=True
+    ):
         expect(row.get_by_role("rowheader")).to_have_text(format_date(day))
         expect(row.get_by_role("cell").nth(0)).to_have_text(f"{value}%")
         expect(row.get_by_role("cell").nth(1)).to_have_text(reaches)
@@ -182,7 +205,7 @@ def test_manager_records_three_weekly_reviews_in_place_and_the_chart_follows(liv
     saved = _reviews(p.id)
     assert [r.review_date for r in saved] == dates
     assert [r.decision for r in saved] == [ReviewDecision.CONTINUE] * 3
-    for review, value in zip(saved, values):
+    for review, value in zip(saved, values, strict=True):
         entries = {e.action_id: e for e in review.entries}
         assert entries[p.measured_id].measured_value == value and entries[p.measured_id].progress is Progress.ON_TRACK
         assert entries[p.plain_id].measured_value is None and entries[p.plain_id].progress is Progress.ON_TRACK
@@ -218,11 +241,18 @@ def reviewed_plan(active_plan, world):
     p.review_ids = []
     for day, value in ((p.start + timedelta(days=7), 70.0), (p.start + timedelta(days=14), 85.0)):
         review = review_ops.record_review(
-            world["manager"], plan, review_date=day, summary=f"MAR audit at {value:g}%.",
-            decision=ReviewDecision.CONTINUE, next_review_date=day + timedelta(days=7),
-            entries=[dict(action=measured, progress=Progress.AT_RISK, measured_value=value),
-                     dict(action=plain, progress=Progress.ON_TRACK)],
-            control_decisions=[])
+            world["manager"],
+            plan,
+            review_date=day,
+            summary=f"MAR audit at {value:g}%.",
+            decision=ReviewDecision.CONTINUE,
+            next_review_date=day + timedelta(days=7),
+            entries=[
+                dict(action=measured, progress=Progress.AT_RISK, measured_value=value),
+                dict(action=plain, progress=Progress.ON_TRACK),
+            ],
+            control_decisions=[],
+        )
         db.session.commit()
         p.review_ids.append(review.id)
     p.review_dates = [p.start + timedelta(days=7), p.start + timedelta(days=14)]
@@ -237,7 +267,7 @@ def _saved_review_ack(review_id: int) -> Acknowledgement | None:
 def test_staff_member_acknowledges_reviews_in_place(live_server, page, console_errors, reviewed_plan):
     p = reviewed_plan
     first_id, second_id = p.review_ids
-    first_day, second_day = p.review_dates
+    first_day, _second_day = p.review_dates
 
     # The dashboard lists both reviews to acknowledge.
     sign_in(page, live_server, p.staff.email, PASSWORD)
@@ -245,18 +275,22 @@ def test_staff_member_acknowledges_reviews_in_place(live_server, page, console_e
     to_acknowledge = page.locator("section").filter(has=page.get_by_role("heading", name="To acknowledge"))
     for day in p.review_dates:
         expect(to_acknowledge).to_contain_text(f"the weekly review of {format_date(day)}")
-    to_acknowledge.locator("li", has_text=f"the weekly review of {format_date(first_day)}") \
-        .get_by_role("link", name=p.reference).click()
+    to_acknowledge.locator("li", has_text=f"the weekly review of {format_date(first_day)}").get_by_role(
+        "link", name=p.reference
+    ).click()
     expect(page).to_have_url(re.compile(rf"/plans/{p.id}#review-{first_id}$"))
     _set_marker(page)
 
     # Agree with the first: the panel updates in place and says so.
     first = page.locator(f"#review-{first_id}")
     expect(first.locator("blockquote.statement")).to_contain_text(
-        f"I have read the weekly review of {format_date(first_day)} for improvement plan {p.reference}")
+        f"I have read the weekly review of {format_date(first_day)} for improvement plan {p.reference}"
+    )
     first.get_by_label("Agree", exact=True).check()
     first.get_by_role("button", name="Send my response").click()
-    expect(page.locator("#reviews-panel .saved-notice")).to_contain_text("Your response to the review has been recorded")
+    expect(page.locator("#reviews-panel .saved-notice")).to_contain_text(
+        "Your response to the review has been recorded"
+    )
     first = page.locator(f"#review-{first_id}")
     expect(first).to_contain_text(f"{p.staff.name} agreed on")
     expect(first.locator("form")).to_have_count(0)
@@ -279,7 +313,9 @@ def test_staff_member_acknowledges_reviews_in_place(live_server, page, console_e
     comment = "The audit counted a refused dose as unsigned; it was signed as refused."
     second.get_by_label("Your comment").fill(comment)
     second.get_by_role("button", name="Send my response").click()
-    expect(page.locator("#reviews-panel .saved-notice")).to_contain_text("Your response to the review has been recorded")
+    expect(page.locator("#reviews-panel .saved-notice")).to_contain_text(
+        "Your response to the review has been recorded"
+    )
     second = page.locator(f"#review-{second_id}")
     expect(second).to_contain_text(f"{p.staff.name} disagreed on")
     expect(second).to_contain_text(f"Their comment: {comment}")
@@ -308,8 +344,9 @@ def observed_plan(active_plan, world):
     _fresh()
     plan = db.session.get(Plan, p.id)
     yesterday, later = today() - timedelta(days=1), today() + timedelta(days=3)
-    added = plan_ops.schedule_observations(world["manager"], plan, [Slot(yesterday, "early"), Slot(later, "late")],
-                                           observer_id=world["manager"].id)
+    added = plan_ops.schedule_observations(
+        world["manager"], plan, [Slot(yesterday, "early"), Slot(later, "late")], observer_id=world["manager"].id
+    )
     db.session.commit()
     p.overdue_id, p.upcoming_id = added[0].id, added[1].id
     p.yesterday, p.later = yesterday, later
@@ -329,7 +366,9 @@ def test_manager_records_an_observation_outcome_and_the_flag_clears(live_server,
     expect(row).to_contain_text("Planned")
     row.get_by_role("link", name=f"Record outcome of {format_date(p.yesterday)}").click()
     form = page.locator("#observations-panel form")
-    expect(form.get_by_role("heading", level=3)).to_contain_text(f"Outcome of the early shift on {format_date(p.yesterday)}")
+    expect(form.get_by_role("heading", level=3)).to_contain_text(
+        f"Outcome of the early shift on {format_date(p.yesterday)}"
+    )
     form.get_by_label("Done", exact=True).check()
     form.get_by_label("Met", exact=True).check()
     form.get_by_label("Notes (the reason, if cancelled)").fill("Signed every MAR entry at the time of the round.")
@@ -369,7 +408,8 @@ def test_double_clicked_save_records_one_review(live_server, page, console_error
     _fill_review(page, review_date=day, value=75, summary="Week 1: MAR audit at 75%.")
     # What the form would send, to replay it below as a second, late submission of the same load.
     sent = page.locator("#reviews-panel form.review-form").evaluate(
-        "form => Object.fromEntries(new FormData(form).entries())")
+        "form => Object.fromEntries(new FormData(form).entries())"
+    )
     assert sent.get("review-submission_token")
 
     page.get_by_role("button", name="Save review").dblclick()

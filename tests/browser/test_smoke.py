@@ -1,4 +1,5 @@
 """Smoke: a person signs in with a real browser and sees their dashboard; then signs out."""
+
 import pytest
 from playwright.sync_api import expect
 
