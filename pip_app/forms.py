@@ -7,7 +7,7 @@ save is refused by (see `screens.is_stale`), and the field types with sane domai
   the current end) sit on the forms and operations that know both dates.
 - `NumberField`: a finite decimal (NaN, sNaN and Infinity refused: Python's Decimal accepts them,
   and comparing a signalling NaN raises) within ±1,000,000, or 0–100 where its unit is "%".
-- `HiddenIdField`: a hidden id or version number within BIGINT, None when absent or unusable.
+- `HiddenIdField`: a hidden id or version number within the id columns' INTEGER range, None when absent or unusable.
 
 Each refuses beside its field with the input kept (the form comes back with 422, see `screens`).
 """
@@ -89,7 +89,7 @@ class NumberField(DecimalField):
 
 
 class HiddenIdField(HiddenField):
-    """A hidden id or version number: an int within BIGINT, or None when absent or unusable (the
+    """A hidden id or version number: an int within the id columns' INTEGER range, or None when absent or unusable (the
     view then treats it as not given, never as a crash)."""
 
     def process_formdata(self, valuelist):

@@ -4,8 +4,9 @@ filter reads its query string with.
 The rules, everywhere:
 - Digits are ASCII digits. (`str.isdigit()` also accepts "²" and "١", which `int()` then refuses
   or reads as another number.)
-- An id is 1 … 2⁶³−1, the range of the databases' BIGINT: a larger one would overflow in SQLite
-  and PostgreSQL. In a path anything else is 404; in a query string it is ignored, as if absent.
+- An id is 1 … 2³¹−1, the range of the INTEGER columns every id and version number is stored in
+  (PostgreSQL's int4): a larger one would overflow on PostgreSQL (and past 2⁶³ on SQLite).
+  In a path anything else is 404; in a query string it is ignored, as if absent.
 - A page number is clamped to 1 … a maximum (an offset past it would overflow, and no real list
   is that long); anything that is not a number is page 1.
 - A date is YYYY-MM-DD within EARLIEST_DATE … LATEST_DATE (a day added to 9999-12-31 overflows,
@@ -28,7 +29,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from .formatting import format_date
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # INTEGER, the type of every id and version column
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
 DEFAULT_MAX_PAGE = 100_000
@@ -44,7 +45,7 @@ class BadParameter(ValueError):
 
 
 class IdConverter(IntegerConverter):
-    """`<int:…>` in every route: ASCII digits, 1 … 2⁶³−1, else the route does not match (404).
+    """`<int:…>` in every route: ASCII digits, 1 … 2³¹−1, else the route does not match (404).
     Registered in place of Werkzeug's own `int` converter by the app factory."""
 
     regex = r"[0-9]+"  # Werkzeug's \d+ also matches the digits of other scripts
@@ -62,7 +63,7 @@ def ascii_int(raw: str | None) -> int | None:
 
 
 def parse_id(raw: str | int | None) -> int | None:
-    """An id within the databases' BIGINT (1 … 2⁶³−1), else None."""
+    """An id within the id columns' INTEGER (1 … 2³¹−1), else None."""
     number = (
         raw if isinstance(raw, int) and not isinstance(raw, bool) else ascii_int(raw if isinstance(raw, str) else None)
     )
