@@ -44,7 +44,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from .auth.session import init_login
     from .extensions import csrf, db, limiter, migrate
-    from .page_cache import init_page_cache
     from .requests import init_write_requests
 
     db.init_app(app)
@@ -53,7 +52,6 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     init_login(app)
-    init_page_cache(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -49,17 +49,17 @@ def requires(rule: Callable[[Any], bool]) -> Callable:
 def plan_route(
     rule: Rule = policy.can_view_plan,
     *,
-    options: Sequence | Callable[[], Sequence] = (),
+    options: Sequence = (),
     parts: Mapping[str, type] | None = None,
 ) -> Callable:
     """Decorate a view of one plan: it is called with `plan` (and its `parts`) already checked.
-    `options` are the loader options for what the view reads (or a function choosing them)."""
+    `options` are the loader options for what the view reads."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         @login_required
         def guarded(plan_id: int, **kwargs: Any) -> Any:
-            plan = plan_or_404(plan_id, rule, options=options() if callable(options) else options)
+            plan = plan_or_404(plan_id, rule, options=options)
             for argument, model in (parts or {}).items():
                 kwargs[argument.removesuffix("_id")] = part_or_404(plan, model, kwargs.pop(argument))
             return view(plan, **kwargs)

@@ -48,9 +48,6 @@ class Config:
     LOGIN_ADDRESS_LIMIT = "30 per 15 minutes"  # failed passwords from one client address
     TWO_FACTOR_LIMIT = "5 per 15 minutes"  # wrong codes at the second step, per account
     PASSWORD_CHECK_LIMIT = "10 per 15 minutes"  # wrong current password when signed in, per account
-    # Rendered plan and register pages kept per worker for reuse until anything changes
-    # (pip_app/page_cache.py), in bytes of HTML; 0 turns the cache off.
-    PAGE_CACHE_BYTES = 32 * 1024 * 1024
     # Plans: how many days a staff member has to acknowledge before it is flagged.
     ACK_OUTSTANDING_DAYS = 3
     # Set to an ISO date to freeze "today" (tests only).

@@ -775,14 +775,3 @@ class PasswordReset(Model):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
-
-
-class DataRevision(Model):
-    """One row counting committed changes: every transaction that changes anything adds one just
-    before it commits (pip_app/page_cache.py), so a page rendered at a revision is still true
-    while the count stands."""
-
-    __tablename__ = "data_revision"
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    value: Mapped[int] = mapped_column(Integer, default=0)

@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from . import policy
 from .clock import today
@@ -60,10 +60,6 @@ PLAN_PAGE_OPTIONS = (
     selectinload(Plan.acknowledgements).joinedload(Acknowledgement.user),
     selectinload(Plan.versions).joinedload(PlanVersion.created_by),
 )
-
-
-# What the policy reads of a plan: enough to check a kept page may still be shown.
-POLICY_COLUMNS = (load_only(Plan.status, Plan.staff_id, Plan.manager_id, Plan.service_id),)
 
 
 def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:

@@ -14,17 +14,14 @@ import sqlite3
 
 import psycopg
 import pytest
-from flask import current_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, make_url, text
-from sqlalchemy.engine import Engine
 
 from pip_app import create_app
 from pip_app.database import BUSY_TIMEOUT_MS
 from pip_app.extensions import db, limiter
 from pip_app.models import Role, User
-from pip_app.page_cache import init_page_cache
 from tests import factories
 
 IN_CI = os.environ.get("CI") == "true"
@@ -89,14 +86,12 @@ class SqliteTemplate:
 
 class PostgresRows:
     """Puts a PostgreSQL database back as the migrations left it: every row deleted, children
-    first, in one round trip, and every sequence back to its start; the data revision only counts
-    on (kept pages are dropped before each test anyway). Several times quicker than a TRUNCATE,
-    which makes new files for every table and index. Sent through the driver, not SQLAlchemy, so
-    it is not a change of the test's (every_change_moves_the_data_revision)."""
+    first, in one round trip, and every sequence back to its start. Several times quicker than a
+    TRUNCATE, which makes new files for every table and index."""
 
     def __init__(self, engine):
         self._engine = engine
-        tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "data_revision"]
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         self._empty = "; ".join(
             [
                 "SET LOCAL pip.audit_purge = 'on'",  # the append-only trigger's one exception
@@ -142,8 +137,6 @@ def _empty_all_tables() -> None:
     """Back to the migrated database with no rows (after each test, or between two steps of one)."""
     db.session.remove()
     _migrated.restore()
-    if "page_cache" in current_app.extensions:  # kept pages belong to the data just removed
-        init_page_cache(current_app)
 
 
 class IsolatedClient(FlaskClient):
@@ -160,13 +153,11 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture
 def app(_session_app):
-    """The process's app as a fresh one would be: its config, no kept pages, no throttling
+    """The process's app as a fresh one would be: its config, no throttling
     counts, the migrated database with no rows; in an app context for the test."""
     app, config = _session_app
     app.config.clear()
     app.config.update(config)
-    app.extensions.pop("page_cache", None)
-    init_page_cache(app)
     limiter.reset()
     with app.app_context():
         yield app
@@ -288,14 +279,10 @@ class QueryCounter:
         self.statements.append(statement)
 
     def __enter__(self):
-        from sqlalchemy import event
-
         event.listen(self.engine, "before_cursor_execute", self._count)
         return self
 
     def __exit__(self, *exc):
-        from sqlalchemy import event
-
         event.remove(self.engine, "before_cursor_execute", self._count)
 
     @property
@@ -310,43 +297,3 @@ class QueryCounter:
 def count_queries(app):
     """with count_queries() as counter: client.get(...); counter.count"""
     return lambda: QueryCounter(db.engine)
-
-
-@pytest.fixture
-def page_cache_off(app):
-    """Render every page (the cost and statements of a page nobody has seen since the last change)."""
-    app.extensions.pop("page_cache", None)
-
-
-# Every committed transaction that writes a row must also move the data revision, or a kept
-# page (pip_app/page_cache.py) could outlive the change. Checked on every transaction of every
-# test, at the database connection, whatever wrote the rows (ORM, Core, CLI commands, seeds).
-_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
-_NOT_DATA = {"alembic_version"}
-_uncounted_writes: list[set[str]] = []
-
-
-@event.listens_for(Engine, "before_cursor_execute")
-def _note_write(conn, _cursor, statement, _parameters, _context, _executemany):
-    match = _WRITE.match(statement)
-    if match and match.group(1).lower() not in _NOT_DATA:
-        conn.info.setdefault("written", set()).add(match.group(1).lower())
-
-
-@event.listens_for(Engine, "commit")
-def _check_write_counted(conn):
-    written = conn.info.pop("written", set())
-    if written and "data_revision" not in written:
-        _uncounted_writes.append(written)
-
-
-@event.listens_for(Engine, "rollback")
-def _forget_writes(conn):
-    conn.info.pop("written", None)
-
-
-@pytest.fixture(autouse=True)
-def every_change_moves_the_data_revision():
-    _uncounted_writes.clear()
-    yield
-    assert not _uncounted_writes, f"committed without moving the data revision: {_uncounted_writes}"

@@ -63,11 +63,6 @@ def frozen_today(app):
     app.config["FROZEN_TODAY"] = "2026-11-23"
 
 
-@pytest.fixture(autouse=True)
-def rendered_every_time(page_cache_off):
-    """What a page costs to build: a kept page (2 or 3 statements) is tested in test_page_cache.py."""
-
-
 @pytest.mark.parametrize("who", ["manager", "senior", "hr", "staff"])
 def test_plan_page_statements_do_not_grow_with_the_plan(world, make_plan, sign_in, count_queries, who):
     small = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START, weeks=12)

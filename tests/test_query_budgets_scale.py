@@ -95,11 +95,6 @@ def no_frozen_date(app):
     app.config["FROZEN_TODAY"] = None  # the seed's dates are relative to the real today
 
 
-@pytest.fixture(autouse=True)
-def rendered_every_time(page_cache_off):
-    """What a page costs to build: a kept page (2 or 3 statements) is tested in test_page_cache.py."""
-
-
 @pytest.fixture
 def small_selectin_batches(monkeypatch):
     monkeypatch.setattr(SelectInLoader, "_chunksize", 50)

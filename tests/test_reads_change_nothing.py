@@ -5,8 +5,7 @@ the same.
 
 What a GET may add, and why — nothing else:
 - an audit event `downloaded` (a PDF, an `.ics` calendar) or `exported` (`register.csv`): a
-  download is an audited read, the record of who took a copy of personal data. The counter of
-  committed changes (`data_revision`) moves with it, as with any committed row.
+  download is an audited read, the record of who took a copy of personal data.
 - nothing for signing in: every client signs in before the first "before", so the sign-in's own
   bookkeeping (session token, audit event of the sign-in) is already in the baseline; a GET never
   signs anyone in (GET /login only shows the form).
@@ -49,12 +48,12 @@ def changes(before: dict, after: dict) -> dict[str, tuple[list, list]]:
 
 
 def unexplained(method: str, endpoint: str, diff: dict) -> dict:
-    """What changed beyond an audited download's event (and the change counter moving with it)."""
+    """What changed beyond an audited download's event."""
     if method != "GET" or endpoint not in DOWNLOADS or "audit_events" not in diff:
         return diff
     gone, new = diff["audit_events"]
     verb = AuditEvent.__table__.c.keys().index("verb")
-    rest = {k: v for k, v in diff.items() if k not in ("audit_events", "data_revision")}
+    rest = {k: v for k, v in diff.items() if k != "audit_events"}
     if gone or len(new) != 1 or new[0][verb] not in AUDITED_READS:
         rest["audit_events"] = diff["audit_events"]
     return rest

@@ -549,9 +549,7 @@ def add_controls(world, count: int, offset: int) -> None:
     "url,htmx",
     [("/register", False), ("/register?flagged=1&sort=flags&dir=desc&q=control", True), ("/register?page=2", False)],
 )
-def test_register_statements_are_the_same_for_10_and_1000_controls(
-    world, sign_in, count_queries, url, htmx, page_cache_off
-):
+def test_register_statements_are_the_same_for_10_and_1000_controls(world, sign_in, count_queries, url, htmx):
     client = sign_in(world["senior"])
     headers = {"HX-Request": "true"} if htmx else {}
     counts = []
@@ -567,7 +565,7 @@ def test_register_statements_are_the_same_for_10_and_1000_controls(
     assert counts[1] <= 8, counts
 
 
-def test_unfiltered_register_takes_its_total_from_the_summary(world, sign_in, count_queries, page_cache_off):
+def test_unfiltered_register_takes_its_total_from_the_summary(world, sign_in, count_queries):
     """Unfiltered, the table lists exactly the controls in force the summary strip counts, so the
     page reuses that total instead of counting them again; any filter counts for itself."""
     add_controls(world, 30, 0)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, g, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from .. import page_cache, plan_templates, policy
+from .. import plan_templates, policy
 from ..access import plan_route, requires
 from ..clock import today
 from ..extensions import db
@@ -19,7 +19,7 @@ from ..htmx import redirect_after_post
 from ..lifecycle import diff_snapshots
 from ..models import AckResponse, Plan, PlanStatus, RiskArea, User
 from ..params import id_arg
-from ..plan_page import PLAN_PAGE, PLAN_PAGE_OPTIONS, POLICY_COLUMNS, plan_page_context
+from ..plan_page import PLAN_PAGE, PLAN_PAGE_OPTIONS, plan_page_context
 from ..screens import page_or_fragment, submit
 from ..services import acknowledgements
 from ..services import plans as plan_ops
@@ -121,21 +121,12 @@ def new() -> ResponseReturnValue:
     return redirect_after_post(url_for("plans.edit", plan_id=plan.id))
 
 
-def _plan_page_reads() -> tuple:
-    """A plan page kept since nothing changed needs only what the policy reads of the plan;
-    one to render needs everything it shows (looked up before the plan is loaded)."""
-    g.kept_plan_page = page_cache.lookup()
-    return POLICY_COLUMNS if g.kept_plan_page else PLAN_PAGE_OPTIONS
-
-
 @bp.get("/<int:plan_id>")
-@plan_route(options=_plan_page_reads)
+@plan_route(options=PLAN_PAGE_OPTIONS)
 def show(plan: Plan) -> ResponseReturnValue:
     """The plan page: header and flags, risk, controls, actions with progress, observations, reviews,
     acknowledgements, history."""
-    if g.kept_plan_page:
-        return g.kept_plan_page
-    return page_cache.keep(render_template("plans/show.html", **plan_page_context(plan)))
+    return render_template("plans/show.html", **plan_page_context(plan))
 
 
 @bp.get("/<int:plan_id>/edit")

@@ -12,7 +12,7 @@ from flask import abort, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from .. import page_cache, policy
+from .. import policy
 from ..access import control_route, requires
 from ..clock import today
 from ..extensions import db
@@ -33,8 +33,6 @@ RECENT_CHECKS = 10
 @requires(policy.can_view_register)
 def index() -> ResponseReturnValue:
     """Every control on issued plans the user may see: summary strip, filters, sortable table, pages."""
-    if kept := page_cache.lookup():
-        return kept
     filters = RegisterFilters.from_args(request.args)
     day = today()
     # The summary and the filter choices sit outside the results fragment: only the page needs them.
@@ -47,17 +45,15 @@ def index() -> ResponseReturnValue:
     known_total = around["summary"].total if around and filters.counts_controls_in_force else None
     result = queries.register_page(current_user, filters, day, total=known_total)
     rights = policy.control_rights(current_user, [r.control for r in result.rows])
-    return page_cache.keep(
-        page_or_fragment(
-            "register/index.html",
-            "register/_results.html",
-            filters=filters,
-            result=result,
-            control_rights=rights,
-            actions_column=any(r.check or r.lift for r in rights.values()),
-            **_register_constants(),
-            **around,
-        )
+    return page_or_fragment(
+        "register/index.html",
+        "register/_results.html",
+        filters=filters,
+        result=result,
+        control_rights=rights,
+        actions_column=any(r.check or r.lift for r in rights.values()),
+        **_register_constants(),
+        **around,
     )
 
 

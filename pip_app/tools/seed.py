@@ -54,7 +54,6 @@ from ..models import (
     observation_focus,
     user_services,
 )
-from ..page_cache import note_change
 from ..services.acknowledgements import plan_statement
 from ..services.closure import closure_statement
 from ..services.closure_gate import final_measures
@@ -1096,7 +1095,6 @@ def seed_scale(
     rows.flush()
     advance_reference_counters(builder.references)
     _fix_sequences()
-    note_change(db.session)  # COPY on PostgreSQL goes round the session: count the change here
     db.session.flush()
     active = db.session.scalar(
         select(func.count(Plan.id)).where(Plan.status == "active", Plan.service_id.in_(builder.service_ids))
