@@ -12,13 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from . import policy
 from .clock import today
-from .extensions import db
 from .flags import plan_flags
 from .formatting import format_date, format_measure
 from .forms import ClosureAcknowledgeForm, PlanAcknowledgeForm
@@ -27,7 +26,6 @@ from .measures import chart_geometry, measure_met, reaches
 from .models import (
     Acknowledgement,
     Action,
-    AuditEvent,
     Closure,
     InterimControl,
     Observation,
@@ -35,15 +33,24 @@ from .models import (
     PlanVersion,
     Review,
 )
-from .screens import Screen
+from .screens import Screen, page_or_fragment
 from .services import acknowledgements
 from .services import closure as closure_ops
 from .services.controls import last_check_notes
 from .services.plans import unissued_changes
-from .services.reviews import measured_values, review_statement
+from .services.reviews import (
+    load_flag_entries,
+    review_statement,
+    reviews_in_full,
+    shown_review_ids,
+    stored_measured_values,
+)
 
-# Everything the plan page reads, in a fixed number of statements whatever the plan's size:
-# one SELECT per collection, with the people each row names joined in.
+# What the plan page reads, in a fixed number of statements whatever the plan's size: one SELECT
+# per collection, with the people each row names joined in. Of reviews, acknowledgements and
+# versions only what the flags and counts need: the reviews shown are loaded whole on their own
+# (services.reviews.reviews_in_full), the rest open as parts of their own (history, versions,
+# acknowledgements, earlier reviews).
 PLAN_PAGE_OPTIONS = (
     joinedload(Plan.staff),
     joinedload(Plan.manager),
@@ -54,17 +61,26 @@ PLAN_PAGE_OPTIONS = (
     selectinload(Plan.actions).joinedload(Action.owner),
     selectinload(Plan.observations).joinedload(Observation.observer),
     selectinload(Plan.observations).selectinload(Observation.focus),
-    selectinload(Plan.reviews).joinedload(Review.reviewer),
-    selectinload(Plan.reviews).selectinload(Review.entries),
-    selectinload(Plan.reviews).selectinload(Review.control_decisions),
-    selectinload(Plan.acknowledgements).joinedload(Acknowledgement.user),
-    selectinload(Plan.versions).joinedload(PlanVersion.created_by),
+    selectinload(Plan.reviews).load_only(
+        Review.plan_id, Review.review_date, Review.created_at, Review.corrects_review_id
+    ),
+    selectinload(Plan.acknowledgements).defer(Acknowledgement.statement).joinedload(Acknowledgement.user),
+    selectinload(Plan.versions).load_only(PlanVersion.plan_id, PlanVersion.version, PlanVersion.created_at),
+)
+
+# What the parts opened from the plan page read of the plan itself (each loads its own rows).
+PLAN_PART_OPTIONS = (
+    joinedload(Plan.staff),
+    selectinload(Plan.actions),
+    selectinload(Plan.controls),
+    selectinload(Plan.reviews).load_only(Review.plan_id, Review.review_date, Review.corrects_review_id),
+    selectinload(Plan.acknowledgements).defer(Acknowledgement.statement).joinedload(Acknowledgement.user),
 )
 
 
 def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
     """The plan page's context; `overrides` carry a form being corrected or a row being edited."""
-    values = measured_values(plan)
+    values = stored_measured_values(plan)
     charts, chart_rows, met = {}, {}, {}
     for action in plan.actions:
         if action.has_measure:
@@ -78,9 +94,11 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
                 (format_date(day), format_measure(v, unit), target is not None and reaches(v, target, higher))
                 for day, v in values.get(action.id, [])
             ]
-    acked_reviews = {a.review_id: a for a in plan.acknowledgements if a.review_id}
     may_edit = policy.can_edit_plan(current_user, plan)
     may_acknowledge = policy.can_acknowledge(current_user, plan)
+    waiting_on = current_user if may_acknowledge else None
+    shown = reviews_in_full(shown_review_ids(plan, waiting_on))
+    load_flag_entries([plan])  # after the reviews shown, so the newest keeps its entries whole
     context = dict(
         plan=plan,
         flags=plan_flags(plan, today(), current_app.config["ACK_OUTSTANDING_DAYS"]),
@@ -88,8 +106,9 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         charts=charts,
         chart_rows=chart_rows,
         met=met,
-        acked_reviews=acked_reviews,
-        corrected={r.corrects_review_id for r in plan.reviews if r.corrects_review_id},
+        **review_marks(plan),
+        shown_reviews=shown,
+        earlier_reviews=len(plan.reviews) - len(shown),
         last_notes=last_check_notes([c.id for c in plan.controls]),
         review_statement=review_statement,
         ack_form=PlanAcknowledgeForm(formdata=None, version=plan.version),
@@ -109,14 +128,23 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         section_error=None,
     )
     context.update(overrides)
-    context["history"] = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.plan_id == plan.id)
-        .options(joinedload(AuditEvent.actor))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(200)
-    ).all()
     return context
+
+
+def plan_part(plan: Plan, fragment: str, heading: str, anchor: str, **context: Any) -> ResponseReturnValue:
+    """A part of the plan page opened on its own (history, versions, acknowledgements, earlier
+    reviews): the fragment for htmx, a page of its own otherwise (a plain link, no JavaScript)."""
+    return page_or_fragment(
+        "plans/part.html", fragment, plan=plan, fragment=fragment, heading=heading, anchor=anchor, **context
+    )
+
+
+def review_marks(plan: Plan) -> dict[str, Any]:
+    """What each review shown says beside it: its acknowledgement, and whether it was corrected."""
+    return dict(
+        acked_reviews={a.review_id: a for a in plan.acknowledgements if a.review_id},
+        corrected={r.corrects_review_id for r in plan.reviews if r.corrects_review_id},
+    )
 
 
 def closure_panel(plan: Plan, may_acknowledge: bool, form_class: type) -> dict[str, Any] | None:

@@ -435,7 +435,7 @@ def test_hr_downloads_the_closure_summary_and_it_is_in_the_plans_history(world, 
         world["hr"].id,
     )
     assert event.changes == {"file": f"{closed.reference}-closure-summary.pdf"}
-    history = sign_in(world["manager"]).get(f"/plans/{closed.id}").text
+    history = sign_in(world["manager"]).get(f"/plans/{closed.id}/history").text
     assert "Downloaded closure pdf" in history
 
 

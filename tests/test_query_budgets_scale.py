@@ -21,8 +21,8 @@ from tests.conftest import _empty_all_tables, login
 
 SMALL, LARGE = 4, 120
 BUDGETS = {
-    "plan page": 15,
-    "plan page, 100 reviews": 15,
+    "plan page": 16,
+    "plan page, 100 reviews": 16,
     "register": 8,
     "register filtered": 8,
     "register search": 8,

@@ -854,7 +854,7 @@ def test_record_a_check_from_the_plan_page(world, sign_in, reg):
     assert "Check recorded" in response.text and "Last check 23 Nov 2026" in response.text
     plain = client.post(f"/register/controls/{c.id}/check", data)
     assert plain.status_code == 303 and plain.headers["Location"] == f"/plans/{c.plan_id}#control-{c.id}"
-    history = client.get(f"/plans/{c.plan_id}").text
+    history = client.get(f"/plans/{c.plan_id}/history").text
     assert "Checked control" in history
 
 
@@ -896,7 +896,7 @@ def test_lift_from_the_plan_page_shows_in_its_history(world, sign_in, reg):
     client = sign_in(world["senior"])
     response = client.post(f"/register/controls/{c.id}/lift", lift_data(c, origin="plan"), htmx=True)
     assert response.status_code == 200 and "Lifted on 23 Nov 2026" in response.text
-    assert "Lifted control" in client.get(f"/plans/{c.plan_id}").text
+    assert "Lifted control" in client.get(f"/plans/{c.plan_id}/history").text
 
 
 def test_plan_page_shows_the_note_of_each_controls_newest_check(world, sign_in, reg):

@@ -234,8 +234,10 @@ def test_a_correction_is_a_new_review_that_replaces_the_old_one(manager, plan):
     assert manager.post(f"/plans/{plan.id}/reviews", data=data, htmx=True).status_code == 200
     correction = db.session.scalar(select(Review).where(Review.corrects_review_id == original.id))
     assert correction is not None and original.entries[0].measured_value == 85  # the original is untouched
-    page = manager.get(f"/plans/{plan.id}").text
-    assert "Corrected" in page and "Correction of" in page
+    page = manager.get(f"/plans/{plan.id}").text  # the correction is the newest review
+    assert "Correction of" in page and "Earlier reviews (1)" in page
+    earlier = manager.get(f"/plans/{plan.id}/reviews", headers={"HX-Request": "true"}).text
+    assert f'id="review-{original.id}"' in earlier and "Corrected" in earlier
 
 
 def test_reviews_have_no_edit_route(manager, plan):

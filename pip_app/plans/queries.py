@@ -6,13 +6,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from .. import policy
 from ..database import LIKE_ESCAPE, contains_pattern
 from ..extensions import db
-from ..models import REFERENCE_NEWEST_FIRST, Plan, PlanStatus, PlanVersion, RiskArea, Service, User
+from ..models import (
+    REFERENCE_NEWEST_FIRST,
+    Acknowledgement,
+    AuditEvent,
+    Plan,
+    PlanStatus,
+    PlanVersion,
+    RiskArea,
+    Service,
+    User,
+)
 from ..params import enum_arg, id_arg, page_arg, text_arg
+from ..services.paging import Page, one_page
 
 PAGE_SIZE = 50
 MAX_PAGE = 100_000  # beyond any real list; keeps OFFSET within PostgreSQL's bigint
@@ -82,3 +93,44 @@ def plan_version(plan: Plan, version: int) -> tuple[PlanVersion | None, PlanVers
         )
 
     return get(version), get(version - 1)
+
+
+HISTORY_PAGE_SIZE = 25
+MAX_VERSIONS = 200  # far beyond any real plan; keeps the list bounded
+
+
+def plan_history(plan: Plan, number: int) -> Page[AuditEvent]:
+    """Page `number` of the plan's history, newest first."""
+    return one_page(
+        select(AuditEvent)
+        .where(AuditEvent.plan_id == plan.id)
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()),
+        number,
+        HISTORY_PAGE_SIZE,
+    )
+
+
+def plan_versions(plan: Plan) -> list[PlanVersion]:
+    """Every issued version, oldest first, without their snapshots."""
+    return list(
+        db.session.scalars(
+            select(PlanVersion)
+            .where(PlanVersion.plan_id == plan.id)
+            .options(defer(PlanVersion.snapshot), joinedload(PlanVersion.created_by))
+            .order_by(PlanVersion.version)
+            .limit(MAX_VERSIONS)
+        )
+    )
+
+
+def plan_acknowledgements(plan: Plan) -> list[Acknowledgement]:
+    """Every acknowledgement of the plan, oldest first (one per version, review and closure at most)."""
+    return list(
+        db.session.scalars(
+            select(Acknowledgement)
+            .where(Acknowledgement.plan_id == plan.id)
+            .options(joinedload(Acknowledgement.user))
+            .order_by(Acknowledgement.acknowledged_at, Acknowledgement.id)
+        )
+    )

@@ -18,8 +18,8 @@ from ..forms import PlanAcknowledgeForm
 from ..htmx import redirect_after_post
 from ..lifecycle import diff_snapshots
 from ..models import AckResponse, Plan, PlanStatus, RiskArea, User
-from ..params import id_arg
-from ..plan_page import PLAN_PAGE, PLAN_PAGE_OPTIONS, plan_page_context
+from ..params import id_arg, page_arg
+from ..plan_page import PLAN_PAGE, PLAN_PAGE_OPTIONS, PLAN_PART_OPTIONS, plan_page_context, plan_part
 from ..screens import page_or_fragment, submit
 from ..services import acknowledgements
 from ..services import plans as plan_ops
@@ -27,7 +27,7 @@ from ..services.plans import RiskValues
 from . import bp, choices
 from .builder_context import BUILDER, builder_context
 from .forms import AmendForm, IssueForm, RiskForm
-from .queries import plan_list, plan_version
+from .queries import plan_acknowledgements, plan_history, plan_list, plan_version, plan_versions
 
 
 @bp.get("/")
@@ -236,3 +236,31 @@ def version(plan: Plan, version: int) -> ResponseReturnValue:
         abort(404)
     changes = diff_snapshots(previous.snapshot, record.snapshot) if previous else []
     return render_template("plans/version.html", plan=plan, record=record, snap=record.snapshot, changes=changes)
+
+
+@bp.get("/<int:plan_id>/history")
+@plan_route(options=PLAN_PART_OPTIONS)
+def history(plan: Plan) -> ResponseReturnValue:
+    """Every change to the plan, newest first, a page at a time."""
+    page = plan_history(plan, page_arg(request.args))
+    return plan_part(plan, "plans/_history.html", "History", "history-panel", page=page)
+
+
+@bp.get("/<int:plan_id>/versions")
+@plan_route(options=PLAN_PART_OPTIONS)
+def versions(plan: Plan) -> ResponseReturnValue:
+    """Every issued version, with who issued it, when and why."""
+    return plan_part(plan, "plans/_versions.html", "Issued versions", "history-panel", versions=plan_versions(plan))
+
+
+@bp.get("/<int:plan_id>/acknowledgements")
+@plan_route(options=PLAN_PART_OPTIONS)
+def acknowledgement_list(plan: Plan) -> ResponseReturnValue:
+    """Every acknowledgement, with the statement that was shown and any comment."""
+    return plan_part(
+        plan,
+        "plans/_acknowledgements.html",
+        "Acknowledgements",
+        "acks-panel",
+        acknowledgements=plan_acknowledgements(plan),
+    )

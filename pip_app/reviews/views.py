@@ -33,8 +33,8 @@ from ..models import (
     Review,
     ReviewDecision,
 )
-from ..params import parse_id
-from ..plan_page import PLAN_PAGE, PLAN_PAGE_OPTIONS
+from ..params import page_arg, parse_id
+from ..plan_page import PLAN_PAGE, PLAN_PAGE_OPTIONS, PLAN_PART_OPTIONS, plan_part, review_marks
 from ..screens import submit
 from ..services import reviews as review_ops
 from ..services.reviews import EntryValues
@@ -86,6 +86,26 @@ def _review_form(plan, formdata=None, **kwargs):
 
 
 # --- Weekly reviews
+
+
+@bp.get("/<int:plan_id>/reviews")
+@plan_route(options=PLAN_PART_OPTIONS)
+def earlier(plan: Plan) -> ResponseReturnValue:
+    """The reviews the plan page does not show, newest first, a page at a time: a fragment for
+    htmx, a page of its own otherwise."""
+    may_acknowledge = policy.can_acknowledge(current_user, plan)
+    shown = review_ops.shown_review_ids(plan, current_user if may_acknowledge else None)
+    return plan_part(
+        plan,
+        "reviews/_earlier.html",
+        "Earlier weekly reviews",
+        "reviews-panel",
+        page=review_ops.earlier_reviews(plan, shown, page_arg(request.args)),
+        may_edit=policy.can_edit_plan(current_user, plan),
+        may_acknowledge=may_acknowledge,
+        review_statement=review_ops.review_statement,
+        **review_marks(plan),
+    )
 
 
 @bp.get("/<int:plan_id>/reviews/new")

@@ -13,13 +13,12 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .. import policy
 from ..clock import today
 from ..extensions import db
-from ..flags import NOT_CHECKED_DAYS, Flag, last_reviews, plan_flags
+from ..flags import NOT_CHECKED_DAYS, Flag, plan_flags
 from ..models import (
     REFERENCE_NEWEST_FIRST,
     REFERENCE_ORDER,
@@ -41,6 +40,7 @@ from ..models import (
     Service,
     User,
 )
+from .reviews import load_flag_entries
 
 OPEN = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
 LIMIT = 50
@@ -77,23 +77,6 @@ FLAG_OPTIONS = (
         Review.plan_id, Review.review_date, Review.created_at, Review.corrects_review_id
     ),
 )
-
-
-def load_latest_entries(plans: list[Plan]) -> None:
-    """Load the entries of each plan's last two reviews, the only ones plan_flags() reads, in one
-    statement: loading every review's entries would build thousands of objects for fifty plans."""
-    reviews = [review for plan in plans for review in last_reviews(plan, 2)]
-    if not reviews:
-        return
-    by_review: dict[int, list[ReviewEntry]] = {review.id: [] for review in reviews}
-    for entry in db.session.scalars(
-        select(ReviewEntry)
-        .where(ReviewEntry.review_id.in_(list(by_review)))
-        .options(load_only(ReviewEntry.review_id, ReviewEntry.action_id, ReviewEntry.progress))
-    ):
-        by_review[entry.review_id].append(entry)
-    for review in reviews:
-        set_committed_value(review, "entries", by_review[review.id])
 
 
 def dashboard_for(user: User) -> Board:
@@ -195,7 +178,7 @@ def _manager_board(user: User, board: Board) -> None:
     )
     board.more_flagged = len(candidates) > LIMIT
     candidates = candidates[:LIMIT]
-    load_latest_entries(candidates)
+    load_flag_entries(candidates)
     board.flagged = [(p, flags) for p in candidates if (flags := plan_flags(p, day, ack_days))]
     board.open_count = db.session.scalar(select(func.count(Plan.id)).where(scope)) or 0
     listed = (joinedload(Plan.staff), joinedload(Plan.service))

@@ -6,16 +6,19 @@ a control a review lifts goes through controls.lift_control (the one set of lift
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import TypedDict
+from typing import TypedDict, cast
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from ..clock import now_utc, today
+from ..clock import now_utc, to_london, today
 from ..database import violates_unique
 from ..extensions import db
+from ..flags import last_reviews
 from ..formatting import format_date
 from ..lifecycle import MoveRefused, action_move, current_reviews, first_review_date
 from ..models import (
@@ -40,6 +43,7 @@ from ..models import (
 )
 from . import audit
 from .controls import ControlError, lift_control
+from .paging import Page, one_page
 from .plans import PlanConflict, PlanError, require_editable, require_move
 
 
@@ -352,11 +356,97 @@ def resume_plan(actor: User, plan: Plan, *, planned_end_date: date | None = None
     audit.record(actor, "resumed", "plan", plan.id, plan_id=plan.id, changes=changes)
 
 
+def load_flag_entries(plans: list[Plan]) -> None:
+    """Load the entries of each plan's last two reviews, the only ones plan_flags() reads, in one
+    statement: loading every review's entries would build thousands of objects for fifty plans.
+    Reviews whose entries are already loaded (the plan page's newest) are left as they are."""
+    reviews = [review for plan in plans for review in last_reviews(plan, 2) if "entries" in inspect(review).unloaded]
+    if not reviews:
+        return
+    by_review: dict[int, list[ReviewEntry]] = {review.id: [] for review in reviews}
+    for entry in db.session.scalars(
+        select(ReviewEntry)
+        .where(ReviewEntry.review_id.in_(list(by_review)))
+        .options(load_only(ReviewEntry.review_id, ReviewEntry.action_id, ReviewEntry.progress))
+    ):
+        by_review[entry.review_id].append(entry)
+    for review in reviews:
+        set_committed_value(review, "entries", by_review[review.id])
+
+
 def measured_values(plan: Plan) -> dict[int, list[tuple[date, float]]]:
-    """For each action id, its measured values in review order (corrections replace what they correct)."""
+    """For each action id, its measured values in review order (corrections replace what they
+    correct), from the entries loaded with the plan's reviews."""
+    return _values_by_action(plan, ((r, e.action_id, e.measured_value) for r in plan.reviews for e in r.entries))
+
+
+def stored_measured_values(plan: Plan) -> dict[int, list[tuple[date, float]]]:
+    """`measured_values` read in one statement of three columns, without loading any entry (the
+    plan page: its reviews are loaded without their entries)."""
+    reviews = {r.id: r for r in plan.reviews}
+    rows = db.session.execute(
+        select(ReviewEntry.review_id, ReviewEntry.action_id, ReviewEntry.measured_value)
+        .join(Review)
+        .where(Review.plan_id == plan.id, ReviewEntry.measured_value.is_not(None))
+    )
+    return _values_by_action(plan, ((reviews[r], a, v) for r, a, v in rows if r in reviews))
+
+
+def _values_by_action(
+    plan: Plan, entries: Iterable[tuple[Review, int, float | None]]
+) -> dict[int, list[tuple[date, float]]]:
+    position = {id(review): n for n, review in enumerate(current_reviews(plan.reviews))}
     values: dict[int, list[tuple[date, float]]] = {}
-    for review in current_reviews(plan.reviews):
-        for entry in review.entries:
-            if entry.measured_value is not None:
-                values.setdefault(entry.action_id, []).append((review.review_date, entry.measured_value))
+    counted = sorted(
+        (e for e in entries if id(e[0]) in position and e[2] is not None), key=lambda e: position[id(e[0])]
+    )
+    for review, action_id, value in counted:
+        values.setdefault(action_id, []).append((review.review_date, cast(float, value)))
     return values
+
+
+# What a review shows on the plan page: who recorded it, its entries and control decisions, and
+# the review it corrects.
+REVIEW_DETAIL = (
+    joinedload(Review.reviewer),
+    joinedload(Review.corrects),
+    selectinload(Review.entries),
+    selectinload(Review.control_decisions),
+)
+EARLIER_PAGE_SIZE = 10
+
+
+def shown_review_ids(plan: Plan, waiting_on: User | None = None) -> list[int]:
+    """The reviews the plan page shows, newest first: the newest, and for `waiting_on` every one
+    they have not answered or answered today (so what they have just done stays in view)."""
+    newest_first = sorted(plan.reviews, key=lambda r: (r.review_date, r.id), reverse=True)
+    done_before_today = set()
+    if waiting_on is not None:
+        done_before_today = {
+            a.review_id
+            for a in plan.acknowledgements
+            if a.user_id == waiting_on.id and a.review_id and to_london(a.acknowledged_at).date() < today()
+        }
+    return [
+        r.id for n, r in enumerate(newest_first) if n == 0 or (waiting_on is not None and r.id not in done_before_today)
+    ]
+
+
+def reviews_in_full(ids: Sequence[int]) -> list[Review]:
+    """These reviews with everything the page shows of them, in the order of `ids`."""
+    if not ids:
+        return []
+    loaded = {r.id: r for r in db.session.scalars(select(Review).where(Review.id.in_(ids)).options(*REVIEW_DETAIL))}
+    return [loaded[i] for i in ids]
+
+
+def earlier_reviews(plan: Plan, shown: Sequence[int], number: int) -> Page[Review]:
+    """Page `number` of the reviews the plan page does not show, newest first."""
+    return one_page(
+        select(Review)
+        .where(Review.plan_id == plan.id, Review.id.not_in(list(shown)))
+        .options(*REVIEW_DETAIL)
+        .order_by(Review.review_date.desc(), Review.id.desc()),
+        number,
+        EARLIER_PAGE_SIZE,
+    )

@@ -57,7 +57,11 @@ def _sign_out(page) -> None:
 
 
 def _acknowledgements(page):
-    return page.locator("section").filter(has=page.get_by_role("heading", name="Acknowledgements", level=2))
+    """The acknowledgements panel, opened (its list loads when opened)."""
+    panel = page.locator("section").filter(has=page.get_by_role("heading", name="Acknowledgements", level=2))
+    panel.locator("summary").click()
+    expect(panel.locator(".item-list")).to_be_visible()
+    return panel
 
 
 def _ack_line(name: str, verb: str, ack: Acknowledgement) -> re.Pattern:

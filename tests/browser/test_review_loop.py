@@ -87,6 +87,11 @@ def _review_count(plan_id: int) -> int:
 
 
 def _timeline(page):
+    """The reviews on the panel, newest first, with the earlier ones opened (they load when opened)."""
+    earlier = page.locator("#earlier-reviews")
+    if earlier.count() and earlier.get_attribute("open") is None:
+        earlier.locator("summary").click()
+        expect(earlier.locator(".lazy__body ol.timeline")).to_be_visible()
     return page.locator("#reviews-panel ol.timeline > li")
 
 
@@ -170,8 +175,8 @@ def test_manager_records_three_weekly_reviews_in_place_and_the_chart_follows(
         _fill_review(page, review_date=day, value=value, summary=f"Week {n}: MAR audit at {value}%.")
         page.get_by_role("button", name="Save review").click()
         expect(page.locator("#reviews-panel .saved-notice")).to_contain_text("Weekly review saved")
-        expect(_timeline(page)).to_have_count(n)
-        newest = _timeline(page).first  # newest first
+        newest = page.locator("#reviews-panel ol.timeline > li").first  # the newest, on the panel itself
+        expect(page.locator("#reviews-panel > ol.timeline > li")).to_have_count(1)
         expect(newest.get_by_role("heading", level=3)).to_contain_text(f"Review of {format_date(day)}")
         expect(newest).to_contain_text(f"{value}%")
         expect(newest).to_contain_text(f"Week {n}: MAR audit at {value}%.")
@@ -181,6 +186,7 @@ def test_manager_records_three_weekly_reviews_in_place_and_the_chart_follows(
         # The chart (swapped in out of band) takes each new value straight away.
         expect(action.locator("figure.chart svg circle")).to_have_count(n)
         expect(page.locator("#next-review")).to_contain_text(f"next {format_date(day + timedelta(days=7))}")
+        expect(_timeline(page)).to_have_count(n)  # the earlier ones open below it
         _assert_no_reload(page)
 
     # Three reviews, three points, and the values in the chart's table alternative.
