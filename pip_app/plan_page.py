@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from . import policy
+from .attachments.panel import attachment_panel
 from .clock import today
 from .extensions import db
 from .flags import plan_flags
@@ -106,6 +107,7 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         may_view_register=policy.can_view_register(current_user),
         control_rights=policy.control_rights(current_user, plan.controls),
         closure_panel=closure_panel(plan, may_acknowledge, ClosureAcknowledgeForm),
+        attachments=attachment_panel(plan),
         editing=None,
         edit_form=None,
         saved=None,
@@ -115,7 +117,7 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
     context.update(overrides)
     context["history"] = db.session.scalars(
         select(AuditEvent)
-        .where(AuditEvent.plan_id == plan.id)
+        .where(policy.visible_history(current_user, plan))
         .options(joinedload(AuditEvent.actor))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(200)
