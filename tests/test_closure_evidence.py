@@ -17,7 +17,7 @@ import pytest
 from reportlab.pdfgen import canvas
 
 from pip_app.extensions import db
-from pip_app.models import AckResponse, AckSubject, Acknowledgement, AttachmentVisibility, PlanVersion
+from pip_app.models import Acknowledgement, AckResponse, AckSubject, AttachmentVisibility, PlanVersion
 from pip_app.services import attachments as attachment_ops
 from pip_app.services.plans import snapshot
 from tests.test_closure import START, TODAY, add_review, close_directly, ready_plan
