@@ -235,4 +235,4 @@ def format_size(size: int) -> str:
         return f"{size} byte{'s' if size != 1 else ''}"
     if size < 1024 * 1024:
         return f"{round(size / 1024)} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"

@@ -11,7 +11,6 @@ from flask import current_app
 from flask_login import current_user
 
 from .. import policy
-from ..clock import today
 from ..file_types import format_size
 from ..formatting import format_date
 from ..models import Plan
@@ -85,7 +84,7 @@ def attachment_panel(
         may_attach=may_attach,
         sees_restricted=sees_restricted,
         form=form if may_attach else None,
-        copy_form=copy_form or (CopyGivenForm(formdata=None, data={"given_on": today()}) if may_attach else None),
+        copy_form=copy_form or (CopyGivenForm(formdata=None) if may_attach else None),
         editing=editing,
         max_bytes=limit,
         hint=HINT.format(limit=format_size(limit)),
