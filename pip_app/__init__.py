@@ -56,6 +56,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
+    from .attachments import bp as attachments_bp
     from .auth import bp as auth_bp
     from .closure import bp as closure_bp
     from .hr import bp as hr_bp
@@ -64,7 +65,7 @@ def register_blueprints(app: Flask) -> None:
     from .register import bp as register_bp
     from .reviews import bp as reviews_bp
 
-    for blueprint in (main_bp, auth_bp, plans_bp, reviews_bp, register_bp, closure_bp, hr_bp, admin_bp):
+    for blueprint in (main_bp, auth_bp, plans_bp, reviews_bp, register_bp, closure_bp, hr_bp, admin_bp, attachments_bp):
         app.register_blueprint(blueprint)
 
 

@@ -20,6 +20,9 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(0)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # The largest file that may be attached (PIP_ATTACHMENT_MAX_BYTES). Only the upload route
+    # takes a request this large (plus a little room for its form); see requests.takes_files.
+    ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     # argon2id parameters (argon2-cffi's RFC 9106 "low memory" profile).
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -191,6 +192,11 @@ class AckSubject(LabelledEnum):
 class AckResponse(LabelledEnum):
     AGREE = "agree", "Agree"
     DISAGREE = "disagree", "Disagree, with comment"
+
+
+class AttachmentVisibility(LabelledEnum):
+    STAFF = "staff", "Visible to the staff member"
+    RESTRICTED = "restricted", "Restricted to registered managers and HR"
 
 
 class ClosureOutcome(LabelledEnum):
@@ -775,3 +781,55 @@ class PasswordReset(Model):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+
+class Attachment(Model):
+    """A file kept as evidence: its bytes in the database (so backups, exports, purges and every
+    app server see one store), the type read from its content, its SHA-256, who attached it to
+    what, who may see it, and when the staff member was given a copy.
+
+    Attached to the plan as a whole, or to one action, review or observation of it (at most one
+    of the three). `subject_key` names that ("plan", "action-12") so that one file is stored
+    once per object: (plan, subject_key, sha256) is unique."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "subject_key", "sha256"),
+        CheckConstraint(
+            "(CASE WHEN action_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN review_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN observation_id IS NULL THEN 0 ELSE 1 END) <= 1",
+            name="one_subject",
+        ),
+        CheckConstraint("size > 0", name="size_positive"),
+        CheckConstraint("length(sha256) = 64", name="sha256_length"),
+        Index("ix_attachments_plan_uploaded", "plan_id", "uploaded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    observation_id: Mapped[int | None] = mapped_column(ForeignKey("observations.id", ondelete="CASCADE"), index=True)
+    subject_key: Mapped[str] = mapped_column(String(40))
+    # The name as uploaded, cleaned for display (no path, control or direction-changing characters).
+    filename: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))  # file_types.FileKind.code: pdf, png, jpeg, docx, xlsx, csv, txt
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    visibility: Mapped[AttachmentVisibility] = mapped_column(enum_column(AttachmentVisibility))
+    copy_given_on: Mapped[date | None] = mapped_column(Date)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    # Read only when downloaded (in chunks, see services.attachments.content_chunks).
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+    plan: Mapped[Plan] = relationship()
+    action: Mapped[Action | None] = relationship()
+    review: Mapped[Review | None] = relationship()
+    observation: Mapped[Observation | None] = relationship()
+    uploaded_by: Mapped[User] = relationship()
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.visibility is AttachmentVisibility.RESTRICTED

@@ -17,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from . import policy
+from .attachments.panel import attachment_panel
 from .clock import today
 from .flags import plan_flags
 from .formatting import format_date, format_measure
@@ -121,6 +122,7 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         may_view_register=policy.can_view_register(current_user),
         control_rights=policy.control_rights(current_user, plan.controls),
         closure_panel=closure_panel(plan, may_acknowledge, ClosureAcknowledgeForm),
+        attachments=attachment_panel(plan),
         editing=None,
         edit_form=None,
         saved=None,

@@ -10,9 +10,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeGuard
 
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import ColumnElement, and_, false, or_, select
 
-from .models import ControlStatus, InterimControl, Plan, PlanStatus, Role, User
+from .models import (
+    Attachment,
+    AttachmentVisibility,
+    AuditEvent,
+    ControlStatus,
+    InterimControl,
+    Plan,
+    PlanStatus,
+    Role,
+    User,
+)
 
 PLAN_ROLES = {Role.STAFF, Role.MANAGER, Role.SENIOR, Role.HR}
 
@@ -72,6 +82,47 @@ def can_close_plan(user: User | None, plan: Plan) -> bool:
 def can_download_closure(user: User | None, plan: Plan) -> bool:
     """Anyone who may read an issued plan may print it; HR's closure summaries included."""
     return can_view_plan(user, plan) and not plan.is_draft
+
+
+def can_see_restricted(user: User | None, plan: Plan) -> bool:
+    """Restricted files on a plan (a witness statement, a fit note): the registered managers of
+    its service and HR, never the staff member, nor a line manager as such."""
+    return can_view_plan(user, plan) and user is not None and (user.role is Role.HR or _senior_for(user, plan))
+
+
+def can_view_attachment(user: User | None, plan: Plan, attachment: Attachment) -> bool:
+    """A file anyone who may see the plan may see, unless it is restricted (`can_see_restricted`)."""
+    if attachment.visibility is AttachmentVisibility.STAFF:
+        return can_view_plan(user, plan)
+    return can_see_restricted(user, plan)
+
+
+def visible_history(user: User | None, plan: Plan) -> ColumnElement[bool]:
+    """The SQL condition on AuditEvent for the plan's history a person sees: every event of the
+    plan, except those about restricted files for anyone who may not see them (their names and
+    fingerprints are in the events)."""
+    if not can_view_plan(user, plan):
+        return false()
+    if can_see_restricted(user, plan):
+        return AuditEvent.plan_id == plan.id
+    restricted = select(Attachment.id).where(
+        Attachment.plan_id == plan.id, Attachment.visibility == AttachmentVisibility.RESTRICTED
+    )
+    return and_(
+        AuditEvent.plan_id == plan.id,
+        or_(AuditEvent.entity != "attachment", AuditEvent.entity_id.is_(None), AuditEvent.entity_id.not_in(restricted)),
+    )
+
+
+def can_attach(user: User | None, plan: Plan) -> bool:
+    """Attach files and record that a copy was given: whoever may edit the plan (not once closed)."""
+    return can_edit_plan(user, plan)
+
+
+def can_download_case_bundle(user: User | None, plan: Plan) -> bool:
+    """The case bundle (everything on the record, for HR, a tribunal or a regulator): HR and the
+    service's registered managers, for an issued plan."""
+    return not plan.is_draft and can_see_restricted(user, plan)
 
 
 def can_view_register(user: User | None) -> bool:

@@ -1,15 +1,19 @@
 """The request layer: control characters are removed from form fields and URL parameters on the
 way in (so no database refuses them — PostgreSQL rejects NUL — and no record carries them); a
-request carrying a file part is refused with 415 (the app takes no uploads, and Flask-WTF would
-otherwise hand the file to a text field); a request that may write takes the write lock up front;
-and the transaction is finished in one place on the way out."""
+request carrying a file part is refused with 415 unless its view opted in with `@takes_files`
+(Flask-WTF would otherwise hand a file to a text field); a request to such a view may be as large
+as one file (`ATTACHMENT_MAX_BYTES`) and a little form, no larger, and is refused with 413 before
+it is read, or as soon as its file passes the limit; a request that may write takes the write
+lock up front; and the transaction is finished in one place on the way out."""
 
 import re
+from collections.abc import Callable
+from typing import IO, Any, TypeVar
 
-from flask import Flask, Request, request
+from flask import Flask, Request, current_app, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import ImmutableMultiDict
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 from werkzeug.utils import cached_property
 
 from .database import SAFE_METHODS, begin_writes, end_writes
@@ -33,15 +37,88 @@ class FilePartRefused(UnsupportedMediaType):
     description = "This form does not take files, so nothing was saved. Go back and type your answer into the form."
 
 
+# The form fields beside a file (what it is, where it belongs, the CSRF token, the part headers):
+# room for these on top of the file itself, and no more.
+FORM_ALLOWANCE = 64 * 1024
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def takes_files(view: View) -> View:
+    """Let this view (and only this one) receive a file part. Everything else answers 415."""
+    view.takes_files = True  # type: ignore[attr-defined]
+    return view
+
+
+class FileTooLarge(RequestEntityTooLarge):
+    """A file larger than the setting allows: refused before it is stored, with the limit."""
+
+    def __init__(self, limit: int) -> None:
+        megabytes = limit / (1024 * 1024)
+        shown = f"{megabytes:g} MB" if megabytes >= 1 else f"{limit:,} bytes"
+        super().__init__(
+            f"The file is larger than {shown}, so it was not attached. Make it smaller (for example, "
+            "save a scan at a lower resolution, or split it into parts) and attach it again."
+        )
+
+
+class _CappedFile:
+    """Where the form parser writes an uploaded file: refuses the write that passes the limit,
+    so a file too large is not read to its end."""
+
+    def __init__(self, limit: int, spool: IO[bytes]) -> None:
+        self._limit, self._spool, self._written = limit, spool, 0
+
+    def write(self, data: bytes) -> int:
+        self._written += len(data)
+        if self._written > self._limit:
+            raise FileTooLarge(self._limit)
+        return self._spool.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._spool, name)
+
+
 class CleanRequest(Request):
-    """A Flask request whose `form` and `args` hold cleaned text, and whose body carries no file.
+    """A Flask request whose `form` and `args` hold cleaned text, and whose body carries no file
+    unless its view takes files (`takes_files`).
 
     The body is parsed when something first reads the form — the CSRF check, before any view —
     so a request with a file part is refused before a view or a form sees it."""
 
+    @property
+    def takes_files(self) -> bool:
+        """The view this request was routed to opted in to file parts."""
+        if self.url_rule is None or not current_app:
+            return False
+        view = current_app.view_functions.get(self.url_rule.endpoint)
+        return bool(getattr(view, "takes_files", False))
+
+    @property
+    def max_content_length(self) -> int | None:
+        if self.takes_files:
+            return int(current_app.config["ATTACHMENT_MAX_BYTES"]) + FORM_ALLOWANCE
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        spool = super()._get_file_stream(total_content_length, content_type, filename, content_length)
+        if not self.takes_files:
+            return spool
+        return _CappedFile(int(current_app.config["ATTACHMENT_MAX_BYTES"]), spool)  # type: ignore[return-value]
+
     def _load_form_data(self) -> None:
         super()._load_form_data()
-        if self.__dict__["files"]:
+        if self.__dict__["files"] and not self.takes_files:
             self.__dict__["form"] = self.__dict__["files"] = ImmutableMultiDict()  # nothing of it is read
             raise FilePartRefused()
         self.__dict__["form"] = _clean(self.__dict__["form"])

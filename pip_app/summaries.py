@@ -60,6 +60,8 @@ class ActionRow:
     assurance_evidence: str | None = None
     status_reason: str | None = None
     measure: MeasureRow | None = None
+    # What the measurable-action check found when it was issued ("'Complete training' is generic …").
+    findings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -116,6 +118,43 @@ class AckRow:
 
 
 @dataclass
+class VersionRow:
+    """One issued version: who issued it and when, the changes in plain words, the response."""
+
+    version: int
+    issued_by: str
+    issued_at: datetime
+    change_summary: str
+    changes: list[str] = field(default_factory=list)  # "A3: success criterion changed from “…” to “…”"
+    response: str = ""  # "Agreed on 3 Nov 2026" / "Disagreed on …: <comment>" / "Not acknowledged"
+
+
+@dataclass
+class OutstandingRow:
+    """Something the staff member was asked to acknowledge and did not."""
+
+    subject: str
+    since: date
+    days: int
+
+
+@dataclass
+class EvidenceRow:
+    """One attached file in the evidence index."""
+
+    filename: str
+    description: str
+    attached_to: str
+    kind: str
+    size: str
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+    restricted: bool
+    copy_given_on: date | None = None
+
+
+@dataclass
 class ClosureSummary:
     outcome: str
     outcome_code: str
@@ -157,6 +196,12 @@ class PlanSummary:
     reviews: list[ReviewRow] = field(default_factory=list)
     acknowledgements: list[AckRow] = field(default_factory=list)
     closure: ClosureSummary | None = None
+    quality_override_reason: str | None = None
+    versions: list[VersionRow] = field(default_factory=list)
+    outstanding: list[OutstandingRow] = field(default_factory=list)
+    evidence: list[EvidenceRow] = field(default_factory=list)
+    evidence_withheld: int = 0  # restricted files left out for the person it was made for
+    registered_manager: str = ""  # who signs second: the service's registered manager(s)
 
     @property
     def document_title(self) -> str:

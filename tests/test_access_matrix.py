@@ -14,6 +14,8 @@ import pytest
 from pip_app import policy
 from pip_app.extensions import db
 from pip_app.models import (
+    Attachment,
+    AttachmentVisibility,
     Closure,
     ClosureOutcome,
     Observation,
@@ -68,6 +70,19 @@ def control_rule(allowed):
     return rule
 
 
+def attachment_rule(allowed):
+    """As plan_rule for the file's plan, then 404 for a file the person may not see (restricted)."""
+    inner = plan_rule(allowed)
+
+    def rule(user, objects):
+        result = inner(user, objects)
+        if result == ALLOW and not policy.can_view_attachment(user, objects["plan"], objects["attachment"]):
+            return HIDE
+        return result
+
+    return rule
+
+
 def role_rule(allowed):
     return lambda user, objects: ALLOW if allowed(user) else FORBID
 
@@ -113,6 +128,11 @@ RULES = {
     "register.control": control_rule(lambda u, c: True),
     "register.record_check": control_rule(policy.can_check_control),
     "register.lift": control_rule(policy.can_lift_control),
+    "attachments.index": view,
+    "attachments.upload": plan_rule(policy.can_attach),
+    # The matrix's file is restricted (a fit note): the strictest case.
+    "attachments.download": attachment_rule(lambda u, p: True),
+    "attachments.copy_given": attachment_rule(policy.can_attach),
 }
 for _endpoint in (
     "actions",
@@ -188,7 +208,20 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         decision=ReviewDecision.CONTINUE,
     )
     review.entries.append(ReviewEntry(action=action, progress=Progress.ON_TRACK))
-    db.session.add_all([observation, review])
+    attachment = Attachment(
+        plan=plan,
+        action=action,
+        subject_key=f"action-{action.id}",
+        filename="fit note.pdf",
+        description="Fit note",
+        kind="pdf",
+        size=9,
+        sha256="0" * 64,
+        visibility=AttachmentVisibility.RESTRICTED,
+        uploaded_by=manager,
+        content=b"%PDF-1.4\n",
+    )
+    db.session.add_all([observation, review, attachment])
     if closed:
         plan.status = PlanStatus.CLOSED
         db.session.add(
@@ -204,7 +237,14 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         )
     db.session.commit()
     return dict(
-        plan=plan, control=control, action=action, observation=observation, review=review, version=1, user=staff
+        plan=plan,
+        control=control,
+        action=action,
+        observation=observation,
+        review=review,
+        attachment=attachment,
+        version=1,
+        user=staff,
     )
 
 
@@ -215,6 +255,7 @@ def url_for_rule(rule, objects) -> str:
         "action_id": objects["action"].id,
         "observation_id": objects["observation"].id,
         "review_id": objects["review"].id,
+        "attachment_id": objects["attachment"].id,
         "version": objects["version"],
         "user_id": objects["user"].id,
         "filename": "css/app.css",

@@ -14,7 +14,7 @@ import pytest
 import pip_app
 
 ROOT = Path(pip_app.__file__).parent
-BLUEPRINTS = {"admin", "auth", "closure", "hr", "main", "plans", "register", "reviews"}
+BLUEPRINTS = {"admin", "attachments", "auth", "closure", "hr", "main", "plans", "register", "reviews"}
 
 
 def _module_name(path: Path, root: Path = ROOT) -> str:
@@ -139,6 +139,7 @@ def test_the_cycle_check_finds_a_cycle(tmp_path):
 
 
 PURE = [
+    "file_types",
     "formatting",
     "flags",
     "lifecycle",

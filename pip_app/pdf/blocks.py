@@ -34,6 +34,7 @@ BODY_FONT = "DejaVuSans"
 BOLD_FONT = "DejaVuSans-Bold"
 # ReportLab's built-in (not embedded) Asian fonts: the PDF carries the real characters, so they
 # can be searched and copied, and viewers with CJK fonts draw them. DejaVu has no CJK glyphs.
+SYMBOL_FONT = "Symbola"
 HAN_FONT = "STSong-Light"
 HANGUL_FONT = "HYSMyeongJo-Medium"
 # What a character no font here can draw becomes: it looks like the missing-glyph box and,
@@ -98,9 +99,34 @@ def fallback_font(code: int) -> str | None:
     return None
 
 
+# Characters that only shape their neighbours (emoji variation selectors, the zero-width joiner,
+# skin-tone modifiers): dropped, since the character they modify is printed (or named) anyway.
+_SHAPERS = frozenset([0x200D, 0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400)])
+
+
+def symbol_font(code: int) -> str | None:
+    """Symbola for a symbol or emoji DejaVu lacks, if Symbola has it and ReportLab can map it
+    back to text (the Basic Multilingual Plane); registered the first time it is needed."""
+    if code > 0xFFFF:
+        return None
+    if "symbols" not in _fonts:
+        font = TTFont(SYMBOL_FONT, os.path.join(FONT_DIR, "Symbola.ttf"))
+        pdfmetrics.registerFont(font)
+        _fonts["symbols"] = frozenset(c for c in font.face.charToGlyph if c <= 0xFFFF)
+    return SYMBOL_FONT if code in _fonts["symbols"] else None
+
+
+def named(char: str) -> str:
+    """A symbol or emoji no font here has, by its Unicode name: "[thumbs up sign]"; any other
+    character no font has (a script DejaVu lacks) as a box."""
+    name = unicodedata.name(char, "")
+    return f"[{name.lower()}]" if name and unicodedata.category(char) in ("So", "Sk", "Sm") else MISSING
+
+
 def markup(text: object) -> str:
     """A user string as safe paragraph markup: NFC-normalised, escaped, line breaks kept,
-    CJK in the Asian fonts, anything no font can draw as a visible box."""
+    CJK in the Asian fonts, symbols DejaVu lacks in Symbola, and anything else (emoji beyond the
+    Basic Multilingual Plane) by its Unicode name, so "👍" prints as "[thumbs up sign]"."""
     covered = register_fonts()
     text = unicodedata.normalize("NFC", "" if text is None else str(text))
     out: list[str] = []
@@ -119,13 +145,13 @@ def markup(text: object) -> str:
             piece = "<br/>"
         elif char in "\t\r":
             piece = " "
-        elif code < 0x20 or 0x7F <= code < 0xA0:
+        elif code < 0x20 or 0x7F <= code < 0xA0 or code in _SHAPERS:
             continue
         elif code in covered:
             piece = escape(char)
         else:
-            font = fallback_font(code)
-            piece = escape(MISSING) if font is None else char
+            font = fallback_font(code) or symbol_font(code)
+            piece = escape(named(char)) if font is None else char
         if font is not None:
             if run_font != font:
                 flush()
@@ -139,10 +165,12 @@ def markup(text: object) -> str:
 
 
 def plain(text: object) -> str:
-    """A user string for canvas drawing and metadata (no markup): glyphs DejaVu lacks become boxes."""
+    """A user string for canvas drawing and metadata (no markup): glyphs DejaVu lacks by name."""
     covered = register_fonts()
     text = unicodedata.normalize("NFC", "" if text is None else str(text))
-    return "".join(c if ord(c) in covered else (" " if c in "\n\r\t" else MISSING) for c in text)
+    return "".join(
+        c if ord(c) in covered else (" " if c in "\n\r\t" else "" if ord(c) in _SHAPERS else named(c)) for c in text
+    )
 
 
 def when(value: date | datetime | None) -> str:
@@ -233,11 +261,30 @@ def fixed(text: str, style: ParagraphStyle) -> Paragraph:
     return WrapOnceParagraph(text, style)
 
 
+# The height of a page's frame (render_plan_pdf's margins): a table row taller than most of it
+# cannot be kept whole on any page.
+FRAME_HEIGHT = PAGE_HEIGHT - 2 * MARGIN - 4 * mm
+
+
+class RowKeepingTable(Table):
+    """A table that splits across pages between rows, never inside one, so no page holds only
+    a repeated header and the last words of a row. Only a row too tall for a whole page is
+    split inside (from the top of a fresh page), its header repeated above the rest of it."""
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        self.splitInRow = 0
+        parts = super().split(availWidth, availHeight)
+        if parts or availHeight < FRAME_HEIGHT * 0.9:
+            return parts  # [] moves the table to the next page, where the row fits whole
+        self.splitInRow = 1
+        return super().split(availWidth, availHeight)
+
+
 def grid_table(
     rows: Sequence[Sequence[Any]], widths: Sequence[float], *, header: bool = True, zebra: bool = False, pad: float = 4
 ) -> Table:
-    """A table that splits cleanly across pages: its header repeats and a long cell may split."""
-    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, splitInRow=1, hAlign="LEFT")
+    """A table that splits cleanly across pages: its header repeats, its rows are kept whole."""
+    table = RowKeepingTable(rows, colWidths=widths, repeatRows=1 if header else 0, splitInRow=1, hAlign="LEFT")
     style: list[tuple[Any, ...]] = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), pad),

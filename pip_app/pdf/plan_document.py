@@ -46,7 +46,14 @@ from .blocks import (
     unpack,
     when,
 )
-from .closure_summary import closure_section, outcome_box
+from .closure_summary import (
+    closure_section,
+    evidence_section,
+    outcome_box,
+    outstanding_section,
+    signatures_section,
+    versions_section,
+)
 
 # --- Sections ---------------------------------------------------------------------------------
 
@@ -141,7 +148,8 @@ def _actions_section(summary: PlanSummary, st: Styles, number: int) -> list[Flow
     if not summary.actions:
         story.append(fixed("No actions were recorded.", st["body"]))
     for action in summary.actions:
-        heading = fixed(f"{markup(action.ref)} \u00b7 {markup(action.status)}", st["h2"])
+        flag = " \u00b7 <font color='#a4161a'>flagged: not fully measurable</font>" if action.findings else ""
+        heading = fixed(f"{markup(action.ref)} \u00b7 {markup(action.status)}{flag}", st["h2"])
         parts = [
             ("What changes", action.behaviour),
             ("When", action.when),
@@ -158,6 +166,8 @@ def _actions_section(summary: PlanSummary, st: Styles, number: int) -> list[Flow
             parts.append(("Assurance evidence", action.assurance_evidence))
         if action.status_reason:
             parts.append(("Reason for status", action.status_reason))
+        if action.findings:
+            parts.append(("Flagged as not fully measurable", "\n".join(action.findings)))
         rows = [[fixed(escape(label), st["label"]), para(text or "\u2014", st["cell"])] for label, text in parts]
         table = Table(rows, colWidths=[34 * mm, CONTENT_WIDTH - 34 * mm], hAlign="LEFT", splitInRow=1)
         table.setStyle(
@@ -410,7 +420,10 @@ def render_plan_pdf(summary: PlanSummary) -> bytes:
     if summary.closure:
         story += closure_section(summary, st, number)
         number += 1
-    for section in (_controls_section, _actions_section, _observations_section, _reviews_section, _acks_section):
+    sections = [_controls_section, _actions_section, _observations_section, _reviews_section, _acks_section]
+    if summary.closure:
+        sections = [versions_section, *sections, outstanding_section, evidence_section, signatures_section]
+    for section in sections:
         story.append(CondPageBreak(45 * mm))
         story += section(summary, st, number)
         number += 1

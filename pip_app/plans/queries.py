@@ -99,11 +99,11 @@ HISTORY_PAGE_SIZE = 25
 MAX_VERSIONS = 200  # far beyond any real plan; keeps the list bounded
 
 
-def plan_history(plan: Plan, number: int) -> Page[AuditEvent]:
-    """Page `number` of the plan's history, newest first."""
+def plan_history(user: User, plan: Plan, number: int) -> Page[AuditEvent]:
+    """Page `number` of the plan's history as `user` may see it, newest first."""
     return one_page(
         select(AuditEvent)
-        .where(AuditEvent.plan_id == plan.id)
+        .where(policy.visible_history(user, plan))
         .options(joinedload(AuditEvent.actor))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()),
         number,

@@ -242,7 +242,7 @@ def version(plan: Plan, version: int) -> ResponseReturnValue:
 @plan_route(options=PLAN_PART_OPTIONS)
 def history(plan: Plan) -> ResponseReturnValue:
     """Every change to the plan, newest first, a page at a time."""
-    page = plan_history(plan, page_arg(request.args))
+    page = plan_history(current_user, plan, page_arg(request.args))
     return plan_part(plan, "plans/_history.html", "History", "history-panel", page=page)
 
 

@@ -8,13 +8,16 @@ import re
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
-from ..clock import now_utc, to_london
+from .. import policy
+from ..clock import now_utc, to_london, today
 from ..extensions import db
+from ..file_types import KINDS, format_size
 from ..formatting import format_date, format_measure
-from ..lifecycle import current_reviews
+from ..lifecycle import current_reviews, diff_snapshots
 from ..models import (
     Acknowledgement,
     AckSubject,
@@ -25,20 +28,27 @@ from ..models import (
     KeyQuestion,
     Observation,
     Plan,
+    PlanVersion,
     Review,
+    Role,
     User,
 )
+from ..quality import assess_action
 from ..summaries import (
     AckRow,
     ActionRow,
     ClosureSummary,
     ControlRow,
+    EvidenceRow,
     MeasureRow,
     ObservationRow,
+    OutstandingRow,
     PlanSummary,
     ReviewEntryRow,
     ReviewRow,
+    VersionRow,
 )
+from . import attachments as attachment_ops
 from . import audit
 from .closure import closure_ack_state
 from .closure_draft import observation_counts
@@ -59,6 +69,7 @@ def summary_load_options() -> list[LoaderOption]:
         selectinload(Plan.observations).options(joinedload(Observation.observer), selectinload(Observation.focus)),
         selectinload(Plan.reviews).options(joinedload(Review.reviewer), selectinload(Review.entries)),
         selectinload(Plan.acknowledgements).joinedload(Acknowledgement.user),
+        selectinload(Plan.versions).joinedload(PlanVersion.created_by),
     ]
 
 
@@ -104,6 +115,7 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
             assurance_evidence=a.assurance_evidence,
             status_reason=a.status_reason,
             measure=_measure_row(a, frozen.get(a.ref), live.get(a.ref)) if a.has_measure or a.ref in frozen else None,
+            findings=[f.message for f in assess_action(a.behaviour, a.when, a.check_method, a.success_criterion)],
         )
         for a in plan.actions
     ]
@@ -222,6 +234,113 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
             if with_closure or a.subject is not AckSubject.CLOSURE
         ],
         closure=closure_data,
+        quality_override_reason=plan.quality_override_reason,
+        versions=_versions(plan),
+        outstanding=_outstanding(plan, with_closure),
+        registered_manager=_registered_managers(plan),
+        **_evidence(plan, generated_by),
+    )
+
+
+def _words(value: object) -> str:
+    if value is None or value == "" or value == []:
+        return "nothing"
+    if isinstance(value, list):
+        return "“" + ", ".join(str(v) for v in value) + "”"
+    return f"“{value}”"
+
+
+def _versions(plan: Plan) -> list[VersionRow]:
+    """Each issued version: who issued it, when, the changes from the one before in plain words,
+    and the staff member's response to it."""
+    acks = {a.plan_version: a for a in plan.acknowledgements if a.subject is AckSubject.PLAN}
+    rows: list[VersionRow] = []
+    previous: PlanVersion | None = None
+    for v in plan.versions:
+        changes: list[str] = []
+        if previous is not None:
+            for what, before, after in diff_snapshots(previous.snapshot, v.snapshot):
+                if before is None:
+                    changes.append(f"{what}: {_words(after)}")
+                elif after is None:
+                    changes.append(f"{what}: was {_words(before)}")
+                else:
+                    changes.append(f"{what} changed from {_words(before)} to {_words(after)}")
+        ack = acks.get(v.version)
+        if ack is None:
+            response = "Not acknowledged"
+        else:
+            verb = "Agreed" if ack.response.value == "agree" else "Disagreed"
+            response = f"{verb} on {format_date(ack.acknowledged_at)}" + (f": {ack.comment}" if ack.comment else "")
+        rows.append(
+            VersionRow(
+                version=v.version,
+                issued_by=v.created_by.name,
+                issued_at=to_london(v.created_at),
+                change_summary=v.change_summary or ("First issue" if previous is None else ""),
+                changes=changes,
+                response=response,
+            )
+        )
+        previous = v
+    return rows
+
+
+def _outstanding(plan: Plan, with_closure: bool) -> list[OutstandingRow]:
+    """What the staff member was asked to acknowledge and has not, with how long it has waited."""
+    now = today()
+    plan_acks = {a.plan_version for a in plan.acknowledgements if a.subject is AckSubject.PLAN}
+    review_acks = {a.review_id for a in plan.acknowledgements if a.subject is AckSubject.REVIEW}
+    rows = [
+        OutstandingRow(f"Plan version {v.version}", to_london(v.created_at).date(), 0)
+        for v in plan.versions
+        if v.version not in plan_acks
+    ]
+    rows += [
+        OutstandingRow(f"Weekly review of {format_date(r.review_date)}", to_london(r.created_at).date(), 0)
+        for r in current_reviews(plan.reviews)
+        if r.id not in review_acks
+    ]
+    closure = plan.closure
+    if with_closure and closure and not any(a.subject is AckSubject.CLOSURE for a in plan.acknowledgements):
+        rows.append(OutstandingRow("Closure", to_london(closure.closed_at).date(), 0))
+    for row in rows:
+        row.days = max(0, (now - row.since).days)
+    return sorted(rows, key=lambda r: r.since)
+
+
+def _registered_managers(plan: Plan) -> str:
+    """The service's registered managers (seniors), who sign the closure second."""
+    names = db.session.scalars(
+        select(User.name)
+        .where(User.role == Role.SENIOR, User.active.is_(True), User.services.any(id=plan.service_id))
+        .order_by(User.name)
+    ).all()
+    return ", ".join(names)
+
+
+def _evidence(plan: Plan, viewer: User) -> dict[str, Any]:
+    """The evidence index: every attached file the person the PDF is made for may see, with its
+    SHA-256 (and how many restricted files were left out for them)."""
+    every = attachment_ops.plan_attachments(plan)
+    shown = [a for a in every if policy.can_view_attachment(viewer, plan, a)]
+    return dict(
+        evidence=[
+            EvidenceRow(
+                filename=a.filename,
+                description=a.description,
+                attached_to=attachment_ops.subject_label(a),
+                kind=KINDS[a.kind].label,
+                size=format_size(a.size),
+                sha256=a.sha256,
+                uploaded_by=a.uploaded_by.name,
+                uploaded_at=to_london(a.uploaded_at),
+                restricted=a.is_restricted,
+                copy_given_on=a.copy_given_on,
+            )
+            for a in shown
+        ],
+        evidence_withheld=len(every) - len(shown),
     )
 
 

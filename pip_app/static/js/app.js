@@ -61,4 +61,55 @@
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) { window.print(); }
   });
+
+  // Uploads (form[data-upload]): with htmx the file is sent by XHR, so its progress is shown; a
+  // file over the limit (data-max-bytes) is refused here before anything is sent. The server
+  // checks both again; without JavaScript the form posts as it is.
+  function uploadForm(el) { return el && el.closest ? el.closest("form[data-upload]") : null; }
+  function uploadError(form, message) {
+    var box = form.querySelector("[data-upload-error]");
+    var progress = form.querySelector("[data-upload-progress]");
+    if (progress) { progress.hidden = true; }
+    if (box) { box.textContent = message; box.hidden = !message; }
+  }
+  function megabytes(bytes) { return Math.round(bytes / 1048576) + " MB"; }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = uploadForm(event.target);
+    if (!form) { return; }
+    var input = form.querySelector("input[type=file]");
+    var limit = parseInt(form.getAttribute("data-max-bytes"), 10);
+    uploadError(form, "");
+    if (input && input.files.length && limit && input.files[0].size > limit) {
+      event.preventDefault();
+      uploadError(form, "The file is larger than " + megabytes(limit) + ", so it was not attached. " +
+        "Make it smaller (for example, scan at a lower resolution) and attach it again.");
+      return;
+    }
+    var progress = form.querySelector("[data-upload-progress]");
+    if (progress && input && input.files.length) {
+      progress.hidden = false;
+      progress.querySelector("progress").value = 0;
+    }
+  });
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var form = uploadForm(event.target);
+    var detail = event.detail || {};
+    if (!form || !detail.lengthComputable || !detail.total) { return; }
+    var percent = Math.round(detail.loaded * 100 / detail.total);
+    form.querySelector("[data-upload-progress] progress").value = percent;
+    form.querySelector("[data-upload-percent]").textContent = percent + "%";
+  });
+  document.addEventListener("htmx:responseError", function (event) {
+    var form = uploadForm(event.target);
+    if (!form) { return; }
+    var status = event.detail.xhr.status;
+    uploadError(form, status === 413 ?
+      "The file is larger than " + megabytes(parseInt(form.getAttribute("data-max-bytes"), 10)) +
+        ", so it was not attached. Make it smaller and attach it again." :
+      "The file could not be attached (error " + status + "). Reload the page and try again.");
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    var form = uploadForm(event.target);
+    if (form) { uploadError(form, "The file could not be sent. Check your connection and try again."); }
+  });
 })();

@@ -1,0 +1,101 @@
+"""Evidence files in a real browser (issue 21): a manager attaches an audit sheet to an action and
+a fit note as restricted (with htmx, the panel swapped in place); the staff member sees the first
+and not the second; HR downloads the closure summary, whose evidence index carries the SHA-256
+of both files as stored."""
+
+import hashlib
+import io
+from pathlib import Path
+
+import pypdf
+import pytest
+from playwright.sync_api import expect
+from reportlab.pdfgen import canvas
+from sqlalchemy import select
+
+from pip_app.extensions import db
+from pip_app.models import Attachment, AuditEvent, Plan
+from tests import factories
+from tests.browser.conftest import assert_accessible, sign_in
+from tests.factories import PASSWORD
+from tests.test_closure import close_directly, ready_plan
+
+pytestmark = pytest.mark.browser
+
+
+def _pdf(text: str) -> bytes:
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.drawString(72, 720, text)
+    page.save()
+    return out.getvalue()
+
+
+def _sign_out(page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You have signed out.")).to_be_visible()
+
+
+def test_manager_attaches_staff_sees_only_theirs_hr_downloads_the_summary(
+    live_server, page, console_errors, world, tmp_path
+):
+    plan = ready_plan(world, factories.make_plan)
+    plan_id, a1_ref = plan.id, plan.actions[0].ref
+    audit_path, fit_path = tmp_path / "MAR audit week 3.pdf", tmp_path / "fit note.pdf"
+    audit_path.write_bytes(_pdf("MAR audit: 96%"))
+    fit_path.write_bytes(_pdf("Fit note"))
+
+    # 1. The manager attaches the audit sheet to A1, then the fit note as restricted.
+    sign_in(page, live_server, world["manager"].email, PASSWORD)
+    page.goto(f"{live_server}/plans/{plan_id}#attachments-panel")
+    panel = page.locator("#attachments-panel")
+    panel.get_by_label("File").set_input_files(str(audit_path))
+    panel.get_by_label("What is it?").fill("MAR audit, week 3")
+    panel.get_by_label("Attach it to").select_option(label=f"{a1_ref}: Sign the MAR at the time of each administration")
+    panel.get_by_role("button", name="Attach the file").click()
+    expect(panel.get_by_text("“MAR audit week 3.pdf” attached to A1")).to_be_visible()
+    panel.get_by_label("File").set_input_files(str(fit_path))
+    panel.get_by_label("What is it?").fill("Fit note from the GP")
+    panel.get_by_label("Restricted to registered managers and HR").check()
+    panel.get_by_role("button", name="Attach the file").click()
+    expect(panel.get_by_text("only the registered managers and HR can see or download it")).to_be_visible()
+    expect(panel.get_by_text("1 restricted file is held for the registered managers and HR.")).to_be_visible()
+    panel.screenshot(path=str(tmp_path / "manager-panel.png"))
+    assert_accessible(page, "attachments panel (manager)")
+    _sign_out(page)
+
+    db.session.commit()
+    audit_sheet, fit_note = db.session.scalars(select(Attachment).order_by(Attachment.id)).all()
+    assert audit_sheet.sha256 == hashlib.sha256(audit_path.read_bytes()).hexdigest()
+    assert fit_note.is_restricted
+
+    # 2. The staff member sees the audit sheet, and nothing of the fit note.
+    sign_in(page, live_server, world["staff"].email, PASSWORD)
+    page.goto(f"{live_server}/plans/{plan_id}#attachments-panel")
+    panel = page.locator("#attachments-panel")
+    expect(panel.get_by_text("MAR audit week 3.pdf")).to_be_visible()
+    expect(page.get_by_text("fit note.pdf")).to_have_count(0)
+    with page.expect_download() as download_info:
+        panel.get_by_role("link", name="MAR audit week 3.pdf").click()
+    download = download_info.value
+    assert hashlib.sha256(Path(download.path()).read_bytes()).hexdigest() == audit_sheet.sha256
+    status = page.request.get(f"{live_server}/plans/{plan_id}/attachments/{fit_note.id}/download").status
+    assert status == 404
+    _sign_out(page)
+
+    # 3. HR downloads the closure summary: both files in the evidence index, hashes as stored.
+    db.session.commit()  # end the test's read transaction: the server wrote meanwhile (the download's event)
+    plan = db.session.get(Plan, plan_id)
+    close_directly(plan, world["manager"])
+    sign_in(page, live_server, world["hr"].email, PASSWORD)
+    page.goto(f"{live_server}/plans/{plan_id}")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download closure summary (PDF)").click()
+    data = Path(download_info.value.path()).read_bytes()
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages).replace("\n", "")
+    for attachment in (audit_sheet, fit_note):
+        assert attachment.sha256 in text
+    db.session.commit()
+    verbs = db.session.scalars(select(AuditEvent.verb).where(AuditEvent.entity == "attachment")).all()
+    assert verbs.count("attached") == 2 and verbs.count("downloaded") == 1
+    assert console_errors == []
