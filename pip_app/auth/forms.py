@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..credentials.password_policy import MAX_LENGTH, MIN_LENGTH
@@ -83,8 +84,8 @@ class NotificationPreferenceForm(FlaskForm):
     frequency = RadioField(
         "Emails about your work",
         choices=[
-            (EACH_AS_IT_HAPPENS, "Each as it happens, plus a daily digest"),
-            (DIGEST_ONLY, "A daily digest only"),
+            SelectChoice(EACH_AS_IT_HAPPENS, "Each as it happens, plus a daily digest"),
+            SelectChoice(DIGEST_ONLY, "A daily digest only"),
         ],
         description="Requests to acknowledge a plan, a review or a closure always come as they happen.",
         validators=[DataRequired("Choose how often you get emails.")],
