@@ -153,7 +153,8 @@ def send_notifications_command(dry_run):
     config = current_app.config
     settings = MailSettings.from_config(config)
     now, day = now_utc(), today()
-    begin_writes()  # SQLite: every transaction of this run takes the write lock up front
+    begin_writes()  # SQLite: every transaction of this run takes the write lock up front …
+    db.session.rollback()  # … including the first (none may be open from before)
     try:
         with_digests = to_london(now).hour >= int(config["DIGEST_HOUR"])
         due = reminders.find_due(day, with_digests=with_digests)
