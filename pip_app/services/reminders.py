@@ -189,7 +189,8 @@ def acknowledgement_facts(day: date) -> list[AckFact]:
         .where(
             Plan.status.in_(OPEN),
             ~exists().where(Acknowledgement.review_id == Review.id, Acknowledgement.user_id == Plan.staff_id),
-            ~exists().where(correction.corrects_review_id == Review.id),
+            # Within the plan (its index), not over every review: corrects_review_id has none.
+            ~exists().where(correction.plan_id == Review.plan_id, correction.corrects_review_id == Review.id),
         )
     )
     facts += [
