@@ -571,3 +571,37 @@ def test_the_outbox_key_keeps_one_row_per_occasion(app, world, make_plan):
     assert enqueue([item]) == 0
     db.session.commit()
     assert len(rows()) == 1
+
+
+def test_two_senders_at_once_claim_different_rows_on_postgresql(app, world, make_plan):
+    """SKIP LOCKED: rows another server's run holds are passed over, not waited for or taken twice.
+    (On SQLite the runs' BEGIN IMMEDIATE takes them in turn instead.)"""
+    from datetime import UTC
+
+    from sqlalchemy import text
+
+    from pip_app.notifications.mailer import MailSettings
+    from pip_app.services import delivery
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite serialises the runs with its write lock")
+    for number in range(4):
+        plan = _overdue_plan(world, make_plan)
+        plan.next_review_date = TODAY - timedelta(days=1 + number)
+    db.session.commit()
+    app.config["MAIL_SERVER"] = None
+    result = app.test_cli_runner().invoke(args=["send-notifications"])
+    assert result.exit_code == 0
+    ids = [r.id for r in rows()]
+    with db.engine.connect() as other_server:
+        held = (
+            other_server.execute(text("SELECT id FROM notifications ORDER BY id LIMIT 2 FOR UPDATE SKIP LOCKED"))
+            .scalars()
+            .all()
+        )
+        settings = MailSettings.from_config(app.config | {"BASE_URL": BASE})
+        now = datetime.now(UTC).replace(tzinfo=None) + timedelta(minutes=1)
+        outgoing, _ = delivery.claim(settings, now=now, day=TODAY, batch=10)
+        assert sorted(o.id for o in outgoing) == sorted(set(ids) - set(held))
+        db.session.rollback()
+        other_server.rollback()
