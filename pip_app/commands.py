@@ -1,7 +1,7 @@
-"""Command-line tasks: `flask --app pip_app create-user`, `demo-data`."""
+"""Command-line tasks: `flask --app pip_app create-user`, `demo-data`, `send-notifications`, …"""
 
 import click
-from flask import Blueprint
+from flask import Blueprint, current_app
 
 from .extensions import db
 from .models import Role, Service
@@ -137,3 +137,117 @@ def seed_scale_command(plans, services, staff, password, random_seed, force):
     seconds = analyze()
     if seconds:
         click.echo(f"VACUUM ANALYZE in {seconds:.1f} s")
+
+
+@cli.cli.command("send-notifications")
+@click.option("--dry-run", is_flag=True, help="Say what is due and what would be sent; write and send nothing.")
+def send_notifications_command(dry_run):
+    """Add what has become due to the outbox (and the daily digests, from PIP_DIGEST_HOUR), then
+    send what is pending over SMTP, retrying failures with backoff. Run it every 15 minutes; safe
+    to run on several servers at once and to run again."""
+    from .clock import now_utc, to_london, today
+    from .database import begin_writes, end_writes
+    from .notifications.mailer import MailSettings
+    from .services import delivery, outbox, reminders
+
+    config = current_app.config
+    settings = MailSettings.from_config(config)
+    now, day = now_utc(), today()
+    begin_writes()  # SQLite: every transaction of this run takes the write lock up front …
+    db.session.rollback()  # … including the first (none may be open from before)
+    try:
+        with_digests = to_london(now).hour >= int(config["DIGEST_HOUR"])
+        due = reminders.find_due(day, with_digests=with_digests)
+        added = outbox.enqueue(due, now=now)
+        if dry_run:
+            waiting = delivery.pending_count(now)
+            db.session.rollback()
+            click.echo(
+                f"Dry run: {len(due)} notification(s) due today, {added} of them new; {waiting} would be sent now."
+            )
+            for item in due:
+                click.echo(
+                    f"  {item.kind.value:22} to user {item.recipient_id:<6} {item.reference or '(digest)'} {item.occasion}"
+                )
+            return
+        released = delivery.release_stale_claims(now, int(config["NOTIFY_CLAIM_MINUTES"]))
+        db.session.commit()
+        click.echo(
+            f"{added} new notification(s) added to the outbox."
+            + (f" {released} interrupted send(s) released." if released else "")
+        )
+        if not settings.configured:
+            click.echo(
+                f"No mail server is set (PIP_MAIL_SERVER), so nothing was sent: {delivery.pending_count(now)} "
+                "message(s) wait in the outbox (/admin/outbox)."
+            )
+            return
+        problems = settings.problems()
+        if problems:
+            raise click.ClickException(" ".join(problems))
+        sent, failed, skipped = _deliver(settings, config, day)
+        click.echo(f"Sent {sent}, failed {failed} (tried again later or failed for good), skipped {skipped}.")
+    finally:
+        db.session.rollback()
+        end_writes()
+
+
+def _deliver(settings, config, day) -> tuple[int, int, int]:
+    """Claim a batch, send it, record each outcome as it comes; until nothing is due, or until a
+    batch could not reach the mail server (the rest waits for the next run)."""
+    from .clock import now_utc
+    from .services import delivery
+
+    sent = failed = skipped = 0
+    while True:
+        outgoing, passed_over = delivery.claim(settings, now=now_utc(), day=day, batch=int(config["NOTIFY_BATCH"]))
+        db.session.commit()
+        skipped += passed_over
+        if not outgoing:
+            if passed_over:
+                continue
+            return sent, failed, skipped
+        batch_sent, batch_failed, reached = _send_batch(settings, config, outgoing)
+        sent, failed = sent + batch_sent, failed + batch_failed
+        if not reached:
+            return sent, failed, skipped
+
+
+def _send_batch(settings, config, outgoing) -> tuple[int, int, bool]:
+    """One SMTP connection for the batch. Each outcome is committed as soon as the server has
+    answered, so a run killed now leaves at most the one message in flight unrecorded. Whether
+    the mail server could be reached and stayed so."""
+    from .clock import now_utc
+    from .notifications.mailer import Connection, SendFailed
+    from .services import delivery
+
+    limits = {"max_attempts": int(config["NOTIFY_MAX_ATTEMPTS"]), "retry_seconds": int(config["NOTIFY_RETRY_SECONDS"])}
+    sent = failed = 0
+    left = list(outgoing)
+    try:
+        with Connection(settings) as connection:
+            while left:
+                message = left[0]
+                try:
+                    connection.send(message.message)
+                except SendFailed as error:
+                    left.pop(0)
+                    delivery.record_failure(message, str(error), permanent=error.permanent, now=now_utc(), **limits)
+                    db.session.commit()
+                    failed += 1
+                    if not error.permanent and connection.broken:
+                        raise SendFailed(
+                            f"Not tried: the mail server stopped answering ({error})", permanent=False
+                        ) from error
+                    continue
+                left.pop(0)
+                delivery.record_sent(message, now_utc())
+                db.session.commit()
+                sent += 1
+    except SendFailed as error:
+        for message in left:
+            delivery.record_failure(message, str(error), permanent=False, now=now_utc(), **limits)
+            failed += 1
+        db.session.commit()
+        return sent, failed, False
+    return sent, failed, True

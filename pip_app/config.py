@@ -56,6 +56,23 @@ class Config:
     # Set to an ISO date to freeze "today" (tests only).
     FROZEN_TODAY = None
     PRODUCTION = False
+    # Email (`flask --app pip_app send-notifications`, pip_app/notifications/). With no
+    # MAIL_SERVER, messages are kept in the outbox (/admin/outbox) and nothing is sent.
+    MAIL_SERVER = None  # PIP_MAIL_SERVER, e.g. "smtp.example.org"
+    MAIL_PORT = 25  # 587 with MAIL_USE_TLS (STARTTLS), 465 with MAIL_USE_SSL
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_USE_TLS = False  # STARTTLS after connecting
+    MAIL_USE_SSL = False  # TLS from the first byte (SMTPS); not together with MAIL_USE_TLS
+    MAIL_FROM = "Improvement plans <no-reply@localhost>"
+    MAIL_TIMEOUT = 30  # seconds to wait for the mail server before trying again later
+    # The address people open the app at: every link in an email starts with it.
+    BASE_URL: str | None = "http://127.0.0.1:5000"
+    DIGEST_HOUR = 7  # the daily digest goes with the first run at or after this hour, UK time
+    NOTIFY_BATCH = 50  # messages claimed at a time by one run
+    NOTIFY_MAX_ATTEMPTS = 8  # then the message is failed (and shown as such)
+    NOTIFY_RETRY_SECONDS = 120  # first retry after this; each further retry waits twice as long
+    NOTIFY_CLAIM_MINUTES = 30  # a message claimed this long ago by a run that died is tried again
 
 
 class ProductionConfig(Config):
@@ -63,6 +80,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-session"
     PREFERRED_URL_SCHEME = "https"
+    BASE_URL = None  # PIP_BASE_URL is required to send email in production
 
 
 def check_throttle_storage(config: Mapping[str, Any]) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     event,
+    false,
     select,
     text,
 )
@@ -254,6 +255,9 @@ class User(Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
     totp_last_counter: Mapped[int | None] = mapped_column(Integer)
+    # Email: False = each notification as it happens, plus the daily digest; True = the digest
+    # only (acknowledgement requests are always sent as they happen).
+    digest_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     line_manager: Mapped[User | None] = relationship(remote_side=[id], back_populates="reports")
     reports: Mapped[list[User]] = relationship(back_populates="line_manager")
@@ -833,3 +837,74 @@ class Attachment(Model):
     @property
     def is_restricted(self) -> bool:
         return self.visibility is AttachmentVisibility.RESTRICTED
+
+
+class NotificationKind(LabelledEnum):
+    """What an email is about. Events are written by the operation that causes them; reminders
+    and digests by `send-notifications` from the derived flags (pip_app/notifications/)."""
+
+    ACKNOWLEDGE_PLAN = "acknowledge_plan", "Plan issued: please acknowledge"
+    ACKNOWLEDGE_REVIEW = "acknowledge_review", "Review recorded: please acknowledge"
+    ACKNOWLEDGE_CLOSURE = "acknowledge_closure", "Plan closed: please acknowledge"
+    ACK_REMINDER = "ack_reminder", "Acknowledgement reminder (day 2)"
+    ACK_OUTSTANDING = "ack_outstanding", "Acknowledgement outstanding (day 3)"
+    DISAGREEMENT = "disagreement", "Staff disagreement"
+    ESCALATION = "escalation", "Escalation from a review"
+    REVIEW_DUE = "review_due", "Weekly review due tomorrow"
+    REVIEW_OVERDUE = "review_overdue", "Weekly review overdue"
+    PAST_END_DATE = "past_end_date", "Plan past its end date"
+    CONTROL_REVIEW_PASSED = "control_review_passed", "Control review date passed"
+    CONTROL_NOT_CHECKED = "control_not_checked", "Control not checked for 7 days"
+    OBSERVATION_TOMORROW = "observation_tomorrow", "Observed shift tomorrow"
+    OBSERVATION_UPDATE = "observation_update", "Observed shift moved"
+    OBSERVATION_CANCELLED = "observation_cancelled", "Observed shift cancelled"
+    OBSERVATION_OVERDUE = "observation_overdue", "Observed shift not recorded"
+    DIGEST = "digest", "Daily digest"
+
+
+class NotificationStatus(LabelledEnum):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"  # claimed by a run of send-notifications, in flight
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"  # refused for good, or out of retries
+    SKIPPED = "skipped", "Skipped"  # no longer due, or no longer for this person
+
+
+class Notification(Model):
+    """The outbox: one email to one person about one thing on one occasion. The unique key is
+    what makes "never sent twice" true, however many times or places the sender runs."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("recipient_id", "kind", "subject_type", "subject_id", "occasion", name="uq_notifications_key"),
+        Index("ix_notifications_status_next_attempt", "status", "next_attempt_at"),
+        Index("ix_notifications_subject", "subject_type", "subject_id"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        CheckConstraint("status <> 'sent' OR sent_at IS NOT NULL", name="sent_has_time"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[NotificationKind] = mapped_column(enum_column(NotificationKind))
+    # The object it is about ("plan", "review", "closure", "acknowledgement", "observation",
+    # "control", or "user" for a digest) and the occasion ("v2", "2026-11-23", "day2", …).
+    subject_type: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    occasion: Mapped[str] = mapped_column(String(40), default="")
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    # Plain, non-sensitive facts the email is composed from (dates, a version, a sequence):
+    # never a risk statement, note, comment or health detail.
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    subject: Mapped[str] = mapped_column(String(200))
+    status: Mapped[NotificationStatus] = mapped_column(
+        enum_column(NotificationStatus), default=NotificationStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+
+    recipient: Mapped[User] = relationship()

@@ -108,6 +108,7 @@ RULES = {
     "auth.turn_off_two_factor": signed_in,
     "auth.logout": signed_in,
     "auth.sign_out_all": signed_in,
+    "auth.notification_preference": signed_in,
     "plans.index": role_rule(policy.can_list_plans),
     "plans.new": role_rule(policy.can_create_plans),
     "register.index": role_rule(policy.can_view_register),
@@ -179,6 +180,8 @@ ADMIN_ENDPOINTS = {
     "deactivate",
     "reactivate",
     "reset_two_factor",
+    "outbox_list",
+    "outbox_message",
 }
 for _endpoint in ADMIN_ENDPOINTS:
     RULES[f"admin.{_endpoint}"] = role_rule(policy.can_administer)
@@ -258,6 +261,7 @@ def url_for_rule(rule, objects) -> str:
         "attachment_id": objects["attachment"].id,
         "version": objects["version"],
         "user_id": objects["user"].id,
+        "notification_id": 1,
         "filename": "css/app.css",
         "token": "not-a-real-token",
     }

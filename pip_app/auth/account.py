@@ -1,4 +1,4 @@
-"""The signed-in person's own account: password, two-factor sign-in, sign out everywhere."""
+"""The signed-in person's own account: password, two-factor sign-in, email preference, sign out everywhere."""
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
@@ -6,11 +6,18 @@ from flask_login import current_user, login_required
 from ..credentials import totp
 from ..credentials.passwords import verify_password
 from ..extensions import db
-from ..services import audit, two_factor
+from ..services import audit, notifications, two_factor
 from ..services.two_factor import TwoFactorError
 from ..services.users import UserError, WrongPassword, change_own_password, sign_out_everywhere
 from . import bp, throttle
-from .forms import ChangePasswordForm, CurrentPasswordForm, EnrolmentForm
+from .forms import (
+    DIGEST_ONLY,
+    EACH_AS_IT_HAPPENS,
+    ChangePasswordForm,
+    CurrentPasswordForm,
+    EnrolmentForm,
+    NotificationPreferenceForm,
+)
 from .session import end_session, keep_session
 
 SETUP_KEY = "two_factor_setup"  # {"user_id", "secret"}: the setup key shown, not yet confirmed
@@ -39,12 +46,44 @@ def _refuse_wrong_password(field, message: str) -> None:
 @bp.get("/account")
 @login_required
 def account():
-    """Who I am, my sign-in settings, and "sign out everywhere"."""
+    """Who I am, my sign-in settings, how often I get emails, and "sign out everywhere"."""
+    return _account_page()
+
+
+def _account_page(preference_form: NotificationPreferenceForm | None = None, status: int = 200):
     me = _me()
     codes_left = two_factor.recovery_codes_left(me) if me.two_factor_enabled else None
-    return render_template(
-        "auth/account.html", me=me, codes_left=codes_left, two_factor_required=two_factor.required_for(me)
+    form = preference_form or NotificationPreferenceForm(
+        prefix="email", frequency=DIGEST_ONLY if me.digest_only else EACH_AS_IT_HAPPENS
     )
+    return render_template(
+        "auth/account.html",
+        me=me,
+        codes_left=codes_left,
+        two_factor_required=two_factor.required_for(me),
+        preference_form=form,
+        digest_hour=current_app.config["DIGEST_HOUR"],
+    ), status
+
+
+@bp.post("/account/notifications")
+@login_required
+def notification_preference():
+    """Choose each email as it happens (plus the digest), or the daily digest only."""
+    form = NotificationPreferenceForm(prefix="email")
+    if not form.validate():
+        return _account_page(form, 422)
+    digest_only = form.frequency.data == DIGEST_ONLY
+    if notifications.set_digest_only(_me(), digest_only):
+        flash(
+            "Saved: you will get one email a day, the digest (and requests to acknowledge as they happen)."
+            if digest_only
+            else "Saved: you will get each email as it happens, plus the daily digest.",
+            "success",
+        )
+    else:
+        flash("Your email settings are unchanged.", "info")
+    return redirect(url_for("auth.account", _anchor="email-h"), code=303)
 
 
 @bp.post("/account/sign-out-everywhere")

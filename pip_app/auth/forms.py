@@ -1,7 +1,8 @@
-"""The sign-in, second-step, password and two-factor forms."""
+"""The sign-in, second-step, password, two-factor and email-preference forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..credentials.password_policy import MAX_LENGTH, MIN_LENGTH
@@ -71,3 +72,21 @@ class NewPasswordForm(FlaskForm):
     """Setting a password through a reset link."""
 
     new_password, confirm_password = _new_password_fields()
+
+
+EACH_AS_IT_HAPPENS = "each"
+DIGEST_ONLY = "digest"
+
+
+class NotificationPreferenceForm(FlaskForm):
+    """How often the person gets emails (acknowledgement requests always come as they happen)."""
+
+    frequency = RadioField(
+        "Emails about your work",
+        choices=[
+            SelectChoice(EACH_AS_IT_HAPPENS, "Each as it happens, plus a daily digest"),
+            SelectChoice(DIGEST_ONLY, "A daily digest only"),
+        ],
+        description="Requests to acknowledge a plan, a review or a closure always come as they happen.",
+        validators=[DataRequired("Choose how often you get emails.")],
+    )

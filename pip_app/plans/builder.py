@@ -15,6 +15,7 @@ from .. import policy
 from ..access import plan_route
 from ..extensions import db
 from ..models import Action, ControlKind, InterimControl, Observation, Plan, Shift
+from ..notifications.calendar import observation_uid
 from ..plan_page import PLAN_PAGE_OPTIONS
 from ..quality import assess_action
 from ..refusals import Refusal
@@ -328,7 +329,7 @@ def observations_ics(plan: Plan) -> ResponseReturnValue:
     mine = request.args.get("mine") == "1"
     events = [
         dict(
-            uid=f"observation-{o.id}@pip-app",
+            uid=observation_uid(o.id),
             date=o.scheduled_on,
             shift=o.shift.value,
             summary=f"Observed shift: {plan.staff.name} ({plan.reference})",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..extensions import db
 from ..models import Acknowledgement, AckResponse, AckSubject, Plan, User
-from . import audit
+from . import audit, notifications
 from .plans import PlanConflict, PlanError
 
 
@@ -64,4 +64,5 @@ def acknowledge_plan(
         plan_id=plan.id,
         changes={"version": version, "response": response, "comment": comment},
     )
+    notifications.acknowledged(ack)
     return ack

@@ -33,7 +33,7 @@ from ..models import (
     User,
 )
 from ..summaries import CLOSURE_SECTIONS
-from . import audit
+from . import audit, notifications
 from .closure_draft import PROMPT
 from .closure_gate import closure_gate, final_measures
 from .controls import ControlError, lift_control, validate_lift
@@ -312,6 +312,7 @@ def _close(
         },
     )
     db.session.flush()
+    notifications.plan_closed(closure)
     return closure
 
 
@@ -346,4 +347,5 @@ def acknowledge_closure(actor: User, plan: Plan, *, response: AckResponse, comme
         plan_id=plan.id,
         changes={"response": response, "comment": comment, "late": state is not None and state.lapsed},
     )
+    notifications.acknowledged(ack)
     return ack

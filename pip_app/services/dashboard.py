@@ -40,6 +40,7 @@ from ..models import (
     Service,
     User,
 )
+from .outbox import outbox_counts
 from .reviews import load_flag_entries
 
 OPEN = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
@@ -83,9 +84,13 @@ def dashboard_for(user: User) -> Board:
     """Build the board for this user's role."""
     board = Board(role=user.role)
     if user.role is Role.ADMIN:
+        outbox = outbox_counts()
         board.counts = {
             "users": db.session.scalar(select(func.count(User.id))) or 0,
             "services": db.session.scalar(select(func.count(Service.id))) or 0,
+            "outbox_pending": outbox.pending,
+            "outbox_retrying": outbox.retrying,
+            "outbox_failed": outbox.failed,
         }
     elif user.role is Role.STAFF:
         _staff_board(user, board)

@@ -35,7 +35,7 @@ from ..models import (
 from ..plan_templates import PlanTemplate
 from ..refusals import Conflict, Refusal
 from ..schedule import Slot
-from . import audit
+from . import audit, notifications
 
 
 def _counter_upsert() -> PostgresInsert:
@@ -470,6 +470,7 @@ def update_observation(actor: User, observation: Observation, values: dict[str, 
     if focus is not None and {a.id for a in focus} != {a.id for a in observation.focus}:
         observation.focus = list(focus)
         db.session.flush()
+    notifications.observation_changed(observation, changes)
     return changes
 
 
@@ -523,6 +524,7 @@ def issue_plan(actor: User, plan: Plan, *, override_reason: str | None = None) -
         },
     )
     db.session.flush()
+    notifications.plan_version_issued(plan)
 
 
 def unissued_changes(plan: Plan) -> list[tuple[str, object, object]]:
@@ -574,3 +576,4 @@ def amend_plan(actor: User, plan: Plan, *, change_summary: str, override_reason:
         },
     )
     db.session.flush()
+    notifications.plan_version_issued(plan)

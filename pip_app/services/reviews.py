@@ -41,7 +41,7 @@ from ..models import (
     ReviewEntry,
     User,
 )
-from . import audit
+from . import audit, notifications
 from .controls import ControlError, lift_control
 from .paging import Page, one_page
 from .plans import PlanConflict, PlanError, require_editable, require_move
@@ -157,6 +157,7 @@ def record_review(
             "entries": {e["action"].ref: [e["progress"].value, e.get("measured_value")] for e in entries},
         },
     )
+    notifications.review_recorded(review)
     return review
 
 
@@ -266,6 +267,7 @@ def record_observation(
         plan_id=observation.plan_id,
         changes={"status": status, "outcome": observation.outcome, "notes": notes},
     )
+    notifications.observation_changed(observation)
 
 
 def set_action_status(actor: User, action: Action, status: ActionStatus, evidence: str, on: date) -> None:
@@ -326,6 +328,7 @@ def acknowledge_review(actor: User, review: Review, *, response: AckResponse, co
     audit.record(
         actor, "acknowledged", "review", review.id, plan_id=plan.id, changes={"response": response, "comment": comment}
     )
+    notifications.acknowledged(ack)
     return ack
 
 

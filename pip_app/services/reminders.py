@@ -1,0 +1,257 @@
+"""What has become due, read for `send-notifications`: a fixed number of statements (one per
+kind of fact, plus one for the digests' recipients) however many plans there are, each selecting
+only the rows that may be due (bench/notifications.py times it at 10,000 plans).
+
+The facts go to the pure rules (pip_app/notifications/due.py), which reuse the derived flags'
+own conditions and decide what to add to the outbox and what each person's digest lists.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
+
+from ..clock import to_london
+from ..extensions import db
+from ..flags import NOT_CHECKED_DAYS
+from ..models import (
+    Acknowledgement,
+    AckSubject,
+    Closure,
+    ControlStatus,
+    InterimControl,
+    Observation,
+    ObservationStatus,
+    Plan,
+    PlanStatus,
+    PlanVersion,
+    Review,
+    Role,
+    Service,
+    User,
+)
+from ..notifications.due import (
+    AckFact,
+    ControlFact,
+    Due,
+    Found,
+    ObservationFact,
+    PlanFact,
+    acknowledgement_reminders,
+    control_reminders,
+    digests,
+    observation_reminders,
+    plan_reminders,
+)
+
+OPEN = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
+CLOSURE_LOOKBACK_DAYS = 60  # longer than any closure's acknowledgement period
+
+
+def find_due(day: date, *, with_digests: bool) -> list[Due]:
+    """Every reminder due on `day` (and, with_digests, each person's digest) as outbox rows."""
+    found = Found()
+    found.add(plan_reminders(plan_facts(day), day))
+    found.add(control_reminders(control_facts(day), day))
+    found.add(observation_reminders(observation_facts(day), day))
+    found.add(acknowledgement_reminders(acknowledgement_facts(day), day))
+    due = found.due
+    if with_digests:
+        due += digests(found.waiting, day, digest_recipients({w.recipient_id for w in found.waiting}))
+    return due
+
+
+def plan_facts(day: date) -> list[PlanFact]:
+    """Open plans with a review due by tomorrow or overdue, or past their end date."""
+    rows = db.session.execute(
+        select(
+            Plan.id, Plan.reference, Plan.manager_id, Plan.status, Plan.next_review_date, Plan.planned_end_date
+        ).where(
+            Plan.status.in_(OPEN),
+            or_(
+                and_(Plan.status == PlanStatus.ACTIVE, Plan.next_review_date <= day + timedelta(days=1)),
+                Plan.planned_end_date < day,
+            ),
+        )
+    )
+    return [
+        PlanFact(r.id, r.reference, r.manager_id, r.status.value, r.next_review_date, r.planned_end_date) for r in rows
+    ]
+
+
+def control_facts(day: date) -> list[ControlFact]:
+    """Active controls of open plans past their review date or not checked for 7 days."""
+    rows = db.session.execute(
+        select(
+            InterimControl.id,
+            InterimControl.plan_id,
+            Plan.reference,
+            InterimControl.responsible_id,
+            InterimControl.review_by_date,
+            InterimControl.last_checked_on,
+            InterimControl.start_date,
+        )
+        .join(Plan, Plan.id == InterimControl.plan_id)
+        .where(
+            InterimControl.status == ControlStatus.ACTIVE,
+            Plan.status.in_(OPEN),
+            or_(
+                InterimControl.review_by_date < day,
+                func.coalesce(InterimControl.last_checked_on, InterimControl.start_date)
+                <= day - timedelta(days=NOT_CHECKED_DAYS),
+            ),
+        )
+    )
+    return [ControlFact(*r) for r in rows]
+
+
+def observation_facts(day: date) -> list[ObservationFact]:
+    """Planned observed shifts up to tomorrow: tomorrow's and today's on active plans, earlier
+    ones (passed without an outcome) on open plans."""
+    rows = db.session.execute(
+        select(
+            Observation.id,
+            Observation.plan_id,
+            Plan.reference,
+            Observation.observer_id,
+            Plan.manager_id,
+            Observation.scheduled_on,
+            Observation.shift,
+            Observation.row_version,
+            Service.name,
+        )
+        .join(Plan, Plan.id == Observation.plan_id)
+        .join(Service, Service.id == Plan.service_id)
+        .where(
+            Observation.status == ObservationStatus.PLANNED,
+            Observation.scheduled_on <= day + timedelta(days=1),
+            Plan.status.in_(OPEN),
+            or_(Plan.status == PlanStatus.ACTIVE, Observation.scheduled_on < day),
+        )
+    )
+    return [
+        ObservationFact(
+            r.id,
+            r.plan_id,
+            r.reference,
+            r.observer_id,
+            r.manager_id,
+            r.scheduled_on,
+            r.shift.value,
+            r.row_version,
+            r.name,
+        )
+        for r in rows
+    ]
+
+
+def _day(moment: datetime) -> date:
+    return to_london(moment).date()
+
+
+def acknowledgement_facts(day: date) -> list[AckFact]:
+    """What staff members have not acknowledged: the current version of an open plan, each review
+    of an open plan (not one a correction replaced), a closure within its acknowledgement period."""
+    acked_version = (
+        select(func.coalesce(func.max(Acknowledgement.plan_version), 0))
+        .where(
+            Acknowledgement.plan_id == Plan.id,
+            Acknowledgement.subject == AckSubject.PLAN,
+            Acknowledgement.user_id == Plan.staff_id,
+        )
+        .correlate(Plan)
+        .scalar_subquery()
+    )
+    versions = db.session.execute(
+        select(Plan.id, Plan.reference, Plan.staff_id, Plan.manager_id, Plan.version, PlanVersion.created_at)
+        .join(PlanVersion, and_(PlanVersion.plan_id == Plan.id, PlanVersion.version == Plan.version))
+        .where(Plan.status.in_(OPEN), Plan.version > acked_version)
+    )
+    facts = [
+        AckFact("plan", r.id, r.id, r.reference, r.staff_id, r.manager_id, _day(r.created_at), r.version)
+        for r in versions
+    ]
+    correction = aliased(Review)
+    reviews = db.session.execute(
+        select(
+            Review.id,
+            Review.plan_id,
+            Plan.reference,
+            Plan.staff_id,
+            Plan.manager_id,
+            Plan.version,
+            Review.review_date,
+            Review.created_at,
+        )
+        .join(Plan, Plan.id == Review.plan_id)
+        .where(
+            Plan.status.in_(OPEN),
+            ~exists().where(Acknowledgement.review_id == Review.id, Acknowledgement.user_id == Plan.staff_id),
+            # Within the plan (its index), not over every review: corrects_review_id has none.
+            ~exists().where(correction.plan_id == Review.plan_id, correction.corrects_review_id == Review.id),
+        )
+    )
+    facts += [
+        AckFact(
+            "review",
+            r.id,
+            r.plan_id,
+            r.reference,
+            r.staff_id,
+            r.manager_id,
+            _day(r.created_at),
+            r.version,
+            r.review_date,
+        )
+        for r in reviews
+    ]
+    closures = db.session.execute(
+        select(
+            Closure.id,
+            Closure.plan_id,
+            Plan.reference,
+            Plan.staff_id,
+            Plan.manager_id,
+            Plan.version,
+            Closure.closed_at,
+            Closure.ack_due_days,
+        )
+        .join(Plan, Plan.id == Closure.plan_id)
+        .where(
+            Plan.status == PlanStatus.CLOSED,
+            Closure.closed_at >= datetime.combine(day - timedelta(days=CLOSURE_LOOKBACK_DAYS), datetime.min.time()),
+            ~exists().where(
+                Acknowledgement.plan_id == Plan.id,
+                Acknowledgement.subject == AckSubject.CLOSURE,
+                Acknowledgement.user_id == Plan.staff_id,
+            ),
+        )
+    )
+    facts += [
+        AckFact(
+            "closure",
+            r.id,
+            r.plan_id,
+            r.reference,
+            r.staff_id,
+            r.manager_id,
+            _day(r.closed_at),
+            r.version,
+            ends_on=_day(r.closed_at) + timedelta(days=r.ack_due_days),
+        )
+        for r in closures
+    ]
+    return facts
+
+
+def digest_recipients(ids: set[int]) -> list[int]:
+    """Of these people, those a digest may go to: active accounts (administrators see no plans)."""
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(User.id).where(User.id.in_(sorted(ids)), User.active.is_(True), User.role != Role.ADMIN)
+        )
+    )
