@@ -407,6 +407,15 @@ class Plan(Model):
     __mapper_args__ = {"version_id_col": row_version}
 
     @property
+    def staff_name(self) -> str:
+        """As a list's row has it (services/plan_rows.PlanRow)."""
+        return self.staff.name
+
+    @property
+    def service_name(self) -> str:
+        return self.service.name
+
+    @property
     def is_draft(self) -> bool:
         return self.status is PlanStatus.DRAFT
 

@@ -251,8 +251,9 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
     )
 
 
-def url_for_rule(rule, objects) -> str:
-    values = {
+def path_values(objects) -> dict[str, object]:
+    """A valid value for every path parameter of every route, from `build_objects`' objects."""
+    return {
         "plan_id": objects["plan"].id,
         "control_id": objects["control"].id,
         "action_id": objects["action"].id,
@@ -265,6 +266,10 @@ def url_for_rule(rule, objects) -> str:
         "filename": "css/app.css",
         "token": "not-a-real-token",
     }
+
+
+def url_for_rule(rule, objects) -> str:
+    values = path_values(objects)
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 

@@ -31,7 +31,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
 from pip_app.params import MAX_ID
-from tests.test_access_matrix import ALLOW, RULES, SESSION_ENDING, TODAY, build_objects
+from tests.test_access_matrix import ALLOW, RULES, SESSION_ENDING, TODAY, build_objects, path_values
 
 ROLES = ("staff", "manager", "senior", "hr", "admin")
 
@@ -90,6 +90,9 @@ QUERY_PARAMS = {
     "register.control": ("next", "form", "origin"),
     "hr.closures": ("service", "outcome", "closed_from", "closed_to", "page"),
     "admin.audit": ("actor", "entity", "verb", "plan", "from", "to", "page"),
+    "admin.outbox_list": ("status", "page"),
+    "plans.history": ("page",),
+    "reviews.earlier": ("page",),
     "reviews.new_review": ("corrects",),
     "reviews.action_status_form": ("to",),
     "plans.observations_ics": ("mine",),
@@ -102,17 +105,7 @@ INT_PARAMETER = re.compile(r"<int:([a-z_]+)>")
 
 def valid_values(objects) -> dict[str, object]:
     """A valid value for every path parameter, from the access matrix's objects."""
-    return {
-        "plan_id": objects["plan"].id,
-        "control_id": objects["control"].id,
-        "action_id": objects["action"].id,
-        "observation_id": objects["observation"].id,
-        "review_id": objects["review"].id,
-        "version": objects["version"],
-        "user_id": objects["user"].id,
-        "filename": "css/app.css",
-        "token": "not-a-real-token",
-    }
+    return path_values(objects)
 
 
 def build(rule, values, encode=True) -> str:

@@ -22,7 +22,13 @@ from pip_app.models import AuditEvent
 from tests.test_access_matrix import ROLES, SESSION_ENDING, TODAY, build_objects, url_for_rule
 
 AUDITED_READS = {"downloaded", "exported"}
-DOWNLOADS = {"closure.pdf", "closure.plan_pdf", "plans.observations_ics", "register.export_csv"}
+DOWNLOADS = {
+    "attachments.download",
+    "closure.pdf",
+    "closure.plan_pdf",
+    "plans.observations_ics",
+    "register.export_csv",
+}
 
 
 def every_table() -> dict[str, list[tuple]]:

@@ -41,7 +41,7 @@ from ..models import (
     User,
 )
 from .outbox import outbox_counts
-from .reviews import load_flag_entries
+from .plan_rows import PlanRow, load_flag_inputs, plan_rows, plan_rows_query
 
 OPEN = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
 LIMIT = 50
@@ -52,12 +52,12 @@ class Board:
     """The lists a dashboard shows; empty lists render as friendly empty states."""
 
     role: Role
-    plans: list[Plan] = field(default_factory=list)
+    plans: list[Plan] | list[PlanRow] = field(default_factory=list)
     open_count: int = 0
-    drafts: list[Plan] = field(default_factory=list)
-    flagged: list[tuple[Plan, list[Flag]]] = field(default_factory=list)
+    drafts: list[PlanRow] = field(default_factory=list)
+    flagged: list[tuple[PlanRow, list[Flag]]] = field(default_factory=list)
     more_flagged: bool = False
-    due_this_week: list[Plan] = field(default_factory=list)
+    due_this_week: list[PlanRow] = field(default_factory=list)
     observations_to_record: list[Observation] = field(default_factory=list)
     to_acknowledge: list[tuple[Plan, str, str]] = field(default_factory=list)  # (plan, what, anchor)
     recently_closed: list[Plan] = field(default_factory=list)
@@ -172,38 +172,27 @@ def _manager_board(user: User, board: Board) -> None:
     scope = _scope(user)
     flaggable = and_(scope, may_be_flagged(day, ack_days))
     # One more than fits says whether there are more, without counting them all.
-    candidates = list(
-        db.session.scalars(
-            select(Plan)
-            .where(flaggable)
-            .options(*FLAG_OPTIONS)
-            .order_by(Plan.next_review_date.is_(None), Plan.next_review_date, Plan.id)
-            .limit(LIMIT + 1)
-        )
+    candidates = plan_rows(
+        plan_rows_query(flaggable)
+        .order_by(Plan.next_review_date.is_(None), Plan.next_review_date, Plan.id)
+        .limit(LIMIT + 1)
     )
     board.more_flagged = len(candidates) > LIMIT
     candidates = candidates[:LIMIT]
-    load_flag_entries(candidates)
+    load_flag_inputs(candidates)
     board.flagged = [(p, flags) for p in candidates if (flags := plan_flags(p, day, ack_days))]
     board.open_count = db.session.scalar(select(func.count(Plan.id)).where(scope)) or 0
-    listed = (joinedload(Plan.staff), joinedload(Plan.service))
-    board.plans = list(
-        db.session.scalars(
-            select(Plan)
-            .where(scope)
-            .options(*listed)
-            .order_by(Plan.next_review_date.is_(None), Plan.next_review_date, *REFERENCE_ORDER)
-            .limit(LIMIT)
-        )
+    board.plans = plan_rows(
+        plan_rows_query(scope)
+        .order_by(Plan.next_review_date.is_(None), Plan.next_review_date, *REFERENCE_ORDER)
+        .limit(LIMIT)
     )
-    board.due_this_week = list(
-        db.session.scalars(
-            select(Plan)
-            .where(scope, Plan.status == PlanStatus.ACTIVE, Plan.next_review_date.between(day, day + timedelta(days=6)))
-            .options(*listed)
-            .order_by(Plan.next_review_date, *REFERENCE_ORDER)
-            .limit(LIMIT)
+    board.due_this_week = plan_rows(
+        plan_rows_query(
+            scope, Plan.status == PlanStatus.ACTIVE, Plan.next_review_date.between(day, day + timedelta(days=6))
         )
+        .order_by(Plan.next_review_date, *REFERENCE_ORDER)
+        .limit(LIMIT)
     )
     # Phrased on observations alone, so both halves use an index on observations (the observer;
     # the plans this person manages) instead of reading every open plan's schedule.
@@ -220,14 +209,10 @@ def _manager_board(user: User, board: Board) -> None:
             .limit(LIMIT)
         )
     )
-    board.drafts = list(
-        db.session.scalars(
-            select(Plan)
-            .where(policy.visible_plans(user), Plan.status == PlanStatus.DRAFT, Plan.manager_id == user.id)
-            .options(*listed)
-            .order_by(*REFERENCE_ORDER)
-            .limit(LIMIT)
-        )
+    board.drafts = plan_rows(
+        plan_rows_query(policy.visible_plans(user), Plan.status == PlanStatus.DRAFT, Plan.manager_id == user.id)
+        .order_by(*REFERENCE_ORDER)
+        .limit(LIMIT)
     )
 
 
