@@ -139,6 +139,7 @@ def test_the_cycle_check_finds_a_cycle(tmp_path):
 
 
 PURE = [
+    "folding",
     "formatting",
     "flags",
     "lifecycle",
