@@ -164,6 +164,15 @@ def test_every_way_of_adding_a_person_stores_the_folded_name(app, world):
     assert tuple(stored) == ("Zoë Łukasik", "zoe lukasik")
 
 
+def test_renaming_a_person_refolds_the_name(app, world):
+    staff = world["staff"]
+    staff.name = "Łucja WÓJCIK"
+    db.session.flush()
+    assert db.session.scalar(db.text("SELECT search_name FROM users WHERE id = :id"), {"id": staff.id}) == (
+        "lucja wojcik"
+    )
+
+
 def test_the_scale_seed_fills_the_folded_names(app):
     from pip_app.tools.seed import seed_scale
 
