@@ -334,8 +334,8 @@ def load_endpoints(server: Server, endpoints: dict, cookies: dict, args) -> dict
                 connections=args.connections,
                 threads=args.threads,
             )
-        # Hello-world again just before: the machine may be busier or quieter than at the start,
-        # so each page's ratio is taken against the baseline next to it.
+        # Hello-world again just before: the machine may be busier or quieter than at the start;
+        # each page's ratio is taken against the median of these (`hello_baseline`).
         baseline = None
         if name != "hello" and "hello" in endpoints:
             baseline = wrk(
@@ -530,9 +530,20 @@ def machine(tree: Path, kinds: list[str]) -> dict:
     }
 
 
-def page_ratio(r: dict) -> float | None:
-    """Throughput as a share of hello-world's measured just before the page."""
-    base = r.get("hello_before")
+def hello_baseline(load: dict) -> float | None:
+    """Hello-world's throughput in one server's run: the median of its own measurement and of the
+    one taken just before each page. A page's share is against this median, not against the
+    measurement next to it alone: on a shared machine one 3-second sample can be 10× off
+    (another process took the cores for those seconds), and the median shrugs that off."""
+    samples = [r["hello_before"] for r in load.values() if r.get("hello_before")]
+    hello = load.get("hello", {})
+    if hello.get("state") == "ok":
+        samples.append(hello["rps"])
+    return statistics.median(samples) if samples else None
+
+
+def page_ratio(r: dict, base: float | None) -> float | None:
+    """Throughput as a share of hello-world's (`hello_baseline`)."""
     return r["rps"] / base if base and r.get("state") == "ok" else None
 
 
@@ -597,7 +608,7 @@ def render_database(kind: str, result: dict, args) -> list[str]:
             lines.append(f"| {name} | `{r['path']}` | {r['state']} | | | | | | | | | | | |")
             continue
         ip = inproc.get(name, {})
-        ratio = page_ratio(r)
+        ratio = None if name == "hello" else page_ratio(r, hello_baseline(large["load"]))
         lines.append(
             f"| {name} | `{r['path']}` | {r['rps']:.1f} | {share(ratio)} | "
             f"{round(r['hello_before']) if r.get('hello_before') else ''} | {ms(r['p50_us'])} | "
@@ -619,7 +630,7 @@ def render_database(kind: str, result: dict, args) -> list[str]:
             if r.get("state") != "ok" or big.get("state") != "ok" or name in ("hello", "healthz"):
                 continue
             a, b = inproc_small.get(name, {}), inproc.get(name, {})
-            ra, rb = page_ratio(r), page_ratio(big)
+            ra, rb = page_ratio(r, hello_baseline(small["load"])), page_ratio(big, hello_baseline(large["load"]))
             lines.append(
                 f"| {name} | {share(ra)} → {share(rb)} | "
                 f"{a.get('statements', '')} → {b.get('statements', '')} | {a.get('cpu_ms', '')} → "
@@ -692,7 +703,7 @@ def targets(kind: str, result: dict) -> list[tuple[str, str, bool | None]]:
     load = large["load"]
     rows: list[tuple[str, str, bool | None]] = []
     for name, least in TARGET_RATIOS.items():
-        value = page_ratio(load.get(name, {}))
+        value = page_ratio(load.get(name, {}), hello_baseline(load))
         rows.append(
             (
                 f"{name} ≥ {least:.0%} of hello-world",
@@ -766,9 +777,10 @@ def render(info: dict, results: dict, args, started: datetime) -> str:
         f"workers, {info['wrk']} ({args.threads} threads, {args.connections} connections, {args.duration} s per "
         "endpoint, loopback)",
         f"- Commit: {info['commit']} (tree {info['tree']})",
-        "- Each page's share of hello-world is against hello-world measured just before it (other work on the "
-        "machine lowers every number; the ratio suffers least). In-process CPU ms leave out the database server's "
-        "own work on PostgreSQL: read the wall ms there.",
+        "- Each page's share of hello-world (× hello) is against the median of the hello-world measurements of the "
+        "same server (3 s just before each page, and its own row): other work on the machine lowers every number, "
+        "and the ratio to a median suffers least. In-process CPU ms leave out the database server's own work on "
+        "PostgreSQL: read the wall ms there.",
         "",
         "## Targets (issue #15)",
         "",
@@ -797,6 +809,20 @@ def render(info: dict, results: dict, args, started: datetime) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def rerender(path: Path) -> int:
+    """The tables of an earlier run, from its .json, drawn again beside it."""
+    saved = json.loads(path.read_text())
+    options = saved["args"]
+    args = argparse.Namespace(
+        **{k: int(options[k]) for k in ("workers", "threads", "connections", "duration", "pdf_builds")}
+    )
+    started = datetime.fromisoformat(saved.get("started") or f"{path.stem[:10]}T00:00:00+00:00")
+    report = render(saved["machine"], saved["results"], args, started)
+    path.with_suffix(".md").write_text(report)
+    print(report)
+    return 0
 
 
 def _interrupted(signum, frame):
@@ -833,7 +859,15 @@ def main(argv=None) -> int:
         help="first wait for the 1-minute load average to fall below this (see --max-wait)",
     )
     parser.add_argument("--max-wait", type=int, default=300, help="seconds --wait-idle waits at most")
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        help="measure nothing: write the .md of an earlier run's .json again (the tables "
+        "as this version of run.py draws them)",
+    )
     args = parser.parse_args(argv)
+    if args.from_json:
+        return rerender(args.from_json)
     if args.write_seconds is None:
         args.write_seconds = args.duration
     # Stopped by SIGTERM or SIGINT (even in the background, where a shell ignores SIGINT): unwind,
@@ -863,7 +897,12 @@ def main(argv=None) -> int:
     (args.out / f"{name}.md").write_text(report)
     (args.out / f"{name}.json").write_text(
         json.dumps(
-            {"machine": info, "results": results, "args": {k: str(v) for k, v in vars(args).items()}},
+            {
+                "machine": info,
+                "started": started.isoformat(),
+                "results": results,
+                "args": {k: str(v) for k, v in vars(args).items()},
+            },
             indent=1,
             default=str,
         )
