@@ -2,7 +2,8 @@
 (issue #15: "Lukasik" finds "Łukasik", "Wojcik" finds "Wójcik", "SMITH" finds "Smith").
 
 The column holds `pip_app.folding.search_key(name)`; the app sets it whenever it sets a name
-(`User._fold_name`), and it is filled here for the people already there. Searches compare it
+(`User._fold_name`), and it is filled here for the people already there, with the app's own
+function (so the two agree; a later change to the folding needs a migration that refolds). Searches compare it
 with the folded search text by LIKE, alike on SQLite and PostgreSQL; the index keeps that a scan
 of a narrow index rather than of the users table.
 
