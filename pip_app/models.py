@@ -30,10 +30,11 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship, validates
 
 from .clock import now_utc
 from .extensions import Base, db
+from .folding import SEARCH_KEY_LENGTH, search_key
 
 # The declarative base every entity derives from: Flask-SQLAlchemy's model class at run time
 # (it adds the table name and the session binding), its typed DeclarativeBase for the type checker.
@@ -243,6 +244,9 @@ class User(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # The name folded for search (pip_app/folding.py): set whenever the name is (`_fold_name`);
+    # code that inserts rows without the ORM (the scale seed) fills it with the same function.
+    search_name: Mapped[str] = mapped_column(String(SEARCH_KEY_LENGTH), index=True)
     role: Mapped[Role] = mapped_column(enum_column(Role), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -267,6 +271,11 @@ class User(Model):
     # token (logout, password or role change, deactivation) rejects every older cookie.
     is_authenticated = True
     is_anonymous = False
+
+    @validates("name")
+    def _fold_name(self, _key: str, name: str) -> str:
+        self.search_name = search_key(name or "")
+        return name
 
     @property
     def is_active(self) -> bool:

@@ -140,6 +140,7 @@ def test_the_cycle_check_finds_a_cycle(tmp_path):
 
 PURE = [
     "file_types",
+    "folding",
     "formatting",
     "flags",
     "lifecycle",

@@ -1,16 +1,25 @@
-"""Text search ignores case beyond ASCII ("łukasik" finds "Łukasik") on SQLite as on PostgreSQL:
-the plans list and the interim-control register, and the SQLite `lower()` the app registers."""
+"""Search finds people whatever the case and accents ("Lukasik" and "łukasik" find "Łukasik",
+"Wojcik" finds "Wójcik", "SMITH" finds "Smith") on SQLite as on PostgreSQL: the plans list and
+the interim-control register, through the folded `users.search_name` (pip_app/folding.py,
+pip_app/search.py); free text through the Unicode-aware lower() the app gives SQLite."""
 
 import re
+import string
 from datetime import date
 from urllib.parse import quote
 
 import pytest
+from flask_migrate import downgrade, upgrade
+from hypothesis import given
+from hypothesis import strategies as st
 
+from pip_app import create_app
 from pip_app.extensions import db
+from pip_app.folding import SEARCH_KEY_LENGTH, fold, search_key
 from pip_app.models import Role
 from tests import factories
 from tests.factories import make_control
+from tests.test_references_and_reviews import scratch_database  # noqa: F401 (a fixture, by name)
 
 START = date(2026, 11, 2)
 NAMES = ("Zofia Łukasik", "Renée Dupré", "Sam Jones")
@@ -58,3 +67,196 @@ def test_sql_lower_is_unicode_aware_and_null_safe(app):
     """On SQLite the app's lower() replaces the ASCII-only built-in; PostgreSQL's already is."""
     row = db.session.execute(db.text("SELECT lower('ŁUKASIK Ö É'), lower(CAST(NULL AS TEXT)), lower('MiXeD')")).one()
     assert tuple(row) == ("łukasik ö é", None, "mixed")
+
+
+# --- Folded names: accents, strokes and case ignored (issue 15, item 5) ---
+
+PEOPLE = ("Zofia Łukasik", "Piotr Wójcik", "Sam Smith", "Aoife O'Neill", "Ørjan Ærø")
+FOUND = [
+    ("Lukasik", "Zofia Łukasik"),  # ł has no decomposition: folded by the explicit table
+    ("lukasik", "Zofia Łukasik"),
+    ("ŁUKASIK", "Zofia Łukasik"),
+    ("Wojcik", "Piotr Wójcik"),  # ó decomposes (NFKD) and loses its accent
+    ("WÓJCIK", "Piotr Wójcik"),
+    ("SMITH", "Sam Smith"),
+    ("o’neill", "Aoife O'Neill"),  # a phone's apostrophe
+    ("orjan aero", "Ørjan Ærø"),
+    ("  piotr   WOJ ", "Piotr Wójcik"),  # spaces collapsed
+]
+
+
+@pytest.fixture
+def people(world, make_plan):
+    """One active plan with a control for each person; each control's responsible person is the
+    world's senior, so a name found is the staff member's."""
+    made = {}
+    for name in PEOPLE:
+        staff = factories.make_user(Role.STAFF, name=name, services=[world["home"]], line_manager=world["manager"])
+        plan = make_plan(staff=staff, manager=world["manager"], service=world["home"], start=START)
+        made[name] = (plan, make_control(plan, world["senior"]))
+    return made
+
+
+def _plans_found(client, typed: str, people) -> set[str]:
+    response = client.get(f"/plans/?q={quote(typed)}")
+    assert response.status_code == 200
+    return {n for n, (plan, _) in people.items() if plan.reference in response.text}
+
+
+def _register_found(client, typed: str, people) -> set[str]:
+    response = client.get(f"/register?status=all&q={quote(typed)}")
+    assert response.status_code == 200
+    shown = {int(i) for i in re.findall(r'<tbody id="register-control-(\d+)"', response.text)}
+    return {n for n, (_, control) in people.items() if control.id in shown}
+
+
+@pytest.mark.parametrize("typed,name", FOUND)
+def test_plans_list_finds_people_whatever_the_accents_and_case(sign_in, world, people, typed, name):
+    assert _plans_found(sign_in(world["manager"]), typed, people) == {name}
+
+
+@pytest.mark.parametrize("typed,name", FOUND)
+def test_register_finds_people_whatever_the_accents_and_case(sign_in, world, people, typed, name):
+    assert _register_found(sign_in(world["senior"]), typed, people) == {name}
+
+
+def test_register_finds_the_responsible_person_by_folded_name(sign_in, world, make_plan):
+    responsible = factories.make_user(Role.MANAGER, name="Łucja Dąbrowska", services=[world["home"]])
+    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START)
+    control = make_control(plan, responsible)
+    page = sign_in(world["senior"]).get("/register?status=all&q=dabrowska").text
+    assert {int(i) for i in re.findall(r'<tbody id="register-control-(\d+)"', page)} == {control.id}
+
+
+@pytest.mark.parametrize("typed", ["%", "_", "\\", "%ukasik", "Ł_kasik"])
+def test_like_wildcards_typed_are_taken_literally(sign_in, world, people, typed):
+    """Nobody's name holds these characters, so nothing is found (unescaped, % and _ match everything)."""
+    assert _plans_found(sign_in(world["manager"]), typed, people) == set()
+    assert _register_found(sign_in(world["senior"]), typed, people) == set()
+
+
+def test_a_reference_is_found_in_any_case(sign_in, world, people):
+    plan = people["Piotr Wójcik"][0]
+    assert _plans_found(sign_in(world["manager"]), plan.reference.lower(), people) == {"Piotr Wójcik"}
+    assert _register_found(sign_in(world["senior"]), plan.reference.lower(), people) == {"Piotr Wójcik"}
+
+
+def test_text_that_folds_to_nothing_finds_no_name(sign_in, world, people):
+    """A lone combining accent folds to an empty string, which must not match every name."""
+    assert _plans_found(sign_in(world["manager"]), "\u0301", people) == set()
+
+
+# --- The folded column is kept current by everything that writes names ---
+
+
+def test_every_way_of_adding_a_person_stores_the_folded_name(app, world):
+    from pip_app.services.users import create_user
+
+    made = create_user(
+        world["admin"],
+        email="new@example.test",
+        name="  Zoë Łukasik ",
+        role=Role.STAFF,
+        password="a long passphrase 42",
+    )
+    db.session.flush()
+    stored = db.session.execute(db.text("SELECT name, search_name FROM users WHERE id = :id"), {"id": made.id}).one()
+    assert tuple(stored) == ("Zoë Łukasik", "zoe lukasik")
+
+
+def test_renaming_a_person_refolds_the_name(app, world):
+    staff = world["staff"]
+    staff.name = "Łucja WÓJCIK"
+    db.session.flush()
+    assert db.session.scalar(db.text("SELECT search_name FROM users WHERE id = :id"), {"id": staff.id}) == (
+        "lucja wojcik"
+    )
+
+
+def test_the_scale_seed_fills_the_folded_names(app):
+    from pip_app.tools.seed import seed_scale
+
+    seed_scale(10, services=2, staff=6, seed=3)
+    db.session.flush()
+    rows = db.session.execute(db.text("SELECT name, search_name FROM users")).all()
+    assert rows and all(folded == search_key(name) for name, folded in rows)
+    assert any("ł" in name.lower() for name, _ in rows)  # the seed's names include an Ł to fold
+
+
+def test_migration_0011_folds_the_names_already_there(request):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": request.getfixturevalue("scratch_database"),
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 1024,
+        }
+    )
+    with app.app_context():
+        upgrade(revision="0008")
+        with db.engine.begin() as conn:
+            for n, name in enumerate(("Zofia Łukasik", "Piotr WÓJCIK", "Sam Smith")):
+                conn.execute(
+                    db.text(
+                        "INSERT INTO users (email, name, role, password_hash, active, session_token, created_at) "
+                        "VALUES (:email, :name, 'staff', 'x', true, 't', '2026-11-01 09:00:00')"
+                    ),
+                    {"email": f"p{n}@example.test", "name": name},
+                )
+        upgrade()
+        with db.engine.connect() as conn:
+            got = dict(conn.execute(db.text("SELECT name, search_name FROM users")).all())
+        assert got == {"Zofia Łukasik": "zofia lukasik", "Piotr WÓJCIK": "piotr wojcik", "Sam Smith": "sam smith"}
+        downgrade(revision="0008")  # and back: the column and its index go
+        with db.engine.connect() as conn:
+            assert "search_name" not in {c["name"] for c in db.inspect(conn).get_columns("users")}
+        db.session.remove()
+        db.engine.dispose()
+
+
+# --- The folding itself: pure, and a fixed point ---
+
+
+@pytest.mark.parametrize(
+    "text,folded",
+    [
+        ("Łukasik", "lukasik"),
+        ("Wójcik", "wojcik"),
+        ("SMITH", "smith"),
+        ("Straße", "strasse"),
+        ("Ærø", "aero"),
+        ("Œuvre", "oeuvre"),
+        ("Þór Đorđević", "thor dordevic"),
+        ("İstanbul", "istanbul"),
+        ("Yıldız", "yildiz"),
+        ("ﬁnn", "finn"),
+        ("O’Neill", "o'neill"),
+        ("Smith–Jones", "smith-jones"),
+        ("  Anne \t Marie ", "anne marie"),
+    ],
+)
+def test_fold_examples(text, folded):
+    assert fold(text) == folded
+
+
+@given(st.text())
+def test_folding_a_folded_string_changes_nothing(text):
+    assert fold(fold(text)) == fold(text)
+
+
+@given(st.text(alphabet=string.ascii_lowercase))
+def test_ascii_lower_case_letters_are_unchanged(text):
+    assert fold(text) == text
+
+
+@given(st.text(alphabet=st.characters(categories=("Lu", "Ll", "Zs"), max_codepoint=0x24F)))
+def test_latin_text_folds_alike_in_upper_and_lower_case(text):
+    assert fold(text.upper()) == fold(text.lower()) == fold(text)
+
+
+@given(st.text())
+def test_the_stored_key_is_the_folded_text_within_its_bound(text):
+    key = search_key(text)
+    assert len(key) <= SEARCH_KEY_LENGTH
+    assert fold(text).startswith(key)

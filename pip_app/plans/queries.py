@@ -9,7 +9,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import defer, joinedload
 
 from .. import policy
-from ..database import LIKE_ESCAPE, contains_pattern
 from ..extensions import db
 from ..models import (
     REFERENCE_NEWEST_FIRST,
@@ -23,6 +22,7 @@ from ..models import (
     User,
 )
 from ..params import enum_arg, id_arg, page_arg, text_arg
+from ..search import folded_name_contains, reference_contains, text_contains
 from ..services.paging import Page, one_page
 
 PAGE_SIZE = 50
@@ -58,13 +58,11 @@ def plan_list(user: User, args: Mapping[str, str]) -> PlanList:
         query = query.where(Plan.staff_id == staff_id)
     text = text_arg(args, "q", MAX_SEARCH)
     if text:
-        pattern = contains_pattern(text)
         query = query.join(User, User.id == Plan.staff_id).where(
             or_(
-                *(
-                    column.ilike(pattern, escape=LIKE_ESCAPE)
-                    for column in (Plan.reference, User.name, Plan.risk_statement)
-                )
+                reference_contains(Plan.reference, text),
+                folded_name_contains(User.search_name, text),
+                text_contains(Plan.risk_statement, text),
             )
         )
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0

@@ -23,7 +23,6 @@ from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased, contains_eager
 
 from .. import policy
-from ..database import LIKE_ESCAPE, contains_pattern
 from ..extensions import db
 from ..flags import NOT_CHECKED, NOT_CHECKED_DAYS, PLAN_CLOSED, REVIEW_PASSED, control_flags
 from ..models import (
@@ -38,6 +37,7 @@ from ..models import (
     User,
 )
 from ..params import choice_arg, id_arg, page_arg, text_arg
+from ..search import folded_name_contains, reference_contains, text_contains
 
 PAGE_SIZE = 25
 MAX_SEARCH = 100
@@ -261,13 +261,13 @@ def _filtered(stmt, user, filters: RegisterFilters, today: date, *, people: bool
     if filters.flagged:
         stmt = stmt.where(or_(*flag_conditions(today).values()))
     if filters.q:
-        pattern = contains_pattern(filters.q)
         stmt = stmt.where(
             or_(
-                *(
-                    column.ilike(pattern, escape=LIKE_ESCAPE)
-                    for column in (Plan.reference, Staff.name, Service.name, Responsible.name, InterimControl.detail)
-                )
+                reference_contains(Plan.reference, filters.q),
+                folded_name_contains(Staff.search_name, filters.q),
+                folded_name_contains(Responsible.search_name, filters.q),
+                text_contains(Service.name, filters.q),
+                text_contains(InterimControl.detail, filters.q),
             )
         )
     return stmt

@@ -33,6 +33,7 @@ from .. import plan_templates
 from ..clock import today
 from ..credentials.passwords import hash_password
 from ..extensions import db
+from ..folding import search_key
 from ..models import (
     Acknowledgement,
     Action,
@@ -369,6 +370,7 @@ class _Builder:
             id=uid,
             email=email,
             name=name,
+            search_name=search_key(name),  # as User._fold_name would: these rows bypass the ORM
             role=role,
             password_hash=self.password_hash,
             active=True,

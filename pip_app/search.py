@@ -1,0 +1,37 @@
+"""What a search box matches: names and references through their folded forms, free text by
+case-insensitive LIKE; the search text's own % and _ always taken literally.
+
+Names are searched in their folded column (`users.search_name`, see pip_app/folding.py) with
+the typed text folded the same way, so "Lukasik", "ŁUKASIK" and "łukasik" all find "Łukasik" on
+SQLite as on PostgreSQL, with a plain LIKE that neither database has to fold per row. A plan's
+reference is made by the app in one form (PIP-2026-0042: ASCII, upper case), so the folded text
+upper-cased is its folded match; plain LIKE then suits both databases (SQLite's ignores ASCII case,
+PostgreSQL's compares exactly). Free text (a risk statement, a control's detail) is long and not
+folded; it is matched with ILIKE on the text as typed, which is Unicode-case-insensitive on both
+(pip_app/database.py gives SQLite a Unicode lower()).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false
+from sqlalchemy.orm import InstrumentedAttribute
+
+from .database import LIKE_ESCAPE, contains_pattern
+from .folding import fold
+
+
+def folded_name_contains(search_column: InstrumentedAttribute[str], text: str) -> ColumnElement[bool]:
+    """The folded name in `search_column` contains `text` folded (nothing matches if folding leaves nothing)."""
+    folded = fold(text)
+    return search_column.like(contains_pattern(folded), escape=LIKE_ESCAPE) if folded else false()
+
+
+def reference_contains(reference_column: InstrumentedAttribute[str], text: str) -> ColumnElement[bool]:
+    """The plan reference in `reference_column` (always upper-case ASCII) contains `text` folded."""
+    folded = fold(text)
+    return reference_column.like(contains_pattern(folded.upper()), escape=LIKE_ESCAPE) if folded else false()
+
+
+def text_contains(column: InstrumentedAttribute[str], text: str) -> ColumnElement[bool]:
+    """Free text in `column` contains `text`, in any case."""
+    return column.ilike(contains_pattern(text), escape=LIKE_ESCAPE)
