@@ -14,12 +14,14 @@ enforce the domain's rules only (dates, states, lengths), raising `refusals.Refu
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from functools import wraps
 from typing import Any
 
 from flask import abort, request
 from flask_login import current_user, login_required
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from . import policy
@@ -84,6 +86,14 @@ def control_route(view: Callable) -> Callable:
     return guarded
 
 
+@functools.cache
+def _plan_statement(options: tuple, lock: bool) -> Select[tuple[Plan]]:
+    """The statement loading one plan with these loader options, built once per route: building
+    it per request (its cache key walks every option) cost as much as running it."""
+    statement = select(Plan).where(Plan.id == bindparam("plan_id")).options(*options)
+    return statement.with_for_update(of=Plan) if lock else statement
+
+
 def plan_or_404(plan_id: int, allowed: Rule = policy.can_view_plan, *, options: Sequence = ()) -> Plan:
     """The plan if it exists and the current user passes `allowed`; a plan they may not
     see answers 404 rather than 403, so its existence does not leak.
@@ -92,8 +102,8 @@ def plan_or_404(plan_id: int, allowed: Rule = policy.can_view_plan, *, options: 
     PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers), so two people saving on
     one plan at once are taken in turn and the second sees the first's change — its stale
     form is then refused with a 409 rather than overwriting anything."""
-    lock = {"of": Plan} if request.method not in SAFE_METHODS else None
-    plan = db.session.get(Plan, plan_id, options=list(options), with_for_update=lock)
+    statement = _plan_statement(tuple(options), request.method not in SAFE_METHODS)
+    plan = db.session.execute(statement, {"plan_id": plan_id}).unique().scalar_one_or_none()
     if plan is None or not policy.can_view_plan(current_user, plan):
         abort(404)
     if not allowed(current_user, plan):
