@@ -74,3 +74,20 @@ def test_every_flagged_open_plan_in_a_seeded_group_matches_the_sql(app):
     assert len(
         matched & {p.id for p in db.session.scalars(select(Plan).where(Plan.status == PlanStatus.ACTIVE))}
     ) < db.session.scalar(select(db.func.count(Plan.id)).where(Plan.status == PlanStatus.ACTIVE))
+
+
+def test_each_dashboard_list_is_bounded_and_says_when_there_are_more(app, world, make_plan, sign_in):
+    from pip_app.services.dashboard import LIMIT
+
+    day = today()
+    for _ in range(LIMIT + 3):
+        plan = make_plan(
+            staff=world["staff"], manager=world["manager"], service=world["home"], start=day - timedelta(weeks=2)
+        )
+        plan.next_review_date = day + timedelta(days=2)  # due this week, not overdue
+    db.session.commit()
+    page = sign_in(world["manager"]).get("/").text
+    assert "More reviews are due this week than fit here" in page
+    due = page.split('id="due-h"')[1].split("</section>")[0]
+    assert due.count("<li>") == LIMIT
+    assert f"All {LIMIT + 3} open plans" in page

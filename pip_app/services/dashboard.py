@@ -44,7 +44,7 @@ from .outbox import outbox_counts
 from .plan_rows import PlanRow, load_flag_inputs, plan_rows, plan_rows_query
 
 OPEN = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
-LIMIT = 50
+LIMIT = 20  # the most urgent of each list; the plans list and the register show them all
 
 
 @dataclass
@@ -57,6 +57,8 @@ class Board:
     drafts: list[PlanRow] = field(default_factory=list)
     flagged: list[tuple[PlanRow, list[Flag]]] = field(default_factory=list)
     more_flagged: bool = False
+    more_due: bool = False
+    more_observations: bool = False
     due_this_week: list[PlanRow] = field(default_factory=list)
     observations_to_record: list[Observation] = field(default_factory=list)
     to_acknowledge: list[tuple[Plan, str, str]] = field(default_factory=list)  # (plan, what, anchor)
@@ -192,8 +194,9 @@ def _manager_board(user: User, board: Board) -> None:
             scope, Plan.status == PlanStatus.ACTIVE, Plan.next_review_date.between(day, day + timedelta(days=6))
         )
         .order_by(Plan.next_review_date, *REFERENCE_ORDER)
-        .limit(LIMIT)
+        .limit(LIMIT + 1)
     )
+    board.more_due, board.due_this_week = len(board.due_this_week) > LIMIT, board.due_this_week[:LIMIT]
     # Phrased on observations alone, so both halves use an index on observations (the observer;
     # the plans this person manages) instead of reading every open plan's schedule.
     mine = or_(
@@ -206,9 +209,11 @@ def _manager_board(user: User, board: Board) -> None:
             .where(scope, mine, Observation.status == ObservationStatus.PLANNED, Observation.scheduled_on <= day)
             .options(joinedload(Observation.plan), joinedload(Observation.observer))
             .order_by(Observation.scheduled_on, Observation.id)
-            .limit(LIMIT)
+            .limit(LIMIT + 1)
         )
     )
+    board.more_observations = len(board.observations_to_record) > LIMIT
+    board.observations_to_record = board.observations_to_record[:LIMIT]
     board.drafts = plan_rows(
         plan_rows_query(policy.visible_plans(user), Plan.status == PlanStatus.DRAFT, Plan.manager_id == user.id)
         .order_by(*REFERENCE_ORDER)
