@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import defer, joinedload
@@ -24,6 +25,7 @@ from ..models import (
 from ..params import enum_arg, id_arg, page_arg, text_arg
 from ..search import folded_name_contains, reference_contains, text_contains
 from ..services.paging import Page, one_page
+from ..services.plan_rows import PlanRow, plan_rows, plan_rows_query
 
 PAGE_SIZE = 50
 MAX_PAGE = 100_000  # beyond any real list; keeps OFFSET within PostgreSQL's bigint
@@ -34,52 +36,52 @@ MAX_SEARCH = 100
 class PlanList:
     """One page of the list, how many plans match in all, and the filter choices."""
 
-    plans: list[Plan]
+    plans: list[PlanRow]
     total: int
     page: int
     pages: int
-    staff: list[User]
-    services: list[Service]
+    staff: list[Any]  # (id, name) rows
+    services: list[Any]
 
 
 def plan_list(user: User, args: Mapping[str, str]) -> PlanList:
     """The plans `user` may see, filtered by status, service, staff member, risk area and text
     (read with `params`: a value that is not one of these is ignored)."""
-    query = select(Plan).where(policy.visible_plans(user))
+    conditions = [policy.visible_plans(user)]
     status, risk_area = enum_arg(args, "status", PlanStatus), enum_arg(args, "risk_area", RiskArea)
     if status is not None:
-        query = query.where(Plan.status == status)
+        conditions.append(Plan.status == status)
     if risk_area is not None:
-        query = query.where(Plan.risk_area == risk_area)
+        conditions.append(Plan.risk_area == risk_area)
     service_id, staff_id = id_arg(args, "service"), id_arg(args, "staff")
     if service_id is not None:
-        query = query.where(Plan.service_id == service_id)
+        conditions.append(Plan.service_id == service_id)
     if staff_id is not None:
-        query = query.where(Plan.staff_id == staff_id)
+        conditions.append(Plan.staff_id == staff_id)
     text = text_arg(args, "q", MAX_SEARCH)
     if text:
-        query = query.join(User, User.id == Plan.staff_id).where(
+        conditions.append(
             or_(
                 reference_contains(Plan.reference, text),
-                folded_name_contains(User.search_name, text),
+                Plan.staff_id.in_(select(User.id).where(folded_name_contains(User.search_name, text))),
                 text_contains(Plan.risk_statement, text),
             )
         )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = db.session.scalar(select(func.count(Plan.id)).where(*conditions)) or 0
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = page_arg(args, maximum=MAX_PAGE)
-    plans = db.session.scalars(
-        query.options(joinedload(Plan.staff), joinedload(Plan.service))
-        .order_by(*REFERENCE_NEWEST_FIRST)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    plans = plan_rows(
+        plan_rows_query(*conditions).order_by(*REFERENCE_NEWEST_FIRST).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    )
+    # The filter choices: names and ids only (hundreds of staff in a group).
     visible = select(Plan.staff_id, Plan.service_id).where(policy.visible_plans(user)).subquery()
-    staff = db.session.scalars(select(User).where(User.id.in_(select(visible.c.staff_id))).order_by(User.name)).all()
-    services = db.session.scalars(
-        select(Service).where(Service.id.in_(select(visible.c.service_id))).order_by(Service.name)
+    staff = db.session.execute(
+        select(User.id, User.name).where(User.id.in_(select(visible.c.staff_id))).order_by(User.name)
     ).all()
-    return PlanList(list(plans), total, page, pages, list(staff), list(services))
+    services = db.session.execute(
+        select(Service.id, Service.name).where(Service.id.in_(select(visible.c.service_id))).order_by(Service.name)
+    ).all()
+    return PlanList(plans, total, page, pages, list(staff), list(services))
 
 
 def plan_version(plan: Plan, version: int) -> tuple[PlanVersion | None, PlanVersion | None]:
