@@ -298,10 +298,23 @@ def _order(filters: RegisterFilters, today: date) -> list:
     return [ordered, InterimControl.id]
 
 
+ROW_PLAN_COLUMNS = (
+    Plan.reference,
+    Plan.reference_year,
+    Plan.reference_number,
+    Plan.status,
+    Plan.staff_id,
+    Plan.manager_id,
+    Plan.service_id,
+)
+
+
 def _rows_statement(user, filters: RegisterFilters, today: date):
     return (
         _filtered(select(InterimControl, _last_note()), user, filters, today)
         .options(
+            # Of the plan, what a row shows and the policy reads: not its long texts and lists.
+            contains_eager(InterimControl.plan).load_only(*ROW_PLAN_COLUMNS),
             contains_eager(InterimControl.plan).contains_eager(Plan.staff.of_type(Staff)),
             contains_eager(InterimControl.plan).contains_eager(Plan.service),
             contains_eager(InterimControl.responsible.of_type(Responsible)),

@@ -207,7 +207,7 @@ def _manager_board(user: User, board: Board) -> None:
             select(Observation)
             .join(Plan)
             .where(scope, mine, Observation.status == ObservationStatus.PLANNED, Observation.scheduled_on <= day)
-            .options(joinedload(Observation.plan), joinedload(Observation.observer))
+            .options(joinedload(Observation.plan).load_only(Plan.reference), joinedload(Observation.observer))
             .order_by(Observation.scheduled_on, Observation.id)
             .limit(LIMIT + 1)
         )
