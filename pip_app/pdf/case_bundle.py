@@ -296,24 +296,25 @@ def _appendices_section(appendices: list[_Appendix], st: Styles, number: int) ->
     return story
 
 
-def _stamp(page: pypdf.PageObject, text: str) -> None:
-    """Write the bundle's page line at the foot of an appended page, on a white band."""
-    page.transfer_rotation_to_content()
-    box = page.mediabox
-    width, height = float(box.width), float(box.height)
+def _stamps(pages: list[tuple[float, float, str, str]]) -> list[pypdf.PageObject]:
+    """One overlay page per appended page (its size, its line): the appendix at the left, the
+    bundle's "Page X of Y" at the right, on a white band at the foot. Drawn as one PDF and read
+    once, as reading a PDF per page would cost more than the pages themselves."""
     overlay = BytesIO()
-    c = pdfcanvas.Canvas(overlay, pagesize=(width, height))
-    c.setFillColorRGB(1, 1, 1)
-    c.rect(0, 0, width, 20, stroke=0, fill=1)
-    c.setFillColor(INK)
-    c.setFont(BOLD_FONT, 7.5)
-    c.drawRightString(width - 20, 7, text.rsplit(" \u00b7 ", 1)[-1])
-    c.setFillColor(MUTED)
-    c.setFont(BODY_FONT, 7)
-    c.drawString(20, 7, clip(plain(text.rsplit(" \u00b7 ", 1)[0]), BODY_FONT, 7, width - 120))
+    c = pdfcanvas.Canvas(overlay)
+    for width, height, left, right in pages:
+        c.setPageSize((width, height))
+        c.setFillColorRGB(1, 1, 1)
+        c.rect(0, 0, width, 20, stroke=0, fill=1)
+        c.setFillColor(INK)
+        c.setFont(BOLD_FONT, 7.5)
+        c.drawRightString(width - 20, 7, right)
+        c.setFillColor(MUTED)
+        c.setFont(BODY_FONT, 7)
+        c.drawString(20, 7, clip(plain(left), BODY_FONT, 7, width - 120))
+        c.showPage()
     c.save()
-    stamp = pypdf.PdfReader(BytesIO(overlay.getvalue())).pages[0]
-    page.merge_transformed_page(stamp, pypdf.Transformation().translate(float(box.left), float(box.bottom)))
+    return list(pypdf.PdfReader(BytesIO(overlay.getvalue())).pages)
 
 
 def _append(built: bytes, appendices: list[_Appendix], reference: str) -> bytes:
@@ -321,18 +322,22 @@ def _append(built: bytes, appendices: list[_Appendix], reference: str) -> bytes:
     main = pypdf.PdfReader(BytesIO(built))
     total = len(main.pages) + sum(a.pages for a in appendices)
     writer = pypdf.PdfWriter(clone_from=main)
+    added: list[tuple[pypdf.PageObject, str, str]] = []
     number = len(main.pages)
     for a in appendices:
         if a.reader is None:
             continue
-        first = None
+        writer.add_outline_item(title=f"Appendix {a.letter}: {plain(a.filename)}", page_number=number)
         for page in a.reader.pages:
             number += 1
             page.pop("/AA", None)  # no actions run from an appended page
-            added = writer.add_page(page)
-            _stamp(added, f"{reference} \u00b7 Appendix {a.letter}: {a.filename} \u00b7 Page {number} of {total}")
-            first = first if first is not None else number - 1
-        writer.add_outline_item(title=f"Appendix {a.letter}: {plain(a.filename)}", page_number=first)
+            copy = writer.add_page(page)
+            copy.transfer_rotation_to_content()
+            added.append((copy, f"{reference} \u00b7 Appendix {a.letter}: {a.filename}", f"Page {number} of {total}"))
+    stamps = _stamps([(float(p.mediabox.width), float(p.mediabox.height), left, right) for p, left, right in added])
+    for (page, _, _), stamp in zip(added, stamps, strict=True):
+        box = page.mediabox
+        page.merge_transformed_page(stamp, pypdf.Transformation().translate(float(box.left), float(box.bottom)))
     out = BytesIO()
     writer.write(out)
     return out.getvalue()
