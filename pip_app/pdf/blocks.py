@@ -304,7 +304,9 @@ class RowKeepingTable(Table):
         if len(parts) != 2:
             return parts
         first, rest = parts
-        label = markup(_row_label(first))
+        # A row split more than once keeps the name it had at the first split.
+        rest._row_name = getattr(self, "_row_name", "") or _row_label(first)
+        label = markup(rest._row_name)
         named = f"{label} " if label else ""
         return [
             first,
