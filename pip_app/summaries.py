@@ -8,7 +8,7 @@ the PDF never touches the database, and the operations never import the PDF pack
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 # The four evidence sections of a closure, in order: (Closure column, heading).
 CLOSURE_SECTIONS = (
@@ -105,6 +105,8 @@ class ReviewRow:
     next_review_date: date | None = None
     staff_comment: str | None = None
     superseded: bool = False
+    recorded_at: datetime | None = None  # when it was entered (UK time), for the bundle's order
+    escalated: bool = False  # the decision was "Escalate"
 
 
 @dataclass
@@ -206,3 +208,128 @@ class PlanSummary:
     @property
     def document_title(self) -> str:
         return "Closure summary" if self.closure else "Improvement plan"
+
+
+# --- The case bundle ---------------------------------------------------------------------------
+
+# What a case bundle would hold that this app does not record yet. Each arrives with its own
+# issue and then becomes a section of the bundle (pdf/case_bundle.py) and leaves this list; until
+# then the bundle's contents page says plainly that these are kept elsewhere, so nobody reads
+# their absence as "there were none".
+NOT_HELD = (
+    "Meetings and minutes (who was present)",
+    "Letters",
+    "Approvals",
+    "The reasonable adjustments summary",
+)
+
+Detail = VersionRow | ReviewRow | ObservationRow | AckRow | ControlRow | ClosureSummary | EvidenceRow
+
+
+@dataclass
+class ChronologyEntry:
+    """One dated event of the case, in the order it happened."""
+
+    at: datetime  # for ordering (UK time); an event known only by its date sorts at midday
+    shown: date | datetime  # what the bundle prints
+    title: str  # "Plan version 2 issued by Morgan Hughes"
+    detail: Detail
+
+
+@dataclass
+class DisagreementRow:
+    """The staff member disagreed: with what, what they said, and what followed."""
+
+    at: datetime
+    subject: str
+    comment: str
+    followed: str
+
+
+@dataclass
+class EscalationRow:
+    """A weekly review decided to escalate: why, and what followed."""
+
+    review_date: date
+    reviewer: str
+    summary: str
+    followed: str
+
+
+@dataclass
+class AuditRow:
+    """One event of the plan's audit trail, as the bundle lists it."""
+
+    at: datetime
+    who: str
+    what: str
+    detail: str
+
+
+@dataclass
+class AppendixFile:
+    """An attached PDF to append to the bundle, as stored (its pages follow the bundle's own)."""
+
+    filename: str
+    attached_to: str
+    sha256: str
+    content: bytes
+
+
+@dataclass
+class CaseBundle:
+    """Everything the case bundle shows: the plan's summary (the closure summary's data), the
+    disagreements and escalations with what followed, the audit extract and attached PDFs."""
+
+    summary: PlanSummary
+    disagreements: list[DisagreementRow] = field(default_factory=list)
+    escalations: list[EscalationRow] = field(default_factory=list)
+    audit: list[AuditRow] = field(default_factory=list)
+    appendices: list[AppendixFile] = field(default_factory=list)
+    appendices_requested: bool = False
+    not_held: tuple[str, ...] = NOT_HELD
+
+
+def _midday(day: date, tz: object) -> datetime:
+    return datetime.combine(day, time(12, 0), tzinfo=tz)  # type: ignore[arg-type]
+
+
+def chronology(summary: PlanSummary) -> list[ChronologyEntry]:
+    """Every dated event of the plan, oldest first: versions issued, controls started and lifted,
+    observed shifts, weekly reviews, the staff member's responses, files attached and the closure.
+    Events known only by their date (a review's date, an observed shift) sort at midday, after
+    what was issued that morning and before what answered them that afternoon; a review entered on
+    its own date sorts at the time it was entered."""
+    tz = summary.generated_at.tzinfo
+    entries: list[ChronologyEntry] = []
+    for v in summary.versions:
+        title = f"Plan version {v.version} issued by {v.issued_by}"
+        entries.append(ChronologyEntry(v.issued_at, v.issued_at, title, v))
+    for c in summary.controls:
+        entries.append(
+            ChronologyEntry(_midday(c.start_date, tz), c.start_date, f"Interim control started: {c.kind}", c)
+        )
+        if c.lifted_on:
+            entries.append(
+                ChronologyEntry(_midday(c.lifted_on, tz), c.lifted_on, f"Interim control lifted: {c.kind}", c)
+            )
+    for o in summary.observations:
+        title = f"Observed {o.shift.lower()} shift ({o.status.lower()}), observer {o.observer}"
+        entries.append(ChronologyEntry(_midday(o.scheduled_on, tz), o.scheduled_on, title, o))
+    for r in summary.reviews:
+        recorded = r.recorded_at
+        at = recorded if recorded is not None and recorded.date() == r.review_date else _midday(r.review_date, tz)
+        title = f"Weekly review by {r.reviewer}: {r.decision}" + (" (escalated)" if r.escalated else "")
+        if r.superseded:
+            title += ", corrected later"
+        entries.append(ChronologyEntry(at, r.review_date, title, r))
+    for a in summary.acknowledgements:
+        entries.append(ChronologyEntry(a.at, a.at, f"{a.who} responded to {a.subject}: {a.response}", a))
+    for e in summary.evidence:
+        entries.append(ChronologyEntry(e.uploaded_at, e.uploaded_at, f"File attached: {e.filename}", e))
+    closure = summary.closure
+    if closure:
+        title = f"Plan closed by {closure.closed_by}: {closure.outcome}"
+        entries.append(ChronologyEntry(closure.closed_at, closure.closed_at, title, closure))
+    entries.sort(key=lambda e: e.at)  # stable: same-time events keep the order above
+    return entries

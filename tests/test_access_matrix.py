@@ -122,6 +122,7 @@ RULES = {
     "reviews.earlier": view,
     "closure.plan_pdf": view,
     "closure.pdf": closure_rule(policy.can_download_closure),
+    "closure.case_bundle": plan_rule(policy.can_download_case_bundle),
     "plans.acknowledge": acknowledge,
     "reviews.acknowledge_review": acknowledge,
     "closure.acknowledge": closure_rule(policy.can_acknowledge),

@@ -326,6 +326,33 @@ def test_a_20000_character_note_builds_and_every_word_is_there():
     assert words_in_order(words, text[text.index("8. Acknowledgements") :])  # …and, in a table cell, the comment
 
 
+def test_a_row_taller_than_a_page_says_where_it_continues():
+    """A comment longer than a page splits inside its row: the part on the first page says it
+    continues, the rest starts the next page saying where it came from, under the header."""
+    comment = " ".join(f"w{n:05d}" for n in range(1, 1200))
+    ack = AckRow(
+        at=datetime(2026, 10, 7, 9, 0, tzinfo=LONDON),
+        who="Sam Taylor",
+        subject="Closure",
+        response="Disagree",
+        comment=comment,
+    )
+    pages = pages_of(render_plan_pdf(summary(acknowledgements=[ack])))
+    before = next(i for i, text in enumerate(pages) if "continues on the next page" in text)
+    after = pages[before + 1]
+    assert flat("7 Oct 2026, 09:00 continues on the next page") in flat(pages[before])
+    assert flat("← 7 Oct 2026, 09:00 continued from the previous page") in flat(after)
+    assert flat(after).index("continuedfromtheprevious") < flat(after).index("WhenWhoWhatResponseComment")
+    assert words_in_order(comment.split(), "".join(pages[before:]))  # nothing lost at any split
+
+
+def test_the_plan_pdf_fills_its_first_page():
+    """The first action follows the controls on page 1 (it was once pushed to page 2, leaving
+    page 1 half empty: the first action's keep-together took the second action in with it)."""
+    pages = pages_of(render_plan_pdf(summary(closure=False, reviews=6)))
+    assert "3. Actions and measures" in pages[0] and "A1 · Assured" in pages[0]
+
+
 def test_a_note_with_no_spaces_at_all_still_wraps():
     data = render_plan_pdf(summary(risk_statement="x" * 5000))
     assert flat("".join(pages_of(data))).count("x" * 50) >= 1

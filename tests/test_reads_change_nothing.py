@@ -24,6 +24,7 @@ from tests.test_access_matrix import ROLES, SESSION_ENDING, TODAY, build_objects
 AUDITED_READS = {"downloaded", "exported"}
 DOWNLOADS = {
     "attachments.download",
+    "closure.case_bundle",
     "closure.pdf",
     "closure.plan_pdf",
     "plans.observations_ics",

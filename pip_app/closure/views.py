@@ -1,5 +1,6 @@
 """Closure routes: close a plan with evidence, the staff member's closure acknowledgement, and
-the PDFs (the closure summary of a closed plan; any readable issued plan printed as a PDF)."""
+the PDFs (the closure summary of a closed plan; any readable issued plan printed as a PDF; the
+case bundle for HR and the registered managers)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from flask_login import current_user
 
 from .. import policy
 from ..access import plan_route
+from ..database import begin_writes
 from ..extensions import db
 from ..forms import ClosureAcknowledgeForm
 from ..lifecycle import Problem
 from ..models import AckResponse, Plan
-from ..pdf import render_plan_pdf
+from ..pdf import render_case_bundle, render_plan_pdf
 from ..plan_page import closure_panel
 from ..screens import Screen, submit
+from ..services import case_bundle as bundle_ops
 from ..services import closure as closure_ops
 from ..services import summaries as summary_ops
 from ..services.closure_draft import draft_sections
@@ -163,3 +166,29 @@ def pdf(plan: Plan) -> ResponseReturnValue:
 def plan_pdf(plan: Plan) -> ResponseReturnValue:
     """Any issued plan the user may read, as a PDF (without the closure sections)."""
     return _pdf_response(plan, "plan")
+
+
+@bp.get("/<int:plan_id>/case-bundle.pdf")
+@plan_route(policy.can_download_case_bundle, options=summary_ops.summary_load_options())
+def case_bundle(plan: Plan) -> ResponseReturnValue:
+    """The case bundle: the whole record in one PDF for HR, a tribunal or a regulator;
+    `?attachments=1` appends the attached PDFs. Audited like every download."""
+    append_pdfs = request.args.get("attachments") == "1"
+    bundle = bundle_ops.case_bundle(plan, viewer=current_user, append_pdfs=append_pdfs)
+    body = render_case_bundle(bundle)
+    filename = bundle_ops.bundle_filename(plan)
+    # End the read transaction, then write the event in one that takes the write lock first (on
+    # SQLite a read transaction that turns into a write fails if anyone wrote meanwhile).
+    db.session.rollback()
+    if request.method == "GET":  # a HEAD request (a link checker, a prefetch) downloads nothing
+        begin_writes()
+        bundle_ops.record_bundle_download(current_user, plan, appended=len(bundle.appendices))
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

@@ -1,4 +1,5 @@
-"""HR's view: closed plans (HR: all; seniors: their services), filtered, with closure summary downloads."""
+"""HR's view: closed plans (HR: all; seniors: their services), filtered, with closure summary and
+case bundle downloads."""
 
 from __future__ import annotations
 
@@ -78,6 +79,7 @@ def closures() -> ResponseReturnValue:
     acks = closure_acks_for(plans)
     on = today()
     states = {p.id: closure_ops.closure_ack_state(p, on, acknowledgement=acks.get(p.id)) for p in plans}
+    bundles = {p.id for p in plans if policy.can_download_case_bundle(current_user, p)}
     query = {k: v for k, v in request.args.items() if k != "page" and v}
     return page_or_fragment(
         "hr/closures.html",
@@ -86,6 +88,7 @@ def closures() -> ResponseReturnValue:
         form=form,
         plans=plans,
         states=states,
+        bundles=bundles,
         total=total,
         page=page,
         pages=pages,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from xml.sax.saxutils import escape
@@ -24,7 +25,9 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+from reportlab.pdfgen import canvas as pdfcanvas
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus.doctemplate import FrameBreak
 
 from ..formatting import format_date, format_measure
 from ..summaries import MeasureRow
@@ -266,10 +269,29 @@ def fixed(text: str, style: ParagraphStyle) -> Paragraph:
 FRAME_HEIGHT = PAGE_HEIGHT - 2 * MARGIN - 4 * mm
 
 
+# How a row split across pages says so: muted italics, under the part on the first page and
+# above the rest on the next.
+_CONTINUED = ParagraphStyle(
+    "continued", fontName=BODY_FONT, fontSize=7.5, leading=10, textColor=MUTED, spaceBefore=1, spaceAfter=2
+)
+
+
+def _row_label(table: Table) -> str:
+    """The first words of the split row's first cell ("14 Sep 2026", "A3"), to name it."""
+    cell = table._cellvalues[-1][0] if table._cellvalues else ""
+    for item in cell if isinstance(cell, list | tuple) else [cell]:
+        text = item.getPlainText() if isinstance(item, Paragraph) else str(item or "")
+        if text.strip():
+            return text.strip()[:60]
+    return ""
+
+
 class RowKeepingTable(Table):
     """A table that splits across pages between rows, never inside one, so no page holds only
     a repeated header and the last words of a row. Only a row too tall for a whole page is
-    split inside (from the top of a fresh page), its header repeated above the rest of it."""
+    split inside (from the top of a fresh page): the part on the first page is marked "continues
+    on the next page", and the rest starts the next page under "… continued from the previous
+    page" and the repeated header."""
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
         self.splitInRow = 0
@@ -277,7 +299,39 @@ class RowKeepingTable(Table):
         if parts or availHeight < FRAME_HEIGHT * 0.9:
             return parts  # [] moves the table to the next page, where the row fits whole
         self.splitInRow = 1
-        return super().split(availWidth, availHeight)
+        marker_height = _CONTINUED.leading + _CONTINUED.spaceBefore + _CONTINUED.spaceAfter
+        parts = super().split(availWidth, availHeight - marker_height)
+        if len(parts) != 2:
+            return parts
+        first, rest = parts
+        # A row split more than once keeps the name it had at the first split.
+        rest._row_name = getattr(self, "_row_name", "") or _row_label(first)
+        label = markup(rest._row_name)
+        named = f"{label} " if label else ""
+        return [
+            first,
+            WrapOnceParagraph(f"<i>{named}continues on the next page →</i>", _CONTINUED),
+            FrameBreak(),
+            WrapOnceParagraph(f"<i>← {named}continued from the previous page</i>", _CONTINUED),
+            rest,
+        ]
+
+
+class KeepOnPage(KeepTogether):
+    """Flowables kept on one page — unless they do not fit and more than `room` of this page is
+    still free: then they flow on from here (tables splitting between rows), rather than leave
+    half a page empty (as the plan PDF's first page once was)."""
+
+    def __init__(self, flowables: list[Flowable], room: float = FRAME_HEIGHT / 3) -> None:
+        super().__init__(flowables)
+        self._room = room
+
+    def split(self, aW: float, aH: float) -> list[Flowable]:
+        if getattr(self, "_wrapInfo", None) != (aW, aH):
+            self.wrap(aW, aH)
+        if aH < self._H and aH > self._room:
+            return list(self._content)
+        return super().split(aW, aH)
 
 
 def grid_table(
@@ -466,3 +520,155 @@ def unpack(story: Iterable[Flowable]) -> list[Flowable]:
         else:
             flat.append(item)
     return flat
+
+
+# --- Page furniture: header and footer on every page, "Page X of Y", contents page numbers ----
+
+
+@dataclass
+class Furniture:
+    """What every page carries (the reference and who it is about at the top, a footer line and
+    "Page X of Y" at the bottom), and what is only known once every page is laid out: where each
+    `Anchor` landed (for the contents' page numbers, the PDF's bookmarks and its outline).
+
+    `extra_pages` are pages added after the build (attached PDFs appended), counted in "of Y";
+    `late_anchors` name where those start, as an offset from the last built page."""
+
+    reference: str
+    who: str
+    footer: str
+    extra_pages: int = 0
+    late_anchors: dict[str, int] = field(default_factory=dict)
+    anchors: dict[str, tuple[int, float, str, int]] = field(default_factory=dict)  # key: page, y, title, level
+    page_refs: list[tuple[int, float, float, str]] = field(default_factory=list)  # page, right x, y, key
+    built_pages: int = 0
+
+    def page_of(self, key: str) -> int | None:
+        if key in self.anchors:
+            return self.anchors[key][0]
+        if key in self.late_anchors:
+            return self.built_pages + self.late_anchors[key]
+        return None
+
+
+class Anchor(Flowable):
+    """An invisible mark where a section or entry starts: its page for the contents, and a
+    bookmark and an outline entry (titled `title`, at `level`) for the PDF viewer."""
+
+    _ZEROSIZE = 1
+
+    def __init__(self, furniture: Furniture, key: str, title: str, level: int = 0) -> None:
+        super().__init__()
+        self.furniture, self.key, self.title, self.level = furniture, key, title, level
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        _, y = self.canv.absolutePosition(0, 0)
+        self.furniture.anchors[self.key] = (self.canv.getPageNumber(), y, self.title, self.level)
+
+
+class PageRef(Flowable):
+    """The page an `Anchor` landed on, right-aligned in a contents line: drawn once every page
+    is laid out (the canvas holds the pages until then), and linked to the anchor."""
+
+    def __init__(self, furniture: Furniture, key: str, width: float = 14 * mm, height: float = 10) -> None:
+        super().__init__()
+        self.furniture, self.key, self.width, self.height = furniture, key, width, height
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        x, y = self.canv.absolutePosition(self.width, 1.5)
+        self.furniture.page_refs.append((self.canv.getPageNumber(), x, y, self.key))
+
+
+def numbered_canvas(furniture: Furniture) -> type[pdfcanvas.Canvas]:
+    """A canvas that holds every page until the end, then draws each page's header and footer
+    with the total page count (the two-pass "page X of Y" pattern), the contents' page numbers,
+    and the bookmarks and outline of every `Anchor`."""
+    reference, who, footer = plain(furniture.reference), plain(furniture.who), plain(furniture.footer)
+
+    class NumberedCanvas(pdfcanvas.Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            furniture.built_pages = len(self._pages)
+            total = len(self._pages) + furniture.extra_pages
+            anchors_on: dict[int, list[tuple[str, float, str, int]]] = {}
+            for key, (page, y, title, level) in furniture.anchors.items():
+                anchors_on.setdefault(page, []).append((key, y, title, level))
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                self._decorate(number, total)
+                for key, y, title, level in anchors_on.get(number, []):
+                    self.bookmarkHorizontalAbsolute(key, y + 14)
+                    self.addOutlineEntry(plain(title), key, level)
+                for page, x, y, key in furniture.page_refs:
+                    target = furniture.page_of(key)
+                    if page != number or target is None:
+                        continue
+                    self.setFont(BODY_FONT, 9)
+                    self.setFillColor(INK)
+                    self.drawRightString(x, y, str(target))
+                    if key in furniture.anchors:
+                        self.linkRect("", key, (MARGIN, y - 3, x, y + 10), relative=0)
+                super().showPage()
+            super().save()
+
+        def _decorate(self, number: int, total: int) -> None:
+            self.saveState()
+            top = PAGE_HEIGHT - 11 * mm
+            self.setFillColor(BRAND)
+            self.setFont(BOLD_FONT, 9)
+            self.drawString(MARGIN, top, reference)
+            self.setFillColor(MUTED)
+            self.setFont(BODY_FONT, 8)
+            self.drawString(
+                MARGIN + pdfmetrics.stringWidth(reference, BOLD_FONT, 9) + 6,
+                top,
+                clip(who, BODY_FONT, 8, CONTENT_WIDTH * 0.55),
+            )
+            self.setFillColor(ALERT)
+            self.setFont(BOLD_FONT, 8.5)
+            self.drawRightString(PAGE_WIDTH - MARGIN, top, CONFIDENTIAL)
+            self.setStrokeColor(LINE)
+            self.setLineWidth(0.6)
+            self.line(MARGIN, top - 4, PAGE_WIDTH - MARGIN, top - 4)
+            bottom = 10 * mm
+            self.line(MARGIN, bottom + 9, PAGE_WIDTH - MARGIN, bottom + 9)
+            self.setFillColor(MUTED)
+            self.setFont(BODY_FONT, 7.5)
+            self.drawString(MARGIN, bottom, clip(footer, BODY_FONT, 7.5, CONTENT_WIDTH - 30 * mm))
+            self.setFillColor(INK)
+            self.setFont(BOLD_FONT, 8)
+            self.drawRightString(PAGE_WIDTH - MARGIN, bottom, f"Page {number} of {total}")
+            self.restoreState()
+
+    return NumberedCanvas
+
+
+def document(buffer: Any, *, title: str, author: str, subject: str, reference: str) -> SimpleDocTemplate:
+    """The A4 document every PDF here is built in (margins that leave room for the furniture)."""
+    return SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + 4 * mm,
+        bottomMargin=MARGIN,
+        title=plain(title),
+        author=plain(author),
+        subject=plain(subject),
+        creator="Improvement plans",
+        keywords=plain(f"{reference}, {CONFIDENTIAL}"),
+        lang="en-GB",
+    )

@@ -4,33 +4,22 @@
 from __future__ import annotations
 
 from io import BytesIO
-from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfgen import canvas as pdfcanvas
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, Spacer, Table, TableStyle
 
 from ..summaries import ActionRow, PlanSummary
 from .blocks import (
-    ALERT,
-    BODY_FONT,
-    BOLD_FONT,
-    BRAND,
     CONFIDENTIAL,
     CONTENT_WIDTH,
-    INK,
     LINE,
-    MARGIN,
-    MUTED,
-    PAGE_HEIGHT,
-    PAGE_WIDTH,
     WASH,
     Flowing,
+    Furniture,
+    KeepOnPage,
     Styles,
-    clip,
+    document,
     fact_table,
     fixed,
     format_value,
@@ -39,8 +28,8 @@ from .blocks import (
     markup,
     measure_chart,
     met_text,
+    numbered_canvas,
     para,
-    plain,
     register_fonts,
     target_text,
     unpack,
@@ -58,7 +47,7 @@ from .closure_summary import (
 # --- Sections ---------------------------------------------------------------------------------
 
 
-def _header_block(summary: PlanSummary, st: Styles) -> list[Flowable]:
+def header_block(summary: PlanSummary, st: Styles) -> list[Flowable]:
     story = [
         fixed(escape(summary.document_title.upper()) + " \u00b7 " + escape(CONFIDENTIAL), st["kicker"]),
         fixed(markup(summary.reference), st["title"]),
@@ -83,7 +72,7 @@ def _header_block(summary: PlanSummary, st: Styles) -> list[Flowable]:
     return story
 
 
-def _risk_section(summary: PlanSummary, st: Styles) -> list[Flowable]:
+def risk_section(summary: PlanSummary, st: Styles) -> list[Flowable]:
     story = [fixed("1. Risk to people using the service", st["h1"])]
     story.append(fixed("Risk statement", st["h2"]))
     story.append(para(summary.risk_statement or "\u2014", st["body"]))
@@ -102,7 +91,7 @@ def _risk_section(summary: PlanSummary, st: Styles) -> list[Flowable]:
     return story
 
 
-def _controls_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowable]:
+def controls_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowable]:
     story = [
         fixed(f"{number}. Interim controls", st["h1"]),
         fixed("How people were protected while practice changed.", st["intro"]),
@@ -135,7 +124,7 @@ def _controls_section(summary: PlanSummary, st: Styles, number: int) -> list[Flo
     return story
 
 
-def _actions_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowable]:
+def actions_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowable]:
     story = [
         fixed(f"{number}. Actions and measures", st["h1"]),
         fixed(
@@ -209,11 +198,13 @@ def _actions_section(summary: PlanSummary, st: Styles, number: int) -> list[Flow
                 )
             )
             block += [Spacer(1, 3), chart_table]
-        if len(story) == 2 and _short(action):
-            # The section heading stays on the page of its first action.
-            story = [KeepTogether(story + block)]
+        if action is summary.actions[0] and _short(action):
+            # The section heading stays on the page of its first action; if the action does not
+            # fit in what is left of the page, it flows on from here rather than leave the rest
+            # of the page empty (page 1 of a plan was once half empty for this).
+            story = [KeepOnPage(story + block)]
         else:
-            story.append(KeepTogether(block) if _short(action) else Flowing(block))
+            story.append(KeepOnPage(block) if _short(action) else Flowing(block))
         story.append(Spacer(1, 6))
     return story
 
@@ -231,7 +222,7 @@ def _short(action: ActionRow) -> bool:
     return sum(len(t or "") for t in text) < 1500
 
 
-def _observations_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowable]:
+def observations_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowable]:
     counts = summary.observation_counts
     story = [fixed(f"{number}. Observed practice", st["h1"])]
     line = (
@@ -262,7 +253,7 @@ def _observations_section(summary: PlanSummary, st: Styles, number: int) -> list
     return story
 
 
-def _reviews_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowable]:
+def reviews_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowable]:
     story = [fixed(f"{number}. Weekly reviews", st["h1"])]
     if not summary.reviews:
         story.append(fixed("No weekly reviews were recorded.", st["body"]))
@@ -308,7 +299,7 @@ def _reviews_section(summary: PlanSummary, st: Styles, number: int) -> list[Flow
     return story
 
 
-def _acks_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowable]:
+def acks_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowable]:
     story = [fixed(f"{number}. Acknowledgements by the staff member", st["h1"])]
     if summary.closure:
         story.append(fixed(f"<b>Closure:</b> {markup(summary.closure.acknowledgement)}", st["body"]))
@@ -330,66 +321,14 @@ def _acks_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowabl
     return story
 
 
-# --- Page furniture: header and footer on every page, with "Page X of Y" ----------------------
-
-
-def _canvas_maker(summary: PlanSummary) -> type[pdfcanvas.Canvas]:
-    """A canvas that holds every page until the end, then draws the header and footer with the
-    total page count (the two-pass "page X of Y" pattern)."""
-    reference = plain(summary.reference)
-    who = plain(f"{summary.staff} \u00b7 {summary.service}")
-    footer = plain(
-        f"{summary.document_title} \u00b7 plan version {summary.version} \u00b7 generated "
-        f"{when(summary.generated_at)} (UK time) by {summary.generated_by}"
+def furniture(summary: PlanSummary, title: str) -> Furniture:
+    """Every page's header (the reference, the staff member and service) and footer line."""
+    return Furniture(
+        reference=summary.reference,
+        who=f"{summary.staff} \u00b7 {summary.service}",
+        footer=f"{title} \u00b7 plan version {summary.version} \u00b7 generated "
+        f"{when(summary.generated_at)} (UK time) by {summary.generated_by}",
     )
-
-    class NumberedCanvas(pdfcanvas.Canvas):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._pages)
-            for number, state in enumerate(self._pages, start=1):
-                self.__dict__.update(state)
-                self._decorate(number, total)
-                super().showPage()
-            super().save()
-
-        def _decorate(self, number: int, total: int) -> None:
-            self.saveState()
-            top = PAGE_HEIGHT - 11 * mm
-            self.setFillColor(BRAND)
-            self.setFont(BOLD_FONT, 9)
-            self.drawString(MARGIN, top, reference)
-            self.setFillColor(MUTED)
-            self.setFont(BODY_FONT, 8)
-            self.drawString(
-                MARGIN + pdfmetrics.stringWidth(reference, BOLD_FONT, 9) + 6,
-                top,
-                clip(who, BODY_FONT, 8, CONTENT_WIDTH * 0.55),
-            )
-            self.setFillColor(ALERT)
-            self.setFont(BOLD_FONT, 8.5)
-            self.drawRightString(PAGE_WIDTH - MARGIN, top, CONFIDENTIAL)
-            self.setStrokeColor(LINE)
-            self.setLineWidth(0.6)
-            self.line(MARGIN, top - 4, PAGE_WIDTH - MARGIN, top - 4)
-            bottom = 10 * mm
-            self.line(MARGIN, bottom + 9, PAGE_WIDTH - MARGIN, bottom + 9)
-            self.setFillColor(MUTED)
-            self.setFont(BODY_FONT, 7.5)
-            self.drawString(MARGIN, bottom, clip(footer, BODY_FONT, 7.5, CONTENT_WIDTH - 30 * mm))
-            self.setFillColor(INK)
-            self.setFont(BOLD_FONT, 8)
-            self.drawRightString(PAGE_WIDTH - MARGIN, bottom, f"Page {number} of {total}")
-            self.restoreState()
-
-    return NumberedCanvas
 
 
 def render_plan_pdf(summary: PlanSummary) -> bytes:
@@ -397,30 +336,20 @@ def render_plan_pdf(summary: PlanSummary) -> bytes:
     register_fonts()
     st = make_styles()
     buffer = BytesIO()
-    title = f"{summary.document_title} {summary.reference}"
-    doc = SimpleDocTemplate(
+    doc = document(
         buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN + 4 * mm,
-        bottomMargin=MARGIN,
-        title=plain(title),
-        author=plain(summary.closure.closed_by if summary.closure else summary.manager),
-        subject=plain(
-            f"Performance improvement plan {summary.document_title.lower()}: {summary.staff}, {summary.service}"
-        ),
-        creator="Improvement plans",
-        keywords=plain(f"{summary.reference}, {CONFIDENTIAL}"),
-        lang="en-GB",
+        title=f"{summary.document_title} {summary.reference}",
+        author=summary.closure.closed_by if summary.closure else summary.manager,
+        subject=f"Performance improvement plan {summary.document_title.lower()}: {summary.staff}, {summary.service}",
+        reference=summary.reference,
     )
-    story = _header_block(summary, st)
-    story += _risk_section(summary, st)
+    story = header_block(summary, st)
+    story += risk_section(summary, st)
     number = 2
     if summary.closure:
         story += closure_section(summary, st, number)
         number += 1
-    sections = [_controls_section, _actions_section, _observations_section, _reviews_section, _acks_section]
+    sections = [controls_section, actions_section, observations_section, reviews_section, acks_section]
     if summary.closure:
         sections = [versions_section, *sections, outstanding_section, evidence_section, signatures_section]
     for section in sections:
@@ -435,5 +364,5 @@ def render_plan_pdf(summary: PlanSummary) -> bytes:
             st["small"],
         )
     )
-    doc.build(unpack(story), canvasmaker=_canvas_maker(summary))
+    doc.build(unpack(story), canvasmaker=numbered_canvas(furniture(summary, summary.document_title)))
     return buffer.getvalue()

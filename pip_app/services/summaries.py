@@ -30,6 +30,7 @@ from ..models import (
     Plan,
     PlanVersion,
     Review,
+    ReviewDecision,
     Role,
     User,
 )
@@ -134,6 +135,8 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
                 next_review_date=r.next_review_date,
                 staff_comment=r.staff_comment,
                 superseded=r.id not in counted,
+                recorded_at=to_london(r.created_at),
+                escalated=r.decision is ReviewDecision.ESCALATE,
                 entries=[
                     ReviewEntryRow(
                         ref=actions_by_id[e.action_id].ref if e.action_id in actions_by_id else "?",

@@ -1,7 +1,8 @@
 """Evidence files in a real browser (issue 21): a manager attaches an audit sheet to an action and
 a fit note as restricted (with htmx, the panel swapped in place); the staff member sees the first
 and not the second; HR downloads the closure summary, whose evidence index carries the SHA-256
-of both files as stored."""
+of both files as stored, and then the case bundle from the closed-plans list, with the attached
+PDFs appended after its own pages."""
 
 import hashlib
 import io
@@ -98,4 +99,26 @@ def test_manager_attaches_staff_sees_only_theirs_hr_downloads_the_summary(
     db.session.commit()
     verbs = db.session.scalars(select(AuditEvent.verb).where(AuditEvent.entity == "attachment")).all()
     assert verbs.count("attached") == 2 and verbs.count("downloaded") == 1
+
+    # 4. HR downloads the case bundle from the closed-plans list, then with the attached PDFs.
+    page.goto(f"{live_server}/hr/closures")
+    assert_accessible(page)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=f"Case bundle for {plan.reference}").click()
+    assert download_info.value.suggested_filename == f"{plan.reference}-case-bundle.pdf"
+    bundle = pypdf.PdfReader(download_info.value.path())
+    pages = [p.extract_text() for p in bundle.pages]
+    text = "".join(pages).replace("\n", "")
+    for heading in ("Contents", "4. Chronology", "5. Versions and changes", "12. Evidence index", "13. Audit extract"):
+        assert heading in text, heading
+    for attachment in (audit_sheet, fit_note):
+        assert attachment.sha256 in text
+    assert all(f"Page {n} of {len(pages)}" in p for n, p in enumerate(pages, start=1))
+    response = page.request.get(f"{live_server}/plans/{plan_id}/case-bundle.pdf?attachments=1")
+    assert response.status == 200
+    appended = [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(response.body())).pages]
+    assert len(appended) == len(pages) + 2 and "Appendix" in appended[-1]
+    db.session.commit()
+    bundles = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "case_bundle")).all()
+    assert [e.changes["attached_pdfs"] for e in bundles] == [0, 2]
     assert console_errors == []
