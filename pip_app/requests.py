@@ -151,6 +151,15 @@ class PipFlask(Flask):
         return response
 
 
+def keep_on_record() -> None:
+    """Commit now what a refused request must keep although its answer (a 4xx, or an exception
+    such as 429) rolls the rest back: a failed sign-in's audit event, a throttled attempt, a wrong
+    password's count. Every other change is committed by `PipFlask.dispatch_request`."""
+    from .extensions import db
+
+    db.session.commit()
+
+
 def init_write_requests(app: Flask) -> None:
     """Every request that may write (any method but GET, HEAD and OPTIONS) begins its database
     transactions as writers (BEGIN IMMEDIATE on SQLite; see database.py). Register this before

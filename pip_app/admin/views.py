@@ -86,7 +86,6 @@ def _user_page(person: User, status: int = 200, refusal: str | None = None, **fo
 
 
 def _done(person: User, message: str):
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("admin.user", user_id=person.id), code=303)
 
@@ -166,7 +165,6 @@ def create_reset_link(user_id: int):
         token = accounts.create_reset_link(current_user, person)
     except UserError as error:
         return _refused(person, str(error))
-    db.session.commit()
     link = url_for("auth.reset_password", token=token, _external=True)
     return render_template("admin/reset_link.html", person=person, link=link)
 

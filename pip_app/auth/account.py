@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from ..credentials import totp
 from ..credentials.passwords import verify_password
 from ..extensions import db
+from ..requests import keep_on_record
 from ..services import audit, notifications, two_factor
 from ..services.two_factor import TwoFactorError
 from ..services.users import UserError, WrongPassword, change_own_password, sign_out_everywhere
@@ -39,7 +40,7 @@ def _refuse_wrong_password(field, message: str) -> None:
     """A wrong current password: counts towards the throttle, audited, shown by the field."""
     throttle.note_failure()
     audit.record(_me(), "password_check_failed", "user", _me().id, changes={"page": request.endpoint})
-    db.session.commit()
+    keep_on_record()
     field.errors.append(message)
 
 
@@ -91,7 +92,6 @@ def notification_preference():
 def sign_out_all():
     """End every session of mine (other browsers, phones, this one) at once."""
     sign_out_everywhere(_me())
-    db.session.commit()
     end_session()
     flash("You have been signed out everywhere, including here.", "info")
     response = redirect(url_for("auth.login"), code=303)
@@ -120,7 +120,6 @@ def change_password():
         form.new_password.errors.append(str(error))
         return render_template("auth/change_password.html", form=form), 422
     keep_session(_me())
-    db.session.commit()
     flash("Your password has been changed. Any other sessions of yours have been signed out.", "success")
     return redirect(url_for("auth.account"), code=303)
 
@@ -145,7 +144,6 @@ def two_factor_page():
         else:
             session.pop(SETUP_KEY, None)
             keep_session(me)
-            db.session.commit()
             return render_template("auth/recovery_codes.html", codes=codes, first_time=True)
     uri = totp.provisioning_uri(secret, me.email, current_app.config["TWO_FACTOR_ISSUER"])
     status = 422 if request.method == "POST" else 200
@@ -171,7 +169,6 @@ def replace_recovery_codes():
     except TwoFactorError as error:
         flash(str(error), "error")
         return redirect(url_for("auth.two_factor"), code=303)
-    db.session.commit()
     return render_template("auth/recovery_codes.html", codes=codes, first_time=False)
 
 
@@ -189,7 +186,6 @@ def turn_off_two_factor():
         flash(str(error), "error")
         return redirect(url_for("auth.two_factor"), code=303)
     keep_session(_me())
-    db.session.commit()
     flash("Two-factor sign-in is off. Your other sessions have been signed out.", "success")
     return redirect(url_for("auth.account"), code=303)
 

@@ -14,7 +14,8 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from werkzeug.exceptions import TooManyRequests
 
-from ..extensions import db, limiter
+from ..extensions import limiter
+from ..requests import keep_on_record
 from ..services import audit
 from .session import PENDING_KEY
 
@@ -63,7 +64,7 @@ def _breached(request_limit: RequestLimit) -> None:
                 "address": get_remote_address(),
             },
         )
-        db.session.commit()
+        keep_on_record()
     # The description is shown by errors.py on the 429 page.
     raise TooManyRequests(description=WAIT_MESSAGE.format(wait=_window(item)))
 

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from ..credentials.passwords import verify_password
 from ..extensions import db
+from ..requests import keep_on_record
 from ..services import audit, two_factor
 from ..services.users import UserError, find_by_email, find_reset_link, reset_password_with_link
 from . import bp, throttle
@@ -60,7 +61,7 @@ def login():
     if not verify_password(user.password_hash if user else None, form.password.data) or not user.active:
         throttle.note_failure()
         audit.record(None, "sign_in_failed", "user", user.id if user else None, changes={"email": email})
-        db.session.commit()
+        keep_on_record()
         form.password.data = ""
         return render_template("auth/login.html", form=form, error=BAD_CREDENTIALS), 401
     next_url = safe_next(form.next.data)
@@ -69,7 +70,6 @@ def login():
         return redirect(url_for("auth.second_factor"), code=303)
     start_session(user)
     audit.record(user, "signed_in", "user", user.id)
-    db.session.commit()
     return _after_sign_in(user, next_url)
 
 
@@ -92,13 +92,12 @@ def second_factor():
     if method is None:
         throttle.note_failure()
         audit.record(None, "sign_in_failed", "user", user.id, changes={"stage": "two_factor"})
-        db.session.commit()
+        keep_on_record()
         form.code.data = ""
         return render_template("auth/second_factor.html", form=form, error=BAD_CODE), 401
     start_session(user)
     audit.record(user, "signed_in", "user", user.id, changes={"two_factor": method})
     left = two_factor.recovery_codes_left(user) if method == "recovery_code" else None
-    db.session.commit()
     if left is not None:
         flash(
             f"You signed in with a recovery code; it cannot be used again. You have {left} left. "
@@ -115,7 +114,6 @@ def logout():
     user = current_user._get_current_object()
     user.rotate_session_token()
     audit.record(user, "signed_out", "user", user.id)
-    db.session.commit()
     end_session()
     flash("You have signed out.", "info")
     response = redirect(url_for("auth.login"), code=303)
@@ -139,7 +137,6 @@ def reset_password(token: str):
         db.session.rollback()
         form.new_password.errors.append(str(error))
         return render_template("auth/reset_password.html", form=form, person=reset.user), 422, NO_STORE
-    db.session.commit()
     end_session()
     flash("Your new password is set. Sign in with it now.", "success")
     return redirect(url_for("auth.login"), code=303)
