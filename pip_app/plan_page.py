@@ -160,6 +160,7 @@ def closure_panel(plan: Plan, may_acknowledge: bool, form_class: type) -> dict[s
         state=state,
         can_close=policy.can_close_plan(current_user, plan),
         can_download=policy.can_download_closure(current_user, plan),
+        can_download_bundle=policy.can_download_case_bundle(current_user, plan),
         may_acknowledge=due,
         statement=closure_ops.closure_statement(plan) if plan.closure else "",
         form=form_class(formdata=None) if due else None,

@@ -298,3 +298,11 @@ def test_every_page_renders_and_no_page_holds_only_a_table_header(world, sign_in
         body = [line for line in page.splitlines() if line.strip() and not furniture.search(line)]
         headers = [line for line in body if header.match(line)]
         assert len(body) > len(headers) + 1, f"page {number} holds only a table header: {body}"
+
+
+def test_the_plan_pages_closure_panel_links_the_bundle_for_those_who_may_download_it(world, sign_in, case):
+    plan, *_ = case
+    link = f'href="/plans/{plan.id}/case-bundle.pdf"'
+    assert link in sign_in(world["hr"]).get(f"/plans/{plan.id}").text
+    assert link in sign_in(world["senior"]).get(f"/plans/{plan.id}").text
+    assert link not in sign_in(world["manager"]).get(f"/plans/{plan.id}").text
