@@ -301,29 +301,28 @@ def test_every_route_has_a_policy_decision(app):
     assert missing == [], f"routes with no access rule in tests/test_access_matrix.py: {missing}"
 
 
-def test_access_matrix(app, world, matrix, sign_in):
+@pytest.mark.parametrize("role", ROLES)  # one test per role, so parallel workers share the walk
+def test_access_matrix(app, world, matrix, sign_in, role):
     failures = []
     rules = [r for r in app.url_map.iter_rules() if r.endpoint in RULES]
-    for role in ROLES:
-        user = world[role]
+    user = world[role]
+    client = sign_in(user)
+    for which, objects in matrix.items():
+        # Session-ending routes last, each with a fresh sign-in (which itself ends older sessions).
+        for rule in sorted(rules, key=lambda r: r.endpoint in SESSION_ENDING):
+            if RULES[rule.endpoint] is public:
+                continue
+            expected = RULES[rule.endpoint](user, objects)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                caller = sign_in(user) if rule.endpoint in SESSION_ENDING else client
+                url = url_for_rule(rule, objects)
+                response = caller.get(url) if method == "GET" else caller.post(url, data={})
+                got = outcome(response)
+                if got != expected:
+                    failures.append(
+                        f"{role:8} {which:10} {method:4} {url}: expected {expected}, got {got} ({response.status_code})"
+                    )
         client = sign_in(user)
-        for which, objects in matrix.items():
-            # Session-ending routes last, each with a fresh sign-in (which itself ends older sessions).
-            for rule in sorted(rules, key=lambda r: r.endpoint in SESSION_ENDING):
-                if RULES[rule.endpoint] is public:
-                    continue
-                expected = RULES[rule.endpoint](user, objects)
-                for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-                    caller = sign_in(user) if rule.endpoint in SESSION_ENDING else client
-                    url = url_for_rule(rule, objects)
-                    response = caller.get(url) if method == "GET" else caller.post(url, data={})
-                    got = outcome(response)
-                    if got != expected:
-                        failures.append(
-                            f"{role:8} {which:10} {method:4} {url}: expected {expected}, got {got} "
-                            f"({response.status_code})"
-                        )
-            client = sign_in(user)
     assert failures == [], "\n".join(failures)
 
 

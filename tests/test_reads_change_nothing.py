@@ -77,9 +77,10 @@ def objects(app, world, make_plan):
     }
 
 
-def test_no_get_or_head_changes_any_table(app, world, objects, sign_in):
+@pytest.mark.parametrize("role", ROLES)  # one test per role, so parallel workers share the walk
+def test_no_get_or_head_changes_any_table(app, world, objects, sign_in, role):
     rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods and r.endpoint not in SESSION_ENDING]
-    clients = {role: sign_in(world[role]) for role in ROLES}
+    clients = {role: sign_in(world[role])}
     downloads_audited = set()
     failures = []
     state = every_table()
@@ -102,4 +103,5 @@ def test_no_get_or_head_changes_any_table(app, world, objects, sign_in):
                         downloads_audited.add(rule.endpoint)
                     state = after
     assert failures == [], "\n".join(failures)
-    assert downloads_audited == DOWNLOADS  # every download that succeeded left its audit event
+    if role == "senior":  # the registered manager may make every download: each left its audit event
+        assert downloads_audited == DOWNLOADS
