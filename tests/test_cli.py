@@ -166,3 +166,43 @@ def test_export_person_includes_their_plans_and_acknowledgements(runner, world, 
     assert data["plans_about_them"][0]["risk_statement"] == "Notes written hours late"
     assert data["plans_about_them"][0]["controls"][0]["status"] == "Active"  # live, though not in the snapshot
     assert runner.invoke(args=["export-person", "nobody@example.test"]).exit_code == 1
+
+
+def test_export_person_lists_their_evidence_files_and_emails(runner, world, make_plan):
+    import hashlib
+    import json
+
+    from pip_app.models import Attachment, AttachmentVisibility, Notification, NotificationKind
+
+    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"])
+    content = b"%PDF-1.4 fit note\n"
+    db.session.add(
+        Attachment(
+            plan=plan,
+            subject_key="plan",
+            filename="fit-note.pdf",
+            description="Fit note",
+            kind="pdf",
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            visibility=AttachmentVisibility.RESTRICTED,
+            uploaded_by=world["senior"],
+            content=content,
+        )
+    )
+    db.session.add(
+        Notification(
+            recipient=world["staff"],
+            kind=NotificationKind.ACKNOWLEDGE_PLAN,
+            subject_type="plan",
+            subject_id=plan.id,
+            plan_id=plan.id,
+            subject=f"Please read and acknowledge {plan.reference}",
+        )
+    )
+    db.session.commit()
+    data = json.loads(runner.invoke(args=["export-person", "staff@example.test"]).output)
+    [attachment] = data["plans_about_them"][0]["attachments"]
+    assert attachment["file"] == "fit-note.pdf" and attachment["visibility"] == "restricted"
+    assert attachment["sha256"] == hashlib.sha256(content).hexdigest()
+    assert [e["subject"] for e in data["emails"]] == [f"Please read and acknowledge {plan.reference}"]

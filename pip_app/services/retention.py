@@ -12,7 +12,17 @@ from sqlalchemy import delete, or_, select, text
 
 from ..clock import now_utc
 from ..extensions import db
-from ..models import REFERENCE_ORDER, Acknowledgement, AuditEvent, Closure, Plan, PlanStatus, User
+from ..models import (
+    REFERENCE_ORDER,
+    Acknowledgement,
+    Attachment,
+    AuditEvent,
+    Closure,
+    Notification,
+    Plan,
+    PlanStatus,
+    User,
+)
 from . import audit
 
 
@@ -77,6 +87,9 @@ def export_person(user: User) -> dict[str, Any]:
         .where(or_(AuditEvent.actor_id == user.id, (AuditEvent.entity == "user") & (AuditEvent.entity_id == user.id)))
         .order_by(AuditEvent.at)
     ).all()
+    emails = db.session.scalars(
+        select(Notification).where(Notification.recipient_id == user.id).order_by(Notification.created_at)
+    ).all()
     return {
         "exported_at": now_utc().isoformat() + "Z",
         "person": {
@@ -101,6 +114,16 @@ def export_person(user: User) -> dict[str, Any]:
                 "at": a.acknowledged_at.isoformat(),
             }
             for a in acks
+        ],
+        "emails": [
+            {
+                "kind": n.kind.value,
+                "subject": n.subject,
+                "status": n.status.value,
+                "added_at": n.created_at.isoformat(),
+                "sent_at": n.sent_at.isoformat() if n.sent_at else None,
+            }
+            for n in emails
         ],
         "audit_events": [
             {
@@ -148,6 +171,25 @@ def _plan_record(plan: Plan, snapshot: Callable[[Plan], dict[str, Any]]) -> dict
             "notes": o.notes,
         }
         for o in plan.observations
+    ]
+    # The evidence files held on the plan (restricted ones included: they are about this person),
+    # described with their fingerprints; each file itself is downloaded from the plan.
+    record["attachments"] = [
+        {
+            "file": a.filename,
+            "what": a.description,
+            "attached_to": a.subject_key,
+            "type": a.kind,
+            "bytes": a.size,
+            "sha256": a.sha256,
+            "visibility": a.visibility.value,
+            "uploaded_by": a.uploaded_by.name,
+            "uploaded_at": a.uploaded_at.isoformat(),
+            "copy_given_on": a.copy_given_on.isoformat() if a.copy_given_on else None,
+        }
+        for a in db.session.scalars(
+            select(Attachment).where(Attachment.plan_id == plan.id).order_by(Attachment.uploaded_at, Attachment.id)
+        )
     ]
     if plan.closure:
         c = plan.closure
