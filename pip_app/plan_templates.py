@@ -77,7 +77,7 @@ class PlanTemplate:
     risk_statement: str
     evidence_sources: tuple[EvidenceSource, ...]
     key_questions: tuple[KeyQuestion, ...]
-    baseline_hint: str
+    baseline_hint: str  # an example baseline, without "e.g." (the form adds it)
     weeks: int
     controls: tuple[ControlTemplate, ...]
     actions: tuple[ActionTemplate, ...]
@@ -105,7 +105,7 @@ ESCALATION = PlanTemplate(
     evidence_sources=(EvidenceSource.NEAR_MISS, EvidenceSource.INCIDENT, EvidenceSource.AUDIT),
     key_questions=(KeyQuestion.SAFE, KeyQuestion.EFFECTIVE, KeyQuestion.RESPONSIVE),
     baseline_hint=(
-        "e.g. 2 near misses in the last 6 weeks; escalation rationale recorded for 4 of 10 "
+        "2 near misses in the last 6 weeks; escalation rationale recorded for 4 of 10 "
         "changes in presentation in the last notes audit"
     ),
     weeks=4,
@@ -222,7 +222,7 @@ RECORDS = PlanTemplate(
     ),
     evidence_sources=(EvidenceSource.AUDIT, EvidenceSource.SUPERVISION),
     key_questions=(KeyQuestion.SAFE, KeyQuestion.EFFECTIVE, KeyQuestion.WELL_LED),
-    baseline_hint=("e.g. notes audit 55%: 11 of 20 sampled entries complete and written within 30 minutes"),
+    baseline_hint=("notes audit 55%: 11 of 20 sampled entries complete and written within 30 minutes"),
     weeks=3,
     controls=(
         ControlTemplate(
@@ -320,7 +320,7 @@ DIGNITY = PlanTemplate(
     ),
     key_questions=(KeyQuestion.CARING, KeyQuestion.EFFECTIVE, KeyQuestion.RESPONSIVE),
     baseline_hint=(
-        "e.g. agreed language prompts used in 4 of 10 observed interactions; 2 complaints "
+        "agreed language prompts used in 4 of 10 observed interactions; 2 complaints "
         "about rushed personal care in the last month"
     ),
     weeks=4,
@@ -419,7 +419,7 @@ MEDICINES = PlanTemplate(
     ),
     evidence_sources=(EvidenceSource.AUDIT, EvidenceSource.INCIDENT),
     key_questions=(KeyQuestion.SAFE, KeyQuestion.WELL_LED),
-    baseline_hint="e.g. MAR audit 62%; 3 unsigned entries and 1 omitted dose last month",
+    baseline_hint="MAR audit 62%; 3 unsigned entries and 1 omitted dose last month",
     weeks=4,
     controls=(
         ControlTemplate(
@@ -515,7 +515,7 @@ HYDRATION = PlanTemplate(
     ),
     key_questions=(KeyQuestion.SAFE, KeyQuestion.EFFECTIVE),
     baseline_hint=(
-        "e.g. fluid chart audit 60%: 12 of 20 charts complete and totalled; 2 low-intake days "
+        "fluid chart audit 60%: 12 of 20 charts complete and totalled; 2 low-intake days "
         "with no escalation in the last month"
     ),
     weeks=4,
@@ -610,7 +610,7 @@ APPOINTMENTS = PlanTemplate(
     evidence_sources=(EvidenceSource.AUDIT, EvidenceSource.COMPLAINT, EvidenceSource.FEEDBACK),
     key_questions=(KeyQuestion.EFFECTIVE, KeyQuestion.RESPONSIVE, KeyQuestion.SAFE),
     baseline_hint=(
-        "e.g. appointment log audit: 5 of 12 appointments with a recorded outcome; 2 "
+        "appointment log audit: 5 of 12 appointments with a recorded outcome; 2 "
         "referrals not booked within 5 working days"
     ),
     weeks=6,

@@ -3,6 +3,7 @@
 import dataclasses
 
 import pytest
+from markupsafe import escape
 
 from pip_app import plan_templates
 from pip_app.models import ControlKind, EvidenceSource, KeyQuestion, RiskArea
@@ -163,3 +164,11 @@ def test_module_is_pure_data_without_flask_or_database():
         source = module.read()
     for forbidden in ("import flask", "from flask", "extensions", "db.session", "sqlalchemy"):
         assert forbidden not in source.lower()
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: t.key)
+def test_the_baseline_hint_says_e_g_once(world, sign_in, template):
+    """The form says “Where practice is now, e.g. …”: a hint that began with “e.g.” said it twice."""
+    page = sign_in(world["manager"]).get(f"/plans/new?template={template.key}").text
+    assert "e.g. “e.g." not in page
+    assert f"Where practice is now, e.g. “{escape(template.baseline_hint)}”." in page

@@ -481,7 +481,7 @@ class _Builder:
         reference = numbering["reference"]
         baseline = round(rng.uniform(35, 70))
         evidence_detail = rng.choice(EVIDENCE_DETAIL).format(n=rng.randint(2, 8))
-        baseline_text = f"{template.baseline_hint.removeprefix('e.g. ')[:120]} ({baseline}%)"
+        baseline_text = f"{template.baseline_hint[:120]} ({baseline}%)"
         created_at = _at(start - timedelta(days=rng.randint(1, 5)), 10)
         issued_at = _at(start, 9) if issued else None
 
