@@ -915,3 +915,13 @@ def test_plan_page_shows_the_note_of_each_controls_newest_check(world, sign_in, 
         f"/register/controls/{c.id}/check", check_data(c, origin="plan", note="Today: <b>seen</b>"), htmx=True
     ).text
     assert 'Last check 23 Nov 2026: <span class="prose">Today: &lt;b&gt;seen&lt;/b&gt;</span>' in panel
+
+
+def test_csv_says_who_lifted_each_control(world, sign_in, reg):
+    c = reg["controls"]["overdue"]
+    client = sign_in(world["senior"])
+    assert client.post(f"/register/controls/{c.id}/lift", lift_data(c), htmx=True).status_code == 200
+    header, *rows = read_csv(client.get("/register.csv?status=lifted"))
+    assert header[13:16] == ["Lifted or carried into monitoring on", "By", "Rationale"]
+    row = next(r for r in rows if r[4] == c.detail)
+    assert row[13] == "2026-11-23" and row[14] == world["senior"].name

@@ -20,7 +20,7 @@ from operator import add
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from .. import policy
 from ..extensions import db
@@ -345,8 +345,9 @@ def register_page(user, filters: RegisterFilters, today: date, total: int | None
 
 
 def register_rows(user, filters: RegisterFilters, today: date) -> list[RegisterRow]:
-    """Every row matching the filters, in the same order (for the CSV export)."""
-    result = db.session.execute(_rows_statement(user, filters, today))
+    """Every row matching the filters, in the same order (for the CSV export, which also names who
+    lifted each control)."""
+    result = db.session.execute(_rows_statement(user, filters, today).options(selectinload(InterimControl.lifted_by)))
     return [RegisterRow(control, note, today) for control, note in result]
 
 
@@ -466,6 +467,7 @@ CSV_HEADINGS = [
     "Days in force",
     "Flags",
     "Lifted or carried into monitoring on",
+    "By",
     "Rationale",
 ]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -504,6 +506,7 @@ def register_csv(rows: list[RegisterRow]) -> str:
                     row.days_in_force,
                     "; ".join(row.flag_text(f) for f in row.flags),
                     c.lifted_on.isoformat() if c.lifted_on else "",
+                    c.lifted_by.name if c.lifted_by else "",
                     c.lift_rationale or "",
                 )
             ]
