@@ -169,6 +169,15 @@ def first_review_date(start: date, weekday: int, after: date | None = None) -> d
     return after + timedelta(days=days_ahead)
 
 
+def following_review_date(review_date: date, weekday: int, interval_days: int = 7) -> date:
+    """The next review after one held on `review_date`: the plan's review weekday nearest to
+    `interval_days` later. A Wednesday plan's review held late on Friday is followed by the next
+    Wednesday, not the Friday after; one held early on Monday by the Wednesday of next week."""
+    target = review_date + timedelta(days=interval_days)
+    offset = (weekday - target.weekday()) % 7
+    return target + timedelta(days=offset - 7 if offset > 3 else offset)
+
+
 def _label(key: str) -> str:
     return key.replace("_", " ").capitalize()
 

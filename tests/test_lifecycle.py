@@ -5,6 +5,8 @@ from datetime import date
 from types import SimpleNamespace as NS
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pip_app.lifecycle import (
     ACTION_MOVES,
@@ -14,6 +16,7 @@ from pip_app.lifecycle import (
     current_reviews,
     diff_snapshots,
     first_review_date,
+    following_review_date,
     issue_problems,
     may_move,
     plan_move,
@@ -209,3 +212,21 @@ def test_current_reviews_drop_what_a_later_review_corrected():
     fixed = NS(id=3, review_date=date(2026, 11, 16), corrects_review_id=2)
     later = NS(id=4, review_date=date(2026, 11, 23), corrects_review_id=None)
     assert current_reviews([later, fixed, wrong, first]) == [first, fixed, later]
+
+
+@given(
+    review_date=st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31)),
+    weekday=st.integers(min_value=0, max_value=6),
+    interval=st.sampled_from([7, 14, 28]),
+)
+def test_the_following_review_falls_on_the_review_weekday_about_an_interval_later(review_date, weekday, interval):
+    following = following_review_date(review_date, weekday, interval)
+    assert following.weekday() == weekday
+    assert interval - 3 <= (following - review_date).days <= interval + 3
+
+
+def test_a_weekly_review_held_late_is_followed_by_the_next_review_day():
+    friday, wednesday = date(2026, 11, 27), 2
+    assert following_review_date(friday, wednesday) == date(2026, 12, 2)  # not Friday 4 Dec
+    assert following_review_date(date(2026, 11, 25), wednesday) == date(2026, 12, 2)  # on time: a week on
+    assert following_review_date(date(2026, 11, 23), wednesday) == date(2026, 12, 2)  # early: next week's

@@ -391,3 +391,12 @@ def test_dashboards_show_what_needs_each_person(world, sign_in, manager, plan):
     assert "Weekly review overdue" in sign_in(world["senior"]).get("/").text
     assert "Weekly review overdue" not in sign_in(world["other_senior"]).get("/").text
     assert re.search(r"version 1 of your improvement plan", sign_in(world["staff"]).get("/").text)
+
+
+def test_the_review_form_proposes_the_next_review_on_the_plans_review_day(manager, plan):
+    """TODAY is Monday 23 Nov 2026; a plan reviewed on Wednesdays is next reviewed on Wednesday
+    2 Dec (not today + 7, a Monday)."""
+    plan.review_weekday = 2
+    db.session.commit()
+    form = manager.get(f"/plans/{plan.id}/reviews/new", headers={"HX-Request": "true"}).text
+    assert re.search(r'name="review-next_review_date"[^>]*value="2026-12-02"', form)

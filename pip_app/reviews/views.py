@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from flask import request, url_for
@@ -19,6 +18,7 @@ from .. import policy
 from ..access import part_or_404, plan_route
 from ..clock import today
 from ..forms import ReviewAcknowledgeForm
+from ..lifecycle import following_review_date
 from ..models import (
     AckResponse,
     Action,
@@ -115,7 +115,7 @@ def new_review(plan: Plan) -> ResponseReturnValue:
     corrects = _correctable(plan, request.args.get("corrects", ""))
     form, actions, controls = _review_form(plan)
     form.review_date.data = today()
-    form.next_review_date.data = today() + timedelta(days=plan.review_interval_days)
+    form.next_review_date.data = following_review_date(today(), plan.review_weekday, plan.review_interval_days)
     form.submission_token.data = secrets.token_urlsafe(24)
     form.row_version.data = plan.row_version
     if corrects:
