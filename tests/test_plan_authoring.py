@@ -580,3 +580,17 @@ def test_plans_list_search_takes_percent_and_underscore_literally(world, manager
     assert rate.reference in manager.get("/plans/", query_string={"q": "22%"}).text
     huge = manager.get("/plans/?page=99999999999999999999999")
     assert huge.status_code == 200 and rate.reference not in huge.text  # far past the end: an empty page
+
+
+def test_a_new_plan_picks_no_staff_member_until_the_manager_chooses(world, sign_in):
+    client = sign_in(world["manager"])
+    page = client.get("/plans/new").text
+    select = page.split('id="staff_id"')[1].split("</select>")[0]
+    assert re.search(r'<option selected value="">Choose a staff member</option>|<option value="" selected>', select)
+    assert select.count("selected") == 1
+    preselected = (
+        client.get(f"/plans/new?staff={world['staff'].id}").text.split('id="staff_id"')[1].split("</select>")[0]
+    )
+    assert re.search(rf'<option selected value="{world["staff"].id}"', preselected)
+    refused = client.post("/plans/new", data={"staff_id": ""})
+    assert refused.status_code == 422 and "Choose the staff member." in refused.text

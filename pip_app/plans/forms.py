@@ -20,11 +20,12 @@ from ..forms import (
 )
 from ..lifecycle import WEEKDAYS
 from ..models import ControlKind, EvidenceSource, KeyQuestion, RiskArea, Shift
-from ..params import LATEST_DATE
+from ..params import LATEST_DATE, parse_id
 
 
 class RiskForm(VersionedForm):
-    staff_id = ChoiceField("Staff member", coerce=int, validators=[InputRequired("Choose the staff member.")])
+    # A new plan offers "Choose a staff member" first (value ""): nobody is picked by default.
+    staff_id = ChoiceField("Staff member", coerce=parse_id, validators=[DataRequired("Choose the staff member.")])
     service_id = ChoiceField("Service", coerce=int, validators=[InputRequired("Choose the service.")])
     risk_area = ChoiceField(
         "Risk area", choices=enum_options(RiskArea), validators=[InputRequired("Choose the risk area.")]

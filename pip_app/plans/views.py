@@ -54,7 +54,9 @@ def index() -> ResponseReturnValue:
 def _risk_form(actor: User, plan: Plan | None = None, **kwargs: object) -> RiskForm:
     form = RiskForm(**kwargs)
     if plan is None or plan.is_draft:
-        form.staff_id.choices = choices.staff_choices(actor)
+        form.staff_id.choices = ([SelectChoice("", "Choose a staff member")] if plan is None else []) + list(
+            choices.staff_choices(actor)
+        )
         form.service_id.choices = choices.service_choices(actor)
     if plan is not None:
         form.staff_id.choices = (
