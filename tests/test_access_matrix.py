@@ -111,6 +111,7 @@ RULES = {
     "auth.notification_preference": signed_in,
     "plans.index": role_rule(policy.can_list_plans),
     "plans.new": role_rule(policy.can_create_plans),
+    "plans.open_plans_of": role_rule(policy.can_create_plans),
     "register.index": role_rule(policy.can_view_register),
     "register.export_csv": role_rule(policy.can_view_register),
     "hr.closures": role_rule(policy.can_view_hr_closures),

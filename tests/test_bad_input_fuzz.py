@@ -92,6 +92,7 @@ QUERY_PARAMS = {
     "admin.audit": ("actor", "entity", "verb", "plan", "from", "to", "page"),
     "admin.outbox_list": ("status", "page"),
     "plans.history": ("page",),
+    "plans.open_plans_of": ("staff_id",),
     "reviews.earlier": ("page",),
     "reviews.new_review": ("corrects",),
     "reviews.action_status_form": ("to",),

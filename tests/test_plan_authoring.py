@@ -594,3 +594,15 @@ def test_a_new_plan_picks_no_staff_member_until_the_manager_chooses(world, sign_
     assert re.search(rf'<option selected value="{world["staff"].id}"', preselected)
     refused = client.post("/plans/new", data={"staff_id": ""})
     assert refused.status_code == 422 and "Choose the staff member." in refused.text
+
+
+def test_choosing_someone_with_an_open_plan_warns_before_another_is_opened(world, sign_in, make_plan):
+    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"])
+    client = sign_in(world["manager"])
+    warning = client.get(f"/plans/new/open-plans?staff_id={world['staff'].id}", headers={"HX-Request": "true"}).text
+    assert f"{world['staff'].name} already has an open plan" in warning and plan.reference in warning
+    assert "already has" not in client.get(f"/plans/new/open-plans?staff_id={world['other_staff'].id}").text
+    assert plan.reference in client.get(f"/plans/new?staff={world['staff'].id}").text  # without JavaScript too
+    # Someone else's plans are not revealed: another service's manager sees no warning.
+    other = sign_in(world["other_manager"]).get(f"/plans/new/open-plans?staff_id={world['staff'].id}").text
+    assert plan.reference not in other

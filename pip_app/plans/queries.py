@@ -134,3 +134,18 @@ def plan_acknowledgements(plan: Plan) -> list[Acknowledgement]:
             .order_by(Acknowledgement.acknowledged_at, Acknowledgement.id)
         )
     )
+
+
+def open_plans_for(user: User, staff_id: int | None) -> list[PlanRow]:
+    """The plans of this staff member still open (draft, active, paused) that `user` may see."""
+    if staff_id is None:
+        return []
+    return plan_rows(
+        plan_rows_query(
+            policy.visible_plans(user),
+            Plan.staff_id == staff_id,
+            Plan.status.in_([PlanStatus.DRAFT, PlanStatus.ACTIVE, PlanStatus.PAUSED]),
+        )
+        .order_by(*REFERENCE_NEWEST_FIRST)
+        .limit(10)
+    )

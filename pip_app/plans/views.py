@@ -4,6 +4,7 @@ acknowledge, earlier versions."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import abort, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -27,7 +28,7 @@ from ..services.plans import RiskValues
 from . import bp, choices
 from .builder_context import BUILDER, builder_context
 from .forms import AmendForm, IssueForm, RiskForm
-from .queries import plan_acknowledgements, plan_history, plan_list, plan_version, plan_versions
+from .queries import open_plans_for, plan_acknowledgements, plan_history, plan_list, plan_version, plan_versions
 
 
 @bp.get("/")
@@ -95,13 +96,22 @@ def _may_plan_for(staff_id: int) -> None:
         abort(403)
 
 
+@bp.get("/new/open-plans")
+@requires(policy.can_create_plans)
+def open_plans_of() -> ResponseReturnValue:
+    """The chosen staff member's open plans, shown as a warning beside the choice (htmx)."""
+    return render_template(
+        "plans/_open_plans.html", open_plans=open_plans_for(current_user, id_arg(request.args, "staff_id"))
+    )
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @requires(policy.can_create_plans)
 def new() -> ResponseReturnValue:
     """A new plan opens with the risk: who, what could go wrong, the evidence, the baseline."""
     template = plan_templates.get_template(request.values.get("template", ""))
     form = _risk_form(current_user)
-    context = dict(form=form, template=template, templates=plan_templates.TEMPLATES)
+    context: dict[str, Any] = dict(form=form, template=template, templates=plan_templates.TEMPLATES)
     if request.method == "GET":
         start = today()
         form.start_date.data = start
@@ -114,7 +124,9 @@ def new() -> ResponseReturnValue:
             form.baseline_text.description = f"Where practice is now, e.g. “{template.baseline_hint}”."
             form.weeks.data = template.weeks
         form.staff_id.data = id_arg(request.args, "staff")
+        context["open_plans"] = open_plans_for(current_user, form.staff_id.data)
         return render_template("plans/new.html", **context)
+    context["open_plans"] = open_plans_for(current_user, form.staff_id.data)
     if not form.validate():
         return render_template("plans/new.html", **context), 422
     _may_plan_for(form.staff_id.data)
