@@ -61,11 +61,23 @@ def register_blueprints(app: Flask) -> None:
     from .closure import bp as closure_bp
     from .hr import bp as hr_bp
     from .main import bp as main_bp
+    from .meetings import bp as meetings_bp
     from .plans import bp as plans_bp
     from .register import bp as register_bp
     from .reviews import bp as reviews_bp
 
-    for blueprint in (main_bp, auth_bp, plans_bp, reviews_bp, register_bp, closure_bp, hr_bp, admin_bp, attachments_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        plans_bp,
+        reviews_bp,
+        register_bp,
+        closure_bp,
+        hr_bp,
+        admin_bp,
+        attachments_bp,
+        meetings_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

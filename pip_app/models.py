@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
     UniqueConstraint,
     bindparam,
     event,
@@ -199,6 +200,22 @@ class AckResponse(LabelledEnum):
 class AttachmentVisibility(LabelledEnum):
     STAFF = "staff", "Visible to the staff member"
     RESTRICTED = "restricted", "Restricted to registered managers and HR"
+
+
+class MeetingKind(LabelledEnum):
+    SUPERVISION = "supervision", "Supervision"
+    REVIEW = "review", "Review meeting"
+    FORMAL = "formal", "Formal meeting"
+    APPEAL = "appeal", "Appeal hearing"
+
+
+class CompanionKind(LabelledEnum):
+    """Who accompanies the staff member (Employment Relations Act 1999 s.10), or nobody."""
+
+    NONE = "none", "Not accompanied"
+    COLLEAGUE = "colleague", "A colleague"
+    UNION_REP = "union_rep", "A trade-union representative"
+    UNION_OFFICIAL = "union_official", "A trade-union official"
 
 
 class ClosureOutcome(LabelledEnum):
@@ -855,6 +872,79 @@ class Attachment(Model):
     @property
     def is_restricted(self) -> bool:
         return self.visibility is AttachmentVisibility.RESTRICTED
+
+
+meeting_attendees = Table(
+    "meeting_attendees",
+    db.metadata,
+    Column("meeting_id", ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Meeting(Model):
+    """A meeting about the plan — the supervision that set it up, a review meeting, a formal
+    meeting or an appeal hearing — with what the Acas Code asks to be on record: who was there
+    and who took the notes, the staff member's companion, the written notice and the evidence
+    copies given beforehand, the minutes (what was discussed, the staff member's own account,
+    the decisions), when the minutes were shared with the staff member and their answer to them.
+
+    The rules that relate the dates (minutes only once held, shared after the meeting, a
+    companion named) are in pip_app/meeting_rules.py; the database keeps the ones that never
+    depend on today."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        Index("ix_meetings_plan_held", "plan_id", "held_on"),
+        CheckConstraint(
+            "(companion_kind = 'none') = (companion_name IS NULL OR companion_name = '')",
+            name="companion_named",
+        ),
+        CheckConstraint("minutes_shared_on IS NULL OR minutes_shared_on >= held_on", name="shared_after_held"),
+        CheckConstraint("notice_given_on IS NULL OR notice_given_on <= held_on", name="notice_before_held"),
+        CheckConstraint("minutes_response IS NULL OR minutes_shared_on IS NOT NULL", name="acknowledged_once_shared"),
+        CheckConstraint(
+            "minutes_response IS NULL OR minutes_response <> 'disagree'"
+            " OR (minutes_comment IS NOT NULL AND minutes_comment <> '')",
+            name="disagree_has_comment",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    kind: Mapped[MeetingKind] = mapped_column(enum_column(MeetingKind))
+    held_on: Mapped[date] = mapped_column(Date)
+    starts_at: Mapped[time | None] = mapped_column(Time)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    other_attendees: Mapped[str] = mapped_column(Text, default="")  # people who are not users, one a line
+    note_taker: Mapped[str] = mapped_column(String(200), default="")
+    companion_kind: Mapped[CompanionKind] = mapped_column(enum_column(CompanionKind), default=CompanionKind.NONE)
+    companion_name: Mapped[str | None] = mapped_column(String(200))
+    notice_given_on: Mapped[date | None] = mapped_column(Date)  # told in writing beforehand on
+    evidence_copies: Mapped[str] = mapped_column(Text, default="")  # which evidence copies came with it
+    discussion: Mapped[str] = mapped_column(Text, default="")
+    staff_account: Mapped[str] = mapped_column(Text, default="")  # in the staff member's own words
+    decisions: Mapped[str] = mapped_column(Text, default="")
+    # The weekly review this meeting was (at most one meeting per review).
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id", ondelete="SET NULL"), unique=True)
+    minutes_shared_on: Mapped[date | None] = mapped_column(Date)
+    minutes_response: Mapped[AckResponse | None] = mapped_column(enum_column(AckResponse))
+    minutes_comment: Mapped[str | None] = mapped_column(Text)
+    minutes_acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship()
+    attendees: Mapped[list[User]] = relationship(secondary=meeting_attendees, order_by="User.name")
+    review: Mapped[Review | None] = relationship()
+    recorded_by: Mapped[User] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def has_minutes(self) -> bool:
+        return bool(self.discussion or self.staff_account or self.decisions)
 
 
 class NotificationKind(LabelledEnum):

@@ -18,6 +18,8 @@ from pip_app.models import (
     AttachmentVisibility,
     Closure,
     ClosureOutcome,
+    Meeting,
+    MeetingKind,
     Observation,
     PlanStatus,
     Progress,
@@ -131,6 +133,12 @@ RULES = {
     "register.record_check": control_rule(policy.can_check_control),
     "register.lift": control_rule(policy.can_lift_control),
     "attachments.index": view,
+    "meetings.index": view,
+    "meetings.new_meeting": edit,
+    "meetings.record": edit,
+    "meetings.edit_meeting": edit,
+    "meetings.update": edit,
+    "meetings.acknowledge_minutes": acknowledge,
     "attachments.upload": plan_rule(policy.can_attach),
     # The matrix's file is restricted (a fit note): the strictest case.
     "attachments.download": attachment_rule(lambda u, p: True),
@@ -225,7 +233,15 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         uploaded_by=manager,
         content=b"%PDF-1.4\n",
     )
-    db.session.add_all([observation, review, attachment])
+    meeting = Meeting(
+        plan=plan,
+        kind=MeetingKind.SUPERVISION,
+        held_on=TODAY - timedelta(days=14),
+        recorded_by=manager,
+        minutes_shared_on=TODAY - timedelta(days=13),
+        discussion="d",
+    )
+    db.session.add_all([observation, review, attachment, meeting])
     if closed:
         plan.status = PlanStatus.CLOSED
         db.session.add(
@@ -247,6 +263,7 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         observation=observation,
         review=review,
         attachment=attachment,
+        meeting=meeting,
         version=1,
         user=staff,
     )
@@ -261,6 +278,7 @@ def path_values(objects) -> dict[str, object]:
         "observation_id": objects["observation"].id,
         "review_id": objects["review"].id,
         "attachment_id": objects["attachment"].id,
+        "meeting_id": objects["meeting"].id,
         "version": objects["version"],
         "user_id": objects["user"].id,
         "notification_id": 1,
