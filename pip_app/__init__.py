@@ -65,6 +65,7 @@ def register_blueprints(app: Flask) -> None:
     from .plans import bp as plans_bp
     from .register import bp as register_bp
     from .reviews import bp as reviews_bp
+    from .support import bp as support_bp
 
     for blueprint in (
         main_bp,
@@ -77,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
         admin_bp,
         attachments_bp,
         meetings_bp,
+        support_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -218,6 +218,16 @@ class CompanionKind(LabelledEnum):
     UNION_OFFICIAL = "union_official", "A trade-union official"
 
 
+class SupportKind(LabelledEnum):
+    COACHING = "coaching", "Coaching"
+    SHADOWING = "shadowing", "Shadowing"
+    TRAINING = "training", "Training"
+    BUDDY = "buddy", "A buddy"
+    ROTA = "rota", "A rota change"
+    EQUIPMENT = "equipment", "Equipment"
+    OTHER = "other", "Other support"
+
+
 class ClosureOutcome(LabelledEnum):
     ACHIEVED = "achieved", "Achieved and sustained"
     PARTLY = "partly", "Partly achieved, ongoing monitoring"
@@ -945,6 +955,36 @@ class Meeting(Model):
     @property
     def has_minutes(self) -> bool:
         return bool(self.discussion or self.staff_account or self.decisions)
+
+
+class Support(Model):
+    """Support given to the staff member to help them meet the plan — coaching, shadowing,
+    training, a buddy, a rota change, equipment — with who provides it, from when, and whether
+    and when it was delivered. Training is support, not an action (pip_app/quality.py says so
+    and points here)."""
+
+    __tablename__ = "support"
+    __table_args__ = (
+        Index("ix_support_plan_starts", "plan_id", "starts_on"),
+        CheckConstraint("delivered_on IS NULL OR delivered_on >= starts_on", name="delivered_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    kind: Mapped[SupportKind] = mapped_column(enum_column(SupportKind))
+    description: Mapped[str] = mapped_column(Text)
+    provided_by: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date] = mapped_column(Date)
+    delivered_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship()
+    recorded_by: Mapped[User] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}
 
 
 class NotificationKind(LabelledEnum):

@@ -26,6 +26,8 @@ from pip_app.models import (
     Review,
     ReviewDecision,
     ReviewEntry,
+    Support,
+    SupportKind,
 )
 from pip_app.services.plans import issue_plan
 from tests.factories import make_action, make_control
@@ -139,6 +141,11 @@ RULES = {
     "meetings.edit_meeting": edit,
     "meetings.update": edit,
     "meetings.acknowledge_minutes": acknowledge,
+    "support.index": view,
+    "support.new_support": edit,
+    "support.record": edit,
+    "support.edit_support": edit,
+    "support.update": edit,
     "attachments.upload": plan_rule(policy.can_attach),
     # The matrix's file is restricted (a fit note): the strictest case.
     "attachments.download": attachment_rule(lambda u, p: True),
@@ -241,7 +248,15 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         minutes_shared_on=TODAY - timedelta(days=13),
         discussion="d",
     )
-    db.session.add_all([observation, review, attachment, meeting])
+    support = Support(
+        plan=plan,
+        kind=SupportKind.SHADOWING,
+        description="Two shadowed medication rounds",
+        provided_by="Deputy manager",
+        starts_on=TODAY - timedelta(days=10),
+        recorded_by=manager,
+    )
+    db.session.add_all([observation, review, attachment, meeting, support])
     if closed:
         plan.status = PlanStatus.CLOSED
         db.session.add(
@@ -264,6 +279,7 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         review=review,
         attachment=attachment,
         meeting=meeting,
+        support=support,
         version=1,
         user=staff,
     )
@@ -279,6 +295,7 @@ def path_values(objects) -> dict[str, object]:
         "review_id": objects["review"].id,
         "attachment_id": objects["attachment"].id,
         "meeting_id": objects["meeting"].id,
+        "support_id": objects["support"].id,
         "version": objects["version"],
         "user_id": objects["user"].id,
         "notification_id": 1,

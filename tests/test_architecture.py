@@ -14,7 +14,19 @@ import pytest
 import pip_app
 
 ROOT = Path(pip_app.__file__).parent
-BLUEPRINTS = {"admin", "attachments", "auth", "closure", "hr", "main", "meetings", "plans", "register", "reviews"}
+BLUEPRINTS = {
+    "admin",
+    "attachments",
+    "auth",
+    "closure",
+    "hr",
+    "main",
+    "meetings",
+    "plans",
+    "register",
+    "reviews",
+    "support",
+}
 
 
 def _module_name(path: Path, root: Path = ROOT) -> str:
