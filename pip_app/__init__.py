@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .adjustments import bp as adjustments_bp
     from .admin import bp as admin_bp
     from .attachments import bp as attachments_bp
     from .auth import bp as auth_bp
@@ -79,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
         attachments_bp,
         meetings_bp,
         support_bp,
+        adjustments_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -228,6 +228,12 @@ class SupportKind(LabelledEnum):
     OTHER = "other", "Other support"
 
 
+class AdjustmentDecision(LabelledEnum):
+    PENDING = "pending", "Not decided yet"
+    AGREED = "agreed", "Agreed"
+    NOT_REASONABLE = "not_reasonable", "Not reasonable"
+
+
 class ClosureOutcome(LabelledEnum):
     ACHIEVED = "achieved", "Achieved and sustained"
     PARTLY = "partly", "Partly achieved, ongoing monitoring"
@@ -977,6 +983,77 @@ class Support(Model):
     starts_on: Mapped[date] = mapped_column(Date)
     delivered_on: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship()
+    recorded_by: Mapped[User] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class Adjustment(Model):
+    """A request for a reasonable adjustment (Equality Act 2010 s.20): who asked, what, the
+    decision and why, when it was implemented and when it is reviewed; whether Access to Work
+    was suggested. Restricted detail: the staff member, the service's registered managers and
+    HR only (policy.can_see_health_detail)."""
+
+    __tablename__ = "adjustments"
+    __table_args__ = (
+        Index("ix_adjustments_plan_requested", "plan_id", "requested_on"),
+        CheckConstraint("implemented_on IS NULL OR implemented_on >= requested_on", name="implemented_after_request"),
+        CheckConstraint("implemented_on IS NULL OR decision = 'agreed'", name="implemented_once_agreed"),
+        CheckConstraint(
+            "decision <> 'not_reasonable' OR (decision_reason IS NOT NULL AND decision_reason <> '')",
+            name="refusal_has_reason",
+        ),
+        CheckConstraint("review_on IS NULL OR review_on >= requested_on", name="review_after_request"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    requested_on: Mapped[date] = mapped_column(Date)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    request: Mapped[str] = mapped_column(Text)
+    decision: Mapped[AdjustmentDecision] = mapped_column(
+        enum_column(AdjustmentDecision), default=AdjustmentDecision.PENDING
+    )
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    implemented_on: Mapped[date | None] = mapped_column(Date)
+    review_on: Mapped[date | None] = mapped_column(Date)
+    access_to_work: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Days the plan's end was moved for this adjustment's delay, when a registered manager
+    # accepted the proposal (adjustment_rules.extension_proposal).
+    plan_extended_days: Mapped[int | None] = mapped_column(Integer)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship()
+    recorded_by: Mapped[User] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class HealthReferral(Model):
+    """An occupational-health referral: when, the questions asked, when the report came back and
+    what it recommends. Restricted detail, as Adjustment."""
+
+    __tablename__ = "health_referrals"
+    __table_args__ = (
+        Index("ix_health_referrals_plan_referred", "plan_id", "referred_on"),
+        CheckConstraint(
+            "report_received_on IS NULL OR report_received_on >= referred_on", name="report_after_referral"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    referred_on: Mapped[date] = mapped_column(Date)
+    questions: Mapped[str] = mapped_column(Text)
+    report_received_on: Mapped[date | None] = mapped_column(Date)
+    recommendations: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
     row_version: Mapped[int] = mapped_column(Integer, default=1)

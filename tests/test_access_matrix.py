@@ -14,10 +14,12 @@ import pytest
 from pip_app import policy
 from pip_app.extensions import db
 from pip_app.models import (
+    Adjustment,
     Attachment,
     AttachmentVisibility,
     Closure,
     ClosureOutcome,
+    HealthReferral,
     Meeting,
     MeetingKind,
     Observation,
@@ -87,6 +89,19 @@ def attachment_rule(allowed):
     return rule
 
 
+def restricted_rule(allowed):
+    """Restricted detail (adjustments, occupational health): as plan_rule, but 404 for anyone who
+    may see the plan and not that detail (a line manager who is not a registered manager)."""
+
+    def rule(user, objects):
+        plan = objects["plan"]
+        if not policy.can_view_plan(user, plan) or not policy.can_see_health_detail(user, plan):
+            return HIDE
+        return ALLOW if allowed(user, plan) else FORBID
+
+    return rule
+
+
 def role_rule(allowed):
     return lambda user, objects: ALLOW if allowed(user) else FORBID
 
@@ -146,6 +161,21 @@ RULES = {
     "support.record": edit,
     "support.edit_support": edit,
     "support.update": edit,
+    "adjustments.index": restricted_rule(lambda u, p: True),
+    **{
+        f"adjustments.{_endpoint}": restricted_rule(policy.can_record_adjustments)
+        for _endpoint in (
+            "new_adjustment",
+            "record_adjustment",
+            "edit_adjustment",
+            "update_adjustment",
+            "new_referral",
+            "record_referral",
+            "edit_referral",
+            "update_referral",
+            "accept_extension",
+        )
+    },
     "attachments.upload": plan_rule(policy.can_attach),
     # The matrix's file is restricted (a fit note): the strictest case.
     "attachments.download": attachment_rule(lambda u, p: True),
@@ -256,7 +286,17 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         starts_on=TODAY - timedelta(days=10),
         recorded_by=manager,
     )
-    db.session.add_all([observation, review, attachment, meeting, support])
+    adjustment = Adjustment(
+        plan=plan,
+        requested_on=TODAY - timedelta(days=12),
+        requested_by="Staff member",
+        request="Written handover notes",
+        recorded_by=manager,
+    )
+    referral = HealthReferral(
+        plan=plan, referred_on=TODAY - timedelta(days=12), questions="Is a later start possible?", recorded_by=manager
+    )
+    db.session.add_all([observation, review, attachment, meeting, support, adjustment, referral])
     if closed:
         plan.status = PlanStatus.CLOSED
         db.session.add(
@@ -280,6 +320,8 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         attachment=attachment,
         meeting=meeting,
         support=support,
+        adjustment=adjustment,
+        referral=referral,
         version=1,
         user=staff,
     )
@@ -296,6 +338,8 @@ def path_values(objects) -> dict[str, object]:
         "attachment_id": objects["attachment"].id,
         "meeting_id": objects["meeting"].id,
         "support_id": objects["support"].id,
+        "adjustment_id": objects["adjustment"].id,
+        "referral_id": objects["referral"].id,
         "version": objects["version"],
         "user_id": objects["user"].id,
         "notification_id": 1,

@@ -15,6 +15,7 @@ import pip_app
 
 ROOT = Path(pip_app.__file__).parent
 BLUEPRINTS = {
+    "adjustments",
     "admin",
     "attachments",
     "auth",
