@@ -152,6 +152,8 @@ def test_the_cycle_check_finds_a_cycle(tmp_path):
 
 
 PURE = [
+    "adjustment_rules",
+    "fair_summaries",
     "file_types",
     "folding",
     "formatting",
@@ -165,6 +167,7 @@ PURE = [
     "pdf.blocks",
     "pdf.plan_document",
     "pdf.closure_summary",
+    "pdf.fair_process",
 ]
 
 
