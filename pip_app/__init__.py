@@ -60,6 +60,7 @@ def register_blueprints(app: Flask) -> None:
     from .attachments import bp as attachments_bp
     from .auth import bp as auth_bp
     from .closure import bp as closure_bp
+    from .factors import bp as factors_bp
     from .hr import bp as hr_bp
     from .main import bp as main_bp
     from .meetings import bp as meetings_bp
@@ -81,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
         meetings_bp,
         support_bp,
         adjustments_bp,
+        factors_bp,
     ):
         app.register_blueprint(blueprint)
 

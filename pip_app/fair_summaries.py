@@ -1,6 +1,6 @@
 """The fair-process part of a closure summary, as plain values (issue 19): the meetings (dates,
-who attended, the companion, minutes shared and answered), the support given, and adjustments
-only as a count — never their detail. Filled by services/fair_process_summary.py, drawn by
+who attended, the companion, minutes shared and answered), the support given, the contributing factors
+(without the health need), and adjustments only as a count — never their detail. Filled by services/fair_process_summary.py, drawn by
 pdf/fair_process.py."""
 
 from __future__ import annotations
@@ -32,3 +32,5 @@ class FairProcessSummary:
     meetings: list[MeetingRow] = field(default_factory=list)
     support: list[SupportRow] = field(default_factory=list)
     adjustments_line: str | None = None  # adjustment_rules.considered_line
+    # (heading, answer) for each contributing factor answered; never the health need (restricted)
+    factors: list[tuple[str, str]] = field(default_factory=list)

@@ -1064,6 +1064,51 @@ class HealthReferral(Model):
     __mapper_args__ = {"version_id_col": row_version}
 
 
+class ContributingFactors(Model):
+    """What may be getting in the way of the staff member's practice, answered before the plan
+    is issued (domain article 003: the root cause): their own account, workload and rota,
+    induction and Care Certificate, language or literacy, a health need or disability known or
+    suspected (the need, never a diagnosis: restricted detail), caring responsibilities, systems
+    and process problems — or "none identified", with why."""
+
+    __tablename__ = "contributing_factors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), unique=True)
+    staff_account: Mapped[str] = mapped_column(Text, default="")
+    workload_rota: Mapped[str] = mapped_column(Text, default="")
+    induction: Mapped[str] = mapped_column(Text, default="")
+    language_literacy: Mapped[str] = mapped_column(Text, default="")
+    health_need: Mapped[str] = mapped_column(Text, default="")  # restricted: policy.can_see_health_detail
+    caring: Mapped[str] = mapped_column(Text, default="")
+    systems: Mapped[str] = mapped_column(Text, default="")
+    none_identified_reason: Mapped[str] = mapped_column(Text, default="")
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship()
+    updated_by: Mapped[User] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def answered(self) -> bool:
+        """Something is said of what gets in the way, or why nothing was identified."""
+        return any((getattr(self, name) or "").strip() for name in (*FACTOR_FIELDS, "none_identified_reason"))
+
+
+FACTOR_FIELDS = (
+    "staff_account",
+    "workload_rota",
+    "induction",
+    "language_literacy",
+    "health_need",
+    "caring",
+    "systems",
+)
+
+
 class NotificationKind(LabelledEnum):
     """What an email is about. Events are written by the operation that causes them; reminders
     and digests by `send-notifications` from the derived flags (pip_app/notifications/)."""

@@ -107,7 +107,7 @@ def can_record_adjustments(user: User | None, plan: Plan) -> bool:
 
 # Audit entities whose events carry restricted detail: left out of the plan's history for anyone
 # who may not see that detail.
-HEALTH_ENTITIES = ("adjustment", "health_referral", "restricted_panel")
+HEALTH_ENTITIES = ("adjustment", "health_referral", "restricted_panel", "health_need")
 
 
 def can_view_attachment(user: User | None, plan: Plan, attachment: Attachment) -> bool:

@@ -162,6 +162,9 @@ RULES = {
     "support.edit_support": edit,
     "support.update": edit,
     "adjustments.index": restricted_rule(lambda u, p: True),
+    "factors.index": view,
+    "factors.edit": edit,
+    "factors.save": edit,
     **{
         f"adjustments.{_endpoint}": restricted_rule(policy.can_record_adjustments)
         for _endpoint in (

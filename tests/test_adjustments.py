@@ -199,6 +199,8 @@ def test_export_person_includes_it_and_purge_closed_removes_it(plan, senior, wor
     [record] = data["plans_about_them"]
     assert record["adjustments"][0]["request"] == "Written handover notes on cream paper"
     assert record["occupational_health_referrals"][0]["questions"] == "Can shifts start later?"
+    assert record["contributing_factors"]["none_identified_reason"].startswith("None identified")
+    assert record["meetings"] == [] and record["support"] == []
 
     db.session.expire_all()
     plan = db.session.get(Plan, plan.id)

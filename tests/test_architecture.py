@@ -20,6 +20,7 @@ BLUEPRINTS = {
     "attachments",
     "auth",
     "closure",
+    "factors",
     "hr",
     "main",
     "meetings",

@@ -1,5 +1,5 @@
 """The closure summary's fair process (issue 19, item 5): meetings with who attended, the
-companion and the minutes' answer; the support given; reasonable adjustments only as a count
+companion and the minutes' answer; the support given; the contributing factors (not the health need); reasonable adjustments only as a count
 with the date they were in place — none of their detail, nor the occupational-health referral."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from datetime import date, time
 
 import pypdf
 import pytest
+from sqlalchemy import select
 
 from pip_app.extensions import db
 from pip_app.models import (
@@ -16,6 +17,7 @@ from pip_app.models import (
     Adjustment,
     AdjustmentDecision,
     CompanionKind,
+    ContributingFactors,
     HealthReferral,
     Meeting,
     MeetingKind,
@@ -82,6 +84,9 @@ def closed(world, make_plan):
             ),
         ]
     )
+    factors = db.session.scalar(select(ContributingFactors).where(ContributingFactors.plan_id == plan.id))
+    factors.health_need = "Secret health need"
+    factors.workload_rota = "Three double shifts a week"
     db.session.commit()
     close_directly(plan, manager)
     return plan
@@ -102,9 +107,13 @@ def test_hr_reads_the_fair_process_in_the_closure_summary_without_restricted_det
         "Two shadowed medication rounds",
         "Deputy manager",
         "Reasonable adjustments considered: 2 agreed, in place from 20 Nov 2026.",
+        "Contributing factors",
+        "Workload and rota",
+        "Three double shifts a week",
+        "None identified, because",
     ):
         assert expected in text, expected
-    for secret in ("Secret adjustment detail", "Secret referral question", "Private discussion text"):
+    for secret in ("Secret adjustment detail", "Secret referral question", "Private discussion text", "Secret health"):
         assert secret not in text
 
 

@@ -1,5 +1,6 @@
 """The fair process in the closure summary (issue 19): meetings (dates, who attended, the
-companion, minutes shared and answered), the support given, and reasonable adjustments as one
+companion, minutes shared and answered), the support given, the contributing factors (not the
+health need), and reasonable adjustments as one
 counted line — their detail is restricted and never printed here."""
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ def fair_process_parts(fair: FairProcessSummary | None, st: Styles) -> list[Flow
         story.append(grid_table(rows, [70 * mm, 45 * mm, 25 * mm, CONTENT_WIDTH - 140 * mm], zebra=True))
     else:
         story.append(fixed("No support is on record.", st["body"]))
+    story.append(fixed("Contributing factors", st["h2"]))
+    if fair.factors:
+        for heading, answer in fair.factors:
+            story.append(fixed(f"<b>{markup(heading)}</b>", st["body"]))
+            story.append(para(answer, st["body"]))
+    else:
+        story.append(fixed("No contributing factors are on record.", st["body"]))
     if fair.adjustments_line:
         story.append(fixed(markup(fair.adjustments_line) + ".", st["body"]))
     return story

@@ -8,6 +8,7 @@ from ..fair_summaries import FairProcessSummary, MeetingRow, SupportRow
 from ..formatting import format_date
 from ..models import Meeting, Plan
 from .adjustments import facts_of, plan_adjustments
+from .factors import plan_factors
 from .meetings import plan_meetings
 from .support import plan_support
 
@@ -22,10 +23,28 @@ def _minutes(meeting: Meeting) -> str:
     return said + f"; {answer}" + (f": “{meeting.minutes_comment}”" if meeting.minutes_comment else "")
 
 
+# The contributing factors the closure summary prints, in order: the health need is restricted
+# detail and never printed.
+FACTOR_HEADINGS = (
+    ("staff_account", "What the staff member said was getting in the way"),
+    ("workload_rota", "Workload and rota"),
+    ("induction", "Induction and Care Certificate"),
+    ("language_literacy", "Language or literacy"),
+    ("caring", "Caring responsibilities"),
+    ("systems", "Systems and process problems"),
+    ("none_identified_reason", "None identified, because"),
+)
+
+
 def fair_process_summary(plan: Plan) -> FairProcessSummary:
     """What the closure summary shows of the fair process (a few statements, whatever the plan's size)."""
     meetings = sorted(plan_meetings(plan), key=lambda m: (m.held_on, m.id))
+    factors = plan_factors(plan.id)
+    answered = [
+        (heading, getattr(factors, name)) for name, heading in FACTOR_HEADINGS if factors and getattr(factors, name)
+    ]
     return FairProcessSummary(
+        factors=answered,
         meetings=[
             MeetingRow(
                 held_on=m.held_on,

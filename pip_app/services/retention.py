@@ -13,12 +13,14 @@ from sqlalchemy import delete, or_, select, text
 from ..clock import now_utc
 from ..extensions import db
 from ..models import (
+    FACTOR_FIELDS,
     REFERENCE_ORDER,
     Acknowledgement,
     Adjustment,
     Attachment,
     AuditEvent,
     Closure,
+    ContributingFactors,
     HealthReferral,
     Meeting,
     Notification,
@@ -214,13 +216,17 @@ def _rows(model: Any, plan: Plan, order: Any) -> list[Any]:
 
 
 def _fair_process(plan: Plan) -> dict[str, Any]:
-    """The plan's meetings, support, adjustments and occupational-health referrals (issue 19):
+    """The plan's contributing factors, meetings, support, adjustments and occupational-health referrals (issue 19):
     the restricted detail too, as it is about the person asking."""
 
     def day(value: Any) -> str | None:
         return value.isoformat() if value else None
 
+    factors = db.session.scalar(select(ContributingFactors).where(ContributingFactors.plan_id == plan.id))
     return {
+        "contributing_factors": (
+            {name: getattr(factors, name) for name in (*FACTOR_FIELDS, "none_identified_reason")} if factors else None
+        ),
         "meetings": [
             {
                 "type": m.kind.value,
