@@ -55,17 +55,35 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .adjustments import bp as adjustments_bp
     from .admin import bp as admin_bp
     from .attachments import bp as attachments_bp
     from .auth import bp as auth_bp
     from .closure import bp as closure_bp
+    from .factors import bp as factors_bp
     from .hr import bp as hr_bp
     from .main import bp as main_bp
+    from .meetings import bp as meetings_bp
     from .plans import bp as plans_bp
     from .register import bp as register_bp
     from .reviews import bp as reviews_bp
+    from .support import bp as support_bp
 
-    for blueprint in (main_bp, auth_bp, plans_bp, reviews_bp, register_bp, closure_bp, hr_bp, admin_bp, attachments_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        plans_bp,
+        reviews_bp,
+        register_bp,
+        closure_bp,
+        hr_bp,
+        admin_bp,
+        attachments_bp,
+        meetings_bp,
+        support_bp,
+        adjustments_bp,
+        factors_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -53,15 +53,17 @@ def plan_route(
     *,
     options: Sequence = (),
     parts: Mapping[str, type] | None = None,
+    seen_by: Rule = policy.can_view_plan,
 ) -> Callable:
     """Decorate a view of one plan: it is called with `plan` (and its `parts`) already checked.
-    `options` are the loader options for what the view reads."""
+    `options` are the loader options for what the view reads; `seen_by` narrows who is told the
+    page exists at all (restricted detail: 404 for anyone else, as for a plan they may not see)."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         @login_required
         def guarded(plan_id: int, **kwargs: Any) -> Any:
-            plan = plan_or_404(plan_id, rule, options=options)
+            plan = plan_or_404(plan_id, rule, options=options, seen_by=seen_by)
             for argument, model in (parts or {}).items():
                 kwargs[argument.removesuffix("_id")] = part_or_404(plan, model, kwargs.pop(argument))
             return view(plan, **kwargs)
@@ -94,7 +96,9 @@ def _plan_statement(options: tuple, lock: bool) -> Select[tuple[Plan]]:
     return statement.with_for_update(of=Plan) if lock else statement
 
 
-def plan_or_404(plan_id: int, allowed: Rule = policy.can_view_plan, *, options: Sequence = ()) -> Plan:
+def plan_or_404(
+    plan_id: int, allowed: Rule = policy.can_view_plan, *, options: Sequence = (), seen_by: Rule = policy.can_view_plan
+) -> Plan:
     """The plan if it exists and the current user passes `allowed`; a plan they may not
     see answers 404 rather than 403, so its existence does not leak.
 
@@ -104,7 +108,7 @@ def plan_or_404(plan_id: int, allowed: Rule = policy.can_view_plan, *, options: 
     form is then refused with a 409 rather than overwriting anything."""
     statement = _plan_statement(tuple(options), request.method not in SAFE_METHODS)
     plan = db.session.execute(statement, {"plan_id": plan_id}).unique().scalar_one_or_none()
-    if plan is None or not policy.can_view_plan(current_user, plan):
+    if plan is None or not policy.can_view_plan(current_user, plan) or not seen_by(current_user, plan):
         abort(404)
     if not allowed(current_user, plan):
         abort(403)

@@ -118,8 +118,10 @@ class Problem:
     anchor: str
 
 
-def issue_problems(plan: Any) -> list[Problem]:
-    """Everything DESIGN.md requires before a draft may be issued (or an amendment re-issued)."""
+def issue_problems(plan: Any, factors_answered: bool | None = None) -> list[Problem]:
+    """Everything DESIGN.md requires before a draft may be issued (or an amendment re-issued).
+    `factors_answered`: whether the contributing factors are answered — asked of a draft being
+    issued (None: not asked, as for an amendment of a plan issued before they were recorded)."""
     problems = []
     if not (plan.risk_statement or "").strip():
         problems.append(Problem("Write the risk statement: what could go wrong, and for whom.", "risk"))
@@ -149,6 +151,13 @@ def issue_problems(plan: Any) -> list[Problem]:
         problems.append(Problem("Choose the weekly review day.", "risk"))
     if plan.planned_end_date is None or plan.start_date is None or plan.planned_end_date < plan.start_date:
         problems.append(Problem("Set a start date and a planned end date after it.", "risk"))
+    if factors_answered is False:
+        problems.append(
+            Problem(
+                "Answer the contributing factors: what may be getting in the way, or “none identified” and why.",
+                "factors",
+            )
+        )
     return problems
 
 

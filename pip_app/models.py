@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
     UniqueConstraint,
     bindparam,
     event,
@@ -199,6 +200,38 @@ class AckResponse(LabelledEnum):
 class AttachmentVisibility(LabelledEnum):
     STAFF = "staff", "Visible to the staff member"
     RESTRICTED = "restricted", "Restricted to registered managers and HR"
+
+
+class MeetingKind(LabelledEnum):
+    SUPERVISION = "supervision", "Supervision"
+    REVIEW = "review", "Review meeting"
+    FORMAL = "formal", "Formal meeting"
+    APPEAL = "appeal", "Appeal hearing"
+
+
+class CompanionKind(LabelledEnum):
+    """Who accompanies the staff member (Employment Relations Act 1999 s.10), or nobody."""
+
+    NONE = "none", "Not accompanied"
+    COLLEAGUE = "colleague", "A colleague"
+    UNION_REP = "union_rep", "A trade-union representative"
+    UNION_OFFICIAL = "union_official", "A trade-union official"
+
+
+class SupportKind(LabelledEnum):
+    COACHING = "coaching", "Coaching"
+    SHADOWING = "shadowing", "Shadowing"
+    TRAINING = "training", "Training"
+    BUDDY = "buddy", "A buddy"
+    ROTA = "rota", "A rota change"
+    EQUIPMENT = "equipment", "Equipment"
+    OTHER = "other", "Other support"
+
+
+class AdjustmentDecision(LabelledEnum):
+    PENDING = "pending", "Not decided yet"
+    AGREED = "agreed", "Agreed"
+    NOT_REASONABLE = "not_reasonable", "Not reasonable"
 
 
 class ClosureOutcome(LabelledEnum):
@@ -855,6 +888,225 @@ class Attachment(Model):
     @property
     def is_restricted(self) -> bool:
         return self.visibility is AttachmentVisibility.RESTRICTED
+
+
+meeting_attendees = Table(
+    "meeting_attendees",
+    db.metadata,
+    Column("meeting_id", ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Meeting(Model):
+    """A meeting about the plan — the supervision that set it up, a review meeting, a formal
+    meeting or an appeal hearing — with what the Acas Code asks to be on record: who was there
+    and who took the notes, the staff member's companion, the written notice and the evidence
+    copies given beforehand, the minutes (what was discussed, the staff member's own account,
+    the decisions), when the minutes were shared with the staff member and their answer to them.
+
+    The rules that relate the dates (minutes only once held, shared after the meeting, a
+    companion named) are in pip_app/meeting_rules.py; the database keeps the ones that never
+    depend on today."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        Index("ix_meetings_plan_held", "plan_id", "held_on"),
+        CheckConstraint(
+            "(companion_kind = 'none') = (companion_name IS NULL OR companion_name = '')",
+            name="companion_named",
+        ),
+        CheckConstraint("minutes_shared_on IS NULL OR minutes_shared_on >= held_on", name="shared_after_held"),
+        CheckConstraint("notice_given_on IS NULL OR notice_given_on <= held_on", name="notice_before_held"),
+        CheckConstraint("minutes_response IS NULL OR minutes_shared_on IS NOT NULL", name="acknowledged_once_shared"),
+        CheckConstraint(
+            "minutes_response IS NULL OR minutes_response <> 'disagree'"
+            " OR (minutes_comment IS NOT NULL AND minutes_comment <> '')",
+            name="disagree_has_comment",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    kind: Mapped[MeetingKind] = mapped_column(enum_column(MeetingKind))
+    held_on: Mapped[date] = mapped_column(Date)
+    starts_at: Mapped[time | None] = mapped_column(Time)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    other_attendees: Mapped[str] = mapped_column(Text, default="")  # people who are not users, one a line
+    note_taker: Mapped[str] = mapped_column(String(200), default="")
+    companion_kind: Mapped[CompanionKind] = mapped_column(enum_column(CompanionKind), default=CompanionKind.NONE)
+    companion_name: Mapped[str | None] = mapped_column(String(200))
+    notice_given_on: Mapped[date | None] = mapped_column(Date)  # told in writing beforehand on
+    evidence_copies: Mapped[str] = mapped_column(Text, default="")  # which evidence copies came with it
+    discussion: Mapped[str] = mapped_column(Text, default="")
+    staff_account: Mapped[str] = mapped_column(Text, default="")  # in the staff member's own words
+    decisions: Mapped[str] = mapped_column(Text, default="")
+    # The weekly review this meeting was (at most one meeting per review).
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id", ondelete="SET NULL"), unique=True)
+    minutes_shared_on: Mapped[date | None] = mapped_column(Date)
+    minutes_response: Mapped[AckResponse | None] = mapped_column(enum_column(AckResponse))
+    minutes_comment: Mapped[str | None] = mapped_column(Text)
+    minutes_acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship()
+    attendees: Mapped[list[User]] = relationship(secondary=meeting_attendees, order_by="User.name")
+    review: Mapped[Review | None] = relationship()
+    recorded_by: Mapped[User] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def has_minutes(self) -> bool:
+        return bool(self.discussion or self.staff_account or self.decisions)
+
+
+class Support(Model):
+    """Support given to the staff member to help them meet the plan — coaching, shadowing,
+    training, a buddy, a rota change, equipment — with who provides it, from when, and whether
+    and when it was delivered. Training is support, not an action (pip_app/quality.py says so
+    and points here)."""
+
+    __tablename__ = "support"
+    __table_args__ = (
+        Index("ix_support_plan_starts", "plan_id", "starts_on"),
+        CheckConstraint("delivered_on IS NULL OR delivered_on >= starts_on", name="delivered_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    kind: Mapped[SupportKind] = mapped_column(enum_column(SupportKind))
+    description: Mapped[str] = mapped_column(Text)
+    provided_by: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date] = mapped_column(Date)
+    delivered_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship()
+    recorded_by: Mapped[User] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class Adjustment(Model):
+    """A request for a reasonable adjustment (Equality Act 2010 s.20): who asked, what, the
+    decision and why, when it was implemented and when it is reviewed; whether Access to Work
+    was suggested. Restricted detail: the staff member, the service's registered managers and
+    HR only (policy.can_see_health_detail)."""
+
+    __tablename__ = "adjustments"
+    __table_args__ = (
+        Index("ix_adjustments_plan_requested", "plan_id", "requested_on"),
+        CheckConstraint("implemented_on IS NULL OR implemented_on >= requested_on", name="implemented_after_request"),
+        CheckConstraint("implemented_on IS NULL OR decision = 'agreed'", name="implemented_once_agreed"),
+        CheckConstraint(
+            "decision <> 'not_reasonable' OR (decision_reason IS NOT NULL AND decision_reason <> '')",
+            name="refusal_has_reason",
+        ),
+        CheckConstraint("review_on IS NULL OR review_on >= requested_on", name="review_after_request"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    requested_on: Mapped[date] = mapped_column(Date)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    request: Mapped[str] = mapped_column(Text)
+    decision: Mapped[AdjustmentDecision] = mapped_column(
+        enum_column(AdjustmentDecision), default=AdjustmentDecision.PENDING
+    )
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    implemented_on: Mapped[date | None] = mapped_column(Date)
+    review_on: Mapped[date | None] = mapped_column(Date)
+    access_to_work: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Days the plan's end was moved for this adjustment's delay, when a registered manager
+    # accepted the proposal (adjustment_rules.extension_proposal).
+    plan_extended_days: Mapped[int | None] = mapped_column(Integer)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship()
+    recorded_by: Mapped[User] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class HealthReferral(Model):
+    """An occupational-health referral: when, the questions asked, when the report came back and
+    what it recommends. Restricted detail, as Adjustment."""
+
+    __tablename__ = "health_referrals"
+    __table_args__ = (
+        Index("ix_health_referrals_plan_referred", "plan_id", "referred_on"),
+        CheckConstraint(
+            "report_received_on IS NULL OR report_received_on >= referred_on", name="report_after_referral"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    referred_on: Mapped[date] = mapped_column(Date)
+    questions: Mapped[str] = mapped_column(Text)
+    report_received_on: Mapped[date | None] = mapped_column(Date)
+    recommendations: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship()
+    recorded_by: Mapped[User] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class ContributingFactors(Model):
+    """What may be getting in the way of the staff member's practice, answered before the plan
+    is issued (domain article 003: the root cause): their own account, workload and rota,
+    induction and Care Certificate, language or literacy, a health need or disability known or
+    suspected (the need, never a diagnosis: restricted detail), caring responsibilities, systems
+    and process problems — or "none identified", with why."""
+
+    __tablename__ = "contributing_factors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), unique=True)
+    staff_account: Mapped[str] = mapped_column(Text, default="")
+    workload_rota: Mapped[str] = mapped_column(Text, default="")
+    induction: Mapped[str] = mapped_column(Text, default="")
+    language_literacy: Mapped[str] = mapped_column(Text, default="")
+    health_need: Mapped[str] = mapped_column(Text, default="")  # restricted: policy.can_see_health_detail
+    caring: Mapped[str] = mapped_column(Text, default="")
+    systems: Mapped[str] = mapped_column(Text, default="")
+    none_identified_reason: Mapped[str] = mapped_column(Text, default="")
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship()
+    updated_by: Mapped[User] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def answered(self) -> bool:
+        """Something is said of what gets in the way, or why nothing was identified."""
+        return any((getattr(self, name) or "").strip() for name in (*FACTOR_FIELDS, "none_identified_reason"))
+
+
+FACTOR_FIELDS = (
+    "staff_account",
+    "workload_rota",
+    "induction",
+    "language_literacy",
+    "health_need",
+    "caring",
+    "systems",
+)
 
 
 class NotificationKind(LabelledEnum):

@@ -120,6 +120,7 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         may_edit=may_edit,
         may_acknowledge=may_acknowledge,
         may_view_register=policy.can_view_register(current_user),
+        may_see_health=policy.can_see_health_detail(current_user, plan),
         control_rights=policy.control_rights(current_user, plan.controls),
         closure_panel=closure_panel(plan, may_acknowledge, ClosureAcknowledgeForm),
         attachments=attachment_panel(plan),

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeGuard
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from .models import (
     Attachment,
@@ -90,6 +90,26 @@ def can_see_restricted(user: User | None, plan: Plan) -> bool:
     return can_view_plan(user, plan) and user is not None and (user.role is Role.HR or _senior_for(user, plan))
 
 
+def can_see_health_detail(user: User | None, plan: Plan) -> bool:
+    """Health, disability, occupational-health and adjustment detail (issue 19): the staff member
+    it is about, the registered managers of the plan's service and HR — never another manager,
+    the plan's own line manager included. Anyone else is told nothing is there (404)."""
+    if not can_view_plan(user, plan) or user is None:
+        return False
+    return user.role is Role.HR or _senior_for(user, plan) or (user.role is Role.STAFF and plan.staff_id == user.id)
+
+
+def can_record_adjustments(user: User | None, plan: Plan) -> bool:
+    """Record adjustments and referrals, and accept the extension they propose: the service's
+    registered managers, while the plan is open."""
+    return can_edit_plan(user, plan) and user is not None and _senior_for(user, plan)
+
+
+# Audit entities whose events carry restricted detail: left out of the plan's history for anyone
+# who may not see that detail.
+HEALTH_ENTITIES = ("adjustment", "health_referral", "restricted_panel", "health_need")
+
+
 def can_view_attachment(user: User | None, plan: Plan, attachment: Attachment) -> bool:
     """A file anyone who may see the plan may see, unless it is restricted (`can_see_restricted`)."""
     if attachment.visibility is AttachmentVisibility.STAFF:
@@ -100,16 +120,19 @@ def can_view_attachment(user: User | None, plan: Plan, attachment: Attachment) -
 def visible_history(user: User | None, plan: Plan) -> ColumnElement[bool]:
     """The SQL condition on AuditEvent for the plan's history a person sees: every event of the
     plan, except those about restricted files for anyone who may not see them (their names and
-    fingerprints are in the events)."""
+    fingerprints are in the events), and those about adjustments and occupational health for
+    anyone who may not see that detail."""
     if not can_view_plan(user, plan):
         return false()
+    health = true() if can_see_health_detail(user, plan) else AuditEvent.entity.not_in(HEALTH_ENTITIES)
     if can_see_restricted(user, plan):
-        return AuditEvent.plan_id == plan.id
+        return and_(AuditEvent.plan_id == plan.id, health)
     restricted = select(Attachment.id).where(
         Attachment.plan_id == plan.id, Attachment.visibility == AttachmentVisibility.RESTRICTED
     )
     return and_(
         AuditEvent.plan_id == plan.id,
+        health,
         or_(AuditEvent.entity != "attachment", AuditEvent.entity_id.is_(None), AuditEvent.entity_id.not_in(restricted)),
     )
 

@@ -737,7 +737,8 @@ def _generic_behaviour(text: str) -> Finding | None:
             f'"{_quoted(words, spans)}" does not say what the person will do differently. '
             'Describe something a colleague could see or check on shift, e.g. "Record escalation '
             'rationale using the threshold tool for any change in baseline presentation". '
-            "Training or reminders can support the action but are not the action."
+            "Training or reminders can support the action but are not the action: record them under "
+            '"Support" on the plan page.'
         ),
     )
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from .fair_summaries import FairProcessSummary
+
 # The four evidence sections of a closure, in order: (Closure column, heading).
 CLOSURE_SECTIONS = (
     ("what_changed", "What changed"),
@@ -204,6 +206,7 @@ class PlanSummary:
     evidence: list[EvidenceRow] = field(default_factory=list)
     evidence_withheld: int = 0  # restricted files left out for the person it was made for
     registered_manager: str = ""  # who signs second: the service's registered manager(s)
+    fair_process: FairProcessSummary | None = None  # closure summaries only (issue 19)
 
     @property
     def document_title(self) -> str:

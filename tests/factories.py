@@ -11,6 +11,7 @@ from pip_app.credentials.passwords import hash_password
 from pip_app.extensions import db
 from pip_app.models import (
     Action,
+    ContributingFactors,
     ControlKind,
     InterimControl,
     Plan,
@@ -78,8 +79,11 @@ def make_plan(
     status=PlanStatus.ACTIVE,
     start: date | None = None,
     weeks: int = 4,
+    factors: str | None = "None identified: workload, rota and induction checked in supervision.",
     **fields,
 ) -> Plan:
+    """A plan; `factors` answers its contributing factors ("none identified, because …") so that
+    it may be issued — None leaves them unanswered."""
     start = start or date(2026, 11, 2)
     plan = Plan(
         **allocate_reference(start.year),
@@ -97,6 +101,8 @@ def make_plan(
         **fields,
     )
     db.session.add(plan)
+    if factors is not None:
+        db.session.add(ContributingFactors(plan=plan, none_identified_reason=factors, updated_by=manager))
     db.session.commit()
     return plan
 

@@ -14,16 +14,22 @@ import pytest
 from pip_app import policy
 from pip_app.extensions import db
 from pip_app.models import (
+    Adjustment,
     Attachment,
     AttachmentVisibility,
     Closure,
     ClosureOutcome,
+    HealthReferral,
+    Meeting,
+    MeetingKind,
     Observation,
     PlanStatus,
     Progress,
     Review,
     ReviewDecision,
     ReviewEntry,
+    Support,
+    SupportKind,
 )
 from pip_app.services.plans import issue_plan
 from tests.factories import make_action, make_control
@@ -83,6 +89,19 @@ def attachment_rule(allowed):
     return rule
 
 
+def restricted_rule(allowed):
+    """Restricted detail (adjustments, occupational health): as plan_rule, but 404 for anyone who
+    may see the plan and not that detail (a line manager who is not a registered manager)."""
+
+    def rule(user, objects):
+        plan = objects["plan"]
+        if not policy.can_view_plan(user, plan) or not policy.can_see_health_detail(user, plan):
+            return HIDE
+        return ALLOW if allowed(user, plan) else FORBID
+
+    return rule
+
+
 def role_rule(allowed):
     return lambda user, objects: ALLOW if allowed(user) else FORBID
 
@@ -132,6 +151,35 @@ RULES = {
     "register.record_check": control_rule(policy.can_check_control),
     "register.lift": control_rule(policy.can_lift_control),
     "attachments.index": view,
+    "meetings.index": view,
+    "meetings.new_meeting": edit,
+    "meetings.record": edit,
+    "meetings.edit_meeting": edit,
+    "meetings.update": edit,
+    "meetings.acknowledge_minutes": acknowledge,
+    "support.index": view,
+    "support.new_support": edit,
+    "support.record": edit,
+    "support.edit_support": edit,
+    "support.update": edit,
+    "adjustments.index": restricted_rule(lambda u, p: True),
+    "factors.index": view,
+    "factors.edit": edit,
+    "factors.save": edit,
+    **{
+        f"adjustments.{_endpoint}": restricted_rule(policy.can_record_adjustments)
+        for _endpoint in (
+            "new_adjustment",
+            "record_adjustment",
+            "edit_adjustment",
+            "update_adjustment",
+            "new_referral",
+            "record_referral",
+            "edit_referral",
+            "update_referral",
+            "accept_extension",
+        )
+    },
     "attachments.upload": plan_rule(policy.can_attach),
     # The matrix's file is restricted (a fit note): the strictest case.
     "attachments.download": attachment_rule(lambda u, p: True),
@@ -226,7 +274,33 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         uploaded_by=manager,
         content=b"%PDF-1.4\n",
     )
-    db.session.add_all([observation, review, attachment])
+    meeting = Meeting(
+        plan=plan,
+        kind=MeetingKind.SUPERVISION,
+        held_on=TODAY - timedelta(days=14),
+        recorded_by=manager,
+        minutes_shared_on=TODAY - timedelta(days=13),
+        discussion="d",
+    )
+    support = Support(
+        plan=plan,
+        kind=SupportKind.SHADOWING,
+        description="Two shadowed medication rounds",
+        provided_by="Deputy manager",
+        starts_on=TODAY - timedelta(days=10),
+        recorded_by=manager,
+    )
+    adjustment = Adjustment(
+        plan=plan,
+        requested_on=TODAY - timedelta(days=12),
+        requested_by="Staff member",
+        request="Written handover notes",
+        recorded_by=manager,
+    )
+    referral = HealthReferral(
+        plan=plan, referred_on=TODAY - timedelta(days=12), questions="Is a later start possible?", recorded_by=manager
+    )
+    db.session.add_all([observation, review, attachment, meeting, support, adjustment, referral])
     if closed:
         plan.status = PlanStatus.CLOSED
         db.session.add(
@@ -248,6 +322,10 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         observation=observation,
         review=review,
         attachment=attachment,
+        meeting=meeting,
+        support=support,
+        adjustment=adjustment,
+        referral=referral,
         version=1,
         user=staff,
     )
@@ -262,6 +340,10 @@ def path_values(objects) -> dict[str, object]:
         "observation_id": objects["observation"].id,
         "review_id": objects["review"].id,
         "attachment_id": objects["attachment"].id,
+        "meeting_id": objects["meeting"].id,
+        "support_id": objects["support"].id,
+        "adjustment_id": objects["adjustment"].id,
+        "referral_id": objects["referral"].id,
         "version": objects["version"],
         "user_id": objects["user"].id,
         "notification_id": 1,

@@ -14,7 +14,21 @@ import pytest
 import pip_app
 
 ROOT = Path(pip_app.__file__).parent
-BLUEPRINTS = {"admin", "attachments", "auth", "closure", "hr", "main", "plans", "register", "reviews"}
+BLUEPRINTS = {
+    "adjustments",
+    "admin",
+    "attachments",
+    "auth",
+    "closure",
+    "factors",
+    "hr",
+    "main",
+    "meetings",
+    "plans",
+    "register",
+    "reviews",
+    "support",
+}
 
 
 def _module_name(path: Path, root: Path = ROOT) -> str:
@@ -139,6 +153,8 @@ def test_the_cycle_check_finds_a_cycle(tmp_path):
 
 
 PURE = [
+    "adjustment_rules",
+    "fair_summaries",
     "file_types",
     "folding",
     "formatting",
@@ -152,6 +168,7 @@ PURE = [
     "pdf.blocks",
     "pdf.plan_document",
     "pdf.closure_summary",
+    "pdf.fair_process",
 ]
 
 

@@ -54,8 +54,17 @@ def pages_to_check(app, sign_in) -> dict[str, str]:
                 f"/plans/{active.id}/versions/1",
                 f"/plans/{active.id}/reviews/new",
                 f"/plans/{closed.id}",
+                # The fair-process parts as pages of their own, forms open (issue 19).
+                f"/plans/{active.id}/meetings/new",
+                f"/plans/{active.id}/support/new",
+                f"/plans/{draft.id}/factors/edit",
             ],
-            "senior": ["/", f"/plans/{active.id}"],
+            "senior": [
+                "/",
+                f"/plans/{active.id}",
+                f"/plans/{active.id}/adjustments/new",
+                f"/plans/{active.id}/adjustments/referrals/new",
+            ],
             "staff": ["/", f"/plans/{active.id}", "/plans/"],
             "hr": ["/", f"/plans/{closed.id}"],
             "admin": ["/", "/admin/users"],

@@ -6,6 +6,8 @@ the same.
 What a GET may add, and why — nothing else:
 - an audit event `downloaded` (a PDF, an `.ics` calendar) or `exported` (`register.csv`): a
   download is an audited read, the record of who took a copy of personal data.
+- an audit event `viewed` for each view of the restricted panel (adjustments and occupational
+  health, issue 19): who read health detail is on the record.
 - nothing for signing in: every client signs in before the first "before", so the sign-in's own
   bookkeeping (session token, audit event of the sign-in) is already in the baseline; a GET never
   signs anyone in (GET /login only shows the form).
@@ -21,7 +23,7 @@ from pip_app.extensions import db
 from pip_app.models import AuditEvent
 from tests.test_access_matrix import ROLES, SESSION_ENDING, TODAY, build_objects, url_for_rule
 
-AUDITED_READS = {"downloaded", "exported"}
+AUDITED_READS = {"downloaded", "exported", "viewed"}
 DOWNLOADS = {
     "attachments.download",
     "closure.case_bundle",
@@ -29,6 +31,11 @@ DOWNLOADS = {
     "closure.plan_pdf",
     "plans.observations_ics",
     "register.export_csv",
+    "adjustments.index",
+    "adjustments.new_adjustment",
+    "adjustments.edit_adjustment",
+    "adjustments.new_referral",
+    "adjustments.edit_referral",
 }
 
 

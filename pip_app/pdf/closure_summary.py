@@ -27,6 +27,7 @@ from .blocks import (
     target_text,
     when,
 )
+from .fair_process import fair_process_parts
 
 
 def outcome_box(closure: ClosureSummary, st: Styles) -> Table:
@@ -90,6 +91,7 @@ def closure_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowa
                 ]
             )
         story.append(grid_table(rows, [14 * mm, 52 * mm, 22 * mm, 22 * mm, 40 * mm, CONTENT_WIDTH - 150 * mm]))
+    story += fair_process_parts(summary.fair_process, st)
     return story
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from .. import policy
 from ..lifecycle import WEEKDAYS, issue_problems, quality_findings
 from ..models import Plan
 from ..quality import assess_action
 from ..screens import Screen
+from ..services.factors import factors_answered
 from ..services.plans import unissued_changes
 from . import choices
 from .forms import ActionForm, AmendForm, ControlForm, IssueForm, NoControlForm, RiskForm, ScheduleForm
@@ -77,7 +80,8 @@ def builder_context(plan: Plan, **overrides) -> dict:
     for form in (context["action_form"], context["edit_form"]):
         if isinstance(form, ActionForm):
             form.findings = typed_findings(form)
-    context["problems"] = issue_problems(plan)
+    context["problems"] = issue_problems(plan, factors_answered=factors_answered(plan) if plan.is_draft else None)
+    context["may_see_health"] = policy.can_see_health_detail(current_user, plan)
     context["findings"] = quality_findings(plan)
     context["unissued"] = unissued_changes(plan)
     return context

@@ -36,6 +36,7 @@ from ..plan_templates import PlanTemplate
 from ..refusals import Conflict, Refusal
 from ..schedule import Slot
 from . import audit, notifications
+from .factors import factors_answered
 
 
 def _counter_upsert() -> PostgresInsert:
@@ -496,7 +497,7 @@ def issue_plan(actor: User, plan: Plan, *, override_reason: str | None = None) -
     """Draft → active: checks the issue rules; vague actions need an explicit override reason."""
 
     active = require_move(plan, "issue")
-    problems = issue_problems(plan)
+    problems = issue_problems(plan, factors_answered=factors_answered(plan))
     if problems:
         raise PlanError("The plan is not ready to issue: " + " ".join(p.message for p in problems))
     findings = quality_findings(plan)

@@ -13,14 +13,20 @@ from sqlalchemy import delete, or_, select, text
 from ..clock import now_utc
 from ..extensions import db
 from ..models import (
+    FACTOR_FIELDS,
     REFERENCE_ORDER,
     Acknowledgement,
+    Adjustment,
     Attachment,
     AuditEvent,
     Closure,
+    ContributingFactors,
+    HealthReferral,
+    Meeting,
     Notification,
     Plan,
     PlanStatus,
+    Support,
     User,
 )
 from . import audit
@@ -191,6 +197,7 @@ def _plan_record(plan: Plan, snapshot: Callable[[Plan], dict[str, Any]]) -> dict
             select(Attachment).where(Attachment.plan_id == plan.id).order_by(Attachment.uploaded_at, Attachment.id)
         )
     ]
+    record |= _fair_process(plan)
     if plan.closure:
         c = plan.closure
         record["closure"] = {
@@ -202,3 +209,75 @@ def _plan_record(plan: Plan, snapshot: Callable[[Plan], dict[str, Any]]) -> dict
             "closed_at": c.closed_at.isoformat(),
         }
     return record
+
+
+def _rows(model: Any, plan: Plan, order: Any) -> list[Any]:
+    return list(db.session.scalars(select(model).where(model.plan_id == plan.id).order_by(order, model.id)))
+
+
+def _fair_process(plan: Plan) -> dict[str, Any]:
+    """The plan's contributing factors, meetings, support, adjustments and occupational-health referrals (issue 19):
+    the restricted detail too, as it is about the person asking."""
+
+    def day(value: Any) -> str | None:
+        return value.isoformat() if value else None
+
+    factors = db.session.scalar(select(ContributingFactors).where(ContributingFactors.plan_id == plan.id))
+    return {
+        "contributing_factors": (
+            {name: getattr(factors, name) for name in (*FACTOR_FIELDS, "none_identified_reason")} if factors else None
+        ),
+        "meetings": [
+            {
+                "type": m.kind.value,
+                "date": day(m.held_on),
+                "time": m.starts_at.strftime("%H:%M") if m.starts_at else None,
+                "place": m.place,
+                "attendees": [u.name for u in m.attendees] + [n for n in m.other_attendees.splitlines() if n.strip()],
+                "note_taker": m.note_taker,
+                "companion": {"kind": m.companion_kind.value, "name": m.companion_name},
+                "written_notice_on": day(m.notice_given_on),
+                "evidence_copies": m.evidence_copies,
+                "discussion": m.discussion,
+                "staff_account": m.staff_account,
+                "decisions": m.decisions,
+                "minutes_shared_on": day(m.minutes_shared_on),
+                "minutes_response": m.minutes_response.value if m.minutes_response else None,
+                "minutes_comment": m.minutes_comment,
+            }
+            for m in _rows(Meeting, plan, Meeting.held_on)
+        ],
+        "support": [
+            {
+                "kind": s.kind.value,
+                "what": s.description,
+                "provided_by": s.provided_by,
+                "from": day(s.starts_on),
+                "delivered_on": day(s.delivered_on),
+                "note": s.note,
+            }
+            for s in _rows(Support, plan, Support.starts_on)
+        ],
+        "adjustments": [
+            {
+                "requested_on": day(a.requested_on),
+                "requested_by": a.requested_by,
+                "request": a.request,
+                "decision": a.decision.value,
+                "reason": a.decision_reason,
+                "implemented_on": day(a.implemented_on),
+                "review_on": day(a.review_on),
+                "access_to_work_suggested": a.access_to_work,
+            }
+            for a in _rows(Adjustment, plan, Adjustment.requested_on)
+        ],
+        "occupational_health_referrals": [
+            {
+                "referred_on": day(r.referred_on),
+                "questions": r.questions,
+                "report_received_on": day(r.report_received_on),
+                "recommendations": r.recommendations,
+            }
+            for r in _rows(HealthReferral, plan, HealthReferral.referred_on)
+        ],
+    }

@@ -54,6 +54,7 @@ from . import audit
 from .closure import closure_ack_state
 from .closure_draft import observation_counts
 from .closure_gate import final_measures
+from .fair_process_summary import fair_process_summary
 
 
 def summary_load_options() -> list[LoaderOption]:
@@ -176,6 +177,7 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
             acknowledgement=state.sentence(plan.staff.name) if state else "",
         )
     return PlanSummary(
+        fair_process=fair_process_summary(plan) if closure else None,
         reference=plan.reference,
         staff=plan.staff.name,
         manager=plan.manager.name,

@@ -70,6 +70,17 @@ def test_plan_authoring_acknowledgement_and_review_without_javascript(live_serve
     page.fill("#schedule-weeks", "2")
     page.get_by_role("button", name="Schedule").click()
     expect(page.locator("#observations tbody tr")).to_have_count(2)
+
+    # The contributing factors (issue 19), through plain links and a plain form, then issue.
+    page.locator("#factors > summary").click()
+    page.get_by_role("link", name="Show contributing factors").click()
+    expect(page).to_have_url(f"{live_server}/plans/1/factors")
+    page.get_by_role("link", name="Answer the contributing factors").click()
+    page.get_by_label("None identified, because").fill("Discussed in supervision: workload and rota checked")
+    page.get_by_role("button", name="Save the contributing factors").click()
+    expect(page).to_have_url(f"{live_server}/plans/1#factors")
+    expect(page.get_by_text("Contributing factors saved.")).to_be_visible()
+    page.goto(f"{live_server}/plans/1/edit")
     page.get_by_role("button", name="Issue plan").click()
     expect(page).to_have_url(f"{live_server}/plans/1")
     expect(page.get_by_text(f"Waiting for {staff.name} to acknowledge version 1.")).to_be_visible()

@@ -151,7 +151,18 @@ def test_manager_builds_and_issues_a_plan_and_the_staff_member_agrees(live_serve
     expect(page.locator("#observations table tbody tr").first).to_contain_text(f"{start.day} {start:%b %Y}")
     _assert_no_reload(page)
 
-    # 4. Issue: the plan page shows it active and waiting for the staff member.
+    # 4. The contributing factors are answered before issue (issue 19): none identified, and why.
+    expect(page.locator("#issue")).to_contain_text("Answer the contributing factors")
+    page.locator("#factors > summary").click()
+    page.locator("#factors-panel").get_by_role("link", name="Answer the contributing factors").click()
+    page.locator("#factors-panel").get_by_label("None identified, because").fill(
+        "Discussed in supervision: workload, rota and induction checked"
+    )
+    page.locator("#factors-panel").get_by_role("button", name="Save the contributing factors").click()
+    expect(page.locator("#factors-panel .saved-notice")).to_have_text("Contributing factors saved.")
+    page.reload()
+
+    # 5. Issue: the plan page shows it active and waiting for the staff member.
     expect(page.locator("#issue")).to_contain_text("Ready to issue")
     page.get_by_role("button", name="Issue plan").click()
     expect(page).to_have_url(re.compile(rf"/plans/{plan_id}$"))
@@ -160,7 +171,7 @@ def test_manager_builds_and_issues_a_plan_and_the_staff_member_agrees(live_serve
     expect(page.get_by_text(f"Waiting for {staff_name} to acknowledge version 1.")).to_be_visible()
     reference = page.get_by_role("heading", level=1).inner_text().split(":")[0]
 
-    # 5. The staff member finds it on the dashboard and agrees.
+    # 6. The staff member finds it on the dashboard and agrees.
     _sign_out(page)
     sign_in(page, live_server, staff_email, PASSWORD)
     expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
