@@ -85,6 +85,14 @@ def add_error(field: Any, message: str) -> None:
     field.errors = [*field.errors, message]
 
 
+def problems_beside(form: Any, problems: Sequence[tuple[str, str]]) -> bool:
+    """Put each (field name, message) beside its field; True when there are none. For a form's
+    domain rules checked all at once before saving (submit's `checks`)."""
+    for name, message in problems:
+        add_error(form[name], message)
+    return not problems
+
+
 def submit(
     screen: Screen,
     subject: Any,

@@ -16,7 +16,7 @@ from ..clock import today
 from ..database import begin_writes
 from ..extensions import db
 from ..models import Adjustment, AdjustmentDecision, HealthReferral, Plan
-from ..screens import Screen, submit
+from ..screens import Screen, problems_beside, submit
 from ..services import adjustments as adjustment_ops
 from . import bp
 from .forms import AdjustmentForm, ExtensionForm, ReferralForm
@@ -88,12 +88,6 @@ def _referral_values(form: ReferralForm) -> adjustment_ops.ReferralValues:
     )
 
 
-def _beside(form: Any, problems: list[tuple[str, str]]) -> bool:
-    for name, message in problems:
-        form[name].errors = [*form[name].errors, message]
-    return not problems
-
-
 def _panel_url(plan: Plan) -> str:
     return url_for("plans.show", plan_id=plan.id, _anchor="adjustments")
 
@@ -127,7 +121,7 @@ def record_adjustment(plan: Plan) -> ResponseReturnValue:
         lambda: adjustment_ops.record_adjustment(current_user, plan, _adjustment_values(form)),
         url=_panel_url(plan),
         message="Adjustment recorded.",
-        checks=lambda: _beside(form, adjustment_ops.adjustment_problems_of(_adjustment_values(form))),
+        checks=lambda: problems_beside(form, adjustment_ops.adjustment_problems_of(_adjustment_values(form))),
         kept={"form": form, "editing": "adjustment-new"},
     )
 
@@ -157,7 +151,7 @@ def update_adjustment(plan: Plan, adjustment: Adjustment) -> ResponseReturnValue
         url=_panel_url(plan),
         message="Adjustment saved.",
         stale=adjustment,
-        checks=lambda: _beside(form, adjustment_ops.adjustment_problems_of(_adjustment_values(form))),
+        checks=lambda: problems_beside(form, adjustment_ops.adjustment_problems_of(_adjustment_values(form))),
         kept={"form": form, "editing": f"adjustment-{adjustment.id}"},
     )
 
@@ -184,7 +178,7 @@ def record_referral(plan: Plan) -> ResponseReturnValue:
         lambda: adjustment_ops.record_referral(current_user, plan, _referral_values(form)),
         url=_panel_url(plan),
         message="Referral recorded.",
-        checks=lambda: _beside(form, adjustment_ops.referral_problems_of(_referral_values(form))),
+        checks=lambda: problems_beside(form, adjustment_ops.referral_problems_of(_referral_values(form))),
         kept={"form": form, "editing": "referral-new"},
     )
 
@@ -212,7 +206,7 @@ def update_referral(plan: Plan, referral: HealthReferral) -> ResponseReturnValue
         url=_panel_url(plan),
         message="Referral saved.",
         stale=referral,
-        checks=lambda: _beside(form, adjustment_ops.referral_problems_of(_referral_values(form))),
+        checks=lambda: problems_beside(form, adjustment_ops.referral_problems_of(_referral_values(form))),
         kept={"form": form, "editing": f"referral-{referral.id}"},
     )
 

@@ -17,7 +17,7 @@ from ..access import plan_route
 from ..clock import today
 from ..meeting_rules import minutes_due_by, minutes_late
 from ..models import AckResponse, CompanionKind, Meeting, MeetingKind, Plan
-from ..screens import Screen, submit
+from ..screens import Screen, problems_beside, submit
 from ..services import meetings as meeting_ops
 from . import bp
 from .forms import MeetingForm, MinutesAcknowledgeForm, meeting_form
@@ -100,10 +100,7 @@ def _values(form: MeetingForm) -> meeting_ops.MeetingValues:
 
 def _rules_hold(form: MeetingForm) -> bool:
     """The meeting rules, each message beside its field (all at once, before saving)."""
-    problems = meeting_ops.problems_with(_values(form))
-    for name, message in problems:
-        form[name].errors = [*form[name].errors, message]
-    return not problems
+    return problems_beside(form, meeting_ops.problems_with(_values(form)))
 
 
 def _panel_url(plan: Plan) -> str:

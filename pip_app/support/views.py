@@ -14,7 +14,7 @@ from .. import policy
 from ..access import plan_route
 from ..clock import today
 from ..models import Plan, Support, SupportKind
-from ..screens import Screen, submit
+from ..screens import Screen, problems_beside, submit
 from ..services import support as support_ops
 from . import bp
 from .forms import SupportForm
@@ -55,10 +55,7 @@ def _values(form: SupportForm) -> support_ops.SupportValues:
 
 def _rules_hold(form: SupportForm) -> bool:
     """The dates' rules, beside their field, before saving."""
-    problems = support_ops.support_problems(_values(form))
-    for name, message in problems:
-        form[name].errors = [*form[name].errors, message]
-    return not problems
+    return problems_beside(form, support_ops.support_problems(_values(form)))
 
 
 def _panel_url(plan: Plan) -> str:
