@@ -106,6 +106,7 @@ def test_manager_closes_staff_acknowledges_hr_downloads(live_server, page, conso
     sign_in(page, live_server, world["hr"].email, PASSWORD)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Closed plans").click()
     expect(page.get_by_role("heading", name="Closed plans", level=1)).to_be_visible()
+    page.wait_for_load_state()  # htmx (a deferred script) listens from here: a change before it is lost
     page.get_by_label("Outcome").select_option(label="Achieved and sustained")
     expect(page).to_have_url(re.compile(r"outcome=achieved"))
     row = page.locator("tr", has_text=reference)
