@@ -220,10 +220,8 @@ class PlanSummary:
 # then the bundle's contents page says plainly that these are kept elsewhere, so nobody reads
 # their absence as "there were none".
 NOT_HELD = (
-    "Meetings and minutes (who was present)",
     "Letters",
     "Approvals",
-    "The reasonable adjustments summary",
 )
 
 Detail = VersionRow | ReviewRow | ObservationRow | AckRow | ControlRow | ClosureSummary | EvidenceRow

@@ -163,7 +163,8 @@ def test_hr_reads_the_whole_case_in_order_with_contents_and_page_x_of_y(world, s
     assert audit_sheet.sha256 in index and fit_note.sha256 in index
     audit = flat(body[body.index("13. Audit extract") :])
     assert flat(audit_sheet.filename) in audit and flat(fit_note.filename) in audit  # HR sees both uploads
-    assert flat("Not held in this app, so not in this bundle: Meetings and minutes") in flat(text)
+    assert flat("Not held in this app, so not in this bundle: Letters") in flat(text)
+    assert "Meetings and minutes" not in text and "Meetings" in text  # held since issue 19: in the closure section
 
     # The download is audited, in the plan's history.
     db.session.expire_all()
@@ -244,7 +245,8 @@ def test_an_open_plan_has_a_bundle_too(world, sign_in, make_plan):
     response = sign_in(world["hr"]).get(f"/plans/{plan.id}/case-bundle.pdf")
     assert response.status_code == 200
     contents = contents_of(response.data)
-    assert "11. Evidence index" in contents and not any("Closure" in title for title in contents)
+    assert "11. Fair process" in contents and "12. Evidence index" in contents
+    assert not any("Closure" in title for title in contents)
 
 
 def test_the_hr_closures_list_links_to_the_bundle(world, sign_in, case):

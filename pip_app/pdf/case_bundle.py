@@ -60,6 +60,7 @@ from .blocks import (
     when,
 )
 from .closure_summary import closure_section, evidence_section, outcome_box, outstanding_section, versions_section
+from .fair_process import fair_process_parts
 from .plan_document import (
     acks_section,
     actions_section,
@@ -197,14 +198,19 @@ def _audit_section(bundle: CaseBundle, st: Styles, number: int) -> list[Flowable
     return story
 
 
+def _fair_process_section(bundle: CaseBundle, st: Styles, number: int) -> list[Flowable]:
+    """An open plan's meetings, support, contributing factors and adjustments (counted only)."""
+    return [fixed(f"{number}. Fair process", st["h1"]), *fair_process_parts(bundle.summary.fair_process, st)]
+
+
 def _summary_section(section: Callable[[PlanSummary, Styles, int], list[Flowable]]) -> Section:
     """A section of the closure summary, given the bundle."""
     return lambda bundle, st, number: section(bundle.summary, st, number)
 
 
 # The bundle's sections, in order: (title as in its heading, builder). The plan as it stands,
-# then the record in the order it happened. Meetings, letters, approvals and the adjustments
-# summary (summaries.NOT_HELD) join here when the app records them.
+# then the record in the order it happened. Letters and approvals (summaries.NOT_HELD) join here
+# when the app records them; the fair process is in the closure section once a plan is closed.
 SECTIONS: list[tuple[str, Section, Callable[[CaseBundle], bool]]] = [
     ("Risk to people using the service", lambda b, st, n: risk_section(b.summary, st), lambda b: True),
     ("Interim controls", _summary_section(controls_section), lambda b: True),
@@ -216,6 +222,7 @@ SECTIONS: list[tuple[str, Section, Callable[[CaseBundle], bool]]] = [
     ("Acknowledgements by the staff member", _summary_section(acks_section), lambda b: True),
     ("Disagreements and what followed", _disagreements_section, lambda b: True),
     ("Escalations", _escalations_section, lambda b: True),
+    ("Fair process", _fair_process_section, lambda b: b.summary.closure is None),
     ("Closure: the evidence summary", _summary_section(closure_section), lambda b: b.summary.closure is not None),
     ("Evidence index", _summary_section(evidence_section), lambda b: True),
     ("Audit extract", _audit_section, lambda b: True),

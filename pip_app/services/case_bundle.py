@@ -31,6 +31,7 @@ from ..models import (
 from ..summaries import AppendixFile, AuditRow, CaseBundle, DisagreementRow, EscalationRow
 from . import attachments as attachment_ops
 from . import audit
+from .fair_process_summary import fair_process_summary
 from .summaries import plan_summary
 
 # An audit event's details are printed up to this many characters each (the record itself is
@@ -41,8 +42,12 @@ DETAIL_LIMIT = 400
 def case_bundle(plan: Plan, *, viewer: User, append_pdfs: bool) -> CaseBundle:
     """Everything the case bundle shows `viewer` (who may download it: policy.can_download_case_bundle).
     Load the plan with summaries.summary_load_options()."""
+    summary = plan_summary(plan, generated_by=viewer, with_closure=True)
+    # The fair process (meetings, support, factors, adjustments counted) is part of the closure
+    # section once a plan is closed; an open plan's bundle shows it in a section of its own.
+    summary.fair_process = summary.fair_process or fair_process_summary(plan)
     return CaseBundle(
-        summary=plan_summary(plan, generated_by=viewer, with_closure=True),
+        summary=summary,
         disagreements=_disagreements(plan),
         escalations=_escalations(plan),
         audit=_audit_extract(plan, viewer),
