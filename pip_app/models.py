@@ -843,7 +843,7 @@ class Attachment(Model):
     app server see one store), the type read from its content, its SHA-256, who attached it to
     what, who may see it, and when the staff member was given a copy.
 
-    Attached to the plan as a whole, or to one action, review or observation of it (at most one
+    Attached to the plan as a whole, or to one action, review, observation or meeting of it (at most one
     of the three). `subject_key` names that ("plan", "action-12") so that one file is stored
     once per object: (plan, subject_key, sha256) is unique."""
 
@@ -852,7 +852,8 @@ class Attachment(Model):
         UniqueConstraint("plan_id", "subject_key", "sha256"),
         CheckConstraint(
             "(CASE WHEN action_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN review_id IS NULL THEN 0 ELSE 1 END)"
-            " + (CASE WHEN observation_id IS NULL THEN 0 ELSE 1 END) <= 1",
+            " + (CASE WHEN observation_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN meeting_id IS NULL THEN 0 ELSE 1 END) <= 1",
             name="one_subject",
         ),
         CheckConstraint("size > 0", name="size_positive"),
@@ -865,6 +866,7 @@ class Attachment(Model):
     action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
     review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
     observation_id: Mapped[int | None] = mapped_column(ForeignKey("observations.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
     subject_key: Mapped[str] = mapped_column(String(40))
     # The name as uploaded, cleaned for display (no path, control or direction-changing characters).
     filename: Mapped[str] = mapped_column(String(200))
@@ -883,6 +885,7 @@ class Attachment(Model):
     action: Mapped[Action | None] = relationship()
     review: Mapped[Review | None] = relationship()
     observation: Mapped[Observation | None] = relationship()
+    meeting: Mapped[Meeting | None] = relationship()
     uploaded_by: Mapped[User] = relationship()
 
     @property

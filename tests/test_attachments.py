@@ -508,3 +508,28 @@ def test_a_closed_plan_takes_no_more_files(plan, manager):
     db.session.commit()
     assert upload(manager, plan, pdf_bytes()).status_code == 403
     assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
+def test_a_file_can_go_on_a_meeting_such_as_its_signed_minutes(plan, manager, world):
+    from datetime import date
+
+    from pip_app.models import Meeting, MeetingKind
+
+    meeting = Meeting(
+        plan=plan,
+        kind=MeetingKind.SUPERVISION,
+        held_on=date(2026, 11, 9),
+        discussion="MAR gaps.",
+        recorded_by=world["manager"],
+    )
+    db.session.add(meeting)
+    db.session.commit()
+    form = manager.get(f"/plans/{plan.id}/attachments").text
+    assert f'value="meeting-{meeting.id}"' in form and "Supervision meeting, 9 Nov 2026" in form
+    response = upload(manager, plan, pdf_bytes("Signed minutes"), "minutes.pdf", to=f"meeting-{meeting.id}")
+    assert response.status_code == 303
+    [kept] = stored()
+    assert kept.meeting_id == meeting.id and kept.subject_key == f"meeting-{meeting.id}"
+    download = manager.get(f"/plans/{plan.id}/attachments/{kept.id}/download")
+    assert download.status_code == 200 and "meeting-20261109" in download.headers["Content-Disposition"]
+    assert "Supervision meeting, 9 Nov 2026" in manager.get(f"/plans/{plan.id}/attachments").text

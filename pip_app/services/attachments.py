@@ -22,7 +22,7 @@ from ..clock import today
 from ..extensions import db
 from ..file_types import KINDS, FileKind, clean_filename, download_name, identify
 from ..formatting import format_date
-from ..models import Action, Attachment, AttachmentVisibility, Observation, Plan, Review, User
+from ..models import Action, Attachment, AttachmentVisibility, Meeting, Observation, Plan, Review, User
 from ..refusals import Conflict, Refusal
 from . import audit
 
@@ -32,13 +32,18 @@ DESCRIPTION_LIMIT = 200
 
 @dataclass(frozen=True)
 class Subject:
-    """What a file is attached to: the plan as a whole, or one action, review or observation of it."""
+    """What a file is attached to: the plan as a whole, or one action, review, observation or meeting of it."""
 
-    key: str  # "plan", "action-12", "review-3", "observation-7"
+    key: str  # "plan", "action-12", "review-3", "observation-7", "meeting-2"
     label: str  # "The plan as a whole", "A2: Records MAR …", "Weekly review of 3 Mar 2026"
     action: Action | None = None
     review: Review | None = None
     observation: Observation | None = None
+    meeting: Meeting | None = None
+
+
+def _meeting_label(meeting: Meeting) -> str:
+    return f"{meeting.kind.label} meeting, {format_date(meeting.held_on)}"
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -55,6 +60,8 @@ def subject_label(attachment: Attachment) -> str:
     if attachment.observation is not None:
         o = attachment.observation
         return f"Observed {o.shift.label.lower()} shift, {format_date(o.scheduled_on)}"
+    if attachment.meeting is not None:
+        return _meeting_label(attachment.meeting)
     return "The plan as a whole"
 
 
@@ -75,6 +82,10 @@ def subjects(plan: Plan) -> list[Subject]:
         )
         for o in plan.observations
     ]
+    meetings = db.session.scalars(
+        select(Meeting).where(Meeting.plan_id == plan.id).order_by(Meeting.held_on, Meeting.id)
+    )
+    found += [Subject(f"meeting-{m.id}", _meeting_label(m), meeting=m) for m in meetings]
     return found
 
 
@@ -122,6 +133,7 @@ def attach_file(
         action=subject.action,
         review=subject.review,
         observation=subject.observation,
+        meeting=subject.meeting,
         subject_key=subject.key,
         filename=clean_filename(filename, kind),
         description=description,
@@ -224,6 +236,7 @@ def plan_attachments(plan: Plan) -> Sequence[Attachment]:
             joinedload(Attachment.action),
             joinedload(Attachment.review),
             joinedload(Attachment.observation),
+            joinedload(Attachment.meeting),
         )
         .order_by(Attachment.uploaded_at, Attachment.id)
     ).all()
@@ -251,6 +264,7 @@ def download_filename(attachment: Attachment) -> str:
         "action": attachment.action.ref if attachment.action else "",
         "review": f"review-{attachment.review.review_date:%Y%m%d}" if attachment.review else "",
         "observation": f"observation-{attachment.observation.scheduled_on:%Y%m%d}" if attachment.observation else "",
+        "meeting": f"meeting-{attachment.meeting.held_on:%Y%m%d}" if attachment.meeting else "",
     }.get(part, "")
     prefix = "_".join(p for p in (attachment.plan.reference, where, str(attachment.id)) if p)
     return download_name(prefix, attachment.filename, kind_of(attachment))
