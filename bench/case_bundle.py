@@ -20,6 +20,10 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the app is imported after sys.path is set (below)
+    from pip_app.models import Plan, User
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,7 +41,7 @@ def pdf_file(text: str, pages: int) -> bytes:
     return out.getvalue()
 
 
-def grow(plan, manager) -> None:  # type: ignore[no-untyped-def]
+def grow(plan: Plan, manager: User) -> None:
     """100 weekly reviews (one entry per action) and versions up to 20, each changing an action."""
     from pip_app.extensions import db
     from pip_app.models import PlanVersion, Progress, Review, ReviewDecision, ReviewEntry

@@ -155,7 +155,7 @@ def download(plan: Plan, attachment: Attachment) -> ResponseReturnValue:
         begin_writes()
         attachment_ops.record_download(current_user, sent)
     return Response(
-        _stream(current_app._get_current_object(), sent),  # type: ignore[attr-defined]
+        _stream(current_app._get_current_object(), sent),  # type: ignore[attr-defined]  # the proxy's real app
         mimetype=sent.media_type,
         headers={
             "Content-Disposition": f'attachment; filename="{sent.download_name}"',
