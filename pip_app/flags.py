@@ -1,7 +1,7 @@
 """Derived flags of DESIGN.md, computed from a plan and a date: pure functions, no database.
 
 They read a plan's already-loaded attributes (status, dates, controls, observations, reviews,
-acknowledgements, versions), so callers load those up front (selectinload) for lists.
+acknowledgements, versions, approvals, escalations), so callers load those up front (selectinload) for lists.
 
 The control flags are defined once, in `control_flags`, over plain values; the register's SQL
 twin (register/queries.flag_conditions) reads its codes and thresholds from here, and a test
@@ -136,11 +136,41 @@ def outstanding_acknowledgements(plan: Any, today: date, days: int = ACK_OUTSTAN
     return waiting
 
 
+def decision_flags(plan: Any) -> list[Flag]:
+    """Decisions waiting for a second person (issue 18): a request for approval (a draft before
+    issue, a closure), and each escalation without a decision."""
+    flags = []
+    for request in plan.approvals:
+        if _value(request.status) == "pending":
+            what = "Submitted for approval" if _value(request.kind) == "issue" else "Closure proposed"
+            flags.append(
+                Flag(
+                    "approval_pending",
+                    f"{what} on {format_date(_day(request.requested_at))}: waiting for a decision",
+                    "decisions",
+                    "warn",
+                )
+            )
+    for escalation in plan.escalations:
+        if escalation.decision is None:
+            flags.append(
+                Flag(
+                    "escalation_open",
+                    f"Escalated on {format_date(_day(escalation.raised_at))}: waiting for a registered manager's decision",
+                    "decisions",
+                )
+            )
+    return flags
+
+
 def plan_flags(plan: Any, today: date, ack_days: int = ACK_OUTSTANDING_DAYS) -> list[Flag]:
     """Every flag for one plan, most urgent first."""
+    if plan.status.value == "draft":
+        return decision_flags(plan)
     flags: list[Flag] = []
     if plan.status.value not in OPEN:
         return flags
+    flags += decision_flags(plan)
     if review_overdue(plan, today):
         flags.append(
             Flag("review_overdue", f"Weekly review overdue since {format_date(plan.next_review_date)}", "reviews-panel")

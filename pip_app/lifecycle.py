@@ -81,6 +81,46 @@ def action_move(current: str, move: str, *, ref: str, current_label: str) -> str
     )
 
 
+# --- Decisions that need a second person -------------------------------------------------------
+
+# Closure outcomes that end a plan against the staff member, or without it running its course.
+HARD_OUTCOMES = {"not_achieved": "the outcome is “not achieved”", "withdrawn": "the plan is withdrawn"}
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    """How much of a plan's planned length has run by a day: the closure form shows it."""
+
+    days_run: int
+    days_planned: int
+
+    @property
+    def before_end(self) -> bool:
+        return self.days_run < self.days_planned
+
+    def sentence(self) -> str:
+        weeks_run, weeks_planned = self.days_run // 7, -(-self.days_planned // 7)
+        return (
+            f"The plan has run {self.days_run} of its {self.days_planned} planned days "
+            f"({weeks_run} of {weeks_planned} week{'s' if weeks_planned != 1 else ''})."
+        )
+
+
+def plan_run(start: date, planned_end: date, day: date) -> PlanRun:
+    """Days run from the start to `day` (never fewer than 0, never more than planned)."""
+    planned = max((planned_end - start).days, 1)
+    return PlanRun(min(max((day - start).days, 0), planned), planned)
+
+
+def closure_approval_reasons(outcome: str, start: date, planned_end: date, day: date) -> list[str]:
+    """Why closing with `outcome` on `day` needs the approver's decision (empty: it does not):
+    "not achieved" or "withdrawn", or before the planned end date."""
+    reasons = [HARD_OUTCOMES[outcome]] if outcome in HARD_OUTCOMES else []
+    if day < planned_end:
+        reasons.append(f"it closes before the planned end date ({plan_run(start, planned_end, day).sentence()})")
+    return reasons
+
+
 # --- Which reviews count -------------------------------------------------------------------------
 
 

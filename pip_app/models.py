@@ -234,6 +234,33 @@ class AdjustmentDecision(LabelledEnum):
     NOT_REASONABLE = "not_reasonable", "Not reasonable"
 
 
+class ApproverRole(LabelledEnum):
+    """Who approves a service's plans before issue and hard closures (issue 18)."""
+
+    SENIOR = "senior", "The service's registered managers"
+    HR = "hr", "HR"
+
+
+class ApprovalKind(LabelledEnum):
+    ISSUE = "issue", "Issue the plan"
+    CLOSURE = "closure", "Close the plan"
+
+
+class ApprovalStatus(LabelledEnum):
+    PENDING = "pending", "Awaiting a decision"
+    APPROVED = "approved", "Approved"
+    RETURNED = "returned", "Returned with comments"
+    SUPERSEDED = "superseded", "Back to draft: changed after submission"
+
+
+class EscalationDecision(LabelledEnum):
+    REDESIGN = "redesign", "Redesign the actions"
+    EXTEND = "extend", "Extend to a new end date"
+    CONTROL = "control", "Add or strengthen an interim control"
+    FORMAL = "formal", "Move to the formal procedure"
+    NO_FURTHER_ACTION = "no_further_action", "No further action"
+
+
 class ClosureOutcome(LabelledEnum):
     ACHIEVED = "achieved", "Achieved and sustained"
     PARTLY = "partly", "Partly achieved, ongoing monitoring"
@@ -262,6 +289,9 @@ class Service(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     kind: Mapped[str] = mapped_column(String(60), default="Care home")
+    approver_role: Mapped[ApproverRole] = mapped_column(
+        enum_column(ApproverRole), default=ApproverRole.SENIOR, server_default=ApproverRole.SENIOR.value
+    )
 
     def __repr__(self) -> str:
         return f"<Service {self.name}>"
@@ -445,6 +475,12 @@ class Plan(Model):
         back_populates="plan", order_by="PlanVersion.version", cascade="all, delete-orphan"
     )
     closure: Mapped[Closure | None] = relationship(back_populates="plan", cascade="all, delete-orphan")
+    approvals: Mapped[list[Approval]] = relationship(
+        back_populates="plan", order_by="Approval.id", cascade="all, delete-orphan"
+    )
+    escalations: Mapped[list[Escalation]] = relationship(
+        back_populates="plan", order_by="Escalation.id", cascade="all, delete-orphan"
+    )
 
     __mapper_args__ = {"version_id_col": row_version}
 
@@ -782,6 +818,117 @@ class Closure(Model):
 
     plan: Mapped[Plan] = relationship(back_populates="closure")
     closed_by: Mapped[User] = relationship()
+
+
+class Approval(Model):
+    """A decision that needs a second person (issue 18): a draft submitted for approval before
+    issue, or a closure that is "not achieved", "withdrawn" or before the planned end proposed
+    for approval. The approver role is the service's (`Service.approver_role`); the plan's own
+    manager never approves. `proposal` keeps what was submitted: the plan's snapshot for an
+    issue (a change after submission sends it back to draft), the closure form's values for a
+    closure (carried out as proposed when approved)."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (
+        Index("ix_approvals_plan_kind", "plan_id", "kind"),
+        Index("ix_approvals_status", "status"),
+        # One request awaiting a decision per plan and kind.
+        Index(
+            "uq_approvals_one_pending",
+            "plan_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        CheckConstraint("status = 'pending' OR decided_at IS NOT NULL", name="decision_dated"),
+        CheckConstraint("status <> 'returned' OR (comment IS NOT NULL AND comment <> '')", name="return_has_comment"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    kind: Mapped[ApprovalKind] = mapped_column(enum_column(ApprovalKind))
+    status: Mapped[ApprovalStatus] = mapped_column(enum_column(ApprovalStatus), default=ApprovalStatus.PENDING)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    proposal: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Why it needs approval, in words (a closure: "outcome not achieved", "before the planned end").
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    comment: Mapped[str | None] = mapped_column(Text)  # the decision's comment (required to return)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship(back_populates="approvals")
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    comments: Mapped[list[ApprovalComment]] = relationship(
+        back_populates="approval", order_by="ApprovalComment.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status is ApprovalStatus.PENDING
+
+
+class ApprovalComment(Model):
+    """One message in the thread on a submitted draft, between its manager and the approver."""
+
+    __tablename__ = "approval_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    approval_id: Mapped[int] = mapped_column(ForeignKey("approvals.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+
+    approval: Mapped[Approval] = relationship(back_populates="comments")
+    author: Mapped[User] = relationship()
+
+
+class Escalation(Model):
+    """A plan escalated to the service's registered managers — by a review's "Escalate" decision
+    or by its manager acting on the "two reviews running" prompt — open until one of them records
+    a decision with a rationale and a date (issue 18)."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (
+        Index("ix_escalations_plan", "plan_id"),
+        Index("ix_escalations_open", "decided_at"),
+        CheckConstraint(
+            "decision IS NULL OR (rationale IS NOT NULL AND rationale <> '' AND decided_on IS NOT NULL"
+            " AND decided_by_id IS NOT NULL AND decided_at IS NOT NULL)",
+            name="decision_complete",
+        ),
+        CheckConstraint("decision IS NULL OR decision <> 'extend' OR new_end_date IS NOT NULL", name="extend_has_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id", ondelete="SET NULL"), unique=True)
+    reason: Mapped[str] = mapped_column(Text)
+    raised_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    raised_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    decision: Mapped[EscalationDecision | None] = mapped_column(enum_column(EscalationDecision))
+    rationale: Mapped[str | None] = mapped_column(Text)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    new_end_date: Mapped[date | None] = mapped_column(Date)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship(back_populates="escalations")
+    review: Mapped[Review | None] = relationship()
+    raised_by: Mapped[User] = relationship(foreign_keys=[raised_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def is_open(self) -> bool:
+        return self.decision is None
 
 
 class AuditEvent(Model):
@@ -1123,6 +1270,9 @@ class NotificationKind(LabelledEnum):
     ACK_OUTSTANDING = "ack_outstanding", "Acknowledgement outstanding (day 3)"
     DISAGREEMENT = "disagreement", "Staff disagreement"
     ESCALATION = "escalation", "Escalation from a review"
+    ESCALATION_DECIDED = "escalation_decided", "Escalation decided"
+    APPROVAL_REQUESTED = "approval_requested", "Approval requested"
+    APPROVAL_DECIDED = "approval_decided", "Approval decided"
     REVIEW_DUE = "review_due", "Weekly review due tomorrow"
     REVIEW_OVERDUE = "review_overdue", "Weekly review overdue"
     PAST_END_DATE = "past_end_date", "Plan past its end date"

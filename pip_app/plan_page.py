@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from . import policy
 from .attachments.panel import attachment_panel
 from .clock import today
+from .decisions.panel import DECISION_OPTIONS, decisions_panel
 from .flags import plan_flags
 from .formatting import format_date, format_measure
 from .forms import ClosureAcknowledgeForm, PlanAcknowledgeForm
@@ -67,6 +68,7 @@ PLAN_PAGE_OPTIONS = (
     ),
     selectinload(Plan.acknowledgements).defer(Acknowledgement.statement).joinedload(Acknowledgement.user),
     selectinload(Plan.versions).load_only(PlanVersion.plan_id, PlanVersion.version, PlanVersion.created_at),
+    *DECISION_OPTIONS,
 )
 
 # What the parts opened from the plan page read of the plan itself (each loads its own rows).
@@ -124,6 +126,7 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         control_rights=policy.control_rights(current_user, plan.controls),
         closure_panel=closure_panel(plan, may_acknowledge, ClosureAcknowledgeForm),
         attachments=attachment_panel(plan),
+        decisions=decisions_panel(plan),
         editing=None,
         edit_form=None,
         saved=None,

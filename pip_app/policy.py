@@ -13,6 +13,10 @@ from typing import TypeGuard
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from .models import (
+    Approval,
+    ApprovalKind,
+    ApprovalStatus,
+    ApproverRole,
     Attachment,
     AttachmentVisibility,
     AuditEvent,
@@ -47,8 +51,40 @@ def can_view_plan(user: User | None, plan: Plan) -> bool:
     if user.role is Role.STAFF:
         return plan.staff_id == user.id and not plan.is_draft
     if user.role is Role.HR:
-        return not plan.is_draft
+        return not plan.is_draft or _awaits_hr(plan)
     return _manages(user, plan) or _senior_for(user, plan)
+
+
+def _awaits_hr(plan: Plan) -> bool:
+    """A draft submitted for approval by HR (the service's approver role), which HR may read."""
+    return plan.service.approver_role is ApproverRole.HR and any(
+        a.kind is ApprovalKind.ISSUE and a.is_pending for a in plan.approvals
+    )
+
+
+def can_approve(user: User | None, plan: Plan) -> bool:
+    """Approve (or return) a draft before issue, or a hard closure: the service's approver role —
+    its registered managers, or HR — never the plan's own manager, while the plan is open."""
+    if not _live(user) or plan.is_closed or user.id == plan.manager_id:
+        return False
+    if plan.service.approver_role is ApproverRole.HR:
+        return user.role is Role.HR
+    return _senior_for(user, plan)
+
+
+def can_discuss_approval(user: User | None, plan: Plan) -> bool:
+    """Comment on a request for approval: whoever may edit the plan, and whoever may approve it."""
+    return can_edit_plan(user, plan) or can_approve(user, plan)
+
+
+def can_escalate(user: User | None, plan: Plan) -> bool:
+    """Escalate an issued, open plan to the registered managers: whoever may edit it."""
+    return can_edit_plan(user, plan) and plan.status in (PlanStatus.ACTIVE, PlanStatus.PAUSED)
+
+
+def can_decide_escalation(user: User | None, plan: Plan) -> bool:
+    """Decide what happens after an escalation: the registered managers of the plan's service."""
+    return _live(user) and not plan.is_closed and _senior_for(user, plan)
 
 
 def can_edit_plan(user: User | None, plan: Plan) -> bool:
@@ -190,7 +226,10 @@ def visible_plans(user: User | None) -> ColumnElement[bool]:
     if user.role is Role.STAFF:
         return and_(Plan.staff_id == user.id, not_draft)
     if user.role is Role.HR:
-        return not_draft
+        awaiting = select(Approval.plan_id).where(
+            Approval.kind == ApprovalKind.ISSUE, Approval.status == ApprovalStatus.PENDING
+        )
+        return or_(not_draft, and_(Plan.id.in_(awaiting), Plan.service.has(approver_role=ApproverRole.HR)))
     if user.role is Role.MANAGER:
         return Plan.manager_id == user.id
     if user.role is Role.SENIOR:

@@ -12,10 +12,11 @@ from flask_login import current_user
 
 from .. import policy
 from ..access import plan_route
+from ..clock import today
 from ..database import begin_writes
 from ..extensions import db
 from ..forms import ClosureAcknowledgeForm
-from ..lifecycle import Problem
+from ..lifecycle import Problem, plan_run
 from ..models import AckResponse, Plan
 from ..pdf import render_case_bundle, render_plan_pdf
 from ..plan_page import closure_panel
@@ -56,6 +57,8 @@ def close_context(
         ack_days=closure_ops.ACK_DUE_DAYS,
         conflict=bool(conflict),
         control_rights=policy.control_rights(current_user, plan.controls),
+        run=plan_run(plan.start_date, plan.planned_end_date, today()),
+        waiting=closure_ops.pending_closure(plan),
     )
 
 
@@ -99,7 +102,11 @@ def close(plan: Plan) -> ResponseReturnValue:
         kept={"form": form},
         leave=True,
         url=url_for("plans.show", plan_id=plan.id, _anchor="closure-panel"),
-        message=f"{plan.reference} is closed. {plan.staff.name} will be asked to acknowledge the closure.",
+        message=lambda: (
+            f"{plan.reference} is closed. {plan.staff.name} will be asked to acknowledge the closure."
+            if plan.is_closed
+            else "The closure needs approval: it has been sent, and the plan closes when it is approved."
+        ),
     )
 
 

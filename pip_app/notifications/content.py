@@ -72,6 +72,10 @@ def _ack_thing(details: Mapping[str, Any]) -> str:
     return f"version {details.get('version', 1)} of the plan"
 
 
+def _request(details: Mapping[str, Any]) -> str:
+    return "the closure of" if details.get("what") == "closure" else "the draft of"
+
+
 def headline(kind: Kind, reference: str, details: Mapping[str, Any]) -> str:
     """What happened and what is needed, in one sentence (also a digest's line)."""
     d = details
@@ -82,7 +86,17 @@ def headline(kind: Kind, reference: str, details: Mapping[str, Any]) -> str:
         Kind.ACK_REMINDER: f"Please read and acknowledge {_ack_thing(d)} ({reference}).",
         Kind.ACK_OUTSTANDING: f"{_ack_thing(d).capitalize()} ({reference}) has not been acknowledged since it was asked for on {_day(d, 'requested_on')}.",
         Kind.DISAGREEMENT: f"The staff member has disagreed with {_ack_thing(d)} ({reference}). Please read their comment in the app and discuss it with them.",
-        Kind.ESCALATION: f"The weekly review of {_day(d, 'review_date')} on {reference} was escalated. Please decide what happens next.",
+        Kind.ESCALATION: (
+            f"The weekly review of {_day(d, 'review_date')} on {reference} was escalated. Please decide what happens next."
+            if d.get("review_date")
+            else f"{reference} was escalated to the registered managers. Please decide what happens next."
+        ),
+        Kind.ESCALATION_DECIDED: f"A registered manager has decided what happens next on the improvement plan {reference}. Open it to read the decision.",
+        Kind.APPROVAL_REQUESTED: f"Your approval is asked for {_request(d)} improvement plan {reference}. Please approve it or return it with comments.",
+        Kind.APPROVAL_DECIDED: (
+            f"Your request for approval of {_request(d)} {reference} was "
+            f"{'approved' if d.get('status') == 'approved' else 'returned with comments'}."
+        ),
         Kind.REVIEW_DUE: f"The weekly review of {reference} is due tomorrow, {_day(d)}.",
         Kind.REVIEW_OVERDUE: f"The weekly review of {reference} has been overdue since {_day(d)}.",
         Kind.PAST_END_DATE: f"{reference} passed its planned end date of {_day(d)} and is still open: close it, extend it or escalate.",
@@ -111,7 +125,10 @@ def subject_line(kind: Kind, reference: str, details: Mapping[str, Any]) -> str:
         Kind.ACK_REMINDER: f"Reminder: please acknowledge {_ack_thing(d)} ({reference})",
         Kind.ACK_OUTSTANDING: f"Not yet acknowledged: {reference}",
         Kind.DISAGREEMENT: f"A staff member disagrees: {reference}",
-        Kind.ESCALATION: f"Escalated at review: {reference}",
+        Kind.ESCALATION: f"Escalated: {reference}",
+        Kind.ESCALATION_DECIDED: f"Escalation decided: {reference}",
+        Kind.APPROVAL_REQUESTED: f"Approval needed: {reference}",
+        Kind.APPROVAL_DECIDED: f"{'Approved' if d.get('status') == 'approved' else 'Returned with comments'}: {reference}",
         Kind.REVIEW_DUE: f"Weekly review due tomorrow: {reference}",
         Kind.REVIEW_OVERDUE: f"Weekly review overdue: {reference}",
         Kind.PAST_END_DATE: f"Past its planned end date: {reference}",
@@ -143,6 +160,7 @@ def by_when(kind: Kind, details: Mapping[str, Any]) -> str | None:
         Kind.ACK_OUTSTANDING,
         Kind.ESCALATION,
         Kind.DISAGREEMENT,
+        Kind.APPROVAL_REQUESTED,
     ):
         return "As soon as you can"
     return None
@@ -158,7 +176,10 @@ def path(kind: Kind, plan_id: int | None, details: Mapping[str, Any]) -> str:
         Kind.ACKNOWLEDGE_PLAN: "acknowledge",
         Kind.ACKNOWLEDGE_CLOSURE: "closure-panel",
         Kind.DISAGREEMENT: "acks-panel",
-        Kind.ESCALATION: "reviews-panel",
+        Kind.ESCALATION: "decisions",
+        Kind.ESCALATION_DECIDED: "decisions",
+        Kind.APPROVAL_REQUESTED: "decisions",
+        Kind.APPROVAL_DECIDED: "decisions",
         Kind.REVIEW_DUE: "reviews-panel",
         Kind.REVIEW_OVERDUE: "reviews-panel",
         Kind.PAST_END_DATE: "reviews-panel",

@@ -13,6 +13,8 @@ MANAGER = "manager"  # the plan's line manager (or a senior managing it)
 SENIOR = "senior"  # a registered manager of the plan's service
 RESPONSIBLE = "responsible"  # the person responsible for an interim control
 OBSERVER = "observer"  # the observer of an observed shift
+APPROVER = "approver"  # whoever may approve the plan's requests (policy.can_approve)
+PLAN_READER = "reader"  # anyone who may still read the plan (the staff member and its manager)
 ANYONE = "anyone"  # the digest: whoever it lists things for
 
 
@@ -34,6 +36,9 @@ RULES: dict[Kind, KindRule] = {
     Kind.ACK_OUTSTANDING: KindRule(MANAGER, reminder=True),
     Kind.DISAGREEMENT: KindRule(MANAGER),
     Kind.ESCALATION: KindRule(SENIOR),
+    Kind.ESCALATION_DECIDED: KindRule(PLAN_READER),
+    Kind.APPROVAL_REQUESTED: KindRule(APPROVER),
+    Kind.APPROVAL_DECIDED: KindRule(MANAGER),
     Kind.REVIEW_DUE: KindRule(MANAGER, reminder=True),
     Kind.REVIEW_OVERDUE: KindRule(MANAGER, reminder=True),
     Kind.PAST_END_DATE: KindRule(MANAGER, reminder=True),

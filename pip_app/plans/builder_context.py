@@ -13,7 +13,7 @@ from ..models import Plan
 from ..quality import assess_action
 from ..screens import Screen
 from ..services.factors import factors_answered
-from ..services.plans import unissued_changes
+from ..services.plans import changes_since, issue_request, unissued_changes
 from . import choices
 from .forms import ActionForm, AmendForm, ControlForm, IssueForm, NoControlForm, RiskForm, ScheduleForm
 
@@ -84,6 +84,9 @@ def builder_context(plan: Plan, **overrides) -> dict:
     context["may_see_health"] = policy.can_see_health_detail(current_user, plan)
     context["findings"] = quality_findings(plan)
     context["unissued"] = unissued_changes(plan)
+    request = issue_request(plan) if plan.is_draft else None
+    context["request"] = request
+    context["request_changes"] = changes_since(request.proposal, plan) if request is not None else []
     return context
 
 

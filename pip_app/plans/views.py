@@ -22,7 +22,7 @@ from ..models import AckResponse, Plan, PlanStatus, RiskArea, User
 from ..params import id_arg, page_arg
 from ..plan_page import PLAN_PAGE, PLAN_PAGE_OPTIONS, PLAN_PART_OPTIONS, plan_page_context, plan_part
 from ..screens import page_or_fragment, submit
-from ..services import acknowledgements
+from ..services import acknowledgements, approvals
 from ..services import plans as plan_ops
 from ..services.plans import RiskValues
 from . import bp, choices
@@ -190,6 +190,25 @@ def issue(plan: Plan) -> ResponseReturnValue:
         url=url_for("plans.show", plan_id=plan.id),
         leave=True,
         message=lambda: f"{plan.reference} issued. {plan.staff.name} will be asked to acknowledge it.",
+    )
+
+
+@bp.post("/<int:plan_id>/submit")
+@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
+def submit_for_approval(plan: Plan) -> ResponseReturnValue:
+    """Submit a draft for approval before issue (the service's approver decides)."""
+    form = IssueForm()
+    return submit(
+        BUILDER,
+        plan,
+        "issue",
+        form,
+        lambda: approvals.submit_for_issue(current_user, plan, override_reason=form.override_reason.data),
+        stale=plan,
+        error_field="override_reason",
+        kept={"issue_form": form},
+        url=url_for("plans.edit", plan_id=plan.id, _anchor="issue"),
+        message="Submitted for approval. You can issue the plan once it is approved.",
     )
 
 

@@ -36,16 +36,25 @@ class ReviewForm(VersionedForm):
     )
     extend_to = BoundedDateField("Extend to", validators=[Optional()])
     extend_reason = text_field("Reason for extending", max_length=1000)
+    escalation_reason = text_field(
+        "Why escalate",
+        max_length=4000,
+        description="The registered managers see this and decide what happens next.",
+    )
     next_review_date = BoundedDateField("Next review", validators=[InputRequired("Enter the date of the next review.")])
 
     def validate(self, extra_validators=None) -> bool:
-        """Field checks, then: an extension needs its new end date and a reason."""
+        """Field checks, then: an extension needs its new end date and a reason, an escalation its reason."""
         valid = super().validate(extra_validators)
-        if self.decision.data == ReviewDecision.EXTEND.value:
-            for field, message in (
+        needed = {
+            ReviewDecision.EXTEND.value: (
                 (self.extend_to, "Choose the new end date."),
                 (self.extend_reason, "Say why the plan is being extended."),
-            ):
+            ),
+            ReviewDecision.ESCALATE.value: ((self.escalation_reason, "Say why you are escalating."),),
+        }
+        if self.decision.data in needed:
+            for field, message in needed[self.decision.data]:
                 if not field.data and not field.errors:
                     field.errors = list(field.errors) + [message]
                     valid = False

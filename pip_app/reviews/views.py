@@ -162,6 +162,7 @@ def record_review(plan: Plan) -> ResponseReturnValue:
             next_review_date=form.next_review_date.data,
             extend_to=form.extend_to.data,
             extend_reason=form.extend_reason.data,
+            escalation_reason=form.escalation_reason.data,
             corrects=corrects,
             submission_token=form.submission_token.data or None,
             entries=[_entry(form, action) for action in actions],

@@ -15,17 +15,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TypedDict, cast
+from typing import Any, TypedDict, cast
 
 from ..clock import now_utc, to_london, today
 from ..extensions import db
 from ..formatting import format_date, format_datetime
-from ..lifecycle import Problem
+from ..lifecycle import Problem, closure_approval_reasons
 from ..models import (
     Acknowledgement,
     AckResponse,
     AckSubject,
     ActionStatus,
+    Approval,
+    ApprovalKind,
+    ApprovalStatus,
     Closure,
     ClosureOutcome,
     ControlStatus,
@@ -162,10 +165,15 @@ def close_plan(
     control_decisions: Mapping[int, ControlDecision] | None = None,
     action_reasons: Mapping[int, str | None] | None = None,
     ack_due_days: int = ACK_DUE_DAYS,
-) -> Closure:
+    approved: Approval | None = None,
+) -> Closure | Approval:
     """Active/paused → closed, with an outcome and the four evidence sections. Each active control
     is lifted or carried into ongoing monitoring, and each action that is not assured gets its
-    reason, in the same transaction; the final measures are frozen on the closure."""
+    reason, in the same transaction; the final measures are frozen on the closure.
+
+    A closure "not achieved" or "withdrawn", or before the planned end date, needs the approver's
+    decision (issue 18): unless `approved` (by services.approvals, which carries it out as
+    proposed), the checked closure is proposed for approval instead and the request returned."""
     if plan.is_closed:
         raise PlanConflict("This plan is already closed.")
     sections = {
@@ -177,20 +185,69 @@ def close_plan(
             ("ongoing_monitoring", ongoing_monitoring),
         )
     }
-    reasons = {k: (v or "").strip() for k, v in (action_reasons or {}).items()}
+    reasons_by_action = {k: (v or "").strip() for k, v in (action_reasons or {}).items()}
     chosen, problems = _outcome(outcome)
     problems += _section_problems(sections)
     decisions, decision_problems, resolved = _control_decisions(actor, plan, control_decisions or {})
     problems += decision_problems
     resolved |= {
-        f"close-reason-{a.id}" for a in plan.actions if a.status is not ActionStatus.ASSURED and reasons.get(a.id)
+        f"close-reason-{a.id}"
+        for a in plan.actions
+        if a.status is not ActionStatus.ASSURED and reasons_by_action.get(a.id)
     }
     problems += [p for p in closure_gate(plan) if p.anchor not in resolved]
     if problems or chosen is None:
         raise ClosureRefused(problems)
+    reasons = closure_approval_reasons(chosen.value, plan.start_date, plan.planned_end_date, today())
+    if reasons and (approved is None or approved.status is not ApprovalStatus.APPROVED):
+        proposal = {
+            "outcome": chosen.value,
+            **sections,
+            "control_decisions": {str(cid): [d.decision, d.rationale] for cid, d in decisions.items()},
+            "action_reasons": {str(aid): reason for aid, reason in reasons_by_action.items() if reason},
+            "ack_due_days": ack_due_days,
+        }
+        return _propose(actor, plan, proposal, reasons)
     _decide_controls(actor, plan, decisions)
-    _record_reasons(actor, plan, reasons)
+    _record_reasons(actor, plan, reasons_by_action)
     return _close(actor, plan, chosen, sections, decisions, ack_due_days)
+
+
+def stored_proposal(proposal: Mapping[str, Any]) -> dict[str, Any]:
+    """A closure proposed for approval, as close_plan's keyword arguments again."""
+    return {
+        "outcome": proposal["outcome"],
+        **{key: proposal[key] for key, _ in CLOSURE_SECTIONS},
+        "control_decisions": {int(cid): ControlDecision(*pair) for cid, pair in proposal["control_decisions"].items()},
+        "action_reasons": {int(aid): reason for aid, reason in proposal["action_reasons"].items()},
+        "ack_due_days": proposal["ack_due_days"],
+    }
+
+
+def pending_closure(plan: Plan) -> Approval | None:
+    """The closure of this plan waiting for the approver's decision, if any."""
+    return next((a for a in plan.approvals if a.kind is ApprovalKind.CLOSURE and a.is_pending), None)
+
+
+def _propose(actor: User, plan: Plan, proposal: dict[str, Any], reasons: list[str]) -> Approval:
+    """Put a checked closure to the approver; the plan stays open until they decide."""
+    if pending_closure(plan) is not None:
+        raise PlanConflict("A closure of this plan is already waiting for approval.")
+    approval = Approval(
+        plan=plan, kind=ApprovalKind.CLOSURE, requested_by_id=actor.id, proposal=proposal, reasons=reasons
+    )
+    db.session.add(approval)
+    db.session.flush()
+    audit.record(
+        actor,
+        "proposed closure",
+        "plan",
+        plan.id,
+        plan_id=plan.id,
+        changes={"approval_id": approval.id, "outcome": proposal["outcome"], "needs_approval_because": reasons},
+    )
+    notifications.approval_requested(approval, notifications.approvers_of(plan))
+    return approval
 
 
 def _outcome(outcome: ClosureOutcome | str) -> tuple[ClosureOutcome | None, list[Problem]]:
@@ -293,6 +350,9 @@ def _close(
         **sections,
     )
     db.session.add(closure)
+    for request in plan.approvals:  # a closure proposed earlier and still waiting is overtaken
+        if request.is_pending:
+            request.status, request.decided_at = ApprovalStatus.SUPERSEDED, now_utc()
     previous = plan.status
     plan.status = closed
     plan.next_review_date = None

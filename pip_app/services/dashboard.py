@@ -25,8 +25,13 @@ from ..models import (
     Acknowledgement,
     AckSubject,
     Action,
+    Approval,
+    ApprovalKind,
+    ApprovalStatus,
+    ApproverRole,
     Closure,
     ControlStatus,
+    Escalation,
     InterimControl,
     Observation,
     ObservationStatus,
@@ -64,6 +69,20 @@ class Board:
     to_acknowledge: list[tuple[Plan, str, str]] = field(default_factory=list)  # (plan, what, anchor)
     recently_closed: list[Plan] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    to_decide: list[Waiting] = field(default_factory=list)
+    more_to_decide: bool = False
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A decision waiting for this person: a request for approval or an escalation."""
+
+    plan_id: int
+    reference: str
+    staff_name: str
+    what: str
+    since: datetime
+    anchor: str
 
 
 # What plan_flags() reads, and no more: a version's snapshot (the whole plan as JSON) and the
@@ -98,9 +117,51 @@ def dashboard_for(user: User) -> Board:
         _staff_board(user, board)
     elif user.role is Role.HR:
         board.recently_closed = _recently_closed(user)
+        _decisions_board(user, board)
     else:
         _manager_board(user, board)
+        _decisions_board(user, board)
     return board
+
+
+_WHAT = {ApprovalKind.ISSUE: "Approve the plan before issue", ApprovalKind.CLOSURE: "Approve the closure"}
+
+
+def _decisions_board(user: User, board: Board) -> None:
+    """Requests this person may approve (their services' plans, or HR's when HR approves; never
+    a plan they manage) and, for a registered manager, escalations waiting for a decision."""
+    approver = ApproverRole.HR if user.role is Role.HR else ApproverRole.SENIOR
+    if user.role not in (Role.HR, Role.SENIOR):
+        return
+    staff = aliased(User)
+    scope = [Plan.manager_id != user.id, Plan.service.has(approver_role=approver)]
+    if user.role is Role.SENIOR:
+        scope.append(Plan.service_id.in_(sorted(user.service_ids)))
+    requests = db.session.execute(
+        select(Approval.kind, Approval.requested_at, Plan.id, Plan.reference, staff.name)
+        .join(Plan, Plan.id == Approval.plan_id)
+        .join(staff, staff.id == Plan.staff_id)
+        .where(Approval.status == ApprovalStatus.PENDING, *scope)
+        .order_by(Approval.requested_at, Approval.id)
+        .limit(LIMIT + 1)
+    ).all()
+    waiting = [Waiting(plan_id, ref, name, _WHAT[kind], at, "decisions") for kind, at, plan_id, ref, name in requests]
+    if user.role is Role.SENIOR:
+        escalations = db.session.execute(
+            select(Escalation.raised_at, Plan.id, Plan.reference, staff.name)
+            .join(Plan, Plan.id == Escalation.plan_id)
+            .join(staff, staff.id == Plan.staff_id)
+            .where(Escalation.decision.is_(None), Plan.service_id.in_(sorted(user.service_ids)))
+            .order_by(Escalation.raised_at, Escalation.id)
+            .limit(LIMIT + 1)
+        ).all()
+        waiting += [
+            Waiting(plan_id, ref, name, "Decide on the escalation", at, "decisions")
+            for at, plan_id, ref, name in escalations
+        ]
+    waiting.sort(key=lambda w: w.since)
+    board.more_to_decide = len(waiting) > LIMIT
+    board.to_decide = waiting[:LIMIT]
 
 
 def _scope(user: User) -> ColumnElement[bool]:
@@ -132,6 +193,8 @@ def may_be_flagged(day: date, ack_days: int) -> ColumnElement[bool]:
     return or_(
         and_(Plan.status == PlanStatus.ACTIVE, Plan.next_review_date < day),
         Plan.planned_end_date < day,
+        exists().where(Approval.plan_id == Plan.id, Approval.status == ApprovalStatus.PENDING),
+        exists().where(Escalation.plan_id == Plan.id, Escalation.decision.is_(None)),
         exists().where(
             InterimControl.plan_id == Plan.id,
             InterimControl.status == ControlStatus.ACTIVE,

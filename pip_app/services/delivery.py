@@ -26,7 +26,9 @@ from ..extensions import db
 from ..flags import NOT_CHECKED, REVIEW_PASSED, control_flags
 from ..models import (
     Acknowledgement,
+    Approval,
     Closure,
+    Escalation,
     InterimControl,
     Notification,
     NotificationKind,
@@ -41,7 +43,17 @@ from ..models import (
 from ..notifications import calendar
 from ..notifications.content import Note, build_email, compose, message_id
 from ..notifications.due import ControlFact, control_lapsed_on, retry_delay_seconds
-from ..notifications.kinds import MANAGER, OBSERVER, RESPONSIBLE, RULES, SENIOR, STAFF, waits_for_digest
+from ..notifications.kinds import (
+    APPROVER,
+    MANAGER,
+    OBSERVER,
+    PLAN_READER,
+    RESPONSIBLE,
+    RULES,
+    SENIOR,
+    STAFF,
+    waits_for_digest,
+)
 from ..notifications.mailer import MailSettings
 from . import audit
 from .acknowledgements import acknowledged_plan_version
@@ -205,6 +217,10 @@ def _not_for(audience: str, row: Notification, recipient: User, plan: Plan) -> s
             return "The recipient no longer manages this plan (or their role changed)."
     if audience == SENIOR and not (recipient.role is Role.SENIOR and plan.service_id in recipient.service_ids):
         return "The recipient is no longer a registered manager of this service (or their role changed)."
+    if audience == APPROVER and not policy.can_approve(recipient, plan):
+        return "The recipient may no longer approve this plan's requests (or their role changed)."
+    if audience == PLAN_READER and not policy.can_view_plan(recipient, plan):
+        return "The recipient may no longer see this plan (or their role changed)."
     if audience == RESPONSIBLE:
         control = db.session.get(InterimControl, row.subject_id)
         if (
@@ -233,6 +249,14 @@ def _no_longer_due(row: Notification, plan: Plan, day: date) -> str | None:
         Kind.ACK_OUTSTANDING,
     ):
         return _acknowledged(row, plan)
+    if kind is Kind.APPROVAL_REQUESTED:
+        request = db.session.get(Approval, row.subject_id)
+        if request is None or not request.is_pending:
+            return "The request has been decided (or withdrawn) since."
+    if kind is Kind.ESCALATION and row.subject_type == "escalation":
+        escalation = db.session.get(Escalation, row.subject_id)
+        if escalation is None or not escalation.is_open:
+            return "The escalation has been decided since."
     when = date.fromisoformat(details["date"]) if "date" in details else None
     if kind in (Kind.REVIEW_DUE, Kind.REVIEW_OVERDUE) and (
         plan.status is not PlanStatus.ACTIVE or plan.next_review_date != when

@@ -19,7 +19,10 @@ from ..extensions import db
 from ..models import (
     Acknowledgement,
     AckResponse,
+    Approval,
+    ApproverRole,
     Closure,
+    Escalation,
     Notification,
     NotificationKind,
     NotificationStatus,
@@ -27,7 +30,6 @@ from ..models import (
     ObservationStatus,
     Plan,
     Review,
-    ReviewDecision,
     Role,
     User,
     user_services,
@@ -49,6 +51,18 @@ def seniors_of(plan: Plan) -> list[int]:
             .order_by(User.id)
         )
     )
+
+
+def approvers_of(plan: Plan) -> list[int]:
+    """The active people who may approve this plan's requests: its service's approver role (the
+    registered managers, or HR), never the plan's own manager."""
+    if plan.service.approver_role is ApproverRole.HR:
+        people = list(
+            db.session.scalars(select(User.id).where(User.role == Role.HR, User.active.is_(True)).order_by(User.id))
+        )
+    else:
+        people = seniors_of(plan)
+    return [person for person in people if person != plan.manager_id]
 
 
 def _ack(plan: Plan, what: str, subject_id: int, review: Review | None = None) -> AckFact:
@@ -90,13 +104,68 @@ def review_recorded(review: Review) -> None:
     plan = review.plan
     details = ack_details(_ack(plan, "review", review.id, review))
     items = [Due(plan.staff_id, Kind.ACKNOWLEDGE_REVIEW, "review", review.id, "", plan.id, plan.reference, details)]
-    if review.decision is ReviewDecision.ESCALATE:
-        about = {"review_date": review.review_date.isoformat(), "review_id": review.id}
-        items += [
-            Due(senior, Kind.ESCALATION, "review", review.id, "", plan.id, plan.reference, about)
-            for senior in seniors_of(plan)
-        ]
     enqueue(items)
+
+
+def escalation_raised(escalation: Escalation) -> None:
+    """An escalation (from a review's "Escalate", or raised from the plan) reaches the registered
+    managers of the service, who decide what happens next."""
+    plan = escalation.plan
+    about: dict[str, Any] = {"escalation_id": escalation.id}
+    if escalation.review is not None:
+        about |= {"review_date": escalation.review.review_date.isoformat(), "review_id": escalation.review.id}
+    enqueue(
+        [
+            Due(senior, Kind.ESCALATION, "escalation", escalation.id, "", plan.id, plan.reference, about)
+            for senior in seniors_of(plan)
+            if senior != escalation.raised_by_id
+        ]
+    )
+
+
+def escalation_decided(escalation: Escalation) -> None:
+    """The decision on an escalation reaches the staff member and the plan's manager."""
+    plan = escalation.plan
+    about = {"escalation_id": escalation.id, "decision": escalation.decision.value if escalation.decision else ""}
+    enqueue(
+        [
+            Due(person, Kind.ESCALATION_DECIDED, "escalation", escalation.id, "", plan.id, plan.reference, about)
+            for person in dict.fromkeys([plan.staff_id, plan.manager_id])
+            if person != escalation.decided_by_id
+        ]
+    )
+
+
+def approval_requested(approval: Approval, approvers: list[int]) -> None:
+    """A draft submitted for approval, or a closure proposed: the approvers are asked to decide."""
+    plan = approval.plan
+    about = {"what": approval.kind.value, "approval_id": approval.id}
+    enqueue(
+        [
+            Due(person, Kind.APPROVAL_REQUESTED, "approval", approval.id, "", plan.id, plan.reference, about)
+            for person in approvers
+        ]
+    )
+
+
+def approval_decided(approval: Approval) -> None:
+    """The approver's decision reaches the person who asked for it."""
+    plan = approval.plan
+    about = {"what": approval.kind.value, "approval_id": approval.id, "status": approval.status.value}
+    enqueue(
+        [
+            Due(
+                approval.requested_by_id,
+                Kind.APPROVAL_DECIDED,
+                "approval",
+                approval.id,
+                approval.status.value,
+                plan.id,
+                plan.reference,
+                about,
+            )
+        ]
+    )
 
 
 def plan_closed(closure: Closure) -> None:

@@ -24,7 +24,10 @@ from ..models import (
     Acknowledgement,
     Action,
     ActionStatus,
+    Approval,
+    ApprovalStatus,
     ControlStatus,
+    Escalation,
     InterimControl,
     Observation,
     ObservationStatus,
@@ -80,6 +83,8 @@ class PlanRow:
     reviews: list[ReviewRow] = field(default_factory=list)
     acknowledgements: list[Any] = field(default_factory=list)
     versions: list[Any] = field(default_factory=list)
+    approvals: list[Any] = field(default_factory=list)  # those waiting for a decision
+    escalations: list[Any] = field(default_factory=list)  # those without a decision
 
 
 _staff, _service = aliased(User), aliased(Service)
@@ -114,7 +119,7 @@ def plan_rows(statement: Select[Any]) -> list[PlanRow]:
 
 
 def load_flag_inputs(plans: Sequence[PlanRow]) -> None:
-    """Attach to each plan what `flags.plan_flags` reads of it, in seven statements of a few
+    """Attach to each plan what `flags.plan_flags` reads of it, in nine statements of a few
     columns each, however many plans (the caller bounds them): only controls in force and planned
     observations can carry a flag, so only those are read."""
     if not plans:
@@ -193,6 +198,22 @@ def load_flag_inputs(plans: Sequence[PlanRow]) -> None:
             select(PlanVersion.plan_id, PlanVersion.version, PlanVersion.created_at)
             .where(PlanVersion.plan_id.in_(ids))
             .order_by(PlanVersion.plan_id, PlanVersion.version)
+        ),
+    )
+    fill(
+        "approvals",
+        db.session.execute(
+            select(Approval.plan_id, Approval.kind, Approval.status, Approval.requested_at)
+            .where(Approval.plan_id.in_(ids), Approval.status == ApprovalStatus.PENDING)
+            .order_by(Approval.plan_id, Approval.id)
+        ),
+    )
+    fill(
+        "escalations",
+        db.session.execute(
+            select(Escalation.plan_id, Escalation.raised_at, Escalation.decision)
+            .where(Escalation.plan_id.in_(ids), Escalation.decision.is_(None))
+            .order_by(Escalation.plan_id, Escalation.id)
         ),
     )
     # The entries of each plan's last two reviews: the only ones the flags read.

@@ -6,6 +6,7 @@ request (or command) commits once.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any, TypedDict
@@ -20,6 +21,9 @@ from ..extensions import db
 from ..lifecycle import MoveRefused, diff_snapshots, first_review_date, issue_problems, plan_move, quality_findings
 from ..models import (
     Action,
+    Approval,
+    ApprovalKind,
+    ApprovalStatus,
     ControlKind,
     InterimControl,
     Observation,
@@ -493,6 +497,31 @@ def remove_observation(actor: User, observation: Observation) -> None:
     db.session.flush()
 
 
+def plain_snapshot(plan: Plan) -> dict[str, Any]:
+    """The snapshot as a JSON column stores it and reads it back (for comparing with one stored)."""
+    plain: dict[str, Any] = json.loads(json.dumps(snapshot(plan), default=str))
+    return plain
+
+
+def changes_since(submitted: Mapping[str, Any], plan: Plan) -> list[tuple[str, object, object]]:
+    """What differs between a plan as submitted for approval and as it is now (empty: unchanged)."""
+    return diff_snapshots(submitted, plain_snapshot(plan))
+
+
+def issue_request(plan: Plan) -> Approval | None:
+    """The draft's newest request for approval before issue, whatever its state."""
+    return next((a for a in reversed(plan.approvals) if a.kind is ApprovalKind.ISSUE), None)
+
+
+def require_approved(plan: Plan) -> None:
+    """A draft is issued once its approver approved it as it is now (issue 18)."""
+    request = issue_request(plan)
+    if request is None or request.status is not ApprovalStatus.APPROVED:
+        raise PlanError("Submit the plan for approval first: it can be issued once it is approved.")
+    if changes_since(request.proposal, plan):
+        raise PlanError("The plan has been changed since it was approved: submit it for approval again.")
+
+
 def issue_plan(actor: User, plan: Plan, *, override_reason: str | None = None) -> None:
     """Draft → active: checks the issue rules; vague actions need an explicit override reason."""
 
@@ -500,13 +529,15 @@ def issue_plan(actor: User, plan: Plan, *, override_reason: str | None = None) -
     problems = issue_problems(plan, factors_answered=factors_answered(plan))
     if problems:
         raise PlanError("The plan is not ready to issue: " + " ".join(p.message for p in problems))
+    require_approved(plan)
     findings = quality_findings(plan)
-    if findings and not (override_reason or "").strip():
+    reason = (override_reason or plan.quality_override_reason or "").strip()
+    if findings and not reason:
         raise PlanError("Some actions are not yet measurable. Fix them, or give a reason to issue anyway.")
     plan.status = active
     plan.version = 1
     plan.issued_at = now_utc()
-    plan.quality_override_reason = (override_reason or "").strip() or None if findings else None
+    plan.quality_override_reason = reason or None if findings else None
     plan.next_review_date = first_review_date(plan.start_date, plan.review_weekday)
     db.session.flush()
     db.session.add(
@@ -526,6 +557,26 @@ def issue_plan(actor: User, plan: Plan, *, override_reason: str | None = None) -
     )
     db.session.flush()
     notifications.plan_version_issued(plan)
+
+
+def extend_plan(actor: User, plan: Plan, new_end: date | None, reason: str | None, *, field: str) -> None:
+    """A later planned end date, with the reason (a review's or an escalation's decision to
+    extend). `field`: the form field a refusal belongs beside."""
+    require_move(plan, "extend")
+    reason = (reason or "").strip()
+    if new_end is None or new_end <= plan.planned_end_date:
+        raise PlanError("To extend, choose a new end date after the current one.", field=field)
+    if not reason:
+        raise PlanError("Say why the plan is being extended.")
+    audit.record(
+        actor,
+        "extended",
+        "plan",
+        plan.id,
+        plan_id=plan.id,
+        changes={"planned_end_date": [plan.planned_end_date, new_end], "reason": reason},
+    )
+    plan.planned_end_date = new_end
 
 
 def unissued_changes(plan: Plan) -> list[tuple[str, object, object]]:

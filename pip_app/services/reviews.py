@@ -43,8 +43,9 @@ from ..models import (
 )
 from . import audit, notifications
 from .controls import ControlError, lift_control
+from .escalations import raise_escalation
 from .paging import Page, one_page
-from .plans import PlanConflict, PlanError, require_editable, require_move
+from .plans import PlanConflict, PlanError, extend_plan, require_editable, require_move
 
 
 class EntryValues(TypedDict, total=False):
@@ -91,10 +92,12 @@ def record_review(
     next_review_date: date,
     extend_to: date | None = None,
     extend_reason: str | None = None,
+    escalation_reason: str | None = None,
     corrects: Review | None = None,
     submission_token: str | None = None,
 ) -> Review:
-    """Record a weekly review of an active plan; the staff member is then asked to acknowledge it."""
+    """Record a weekly review of an active plan; the staff member is then asked to acknowledge it.
+    An "Escalate" decision opens an escalation to the registered managers with its reason."""
     require_editable(plan)
     require_move(plan, "review")
     if review_date < plan.start_date or review_date > today():
@@ -158,6 +161,8 @@ def record_review(
         },
     )
     notifications.review_recorded(review)
+    if decision is ReviewDecision.ESCALATE:
+        raise_escalation(actor, plan, escalation_reason, review)
     return review
 
 
@@ -219,22 +224,8 @@ def _lift_in_review(
 
 def _extend(actor: User, plan: Plan, review: Review, extend_to: date | None, extend_reason: str | None) -> None:
     """A review's decision to extend: a later end date and the reason, on the review and the plan."""
-    require_move(plan, "extend")
-    reason = (extend_reason or "").strip()
-    if extend_to is None or extend_to <= plan.planned_end_date:
-        raise PlanError("To extend, choose a new end date after the current one.")
-    if not reason:
-        raise PlanError("Say why the plan is being extended.")
-    review.extend_to, review.extend_reason = extend_to, reason
-    audit.record(
-        actor,
-        "extended",
-        "plan",
-        plan.id,
-        plan_id=plan.id,
-        changes={"planned_end_date": [plan.planned_end_date, extend_to], "reason": reason},
-    )
-    plan.planned_end_date = extend_to
+    extend_plan(actor, plan, extend_to, extend_reason, field="extend_to")
+    review.extend_to, review.extend_reason = extend_to, (extend_reason or "").strip()
 
 
 def record_observation(

@@ -21,12 +21,16 @@ from ..models import (
     AckSubject,
     Action,
     ActionStatus,
+    Approval,
+    ApprovalKind,
+    ApprovalStatus,
     Closure,
     ClosureOutcome,
     ControlCheck,
     ControlDecisionKind,
     ControlKind,
     ControlStatus,
+    Escalation,
     InterimControl,
     Observation,
     ObservationStatus,
@@ -48,7 +52,7 @@ from ..models import (
 from ..services import audit
 from ..services.acknowledgements import plan_statement
 from ..services.closure import closure_statement
-from ..services.plans import allocate_reference, snapshot
+from ..services.plans import allocate_reference, plain_snapshot, snapshot
 from ..services.reviews import review_statement
 from ..services.users import create_user, find_by_email, set_password
 
@@ -497,6 +501,24 @@ def _plans(service: Service, people: dict[str, User]) -> None:
         "At least 90% MAR compliance across two consecutive audits",
         measure=("MAR compliance", "%", 62, 90, 2),
     )
+    db.session.add(
+        InterimControl(
+            plan=p4,
+            kind=ControlKind.PAIRED_WORKING,
+            detail="Chidi's medication rounds are countersigned by a second trained carer until two audits reach 90%.",
+            responsible=senior,
+            start_date=start,
+            review_by_date=start + timedelta(weeks=2),
+        )
+    )
+    db.session.add(
+        ContributingFactors(
+            plan=p4,
+            workload_rota="Two agency shifts a week on the medication round; rounds often interrupted by call bells.",
+            updated_by=p4.manager,
+        )
+    )
+    db.session.flush()
 
     # 5. Closed, hydration monitoring: achieved and sustained.
     start = t - timedelta(weeks=8)
@@ -603,3 +625,36 @@ def _plans(service: Service, people: dict[str, User]) -> None:
                 created_at=_at(plan.start_date, 9),
             )
         )
+        # Approved by the registered manager the day before it was issued (issue 18).
+        if plan.manager_id != senior.id:
+            db.session.add(
+                Approval(
+                    plan=plan,
+                    kind=ApprovalKind.ISSUE,
+                    status=ApprovalStatus.APPROVED,
+                    requested_by=plan.manager,
+                    requested_at=_at(plan.start_date - timedelta(days=2), 10),
+                    proposal=plain_snapshot(plan),
+                    decided_by=senior,
+                    decided_at=_at(plan.start_date - timedelta(days=1), 11),
+                    comment="Proportionate, and the interim control keeps people safe meanwhile.",
+                )
+            )
+    # The draft is waiting for the registered manager's approval; the second plan was escalated.
+    db.session.add(
+        Approval(
+            plan=p4,
+            kind=ApprovalKind.ISSUE,
+            requested_by=p4.manager,
+            requested_at=_at(t - timedelta(days=1), 15),
+            proposal=plain_snapshot(p4),
+        )
+    )
+    db.session.add(
+        Escalation(
+            plan=p2,
+            reason="Handovers still miss changes in two residents' care: at risk in two reviews running.",
+            raised_by=p2.manager,
+            raised_at=_at(t - timedelta(days=1), 16),
+        )
+    )

@@ -1,0 +1,124 @@
+"""What the plan page's "Decisions" part shows this person: the plan's requests for approval
+(the draft's newest, and a closure waiting), what changed since a draft was submitted, its
+escalations, and the forms they may use (blank, or the one being corrected)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import policy
+from ..clock import today
+from ..flags import plan_flags
+from ..lifecycle import plan_run, quality_findings
+from ..models import (
+    Action,
+    Approval,
+    ApprovalComment,
+    ApprovalKind,
+    ClosureOutcome,
+    Escalation,
+    InterimControl,
+    Plan,
+)
+from ..services.approvals import changes_since_submitted
+from ..services.escalations import decision_in_words
+from ..services.plans import issue_request
+from ..summaries import CLOSURE_SECTIONS
+from .forms import ApprovalDecisionForm, CommentForm, EscalateForm, EscalationDecisionForm
+
+# What the part reads: the requests with their threads and people, the escalations with theirs
+# (the plan page loads these too), and what a draft's snapshot names (to compare it with the
+# one submitted).
+DECISION_OPTIONS = (
+    selectinload(Plan.approvals).joinedload(Approval.requested_by),
+    selectinload(Plan.approvals).joinedload(Approval.decided_by),
+    selectinload(Plan.approvals).selectinload(Approval.comments).joinedload(ApprovalComment.author),
+    selectinload(Plan.escalations).joinedload(Escalation.raised_by),
+    selectinload(Plan.escalations).joinedload(Escalation.decided_by),
+)
+PART_OPTIONS = (
+    joinedload(Plan.staff),
+    joinedload(Plan.manager),
+    joinedload(Plan.service),
+    selectinload(Plan.controls).joinedload(InterimControl.responsible),
+    selectinload(Plan.actions).joinedload(Action.owner),
+    *DECISION_OPTIONS,
+)
+
+
+def comment_form(approval: Approval, formdata: Any = None) -> CommentForm:
+    return CommentForm(formdata=formdata, prefix=f"comment{approval.id}")
+
+
+def approval_form(approval: Approval, formdata: Any = None) -> ApprovalDecisionForm:
+    return ApprovalDecisionForm(formdata=formdata, prefix=f"approval{approval.id}", row_version=approval.row_version)
+
+
+def decide_form(escalation: Escalation, formdata: Any = None) -> EscalationDecisionForm:
+    form = EscalationDecisionForm(
+        formdata=formdata, prefix=f"decide{escalation.id}", row_version=escalation.row_version
+    )
+    if formdata is None:
+        form.decided_on.data = today()
+    return form
+
+
+def requests_shown(plan: Plan) -> list[Approval]:
+    """A draft's newest request for approval; an issued plan's closure waiting for approval."""
+    if plan.is_draft:
+        request = issue_request(plan)
+        return [request] if request is not None else []
+    return [a for a in plan.approvals if a.kind is ApprovalKind.CLOSURE and a.is_pending]
+
+
+def decisions_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
+    """The part on its own (with the header's flags, refreshed beside it)."""
+    context = dict(
+        plan=plan,
+        flags=plan_flags(plan, today(), current_app.config["ACK_OUTSTANDING_DAYS"]),
+        decisions=decisions_panel(plan),
+        saved=None,
+        saved_message=None,
+        section_error=None,
+        conflict=None,
+    )
+    context.update(overrides)
+    return context
+
+
+def decisions_panel(plan: Plan, **kept: Any) -> dict[str, Any]:
+    """The part's context. `kept`: a form being corrected, as `comment`, `approval` or `decide`
+    (a pair of the record's id and the form) or `escalate` (the form)."""
+    requests = requests_shown(plan)
+    may_approve = policy.can_approve(current_user, plan)
+    may_discuss = policy.can_discuss_approval(current_user, plan)
+    may_decide = policy.can_decide_escalation(current_user, plan)
+    forms: dict[str, dict[int, Any]] = {
+        "comment": {r.id: comment_form(r) for r in requests if r.is_pending and may_discuss},
+        "approval": {r.id: approval_form(r) for r in requests if r.is_pending and may_approve},
+        "decide": {e.id: decide_form(e) for e in plan.escalations if e.is_open and may_decide},
+    }
+    for name in forms:
+        if name in kept:
+            record_id, form = kept[name]
+            forms[name][record_id] = form
+    return dict(
+        requests=requests,
+        changes={r.id: changes_since_submitted(r) for r in requests if r.is_pending},
+        findings=quality_findings(plan) if plan.is_draft and requests else {},
+        outcomes={
+            r.id: ClosureOutcome(r.proposal["outcome"]).label for r in requests if r.kind is ApprovalKind.CLOSURE
+        },
+        sections=CLOSURE_SECTIONS,
+        run=plan_run(plan.start_date, plan.planned_end_date, today()),
+        escalations=list(reversed(plan.escalations)),
+        in_words=decision_in_words,
+        may_approve=may_approve,
+        may_escalate=policy.can_escalate(current_user, plan),
+        forms=forms,
+        escalate_form=kept.get("escalate") or EscalateForm(formdata=None),
+    )

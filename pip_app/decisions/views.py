@@ -1,0 +1,132 @@
+"""Approvals and escalations: comment on a request, approve it or return it, escalate a plan,
+decide on an escalation. Each answers with the decisions part of the plan page (the header's
+flags refreshed beside it); a decision that changes the plan's state leaves for the plan page."""
+
+from __future__ import annotations
+
+from flask import request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from .. import policy
+from ..access import plan_route
+from ..models import Approval, ApprovalKind, Escalation, EscalationDecision, Plan
+from ..screens import Screen, submit
+from ..services import approvals, escalations
+from . import bp
+from .forms import EscalateForm
+from .panel import PART_OPTIONS, approval_form, comment_form, decide_form, decisions_context, decisions_panel
+
+DECISIONS = Screen(
+    "decisions/page.html",
+    {"panel": "decisions/_panel.html"},
+    decisions_context,
+    lambda part, status: ["plans/_flags.html"],
+)
+
+
+def _url(plan: Plan) -> str:
+    return url_for("plans.show", plan_id=plan.id, _anchor="decisions")
+
+
+@bp.get("/<int:plan_id>/decisions")
+@plan_route(options=PART_OPTIONS)
+def index(plan: Plan) -> ResponseReturnValue:
+    """The plan's decisions (the part for htmx, a page of its own otherwise)."""
+    return DECISIONS.show(plan, "panel")
+
+
+@bp.post("/<int:plan_id>/approvals/<int:approval_id>/comments")
+@plan_route(policy.can_discuss_approval, options=PART_OPTIONS, parts={"approval_id": Approval})
+def comment(plan: Plan, approval: Approval) -> ResponseReturnValue:
+    """Add a message to a request's thread (the manager and the approver)."""
+    form = comment_form(approval, request.form)
+    return submit(
+        DECISIONS,
+        plan,
+        "panel",
+        form,
+        lambda: approvals.add_comment(current_user, approval, form.body.data),
+        url=_url(plan),
+        message="Comment added.",
+        error_field="body",
+        kept={"decisions": decisions_panel(plan, comment=(approval.id, form))},
+    )
+
+
+def _decide(plan: Plan, approval: Approval, approve: bool) -> ResponseReturnValue:
+    form = approval_form(approval, request.form)
+    if approve:
+        done = "Approved." if approval.kind is ApprovalKind.ISSUE else "Approved: the plan is closed."
+    else:
+        done = "Returned with your comments."
+    return submit(
+        DECISIONS,
+        plan,
+        "panel",
+        form,
+        lambda: (approvals.approve if approve else approvals.return_request)(current_user, approval, form.comment.data),
+        url=_url(plan),
+        message=done,
+        stale=approval,
+        error_field="comment",
+        kept={"decisions": decisions_panel(plan, approval=(approval.id, form))},
+        leave=True,
+    )
+
+
+@bp.post("/<int:plan_id>/approvals/<int:approval_id>/approve")
+@plan_route(policy.can_approve, options=PART_OPTIONS, parts={"approval_id": Approval})
+def approve(plan: Plan, approval: Approval) -> ResponseReturnValue:
+    """Approve a draft (its manager may then issue it) or a closure (carried out as proposed)."""
+    return _decide(plan, approval, approve=True)
+
+
+@bp.post("/<int:plan_id>/approvals/<int:approval_id>/return")
+@plan_route(policy.can_approve, options=PART_OPTIONS, parts={"approval_id": Approval})
+def return_request(plan: Plan, approval: Approval) -> ResponseReturnValue:
+    """Return a request with comments (required)."""
+    return _decide(plan, approval, approve=False)
+
+
+@bp.post("/<int:plan_id>/escalations")
+@plan_route(policy.can_escalate, options=PART_OPTIONS)
+def escalate(plan: Plan) -> ResponseReturnValue:
+    """Escalate the plan to the service's registered managers, with the reason."""
+    form = EscalateForm()
+    return submit(
+        DECISIONS,
+        plan,
+        "panel",
+        form,
+        lambda: escalations.raise_escalation(current_user, plan, form.reason.data),
+        url=_url(plan),
+        message="Escalated to the registered managers.",
+        kept={"decisions": decisions_panel(plan, escalate=form)},
+    )
+
+
+@bp.post("/<int:plan_id>/escalations/<int:escalation_id>/decide")
+@plan_route(policy.can_decide_escalation, options=PART_OPTIONS, parts={"escalation_id": Escalation})
+def decide(plan: Plan, escalation: Escalation) -> ResponseReturnValue:
+    """A registered manager's decision on an escalation, with its rationale and date."""
+    form = decide_form(escalation, request.form)
+    return submit(
+        DECISIONS,
+        plan,
+        "panel",
+        form,
+        lambda: escalations.decide_escalation(
+            current_user,
+            escalation,
+            decision=EscalationDecision(form.decision.data),
+            rationale=form.rationale.data,
+            decided_on=form.decided_on.data,
+            new_end_date=form.new_end_date.data,
+        ),
+        url=_url(plan),
+        message="Decision recorded.",
+        stale=escalation,
+        kept={"decisions": decisions_panel(plan, decide=(escalation.id, form))},
+        leave=True,
+    )
