@@ -26,6 +26,7 @@ from ..models import (
     ApprovalStatus,
     Closure,
     ClosureOutcome,
+    ContributingFactors,
     ControlCheck,
     ControlDecisionKind,
     ControlKind,
