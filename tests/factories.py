@@ -6,6 +6,7 @@ import itertools
 from datetime import date, timedelta
 
 from flask import current_app
+from sqlalchemy import select
 
 from pip_app.credentials.passwords import hash_password
 from pip_app.extensions import db
@@ -21,6 +22,7 @@ from pip_app.models import (
     Service,
     User,
 )
+from pip_app.services import approvals
 from pip_app.services.plans import allocate_reference
 
 PASSWORD = "correct-horse-battery"
@@ -135,3 +137,21 @@ def make_action(plan: Plan, number: int | None = None, **fields) -> Action:
     db.session.add(action)
     db.session.commit()
     return action
+
+
+def approve_for_issue(plan: Plan, approver: User | None = None, override_reason: str | None = None) -> None:
+    """Submit a ready draft for approval as its manager and approve it (issue 18), so that the
+    manager may issue it. The approver: a registered manager of the plan's service who does not
+    manage it (one is made if there is none)."""
+    if approver is None:
+        approver = next(
+            (
+                u
+                for u in db.session.scalars(select(User).where(User.role == Role.SENIOR, User.active.is_(True)))
+                if plan.service in u.services and u.id != plan.manager_id
+            ),
+            None,
+        ) or make_user(Role.SENIOR, services=[plan.service])
+    request = approvals.submit_for_issue(plan.manager, plan, override_reason=override_reason)
+    approvals.approve(approver, request)
+    db.session.commit()

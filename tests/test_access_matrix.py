@@ -19,6 +19,7 @@ from pip_app.models import (
     AttachmentVisibility,
     Closure,
     ClosureOutcome,
+    Escalation,
     HealthReferral,
     Meeting,
     MeetingKind,
@@ -32,7 +33,7 @@ from pip_app.models import (
     SupportKind,
 )
 from pip_app.services.plans import issue_plan
-from tests.factories import make_action, make_control
+from tests.factories import approve_for_issue, make_action, make_control
 
 ALLOW, FORBID, HIDE, LOGIN = "allow", "403", "404", "login"
 TODAY = date(2026, 11, 23)
@@ -163,6 +164,13 @@ RULES = {
     "support.edit_support": edit,
     "support.update": edit,
     "adjustments.index": restricted_rule(lambda u, p: True),
+    "plans.submit_for_approval": edit,
+    "decisions.index": view,
+    "decisions.comment": plan_rule(policy.can_discuss_approval),
+    "decisions.approve": plan_rule(policy.can_approve),
+    "decisions.return_request": plan_rule(policy.can_approve),
+    "decisions.escalate": plan_rule(policy.can_escalate),
+    "decisions.decide": plan_rule(policy.can_decide_escalation),
     "factors.index": view,
     "factors.edit": edit,
     "factors.save": edit,
@@ -251,6 +259,7 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
     )
     control = make_control(plan, responsible)
     action = make_action(plan, 1)
+    approve_for_issue(plan)
     issue_plan(manager, plan)
     observation = Observation(plan=plan, scheduled_on=TODAY - timedelta(days=1), observer=responsible)
     review = Review(
@@ -300,7 +309,8 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
     referral = HealthReferral(
         plan=plan, referred_on=TODAY - timedelta(days=12), questions="Is a later start possible?", recorded_by=manager
     )
-    db.session.add_all([observation, review, attachment, meeting, support, adjustment, referral])
+    escalation = Escalation(plan=plan, reason="At risk in two reviews running.", raised_by=manager)
+    db.session.add_all([observation, review, attachment, meeting, support, adjustment, referral, escalation])
     if closed:
         plan.status = PlanStatus.CLOSED
         db.session.add(
@@ -326,6 +336,8 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         support=support,
         adjustment=adjustment,
         referral=referral,
+        approval=plan.approvals[0],
+        escalation=escalation,
         version=1,
         user=staff,
     )
@@ -344,6 +356,8 @@ def path_values(objects) -> dict[str, object]:
         "support_id": objects["support"].id,
         "adjustment_id": objects["adjustment"].id,
         "referral_id": objects["referral"].id,
+        "approval_id": objects["approval"].id,
+        "escalation_id": objects["escalation"].id,
         "version": objects["version"],
         "user_id": objects["user"].id,
         "notification_id": 1,

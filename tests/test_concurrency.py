@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from pip_app.extensions import db
 from pip_app.models import ControlCheck, Plan, PlanReferenceCounter, PlanStatus, Review, Role
 from pip_app.services.plans import issue_plan
-from tests.factories import make_action, make_control
+from tests.factories import approve_for_issue, make_action, make_control
 
 TODAY = date(2026, 11, 23)
 THREADS = 6
@@ -32,6 +32,7 @@ def plan(app, world, make_plan):
     )
     make_control(plan, world["senior"])
     make_action(plan, 1)
+    approve_for_issue(plan)
     issue_plan(world["manager"], plan)
     db.session.commit()
     return plan

@@ -12,7 +12,7 @@ from pip_app.extensions import db
 from pip_app.models import AuditEvent, ContributingFactors, PlanStatus
 from pip_app.refusals import Refusal
 from pip_app.services.plans import issue_plan
-from tests.factories import make_action, make_control
+from tests.factories import approve_for_issue, make_action, make_control
 
 TODAY = date(2026, 11, 23)
 
@@ -52,13 +52,14 @@ def test_a_draft_cannot_be_issued_until_the_factors_are_answered(world, manager,
     builder = manager.get(f"/plans/{draft.id}/edit").text
     assert "Answer the contributing factors" in builder and 'href="#factors"' in builder
     with pytest.raises(Refusal, match="contributing factors"):
-        issue_plan(world["manager"], draft)
+        approve_for_issue(draft)  # submitting for approval is refused: the issue rules apply
     db.session.rollback()
     refused = manager.post(f"/plans/{draft.id}/issue", data={"issue-row_version": draft.row_version})
     assert refused.status_code == 422
 
     assert answer(manager, draft, workload_rota="Short-staffed on lates; three double shifts a week").status_code == 303
     assert "Answer the contributing factors" not in manager.get(f"/plans/{draft.id}/edit").text
+    approve_for_issue(draft)
     db.session.refresh(draft)
     assert manager.post(f"/plans/{draft.id}/issue", data={"issue-row_version": draft.row_version}).status_code == 303
     db.session.refresh(draft)
@@ -94,6 +95,7 @@ def test_the_health_need_is_restricted(world, sign_in, draft):
     assert (
         factors.health_need == "Needs written steps (reading)" and factors.caring == "Cares for her mother on Sundays"
     )
+    approve_for_issue(draft)
     issue_plan(world["manager"], draft)
     db.session.commit()
     staff = sign_in(world["staff"])

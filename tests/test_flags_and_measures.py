@@ -51,9 +51,25 @@ def plan(**kw):
         versions=[NS(version=1, created_at=datetime(2026, 11, 2, 9))],
         version=1,
         staff_id=5,
+        approvals=[],
+        escalations=[],
     )
     base.update(kw)
     return NS(**base)
+
+
+def test_decisions_waiting_are_flagged_on_drafts_and_open_plans():
+    """Issue 18: a request for approval and an escalation without a decision."""
+    waiting = NS(kind=status("issue"), status=status("pending"), requested_at=datetime(2026, 11, 20, 10))
+    decided = NS(kind=status("closure"), status=status("returned"), requested_at=datetime(2026, 11, 20, 10))
+    draft = plan(status=status("draft"), approvals=[waiting, decided])
+    [flag] = plan_flags(draft, START + timedelta(days=20))
+    assert (flag.code, flag.anchor) == ("approval_pending", "decisions")
+    assert flag.message == "Submitted for approval on 20 Nov 2026: waiting for a decision"
+    escalated = plan(escalations=[NS(raised_at=datetime(2026, 11, 21, 9), decision=None)])
+    assert "escalation_open" in codes(escalated, START + timedelta(days=3))
+    answered = plan(escalations=[NS(raised_at=datetime(2026, 11, 21, 9), decision=status("redesign"))])
+    assert "escalation_open" not in codes(answered, START + timedelta(days=3))
 
 
 def codes(p, day):

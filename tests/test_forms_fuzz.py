@@ -14,7 +14,7 @@ from pip_app.extensions import db
 from pip_app.models import AuditEvent, PlanStatus
 from pip_app.services.plans import issue_plan
 from tests.conftest import csrf_token_from
-from tests.factories import make_action, make_control
+from tests.factories import approve_for_issue, make_action, make_control
 
 TODAY = date(2026, 11, 23)
 MARKUP = '<b id="injected">&amp;<img src=x onerror=alert(1)>'
@@ -50,6 +50,7 @@ def setting(app, world, make_plan, sign_in):
     )
     make_control(active, world["senior"])
     make_action(active, 1, measure_name="Compliance", measure_unit="%", measure_target=90, measure_consecutive=2)
+    approve_for_issue(active)
     issue_plan(world["manager"], active)
     db.session.commit()
     return dict(draft=draft, active=active, manager=sign_in(world["manager"]), staff=sign_in(world["staff"]))
@@ -256,6 +257,7 @@ def every_form(app, world, make_plan, sign_in):
         )
         db.session.add(Observation(plan=made, scheduled_on=TODAY - timedelta(days=1), observer=w["senior"]))
         if status is not PlanStatus.DRAFT:
+            approve_for_issue(made)
             issue_plan(w["manager"], made)
             review = Review(
                 plan=made,
@@ -324,7 +326,8 @@ POST_FORMS = [
         "/plans/{draft}/observations/{draft_observation}/edit",
         "/plans/{draft}/observations/{draft_observation}",
     ),
-    ("manager", "/plans/{draft}/edit", "/plans/{draft}/issue"),
+    ("manager", "/plans/{draft}/edit", "/plans/{draft}/submit"),
+    ("manager", "/plans/{active}", "/plans/{active}/escalations"),
     ("staff", "/plans/{active}", "/plans/{active}/acknowledge"),
     ("manager", "/plans/{active}/reviews/new", "/plans/{active}/reviews"),
     (

@@ -18,7 +18,7 @@ from pip_app import params
 from pip_app.extensions import db
 from pip_app.models import Action, InterimControl, Plan, PlanStatus, Review
 from pip_app.services.plans import issue_plan
-from tests.factories import make_action, make_control
+from tests.factories import approve_for_issue, make_action, make_control
 
 TODAY = date(2026, 11, 23)
 HUGE = "99999999999999999999"  # past int64
@@ -66,6 +66,7 @@ def plan(world, make_plan):
         measure_higher_is_better=False,
         measure_consecutive=2,
     )
+    approve_for_issue(plan)
     issue_plan(world["manager"], plan)
     db.session.commit()
     return plan

@@ -28,7 +28,7 @@ from pip_app.models import (
 )
 from pip_app.services import acknowledgements, plans, reviews
 from pip_app.services import users as accounts
-from tests.factories import make_action, make_control, make_user
+from tests.factories import approve_for_issue, make_action, make_control, make_user
 from tests.mailserver import MailServer
 from tests.test_closure import close_directly, ready_plan
 
@@ -120,6 +120,7 @@ def draft(world, make_plan):
 
 def test_events_reach_the_right_people_once_with_a_link_and_nothing_sensitive(app, world, draft, mail, runner):
     staff, manager, senior = world["staff"], world["manager"], world["senior"]
+    approve_for_issue(draft)
     plans.issue_plan(manager, draft)
     db.session.commit()
     assert [(r.kind, r.recipient_id) for r in rows()] == [
@@ -422,6 +423,7 @@ def test_digest_only_people_get_the_digest_and_acknowledgement_requests(app, wor
     staff.digest_only = True
     draft.next_review_date = None
     db.session.commit()
+    approve_for_issue(draft)
     plans.issue_plan(manager, draft)
     draft.next_review_date = TODAY - timedelta(days=1)
     db.session.commit()
@@ -490,6 +492,7 @@ def test_internationalised_addresses_and_names(app, world, make_plan, runner):
     )
     make_control(plan, world["senior"], start_date=TODAY, review_by_date=TODAY + timedelta(days=14))
     make_action(plan, 1)
+    approve_for_issue(plan)
     plans.issue_plan(world["manager"], plan)
     db.session.commit()
     server = MailServer(smtputf8=True).start()

@@ -18,10 +18,11 @@ from pip_app.models import (
     PlanStatus,
     PlanVersion,
 )
+from pip_app.services import approvals
 from pip_app.services import controls as control_ops
 from pip_app.services import plans as plan_ops
 from pip_app.services.plans import unissued_changes
-from tests.factories import make_action, make_control
+from tests.factories import approve_for_issue, make_action, make_control
 
 START = date(2026, 11, 23)
 
@@ -98,6 +99,7 @@ def ready(plan, world):
         check_method=GOOD_ACTION["action-check_method"],
         success_criterion=GOOD_ACTION["action-success_criterion"],
     )
+    approve_for_issue(plan)  # approved by the registered manager (issue 18), so it may be issued
     return plan
 
 
@@ -361,16 +363,21 @@ def test_issue_lists_what_is_missing(manager, draft):
 def test_issue_with_vague_actions_needs_a_reason_that_is_kept(world, manager, draft):
     make_control(draft, world["senior"])
     make_action(draft, 1, **{k.split("-", 1)[1]: v for k, v in VAGUE_ACTION.items()})
-    response = manager.post(f"/plans/{draft.id}/issue", data={"issue-row_version": draft.row_version})
+    response = manager.post(f"/plans/{draft.id}/submit", data={"issue-row_version": draft.row_version})
     assert response.status_code == 422
     assert "Some actions are not yet measurable" in response.text
     response = manager.post(
-        f"/plans/{draft.id}/issue",
+        f"/plans/{draft.id}/submit",
         data={
             "issue-row_version": draft.row_version,
             "issue-override_reason": "Agreed wording with HR; refine at week 1",
         },
     )
+    assert response.status_code == 303
+    db.session.refresh(draft)
+    approvals.approve(world["senior"], draft.approvals[-1])
+    db.session.commit()
+    response = manager.post(f"/plans/{draft.id}/issue", data={"issue-row_version": draft.row_version})
     assert response.status_code == 303
     db.session.refresh(draft)
     assert draft.status is PlanStatus.ACTIVE and draft.version == 1

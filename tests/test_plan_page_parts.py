@@ -22,7 +22,7 @@ from pip_app.models import (
     ReviewEntry,
 )
 from pip_app.services.plans import issue_plan
-from tests.factories import make_action, make_control
+from tests.factories import approve_for_issue, make_action, make_control
 
 TODAY = date(2026, 11, 23)
 START = TODAY - timedelta(weeks=16)
@@ -55,6 +55,7 @@ def plan(world, make_plan):
         measure_target=90,
         measure_consecutive=2,
     )
+    approve_for_issue(plan)
     issue_plan(world["manager"], plan)
     db.session.commit()
     return plan

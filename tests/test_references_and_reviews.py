@@ -42,6 +42,7 @@ def issued_plan(world, make_plan, staff=None):
     )
     make_control(plan, world["senior"])
     make_action(plan, 1)
+    factories.approve_for_issue(plan)
     issue_plan(world["manager"], plan)
     db.session.commit()
     return plan

@@ -19,7 +19,7 @@ from pip_app.models import (
     Review,
 )
 from pip_app.services.plans import issue_plan
-from tests.factories import make_action, make_control
+from tests.factories import approve_for_issue, make_action, make_control
 
 TODAY = date(2026, 11, 23)
 START = TODAY - timedelta(days=21)
@@ -52,6 +52,7 @@ def plan(world, make_plan):
         measure_consecutive=2,
     )
     make_action(plan, 2)
+    approve_for_issue(plan)
     issue_plan(world["manager"], plan)
     db.session.commit()
     return plan

@@ -108,10 +108,11 @@ def _require_pending(approval: Approval) -> None:
 
 
 def _settle(approval: Approval, status: ApprovalStatus, actor: User | None, comment: str | None) -> None:
+    """Decided: who (None when overtaken), when, with what comment. The status goes last, so that
+    no flush (reading an expired actor's id may autoflush) sees it without its date."""
+    decided_by_id = actor.id if actor else None
+    approval.decided_by_id, approval.decided_at, approval.comment = decided_by_id, now_utc(), comment
     approval.status = status
-    approval.decided_by_id = actor.id if actor else None
-    approval.decided_at = now_utc()
-    approval.comment = comment
 
 
 def _comment_text(comment: str | None, *, required: str | None = None) -> str | None:

@@ -160,6 +160,7 @@ def active_plan(world):
     factories.make_action(
         plan, 1, measure_name="MAR compliance", measure_unit="%", measure_target=90, measure_consecutive=2
     )
+    factories.approve_for_issue(plan)
     issue_plan(world["manager"], plan)
     db.session.commit()
     return plan

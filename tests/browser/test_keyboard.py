@@ -16,7 +16,7 @@ from pip_app.services.plans import issue_plan
 from tests.browser import test_register_journey
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.browser.test_register_journey import TODAY
-from tests.factories import PASSWORD, make_action, make_control
+from tests.factories import PASSWORD, approve_for_issue, make_action, make_control
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +33,7 @@ def plan(world, make_plan):
     )
     make_control(plan, world["senior"])
     make_action(plan, 1, measure_name="MAR compliance", measure_unit="%", measure_target=90, measure_consecutive=2)
+    approve_for_issue(plan)
     issue_plan(world["manager"], plan)
     db.session.commit()
     return plan

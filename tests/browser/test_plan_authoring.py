@@ -207,6 +207,7 @@ def issued_plan(world):
     )
     factories.make_control(plan, world["senior"])
     factories.make_action(plan)
+    factories.approve_for_issue(plan)
     plan_ops.issue_plan(world["manager"], plan)
     db.session.commit()
     assert acknowledgements.plan_acknowledgement_due(plan)

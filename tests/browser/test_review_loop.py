@@ -137,6 +137,7 @@ def active_plan(world):
     factories.make_control(plan, world["senior"])
     measured = factories.make_action(plan, **MEASURED)
     plain = factories.make_action(plan)
+    factories.approve_for_issue(plan)
     plan_ops.issue_plan(world["manager"], plan)
     db.session.commit()
     assert plan.status is PlanStatus.ACTIVE and plan.version == 1
