@@ -139,19 +139,17 @@ def make_action(plan: Plan, number: int | None = None, **fields) -> Action:
     return action
 
 
+def approver_for(plan: Plan) -> User:
+    """Someone who may approve the plan's requests (issue 18): a registered manager of its service
+    who does not manage it (one is made if there is none)."""
+    seniors = db.session.scalars(select(User).where(User.role == Role.SENIOR, User.active.is_(True)))
+    found = next((u for u in seniors if plan.service in u.services and u.id != plan.manager_id), None)
+    return found or make_user(Role.SENIOR, services=[plan.service])
+
+
 def approve_for_issue(plan: Plan, approver: User | None = None, override_reason: str | None = None) -> None:
-    """Submit a ready draft for approval as its manager and approve it (issue 18), so that the
-    manager may issue it. The approver: a registered manager of the plan's service who does not
-    manage it (one is made if there is none)."""
-    if approver is None:
-        approver = next(
-            (
-                u
-                for u in db.session.scalars(select(User).where(User.role == Role.SENIOR, User.active.is_(True)))
-                if plan.service in u.services and u.id != plan.manager_id
-            ),
-            None,
-        ) or make_user(Role.SENIOR, services=[plan.service])
+    """Submit a ready draft for approval as its manager and approve it, so that the manager may
+    issue it."""
     request = approvals.submit_for_issue(plan.manager, plan, override_reason=override_reason)
-    approvals.approve(approver, request)
+    approvals.approve(approver or approver_for(plan), request)
     db.session.commit()

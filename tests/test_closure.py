@@ -17,6 +17,7 @@ from pip_app.models import (
     AckResponse,
     AckSubject,
     ActionStatus,
+    Approval,
     AuditEvent,
     Closure,
     ClosureOutcome,
@@ -31,10 +32,10 @@ from pip_app.models import (
     ReviewDecision,
     ReviewEntry,
 )
+from pip_app.services import approvals, closure_draft, closure_gate
 from pip_app.services import closure as closure_ops
-from pip_app.services import closure_draft, closure_gate
 from pip_app.services.plans import PlanConflict, PlanError
-from tests.factories import make_action, make_control
+from tests.factories import approver_for, make_action, make_control
 
 TODAY = date(2026, 11, 30)
 START = date(2026, 11, 2)
@@ -159,8 +160,9 @@ def close_form(plan, *, decision="monitor", outcome="achieved", **overrides) -> 
 
 
 def close_directly(plan, actor, **kwargs) -> Closure:
-    """Close through the operation, resolving every gate item."""
-    closure = closure_ops.close_plan(
+    """Close through the operation, resolving every gate item; a closure that needs approval (before
+    the planned end, "not achieved", "withdrawn") is approved by a registered manager."""
+    closed = closure_ops.close_plan(
         actor,
         plan,
         outcome=kwargs.pop("outcome", ClosureOutcome.ACHIEVED),
@@ -178,6 +180,10 @@ def close_directly(plan, actor, **kwargs) -> Closure:
         },
         **kwargs,
     )
+    if isinstance(closed, Approval):
+        approvals.approve(approver_for(plan), closed)
+    closure = plan.closure
+    assert closure is not None
     closure.closed_at = datetime.combine(TODAY, datetime.min.time()).replace(hour=12)  # "now" agrees with today
     db.session.commit()
     return closure

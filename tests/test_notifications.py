@@ -124,9 +124,26 @@ def test_events_reach_the_right_people_once_with_a_link_and_nothing_sensitive(ap
     plans.issue_plan(manager, draft)
     db.session.commit()
     assert [(r.kind, r.recipient_id) for r in rows()] == [
-        (Kind.ACKNOWLEDGE_PLAN, staff.id)
-    ]  # in the issue's transaction
-    assert "Sent 1" in send(runner)
+        (Kind.APPROVAL_REQUESTED, senior.id),  # the draft submitted for approval (issue 18)
+        (Kind.APPROVAL_DECIDED, manager.id),  # and approved
+        (Kind.ACKNOWLEDGE_PLAN, staff.id),  # in the issue's transaction
+    ]
+    assert "Sent 2" in send(runner)
+    (stale,) = rows(status=NotificationStatus.SKIPPED)  # approved before it went: no longer needed
+    assert stale.kind is Kind.APPROVAL_REQUESTED and "decided" in stale.last_error
+    approval_mails = mail.take()
+    assert sorted((r.recipients[0], r.message["Subject"]) for r in approval_mails) == sorted(
+        [
+            (manager.email, f"Approved: {draft.reference}"),
+            (staff.email, f"Please acknowledge your improvement plan {draft.reference} (version 1)"),
+        ]
+    )
+    for item in approval_mails:
+        assert_clean(item.message)
+    [request] = [r for r in approval_mails if r.recipients[0] == staff.email]
+    assert f"{BASE}/plans/{draft.id}#acknowledge" in parts(request.message)["text/plain"]
+    [approved] = [r for r in approval_mails if r.recipients[0] == manager.email]
+    assert f"{BASE}/plans/{draft.id}#decisions" in parts(approved.message)["text/plain"]
     acknowledgements.acknowledge_plan(staff, draft, version=1, response=AckResponse.DISAGREE, comment=DISAGREEMENT)
     action = draft.actions[0]
     review = reviews.record_review(
@@ -138,6 +155,7 @@ def test_events_reach_the_right_people_once_with_a_link_and_nothing_sensitive(ap
         summary=SUMMARY,
         decision=ReviewDecision.ESCALATE,
         next_review_date=TODAY + timedelta(days=6),
+        escalation_reason=SUMMARY,
     )
     db.session.commit()
 
@@ -146,11 +164,10 @@ def test_events_reach_the_right_people_once_with_a_link_and_nothing_sensitive(ap
     to = sorted((r.recipients[0], r.message["Subject"]) for r in received)
     assert to == sorted(
         [
-            (staff.email, f"Please acknowledge your improvement plan {draft.reference} (version 1)"),
             (manager.email, f"A staff member disagrees: {draft.reference}"),
             (senior.email, f"A staff member disagrees: {draft.reference}"),
             (staff.email, f"Please acknowledge your weekly review of 30 Nov 2026 ({draft.reference})"),
-            (senior.email, f"Escalated at review: {draft.reference}"),
+            (senior.email, f"Escalated: {draft.reference}"),
         ]
     )
     for item in received:
@@ -159,20 +176,17 @@ def test_events_reach_the_right_people_once_with_a_link_and_nothing_sensitive(ap
         assert item.message["Auto-Submitted"] == "auto-generated"
     links = {r.message["Subject"].split(":")[0].split(" (")[0]: parts(r.message)["text/plain"] for r in received}
     assert (
-        f"{BASE}/plans/{draft.id}#acknowledge" in links[f"Please acknowledge your improvement plan {draft.reference}"]
-    )
-    assert (
         f"{BASE}/plans/{draft.id}#review-{review.id}" in links["Please acknowledge your weekly review of 30 Nov 2026"]
     )
-    assert f'href="{BASE}/plans/{draft.id}#reviews-panel"' in next(
+    assert f'href="{BASE}/plans/{draft.id}#decisions"' in next(
         parts(r.message)["text/html"] for r in received if r.message["Subject"].startswith("Escalated")
     )
-    assert all(r.status is NotificationStatus.SENT and r.sent_at and r.attempts == 1 for r in rows())
+    assert all(r.status is NotificationStatus.SENT and r.sent_at and r.attempts == 1 for r in rows() if r != stale)
     sent_events = db.session.scalar(
         select(func.count()).where(AuditEvent.entity == "notification", AuditEvent.verb == "sent")
     )
-    assert sent_events == 5
-    assert not rows(status=NotificationStatus.SKIPPED)
+    assert sent_events == 6
+    assert rows(status=NotificationStatus.SKIPPED) == [stale]
 
     assert "Sent 0" in send(runner)  # a second run sends nothing new
     assert mail.take() == []
@@ -434,8 +448,9 @@ def test_digest_only_people_get_the_digest_and_acknowledgement_requests(app, wor
     assert (manager.email, f"Weekly review overdue: {draft.reference}") not in got
     digests = [r for r in got if r[1].startswith("Your improvement plan tasks for 30 Nov 2026")]
     assert {to for to, _ in digests} == {manager.email, staff.email}
-    (skipped,) = rows(status=NotificationStatus.SKIPPED)
-    assert skipped.kind is Kind.REVIEW_OVERDUE and "digest only" in skipped.last_error
+    skipped = {r.kind: r.last_error for r in rows(status=NotificationStatus.SKIPPED)}
+    assert "digest only" in skipped.pop(Kind.REVIEW_OVERDUE) and "digest only" in skipped.pop(Kind.APPROVAL_DECIDED)
+    assert list(skipped) == [Kind.APPROVAL_REQUESTED]  # decided before it went
     send(runner)
     assert mail.take() == []  # one digest a day
 
@@ -499,7 +514,10 @@ def test_internationalised_addresses_and_names(app, world, make_plan, runner):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
     try:
         send(runner)
-        (received,) = server.take()
+        # The approval's emails go to the senior and the manager (issue 18); this one to Zoë.
+        (received,) = [
+            r for r in server.take() if r.recipients[0] not in (world["senior"].email, world["manager"].email)
+        ]
     finally:
         server.stop()
     assert received.recipients == ["zoë.łukasik@exämple.test"]
