@@ -55,7 +55,7 @@ def draft(world, make_plan):
 
 @pytest.fixture
 def active(draft, world):
-    factories.approve_for_issue(draft, world["manager"], world["senior"])
+    factories.approve_for_issue(draft, world["senior"])
     issue_plan(world["manager"], draft)
     db.session.commit()
     return draft
@@ -123,7 +123,7 @@ def test_a_draft_changed_after_submission_is_back_to_draft(draft, world):
 
 
 def test_a_draft_changed_after_approval_must_be_approved_again(draft, world):
-    factories.approve_for_issue(draft, world["manager"], world["senior"])
+    factories.approve_for_issue(draft, world["senior"])
     draft.risk_statement = "Something else entirely."
     with pytest.raises(PlanError, match="changed since it was approved"):
         issue_plan(world["manager"], draft)
