@@ -22,7 +22,7 @@ class ApprovalDecisionForm(VersionedForm):
 
     prefix_name = "approval"
     comment = text_field(
-        "Comment",
+        "Comment with your decision",
         max_length=COMMENT_MAX,
         description="Needed to return it: say what has to change. Optional when you approve.",
     )

@@ -114,11 +114,11 @@ def test_plan_authoring_states(live_server, page, console_errors, world, draft):
     assert_accessible(page, "builder with the control editor open")
     assert page.evaluate("window.__marker") == 1, "the editors opened in place"
 
-    # Issuing with a vague action and no reason is refused, saying what is missing.
+    # Submitting with a vague action and no reason is refused, saying what is missing.
     page.locator("#controls").get_by_role("link", name="Cancel").click()
-    page.get_by_role("button", name="Issue plan").click()
+    page.get_by_role("button", name="Submit for approval").click()
     expect(page.locator("#issue .error-summary")).to_be_visible()
-    assert_accessible(page, "issue refused")
+    assert_accessible(page, "submission refused")
     assert _only_deliberate(console_errors, 422) == []
 
 
@@ -134,14 +134,14 @@ def test_issue_step_shows_what_is_missing(live_server, page, console_errors, wor
     expect(problems.get_by_role("listitem")).not_to_have_count(0)
     assert_accessible(page, "issue step with problems")
     # The button is aria-disabled, not disabled: it can still be pressed, and is refused in place.
-    button = page.get_by_role("button", name="Issue plan")
+    button = page.get_by_role("button", name="Submit for approval")
     expect(button).to_have_attribute("aria-disabled", "true")
     button.focus()
-    with page.expect_response(f"{live_server}/plans/{plan.id}/issue") as refused:
+    with page.expect_response(f"{live_server}/plans/{plan.id}/submit") as refused:
         page.keyboard.press("Enter")
     assert refused.value.status == 422
     expect(page.locator("#issue .problems")).to_contain_text("Before you can issue:")
-    assert_accessible(page, "issue refused with problems")
+    assert_accessible(page, "submission refused with problems")
     assert _only_deliberate(console_errors, 422) == []
 
 
@@ -206,6 +206,8 @@ def test_register_with_no_matching_controls(live_server, page, console_errors, w
 
 def test_closure_states(live_server, page, console_errors, world):
     plan = ready_plan(world, factories.make_plan)
+    plan.planned_end_date = today() - timedelta(days=1)  # closes after its planned end: no approval needed
+    db.session.commit()
     plan_id = plan.id
     sign_in(page, live_server, world["manager"].email, PASSWORD)
     page.goto(f"{live_server}/plans/{plan_id}/close")

@@ -1,15 +1,18 @@
 """Closure, end to end in a real browser: a manager closes a plan with its evidence summary
-(drafted from the plan's record, refused in place while a prompt is left in), the staff member
-acknowledges the closure, and HR finds it on the closed-plans list and downloads the summary."""
+(drafted from the plan's record, refused in place while a prompt is left in); closing before the
+planned end waits for the registered manager, who approves it; the staff member acknowledges the
+closure, and HR finds it on the closed-plans list and downloads the summary."""
 
 import io
 import re
+from datetime import timedelta
 
 import pypdf
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from pip_app.clock import today
 from pip_app.extensions import db
 from pip_app.models import Acknowledgement, AckSubject, AuditEvent, ControlStatus, Plan, PlanStatus
 from tests import factories
@@ -35,6 +38,8 @@ def _fresh(model, ident):
 
 def test_manager_closes_staff_acknowledges_hr_downloads(live_server, page, console_errors, world, tmp_path):
     plan = ready_plan(world, factories.make_plan)
+    plan.planned_end_date = today() + timedelta(days=7)  # closing now is before the planned end
+    db.session.commit()
     plan_id, reference, staff_name = plan.id, plan.reference, world["staff"].name
     control_id, a2_id = plan.controls[0].id, plan.actions[1].id
 
@@ -69,9 +74,28 @@ def test_manager_closes_staff_acknowledges_hr_downloads(live_server, page, conso
     # …and closes once the manager has written what only they can know.
     page.get_by_label("How the risk is now controlled", exact=True).fill(RISK_NOW)
     page.get_by_label("Ongoing monitoring", exact=True).fill(MONITORING)
+    expect(page.locator("#close-length")).to_contain_text(re.compile(r"The plan has run \d+ of its \d+ planned days"))
     page.get_by_role("button", name="Close the plan").click()
-    expect(page).to_have_url(re.compile(rf"/plans/{plan_id}#closure-panel$"))
-    expect(page.get_by_text(f"{reference} is closed.")).to_be_visible()
+    # It closes a week before the planned end, so it waits for the registered manager (issue 18).
+    expect(page.get_by_text("The closure needs approval")).to_be_visible()
+    assert _fresh(Plan, plan_id).status is PlanStatus.ACTIVE
+    expect(page.locator("#plan-flags")).to_contain_text("Closure proposed on")
+    _sign_out(page)
+
+    sign_in(page, live_server, world["senior"].email, PASSWORD)
+    page.locator("#decide-h + ul").get_by_role("link", name=reference).click()
+    decision = page.locator("#decisions")
+    expect(decision).to_contain_text("Approval to close the plan")
+    expect(decision).to_contain_text("it closes before the planned end date")
+    assert_accessible(page, "plan page with a closure to approve")
+    decision.get_by_label("Comment with your decision").fill("Sustained for three audits; agreed.")
+    decision.get_by_role("button", name="Approve and close the plan").click()
+    expect(page.get_by_text("Approved: the plan is closed.")).to_be_visible()
+    expect(page.locator(".plan-header .status")).to_have_text("Closed")
+    _sign_out(page)
+
+    sign_in(page, live_server, world["manager"].email, PASSWORD)
+    page.goto(f"{live_server}/plans/{plan_id}")
     expect(page.locator(".plan-header .status")).to_have_text("Closed")
     panel = page.locator("#closure-panel")
     expect(panel).to_contain_text("Achieved and sustained")

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from pip_app.clock import today
 from pip_app.extensions import db
 from pip_app.models import (
     Acknowledgement,
@@ -81,6 +82,19 @@ def test_plan_authoring_acknowledgement_and_review_without_javascript(live_serve
     expect(page).to_have_url(f"{live_server}/plans/1#factors")
     expect(page.get_by_text("Contributing factors saved.")).to_be_visible()
     page.goto(f"{live_server}/plans/1/edit")
+    page.get_by_role("button", name="Submit for approval").click()
+    expect(page.get_by_text("Submitted for approval. You can issue the plan once it is approved.")).to_be_visible()
+
+    # The registered manager approves it with a plain form (issue 18); then the manager issues it.
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, live_server, world["senior"].email, PASSWORD)
+    page.goto(f"{live_server}/plans/1")
+    page.get_by_role("button", name="Approve the plan").click()
+    expect(page).to_have_url(f"{live_server}/plans/1#decisions")
+    expect(page.get_by_text("Approved.", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, live_server, world["manager"].email, PASSWORD)
+    page.goto(f"{live_server}/plans/1/edit")
     page.get_by_role("button", name="Issue plan").click()
     expect(page).to_have_url(f"{live_server}/plans/1")
     expect(page.get_by_text(f"Waiting for {staff.name} to acknowledge version 1.")).to_be_visible()
@@ -127,6 +141,8 @@ def test_closure_acknowledgement_and_pdf_without_javascript(live_server, no_js_p
     is left in, closes once complete, the staff member responds and HR downloads the summary."""
     page = no_js_page
     plan = ready_plan(world, factories.make_plan)
+    plan.planned_end_date = today() - timedelta(days=1)  # closes after its planned end: no approval needed
+    db.session.commit()
     plan_id, reference, staff_name = plan.id, plan.reference, world["staff"].name
     control_id, a2_id = plan.controls[0].id, plan.actions[1].id
 

@@ -18,7 +18,7 @@ from pip_app.schedule import generate_schedule
 from pip_app.services import acknowledgements
 from pip_app.services import plans as plan_ops
 from tests import factories
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import assert_accessible, sign_in
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -162,8 +162,47 @@ def test_manager_builds_and_issues_a_plan_and_the_staff_member_agrees(live_serve
     expect(page.locator("#factors-panel .saved-notice")).to_have_text("Contributing factors saved.")
     page.reload()
 
-    # 5. Issue: the plan page shows it active and waiting for the staff member.
+    # 5. Approval before issue (issue 18): submitted, returned with a comment by the registered
+    # manager, changed and submitted again, approved; then issued.
     expect(page.locator("#issue")).to_contain_text("Ready to issue")
+    page.get_by_role("button", name="Submit for approval").click()
+    expect(page.locator("#issue")).to_contain_text("Submitted for approval")
+    _sign_out(page)
+    sign_in(page, live_server, world["senior"].email, PASSWORD)
+    waiting = page.locator("section").filter(has=page.get_by_role("heading", name="Waiting for your decision"))
+    expect(waiting).to_contain_text("Approve the plan before issue")
+    waiting.get_by_role("link").first.click()
+    decisions = page.locator("#decisions")
+    expect(decisions).to_contain_text("Approval before issue")
+    assert_accessible(page, "a draft waiting for approval")
+    decisions.get_by_label("Comment with your decision").fill("Say who the near misses were with in the risk.")
+    decisions.get_by_role("button", name="Return with comments").click()
+    expect(page.get_by_text("Returned with your comments.")).to_be_visible()
+    _sign_out(page)
+
+    sign_in(page, live_server, manager_email, PASSWORD)
+    page.goto(f"{live_server}/plans/{plan_id}/edit")
+    expect(page.locator("#issue")).to_contain_text("Say who the near misses were with in the risk.")
+    page.get_by_label("Risk statement").fill(
+        template.risk_statement + " Both near misses were with residents on the first floor."
+    )
+    page.get_by_role("button", name="Save the risk section").click()
+    expect(page.locator("#risk .saved-notice")).not_to_be_empty()
+    page.reload()
+    page.get_by_role("button", name="Submit for approval").click()
+    expect(page.locator("#issue")).to_contain_text("Submitted for approval")
+    _sign_out(page)
+
+    sign_in(page, live_server, world["senior"].email, PASSWORD)
+    page.goto(f"{live_server}/plans/{plan_id}#decisions")
+    page.locator("#decisions").get_by_role("button", name="Approve the plan").click()
+    expect(page.get_by_text("Approved.", exact=True)).to_be_visible()
+    _sign_out(page)
+
+    # Issue: the plan page shows it active and waiting for the staff member.
+    sign_in(page, live_server, manager_email, PASSWORD)
+    page.goto(f"{live_server}/plans/{plan_id}/edit")
+    expect(page.locator("#issue")).to_contain_text("Approved by")
     page.get_by_role("button", name="Issue plan").click()
     expect(page).to_have_url(re.compile(rf"/plans/{plan_id}$"))
     expect(page.get_by_text("will be asked to acknowledge it")).to_be_visible()
