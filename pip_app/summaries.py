@@ -159,6 +159,17 @@ class EvidenceRow:
 
 
 @dataclass
+class DecisionRow:
+    """A decision that needed a second person (issue 18): what was asked, by whom and when, and
+    what was decided, by whom and when, with the comment or rationale."""
+
+    what: str
+    asked: str
+    decided: str
+    detail: str
+
+
+@dataclass
 class ClosureSummary:
     outcome: str
     outcome_code: str
@@ -207,6 +218,7 @@ class PlanSummary:
     evidence_withheld: int = 0  # restricted files left out for the person it was made for
     registered_manager: str = ""  # who signs second: the service's registered manager(s)
     fair_process: FairProcessSummary | None = None  # closure summaries only (issue 19)
+    decisions: list[DecisionRow] = field(default_factory=list)  # closure summaries only (issue 18)
 
     @property
     def document_title(self) -> str:

@@ -231,6 +231,7 @@ for _endpoint in (
     RULES[f"reviews.{_endpoint}"] = edit
 ADMIN_ENDPOINTS = {
     "users",
+    "set_approver",
     "user",
     "audit",
     "change_role",
@@ -357,6 +358,7 @@ def path_values(objects) -> dict[str, object]:
         "adjustment_id": objects["adjustment"].id,
         "referral_id": objects["referral"].id,
         "approval_id": objects["approval"].id,
+        "service_id": objects["plan"].service_id,
         "escalation_id": objects["escalation"].id,
         "version": objects["version"],
         "user_id": objects["user"].id,

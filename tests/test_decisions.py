@@ -3,8 +3,10 @@ closure, with a comment thread; escalations that a registered manager decides.""
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, time, timedelta
 
+import pypdf
 import pytest
 from sqlalchemy import select
 
@@ -406,3 +408,55 @@ def test_escalation_on_the_page_dashboard_header_and_for_the_staff_member(active
     assert "an interim control will be added or strengthened to keep people safe" in staff_page
     assert "Paired working on every shift until the next review." in staff_page
     assert "Decide on the escalation" not in senior.get("/").text
+
+
+def test_the_closure_summary_lists_approvals_and_escalations(active, world, sign_in):
+    _review(active, world)
+    [escalation] = active.escalations
+    escalations.decide_escalation(
+        world["senior"],
+        escalation,
+        decision=EscalationDecision.REDESIGN,
+        rationale="Redesign A1 around the MAR audit.",
+        decided_on=TODAY,
+    )
+    proposed = close_plan(
+        world["manager"],
+        active,
+        outcome="not_achieved",
+        control_decisions={active.controls[0].id: ControlDecision("monitor", "Kept.")},
+        action_reasons={active.actions[0].id: "Not met in four audits."},
+        **SECTIONS,
+    )
+    approvals.approve(world["senior"], proposed, "Reasonable time given.")
+    db.session.commit()
+    response = sign_in(world["hr"]).get(f"/plans/{active.id}/closure.pdf")
+    assert response.status_code == 200
+    text = " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(io.BytesIO(response.data)).pages)
+    senior = world["senior"].name
+    assert "Approvals and escalations" in text
+    assert "Approval before issue" in text and f"Approved by {senior}" in text
+    assert "Approval to close the plan (the outcome is “not achieved”" in text and "Reasonable time given." in text
+    assert "Escalation at the review of 23 Nov 2026" in text and f"Redesign the actions — {senior}, 23 Nov 2026" in text
+    assert "Rationale: Redesign A1 around the MAR audit." in text
+
+
+def test_an_administrator_chooses_who_approves_a_service(world, sign_in):
+    admin = sign_in(world["admin"])
+    home = world["home"]
+    page = admin.get("/admin/users").text
+    assert "Who approves each service" in page and f'name="approver{home.id}-approver_role"' in page
+    bad = admin.post(f"/admin/services/{home.id}/approver", data={f"approver{home.id}-approver_role": "staff"})
+    assert bad.status_code == 422 and "Not a valid choice" in bad.text
+    same = admin.post(f"/admin/services/{home.id}/approver", data={f"approver{home.id}-approver_role": "senior"})
+    assert same.status_code == 422 and "already approve" in same.text
+    done = admin.post(f"/admin/services/{home.id}/approver", data={f"approver{home.id}-approver_role": "hr"})
+    assert done.status_code == 303
+    db.session.refresh(home)
+    assert home.approver_role is ApproverRole.HR
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.verb == "approver_changed"))
+    assert event.entity_id == home.id and event.actor_id == world["admin"].id
+    refused = sign_in(world["senior"]).post(
+        f"/admin/services/{home.id}/approver", data={f"approver{home.id}-approver_role": "senior"}
+    )
+    assert refused.status_code == 403

@@ -5,7 +5,7 @@ from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired
 
 from ..forms import enum_options
-from ..models import Role
+from ..models import ApproverRole, Role
 
 CONFIRM = "Tick the box to confirm."
 
@@ -25,4 +25,12 @@ class RoleForm(FlaskForm):
     confirm = BooleanField(
         "I understand their sessions end and they sign in again with the new role",
         validators=[DataRequired(CONFIRM)],
+    )
+
+
+class ApproverForm(FlaskForm):
+    """Who approves a service's plans before issue and its hard closures."""
+
+    approver_role = SelectField(
+        "Approver", choices=enum_options(ApproverRole), validators=[DataRequired("Choose who approves.")]
     )

@@ -7,14 +7,14 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..extensions import db
-from ..models import AuditEvent, Role, Service, User
+from ..models import ApproverRole, AuditEvent, Role, Service, User
 from ..params import BadParameter, date_arg, id_arg, page_arg, text_arg
 from ..services import two_factor
 from ..services import users as accounts
 from ..services.two_factor import TwoFactorError
 from ..services.users import UserError
 from . import bp
-from .forms import ConfirmForm, RoleForm
+from .forms import ApproverForm, ConfirmForm, RoleForm
 
 # What each account event means, for the activity list on a person's page.
 EVENT_LABELS = {
@@ -102,8 +102,43 @@ def users():
     people = db.session.scalars(
         select(User).options(selectinload(User.services), joinedload(User.line_manager)).order_by(User.name)
     ).all()
+    return _users_page(people)
+
+
+def _users_page(people=None, status: int = 200, forms: dict | None = None, refusal: str | None = None):
+    if people is None:
+        people = db.session.scalars(
+            select(User).options(selectinload(User.services), joinedload(User.line_manager)).order_by(User.name)
+        ).all()
     services = db.session.scalars(select(Service).order_by(Service.name)).all()
-    return render_template("admin/users.html", people=people, services=services)
+    approver_forms = {
+        s.id: ApproverForm(formdata=None, prefix=f"approver{s.id}", approver_role=s.approver_role.value)
+        for s in services
+    } | (forms or {})
+    return (
+        render_template(
+            "admin/users.html", people=people, services=services, approver_forms=approver_forms, refusal=refusal
+        ),
+        status,
+    )
+
+
+@bp.post("/services/<int:service_id>/approver")
+def set_approver(service_id: int):
+    """Choose who approves a service's plans: its registered managers (the default) or HR."""
+    service = db.session.get(Service, service_id)
+    if service is None:
+        abort(404)
+    form = ApproverForm(prefix=f"approver{service.id}")
+    if not form.validate():
+        return _users_page(status=422, forms={service.id: form})
+    try:
+        accounts.set_approver_role(current_user, service, ApproverRole(form.approver_role.data))
+    except UserError as error:
+        db.session.rollback()
+        return _users_page(status=422, forms={service.id: form}, refusal=str(error))
+    flash(f"{service.name}: plans are now approved by {service.approver_role.label.lower()}.", "success")
+    return redirect(url_for("admin.users", _anchor="services-h"), 303)
 
 
 @bp.get("/users/<int:user_id>")

@@ -92,6 +92,26 @@ def closure_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowa
             )
         story.append(grid_table(rows, [14 * mm, 52 * mm, 22 * mm, 22 * mm, 40 * mm, CONTENT_WIDTH - 150 * mm]))
     story += fair_process_parts(summary.fair_process, st)
+    story += decision_parts(summary, st)
+    return story
+
+
+def decision_parts(summary: PlanSummary, st: Styles) -> list[Flowable]:
+    """Decisions that needed a second person (issue 18): approvals and escalations."""
+    story: list[Flowable] = [fixed("Approvals and escalations", st["h2"])]
+    if not summary.decisions:
+        return story + [fixed("No approvals or escalations are on record.", st["body"])]
+    rows = [[fixed(h, st["head"]) for h in ("Decision", "Asked by", "Decided", "Comment or rationale")]]
+    for d in summary.decisions:
+        rows.append(
+            [
+                para(d.what, st["cell"]),
+                para(d.asked, st["cell"]),
+                para(d.decided, st["cell"]),
+                para(d.detail or "\u2014", st["cell"]),
+            ]
+        )
+    story.append(grid_table(rows, [40 * mm, 36 * mm, 40 * mm, CONTENT_WIDTH - 116 * mm], zebra=True))
     return story
 
 

@@ -77,9 +77,10 @@ def decide_escalation(
     plan = escalation.plan
     if decision is EscalationDecision.EXTEND:
         extend_plan(actor, plan, new_end_date, text, field="new_end_date")
-    escalation.decision, escalation.rationale, escalation.decided_on = decision, text, decided_on
+    actor_id = actor.id  # read first: reading an expired actor may flush, and the row is complete or undecided
     escalation.new_end_date = new_end_date if decision is EscalationDecision.EXTEND else None
-    escalation.decided_by_id, escalation.decided_at = actor.id, now_utc()
+    escalation.rationale, escalation.decided_on, escalation.decided_by_id = text, decided_on, actor_id
+    escalation.decided_at, escalation.decision = now_utc(), decision
     db.session.flush()
     audit.record(
         actor,

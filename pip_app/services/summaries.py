@@ -5,7 +5,7 @@ nothing here imports the PDF package."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -16,13 +16,17 @@ from .. import policy
 from ..clock import now_utc, to_london, today
 from ..extensions import db
 from ..file_types import KINDS, format_size
-from ..formatting import format_date, format_measure
+from ..formatting import format_date, format_datetime, format_measure
 from ..lifecycle import current_reviews, diff_snapshots
 from ..models import (
     Acknowledgement,
     AckSubject,
     Action,
+    Approval,
+    ApprovalKind,
+    ApprovalStatus,
     Closure,
+    Escalation,
     EvidenceSource,
     InterimControl,
     KeyQuestion,
@@ -40,6 +44,7 @@ from ..summaries import (
     ActionRow,
     ClosureSummary,
     ControlRow,
+    DecisionRow,
     EvidenceRow,
     MeasureRow,
     ObservationRow,
@@ -72,6 +77,10 @@ def summary_load_options() -> list[LoaderOption]:
         selectinload(Plan.reviews).options(joinedload(Review.reviewer), selectinload(Review.entries)),
         selectinload(Plan.acknowledgements).joinedload(Acknowledgement.user),
         selectinload(Plan.versions).joinedload(PlanVersion.created_by),
+        selectinload(Plan.approvals).options(joinedload(Approval.requested_by), joinedload(Approval.decided_by)),
+        selectinload(Plan.escalations).options(
+            joinedload(Escalation.raised_by), joinedload(Escalation.decided_by), joinedload(Escalation.review)
+        ),
     ]
 
 
@@ -178,6 +187,7 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
         )
     return PlanSummary(
         fair_process=fair_process_summary(plan) if closure else None,
+        decisions=_decisions(plan) if closure else [],
         reference=plan.reference,
         staff=plan.staff.name,
         manager=plan.manager.name,
@@ -245,6 +255,48 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
         registered_manager=_registered_managers(plan),
         **_evidence(plan, generated_by),
     )
+
+
+def _decisions(plan: Plan) -> list[DecisionRow]:
+    """Approvals (before issue, before a hard closure) and escalations, oldest first; a request
+    overtaken by a change or a later one is left out."""
+    rows: list[tuple[datetime, DecisionRow]] = []
+    for a in plan.approvals:
+        if a.status is ApprovalStatus.SUPERSEDED:
+            continue
+        what = "Approval before issue" if a.kind is ApprovalKind.ISSUE else "Approval to close the plan"
+        if a.reasons:
+            what += " (" + "; ".join(a.reasons) + ")"
+        decided = (
+            f"{a.status.label} by {a.decided_by.name} on {format_datetime(a.decided_at)}"
+            if a.decided_by and a.decided_at
+            else a.status.label
+        )
+        rows.append(
+            (
+                a.requested_at,
+                DecisionRow(
+                    what, f"{a.requested_by.name}, {format_datetime(a.requested_at)}", decided, a.comment or ""
+                ),
+            )
+        )
+    for e in plan.escalations:
+        source = f" at the review of {format_date(e.review.review_date)}" if e.review else ""
+        decided = (
+            f"{e.decision.label} — {e.decided_by.name}, {format_date(e.decided_on)}"
+            if e.decision and e.decided_by and e.decided_on
+            else "Not decided"
+        )
+        detail = f"Reason: {e.reason}" + (f"\nRationale: {e.rationale}" if e.rationale else "")
+        rows.append(
+            (
+                e.raised_at,
+                DecisionRow(
+                    f"Escalation{source}", f"{e.raised_by.name}, {format_datetime(e.raised_at)}", decided, detail
+                ),
+            )
+        )
+    return [row for _, row in sorted(rows, key=lambda pair: pair[0])]
 
 
 def _words(value: object) -> str:

@@ -15,7 +15,7 @@ from ..credentials.password_policy import MIN_LENGTH, password_problems
 from ..credentials.passwords import hash_password, verify_password
 from ..database import rows_changed
 from ..extensions import db
-from ..models import PasswordReset, Role, Service, User
+from ..models import ApproverRole, PasswordReset, Role, Service, User
 from . import audit
 
 MIN_PASSWORD_LENGTH = MIN_LENGTH
@@ -118,6 +118,17 @@ def change_role(actor: User, user: User, role: Role) -> None:
     audit.record(actor, "role_changed", "user", user.id, changes={"role": [user.role, role]})
     user.role = role
     user.rotate_session_token()
+
+
+def set_approver_role(actor: User, service: Service, role: ApproverRole) -> None:
+    """Who approves this service's plans before issue and its hard closures (issue 18)."""
+    role = ApproverRole(role)
+    if service.approver_role is role:
+        raise UserError(f"{role.label} already approve{'s' if role is ApproverRole.HR else ''} {service.name}'s plans.")
+    audit.record(
+        actor, "approver_changed", "service", service.id, changes={"approver_role": [service.approver_role, role]}
+    )
+    service.approver_role = role
 
 
 def deactivate_user(actor: User, user: User) -> None:
