@@ -13,7 +13,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from pip_app.extensions import db
-from pip_app.models import Plan, PlanStatus
+from pip_app.models import Escalation, Plan, PlanStatus
 from pip_app.tools.demo import load_demo_data
 
 VNU = Path(__file__).resolve().parents[1] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -39,6 +39,7 @@ def pages_to_check(app, sign_in) -> dict[str, str]:
     for plan in db.session.scalars(select(Plan).order_by(Plan.id)):
         plans.setdefault(plan.status, plan)  # the first of each: the demo's first active plan is staff@'s
     active, draft, closed = plans[PlanStatus.ACTIVE], plans[PlanStatus.DRAFT], plans[PlanStatus.CLOSED]
+    escalated = db.session.scalar(select(Escalation.plan_id))
     pages = {"login": app.test_client().get("/login").text, "not-found": app.test_client().get("/no-such-page").text}
     with app.test_request_context():
         endpoints = set(app.view_functions)
@@ -62,6 +63,9 @@ def pages_to_check(app, sign_in) -> dict[str, str]:
             "senior": [
                 "/",
                 f"/plans/{active.id}",
+                # Decisions waiting for them (issue 18): a draft to approve, an escalation to decide.
+                f"/plans/{draft.id}",
+                f"/plans/{escalated}",
                 f"/plans/{active.id}/adjustments/new",
                 f"/plans/{active.id}/adjustments/referrals/new",
             ],
