@@ -17,14 +17,26 @@ plain words and stemmed once at import; a phrase may skip up to ``MAX_GAP`` fill
   ("training *on* signing the MAR", "reminded *to* ...", "careful *when* ...") swallows the
   rest of its clause up to "and"/"then"/"by"/"using", so the topic does not count as an
   anchor, while "after completing the refresher, sign the MAR" keeps its anchor.
+  Word lists always have gaps, so a general rule stands beside them: a stretch no generic
+  phrase claimed that starts with a verb which is not a stance or an effort ("be", "support",
+  "communicate", "treat" ...), acts on something and names its occasion (a frequency, an
+  event, a figure, "every"/"each") is concrete whatever its words ("complete the refresher,
+  then use the slide sheet for every reposition"). Manner words that carry the standard
+  ("properly", "appropriately", "better") and bare comparatives ("offer more drinks") empty
+  their own part of the clause of anchors.
 * when -- ``vague_when`` unless it contains a time anchor: a digit, a frequency or unit
   ("every", "each", "daily", "week", "shift", "handover", "round"), a day/month name or an
-  event bound ("before", "after", "within", "during", "next", "end"). Judgement call:
+  event bound ("before", "after", "within", "during", "next", "end"), or an event of two words
+  or more ("whenever a resident seems unwell"; not "when possible", "if needed"). Judgement call:
   "immediately", "always", "at all times" and "until further notice" alone are flagged --
   they give no cadence or date against which the action can be reviewed.
 * check_method -- ``no_check_method`` unless a method is named (audit, observation,
   supervision, sampling, spot check, feedback, sign-off, checklist ...) or a look-verb meets an
-  evidence source ("review ... notes", "MAR check", "handover review").
+  evidence source ("review ... notes", "MAR check", "handover review"), or -- the general form
+  -- a checking act followed by any noun phrase that can name a record ("deputy reconciles the
+  returns book", "team leader initials the handover sheet", "contact sheets read by the
+  coordinator"), as long as its head is not a person, a pronoun or a judgement ("her
+  progress", "the situation").
 * success_criterion -- ``activity_not_outcome`` for activities ("training completed",
   "policy read") unless an outcome is also stated; otherwise ``unobservable_criterion`` when
   nothing can be counted or seen. A proportion ("90%", "9 of 10", "at least", "zero") or an
@@ -58,7 +70,9 @@ WINDOW = 5  # how far an anchor verb may sit from its object
 GENERIC_BEHAVIOUR = (
     # training and learning activities
     "complete|attend|undertake|do|redo|repeat|book|access|finish|receive|pass|watch training|"
-    "refresher|course|module|workshop|session|elearning|video|supervision",
+    "refresher|course|module|workshop|session|elearning|video|supervision|workbook|competency|"
+    "qualification|nvq",
+    "care certificate",
     "go on training|course|refresher",
     "training",
     "refresher",
@@ -71,6 +85,23 @@ GENERIC_BEHAVIOUR = (
     "learn from",
     "lessons learned",
     "familiarise",
+    "initiative",
+    "judgement",
+    "common sense",
+    "patience",
+    "empathy",
+    "compassion",
+    "rapport",
+    "rude",
+    "person centred",
+    "high quality",
+    "best interest",
+    "stop being",
+    "communicate with|to",
+    "listen to",
+    "engage with|in",
+    "ask|seek for help|support|guidance",
+    "seek help|support|guidance",
     # "improve X" and effort words
     "improve|develop|strengthen|enhance|raise communication|recording|record|documentation|"
     "practice|practise|attitude|performance|standard|skill|knowledge|understanding|confidence|"
@@ -106,7 +137,15 @@ GENERIC_BEHAVIOUR = (
     "aware",
     "awareness",
     "understand",
+    "know",
     "importance",
+    "respect",
+    "respectful",
+    "treat",
+    "into practice",
+    "share learning",
+    "keep|maintain|build professional|good|positive *",
+    "professional relationship|manner|approach|conduct",
     "knowledge",
     "confidence",
     # policy and compliance paperwork
@@ -140,7 +179,7 @@ GENERIC_BEHAVIOUR = (
     "see above",
     "as discussed",
 )
-ALWAYS_SWALLOW = tuple(["remind", "reminded", "monitor", "aware", "awareness", "importance", "understand"])
+ALWAYS_SWALLOW = tuple(["remind", "reminded", "monitor", "aware", "awareness", "importance", "understand", "know"])
 SWALLOW_LINKS = tuple(
     [
         "on",
@@ -327,6 +366,216 @@ ANCHOR_OBJECTS = tuple(
     ]
 )
 ANCHOR_PHRASES = ("escalate", "countersign", "hand over", "knock and wait", "read back", "seek consent")
+# Words that put the standard in a manner nobody can count ("report concerns appropriately",
+# "write notes properly"): they empty their own clause (up to a stop word) of any anchor.
+VAGUE_MANNER = tuple(
+    [
+        "properly",
+        "appropriately",
+        "correctly",
+        "adequately",
+        "suitably",
+        "effectively",
+        "sensitively",
+        "kindly",
+        "politely",
+        "respectfully",
+        "professionally",
+        "patiently",
+        "calmly",
+        "safely",
+        "consistently",
+        "nicely",
+        "better",
+    ]
+)
+# Comparatives with nothing to compare against ("offer more drinks", "respond quicker"),
+# unless a figure or a bound comes first ("2kg or more", "no more than").
+COMPARATIVES = tuple(["more", "less", "quicker", "faster", "sooner", "longer"])
+# A concrete clause the word lists do not know ("then use the slide sheet for every
+# reposition") starts with a verb that is not one of these: they name a stance, an effort or
+# someone else's doing, not a thing a colleague could see done.
+VAGUE_VERBS = tuple(
+    [
+        "be",
+        "is",
+        "are",
+        "have",
+        "show",
+        "demonstrate",
+        "apply",
+        "put",
+        "practise",
+        "practice",
+        "support",
+        "help",
+        "assist",
+        "engage",
+        "interact",
+        "communicate",
+        "speak",
+        "talk",
+        "listen",
+        "work",
+        "try",
+        "ensure",
+        "make",
+        "maintain",
+        "keep",
+        "improve",
+        "develop",
+        "understand",
+        "know",
+        "learn",
+        "consider",
+        "think",
+        "remember",
+        "recognise",
+        "respect",
+        "treat",
+        "care",
+        "look",
+        "manage",
+        "handle",
+        "deal",
+        "approach",
+        "behave",
+        "act",
+        "continue",
+        "promote",
+        "embed",
+        "encourage",
+        "value",
+        "adopt",
+        "take",
+        "pay",
+        "give",
+        "spend",
+        "adhere",
+        "comply",
+        "follow",
+        "do",
+        "get",
+        "go",
+        "become",
+        "feel",
+        "need",
+        "aim",
+        "strive",
+        "attempt",
+        "reflect",
+        "monitor",
+        "discuss",
+    ]
+)
+# Words that cannot begin a clause's verb or close a noun phrase: articles, pronouns,
+# prepositions, conjunctions, auxiliaries.
+FUNCTION_WORDS = tuple(
+    [
+        "the",
+        "a",
+        "an",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "by",
+        "from",
+        "into",
+        "onto",
+        "over",
+        "under",
+        "about",
+        "as",
+        "than",
+        "that",
+        "this",
+        "these",
+        "those",
+        "it",
+        "its",
+        "they",
+        "them",
+        "their",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "you",
+        "your",
+        "we",
+        "our",
+        "us",
+        "i",
+        "me",
+        "my",
+        "who",
+        "which",
+        "what",
+        "where",
+        "how",
+        "whether",
+        "if",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "will",
+        "would",
+        "should",
+        "can",
+        "could",
+        "must",
+        "not",
+        "no",
+        "towards",
+        "toward",
+        "also",
+        "then",
+        "and",
+        "or",
+        "but",
+        "so",
+        "plus",
+        "after",
+        "before",
+        "during",
+        "within",
+        "until",
+        "while",
+        "whilst",
+        "when",
+        "once",
+        "via",
+        "per",
+        "all",
+        "each",
+        "every",
+        "any",
+        "some",
+        "both",
+        "only",
+        "just",
+        "more",
+        "less",
+        "most",
+        "very",
+        "there",
+        "here",
+        "up",
+        "out",
+        "off",
+    ]
+)
+# What makes a clause checkable on shift: an occasion ("for every reposition", "before each
+# outing", "at 9pm") -- the words of WHEN_ANCHORS, a number, or one of these.
+OCCASION_WORDS = tuple(["every", "each", "any", "all", "per", "whenever", "straight", "same"])
 
 # --- when ----------------------------------------------------------------------------------
 WHEN_ANCHORS = tuple(
@@ -402,6 +651,43 @@ WHEN_ANCHORS = tuple(
         "dec",
     ]
 )
+# An event as the time ("whenever a resident seems unwell", "if a dose is refused") counts
+# unless what follows only says it is up to the person ("when possible", "if needed", "when
+# she has time").
+EVENT_WORDS = tuple(["whenever", "when", "if", "once"])
+NOT_AN_EVENT = tuple(
+    [
+        "need",
+        "needed",
+        "necessary",
+        "require",
+        "required",
+        "possible",
+        "appropriate",
+        "able",
+        "convenient",
+        "applicable",
+        "relevant",
+        "suitable",
+        "practical",
+        "practicable",
+        "can",
+        "could",
+        "time",
+        "chance",
+        "remember",
+        "allow",
+        "permit",
+        "want",
+        "feel",
+        "think",
+        "free",
+        "busy",
+        "quiet",
+        "problem",
+        "issue",
+    ]
+)
 
 # --- check method --------------------------------------------------------------------------
 CHECK_METHODS = (
@@ -471,6 +757,122 @@ EVIDENCE_SOURCES = tuple(
         "rationale",
         "tool",
         "emar",
+    ]
+)
+# The general form of a check on evidence: "<someone> checks/reviews/initials/reconciles <a
+# record>", or "<a record> checked by <someone>". The record may be any noun phrase the lists
+# have never seen (a rota, a contact sheet, a fridge temperature sheet), as long as its head
+# is not a person, a pronoun or a judgement ("her progress", "the situation").
+CHECK_ACTS = tuple(
+    [
+        "check",
+        "review",
+        "audit",
+        "read",
+        "inspect",
+        "examine",
+        "sample",
+        "compare",
+        "reconcile",
+        "initial",
+        "sign",
+        "countersign",
+        "record",
+        "log",
+        "tick",
+        "mark",
+        "verify",
+        "confirm",
+        "download",
+        "count",
+        "test",
+        "watch",
+        "listen",
+        "scan",
+        "scrutinise",
+        "analyse",
+        "track",
+        "observe",
+        "match",
+        "go through",
+        "look at|through|over",
+    ]
+)
+CHECK_PREPOSITIONS = tuple(["of", "on", "in", "at", "through", "against", "over", "into"])
+DETERMINERS = tuple(
+    ["the", "a", "an", "each", "every", "all", "any", "their", "her", "his", "its", "this", "these", "those", "our"]
+)
+NOT_EVIDENCE = tuple(
+    [
+        "progress",
+        "performance",
+        "practice",
+        "work",
+        "attitude",
+        "behaviour",
+        "conduct",
+        "standard",
+        "improvement",
+        "situation",
+        "thing",
+        "everything",
+        "anything",
+        "staff",
+        "member",
+        "colleague",
+        "worker",
+        "carer",
+        "team",
+        "person",
+        "people",
+        "resident",
+        "client",
+        "individual",
+        "quality",
+        "issue",
+        "concern",
+        "problem",
+        "matter",
+        "development",
+        "learning",
+        "skill",
+        "confidence",
+        "compliance",
+        "competence",
+        "knowledge",
+        "understanding",
+        "care",
+        "approach",
+        "manner",
+        "communication",
+        "time",
+        "way",
+        "area",
+        "wellbeing",
+        "need",
+        "basis",
+        "eye",
+        "chat",
+        "conversation",
+        "things",
+        "position",
+        "state",
+        "manager",
+        "senior",
+        "deputy",
+        "lead",
+        "leader",
+        "nurse",
+        "supervisor",
+        "coordinator",
+        "discussion",
+        "her",
+        "him",
+        "them",
+        "it",
+        "she",
+        "he",
+        "they",
     ]
 )
 
@@ -724,11 +1126,74 @@ def _quoted(words: list[str], spans: list[tuple[int, int]], limit: int = 40) -> 
     return " ".join(w for w in words[start : end + 1] if w)[:limit]
 
 
+def _subclause(stems: Stems, i: int) -> range:
+    """The positions of the part of a clause around ``i`` between two stop words."""
+    start, end = i, i
+    while start > 0 and stems[start - 1] is not None and stems[start - 1] not in _SWALLOW_STOPS:
+        start -= 1
+    while end + 1 < len(stems) and stems[end + 1] is not None and stems[end + 1] not in _SWALLOW_STOPS:
+        end += 1
+    return range(start, end + 1)
+
+
+def _has_digit(stem: str | None) -> bool:
+    """True when a word carries a figure ("20", "9pm", "2kg")."""
+    return stem is not None and any(c.isdigit() for c in stem)
+
+
+def _free_runs(stems: Stems, used: set[int]) -> list[list[int]]:
+    """Stretches of one clause that no generic phrase has claimed, leading connectors dropped."""
+    runs: list[list[int]] = [[]]
+    for i, stem in enumerate(stems):
+        if stem is None or i in used:
+            runs.append([])
+        elif runs[-1] or stem not in _CONNECTORS:
+            runs[-1].append(i)
+    return [run for run in runs if run]
+
+
+def _concrete_clause(stems: Stems, words: list[str], used: set[int]) -> bool:
+    """True when a free stretch reads as an instruction for a particular occasion: a verb that is
+    not a stance or an effort, something it acts on, and when it happens ("then use the slide
+    sheet for every reposition", "wash hands for 20 seconds before each task"), whatever the
+    verb and its object are; the word lists need not know them."""
+    for run in _free_runs(stems, used):
+        verb, rest = stems[run[0]], [stems[k] for k in run[1:]]
+        if (
+            verb is None
+            or verb in _FUNCTION_WORDS
+            or verb in _VAGUE_VERBS
+            or verb in _WHEN_ANCHORS
+            or _is_number(verb)
+            or _has_digit(verb)
+            or _is_adverb(words[run[0]])
+        ):
+            continue
+        has_object = any(s not in _FUNCTION_WORDS and s not in _WHEN_ANCHORS and not _is_number(s) for s in rest)
+        occasion = any(s in _OCCASION_WORDS or s in _WHEN_ANCHORS or _is_number(s) or _has_digit(s) for s in rest)
+        if has_object and occasion:
+            return True
+    return False
+
+
+def _bare_comparative(stems: Stems, i: int) -> bool:
+    """True for "more", "quicker" ... with no figure or bound before it."""
+    before = stems[i - 1] if i else None
+    return stems[i] in _COMPARATIVES and not (
+        before in ("or", "no", "any", "once") or _is_number(before) or _has_digit(before)
+    )
+
+
 def _generic_behaviour(text: str) -> Finding | None:
     """Flag behaviour made only of generic wording with no concrete anchor."""
     stems, words = _tokens(text)
     used, spans = _consumed(stems, _GENERIC_BEHAVIOUR, swallow=True)
-    if not spans or _has_anchor(stems, used):
+    for i, stem in enumerate(stems):
+        if stem in _VAGUE_MANNER or _bare_comparative(stems, i):
+            spans.append((i, i))
+            used.update(_subclause(stems, i))
+    spans.sort()
+    if not spans or _has_anchor(stems, used) or _concrete_clause(stems, words, used):
         return None
     return Finding(
         "generic_behaviour",
@@ -743,10 +1208,26 @@ def _generic_behaviour(text: str) -> Finding | None:
     )
 
 
+def _is_event(stems: Stems) -> bool:
+    """True for an event that sets the time ("whenever a resident seems unwell"), not a
+    condition that leaves it to the person ("when possible", "if needed", "as and when")."""
+    for i, stem in enumerate(stems):
+        if stem not in _EVENT_WORDS:
+            continue
+        clause = []
+        for following in stems[i + 1 :]:
+            if following is None:
+                break
+            clause.append(following)
+        if len(clause) >= 2 and not _NOT_AN_EVENT.intersection(clause):
+            return True
+    return False
+
+
 def _vague_when(text: str) -> Finding | None:
     """Flag a 'when' that gives no frequency, event or date."""
     stems, _ = _tokens(text)
-    if any(s and (any(c.isdigit() for c in s) or s in _WHEN_ANCHORS) for s in stems):
+    if any(s and (any(c.isdigit() for c in s) or s in _WHEN_ANCHORS) for s in stems) or _is_event(stems):
         return None
     return Finding(
         "vague_when",
@@ -759,11 +1240,84 @@ def _vague_when(text: str) -> Finding | None:
     )
 
 
+def _is_adverb(word: str) -> bool:
+    """Words in -ly that are not nouns ("weekly", "properly"; not "family", "supply")."""
+    word = word.lower()
+    return word.endswith("ly") and word not in ("family", "supply", "assembly", "reply", "july", "ally")
+
+
+def _is_record_head(stem: str | None, word: str) -> bool:
+    """True when the last word of a noun phrase can name evidence: not a person, a pronoun, a
+    judgement ("progress", "practice") or an activity ("ongoing")."""
+    return (
+        stem is not None
+        and len(stem) > 1
+        and stem not in _NOT_EVIDENCE
+        and stem not in _WHEN_ANCHORS
+        and not word.lower().endswith("ing")
+        and not _is_adverb(word)
+        and not _has_digit(stem)
+    )
+
+
+def _in_phrase(stem: str | None, word: str) -> bool:
+    """True for a word that can sit inside a noun phrase (not a function word, time or figure)."""
+    return (
+        stem is not None
+        and stem not in _FUNCTION_WORDS
+        and not _has_digit(stem)
+        and not _is_number(stem)
+        and not _is_adverb(word)
+        and not word.lower().endswith("ed")
+    )
+
+
+def _record_after(stems: Stems, words: list[str], j: int) -> bool:
+    """True when a noun phrase naming a record follows position ``j`` ("the contact sheet",
+    "on the rota", "transfers")."""
+    for _ in range(2):
+        if j < len(stems) and stems[j] in _CHECK_PREPOSITIONS:
+            j += 1
+    determined = j < len(stems) and (stems[j] in _DETERMINERS or _is_number(stems[j]) or _has_digit(stems[j]))
+    j += determined
+    head = None
+    while j < len(stems) and _in_phrase(stems[j], words[j]) and (head is None or j - head == 1):
+        head = j
+        j += 1
+    if head is None:
+        return False
+    bare_singular = not determined and not words[head].lower().endswith("s")
+    return not bare_singular and _is_record_head(stems[head], words[head])
+
+
+def _record_before(stems: Stems, words: list[str], i: int) -> bool:
+    """True for the passive form: a record just before "checked", "reviewed", "read" ..."""
+    if not (words[i].lower().endswith("ed") or stems[i] == "read"):
+        return False
+    k = i - 1
+    while k >= 0 and stems[k] in _AUXILIARIES:
+        k -= 1
+    return k >= 0 and _in_phrase(stems[k], words[k]) and _is_record_head(stems[k], words[k])
+
+
+def _checks_a_record(stems: Stems, words: list[str]) -> bool:
+    """The general form of a check on evidence, whatever the record is called: "<someone>
+    initials/reads/reconciles <a record>" or "<a record> checked by <someone>"."""
+    return any(
+        _record_after(stems, words, end + 1) or _record_before(stems, words, start)
+        for start, end in _spans(stems, _CHECK_ACTS)
+    )
+
+
 def _no_check_method(text: str) -> Finding | None:
     """Flag a check that names no method or evidence source."""
-    stems, _ = _tokens(text)
+    stems, words = _tokens(text)
     present = set(stems)
-    if _spans(stems, _CHECK_METHODS) or (present & _CHECK_VERBS and present & _EVIDENCE):
+    if (
+        _spans(stems, _CHECK_METHODS)
+        or (present & _CHECK_VERBS and present & _EVIDENCE)
+        or _checks_a_record(stems, words)
+    ):
         return None
     return Finding(
         "no_check_method",
@@ -851,6 +1405,15 @@ _ALWAYS_SWALLOW, _WHEN_ANCHORS = _stems(ALWAYS_SWALLOW), _stems(WHEN_ANCHORS)
 _ANCHOR_VERBS, _ANCHOR_OBJECTS = _stems(ANCHOR_VERBS), _stems(ANCHOR_OBJECTS)
 _CHECK_VERBS, _EVIDENCE = _stems(CHECK_VERBS), _stems(EVIDENCE_SOURCES)
 _QUANTIFIERS, _OUTCOME_NOUNS = _stems(QUANTIFIERS), _stems(OUTCOME_NOUNS)
+_VAGUE_MANNER, _VAGUE_VERBS = _stems(VAGUE_MANNER), _stems(VAGUE_VERBS)
+_FUNCTION_WORDS, _OCCASION_WORDS = _stems(FUNCTION_WORDS), _stems(OCCASION_WORDS)
+_COMPARATIVES = _stems(COMPARATIVES)
+_CONNECTORS = _stems(("and", "then", "also", "so", "plus", "but"))
+_AUXILIARIES = _stems(("is", "are", "was", "were", "be", "been", "being", "get", "gets"))
+_CHECK_ACTS = _compile(CHECK_ACTS)
+_CHECK_PREPOSITIONS, _DETERMINERS = _stems(CHECK_PREPOSITIONS), _stems(DETERMINERS)
+_NOT_EVIDENCE = _stems(NOT_EVIDENCE)
+_EVENT_WORDS, _NOT_AN_EVENT = _stems(EVENT_WORDS), _stems(NOT_AN_EVENT)
 
 CHECKS = {
     "behaviour": _generic_behaviour,
