@@ -51,7 +51,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["CODES", "FIELDS", "Finding", "assess_action"]
+__all__ = ["CODES", "EXAMPLES", "FIELDS", "Example", "Finding", "assess_action", "example_for"]
 
 FIELDS = ("behaviour", "when", "check_method", "success_criterion")
 CODES = (
@@ -987,6 +987,71 @@ IRREGULAR = {
 
 
 @dataclass(frozen=True)
+class Example:
+    """A measurable action the hints quote, one per risk area, in that area's own terms."""
+
+    behaviour: str
+    when: str
+    check_method: str
+    success_criterion: str
+
+
+# Keyed by RiskArea value (pip_app/models.py; this module stays free of the models). Each one
+# passes the checker (tests/test_quality_hints.py) and follows the domain's worked examples.
+EXAMPLES = {
+    "records": Example(
+        "Complete daily notes within 30 minutes of each visit using the service prompt structure",
+        "every shift",
+        "weekly audit of a sample of 10 notes by the senior",
+        "at least 90% of sampled notes written within 30 minutes across two consecutive audits",
+    ),
+    "medication": Example(
+        "Sign the MAR at the time of each administration, never before",
+        "at every medication round",
+        "weekly MAR audit by the deputy manager",
+        "≥ 90% MAR compliance across two consecutive audits, with zero unsigned entries",
+    ),
+    "escalation": Example(
+        "Record escalation rationale using the threshold tool for any change in baseline presentation",
+        "every shift",
+        "senior checks escalation decisions and care notes at each handover",
+        "no missed escalations in 4 weeks",
+    ),
+    "support_plan": Example(
+        "Record fluid intake on the fluid chart after every drink offered, as the care plan sets out",
+        "every shift",
+        "senior checks fluid charts at each handover",
+        "95% of sampled fluid charts complete across 2 consecutive weekly audits",
+    ),
+    "dignity": Example(
+        "Offer choices and check consent before each personal care task",
+        "at every personal care routine",
+        "observed practice twice weekly using the dignity observation checklist",
+        "agreed language prompts used in at least 9 of 10 observed interactions",
+    ),
+    "boundaries": Example(
+        "Decline gifts and record any offer in the gifts register the same day",
+        "every visit",
+        "monthly review of the gifts register by the registered manager",
+        "every gift offered recorded in the register within the shift for 3 months",
+    ),
+    "safeguarding": Example(
+        "Complete a body map for any new mark or bruise and tell the senior before the end of the shift",
+        "every time a new mark is found",
+        "weekly review of body maps against incident forms by the safeguarding lead",
+        "100% of new marks have a body map and the senior told within the shift for 6 weeks",
+    ),
+    "other": Example(
+        "Wash hands before and after every personal care task",
+        "every personal care task",
+        "hand hygiene observation twice a week by the infection control lead",
+        "hands washed in at least 9 of 10 observed moments across 4 weeks",
+    ),
+}
+DEFAULT_AREA = "escalation"
+
+
+@dataclass(frozen=True)
 class Finding:
     """One reason an action is not yet measurable."""
 
@@ -1184,7 +1249,7 @@ def _bare_comparative(stems: Stems, i: int) -> bool:
     )
 
 
-def _generic_behaviour(text: str) -> Finding | None:
+def _generic_behaviour(text: str, example: Example) -> Finding | None:
     """Flag behaviour made only of generic wording with no concrete anchor."""
     stems, words = _tokens(text)
     used, spans = _consumed(stems, _GENERIC_BEHAVIOUR, swallow=True)
@@ -1200,8 +1265,7 @@ def _generic_behaviour(text: str) -> Finding | None:
         "behaviour",
         (
             f'"{_quoted(words, spans)}" does not say what the person will do differently. '
-            'Describe something a colleague could see or check on shift, e.g. "Record escalation '
-            'rationale using the threshold tool for any change in baseline presentation". '
+            f'Describe something a colleague could see or check on shift, e.g. "{example.behaviour}". '
             "Training or reminders can support the action but are not the action: record them under "
             '"Support" on the plan page.'
         ),
@@ -1224,7 +1288,7 @@ def _is_event(stems: Stems) -> bool:
     return False
 
 
-def _vague_when(text: str) -> Finding | None:
+def _vague_when(text: str, example: Example) -> Finding | None:
     """Flag a 'when' that gives no frequency, event or date."""
     stems, _ = _tokens(text)
     if any(s and (any(c.isdigit() for c in s) or s in _WHEN_ANCHORS) for s in stems) or _is_event(stems):
@@ -1234,8 +1298,7 @@ def _vague_when(text: str) -> Finding | None:
         "when",
         (
             f'"{text.strip()[:40]}" is not a time the action can be checked against. Say how '
-            'often or by when, e.g. "every shift", "at every medication round", "weekly" or '
-            '"by 14 Dec 2026".'
+            f'often or by when, e.g. "{example.when}", "weekly" or "by 14 Dec 2026".'
         ),
     )
 
@@ -1309,7 +1372,7 @@ def _checks_a_record(stems: Stems, words: list[str]) -> bool:
     )
 
 
-def _no_check_method(text: str) -> Finding | None:
+def _no_check_method(text: str, example: Example) -> Finding | None:
     """Flag a check that names no method or evidence source."""
     stems, words = _tokens(text)
     present = set(stems)
@@ -1322,11 +1385,7 @@ def _no_check_method(text: str) -> Finding | None:
     return Finding(
         "no_check_method",
         "check_method",
-        (
-            'Name how this will be checked and on what evidence, e.g. "weekly audit of a sample '
-            'of notes", "observed practice twice weekly using the dignity observation checklist" '
-            'or "senior checks the MAR at every handover".'
-        ),
+        (f'Name how this will be checked and on what evidence, e.g. "{example.check_method}".'),
     )
 
 
@@ -1344,7 +1403,7 @@ def _measures(stems: Stems) -> tuple[bool, bool]:
     return numbered or ratio, ratio
 
 
-def _criterion(text: str) -> Finding | None:
+def _criterion(text: str, example: Example) -> Finding | None:
     """Flag a success criterion that is an activity or cannot be observed or counted."""
     stems, _ = _tokens(text)
     measured, ratio = _measures(stems)
@@ -1361,8 +1420,7 @@ def _criterion(text: str) -> Finding | None:
             "success_criterion",
             (
                 "This records an activity, not a change in practice. Say what good practice "
-                'looks like once it has changed, e.g. "at least 90% of MAR entries signed at the '
-                'time of administration across two consecutive audits".'
+                f'looks like once it has changed, e.g. "{example.success_criterion}".'
             ),
         )
     used, vague = _consumed(stems, _VAGUE_CRITERION)
@@ -1378,21 +1436,23 @@ def _criterion(text: str) -> Finding | None:
         "success_criterion",
         (
             "Nobody could observe or count this. Give a number or an observable result, e.g. "
-            '"no missed escalations in 4 weeks" or "agreed language prompts used in at least 9 of '
-            '10 observed interactions".'
+            f'"{example.success_criterion}".'
         ),
     )
 
 
-MISSING_MESSAGES = {
-    "behaviour": 'Say what the person will do differently on shift, e.g. "Record escalation '
-    'rationale using the threshold tool for any change in baseline presentation".',
-    "when": 'Say when it happens or by when, e.g. "every shift", "weekly" or "by 14 Dec 2026".',
-    "check_method": 'Say how it will be checked, e.g. "weekly audit of a sample of notes" or '
-    '"two observed shifts per week".',
-    "success_criterion": "Say what good looks like as something you can count or see, e.g. "
-    '"at least 90% of sampled notes on time across two audits".',
-}
+def _missing(field: str, example: Example) -> Finding:
+    """A part left blank, with the risk area's own example of it."""
+    message = {
+        "behaviour": f'Say what the person will do differently on shift, e.g. "{example.behaviour}".',
+        "when": f'Say when it happens or by when, e.g. "{example.when}", "weekly" or "by 14 Dec 2026".',
+        "check_method": f'Say how it will be checked, e.g. "{example.check_method}".',
+        "success_criterion": "Say what good looks like as something you can count or see, e.g. "
+        f'"{example.success_criterion}".',
+    }[field]
+    return Finding("missing_part", field, message)
+
+
 _GENERIC_BEHAVIOUR = _compile(GENERIC_BEHAVIOUR)
 _ANCHOR_PHRASES = _compile(ANCHOR_PHRASES)
 _CHECK_METHODS = _compile(CHECK_METHODS)
@@ -1428,17 +1488,28 @@ def _is_missing(value: str | None) -> bool:
     return value is None or not re.search(r"\w", str(value))
 
 
+def example_for(risk_area: str | None) -> Example:
+    """The example action the hints quote for a plan's risk area (a RiskArea or its value)."""
+    return EXAMPLES.get(str(risk_area) if risk_area is not None else DEFAULT_AREA, EXAMPLES[DEFAULT_AREA])
+
+
 def assess_action(
-    behaviour: str | None, when: str | None, check_method: str | None, success_criterion: str | None
+    behaviour: str | None,
+    when: str | None,
+    check_method: str | None,
+    success_criterion: str | None,
+    risk_area: str | None = None,
 ) -> list[Finding]:
-    """Return findings in field order; an empty list means the action is measurable."""
+    """Return findings in field order; an empty list means the action is measurable. Each
+    message's example is taken from ``risk_area`` (the plan's; escalation when not given)."""
+    example = example_for(risk_area)
     values = dict(zip(FIELDS, (behaviour, when, check_method, success_criterion), strict=True))
     findings: list[Finding] = []
     for field in FIELDS:
         if _is_missing(values[field]):
-            findings.append(Finding("missing_part", field, MISSING_MESSAGES[field]))
+            findings.append(_missing(field, example))
             continue
-        finding = CHECKS[field](str(values[field]))
+        finding = CHECKS[field](str(values[field]), example)
         if finding is not None:
             findings.append(finding)
     return findings
