@@ -27,7 +27,8 @@ plain words and stemmed once at import; a phrase may skip up to ``MAX_GAP`` fill
 * when -- ``vague_when`` unless it contains a time anchor: a digit, a frequency or unit
   ("every", "each", "daily", "week", "shift", "handover", "round"), a day/month name or an
   event bound ("before", "after", "within", "during", "next", "end"), or an event of two words
-  or more ("whenever a resident seems unwell"; not "when possible", "if needed"). Judgement call:
+  or more ("whenever a resident seems unwell"; not "when possible", "if needed"); a hedge
+  ("ideally", "where possible", "if she can") leaves the time to the person. Judgement call:
   "immediately", "always", "at all times" and "until further notice" alone are flagged --
   they give no cadence or date against which the action can be reviewed.
 * check_method -- ``no_check_method`` unless a method is named (audit, observation,
@@ -35,8 +36,9 @@ plain words and stemmed once at import; a phrase may skip up to ``MAX_GAP`` fill
   evidence source ("review ... notes", "MAR check", "handover review"), or -- the general form
   -- a checking act followed by any noun phrase that can name a record ("deputy reconciles the
   returns book", "team leader initials the handover sheet", "contact sheets read by the
-  coordinator"), as long as its head is not a person, a pronoun or a judgement ("her
-  progress", "the situation").
+  coordinator"), a check named after its record ("trolley checks") or someone doing anything
+  but a stance to a record ("manager pulls the eMAR exceptions report"), as long as the
+  phrase's head is not a person, a pronoun or a judgement ("her progress", "the situation").
 * success_criterion -- ``activity_not_outcome`` for activities ("training completed",
   "policy read") unless an outcome is also stated; otherwise ``unobservable_criterion`` when
   nothing can be counted or seen. A proportion ("90%", "9 of 10", "at least", "zero") or an
@@ -85,6 +87,13 @@ GENERIC_BEHAVIOUR = (
     "learn from",
     "lessons learned",
     "familiarise",
+    "mindful",
+    "culture",
+    "team player",
+    "teamwork",
+    "work with|as|within team|colleague",
+    "lower|higher threshold",
+    "personal life",
     "initiative",
     "judgement",
     "common sense",
@@ -179,7 +188,9 @@ GENERIC_BEHAVIOUR = (
     "see above",
     "as discussed",
 )
-ALWAYS_SWALLOW = tuple(["remind", "reminded", "monitor", "aware", "awareness", "importance", "understand", "know"])
+ALWAYS_SWALLOW = tuple(
+    ["remind", "reminded", "monitor", "aware", "awareness", "importance", "understand", "know", "mindful"]
+)
 SWALLOW_LINKS = tuple(
     [
         "on",
@@ -655,6 +666,16 @@ WHEN_ANCHORS = tuple(
 # unless what follows only says it is up to the person ("when possible", "if needed", "when
 # she has time").
 EVENT_WORDS = tuple(["whenever", "when", "if", "once"])
+# A hedge leaves the time to the person whatever else is said ("ideally before she leaves if
+# she can", "daily where possible").
+WHEN_HEDGES = (
+    "ideally",
+    "hopefully",
+    "where|wherever|if|when possible|practicable|able",
+    "if|when * can",
+    "try to",
+    "aim to",
+)
 NOT_AN_EVENT = tuple(
     [
         "need",
@@ -801,6 +822,74 @@ CHECK_ACTS = tuple(
 CHECK_PREPOSITIONS = tuple(["of", "on", "in", "at", "through", "against", "over", "into"])
 DETERMINERS = tuple(
     ["the", "a", "an", "each", "every", "all", "any", "their", "her", "his", "its", "this", "these", "those", "our"]
+)
+# The people who check, and how often or how hard they check: never the record itself.
+ROLES = tuple(
+    [
+        "manager",
+        "senior",
+        "deputy",
+        "lead",
+        "leader",
+        "nurse",
+        "supervisor",
+        "coordinator",
+        "keyworker",
+        "champion",
+        "trainer",
+        "therapist",
+        "administrator",
+        "admin",
+        "housekeeper",
+        "cook",
+        "chef",
+        "scheduler",
+        "receptionist",
+        "officer",
+        "assessor",
+        "rm",
+        "carer",
+        "director",
+        "auditor",
+        "matron",
+        "pharmacist",
+        "mentor",
+        "buddy",
+        "gp",
+        "charge",
+        "i",
+        "we",
+    ]
+)
+CHECK_MANNER = tuple(
+    [
+        "regular",
+        "random",
+        "informal",
+        "general",
+        "further",
+        "occasional",
+        "frequent",
+        "routine",
+        "quick",
+        "extra",
+        "additional",
+        "periodic",
+        "usual",
+        "normal",
+        "thorough",
+        "careful",
+        "close",
+        "proper",
+        "full",
+        "some",
+        "more",
+        "ad",
+        "hoc",
+        "adhoc",
+        "meeting",
+        "session",
+    ]
 )
 NOT_EVIDENCE = tuple(
     [
@@ -1291,7 +1380,8 @@ def _is_event(stems: Stems) -> bool:
 def _vague_when(text: str, example: Example) -> Finding | None:
     """Flag a 'when' that gives no frequency, event or date."""
     stems, _ = _tokens(text)
-    if any(s and (any(c.isdigit() for c in s) or s in _WHEN_ANCHORS) for s in stems) or _is_event(stems):
+    anchored = any(s and (any(c.isdigit() for c in s) or s in _WHEN_ANCHORS) for s in stems) or _is_event(stems)
+    if anchored and not _spans(stems, _WHEN_HEDGES):
         return None
     return Finding(
         "vague_when",
@@ -1363,11 +1453,41 @@ def _record_before(stems: Stems, words: list[str], i: int) -> bool:
     return k >= 0 and _in_phrase(stems[k], words[k]) and _is_record_head(stems[k], words[k])
 
 
+def _check_of_a_record(stems: Stems, words: list[str], i: int) -> bool:
+    """True for a check named after what it checks: "trolley checks", "fridge audit"."""
+    k = i - 1
+    return (
+        words[i].lower() in _CHECK_NOUNS
+        and k >= 0
+        and _in_phrase(stems[k], words[k])
+        and _is_record_head(stems[k], words[k])
+    )
+
+
+def _someone_acts_on_a_record(stems: Stems, words: list[str]) -> bool:
+    """True for "<someone> <does something to> <a record>", whatever the verb, as long as it is
+    not a stance or an effort: "manager pulls the eMAR exceptions report"."""
+    for i, stem in enumerate(stems):
+        if stem not in _ROLES:
+            continue
+        j = i + 1
+        while j < len(stems) and stems[j] in _AUXILIARIES | _CONNECTORS:
+            j += 1
+        verb = stems[j] if j < len(stems) else None
+        acts = verb is not None and _in_phrase(verb, words[j]) and verb not in _VAGUE_VERBS | _ROLES
+        if acts and _record_after(stems, words, j + 1):
+            return True
+    return False
+
+
 def _checks_a_record(stems: Stems, words: list[str]) -> bool:
     """The general form of a check on evidence, whatever the record is called: "<someone>
-    initials/reads/reconciles <a record>" or "<a record> checked by <someone>"."""
-    return any(
-        _record_after(stems, words, end + 1) or _record_before(stems, words, start)
+    initials/reads/reconciles <a record>", "<a record> checked by <someone>", "<record>
+    checks"."""
+    return _someone_acts_on_a_record(stems, words) or any(
+        _record_after(stems, words, end + 1)
+        or _record_before(stems, words, start)
+        or _check_of_a_record(stems, words, start)
         for start, end in _spans(stems, _CHECK_ACTS)
     )
 
@@ -1469,10 +1589,30 @@ _VAGUE_MANNER, _VAGUE_VERBS = _stems(VAGUE_MANNER), _stems(VAGUE_VERBS)
 _FUNCTION_WORDS, _OCCASION_WORDS = _stems(FUNCTION_WORDS), _stems(OCCASION_WORDS)
 _COMPARATIVES = _stems(COMPARATIVES)
 _CONNECTORS = _stems(("and", "then", "also", "so", "plus", "but"))
-_AUXILIARIES = _stems(("is", "are", "was", "were", "be", "been", "being", "get", "gets"))
+_AUXILIARIES = _stems(
+    ("is", "are", "was", "were", "be", "been", "being", "get", "gets", "to", "will", "should", "must")
+)
 _CHECK_ACTS = _compile(CHECK_ACTS)
 _CHECK_PREPOSITIONS, _DETERMINERS = _stems(CHECK_PREPOSITIONS), _stems(DETERMINERS)
-_NOT_EVIDENCE = _stems(NOT_EVIDENCE)
+_ROLES = _stems(ROLES)
+_NOT_EVIDENCE = _stems(NOT_EVIDENCE) | _ROLES | _stems(CHECK_MANNER)
+_CHECK_NOUNS = frozenset(
+    [
+        "check",
+        "checks",
+        "audit",
+        "audits",
+        "review",
+        "reviews",
+        "inspection",
+        "inspections",
+        "count",
+        "counts",
+        "sample",
+        "samples",
+    ]
+)
+_WHEN_HEDGES = _compile(WHEN_HEDGES)
 _EVENT_WORDS, _NOT_AN_EVENT = _stems(EVENT_WORDS), _stems(NOT_AN_EVENT)
 
 CHECKS = {
