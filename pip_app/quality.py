@@ -94,6 +94,11 @@ GENERIC_BEHAVIOUR = (
     "work with|as|within team|colleague",
     "lower|higher threshold",
     "personal life",
+    "in line with",
+    "in accordance with",
+    "provide|deliver care|support",
+    "promote",
+    "up to scratch|standard|par",
     "initiative",
     "judgement",
     "common sense",
@@ -477,6 +482,9 @@ VAGUE_VERBS = tuple(
         "reflect",
         "monitor",
         "discuss",
+        "attend",
+        "provide",
+        "deliver",
     ]
 )
 # Words that cannot begin a clause's verb or close a noun phrase: articles, pronouns,
@@ -546,6 +554,11 @@ FUNCTION_WORDS = tuple(
         "not",
         "no",
         "towards",
+        "against",
+        "through",
+        "across",
+        "between",
+        "without",
         "toward",
         "also",
         "then",
@@ -586,7 +599,10 @@ FUNCTION_WORDS = tuple(
 )
 # What makes a clause checkable on shift: an occasion ("for every reposition", "before each
 # outing", "at 9pm") -- the words of WHEN_ANCHORS, a number, or one of these.
-OCCASION_WORDS = tuple(["every", "each", "any", "all", "per", "whenever", "straight", "same"])
+OCCASION_WORDS = tuple(["every", "each", "any", "per", "whenever", "straight", "same"])
+# "Ensure ..." and "make sure ..." state a result rather than an act: the clause after them is
+# concrete when it names something and its occasion ("ensure the sensor mat is on before 9pm").
+ENSURE = ("ensure", "make sure")
 
 # --- when ----------------------------------------------------------------------------------
 WHEN_ANCHORS = tuple(
@@ -626,6 +642,10 @@ WHEN_ANCHORS = tuple(
         "start",
         "end",
         "mealtime",
+        "arrival",
+        "departure",
+        "admission",
+        "discharge",
         "breakfast",
         "lunch",
         "supper",
@@ -1311,9 +1331,12 @@ def _concrete_clause(stems: Stems, words: list[str], used: set[int]) -> bool:
     not a stance or an effort, something it acts on, and when it happens ("then use the slide
     sheet for every reposition", "wash hands for 20 seconds before each task"), whatever the
     verb and its object are; the word lists need not know them."""
+    after_ensure = {end + 1 for _, end in _spans(stems, _ENSURE)}
     for run in _free_runs(stems, used):
         verb, rest = stems[run[0]], [stems[k] for k in run[1:]]
-        if (
+        if run[0] in after_ensure:
+            rest = [stems[k] for k in run]
+        elif (
             verb is None
             or verb in _FUNCTION_WORDS
             or verb in _VAGUE_VERBS
@@ -1330,6 +1353,20 @@ def _concrete_clause(stems: Stems, words: list[str], used: set[int]) -> bool:
     return False
 
 
+def _be_a_trait(stems: Stems, words: list[str], i: int) -> bool:
+    """True for "be" and a quality of the person ("be clear", "be punctual", "be fully ready"),
+    not a place or a state reached ("be on the floor by 7:55", "be seated")."""
+    if stems[i] != "be" or i + 1 >= len(stems):
+        return False
+    following, word = stems[i + 1], words[i + 1].lower()
+    return (
+        following is not None
+        and following not in _FUNCTION_WORDS
+        and not _has_digit(following)
+        and not word.endswith(("ed", "ing"))
+    )
+
+
 def _bare_comparative(stems: Stems, i: int) -> bool:
     """True for "more", "quicker" ... with no figure or bound before it."""
     before = stems[i - 1] if i else None
@@ -1342,10 +1379,16 @@ def _generic_behaviour(text: str, example: Example) -> Finding | None:
     """Flag behaviour made only of generic wording with no concrete anchor."""
     stems, words = _tokens(text)
     used, spans = _consumed(stems, _GENERIC_BEHAVIOUR, swallow=True)
+    for start, end in _spans(stems, _ENSURE):  # a result, not an act; what follows may say which
+        spans.append((start, end))
+        used.update(range(start, end + 1))
     for i, stem in enumerate(stems):
         if stem in _VAGUE_MANNER or _bare_comparative(stems, i):
             spans.append((i, i))
             used.update(_subclause(stems, i))
+        elif _be_a_trait(stems, words, i):
+            spans.append((i, i + 1))
+            used.update((i, i + 1))
     spans.sort()
     if not spans or _has_anchor(stems, used) or _concrete_clause(stems, words, used):
         return None
@@ -1545,6 +1588,8 @@ def _criterion(text: str, example: Example) -> Finding | None:
         )
     used, vague = _consumed(stems, _VAGUE_CRITERION)
     free = {s for i, s in enumerate(stems) if s and i not in used}
+    for start, _ in vague:  # "appropriate phone use": the judgement carries the whole phrase
+        used.update(_subclause(stems, start))
     if (
         _has_anchor(stems, used)
         or ratio
@@ -1588,6 +1633,7 @@ _QUANTIFIERS, _OUTCOME_NOUNS = _stems(QUANTIFIERS), _stems(OUTCOME_NOUNS)
 _VAGUE_MANNER, _VAGUE_VERBS = _stems(VAGUE_MANNER), _stems(VAGUE_VERBS)
 _FUNCTION_WORDS, _OCCASION_WORDS = _stems(FUNCTION_WORDS), _stems(OCCASION_WORDS)
 _COMPARATIVES = _stems(COMPARATIVES)
+_ENSURE = _compile(ENSURE)
 _CONNECTORS = _stems(("and", "then", "also", "so", "plus", "but"))
 _AUXILIARIES = _stems(
     ("is", "are", "was", "were", "be", "been", "being", "get", "gets", "to", "will", "should", "must")
