@@ -206,6 +206,7 @@ def _tokens(text: str | None) -> tuple[list[str | None], list[str]]:
     """Split text into stems (None marks a clause boundary) and the original words."""
     text = (text or "").replace("\u2019", "").replace("'", "")
     text = re.sub(r"\b(e)[\s-]+(learning)", r"\1\2", text, flags=re.I)
+    text = re.sub(r"\bmoving\s+(and|&)\s+handling", "moving handling", text, flags=re.I)  # one term, no "and"
     text = re.sub("sign(off)", r"sign \1", text, flags=re.I)
     text = re.sub(r"%", " percent ", text).replace("≥", " at least ").replace(">=", " at least ")
     stems: list[str | None] = []
@@ -397,9 +398,9 @@ def _generic_behaviour(text: str, example: Example) -> Finding | None:
         if stem in _VAGUE_MANNER or _bare_comparative(stems, i):
             spans.append((i, i))
             used.update(_subclause(stems, i))
-        elif _be_a_trait(stems, words, i):
+        elif _be_a_trait(stems, words, i):  # "be proactive in raising concerns": the topic goes too
             spans.append((i, i + 1))
-            used.update((i, i + 1))
+            used.update(range(i, _swallow(stems, i, i + 1) + 1))
     spans.sort()
     if not spans or _has_anchor(stems, used) or _concrete_clause(stems, words, used):
         return None

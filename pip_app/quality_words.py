@@ -30,6 +30,9 @@ GENERIC_BEHAVIOUR = (
     "lessons learned",
     "familiarise",
     "mindful",
+    "think about|of|through",
+    "consider",
+    "tone",
     "culture",
     "team player",
     "teamwork",
@@ -106,6 +109,7 @@ GENERIC_BEHAVIOUR = (
     "confidence",
     # policy and compliance paperwork
     "read|reread|sign|review|revisit policy|procedure|guidance|guideline|protocol|handbook",
+    "read|reread plan|profile|assessment",
     "policy|procedure|guidance|guideline|protocol read|review|sign|share|update|circulate",
     "follow|adhere|comply policy|procedure|guidance|guideline|protocol",
     "follow|adhere|comply|stick to|with policy|procedure|guidance|guideline|protocol",
@@ -344,6 +348,7 @@ VAGUE_MANNER = tuple(
         "safely",
         "consistently",
         "nicely",
+        "timely",
         "better",
     ]
 )
