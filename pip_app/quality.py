@@ -74,6 +74,7 @@ from .quality_words import (
     FUNCTION_WORDS,
     GENERIC_BEHAVIOUR,
     IRREGULAR,
+    LEARNING_OBJECTS,
     MAX_GAP,
     NOT_AN_EVENT,
     NOT_EVIDENCE,
@@ -345,10 +346,9 @@ def _concrete_clause(stems: Stems, words: list[str], used: set[int]) -> bool:
     verb and its object are; the word lists need not know them."""
     after_ensure = {end + 1 for _, end in _spans(stems, _ENSURE)}
     for run in _free_runs(stems, used):
-        verb, rest = stems[run[0]], [stems[k] for k in run[1:]]
-        if run[0] in after_ensure:
-            rest = [stems[k] for k in run]
-        elif (
+        verb = stems[run[0]]
+        tail = run if run[0] in after_ensure else run[1:]  # after "ensure" the clause has no verb
+        if run[0] not in after_ensure and (
             verb is None
             or verb in _FUNCTION_WORDS
             or verb in _VAGUE_VERBS
@@ -358,8 +358,15 @@ def _concrete_clause(stems: Stems, words: list[str], used: set[int]) -> bool:
             or _is_adverb(words[run[0]])
         ):
             continue
-        has_object = any(s not in _FUNCTION_WORDS and s not in _WHEN_ANCHORS and not _is_number(s) for s in rest)
-        occasion = any(s in _OCCASION_WORDS or s in _WHEN_ANCHORS or _is_number(s) or _has_digit(s) for s in rest)
+        acted_on = next((k for k in tail if stems[k] not in _FUNCTION_WORDS), None)  # "the slide sheet"
+        has_object = (
+            acted_on is not None
+            and _in_phrase(stems[acted_on], words[acted_on])
+            and stems[acted_on] not in _WHEN_ANCHORS | _LEARNING_OBJECTS
+        )
+        occasion = any(
+            stems[k] in _OCCASION_WORDS | _WHEN_ANCHORS or _is_number(stems[k]) or _has_digit(stems[k]) for k in tail
+        )
         if has_object and occasion:
             return True
     return False
@@ -375,7 +382,8 @@ def _be_a_trait(stems: Stems, words: list[str], i: int) -> bool:
         following is not None
         and following not in _FUNCTION_WORDS
         and not _has_digit(following)
-        and not word.endswith(("ed", "ing"))
+        and not _is_participle(word)
+        and not word.endswith("ing")
     )
 
 
@@ -454,6 +462,12 @@ def _is_adverb(word: str) -> bool:
     return word.endswith("ly") and word not in ("family", "supply", "assembly", "reply", "july", "ally")
 
 
+def _is_participle(word: str) -> bool:
+    """Words in -ed that are verb forms ("returned", "signed"; not "bed", "shed", "hundred")."""
+    word = word.lower()
+    return word.endswith("ed") and len(word) > 4 and word not in ("hundred", "shred")
+
+
 def _is_record_head(stem: str | None, word: str) -> bool:
     """True when the last word of a noun phrase can name evidence: not a person, a pronoun, a
     judgement ("progress", "practice") or an activity ("ongoing")."""
@@ -476,7 +490,7 @@ def _in_phrase(stem: str | None, word: str) -> bool:
         and not _has_digit(stem)
         and not _is_number(stem)
         and not _is_adverb(word)
-        and not word.lower().endswith("ed")
+        and not _is_participle(word)
     )
 
 
@@ -500,7 +514,7 @@ def _record_after(stems: Stems, words: list[str], j: int) -> bool:
 
 def _record_before(stems: Stems, words: list[str], i: int) -> bool:
     """True for the passive form: a record just before "checked", "reviewed", "read" ..."""
-    if not (words[i].lower().endswith("ed") or stems[i] == "read"):
+    if not (_is_participle(words[i]) or stems[i] == "read"):
         return False
     k = i - 1
     while k >= 0 and stems[k] in _AUXILIARIES:
@@ -644,6 +658,7 @@ _CHECK_VERBS, _EVIDENCE = _stems(CHECK_VERBS), _stems(EVIDENCE_SOURCES)
 _QUANTIFIERS, _OUTCOME_NOUNS = _stems(QUANTIFIERS), _stems(OUTCOME_NOUNS)
 _VAGUE_MANNER, _VAGUE_VERBS = _stems(VAGUE_MANNER), _stems(VAGUE_VERBS)
 _FUNCTION_WORDS, _OCCASION_WORDS = _stems(FUNCTION_WORDS), _stems(OCCASION_WORDS)
+_LEARNING_OBJECTS = _stems(LEARNING_OBJECTS)
 _COMPARATIVES = _stems(COMPARATIVES)
 _ENSURE = _compile(ENSURE)
 _CONNECTORS = _stems(("and", "then", "also", "so", "plus", "but"))

@@ -501,6 +501,7 @@ FUNCTION_WORDS = tuple(
         "not",
         "no",
         "towards",
+        "own",
         "against",
         "through",
         "across",
@@ -547,6 +548,30 @@ FUNCTION_WORDS = tuple(
 # What makes a clause checkable on shift: an occasion ("for every reposition", "before each
 # outing", "at 9pm") -- the words of WHEN_ANCHORS, a number, or one of these.
 OCCASION_WORDS = tuple(["every", "each", "any", "per", "whenever", "straight", "same"])
+# What a concrete clause cannot act on: the person's own learning or a colleague to learn from
+# ("then review her practice after every shift", "then observe a colleague twice a week").
+LEARNING_OBJECTS = tuple(
+    [
+        "practice",
+        "learning",
+        "learned",
+        "learnt",
+        "knowledge",
+        "skill",
+        "work",
+        "performance",
+        "standard",
+        "improvement",
+        "understanding",
+        "confidence",
+        "attitude",
+        "behaviour",
+        "colleague",
+        "peer",
+        "mentor",
+        "buddy",
+    ]
+)
 # "Ensure ..." and "make sure ..." state a result rather than an act: the clause after them is
 # concrete when it names something and its occasion ("ensure the sensor mat is on before 9pm").
 ENSURE = ("ensure", "make sure")

@@ -241,6 +241,7 @@ MENTIONS_GENERIC_BUT_CONCRETE = [
     "Complete the moving and handling refresher, then use the slide sheet with a second carer for every reposition",
     "Do the infection control e-learning and then wash hands for 20 seconds before every personal care task",
     "Ensure the sensor mat is switched on before Mrs A goes to bed",
+    "Ensure bed rails are up before leaving the room for residents assessed for them",
 ]
 
 
@@ -400,6 +401,15 @@ BAD_ACTIONS = [
     _bad("bare-comparative", [G], behaviour="Offer more drinks"),
     _bad("be-a-trait", [G], behaviour="Be clear about her role with clients"),
     _bad("ensure-a-standard", [G], behaviour="Make sure her notes are up to scratch"),
+    _bad(
+        "training-then-own-learning", [G], behaviour="Complete the refresher and cascade learning at each team meeting"
+    ),
+    _bad(
+        "training-then-own-work",
+        [G],
+        behaviour="Complete training and then check her own work at the end of every shift",
+    ),
+    _bad("training-then-a-colleague", [G], behaviour="Complete the refresher then observe a colleague twice a week"),
     # vague when
     _bad("when-ongoing", [W], when="Ongoing"),
     _bad("when-asap", [W], when="ASAP"),
