@@ -39,7 +39,9 @@ clause boundary.
   returns book", "team leader initials the handover sheet", "contact sheets read by the
   coordinator"), a check named after its record ("trolley checks") or someone doing anything
   but a stance to a record ("manager pulls the eMAR exceptions report"), as long as the
-  phrase's head is not a person, a pronoun or a judgement ("her progress", "the situation").
+  phrase's head is not a person, a pronoun or a judgement ("her progress", "the situation"),
+  or "<a record> <any participle> by <someone>". A check that happens only "if not" or "as
+  needed" is no plan to check, whatever it names.
 * success_criterion -- ``activity_not_outcome`` for activities ("training completed",
   "policy read") unless an outcome is also stated; otherwise ``unobservable_criterion`` when
   nothing can be counted or seen. A proportion ("90%", "9 of 10", "at least", "zero") or an
@@ -62,6 +64,7 @@ from .quality_words import (
     ANCHOR_VERBS,
     BREAKS,
     CHECK_ACTS,
+    CHECK_HEDGES,
     CHECK_MANNER,
     CHECK_METHODS,
     CHECK_PREPOSITIONS,
@@ -468,15 +471,15 @@ def _is_participle(word: str) -> bool:
     return word.endswith("ed") and len(word) > 4 and word not in ("hundred", "shred")
 
 
-def _is_record_head(stem: str | None, word: str) -> bool:
+def _is_record_head(stem: str | None, word: str, compound: bool = False) -> bool:
     """True when the last word of a noun phrase can name evidence: not a person, a pronoun, a
-    judgement ("progress", "practice") or an activity ("ongoing")."""
+    judgement ("progress", "practice") or an activity ("ongoing"; but "the mattress setting")."""
     return (
         stem is not None
         and len(stem) > 1
         and stem not in _NOT_EVIDENCE
         and stem not in _WHEN_ANCHORS
-        and not word.lower().endswith("ing")
+        and (compound or not word.lower().endswith("ing"))
         and not _is_adverb(word)
         and not _has_digit(stem)
     )
@@ -502,14 +505,24 @@ def _record_after(stems: Stems, words: list[str], j: int) -> bool:
             j += 1
     determined = j < len(stems) and (stems[j] in _DETERMINERS or _is_number(stems[j]) or _has_digit(stems[j]))
     j += determined
-    head = None
+    first, head = j, None
     while j < len(stems) and _in_phrase(stems[j], words[j]) and (head is None or j - head == 1):
         head = j
         j += 1
     if head is None:
         return False
     bare_singular = not determined and not words[head].lower().endswith("s")
-    return not bare_singular and _is_record_head(stems[head], words[head])
+    compound = determined and head > first  # "the mattress setting", not "the ongoing"
+    return not bare_singular and _is_record_head(stems[head], words[head], compound)
+
+
+def _record_handled_by(stems: Stems, words: list[str]) -> bool:
+    """True for "<a record> <done> by <someone>" whatever the verb: "alarm report pulled by the
+    manager"."""
+    return any(
+        _is_participle(words[i]) and stems[i + 1] == "by" and _record_before(stems, words, i)
+        for i in range(1, len(stems) - 1)
+    )
 
 
 def _record_before(stems: Stems, words: list[str], i: int) -> bool:
@@ -553,11 +566,15 @@ def _checks_a_record(stems: Stems, words: list[str]) -> bool:
     """The general form of a check on evidence, whatever the record is called: "<someone>
     initials/reads/reconciles <a record>", "<a record> checked by <someone>", "<record>
     checks"."""
-    return _someone_acts_on_a_record(stems, words) or any(
-        _record_after(stems, words, end + 1)
-        or _record_before(stems, words, start)
-        or _check_of_a_record(stems, words, start)
-        for start, end in _spans(stems, _CHECK_ACTS)
+    return (
+        _someone_acts_on_a_record(stems, words)
+        or _record_handled_by(stems, words)
+        or any(
+            _record_after(stems, words, end + 1)
+            or _record_before(stems, words, start)
+            or _check_of_a_record(stems, words, start)
+            for start, end in _spans(stems, _CHECK_ACTS)
+        )
     )
 
 
@@ -565,7 +582,7 @@ def _no_check_method(text: str, example: Example) -> Finding | None:
     """Flag a check that names no method or evidence source."""
     stems, words = _tokens(text)
     present = set(stems)
-    if (
+    if not _spans(stems, _CHECK_HEDGES) and (
         _spans(stems, _CHECK_METHODS)
         or (present & _CHECK_VERBS and present & _EVIDENCE)
         or _checks_a_record(stems, words)
@@ -686,6 +703,7 @@ _CHECK_NOUNS = frozenset(
     ]
 )
 _WHEN_HEDGES = _compile(WHEN_HEDGES)
+_CHECK_HEDGES = _compile(CHECK_HEDGES)
 _EVENT_WORDS, _NOT_AN_EVENT = _stems(EVENT_WORDS), _stems(NOT_AN_EVENT)
 
 CHECKS = {

@@ -30,6 +30,13 @@ GENERIC_BEHAVIOUR = (
     "lessons learned",
     "familiarise",
     "mindful",
+    "stay|be|remain alert|vigilant",
+    "slow down",
+    "instinct",
+    "speak up",
+    "workbook",
+    "put * first",
+    "too close|familiar|friendly|personal|involved",
     "think about|of|through",
     "consider",
     "tone",
@@ -667,6 +674,13 @@ WHEN_HEDGES = (
     "if|when * can",
     "try to",
     "aim to",
+)
+# A check that happens only if something else does is not a plan to check ("picked up in
+# supervision if not", "review at supervision as needed").
+CHECK_HEDGES = (
+    "if|as|when|where not|needed|necessary|required|possible|appropriate",
+    "as and when",
+    "ad hoc",
 )
 NOT_AN_EVENT = tuple(
     [

@@ -304,6 +304,8 @@ def test_good_whens(when):
         "Contact sheets read by the care coordinator each week",
         "Unannounced trolley checks by the deputy",
         "Manager pulls the eMAR exceptions report every Monday",
+        "Maintenance alarm report pulled by the manager each Monday",
+        "TVN link nurse inspects the mattress setting on Tuesdays and Fridays",
     ],
 )
 def test_good_check_methods(check):
@@ -440,6 +442,8 @@ BAD_ACTIONS = [
     _bad("check-in-with-her", [C], check="Line manager to check in with her weekly"),
     _bad("check-things", [C], check="Manager reviews things"),
     _bad("check-random", [C], check="Random checks"),
+    _bad("check-only-if-not", [C], check="Will be picked up in supervision if not"),
+    _bad("check-as-needed", [C], check="Record review at supervision as needed"),
     # activity, not outcome
     _bad("criterion-training-completed", [A], criterion="training completed"),
     _bad("criterion-attended-session", [A], criterion="Attended session"),
