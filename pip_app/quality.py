@@ -1,7 +1,10 @@
 """Measurable-action checks for PIP actions (DESIGN.md principle 2).
 
-``assess_action(behaviour, when, check_method, success_criterion)`` returns a list of
-``Finding``; an empty list means the action is measurable. Pure standard library.
+``assess_action(behaviour, when, check_method, success_criterion, risk_area=None)`` returns a
+list of ``Finding``; an empty list means the action is measurable. Each finding's hint quotes
+the example action of the plan's risk area (``EXAMPLES``; escalation when none is given), so a
+medication plan is shown a MAR example and a dignity plan a choice-and-consent one. Pure
+standard library.
 
 How it decides
 --------------
@@ -22,9 +25,12 @@ clause boundary.
   phrase claimed that starts with a verb which is not a stance or an effort ("be", "support",
   "communicate", "treat" ...), acts on something and names its occasion (a frequency, an
   event, a figure, "every"/"each") is concrete whatever its words ("complete the refresher,
-  then use the slide sheet for every reposition"). Manner words that carry the standard
-  ("properly", "appropriately", "better") and bare comparatives ("offer more drinks") empty
-  their own part of the clause of anchors.
+  then use the slide sheet for every reposition"), unless what it acts on is the person's own
+  learning or a colleague ("then observe a colleague twice a week"). "Ensure ..." states a
+  result: what follows must name a thing and its occasion. Manner words that carry the
+  standard ("properly", "appropriately", "better", "in a timely manner"), bare comparatives
+  ("offer more drinks") and "be" + a quality of the person ("be proactive in ...") empty their
+  own part of the clause of anchors.
 * when -- ``vague_when`` unless it contains a time anchor: a digit, a frequency or unit
   ("every", "each", "daily", "week", "shift", "handover", "round"), a day/month name or an
   event bound ("before", "after", "within", "during", "next", "end"), or an event of two words
@@ -47,7 +53,7 @@ clause boundary.
   nothing can be counted or seen. A proportion ("90%", "9 of 10", "at least", "zero") or an
   observable act ("rationale recorded") always passes; other numbers, or "all/every/no" with
   an outcome noun ("no missed escalations"), pass unless vague words carry the meaning
-  ("improved within 4 weeks", "all notes improved").
+  ("improved within 4 weeks", "all notes improved", "appropriate phone use").
 Placeholders ("tbc", "n/a") get the field's own code; only None/blank is ``missing_part``.
 """
 
