@@ -35,7 +35,8 @@ clause boundary.
   ("every", "each", "daily", "week", "shift", "handover", "round"), a day/month name or an
   event bound ("before", "after", "within", "during", "next", "end"), or an event of two words
   or more ("whenever a resident seems unwell"; not "when possible", "if needed"); a hedge
-  ("ideally", "where possible", "if she can") leaves the time to the person. Judgement call:
+  ("ideally", "where possible", "if she can") leaves the time to the person, and "throughout
+  the day" or "all shift" is no cadence. Judgement call:
   "immediately", "always", "at all times" and "until further notice" alone are flagged --
   they give no cadence or date against which the action can be reviewed.
 * check_method -- ``no_check_method`` unless a method is named (audit, observation,
@@ -83,6 +84,7 @@ from .quality_words import (
     FUNCTION_WORDS,
     GENERIC_BEHAVIOUR,
     IRREGULAR,
+    JUDGEMENT_WORDS,
     LEARNING_OBJECTS,
     MAX_GAP,
     NOT_AN_EVENT,
@@ -411,8 +413,9 @@ def _generic_behaviour(text: str, example: Example) -> Finding | None:
     for start, end in _spans(stems, _ENSURE):  # a result, not an act; what follows may say which
         spans.append((start, end))
         used.update(range(start, end + 1))
+    hedges = _spans(stems, _CHECK_HEDGES)
     for i, stem in enumerate(stems):
-        if stem in _VAGUE_MANNER or _bare_comparative(stems, i):
+        if stem in _VAGUE_MANNER or _bare_comparative(stems, i) or any(start == i for start, _ in hedges):
             spans.append((i, i))
             used.update(_subclause(stems, i))
         elif _be_a_trait(stems, words, i):  # "be proactive in raising concerns": the topic goes too
@@ -452,7 +455,11 @@ def _is_event(stems: Stems) -> bool:
 def _vague_when(text: str, example: Example) -> Finding | None:
     """Flag a 'when' that gives no frequency, event or date."""
     stems, _ = _tokens(text)
-    anchored = any(s and (any(c.isdigit() for c in s) or s in _WHEN_ANCHORS) for s in stems) or _is_event(stems)
+    # "throughout the day" and "all shift" are "at all times" again: no cadence to review against
+    spread = {i for i in range(1, len(stems)) if "throughout" in stems[max(0, i - 2) : i] or stems[i - 1] == "all"}
+    anchored = _is_event(stems) or any(
+        s and i not in spread and (any(c.isdigit() for c in s) or s in _WHEN_ANCHORS) for i, s in enumerate(stems)
+    )
     if anchored and not _spans(stems, _WHEN_HEDGES):
         return None
     return Finding(
@@ -484,8 +491,7 @@ def _is_record_head(stem: str | None, word: str, compound: bool = False) -> bool
         stem is not None
         and len(stem) > 1
         and stem not in _NOT_EVIDENCE
-        and stem not in _WHEN_ANCHORS
-        and (compound or not word.lower().endswith("ing"))
+        and (compound or (stem not in _WHEN_ANCHORS and not word.lower().endswith("ing")))
         and not _is_adverb(word)
         and not _has_digit(stem)
     )
@@ -621,8 +627,12 @@ def _criterion(text: str, example: Example) -> Finding | None:
     measured, ratio = _measures(stems)
     used, activity = _consumed(stems, _ACTIVITY_CRITERION)
     free = {s for i, s in enumerate(stems) if s and i not in used}
+    # "page completed for every new admission over 3 months": something counted was completed,
+    # every time; "completed" alone, or training completed, stays an activity.
+    counted = measured and free & _QUANTIFIERS and all(stems[s] in _BARE_ACTIVITY and s == e for s, e in activity)
     if (
         activity
+        and not counted
         and not _has_anchor(stems, used)
         and not ratio
         and not ((measured or free & _QUANTIFIERS) and free & _OUTCOME_NOUNS)
@@ -638,7 +648,8 @@ def _criterion(text: str, example: Example) -> Finding | None:
     used, vague = _consumed(stems, _VAGUE_CRITERION)
     free = {s for i, s in enumerate(stems) if s and i not in used}
     for start, _ in vague:  # "appropriate phone use": the judgement carries the whole phrase
-        used.update(_subclause(stems, start))
+        if stems[start] in _JUDGEMENT_WORDS:
+            used.update(_subclause(stems, start))
     if (
         _has_anchor(stems, used)
         or ratio
@@ -682,6 +693,8 @@ _QUANTIFIERS, _OUTCOME_NOUNS = _stems(QUANTIFIERS), _stems(OUTCOME_NOUNS)
 _VAGUE_MANNER, _VAGUE_VERBS = _stems(VAGUE_MANNER), _stems(VAGUE_VERBS)
 _FUNCTION_WORDS, _OCCASION_WORDS = _stems(FUNCTION_WORDS), _stems(OCCASION_WORDS)
 _LEARNING_OBJECTS = _stems(LEARNING_OBJECTS)
+_JUDGEMENT_WORDS = _stems(JUDGEMENT_WORDS)
+_BARE_ACTIVITY = _stems(("complete", "completed", "done"))
 _COMPARATIVES = _stems(COMPARATIVES)
 _ENSURE = _compile(ENSURE)
 _CONNECTORS = _stems(("and", "then", "also", "so", "plus", "but"))

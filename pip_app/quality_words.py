@@ -13,7 +13,7 @@ WINDOW = 5  # how far an anchor verb may sit from its object
 # Phrase syntax: words separated by spaces, alternatives by "|", "*" is any one word.
 GENERIC_BEHAVIOUR = (
     # training and learning activities
-    "complete|attend|undertake|do|redo|repeat|book|access|finish|receive|pass|watch training|"
+    "complete|attend|undertake|do|redo|repeat|refresh|book|access|finish|receive|pass|watch training|"
     "refresher|course|module|workshop|session|elearning|video|supervision|workbook|competency|"
     "qualification|nvq",
     "care certificate",
@@ -30,6 +30,13 @@ GENERIC_BEHAVIOUR = (
     "lessons learned",
     "familiarise",
     "mindful",
+    "seriously",
+    "everything",
+    "act on|upon",
+    "get to grips",
+    "in * shoes",
+    "give|allow|spend|take * time",
+    "professional capacity|role",
     "stay|be|remain alert|vigilant",
     "slow down",
     "instinct",
@@ -1016,6 +1023,13 @@ VAGUE_CRITERION = (
     "reduction",
     "seems",
     "well",
+    "confident",
+    "confidence",
+)
+# Judgements that make their whole phrase a matter of opinion ("appropriate phone use"), unlike
+# a plain modifier ("a positive urine dip").
+JUDGEMENT_WORDS = tuple(
+    ["appropriate", "acceptable", "adequate", "satisfactory", "good", "proper", "competent", "confident", "confidence"]
 )
 NUMBER_WORDS = tuple(
     [

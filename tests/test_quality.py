@@ -306,6 +306,7 @@ def test_good_whens(when):
         "Manager pulls the eMAR exceptions report every Monday",
         "Maintenance alarm report pulled by the manager each Monday",
         "TVN link nurse inspects the mattress setting on Tuesdays and Fridays",
+        "Senior watches one eye drop round a week",
     ],
 )
 def test_good_check_methods(check):
@@ -329,6 +330,8 @@ def test_good_check_methods(check):
         "each refusal has a recorded reason",
         "no complaints about rushed care over 8 weeks",
         "training completed and 90% MAR compliance across two audits",
+        "page completed for every new admission over 3 months",
+        "every positive dip has a GP call noted the same day over 8 weeks",
     ],
 )
 def test_good_success_criteria(criterion):
@@ -412,6 +415,7 @@ BAD_ACTIONS = [
         behaviour="Complete training and then check her own work at the end of every shift",
     ),
     _bad("training-then-a-colleague", [G], behaviour="Complete the refresher then observe a colleague twice a week"),
+    _bad("act-where-appropriate", [G], behaviour="Refresh safeguarding training and escalate where appropriate"),
     # vague when
     _bad("when-ongoing", [W], when="Ongoing"),
     _bad("when-asap", [W], when="ASAP"),
@@ -429,6 +433,7 @@ BAD_ACTIONS = [
     _bad("when-prn", [W], when="PRN"),
     _bad("when-hedged", [W], when="ideally before she leaves if she can"),
     _bad("when-as-and-when", [W], when="as and when"),
+    _bad("when-throughout-the-day", [W], when="throughout the day"),
     # no check method
     _bad("check-manager-to-monitor", [C], check="manager to monitor"),
     _bad("check-monitor", [C], check="monitor"),
@@ -468,6 +473,7 @@ BAD_ACTIONS = [
     _bad("criterion-competent", [U], criterion="deemed competent"),
     _bad("criterion-placeholder", [U], criterion="tbc"),
     _bad("criterion-appropriate-use", [U], criterion="appropriate phone use"),
+    _bad("criterion-more-confident", [U], criterion="staff member is more confident escalating"),
     # combinations and placeholders
     _bad("two-fields", [G, U], behaviour="Be more careful", criterion="better"),
     _bad(
