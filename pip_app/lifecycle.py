@@ -205,7 +205,9 @@ def quality_findings(plan: Any) -> dict[str, list[Finding]]:
     """The measurability findings for each action that has any, keyed by its ref."""
     found = {}
     for action in plan.actions:
-        findings = assess_action(action.behaviour, action.when, action.check_method, action.success_criterion)
+        findings = assess_action(
+            action.behaviour, action.when, action.check_method, action.success_criterion, plan.risk_area
+        )
         if findings:
             found[action.ref] = findings
     return found

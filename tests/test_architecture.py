@@ -112,6 +112,7 @@ def test_operations_and_rules_do_not_import_the_web_layer():
         in {
             "pip_app.policy",
             "pip_app.quality",
+            "pip_app.quality_words",
             "pip_app.schedule",
             "pip_app.lifecycle",
             "pip_app.flags",
@@ -162,6 +163,7 @@ PURE = [
     "lifecycle",
     "measures",
     "quality",
+    "quality_words",
     "schedule",
     "summaries",
     "pdf",

@@ -34,6 +34,7 @@ def plan(**overrides):
         success_criterion="At least 90% MAR compliance across two audits",
     )
     base = dict(
+        risk_area="medication",
         risk_statement="Missed doses harm residents.",
         evidence_sources=["audit"],
         controls=[NS(status=NS(value="active"))],

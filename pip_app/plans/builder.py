@@ -206,7 +206,8 @@ def remove_action(plan: Plan, action: Action) -> ResponseReturnValue:
 def check_action(plan: Plan) -> ResponseReturnValue:
     """The live measurability check as the manager types (changes nothing)."""
     form = request.form
-    findings = assess_action(*(form.get(f"action-{name}") for name in QUALITY_FIELDS))
+    behaviour, when, check_method, success_criterion = (form.get(f"action-{name}") for name in QUALITY_FIELDS)
+    findings = assess_action(behaviour, when, check_method, success_criterion, plan.risk_area)
     slot = form.get("quality_slot", "new")
     slot = slot if slot == "new" or slot.isdigit() else "new"
     return render_template("plans/_quality.html", findings=findings, slot=slot, checked=True)

@@ -79,7 +79,7 @@ def builder_context(plan: Plan, **overrides) -> dict:
     context.update(overrides)
     for form in (context["action_form"], context["edit_form"]):
         if isinstance(form, ActionForm):
-            form.findings = typed_findings(form)
+            form.findings = typed_findings(form, plan)
     context["problems"] = issue_problems(plan, factors_answered=factors_answered(plan) if plan.is_draft else None)
     context["may_see_health"] = policy.can_see_health_detail(current_user, plan)
     context["findings"] = quality_findings(plan)
@@ -93,10 +93,11 @@ def builder_context(plan: Plan, **overrides) -> dict:
 QUALITY_FIELDS = ("behaviour", "when", "check_method", "success_criterion")
 
 
-def typed_findings(form: ActionForm) -> list:
-    """The measurability findings for what has been typed into an action form (none while blank)."""
-    typed = [form[name].data for name in QUALITY_FIELDS]
-    return assess_action(*typed) if any(typed) else []
+def typed_findings(form: ActionForm, plan: Plan) -> list:
+    """The measurability findings for what has been typed into an action form (none while blank),
+    their examples in the plan's risk area."""
+    behaviour, when, check_method, success_criterion = typed = [form[name].data for name in QUALITY_FIELDS]
+    return assess_action(behaviour, when, check_method, success_criterion, plan.risk_area) if any(typed) else []
 
 
 BUILDER = Screen(

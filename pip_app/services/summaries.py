@@ -126,7 +126,10 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
             assurance_evidence=a.assurance_evidence,
             status_reason=a.status_reason,
             measure=_measure_row(a, frozen.get(a.ref), live.get(a.ref)) if a.has_measure or a.ref in frozen else None,
-            findings=[f.message for f in assess_action(a.behaviour, a.when, a.check_method, a.success_criterion)],
+            findings=[
+                f.message
+                for f in assess_action(a.behaviour, a.when, a.check_method, a.success_criterion, plan.risk_area)
+            ],
         )
         for a in plan.actions
     ]
