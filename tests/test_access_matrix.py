@@ -163,6 +163,7 @@ RULES = {
     "support.edit_support": edit,
     "support.update": edit,
     "adjustments.index": restricted_rule(lambda u, p: True),
+    "adjustments.choose_disclosure": restricted_rule(policy.can_choose_adjustment_detail),
     "factors.index": view,
     "factors.edit": edit,
     "factors.save": edit,
