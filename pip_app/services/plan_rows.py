@@ -26,6 +26,7 @@ from ..models import (
     ActionStatus,
     ControlStatus,
     InterimControl,
+    Meeting,
     Observation,
     ObservationStatus,
     Plan,
@@ -80,6 +81,7 @@ class PlanRow:
     reviews: list[ReviewRow] = field(default_factory=list)
     acknowledgements: list[Any] = field(default_factory=list)
     versions: list[Any] = field(default_factory=list)
+    meetings: list[Any] = field(default_factory=list)  # those whose minutes are not shared yet
 
 
 _staff, _service = aliased(User), aliased(Service)
@@ -114,9 +116,10 @@ def plan_rows(statement: Select[Any]) -> list[PlanRow]:
 
 
 def load_flag_inputs(plans: Sequence[PlanRow]) -> None:
-    """Attach to each plan what `flags.plan_flags` reads of it, in seven statements of a few
-    columns each, however many plans (the caller bounds them): only controls in force and planned
-    observations can carry a flag, so only those are read."""
+    """Attach to each plan what `flags.plan_flags` reads of it, in eight statements of a few
+    columns each, however many plans (the caller bounds them): only controls in force, planned
+    observations and meetings whose minutes are not shared can carry a flag, so only those are
+    read."""
     if not plans:
         return
     by_id = {plan.id: plan for plan in plans}
@@ -193,6 +196,14 @@ def load_flag_inputs(plans: Sequence[PlanRow]) -> None:
             select(PlanVersion.plan_id, PlanVersion.version, PlanVersion.created_at)
             .where(PlanVersion.plan_id.in_(ids))
             .order_by(PlanVersion.plan_id, PlanVersion.version)
+        ),
+    )
+    fill(
+        "meetings",
+        db.session.execute(
+            select(Meeting.plan_id, Meeting.held_on, Meeting.minutes_shared_on)
+            .where(Meeting.plan_id.in_(ids), Meeting.minutes_shared_on.is_(None))
+            .order_by(Meeting.plan_id, Meeting.held_on, Meeting.id)
         ),
     )
     # The entries of each plan's last two reviews: the only ones the flags read.
