@@ -694,6 +694,8 @@ class Review(Model):
         back_populates="review", cascade="all, delete-orphan"
     )
     corrects: Mapped[Review | None] = relationship(remote_side=[id])
+    # The meeting this review came from, if one was recorded as it (Meeting.review_id, set on the meeting).
+    meeting: Mapped[Meeting | None] = relationship(viewonly=True)
 
 
 class ReviewEntry(Model):
