@@ -340,3 +340,25 @@ def test_the_new_page_states_are_valid_html(world, adjusted, sign_in, tmp_path):
         if m.get("type") == "error" and not HX_ATTRIBUTE.search(m["message"])
     ]
     assert errors == [], "\n".join(errors)
+
+
+def test_export_person_carries_the_answer_and_the_choice_and_purge_closed_removes_them(
+    world, adjusted, sign_in, runner
+):
+    import json
+    from datetime import datetime
+
+    assert choose(sign_in(world["senior"]), adjusted).status_code == 303
+    _close(adjusted, world)
+    data = json.loads(runner.invoke(args=["export-person", world["staff"].email]).output)
+    [record] = data["plans_about_them"]
+    assert record["closure"]["reasonable_time_after_adjustments"] is True
+    assert record["closure"]["adjustments_in_place_on"] == "2026-11-16"
+    assert record["adjustment_detail_in_closure_summary"]["include_detail"] is True
+    closure = db.session.scalar(select(Closure).where(Closure.plan_id == adjusted.id))
+    closure.closed_at = datetime(2018, 1, 1)
+    db.session.commit()
+    assert runner.invoke(args=["purge-closed", "--older-than", "6"]).exit_code == 0
+    db.session.expire_all()
+    assert db.session.scalars(select(AdjustmentDisclosure)).all() == []
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "adjustment_disclosure")).all() == []
