@@ -7,7 +7,7 @@ a reasonable time after them."""
 from __future__ import annotations
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable
+from reportlab.platypus import Flowable, Spacer
 
 from ..fair_summaries import FairProcessSummary
 from .blocks import CONTENT_WIDTH, Styles, fixed, grid_table, markup, para, when
@@ -54,6 +54,8 @@ def fair_process_parts(fair: FairProcessSummary | None, st: Styles) -> list[Flow
             story.append(para(answer, st["body"]))
     else:
         story.append(fixed("No contributing factors are on record.", st["body"]))
+    if fair.adjustments_line or fair.reasonable_time_line:
+        story.append(fixed("Reasonable adjustments", st["h2"]))
     if fair.adjustments_line:
         story.append(fixed(markup(fair.adjustments_line) + ".", st["body"]))
     if fair.adjustments:
@@ -69,7 +71,7 @@ def fair_process_parts(fair: FairProcessSummary | None, st: Styles) -> list[Flow
                     fixed(when(a.implemented_on) if a.implemented_on else "\u2014", st["cell"]),
                 ]
             )
-        story.append(grid_table(rows, [CONTENT_WIDTH - 75 * mm, 45 * mm, 30 * mm], zebra=True))
+        story += [grid_table(rows, [CONTENT_WIDTH - 75 * mm, 45 * mm, 30 * mm], zebra=True), Spacer(1, 6)]
     if fair.reasonable_time_line:
         story.append(para(fair.reasonable_time_line, st["body"]))
     return story
