@@ -125,6 +125,8 @@ def test_the_close_page_asks_with_dates_and_counts_only(world, adjusted, sign_in
     assert "have a reasonable time to improve after the adjustments were in place?" in page
     assert "Reasonable adjustments considered: 1 agreed, 1 not reasonable, in place from 16 Nov 2026" in page
     assert "2 weeks after 16 Nov 2026" in page
+    gate = page[page.index('id="closure-gate"') :][:3000]
+    assert "Agreed adjustments were in place from 16 Nov 2026" in gate and 'href="#close-reasonable_time"' in gate
     for secret in ("cream paper", "No night shifts", "Not possible on nights"):
         assert secret not in page
 
