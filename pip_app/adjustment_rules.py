@@ -6,7 +6,11 @@
   s.15, s.20; a 2025 tribunal found warnings discriminatory where there was too little time
   after them): an agreed adjustment in place after the plan started proposes extending the
   plan by that delay, less what earlier proposals already added.
-- The closure summary shows adjustments only as a count ("2 agreed, in place from 3 Dec 2026").
+- Closing a plan with agreed adjustments in place asks whether the staff member had a reasonable
+  time to improve after them: the question and the closure summary's answer give only the date
+  they were in place and the days of the plan after it ("6 weeks after 3 Dec 2026").
+- The closure summary shows adjustments only as a count ("2 agreed, in place from 3 Dec 2026"),
+  unless a registered manager chose to include their detail.
 """
 
 from __future__ import annotations
@@ -119,3 +123,51 @@ def considered_line(adjustments: Iterable[AdjustmentFacts]) -> str | None:
         else:
             line += ", not all in place yet"
     return line
+
+
+def duration_text(days: int) -> str:
+    """A span of days as people say it: "3 days", "1 week", "6 weeks and 2 days"."""
+    if days < 7:
+        return f"{days} day{'s' if days != 1 else ''}"
+    weeks, rest = divmod(days, 7)
+    text = f"{weeks} week{'s' if weeks != 1 else ''}"
+    return text + (f" and {rest} day{'s' if rest != 1 else ''}" if rest else "")
+
+
+@dataclass(frozen=True)
+class TimeAfterAdjustments:
+    """How long the plan ran with the agreed adjustments in place, to the closing day."""
+
+    in_place_on: date  # the last agreed adjustment implemented
+    days: int  # days of the plan from then (or from the start, if in place before it) to closing
+    before_start: bool  # in place before the plan started: the whole plan ran after them
+
+    @property
+    def period(self) -> str:
+        return duration_text(self.days)
+
+    def describe(self) -> str:
+        """E.g. "6 weeks after 3 Dec 2026" — dates and counts, never what the adjustments are."""
+        if self.before_start:
+            return f"{self.period}, the whole plan (in place from {format_date(self.in_place_on)}, before it started)"
+        return f"{self.period} after {format_date(self.in_place_on)}"
+
+
+def time_after_adjustments(
+    start: date, closing_on: date, adjustments: Iterable[AdjustmentFacts]
+) -> TimeAfterAdjustments | None:
+    """The time the plan ran after its agreed adjustments were all in place; None when no agreed
+    adjustment was implemented (then closing asks nothing about them)."""
+    implemented = [a.implemented_on for a in adjustments if a.decision == "agreed" and a.implemented_on]
+    if not implemented:
+        return None
+    in_place_on = max(implemented)
+    return TimeAfterAdjustments(in_place_on, max((closing_on - max(in_place_on, start)).days, 0), in_place_on < start)
+
+
+def reasonable_time_line(answer: bool, explanation: str, time_after: TimeAfterAdjustments) -> str:
+    """The closure summary's line, e.g. "Reasonable time after adjustments: yes — 6 weeks after
+    3 Dec 2026; <explanation>"."""
+    return (
+        f"Reasonable time after adjustments: {'yes' if answer else 'no'} \u2014 {time_after.describe()}; {explanation}"
+    )

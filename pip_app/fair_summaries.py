@@ -1,6 +1,7 @@
 """The fair-process part of a closure summary, as plain values (issue 19): the meetings (dates,
 who attended, the companion, minutes shared and answered), the support given, the contributing factors
-(without the health need), and adjustments only as a count — never their detail. Filled by services/fair_process_summary.py, drawn by
+(without the health need), adjustments as a count — their detail only where a registered manager
+chose to include it — and the closing manager's answer on a reasonable time after them. Filled by services/fair_process_summary.py, drawn by
 pdf/fair_process.py."""
 
 from __future__ import annotations
@@ -28,9 +29,23 @@ class SupportRow:
 
 
 @dataclass(frozen=True)
+class AdjustmentRow:
+    """One adjustment, printed only when a registered manager chose to include the detail."""
+
+    request: str
+    decision: str
+    implemented_on: date | None
+
+
+@dataclass(frozen=True)
 class FairProcessSummary:
     meetings: list[MeetingRow] = field(default_factory=list)
     support: list[SupportRow] = field(default_factory=list)
     adjustments_line: str | None = None  # adjustment_rules.considered_line
+    # adjustment_rules.reasonable_time_line: the closing manager's answer, where adjustments were in place
+    reasonable_time_line: str | None = None
+    # Each adjustment, only when a registered manager chose to include the detail (who chose it)
+    adjustments: list[AdjustmentRow] = field(default_factory=list)
+    detail_chosen_by: str = ""
     # (heading, answer) for each contributing factor answered; never the health need (restricted)
     factors: list[tuple[str, str]] = field(default_factory=list)

@@ -1,7 +1,7 @@
 """Derived flags of DESIGN.md, computed from a plan and a date: pure functions, no database.
 
 They read a plan's already-loaded attributes (status, dates, controls, observations, reviews,
-acknowledgements, versions, approvals, escalations), so callers load those up front (selectinload) for lists.
+acknowledgements, versions, meetings, approvals, escalations), so callers load those up front (selectinload) for lists.
 
 The control flags are defined once, in `control_flags`, over plain values; the register's SQL
 twin (register/queries.flag_conditions) reads its codes and thresholds from here, and a test
@@ -102,6 +102,20 @@ def control_not_checked(control: Any, today: date, days: int = NOT_CHECKED_DAYS)
 def observation_overdue(observation: Any, today: date) -> bool:
     """A planned observation whose date has passed without an outcome."""
     return bool(observation.status.value == "planned" and observation.scheduled_on < today)
+
+
+def minutes_overdue(plan: Any, today: date) -> list[Any]:
+    """The plan's meetings held whose minutes are still not shared, 5 working days on
+    (meeting_rules.minutes_late). Minutes shared late are no longer something to act on: the
+    meetings panel keeps showing that they were late."""
+    # Imported here: meeting_rules counts working days with notifications.due, which reads this module.
+    from .meeting_rules import minutes_late
+
+    return [
+        m
+        for m in plan.meetings
+        if m.minutes_shared_on is None and m.held_on <= today and minutes_late(m.held_on, None, today)
+    ]
 
 
 def last_reviews(plan: Any, count: int = 2) -> list[Any]:
@@ -212,6 +226,15 @@ def plan_flags(plan: Any, today: date, ack_days: int = ACK_OUTSTANDING_DAYS) -> 
                 "observations-panel",
             )
         )
+    late_minutes = minutes_overdue(plan, today)
+    if late_minutes:
+        first = late_minutes[0].held_on
+        message = (
+            f"Minutes of the meeting of {format_date(first)} not shared within 5 working days"
+            if len(late_minutes) == 1
+            else f"Minutes of {len(late_minutes)} meetings not shared within 5 working days (the first {format_date(first)})"
+        )
+        flags.append(Flag("minutes_late", message, "meetings"))
     for action in struggling_actions(plan):
         flags.append(
             Flag(

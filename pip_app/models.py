@@ -481,6 +481,8 @@ class Plan(Model):
     escalations: Mapped[list[Escalation]] = relationship(
         back_populates="plan", order_by="Escalation.id", cascade="all, delete-orphan"
     )
+    # Read by the late-minutes flag (flags.minutes_overdue); recorded through services/meetings.py.
+    meetings: Mapped[list[Meeting]] = relationship(order_by="(Meeting.held_on, Meeting.id)", viewonly=True)
 
     __mapper_args__ = {"version_id_col": row_version}
 
@@ -728,6 +730,8 @@ class Review(Model):
         back_populates="review", cascade="all, delete-orphan"
     )
     corrects: Mapped[Review | None] = relationship(remote_side=[id])
+    # The meeting this review came from, if one was recorded as it (Meeting.review_id, set on the meeting).
+    meeting: Mapped[Meeting | None] = relationship(viewonly=True)
 
 
 class ReviewEntry(Model):
@@ -799,6 +803,12 @@ class Closure(Model):
             "what_changed <> '' AND how_measured <> '' AND risk_now_controlled <> '' AND ongoing_monitoring <> ''",
             name="four_sections_present",
         ),
+        CheckConstraint(
+            "(adjustments_in_place_on IS NULL) = (reasonable_time_after_adjustments IS NULL)"
+            " AND (reasonable_time_after_adjustments IS NULL"
+            " OR (reasonable_time_explanation IS NOT NULL AND reasonable_time_explanation <> ''))",
+            name="time_after_adjustments_answered",
+        ),
         Index("ix_closures_closed_at", "closed_at"),
     )
 
@@ -815,6 +825,14 @@ class Closure(Model):
     closed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
     ack_due_days: Mapped[int] = mapped_column(Integer, default=7)
+    # Where agreed adjustments were in place (issue 19; adjustment_rules.time_after_adjustments):
+    # from when, how many days of the plan ran after them to the closing day, and the closing
+    # manager's answer whether that was a reasonable time to improve, with why. Dates and counts
+    # only: the adjustments themselves are restricted detail.
+    adjustments_in_place_on: Mapped[date | None] = mapped_column(Date)
+    days_after_adjustments: Mapped[int | None] = mapped_column(Integer)
+    reasonable_time_after_adjustments: Mapped[bool | None] = mapped_column(Boolean)
+    reasonable_time_explanation: Mapped[str | None] = mapped_column(Text)
 
     plan: Mapped[Plan] = relationship(back_populates="closure")
     closed_by: Mapped[User] = relationship()
@@ -1182,6 +1200,28 @@ class Adjustment(Model):
 
     plan: Mapped[Plan] = relationship()
     recorded_by: Mapped[User] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class AdjustmentDisclosure(Model):
+    """A registered manager's choice to print the adjustments' detail (what, the decision, when
+    in place) in the closure summary, with why; without one the summary shows only the counted
+    line (adjustment_rules.considered_line). At most one per plan, changed in place and audited."""
+
+    __tablename__ = "adjustment_disclosures"
+    __table_args__ = (CheckConstraint("reason <> ''", name="reason_given"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), unique=True)
+    include_detail: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(Text)
+    chosen_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    chosen_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship()
+    chosen_by: Mapped[User] = relationship()
 
     __mapper_args__ = {"version_id_col": row_version}
 

@@ -30,6 +30,7 @@ from .models import (
     Action,
     Closure,
     InterimControl,
+    Meeting,
     Observation,
     Plan,
     PlanVersion,
@@ -69,6 +70,8 @@ PLAN_PAGE_OPTIONS = (
     selectinload(Plan.acknowledgements).defer(Acknowledgement.statement).joinedload(Acknowledgement.user),
     selectinload(Plan.versions).load_only(PlanVersion.plan_id, PlanVersion.version, PlanVersion.created_at),
     *DECISION_OPTIONS,
+    # Only what the late-minutes flag reads; the meetings panel loads the meetings whole when opened.
+    selectinload(Plan.meetings).load_only(Meeting.plan_id, Meeting.held_on, Meeting.minutes_shared_on),
 )
 
 # What the parts opened from the plan page read of the plan itself (each loads its own rows).

@@ -141,9 +141,16 @@ def can_record_adjustments(user: User | None, plan: Plan) -> bool:
     return can_edit_plan(user, plan) and user is not None and _senior_for(user, plan)
 
 
+def can_choose_adjustment_detail(user: User | None, plan: Plan) -> bool:
+    """Choose whether the closure summary prints the adjustments' detail or only their count: the
+    registered managers of the plan's service alone (HR reads the summary; the line manager may
+    not see the detail), while the plan is open — a closed plan is read-only on every route."""
+    return can_edit_plan(user, plan) and user is not None and not plan.is_draft and _senior_for(user, plan)
+
+
 # Audit entities whose events carry restricted detail: left out of the plan's history for anyone
 # who may not see that detail.
-HEALTH_ENTITIES = ("adjustment", "health_referral", "restricted_panel", "health_need")
+HEALTH_ENTITIES = ("adjustment", "health_referral", "restricted_panel", "health_need", "adjustment_disclosure")
 
 
 def can_view_attachment(user: User | None, plan: Plan, attachment: Attachment) -> bool:

@@ -109,6 +109,7 @@ class ReviewRow:
     superseded: bool = False
     recorded_at: datetime | None = None  # when it was entered (UK time), for the bundle's order
     escalated: bool = False  # the decision was "Escalate"
+    from_meeting: str | None = None  # "From the review meeting of 23 Nov 2026" (services.reviews.from_meeting)
 
 
 @dataclass

@@ -171,6 +171,7 @@ RULES = {
     "decisions.return_request": plan_rule(policy.can_approve),
     "decisions.escalate": plan_rule(policy.can_escalate),
     "decisions.decide": plan_rule(policy.can_decide_escalation),
+    "adjustments.choose_disclosure": restricted_rule(policy.can_choose_adjustment_detail),
     "factors.index": view,
     "factors.edit": edit,
     "factors.save": edit,

@@ -88,7 +88,9 @@ def closed(world, make_plan):
     factors.health_need = "Secret health need"
     factors.workload_rota = "Three double shifts a week"
     db.session.commit()
-    close_directly(plan, manager)
+    close_directly(
+        plan, manager, reasonable_time=True, reasonable_time_explanation="Ten days with weekly check-ins, and it held."
+    )
     return plan
 
 

@@ -49,6 +49,7 @@ def plan(**kw):
         actions=[NS(id=1, ref="A1", status=status("open"))],
         acknowledgements=[],
         versions=[NS(version=1, created_at=datetime(2026, 11, 2, 9))],
+        meetings=[],
         version=1,
         staff_id=5,
         approvals=[],
@@ -146,6 +147,22 @@ def test_acknowledgement_outstanding_for_more_than_three_days():
     p.versions.append(NS(version=2, created_at=datetime(2026, 11, 6, 9)))
     assert codes(p, date(2026, 11, 9)) == []
     assert codes(p, date(2026, 11, 10)) == ["ack_outstanding"]
+
+
+def test_minutes_not_shared_within_five_working_days_are_flagged_until_shared():
+    held = NS(held_on=START, minutes_shared_on=None)  # Monday 2 Nov: due by Monday 9 Nov
+    planned = NS(held_on=START + timedelta(days=20), minutes_shared_on=None)  # not held yet
+    p = plan(next_review_date=date(2026, 12, 30), acknowledgements=[acked()], meetings=[held, planned])
+    assert codes(p, date(2026, 11, 9)) == []
+    [flag] = plan_flags(p, date(2026, 11, 10))
+    assert (flag.code, flag.anchor, flag.severity) == ("minutes_late", "meetings", "alert")
+    assert flag.message == "Minutes of the meeting of 2 Nov 2026 not shared within 5 working days"
+    p.meetings.append(NS(held_on=START + timedelta(days=1), minutes_shared_on=None))
+    [flag] = plan_flags(p, date(2026, 11, 11))
+    assert flag.message == "Minutes of 2 meetings not shared within 5 working days (the first 2 Nov 2026)"
+    held.minutes_shared_on = p.meetings[-1].minutes_shared_on = date(2026, 11, 12)  # late, but shared
+    assert codes(p, date(2026, 11, 13)) == []
+    assert "minutes_late" in codes(p, date(2026, 12, 2))  # the meeting of 22 Nov, now held and late
 
 
 def test_closed_and_draft_plans_have_no_flags():

@@ -21,9 +21,10 @@ START = date(2026, 9, 7)
 # The plan page: the plan and each collection (8), the chart values, the reviews shown with their
 # entries and control decisions (3), the entries the flags read of the review before (1), the
 # controls' last notes, the evidence files and the meetings a file may go on (issue 21), the
-# requests for approval and the escalations (issue 18: 2, and a request's comments when it has
+# meetings' dates for the late-minutes flag (issue 19: one statement per page, not per meeting),
+# the requests for approval and the escalations (issue 18: 2, and a request's comments when it has
 # any), the user and the session: whatever the plan's size.
-PLAN_PAGE_BUDGET = 21
+PLAN_PAGE_BUDGET = 22
 
 
 def grow(plan, world, *, actions: int, reviews: int, observations: int) -> None:

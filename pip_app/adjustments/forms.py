@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..forms import (
@@ -69,4 +70,27 @@ class ExtensionForm(PrefixedForm):
     prefix_name = "extension"
     proposed_end = BoundedDateField(
         "Proposed end", validators=[InputRequired("The proposal is missing: reload the page.")]
+    )
+
+
+class DisclosureForm(VersionedForm):
+    """The registered manager's choice of what the closure summary prints of the adjustments."""
+
+    prefix_name = "disclosure"
+    include = RadioChoice(
+        "What the closure summary shows of the adjustments",
+        choices=[
+            SelectChoice("count", "Only the count and the date they were in place (the default)"),
+            SelectChoice(
+                "detail", "Include the adjustment detail: what each was, the decision and when it was in place"
+            ),
+        ],
+        validators=[InputRequired("Choose what the closure summary shows.")],
+    )
+    reason = text_field(
+        "Why",
+        max_length=2000,
+        required="Say why you chose this for the closure summary.",
+        description="Everyone who may read the plan may download its closure summary, the line manager included. "
+        "Occupational-health referrals are never printed.",
     )

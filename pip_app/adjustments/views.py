@@ -19,7 +19,7 @@ from ..models import Adjustment, AdjustmentDecision, HealthReferral, Plan
 from ..screens import Screen, problems_beside, submit
 from ..services import adjustments as adjustment_ops
 from . import bp
-from .forms import AdjustmentForm, ExtensionForm, ReferralForm
+from .forms import AdjustmentForm, DisclosureForm, ExtensionForm, ReferralForm
 
 SEEN_BY = policy.can_see_health_detail
 
@@ -29,7 +29,12 @@ def adjustments_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
     adjustments = adjustment_ops.plan_adjustments(plan.id)
     may_record = policy.can_record_adjustments(current_user, plan)
     proposal = adjustment_ops.proposal_for(plan, adjustments)
+    may_choose = policy.can_choose_adjustment_detail(current_user, plan)
+    disclosure = adjustment_ops.plan_disclosure(plan.id)
     context = dict(
+        may_choose=may_choose,
+        disclosure=disclosure,
+        disclosure_form=_disclosure_form(disclosure) if may_choose else None,
         plan=plan,
         adjustments=adjustments,
         referrals=adjustment_ops.plan_referrals(plan.id),
@@ -45,6 +50,14 @@ def adjustments_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
     )
     context.update(overrides)
     return context
+
+
+def _disclosure_form(disclosure: Any) -> DisclosureForm:
+    """The choice as it stands (the count only, when none was made)."""
+    form = DisclosureForm(formdata=None)
+    form.include.data = "detail" if disclosure is not None and disclosure.include_detail else "count"
+    form.row_version.data = str(disclosure.row_version) if disclosure is not None else ""
+    return form
 
 
 ADJUSTMENTS = Screen("adjustments/page.html", {"panel": "adjustments/_panel.html"}, adjustments_context)
@@ -225,4 +238,27 @@ def accept_extension(plan: Plan) -> ResponseReturnValue:
         lambda: accepted.append(adjustment_ops.accept_extension(current_user, plan, form.proposed_end.data)),
         url=_panel_url(plan),
         message=lambda: f"The plan is extended by {accepted[0].days} days.",
+    )
+
+
+@bp.post("/<int:plan_id>/adjustments/closure-summary")
+@plan_route(policy.can_choose_adjustment_detail, seen_by=SEEN_BY)
+def choose_disclosure(plan: Plan) -> ResponseReturnValue:
+    """A registered manager chooses whether the closure summary prints the adjustments' detail
+    or only their count, with why (audited; 409 on a choice made on a stale copy)."""
+    form = DisclosureForm()
+    disclosure = adjustment_ops.plan_disclosure(plan.id)
+    include = form.include.data == "detail"
+    return submit(
+        ADJUSTMENTS,
+        plan,
+        "panel",
+        form,
+        lambda: adjustment_ops.choose_disclosure(current_user, plan, include_detail=include, reason=form.reason.data),
+        url=_panel_url(plan),
+        message=lambda: "The closure summary will include the adjustment detail."
+        if include
+        else "The closure summary will show only the count of adjustments.",
+        stale=disclosure,
+        kept={"disclosure_form": form},
     )

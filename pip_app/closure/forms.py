@@ -7,9 +7,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
 from .. import policy
+from ..adjustment_rules import TimeAfterAdjustments
 from ..forms import RadioChoice, VersionedForm, enum_options, text_field
 from ..models import ActionStatus, ClosureOutcome, ControlStatus, Plan
-from ..services.closure import SECTION_LIMIT, ClosureSections
+from ..services.closure import EXPLANATION_LIMIT, SECTION_LIMIT, ClosureSections
 from ..services.closure_draft import PROMPT
 from ..summaries import CLOSURE_SECTIONS
 
@@ -59,6 +60,16 @@ class CloseForm(VersionedForm):
     # Set by close_form_for: [(control, decision field name, rationale field name)], [(action, field name)]
     control_fields: list = []
     reason_fields: list = []
+    # Set by close_form_for where agreed adjustments were in place (then `reasonable_time` and
+    # `reasonable_time_explanation` are fields of the form too).
+    time_after: TimeAfterAdjustments | None = None
+
+    def reasonable_time_answer(self) -> tuple[bool | None, str | None]:
+        """The answer on a reasonable time after the adjustments (None, None when not asked)."""
+        if self.time_after is None:
+            return None, None
+        chosen = self["reasonable_time"].data
+        return (None if chosen not in ("yes", "no") else chosen == "yes"), self["reasonable_time_explanation"].data
 
     def section_values(self) -> ClosureSections:
         """The four sections as typed (each field is required, so each holds text)."""
@@ -70,12 +81,30 @@ class CloseForm(VersionedForm):
         )
 
 
-def close_form_for(plan: Plan, actor, **kwargs) -> CloseForm:
+def close_form_for(plan: Plan, actor, time_after: TimeAfterAdjustments | None = None, **kwargs) -> CloseForm:
     """The closure form for this plan: a decision and rationale for each active control (lifting
-    is offered only to someone who may lift it) and a reason for each action not assured."""
+    is offered only to someone who may lift it), a reason for each action not assured, and —
+    where agreed adjustments were in place (`time_after`) — whether the staff member had a
+    reasonable time to improve after them."""
 
     class PlanCloseForm(CloseForm):
         pass
+
+    if time_after is not None:
+        question = f"Did {plan.staff.name} have a reasonable time to improve after the adjustments were in place?"
+        PlanCloseForm.reasonable_time = RadioChoice(
+            question,
+            choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+            validators=[InputRequired(f"Say whether {plan.staff.name} had a reasonable time after the adjustments.")],
+        )
+        PlanCloseForm.reasonable_time_explanation = text_field(
+            "Why",
+            max_length=EXPLANATION_LIMIT,
+            required="Explain your answer on a reasonable time after the adjustments.",
+            description="A short explanation, printed in the closure summary that everyone on the plan may read: "
+            "dates and what happened, not health or adjustment detail.",
+        )
+        PlanCloseForm.time_after = time_after
 
     control_fields, reason_fields = [], []
     for control in plan.controls:

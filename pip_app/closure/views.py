@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from .. import policy
 from ..access import plan_route
+from ..adjustment_rules import considered_line
 from ..clock import today
 from ..database import begin_writes
 from ..extensions import db
@@ -21,9 +22,11 @@ from ..models import AckResponse, Plan
 from ..pdf import render_case_bundle, render_plan_pdf
 from ..plan_page import closure_panel
 from ..screens import Screen, submit
+from ..services import adjustments as adjustment_ops
 from ..services import case_bundle as bundle_ops
 from ..services import closure as closure_ops
 from ..services import summaries as summary_ops
+from ..services.adjustments import facts_of, plan_adjustments
 from ..services.closure_draft import draft_sections
 from ..services.closure_gate import closure_gate, final_measures
 from . import bp
@@ -54,6 +57,7 @@ def close_context(
         gate=closure_gate(plan),
         problems=problems,
         measures=final_measures(plan),
+        adjustments_line=considered_line(facts_of(a) for a in plan_adjustments(plan.id)) if form.time_after else None,
         ack_days=closure_ops.ACK_DUE_DAYS,
         conflict=bool(conflict),
         control_rights=policy.control_rights(current_user, plan.controls),
@@ -78,11 +82,13 @@ ACKNOWLEDGE = Screen("closure/acknowledge.html", {"form": "closure/_acknowledge.
 def close(plan: Plan) -> ResponseReturnValue:
     """Close a plan: the outcome and four evidence sections (drafted from the plan's record),
     a decision on each active control and a reason for each action that is not assured."""
+    time_after = adjustment_ops.time_after_closing(plan)
     if request.method == "GET":
         data = draft_sections(plan) | {"row_version": plan.row_version}
         data |= {name: action.status_reason for action, name in close_form_for(plan, current_user).reason_fields}
-        return CLOSE.show(plan, "form", form=close_form_for(plan, current_user, formdata=None, data=data))
-    form = close_form_for(plan, current_user)
+        return CLOSE.show(plan, "form", form=close_form_for(plan, current_user, time_after, formdata=None, data=data))
+    form = close_form_for(plan, current_user, time_after)
+    reasonable_time, explanation = form.reasonable_time_answer()
     return submit(
         CLOSE,
         plan,
@@ -97,6 +103,8 @@ def close(plan: Plan) -> ResponseReturnValue:
                 c.id: closure_ops.ControlDecision(form[d].data, form[r].data) for c, d, r in form.control_fields
             },
             action_reasons={a.id: form[name].data for a, name in form.reason_fields},
+            reasonable_time=reasonable_time,
+            reasonable_time_explanation=explanation,
         ),
         stale=plan,
         kept={"form": form},

@@ -284,6 +284,8 @@ def reviews_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowa
         text = f"{text}<br/>{decision}" if text else decision
         if r.staff_comment:
             text += f"<br/><b>Staff comment:</b> {markup(r.staff_comment)}"
+        if r.from_meeting:
+            text += f"<br/><i>{markup(r.from_meeting)}</i>"
         date_cell = when(r.review_date)
         if r.superseded:
             date_cell += "<br/><i>(corrected by a later entry)</i>"

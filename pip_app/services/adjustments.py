@@ -18,13 +18,15 @@ from sqlalchemy import select
 from ..adjustment_rules import (
     AdjustmentFacts,
     ExtensionProposal,
+    TimeAfterAdjustments,
     adjustment_problems,
     extension_proposal,
     referral_problems,
+    time_after_adjustments,
 )
-from ..clock import today
+from ..clock import now_utc, today
 from ..extensions import db
-from ..models import Adjustment, AdjustmentDecision, HealthReferral, Plan, User
+from ..models import Adjustment, AdjustmentDecision, AdjustmentDisclosure, HealthReferral, Plan, User
 from ..refusals import Conflict, Refusal
 from . import audit
 from .plans import require_move
@@ -100,6 +102,12 @@ def proposal_for(plan: Plan, adjustments: list[Adjustment]) -> ExtensionProposal
     if plan.status.value != "active":
         return None
     return extension_proposal(plan.start_date, plan.planned_end_date, [facts_of(a) for a in adjustments])
+
+
+def time_after_closing(plan: Plan, on: date | None = None) -> TimeAfterAdjustments | None:
+    """How long the plan has run after its agreed adjustments were in place, to `on` (today):
+    what closing asks about. Dates and counts only, so it may be shown to whoever closes."""
+    return time_after_adjustments(plan.start_date, on or today(), [facts_of(a) for a in plan_adjustments(plan.id)])
 
 
 def record_panel_view(actor: User, plan_id: int) -> None:
@@ -218,3 +226,40 @@ def _check_referral(values: ReferralValues) -> None:
     problems = referral_problems_of(values)
     if problems:
         raise Refusal(problems[0][1], field=problems[0][0])
+
+
+REASON_LIMIT = 2000
+
+
+def plan_disclosure(plan_id: int) -> AdjustmentDisclosure | None:
+    """The registered manager's choice about the closure summary, if one was made."""
+    return db.session.scalar(select(AdjustmentDisclosure).where(AdjustmentDisclosure.plan_id == plan_id))
+
+
+def choose_disclosure(actor: User, plan: Plan, *, include_detail: bool, reason: str) -> AdjustmentDisclosure:
+    """A registered manager chooses whether the closure summary prints each adjustment (what, the
+    decision, when in place) or only the counted line, and says why; audited with the reason
+    (a restricted event: policy.HEALTH_ENTITIES)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refusal("Say why you chose this for the closure summary.", field="reason")
+    if len(reason) > REASON_LIMIT:
+        raise Refusal(f"Keep the reason to {REASON_LIMIT:,} characters or fewer.", field="reason")
+    disclosure = plan_disclosure(plan.id)
+    before = disclosure.include_detail if disclosure is not None else False
+    if disclosure is None:
+        disclosure = AdjustmentDisclosure(plan=plan, include_detail=include_detail, reason=reason, chosen_by=actor)
+        db.session.add(disclosure)
+    else:
+        disclosure.include_detail, disclosure.reason, disclosure.chosen_by = include_detail, reason, actor
+        disclosure.chosen_at = now_utc()
+    db.session.flush()
+    audit.record(
+        actor,
+        "chose",
+        "adjustment_disclosure",
+        disclosure.id,
+        plan_id=plan.id,
+        changes={"include_detail": [before, include_detail], "reason": reason},
+    )
+    return disclosure

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypedDict, cast
 
+from ..adjustment_rules import TimeAfterAdjustments
 from ..clock import now_utc, to_london, today
 from ..extensions import db
 from ..formatting import format_date, format_datetime
@@ -37,6 +38,7 @@ from ..models import (
 )
 from ..summaries import CLOSURE_SECTIONS
 from . import audit, notifications
+from .adjustments import time_after_closing
 from .closure_draft import PROMPT
 from .closure_gate import closure_gate, final_measures
 from .controls import ControlError, lift_control, validate_lift
@@ -44,6 +46,8 @@ from .plans import PlanConflict, PlanError, require_move
 
 ACK_DUE_DAYS = 7
 SECTION_LIMIT = 20_000
+EXPLANATION_LIMIT = 2000
+REASONABLE_TIME_ANCHOR = "close-reasonable_time"
 DECISIONS = ("lift", "monitor")
 
 
@@ -165,11 +169,15 @@ def close_plan(
     control_decisions: Mapping[int, ControlDecision] | None = None,
     action_reasons: Mapping[int, str | None] | None = None,
     ack_due_days: int = ACK_DUE_DAYS,
+    reasonable_time: bool | None = None,
+    reasonable_time_explanation: str | None = None,
     approved: Approval | None = None,
 ) -> Closure | Approval:
     """Active/paused → closed, with an outcome and the four evidence sections. Each active control
     is lifted or carried into ongoing monitoring, and each action that is not assured gets its
-    reason, in the same transaction; the final measures are frozen on the closure.
+    reason, in the same transaction; the final measures are frozen on the closure. Where agreed
+    adjustments were in place, the closing manager says whether the staff member had a reasonable
+    time to improve after them, and why (kept with the closure, with the date and the days).
 
     A closure "not achieved" or "withdrawn", or before the planned end date, needs the approver's
     decision (issue 18): unless `approved` (by services.approvals, which carries it out as
@@ -196,6 +204,9 @@ def close_plan(
         if a.status is not ActionStatus.ASSURED and reasons_by_action.get(a.id)
     }
     problems += [p for p in closure_gate(plan) if p.anchor not in resolved]
+    time_after = time_after_closing(plan)
+    explanation = (reasonable_time_explanation or "").strip()
+    problems += _time_after_problems(plan, time_after, reasonable_time, explanation)
     if problems or chosen is None:
         raise ClosureRefused(problems)
     reasons = closure_approval_reasons(chosen.value, plan.start_date, plan.planned_end_date, today())
@@ -206,11 +217,49 @@ def close_plan(
             "control_decisions": {str(cid): [d.decision, d.rationale] for cid, d in decisions.items()},
             "action_reasons": {str(aid): reason for aid, reason in reasons_by_action.items() if reason},
             "ack_due_days": ack_due_days,
+            "reasonable_time": reasonable_time,
+            "reasonable_time_explanation": explanation,
         }
         return _propose(actor, plan, proposal, reasons)
     _decide_controls(actor, plan, decisions)
     _record_reasons(actor, plan, reasons_by_action)
-    return _close(actor, plan, chosen, sections, decisions, ack_due_days)
+    answer = TimeAnswer(time_after, reasonable_time, explanation) if time_after is not None else None
+    return _close(actor, plan, chosen, sections, decisions, ack_due_days, answer)
+
+
+@dataclass(frozen=True)
+class TimeAnswer:
+    """The closing manager's answer on a reasonable time after the adjustments were in place."""
+
+    time_after: TimeAfterAdjustments
+    reasonable: bool | None
+    explanation: str
+
+
+def _time_after_problems(
+    plan: Plan, time_after: TimeAfterAdjustments | None, answer: bool | None, explanation: str
+) -> list[Problem]:
+    """Asked only where agreed adjustments were in place: yes or no, and why."""
+    if time_after is None:
+        return []
+    if answer is None:
+        return [
+            Problem(
+                f"Say whether {plan.staff.name} had a reasonable time to improve after the adjustments were in "
+                f"place ({time_after.describe()}).",
+                REASONABLE_TIME_ANCHOR,
+            )
+        ]
+    if not explanation:
+        return [Problem("Explain your answer on a reasonable time after the adjustments.", REASONABLE_TIME_ANCHOR)]
+    if len(explanation) > EXPLANATION_LIMIT:
+        return [
+            Problem(
+                f"Keep the explanation of a reasonable time to {EXPLANATION_LIMIT:,} characters or fewer.",
+                REASONABLE_TIME_ANCHOR,
+            )
+        ]
+    return []
 
 
 def stored_proposal(proposal: Mapping[str, Any]) -> dict[str, Any]:
@@ -221,6 +270,8 @@ def stored_proposal(proposal: Mapping[str, Any]) -> dict[str, Any]:
         "control_decisions": {int(cid): ControlDecision(*pair) for cid, pair in proposal["control_decisions"].items()},
         "action_reasons": {int(aid): reason for aid, reason in proposal["action_reasons"].items()},
         "ack_due_days": proposal["ack_due_days"],
+        "reasonable_time": proposal.get("reasonable_time"),
+        "reasonable_time_explanation": proposal.get("reasonable_time_explanation"),
     }
 
 
@@ -336,6 +387,7 @@ def _close(
     sections: Mapping[str, str],
     decisions: Mapping[int, ControlDecision],
     ack_due_days: int,
+    time_answer: TimeAnswer | None,
 ) -> Closure:
     """The Closure with the frozen final measures, and the plan moved to closed."""
     closed = require_move(plan, "close")
@@ -349,6 +401,11 @@ def _close(
         ack_due_days=ack_due_days,
         **sections,
     )
+    if time_answer is not None:
+        closure.adjustments_in_place_on = time_answer.time_after.in_place_on
+        closure.days_after_adjustments = time_answer.time_after.days
+        closure.reasonable_time_after_adjustments = time_answer.reasonable
+        closure.reasonable_time_explanation = time_answer.explanation
     db.session.add(closure)
     for request in plan.approvals:  # a closure proposed earlier and still waiting is overtaken
         if request.is_pending:
@@ -369,7 +426,15 @@ def _close(
             "closure_id": closure.id,
             "controls": {str(cid): d.decision for cid, d in decisions.items()},
             "final_measures": [{k: m[k] for k in ("ref", "baseline", "final", "target", "met")} for m in measures],
-        },
+        }
+        | (
+            {
+                "reasonable_time_after_adjustments": time_answer.reasonable,
+                "days_after_adjustments": time_answer.time_after.days,
+            }
+            if time_answer is not None
+            else {}
+        ),
     )
     db.session.flush()
     notifications.plan_closed(closure)

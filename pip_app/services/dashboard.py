@@ -19,6 +19,7 @@ from .. import policy
 from ..clock import today
 from ..extensions import db
 from ..flags import NOT_CHECKED_DAYS, Flag, plan_flags
+from ..meeting_rules import MINUTES_DUE_WORKING_DAYS
 from ..models import (
     REFERENCE_NEWEST_FIRST,
     REFERENCE_ORDER,
@@ -33,6 +34,7 @@ from ..models import (
     ControlStatus,
     Escalation,
     InterimControl,
+    Meeting,
     Observation,
     ObservationStatus,
     Plan,
@@ -207,6 +209,12 @@ def may_be_flagged(day: date, ack_days: int) -> ColumnElement[bool]:
             Observation.plan_id == Plan.id,
             Observation.status == ObservationStatus.PLANNED,
             Observation.scheduled_on < day,
+        ),
+        # Minutes not shared: 5 working days are at least 5 calendar days (flags.minutes_overdue).
+        exists().where(
+            Meeting.plan_id == Plan.id,
+            Meeting.minutes_shared_on.is_(None),
+            Meeting.held_on < day - timedelta(days=MINUTES_DUE_WORKING_DAYS),
         ),
         and_(
             Plan.version > plan_acked,

@@ -29,6 +29,7 @@ from ..models import (
     ControlStatus,
     Escalation,
     InterimControl,
+    Meeting,
     Observation,
     ObservationStatus,
     Plan,
@@ -85,6 +86,7 @@ class PlanRow:
     versions: list[Any] = field(default_factory=list)
     approvals: list[Any] = field(default_factory=list)  # those waiting for a decision
     escalations: list[Any] = field(default_factory=list)  # those without a decision
+    meetings: list[Any] = field(default_factory=list)  # those whose minutes are not shared yet
 
 
 _staff, _service = aliased(User), aliased(Service)
@@ -119,9 +121,10 @@ def plan_rows(statement: Select[Any]) -> list[PlanRow]:
 
 
 def load_flag_inputs(plans: Sequence[PlanRow]) -> None:
-    """Attach to each plan what `flags.plan_flags` reads of it, in nine statements of a few
-    columns each, however many plans (the caller bounds them): only controls in force and planned
-    observations can carry a flag, so only those are read."""
+    """Attach to each plan what `flags.plan_flags` reads of it, in ten statements of a few
+    columns each, however many plans (the caller bounds them): only controls in force, planned
+    observations, meetings whose minutes are not shared, requests waiting for a decision and open
+    escalations can carry a flag, so only those are read."""
     if not plans:
         return
     by_id = {plan.id: plan for plan in plans}
@@ -214,6 +217,14 @@ def load_flag_inputs(plans: Sequence[PlanRow]) -> None:
             select(Escalation.plan_id, Escalation.raised_at, Escalation.decision)
             .where(Escalation.plan_id.in_(ids), Escalation.decision.is_(None))
             .order_by(Escalation.plan_id, Escalation.id)
+        ),
+    )
+    fill(
+        "meetings",
+        db.session.execute(
+            select(Meeting.plan_id, Meeting.held_on, Meeting.minutes_shared_on)
+            .where(Meeting.plan_id.in_(ids), Meeting.minutes_shared_on.is_(None))
+            .order_by(Meeting.plan_id, Meeting.held_on, Meeting.id)
         ),
     )
     # The entries of each plan's last two reviews: the only ones the flags read.

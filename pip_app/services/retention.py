@@ -17,6 +17,7 @@ from ..models import (
     REFERENCE_ORDER,
     Acknowledgement,
     Adjustment,
+    AdjustmentDisclosure,
     Attachment,
     AuditEvent,
     Closure,
@@ -207,6 +208,10 @@ def _plan_record(plan: Plan, snapshot: Callable[[Plan], dict[str, Any]]) -> dict
             "risk_now_controlled": c.risk_now_controlled,
             "ongoing_monitoring": c.ongoing_monitoring,
             "closed_at": c.closed_at.isoformat(),
+            "adjustments_in_place_on": c.adjustments_in_place_on.isoformat() if c.adjustments_in_place_on else None,
+            "days_after_adjustments": c.days_after_adjustments,
+            "reasonable_time_after_adjustments": c.reasonable_time_after_adjustments,
+            "reasonable_time_explanation": c.reasonable_time_explanation,
         }
     return record
 
@@ -271,6 +276,13 @@ def _fair_process(plan: Plan) -> dict[str, Any]:
             }
             for a in _rows(Adjustment, plan, Adjustment.requested_on)
         ],
+        "adjustment_detail_in_closure_summary": next(
+            (
+                {"include_detail": d.include_detail, "reason": d.reason, "chosen_at": d.chosen_at.isoformat()}
+                for d in _rows(AdjustmentDisclosure, plan, AdjustmentDisclosure.chosen_at)
+            ),
+            None,
+        ),
         "occupational_health_referrals": [
             {
                 "referred_on": day(r.referred_on),

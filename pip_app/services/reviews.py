@@ -404,10 +404,17 @@ def _values_by_action(
 REVIEW_DETAIL = (
     joinedload(Review.reviewer),
     joinedload(Review.corrects),
+    joinedload(Review.meeting),  # "From the review meeting of …", in the same statement
     selectinload(Review.entries),
     selectinload(Review.control_decisions),
 )
 EARLIER_PAGE_SIZE = 10
+
+
+def from_meeting(review: Review) -> str | None:
+    """Where a review came from, e.g. "From the review meeting of 23 Nov 2026" (None if not said)."""
+    meeting = review.meeting
+    return f"From the {meeting.kind.label.lower()} of {format_date(meeting.held_on)}" if meeting else None
 
 
 def shown_review_ids(plan: Plan, waiting_on: User | None = None) -> list[int]:

@@ -60,6 +60,7 @@ from .closure import closure_ack_state
 from .closure_draft import observation_counts
 from .closure_gate import final_measures
 from .fair_process_summary import fair_process_summary
+from .reviews import from_meeting
 
 
 def summary_load_options() -> list[LoaderOption]:
@@ -74,7 +75,9 @@ def summary_load_options() -> list[LoaderOption]:
         ),
         selectinload(Plan.actions).joinedload(Action.owner),
         selectinload(Plan.observations).options(joinedload(Observation.observer), selectinload(Observation.focus)),
-        selectinload(Plan.reviews).options(joinedload(Review.reviewer), selectinload(Review.entries)),
+        selectinload(Plan.reviews).options(
+            joinedload(Review.reviewer), selectinload(Review.entries), joinedload(Review.meeting)
+        ),
         selectinload(Plan.acknowledgements).joinedload(Acknowledgement.user),
         selectinload(Plan.versions).joinedload(PlanVersion.created_by),
         selectinload(Plan.approvals).options(joinedload(Approval.requested_by), joinedload(Approval.decided_by)),
@@ -150,6 +153,7 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
                 superseded=r.id not in counted,
                 recorded_at=to_london(r.created_at),
                 escalated=r.decision is ReviewDecision.ESCALATE,
+                from_meeting=from_meeting(r),
                 entries=[
                     ReviewEntryRow(
                         ref=actions_by_id[e.action_id].ref if e.action_id in actions_by_id else "?",

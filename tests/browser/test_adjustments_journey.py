@@ -1,7 +1,9 @@
 """Restricted detail in a real browser (issue 19): a registered manager records an adjustment
 agreed and in place ten days after the plan started; the panel proposes extending the plan by the
 delay and the registered manager accepts; the line manager is not offered the panel at all; HR
-reads the closure summary, which counts the adjustment and prints none of its detail."""
+closes the plan, asked whether the staff member had a reasonable time after the adjustment (the
+question refused unanswered, nothing lost); HR reads the closure summary, which counts the
+adjustment, prints the answer and none of its detail."""
 
 import io
 
@@ -13,7 +15,7 @@ from pip_app.extensions import db
 from pip_app.models import Plan
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.factories import PASSWORD
-from tests.test_closure import close_directly, ready_plan
+from tests.test_closure import ready_plan
 
 pytestmark = pytest.mark.browser
 
@@ -61,15 +63,42 @@ def test_an_adjustment_agreed_late_extends_the_plan_and_hr_sees_only_the_count(
     expect(page.locator("#meetings > summary")).to_be_visible()
     expect(page.locator("#adjustments")).to_have_count(0)
     assert page.goto(f"{live_server}/plans/{plan_id}/adjustments").status == 404
+
+    # 4. The line manager closes the plan: the close page asks whether Sam had a reasonable time
+    # after the adjustment was in place, with its date and the time since, none of its detail.
+    db.session.commit()
+    plan = db.session.get(Plan, plan_id)
+    control_id, a2_id = plan.controls[0].id, plan.actions[1].id
+    page.goto(f"{live_server}/plans/{plan_id}/close")
+    question = page.locator("#close-reasonable_time")
+    expect(question).to_contain_text("Reasonable adjustments considered: 1 agreed, in place from 12 Nov 2026")
+    expect(question).to_contain_text("1 week and 4 days after 12 Nov 2026")
+    expect(question).not_to_contain_text("cream paper")
+    page.get_by_label("Achieved and sustained").check()
+    page.locator(f"#close-control-{control_id}").get_by_label("Carry it into ongoing monitoring").check()
+    page.locator(f"#close-control-{control_id}").get_by_label("Rationale").fill("Paired rounds monthly until March.")
+    page.locator(f"#close-reason-{a2_id}").get_by_role("textbox").fill("Completed; assured through the monthly audit.")
+    for label in ("What changed", "How it was measured", "How the risk is now controlled", "Ongoing monitoring"):
+        page.get_by_label(label, exact=True).fill(f"{label}: written by the manager.")
+    page.get_by_role("button", name="Close the plan").click()
+    expect(page.locator("#close-form .error-summary")).to_contain_text("had a reasonable time after the adjustments")
+    expect(page.get_by_label("Achieved and sustained")).to_be_checked()  # nothing typed is lost
+    db.session.commit()
+    assert db.session.get(Plan, plan_id).closure is None
+    assert_accessible(page, "close page asking about a reasonable time after adjustments")
+    question = page.locator("#close-reasonable_time")
+    question.get_by_label("Yes", exact=True).check()
+    question.get_by_label("Why").fill("Eleven days with daily handover notes, and the audits held at 95%.")
+    page.get_by_role("button", name="Close the plan").click()
+    expect(page.get_by_text("is closed.")).to_be_visible()
     _sign_out(page)
 
-    # 4. Closed; HR reads the closure summary: the count and the date, none of the detail.
-    db.session.commit()
-    close_directly(db.session.get(Plan, plan_id), world["manager"])
+    # 5. HR reads the closure summary: the count, the date and the answer, none of the detail.
     sign_in(page, live_server, world["hr"].email, PASSWORD)
     response = page.request.get(f"{live_server}/plans/{plan_id}/closure.pdf")
     assert response.status == 200
     text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(io.BytesIO(response.body())).pages)
     assert "Reasonable adjustments considered: 1 agreed, in place from 12 Nov 2026." in text
+    assert "Reasonable time after adjustments: yes — 1 week and 4 days after 12 Nov 2026; Eleven days" in text
     assert "cream paper" not in text
-    assert [e for e in console_errors if "status of 404" not in e] == []
+    assert [e for e in console_errors if "status of 404" not in e and "status of 422" not in e] == []

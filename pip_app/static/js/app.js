@@ -62,6 +62,15 @@
     if (event.target.closest("[data-print]")) { window.print(); }
   });
 
+  // A link to a part loaded when opened (a flag's "#meetings", from the plan page or a
+  // dashboard) opens it, which loads it; without JavaScript the link still lands beside it.
+  function openLinkedPart() {
+    var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+    if (target && target.tagName === "DETAILS" && !target.open) { target.open = true; }
+  }
+  window.addEventListener("hashchange", openLinkedPart);
+  window.addEventListener("load", openLinkedPart);
+
   // Uploads (form[data-upload]): with htmx the file is sent by XHR, so its progress is shown; a
   // file over the limit (data-max-bytes) is refused here before anything is sent. The server
   // checks both again; without JavaScript the form posts as it is.
