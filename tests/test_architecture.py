@@ -158,6 +158,7 @@ PURE = [
     "file_types",
     "folding",
     "formatting",
+    "history",
     "flags",
     "lifecycle",
     "measures",
