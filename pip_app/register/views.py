@@ -206,6 +206,7 @@ def _back(control: InterimControl, form: Any) -> str:
 def _register_constants() -> dict[str, Any]:
     return dict(
         columns=queries.COLUMNS,
+        table_columns=queries.TABLE_COLUMNS,
         statuses=queries.STATUS_LABELS,
         flag_labels=queries.FLAG_LABELS,
         control_kinds=ControlKind.choices(),
