@@ -212,6 +212,7 @@ for _endpoint in (
     RULES[f"plans.{_endpoint}"] = edit
 for _endpoint in (
     "action_status_form",
+    "cancel_remaining_observations",
     "new_review",
     "observation_outcome_form",
     "pause",

@@ -41,6 +41,7 @@ from ..services.reviews import EntryValues
 from . import bp
 from .forms import (
     ActionStatusForm,
+    CancelRemainingForm,
     ObservationOutcomeForm,
     PauseForm,
     ResumeForm,
@@ -251,6 +252,32 @@ def record_observation(plan: Plan, observation: Observation) -> ResponseReturnVa
         error_field="status",
         editing=("observation", observation.id),
         edit_form=form,
+    )
+
+
+@bp.post("/<int:plan_id>/observations/cancel-remaining")
+@edits_plan
+def cancel_remaining_observations(plan: Plan) -> ResponseReturnValue:
+    """Cancel every observed shift still planned, with one reason: from the observations panel,
+    or from the closure page's gate (a plain form that goes back there)."""
+    form = CancelRemainingForm()
+    back_to_close = form.back.data == "close"
+    cancelled: list[Observation] = []
+
+    def cancel() -> None:
+        cancelled.extend(review_ops.cancel_remaining_observations(current_user, plan, form.reason.data))
+
+    return submit(
+        PLAN_PAGE,
+        plan,
+        "observations",
+        form,
+        cancel,
+        message=lambda: f"{len(cancelled)} observed shift{'s' if len(cancelled) != 1 else ''} cancelled.",
+        kept={"cancel_form": form},
+        url=url_for("closure.close", plan_id=plan.id, _anchor="closure-gate")
+        if back_to_close
+        else url_for("plans.show", plan_id=plan.id, _anchor="observations-panel"),
     )
 
 
