@@ -208,6 +208,7 @@ for _endpoint in (
     "update_control",
     "update_observation",
     "update_risk",
+    "withdraw_action",
 ):
     RULES[f"plans.{_endpoint}"] = edit
 for _endpoint in (

@@ -8,10 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from pip_app.extensions import db
-from pip_app.models import AuditEvent, Observation, ObservationStatus, PlanStatus
+from pip_app.history import ARROW
+from pip_app.models import ActionStatus, AuditEvent, Observation, ObservationStatus, PlanStatus, PlanVersion
 from pip_app.refusals import Conflict, Refusal
+from pip_app.services import plans as plan_ops
 from pip_app.services import reviews as review_ops
-from pip_app.services.plans import issue_plan
+from pip_app.services.closure_gate import closure_gate, final_measures
+from pip_app.services.plans import issue_plan, unissued_changes
 from tests.factories import make_action, make_control
 
 TODAY = date(2026, 11, 23)
@@ -159,3 +162,146 @@ def test_only_those_who_edit_the_plan_may_cancel_them(world, sign_in, plan, obse
     )
     assert response.status_code == status
     assert _statuses(observations)[1:] == [ObservationStatus.PLANNED] * 3
+
+
+# --- (b) Withdraw an action while amending: the operation
+
+
+def _withdraw(world, action, reason="Replaced by A3: the rota now pairs her with a senior."):
+    plan_ops.withdraw_action(world["manager"], action, reason)
+    db.session.commit()
+
+
+def test_withdrawing_keeps_the_action_as_withdrawn_with_its_reason_and_audits_it(world, plan):
+    a2 = plan.actions[1]
+    _withdraw(world, a2)
+    db.session.refresh(a2)
+    assert a2 in plan.actions and a2.status is ActionStatus.WITHDRAWN and a2.is_withdrawn
+    assert a2.status_reason == "Replaced by A3: the rota now pairs her with a senior."
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.verb == "withdrawn"))
+    assert (event.entity, event.entity_id) == ("action", a2.id)
+    assert event.changes == {
+        "ref": "A2",
+        "status": ["open", "withdrawn"],
+        "reason": "Replaced by A3: the rota now pairs her with a senior.",
+    }
+    # An unissued change until the amendment is issued; then the version keeps it as withdrawn.
+    assert unissued_changes(plan) == [("A2: Withdrawn", None, "Replaced by A3: the rota now pairs her with a senior.")]
+    plan_ops.amend_plan(world["manager"], plan, change_summary="A2 withdrawn", override_reason=None)
+    db.session.commit()
+    version = db.session.scalar(select(PlanVersion).where(PlanVersion.plan_id == plan.id, PlanVersion.version == 2))
+    [snap_a2] = [a for a in version.snapshot["actions"] if a["ref"] == "A2"]
+    assert snap_a2["withdrawn"] == "Replaced by A3: the rota now pairs her with a senior."
+    assert unissued_changes(plan) == []
+
+
+@pytest.mark.parametrize(
+    "setup,reason,refusal,message",
+    [
+        ("draft", "x", Refusal, "removed, not withdrawn"),
+        ("none", "  ", Refusal, "Give the reason for withdrawing A2."),
+        ("twice", "x", Conflict, "already been withdrawn"),
+        ("assured", "x", Refusal, "is assured"),
+        ("only", "x", Refusal, "only action"),
+    ],
+)
+def test_withdrawing_is_refused_when_it_makes_no_sense(world, plan, make_plan, setup, reason, refusal, message):
+    a1, a2 = plan.actions
+    action = a2
+    if setup == "draft":
+        draft = make_plan(
+            staff=world["staff"], manager=world["manager"], service=world["home"], status=PlanStatus.DRAFT
+        )
+        action = make_action(draft, 1)
+    elif setup == "twice":
+        _withdraw(world, a2)
+    elif setup == "assured":
+        a2.status, a2.assurance_evidence = ActionStatus.ASSURED, "Audits at 100%."
+    elif setup == "only":
+        _withdraw(world, a1)
+    with pytest.raises(refusal, match=message):
+        plan_ops.withdraw_action(world["manager"], action, reason)
+
+
+def test_a_withdrawn_action_cannot_be_changed_or_given_a_status(world, plan):
+    a2 = plan.actions[1]
+    _withdraw(world, a2)
+    with pytest.raises(Conflict, match="withdrawn"):
+        plan_ops.update_action(world["manager"], a2, {"when": "nightly"})
+    with pytest.raises(Refusal, match="A2 is already withdrawn"):
+        review_ops.set_action_status(world["manager"], a2, ActionStatus.COMPLETED, "Done", TODAY)
+
+
+def test_a_withdrawn_action_does_not_count_at_review_flags_or_closure(world, sign_in, plan):
+    a1, a2 = plan.actions
+    a2.measure_name, a2.measure_unit, a2.measure_baseline, a2.measure_target = "Late notes", "per week", 5, 0
+    a2.measure_higher_is_better, a2.measure_consecutive = False, 1
+    db.session.commit()
+    assert "A2" in [m["ref"] for m in final_measures(plan)]
+    _withdraw(world, a2)
+    assert [m["ref"] for m in final_measures(plan)] == []  # A1 has no measure; A2 no longer counts
+    assert [p.anchor for p in closure_gate(plan) if p.anchor.startswith("close-reason-")] == [f"close-reason-{a1.id}"]
+    manager = sign_in(world["manager"])
+    review = manager.get(f"/plans/{plan.id}/reviews/new", headers={"HX-Request": "true"}).text
+    assert f"progress_{a1.id}" in review and f"progress_{a2.id}" not in review
+    close = sign_in(world["senior"]).get(f"/plans/{plan.id}/close").text
+    assert f"close-reason-{a1.id}" in close and f"close-reason-{a2.id}" not in close
+    page = manager.get(f"/plans/{plan.id}").text
+    assert "Why it was withdrawn" in page and 'status--withdrawn">Withdrawn' in page
+
+
+# --- (b) Through the builder
+
+
+def test_withdrawing_in_the_builder_shows_the_unissued_change_in_place(world, manager, plan):
+    a2 = plan.actions[1]
+    edit = manager.get(f"/plans/{plan.id}/edit").text
+    assert "Withdraw A2" in edit and "Remove A2" not in edit
+    p = f"withdraw{a2.id}"
+    url = f"/plans/{plan.id}/actions/{a2.id}/withdraw"
+    bad = manager.post(url, data={f"{p}-reason": "", f"{p}-row_version": a2.row_version}, htmx=True)
+    assert bad.status_code == 422 and "Give the reason for withdrawing the action." in bad.text
+    assert f'<details class="add" id="withdraw-{a2.id}" open>' in bad.text
+    response = manager.post(
+        url, data={f"{p}-reason": "Replaced by a paired-shift action.", f"{p}-row_version": a2.row_version}, htmx=True
+    )
+    assert response.status_code == 200 and response.text.lstrip().startswith('<section id="actions"')
+    assert "A2 withdrawn." in response.text and "Why it was withdrawn" in response.text
+    assert "Edit A2" not in response.text and "Withdraw A2" not in response.text
+    issue = response.text[response.text.index('<section id="issue"') :]
+    assert "A2: Withdrawn" in issue and "Issue version 2" in issue
+    history = manager.get(f"/plans/{plan.id}/history").text
+    assert "Withdrawn action A2" in history and f"Status: Open {ARROW} Withdrawn" in history
+    assert "Reason: Replaced by a paired-shift action." in history
+    stale = manager.post(url, data={f"{p}-reason": "Again", f"{p}-row_version": a2.row_version}, htmx=True)
+    assert stale.status_code == 409
+
+
+def test_the_issue_checks_count_only_actions_not_withdrawn():
+    from types import SimpleNamespace
+
+    from pip_app.lifecycle import issue_problems, live_actions, quality_findings
+
+    withdrawn = SimpleNamespace(
+        ref="A1",
+        id=1,
+        behaviour="Complete training",
+        when="",
+        check_method="",
+        success_criterion="",
+        status=ActionStatus.WITHDRAWN,
+    )
+    plan = SimpleNamespace(
+        risk_statement="Risk",
+        evidence_sources=["audit"],
+        controls=[],
+        no_control_reason="None needed",
+        actions=[withdrawn],
+        review_weekday=0,
+        review_interval_days=7,
+        planned_end_date=TODAY,
+        start_date=START,
+    )
+    assert live_actions(plan) == []
+    assert [p.message for p in issue_problems(plan)] == ["Add at least one action."]  # not "A1 is missing …"
+    assert quality_findings(plan) == {}

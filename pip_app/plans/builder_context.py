@@ -72,6 +72,8 @@ def builder_context(plan: Plan, **overrides) -> dict:
         issue_form=IssueForm(formdata=None, row_version=plan.row_version),
         amend_form=AmendForm(formdata=None, row_version=plan.row_version),
         editing=None,  # ("control" | "action" | "observation", id) being edited inline
+        withdrawing=None,  # the id of the action whose withdrawal is being corrected (withdraw_form)
+        withdraw_form=None,
         edit_form=None,
         saved=None,  # the section just saved, for a confirmation message
         conflict=None,  # the section whose save was refused because the record had changed

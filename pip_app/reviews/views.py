@@ -18,7 +18,7 @@ from .. import policy
 from ..access import part_or_404, plan_route
 from ..clock import today
 from ..forms import ReviewAcknowledgeForm
-from ..lifecycle import following_review_date
+from ..lifecycle import following_review_date, live_actions
 from ..models import (
     AckResponse,
     Action,
@@ -79,7 +79,7 @@ def _save(
 
 
 def _review_form(plan, formdata=None, **kwargs):
-    actions = [a for a in plan.actions if a.status is not ActionStatus.ASSURED]
+    actions = [a for a in live_actions(plan) if a.status is not ActionStatus.ASSURED]
     controls = [c for c in plan.controls if c.status is ControlStatus.ACTIVE]
     may_lift = all(policy.can_lift_control(current_user, c) for c in controls) if controls else False
     form = review_form_class(actions, controls, may_lift)(formdata=formdata, **kwargs)
