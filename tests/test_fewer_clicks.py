@@ -305,3 +305,56 @@ def test_the_issue_checks_count_only_actions_not_withdrawn():
     assert live_actions(plan) == []
     assert [p.message for p in issue_problems(plan)] == ["Add at least one action."]  # not "A1 is missing …"
     assert quality_findings(plan) == {}
+
+
+# --- The new states are valid HTML (the Nu HTML Checker, as tests/test_html_valid.py)
+
+
+def test_the_new_forms_and_their_refusals_are_valid_html(world, sign_in, plan, observations, tmp_path):
+    import json
+    import subprocess
+
+    from tests.test_html_valid import HX_ATTRIBUTE, VNU, _require_checker
+
+    _require_checker()
+    manager, senior = sign_in(world["manager"]), sign_in(world["senior"])
+    a2 = plan.actions[1]
+    pages = {
+        "plan page, cancel all offered": manager.get(f"/plans/{plan.id}"),
+        "plan page, cancel all refused": manager.post(
+            f"/plans/{plan.id}/observations/cancel-remaining", data={"cancel-remaining-reason": ""}
+        ),
+        "closure page, cancel all in the gate": senior.get(f"/plans/{plan.id}/close"),
+        "builder, withdraw offered": manager.get(f"/plans/{plan.id}/edit"),
+        "builder, withdraw refused": manager.post(
+            f"/plans/{plan.id}/actions/{a2.id}/withdraw",
+            data={f"withdraw{a2.id}-reason": "", f"withdraw{a2.id}-row_version": a2.row_version},
+        ),
+    }
+    manager.post(
+        f"/plans/{plan.id}/actions/{a2.id}/withdraw",
+        data={f"withdraw{a2.id}-reason": "Replaced.", f"withdraw{a2.id}-row_version": a2.row_version},
+    )
+    pages["builder, withdrawn"] = manager.get(f"/plans/{plan.id}/edit")
+    pages["plan page, withdrawn"] = manager.get(f"/plans/{plan.id}")
+    pages["history"] = manager.get(f"/plans/{plan.id}/history")
+    pages["register"] = senior.get("/register")
+    files = {}
+    for n, (name, response) in enumerate(pages.items()):
+        assert response.status_code in (200, 422), (name, response.status_code)
+        path = tmp_path / f"page{n}.html"
+        path.write_text(response.text, encoding="utf-8")
+        files[str(path)] = name
+    result = subprocess.run(
+        ["java", "-jar", str(VNU), "--errors-only", "--format", "json", "--stdout", *files],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    messages = json.loads(result.stdout or "{}").get("messages", [])
+    errors = [
+        f"{files.get(m.get('url', '').removeprefix('file:'), m.get('url'))}: line {m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m.get("type") == "error" and not HX_ATTRIBUTE.search(m["message"])
+    ]
+    assert errors == [], "\n".join(errors[:40])
