@@ -216,6 +216,20 @@ def test_the_staff_member_reads_the_history_in_words(world, sign_in, amended_pla
         assert developer not in text
 
 
+def test_a_plan_made_from_a_template_names_it(world, sign_in, amended_plan):
+    audit.record(
+        world["manager"],
+        "created",
+        "plan",
+        amended_plan.id,
+        plan_id=amended_plan.id,
+        changes={"template": "escalation"},
+    )
+    db.session.commit()
+    text = sign_in(world["staff"]).get(f"/plans/{amended_plan.id}/history", headers={"HX-Request": "true"}).text
+    assert "Template: Escalation after near misses" in text
+
+
 def test_the_admin_audit_log_keeps_the_raw_event(world, sign_in, amended_plan):
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.entity == "control", AuditEvent.entity_id == 99))
     assert event.changes["kind"] == "notes_sign_off"

@@ -213,6 +213,12 @@ def _register_constants() -> dict[str, Any]:
     )
 
 
+def _refreshed_beside(part: str, changed: bool) -> list[str]:
+    """Answered on the plan page, a check or lift refreshes what the plan page's controls panel
+    refreshes (plan_page.refreshed_beside): its header and flags."""
+    return refreshed_beside("controls", changed) if part == "plan" else []
+
+
 def control_context(
     control: InterimControl,
     *,
@@ -280,5 +286,5 @@ CONTROL = Screen(
         "control": "register/control.html",
     },
     control_context,
-    lambda part, changed: refreshed_beside("controls", changed) if part == "plan" else (),
+    _refreshed_beside,
 )

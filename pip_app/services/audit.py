@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from .. import models
+from .. import models, plan_templates
 from ..extensions import db
 from ..history import PERSON_KEYS, SERVICE_KEYS, Vocabulary, history_lines
 from ..models import Action, AuditEvent, Service, User
@@ -106,6 +106,7 @@ def _labels() -> dict[str, dict[str, str]]:
         "role": of(models.Role),
         "visibility": of(models.AttachmentVisibility),
         "companion": of(models.CompanionKind),
+        "template": {t.key: t.title for t in plan_templates.TEMPLATES},
     }
 
 
