@@ -20,7 +20,20 @@ from .formatting import EMPTY, format_date, format_datetime
 ARROW = "\u2192"
 
 # Keys whose value names a person (a user id) or a service (a service id).
-PERSON_KEYS = frozenset({"owner_id", "responsible_id", "observer_id", "recipient_id", "staff_id", "manager_id"})
+PERSON_KEYS = frozenset(
+    {
+        "owner_id",
+        "responsible_id",
+        "observer_id",
+        "recipient_id",
+        "staff_id",
+        "manager_id",
+        "lifted_by_id",
+        "recorded_by_id",
+        "reviewer_id",
+        "closed_by_id",
+    }
+)
 SERVICE_KEYS = frozenset({"service_id"})
 
 # What a key is called in the history; any other reads as its words ("planned_end_date" →
@@ -32,6 +45,10 @@ FIELD_NAMES = {
     "recipient_id": "Recipient",
     "staff_id": "Staff member",
     "manager_id": "Line manager",
+    "lifted_by_id": "Lifted by",
+    "recorded_by_id": "Recorded by",
+    "reviewer_id": "Reviewer",
+    "closed_by_id": "Closed by",
     "service_id": "Service",
     "ref": "Action",
     "kind": "Type",
@@ -66,8 +83,8 @@ FIELD_NAMES = {
     "corrects": "Corrects an earlier review",
 }
 
-# Keys not shown: internal ids, file fingerprints, and the amendment's full diff (the version
-# page shows it in full, with the version's own wording).
+# Keys not shown: internal ids (any other key ending "_id" too), file fingerprints, and the
+# amendment's full diff (the version page shows it in full, with the version's own wording).
 HIDDEN_KEYS = frozenset({"diff", "closure_id", "sha256", "link", "created_on"})
 
 # Keys whose stored value is always a `[before, after]` pair, whatever the verb, and verbs whose
@@ -88,6 +105,13 @@ class Vocabulary:
     actions: Mapping[int, str] = field(default_factory=dict)
     services: Mapping[int, str] = field(default_factory=dict)
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+def hidden(key: str, entity: str) -> bool:
+    """A key the history leaves out: an internal id or fingerprint, the amendment's diff, an
+    action's ref (its title names the action)."""
+    internal_id = key.endswith("_id") and key not in PERSON_KEYS and key not in SERVICE_KEYS
+    return key in HIDDEN_KEYS or internal_id or (key == "ref" and entity == "action")
 
 
 def field_name(key: str) -> str:
@@ -115,6 +139,8 @@ def readable_value(entity: str, key: str, value: Any, words: Vocabulary) -> str:
         return words.services.get(value, "a service no longer listed")
     if key == "review_weekday" and isinstance(value, int) and 0 <= value < len(WEEKDAYS):
         return WEEKDAYS[value]
+    if key == "corrects" and isinstance(value, int):  # the id of the review it corrects
+        return "yes"
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, list):
@@ -152,7 +178,7 @@ def _readable_mapping(entity: str, key: str, value: Mapping[str, Any], words: Vo
         if key in ("final_measures",)
         else f"{field_name(k)}: {readable_value(entity, k, v, words)}"
         for k, v in value.items()
-        if k not in HIDDEN_KEYS
+        if not hidden(k, entity)
     )
 
 
@@ -162,7 +188,7 @@ def describe_changes(verb: str, entity: str, changes: Mapping[str, Any] | None, 
     nothing for an empty one or a hidden key."""
     lines = []
     for key, value in (changes or {}).items():
-        if key in HIDDEN_KEYS or (key == "ref" and entity == "action"):  # the title names the action
+        if hidden(key, entity):
             continue
         name = field_name(key)
         if is_pair(verb, key, value):

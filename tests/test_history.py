@@ -140,6 +140,17 @@ def test_a_closure_reads_as_its_outcome_decisions_and_measures():
     ]
 
 
+def test_internal_ids_are_left_out_and_people_named_wherever_they_appear():
+    lines = describe_changes(
+        "lifted",
+        "control",
+        {"status": ["active", "lifted"], "lifted_by_id": [None, 4], "review_id": 12, "subject_id": 3},
+        Vocabulary(people={4: "Ann Carter"}, labels={"control.status": {"active": "Active", "lifted": "Lifted"}}),
+    )
+    assert lines == [f"Status: Active {ARROW} Lifted", f"Lifted by: \u2014 {ARROW} Ann Carter"]
+    assert describe_changes("recorded", "review", {"corrects": 41}, WORDS) == ["Corrects an earlier review: yes"]
+
+
 def test_hidden_keys_are_left_out():
     assert describe_changes("amended", "plan", {"diff": [["A1", "a", "b"]], "sha256": "ab12", "version": 2}, WORDS) == [
         "Version: 2"
