@@ -130,7 +130,11 @@ def struggling_actions(plan: Any) -> list[Any]:
         return []
     progress = [{e.action_id: e.progress.value for e in r.entries} for r in last_two]
     bad = {"at_risk", "not_met"}
-    return [a for a in plan.actions if a.status.value not in ("assured",) and all(p.get(a.id) in bad for p in progress)]
+    return [
+        a
+        for a in plan.actions
+        if a.status.value not in ("assured", "withdrawn") and all(p.get(a.id) in bad for p in progress)
+    ]
 
 
 def outstanding_acknowledgements(plan: Any, today: date, days: int = ACK_OUTSTANDING_DAYS) -> list[str]:

@@ -50,7 +50,7 @@ PLAN_MOVES: Mapping[str, Move] = {
 ACTION_MOVES: Mapping[str, Move] = {
     "completed": Move(frozenset({"open"}), "completed", "{ref} is already {current}."),
     "assured": Move(frozenset({"completed"}), "assured", "{ref} must be completed before it can be assured."),
-    "not_met": Move(frozenset({"open", "completed", "not_met"}), "not_met", "{ref} is already assured."),
+    "not_met": Move(frozenset({"open", "completed", "not_met"}), "not_met", "{ref} is already {current}."),
 }
 
 
@@ -158,6 +158,13 @@ class Problem:
     anchor: str
 
 
+def live_actions(plan: Any) -> list[Any]:
+    """The plan's actions that count: all but those withdrawn from it while amending (kept for
+    the record, never reviewed, flagged, measured or asked about at closure). An action given as
+    plain values without a status (a draft being checked) counts."""
+    return [a for a in plan.actions if getattr(getattr(a, "status", None), "value", None) != "withdrawn"]
+
+
 def issue_problems(plan: Any, factors_answered: bool | None = None) -> list[Problem]:
     """Everything DESIGN.md requires before a draft may be issued (or an amendment re-issued).
     `factors_answered`: whether the contributing factors are answered — asked of a draft being
@@ -172,9 +179,10 @@ def issue_problems(plan: Any, factors_answered: bool | None = None) -> list[Prob
         problems.append(
             Problem("Add at least one interim control, or record why no interim control is needed.", "controls")
         )
-    if not plan.actions:
+    live = live_actions(plan)
+    if not live:
         problems.append(Problem("Add at least one action.", "actions"))
-    for action in plan.actions:
+    for action in live:
         missing = [
             label
             for label, value in (
@@ -202,9 +210,9 @@ def issue_problems(plan: Any, factors_answered: bool | None = None) -> list[Prob
 
 
 def quality_findings(plan: Any) -> dict[str, list[Finding]]:
-    """The measurability findings for each action that has any, keyed by its ref."""
+    """The measurability findings for each action that has any (not withdrawn), keyed by its ref."""
     found = {}
-    for action in plan.actions:
+    for action in live_actions(plan):
         findings = assess_action(
             action.behaviour, action.when, action.check_method, action.success_criterion, plan.risk_area
         )

@@ -145,6 +145,7 @@ class ActionStatus(LabelledEnum):
     COMPLETED = "completed", "Completed"
     ASSURED = "assured", "Assured"
     NOT_MET = "not_met", "Not met"
+    WITHDRAWN = "withdrawn", "Withdrawn"  # taken out of an issued plan while amending; kept, not deleted
 
 
 class Shift(LabelledEnum):
@@ -655,6 +656,11 @@ class Action(Model):
     @property
     def full_ref(self) -> str:
         return f"{self.plan.reference}/{self.ref}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        """Taken out of an issued plan (with the reason in `status_reason`): kept, never counted."""
+        return self.status is ActionStatus.WITHDRAWN
 
     @property
     def has_measure(self) -> bool:

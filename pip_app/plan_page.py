@@ -181,18 +181,28 @@ PANELS = {
     "acks": "plans/_acks_panel.html",
     "controls": "plans/_controls_panel.html",
     "acknowledge": "plans/_acknowledge.html",
+    "closure": "closure/_panel.html",
+}
+
+# The header (status and version, next review date, flags, the pause banner): any answer on the
+# plan page may find it moved (a pause, a review, an outcome, a check, an acknowledgement, or
+# someone else's change behind a 409), and it holds no form, so it is refreshed beside every part.
+HEADER = "plans/_header.html"
+
+# What a saved change answered with one panel shows in the other panels (the header aside). A
+# weekly review moves the progress charts and action statuses, may lift controls and is
+# acknowledged (the acknowledgements panel counts them); it, and a pause or resume (answered in the
+# reviews panel too), changes the status the closure panel speaks of.
+AFFECTS: dict[str, tuple[str, ...]] = {
+    "reviews": ("actions", "controls", "closure", "acks"),
 }
 
 
-def _refreshed_beside(panel: str, status: int) -> list[str]:
-    """A panel's change shows in the header's flags and next review date; a saved review also
-    moves the progress charts and may lift controls."""
-    if panel in ("controls", "acknowledge"):
-        return []
-    refreshed = ["plans/_flags.html", "plans/_next_review.html"]
-    if panel == "reviews" and status == 200:
-        refreshed += [PANELS["actions"], PANELS["controls"]]
-    return refreshed
+def refreshed_beside(panel: str, changed: bool) -> list[str]:
+    """The templates refreshed out of band beside a panel: the header always, and after a saved
+    change the panels it affects (`AFFECTS`) — only then, so an open form elsewhere is not reset
+    by merely opening or correcting this one."""
+    return [HEADER, *(PANELS[other] for other in AFFECTS.get(panel, ()) if changed)]
 
 
-PLAN_PAGE = Screen("plans/show.html", PANELS, plan_page_context, _refreshed_beside)
+PLAN_PAGE = Screen("plans/show.html", PANELS, plan_page_context, refreshed_beside)

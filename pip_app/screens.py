@@ -30,19 +30,21 @@ from .htmx import VARY, is_htmx, redirect_after_post
 from .refusals import Refusal
 
 
-def _nothing_out_of_band(part: str, status: int) -> Sequence[str]:
+def _nothing_out_of_band(part: str, changed: bool) -> Sequence[str]:
     return ()
 
 
 @dataclass(frozen=True)
 class Screen:
     """A page and its htmx parts. `context(subject, **overrides)` builds what both render;
-    `out_of_band(part, status)` names the templates refreshed beside a part (rendered with oob=True)."""
+    `out_of_band(part, changed)` names the templates refreshed beside a part (rendered with oob=True),
+    `changed` saying whether a change was just saved: the one place a screen says what each part's
+    changes show elsewhere on the page."""
 
     page: str
     parts: Mapping[str, str]
     context: Callable[..., dict]
-    out_of_band: Callable[[str, int], Sequence[str]] = field(default=_nothing_out_of_band)
+    out_of_band: Callable[[str, bool], Sequence[str]] = field(default=_nothing_out_of_band)
 
     def show(self, subject: Any, part: str, status: int = 200, **overrides: Any) -> ResponseReturnValue:
         """The part (and what it refreshes out of band) for htmx, the whole page otherwise."""
@@ -50,8 +52,9 @@ class Screen:
         if not is_htmx():
             return render_template(self.page, **context), status, VARY
         body = render_template(self.parts[part], **context)
+        changed = overrides.get("saved") is not None
         body += "".join(
-            render_template(template, **(context | {"oob": True})) for template in self.out_of_band(part, status)
+            render_template(template, **(context | {"oob": True})) for template in self.out_of_band(part, changed)
         )
         return body, status, VARY
 

@@ -217,10 +217,12 @@ for _endpoint in (
     "update_control",
     "update_observation",
     "update_risk",
+    "withdraw_action",
 ):
     RULES[f"plans.{_endpoint}"] = edit
 for _endpoint in (
     "action_status_form",
+    "cancel_remaining_observations",
     "new_review",
     "observation_outcome_form",
     "pause",

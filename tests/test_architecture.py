@@ -159,6 +159,7 @@ PURE = [
     "file_types",
     "folding",
     "formatting",
+    "history",
     "flags",
     "lifecycle",
     "measures",

@@ -387,7 +387,7 @@ def test_escalation_on_the_page_dashboard_header_and_for_the_staff_member(active
         f"/plans/{active.id}/escalations", data={"escalate-reason": "A new near miss on Friday."}, htmx=True
     )
     assert raised.status_code == 200 and "Escalated to the registered managers." in raised.text
-    assert 'id="plan-flags" class="flags" hx-swap-oob="true"' in raised.text and "Escalated on " in raised.text
+    assert 'id="plan-header" class="plan-header" hx-swap-oob="true"' in raised.text and "Escalated on " in raised.text
     _raised_today(active)
     [escalation] = active.escalations
     senior = sign_in(world["senior"])

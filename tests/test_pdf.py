@@ -468,7 +468,7 @@ def test_hr_downloads_the_closure_summary_and_it_is_in_the_plans_history(world, 
     )
     assert event.changes == {"file": f"{closed.reference}-closure-summary.pdf"}
     history = sign_in(world["manager"]).get(f"/plans/{closed.id}/history").text
-    assert "Downloaded closure pdf" in history
+    assert "Downloaded closure summary PDF" in history
 
 
 def test_an_open_plan_has_no_closure_summary_but_prints_as_a_plan(world, sign_in, make_plan):

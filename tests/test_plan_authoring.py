@@ -480,6 +480,32 @@ def test_amendment_is_a_new_version_the_staff_member_must_acknowledge(world, sig
     assert event.changes["version"] == 2
 
 
+def test_an_htmx_edit_while_amending_refreshes_the_issue_section(world, manager, draft):
+    """Issue 22, point 2: the saved action comes with the issue section, out of band, now listing
+    the unissued change and its "Issue version 2" button (and with the typed summary kept)."""
+    ready(draft, world)
+    manager.post(f"/plans/{draft.id}/issue", data={"issue-row_version": draft.row_version})
+    action = draft.actions[0]
+    data = {
+        **GOOD_ACTION,
+        "action-success_criterion": "At least 95% MAR compliance across two consecutive audits",
+        "action-row_version": action.row_version,
+    }
+    response = manager.post(f"/plans/{draft.id}/actions/{action.id}", data=data, htmx=True)
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<section id="actions"')
+    issue = response.text[response.text.index('<section id="issue"') :]
+    assert issue.startswith('<section id="issue" class="card" aria-labelledby="issue-h" hx-swap-oob="true">')
+    assert "Unissued changes since version 1" in issue and "Issue version 2" in issue
+    assert re.search(r'<textarea[^>]*hx-preserve[^>]*id="amend-change_summary"', issue)
+    assert '<section id="observations" class="card" aria-labelledby="observations-h" hx-swap-oob="true">' in (
+        response.text
+    )
+    # Refused (422): nothing changed, so nothing else is refreshed.
+    bad = manager.post(f"/plans/{draft.id}/actions/{action.id}", data={**data, "action-behaviour": ""}, htmx=True)
+    assert bad.status_code == 422 and 'id="issue"' not in bad.text
+
+
 @pytest.mark.parametrize("carry_into_monitoring", [False, True])
 def test_lifting_a_control_is_governance_not_an_unissued_change(world, sign_in, manager, draft, carry_into_monitoring):
     ready(draft, world)

@@ -14,6 +14,7 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from pip_app import create_app
 from pip_app.extensions import db
@@ -238,5 +239,68 @@ def test_migration_0007_fills_references_counters_and_resolves_repeated_reviews(
         first, second = db.session.scalars(select(Review).order_by(Review.id)).all()
         assert (first.corrects_review_id, second.corrects_review_id) == (None, first.id)  # the later stands
         assert db.session.scalar(select(func.count(ReviewEntry.id))) == entries  # nothing cascaded away
+        db.session.remove()
+        db.engine.dispose()
+
+
+# --- Migration 0020 (issue 22: withdrawn actions) keeps every row that refers to an action
+
+
+def test_migration_0020_admits_withdrawn_and_loses_nothing_either_way(scratch_database):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": scratch_database,
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 1024,
+        }
+    )
+    with app.app_context():
+        upgrade(revision="0016")
+        home = factories.make_service("Larkfield House")
+        manager = factories.make_user("manager", services=[home])
+        staff = factories.make_user("staff", services=[home], line_manager=manager)
+        plan = factories.make_plan(staff=staff, manager=manager, service=home)
+        kept, withdrawn = make_action(plan, 1), make_action(plan, 2)
+        db.session.add(
+            Review(
+                plan=plan,
+                review_date=TODAY,
+                reviewer_id=manager.id,
+                summary="First",
+                decision="continue",
+                entries=[
+                    ReviewEntry(action=kept, progress="on_track"),
+                    ReviewEntry(action=withdrawn, progress="at_risk"),
+                ],
+            )
+        )
+        db.session.commit()
+        ids = (kept.id, withdrawn.id)
+        db.session.remove()
+
+        def entries() -> int:
+            with db.engine.connect() as conn:
+                return conn.execute(text("SELECT count(*) FROM review_entries")).scalar()
+
+        def set_withdrawn() -> None:
+            with db.engine.begin() as conn:
+                conn.execute(text("UPDATE actions SET status = 'withdrawn' WHERE id = :id"), {"id": ids[1]})
+
+        with pytest.raises(IntegrityError, match=r"(?i)check|constraint"):
+            set_withdrawn()
+        upgrade()
+        set_withdrawn()
+        assert entries() == 2  # the constraint changed in place: nothing cascaded away
+        downgrade(revision="0016")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT status FROM actions ORDER BY id")).scalars().all() == ["open", "not_met"]
+        assert entries() == 2
+        with pytest.raises(IntegrityError, match=r"(?i)check|constraint"):
+            set_withdrawn()
+        upgrade()
+        set_withdrawn()
+        assert entries() == 2
         db.session.remove()
         db.engine.dispose()

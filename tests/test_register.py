@@ -852,6 +852,8 @@ def test_record_a_check_from_the_plan_page(world, sign_in, reg):
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<section id="controls-panel"')
     assert "Check recorded" in response.text and "Last check 23 Nov 2026" in response.text
+    # The plan's header (its flags: "not checked for 7 days") comes with it, out of band.
+    assert '<header id="plan-header" class="plan-header" hx-swap-oob="true">' in response.text
     plain = client.post(f"/register/controls/{c.id}/check", data)
     assert plain.status_code == 303 and plain.headers["Location"] == f"/plans/{c.plan_id}#control-{c.id}"
     history = client.get(f"/plans/{c.plan_id}/history").text

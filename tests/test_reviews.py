@@ -98,7 +98,8 @@ def test_recording_a_review_with_htmx_updates_panel_flags_and_chart(manager, pla
     response = manager.post(f"/plans/{plan.id}/reviews", data=review_data(plan), htmx=True)
     assert response.status_code == 200
     assert "Weekly review saved." in response.text
-    assert 'id="plan-flags" class="flags" hx-swap-oob="true"' in response.text
+    assert 'id="plan-header" class="plan-header" hx-swap-oob="true"' in response.text
+    assert 'id="plan-flags"' in response.text
     assert 'id="actions-panel"' in response.text and "<circle" in response.text
     review = db.session.scalar(select(Review))
     assert [e.measured_value for e in review.entries if e.measured_value is not None] == [85]

@@ -135,7 +135,7 @@ def close_form_for(plan: Plan, actor, time_after: TimeAfterAdjustments | None = 
         )
         control_fields.append((control, decision, rationale))
     for action in plan.actions:
-        if action.status is ActionStatus.ASSURED:
+        if action.status is ActionStatus.ASSURED or action.is_withdrawn:
             continue
         name = f"reason_{action.id}"
         setattr(

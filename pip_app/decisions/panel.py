@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import policy
 from ..clock import today
 from ..flags import plan_flags
-from ..lifecycle import plan_run, quality_findings
+from ..lifecycle import WEEKDAYS, plan_run, quality_findings
 from ..models import (
     Action,
     Approval,
@@ -76,10 +76,12 @@ def requests_shown(plan: Plan) -> list[Approval]:
 
 
 def decisions_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
-    """The part on its own (with the header's flags, refreshed beside it)."""
+    """The part on its own (with the plan page's header, refreshed beside it)."""
     context = dict(
         plan=plan,
         flags=plan_flags(plan, today(), current_app.config["ACK_OUTSTANDING_DAYS"]),
+        weekday=WEEKDAYS[plan.review_weekday],
+        may_edit=policy.can_edit_plan(current_user, plan),
         decisions=decisions_panel(plan),
         saved=None,
         saved_message=None,

@@ -21,7 +21,7 @@ DECISIONS = Screen(
     "decisions/page.html",
     {"panel": "decisions/_panel.html"},
     decisions_context,
-    lambda part, status: ["plans/_flags.html"],
+    lambda part, changed: ["plans/_header.html"],
 )
 
 

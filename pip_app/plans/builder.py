@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import policy
 from ..access import plan_route
 from ..extensions import db
+from ..lifecycle import live_actions
 from ..models import Action, ControlKind, InterimControl, Observation, Plan, Shift
 from ..notifications.calendar import observation_uid
 from ..plan_page import PLAN_PAGE_OPTIONS
@@ -27,7 +28,7 @@ from ..services.plans import ActionValues, ControlValues
 from . import bp
 from .builder_context import BUILDER, QUALITY_FIELDS, action_form, control_form, schedule_form
 from .choices import observer_choices
-from .forms import NoControlForm, ObservationForm
+from .forms import NoControlForm, ObservationForm, WithdrawActionForm
 
 ACTION_DATES = ("due_date", "when_date")
 PART_KINDS = {"controls": "control", "actions": "action", "observations": "observation"}
@@ -201,6 +202,25 @@ def remove_action(plan: Plan, action: Action) -> ResponseReturnValue:
     return _remove(plan, "actions", lambda: plan_ops.remove_action(current_user, action))
 
 
+@bp.post("/<int:plan_id>/actions/<int:action_id>/withdraw")
+@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"action_id": Action})
+def withdraw_action(plan: Plan, action: Action) -> ResponseReturnValue:
+    """Withdraw an action from an issued plan, with the reason: kept as withdrawn, not deleted,
+    and shown as an unissued change until the amendment is issued."""
+    form = WithdrawActionForm(prefix=f"withdraw{action.id}")
+    return submit(
+        BUILDER,
+        plan,
+        "actions",
+        form,
+        lambda: plan_ops.withdraw_action(current_user, action, form.reason.data),
+        stale=action,
+        kept=dict(withdrawing=action.id, withdraw_form=form),
+        url=url_for("plans.edit", plan_id=plan.id, _anchor="actions"),
+        message=f"{action.ref} withdrawn. Issue the changes so that {plan.staff.name} sees it.",
+    )
+
+
 @bp.post("/<int:plan_id>/actions/check")
 @edits_plan
 def check_action(plan: Plan) -> ResponseReturnValue:
@@ -259,7 +279,7 @@ def schedule(plan: Plan) -> ResponseReturnValue:
         except ValueError as error:
             raise Refusal(str(error), "per_week") from error
         plan_ops.schedule_observations(
-            current_user, plan, slots, observer_id=form.observer_id.data, focus=list(plan.actions)
+            current_user, plan, slots, observer_id=form.observer_id.data, focus=live_actions(plan)
         )
 
     return submit(
@@ -276,7 +296,7 @@ def schedule(plan: Plan) -> ResponseReturnValue:
 def _observation_form(plan, observation=None, formdata=None) -> ObservationForm:
     form = ObservationForm(obj=observation, formdata=formdata)
     form.observer_id.choices = observer_choices(plan)
-    form.focus.choices = [SelectChoice(a.id, f"{a.ref} {a.behaviour[:60]}") for a in plan.actions]
+    form.focus.choices = [SelectChoice(a.id, f"{a.ref} {a.behaviour[:60]}") for a in live_actions(plan)]
     if observation is not None and formdata is None:
         form.focus.data = [a.id for a in observation.focus]
         form.shift.data = observation.shift.value
@@ -300,7 +320,7 @@ def update_observation(plan: Plan, observation: Observation) -> ResponseReturnVa
     form = _observation_form(plan, formdata=request.form)
 
     def move():
-        focus = [a for a in plan.actions if a.id in set(form.focus.data or [])]
+        focus = [a for a in live_actions(plan) if a.id in set(form.focus.data or [])]
         plan_ops.update_observation(
             current_user,
             observation,

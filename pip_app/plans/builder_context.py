@@ -72,6 +72,8 @@ def builder_context(plan: Plan, **overrides) -> dict:
         issue_form=IssueForm(formdata=None, row_version=plan.row_version),
         amend_form=AmendForm(formdata=None, row_version=plan.row_version),
         editing=None,  # ("control" | "action" | "observation", id) being edited inline
+        withdrawing=None,  # the id of the action whose withdrawal is being corrected (withdraw_form)
+        withdraw_form=None,
         edit_form=None,
         saved=None,  # the section just saved, for a confirmation message
         conflict=None,  # the section whose save was refused because the record had changed
@@ -100,14 +102,29 @@ def typed_findings(form: ActionForm, plan: Plan) -> list:
     return assess_action(behaviour, when, check_method, success_criterion, plan.risk_area) if any(typed) else []
 
 
-BUILDER = Screen(
-    "plans/edit.html",
-    {
-        "risk": "plans/_risk.html",
-        "controls": "plans/_controls.html",
-        "actions": "plans/_actions.html",
-        "observations": "plans/_observations.html",
-        "issue": "plans/_issue.html",
-    },
-    builder_context,
-)
+BUILDER_PARTS = {
+    "risk": "plans/_risk.html",
+    "controls": "plans/_controls.html",
+    "actions": "plans/_actions.html",
+    "observations": "plans/_observations.html",
+    "issue": "plans/_issue.html",
+}
+
+# What a saved change in one section shows in the others: every change to a plan's content moves
+# the issue section (what is left before issuing, or the unissued changes of an active plan and
+# its "Issue version n" button); an action added, changed or removed renumbers the references the
+# observation schedule names as each shift's focus.
+BUILDER_AFFECTS: dict[str, tuple[str, ...]] = {
+    "risk": ("issue",),
+    "controls": ("issue",),
+    "actions": ("issue", "observations"),
+    "observations": ("issue",),
+}
+
+
+def builder_refreshed_beside(section: str, changed: bool) -> list[str]:
+    """The sections refreshed out of band after a saved change to `section` (none otherwise)."""
+    return [BUILDER_PARTS[other] for other in BUILDER_AFFECTS.get(section, ()) if changed]
+
+
+BUILDER = Screen("plans/edit.html", BUILDER_PARTS, builder_context, builder_refreshed_beside)

@@ -177,3 +177,10 @@ class AmendForm(VersionedForm):
     prefix_name = "amend"
     change_summary = text_field("What changed and why", max_length=1000, required="Say briefly what changed and why.")
     override_reason = text_field("Reason to issue with actions that are not yet measurable", max_length=1000)
+
+
+class WithdrawActionForm(VersionedForm):
+    """Withdraw one action from an issued plan while amending (prefixed per action: each has its own)."""
+
+    prefix_name = "withdraw"
+    reason = text_field("Why it is withdrawn", max_length=1000, required="Give the reason for withdrawing the action.")

@@ -24,6 +24,7 @@ from ..plan_page import PLAN_PAGE, PLAN_PAGE_OPTIONS, PLAN_PART_OPTIONS, plan_pa
 from ..screens import page_or_fragment, submit
 from ..services import acknowledgements, approvals
 from ..services import plans as plan_ops
+from ..services.audit import readable_history
 from ..services.plans import RiskValues
 from . import bp, choices
 from .builder_context import BUILDER, builder_context
@@ -276,7 +277,9 @@ def version(plan: Plan, version: int) -> ResponseReturnValue:
 def history(plan: Plan) -> ResponseReturnValue:
     """Every change to the plan, newest first, a page at a time."""
     page = plan_history(current_user, plan, page_arg(request.args))
-    return plan_part(plan, "plans/_history.html", "History", "history-panel", page=page)
+    return plan_part(
+        plan, "plans/_history.html", "History", "history-panel", page=page, readable=readable_history(page.items)
+    )
 
 
 @bp.get("/<int:plan_id>/versions")

@@ -80,6 +80,18 @@ COLUMNS = [
     ("flags", "Flags"),
 ]
 SORT_KEYS = {key for key, _ in COLUMNS}
+# How the table lays them out: fewer, wider columns, each heading its first column's facts with
+# the others stacked beneath (staff and service under the plan, the person responsible under the
+# control, the start under the review date), so that the flags and the row's own controls fit
+# at 1280 px and on a tablet. Every key stays sortable from its column's heading.
+TABLE_COLUMNS = [
+    ("reference", "staff", "service"),
+    ("control", "responsible"),
+    ("review_by", "started"),
+    ("last_check",),
+    ("days",),
+    ("flags",),
+]
 DEFAULT_SORT = "review_by"
 
 

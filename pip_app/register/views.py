@@ -18,6 +18,7 @@ from ..clock import today
 from ..extensions import db
 from ..htmx import is_htmx
 from ..models import ControlKind, InterimControl
+from ..plan_page import plan_page_context, refreshed_beside
 from ..refusals import Refusal
 from ..screens import Screen, page_or_fragment, submit
 from ..services import audit
@@ -205,10 +206,17 @@ def _back(control: InterimControl, form: Any) -> str:
 def _register_constants() -> dict[str, Any]:
     return dict(
         columns=queries.COLUMNS,
+        table_columns=queries.TABLE_COLUMNS,
         statuses=queries.STATUS_LABELS,
         flag_labels=queries.FLAG_LABELS,
         control_kinds=ControlKind.choices(),
     )
+
+
+def _refreshed_beside(part: str, changed: bool) -> list[str]:
+    """Answered on the plan page, a check or lift refreshes what the plan page's controls panel
+    refreshes (plan_page.refreshed_beside): its header and flags."""
+    return refreshed_beside("controls", changed) if part == "plan" else []
 
 
 def control_context(
@@ -231,12 +239,9 @@ def control_context(
     kind = next(iter(forms), None)
     conflicted = kind if conflict else None
     if is_htmx() and origin == "plan":
-        plan = control.plan
-        return dict(
-            plan=plan,
-            last_notes=control_ops.last_check_notes([c.id for c in plan.controls]),
-            control_rights=policy.control_rights(current_user, plan.controls),
-            may_view_register=True,
+        # The whole plan page's context: the panel's answer refreshes the plan's header too.
+        return plan_page_context(
+            control.plan,
             control_forms={(control.id, k): f for k, f in forms.items()},
             control_error=(control.id, section_error) if section_error else None,
             control_conflict=control.id if conflicted else None,
@@ -281,4 +286,5 @@ CONTROL = Screen(
         "control": "register/control.html",
     },
     control_context,
+    _refreshed_beside,
 )

@@ -13,6 +13,7 @@ from ..forms import (
     ChoiceField,
     HiddenIdField,
     NumberField,
+    PrefixedForm,
     VersionedForm,
     enum_options,
     text_field,
@@ -155,6 +156,17 @@ class ActionStatusForm(VersionedForm):
     status = ChoiceField("New status", choices=enum_options(ActionStatus, leave_out={ActionStatus.OPEN}))
     evidence = text_field("Evidence", max_length=NOTE, required="Give the evidence (or, for not met, the reason).")
     on = BoundedDateField("Date", validators=[InputRequired("Enter the date.")])
+
+
+class CancelRemainingForm(PrefixedForm):
+    """Cancel every observed shift still planned, with one reason. `back` says where it was sent
+    from ("close": the closure page's gate), so a plain form returns there."""
+
+    prefix_name = "cancel-remaining"
+    reason = text_field(
+        "Reason for cancelling them", max_length=NOTE, required="Give the reason for cancelling the observations."
+    )
+    back = HiddenField()
 
 
 class PauseForm(VersionedForm):

@@ -18,7 +18,7 @@ from .. import policy
 from ..access import part_or_404, plan_route
 from ..clock import today
 from ..forms import ReviewAcknowledgeForm
-from ..lifecycle import following_review_date
+from ..lifecycle import following_review_date, live_actions
 from ..models import (
     AckResponse,
     Action,
@@ -41,6 +41,7 @@ from ..services.reviews import EntryValues
 from . import bp
 from .forms import (
     ActionStatusForm,
+    CancelRemainingForm,
     ObservationOutcomeForm,
     PauseForm,
     ResumeForm,
@@ -78,7 +79,7 @@ def _save(
 
 
 def _review_form(plan, formdata=None, **kwargs):
-    actions = [a for a in plan.actions if a.status is not ActionStatus.ASSURED]
+    actions = [a for a in live_actions(plan) if a.status is not ActionStatus.ASSURED]
     controls = [c for c in plan.controls if c.status is ControlStatus.ACTIVE]
     may_lift = all(policy.can_lift_control(current_user, c) for c in controls) if controls else False
     form = review_form_class(actions, controls, may_lift)(formdata=formdata, **kwargs)
@@ -252,6 +253,32 @@ def record_observation(plan: Plan, observation: Observation) -> ResponseReturnVa
         error_field="status",
         editing=("observation", observation.id),
         edit_form=form,
+    )
+
+
+@bp.post("/<int:plan_id>/observations/cancel-remaining")
+@edits_plan
+def cancel_remaining_observations(plan: Plan) -> ResponseReturnValue:
+    """Cancel every observed shift still planned, with one reason: from the observations panel,
+    or from the closure page's gate (a plain form that goes back there)."""
+    form = CancelRemainingForm()
+    back_to_close = form.back.data == "close"
+    cancelled: list[Observation] = []
+
+    def cancel() -> None:
+        cancelled.extend(review_ops.cancel_remaining_observations(current_user, plan, form.reason.data))
+
+    return submit(
+        PLAN_PAGE,
+        plan,
+        "observations",
+        form,
+        cancel,
+        message=lambda: f"{len(cancelled)} observed shift{'s' if len(cancelled) != 1 else ''} cancelled.",
+        kept={"cancel_form": form},
+        url=url_for("closure.close", plan_id=plan.id, _anchor="closure-gate")
+        if back_to_close
+        else url_for("plans.show", plan_id=plan.id, _anchor="observations-panel"),
     )
 
 

@@ -372,7 +372,7 @@ def _record_reasons(actor: User, plan: Plan, reasons: Mapping[int, str]) -> None
     """Keep the reason each action closes without assurance (audited where it changed)."""
     for action in plan.actions:
         reason = reasons.get(action.id)
-        if action.status is ActionStatus.ASSURED or not reason:
+        if action.status is ActionStatus.ASSURED or action.is_withdrawn or not reason:
             continue
         diff = audit.field_diff(action, {"status_reason": reason})
         if diff:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..formatting import format_date
-from ..lifecycle import Problem, may_move
+from ..lifecycle import Problem, live_actions, may_move
 from ..measures import measure_met
 from ..models import Action, ActionStatus, ControlStatus, ObservationStatus, Plan, PlanStatus
 from .reviews import measured_values
@@ -27,7 +27,7 @@ def final_measures(plan: Plan) -> list[dict[str, Any]]:
     plain JSON (frozen on the Closure when the plan closes)."""
     values = measured_values(plan)
     measures = []
-    for action in plan.actions:
+    for action in live_actions(plan):
         if not action.has_measure:
             continue
         series = values.get(action.id, [])
@@ -66,7 +66,7 @@ def closure_gate(plan: Plan) -> list[Problem]:
                     f"close-control-{control.id}",
                 )
             )
-    for action in plan.actions:
+    for action in live_actions(plan):
         if action.status is not ActionStatus.ASSURED and not (action.status_reason or "").strip():
             problems.append(
                 Problem(

@@ -21,6 +21,7 @@ from ..extensions import db
 from ..lifecycle import MoveRefused, diff_snapshots, first_review_date, issue_problems, plan_move, quality_findings
 from ..models import (
     Action,
+    ActionStatus,
     Approval,
     ApprovalKind,
     ApprovalStatus,
@@ -147,6 +148,8 @@ def snapshot(plan: Plan) -> dict[str, Any]:
                 ),
                 "owner": a.owner.name if a.owner else None,
                 "due_date": a.due_date.isoformat() if a.due_date else None,
+                # Only once withdrawn, so that versions issued before withdrawal existed diff cleanly.
+                **({"withdrawn": a.status_reason} if a.is_withdrawn else {}),
             }
             for a in plan.actions
         ],
@@ -409,21 +412,54 @@ def add_action(actor: User, plan: Plan, values: ActionValues) -> Action:
 def update_action(actor: User, action: Action, values: ActionValues) -> Changes:
     """Change an action's four parts, measure, owner or due date."""
     require_editable(action.plan)
+    if action.is_withdrawn:
+        raise PlanConflict(f"{action.ref} has been withdrawn, so it can no longer be changed.")
     return _apply(actor, action, values, ACTION_FIELDS, entity="action", plan=action.plan)
 
 
 def remove_action(actor: User, action: Action) -> None:
-    """Remove an action from a draft and renumber the rest; issued actions stay (mark them not met)."""
+    """Remove an action from a draft and renumber the rest; issued actions stay (withdraw them)."""
 
     plan = action.plan
     if not plan.is_draft:
-        raise PlanError("An action on an issued plan cannot be removed; record it as not met with a reason.")
+        raise PlanError("An action on an issued plan cannot be removed; withdraw it with a reason instead.")
     audit.record(actor, "removed", "action", action.id, plan_id=plan.id, changes={"ref": action.ref})
     plan.actions.remove(action)
     db.session.flush()
     for number, remaining in enumerate(sorted(plan.actions, key=lambda a: a.number), start=1):
         remaining.number = number
     db.session.flush()
+
+
+def withdraw_action(actor: User, action: Action, reason: str | None) -> None:
+    """Withdraw an action from an issued plan while amending, with the reason. It is kept, not
+    deleted: in the history, and (once the amendment is issued) in the version as withdrawn; it
+    no longer counts towards review, the flags or closure."""
+    plan = action.plan
+    require_editable(plan)
+    if plan.is_draft:
+        raise PlanError("A draft's action is removed, not withdrawn.")
+    if action.is_withdrawn:
+        raise PlanConflict(f"{action.ref} has already been withdrawn.")
+    if action.status is ActionStatus.ASSURED:
+        raise PlanError(f"{action.ref} is assured: the change is evidenced, so it stays in the plan.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise PlanError(f"Give the reason for withdrawing {action.ref}.", "reason")
+    if not any(a for a in plan.actions if a is not action and not a.is_withdrawn):
+        raise PlanError(f"{action.ref} is the plan's only action: add the one that replaces it first.")
+    before = action.status
+    action.status = ActionStatus.WITHDRAWN
+    action.status_reason = reason
+    db.session.flush()
+    audit.record(
+        actor,
+        "withdrawn",
+        "action",
+        action.id,
+        plan_id=plan.id,
+        changes={"ref": action.ref, "status": [before, ActionStatus.WITHDRAWN], "reason": reason},
+    )
 
 
 def schedule_observations(

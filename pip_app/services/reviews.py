@@ -261,6 +261,21 @@ def record_observation(
     notifications.observation_changed(observation)
 
 
+def cancel_remaining_observations(actor: User, plan: Plan, reason: str | None) -> list[Observation]:
+    """Cancel every observed shift still planned, with one reason (at closure, say): each is
+    cancelled, audited and its observer told exactly as if cancelled one by one."""
+    require_editable(plan)
+    reason = (reason or "").strip()
+    remaining = [o for o in plan.observations if o.status is ObservationStatus.PLANNED]
+    if not remaining:
+        raise PlanConflict("No observed shift is still planned: there is nothing to cancel.")
+    if not reason:
+        raise PlanError("Give the reason for cancelling the observations.", "reason")
+    for observation in remaining:
+        record_observation(actor, observation, status=ObservationStatus.CANCELLED, outcome=None, notes=reason)
+    return remaining
+
+
 def set_action_status(actor: User, action: Action, status: ActionStatus, evidence: str, on: date) -> None:
     """Completed (it was done) → assured (evidence that practice changed), or not met with a reason."""
     require_editable(action.plan)

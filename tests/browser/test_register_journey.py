@@ -116,7 +116,7 @@ def test_senior_finds_flagged_controls_records_a_check_lifts_one_and_downloads_t
     _assert_no_reload(page)
 
     # The CSV has exactly the rows of the filter.
-    shown = set(page.locator("tbody.register-control th[scope=row]").all_inner_texts())
+    shown = set(page.locator("tbody.register-control th[scope=row] > a").all_inner_texts())
     with page.expect_download() as download_info:
         page.get_by_role("link", name=re.compile("^Download CSV")).click()
     download = download_info.value
