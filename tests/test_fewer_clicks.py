@@ -15,6 +15,7 @@ from pip_app.services import plans as plan_ops
 from pip_app.services import reviews as review_ops
 from pip_app.services.closure_gate import closure_gate, final_measures
 from pip_app.services.plans import issue_plan, unissued_changes
+from tests import factories
 from tests.factories import make_action, make_control
 
 TODAY = date(2026, 11, 23)
@@ -41,6 +42,7 @@ def plan(world, make_plan):
     make_control(plan, world["senior"])
     make_action(plan, 1)
     make_action(plan, 2)
+    factories.approve_for_issue(plan)
     issue_plan(world["manager"], plan)
     db.session.commit()
     return plan

@@ -11,6 +11,7 @@ from pip_app.history import ARROW, Vocabulary, describe_changes, event_title, fi
 from pip_app.models import AuditEvent, PlanStatus
 from pip_app.services import audit
 from pip_app.services import plans as plan_ops
+from tests import factories
 from tests.factories import make_action, make_control
 
 WORDS = Vocabulary(
@@ -197,6 +198,7 @@ def amended_plan(world, make_plan):
     )
     make_control(plan, world["senior"])
     action = make_action(plan, 1)
+    factories.approve_for_issue(plan)
     plan_ops.issue_plan(world["manager"], plan)
     plan_ops.update_action(
         world["manager"],

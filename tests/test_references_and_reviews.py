@@ -257,7 +257,7 @@ def test_migration_0020_admits_withdrawn_and_loses_nothing_either_way(scratch_da
         }
     )
     with app.app_context():
-        upgrade(revision="0016")
+        upgrade(revision="0019")
         home = factories.make_service("Larkfield House")
         manager = factories.make_user("manager", services=[home])
         staff = factories.make_user("staff", services=[home], line_manager=manager)
@@ -293,7 +293,7 @@ def test_migration_0020_admits_withdrawn_and_loses_nothing_either_way(scratch_da
         upgrade()
         set_withdrawn()
         assert entries() == 2  # the constraint changed in place: nothing cascaded away
-        downgrade(revision="0016")
+        downgrade(revision="0019")
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT status FROM actions ORDER BY id")).scalars().all() == ["open", "not_met"]
         assert entries() == 2

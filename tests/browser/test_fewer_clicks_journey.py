@@ -30,6 +30,7 @@ def plan_id(world):
     factories.make_control(plan, world["senior"])
     factories.make_action(plan)
     factories.make_action(plan)
+    factories.approve_for_issue(plan)
     plan_ops.issue_plan(world["manager"], plan)
     for days in (-1, 3, 10):
         db.session.add(Observation(plan=plan, scheduled_on=today() + timedelta(days=days), observer=world["senior"]))

@@ -33,6 +33,7 @@ def active_plan(world):
     )
     factories.make_control(plan, world["senior"])
     action = factories.make_action(plan)
+    factories.approve_for_issue(plan)
     plan_ops.issue_plan(world["manager"], plan)
     db.session.commit()
     return plan.id, action.ref
