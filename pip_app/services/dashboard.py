@@ -63,6 +63,7 @@ class Board:
     observations_to_record: list[Observation] = field(default_factory=list)
     to_acknowledge: list[tuple[Plan, str, str]] = field(default_factory=list)  # (plan, what, anchor)
     recently_closed: list[Plan] = field(default_factory=list)
+    closed: list[Plan] = field(default_factory=list)  # a staff member's own closed plans
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -227,12 +228,13 @@ def _staff_board(user: User, board: Board) -> None:
         db.session.scalars(
             select(Plan)
             .where(policy.visible_plans(user), Plan.status != PlanStatus.DRAFT)
-            .options(*FLAG_OPTIONS)
+            .options(*FLAG_OPTIONS, joinedload(Plan.closure))
             .order_by(*REFERENCE_NEWEST_FIRST)
             .limit(LIMIT)
         )
     )
     board.plans = [p for p in plans if p.status in OPEN]
+    board.closed = [p for p in plans if p.status is PlanStatus.CLOSED]
     for plan in plans:
         mine = [a for a in plan.acknowledgements if a.user_id == user.id]
         acked_version = max((a.plan_version for a in mine if a.subject is AckSubject.PLAN), default=0)
