@@ -187,6 +187,13 @@ def following_review_date(review_date: date, weekday: int, interval_days: int = 
     return target + timedelta(days=offset - 7 if offset > 3 else offset)
 
 
+def ready_to_close_by(review_date: date, proposed_next: date, planned_end: date) -> date:
+    """The next date for a plan a review found ready to close: never after its planned end (it is
+    closed, not reviewed again), and always after the review itself, so a plan already past its
+    end is due the next day."""
+    return max(min(proposed_next, planned_end), review_date + timedelta(days=1))
+
+
 def _label(key: str) -> str:
     return key.replace("_", " ").capitalize()
 
