@@ -87,7 +87,10 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         if action.has_measure:
             target, unit, higher = action.measure_target, action.measure_unit, action.measure_higher_is_better
             series = [v for _, v in values.get(action.id, [])]
-            charts[action.id] = chart_geometry(series, target=target, baseline=action.measure_baseline, unit=unit)
+            days = [f"{day.day} {day:%b}" for day, _ in values.get(action.id, [])]
+            charts[action.id] = chart_geometry(
+                series, target=target, baseline=action.measure_baseline, unit=unit, labels=days
+            )
             met[action.id] = measure_met(series, target, action.measure_consecutive, higher)
             # The chart's table, formatted here: a dozen rows for each of twenty actions cost
             # more as template expressions than the rest of the panel.
