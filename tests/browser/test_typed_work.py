@@ -16,6 +16,7 @@ from tests.browser.conftest import sign_in
 from tests.browser.test_review_loop import (
     _action_fieldset,
     active_plan,  # noqa: F401 (a fixture)
+    reviewed_plan,  # noqa: F401 (a fixture)
 )
 from tests.factories import PASSWORD
 from tests.test_closure import ready_plan
@@ -125,4 +126,21 @@ def test_closure_reasons_survive_a_trip_from_the_gate(live_server, page, console
     expect(page.locator("#close-form textarea[name^='close-reason_']")).not_to_have_value(REASON)
     page.reload()
     expect(page.locator("#close-form textarea[name^='close-reason_']")).not_to_have_value(REASON)
+    assert console_errors == []
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_comment_counts_its_characters_up_to_the_limit(live_server, page, console_errors, reviewed_plan, width):  # noqa: F811
+    p = reviewed_plan
+    page.set_viewport_size({"width": width, "height": 844})
+    sign_in(page, live_server, p.staff.email, PASSWORD)
+    page.goto(f"{live_server}/plans/{p.id}")
+    comment = page.locator(f"#rack{p.review_ids[-1]}-comment")
+    counter = page.locator(f"#rack{p.review_ids[-1]}-comment-count")
+    expect(counter).to_have_text("0 of 2,000 characters")
+    comment.fill("The audit missed my night shifts.")
+    expect(counter).to_have_text("33 of 2,000 characters")
+    comment.fill("x" * 2100)  # the browser keeps the first 2,000: the counter says so before anything is sent
+    expect(comment).to_have_value("x" * 2000)
+    expect(counter).to_have_text("2,000 of 2,000 characters: you have reached the limit")
     assert console_errors == []
