@@ -13,7 +13,7 @@ def test_the_review_form_opens_at_its_own_address(manager, plan):  # noqa: F811
         in page
     )
     form = manager.get(f"/plans/{plan.id}/reviews/new", headers={"HX-Request": "true"}).text
-    assert "data-unsaved-warning" in form and f'data-draft-key="review-{plan.id}"' in form
+    assert "data-unsaved-warning" in form and f'data-draft-key="review-{plan.id}-by-{plan.manager_id}"' in form
     assert "data-draft-notice" in form
 
 
@@ -28,7 +28,7 @@ def test_a_review_saved_in_place_gives_back_the_plans_address(manager, plan):  #
 
 def test_long_text_fields_say_their_limit_and_the_closure_form_keeps_a_draft(manager, plan):  # noqa: F811
     close = manager.get(f"/plans/{plan.id}/close").text
-    assert "data-unsaved-warning" in close and f'data-draft-key="close-{plan.id}"' in close
+    assert "data-unsaved-warning" in close and f'data-draft-key="close-{plan.id}-by-{plan.manager_id}"' in close
     assert 'data-counter="close-what_changed-count"' in close
     assert (
         '<p class="hint counter" id="close-what_changed-count" aria-live="polite">Up to 20,000 characters.</p>' in close

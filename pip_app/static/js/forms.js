@@ -1,5 +1,5 @@
 /* Typed work is not lost (issue 22): a warning before leaving a form with unsaved changes, a
-   draft of what was typed kept for this tab, and a character counter before text reaches its
+   draft of what was typed kept for this tab and this person, and a character counter before text reaches its
    limit. Progressive: the forms work the same without this file. No inline handlers (CSP). */
 (function () {
   "use strict";
