@@ -157,9 +157,7 @@ def test_events_reach_the_right_people_once_with_a_link_and_nothing_sensitive(ap
         assert item.message["From"] == "Improvement plans <pip@care.example>"
         assert item.message["Auto-Submitted"] == "auto-generated"
     links = {r.message["Subject"].split(":")[0].split(" (")[0]: parts(r.message)["text/plain"] for r in received}
-    assert (
-        f"{BASE}/plans/{draft.id}#acknowledge" in links[f"Please acknowledge your improvement plan {draft.reference}"]
-    )
+    assert f"{BASE}/plans/{draft.id}#your-plan" in links[f"Please acknowledge your improvement plan {draft.reference}"]
     assert (
         f"{BASE}/plans/{draft.id}#review-{review.id}" in links["Please acknowledge your weekly review of 30 Nov 2026"]
     )

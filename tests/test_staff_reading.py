@@ -100,5 +100,6 @@ def test_the_closure_speaks_to_the_staff_member_and_of_them_to_others(world, mak
 
 def test_the_staff_dashboard_table_labels_each_cell_for_a_phone(world, sign_in, issued):
     board = sign_in(world["staff"]).get("/").text
+    assert f'href="/plans/{issued.id}#your-plan"' in board  # the request to acknowledge opens on the summary
     assert 'class="table table--stack"' in board
     assert 'data-label="Status"' in board

@@ -239,7 +239,7 @@ def _staff_board(user: User, board: Board) -> None:
         mine = [a for a in plan.acknowledgements if a.user_id == user.id]
         acked_version = max((a.plan_version for a in mine if a.subject is AckSubject.PLAN), default=0)
         if plan.status in OPEN and plan.version > acked_version:
-            board.to_acknowledge.append((plan, f"version {plan.version} of your improvement plan", "acknowledge"))
+            board.to_acknowledge.append((plan, f"version {plan.version} of your improvement plan", "your-plan"))
         acked_reviews = {a.review_id for a in mine if a.subject is AckSubject.REVIEW}
         for review in plan.reviews:
             if review.id not in acked_reviews:
