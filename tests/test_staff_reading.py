@@ -83,6 +83,8 @@ def test_the_closure_speaks_to_the_staff_member_and_of_them_to_others(world, mak
     plan = ready_plan(world, make_plan)
     close_directly(plan, world["manager"])
     staff_page = sign_in(world["staff"]).get(f"/plans/{plan.id}").text
+    assert "What you were asked to do" in staff_page
+    assert 'href="#closure-acknowledge">Respond to the closure of your plan</a>' in staff_page
     assert "We are waiting for your response until" in staff_page
     assert "Your plan was closed" in staff_page
     assert "Awaiting " not in staff_page
