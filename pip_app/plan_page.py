@@ -138,19 +138,22 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         section_error=None,
     )
     if staff_reading:
-        context["waiting_for_you"] = waiting_for_staff(plan, ack_due, context["closure_panel"])
+        context["waiting_for_you"] = waiting_for_staff(plan, may_acknowledge, ack_due, context["closure_panel"])
     context.update(overrides)
     return context
 
 
-def waiting_for_staff(plan: Plan, ack_due: bool, closure: dict[str, Any] | None) -> list[tuple[str, str]]:
-    """What the staff member reading their own plan still has to answer, as (what, anchor)."""
+def waiting_for_staff(
+    plan: Plan, may_acknowledge: bool, ack_due: bool, closure: dict[str, Any] | None
+) -> list[tuple[str, str]]:
+    """What the staff member reading their own plan still has to answer, as (what, anchor): the
+    same forms the page then shows them."""
     waiting = []
-    if ack_due:
+    if ack_due and may_acknowledge:
         waiting.append((f"Read and acknowledge version {plan.version} of your plan", "acknowledge"))
     answered = {a.review_id for a in plan.acknowledgements if a.review_id and a.user_id == plan.staff_id}
     for review in sorted(plan.reviews, key=lambda r: (r.review_date, r.id)):
-        if review.id not in answered:
+        if may_acknowledge and review.id not in answered:
             waiting.append(
                 (f"Read and acknowledge the weekly review of {format_date(review.review_date)}", f"review-{review.id}")
             )
