@@ -6,6 +6,7 @@ from datetime import date
 
 from pip_app.extensions import db
 from pip_app.formatting import format_baseline, format_date
+from pip_app.lifecycle import diff_snapshots
 from pip_app.measures import chart_geometry, label_indices
 from pip_app.models import PlanVersion
 from pip_app.services.plans import snapshot
@@ -59,3 +60,29 @@ def test_the_chart_on_the_plan_page_shows_the_review_dates(manager, plan):  # no
     page = manager.get(f"/plans/{plan.id}").text
     assert re.search(r'<text x="[\d.]+" y="\d+" text-anchor="middle" font-size="10" fill="#4f5560">23 Nov</text>', page)
     assert "MAR compliance over the weekly reviews on 23 Nov 2026; target 90%" in page
+
+
+def test_what_changed_between_versions_reads_like_the_plan():
+    old = {"planned_end_date": "2026-12-03", "review_weekday": 3, "evidence_sources": ["near_miss"], "actions": []}
+    new = {
+        "planned_end_date": "2026-12-17",
+        "review_weekday": 2,
+        "evidence_sources": ["near_miss", "audit"],
+        "key_questions": ["well_led"],
+        "actions": [],
+    }
+    assert set(diff_snapshots(old, new)) == {
+        ("Planned end date", "3 Dec 2026", "17 Dec 2026"),
+        ("Review weekday", "Thursday", "Wednesday"),
+        ("Evidence sources", "Near miss", "Near miss, Audit"),
+        ("Key questions", None, "Well-led"),
+    }
+    measure = {"name": "MAR compliance", "unit": "%", "baseline": 62.0, "target": 90.0, "consecutive": 2}
+    [(what, before, after)] = diff_snapshots(
+        {"actions": [{"ref": "A1", "measure": None}]}, {"actions": [{"ref": "A1", "measure": measure}]}
+    )
+    assert (what, before, after) == (
+        "A1: Measure",
+        None,
+        "MAR compliance: baseline 62%, target 90% on 2 consecutive checks",
+    )
