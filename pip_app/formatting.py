@@ -19,10 +19,13 @@ def in_london(moment: datetime) -> datetime:
     return aware.astimezone(LONDON)
 
 
-def format_date(value: date | datetime | None, empty: str = EMPTY) -> str:
-    """23 Nov 2026 (a stored time gives its UK calendar day)."""
-    if value is None:
+def format_date(value: date | datetime | str | None, empty: str = EMPTY) -> str:
+    """23 Nov 2026 (a stored time gives its UK calendar day; an issued version's snapshot keeps
+    its dates as ISO text, which reads the same)."""
+    if not value:  # None, "" (or a key an older snapshot lacks)
         return empty
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     if isinstance(value, datetime):
         value = in_london(value).date()
     return f"{value.day} {value:%b %Y}"
@@ -44,3 +47,12 @@ def format_measure(value: float | None, unit: str | None = None, empty: str = "n
     if not unit:
         return number
     return f"{number}{unit}" if unit == "%" else f"{number} {unit}"
+
+
+def format_baseline(text: str | None, figure: float | None) -> str:
+    """A plan's baseline as written, with its figure added only when the text does not already
+    give it: "MAR audit 62%", not "MAR audit 62% (62)"."""
+    baseline = (text or "").strip() or EMPTY
+    if figure is not None and f"{figure:g}" not in baseline:
+        baseline += f" ({figure:g})"
+    return baseline

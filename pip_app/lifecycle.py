@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol, TypeVar
 
+from .formatting import format_date, format_measure
 from .quality import Finding, assess_action
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -237,8 +238,42 @@ def following_review_date(review_date: date, weekday: int, interval_days: int = 
     return target + timedelta(days=offset - 7 if offset > 3 else offset)
 
 
+def ready_to_close_by(review_date: date, proposed_next: date, planned_end: date) -> date:
+    """The next date for a plan a review found ready to close: never after its planned end (it is
+    closed, not reviewed again), and always after the review itself, so a plan already past its
+    end is due the next day."""
+    return max(min(proposed_next, planned_end), review_date + timedelta(days=1))
+
+
 def _label(key: str) -> str:
     return key.replace("_", " ").capitalize()
+
+
+def _readable(key: str, value: Any) -> Any:
+    """A snapshot's stored value as the plan page shows it: "5 Nov 2026", not "2026-11-05";
+    "Wednesday", not 2; "Near miss, Audit", not a list of stored values."""
+    if value is None or value == "":
+        return value
+    if key == "review_weekday" and isinstance(value, int) and 0 <= value < len(WEEKDAYS):
+        return WEEKDAYS[value]
+    if key.endswith(("_date", "_on")) and isinstance(value, str):
+        try:
+            return format_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    if key in ("evidence_sources", "key_questions") and isinstance(value, list):
+        joiner = "-" if key == "key_questions" else " "  # "Well-led"
+        return ", ".join(str(v).replace("_", joiner).capitalize() for v in value)
+    if key == "measure" and isinstance(value, Mapping):
+        unit = value.get("unit")
+        text = (
+            f"{value.get('name') or 'Measure'}: baseline {format_measure(value.get('baseline'), unit)}, "
+            f"target {format_measure(value.get('target'), unit)}"
+        )
+        return text + (f" on {value['consecutive']} consecutive checks" if value.get("consecutive") else "")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def _changes(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str) -> list[tuple[str, object, object]]:
@@ -246,7 +281,7 @@ def _changes(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str) -> lis
     for key in sorted(set(old) | set(new)):
         before, after = old.get(key), new.get(key)
         if before != after:
-            rows.append((f"{prefix}{_label(key)}", before, after))
+            rows.append((f"{prefix}{_label(key)}", _readable(key, before), _readable(key, after)))
     return rows
 
 

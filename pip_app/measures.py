@@ -35,6 +35,19 @@ class Chart:
     y_max: float
     left: int
     bottom: int
+    # Dates along the x-axis, (x, label, text-anchor): at most MAX_X_LABELS, first and last always.
+    x_labels: tuple[tuple[float, str, str], ...] = ()
+
+
+MAX_X_LABELS = 5  # "19 Nov" is about 36 px wide at 10 px: five fit a 320 px chart
+
+
+def label_indices(count: int, most: int = MAX_X_LABELS) -> list[int]:
+    """Which of `count` points carry a date label: all of them when few, else evenly spaced
+    ones including the first and the last."""
+    if count <= most:
+        return list(range(count))
+    return sorted({round(i * (count - 1) / (most - 1)) for i in range(most)})
 
 
 def chart_geometry(
@@ -43,10 +56,12 @@ def chart_geometry(
     target: float | None,
     baseline: float | None,
     unit: str | None = None,
+    labels: list[str] | None = None,
     width: int = 320,
     height: int = 140,
 ) -> Chart:
-    """Scale values (in review order) into an SVG box with room for axis labels."""
+    """Scale values (in review order) into an SVG box with room for axis labels; `labels` (one
+    per value, the review's date) go along the x-axis."""
     left, right, top, bottom = 40, 12, 12, height - 24
     known = [v for v in values] + [x for x in (target, baseline) if x is not None]
     if unit == "%":
@@ -76,4 +91,14 @@ def chart_geometry(
         y_max=y_max,
         left=left,
         bottom=bottom,
+        x_labels=tuple(
+            (
+                points[i][0],
+                labels[i],
+                "start" if i == 0 and count > 1 else ("end" if i == count - 1 and count > 1 else "middle"),
+            )
+            for i in label_indices(count)
+        )
+        if labels and len(labels) == count
+        else (),
     )

@@ -124,6 +124,15 @@ class KeyQuestion(LabelledEnum):
     WELL_LED = "well_led", "Well-led"
 
 
+def choice_label(value: str, joiner: str = " ") -> str:
+    """An evidence source's or key question's label, from the value a plan (or an issued
+    version's snapshot) stores; an unknown value made readable."""
+    for kind in (EvidenceSource, KeyQuestion):
+        if value in kind._value2member_map_:
+            return kind(value).label
+    return value.replace("_", joiner).capitalize()
+
+
 class ControlKind(LabelledEnum):
     ESCALATION_SIGN_OFF = "escalation_sign_off", "Senior sign-off of escalation decisions"
     NOTES_SIGN_OFF = "notes_sign_off", "Senior sign-off of notes at handover"

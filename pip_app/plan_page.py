@@ -92,7 +92,10 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         if action.has_measure:
             target, unit, higher = action.measure_target, action.measure_unit, action.measure_higher_is_better
             series = [v for _, v in values.get(action.id, [])]
-            charts[action.id] = chart_geometry(series, target=target, baseline=action.measure_baseline, unit=unit)
+            days = [f"{day.day} {day:%b}" for day, _ in values.get(action.id, [])]
+            charts[action.id] = chart_geometry(
+                series, target=target, baseline=action.measure_baseline, unit=unit, labels=days
+            )
             met[action.id] = measure_met(series, target, action.measure_consecutive, higher)
             # The chart's table, formatted here: a dozen rows for each of twenty actions cost
             # more as template expressions than the rest of the panel.
@@ -102,6 +105,8 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
             ]
     may_edit = policy.can_edit_plan(current_user, plan)
     may_acknowledge = policy.can_acknowledge(current_user, plan)
+    ack_due = acknowledgements.plan_acknowledgement_due(plan)
+    staff_reading = current_user.id == plan.staff_id  # their own plan: a summary first, "you"
     waiting_on = current_user if may_acknowledge else None
     shown = reviews_in_full(shown_review_ids(plan, waiting_on))
     load_flag_entries([plan])  # after the reviews shown, so the newest keeps its entries whole
@@ -118,7 +123,9 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         last_notes=last_check_notes([c.id for c in plan.controls]),
         review_statement=review_statement,
         ack_form=PlanAcknowledgeForm(formdata=None, version=plan.version),
-        ack_due=acknowledgements.plan_acknowledgement_due(plan),
+        ack_due=ack_due,
+        staff_reading=staff_reading,
+        since_acknowledged=acknowledgements.changes_since_acknowledged(plan) if staff_reading and ack_due else None,
         ack_statement=acknowledgements.plan_statement(plan),
         unissued=unissued_changes(plan) if may_edit else [],
         weekday=WEEKDAYS[plan.review_weekday],
@@ -136,8 +143,29 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         conflict=None,
         section_error=None,
     )
+    if staff_reading:
+        context["waiting_for_you"] = waiting_for_staff(plan, may_acknowledge, ack_due, context["closure_panel"])
     context.update(overrides)
     return context
+
+
+def waiting_for_staff(
+    plan: Plan, may_acknowledge: bool, ack_due: bool, closure: dict[str, Any] | None
+) -> list[tuple[str, str]]:
+    """What the staff member reading their own plan still has to answer, as (what, anchor): the
+    same forms the page then shows them."""
+    waiting = []
+    if ack_due and may_acknowledge:
+        waiting.append((f"Read and acknowledge version {plan.version} of your plan", "acknowledge"))
+    answered = {a.review_id for a in plan.acknowledgements if a.review_id and a.user_id == plan.staff_id}
+    for review in sorted(plan.reviews, key=lambda r: (r.review_date, r.id)):
+        if may_acknowledge and review.id not in answered:
+            waiting.append(
+                (f"Read and acknowledge the weekly review of {format_date(review.review_date)}", f"review-{review.id}")
+            )
+    if closure and closure["may_acknowledge"]:
+        waiting.append(("Respond to the closure of your plan", "closure-acknowledge"))
+    return waiting
 
 
 def plan_part(plan: Plan, fragment: str, heading: str, anchor: str, **context: Any) -> ResponseReturnValue:
@@ -162,9 +190,12 @@ def closure_panel(plan: Plan, may_acknowledge: bool, form_class: type) -> dict[s
         return None
     state = closure_ops.closure_ack_state(plan)
     due = state is not None and state.due and may_acknowledge
+    to_staff = current_user.id == plan.staff_id  # their own plan: "you", not their name
     return dict(
         closure=plan.closure,
         state=state,
+        to_staff=to_staff,
+        ack_sentence=(state.sentence_to_staff() if to_staff else state.sentence(plan.staff.name)) if state else "",
         can_close=policy.can_close_plan(current_user, plan),
         can_download=policy.can_download_closure(current_user, plan),
         can_download_bundle=policy.can_download_case_bundle(current_user, plan),

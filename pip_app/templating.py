@@ -8,7 +8,8 @@ from flask_login import current_user
 
 from . import policy
 from .clock import today
-from .formatting import format_date, format_datetime, format_measure
+from .formatting import format_baseline, format_date, format_datetime, format_measure
+from .models import choice_label
 
 
 def nav_items() -> list[dict[str, Any]]:
@@ -36,9 +37,16 @@ def nav_items() -> list[dict[str, Any]]:
     return items
 
 
+def choice_labels(values: list[str] | None, joiner: str = " ") -> str:
+    """Stored evidence sources or key questions as their labels: "Near miss, Audit"."""
+    return ", ".join(choice_label(value, joiner) for value in values or [])
+
+
 def init_templating(app: Flask) -> None:
     """Register the filters and globals every template may use."""
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["measure"] = format_measure
+    app.jinja_env.filters["baseline"] = format_baseline
+    app.jinja_env.filters["labels"] = choice_labels
     app.jinja_env.globals.update(nav_items=nav_items, today=today)

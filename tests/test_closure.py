@@ -649,7 +649,7 @@ def test_staff_agree_through_the_page(world, sign_in, plan):
     [ack] = db.session.scalars(select(Acknowledgement).where(Acknowledgement.subject == AckSubject.CLOSURE)).all()
     assert ack.response is AckResponse.AGREE and ack.user_id == world["staff"].id
     page = staff.get(f"/plans/{plan.id}").text
-    assert 'id="closure-acknowledge"' not in page and "agreed with the closure on" in page
+    assert 'id="closure-acknowledge"' not in page and "You agreed with the closure of your plan on" in page
     again = staff.post(f"/plans/{plan.id}/closure/acknowledge", data={"closure-ack-response": "agree"}, htmx=True)
     assert again.status_code == 409 and "You have already responded to this closure." in again.text
 

@@ -141,7 +141,7 @@ def test_events_reach_the_right_people_once_with_a_link_and_nothing_sensitive(ap
     for item in approval_mails:
         assert_clean(item.message)
     [request] = [r for r in approval_mails if r.recipients[0] == staff.email]
-    assert f"{BASE}/plans/{draft.id}#acknowledge" in parts(request.message)["text/plain"]
+    assert f"{BASE}/plans/{draft.id}#your-plan" in parts(request.message)["text/plain"]
     [approved] = [r for r in approval_mails if r.recipients[0] == manager.email]
     assert f"{BASE}/plans/{draft.id}#decisions" in parts(approved.message)["text/plain"]
     acknowledgements.acknowledge_plan(staff, draft, version=1, response=AckResponse.DISAGREE, comment=DISAGREEMENT)

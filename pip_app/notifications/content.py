@@ -173,7 +173,7 @@ def path(kind: Kind, plan_id: int | None, details: Mapping[str, Any]) -> str:
     if kind in (Kind.CONTROL_REVIEW_PASSED, Kind.CONTROL_NOT_CHECKED):
         return f"/register/controls/{details['control_id']}"
     anchors = {
-        Kind.ACKNOWLEDGE_PLAN: "acknowledge",
+        Kind.ACKNOWLEDGE_PLAN: "your-plan",  # the plan in brief, then the statement
         Kind.ACKNOWLEDGE_CLOSURE: "closure-panel",
         Kind.DISAGREEMENT: "acks-panel",
         Kind.ESCALATION: "decisions",
@@ -192,7 +192,7 @@ def path(kind: Kind, plan_id: int | None, details: Mapping[str, Any]) -> str:
     anchor = anchors.get(kind)
     if kind in (Kind.ACKNOWLEDGE_REVIEW, Kind.ACK_REMINDER):
         what = details.get("what", "review")
-        anchor = {"plan": "acknowledge", "closure": "closure-panel"}.get(what) or f"review-{details.get('review_id')}"
+        anchor = {"plan": "your-plan", "closure": "closure-panel"}.get(what) or f"review-{details.get('review_id')}"
     return f"/plans/{plan_id}" + (f"#{anchor}" if anchor else "")
 
 

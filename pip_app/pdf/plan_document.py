@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, Spacer, Table, TableStyle
 
+from ..formatting import format_baseline
 from ..summaries import ActionRow, PlanSummary
 from .blocks import (
     CONFIDENTIAL,
@@ -84,9 +85,7 @@ def risk_section(summary: PlanSummary, st: Styles) -> list[Flowable]:
     story.append(
         fixed(f"<b>CQC key questions affected:</b> {markup(', '.join(summary.key_questions) or '—')}", st["body"])
     )
-    baseline = summary.baseline_text or "\u2014"
-    if summary.baseline_figure is not None and f"{summary.baseline_figure:g}" not in baseline:
-        baseline += f" ({summary.baseline_figure:g})"
+    baseline = format_baseline(summary.baseline_text, summary.baseline_figure)
     story.append(fixed(f"<b>Baseline:</b> {markup(baseline)}", st["body"]))
     return story
 

@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from flask import request, url_for
+from flask import make_response, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -18,6 +18,7 @@ from .. import policy
 from ..access import part_or_404, plan_route
 from ..clock import today
 from ..forms import ReviewAcknowledgeForm
+from ..htmx import is_htmx
 from ..lifecycle import following_review_date, live_actions
 from ..models import (
     AckResponse,
@@ -148,8 +149,11 @@ def record_review(plan: Plan) -> ResponseReturnValue:
     already = review_ops.find_submission(form.submission_token.data)
     if already is not None and already.plan_id == plan.id:
         # A double-click: the first save stands.
-        return PLAN_PAGE.saved(
-            plan, "reviews", url_for("plans.show", plan_id=plan.id, _anchor="reviews-panel"), "Weekly review saved."
+        return _on_the_plan_page(
+            plan,
+            PLAN_PAGE.saved(
+                plan, "reviews", url_for("plans.show", plan_id=plan.id, _anchor="reviews-panel"), "Weekly review saved."
+            ),
         )
     corrects = _correctable(plan, form.corrects_review_id.data)
 
@@ -177,19 +181,31 @@ def record_review(plan: Plan) -> ResponseReturnValue:
             ],
         )
 
-    return _save(
+    return _on_the_plan_page(
         plan,
-        "reviews",
-        form,
-        record,
-        "Weekly review saved. The staff member will be asked to acknowledge it.",
-        stale=plan,
-        error_field="summary",
-        review_form=form,
-        review_actions=actions,
-        review_controls=controls,
-        correcting=corrects,
+        _save(
+            plan,
+            "reviews",
+            form,
+            record,
+            "Weekly review saved. The staff member will be asked to acknowledge it.",
+            stale=plan,
+            error_field="summary",
+            review_form=form,
+            review_actions=actions,
+            review_controls=controls,
+            correcting=corrects,
+        ),
     )
+
+
+def _on_the_plan_page(plan: Plan, result: ResponseReturnValue) -> ResponseReturnValue:
+    """The review form opened at its own address (…/reviews/new, so Back and Forward find it);
+    once the review is saved in place, the address is the plan's again."""
+    response = make_response(result)
+    if is_htmx() and response.status_code == 200:
+        response.headers["HX-Replace-Url"] = url_for("plans.show", plan_id=plan.id)
+    return response
 
 
 def _entry(form: Any, action: Action) -> EntryValues:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
 from ..extensions import db
-from ..models import Acknowledgement, AckResponse, AckSubject, Plan, User
+from ..lifecycle import diff_snapshots
+from ..models import Acknowledgement, AckResponse, AckSubject, Plan, PlanVersion, User
 from . import audit, notifications
 from .plans import PlanConflict, PlanError
 
@@ -28,6 +33,37 @@ def acknowledged_plan_version(plan: Plan) -> int:
 def plan_acknowledgement_due(plan: Plan) -> bool:
     """Whether the current version still waits for the staff member."""
     return not plan.is_draft and plan.version > acknowledged_plan_version(plan)
+
+
+@dataclass(frozen=True)
+class ChangesSinceAcknowledged:
+    """What the staff member is asked to acknowledge now, against the version they last did."""
+
+    acknowledged: int  # the version they acknowledged last
+    summaries: list[tuple[int, str]]  # (version, why it changed) for each version issued since
+    rows: list[tuple[str, object, object]]  # (what, before, after)
+
+
+def changes_since_acknowledged(plan: Plan) -> ChangesSinceAcknowledged | None:
+    """What changed between the version the staff member last acknowledged and the current one
+    (None when they have acknowledged none yet, or the current one already)."""
+    acknowledged = acknowledged_plan_version(plan)
+    if not acknowledged or not plan_acknowledgement_due(plan):
+        return None
+    versions = {
+        v.version: v
+        for v in db.session.scalars(
+            select(PlanVersion).where(PlanVersion.plan_id == plan.id, PlanVersion.version >= acknowledged)
+        )
+    }
+    old, new = versions.get(acknowledged), versions.get(plan.version)
+    if old is None or new is None:
+        return None
+    return ChangesSinceAcknowledged(
+        acknowledged,
+        [(n, versions[n].change_summary or "") for n in sorted(versions) if n > acknowledged],
+        diff_snapshots(old.snapshot, new.snapshot),
+    )
 
 
 def acknowledge_plan(

@@ -110,6 +110,25 @@ class ClosureAckState:
             text += f", after the {self.days}-day acknowledgement period that ended on {format_date(self.due_by)}"
         return text + (", with a comment." if ack.comment else ".")
 
+    def sentence_to_staff(self) -> str:
+        """The same sentence addressed to the staff member reading their own plan."""
+        ack = self.acknowledgement
+        if ack is None:
+            if self.lapsed:
+                return (
+                    f"You did not respond within {self.days} days of closure (by {format_date(self.due_by)}). "
+                    "The closure stands; you can still respond below."
+                )
+            return (
+                f"We are waiting for your response until {format_date(self.due_by)}. If you do not respond, "
+                "the closure stands and the closure summary records that."
+            )
+        verb = "agreed with" if ack.response is AckResponse.AGREE else "disagreed with"
+        text = f"You {verb} the closure of your plan on {format_datetime(ack.acknowledged_at)}"
+        if self.late:
+            text += f", after the {self.days}-day period to respond that ended on {format_date(self.due_by)}"
+        return text + (", with a comment." if ack.comment else ".")
+
 
 def closure_acknowledgement(plan: Plan) -> Acknowledgement | None:
     """The staff member's response to the closure, if any."""

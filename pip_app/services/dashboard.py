@@ -70,6 +70,7 @@ class Board:
     observations_to_record: list[Observation] = field(default_factory=list)
     to_acknowledge: list[tuple[Plan, str, str]] = field(default_factory=list)  # (plan, what, anchor)
     recently_closed: list[Plan] = field(default_factory=list)
+    closed: list[Plan] = field(default_factory=list)  # a staff member's own closed plans
     counts: dict[str, int] = field(default_factory=dict)
     to_decide: list[Waiting] = field(default_factory=list)
     more_to_decide: bool = False
@@ -298,17 +299,18 @@ def _staff_board(user: User, board: Board) -> None:
         db.session.scalars(
             select(Plan)
             .where(policy.visible_plans(user), Plan.status != PlanStatus.DRAFT)
-            .options(*FLAG_OPTIONS)
+            .options(*FLAG_OPTIONS, joinedload(Plan.closure))
             .order_by(*REFERENCE_NEWEST_FIRST)
             .limit(LIMIT)
         )
     )
     board.plans = [p for p in plans if p.status in OPEN]
+    board.closed = [p for p in plans if p.status is PlanStatus.CLOSED]
     for plan in plans:
         mine = [a for a in plan.acknowledgements if a.user_id == user.id]
         acked_version = max((a.plan_version for a in mine if a.subject is AckSubject.PLAN), default=0)
         if plan.status in OPEN and plan.version > acked_version:
-            board.to_acknowledge.append((plan, f"version {plan.version} of your improvement plan", "acknowledge"))
+            board.to_acknowledge.append((plan, f"version {plan.version} of your improvement plan", "your-plan"))
         acked_reviews = {a.review_id for a in mine if a.subject is AckSubject.REVIEW}
         for review in plan.reviews:
             if review.id not in acked_reviews:

@@ -20,7 +20,7 @@ from ..database import violates_unique
 from ..extensions import db
 from ..flags import last_reviews
 from ..formatting import format_date
-from ..lifecycle import MoveRefused, action_move, current_reviews, first_review_date
+from ..lifecycle import MoveRefused, action_move, current_reviews, first_review_date, ready_to_close_by
 from ..models import (
     ONE_REVIEW_PER_DATE,
     Acknowledgement,
@@ -110,6 +110,8 @@ def record_review(
         raise PlanError(already_reviewed(review_date), field="review_date")
     if find_submission(submission_token) is not None:  # the same plan's double-click never gets here
         raise PlanConflict(FORM_USED)
+    if decision is ReviewDecision.READY_TO_CLOSE:  # next comes the closure, by the planned end
+        next_review_date = ready_to_close_by(review_date, next_review_date, plan.planned_end_date)
     # Built apart from the session and added whole at the end, so it is inserted once, complete.
     review = Review(
         review_date=review_date,

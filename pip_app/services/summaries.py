@@ -27,9 +27,7 @@ from ..models import (
     ApprovalStatus,
     Closure,
     Escalation,
-    EvidenceSource,
     InterimControl,
-    KeyQuestion,
     Observation,
     Plan,
     PlanVersion,
@@ -37,6 +35,7 @@ from ..models import (
     ReviewDecision,
     Role,
     User,
+    choice_label,
 )
 from ..quality import assess_action
 from ..summaries import (
@@ -412,12 +411,7 @@ def _unit(action: Action | None) -> str | None:
     return action.measure_unit if action is not None else None
 
 
-def _label(value: str, joiner: str = " ") -> str:
-    """An evidence source's or key question's label (its stored value made readable if unknown)."""
-    for enum in (EvidenceSource, KeyQuestion):
-        if value in enum._value2member_map_:
-            return enum(value).label
-    return value.replace("_", joiner).capitalize()
+_label = choice_label
 
 
 # --- The download ------------------------------------------------------------------------------

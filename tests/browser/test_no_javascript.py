@@ -199,13 +199,13 @@ def test_closure_acknowledgement_and_pdf_without_javascript(live_server, no_js_p
     with page.expect_response(f"{live_server}/plans/{plan_id}/closure/acknowledge") as refused:
         form.get_by_role("button", name="Send my response").click()
     assert refused.value.status == 422
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"The closure of {reference}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"The closure of your plan, {reference}")
     expect(page.locator("#closure-acknowledge .error-summary")).to_contain_text("Say what you disagree with")
     page.locator("#closure-acknowledge").get_by_label("Agree", exact=True).check()
     page.locator("#closure-acknowledge").get_by_role("button", name="Send my response").click()
     expect(page).to_have_url(f"{live_server}/plans/{plan_id}#closure-panel")
     expect(page.get_by_text("Your response to the closure has been recorded")).to_be_visible()
-    expect(page.locator("#closure-panel")).to_contain_text(f"{staff_name} agreed with the closure on")
+    expect(page.locator("#closure-panel")).to_contain_text("You agreed with the closure of your plan on")
     db.session.commit()
     ack = db.session.scalar(select(Acknowledgement).where(Acknowledgement.subject == AckSubject.CLOSURE))
     assert ack is not None and ack.user_id == world["staff"].id and ack.response is AckResponse.AGREE

@@ -216,7 +216,7 @@ def test_manager_builds_and_issues_a_plan_and_the_staff_member_agrees(live_serve
     expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
     to_acknowledge = page.locator("section").filter(has=page.get_by_role("heading", name="To acknowledge"))
     to_acknowledge.get_by_role("link", name=reference).click()
-    expect(page).to_have_url(re.compile(rf"/plans/{plan_id}(#acknowledge)?$"))
+    expect(page).to_have_url(re.compile(rf"/plans/{plan_id}(#your-plan)?$"))
     statement = page.locator("#acknowledge blockquote.statement")
     expect(statement).to_contain_text(f"I have read version 1 of improvement plan {reference}")
     shown = statement.inner_text().strip()
@@ -258,7 +258,7 @@ def test_staff_member_disagrees_with_a_comment(live_server, page, console_errors
     sign_in(page, live_server, world["staff"].email, PASSWORD)
     expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
     page.get_by_role("link", name=reference).first.click()
-    expect(page).to_have_url(re.compile(rf"/plans/{plan_id}(#acknowledge)?$"))
+    expect(page).to_have_url(re.compile(rf"/plans/{plan_id}(#your-plan)?$"))
 
     # Disagreeing without saying why is refused in place, and the choice is kept.
     _set_marker(page)

@@ -1,0 +1,88 @@
+"""Wording and presentation (issue 22, point 10): the baseline is shown once, an issued version
+reads like the plan page (UK dates, labels), and a progress chart carries its dates."""
+
+import re
+from datetime import date
+
+from pip_app.extensions import db
+from pip_app.formatting import format_baseline, format_date
+from pip_app.lifecycle import diff_snapshots
+from pip_app.measures import chart_geometry, label_indices
+from pip_app.models import PlanVersion
+from pip_app.services.plans import snapshot
+from tests.test_reviews import TODAY, frozen_today, manager, plan, review_data  # noqa: F401 (fixtures)
+
+
+def test_the_baseline_figure_is_added_only_when_the_text_lacks_it():
+    assert (
+        format_baseline("Rationale recorded for 2 of 9 changes (22%)", 22)
+        == "Rationale recorded for 2 of 9 changes (22%)"
+    )
+    assert format_baseline("MAR audit", 62) == "MAR audit (62)"
+    assert format_baseline("MAR audit 62.5%", 62.5) == "MAR audit 62.5%"
+    assert format_baseline(None, None) == "—"
+
+
+def test_snapshot_dates_read_as_uk_dates():
+    assert format_date("2026-11-05") == "5 Nov 2026"
+    assert format_date(date(2026, 11, 5)) == "5 Nov 2026"
+    assert format_date("") == "—"
+
+
+def test_a_chart_has_dates_along_its_x_axis():
+    chart = chart_geometry([50, 70, 90], target=90, baseline=40, unit="%", labels=["5 Nov", "12 Nov", "19 Nov"])
+    assert [(label, anchor) for _, label, anchor in chart.x_labels] == [
+        ("5 Nov", "start"),
+        ("12 Nov", "middle"),
+        ("19 Nov", "end"),
+    ]
+    assert [x for x, _, _ in chart.x_labels] == [x for x, _, _ in chart.points]
+    assert label_indices(12) == [0, 3, 6, 8, 11]  # at most five, the first and the last always
+    assert chart_geometry([50], target=90, baseline=None, labels=["5 Nov"]).x_labels[0][2] == "middle"
+
+
+def test_the_plan_page_and_its_versions_read_alike(manager, plan):  # noqa: F811
+    plan.baseline_text, plan.baseline_figure = "MAR audit 62%", 62
+    plan.evidence_sources, plan.key_questions = ["near_miss", "audit"], ["safe", "well_led"]
+
+    version = db.session.query(PlanVersion).filter_by(plan_id=plan.id, version=1).one()
+    version.snapshot = snapshot(plan)
+    db.session.commit()
+    for url in (f"/plans/{plan.id}", f"/plans/{plan.id}/versions/1"):
+        page = manager.get(url).text
+        assert "MAR audit 62%</dd>" in page and "(62)" not in page, url
+        assert "Near miss, Audit" in page and "Safe, Well-led" in page, url
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", re.sub(r'(value|min|max|href|datetime)="[^"]*"', "", page)), url
+
+
+def test_the_chart_on_the_plan_page_shows_the_review_dates(manager, plan):  # noqa: F811
+    assert manager.post(f"/plans/{plan.id}/reviews", data=review_data(plan, day=TODAY), htmx=True).status_code == 200
+    page = manager.get(f"/plans/{plan.id}").text
+    assert re.search(r'<text x="[\d.]+" y="\d+" text-anchor="middle" font-size="10" fill="#4f5560">23 Nov</text>', page)
+    assert "MAR compliance over the weekly reviews on 23 Nov 2026; target 90%" in page
+
+
+def test_what_changed_between_versions_reads_like_the_plan():
+    old = {"planned_end_date": "2026-12-03", "review_weekday": 3, "evidence_sources": ["near_miss"], "actions": []}
+    new = {
+        "planned_end_date": "2026-12-17",
+        "review_weekday": 2,
+        "evidence_sources": ["near_miss", "audit"],
+        "key_questions": ["well_led"],
+        "actions": [],
+    }
+    assert set(diff_snapshots(old, new)) == {
+        ("Planned end date", "3 Dec 2026", "17 Dec 2026"),
+        ("Review weekday", "Thursday", "Wednesday"),
+        ("Evidence sources", "Near miss", "Near miss, Audit"),
+        ("Key questions", None, "Well-led"),
+    }
+    measure = {"name": "MAR compliance", "unit": "%", "baseline": 62.0, "target": 90.0, "consecutive": 2}
+    [(what, before, after)] = diff_snapshots(
+        {"actions": [{"ref": "A1", "measure": None}]}, {"actions": [{"ref": "A1", "measure": measure}]}
+    )
+    assert (what, before, after) == (
+        "A1: Measure",
+        None,
+        "MAR compliance: baseline 62%, target 90% on 2 consecutive checks",
+    )
