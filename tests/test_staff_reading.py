@@ -12,6 +12,7 @@ from pip_app.extensions import db
 from pip_app.formatting import format_date
 from pip_app.models import AckResponse, PlanStatus
 from pip_app.services import acknowledgements, plans
+from tests import factories
 from tests.factories import make_action, make_control
 from tests.test_closure import close_directly, ready_plan
 
@@ -36,6 +37,7 @@ def issued(world, make_plan):
     make_control(plan, world["senior"])
     make_action(plan, 1, behaviour="Record the escalation rationale for every change", when="every shift")
     make_action(plan, 2, behaviour="Use the daily escalation checklist", when="every shift")
+    factories.approve_for_issue(plan)
     plans.issue_plan(world["manager"], plan)
     db.session.commit()
     return plan

@@ -42,6 +42,7 @@ def staff_plans(world):
     factories.make_action(plan, 3, behaviour="Hand over each resident's observations to the senior", when="daily")
     slots = [Slot(start + timedelta(days=d), "early") for d in range(2, 50, 4)]
     plan_ops.schedule_observations(world["manager"], plan, slots, observer_id=world["senior"].id, focus=plan.actions)
+    factories.approve_for_issue(plan)
     plan_ops.issue_plan(world["manager"], plan)
     acknowledgements.acknowledge_plan(world["staff"], plan, version=1, response=AckResponse.AGREE, comment=None)
     plan.actions[1].behaviour = "Use the daily escalation checklist at the start of each shift"
