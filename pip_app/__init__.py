@@ -60,6 +60,7 @@ def register_blueprints(app: Flask) -> None:
     from .attachments import bp as attachments_bp
     from .auth import bp as auth_bp
     from .closure import bp as closure_bp
+    from .disagreements import bp as disagreements_bp
     from .factors import bp as factors_bp
     from .hr import bp as hr_bp
     from .main import bp as main_bp
@@ -83,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
         support_bp,
         adjustments_bp,
         factors_bp,
+        disagreements_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from . import policy
 from .attachments.panel import attachment_panel
 from .clock import today
+from .disagreements.panel import disagreement_panel
 from .flags import plan_flags
 from .formatting import format_date, format_measure
 from .forms import ClosureAcknowledgeForm, PlanAcknowledgeForm
@@ -124,6 +125,7 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         control_rights=policy.control_rights(current_user, plan.controls),
         closure_panel=closure_panel(plan, may_acknowledge, ClosureAcknowledgeForm),
         attachments=attachment_panel(plan),
+        disagreement_panel=disagreement_panel(plan),
         editing=None,
         edit_form=None,
         saved=None,

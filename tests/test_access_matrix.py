@@ -14,6 +14,9 @@ import pytest
 from pip_app import policy
 from pip_app.extensions import db
 from pip_app.models import (
+    Acknowledgement,
+    AckResponse,
+    AckSubject,
     Adjustment,
     Attachment,
     AttachmentVisibility,
@@ -166,6 +169,10 @@ RULES = {
     "factors.index": view,
     "factors.edit": edit,
     "factors.save": edit,
+    "disagreements.index": view,
+    "disagreements.respond_form": plan_rule(policy.can_respond_to_disagreement),
+    "disagreements.respond": plan_rule(policy.can_respond_to_disagreement),
+    "disagreements.mark_read": acknowledge,
     **{
         f"adjustments.{_endpoint}": restricted_rule(policy.can_record_adjustments)
         for _endpoint in (
@@ -300,7 +307,17 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
     referral = HealthReferral(
         plan=plan, referred_on=TODAY - timedelta(days=12), questions="Is a later start possible?", recorded_by=manager
     )
-    db.session.add_all([observation, review, attachment, meeting, support, adjustment, referral])
+    disagreement = Acknowledgement(
+        plan=plan,
+        user=staff,
+        subject=AckSubject.REVIEW,
+        plan_version=1,
+        review=review,
+        statement="I have read the review.",
+        response=AckResponse.DISAGREE,
+        comment="It was not my shift.",
+    )
+    db.session.add_all([observation, review, attachment, meeting, support, adjustment, referral, disagreement])
     if closed:
         plan.status = PlanStatus.CLOSED
         db.session.add(
@@ -326,6 +343,7 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         support=support,
         adjustment=adjustment,
         referral=referral,
+        disagreement=disagreement,
         version=1,
         user=staff,
     )
@@ -344,6 +362,7 @@ def path_values(objects) -> dict[str, object]:
         "support_id": objects["support"].id,
         "adjustment_id": objects["adjustment"].id,
         "referral_id": objects["referral"].id,
+        "ack_id": objects["disagreement"].id,
         "version": objects["version"],
         "user_id": objects["user"].id,
         "notification_id": 1,

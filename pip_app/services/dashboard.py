@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 
 from .. import policy
 from ..clock import today
@@ -23,6 +23,7 @@ from ..models import (
     REFERENCE_NEWEST_FIRST,
     REFERENCE_ORDER,
     Acknowledgement,
+    AckResponse,
     AckSubject,
     Action,
     Closure,
@@ -64,6 +65,9 @@ class Board:
     to_acknowledge: list[tuple[Plan, str, str]] = field(default_factory=list)  # (plan, what, anchor)
     recently_closed: list[Plan] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # Disagreements waiting for a response (issue 18): (acknowledgement, plan reference, staff name).
+    disagreements: list[tuple[Acknowledgement, str, str]] = field(default_factory=list)
+    more_disagreements: bool = False
 
 
 # What plan_flags() reads, and no more: a version's snapshot (the whole plan as JSON) and the
@@ -159,6 +163,11 @@ def may_be_flagged(day: date, ack_days: int) -> ColumnElement[bool]:
         .scalar_subquery()
         < ack_cutoff,
         exists().where(
+            Acknowledgement.plan_id == Plan.id,
+            Acknowledgement.response == AckResponse.DISAGREE,
+            ~Acknowledgement.answered,
+        ),
+        exists().where(
             Review.plan_id == Plan.id,
             Review.review_date == latest_review,
             exists().where(
@@ -219,6 +228,28 @@ def _manager_board(user: User, board: Board) -> None:
         .order_by(*REFERENCE_ORDER)
         .limit(LIMIT)
     )
+    _disagreements_to_answer(user, board)
+
+
+def _disagreements_to_answer(user: User, board: Board) -> None:
+    """Disagreements nobody has answered on plans this person answers for (a closed plan's too:
+    the closure may be what was disagreed with), oldest first."""
+    mine = policy.visible_plans(user)
+    if user.role is Role.MANAGER:
+        mine = and_(mine, Plan.manager_id == user.id)
+    staff = aliased(User)
+    rows = db.session.execute(
+        select(Acknowledgement, Plan.reference, staff.name)
+        .join(Plan, Plan.id == Acknowledgement.plan_id)
+        .join(staff, staff.id == Plan.staff_id)
+        .where(mine, Plan.status != PlanStatus.DRAFT, Acknowledgement.response == AckResponse.DISAGREE)
+        .where(~Acknowledgement.answered)
+        .options(load_only(Acknowledgement.id, Acknowledgement.plan_id, Acknowledgement.acknowledged_at))
+        .order_by(Acknowledgement.acknowledged_at, Acknowledgement.id)
+        .limit(LIMIT + 1)
+    ).all()
+    board.more_disagreements = len(rows) > LIMIT
+    board.disagreements = [(ack, reference, name) for ack, reference, name in rows[:LIMIT]]
 
 
 def _staff_board(user: User, board: Board) -> None:

@@ -1,0 +1,117 @@
+"""Disagreements answered and controls that continue (issue #18, points 4 and 5).
+
+- `disagreement_responses`: the manager's answer to a staff member's "disagree" acknowledgement
+  (one per acknowledgement): discussed on, with whom, the outcome, whether the plan changed, who
+  recorded it and when, and when the staff member read it.
+- `interim_controls.continued_until`, `continue_reason`, `continued_by_id`, `continued_on`: the
+  responsible senior reviewed the control and decided it continues until a later day. Live
+  governance, not the plan's issued content (the review-by date is left as issued).
+- `notifications.kind` may be `disagreement_response` (the staff member is told their
+  disagreement was answered).
+
+Revision ID: 0018
+Revises: 0016
+Create Date: 2026-11-29 18:00:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0018"
+down_revision = "0016"
+branch_labels = None
+depends_on = None
+
+KINDS = (
+    "acknowledge_plan",
+    "acknowledge_review",
+    "acknowledge_closure",
+    "ack_reminder",
+    "ack_outstanding",
+    "disagreement",
+    "escalation",
+    "review_due",
+    "review_overdue",
+    "past_end_date",
+    "control_review_passed",
+    "control_not_checked",
+    "observation_tomorrow",
+    "observation_update",
+    "observation_cancelled",
+    "observation_overdue",
+    "digest",
+)
+NEW_KINDS = ("disagreement_response",)
+
+
+def _kinds_check(kinds):
+    return "kind IN (" + ", ".join(f"'{k}'" for k in kinds) + ")"
+
+
+def upgrade():
+    op.create_table(
+        "disagreement_responses",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("acknowledgement_id", sa.Integer(), nullable=False),
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("discussed_on", sa.Date(), nullable=False),
+        sa.Column("discussed_with", sa.Text(), nullable=False),
+        sa.Column("outcome", sa.Text(), nullable=False),
+        sa.Column("plan_changed", sa.Boolean(), nullable=False),
+        sa.Column("responded_by_id", sa.Integer(), nullable=False),
+        sa.Column("responded_at", sa.DateTime(), nullable=False),
+        sa.Column("staff_read_at", sa.DateTime(), nullable=True),
+        sa.CheckConstraint(
+            "discussed_with <> '' AND outcome <> ''", name=op.f("ck_disagreement_responses_discussion_recorded")
+        ),
+        sa.ForeignKeyConstraint(
+            ["acknowledgement_id"],
+            ["acknowledgements.id"],
+            name=op.f("fk_disagreement_responses_acknowledgement_id_acknowledgements"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["plan_id"], ["plans.id"], name=op.f("fk_disagreement_responses_plan_id_plans"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["responded_by_id"], ["users.id"], name=op.f("fk_disagreement_responses_responded_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_disagreement_responses")),
+        sa.UniqueConstraint("acknowledgement_id", name=op.f("uq_disagreement_responses_acknowledgement_id")),
+    )
+    with op.batch_alter_table("disagreement_responses", schema=None) as batch_op:
+        batch_op.create_index("ix_disagreement_responses_plan", ["plan_id"], unique=False)
+
+    with op.batch_alter_table("interim_controls", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("continued_until", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("continue_reason", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("continued_by_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("continued_on", sa.Date(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_interim_controls_continued_by_id_users"), "users", ["continued_by_id"], ["id"]
+        )
+
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_notifications_notificationkind"), type_="check")
+        batch_op.create_check_constraint(
+            batch_op.f("ck_notifications_notificationkind"), sa.text(_kinds_check(KINDS + NEW_KINDS))
+        )
+
+
+def downgrade():
+    op.execute("DELETE FROM notifications WHERE kind IN ('disagreement_response')")
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_notifications_notificationkind"), type_="check")
+        batch_op.create_check_constraint(batch_op.f("ck_notifications_notificationkind"), sa.text(_kinds_check(KINDS)))
+
+    with op.batch_alter_table("interim_controls", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_interim_controls_continued_by_id_users"), type_="foreignkey")
+        batch_op.drop_column("continued_on")
+        batch_op.drop_column("continued_by_id")
+        batch_op.drop_column("continue_reason")
+        batch_op.drop_column("continued_until")
+
+    with op.batch_alter_table("disagreement_responses", schema=None) as batch_op:
+        batch_op.drop_index("ix_disagreement_responses_plan")
+    op.drop_table("disagreement_responses")
