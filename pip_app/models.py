@@ -38,6 +38,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, object_sessio
 
 from .clock import now_utc
 from .extensions import Base, db
+from .flags import review_due as control_review_due
 from .folding import SEARCH_KEY_LENGTH, search_key
 
 # The declarative base every entity derives from: Flask-SQLAlchemy's model class at run time
@@ -566,6 +567,11 @@ class InterimControl(Model):
     )
 
     __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def review_due(self) -> date:
+        """When its review is due: the review-by date, or the later day it was continued until."""
+        return control_review_due(self.review_by_date, self.continued_until)
 
     @classmethod
     def review_due_on(cls) -> ColumnElement[date]:

@@ -153,6 +153,8 @@ RULES = {
     "register.control": control_rule(lambda u, c: True),
     "register.record_check": control_rule(policy.can_check_control),
     "register.lift": control_rule(policy.can_lift_control),
+    # The same people decide whether a control continues; a state that refuses it answers 409.
+    "register.continue_control": control_rule(policy.can_lift_control),
     "attachments.index": view,
     "meetings.index": view,
     "meetings.new_meeting": edit,

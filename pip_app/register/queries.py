@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from .. import policy
 from ..extensions import db
-from ..flags import NOT_CHECKED, NOT_CHECKED_DAYS, PLAN_CLOSED, REVIEW_PASSED, control_flags
+from ..flags import NOT_CHECKED, NOT_CHECKED_DAYS, PLAN_CLOSED, REVIEW_PASSED, control_flags, review_due
 from ..models import (
     REFERENCE_ORDER,
     ControlCheck,
@@ -91,7 +91,7 @@ def flag_conditions(today: date) -> dict:
     in_force = InterimControl.status == ControlStatus.ACTIVE
     last_seen = func.coalesce(InterimControl.last_checked_on, InterimControl.start_date)
     return {
-        REVIEW_PASSED: and_(in_force, InterimControl.review_by_date < today),
+        REVIEW_PASSED: and_(in_force, InterimControl.review_due_on() < today),
         NOT_CHECKED: and_(in_force, last_seen <= today - timedelta(days=NOT_CHECKED_DAYS)),
         PLAN_CLOSED: and_(in_force, Plan.status == PlanStatus.CLOSED),
     }
@@ -196,8 +196,13 @@ class RegisterRow:
     def __post_init__(self):
         c = self.control
         self.flags = control_flags(
-            c.status, c.review_by_date, c.last_checked_on, c.start_date, c.plan.status, self.today
+            c.status, self.review_due, c.last_checked_on, c.start_date, c.plan.status, self.today
         )
+
+    @property
+    def review_due(self) -> date:
+        """When the control's review is due: its review-by date, or the day it was continued until."""
+        return review_due(self.control.review_by_date, self.control.continued_until)
 
     @property
     def days_in_force(self) -> int:
@@ -212,7 +217,7 @@ class RegisterRow:
         """The flag as a person reads it, with the numbers that matter."""
         c = self.control
         if flag == REVIEW_PASSED:
-            days = (self.today - c.review_by_date).days
+            days = (self.today - self.review_due).days
             return f"Review {days} day{'s' if days != 1 else ''} overdue"
         if flag == NOT_CHECKED:
             days = self.days_since_check
@@ -288,7 +293,7 @@ def _order(filters: RegisterFilters, today: date) -> list:
             "control": case(*[(InterimControl.kind == k, k.label) for k in ControlKind], else_=""),
             "responsible": Responsible.name,
             "started": InterimControl.start_date,
-            "review_by": InterimControl.review_by_date,
+            "review_by": InterimControl.review_due_on(),
             "last_check": InterimControl.last_checked_on,
             "flags": reduce(add, [case((c, 1), else_=0) for c in flag_conditions(today).values()]),
         }[key]
@@ -500,7 +505,7 @@ def register_csv(rows: list[RegisterRow]) -> str:
                     c.responsible.name,
                     c.status.label,
                     c.start_date.isoformat(),
-                    c.review_by_date.isoformat(),
+                    row.review_due.isoformat(),
                     c.last_checked_on.isoformat() if c.last_checked_on else "",
                     row.last_note or "",
                     row.days_in_force,
