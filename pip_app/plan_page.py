@@ -60,6 +60,7 @@ PLAN_PAGE_OPTIONS = (
     joinedload(Plan.closure).joinedload(Closure.closed_by),
     selectinload(Plan.controls).joinedload(InterimControl.responsible),
     selectinload(Plan.controls).joinedload(InterimControl.lifted_by),
+    selectinload(Plan.controls).joinedload(InterimControl.continued_by),
     selectinload(Plan.actions).joinedload(Action.owner),
     selectinload(Plan.observations).joinedload(Observation.observer),
     selectinload(Plan.observations).selectinload(Observation.focus),

@@ -20,6 +20,7 @@ from pip_app.models import (
     ControlStatus,
     InterimControl,
     PlanStatus,
+    Role,
 )
 from pip_app.notifications.due import control_reminders
 from pip_app.register import queries
@@ -27,6 +28,7 @@ from pip_app.services.control_continuation import continue_control
 from pip_app.services.disagreements import ResponseValues, disagreement_of, mark_read, respond
 from pip_app.services.plans import issue_plan, unissued_changes
 from pip_app.services.reminders import control_facts
+from tests import factories
 from tests.factories import make_action, make_control
 
 TODAY = date(2026, 11, 23)
@@ -260,3 +262,27 @@ def test_the_closure_summary_lists_continued_controls_and_answered_disagreements
         "Response: Not answered.",
     ):
         assert expected in text, expected
+
+
+def test_continued_controls_cost_no_statement_more_on_the_register_or_the_plan_page(
+    plan, control, world, sign_in, count_queries
+):
+    senior = sign_in(world["senior"])
+
+    def counts() -> tuple[int, int]:
+        senior.get("/register")  # warm up
+        with count_queries() as register:
+            assert senior.get("/register").status_code == 200
+        with count_queries() as page:
+            assert senior.get(f"/plans/{plan.id}").status_code == 200
+        return register.count, page.count
+
+    before = counts()
+    for n in range(4):
+        more = make_control(plan, world["manager"], review_by_date=TODAY - timedelta(days=1), detail=f"Control {n}")
+        deputy = factories.make_user(Role.SENIOR, email=f"deputy{n}@example.test", services=[world["home"]])
+        continue_control(deputy, more, TODAY + timedelta(weeks=2), f"Reason {n}.")  # each by someone else
+    continue_control(world["senior"], control, TODAY + timedelta(weeks=2), "Reviewed.")
+    db.session.commit()
+    assert counts() == before
+    assert "Continued until 7 Dec 2026" in senior.get("/register").text

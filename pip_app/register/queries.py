@@ -20,7 +20,7 @@ from operator import add
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from .. import policy
 from ..extensions import db
@@ -323,6 +323,7 @@ def _rows_statement(user, filters: RegisterFilters, today: date):
             contains_eager(InterimControl.plan).contains_eager(Plan.staff.of_type(Staff)),
             contains_eager(InterimControl.plan).contains_eager(Plan.service),
             contains_eager(InterimControl.responsible.of_type(Responsible)),
+            joinedload(InterimControl.continued_by),  # "Continued until … by …", in the same SELECT
         )
         .order_by(*_order(filters, today))
     )
