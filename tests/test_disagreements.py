@@ -110,11 +110,15 @@ def test_a_manager_records_the_response_and_the_staff_member_reads_it(plan, worl
     assert f"Your manager, {world['manager'].name}, discussed your disagreement with you on {day}" in page
     assert "The plan was not changed as a result." in page
     assert "&lt;b&gt;audit&lt;/b&gt;" in page  # the comment is escaped
+    board = staff.get("/").text
+    assert "please read and acknowledge the response to your disagreement" in board
+    assert f"#disagreement-{ack.id}" in board
     read = staff.post(f"/plans/{plan.id}/disagreements/{ack.id}/read")
     assert read.status_code == 303 and read.headers["Location"].endswith(f"#disagreement-{ack.id}")
     db.session.refresh(response)
     assert response.staff_read_at is not None
     assert "You confirmed you read this response" in staff.get(f"/plans/{plan.id}").text
+    assert "the response to your disagreement" not in staff.get("/").text
     again = staff.post(f"/plans/{plan.id}/disagreements/{ack.id}/read", htmx=True)
     assert again.status_code == 409 and "You confirmed you had read this response" in again.text
     assert audit_verbs() == ["recorded", "read"]
@@ -233,3 +237,22 @@ def test_the_response_is_shown_in_the_acknowledgements_without_javascript(plan, 
     page = manager.get(f"/plans/{plan.id}/disagreements/{ack.id}/respond")
     assert page.status_code == 200 and "<html" in page.text and "Save the response" in page.text
     assert manager.get(f"/plans/{plan.id}/disagreements").status_code == 200
+
+
+def test_the_case_bundle_says_what_followed_a_disagreement_its_response_first(plan, world):
+    from pip_app.services.case_bundle import case_bundle
+
+    answered = disagree(plan, days_ago=3)
+    disagree(plan, days_ago=1, subject=AckSubject.CLOSURE)
+    respond(
+        world["manager"],
+        disagreement_of(plan, answered.id),
+        ResponseValues(today(), "Sam and me", "The audit figure is corrected.", True),
+    )
+    db.session.commit()
+    rows = case_bundle(plan, viewer=world["hr"], append_pdfs=False).disagreements
+    assert len(rows) == 2
+    assert rows[0].followed.startswith(f"Answered by {world['manager'].name}: discussed on")
+    assert "Outcome: The audit figure is corrected. Plan changed: yes." in rows[0].followed
+    assert "has not confirmed reading it" in rows[0].followed
+    assert not rows[1].followed.startswith("Answered")

@@ -28,6 +28,7 @@ from ..models import (
     Action,
     Closure,
     ControlStatus,
+    DisagreementResponse,
     InterimControl,
     Observation,
     ObservationStatus,
@@ -281,6 +282,24 @@ def _staff_board(user: User, board: Board) -> None:
                 )
         if plan.status is PlanStatus.CLOSED and not any(a.subject is AckSubject.CLOSURE for a in mine):
             board.to_acknowledge.append((plan, "the closure of your improvement plan", "closure-panel"))
+    _responses_to_read(user, plans, board)
+
+
+def _responses_to_read(user: User, plans: list[Plan], board: Board) -> None:
+    """Answers to the person's disagreements they have not yet confirmed reading (issue 18): read
+    only when one of their disagreements has been answered."""
+    answered = {a.id: plan for plan in plans for a in plan.acknowledgements if a.user_id == user.id and a.answered}
+    if not answered:
+        return
+    unread = db.session.scalars(
+        select(DisagreementResponse.acknowledgement_id)
+        .where(
+            DisagreementResponse.acknowledgement_id.in_(list(answered)), DisagreementResponse.staff_read_at.is_(None)
+        )
+        .order_by(DisagreementResponse.responded_at)
+    )
+    for ack_id in unread:
+        board.to_acknowledge.append((answered[ack_id], "the response to your disagreement", f"disagreement-{ack_id}"))
 
 
 def _recently_closed(user: User) -> list[Plan]:

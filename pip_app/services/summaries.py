@@ -242,7 +242,7 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
                 response=a.response.label,
                 comment=a.comment,
                 statement=a.statement,
-                answer=_answer(a, plan),
+                answer=disagreement_answer(a, plan),
             )
             for a in plan.acknowledgements
             if with_closure or a.subject is not AckSubject.CLOSURE
@@ -268,7 +268,7 @@ def _continued(control: InterimControl) -> str | None:
     )
 
 
-def _answer(ack: Acknowledgement, plan: Plan) -> str | None:
+def disagreement_answer(ack: Acknowledgement, plan: Plan) -> str | None:
     """The response to a disagreement (issue 18), and whether the staff member read it."""
     if ack.response is not AckResponse.DISAGREE:
         return None
