@@ -25,6 +25,7 @@ from pip_app.models import (
 )
 from pip_app.services.disagreements import ResponseValues, disagreement_of, respond
 from pip_app.services.plan_rows import load_flag_inputs, plan_rows, plan_rows_query
+from tests.mailserver import MailServer
 
 
 @pytest.fixture
@@ -256,3 +257,38 @@ def test_the_case_bundle_says_what_followed_a_disagreement_its_response_first(pl
     assert "Outcome: The audit figure is corrected. Plan changed: yes." in rows[0].followed
     assert "has not confirmed reading it" in rows[0].followed
     assert not rows[1].followed.startswith("Answered")
+
+
+@pytest.fixture
+def mail(app):
+    server = MailServer().start()
+    app.config.update(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=server.port,
+        MAIL_FROM="Improvement plans <pip@care.example>",
+        MAIL_TIMEOUT=2,
+        BASE_URL="https://plans.example.test",
+        DIGEST_HOUR=25,
+    )
+    yield server
+    server.stop()
+
+
+def test_the_staff_member_is_emailed_a_link_to_the_response_and_nothing_of_what_it_says(
+    plan, world, sign_in, mail, runner
+):
+    ack = disagree(plan)
+    outcome = "Confidential outcome about the rota"
+    sign_in(world["manager"]).post(
+        f"/plans/{plan.id}/disagreements/{ack.id}/response", data=form(outcome=outcome, discussed_with="Dr Secret")
+    )
+    result = runner.invoke(args=["send-notifications"])
+    assert result.exit_code == 0, result.output
+    [item] = [r for r in mail.take() if r.recipients == [world["staff"].email]]
+    assert item.message["Subject"] == f"Your disagreement has been answered: {plan.reference}"
+    whole = item.message.as_string()
+    body = item.message.get_body(preferencelist=("plain",)).get_content()
+    assert f"https://plans.example.test/plans/{plan.id}#disagreement-{ack.id}" in body
+    assert "has been answered" in body
+    for secret in (outcome, "Dr Secret", "audit</b>", "shift I was not on"):
+        assert secret not in whole and secret not in body, secret
