@@ -237,7 +237,7 @@ def disagreement_flags(plan: Any) -> list[Flag]:
         Flag(
             "disagreement_unanswered",
             f"Disagreement with {disagreement_subject(a, plan)} ({format_date(_day(a.acknowledged_at))}) "
-            "not yet answered: record the discussion",
+            "not yet answered",
             f"disagreement-{a.id}",
             "warn",
         )

@@ -286,3 +286,16 @@ def test_continued_controls_cost_no_statement_more_on_the_register_or_the_plan_p
     db.session.commit()
     assert counts() == before
     assert "Continued until 7 Dec 2026" in senior.get("/register").text
+
+
+def test_the_register_csv_gives_the_review_due_and_the_continuation(control, world, sign_in):
+    import csv
+    import io
+
+    continue_control(world["senior"], control, TODAY + timedelta(weeks=4), "=Audits at 85%.")
+    db.session.commit()
+    body = sign_in(world["senior"]).get("/register.csv").data.decode("utf-8-sig")
+    header, row = list(csv.reader(io.StringIO(body)))
+    assert header[-3:] == ["Continued until", "Continued by", "Why it continues"]
+    assert row[header.index("Review by")] == "2026-12-21"
+    assert row[-3:] == ["2026-12-21", world["senior"].name, "'=Audits at 85%."]  # neutralised for spreadsheets

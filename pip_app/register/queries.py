@@ -475,6 +475,9 @@ CSV_HEADINGS = [
     "Lifted or carried into monitoring on",
     "By",
     "Rationale",
+    "Continued until",
+    "Continued by",
+    "Why it continues",
 ]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -514,6 +517,9 @@ def register_csv(rows: list[RegisterRow]) -> str:
                     c.lifted_on.isoformat() if c.lifted_on else "",
                     c.lifted_by.name if c.lifted_by else "",
                     c.lift_rationale or "",
+                    c.continued_until.isoformat() if c.continued_until else "",
+                    c.continued_by.name if c.continued_by else "",
+                    c.continue_reason or "",
                 )
             ]
         )
