@@ -810,7 +810,9 @@ class Acknowledgement(Model):
     plan: Mapped[Plan] = relationship(back_populates="acknowledgements")
     user: Mapped[User] = relationship()
     review: Mapped[Review | None] = relationship()
-    disagreement_response: Mapped[DisagreementResponse | None] = relationship(back_populates="acknowledgement")
+    disagreement_response: Mapped[DisagreementResponse | None] = relationship(
+        back_populates="acknowledgement", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def awaits_response(self) -> bool:

@@ -292,3 +292,35 @@ def test_the_staff_member_is_emailed_a_link_to_the_response_and_nothing_of_what_
     assert "has been answered" in body
     for secret in (outcome, "Dr Secret", "audit</b>", "shift I was not on"):
         assert secret not in whole and secret not in body, secret
+
+
+def test_a_purged_plan_takes_its_responses_and_a_subject_access_export_includes_them(world, make_plan, runner):
+    import json
+    from datetime import datetime
+
+    from pip_app.models import Closure, ClosureOutcome, Plan
+
+    closed = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], status=PlanStatus.CLOSED)
+    db.session.add(
+        Closure(
+            plan=closed,
+            outcome=ClosureOutcome.ACHIEVED,
+            closed_by=world["manager"],
+            closed_at=datetime(2018, 1, 1),
+            what_changed="a",
+            how_measured="b",
+            risk_now_controlled="c",
+            ongoing_monitoring="d",
+        )
+    )
+    ack = disagree(closed, subject=AckSubject.CLOSURE)
+    respond(world["manager"], disagreement_of(closed, ack.id), ResponseValues(today(), "Sam", "Kept as is.", False))
+    db.session.commit()
+    exported = json.loads(runner.invoke(args=["export-person", world["staff"].email]).output)
+    [answer] = [a["response_to_disagreement"] for a in exported["acknowledgements"] if a["response_to_disagreement"]]
+    assert answer["outcome"] == "Kept as is." and answer["plan_changed"] is False and answer["read_at"] is None
+    plan_id = closed.id
+    result = runner.invoke(args=["purge-closed", "--older-than", "6"])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    db.session.expire_all()
+    assert db.session.get(Plan, plan_id) is None and responses() == []
