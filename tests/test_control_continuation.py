@@ -19,6 +19,7 @@ from pip_app.models import (
     AuditEvent,
     ControlStatus,
     InterimControl,
+    Plan,
     PlanStatus,
     Role,
 )
@@ -299,3 +300,20 @@ def test_the_register_csv_gives_the_review_due_and_the_continuation(control, wor
     assert header[-3:] == ["Continued until", "Continued by", "Why it continues"]
     assert row[header.index("Review by")] == "2026-12-21"
     assert row[-3:] == ["2026-12-21", world["senior"].name, "'=Audits at 85%."]  # neutralised for spreadsheets
+
+
+def test_the_dashboard_sql_drops_a_plan_once_its_control_continues(app, plan, control, world):
+    """A continued control leaves the dashboard's candidate plans too, so it never takes the place of
+    a plan that does need attention (the list shows the first twenty candidates)."""
+    from pip_app.services.dashboard import may_be_flagged
+
+    def candidate() -> bool:
+        return bool(db.session.scalar(select(Plan.id).where(Plan.id == plan.id, may_be_flagged(TODAY, 3))))
+
+    control.last_checked_on = TODAY
+    plan.next_review_date = TODAY + timedelta(days=3)
+    db.session.commit()
+    assert candidate() and [f.code for f in plan_flags(plan, TODAY)] == ["control_review_passed"]
+    continue_control(world["senior"], control, TODAY + timedelta(weeks=2), "Reviewed.")
+    db.session.commit()
+    assert not candidate() and plan_flags(plan, TODAY) == []

@@ -141,7 +141,7 @@ def may_be_flagged(day: date, ack_days: int) -> ColumnElement[bool]:
             InterimControl.plan_id == Plan.id,
             InterimControl.status == ControlStatus.ACTIVE,
             or_(
-                InterimControl.review_by_date < day,
+                InterimControl.review_due_on() < day,  # continued until a later day: not due
                 func.coalesce(InterimControl.last_checked_on, InterimControl.start_date) <= week_ago,
             ),
         ),
