@@ -522,7 +522,8 @@ class InterimControl(Model):
             name="lift_recorded",
         ),
         Index("ix_interim_controls_status_review_by", "status", "review_by_date"),
-        # The register's count and summary strip read only this index (status, then by type).
+        # The register's count and summary strip read only this index (status, then by type);
+        # continued_until since a continued control's review is due later (issue 18, migration 0018).
         Index(
             "ix_interim_controls_register",
             "status",
@@ -531,6 +532,7 @@ class InterimControl(Model):
             "review_by_date",
             "last_checked_on",
             "start_date",
+            "continued_until",
         ),
         Index("ix_interim_controls_status_start", "status", "start_date"),
     )
