@@ -784,6 +784,8 @@ class Acknowledgement(Model):
     __table_args__ = (
         Index("ix_acknowledgements_plan_subject", "plan_id", "subject"),
         Index("ix_acknowledgements_review_id", "review_id"),
+        # Disagreements waiting for a response, oldest first (the dashboards; issue 18): few rows.
+        Index("ix_acknowledgements_response_at", "response", "acknowledged_at"),
         CheckConstraint(
             "response <> 'disagree' OR (comment IS NOT NULL AND comment <> '')",
             name="disagree_has_comment",

@@ -2,7 +2,8 @@
 
 - `disagreement_responses`: the manager's answer to a staff member's "disagree" acknowledgement
   (one per acknowledgement): discussed on, with whom, the outcome, whether the plan changed, who
-  recorded it and when, and when the staff member read it.
+  recorded it and when, and when the staff member read it; `acknowledgements` gains an index on
+  (response, acknowledged_at) for the dashboards' "disagreements to answer".
 - `interim_controls.continued_until`, `continue_reason`, `continued_by_id`, `continued_on`: the
   responsible senior reviewed the control and decided it continues until a later day. Live
   governance, not the plan's issued content (the review-by date is left as issued). The
@@ -85,6 +86,9 @@ def upgrade():
     with op.batch_alter_table("disagreement_responses", schema=None) as batch_op:
         batch_op.create_index("ix_disagreement_responses_plan", ["plan_id"], unique=False)
 
+    with op.batch_alter_table("acknowledgements", schema=None) as batch_op:
+        batch_op.create_index("ix_acknowledgements_response_at", ["response", "acknowledged_at"], unique=False)
+
     with op.batch_alter_table("interim_controls", schema=None) as batch_op:
         batch_op.add_column(sa.Column("continued_until", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("continue_reason", sa.Text(), nullable=True))
@@ -118,6 +122,9 @@ def downgrade():
         batch_op.drop_column("continued_by_id")
         batch_op.drop_column("continue_reason")
         batch_op.drop_column("continued_until")
+
+    with op.batch_alter_table("acknowledgements", schema=None) as batch_op:
+        batch_op.drop_index("ix_acknowledgements_response_at")
 
     with op.batch_alter_table("disagreement_responses", schema=None) as batch_op:
         batch_op.drop_index("ix_disagreement_responses_plan")
