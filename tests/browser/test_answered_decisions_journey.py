@@ -49,6 +49,7 @@ def test_staff_disagrees_the_manager_responds_and_the_staff_member_acknowledges_
     plan_url = f"{live_server}/plans/{issued_plan.id}"
     # 1. The staff member disagrees, saying why.
     sign_in(page, live_server, world["staff"].email, PASSWORD)
+    expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
     page.goto(plan_url)
     acknowledge = page.locator("#acknowledge")
     acknowledge.get_by_label("Disagree, with comment").check()
@@ -84,6 +85,7 @@ def test_staff_disagrees_the_manager_responds_and_the_staff_member_acknowledges_
 
     # 3. The staff member reads the response in plain words and acknowledges it.
     sign_in(page, live_server, world["staff"].email, PASSWORD)
+    expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
     page.goto(plan_url)
     panel = page.locator("#disagreements-panel")
     expect(panel).to_contain_text(
@@ -142,3 +144,48 @@ def test_a_control_continued_from_the_register_loses_its_flag(live_server, page,
     expect(page.locator("#plan-flags")).not_to_contain_text("review date")
     expect(page.locator("#controls-panel")).to_contain_text("Continued until 21 Dec 2026")
     assert _only_deliberate(console_errors, 422) == []
+
+
+@pytest.fixture
+def no_js_page(browser):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def test_the_response_is_recorded_and_read_without_javascript(live_server, no_js_page, world, issued_plan):
+    from pip_app.clock import now_utc
+    from pip_app.models import Acknowledgement, AckResponse, AckSubject
+
+    page = no_js_page
+    ack = Acknowledgement(
+        plan=issued_plan,
+        user=world["staff"],
+        subject=AckSubject.PLAN,
+        plan_version=1,
+        statement="I have read version 1.",
+        response=AckResponse.DISAGREE,
+        comment="Not my shift.",
+        acknowledged_at=now_utc() - timedelta(days=1),
+    )
+    db.session.add(ack)
+    db.session.commit()
+    sign_in(page, live_server, world["manager"].email, PASSWORD)
+    expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
+    page.goto(f"{live_server}/plans/{issued_plan.id}")
+    page.get_by_role("link", name=re.compile("^Record the response")).click()
+    expect(page.get_by_role("heading", name=re.compile("^Disagreements:"), level=1)).to_be_visible()
+    page.get_by_label("Who was there").fill("Sam Patel and me")
+    page.get_by_label("Outcome").fill("Agreed: the shift is removed from the audit.")
+    page.get_by_label("No: the plan stays as it is").check()
+    page.get_by_role("button", name="Save the response").click()
+    expect(page).to_have_url(re.compile(rf"/plans/{issued_plan.id}#disagreement-{ack.id}$"))
+    expect(page.get_by_text("Response recorded.")).to_be_visible()
+    page.context.clear_cookies()
+    sign_in(page, live_server, world["staff"].email, PASSWORD)
+    expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
+    page.goto(f"{live_server}/plans/{issued_plan.id}")
+    page.get_by_role("button", name="I have read this response").click()
+    expect(page.get_by_text("You confirmed you read this response")).to_be_visible()
