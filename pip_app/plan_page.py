@@ -39,6 +39,7 @@ from .screens import Screen, page_or_fragment
 from .services import acknowledgements
 from .services import closure as closure_ops
 from .services.controls import last_check_notes
+from .services.disagreements import RESPONSE_OPTIONS
 from .services.plans import unissued_changes
 from .services.reviews import (
     load_flag_entries,
@@ -69,6 +70,7 @@ PLAN_PAGE_OPTIONS = (
     ),
     selectinload(Plan.acknowledgements).defer(Acknowledgement.statement).joinedload(Acknowledgement.user),
     selectinload(Plan.versions).load_only(PlanVersion.plan_id, PlanVersion.version, PlanVersion.created_at),
+    *RESPONSE_OPTIONS,  # disagreements' responses, in the acknowledgements' SELECT (issue 18)
 )
 
 # What the parts opened from the plan page read of the plan itself (each loads its own rows).

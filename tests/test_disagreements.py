@@ -22,9 +22,11 @@ from pip_app.models import (
     Notification,
     NotificationKind,
     PlanStatus,
+    Role,
 )
 from pip_app.services.disagreements import ResponseValues, disagreement_of, respond
 from pip_app.services.plan_rows import load_flag_inputs, plan_rows, plan_rows_query
+from tests import factories
 from tests.mailserver import MailServer
 
 
@@ -217,19 +219,23 @@ def test_a_plans_row_has_the_disagreement_flag_of_the_plan_loaded_whole(plan, wo
     assert [f.anchor for f in whole if f.code == "disagreement_unanswered"] == [f"disagreement-{waiting.id}"]
 
 
-def test_the_plan_page_reads_disagreements_in_one_statement_whatever_their_number(plan, world, sign_in, count_queries):
+def test_the_plan_page_reads_disagreements_and_responses_at_no_statement_of_their_own(
+    plan, world, sign_in, count_queries
+):
     manager = sign_in(world["manager"])
-    disagree(plan)
     manager.get(f"/plans/{plan.id}")
-    with count_queries() as one:
+    with count_queries() as none:
         manager.get(f"/plans/{plan.id}")
     for n in range(4):
         ack = disagree(plan, days_ago=n)
-        respond(world["manager"], disagreement_of(plan, ack.id), ResponseValues(today(), "Sam", "Agreed.", False))
+        responder = factories.make_user(Role.SENIOR, email=f"deputy{n}@example.test", services=[world["home"]])
+        respond(responder, disagreement_of(plan, ack.id), ResponseValues(today(), "Sam", "Agreed.", False))
+    disagree(plan)
     db.session.commit()
     with count_queries() as five:
-        manager.get(f"/plans/{plan.id}")
-    assert one.count == five.count
+        page = manager.get(f"/plans/{plan.id}").text
+    assert page.count("Discussed on") == 4 and "Record the response" in page
+    assert none.count == five.count
 
 
 def test_the_response_is_shown_in_the_acknowledgements_without_javascript(plan, world, sign_in):

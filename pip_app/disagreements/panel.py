@@ -8,16 +8,15 @@ from typing import Any
 from flask_login import current_user
 
 from .. import policy
-from ..models import AckResponse, Plan
+from ..models import Plan
 from ..services import disagreements as disagreement_ops
 
 
 def disagreement_panel(plan: Plan, **overrides: Any) -> dict[str, Any]:
-    """The plan's disagreements with their responses, and what this person may do with them. The
-    plan page reads them only when the plan has a disagreement (its acknowledgements are loaded)."""
-    has_any = any(a.response is AckResponse.DISAGREE for a in plan.acknowledgements)
+    """The plan's disagreements with their responses, and what this person may do with them (load the
+    plan with services.disagreements.RESPONSE_OPTIONS: they then cost no statement of their own)."""
     panel = dict(
-        rows=disagreement_ops.plan_disagreements(plan) if has_any else [],
+        rows=disagreement_ops.plan_disagreements(plan),
         manager_id=plan.manager_id,
         may_respond=policy.can_respond_to_disagreement(current_user, plan),
         is_staff=policy.can_acknowledge(current_user, plan),

@@ -72,6 +72,7 @@ PLAN_PART_OPTIONS = (
     selectinload(Plan.versions),
     selectinload(Plan.reviews).selectinload(Review.entries),
     selectinload(Plan.acknowledgements).joinedload(Acknowledgement.user),
+    *disagreement_ops.RESPONSE_OPTIONS,
 )
 
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from ..clock import now_utc, to_london, today
 from ..extensions import db
@@ -50,16 +49,23 @@ class Disagreement:
         return to_london(self.ack.acknowledged_at).date()
 
 
+# What a page loads with the plan so that its disagreements cost no statement of their own: each
+# acknowledgement's response, and who recorded it, joined into the acknowledgements' SELECT.
+RESPONSE_OPTIONS = (
+    selectinload(Plan.acknowledgements)
+    .joinedload(Acknowledgement.disagreement_response)
+    .joinedload(DisagreementResponse.responded_by),
+)
+
+
 def plan_disagreements(plan: Plan) -> list[Disagreement]:
-    """Every disagreement on the plan, oldest first, each with its response (one statement)."""
-    rows = db.session.execute(
-        select(Acknowledgement, DisagreementResponse)
-        .outerjoin(DisagreementResponse, DisagreementResponse.acknowledgement_id == Acknowledgement.id)
-        .where(Acknowledgement.plan_id == plan.id, Acknowledgement.response == AckResponse.DISAGREE)
-        .options(joinedload(DisagreementResponse.responded_by))
-        .order_by(Acknowledgement.acknowledged_at, Acknowledgement.id)
-    )
-    return [Disagreement(ack, disagreement_subject(ack, plan), response) for ack, response in rows]
+    """Every disagreement on the plan, oldest first, each with its response (read with the plan's
+    acknowledgements: load the plan with RESPONSE_OPTIONS)."""
+    return [
+        Disagreement(ack, disagreement_subject(ack, plan), ack.disagreement_response)
+        for ack in plan.acknowledgements
+        if ack.response is AckResponse.DISAGREE
+    ]
 
 
 def disagreement_of(plan: Plan, ack_id: int) -> Disagreement | None:
