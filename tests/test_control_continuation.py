@@ -128,6 +128,12 @@ def test_continuing_from_the_plan_page_without_javascript(plan, control, world, 
     senior = sign_in(world["senior"])
     opened = senior.get(f"/register/controls/{control.id}?form=continue&origin=plan", headers={"HX-Request": "true"})
     assert opened.status_code == 200 and "Continue the control" in opened.text
+    saved = senior.post(url(control), data=form(control, origin="plan", next="", reason="In place."), htmx=True)
+    assert saved.status_code == 200 and 'id="controls-panel"' in saved.text
+    flags = saved.text.split('id="plan-flags"')[1]  # the header's flags, refreshed beside the panel
+    assert 'hx-swap-oob="true"' in flags and "has passed" not in flags
+    db.session.expire_all()
+    control = db.session.get(InterimControl, control.id)
     response = senior.post(url(control), data=form(control, origin="plan", next=""))
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/plans/{plan.id}#control-{control.id}")

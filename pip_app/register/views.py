@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, request, url_for
+from flask import abort, current_app, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -16,6 +16,7 @@ from .. import policy
 from ..access import control_route, requires
 from ..clock import today
 from ..extensions import db
+from ..flags import plan_flags
 from ..formatting import format_date
 from ..htmx import is_htmx
 from ..models import ControlKind, InterimControl
@@ -266,6 +267,7 @@ def control_context(
         plan = control.plan
         return dict(
             plan=plan,
+            flags=plan_flags(plan, today(), current_app.config["ACK_OUTSTANDING_DAYS"]),
             last_notes=control_ops.last_check_notes([c.id for c in plan.controls]),
             control_rights=policy.control_rights(current_user, plan.controls),
             may_view_register=True,
@@ -307,6 +309,12 @@ def control_context(
     )
 
 
+def _flags_beside(part: str, status: int) -> list[str]:
+    """A change saved from the plan page shows in its header's flags too (a check, a lift, a
+    control continued: each may clear one)."""
+    return ["plans/_flags.html"] if part == "plan" and status == 200 else []
+
+
 CONTROL = Screen(
     "register/control.html",
     {
@@ -315,4 +323,5 @@ CONTROL = Screen(
         "control": "register/control.html",
     },
     control_context,
+    _flags_beside,
 )
