@@ -68,7 +68,7 @@ def test_staff_disagrees_the_manager_responds_and_the_staff_member_acknowledges_
     expect(panel).to_contain_text("The audit counted a round I was not on.")
     page.evaluate("window.__marker = 1")
     panel.get_by_role("link", name=re.compile("^Record the response")).click()
-    expect(panel.get_by_label("Who was there")).to_be_visible()
+    expect(panel.get_by_label("Who was there")).to_be_focused()  # swapped in and settled
     panel.get_by_role("button", name="Save the response").click()  # incomplete: refused in place
     expect(panel.locator(".error-summary")).to_contain_text("Say who was there")
     assert_accessible(page, "response refused")
@@ -125,6 +125,7 @@ def test_a_control_continued_from_the_register_loses_its_flag(live_server, page,
     expect(row).to_contain_text("Review 2 days overdue")
     page.evaluate("window.__marker = 1")
     row.get_by_role("link", name=re.compile("^Reviewed: continue")).click()
+    expect(row.get_by_label("Continue until")).to_be_focused()  # swapped in and settled
     row.get_by_label("Continue until").fill((TODAY + timedelta(weeks=20)).isoformat())
     row.get_by_label("Why it continues").fill("Escalation audit at 80%: keep senior sign-off.")
     row.get_by_role("button", name="Continue the control").click()
