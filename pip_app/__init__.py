@@ -61,6 +61,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .closure import bp as closure_bp
     from .decisions import bp as decisions_bp
+    from .disagreements import bp as disagreements_bp
     from .factors import bp as factors_bp
     from .hr import bp as hr_bp
     from .main import bp as main_bp
@@ -85,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
         adjustments_bp,
         factors_bp,
         decisions_bp,
+        disagreements_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -82,11 +82,17 @@ def control_flags(
     return flags
 
 
+def review_due(review_by_date: date, continued_until: date | None) -> date:
+    """When a control's review is due: its review-by date (part of the issued plan), or the later
+    day the responsible senior decided it continues until (issue 18). The one rule; its SQL twin
+    is InterimControl.review_due_on, and a test holds the two equal."""
+    return continued_until if continued_until is not None and continued_until > review_by_date else review_by_date
+
+
 def _own_flags(control: Any, today: date, days: int = NOT_CHECKED_DAYS) -> list[str]:
     """control_flags for a loaded control, without its plan's status (the caller has the plan)."""
-    return control_flags(
-        control.status, control.review_by_date, control.last_checked_on, control.start_date, None, today, days
-    )
+    due = review_due(control.review_by_date, control.continued_until)
+    return control_flags(control.status, due, control.last_checked_on, control.start_date, None, today, days)
 
 
 def control_review_passed(control: Any, today: date) -> bool:
@@ -187,7 +193,7 @@ def plan_flags(plan: Any, today: date, ack_days: int = ACK_OUTSTANDING_DAYS) -> 
         return decision_flags(plan)
     flags: list[Flag] = []
     if plan.status.value not in OPEN:
-        return flags
+        return disagreement_flags(plan)  # a closure's disagreement is answered after closing too
     flags += decision_flags(plan)
     if review_overdue(plan, today):
         flags.append(
@@ -206,7 +212,8 @@ def plan_flags(plan: Any, today: date, ack_days: int = ACK_OUTSTANDING_DAYS) -> 
             flags.append(
                 Flag(
                     "control_review_passed",
-                    f"{control.kind.label}: review date {format_date(control.review_by_date)} has passed",
+                    f"{control.kind.label}: review date "
+                    f"{format_date(review_due(control.review_by_date, control.continued_until))} has passed",
                     "controls-panel",
                 )
             )
@@ -258,4 +265,38 @@ def plan_flags(plan: Any, today: date, ack_days: int = ACK_OUTSTANDING_DAYS) -> 
                 "warn",
             )
         )
+    flags += disagreement_flags(plan)
     return flags
+
+
+def unanswered_disagreements(plan: Any) -> list[Any]:
+    """The staff member's disagreements that nobody has answered yet (issue 18), oldest first."""
+    return sorted(
+        (a for a in plan.acknowledgements if _value(a.response) == "disagree" and not a.answered),
+        key=lambda a: a.acknowledged_at,
+    )
+
+
+def disagreement_subject(ack: Any, plan: Any) -> str:
+    """What a disagreement was with, in words: "version 2 of the plan", "the weekly review of 23 Nov 2026"."""
+    subject = _value(ack.subject)
+    if subject == "plan":
+        return f"version {ack.plan_version} of the plan"
+    if subject == "review":
+        review = next((r for r in plan.reviews if r.id == ack.review_id), None)
+        return f"the weekly review of {format_date(review.review_date)}" if review else "a weekly review"
+    return "the closure"
+
+
+def disagreement_flags(plan: Any) -> list[Flag]:
+    """A flag for each disagreement waiting for its response (the manager records the discussion)."""
+    return [
+        Flag(
+            "disagreement_unanswered",
+            f"Disagreement with {disagreement_subject(a, plan)} ({format_date(_day(a.acknowledged_at))}) "
+            "not yet answered",
+            f"disagreement-{a.id}",
+            "warn",
+        )
+        for a in unanswered_disagreements(plan)
+    ]

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    ColumnElement,
     Date,
     DateTime,
     Enum,
@@ -26,15 +27,18 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     bindparam,
+    case,
     event,
+    exists,
     false,
     select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship, validates
+from sqlalchemy.orm import Mapped, column_property, mapped_column, object_session, relationship, validates
 
 from .clock import now_utc
 from .extensions import Base, db
+from .flags import review_due as control_review_due
 from .folding import SEARCH_KEY_LENGTH, search_key
 
 # The declarative base every entity derives from: Flask-SQLAlchemy's model class at run time
@@ -566,7 +570,8 @@ class InterimControl(Model):
             name="lift_recorded",
         ),
         Index("ix_interim_controls_status_review_by", "status", "review_by_date"),
-        # The register's count and summary strip read only this index (status, then by type).
+        # The register's count and summary strip read only this index (status, then by type);
+        # continued_until since a continued control's review is due later (issue 18, migration 0018).
         Index(
             "ix_interim_controls_register",
             "status",
@@ -575,6 +580,7 @@ class InterimControl(Model):
             "review_by_date",
             "last_checked_on",
             "start_date",
+            "continued_until",
         ),
         Index("ix_interim_controls_status_start", "status", "start_date"),
     )
@@ -594,15 +600,36 @@ class InterimControl(Model):
     # the register can sort and flag without a subquery per row.
     last_checked_on: Mapped[date | None] = mapped_column(Date)
     row_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Live governance (issue 18), not the plan's issued content: the responsible senior reviewed the
+    # control and decided it continues until a later day, and why. The review is then due on the
+    # later of review_by_date and continued_until (flags.review_due; SQL twin: review_due_on).
+    continued_until: Mapped[date | None] = mapped_column(Date)
+    continue_reason: Mapped[str | None] = mapped_column(Text)
+    continued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    continued_on: Mapped[date | None] = mapped_column(Date)
 
     plan: Mapped[Plan] = relationship(back_populates="controls")
     responsible: Mapped[User] = relationship(foreign_keys=[responsible_id])
     lifted_by: Mapped[User | None] = relationship(foreign_keys=[lifted_by_id])
+    continued_by: Mapped[User | None] = relationship(foreign_keys=[continued_by_id])
     checks: Mapped[list[ControlCheck]] = relationship(
         back_populates="control", order_by="ControlCheck.checked_on.desc()", cascade="all, delete-orphan"
     )
 
     __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def review_due(self) -> date:
+        """When its review is due: the review-by date, or the later day it was continued until."""
+        return control_review_due(self.review_by_date, self.continued_until)
+
+    @classmethod
+    def review_due_on(cls) -> ColumnElement[date]:
+        """flags.review_due as SQL: the later of the review-by date and the date it was continued until."""
+        return case(
+            (cls.continued_until > cls.review_by_date, cls.continued_until),
+            else_=cls.review_by_date,
+        )
 
 
 class ControlCheck(Model):
@@ -782,11 +809,38 @@ class ReviewControlDecision(Model):
     control: Mapped[InterimControl] = relationship()
 
 
+class DisagreementResponse(Model):
+    """The manager's answer to a staff member's "disagree" (issue 18): when it was discussed and
+    with whom, the outcome, whether the plan changed; and when the staff member read it."""
+
+    __tablename__ = "disagreement_responses"
+    __table_args__ = (
+        CheckConstraint("discussed_with <> '' AND outcome <> ''", name="discussion_recorded"),
+        Index("ix_disagreement_responses_plan", "plan_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    acknowledgement_id: Mapped[int] = mapped_column(ForeignKey("acknowledgements.id", ondelete="CASCADE"), unique=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    discussed_on: Mapped[date] = mapped_column(Date)
+    discussed_with: Mapped[str] = mapped_column(Text)  # who was there
+    outcome: Mapped[str] = mapped_column(Text)
+    plan_changed: Mapped[bool] = mapped_column(Boolean)
+    responded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    responded_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    staff_read_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    acknowledgement: Mapped[Acknowledgement] = relationship(back_populates="disagreement_response")
+    responded_by: Mapped[User] = relationship()
+
+
 class Acknowledgement(Model):
     __tablename__ = "acknowledgements"
     __table_args__ = (
         Index("ix_acknowledgements_plan_subject", "plan_id", "subject"),
         Index("ix_acknowledgements_review_id", "review_id"),
+        # Disagreements waiting for a response, oldest first (the dashboards; issue 18): few rows.
+        Index("ix_acknowledgements_response_at", "response", "acknowledged_at"),
         CheckConstraint(
             "response <> 'disagree' OR (comment IS NOT NULL AND comment <> '')",
             name="disagree_has_comment",
@@ -806,9 +860,23 @@ class Acknowledgement(Model):
     comment: Mapped[str | None] = mapped_column(Text)
     acknowledged_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
 
+    # Whether a disagreement has been answered (a DisagreementResponse exists): read with the row,
+    # so the flags of a page of plans cost no statement more.
+    answered: Mapped[bool] = column_property(
+        exists().where(DisagreementResponse.acknowledgement_id == id).correlate_except(DisagreementResponse)
+    )
+
     plan: Mapped[Plan] = relationship(back_populates="acknowledgements")
     user: Mapped[User] = relationship()
     review: Mapped[Review | None] = relationship()
+    disagreement_response: Mapped[DisagreementResponse | None] = relationship(
+        back_populates="acknowledgement", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def awaits_response(self) -> bool:
+        """A disagreement nobody has answered yet."""
+        return self.response is AckResponse.DISAGREE and not self.answered
 
 
 class Closure(Model):
@@ -1338,6 +1406,7 @@ class NotificationKind(LabelledEnum):
     OBSERVATION_CANCELLED = "observation_cancelled", "Observed shift cancelled"
     OBSERVATION_OVERDUE = "observation_overdue", "Observed shift not recorded"
     DIGEST = "digest", "Daily digest"
+    DISAGREEMENT_RESPONSE = "disagreement_response", "Your disagreement answered"
 
 
 class NotificationStatus(LabelledEnum):

@@ -20,6 +20,7 @@ from . import policy
 from .attachments.panel import attachment_panel
 from .clock import today
 from .decisions.panel import DECISION_OPTIONS, decisions_panel
+from .disagreements.panel import disagreement_panel
 from .flags import plan_flags
 from .formatting import format_date, format_measure
 from .forms import ClosureAcknowledgeForm, PlanAcknowledgeForm
@@ -40,6 +41,7 @@ from .screens import Screen, page_or_fragment
 from .services import acknowledgements
 from .services import closure as closure_ops
 from .services.controls import last_check_notes
+from .services.disagreements import RESPONSE_OPTIONS
 from .services.plans import unissued_changes
 from .services.reviews import (
     load_flag_entries,
@@ -61,6 +63,7 @@ PLAN_PAGE_OPTIONS = (
     joinedload(Plan.closure).joinedload(Closure.closed_by),
     selectinload(Plan.controls).joinedload(InterimControl.responsible),
     selectinload(Plan.controls).joinedload(InterimControl.lifted_by),
+    selectinload(Plan.controls).joinedload(InterimControl.continued_by),
     selectinload(Plan.actions).joinedload(Action.owner),
     selectinload(Plan.observations).joinedload(Observation.observer),
     selectinload(Plan.observations).selectinload(Observation.focus),
@@ -72,6 +75,7 @@ PLAN_PAGE_OPTIONS = (
     *DECISION_OPTIONS,
     # Only what the late-minutes flag reads; the meetings panel loads the meetings whole when opened.
     selectinload(Plan.meetings).load_only(Meeting.plan_id, Meeting.held_on, Meeting.minutes_shared_on),
+    *RESPONSE_OPTIONS,  # disagreements' responses, in the acknowledgements' SELECT (issue 18)
 )
 
 # What the parts opened from the plan page read of the plan itself (each loads its own rows).
@@ -137,6 +141,7 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         closure_panel=closure_panel(plan, may_acknowledge, ClosureAcknowledgeForm),
         attachments=attachment_panel(plan),
         decisions=decisions_panel(plan),
+        disagreement_panel=disagreement_panel(plan),
         editing=None,
         edit_form=None,
         saved=None,

@@ -210,6 +210,22 @@ def can_lift_control(user: User | None, control: InterimControl) -> bool:
     return _live(user) and user.role is Role.SENIOR and control.plan.service_id in user.service_ids
 
 
+def can_continue_control(user: User | None, control: InterimControl) -> bool:
+    """Record "reviewed: continue until …" (issue 18): the registered managers of the service —
+    the control's responsible person among them when they are one — while it is in force on an
+    open plan."""
+    if control.status is not ControlStatus.ACTIVE or control.plan.is_closed or control.plan.is_draft:
+        return False
+    return can_lift_control(user, control)
+
+
+def can_respond_to_disagreement(user: User | None, plan: Plan) -> bool:
+    """Record the response to a staff member's disagreement (issue 18): the plan's manager or a
+    registered manager of its service, on an issued plan (a closed one too: the closure may be
+    what they disagreed with)."""
+    return _live(user) and not plan.is_draft and (_manages(user, plan) or _senior_for(user, plan))
+
+
 def can_view_hr_closures(user: User | None) -> bool:
     """The closed-plans list: HR for all, seniors for their services."""
     return _live(user) and user.role in (Role.HR, Role.SENIOR)
@@ -258,17 +274,20 @@ def can_list_plans(user: User | None) -> bool:
 
 @dataclass(frozen=True)
 class ControlRights:
-    """What one person may do to one control now: record a check, lift it (only while active)."""
+    """What one person may do to one control now: record a check, lift it or continue it (only while active)."""
 
     check: bool
     lift: bool
+    keep: bool = False  # record "reviewed: continue until …"
 
 
 def control_rights(user: User | None, controls: Iterable[InterimControl]) -> dict[int, ControlRights]:
     """Each control's rights for this person, for pages and rows to show the right buttons."""
     return {
         c.id: ControlRights(
-            check=can_check_control(user, c), lift=c.status is ControlStatus.ACTIVE and can_lift_control(user, c)
+            check=can_check_control(user, c),
+            lift=c.status is ControlStatus.ACTIVE and can_lift_control(user, c),
+            keep=can_continue_control(user, c),
         )
         for c in controls
     }

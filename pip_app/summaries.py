@@ -33,6 +33,7 @@ class ControlRow:
     lift_rationale: str | None = None
     lifted_by: str | None = None
     last_checked_on: date | None = None
+    continued: str | None = None  # "Reviewed on … by …: continues until …, because …" (issue 18)
 
 
 @dataclass
@@ -120,6 +121,7 @@ class AckRow:
     response: str
     comment: str | None = None
     statement: str = ""
+    answer: str | None = None  # a disagreement's response, and whether the staff member read it (issue 18)
 
 
 @dataclass

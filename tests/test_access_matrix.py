@@ -14,6 +14,9 @@ import pytest
 from pip_app import policy
 from pip_app.extensions import db
 from pip_app.models import (
+    Acknowledgement,
+    AckResponse,
+    AckSubject,
     Adjustment,
     Attachment,
     AttachmentVisibility,
@@ -151,6 +154,8 @@ RULES = {
     "register.control": control_rule(lambda u, c: True),
     "register.record_check": control_rule(policy.can_check_control),
     "register.lift": control_rule(policy.can_lift_control),
+    # The same people decide whether a control continues; a state that refuses it answers 409.
+    "register.continue_control": control_rule(policy.can_lift_control),
     "attachments.index": view,
     "meetings.index": view,
     "meetings.new_meeting": edit,
@@ -175,6 +180,10 @@ RULES = {
     "factors.index": view,
     "factors.edit": edit,
     "factors.save": edit,
+    "disagreements.index": view,
+    "disagreements.respond_form": plan_rule(policy.can_respond_to_disagreement),
+    "disagreements.respond": plan_rule(policy.can_respond_to_disagreement),
+    "disagreements.mark_read": acknowledge,
     **{
         f"adjustments.{_endpoint}": restricted_rule(policy.can_record_adjustments)
         for _endpoint in (
@@ -314,7 +323,19 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         plan=plan, referred_on=TODAY - timedelta(days=12), questions="Is a later start possible?", recorded_by=manager
     )
     escalation = Escalation(plan=plan, reason="At risk in two reviews running.", raised_by=manager)
-    db.session.add_all([observation, review, attachment, meeting, support, adjustment, referral, escalation])
+    disagreement = Acknowledgement(
+        plan=plan,
+        user=staff,
+        subject=AckSubject.REVIEW,
+        plan_version=1,
+        review=review,
+        statement="I have read the review.",
+        response=AckResponse.DISAGREE,
+        comment="It was not my shift.",
+    )
+    db.session.add_all(
+        [observation, review, attachment, meeting, support, adjustment, referral, disagreement, escalation]
+    )
     if closed:
         plan.status = PlanStatus.CLOSED
         db.session.add(
@@ -342,6 +363,7 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         referral=referral,
         approval=plan.approvals[0],
         escalation=escalation,
+        disagreement=disagreement,
         version=1,
         user=staff,
     )
@@ -363,6 +385,7 @@ def path_values(objects) -> dict[str, object]:
         "approval_id": objects["approval"].id,
         "service_id": objects["plan"].service_id,
         "escalation_id": objects["escalation"].id,
+        "ack_id": objects["disagreement"].id,
         "version": objects["version"],
         "user_id": objects["user"].id,
         "notification_id": 1,

@@ -23,6 +23,7 @@ def control(**kw):
         review_by_date=START + timedelta(days=14),
         start_date=START,
         last_checked_on=None,
+        continued_until=None,
     )
     base.update(kw)
     return NS(**base)
@@ -78,7 +79,7 @@ def codes(p, day):
 
 
 def acked(version=1):
-    return NS(user_id=5, subject=status("plan"), plan_version=version, review_id=None)
+    return NS(user_id=5, subject=status("plan"), plan_version=version, review_id=None, response=status("agree"))
 
 
 def test_review_overdue_appears_the_day_after_and_clears_when_reviewed():
@@ -119,15 +120,21 @@ def test_observation_passed_without_outcome():
 def test_action_at_risk_in_two_consecutive_reviews():
     p = plan(acknowledgements=[acked()], next_review_date=START + timedelta(days=21))
     p.reviews = [review(1, START + timedelta(days=7), [(1, "at_risk")])]
-    p.acknowledgements.append(NS(user_id=5, subject=status("review"), plan_version=1, review_id=1))
+    p.acknowledgements.append(
+        NS(user_id=5, subject=status("review"), plan_version=1, response=status("agree"), review_id=1)
+    )
     assert codes(p, START + timedelta(days=15)) == []
     p.reviews.append(review(2, START + timedelta(days=14), [(1, "not_met")]))
-    p.acknowledgements.append(NS(user_id=5, subject=status("review"), plan_version=1, review_id=2))
+    p.acknowledgements.append(
+        NS(user_id=5, subject=status("review"), plan_version=1, response=status("agree"), review_id=2)
+    )
     assert codes(p, START + timedelta(days=15)) == ["action_struggling"]
     p.reviews.append(
         review(3, START + timedelta(days=15), [(1, "on_track")], corrects=2)
     )  # a correction replaces review 2
-    p.acknowledgements.append(NS(user_id=5, subject=status("review"), plan_version=1, review_id=3))
+    p.acknowledgements.append(
+        NS(user_id=5, subject=status("review"), plan_version=1, response=status("agree"), review_id=3)
+    )
     assert codes(p, START + timedelta(days=15)) == []
 
 

@@ -13,7 +13,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from pip_app.extensions import db
-from pip_app.models import Escalation, Plan, PlanStatus
+from pip_app.models import Acknowledgement, AckResponse, Escalation, InterimControl, Plan, PlanStatus
 from pip_app.tools.demo import load_demo_data
 
 VNU = Path(__file__).resolve().parents[1] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -40,6 +40,15 @@ def pages_to_check(app, sign_in) -> dict[str, str]:
         plans.setdefault(plan.status, plan)  # the first of each: the demo's first active plan is staff@'s
     active, draft, closed = plans[PlanStatus.ACTIVE], plans[PlanStatus.DRAFT], plans[PlanStatus.CLOSED]
     escalated = db.session.scalar(select(Escalation.plan_id))
+    # Issue 18: the demo's disagreement waiting for a response, and that plan's control past its review.
+    disputed = db.session.scalars(
+        select(Acknowledgement).where(Acknowledgement.response == AckResponse.DISAGREE).order_by(Acknowledgement.id)
+    ).first()
+    assert disputed is not None
+    overdue_control = db.session.scalars(
+        select(InterimControl).where(InterimControl.plan_id == disputed.plan_id).order_by(InterimControl.id)
+    ).first()
+    assert overdue_control is not None
     pages = {"login": app.test_client().get("/login").text, "not-found": app.test_client().get("/no-such-page").text}
     with app.test_request_context():
         endpoints = set(app.view_functions)
@@ -59,6 +68,8 @@ def pages_to_check(app, sign_in) -> dict[str, str]:
                 f"/plans/{active.id}/meetings/new",
                 f"/plans/{active.id}/support/new",
                 f"/plans/{draft.id}/factors/edit",
+                f"/plans/{disputed.plan_id}",
+                f"/plans/{disputed.plan_id}/disagreements/{disputed.id}/respond",
             ],
             "senior": [
                 "/",
@@ -68,6 +79,7 @@ def pages_to_check(app, sign_in) -> dict[str, str]:
                 f"/plans/{escalated}",
                 f"/plans/{active.id}/adjustments/new",
                 f"/plans/{active.id}/adjustments/referrals/new",
+                f"/register/controls/{overdue_control.id}",
             ],
             "staff": ["/", f"/plans/{active.id}", "/plans/"],
             "hr": ["/", f"/plans/{closed.id}"],

@@ -7,17 +7,18 @@ SET LOCAL pip.audit_purge = 'on' (see pip_app/services/retention.py).
 Revision ID: 0003
 Revises: 0002
 """
+
 from alembic import op
 
-revision = '0003'
-down_revision = '0002'
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_audit_events_plan_id_plans'), type_='foreignkey')
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_audit_events_plan_id_plans"), type_="foreignkey")
     if op.get_bind().dialect.name != "postgresql":
         return  # SQLite: the app has no update or delete path for audit events (tested)
     op.execute("""
@@ -40,6 +41,7 @@ def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events")
         op.execute("DROP FUNCTION IF EXISTS audit_events_append_only()")
-    with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.create_foreign_key(batch_op.f('fk_audit_events_plan_id_plans'), 'plans', ['plan_id'], ['id'],
-                                    ondelete='SET NULL')
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.create_foreign_key(
+            batch_op.f("fk_audit_events_plan_id_plans"), "plans", ["plan_id"], ["id"], ondelete="SET NULL"
+        )

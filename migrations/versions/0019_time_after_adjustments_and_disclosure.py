@@ -8,11 +8,12 @@ Revises: 0017
 Create Date: 2026-11-29 18:00:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0019'
-down_revision = '0017'
+revision = "0019"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
@@ -24,34 +25,39 @@ ANSWERED = (
 
 
 def upgrade():
-    with op.batch_alter_table('closures', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('adjustments_in_place_on', sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column('days_after_adjustments', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('reasonable_time_after_adjustments', sa.Boolean(), nullable=True))
-        batch_op.add_column(sa.Column('reasonable_time_explanation', sa.Text(), nullable=True))
-        batch_op.create_check_constraint(batch_op.f('ck_closures_time_after_adjustments_answered'), sa.text(ANSWERED))
+    with op.batch_alter_table("closures", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("adjustments_in_place_on", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("days_after_adjustments", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("reasonable_time_after_adjustments", sa.Boolean(), nullable=True))
+        batch_op.add_column(sa.Column("reasonable_time_explanation", sa.Text(), nullable=True))
+        batch_op.create_check_constraint(batch_op.f("ck_closures_time_after_adjustments_answered"), sa.text(ANSWERED))
 
-    op.create_table('adjustment_disclosures',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('plan_id', sa.Integer(), nullable=False),
-    sa.Column('include_detail', sa.Boolean(), nullable=False),
-    sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('chosen_by_id', sa.Integer(), nullable=False),
-    sa.Column('chosen_at', sa.DateTime(), nullable=False),
-    sa.Column('row_version', sa.Integer(), nullable=False),
-    sa.CheckConstraint("reason <> ''", name=op.f('ck_adjustment_disclosures_reason_given')),
-    sa.ForeignKeyConstraint(['chosen_by_id'], ['users.id'], name=op.f('fk_adjustment_disclosures_chosen_by_id_users')),
-    sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_adjustment_disclosures_plan_id_plans'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_adjustment_disclosures')),
-    sa.UniqueConstraint('plan_id', name=op.f('uq_adjustment_disclosures_plan_id'))
+    op.create_table(
+        "adjustment_disclosures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("include_detail", sa.Boolean(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("chosen_by_id", sa.Integer(), nullable=False),
+        sa.Column("chosen_at", sa.DateTime(), nullable=False),
+        sa.Column("row_version", sa.Integer(), nullable=False),
+        sa.CheckConstraint("reason <> ''", name=op.f("ck_adjustment_disclosures_reason_given")),
+        sa.ForeignKeyConstraint(
+            ["chosen_by_id"], ["users.id"], name=op.f("fk_adjustment_disclosures_chosen_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["plan_id"], ["plans.id"], name=op.f("fk_adjustment_disclosures_plan_id_plans"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_adjustment_disclosures")),
+        sa.UniqueConstraint("plan_id", name=op.f("uq_adjustment_disclosures_plan_id")),
     )
 
 
 def downgrade():
-    op.drop_table('adjustment_disclosures')
-    with op.batch_alter_table('closures', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('ck_closures_time_after_adjustments_answered'), type_='check')
-        batch_op.drop_column('reasonable_time_explanation')
-        batch_op.drop_column('reasonable_time_after_adjustments')
-        batch_op.drop_column('days_after_adjustments')
-        batch_op.drop_column('adjustments_in_place_on')
+    op.drop_table("adjustment_disclosures")
+    with op.batch_alter_table("closures", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_closures_time_after_adjustments_answered"), type_="check")
+        batch_op.drop_column("reasonable_time_explanation")
+        batch_op.drop_column("reasonable_time_after_adjustments")
+        batch_op.drop_column("days_after_adjustments")
+        batch_op.drop_column("adjustments_in_place_on")

@@ -13,11 +13,12 @@ Revises: 0019
 Create Date: 2026-11-29 18:10:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0020'
-down_revision = '0019'
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
@@ -31,26 +32,26 @@ def _sqlite_check(old, new):
     sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'actions'").scalar()
     if sql.count(old) != 1:
         raise RuntimeError(f"The actions table's status CHECK is not the expected one: {sql!r}")
-    version = conn.exec_driver_sql('PRAGMA schema_version').scalar()
-    conn.exec_driver_sql('PRAGMA writable_schema=ON')
+    version = conn.exec_driver_sql("PRAGMA schema_version").scalar()
+    conn.exec_driver_sql("PRAGMA writable_schema=ON")
     conn.execute(
         sa.text("UPDATE sqlite_master SET sql = :sql WHERE type = 'table' AND name = 'actions'"),
-        {'sql': sql.replace(old, new)},
+        {"sql": sql.replace(old, new)},
     )
-    conn.exec_driver_sql(f'PRAGMA schema_version={int(version) + 1}')
-    conn.exec_driver_sql('PRAGMA writable_schema=OFF')
-    problems = conn.exec_driver_sql('PRAGMA quick_check').scalar()
-    if problems != 'ok':
-        raise RuntimeError(f'SQLite reports a problem after widening the CHECK: {problems}')
+    conn.exec_driver_sql(f"PRAGMA schema_version={int(version) + 1}")
+    conn.exec_driver_sql("PRAGMA writable_schema=OFF")
+    problems = conn.exec_driver_sql("PRAGMA quick_check").scalar()
+    if problems != "ok":
+        raise RuntimeError(f"SQLite reports a problem after widening the CHECK: {problems}")
 
 
 def _check(old, new):
-    if op.get_context().dialect.name == 'sqlite':
+    if op.get_context().dialect.name == "sqlite":
         _sqlite_check(old, new)
         return
-    with op.batch_alter_table('actions', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('ck_actions_actionstatus'), type_='check')
-        batch_op.create_check_constraint(batch_op.f('ck_actions_actionstatus'), sa.text(new))
+    with op.batch_alter_table("actions", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_actions_actionstatus"), type_="check")
+        batch_op.create_check_constraint(batch_op.f("ck_actions_actionstatus"), sa.text(new))
 
 
 def upgrade():

@@ -107,6 +107,7 @@ def headline(kind: Kind, reference: str, details: Mapping[str, Any]) -> str:
         Kind.OBSERVATION_CANCELLED: f"The observed shift on {reference} on {_day(d)} ({_shift(d)} shift) has been cancelled.",
         Kind.OBSERVATION_OVERDUE: f"The observed shift on {reference} of {_day(d)} has passed without an outcome. Please record it.",
         Kind.DIGEST: f"What is waiting for you on {_day(d)}.",
+        Kind.DISAGREEMENT_RESPONSE: f"Your disagreement with {_ack_thing(d)} ({reference}) has been answered. Please read the response in the app.",
     }
     return headlines[kind]
 
@@ -139,6 +140,7 @@ def subject_line(kind: Kind, reference: str, details: Mapping[str, Any]) -> str:
         Kind.OBSERVATION_CANCELLED: f"Observed shift cancelled, {_day(d)}: {reference}",
         Kind.OBSERVATION_OVERDUE: f"Observed shift not recorded: {reference}",
         Kind.DIGEST: f"Your improvement plan tasks for {_day(d)}: {_digest_count(d)} waiting",
+        Kind.DISAGREEMENT_RESPONSE: f"Your disagreement has been answered: {reference}",
     }
     return subjects[kind][:200]
 
@@ -188,6 +190,7 @@ def path(kind: Kind, plan_id: int | None, details: Mapping[str, Any]) -> str:
         Kind.OBSERVATION_CANCELLED: "observations-panel",
         Kind.OBSERVATION_OVERDUE: "observations-panel",
         Kind.ACK_OUTSTANDING: "acks-panel",
+        Kind.DISAGREEMENT_RESPONSE: f"disagreement-{details.get('acknowledgement_id')}",
     }
     anchor = anchors.get(kind)
     if kind in (Kind.ACKNOWLEDGE_REVIEW, Kind.ACK_REMINDER):

@@ -21,7 +21,7 @@ from typing import Any
 
 import holidays
 
-from ..flags import NOT_CHECKED, NOT_CHECKED_DAYS, REVIEW_PASSED, control_flags
+from ..flags import NOT_CHECKED, NOT_CHECKED_DAYS, REVIEW_PASSED, control_flags, review_due
 from ..models import NotificationKind as Kind
 
 STAFF_REMINDER_DAY = 2  # working days after the request: the staff member is reminded
@@ -88,6 +88,11 @@ class ControlFact:
     review_by_date: date
     last_checked_on: date | None
     start_date: date
+    continued_until: date | None = None  # reviewed and continued until (issue 18)
+
+    @property
+    def review_due(self) -> date:
+        return review_due(self.review_by_date, self.continued_until)
 
 
 @dataclass(frozen=True)
@@ -226,9 +231,9 @@ def control_reminders(controls: Iterable[ControlFact], day: date) -> Found:
     """An active control's review date passed, or no check for 7 days (its responsible person)."""
     found = Found()
     for control in controls:
-        flags = control_flags("active", control.review_by_date, control.last_checked_on, control.start_date, None, day)
+        flags = control_flags("active", control.review_due, control.last_checked_on, control.start_date, None, day)
         for flag, kind, since in (
-            (REVIEW_PASSED, Kind.CONTROL_REVIEW_PASSED, control.review_by_date),
+            (REVIEW_PASSED, Kind.CONTROL_REVIEW_PASSED, control.review_due),
             (NOT_CHECKED, Kind.CONTROL_NOT_CHECKED, control_lapsed_on(control)),
         ):
             if flag not in flags:

@@ -49,6 +49,7 @@ RULES: dict[Kind, KindRule] = {
     Kind.OBSERVATION_CANCELLED: KindRule(OBSERVER),
     Kind.OBSERVATION_OVERDUE: KindRule(MANAGER, reminder=True),
     Kind.DIGEST: KindRule(ANYONE, always_immediate=True),
+    Kind.DISAGREEMENT_RESPONSE: KindRule(STAFF),
 }
 
 

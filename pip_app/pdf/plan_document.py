@@ -110,6 +110,8 @@ def controls_section(summary: PlanSummary, st: Styles, number: int) -> list[Flow
                 status += f": {markup(c.lift_rationale)}"
         elif c.last_checked_on:
             status += f"; last checked {when(c.last_checked_on)}"
+        if c.continued:
+            status += f"<br/>{markup(c.continued)}"
         rows.append(
             [
                 fixed(f"<b>{markup(c.kind)}</b><br/>{markup(c.detail)}", st["cell"]),
@@ -315,7 +317,10 @@ def acks_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowable
                 para(a.who, st["cell"]),
                 para(a.subject, st["cell"]),
                 fixed(f"<b>{markup(a.response)}</b>", st["cell"]),
-                para(a.comment or "\u2014", st["cell"]),
+                fixed(
+                    markup(a.comment or "\u2014") + (f"<br/><b>Response:</b> {markup(a.answer)}" if a.answer else ""),
+                    st["cell"],
+                ),
             ]
         )
     story.append(grid_table(rows, [34 * mm, 28 * mm, 34 * mm, 22 * mm, CONTENT_WIDTH - 118 * mm], zebra=True))

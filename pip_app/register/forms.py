@@ -1,10 +1,11 @@
-"""Forms for the register and the plan page: record a control check, lift a control.
+"""Forms for the register and the plan page: record a control check, lift a control, continue it.
 
 One control's forms carry its id in their prefix, so a page listing many controls has unique
 field ids. Where the form was sent from (`origin`, and the register view in `next`) decides
 what the answer is: the register row, the plan's controls panel, or the control's own page.
 """
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import url_for
@@ -14,6 +15,7 @@ from wtforms.validators import InputRequired
 
 from ..clock import today
 from ..forms import BoundedDateField, PrefixedForm, VersionedForm, text_field
+from ..services.control_continuation import CONTINUE_MAX_WEEKS, REASON_MAX
 from ..services.controls import NOTE_MAX, RATIONALE_MAX
 
 ORIGINS = ("register", "plan", "control")
@@ -64,6 +66,31 @@ class LiftForm(_FromSomewhere, VersionedForm):
     @property
     def carry_into_monitoring(self) -> bool:
         return self.outcome.data == MONITOR
+
+
+class ContinueForm(_FromSomewhere, VersionedForm):
+    """Reviewed: the control continues until a later day, because … (issue 18)."""
+
+    continued_until = BoundedDateField(
+        "Continue until", validators=[InputRequired("Enter the date the control continues until.")]
+    )
+    reason = text_field(
+        "Why it continues",
+        max_length=REASON_MAX,
+        required="Say why the control continues: what the review found.",
+        description=f"What the review found, e.g. “MAR audit at 85%: not yet at target”. At most "
+        f"{CONTINUE_MAX_WEEKS} weeks at a time; it is then reviewed again.",
+    )
+
+
+def continue_form(control, *, origin="control", next_url=None, formdata=None) -> ContinueForm:
+    """A blank continuation form (four weeks from today suggested), or the one posted to it."""
+    form = ContinueForm(formdata=formdata, prefix=f"continue-{control.id}")
+    if formdata is None:
+        form.continued_until.data = today() + timedelta(weeks=4)
+        form.row_version.data = control.row_version
+        form.origin.data, form.next.data = origin, next_url or ""
+    return form
 
 
 def check_form(control, *, origin="control", next_url=None, formdata=None) -> CheckForm:

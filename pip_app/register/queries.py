@@ -20,11 +20,11 @@ from operator import add
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from .. import policy
 from ..extensions import db
-from ..flags import NOT_CHECKED, NOT_CHECKED_DAYS, PLAN_CLOSED, REVIEW_PASSED, control_flags
+from ..flags import NOT_CHECKED, NOT_CHECKED_DAYS, PLAN_CLOSED, REVIEW_PASSED, control_flags, review_due
 from ..models import (
     REFERENCE_ORDER,
     ControlCheck,
@@ -103,7 +103,7 @@ def flag_conditions(today: date) -> dict:
     in_force = InterimControl.status == ControlStatus.ACTIVE
     last_seen = func.coalesce(InterimControl.last_checked_on, InterimControl.start_date)
     return {
-        REVIEW_PASSED: and_(in_force, InterimControl.review_by_date < today),
+        REVIEW_PASSED: and_(in_force, InterimControl.review_due_on() < today),
         NOT_CHECKED: and_(in_force, last_seen <= today - timedelta(days=NOT_CHECKED_DAYS)),
         PLAN_CLOSED: and_(in_force, Plan.status == PlanStatus.CLOSED),
     }
@@ -208,8 +208,13 @@ class RegisterRow:
     def __post_init__(self):
         c = self.control
         self.flags = control_flags(
-            c.status, c.review_by_date, c.last_checked_on, c.start_date, c.plan.status, self.today
+            c.status, self.review_due, c.last_checked_on, c.start_date, c.plan.status, self.today
         )
+
+    @property
+    def review_due(self) -> date:
+        """When the control's review is due: its review-by date, or the day it was continued until."""
+        return review_due(self.control.review_by_date, self.control.continued_until)
 
     @property
     def days_in_force(self) -> int:
@@ -224,7 +229,7 @@ class RegisterRow:
         """The flag as a person reads it, with the numbers that matter."""
         c = self.control
         if flag == REVIEW_PASSED:
-            days = (self.today - c.review_by_date).days
+            days = (self.today - self.review_due).days
             return f"Review {days} day{'s' if days != 1 else ''} overdue"
         if flag == NOT_CHECKED:
             days = self.days_since_check
@@ -300,7 +305,7 @@ def _order(filters: RegisterFilters, today: date) -> list:
             "control": case(*[(InterimControl.kind == k, k.label) for k in ControlKind], else_=""),
             "responsible": Responsible.name,
             "started": InterimControl.start_date,
-            "review_by": InterimControl.review_by_date,
+            "review_by": InterimControl.review_due_on(),
             "last_check": InterimControl.last_checked_on,
             "flags": reduce(add, [case((c, 1), else_=0) for c in flag_conditions(today).values()]),
         }[key]
@@ -330,6 +335,7 @@ def _rows_statement(user, filters: RegisterFilters, today: date):
             contains_eager(InterimControl.plan).contains_eager(Plan.staff.of_type(Staff)),
             contains_eager(InterimControl.plan).contains_eager(Plan.service),
             contains_eager(InterimControl.responsible.of_type(Responsible)),
+            joinedload(InterimControl.continued_by),  # "Continued until … by …", in the same SELECT
         )
         .order_by(*_order(filters, today))
     )
@@ -481,6 +487,9 @@ CSV_HEADINGS = [
     "Lifted or carried into monitoring on",
     "By",
     "Rationale",
+    "Continued until",
+    "Continued by",
+    "Why it continues",
 ]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -512,7 +521,7 @@ def register_csv(rows: list[RegisterRow]) -> str:
                     c.responsible.name,
                     c.status.label,
                     c.start_date.isoformat(),
-                    c.review_by_date.isoformat(),
+                    row.review_due.isoformat(),
                     c.last_checked_on.isoformat() if c.last_checked_on else "",
                     row.last_note or "",
                     row.days_in_force,
@@ -520,6 +529,9 @@ def register_csv(rows: list[RegisterRow]) -> str:
                     c.lifted_on.isoformat() if c.lifted_on else "",
                     c.lifted_by.name if c.lifted_by else "",
                     c.lift_rationale or "",
+                    c.continued_until.isoformat() if c.continued_until else "",
+                    c.continued_by.name if c.continued_by else "",
+                    c.continue_reason or "",
                 )
             ]
         )

@@ -16,15 +16,17 @@ from .. import policy
 from ..access import control_route, requires
 from ..clock import today
 from ..extensions import db
+from ..formatting import format_date
 from ..htmx import is_htmx
 from ..models import ControlKind, InterimControl
 from ..plan_page import plan_page_context, refreshed_beside
 from ..refusals import Refusal
-from ..screens import Screen, page_or_fragment, submit
+from ..screens import Screen, page_or_fragment, problems_beside, submit
 from ..services import audit
+from ..services import control_continuation as continuation
 from ..services import controls as control_ops
 from . import bp, queries
-from .forms import check_form, lift_form, safe_register_url
+from .forms import check_form, continue_form, lift_form, safe_register_url
 from .queries import RegisterFilters
 
 RECENT_CHECKS = 10
@@ -52,7 +54,7 @@ def index() -> ResponseReturnValue:
         filters=filters,
         result=result,
         control_rights=rights,
-        actions_column=any(r.check or r.lift for r in rights.values()),
+        actions_column=any(r.check or r.lift or r.keep for r in rights.values()),
         **_register_constants(),
         **around,
     )
@@ -104,6 +106,8 @@ def control(control: InterimControl) -> ResponseReturnValue:
         forms["check"] = check_form(control, origin=origin, next_url=next_url)
     elif wanted == "lift" and rights.lift:
         forms["lift"] = lift_form(control, origin=origin, next_url=next_url)
+    elif wanted == "continue" and rights.keep:
+        forms["continue"] = continue_form(control, origin=origin, next_url=next_url)
     return CONTROL.show(
         control, "plan" if origin == "plan" else "register", origin=origin, next_url=next_url, forms=forms
     )
@@ -156,6 +160,34 @@ def lift(control: InterimControl) -> ResponseReturnValue:
         url=_back(control, form),
         saved_with=_where(form),
         message=f"{control.kind.label} on {control.plan.reference} {what}.",
+    )
+
+
+@bp.post("/register/controls/<int:control_id>/continue")
+@control_route
+def continue_control(control: InterimControl) -> ResponseReturnValue:
+    """Reviewed: the control continues until a later day, with the reason; its review is due then."""
+    form = continue_form(control, formdata=request.form)
+    # The registered managers decide whether a control continues, as whether it is lifted; a control
+    # no longer in force, or on a closed plan, is then refused with 409 saying why.
+    _allow(policy.can_lift_control(current_user, control))
+    if refused := _not_in_force(control, form, "continue"):
+        return refused
+    return submit(
+        CONTROL,
+        control,
+        _part(form),
+        form,
+        lambda: continuation.continue_control(current_user, control, form.continued_until.data, form.reason.data),
+        stale=control,
+        checks=lambda: problems_beside(
+            form, continuation.continue_problems(form.continued_until.data, form.reason.data, today())
+        ),
+        kept=_kept(form, "continue"),
+        url=_back(control, form),
+        saved_with=_where(form),
+        message=lambda: f"{control.kind.label} on {control.plan.reference} continues until "
+        f"{format_date(control.continued_until)}.",
     )
 
 
@@ -265,6 +297,8 @@ def control_context(
         forms["check"] = check_form(control, origin=origin, next_url=next_url)
     if rights[control.id].lift and "lift" not in forms:
         forms["lift"] = lift_form(control, origin=origin, next_url=next_url)
+    if rights[control.id].keep and "continue" not in forms:
+        forms["continue"] = continue_form(control, origin=origin, next_url=next_url)
     return dict(
         control=control,
         row=row,

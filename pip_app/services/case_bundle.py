@@ -32,7 +32,7 @@ from ..summaries import AppendixFile, AuditRow, CaseBundle, DisagreementRow, Esc
 from . import attachments as attachment_ops
 from . import audit
 from .fair_process_summary import fair_process_summary
-from .summaries import plan_summary
+from .summaries import disagreement_answer, plan_summary
 
 # An audit event's details are printed up to this many characters each (the record itself is
 # whole in the database; versions and their changes are printed in full in their own section).
@@ -94,6 +94,8 @@ def _disagreements(plan: Plan) -> list[DisagreementRow]:
                 followed += f": {_short(after.summary)}" if after.summary else "."
         else:
             followed = "The closure stands as recorded; the comment is kept with it."
+        if ack.disagreement_response is not None:  # answered (issue 18): the response comes first
+            followed = f"{disagreement_answer(ack, plan)} Then: {followed}"
         rows.append(
             DisagreementRow(
                 at=to_london(ack.acknowledged_at),

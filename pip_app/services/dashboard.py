@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 
 from .. import policy
 from ..clock import today
@@ -24,6 +24,7 @@ from ..models import (
     REFERENCE_NEWEST_FIRST,
     REFERENCE_ORDER,
     Acknowledgement,
+    AckResponse,
     AckSubject,
     Action,
     Approval,
@@ -32,6 +33,7 @@ from ..models import (
     ApproverRole,
     Closure,
     ControlStatus,
+    DisagreementResponse,
     Escalation,
     InterimControl,
     Meeting,
@@ -74,6 +76,9 @@ class Board:
     counts: dict[str, int] = field(default_factory=dict)
     to_decide: list[Waiting] = field(default_factory=list)
     more_to_decide: bool = False
+    # Disagreements waiting for a response (issue 18): (acknowledgement, plan reference, staff name).
+    disagreements: list[tuple[Acknowledgement, str, str]] = field(default_factory=list)
+    more_disagreements: bool = False
 
 
 @dataclass(frozen=True)
@@ -202,7 +207,7 @@ def may_be_flagged(day: date, ack_days: int) -> ColumnElement[bool]:
             InterimControl.plan_id == Plan.id,
             InterimControl.status == ControlStatus.ACTIVE,
             or_(
-                InterimControl.review_by_date < day,
+                InterimControl.review_due_on() < day,  # continued until a later day: not due
                 func.coalesce(InterimControl.last_checked_on, InterimControl.start_date) <= week_ago,
             ),
         ),
@@ -230,6 +235,11 @@ def may_be_flagged(day: date, ack_days: int) -> ColumnElement[bool]:
         .correlate(Plan)
         .scalar_subquery()
         < ack_cutoff,
+        exists().where(
+            Acknowledgement.plan_id == Plan.id,
+            Acknowledgement.response == AckResponse.DISAGREE,
+            ~Acknowledgement.answered,
+        ),
         exists().where(
             Review.plan_id == Plan.id,
             Review.review_date == latest_review,
@@ -291,6 +301,28 @@ def _manager_board(user: User, board: Board) -> None:
         .order_by(*REFERENCE_ORDER)
         .limit(LIMIT)
     )
+    _disagreements_to_answer(user, board)
+
+
+def _disagreements_to_answer(user: User, board: Board) -> None:
+    """Disagreements nobody has answered on plans this person answers for (a closed plan's too:
+    the closure may be what was disagreed with), oldest first."""
+    mine = policy.visible_plans(user)
+    if user.role is Role.MANAGER:
+        mine = and_(mine, Plan.manager_id == user.id)
+    staff = aliased(User)
+    rows = db.session.execute(
+        select(Acknowledgement, Plan.reference, staff.name)
+        .join(Plan, Plan.id == Acknowledgement.plan_id)
+        .join(staff, staff.id == Plan.staff_id)
+        .where(mine, Plan.status != PlanStatus.DRAFT, Acknowledgement.response == AckResponse.DISAGREE)
+        .where(~Acknowledgement.answered)
+        .options(load_only(Acknowledgement.id, Acknowledgement.plan_id, Acknowledgement.acknowledged_at))
+        .order_by(Acknowledgement.acknowledged_at, Acknowledgement.id)
+        .limit(LIMIT + 1)
+    ).all()
+    board.more_disagreements = len(rows) > LIMIT
+    board.disagreements = [(ack, reference, name) for ack, reference, name in rows[:LIMIT]]
 
 
 def _staff_board(user: User, board: Board) -> None:
@@ -323,6 +355,24 @@ def _staff_board(user: User, board: Board) -> None:
                 )
         if plan.status is PlanStatus.CLOSED and not any(a.subject is AckSubject.CLOSURE for a in mine):
             board.to_acknowledge.append((plan, "the closure of your improvement plan", "closure-panel"))
+    _responses_to_read(user, plans, board)
+
+
+def _responses_to_read(user: User, plans: list[Plan], board: Board) -> None:
+    """Answers to the person's disagreements they have not yet confirmed reading (issue 18): read
+    only when one of their disagreements has been answered."""
+    answered = {a.id: plan for plan in plans for a in plan.acknowledgements if a.user_id == user.id and a.answered}
+    if not answered:
+        return
+    unread = db.session.scalars(
+        select(DisagreementResponse.acknowledgement_id)
+        .where(
+            DisagreementResponse.acknowledgement_id.in_(list(answered)), DisagreementResponse.staff_read_at.is_(None)
+        )
+        .order_by(DisagreementResponse.responded_at)
+    )
+    for ack_id in unread:
+        board.to_acknowledge.append((answered[ack_id], "the response to your disagreement", f"disagreement-{ack_id}"))
 
 
 def _recently_closed(user: User) -> list[Plan]:

@@ -268,7 +268,7 @@ def _no_longer_due(row: Notification, plan: Plan, day: date) -> str | None:
         control = db.session.get(InterimControl, row.subject_id)
         flag = REVIEW_PASSED if kind is Kind.CONTROL_REVIEW_PASSED else NOT_CHECKED
         if control is None or flag not in control_flags(
-            control.status, control.review_by_date, control.last_checked_on, control.start_date, None, day
+            control.status, _as_fact(control).review_due, control.last_checked_on, control.start_date, None, day
         ):
             return "The control has been reviewed, checked or lifted since."
         if kind is Kind.CONTROL_NOT_CHECKED and control_lapsed_on(_as_fact(control)).isoformat() != details.get("date"):
@@ -295,6 +295,7 @@ def _as_fact(control: InterimControl) -> ControlFact:
         control.review_by_date,
         control.last_checked_on,
         control.start_date,
+        control.continued_until,
     )
 
 

@@ -22,6 +22,7 @@ from ..models import (
     Approval,
     ApproverRole,
     Closure,
+    DisagreementResponse,
     Escalation,
     Notification,
     NotificationKind,
@@ -193,6 +194,18 @@ def acknowledged(ack: Acknowledgement) -> None:
             for person in recipients
             if person != ack.user_id
         ]
+    )
+
+
+def disagreement_answered(response: DisagreementResponse) -> None:
+    """A disagreement was answered: the staff member is told there is a response to read (not what it says)."""
+    ack = response.acknowledgement
+    plan = ack.plan
+    details: dict[str, Any] = {"what": ack.subject.value, "version": ack.plan_version, "acknowledgement_id": ack.id}
+    if ack.review is not None:
+        details |= {"review_date": ack.review.review_date.isoformat(), "review_id": ack.review.id}
+    enqueue(
+        [Due(ack.user_id, Kind.DISAGREEMENT_RESPONSE, "acknowledgement", ack.id, "", plan.id, plan.reference, details)]
     )
 
 

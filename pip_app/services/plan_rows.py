@@ -148,6 +148,7 @@ def load_flag_inputs(plans: Sequence[PlanRow]) -> None:
                 InterimControl.review_by_date,
                 InterimControl.last_checked_on,
                 InterimControl.start_date,
+                InterimControl.continued_until,
             )
             .where(InterimControl.plan_id.in_(ids), InterimControl.status == ControlStatus.ACTIVE)
             .order_by(InterimControl.plan_id, InterimControl.id)
@@ -192,6 +193,10 @@ def load_flag_inputs(plans: Sequence[PlanRow]) -> None:
                 Acknowledgement.subject,
                 Acknowledgement.plan_version,
                 Acknowledgement.review_id,
+                Acknowledgement.id,
+                Acknowledgement.response,
+                Acknowledgement.acknowledged_at,
+                Acknowledgement.answered.label("answered"),
             ).where(Acknowledgement.plan_id.in_(ids))
         ),
     )

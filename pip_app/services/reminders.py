@@ -92,13 +92,14 @@ def control_facts(day: date) -> list[ControlFact]:
             InterimControl.review_by_date,
             InterimControl.last_checked_on,
             InterimControl.start_date,
+            InterimControl.continued_until,
         )
         .join(Plan, Plan.id == InterimControl.plan_id)
         .where(
             InterimControl.status == ControlStatus.ACTIVE,
             Plan.status.in_(OPEN),
             or_(
-                InterimControl.review_by_date < day,
+                InterimControl.review_due_on() < day,
                 func.coalesce(InterimControl.last_checked_on, InterimControl.start_date)
                 <= day - timedelta(days=NOT_CHECKED_DAYS),
             ),

@@ -78,6 +78,22 @@ def purge_closed(actor: User | None, older_than_years: int) -> list[str]:
     return references
 
 
+def _response_record(ack: Acknowledgement) -> dict[str, Any] | None:
+    """The manager's response to a disagreement (issue 18), as the person's own data."""
+    response = ack.disagreement_response
+    if response is None:
+        return None
+    return {
+        "discussed_on": response.discussed_on.isoformat(),
+        "discussed_with": response.discussed_with,
+        "outcome": response.outcome,
+        "plan_changed": response.plan_changed,
+        "recorded_by": response.responded_by.name,
+        "recorded_at": response.responded_at.isoformat(),
+        "read_at": response.staff_read_at.isoformat() if response.staff_read_at else None,
+    }
+
+
 def export_person(user: User) -> dict[str, Any]:
     """Everything held about one person (a subject access request), as plain data."""
     from .plans import snapshot
@@ -119,6 +135,7 @@ def export_person(user: User) -> dict[str, Any]:
                 "response": a.response.value,
                 "comment": a.comment,
                 "at": a.acknowledged_at.isoformat(),
+                "response_to_disagreement": _response_record(a),
             }
             for a in acks
         ],

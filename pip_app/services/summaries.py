@@ -20,12 +20,14 @@ from ..formatting import format_date, format_datetime, format_measure
 from ..lifecycle import current_reviews, diff_snapshots
 from ..models import (
     Acknowledgement,
+    AckResponse,
     AckSubject,
     Action,
     Approval,
     ApprovalKind,
     ApprovalStatus,
     Closure,
+    DisagreementResponse,
     Escalation,
     InterimControl,
     Observation,
@@ -70,14 +72,19 @@ def summary_load_options() -> list[LoaderOption]:
         joinedload(Plan.service),
         joinedload(Plan.closure).joinedload(Closure.closed_by),
         selectinload(Plan.controls).options(
-            joinedload(InterimControl.responsible), joinedload(InterimControl.lifted_by)
+            joinedload(InterimControl.responsible),
+            joinedload(InterimControl.lifted_by),
+            joinedload(InterimControl.continued_by),
         ),
         selectinload(Plan.actions).joinedload(Action.owner),
         selectinload(Plan.observations).options(joinedload(Observation.observer), selectinload(Observation.focus)),
         selectinload(Plan.reviews).options(
             joinedload(Review.reviewer), selectinload(Review.entries), joinedload(Review.meeting)
         ),
-        selectinload(Plan.acknowledgements).joinedload(Acknowledgement.user),
+        selectinload(Plan.acknowledgements).options(
+            joinedload(Acknowledgement.user),
+            joinedload(Acknowledgement.disagreement_response).joinedload(DisagreementResponse.responded_by),
+        ),
         selectinload(Plan.versions).joinedload(PlanVersion.created_by),
         selectinload(Plan.approvals).options(joinedload(Approval.requested_by), joinedload(Approval.decided_by)),
         selectinload(Plan.escalations).options(
@@ -224,6 +231,7 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
                 lift_rationale=c.lift_rationale,
                 lifted_by=c.lifted_by.name if c.lifted_by else None,
                 last_checked_on=c.last_checked_on,
+                continued=_continued(c),
             )
             for c in plan.controls
         ],
@@ -250,6 +258,7 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
                 response=a.response.label,
                 comment=a.comment,
                 statement=a.statement,
+                answer=disagreement_answer(a, plan),
             )
             for a in plan.acknowledgements
             if with_closure or a.subject is not AckSubject.CLOSURE
@@ -303,6 +312,37 @@ def _decisions(plan: Plan) -> list[DecisionRow]:
             )
         )
     return [row for _, row in sorted(rows, key=lambda pair: pair[0])]
+
+
+def _continued(control: InterimControl) -> str | None:
+    """A control reviewed and continued (issue 18), in words, with who decided and why."""
+    if control.continued_until is None:
+        return None
+    who = f" by {control.continued_by.name}" if control.continued_by else ""
+    on = f" on {format_date(control.continued_on)}" if control.continued_on else ""
+    return (
+        f"Reviewed{on}{who}: continues until {format_date(control.continued_until)}, "
+        f"because {control.continue_reason or 'no reason recorded'}"
+    )
+
+
+def disagreement_answer(ack: Acknowledgement, plan: Plan) -> str | None:
+    """The response to a disagreement (issue 18), and whether the staff member read it."""
+    if ack.response is not AckResponse.DISAGREE:
+        return None
+    response = ack.disagreement_response
+    if response is None:
+        return "Not answered."
+    read = (
+        f"{plan.staff.name} confirmed reading it on {format_date(to_london(response.staff_read_at).date())}."
+        if response.staff_read_at
+        else f"{plan.staff.name} has not confirmed reading it."
+    )
+    return (
+        f"Answered by {response.responded_by.name}: discussed on {format_date(response.discussed_on)} with "
+        f"{response.discussed_with}. Outcome: {response.outcome} Plan changed: "
+        f"{'yes' if response.plan_changed else 'no'}. {read}"
+    )
 
 
 def _words(value: object) -> str:

@@ -432,7 +432,12 @@ def _plans(service: Service, people: dict[str, User]) -> None:
         "Good start; structured prompts are being used.",
     )
     p2.next_review_date = start + timedelta(days=14)
-    _issue_ack(p2, days_after=2)
+    _issue_ack(  # a disagreement the manager has yet to answer (issue 18)
+        p2,
+        days_after=2,
+        response=AckResponse.DISAGREE,
+        comment="The audit sample included two charts from a night I was not working.",
+    )
 
     # 3. Paused, dignity and communication (worked example 3): sickness absence.
     start = t - timedelta(weeks=3)

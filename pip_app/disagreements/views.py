@@ -1,0 +1,130 @@
+"""Disagreement routes: the plan's disagreements and their responses (a part of the plan page's
+acknowledgements, or a page of its own without JavaScript), the response form, recording the
+response, and the staff member confirming they have read it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import policy
+from ..access import plan_route
+from ..clock import today
+from ..flags import plan_flags
+from ..models import Acknowledgement, Plan, Review
+from ..screens import Screen, problems_beside, submit
+from ..services import disagreements as disagreement_ops
+from . import bp
+from .forms import ResponseForm
+from .panel import disagreement_panel
+
+
+def disagreements_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
+    """The disagreements part (with the header's flags, refreshed beside it)."""
+    return dict(
+        plan=plan,
+        flags=plan_flags(plan, today(), current_app.config["ACK_OUTSTANDING_DAYS"]),
+        disagreement_panel=disagreement_panel(plan, **overrides),
+    )
+
+
+def _flags_beside(part: str, status: int) -> list[str]:
+    return ["plans/_flags.html"] if status == 200 else []
+
+
+DISAGREEMENTS = Screen(
+    "disagreements/page.html", {"panel": "disagreements/_panel.html"}, disagreements_context, _flags_beside
+)
+
+
+def _disagreement(plan: Plan, ack: Acknowledgement) -> disagreement_ops.Disagreement:
+    """The acknowledgement as a disagreement of this plan (404 if it is an agreement)."""
+    found = disagreement_ops.disagreement_of(plan, ack.id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _values(form: ResponseForm) -> disagreement_ops.ResponseValues:
+    return disagreement_ops.ResponseValues(
+        discussed_on=form.discussed_on.data,
+        discussed_with=form.discussed_with.data or "",
+        outcome=form.outcome.data or "",
+        plan_changed=form.changed,
+    )
+
+
+def _url(plan: Plan, ack: Acknowledgement) -> str:
+    return url_for("plans.show", plan_id=plan.id, _anchor=f"disagreement-{ack.id}")
+
+
+PARTS = {"ack_id": Acknowledgement}
+# What the part and the header's flags read of the plan (its disagreements are read on their own).
+PLAN_PART_OPTIONS = (
+    joinedload(Plan.staff),
+    selectinload(Plan.controls),
+    selectinload(Plan.observations),
+    selectinload(Plan.actions),
+    selectinload(Plan.versions),
+    selectinload(Plan.reviews).selectinload(Review.entries),
+    selectinload(Plan.acknowledgements).joinedload(Acknowledgement.user),
+    *disagreement_ops.RESPONSE_OPTIONS,
+)
+
+
+@bp.get("/<int:plan_id>/disagreements")
+@plan_route(options=PLAN_PART_OPTIONS)
+def index(plan: Plan) -> ResponseReturnValue:
+    """The plan's disagreements and their responses (the part for htmx, a page otherwise)."""
+    return DISAGREEMENTS.show(plan, "panel")
+
+
+@bp.get("/<int:plan_id>/disagreements/<int:ack_id>/respond")
+@plan_route(policy.can_respond_to_disagreement, options=PLAN_PART_OPTIONS, parts=PARTS)
+def respond_form(plan: Plan, ack: Acknowledgement) -> ResponseReturnValue:
+    """The form to record the response to a disagreement, the discussion dated today."""
+    _disagreement(plan, ack)
+    form = ResponseForm(formdata=None)
+    form.discussed_on.data = today()
+    return DISAGREEMENTS.show(plan, "panel", responding=ack.id, form=form)
+
+
+@bp.post("/<int:plan_id>/disagreements/<int:ack_id>/response")
+@plan_route(policy.can_respond_to_disagreement, options=PLAN_PART_OPTIONS, parts=PARTS)
+def respond(plan: Plan, ack: Acknowledgement) -> ResponseReturnValue:
+    """Record the response: discussed on, with whom, the outcome, whether the plan changed."""
+    disagreement = _disagreement(plan, ack)
+    form = ResponseForm()
+    return submit(
+        DISAGREEMENTS,
+        plan,
+        "panel",
+        form,
+        lambda: disagreement_ops.respond(current_user, disagreement, _values(form)),
+        url=_url(plan, ack),
+        message=f"Response recorded. {plan.staff.name} has been told it is there to read.",
+        checks=lambda: problems_beside(
+            form, disagreement_ops.response_problems(disagreement.disagreed_on, _values(form))
+        ),
+        kept={"responding": ack.id, "form": form},
+    )
+
+
+@bp.post("/<int:plan_id>/disagreements/<int:ack_id>/read")
+@plan_route(policy.can_acknowledge, options=PLAN_PART_OPTIONS, parts=PARTS)
+def mark_read(plan: Plan, ack: Acknowledgement) -> ResponseReturnValue:
+    """The staff member confirms they have read the response to their disagreement."""
+    disagreement = _disagreement(plan, ack)
+    return submit(
+        DISAGREEMENTS,
+        plan,
+        "panel",
+        None,
+        lambda: disagreement_ops.mark_read(current_user, disagreement),
+        url=_url(plan, ack),
+        message="Thank you. You have confirmed you read the response.",
+    )
