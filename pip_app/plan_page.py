@@ -37,6 +37,7 @@ from .models import (
     PlanVersion,
     Review,
 )
+from .plan_header import HEADER
 from .screens import Screen, page_or_fragment
 from .services import acknowledgements
 from .services import closure as closure_ops
@@ -223,7 +224,6 @@ PANELS = {
 # The header (status and version, next review date, flags, the pause banner): any answer on the
 # plan page may find it moved (a pause, a review, an outcome, a check, an acknowledgement, or
 # someone else's change behind a 409), and it holds no form, so it is refreshed beside every part.
-HEADER = "plans/_header.html"
 
 # What a saved change answered with one panel shows in the other panels (the header aside). A
 # weekly review moves the progress charts and action statuses, may lift controls and is

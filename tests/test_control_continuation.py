@@ -53,6 +53,7 @@ def plan(world, make_plan):
     )
     make_action(plan, 1)
     make_control(plan, world["senior"], start_date=START, review_by_date=TODAY - timedelta(days=2))
+    factories.approve_for_issue(plan)
     issue_plan(world["manager"], plan)
     db.session.commit()
     return plan
@@ -130,8 +131,8 @@ def test_continuing_from_the_plan_page_without_javascript(plan, control, world, 
     assert opened.status_code == 200 and "Continue the control" in opened.text
     saved = senior.post(url(control), data=form(control, origin="plan", next="", reason="In place."), htmx=True)
     assert saved.status_code == 200 and 'id="controls-panel"' in saved.text
-    flags = saved.text.split('id="plan-flags"')[1]  # the header's flags, refreshed beside the panel
-    assert 'hx-swap-oob="true"' in flags and "has passed" not in flags
+    header = saved.text.split('id="plan-header"')[1]  # the header, refreshed beside the panel
+    assert header.startswith(' class="plan-header" hx-swap-oob="true"') and "has passed" not in header
     db.session.expire_all()
     control = db.session.get(InterimControl, control.id)
     response = senior.post(url(control), data=form(control, origin="plan", next=""))

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..clock import today
-from ..flags import plan_flags
-from ..lifecycle import WEEKDAYS, plan_run, quality_findings
+from ..lifecycle import plan_run, quality_findings
 from ..models import (
     Action,
     Approval,
@@ -24,6 +22,7 @@ from ..models import (
     InterimControl,
     Plan,
 )
+from ..plan_header import header_context
 from ..services.approvals import changes_since_submitted
 from ..services.escalations import decision_in_words
 from ..services.plans import issue_request
@@ -79,9 +78,7 @@ def decisions_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
     """The part on its own (with the plan page's header, refreshed beside it)."""
     context = dict(
         plan=plan,
-        flags=plan_flags(plan, today(), current_app.config["ACK_OUTSTANDING_DAYS"]),
-        weekday=WEEKDAYS[plan.review_weekday],
-        may_edit=policy.can_edit_plan(current_user, plan),
+        **header_context(plan),
         decisions=decisions_panel(plan),
         saved=None,
         saved_message=None,

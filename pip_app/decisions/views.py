@@ -11,18 +11,14 @@ from flask_login import current_user
 from .. import policy
 from ..access import plan_route
 from ..models import Approval, ApprovalKind, Escalation, EscalationDecision, Plan
+from ..plan_header import header_beside
 from ..screens import Screen, submit
 from ..services import approvals, escalations
 from . import bp
 from .forms import EscalateForm
 from .panel import PART_OPTIONS, approval_form, comment_form, decide_form, decisions_context, decisions_panel
 
-DECISIONS = Screen(
-    "decisions/page.html",
-    {"panel": "decisions/_panel.html"},
-    decisions_context,
-    lambda part, changed: ["plans/_header.html"],
-)
+DECISIONS = Screen("decisions/page.html", {"panel": "decisions/_panel.html"}, decisions_context, header_beside)
 
 
 def _url(plan: Plan) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, url_for
+from flask import abort, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
@@ -14,8 +14,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import policy
 from ..access import plan_route
 from ..clock import today
-from ..flags import plan_flags
 from ..models import Acknowledgement, Plan, Review
+from ..plan_header import header_beside, header_context
 from ..screens import Screen, problems_beside, submit
 from ..services import disagreements as disagreement_ops
 from . import bp
@@ -24,20 +24,12 @@ from .panel import disagreement_panel
 
 
 def disagreements_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
-    """The disagreements part (with the header's flags, refreshed beside it)."""
-    return dict(
-        plan=plan,
-        flags=plan_flags(plan, today(), current_app.config["ACK_OUTSTANDING_DAYS"]),
-        disagreement_panel=disagreement_panel(plan, **overrides),
-    )
-
-
-def _flags_beside(part: str, status: int) -> list[str]:
-    return ["plans/_flags.html"] if status == 200 else []
+    """The disagreements part (with the plan page's header, refreshed beside it)."""
+    return dict(plan=plan, **header_context(plan), disagreement_panel=disagreement_panel(plan, **overrides))
 
 
 DISAGREEMENTS = Screen(
-    "disagreements/page.html", {"panel": "disagreements/_panel.html"}, disagreements_context, _flags_beside
+    "disagreements/page.html", {"panel": "disagreements/_panel.html"}, disagreements_context, header_beside
 )
 
 

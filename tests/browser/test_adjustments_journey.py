@@ -90,7 +90,13 @@ def test_an_adjustment_agreed_late_extends_the_plan_and_hr_sees_only_the_count(
     question.get_by_label("Yes", exact=True).check()
     question.get_by_label("Why").fill("Eleven days with daily handover notes, and the audits held at 95%.")
     page.get_by_role("button", name="Close the plan").click()
-    expect(page.get_by_text("is closed.")).to_be_visible()
+    # Before the (extended) planned end, so the registered manager approves it first (issue 18).
+    expect(page.get_by_text("The closure needs approval")).to_be_visible()
+    _sign_out(page)
+    sign_in(page, live_server, world["senior"].email, PASSWORD)
+    page.goto(f"{live_server}/plans/{plan_id}#decisions")
+    page.locator("#decisions").get_by_role("button", name="Approve and close the plan").click()
+    expect(page.get_by_text("Approved: the plan is closed.")).to_be_visible()
     _sign_out(page)
 
     # 5. HR reads the closure summary: the count, the date and the answer, none of the detail.

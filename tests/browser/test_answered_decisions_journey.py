@@ -38,6 +38,7 @@ def issued_plan(world):
     )
     factories.make_control(plan, world["senior"], review_by_date=date.today() + timedelta(days=10))
     factories.make_action(plan, 1)
+    factories.approve_for_issue(plan)
     issue_plan(world["manager"], plan)
     db.session.commit()
     return plan

@@ -117,7 +117,9 @@ def test_manager_attaches_staff_sees_only_theirs_hr_downloads_the_summary(
     response = page.request.get(f"{live_server}/plans/{plan_id}/case-bundle.pdf?attachments=1")
     assert response.status == 200
     appended = [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(response.body())).pages]
-    assert len(appended) == len(pages) + 2 and "Appendix" in appended[-1]
+    # The two attached PDFs' pages at the end; the audit extract before them also lists the first
+    # download, which may take it onto one more page.
+    assert len(appended) - len(pages) in (2, 3) and all("Appendix" in p for p in appended[-2:])
     db.session.commit()
     bundles = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "case_bundle")).all()
     assert [e.changes["attached_pdfs"] for e in bundles] == [0, 2]
