@@ -4,6 +4,7 @@ closure, with a comment thread; escalations that a registered manager decides.""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime, time, timedelta
 
 import pypdf
@@ -394,6 +395,19 @@ def test_escalation_on_the_page_dashboard_header_and_for_the_staff_member(active
     assert "Decide on the escalation" in senior.get("/").text
     assert "waiting for a registered manager&#39;s decision" in senior.get(f"/plans/{active.id}").text
     assert manager.post(f"/plans/{active.id}/escalations/{escalation.id}/decide", data={}).status_code == 403
+    page = senior.get(f"/plans/{active.id}").text
+    assert re.search(r'<select id="decide\d+-decision"[^>]*>\s*<option[^>]*value="">Choose the decision</option>', page)
+    undecided = senior.post(
+        f"/plans/{active.id}/escalations/{escalation.id}/decide",
+        data={
+            f"decide{escalation.id}-row_version": str(escalation.row_version),
+            f"decide{escalation.id}-rationale": "Typed first.",
+            f"decide{escalation.id}-decided_on": "2026-11-23",
+        },
+    )
+    assert (
+        undecided.status_code == 422 and "Choose the decision." in undecided.text and "Typed first." in undecided.text
+    )
     decided = senior.post(
         f"/plans/{active.id}/escalations/{escalation.id}/decide",
         data={

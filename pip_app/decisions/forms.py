@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
 from ..forms import BoundedDateField, ChoiceField, VersionedForm, enum_options, text_field
@@ -46,7 +47,7 @@ class EscalationDecisionForm(VersionedForm):
     prefix_name = "decide"
     decision = ChoiceField(
         "Decision",
-        choices=enum_options(EscalationDecision),
+        choices=[SelectChoice("", "Choose the decision"), *enum_options(EscalationDecision)],
         validators=[InputRequired("Choose the decision.")],
     )
     new_end_date = BoundedDateField(

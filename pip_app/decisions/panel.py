@@ -117,7 +117,8 @@ def decisions_panel(plan: Plan, **kept: Any) -> dict[str, Any]:
         escalations=list(reversed(plan.escalations)),
         in_words=decision_in_words,
         may_approve=may_approve,
-        may_escalate=policy.can_escalate(current_user, plan),
+        # Escalating again while one waits for a decision adds nothing: say more on that one.
+        may_escalate=policy.can_escalate(current_user, plan) and not any(e.is_open for e in plan.escalations),
         forms=forms,
         escalate_form=kept.get("escalate") or EscalateForm(formdata=None),
     )
