@@ -61,6 +61,9 @@ def main() -> int:
         ("hr", "10-hr-closed-plans", "/hr/closures"),
         ("staff", "11-dashboard-staff", "/"),
         ("admin", "12-admin-users", "/admin/users"),
+        ("senior", "14-draft-to-approve", "/plans/4"),
+        ("senior", "15-escalation-and-disagreement", "/plans/2"),
+        ("staff", "16-plan-page-staff", "/plans/1"),
     ]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
