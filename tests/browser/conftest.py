@@ -63,7 +63,11 @@ def console_errors(page):
 
 def sign_in(page, base_url: str, email: str, password: str) -> None:
     """Sign in through the real form."""
-    page.goto(f"{base_url}/login")
+    response = page.goto(f"{base_url}/login")
+    # Signed in still (a session cookie left), or an error page: say which, not just "timed out".
+    assert response is not None and response.ok and "/login" in page.url, (
+        f"GET /login ended on {page.url} ({response.status if response else 'no response'})"
+    )
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()

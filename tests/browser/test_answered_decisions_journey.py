@@ -19,6 +19,13 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.browser
 
 
+def _sign_out(page) -> None:
+    """Sign out with the page's own button (clearing cookies instead races a response still
+    arriving, which may set the session cookie again)."""
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You have signed out.")).to_be_visible()
+
+
 def _only_deliberate(console_errors, *statuses: int) -> list[str]:
     allowed = tuple(f"status of {status}" for status in statuses)
     return [e for e in console_errors if not any(a in e for a in allowed)]
@@ -57,7 +64,7 @@ def test_staff_disagrees_the_manager_responds_and_the_staff_member_acknowledges_
     acknowledge.get_by_label(re.compile("^Your comment")).fill("The audit counted a round I was not on.")
     acknowledge.get_by_role("button", name="Send my response").click()
     expect(page.locator("#plan-flags")).to_contain_text("not yet answered")
-    page.context.clear_cookies()
+    _sign_out(page)
 
     # 2. The manager finds it on the dashboard and in the plan header, and records the response in place.
     sign_in(page, live_server, world["manager"].email, PASSWORD)
@@ -82,7 +89,7 @@ def test_staff_disagrees_the_manager_responds_and_the_staff_member_acknowledges_
     assert page.evaluate("window.__marker") == 1, "the page was reloaded"
     page.goto(live_server + "/")
     expect(page.get_by_role("region", name="Disagreements to answer")).to_have_count(0)
-    page.context.clear_cookies()
+    _sign_out(page)
 
     # 3. The staff member reads the response in plain words and acknowledges it.
     sign_in(page, live_server, world["staff"].email, PASSWORD)
@@ -185,7 +192,7 @@ def test_the_response_is_recorded_and_read_without_javascript(live_server, no_js
     page.get_by_role("button", name="Save the response").click()
     expect(page).to_have_url(re.compile(rf"/plans/{issued_plan.id}#disagreement-{ack.id}$"))
     expect(page.get_by_text("Response recorded.")).to_be_visible()
-    page.context.clear_cookies()
+    _sign_out(page)
     sign_in(page, live_server, world["staff"].email, PASSWORD)
     expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
     page.goto(f"{live_server}/plans/{issued_plan.id}")
