@@ -6,9 +6,8 @@ Create Date: 2026-11-23 11:36:36.645308
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0002"

@@ -7,9 +7,8 @@ Create Date: 2026-11-23 11:52:36.786475
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0004"

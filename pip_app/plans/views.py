@@ -18,7 +18,7 @@ from ..extensions import db
 from ..forms import PlanAcknowledgeForm
 from ..htmx import redirect_after_post
 from ..lifecycle import diff_snapshots
-from ..models import AckResponse, Plan, PlanStatus, RiskArea, User
+from ..models import AckResponse, Plan, PlanStatus, PlanType, RiskArea, User
 from ..params import id_arg, page_arg
 from ..plan_page import PLAN_PAGE, PLAN_PAGE_OPTIONS, PLAN_PART_OPTIONS, plan_page_context, plan_part
 from ..screens import page_or_fragment, submit
@@ -77,6 +77,7 @@ def _risk_values(form: RiskForm) -> RiskValues:
     return RiskValues(
         staff_id=form.staff_id.data,
         service_id=form.service_id.data,
+        plan_type=PlanType(form.plan_type.data or PlanType.PERFORMANCE.value),
         risk_area=RiskArea(form.risk_area.data),
         risk_statement=form.risk_statement.data,
         evidence_sources=list(form.evidence_sources.data or []),

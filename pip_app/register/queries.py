@@ -320,6 +320,7 @@ ROW_PLAN_COLUMNS = (
     Plan.reference_year,
     Plan.reference_number,
     Plan.status,
+    Plan.stage,
     Plan.staff_id,
     Plan.manager_id,
     Plan.service_id,

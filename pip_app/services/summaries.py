@@ -279,7 +279,11 @@ def _decisions(plan: Plan) -> list[DecisionRow]:
     for a in plan.approvals:
         if a.status is ApprovalStatus.SUPERSEDED:
             continue
-        what = "Approval before issue" if a.kind is ApprovalKind.ISSUE else "Approval to close the plan"
+        what = {
+            ApprovalKind.ISSUE: "Approval before issue",
+            ApprovalKind.CLOSURE: "Approval to close the plan",
+            ApprovalKind.STAGE: "Approval to move to a formal stage",
+        }[a.kind]
         if a.reasons:
             what += " (" + "; ".join(a.reasons) + ")"
         decided = (
