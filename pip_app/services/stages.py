@@ -31,31 +31,32 @@ def formal_meetings(plan: Plan) -> list[Meeting]:
     return [m for m in plan.meetings if m.kind.value == "formal"]
 
 
-def _used_meetings(plan: Plan) -> set[int | None]:
+def _used_meetings(plan: Plan, deciding: Approval | None) -> set[int | None]:
+    """The meetings earlier approved moves followed (not the one being decided)."""
     return {
         a.proposal.get("meeting_id")
         for a in plan.approvals
-        if a.kind is ApprovalKind.STAGE and a.status is ApprovalStatus.APPROVED
+        if a.kind is ApprovalKind.STAGE and a.status is ApprovalStatus.APPROVED and a is not deciding
     }
 
 
-def _meeting_refusal(plan: Plan, meeting: Meeting | None) -> str | None:
+def _meeting_refusal(plan: Plan, meeting: Meeting | None, deciding: Approval | None) -> str | None:
     facts = None
     if meeting is not None:
         facts = FormalMeetingFacts(
             kind=meeting.kind.value,
             held_on=meeting.held_on,
             notice_given_on=meeting.notice_given_on,
-            already_used=meeting.id in _used_meetings(plan),
+            already_used=meeting.id in _used_meetings(plan, deciding),
         )
     return formal_meeting_refusal(facts, today(), current_app.config["FORMAL_NOTICE_WORKING_DAYS"])
 
 
-def _require_allowed(plan: Plan, target: PlanStage, meeting: Meeting | None) -> None:
+def _require_allowed(plan: Plan, target: PlanStage, meeting: Meeting | None, deciding: Approval | None = None) -> None:
     refused = stage_move_refusal(plan.stage.value, target.value, STAGE_LABELS)
     if refused:
         raise Refusal(refused)
-    refused = _meeting_refusal(plan, meeting)
+    refused = _meeting_refusal(plan, meeting, deciding)
     if refused:
         raise Refusal(refused, field="meeting_id")
 
@@ -119,7 +120,7 @@ def apply_stage(actor: User, approval: Approval) -> None:
         )
     meeting = db.session.get(Meeting, approval.proposal["meeting_id"])
     try:
-        _require_allowed(plan, PlanStage(approval.proposal["to"]), meeting)
+        _require_allowed(plan, PlanStage(approval.proposal["to"]), meeting, approval)
     except Refusal as refused:
         raise Conflict(
             f"The move can no longer be carried out as proposed: {refused} Return it to the manager."

@@ -207,6 +207,8 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
         service=plan.service.name,
         status=plan.status.label,
         version=plan.version,
+        plan_type=plan.plan_type.label,
+        stage=plan.stage.label,
         start_date=plan.start_date,
         planned_end_date=plan.planned_end_date,
         risk_area=plan.risk_area.label,
