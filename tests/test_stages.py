@@ -23,6 +23,7 @@ from pip_app.models import (
     MeetingKind,
     Notification,
     NotificationKind,
+    Plan,
     PlanStage,
     PlanStatus,
     PlanType,
@@ -179,6 +180,9 @@ def test_a_move_to_stage_one_is_proposed_then_approved_and_shows_everywhere(acti
         select(AuditEvent).where(AuditEvent.plan_id == active.id, AuditEvent.verb == "moved to a formal stage")
     ).one()
     assert moved.changes["stage"] == ["informal", "stage_1"] and moved.actor_id == world["senior"].id
+    history = senior.get(f"/plans/{active.id}/history").text
+    assert "Moved to a formal stage" in history and "Formal stage 1 (improvement note)" in history
+    assert "Proposed a formal stage" in history and "Four weeks of support" in history
 
     assert "Formal stage 1 (improvement note)" in senior.get(f"/plans/{active.id}").text  # the header
     assert "Formal stage 1 (improvement note)" in senior.get("/plans/").text  # the list
@@ -319,3 +323,54 @@ def test_the_closure_summary_states_the_stage(active, world, sign_in):
     text = " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(io.BytesIO(response.data)).pages)
     assert "Stage Formal stage 1 (improvement note) (performance plan)" in text
     assert "Approval to move to a formal stage" in text
+
+
+def _risk(plan, **overrides):
+    return {
+        "staff_id": plan.staff_id,
+        "service_id": plan.service_id,
+        "risk_area": plan.risk_area.value,
+        "risk_statement": plan.risk_statement,
+        "evidence_sources": list(plan.evidence_sources),
+        "start_date": plan.start_date.isoformat(),
+        "weeks": str((plan.planned_end_date - plan.start_date).days // 7),
+        "review_weekday": str(plan.review_weekday),
+        "row_version": str(plan.row_version),
+        **overrides,
+    }
+
+
+def test_a_new_plan_is_a_probation_plan_when_chosen(world, sign_in):
+    manager = sign_in(world["manager"])
+    data = {
+        "staff_id": world["staff"].id,
+        "service_id": world["home"].id,
+        "plan_type": "probation",
+        "risk_area": "records",
+        "risk_statement": "Care notes are written hours late, so handovers miss changes.",
+        "evidence_sources": ["audit"],
+        "start_date": TODAY.isoformat(),
+        "weeks": "4",
+        "review_weekday": "0",
+    }
+    assert manager.post("/plans/new", data=data).status_code == 303
+    made = db.session.scalars(select(Plan).where(Plan.staff_id == world["staff"].id)).one()
+    assert made.plan_type is PlanType.PROBATION and made.stage is PlanStage.INFORMAL
+    bad = manager.post("/plans/new", data=data | {"plan_type": "permanent"})
+    assert bad.status_code == 422
+
+
+def test_changing_the_type_of_an_issued_plan_is_an_amendment_the_version_shows(active, world, sign_in):
+    manager = sign_in(world["manager"])
+    saved = manager.post(f"/plans/{active.id}/risk", data=_risk(active, plan_type="probation"))
+    assert saved.status_code == 303, saved.text
+    db.session.refresh(active)
+    assert active.plan_type is PlanType.PROBATION
+    assert "Plan type" in manager.get(f"/plans/{active.id}/edit").text  # an unissued change
+    response = manager.post(
+        f"/plans/{active.id}/amend",
+        data={"amend-row_version": active.row_version, "amend-change_summary": "A probation plan."},
+    )
+    assert response.status_code == 303
+    version = manager.get(f"/plans/{active.id}/versions/2").text
+    assert "Plan type" in version and "Probation" in version
