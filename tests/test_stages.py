@@ -187,6 +187,8 @@ def test_a_move_to_stage_one_is_proposed_then_approved_and_shows_everywhere(acti
     assert "Formal stage 1 (improvement note)" in senior.get(f"/plans/{active.id}").text  # the header
     assert "Formal stage 1 (improvement note)" in senior.get("/plans/").text  # the list
     assert "Formal stage 1 (improvement note)" in senior.get("/register").text  # the register's row
+    exported = senior.get("/register.csv").data.decode("utf-8-sig").splitlines()
+    assert exported[0].endswith(",Plan stage") and exported[1].endswith(",Formal stage 1 (improvement note)")
     assert "Formal stage 1 (improvement note)" in manager.get("/").text  # a dashboard's table
     # The next move is offered, and the meeting already used is refused for it.
     assert "Move to formal stage 2 (final written warning)" in manager.get(f"/plans/{active.id}").text
