@@ -186,6 +186,8 @@ def test_a_move_to_stage_one_is_proposed_then_approved_and_shows_everywhere(acti
 
     assert "Formal stage 1 (improvement note)" in senior.get(f"/plans/{active.id}").text  # the header
     assert "Formal stage 1 (improvement note)" in senior.get("/plans/").text  # the list
+    assert active.reference in senior.get("/plans/?stage=stage_1").text  # … and its filter
+    assert active.reference not in senior.get("/plans/?stage=informal").text
     assert "Formal stage 1 (improvement note)" in senior.get("/register").text  # the register's row
     exported = senior.get("/register.csv").data.decode("utf-8-sig").splitlines()
     assert exported[0].endswith(",Plan stage") and exported[1].endswith(",Formal stage 1 (improvement note)")
