@@ -269,6 +269,8 @@ def test_only_the_approver_decides_and_never_the_one_who_proposed(active, world,
     stages.propose_stage(world["senior"], active, target=PlanStage.STAGE_1, meeting=meeting, reason="Agreed at review.")
     db.session.commit()
     [_, own] = stage_requests(active)
+    page = sign_in(world["senior"]).get(f"/plans/{active.id}").text
+    assert "Approve the move to formal stage 1" not in page  # not offered to who proposed it
     with pytest.raises(Refusal, match="A second person decides"):
         approvals.approve(world["senior"], own)
     db.session.rollback()

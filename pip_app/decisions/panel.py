@@ -148,7 +148,14 @@ def decisions_panel(plan: Plan, **kept: Any) -> dict[str, Any]:
     may_decide = policy.can_decide_escalation(current_user, plan)
     forms: dict[str, dict[int, Any]] = {
         "comment": {r.id: comment_form(r) for r in requests if r.is_pending and may_discuss},
-        "approval": {r.id: approval_form(r) for r in requests if r.is_pending and may_approve},
+        # A move to a formal stage is decided by someone other than who proposed it (services/stages.py).
+        "approval": {
+            r.id: approval_form(r)
+            for r in requests
+            if r.is_pending
+            and may_approve
+            and not (r.kind is ApprovalKind.STAGE and r.requested_by_id == current_user.id)
+        },
         "decide": {e.id: decide_form(e) for e in plan.escalations if e.is_open and may_decide},
     }
     for name in forms:
