@@ -380,3 +380,12 @@ def test_changing_the_type_of_an_issued_plan_is_an_amendment_the_version_shows(a
     assert response.status_code == 303
     version = manager.get(f"/plans/{active.id}/versions/2").text
     assert "Plan type" in version and "Probation" in version
+
+
+def test_the_emails_name_a_move_to_a_formal_stage():
+    from pip_app.notifications.content import headline
+
+    asked = headline(NotificationKind.APPROVAL_REQUESTED, "PIP-2026-0001", {"what": "stage"})
+    assert asked.startswith("Your approval is asked for a move to a formal stage of improvement plan PIP-2026-0001.")
+    decided = headline(NotificationKind.APPROVAL_DECIDED, "PIP-2026-0001", {"what": "stage", "status": "approved"})
+    assert decided == "Your request for approval of a move to a formal stage of PIP-2026-0001 was approved."
