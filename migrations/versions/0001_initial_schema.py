@@ -6,8 +6,9 @@ Create Date: 2026-11-23 11:16:54.709179
 
 """
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
 revision = "0001"

@@ -7,8 +7,9 @@ Create Date: 2026-11-23 11:52:36.786475
 
 """
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
 revision = "0004"

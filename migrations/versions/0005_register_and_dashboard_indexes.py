@@ -10,6 +10,7 @@ Create Date: 2026-11-23 14:40:00
 
 from alembic import op
 
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None

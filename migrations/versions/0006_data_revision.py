@@ -10,6 +10,7 @@ Create Date: 2026-11-23 17:20:00
 import sqlalchemy as sa
 from alembic import op
 
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None

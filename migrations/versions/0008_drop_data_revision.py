@@ -10,6 +10,7 @@ Create Date: 2026-11-29 15:00:00
 import sqlalchemy as sa
 from alembic import op
 
+
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
