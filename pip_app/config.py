@@ -53,6 +53,9 @@ class Config:
     PASSWORD_CHECK_LIMIT = "10 per 15 minutes"  # wrong current password when signed in, per account
     # Plans: how many days a staff member has to acknowledge before it is flagged.
     ACK_OUTSTANDING_DAYS = 3
+    # The formal capability route (issue 20): written notice of a formal meeting at least this many
+    # UK working days before it (PIP_FORMAL_NOTICE_WORKING_DAYS); pip_app/stage_rules.py counts them.
+    FORMAL_NOTICE_WORKING_DAYS = 5
     # Set to an ISO date to freeze "today" (tests only).
     FROZEN_TODAY = None
     PRODUCTION = False

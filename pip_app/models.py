@@ -99,6 +99,23 @@ class PlanStatus(LabelledEnum):
     CLOSED = "closed", "Closed"
 
 
+class PlanStage(LabelledEnum):
+    """Where the plan stands in the capability procedure (issue 20): informal first; each formal
+    stage follows a formal meeting and the approver's decision (pip_app/stage_rules.py)."""
+
+    INFORMAL = "informal", "Informal"
+    STAGE_1 = "stage_1", "Formal stage 1 (improvement note)"
+    STAGE_2 = "stage_2", "Formal stage 2 (final written warning)"
+    HEARING = "hearing", "Capability hearing"
+
+
+class PlanType(LabelledEnum):
+    """A performance plan, or one during probation (the same rigour: issue 20)."""
+
+    PERFORMANCE = "performance", "Performance"
+    PROBATION = "probation", "Probation"
+
+
 class RiskArea(LabelledEnum):
     RECORDS = "records", "Records & documentation"
     MEDICATION = "medication", "Medication"
@@ -258,6 +275,7 @@ class ApproverRole(LabelledEnum):
 class ApprovalKind(LabelledEnum):
     ISSUE = "issue", "Issue the plan"
     CLOSURE = "closure", "Close the plan"
+    STAGE = "stage", "Move to a formal stage"
 
 
 class ApprovalStatus(LabelledEnum):
@@ -441,6 +459,14 @@ class Plan(Model):
     manager_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
     status: Mapped[PlanStatus] = mapped_column(enum_column(PlanStatus), default=PlanStatus.DRAFT)
+    # Performance or probation, chosen with the risk; the capability stage, moved forward only by
+    # an approved request (services/stages.py). Added by ALTER TABLE with server defaults (0021).
+    plan_type: Mapped[PlanType] = mapped_column(
+        enum_column(PlanType), default=PlanType.PERFORMANCE, server_default=PlanType.PERFORMANCE.value
+    )
+    stage: Mapped[PlanStage] = mapped_column(
+        enum_column(PlanStage), default=PlanStage.INFORMAL, server_default=PlanStage.INFORMAL.value
+    )
     # The issued version the staff member acknowledges: 0 while a draft, 1 at issue, +1 per amendment.
     version: Mapped[int] = mapped_column(Integer, default=0)
     # Optimistic locking: a stale save raises StaleDataError instead of overwriting.

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from . import policy
 from .attachments.panel import attachment_panel
 from .clock import today
-from .decisions.panel import DECISION_OPTIONS, decisions_panel
+from .decisions.panel import DECISION_OPTIONS, MEETING_COLUMNS, decisions_panel
 from .disagreements.panel import disagreement_panel
 from .flags import plan_flags
 from .formatting import format_date, format_measure
@@ -31,7 +31,6 @@ from .models import (
     Action,
     Closure,
     InterimControl,
-    Meeting,
     Observation,
     Plan,
     PlanVersion,
@@ -74,8 +73,9 @@ PLAN_PAGE_OPTIONS = (
     selectinload(Plan.acknowledgements).defer(Acknowledgement.statement).joinedload(Acknowledgement.user),
     selectinload(Plan.versions).load_only(PlanVersion.plan_id, PlanVersion.version, PlanVersion.created_at),
     *DECISION_OPTIONS,
-    # Only what the late-minutes flag reads; the meetings panel loads the meetings whole when opened.
-    selectinload(Plan.meetings).load_only(Meeting.plan_id, Meeting.held_on, Meeting.minutes_shared_on),
+    # Only what the late-minutes flag and the choice of a formal meeting (decisions) read; the
+    # meetings panel loads the meetings whole when opened.
+    selectinload(Plan.meetings).load_only(*MEETING_COLUMNS),
     *RESPONSE_OPTIONS,  # disagreements' responses, in the acknowledgements' SELECT (issue 18)
 )
 

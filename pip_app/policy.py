@@ -82,6 +82,12 @@ def can_escalate(user: User | None, plan: Plan) -> bool:
     return can_edit_plan(user, plan) and plan.status in (PlanStatus.ACTIVE, PlanStatus.PAUSED)
 
 
+def can_propose_stage(user: User | None, plan: Plan) -> bool:
+    """Propose moving an issued, open plan to a formal stage (issue 20): whoever may edit it — its
+    manager, or a registered manager of its service; the approver decides."""
+    return can_edit_plan(user, plan) and plan.status in (PlanStatus.ACTIVE, PlanStatus.PAUSED)
+
+
 def can_decide_escalation(user: User | None, plan: Plan) -> bool:
     """Decide what happens after an escalation: the registered managers of the plan's service."""
     return _live(user) and not plan.is_closed and _senior_for(user, plan)

@@ -222,6 +222,8 @@ class PlanSummary:
     registered_manager: str = ""  # who signs second: the service's registered manager(s)
     fair_process: FairProcessSummary | None = None  # closure summaries only (issue 19)
     decisions: list[DecisionRow] = field(default_factory=list)  # closure summaries only (issue 18)
+    plan_type: str = "Performance"  # issue 20
+    stage: str = "Informal"  # where the plan stands in the capability procedure (issue 20)
 
     @property
     def document_title(self) -> str:

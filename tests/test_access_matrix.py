@@ -175,6 +175,7 @@ RULES = {
     "decisions.approve": plan_rule(policy.can_approve),
     "decisions.return_request": plan_rule(policy.can_approve),
     "decisions.escalate": plan_rule(policy.can_escalate),
+    "decisions.propose_stage": plan_rule(policy.can_propose_stage),
     "decisions.decide": plan_rule(policy.can_decide_escalation),
     "adjustments.choose_disclosure": restricted_rule(policy.can_choose_adjustment_detail),
     "factors.index": view,

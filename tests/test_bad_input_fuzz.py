@@ -83,7 +83,7 @@ BAD_QUERY_VALUES = [
 # The query parameters each view reads (`grep -n "args" pip_app`). The union is also sent to every
 # other GET route, so a view that starts reading one is exercised before anyone lists it here.
 QUERY_PARAMS = {
-    "plans.index": ("status", "risk_area", "service", "staff", "q", "page"),
+    "plans.index": ("status", "risk_area", "stage", "service", "staff", "q", "page"),
     "plans.new": ("staff", "template"),
     "register.index": ("service", "type", "responsible", "status", "flagged", "q", "sort", "dir", "page"),
     "register.export_csv": ("service", "type", "responsible", "status", "flagged", "q", "sort", "dir", "page"),

@@ -5,10 +5,12 @@ from __future__ import annotations
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
-from ..forms import BoundedDateField, ChoiceField, VersionedForm, enum_options, text_field
-from ..models import EscalationDecision
+from ..forms import BoundedDateField, ChoiceField, PrefixedForm, VersionedForm, enum_options, text_field
+from ..models import EscalationDecision, PlanStage
+from ..params import parse_id
 from ..services.approvals import COMMENT_MAX
 from ..services.escalations import TEXT_MAX
+from ..services.stages import REASON_MAX
 
 
 class CommentForm(VersionedForm):
@@ -64,3 +66,24 @@ class EscalationDecisionForm(VersionedForm):
                 self.new_end_date.errors = [*self.new_end_date.errors, "Choose the new end date."]
             valid = False
         return valid
+
+
+class StageForm(PrefixedForm):
+    """Propose moving the plan to its next stage, after a formal meeting (issue 20). The meeting
+    is checked by the operation, which says why one does not do (none, too little notice)."""
+
+    prefix_name = "stage"
+    stage = ChoiceField(
+        "Move to",
+        choices=enum_options(PlanStage, leave_out=(PlanStage.INFORMAL,)),
+        validators=[InputRequired("Choose the stage.")],
+    )
+    meeting_id = ChoiceField(
+        "The formal meeting it follows", coerce=parse_id, validate_choice=False, validators=[Optional()]
+    )
+    reason = text_field(
+        "Why the plan moves to this stage",
+        max_length=REASON_MAX,
+        required="Say why the plan moves to a formal stage.",
+        description="What the informal stage showed, and what the formal meeting found.",
+    )

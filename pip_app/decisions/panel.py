@@ -4,13 +4,17 @@ escalations, and the forms they may use (blank, or the one being corrected)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from flask import current_app
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms.fields.choices import SelectChoice
 
 from .. import policy
 from ..clock import today
+from ..formatting import format_date
 from ..lifecycle import plan_run, quality_findings
 from ..models import (
     Action,
@@ -20,14 +24,28 @@ from ..models import (
     ClosureOutcome,
     Escalation,
     InterimControl,
+    Meeting,
     Plan,
+    PlanStage,
 )
 from ..plan_header import header_context
 from ..services.approvals import changes_since_submitted
 from ..services.escalations import decision_in_words
 from ..services.plans import issue_request
+from ..services.stages import formal_meetings, stage_request
+from ..stage_rules import next_stage
 from ..summaries import CLOSURE_SECTIONS
-from .forms import ApprovalDecisionForm, CommentForm, EscalateForm, EscalationDecisionForm
+from .forms import ApprovalDecisionForm, CommentForm, EscalateForm, EscalationDecisionForm, StageForm
+
+# Of the plan's meetings, what choosing the formal one a move follows reads (the plan page loads
+# the same columns for its late-minutes flag, in the same SELECT).
+MEETING_COLUMNS = (
+    Meeting.plan_id,
+    Meeting.kind,
+    Meeting.held_on,
+    Meeting.notice_given_on,
+    Meeting.minutes_shared_on,
+)
 
 # What the part reads: the requests with their threads and people, the escalations with theirs
 # (the plan page loads these too), and what a draft's snapshot names (to compare it with the
@@ -46,6 +64,7 @@ PART_OPTIONS = (
     selectinload(Plan.controls).joinedload(InterimControl.responsible),
     selectinload(Plan.actions).joinedload(Action.owner),
     *DECISION_OPTIONS,
+    selectinload(Plan.meetings).load_only(*MEETING_COLUMNS),
 )
 
 
@@ -67,11 +86,41 @@ def decide_form(escalation: Escalation, formdata: Any = None) -> EscalationDecis
 
 
 def requests_shown(plan: Plan) -> list[Approval]:
-    """A draft's newest request for approval; an issued plan's closure waiting for approval."""
+    """A draft's newest request for approval; an issued plan's closure, or move to a formal
+    stage, waiting for approval."""
     if plan.is_draft:
         request = issue_request(plan)
         return [request] if request is not None else []
-    return [a for a in plan.approvals if a.kind is ApprovalKind.CLOSURE and a.is_pending]
+    return [a for a in plan.approvals if a.kind in (ApprovalKind.CLOSURE, ApprovalKind.STAGE) and a.is_pending]
+
+
+def stage_form(plan: Plan, formdata: Any = None) -> StageForm:
+    """The form proposing the plan's next stage (offered only while there is one)."""
+    form = StageForm(formdata=formdata)
+    if formdata is None:
+        form.stage.data = next_stage(plan.stage.value)
+    form.meeting_id.choices = [SelectChoice("", "Choose the formal meeting")] + [
+        SelectChoice(
+            m.id,
+            f"Formal meeting of {format_date(m.held_on)}"
+            + (f" (notice given {format_date(m.notice_given_on)})" if m.notice_given_on else " (no notice recorded)"),
+        )
+        for m in formal_meetings(plan)
+    ]
+    return form
+
+
+def _stage_words(approval: Approval) -> dict[str, str]:
+    proposal = approval.proposal
+    return dict(
+        before=PlanStage(proposal["from"]).label,
+        after=PlanStage(proposal["to"]).label,
+        held_on=format_date(date.fromisoformat(proposal["held_on"])),
+        notice_given_on=(
+            format_date(date.fromisoformat(proposal["notice_given_on"])) if proposal.get("notice_given_on") else "—"
+        ),
+        reason=proposal.get("reason", ""),
+    )
 
 
 def decisions_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
@@ -91,14 +140,22 @@ def decisions_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
 
 def decisions_panel(plan: Plan, **kept: Any) -> dict[str, Any]:
     """The part's context. `kept`: a form being corrected, as `comment`, `approval` or `decide`
-    (a pair of the record's id and the form) or `escalate` (the form)."""
+    (a pair of the record's id and the form) or `escalate` or `stage` (the form)."""
     requests = requests_shown(plan)
+    upcoming = next_stage(plan.stage.value)
     may_approve = policy.can_approve(current_user, plan)
     may_discuss = policy.can_discuss_approval(current_user, plan)
     may_decide = policy.can_decide_escalation(current_user, plan)
     forms: dict[str, dict[int, Any]] = {
         "comment": {r.id: comment_form(r) for r in requests if r.is_pending and may_discuss},
-        "approval": {r.id: approval_form(r) for r in requests if r.is_pending and may_approve},
+        # A move to a formal stage is decided by someone other than who proposed it (services/stages.py).
+        "approval": {
+            r.id: approval_form(r)
+            for r in requests
+            if r.is_pending
+            and may_approve
+            and not (r.kind is ApprovalKind.STAGE and r.requested_by_id == current_user.id)
+        },
         "decide": {e.id: decide_form(e) for e in plan.escalations if e.is_open and may_decide},
     }
     for name in forms:
@@ -109,6 +166,15 @@ def decisions_panel(plan: Plan, **kept: Any) -> dict[str, Any]:
         requests=requests,
         changes={r.id: changes_since_submitted(r) for r in requests if r.is_pending},
         findings=quality_findings(plan) if plan.is_draft and requests else {},
+        stage_moves={r.id: _stage_words(r) for r in requests if r.kind is ApprovalKind.STAGE},
+        notice_days=current_app.config["FORMAL_NOTICE_WORKING_DAYS"],
+        next_stage=PlanStage(upcoming) if upcoming else None,
+        stage_form=kept.get("stage")
+        or (
+            stage_form(plan)
+            if policy.can_propose_stage(current_user, plan) and stage_request(plan) is None and upcoming is not None
+            else None
+        ),
         outcomes={
             r.id: ClosureOutcome(r.proposal["outcome"]).label for r in requests if r.kind is ApprovalKind.CLOSURE
         },

@@ -10,13 +10,22 @@ from flask_login import current_user
 
 from .. import policy
 from ..access import plan_route
-from ..models import Approval, ApprovalKind, Escalation, EscalationDecision, Plan
+from ..extensions import db
+from ..models import Approval, ApprovalKind, Escalation, EscalationDecision, Meeting, Plan, PlanStage
 from ..plan_header import header_beside
 from ..screens import Screen, submit
-from ..services import approvals, escalations
+from ..services import approvals, escalations, stages
 from . import bp
 from .forms import EscalateForm
-from .panel import PART_OPTIONS, approval_form, comment_form, decide_form, decisions_context, decisions_panel
+from .panel import (
+    PART_OPTIONS,
+    approval_form,
+    comment_form,
+    decide_form,
+    decisions_context,
+    decisions_panel,
+    stage_form,
+)
 
 DECISIONS = Screen("decisions/page.html", {"panel": "decisions/_panel.html"}, decisions_context, header_beside)
 
@@ -53,7 +62,11 @@ def comment(plan: Plan, approval: Approval) -> ResponseReturnValue:
 def _decide(plan: Plan, approval: Approval, approve: bool) -> ResponseReturnValue:
     form = approval_form(approval, request.form)
     if approve:
-        done = "Approved." if approval.kind is ApprovalKind.ISSUE else "Approved: the plan is closed."
+        done = {
+            ApprovalKind.ISSUE: "Approved.",
+            ApprovalKind.CLOSURE: "Approved: the plan is closed.",
+            ApprovalKind.STAGE: "Approved: the plan has moved to the formal stage.",
+        }[approval.kind]
     else:
         done = "Returned with your comments."
     return submit(
@@ -125,4 +138,28 @@ def decide(plan: Plan, escalation: Escalation) -> ResponseReturnValue:
         stale=escalation,
         kept={"decisions": decisions_panel(plan, decide=(escalation.id, form))},
         leave=True,
+    )
+
+
+@bp.post("/<int:plan_id>/stage")
+@plan_route(policy.can_propose_stage, options=PART_OPTIONS)
+def propose_stage(plan: Plan) -> ResponseReturnValue:
+    """Propose moving the plan to its next stage, after a formal meeting: the approver decides."""
+    form = stage_form(plan, request.form)
+    return submit(
+        DECISIONS,
+        plan,
+        "panel",
+        form,
+        lambda: stages.propose_stage(
+            current_user,
+            plan,
+            target=PlanStage(form.stage.data),
+            meeting=db.session.get(Meeting, form.meeting_id.data) if form.meeting_id.data else None,
+            reason=form.reason.data,
+        ),
+        url=_url(plan),
+        message="Sent for approval: the stage changes once the approver agrees.",
+        error_field="reason",
+        kept={"decisions": decisions_panel(plan, stage=form)},
     )

@@ -73,7 +73,9 @@ def _ack_thing(details: Mapping[str, Any]) -> str:
 
 
 def _request(details: Mapping[str, Any]) -> str:
-    return "the closure of" if details.get("what") == "closure" else "the draft of"
+    return {"closure": "the closure of", "stage": "a move to a formal stage of"}.get(
+        details.get("what", ""), "the draft of"
+    )
 
 
 def headline(kind: Kind, reference: str, details: Mapping[str, Any]) -> str:

@@ -366,6 +366,7 @@ def _cover(bundle: CaseBundle, st: Styles) -> list[Flowable]:
         ("Line manager", summary.manager),
         ("Plan dates", f"{when(summary.start_date)} to {when(summary.planned_end_date)}"),
         ("Risk area", summary.risk_area),
+        ("Stage", f"{summary.stage} ({summary.plan_type.lower()} plan)"),
         ("Status", f"{summary.status}, version {summary.version}"),
         ("Prepared for", summary.generated_by),
         ("Prepared", f"{when(summary.generated_at)} (UK time)"),

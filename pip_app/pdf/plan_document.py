@@ -60,6 +60,7 @@ def header_block(summary: PlanSummary, st: Styles) -> list[Flowable]:
         ("Line manager", summary.manager),
         ("Plan dates", f"{when(summary.start_date)} to {when(summary.planned_end_date)}"),
         ("Risk area", summary.risk_area),
+        ("Stage", f"{summary.stage} ({summary.plan_type.lower()} plan)"),
         ("Plan version", f"Version {summary.version}"),
     ]
     if summary.closure:

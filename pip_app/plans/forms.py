@@ -19,7 +19,7 @@ from ..forms import (
     text_field,
 )
 from ..lifecycle import WEEKDAYS
-from ..models import ControlKind, EvidenceSource, KeyQuestion, RiskArea, Shift
+from ..models import ControlKind, EvidenceSource, KeyQuestion, PlanType, RiskArea, Shift
 from ..params import LATEST_DATE, parse_id
 
 
@@ -27,6 +27,12 @@ class RiskForm(VersionedForm):
     # A new plan offers "Choose a staff member" first (value ""): nobody is picked by default.
     staff_id = ChoiceField("Staff member", coerce=parse_id, validators=[DataRequired("Choose the staff member.")])
     service_id = ChoiceField("Service", coerce=int, validators=[InputRequired("Choose the service.")])
+    plan_type = ChoiceField(
+        "Type of plan",
+        choices=enum_options(PlanType),
+        default=PlanType.PERFORMANCE.value,
+        description="Probation: the plan runs during the staff member's probation period.",
+    )
     risk_area = ChoiceField(
         "Risk area", choices=enum_options(RiskArea), validators=[InputRequired("Choose the risk area.")]
     )

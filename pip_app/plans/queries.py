@@ -16,6 +16,7 @@ from ..models import (
     Acknowledgement,
     AuditEvent,
     Plan,
+    PlanStage,
     PlanStatus,
     PlanVersion,
     RiskArea,
@@ -45,7 +46,7 @@ class PlanList:
 
 
 def plan_list(user: User, args: Mapping[str, str]) -> PlanList:
-    """The plans `user` may see, filtered by status, service, staff member, risk area and text
+    """The plans `user` may see, filtered by status, service, staff member, risk area, stage and text
     (read with `params`: a value that is not one of these is ignored)."""
     conditions = [policy.visible_plans(user)]
     status, risk_area = enum_arg(args, "status", PlanStatus), enum_arg(args, "risk_area", RiskArea)
@@ -53,6 +54,9 @@ def plan_list(user: User, args: Mapping[str, str]) -> PlanList:
         conditions.append(Plan.status == status)
     if risk_area is not None:
         conditions.append(Plan.risk_area == risk_area)
+    stage = enum_arg(args, "stage", PlanStage)
+    if stage is not None:
+        conditions.append(Plan.stage == stage)
     service_id, staff_id = id_arg(args, "service"), id_arg(args, "staff")
     if service_id is not None:
         conditions.append(Plan.service_id == service_id)

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..forms import PlanAcknowledgeForm
 from ..htmx import redirect_after_post
 from ..lifecycle import diff_snapshots
-from ..models import AckResponse, Plan, PlanStatus, RiskArea, User
+from ..models import AckResponse, Plan, PlanStage, PlanStatus, PlanType, RiskArea, User
 from ..params import id_arg, page_arg
 from ..plan_page import PLAN_PAGE, PLAN_PAGE_OPTIONS, PLAN_PART_OPTIONS, plan_page_context, plan_part
 from ..screens import page_or_fragment, submit
@@ -35,7 +35,7 @@ from .queries import open_plans_for, plan_acknowledgements, plan_history, plan_l
 @bp.get("/")
 @requires(policy.can_list_plans)
 def index() -> ResponseReturnValue:
-    """Every plan the user may see, filtered by status, service, staff member, risk area and text."""
+    """Every plan the user may see, filtered by status, service, staff member, risk area, stage and text."""
     found = plan_list(current_user, request.args)
     return page_or_fragment(
         "plans/index.html",
@@ -49,6 +49,7 @@ def index() -> ResponseReturnValue:
         services=found.services,
         statuses=PlanStatus,
         risk_areas=RiskArea,
+        stages=PlanStage,
         may_create=policy.can_create_plans(current_user),
     )
 
@@ -77,6 +78,7 @@ def _risk_values(form: RiskForm) -> RiskValues:
     return RiskValues(
         staff_id=form.staff_id.data,
         service_id=form.service_id.data,
+        plan_type=PlanType(form.plan_type.data or PlanType.PERFORMANCE.value),
         risk_area=RiskArea(form.risk_area.data),
         risk_statement=form.risk_statement.data,
         evidence_sources=list(form.evidence_sources.data or []),

@@ -320,6 +320,7 @@ ROW_PLAN_COLUMNS = (
     Plan.reference_year,
     Plan.reference_number,
     Plan.status,
+    Plan.stage,
     Plan.staff_id,
     Plan.manager_id,
     Plan.service_id,
@@ -490,6 +491,7 @@ CSV_HEADINGS = [
     "Continued until",
     "Continued by",
     "Why it continues",
+    "Plan stage",
 ]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -532,6 +534,7 @@ def register_csv(rows: list[RegisterRow]) -> str:
                     c.continued_until.isoformat() if c.continued_until else "",
                     c.continued_by.name if c.continued_by else "",
                     c.continue_reason or "",
+                    c.plan.stage.label,
                 )
             ]
         )

@@ -28,6 +28,7 @@ from . import audit, notifications
 from .closure import close_plan, stored_proposal
 from .factors import factors_answered
 from .plans import PlanError, changes_since, issue_request, plain_snapshot, require_move
+from .stages import apply_stage
 
 COMMENT_MAX = 4000
 
@@ -126,7 +127,8 @@ def _comment_text(comment: str | None, *, required: str | None = None) -> str | 
 
 def approve(actor: User, approval: Approval, comment: str | None = None) -> None:
     """Approve a request: a draft may then be issued by its manager; a closure is carried out as
-    proposed (its manager is the one who closed it; the approval says who agreed)."""
+    proposed (its manager is the one who closed it; the approval says who agreed); a move to a
+    formal stage is made (services/stages.py), if its rules still allow it."""
     _require_pending(approval)
     text = _comment_text(comment)
     changes = changes_since_submitted(approval)
@@ -144,6 +146,8 @@ def approve(actor: User, approval: Approval, comment: str | None = None) -> None
     )
     if approval.kind is ApprovalKind.CLOSURE:
         _close_as_proposed(approval)
+    elif approval.kind is ApprovalKind.STAGE:
+        apply_stage(actor, approval)
     notifications.approval_decided(approval)
 
 

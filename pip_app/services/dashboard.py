@@ -132,7 +132,11 @@ def dashboard_for(user: User) -> Board:
     return board
 
 
-_WHAT = {ApprovalKind.ISSUE: "Approve the plan before issue", ApprovalKind.CLOSURE: "Approve the closure"}
+_WHAT = {
+    ApprovalKind.ISSUE: "Approve the plan before issue",
+    ApprovalKind.CLOSURE: "Approve the closure",
+    ApprovalKind.STAGE: "Approve a move to a formal stage",
+}
 
 
 def _decisions_board(user: User, board: Board) -> None:

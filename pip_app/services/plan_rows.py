@@ -33,7 +33,9 @@ from ..models import (
     Observation,
     ObservationStatus,
     Plan,
+    PlanStage,
     PlanStatus,
+    PlanType,
     PlanVersion,
     Review,
     ReviewEntry,
@@ -78,6 +80,8 @@ class PlanRow:
     service_name: str
     next_review_date: date | None
     planned_end_date: date
+    stage: PlanStage
+    plan_type: PlanType
     controls: list[Any] = field(default_factory=list)
     observations: list[Any] = field(default_factory=list)
     actions: list[ActionRow] = field(default_factory=list)
@@ -101,6 +105,8 @@ PLAN_COLUMNS = (
     _service.name,
     Plan.next_review_date,
     Plan.planned_end_date,
+    Plan.stage,
+    Plan.plan_type,
 )
 
 

@@ -31,6 +31,7 @@ from ..models import (
     Plan,
     PlanReferenceCounter,
     PlanStatus,
+    PlanType,
     PlanVersion,
     RiskArea,
     Shift,
@@ -118,6 +119,8 @@ def snapshot(plan: Plan) -> dict[str, Any]:
         "baseline_text": plan.baseline_text,
         "baseline_figure": plan.baseline_figure,
         "no_control_reason": plan.no_control_reason,
+        # Only for a probation plan, so that versions issued before plans had a type diff cleanly.
+        **({"plan_type": plan.plan_type.label} if plan.plan_type is PlanType.PROBATION else {}),
         "controls": [
             {
                 "kind": c.kind.label,
@@ -168,6 +171,7 @@ class PlanConflict(PlanError, Conflict):
 RISK_FIELDS = (
     "staff_id",
     "service_id",
+    "plan_type",
     "risk_area",
     "risk_statement",
     "evidence_sources",
@@ -202,6 +206,7 @@ class RiskValues(TypedDict, total=False):
 
     staff_id: int
     service_id: int
+    plan_type: PlanType
     risk_area: RiskArea
     risk_statement: str
     evidence_sources: list[str]

@@ -207,6 +207,8 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
         service=plan.service.name,
         status=plan.status.label,
         version=plan.version,
+        plan_type=plan.plan_type.label,
+        stage=plan.stage.label,
         start_date=plan.start_date,
         planned_end_date=plan.planned_end_date,
         risk_area=plan.risk_area.label,
@@ -279,7 +281,11 @@ def _decisions(plan: Plan) -> list[DecisionRow]:
     for a in plan.approvals:
         if a.status is ApprovalStatus.SUPERSEDED:
             continue
-        what = "Approval before issue" if a.kind is ApprovalKind.ISSUE else "Approval to close the plan"
+        what = {
+            ApprovalKind.ISSUE: "Approval before issue",
+            ApprovalKind.CLOSURE: "Approval to close the plan",
+            ApprovalKind.STAGE: "Approval to move to a formal stage",
+        }[a.kind]
         if a.reasons:
             what += " (" + "; ".join(a.reasons) + ")"
         decided = (
