@@ -72,6 +72,13 @@ def can_approve(user: User | None, plan: Plan) -> bool:
     return _senior_for(user, plan)
 
 
+def can_read_approvals(user: User | None, plan: Plan) -> bool:
+    """Read requests for approval (a closure or a stage waiting, its thread between the manager and
+    the approver): those who may discuss them, and HR. Not the staff member: what is decided
+    reaches them as a closure, a stage or a letter, not as the deliberation."""
+    return can_discuss_approval(user, plan) or (can_view_plan(user, plan) and user is not None and user.role is Role.HR)
+
+
 def can_discuss_approval(user: User | None, plan: Plan) -> bool:
     """Comment on a request for approval: whoever may edit the plan, and whoever may approve it."""
     return can_edit_plan(user, plan) or can_approve(user, plan)

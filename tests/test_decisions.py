@@ -474,3 +474,19 @@ def test_an_administrator_chooses_who_approves_a_service(world, sign_in):
         f"/admin/services/{home.id}/approver", data={f"approver{home.id}-approver_role": "senior"}
     )
     assert refused.status_code == 403
+
+
+def test_the_staff_member_does_not_read_the_deliberation_on_a_closure(active, world, sign_in):
+    proposed = close_plan(
+        world["manager"],
+        active,
+        outcome="not_achieved",
+        control_decisions={active.controls[0].id: ControlDecision("monitor", "Kept.")},
+        action_reasons={active.actions[0].id: "Not met in four audits."},
+        **SECTIONS,
+    )
+    approvals.add_comment(world["senior"], proposed, "Has the formal route been explained to them?")
+    db.session.commit()
+    assert "Has the formal route been explained" in sign_in(world["hr"]).get(f"/plans/{active.id}").text
+    staff_page = sign_in(world["staff"]).get(f"/plans/{active.id}").text
+    assert "Approval to close the plan" not in staff_page and "Has the formal route been explained" not in staff_page

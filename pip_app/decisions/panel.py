@@ -141,7 +141,7 @@ def decisions_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
 def decisions_panel(plan: Plan, **kept: Any) -> dict[str, Any]:
     """The part's context. `kept`: a form being corrected, as `comment`, `approval` or `decide`
     (a pair of the record's id and the form) or `escalate` or `stage` (the form)."""
-    requests = requests_shown(plan)
+    requests = requests_shown(plan) if policy.can_read_approvals(current_user, plan) else []
     upcoming = next_stage(plan.stage.value)
     may_approve = policy.can_approve(current_user, plan)
     may_discuss = policy.can_discuss_approval(current_user, plan)
