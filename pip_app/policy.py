@@ -226,6 +226,19 @@ def can_respond_to_disagreement(user: User | None, plan: Plan) -> bool:
     return _live(user) and not plan.is_draft and (_manages(user, plan) or _senior_for(user, plan))
 
 
+def can_view_regulatory(user: User | None, plan: Plan) -> bool:
+    """Read a plan's regulatory decisions (issue 20): whoever may read the issued plan — HR, its
+    managers, and the staff member too: the decisions are about them, a subject access request
+    would disclose them anyway, and reading them is fairer than learning of a referral later."""
+    return can_view_plan(user, plan) and not plan.is_draft
+
+
+def can_record_regulatory(user: User | None, plan: Plan) -> bool:
+    """Record the regulatory decisions: the registered managers of the plan's service, on an issued
+    plan — a closed one too, since closing "not achieved" is what calls for them."""
+    return _live(user) and not plan.is_draft and _senior_for(user, plan)
+
+
 def can_view_hr_closures(user: User | None) -> bool:
     """The closed-plans list: HR for all, seniors for their services."""
     return _live(user) and user.role in (Role.HR, Role.SENIOR)
