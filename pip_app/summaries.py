@@ -173,6 +173,19 @@ class DecisionRow:
 
 
 @dataclass
+class RegulatoryRow:
+    """A registered manager's decision on one regulatory referral (issue 20); `answer` is
+    "Not yet decided" (and the rest empty) for a question still waiting."""
+
+    question: str
+    answer: str
+    rationale: str = ""
+    decided_by: str = ""
+    decided_on: date | None = None
+    reference: str = ""
+
+
+@dataclass
 class ClosureSummary:
     outcome: str
     outcome_code: str
@@ -222,6 +235,7 @@ class PlanSummary:
     registered_manager: str = ""  # who signs second: the service's registered manager(s)
     fair_process: FairProcessSummary | None = None  # closure summaries only (issue 19)
     decisions: list[DecisionRow] = field(default_factory=list)  # closure summaries only (issue 18)
+    regulatory: list[RegulatoryRow] = field(default_factory=list)  # closure summaries only (issue 20)
 
     @property
     def document_title(self) -> str:
