@@ -80,7 +80,7 @@ def form(question="dbs", **changes):
         "row_version": "",
     }
     data.update(changes)
-    return {f"regulatory-{question}-{k}": v for k, v in data.items()}
+    return {"question": question} | {f"regulatory-{question}-{k}": v for k, v in data.items()}
 
 
 def decisions():
@@ -91,7 +91,7 @@ def test_no_decisions_are_asked_for_until_a_plan_fails_or_duties_are_restricted(
     senior = sign_in(world["senior"])
     part = senior.get(f"/plans/{plan.id}/regulatory").text
     assert "No regulatory decisions are needed" in part
-    response = senior.post(f"/plans/{plan.id}/regulatory/dbs", data=form(), htmx=True)
+    response = senior.post(f"/plans/{plan.id}/regulatory", data=form(), htmx=True)
     assert response.status_code == 409 and "does not apply" in response.text
     assert decisions() == []
 
@@ -106,7 +106,7 @@ def test_restricted_duties_ask_the_registered_manager_for_each_referral_that_app
     assert "Local-authority safeguarding referral" in part
     assert "England; Nursing and Midwifery Council (NMC), registration number 12A3456E" in part
 
-    response = senior.post(f"/plans/{restricted.id}/regulatory/dbs", data=form())
+    response = senior.post(f"/plans/{restricted.id}/regulatory", data=form())
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/plans/{restricted.id}#regulatory")
     [decision] = decisions()
     assert decision.decided_by_id == world["senior"].id and decision.decided_on == date(2026, 11, 20)
@@ -114,7 +114,7 @@ def test_restricted_duties_ask_the_registered_manager_for_each_referral_that_app
     assert event.verb == "recorded" and event.plan_id == restricted.id and event.changes["answer"] == "not_referred"
 
     corrected = form(answer="referred", reference="DBS-0042", row_version=str(decision.row_version))
-    response = senior.post(f"/plans/{restricted.id}/regulatory/dbs", data=corrected, htmx=True)
+    response = senior.post(f"/plans/{restricted.id}/regulatory", data=corrected, htmx=True)
     assert response.status_code == 200 and "Decision recorded." in response.text and "DBS-0042" in response.text
     assert "2 of 3 not yet recorded" in response.text
     verbs = db.session.scalars(
@@ -138,7 +138,7 @@ def test_a_scottish_care_worker_is_asked_about_the_sssc(restricted, world, sign_
 
 def test_bad_input_comes_back_beside_its_field_and_a_stale_form_is_refused(restricted, world, sign_in):
     senior = sign_in(world["senior"])
-    url = f"/plans/{restricted.id}/regulatory/dbs"
+    url = f"/plans/{restricted.id}/regulatory"
     missing = senior.post(url, data=form(rationale="  "), htmx=True)
     assert missing.status_code == 422 and "Give the reasons for the decision" in missing.text
     assert "2026-11-20" in missing.text  # what was typed is kept
@@ -146,7 +146,8 @@ def test_bad_input_comes_back_beside_its_field_and_a_stale_form_is_refused(restr
     assert future.status_code == 422 and "day still to come" in future.text
     unknown = senior.post(url, data=form(answer="maybe"), htmx=True)
     assert unknown.status_code == 422
-    assert senior.post(f"/plans/{restricted.id}/regulatory/nonsense", data=form()).status_code == 404
+    nonsense = senior.post(url, data=form() | {"question": "nonsense"}, htmx=True)
+    assert nonsense.status_code == 422 and "not a question of the checklist" in nonsense.text
     assert decisions() == []
 
     assert senior.post(url, data=form()).status_code == 303
@@ -157,10 +158,10 @@ def test_bad_input_comes_back_beside_its_field_and_a_stale_form_is_refused(restr
 
 def test_who_may_read_and_who_may_record(restricted, world, sign_in):
     url = f"/plans/{restricted.id}/regulatory"
-    assert sign_in(world["manager"]).post(f"{url}/dbs", data=form()).status_code == 403
-    assert sign_in(world["hr"]).post(f"{url}/dbs", data=form()).status_code == 403
+    assert sign_in(world["manager"]).post(url, data=form()).status_code == 403
+    assert sign_in(world["hr"]).post(url, data=form()).status_code == 403
     assert sign_in(world["other_senior"]).get(url).status_code == 404
-    assert sign_in(world["senior"]).post(f"{url}/dbs", data=form()).status_code == 303
+    assert sign_in(world["senior"]).post(url, data=form()).status_code == 303
     for reader in ("hr", "manager", "staff"):
         page = sign_in(world[reader]).get(url)
         assert page.status_code == 200 and "Moved to supervised duties" in page.text
@@ -178,11 +179,11 @@ def test_the_closure_summary_lists_the_regulatory_considerations(plan, world, si
     senior = sign_in(world["senior"])
     assert "3 of 3 not yet recorded" in senior.get(f"/plans/{plan.id}/regulatory").text
     assert (
-        senior.post(f"/plans/{plan.id}/regulatory/dbs", data=form(answer="referred", reference="DBS-0042")).status_code
+        senior.post(f"/plans/{plan.id}/regulatory", data=form(answer="referred", reference="DBS-0042")).status_code
         == 303
     )
     safeguarding = form("safeguarding", answer="not_applicable", rationale="No adult was harmed or at risk.")
-    assert senior.post(f"/plans/{plan.id}/regulatory/safeguarding", data=safeguarding).status_code == 303
+    assert senior.post(f"/plans/{plan.id}/regulatory", data=safeguarding).status_code == 303
     response = sign_in(world["hr"]).get(f"/plans/{plan.id}/closure.pdf")
     assert response.status_code == 200
     text = " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(io.BytesIO(response.data)).pages)

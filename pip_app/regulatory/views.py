@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, request, url_for
+from flask import request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
@@ -79,14 +79,15 @@ def index(plan: Plan) -> ResponseReturnValue:
     return REGULATORY.show(plan, "panel")
 
 
-@bp.post("/<int:plan_id>/regulatory/<question>")
+@bp.post("/<int:plan_id>/regulatory")
 @plan_route(policy.can_record_regulatory, options=PART_OPTIONS)
-def record(plan: Plan, question: str) -> ResponseReturnValue:
-    """Record or correct the registered manager's decision on one question (409 on a stale copy)."""
+def record(plan: Plan) -> ResponseReturnValue:
+    """Record or correct the registered manager's decision on the question the form names (a
+    stale copy of the form is refused with 409)."""
     try:
-        asked = RegulatoryQuestion(question)
+        asked = RegulatoryQuestion(request.form.get("question", ""))
     except ValueError:
-        abort(404)
+        return REGULATORY.show(plan, "panel", 422, section_error="That is not a question of the checklist.")
     existing = next((d for d in plan.regulatory_decisions if d.question is asked), None)
     form = decision_form(asked.value, existing, request.form)
 
