@@ -553,6 +553,19 @@ class Plan(Model):
         return self.service.name
 
     @property
+    def staff_nation(self) -> Nation | None:
+        """As a list's row has it (the regulatory flag reads it)."""
+        return self.staff.nation
+
+    @property
+    def staff_register(self) -> ProfessionalRegister | None:
+        return self.staff.professional_register
+
+    @property
+    def closure_outcome(self) -> ClosureOutcome | None:
+        return self.closure.outcome if self.closure is not None else None
+
+    @property
     def is_draft(self) -> bool:
         return self.status is PlanStatus.DRAFT
 

@@ -235,3 +235,45 @@ def test_the_administrator_records_nation_and_register(world, sign_in):
     assert staff.registration_number is None
     assert "Wales; not on a professional register" in admin.get(f"/admin/users/{staff.id}").text
     assert sign_in(world["senior"]).post(url, data=data).status_code == 403
+
+
+def _row_flags(plan_id):
+    from pip_app.clock import today
+    from pip_app.flags import plan_flags
+    from pip_app.models import Plan
+    from pip_app.services.plan_rows import load_flag_inputs, plan_rows, plan_rows_query
+
+    [row] = plan_rows(plan_rows_query(Plan.id == plan_id))
+    load_flag_inputs([row])
+    return [f.message for f in plan_flags(row, today())]
+
+
+def _whole_flags(plan):
+    from pip_app.clock import today
+    from pip_app.flags import plan_flags
+
+    db.session.expire_all()
+    return [f.message for f in plan_flags(db.session.get(type(plan), plan.id), today())]
+
+
+def test_the_header_flags_decisions_needed_until_each_is_recorded(restricted, world, sign_in):
+    senior = sign_in(world["senior"])
+    page = senior.get(f"/plans/{restricted.id}").text
+    assert "Regulatory decisions needed: 3 referral decisions not yet recorded" in page and 'href="#regulatory"' in page
+    assert _row_flags(restricted.id) == _whole_flags(restricted)
+    for question in ("dbs", "professional", "safeguarding"):
+        response = senior.post(f"/plans/{restricted.id}/regulatory", data=form(question), htmx=True)
+        assert response.status_code == 200
+    assert 'id="plan-header" class="plan-header" hx-swap-oob="true"' in response.text  # the header beside the part
+    assert "Regulatory decisions needed" not in senior.get(f"/plans/{restricted.id}").text
+    assert _row_flags(restricted.id) == _whole_flags(restricted)
+    assert not any("Regulatory" in m for m in _row_flags(restricted.id))
+
+
+def test_a_plan_closed_not_achieved_is_flagged_after_closing(plan, world, sign_in):
+    close_directly(plan, world["manager"], outcome=ClosureOutcome.NOT_ACHIEVED)
+    db.session.commit()
+    flags = _whole_flags(plan)
+    assert flags == ["Regulatory decisions needed: 3 referral decisions not yet recorded"]
+    assert _row_flags(plan.id) == flags
+    assert "Regulatory decisions needed" in sign_in(world["hr"]).get(f"/plans/{plan.id}").text

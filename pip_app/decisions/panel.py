@@ -46,6 +46,9 @@ PART_OPTIONS = (
     selectinload(Plan.controls).joinedload(InterimControl.responsible),
     selectinload(Plan.actions).joinedload(Action.owner),
     *DECISION_OPTIONS,
+    # What the header's regulatory flag reads (issue 20), joined into the plan's own SELECT.
+    joinedload(Plan.closure),
+    joinedload(Plan.regulatory_decisions),
 )
 
 

@@ -32,6 +32,7 @@ from ..models import (
     ApprovalStatus,
     ApproverRole,
     Closure,
+    ControlKind,
     ControlStatus,
     DisagreementResponse,
     Escalation,
@@ -43,6 +44,8 @@ from ..models import (
     PlanStatus,
     PlanVersion,
     Progress,
+    RegulatoryDecision,
+    RegulatoryQuestion,
     Review,
     ReviewEntry,
     Role,
@@ -210,6 +213,20 @@ def may_be_flagged(day: date, ack_days: int) -> ColumnElement[bool]:
                 InterimControl.review_due_on() < day,  # continued until a later day: not due
                 func.coalesce(InterimControl.last_checked_on, InterimControl.start_date) <= week_ago,
             ),
+        ),
+        # Restricted duties in force and fewer than the four regulatory decisions recorded (at
+        # most one per question): some may still be needed (flags.regulatory_flags).
+        and_(
+            exists().where(
+                InterimControl.plan_id == Plan.id,
+                InterimControl.status == ControlStatus.ACTIVE,
+                InterimControl.kind == ControlKind.RESTRICTED_DUTIES,
+            ),
+            select(func.count(RegulatoryDecision.id))
+            .where(RegulatoryDecision.plan_id == Plan.id)
+            .correlate(Plan)
+            .scalar_subquery()
+            < len(RegulatoryQuestion),
         ),
         exists().where(
             Observation.plan_id == Plan.id,
