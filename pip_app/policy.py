@@ -20,6 +20,7 @@ from .models import (
     Attachment,
     AttachmentVisibility,
     AuditEvent,
+    ClosureOutcome,
     ControlStatus,
     InterimControl,
     Plan,
@@ -235,8 +236,11 @@ def can_view_regulatory(user: User | None, plan: Plan) -> bool:
 
 def can_record_regulatory(user: User | None, plan: Plan) -> bool:
     """Record the regulatory decisions: the registered managers of the plan's service, on an issued
-    plan — a closed one too, since closing "not achieved" is what calls for them."""
-    return _live(user) and not plan.is_draft and _senior_for(user, plan)
+    plan. A closed plan is read-only, except this for one that closed "not achieved": that closure
+    is what calls for the decisions."""
+    if not _live(user) or plan.is_draft or not _senior_for(user, plan):
+        return False
+    return not plan.is_closed or (plan.closure is not None and plan.closure.outcome is ClosureOutcome.NOT_ACHIEVED)
 
 
 def can_view_hr_closures(user: User | None) -> bool:

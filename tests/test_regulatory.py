@@ -200,6 +200,8 @@ def test_an_achieved_closure_summary_says_none_were_needed(plan, world, sign_in)
     response = sign_in(world["hr"]).get(f"/plans/{plan.id}/closure.pdf")
     text = " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(io.BytesIO(response.data)).pages)
     assert "Regulatory considerations None were needed" in text
+    # A closed plan is read-only, this part too unless it closed "not achieved".
+    assert sign_in(world["senior"]).post(f"/plans/{plan.id}/regulatory", data=form()).status_code == 403
 
 
 def test_the_administrator_records_nation_and_register(world, sign_in):
