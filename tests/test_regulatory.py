@@ -121,6 +121,8 @@ def test_restricted_duties_ask_the_registered_manager_for_each_referral_that_app
         select(AuditEvent.verb).where(AuditEvent.entity == "regulatory_decision").order_by(AuditEvent.id)
     ).all()
     assert verbs == ["recorded", "updated"]
+    history = senior.get(f"/plans/{restricted.id}/history").text
+    assert "regulatory decision" in history.lower() and "Not referred → Referred" in history
 
 
 def test_a_scottish_care_worker_is_asked_about_the_sssc(restricted, world, sign_in):
