@@ -91,12 +91,16 @@ def _texts(plan: Plan, code: str) -> tuple[str, str]:
         )
     if code == "workforce":
         regulator = workforce_regulator(staff.nation)
-        return (
-            f"Referral to the workforce regulator ({regulator})",
+        sssc = (
             "The SSSC expects a referral when a registered worker is dismissed, suspended or demoted, or for "
-            "serious or persistent failure to do the job competently (not for a warning or a performance plan "
-            "alone); Social Care Wales's fitness to practise covers continuing failure to meet standards.",
+            "serious or persistent failure to do the job competently — not for a warning or a performance plan alone."
         )
+        scw = (
+            "Social Care Wales's fitness to practise covers a registered worker's continuing failure to meet standards."
+        )
+        nation = staff.nation.value if staff.nation else None
+        hint = {"scotland": sssc, "wales": scw}.get(nation or "", f"{sssc} {scw}")
+        return f"Referral to the workforce regulator ({regulator})", hint
     return (
         RegulatoryQuestion.SAFEGUARDING.label,
         "Refer to the local authority's safeguarding team where an adult with care and support needs is "
