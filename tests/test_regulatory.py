@@ -281,3 +281,54 @@ def test_a_plan_closed_not_achieved_is_flagged_after_closing(plan, world, sign_i
     assert flags == ["Regulatory decisions needed: 3 referral decisions not yet recorded"]
     assert _row_flags(plan.id) == flags
     assert "Regulatory decisions needed" in sign_in(world["hr"]).get(f"/plans/{plan.id}").text
+
+
+@pytest.mark.parametrize(
+    "nation,register",
+    [
+        (None, None),
+        (Nation.ENGLAND, ProfessionalRegister.NONE),
+        (Nation.ENGLAND, ProfessionalRegister.NMC),
+        (Nation.SCOTLAND, ProfessionalRegister.SSSC),
+        (Nation.WALES, ProfessionalRegister.HCPC),
+        (Nation.NORTHERN_IRELAND, ProfessionalRegister.SWE),
+    ],
+)
+def test_the_sql_twin_agrees_with_the_rules_as_decisions_are_recorded(restricted, world, nation, register):
+    from sqlalchemy.orm import aliased
+
+    from pip_app.models import Plan, RegulatoryAnswer, RegulatoryQuestion, User
+    from pip_app.services import regulatory as regulatory_ops
+
+    staff = world["staff"]
+    staff.nation, staff.professional_register = nation, register
+    staff.registration_number = None if register in (None, ProfessionalRegister.NONE) else "123"
+    db.session.commit()
+    alias = aliased(User)
+
+    def both():
+        db.session.expire_all()
+        plan = db.session.get(Plan, restricted.id)
+        matched = db.session.scalar(
+            select(Plan.id).join(alias, alias.id == Plan.staff_id).where(regulatory_ops.needs_decisions(alias))
+        )
+        return bool(regulatory_ops.outstanding_questions(plan)), matched == restricted.id
+
+    assert both() == (True, True)
+    for question in RegulatoryQuestion:
+        plan = db.session.get(Plan, restricted.id)
+        values = regulatory_ops.DecisionValues(RegulatoryAnswer.NOT_APPLICABLE, "Considered.", date(2026, 11, 20))
+        if question.value in [q.code for q in regulatory_ops.checklist(plan)]:
+            regulatory_ops.record_decision(world["senior"], plan, question, values)
+            db.session.commit()
+        needed, matched = both()
+        assert needed == matched, question
+    assert both() == (False, False)
+
+
+def test_the_registered_managers_dashboard_lists_the_decisions_to_record(plan, world, sign_in):
+    close_directly(plan, world["manager"], outcome=ClosureOutcome.NOT_ACHIEVED)
+    db.session.commit()
+    board = sign_in(world["senior"]).get("/").text
+    assert "Record the regulatory decisions" in board and f"/plans/{plan.id}#regulatory" in board
+    assert "Record the regulatory decisions" not in sign_in(world["other_senior"]).get("/").text

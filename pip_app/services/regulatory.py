@@ -7,13 +7,21 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, or_
 
 from ..clock import today
 from ..extensions import db
 from ..models import (
+    Closure,
+    ClosureOutcome,
     ControlKind,
     ControlStatus,
+    InterimControl,
+    Nation,
     Plan,
+    PlanStatus,
     ProfessionalRegister,
     RegulatoryAnswer,
     RegulatoryDecision,
@@ -21,7 +29,15 @@ from ..models import (
     User,
 )
 from ..refusals import Conflict, Refusal
-from ..regulatory_rules import outstanding, professional_regulator, questions, triggered, workforce_regulator
+from ..regulatory_rules import (
+    PROFESSIONAL_REGISTERS,
+    WORKFORCE_REGULATORS,
+    outstanding,
+    professional_regulator,
+    questions,
+    triggered,
+    workforce_regulator,
+)
 from . import audit
 
 RATIONALE_MAX = 4000
@@ -66,6 +82,39 @@ def outstanding_questions(plan: Plan) -> list[str]:
     staff = plan.staff
     answered = [d.question for d in plan.regulatory_decisions]
     return outstanding(*_trigger_inputs(plan), staff.nation, staff.professional_register, answered)
+
+
+def needs_decisions(staff: type[User] | Any) -> ColumnElement[bool]:
+    """The SQL twin of `outstanding_questions` (a test holds the two equal): an issued plan that
+    closed "not achieved" or has restricted duties in force, with a question that applies to its
+    staff member (`staff`: the User entity or alias joined as the plan's staff member) unanswered."""
+
+    def answered(question: RegulatoryQuestion) -> ColumnElement[bool]:
+        return exists().where(RegulatoryDecision.plan_id == Plan.id, RegulatoryDecision.question == question)
+
+    not_achieved = and_(
+        Plan.status == PlanStatus.CLOSED,
+        exists().where(Closure.plan_id == Plan.id, Closure.outcome == ClosureOutcome.NOT_ACHIEVED),
+    )
+    restricted = exists().where(
+        InterimControl.plan_id == Plan.id,
+        InterimControl.status == ControlStatus.ACTIVE,
+        InterimControl.kind == ControlKind.RESTRICTED_DUTIES,
+    )
+    register, nation = staff.professional_register, staff.nation
+    left = or_(
+        ~answered(RegulatoryQuestion.DBS),
+        ~answered(RegulatoryQuestion.SAFEGUARDING),
+        and_(
+            or_(register.is_(None), register.in_([ProfessionalRegister(r) for r in PROFESSIONAL_REGISTERS])),
+            ~answered(RegulatoryQuestion.PROFESSIONAL),
+        ),
+        and_(
+            or_(nation.is_(None), nation.in_([Nation(n) for n in WORKFORCE_REGULATORS])),
+            ~answered(RegulatoryQuestion.WORKFORCE),
+        ),
+    )
+    return and_(Plan.status != PlanStatus.DRAFT, or_(not_achieved, restricted), left)
 
 
 def _texts(plan: Plan, code: str) -> tuple[str, str]:
