@@ -332,3 +332,26 @@ def test_the_registered_managers_dashboard_lists_the_decisions_to_record(plan, w
     board = sign_in(world["senior"]).get("/").text
     assert "Record the regulatory decisions" in board and f"/plans/{plan.id}#regulatory" in board
     assert "Record the regulatory decisions" not in sign_in(world["other_senior"]).get("/").text
+
+
+def test_export_person_includes_them_and_purge_closed_removes_them(restricted, world, sign_in, runner):
+    import json
+    from datetime import datetime
+
+    from pip_app.models import Plan
+
+    assert sign_in(world["senior"]).post(f"/plans/{restricted.id}/regulatory", data=form()).status_code == 303
+    data = json.loads(runner.invoke(args=["export-person", world["staff"].email]).output)
+    assert data["person"]["nation"] == "england" and data["person"]["registration_number"] == "12A3456E"
+    [record] = data["plans_about_them"]
+    [decision] = record["regulatory_decisions"]
+    assert decision["question"] == "dbs" and decision["decision"] == "not_referred"
+    assert decision["decided_by"] == world["senior"].name and decision["decided_on"] == "2026-11-20"
+
+    close_directly(restricted, world["manager"])
+    plan = db.session.get(Plan, restricted.id)
+    plan.closure.closed_at = datetime(2018, 1, 1)
+    db.session.commit()
+    assert runner.invoke(args=["purge-closed", "--older-than", "6"]).exit_code == 0
+    db.session.expire_all()
+    assert decisions() == []
