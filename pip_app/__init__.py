@@ -68,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     from .meetings import bp as meetings_bp
     from .plans import bp as plans_bp
     from .register import bp as register_bp
+    from .regulatory import bp as regulatory_bp
     from .reviews import bp as reviews_bp
     from .support import bp as support_bp
 
@@ -87,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
         factors_bp,
         decisions_bp,
         disagreements_bp,
+        regulatory_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -1,7 +1,10 @@
 """Derived flags of DESIGN.md, computed from a plan and a date: pure functions, no database.
 
 They read a plan's already-loaded attributes (status, dates, controls, observations, reviews,
-acknowledgements, versions, meetings, approvals, escalations), so callers load those up front (selectinload) for lists.
+acknowledgements, versions, meetings, approvals, escalations; and, for the regulatory flag, the
+closure's outcome, the staff member's nation and register and the regulatory decisions, read only
+when restricted duties or a "not achieved" closure call for them), so callers load those up front
+(selectinload) for lists.
 
 The control flags are defined once, in `control_flags`, over plain values; the register's SQL
 twin (register/queries.flag_conditions) reads its codes and thresholds from here, and a test
@@ -16,6 +19,7 @@ from typing import Any
 
 from .formatting import format_date
 from .lifecycle import current_reviews
+from .regulatory_rules import outstanding, triggered
 
 NOT_CHECKED_DAYS = 7
 ACK_OUTSTANDING_DAYS = 3
@@ -187,13 +191,40 @@ def decision_flags(plan: Any) -> list[Flag]:
     return flags
 
 
+def regulatory_flags(plan: Any) -> list[Flag]:
+    """Regulatory decisions still to record (issue 20): the plan closed "not achieved", or an
+    interim control of restricted duties is in force, and a referral that applies to the staff
+    member (regulatory_rules) has no recorded decision. What the trigger does not need is not read:
+    the closure only of a closed plan, the staff member and the decisions only once triggered."""
+    status = _value(plan.status)
+    outcome = plan.closure_outcome if status == "closed" else None
+    kinds = [c.kind for c in plan.controls if _value(c.status) == "active"]
+    if status == "draft" or not triggered(outcome, kinds):
+        return []
+    answered = [d.question for d in plan.regulatory_decisions]
+    left = outstanding(outcome, kinds, plan.staff_nation, plan.staff_register, answered)
+    if not left:
+        return []
+    n = len(left)
+    return [
+        Flag(
+            "regulatory_needed",
+            f"Regulatory decisions needed: {n} referral decision{'s' if n != 1 else ''} not yet recorded",
+            "regulatory",
+        )
+    ]
+
+
 def plan_flags(plan: Any, today: date, ack_days: int = ACK_OUTSTANDING_DAYS) -> list[Flag]:
     """Every flag for one plan, most urgent first."""
     if plan.status.value == "draft":
         return decision_flags(plan)
     flags: list[Flag] = []
     if plan.status.value not in OPEN:
-        return disagreement_flags(plan)  # a closure's disagreement is answered after closing too
+        # A closure's disagreement is answered after closing too, and regulatory decisions are
+        # what a "not achieved" closure calls for.
+        return regulatory_flags(plan) + disagreement_flags(plan)
+    flags += regulatory_flags(plan)
     flags += decision_flags(plan)
     if review_overdue(plan, today):
         flags.append(

@@ -32,6 +32,7 @@ PERSON_KEYS = frozenset(
         "recorded_by_id",
         "reviewer_id",
         "closed_by_id",
+        "decided_by_id",
     }
 )
 SERVICE_KEYS = frozenset({"service_id"})
@@ -49,6 +50,7 @@ FIELD_NAMES = {
     "recorded_by_id": "Recorded by",
     "reviewer_id": "Reviewer",
     "closed_by_id": "Closed by",
+    "decided_by_id": "Decided by",
     "service_id": "Service",
     "ref": "Action",
     "kind": "Type",

@@ -293,6 +293,41 @@ class EscalationDecision(LabelledEnum):
     NO_FURTHER_ACTION = "no_further_action", "No further action"
 
 
+class Nation(LabelledEnum):
+    """The UK nation a staff member works in: it decides their workforce regulator (issue 20)."""
+
+    ENGLAND = "england", "England"
+    SCOTLAND = "scotland", "Scotland"
+    WALES = "wales", "Wales"
+    NORTHERN_IRELAND = "northern_ireland", "Northern Ireland"
+
+
+class ProfessionalRegister(LabelledEnum):
+    """The register a staff member is on, if any (issue 20)."""
+
+    NONE = "none", "None"
+    NMC = "nmc", "Nursing and Midwifery Council (NMC)"
+    HCPC = "hcpc", "Health and Care Professions Council (HCPC)"
+    SWE = "swe", "Social Work England"
+    SSSC = "sssc", "Scottish Social Services Council (SSSC)"
+    SCW = "scw", "Social Care Wales"
+
+
+class RegulatoryQuestion(LabelledEnum):
+    """A regulatory decision a registered manager records when a plan fails or duties are restricted."""
+
+    DBS = "dbs", "Referral to the Disclosure and Barring Service (DBS)"
+    PROFESSIONAL = "professional", "Informing the professional regulator"
+    WORKFORCE = "workforce", "Referral to the workforce regulator"
+    SAFEGUARDING = "safeguarding", "Local-authority safeguarding referral"
+
+
+class RegulatoryAnswer(LabelledEnum):
+    REFERRED = "referred", "Referred"
+    NOT_REFERRED = "not_referred", "Not referred"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
 class ClosureOutcome(LabelledEnum):
     ACHIEVED = "achieved", "Achieved and sustained"
     PARTLY = "partly", "Partly achieved, ongoing monitoring"
@@ -357,6 +392,11 @@ class User(Model):
     # Email: False = each notification as it happens, plus the daily digest; True = the digest
     # only (acknowledgement requests are always sent as they happen).
     digest_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Where they work and the register they are on (issue 20), set by the administrator: they
+    # decide which regulatory referrals a registered manager must consider. None: not recorded.
+    nation: Mapped[Nation | None] = mapped_column(enum_column(Nation))
+    professional_register: Mapped[ProfessionalRegister | None] = mapped_column(enum_column(ProfessionalRegister))
+    registration_number: Mapped[str | None] = mapped_column(String(40))
 
     line_manager: Mapped[User | None] = relationship(remote_side=[id], back_populates="reports")
     reports: Mapped[list[User]] = relationship(back_populates="line_manager")
@@ -521,6 +561,9 @@ class Plan(Model):
     escalations: Mapped[list[Escalation]] = relationship(
         back_populates="plan", order_by="Escalation.id", cascade="all, delete-orphan"
     )
+    regulatory_decisions: Mapped[list[RegulatoryDecision]] = relationship(
+        back_populates="plan", order_by="RegulatoryDecision.id", cascade="all, delete-orphan"
+    )
     # Read by the late-minutes flag (flags.minutes_overdue); recorded through services/meetings.py.
     meetings: Mapped[list[Meeting]] = relationship(order_by="(Meeting.held_on, Meeting.id)", viewonly=True)
 
@@ -534,6 +577,19 @@ class Plan(Model):
     @property
     def service_name(self) -> str:
         return self.service.name
+
+    @property
+    def staff_nation(self) -> Nation | None:
+        """As a list's row has it (the regulatory flag reads it)."""
+        return self.staff.nation
+
+    @property
+    def staff_register(self) -> ProfessionalRegister | None:
+        return self.staff.professional_register
+
+    @property
+    def closure_outcome(self) -> ClosureOutcome | None:
+        return self.closure.outcome if self.closure is not None else None
 
     @property
     def is_draft(self) -> bool:
@@ -1481,3 +1537,32 @@ class Notification(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
 
     recipient: Mapped[User] = relationship()
+
+
+class RegulatoryDecision(Model):
+    """A registered manager's recorded decision on one regulatory referral (issue 20): when a plan
+    closes "not achieved" or duties are restricted, whether the DBS, a professional or workforce
+    regulator, or the local authority's safeguarding team were referred to, why, by whom, when,
+    and the referral's reference. One per question per plan; corrected in place (audited)."""
+
+    __tablename__ = "regulatory_decisions"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "question"),
+        CheckConstraint("rationale <> ''", name="rationale_given"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    question: Mapped[RegulatoryQuestion] = mapped_column(enum_column(RegulatoryQuestion))
+    answer: Mapped[RegulatoryAnswer] = mapped_column(enum_column(RegulatoryAnswer))
+    rationale: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship(back_populates="regulatory_decisions")
+    decided_by: Mapped[User] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}

@@ -77,6 +77,8 @@ PLAN_PAGE_OPTIONS = (
     # meetings panel loads the meetings whole when opened.
     selectinload(Plan.meetings).load_only(*MEETING_COLUMNS),
     *RESPONSE_OPTIONS,  # disagreements' responses, in the acknowledgements' SELECT (issue 18)
+    # The regulatory flag's decisions (issue 20), joined into the plan's own SELECT: no statement more.
+    joinedload(Plan.regulatory_decisions),
 )
 
 # What the parts opened from the plan page read of the plan itself (each loads its own rows).

@@ -20,6 +20,7 @@ from .models import (
     Attachment,
     AttachmentVisibility,
     AuditEvent,
+    ClosureOutcome,
     ControlStatus,
     InterimControl,
     Plan,
@@ -237,6 +238,22 @@ def can_respond_to_disagreement(user: User | None, plan: Plan) -> bool:
     registered manager of its service, on an issued plan (a closed one too: the closure may be
     what they disagreed with)."""
     return _live(user) and not plan.is_draft and (_manages(user, plan) or _senior_for(user, plan))
+
+
+def can_view_regulatory(user: User | None, plan: Plan) -> bool:
+    """Read a plan's regulatory decisions (issue 20): whoever may read the issued plan — HR, its
+    managers, and the staff member too: the decisions are about them, a subject access request
+    would disclose them anyway, and reading them is fairer than learning of a referral later."""
+    return can_view_plan(user, plan) and not plan.is_draft
+
+
+def can_record_regulatory(user: User | None, plan: Plan) -> bool:
+    """Record the regulatory decisions: the registered managers of the plan's service, on an issued
+    plan. A closed plan is read-only, except this for one that closed "not achieved": that closure
+    is what calls for the decisions."""
+    if not _live(user) or plan.is_draft or not _senior_for(user, plan):
+        return False
+    return not plan.is_closed or (plan.closure is not None and plan.closure.outcome is ClosureOutcome.NOT_ACHIEVED)
 
 
 def can_view_hr_closures(user: User | None) -> bool:

@@ -173,6 +173,19 @@ class DecisionRow:
 
 
 @dataclass
+class RegulatoryRow:
+    """A registered manager's decision on one regulatory referral (issue 20); `answer` is
+    "Not yet decided" (and the rest empty) for a question still waiting."""
+
+    question: str
+    answer: str
+    rationale: str = ""
+    decided_by: str = ""
+    decided_on: date | None = None
+    reference: str = ""
+
+
+@dataclass
 class ClosureSummary:
     outcome: str
     outcome_code: str
@@ -224,6 +237,7 @@ class PlanSummary:
     decisions: list[DecisionRow] = field(default_factory=list)  # closure summaries only (issue 18)
     plan_type: str = "Performance"  # issue 20
     stage: str = "Informal"  # where the plan stands in the capability procedure (issue 20)
+    regulatory: list[RegulatoryRow] = field(default_factory=list)  # closure summaries only (issue 20)
 
     @property
     def document_title(self) -> str:

@@ -185,6 +185,10 @@ RULES = {
     "disagreements.respond_form": plan_rule(policy.can_respond_to_disagreement),
     "disagreements.respond": plan_rule(policy.can_respond_to_disagreement),
     "disagreements.mark_read": acknowledge,
+    # Regulatory decisions (issue 20): read by whoever reads the issued plan, the staff member
+    # included (they are about them); recorded by the service's registered managers.
+    "regulatory.index": plan_rule(policy.can_view_regulatory),
+    "regulatory.record": plan_rule(policy.can_record_regulatory),
     **{
         f"adjustments.{_endpoint}": restricted_rule(policy.can_record_adjustments)
         for _endpoint in (
@@ -245,6 +249,7 @@ for _endpoint in (
 ADMIN_ENDPOINTS = {
     "users",
     "set_approver",
+    "set_registration",
     "user",
     "audit",
     "change_role",

@@ -55,6 +55,10 @@ def plan(**kw):
         staff_id=5,
         approvals=[],
         escalations=[],
+        closure_outcome=None,
+        staff_nation=None,
+        staff_register=None,
+        regulatory_decisions=[],
     )
     base.update(kw)
     return NS(**base)

@@ -13,7 +13,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from pip_app.extensions import db
-from pip_app.models import Acknowledgement, AckResponse, Escalation, InterimControl, Plan, PlanStatus
+from pip_app.models import Acknowledgement, AckResponse, ControlKind, Escalation, InterimControl, Plan, PlanStatus
 from pip_app.tools.demo import load_demo_data
 
 VNU = Path(__file__).resolve().parents[1] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -49,6 +49,19 @@ def pages_to_check(app, sign_in) -> dict[str, str]:
         select(InterimControl).where(InterimControl.plan_id == disputed.plan_id).order_by(InterimControl.id)
     ).first()
     assert overdue_control is not None
+    # Issue 20: restricted duties on the paused plan call for the regulatory checklist.
+    paused = plans[PlanStatus.PAUSED]
+    db.session.add(
+        InterimControl(
+            plan=paused,
+            kind=ControlKind.RESTRICTED_DUTIES,
+            detail="No lone personal care.",
+            responsible=paused.manager,
+            start_date=paused.start_date,
+            review_by_date=paused.planned_end_date,
+        )
+    )
+    db.session.commit()
     pages = {"login": app.test_client().get("/login").text, "not-found": app.test_client().get("/no-such-page").text}
     with app.test_request_context():
         endpoints = set(app.view_functions)
@@ -80,10 +93,12 @@ def pages_to_check(app, sign_in) -> dict[str, str]:
                 f"/plans/{active.id}/adjustments/new",
                 f"/plans/{active.id}/adjustments/referrals/new",
                 f"/register/controls/{overdue_control.id}",
+                f"/plans/{paused.id}/regulatory",
+                f"/plans/{active.id}/regulatory",
             ],
-            "staff": ["/", f"/plans/{active.id}", "/plans/"],
+            "staff": ["/", f"/plans/{active.id}", "/plans/", f"/plans/{active.id}/regulatory"],
             "hr": ["/", f"/plans/{closed.id}"],
-            "admin": ["/", "/admin/users"],
+            "admin": ["/", "/admin/users", f"/admin/users/{paused.staff_id}"],
         }
         for endpoint, roles in (("register.index", ("senior", "manager", "hr")), ("hr.closures", ("hr", "senior"))):
             if endpoint in endpoints:

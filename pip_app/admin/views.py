@@ -7,14 +7,15 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..extensions import db
-from ..models import ApproverRole, AuditEvent, Role, Service, User
+from ..models import ApproverRole, AuditEvent, Nation, ProfessionalRegister, Role, Service, User
 from ..params import BadParameter, date_arg, id_arg, page_arg, text_arg
 from ..services import two_factor
 from ..services import users as accounts
+from ..services.regulatory import registration_in_words
 from ..services.two_factor import TwoFactorError
 from ..services.users import UserError
 from . import bp
-from .forms import ApproverForm, ConfirmForm, RoleForm
+from .forms import ApproverForm, ConfirmForm, RegistrationForm, RoleForm
 
 # What each account event means, for the activity list on a person's page.
 EVENT_LABELS = {
@@ -35,6 +36,7 @@ EVENT_LABELS = {
     "role_changed": "Role changed",
     "deactivated": "Account deactivated",
     "reactivated": "Account reactivated",
+    "registration_changed": "Nation and professional register recorded",
 }
 
 
@@ -59,6 +61,13 @@ def _forms(person: User, **given) -> dict:
         "active": ConfirmForm(prefix="active"),
         "reset": ConfirmForm(prefix="reset"),
         "two_factor": ConfirmForm(prefix="two_factor"),
+        "registration": RegistrationForm(
+            formdata=None,
+            prefix="registration",
+            nation=person.nation.value if person.nation else "",
+            professional_register=person.professional_register.value if person.professional_register else "",
+            registration_number=person.registration_number or "",
+        ),
     }
     forms.update(given)
     return forms
@@ -81,6 +90,7 @@ def _user_page(person: User, status: int = 200, refusal: str | None = None, **fo
         labels=EVENT_LABELS,
         roles=Role,
         two_factor_required=two_factor.required_for(person),
+        registration=registration_in_words(person),
         refusal=refusal,
     ), status
 
@@ -159,6 +169,27 @@ def change_role(user_id: int):
     except UserError as error:
         return _refused(person, str(error))
     return _done(person, f"{person.name} is now a {person.role.label.lower()}. Their sessions have been ended.")
+
+
+@bp.post("/users/<int:user_id>/registration")
+def set_registration(user_id: int):
+    """Record the nation someone works in and their professional register (and number)."""
+    person = _person(user_id)
+    form = RegistrationForm(prefix="registration")
+    if not form.validate():
+        return _user_page(person, 422, registration=form)
+    try:
+        accounts.set_registration(
+            current_user,
+            person,
+            Nation(form.nation.data),
+            ProfessionalRegister(form.professional_register.data),
+            form.registration_number.data,
+        )
+    except UserError as error:
+        db.session.rollback()
+        return _user_page(_person(user_id), 422, refusal=str(error), registration=form)
+    return _done(person, f"{person.name}'s nation and professional register are recorded.")
 
 
 @bp.post("/users/<int:user_id>/deactivate")

@@ -65,6 +65,9 @@ PART_OPTIONS = (
     selectinload(Plan.actions).joinedload(Action.owner),
     *DECISION_OPTIONS,
     selectinload(Plan.meetings).load_only(*MEETING_COLUMNS),
+    # What the header's regulatory flag reads (issue 20), joined into the plan's own SELECT.
+    joinedload(Plan.closure),
+    joinedload(Plan.regulatory_decisions),
 )
 
 

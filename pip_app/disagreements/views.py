@@ -65,6 +65,9 @@ PLAN_PART_OPTIONS = (
     selectinload(Plan.reviews).selectinload(Review.entries),
     selectinload(Plan.acknowledgements).joinedload(Acknowledgement.user),
     *disagreement_ops.RESPONSE_OPTIONS,
+    # What the header's regulatory flag reads (issue 20), joined into the plan's own SELECT.
+    joinedload(Plan.closure),
+    joinedload(Plan.regulatory_decisions),
 )
 
 

@@ -93,6 +93,34 @@ def closure_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowa
         story.append(grid_table(rows, [14 * mm, 52 * mm, 22 * mm, 22 * mm, 40 * mm, CONTENT_WIDTH - 150 * mm]))
     story += fair_process_parts(summary.fair_process, st)
     story += decision_parts(summary, st)
+    story += regulatory_parts(summary, st)
+    return story
+
+
+def regulatory_parts(summary: PlanSummary, st: Styles) -> list[Flowable]:
+    """The registered manager's regulatory decisions (issue 20): each question, the decision, the
+    rationale, who decided and when, the reference."""
+    story: list[Flowable] = [fixed("Regulatory considerations", st["h2"])]
+    if not summary.regulatory:
+        return story + [
+            fixed(
+                "None were needed: the plan did not close “not achieved” and no restricted duties were in force.",
+                st["body"],
+            )
+        ]
+    rows = [[fixed(h, st["head"]) for h in ("Question", "Decision", "Rationale", "Decided by", "Reference")]]
+    for r in summary.regulatory:
+        decided = f"{r.decided_by}, {when(r.decided_on)}" if r.decided_on else "\u2014"
+        rows.append(
+            [
+                para(r.question, st["cell"]),
+                para(r.answer, st["cell"]),
+                para(r.rationale or "\u2014", st["cell"]),
+                para(decided, st["cell"]),
+                para(r.reference or "\u2014", st["cell"]),
+            ]
+        )
+    story.append(grid_table(rows, [38 * mm, 22 * mm, 58 * mm, 32 * mm, CONTENT_WIDTH - 150 * mm], zebra=True))
     return story
 
 

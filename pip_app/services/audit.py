@@ -70,6 +70,7 @@ ENTITY_NAMES = {
     "health_referral": "occupational health referral",
     "contributing_factors": "contributing factors",
     "notification": "email",
+    "regulatory_decision": "regulatory decision",
 }
 
 
@@ -109,6 +110,8 @@ def _labels() -> dict[str, dict[str, str]]:
         "role": of(models.Role),
         "visibility": of(models.AttachmentVisibility),
         "companion": of(models.CompanionKind),
+        "regulatory_decision.question": of(models.RegulatoryQuestion),
+        "regulatory_decision.answer": of(models.RegulatoryAnswer),
         "template": {t.key: t.title for t in plan_templates.TEMPLATES},
     }
 

@@ -32,6 +32,7 @@ from ..models import (
     ApprovalStatus,
     ApproverRole,
     Closure,
+    ControlKind,
     ControlStatus,
     DisagreementResponse,
     Escalation,
@@ -43,6 +44,8 @@ from ..models import (
     PlanStatus,
     PlanVersion,
     Progress,
+    RegulatoryDecision,
+    RegulatoryQuestion,
     Review,
     ReviewEntry,
     Role,
@@ -51,6 +54,7 @@ from ..models import (
 )
 from .outbox import outbox_counts
 from .plan_rows import PlanRow, load_flag_inputs, plan_rows, plan_rows_query
+from .regulatory import needs_decisions
 
 OPEN = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
 LIMIT = 20  # the most urgent of each list; the plans list and the register show them all
@@ -171,6 +175,36 @@ def _decisions_board(user: User, board: Board) -> None:
             Waiting(plan_id, ref, name, "Decide on the escalation", at, "decisions")
             for at, plan_id, ref, name in escalations
         ]
+        # Regulatory decisions to record (issue 20): since the closure, or since duties were restricted.
+        restricted_since = (
+            select(func.min(InterimControl.start_date))
+            .where(
+                InterimControl.plan_id == Plan.id,
+                InterimControl.status == ControlStatus.ACTIVE,
+                InterimControl.kind == ControlKind.RESTRICTED_DUTIES,
+            )
+            .correlate(Plan)
+            .scalar_subquery()
+        )
+        closed_at = select(Closure.closed_at).where(Closure.plan_id == Plan.id).correlate(Plan).scalar_subquery()
+        regulatory = db.session.execute(
+            select(Plan.id, Plan.reference, staff.name, closed_at, restricted_since)
+            .join(staff, staff.id == Plan.staff_id)
+            .where(Plan.service_id.in_(sorted(user.service_ids)), needs_decisions(staff))
+            .order_by(Plan.id)
+            .limit(LIMIT + 1)
+        ).all()
+        waiting += [
+            Waiting(
+                plan_id,
+                ref,
+                name,
+                "Record the regulatory decisions",
+                closed or datetime.combine(since or today(), time(12)),
+                "regulatory",
+            )
+            for plan_id, ref, name, closed, since in regulatory
+        ]
     waiting.sort(key=lambda w: w.since)
     board.more_to_decide = len(waiting) > LIMIT
     board.to_decide = waiting[:LIMIT]
@@ -214,6 +248,20 @@ def may_be_flagged(day: date, ack_days: int) -> ColumnElement[bool]:
                 InterimControl.review_due_on() < day,  # continued until a later day: not due
                 func.coalesce(InterimControl.last_checked_on, InterimControl.start_date) <= week_ago,
             ),
+        ),
+        # Restricted duties in force and fewer than the four regulatory decisions recorded (at
+        # most one per question): some may still be needed (flags.regulatory_flags).
+        and_(
+            exists().where(
+                InterimControl.plan_id == Plan.id,
+                InterimControl.status == ControlStatus.ACTIVE,
+                InterimControl.kind == ControlKind.RESTRICTED_DUTIES,
+            ),
+            select(func.count(RegulatoryDecision.id))
+            .where(RegulatoryDecision.plan_id == Plan.id)
+            .correlate(Plan)
+            .scalar_subquery()
+            < len(RegulatoryQuestion),
         ),
         exists().where(
             Observation.plan_id == Plan.id,

@@ -26,10 +26,13 @@ from ..models import (
     ActionStatus,
     Approval,
     ApprovalStatus,
+    Closure,
+    ClosureOutcome,
     ControlStatus,
     Escalation,
     InterimControl,
     Meeting,
+    Nation,
     Observation,
     ObservationStatus,
     Plan,
@@ -37,12 +40,15 @@ from ..models import (
     PlanStatus,
     PlanType,
     PlanVersion,
+    ProfessionalRegister,
+    RegulatoryDecision,
     Review,
     ReviewEntry,
     RiskArea,
     Service,
     User,
 )
+from ..regulatory_rules import triggered
 
 
 class ActionRow(NamedTuple):
@@ -82,6 +88,11 @@ class PlanRow:
     planned_end_date: date
     stage: PlanStage
     plan_type: PlanType
+    # What the regulatory flag reads (issue 20): the staff member's nation and register, the
+    # closure's outcome (a closed plan only), and the decisions recorded (only once triggered).
+    staff_nation: Nation | None = None
+    staff_register: ProfessionalRegister | None = None
+    closure_outcome: ClosureOutcome | None = None
     controls: list[Any] = field(default_factory=list)
     observations: list[Any] = field(default_factory=list)
     actions: list[ActionRow] = field(default_factory=list)
@@ -91,9 +102,10 @@ class PlanRow:
     approvals: list[Any] = field(default_factory=list)  # those waiting for a decision
     escalations: list[Any] = field(default_factory=list)  # those without a decision
     meetings: list[Any] = field(default_factory=list)  # those whose minutes are not shared yet
+    regulatory_decisions: list[Any] = field(default_factory=list)  # read only where the flag needs them
 
 
-_staff, _service = aliased(User), aliased(Service)
+_staff, _service, _closure = aliased(User), aliased(Service), aliased(Closure)
 PLAN_COLUMNS = (
     Plan.id,
     Plan.reference,
@@ -107,16 +119,21 @@ PLAN_COLUMNS = (
     Plan.planned_end_date,
     Plan.stage,
     Plan.plan_type,
+    _staff.nation,
+    _staff.professional_register,
+    _closure.outcome,
 )
 
 
 def plan_rows_query(*conditions: ColumnElement[bool]) -> Select[Any]:
     """SELECT the listed columns of the plans meeting `conditions`, with the staff member's and
-    the service's names joined in; the caller orders and limits it."""
+    the service's names joined in (and a closed plan's outcome: one closure per plan at most);
+    the caller orders and limits it."""
     return (
         select(*PLAN_COLUMNS)
         .join(_staff, _staff.id == Plan.staff_id)
         .join(_service, _service.id == Plan.service_id)
+        .outerjoin(_closure, _closure.plan_id == Plan.id)
         .where(*conditions)
     )
 
@@ -127,7 +144,8 @@ def plan_rows(statement: Select[Any]) -> list[PlanRow]:
 
 
 def load_flag_inputs(plans: Sequence[PlanRow]) -> None:
-    """Attach to each plan what `flags.plan_flags` reads of it, in ten statements of a few
+    """Attach to each plan what `flags.plan_flags` reads of it, in ten statements (and one more
+    where a plan needs regulatory decisions) of a few
     columns each, however many plans (the caller bounds them): only controls in force, planned
     observations, meetings whose minutes are not shared, requests waiting for a decision and open
     escalations can carry a flag, so only those are read."""
@@ -238,6 +256,18 @@ def load_flag_inputs(plans: Sequence[PlanRow]) -> None:
             .order_by(Meeting.plan_id, Meeting.held_on, Meeting.id)
         ),
     )
+    # The regulatory decisions of the plans that need them (issue 20): only those that closed "not
+    # achieved" or have restricted duties in force; no statement at all when none does.
+    needing = [p.id for p in plans if triggered(p.closure_outcome, [c.kind for c in p.controls])]
+    if needing:
+        fill(
+            "regulatory_decisions",
+            db.session.execute(
+                select(RegulatoryDecision.plan_id, RegulatoryDecision.question).where(
+                    RegulatoryDecision.plan_id.in_(needing)
+                )
+            ),
+        )
     # The entries of each plan's last two reviews: the only ones the flags read.
     latest = {review.id: review for plan in plans for review in last_reviews(plan, 2)}
     if latest:

@@ -27,6 +27,7 @@ from ..models import (
     Notification,
     Plan,
     PlanStatus,
+    RegulatoryDecision,
     Support,
     User,
 )
@@ -123,6 +124,9 @@ def export_person(user: User) -> dict[str, Any]:
             "services": [s.name for s in user.services],
             "line_manager": user.line_manager.name if user.line_manager else None,
             "created_at": user.created_at.isoformat(),
+            "nation": user.nation.value if user.nation else None,
+            "professional_register": user.professional_register.value if user.professional_register else None,
+            "registration_number": user.registration_number,
         },
         "plans_about_them": [_plan_record(plan, snapshot) for plan in plans],
         "plans_they_manage": list(managed),
@@ -216,6 +220,18 @@ def _plan_record(plan: Plan, snapshot: Callable[[Plan], dict[str, Any]]) -> dict
         )
     ]
     record |= _fair_process(plan)
+    # Regulatory decisions about them (issue 20): each referral considered, the decision and why.
+    record["regulatory_decisions"] = [
+        {
+            "question": d.question.value,
+            "decision": d.answer.value,
+            "rationale": d.rationale,
+            "decided_by": d.decided_by.name,
+            "decided_on": d.decided_on.isoformat(),
+            "reference": d.reference,
+        }
+        for d in _rows(RegulatoryDecision, plan, RegulatoryDecision.question)
+    ]
     if plan.closure:
         c = plan.closure
         record["closure"] = {

@@ -33,6 +33,7 @@ from ..models import (
     Observation,
     Plan,
     PlanVersion,
+    RegulatoryDecision,
     Review,
     ReviewDecision,
     Role,
@@ -51,6 +52,7 @@ from ..summaries import (
     ObservationRow,
     OutstandingRow,
     PlanSummary,
+    RegulatoryRow,
     ReviewEntryRow,
     ReviewRow,
     VersionRow,
@@ -61,6 +63,7 @@ from .closure import closure_ack_state
 from .closure_draft import observation_counts
 from .closure_gate import final_measures
 from .fair_process_summary import fair_process_summary
+from .regulatory import checklist as regulatory_checklist
 from .reviews import from_meeting
 
 
@@ -90,6 +93,7 @@ def summary_load_options() -> list[LoaderOption]:
         selectinload(Plan.escalations).options(
             joinedload(Escalation.raised_by), joinedload(Escalation.decided_by), joinedload(Escalation.review)
         ),
+        selectinload(Plan.regulatory_decisions).joinedload(RegulatoryDecision.decided_by),
     ]
 
 
@@ -201,6 +205,7 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
     return PlanSummary(
         fair_process=fair_process_summary(plan) if closure else None,
         decisions=_decisions(plan) if closure else [],
+        regulatory=_regulatory(plan) if closure else [],
         reference=plan.reference,
         staff=plan.staff.name,
         manager=plan.manager.name,
@@ -318,6 +323,21 @@ def _decisions(plan: Plan) -> list[DecisionRow]:
             )
         )
     return [row for _, row in sorted(rows, key=lambda pair: pair[0])]
+
+
+def _regulatory(plan: Plan) -> list[RegulatoryRow]:
+    """Each regulatory question shown on the plan (issue 20) with its decision, or as not yet
+    decided."""
+    rows = []
+    for q in regulatory_checklist(plan):
+        d = q.decision
+        if d is None:
+            rows.append(RegulatoryRow(q.heading, "Not yet decided"))
+        else:
+            rows.append(
+                RegulatoryRow(q.heading, d.answer.label, d.rationale, d.decided_by.name, d.decided_on, d.reference)
+            )
+    return rows
 
 
 def _continued(control: InterimControl) -> str | None:

@@ -15,7 +15,7 @@ from ..credentials.password_policy import MIN_LENGTH, password_problems
 from ..credentials.passwords import hash_password, verify_password
 from ..database import rows_changed
 from ..extensions import db
-from ..models import ApproverRole, PasswordReset, Role, Service, User
+from ..models import ApproverRole, Nation, PasswordReset, ProfessionalRegister, Role, Service, User
 from . import audit
 
 MIN_PASSWORD_LENGTH = MIN_LENGTH
@@ -118,6 +118,29 @@ def change_role(actor: User, user: User, role: Role) -> None:
     audit.record(actor, "role_changed", "user", user.id, changes={"role": [user.role, role]})
     user.role = role
     user.rotate_session_token()
+
+
+REGISTRATION_NUMBER_MAX = 40
+
+
+def set_registration(
+    actor: User, user: User, nation: Nation, register: ProfessionalRegister, number: str | None
+) -> None:
+    """Record the nation a person works in and their professional register (issue 20), audited.
+    "None" keeps no number; any other register needs one."""
+    nation, register = Nation(nation), ProfessionalRegister(register)
+    number = (number or "").strip() or None
+    if register is ProfessionalRegister.NONE:
+        number = None
+    elif number is None:
+        raise UserError("Enter their registration number.")
+    new = {"nation": nation, "professional_register": register, "registration_number": number}
+    changes = audit.field_diff(user, new)
+    if not changes:
+        raise UserError(f"{user.name}'s nation and register are already recorded as that.")
+    for name, value in new.items():
+        setattr(user, name, value)
+    audit.record(actor, "registration_changed", "user", user.id, changes=changes)
 
 
 def set_approver_role(actor: User, service: Service, role: ApproverRole) -> None:

@@ -33,12 +33,14 @@ from ..models import (
     ControlStatus,
     Escalation,
     InterimControl,
+    Nation,
     Observation,
     ObservationStatus,
     Outcome,
     Plan,
     PlanStatus,
     PlanVersion,
+    ProfessionalRegister,
     Progress,
     Review,
     ReviewControlDecision,
@@ -75,6 +77,13 @@ PEOPLE = [
     ("tomasz@demo.test", "Tomasz Wójcik", Role.STAFF, "manager@demo.test"),
 ]
 
+# Where the demo's staff work and the register they are on (issue 20): a nurse on the NMC
+# register, a care worker in Wales on Social Care Wales's, the rest in England on none.
+REGISTRATION = {
+    "agnieszka@demo.test": (Nation.ENGLAND, ProfessionalRegister.NMC, "09A1234E"),
+    "dafydd@demo.test": (Nation.WALES, ProfessionalRegister.SCW, "SCW-0102938"),
+}
+
 
 def load_demo_data(password: str = DEMO_PASSWORD) -> str:
     """Create what is missing; with a password given, reset the demo accounts to it."""
@@ -98,6 +107,10 @@ def load_demo_data(password: str = DEMO_PASSWORD) -> str:
             )
         elif password != DEMO_PASSWORD:
             set_password(None, user, password)
+        if role is Role.STAFF and user.nation is None:
+            user.nation, user.professional_register, user.registration_number = REGISTRATION.get(
+                email, (Nation.ENGLAND, ProfessionalRegister.NONE, None)
+            )
         people[email] = user
     existing = db.session.scalar(select(func.count(Plan.id)).where(Plan.service_id == service.id))
     if not existing:

@@ -45,6 +45,7 @@ from ..models import (
     Observation,
     Plan,
     PlanVersion,
+    RegulatoryDecision,
     Review,
     ReviewControlDecision,
     ReviewEntry,
@@ -289,6 +290,7 @@ class _Rows:
         ReviewControlDecision,
         Acknowledgement,
         Closure,
+        RegulatoryDecision,
         AuditEvent,
     )
 
@@ -535,6 +537,7 @@ class _Builder:
             pid, status, template, n_controls, start, planned_end, review_dates, closed_on, senior, manager
         )
         actions_ = self._actions(pid, status, template, n_actions, start, planned_end, baseline, staff, closed_on)
+        self._regulatory(pid, status, controls_, senior, start)
         plan = _view(
             Plan,
             row,
@@ -650,6 +653,38 @@ class _Builder:
                 )
             )
         return made
+
+    def _regulatory(self, pid, status, controls, senior, start):
+        """Restricted duties in force call for regulatory decisions (issue 20): most open plans with
+        them have all four recorded, the rest wait (the flag). Chosen by the plan's id, not the
+        random stream, so every other row the seed makes stays as it was."""
+        restricted = any(
+            c["state"] == "active" and str(getattr(c["view"].kind, "value", c["view"].kind)) == "restricted_duties"
+            for c in controls
+        )
+        if status not in ("active", "paused") or not restricted or pid % 4 == 3:
+            return
+        for question, answer in (
+            ("dbs", "not_referred"),
+            ("professional", "not_applicable"),
+            ("workforce", "not_applicable"),
+            ("safeguarding", "not_referred"),
+        ):
+            self.rows.add(
+                "regulatory_decisions",
+                dict(
+                    id=self.rows.new_id("regulatory_decisions"),
+                    plan_id=pid,
+                    question=question,
+                    answer=answer,
+                    rationale="Duties restricted for support while practice improves; no harm or risk of harm found.",
+                    reference="",
+                    decided_by_id=senior.id,
+                    decided_on=start,
+                    recorded_at=_at(start, 17),
+                    row_version=1,
+                ),
+            )
 
     def _actions(self, pid, status, template, n, start, planned_end, baseline, staff, closed_on):
         rng = self.rng
