@@ -257,7 +257,7 @@ def test_migration_0020_admits_withdrawn_and_loses_nothing_either_way(scratch_da
         }
     )
     with app.app_context():
-        upgrade(revision="0019")
+        upgrade()  # the data made through today's models, then taken back to before 0020
         home = factories.make_service("Larkfield House")
         manager = factories.make_user("manager", services=[home])
         staff = factories.make_user("staff", services=[home], line_manager=manager)
@@ -279,6 +279,7 @@ def test_migration_0020_admits_withdrawn_and_loses_nothing_either_way(scratch_da
         db.session.commit()
         ids = (kept.id, withdrawn.id)
         db.session.remove()
+        downgrade(revision="0019")
 
         def entries() -> int:
             with db.engine.connect() as conn:
