@@ -360,6 +360,11 @@ class Service(Model):
         enum_column(ApproverRole), default=ApproverRole.SENIOR, server_default=ApproverRole.SENIOR.value
     )
 
+    @property
+    def approver(self) -> str:
+        """Who approves this service's plans, as a sentence names them (issue 18)."""
+        return "HR" if self.approver_role is ApproverRole.HR else f"a registered manager of {self.name}"
+
     def __repr__(self) -> str:
         return f"<Service {self.name}>"
 
