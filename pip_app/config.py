@@ -56,6 +56,9 @@ class Config:
     # The formal capability route (issue 20): written notice of a formal meeting at least this many
     # UK working days before it (PIP_FORMAL_NOTICE_WORKING_DAYS); pip_app/stage_rules.py counts them.
     FORMAL_NOTICE_WORKING_DAYS = 5
+    # ... and may appeal a formal outcome within this many UK working days of the letter being
+    # sent (PIP_APPEAL_WORKING_DAYS); after it, only HR records an appeal, with why it was accepted late.
+    APPEAL_WORKING_DAYS = 5
     # Set to an ISO date to freeze "today" (tests only).
     FROZEN_TODAY = None
     PRODUCTION = False

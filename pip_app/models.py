@@ -160,6 +160,7 @@ class ControlKind(LabelledEnum):
     PAIRED_WORKING = "paired_working", "Paired working"
     INCREASED_OBSERVATION = "increased_observation", "Increased observation"
     RESTRICTED_DUTIES = "restricted_duties", "Restricted duties"
+    REMOVED_FROM_REGULATED_ACTIVITY = "removed_from_regulated_activity", "Removed from regulated activity"
     MANAGERIAL_PRESENCE = "managerial_presence", "Increased managerial presence"
     OTHER = "other", "Other"
 
@@ -311,6 +312,7 @@ class ProfessionalRegister(LabelledEnum):
     SWE = "swe", "Social Work England"
     SSSC = "sssc", "Scottish Social Services Council (SSSC)"
     SCW = "scw", "Social Care Wales"
+    NISCC = "niscc", "Northern Ireland Social Care Council (NISCC)"
 
 
 class RegulatoryQuestion(LabelledEnum):
@@ -333,6 +335,28 @@ class ClosureOutcome(LabelledEnum):
     PARTLY = "partly", "Partly achieved, ongoing monitoring"
     NOT_ACHIEVED = "not_achieved", "Not achieved, escalated to formal capability procedure"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    # Issue 20: the staff member resigned or their employment ended while the plan or the formal
+    # procedure was under way. Triggers the regulatory checklist (a DBS referral may still be due).
+    LEFT = "left", "Ended: the staff member left during the procedure"
+
+
+class LetterKind(LabelledEnum):
+    """The formal letters of the capability procedure (issue 20, point 2)."""
+
+    INVITATION = "invitation", "Invitation to a formal meeting"
+    IMPROVEMENT_NOTE = "improvement_note", "Improvement note"
+    FINAL_WARNING = "final_warning", "Final written warning"
+    HEARING_OUTCOME = "hearing_outcome", "Capability hearing outcome"
+    APPEAL_INVITATION = "appeal_invitation", "Invitation to an appeal hearing"
+    APPEAL_OUTCOME = "appeal_outcome", "Appeal outcome"
+
+
+class AppealOutcome(LabelledEnum):
+    """What the appeal hearer decided (issue 20, point 3). "Upheld" is the appeal succeeding."""
+
+    UPHELD = "upheld", "Upheld: the decision is overturned"
+    NOT_UPHELD = "not_upheld", "Not upheld: the decision stands"
+    VARIED = "varied", "Varied: the decision is changed"
 
 
 user_services = Table(
@@ -568,6 +592,12 @@ class Plan(Model):
     )
     regulatory_decisions: Mapped[list[RegulatoryDecision]] = relationship(
         back_populates="plan", order_by="RegulatoryDecision.id", cascade="all, delete-orphan"
+    )
+    letters: Mapped[list[Letter]] = relationship(
+        back_populates="plan", order_by="Letter.id", cascade="all, delete-orphan"
+    )
+    appeals: Mapped[list[Appeal]] = relationship(
+        back_populates="plan", order_by="Appeal.id", cascade="all, delete-orphan"
     )
     # Read by the late-minutes flag (flags.minutes_overdue); recorded through services/meetings.py.
     meetings: Mapped[list[Meeting]] = relationship(order_by="(Meeting.held_on, Meeting.id)", viewonly=True)
@@ -1571,3 +1601,111 @@ class RegulatoryDecision(Model):
     decided_by: Mapped[User] = relationship()
 
     __mapper_args__ = {"version_id_col": row_version}
+
+
+class Letter(Model):
+    """A formal letter to the staff member (issue 20, point 2): built from the plan's structured
+    data when drafted, and kept as it was sent.
+
+    - `content` holds everything the letter says, fixed when it is drafted (the concern, the
+      improvement required, the support, the meeting's date and place, the appeal's outcome ...),
+      so the PDF of a sent letter reads the same for ever; `plan_row_version` is the plan's
+      row_version then, so sending a draft of a plan changed since is refused.
+    - A letter is drafted, then sent (`sent_on`; never changed after). Drafting the same kind of
+      letter again for the plan makes the next `version`; earlier versions are kept.
+    - `expires_on`: when an improvement note or a final written warning expires;
+      `appeal_by`: the last day to appeal an outcome letter (APPEAL_WORKING_DAYS after sending).
+    - The staff member acknowledges **receipt** (`received_at`), not agreement."""
+
+    __tablename__ = "letters"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "kind", "version"),
+        Index("ix_letters_kind_sent", "kind", "sent_on"),
+        CheckConstraint("received_at IS NULL OR sent_on IS NOT NULL", name="received_once_sent"),
+        CheckConstraint("(sent_on IS NULL) = (sent_by_id IS NULL)", name="sent_by_someone"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    kind: Mapped[LetterKind] = mapped_column(enum_column(LetterKind))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # The meeting an invitation invites to, or an outcome letter follows (appeal hearings too).
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    content: Mapped[dict] = mapped_column(JSON, default=dict)
+    plan_row_version: Mapped[int] = mapped_column(Integer)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    appeal_by: Mapped[date | None] = mapped_column(Date)
+    drafted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    drafted_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    sent_on: Mapped[date | None] = mapped_column(Date)
+    received_at: Mapped[datetime | None] = mapped_column(DateTime)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship(back_populates="letters")
+    meeting: Mapped[Meeting | None] = relationship()
+    drafted_by: Mapped[User] = relationship(foreign_keys=[drafted_by_id])
+    sent_by: Mapped[User | None] = relationship(foreign_keys=[sent_by_id])
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def is_sent(self) -> bool:
+        return self.sent_on is not None
+
+
+class Appeal(Model):
+    """The staff member's appeal against a formal outcome letter (issue 20, point 3): lodged by
+    them in the app, or recorded by HR, with grounds; within the deadline the letter states
+    (`Letter.appeal_by`), or late with the reason HR accepted it. Heard by someone not previously
+    involved in decisions on the plan (`hearer`), at an appeal hearing (a Meeting with a
+    companion); decided upheld / not upheld / varied, with reasons. The plan is "Under appeal"
+    while an appeal has no outcome."""
+
+    __tablename__ = "appeals"
+    __table_args__ = (
+        Index("ix_appeals_plan", "plan_id"),
+        # One appeal awaiting an outcome per plan.
+        Index(
+            "uq_appeals_one_open",
+            "plan_id",
+            unique=True,
+            sqlite_where=text("outcome IS NULL"),
+            postgresql_where=text("outcome IS NULL"),
+        ),
+        CheckConstraint("grounds <> ''", name="grounds_given"),
+        CheckConstraint(
+            "outcome IS NULL OR (outcome_reasons IS NOT NULL AND outcome_reasons <> ''"
+            " AND decided_on IS NOT NULL AND decided_by_id IS NOT NULL)",
+            name="outcome_complete",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id"))  # the outcome appealed against
+    grounds: Mapped[str] = mapped_column(Text)
+    lodged_on: Mapped[date] = mapped_column(Date)
+    lodged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    late_reason: Mapped[str | None] = mapped_column(Text)  # why HR accepted it after the deadline
+    hearer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    outcome: Mapped[AppealOutcome | None] = mapped_column(enum_column(AppealOutcome))
+    outcome_reasons: Mapped[str | None] = mapped_column(Text)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship(back_populates="appeals")
+    letter: Mapped[Letter] = relationship()
+    lodged_by: Mapped[User] = relationship(foreign_keys=[lodged_by_id])
+    hearer: Mapped[User | None] = relationship(foreign_keys=[hearer_id])
+    meeting: Mapped[Meeting | None] = relationship()
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome is None
