@@ -23,8 +23,9 @@ START = date(2026, 9, 7)
 # controls' last notes, the evidence files and the meetings a file may go on (issue 21), the
 # meetings' dates for the late-minutes flag (issue 19: one statement per page, not per meeting),
 # the requests for approval and the escalations (issue 18: 2, and a request's comments when it has
-# any), the user and the session: whatever the plan's size.
-PLAN_PAGE_BUDGET = 22
+# any), the user and the session, and the plan's last change for its ETag (issue 15: and the
+# plan's row once more, with only what the ETag reads, before the rest: 2): whatever the plan's size.
+PLAN_PAGE_BUDGET = 24
 
 
 def grow(plan, world, *, actions: int, reviews: int, observations: int) -> None:

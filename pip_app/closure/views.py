@@ -11,9 +11,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from .. import policy
-from ..access import plan_route
+from ..access import plan_or_404, plan_route
 from ..adjustment_rules import considered_line
 from ..clock import today
+from ..conditional import ETAG_OPTIONS, unless_unchanged
 from ..database import begin_writes
 from ..extensions import db
 from ..forms import ClosureAcknowledgeForm
@@ -31,6 +32,8 @@ from ..services.closure_draft import draft_sections
 from ..services.closure_gate import closure_gate, final_measures
 from . import bp
 from .forms import CloseForm, close_form_for
+
+SUMMARY_OPTIONS = tuple(summary_ops.summary_load_options())
 
 
 def _closable(user: Any, plan: Plan) -> bool:
@@ -142,7 +145,12 @@ def acknowledge(plan: Plan) -> ResponseReturnValue:
 
 
 def _pdf_response(plan: Plan, kind: str) -> Response:
-    """Render, record the download in the plan's history, and send it (never cached)."""
+    """304 if the client kept this PDF as it would be made now; else render it, record the
+    download in the plan's history, and send it (never cached by browsers)."""
+    return unless_unchanged(plan, kind, lambda: _render_pdf(plan_or_404(plan.id, options=SUMMARY_OPTIONS), kind))
+
+
+def _render_pdf(plan: Plan, kind: str) -> Response:
     summary = summary_ops.plan_summary(plan, generated_by=current_user, with_closure=kind == "closure")
     body = render_plan_pdf(summary)
     filename = summary_ops.pdf_filename(plan, kind)
@@ -164,7 +172,7 @@ def _pdf_response(plan: Plan, kind: str) -> Response:
 
 
 @bp.get("/<int:plan_id>/closure.pdf")
-@plan_route(policy.can_download_closure, options=summary_ops.summary_load_options())
+@plan_route(policy.can_download_closure, options=ETAG_OPTIONS)
 def pdf(plan: Plan) -> ResponseReturnValue:
     """The closure summary of a closed plan: the record HR keeps."""
     if plan.closure is None:
@@ -177,7 +185,7 @@ def pdf(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.get("/<int:plan_id>/plan.pdf")
-@plan_route(policy.can_download_closure, options=summary_ops.summary_load_options())
+@plan_route(policy.can_download_closure, options=ETAG_OPTIONS)
 def plan_pdf(plan: Plan) -> ResponseReturnValue:
     """Any issued plan the user may read, as a PDF (without the closure sections)."""
     return _pdf_response(plan, "plan")

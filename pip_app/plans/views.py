@@ -12,8 +12,9 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import plan_templates, policy
-from ..access import plan_route, requires
+from ..access import plan_or_404, plan_route, requires
 from ..clock import today
+from ..conditional import ETAG_OPTIONS, unless_unchanged
 from ..extensions import db
 from ..forms import PlanAcknowledgeForm
 from ..htmx import redirect_after_post
@@ -139,11 +140,17 @@ def new() -> ResponseReturnValue:
 
 
 @bp.get("/<int:plan_id>")
-@plan_route(options=PLAN_PAGE_OPTIONS)
+@plan_route(options=ETAG_OPTIONS)
 def show(plan: Plan) -> ResponseReturnValue:
     """The plan page: header and flags, risk, controls, actions with progress, observations, reviews,
-    acknowledgements, history."""
-    return render_template("plans/show.html", **plan_page_context(plan))
+    acknowledgements, history. 304 when the client's copy is still this person's page now."""
+    return unless_unchanged(
+        plan,
+        "page",
+        lambda: render_template(
+            "plans/show.html", **plan_page_context(plan_or_404(plan.id, options=PLAN_PAGE_OPTIONS))
+        ),
+    )
 
 
 @bp.get("/<int:plan_id>/edit")

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import models, plan_templates
 from ..extensions import db
@@ -45,6 +45,17 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+# Events that record someone reading, not a change: they leave a plan's state as it was.
+READ_VERBS = ("downloaded", "exported", "viewed")
+
+
+def latest_change(plan_id: int) -> int:
+    """The newest audit event recording a change to the plan (0 if none): every change writes
+    one in its own transaction, so this marks the plan's state (conditional.py's ETags)."""
+    statement = select(func.max(AuditEvent.id)).where(AuditEvent.plan_id == plan_id, AuditEvent.verb.not_in(READ_VERBS))
+    return db.session.execute(statement).scalar() or 0
 
 
 def field_diff(obj: Any, new_values: Mapping[str, Any]) -> dict[str, list[Any]]:
