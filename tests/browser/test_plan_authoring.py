@@ -57,10 +57,11 @@ def _sign_out(page) -> None:
 
 
 def _acknowledgements(page):
-    """The acknowledgements panel, opened (its list loads when opened)."""
+    """The acknowledgements panel, opened (its list loads when opened; the disagreements beside it
+    have a list of their own, shown at once)."""
     panel = page.locator("section").filter(has=page.get_by_role("heading", name="Acknowledgements", level=2))
     panel.locator("summary").click()
-    expect(panel.locator(".item-list")).to_be_visible()
+    expect(panel.locator("#acknowledgement-list")).to_be_visible()
     return panel
 
 
