@@ -1040,7 +1040,7 @@ class Closure(Model):
 
 class Approval(Model):
     """A decision that needs a second person (issue 18): a draft submitted for approval before
-    issue, or a closure that is "not achieved", "withdrawn" or before the planned end proposed
+    issue, or a closure that is "not achieved", "withdrawn", "left" or before the planned end proposed
     for approval. The approver role is the service's (`Service.approver_role`); the plan's own
     manager never approves. `proposal` keeps what was submitted: the plan's snapshot for an
     issue (a change after submission sends it back to draft), the closure form's values for a

@@ -8,6 +8,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
+from ..regulatory_rules import NONE_NEEDED
 from ..summaries import CLOSURE_SECTIONS, ClosureSummary, PlanSummary
 from .blocks import (
     ALERT,
@@ -104,7 +105,7 @@ def regulatory_parts(summary: PlanSummary, st: Styles) -> list[Flowable]:
     if not summary.regulatory:
         return story + [
             fixed(
-                "None were needed: the plan did not close “not achieved” and no restricted duties were in force.",
+                f"None were needed: {NONE_NEEDED}.",
                 st["body"],
             )
         ]

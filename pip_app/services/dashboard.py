@@ -32,7 +32,6 @@ from ..models import (
     ApprovalStatus,
     ApproverRole,
     Closure,
-    ControlKind,
     ControlStatus,
     DisagreementResponse,
     Escalation,
@@ -41,6 +40,7 @@ from ..models import (
     Observation,
     ObservationStatus,
     Plan,
+    PlanStage,
     PlanStatus,
     PlanVersion,
     Progress,
@@ -54,7 +54,7 @@ from ..models import (
 )
 from .outbox import outbox_counts
 from .plan_rows import PlanRow, load_flag_inputs, plan_rows, plan_rows_query
-from .regulatory import needs_decisions
+from .regulatory import TRIGGER_CONTROL_KINDS, needs_decisions
 
 OPEN = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
 LIMIT = 20  # the most urgent of each list; the plans list and the register show them all
@@ -175,13 +175,14 @@ def _decisions_board(user: User, board: Board) -> None:
             Waiting(plan_id, ref, name, "Decide on the escalation", at, "decisions")
             for at, plan_id, ref, name in escalations
         ]
-        # Regulatory decisions to record (issue 20): since the closure, or since duties were restricted.
+        # Regulatory decisions to record (issue 20): since the closure, or since duties were
+        # restricted or the person removed from regulated activity (or, at a formal stage, today).
         restricted_since = (
             select(func.min(InterimControl.start_date))
             .where(
                 InterimControl.plan_id == Plan.id,
                 InterimControl.status == ControlStatus.ACTIVE,
-                InterimControl.kind == ControlKind.RESTRICTED_DUTIES,
+                InterimControl.kind.in_(TRIGGER_CONTROL_KINDS),
             )
             .correlate(Plan)
             .scalar_subquery()
@@ -249,13 +250,17 @@ def may_be_flagged(day: date, ack_days: int) -> ColumnElement[bool]:
                 func.coalesce(InterimControl.last_checked_on, InterimControl.start_date) <= week_ago,
             ),
         ),
-        # Restricted duties in force and fewer than the four regulatory decisions recorded (at
-        # most one per question): some may still be needed (flags.regulatory_flags).
+        # A formal stage, or restricted duties or removal from regulated activity in force, and
+        # fewer than the four regulatory decisions recorded (at most one per question): some may
+        # still be needed (flags.regulatory_flags).
         and_(
-            exists().where(
-                InterimControl.plan_id == Plan.id,
-                InterimControl.status == ControlStatus.ACTIVE,
-                InterimControl.kind == ControlKind.RESTRICTED_DUTIES,
+            or_(
+                Plan.stage != PlanStage.INFORMAL,
+                exists().where(
+                    InterimControl.plan_id == Plan.id,
+                    InterimControl.status == ControlStatus.ACTIVE,
+                    InterimControl.kind.in_(TRIGGER_CONTROL_KINDS),
+                ),
             ),
             select(func.count(RegulatoryDecision.id))
             .where(RegulatoryDecision.plan_id == Plan.id)
