@@ -1,7 +1,8 @@
 """Moving a plan to a formal stage (issue 20, point 1): the plan's manager proposes the next stage,
 naming the formal meeting it follows and the reason; the service's approver decides
 (`approvals.approve` carries it out: `apply_stage`). The rules are pip_app/stage_rules.py's:
-forward one stage at a time, after a formal meeting held with enough written notice. They are
+forward one stage at a time, after a formal meeting held with enough written notice (UK working
+days of the staff member's recorded nation, England's bank holidays when none is recorded). They are
 checked when the move is proposed and again when it is approved (the meeting may have been
 corrected meanwhile), so the stage only ever changes as the rules allow.
 """
@@ -13,6 +14,7 @@ from flask import current_app
 from ..clock import today
 from ..extensions import db
 from ..models import Approval, ApprovalKind, ApprovalStatus, Meeting, Plan, PlanStage, User
+from ..notifications.due import nation_code
 from ..refusals import Conflict, Refusal
 from ..stage_rules import FormalMeetingFacts, formal_meeting_refusal, stage_move_refusal
 from . import audit, notifications
@@ -49,7 +51,9 @@ def _meeting_refusal(plan: Plan, meeting: Meeting | None, deciding: Approval | N
             notice_given_on=meeting.notice_given_on,
             already_used=meeting.id in _used_meetings(plan, deciding),
         )
-    return formal_meeting_refusal(facts, today(), current_app.config["FORMAL_NOTICE_WORKING_DAYS"])
+    return formal_meeting_refusal(
+        facts, today(), current_app.config["FORMAL_NOTICE_WORKING_DAYS"], nation_code(plan.staff.nation)
+    )
 
 
 def _require_allowed(plan: Plan, target: PlanStage, meeting: Meeting | None, deciding: Approval | None = None) -> None:
