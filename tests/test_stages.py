@@ -198,7 +198,7 @@ def test_a_move_to_stage_one_is_proposed_then_approved_and_shows_everywhere(acti
     meeting = formal_meeting(active)
     manager = sign_in(world["manager"])
     page = manager.get(f"/plans/{active.id}").text
-    assert "Move to formal stage 1 (improvement note)" in page
+    assert "Propose the move to formal stage 1 (improvement note)" in page
     assert "Formal meeting of 20 Nov 2026 (notice given 13 Nov 2026)" in page
 
     response = propose(manager, active, meeting)
@@ -243,7 +243,7 @@ def test_a_move_to_stage_one_is_proposed_then_approved_and_shows_everywhere(acti
     assert exported[0].endswith(",Plan stage") and exported[1].endswith(",Formal stage 1 (improvement note)")
     assert "Formal stage 1 (improvement note)" in manager.get("/").text  # a dashboard's table
     # The next move is offered, and the meeting already used is refused for it.
-    assert "Move to formal stage 2 (final written warning)" in manager.get(f"/plans/{active.id}").text
+    assert "Propose the move to formal stage 2 (final written warning)" in manager.get(f"/plans/{active.id}").text
     again = propose(manager, active, meeting, stage="stage_2")
     assert again.status_code == 422 and "its own formal meeting" in again.text
 
