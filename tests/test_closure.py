@@ -161,7 +161,7 @@ def close_form(plan, *, decision="monitor", outcome="achieved", **overrides) -> 
 
 def close_directly(plan, actor, **kwargs) -> Closure:
     """Close through the operation, resolving every gate item; a closure that needs approval (before
-    the planned end, "not achieved", "withdrawn") is approved by a registered manager."""
+    the planned end, "not achieved", "withdrawn", "left") is approved by a registered manager."""
     closed = closure_ops.close_plan(
         actor,
         plan,

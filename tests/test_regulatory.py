@@ -1,6 +1,7 @@
 """Regulatory decisions (issue 20, point 4): the staff member's nation and register on their user
-record; the registered manager's recorded decisions when a plan closes "not achieved" or duties
-are restricted; the closure summary's "Regulatory considerations"."""
+record; the registered manager's recorded decisions when a plan moves to a formal stage, closes
+"not achieved" or because the staff member left, or has restricted duties or removal from
+regulated activity in force; the closure summary's "Regulatory considerations"."""
 
 from __future__ import annotations
 
