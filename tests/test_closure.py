@@ -823,6 +823,7 @@ def test_a_leaver_s_closure_is_offered_needs_approval_and_keeps_the_four_section
     assert "Ended: the staff member left during the procedure" in text
     # The regulatory decisions are asked for, not "none were needed".
     assert "Regulatory considerations" in text and "None were needed" not in text
+    assert "Asked for: the plan ended because the staff member left during the procedure." in text
     assert "Referral to the Disclosure and Barring Service (DBS) Not yet decided" in text
 
 

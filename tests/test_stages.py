@@ -242,6 +242,13 @@ def test_a_move_to_stage_one_is_proposed_then_approved_and_shows_everywhere(acti
     exported = senior.get("/register.csv").data.decode("utf-8-sig").splitlines()
     assert exported[0].endswith(",Plan stage") and exported[1].endswith(",Formal stage 1 (improvement note)")
     assert "Formal stage 1 (improvement note)" in manager.get("/").text  # a dashboard's table
+    # A formal stage asks the registered manager for the regulatory decisions, since the move.
+    from pip_app.formatting import format_datetime
+
+    board = senior.get("/").text
+    line = board[board.index(f"/plans/{active.id}#regulatory") :]
+    line = line[: line.index("</li>")]
+    assert "Record the regulatory decisions" in line and f"(since {format_datetime(request.decided_at)})" in line
     # The next move is offered, and the meeting already used is refused for it.
     assert "Propose the move to formal stage 2 (final written warning)" in manager.get(f"/plans/{active.id}").text
     again = propose(manager, active, meeting, stage="stage_2")

@@ -175,8 +175,8 @@ def _decisions_board(user: User, board: Board) -> None:
             Waiting(plan_id, ref, name, "Decide on the escalation", at, "decisions")
             for at, plan_id, ref, name in escalations
         ]
-        # Regulatory decisions to record (issue 20): since the closure, or since duties were
-        # restricted or the person removed from regulated activity (or, at a formal stage, today).
+        # Regulatory decisions to record (issue 20): since the first of the closure, the move to a
+        # formal stage, and duties restricted or the person removed from regulated activity.
         restricted_since = (
             select(func.min(InterimControl.start_date))
             .where(
@@ -188,8 +188,18 @@ def _decisions_board(user: User, board: Board) -> None:
             .scalar_subquery()
         )
         closed_at = select(Closure.closed_at).where(Closure.plan_id == Plan.id).correlate(Plan).scalar_subquery()
+        staged_at = (
+            select(func.min(Approval.decided_at))
+            .where(
+                Approval.plan_id == Plan.id,
+                Approval.kind == ApprovalKind.STAGE,
+                Approval.status == ApprovalStatus.APPROVED,
+            )
+            .correlate(Plan)
+            .scalar_subquery()
+        )
         regulatory = db.session.execute(
-            select(Plan.id, Plan.reference, staff.name, closed_at, restricted_since)
+            select(Plan.id, Plan.reference, staff.name, closed_at, restricted_since, staged_at)
             .join(staff, staff.id == Plan.staff_id)
             .where(Plan.service_id.in_(sorted(user.service_ids)), needs_decisions(staff))
             .order_by(Plan.id)
@@ -201,10 +211,13 @@ def _decisions_board(user: User, board: Board) -> None:
                 ref,
                 name,
                 "Record the regulatory decisions",
-                closed or datetime.combine(since or today(), time(12)),
+                min(
+                    [at for at in (closed, staged, since and datetime.combine(since, time(12))) if at is not None]
+                    or [datetime.combine(today(), time(12))]
+                ),
                 "regulatory",
             )
-            for plan_id, ref, name, closed, since in regulatory
+            for plan_id, ref, name, closed, since, staged in regulatory
         ]
     waiting.sort(key=lambda w: w.since)
     board.more_to_decide = len(waiting) > LIMIT
