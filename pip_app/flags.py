@@ -3,7 +3,7 @@
 They read a plan's already-loaded attributes (status, dates, controls, observations, reviews,
 acknowledgements, versions, meetings, approvals, escalations; and, for the regulatory flag, the
 closure's outcome, the staff member's nation and register and the regulatory decisions, read only
-when restricted duties or a "not achieved" closure call for them), so callers load those up front
+when the plan's stage, its closure or a control in force call for them), so callers load those up front
 (selectinload) for lists.
 
 The control flags are defined once, in `control_flags`, over plain values; the register's SQL
@@ -192,17 +192,18 @@ def decision_flags(plan: Any) -> list[Flag]:
 
 
 def regulatory_flags(plan: Any) -> list[Flag]:
-    """Regulatory decisions still to record (issue 20): the plan closed "not achieved", or an
-    interim control of restricted duties is in force, and a referral that applies to the staff
-    member (regulatory_rules) has no recorded decision. What the trigger does not need is not read:
-    the closure only of a closed plan, the staff member and the decisions only once triggered."""
+    """Regulatory decisions still to record (issue 20): the plan moved to a formal stage, closed
+    "not achieved" or because the staff member left, or has restricted duties or removal from
+    regulated activity in force (regulatory_rules.triggered), and a referral that applies to the
+    staff member has no recorded decision. What the trigger does not need is not read: the closure
+    only of a closed plan, the staff member and the decisions only once triggered."""
     status = _value(plan.status)
     outcome = plan.closure_outcome if status == "closed" else None
     kinds = [c.kind for c in plan.controls if _value(c.status) == "active"]
-    if status == "draft" or not triggered(outcome, kinds):
+    if status == "draft" or not triggered(outcome, kinds, stage=plan.stage):
         return []
     answered = [d.question for d in plan.regulatory_decisions]
-    left = outstanding(outcome, kinds, plan.staff_nation, plan.staff_register, answered)
+    left = outstanding(outcome, kinds, plan.staff_nation, plan.staff_register, answered, stage=plan.stage)
     if not left:
         return []
     n = len(left)
@@ -222,7 +223,7 @@ def plan_flags(plan: Any, today: date, ack_days: int = ACK_OUTSTANDING_DAYS) -> 
     flags: list[Flag] = []
     if plan.status.value not in OPEN:
         # A closure's disagreement is answered after closing too, and regulatory decisions are
-        # what a "not achieved" closure calls for.
+        # what a closure "not achieved" or "left" (or a formal stage) calls for.
         return regulatory_flags(plan) + disagreement_flags(plan)
     flags += regulatory_flags(plan)
     flags += decision_flags(plan)

@@ -84,8 +84,14 @@ def action_move(current: str, move: str, *, ref: str, current_label: str) -> str
 
 # --- Decisions that need a second person -------------------------------------------------------
 
-# Closure outcomes that end a plan against the staff member, or without it running its course.
-HARD_OUTCOMES = {"not_achieved": "the outcome is “not achieved”", "withdrawn": "the plan is withdrawn"}
+# Closure outcomes that end a plan against the staff member, or without it running its course
+# (the staff member leaving ends it early too, and calls for the regulatory decisions: a second
+# person confirms that is what happened).
+HARD_OUTCOMES = {
+    "not_achieved": "the outcome is “not achieved”",
+    "withdrawn": "the plan is withdrawn",
+    "left": "the staff member left during the procedure",
+}
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,7 @@ def plan_run(start: date, planned_end: date, day: date) -> PlanRun:
 
 def closure_approval_reasons(outcome: str, start: date, planned_end: date, day: date) -> list[str]:
     """Why closing with `outcome` on `day` needs the approver's decision (empty: it does not):
-    "not achieved" or "withdrawn", or before the planned end date."""
+    "not achieved", "withdrawn" or "left", or before the planned end date."""
     reasons = [HARD_OUTCOMES[outcome]] if outcome in HARD_OUTCOMES else []
     if day < planned_end:
         reasons.append(f"it closes before the planned end date ({plan_run(start, planned_end, day).sentence()})")

@@ -316,7 +316,8 @@ class ProfessionalRegister(LabelledEnum):
 
 
 class RegulatoryQuestion(LabelledEnum):
-    """A regulatory decision a registered manager records when a plan fails or duties are restricted."""
+    """A regulatory decision a registered manager records when a plan fails, moves to a formal stage,
+    ends because the staff member left, or restricts duties (regulatory_rules.triggered)."""
 
     DBS = "dbs", "Referral to the Disclosure and Barring Service (DBS)"
     PROFESSIONAL = "professional", "Informing the professional regulator"
@@ -1040,7 +1041,7 @@ class Closure(Model):
 
 class Approval(Model):
     """A decision that needs a second person (issue 18): a draft submitted for approval before
-    issue, or a closure that is "not achieved", "withdrawn" or before the planned end proposed
+    issue, or a closure that is "not achieved", "withdrawn", "left" or before the planned end proposed
     for approval. The approver role is the service's (`Service.approver_role`); the plan's own
     manager never approves. `proposal` keeps what was submitted: the plan's snapshot for an
     issue (a change after submission sends it back to draft), the closure form's values for a
@@ -1576,7 +1577,8 @@ class Notification(Model):
 
 class RegulatoryDecision(Model):
     """A registered manager's recorded decision on one regulatory referral (issue 20): when a plan
-    closes "not achieved" or duties are restricted, whether the DBS, a professional or workforce
+    moves to a formal stage, closes "not achieved" or because the staff member left, or has
+    restricted duties or removal from regulated activity in force (regulatory_rules.triggered), whether the DBS, a professional or workforce
     regulator, or the local authority's safeguarding team were referred to, why, by whom, when,
     and the referral's reference. One per question per plan; corrected in place (audited)."""
 

@@ -36,7 +36,7 @@ from .models import (
     PlanVersion,
     Review,
 )
-from .plan_header import HEADER
+from .plan_header import HEADER, stage_prompt
 from .screens import Screen, page_or_fragment
 from .services import acknowledgements
 from .services import closure as closure_ops
@@ -136,6 +136,7 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         ack_statement=acknowledgements.plan_statement(plan),
         unissued=unissued_changes(plan) if may_edit else [],
         weekday=WEEKDAYS[plan.review_weekday],
+        stage_prompt=stage_prompt(plan),
         may_edit=may_edit,
         may_acknowledge=may_acknowledge,
         may_view_register=policy.can_view_register(current_user),

@@ -20,7 +20,6 @@ from .models import (
     Attachment,
     AttachmentVisibility,
     AuditEvent,
-    ClosureOutcome,
     ControlStatus,
     InterimControl,
     Plan,
@@ -28,6 +27,7 @@ from .models import (
     Role,
     User,
 )
+from .regulatory_rules import triggered
 
 PLAN_ROLES = {Role.STAFF, Role.MANAGER, Role.SENIOR, Role.HR}
 
@@ -249,11 +249,13 @@ def can_view_regulatory(user: User | None, plan: Plan) -> bool:
 
 def can_record_regulatory(user: User | None, plan: Plan) -> bool:
     """Record the regulatory decisions: the registered managers of the plan's service, on an issued
-    plan. A closed plan is read-only, except this for one that closed "not achieved": that closure
-    is what calls for the decisions."""
+    plan. A closed plan is read-only, except this for one whose closure ("not achieved", or the staff
+    member left) or formal stage calls for the decisions (regulatory_rules.triggered)."""
     if not _live(user) or plan.is_draft or not _senior_for(user, plan):
         return False
-    return not plan.is_closed or (plan.closure is not None and plan.closure.outcome is ClosureOutcome.NOT_ACHIEVED)
+    if not plan.is_closed:
+        return True
+    return triggered(plan.closure.outcome if plan.closure is not None else None, [], stage=plan.stage)
 
 
 def can_view_hr_closures(user: User | None) -> bool:

@@ -5,7 +5,8 @@
   never skipping one (the Acas Code's formal steps come in order).
 - Each move follows a formal meeting the staff member was invited to in writing at least N UK
   working days before (the setting FORMAL_NOTICE_WORKING_DAYS, default 5). Working days are
-  counted as the meeting rules count them (pip_app/notifications/due.py): the meeting falls on
+  counted as the meeting rules count them (pip_app/notifications/due.py), with the bank holidays
+  of the staff member's nation (`nation`: "ENG", "SCT", "WLS", "NIR"): the meeting falls on
   or after the Nth working day after the day notice was given, so notice on a Monday allows a
   meeting on the Monday after, not on the Friday.
 - The meeting has been held (the stage is its outcome), and one meeting decides one move.
@@ -23,6 +24,9 @@ from .notifications.due import working_days_after
 
 STAGES = ("informal", "stage_1", "stage_2", "hearing")
 FORMAL_NOTICE_WORKING_DAYS = 5  # the default of the setting of the same name (pip_app/config.py)
+# The calendars other than England's, named in a refusal so that a manager in Scotland, Wales or
+# Northern Ireland sees why a day they did not count was left out.
+CALENDAR_NAMES = {"SCT": "Scotland", "WLS": "Wales", "NIR": "Northern Ireland"}
 
 
 def next_stage(current: str) -> str | None:
@@ -82,8 +86,9 @@ def formal_meeting_refusal(
         return "The formal meeting has no date of written notice: record when the invitation was given."
     given = notice_working_days(meeting.notice_given_on, meeting.held_on, nation)
     if given < required:
+        counted = f" (counting {CALENDAR_NAMES[nation]}'s bank holidays)" if nation in CALENDAR_NAMES else ""
         return (
-            f"Notice was given {given} working day{'s' if given != 1 else ''} before the meeting; "
+            f"Notice was given {given} working day{'s' if given != 1 else ''} before the meeting{counted}; "
             f"at least {required} are needed."
         )
     if meeting.already_used:

@@ -238,6 +238,7 @@ class PlanSummary:
     plan_type: str = "Performance"  # issue 20
     stage: str = "Informal"  # where the plan stands in the capability procedure (issue 20)
     regulatory: list[RegulatoryRow] = field(default_factory=list)  # closure summaries only (issue 20)
+    regulatory_why: str = ""  # why the decisions were asked for, after "the plan …" (empty: they were not)
 
     @property
     def document_title(self) -> str:

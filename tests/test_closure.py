@@ -161,7 +161,7 @@ def close_form(plan, *, decision="monitor", outcome="achieved", **overrides) -> 
 
 def close_directly(plan, actor, **kwargs) -> Closure:
     """Close through the operation, resolving every gate item; a closure that needs approval (before
-    the planned end, "not achieved", "withdrawn") is approved by a registered manager."""
+    the planned end, "not achieved", "withdrawn", "left") is approved by a registered manager."""
     closed = closure_ops.close_plan(
         actor,
         plan,
@@ -780,3 +780,55 @@ def test_closure_pages_are_valid_html(world, sign_in, plan, tmp_path):
         if m.get("type") == "error" and not HX_ATTRIBUTE.search(m["message"])
     ]
     assert errors == []
+
+
+# --- The staff member left during the procedure (issue 20) --------------------------------------
+
+
+def test_a_leaver_s_closure_is_offered_needs_approval_and_keeps_the_four_sections(world, sign_in, manager, plan):
+    import io
+
+    import pypdf
+
+    page = manager.get(f"/plans/{plan.id}/close").text
+    assert 'value="left"' in page and "Ended: the staff member left during the procedure" in page
+    assert f"If {world['staff'].name} left during the procedure, still complete the four sections" in page
+
+    # The four sections are still needed: the risk to people is recorded whoever leaves.
+    missing = manager.post(
+        f"/plans/{plan.id}/close", data=close_form(plan, outcome="left", **{"close-risk_now_controlled": " "})
+    )
+    assert missing.status_code == 422 and "Say how the risk is now controlled." in missing.text
+
+    response = manager.post(f"/plans/{plan.id}/close", data=close_form(plan, outcome="left"))
+    assert response.status_code == 303
+    plan = db.session.get(Plan, plan.id)
+    assert plan.status is PlanStatus.ACTIVE  # waiting for the second person
+    [request] = [a for a in plan.approvals if a.is_pending]
+    assert request.proposal["outcome"] == "left"
+    assert request.reasons == ["the staff member left during the procedure"]
+    approvals.approve(approver_for(plan), request)
+    db.session.commit()
+    plan = db.session.get(Plan, plan.id)
+    assert plan.status is PlanStatus.CLOSED and plan.closure.outcome is ClosureOutcome.LEFT
+
+    assert "Ended: the staff member left during the procedure" in manager.get(f"/plans/{plan.id}").text
+    hr = sign_in(world["hr"])
+    listed = hr.get("/hr/closures?outcome=left").text
+    assert plan.reference in listed and "Ended: the staff member left during the procedure" in listed
+    assert plan.reference not in hr.get("/hr/closures?outcome=withdrawn").text
+    pdf = hr.get(f"/plans/{plan.id}/closure.pdf")
+    assert pdf.status_code == 200
+    text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Ended: the staff member left during the procedure" in text
+    # The regulatory decisions are asked for, not "none were needed".
+    assert "Regulatory considerations" in text and "None were needed" not in text
+    assert "Asked for: the plan ended because the staff member left during the procedure." in text
+    assert "Referral to the Disclosure and Barring Service (DBS) Not yet decided" in text
+
+
+def test_closure_approval_reasons_name_the_leaver():
+    from pip_app.lifecycle import closure_approval_reasons
+
+    assert closure_approval_reasons("left", START, TODAY, TODAY) == ["the staff member left during the procedure"]
+    assert closure_approval_reasons("achieved", START, TODAY, TODAY) == []

@@ -490,3 +490,79 @@ def test_the_staff_member_does_not_read_the_deliberation_on_a_closure(active, wo
     assert "Has the formal route been explained" in sign_in(world["hr"]).get(f"/plans/{active.id}").text
     staff_page = sign_in(world["staff"]).get(f"/plans/{active.id}").text
     assert "Approval to close the plan" not in staff_page and "Has the formal route been explained" not in staff_page
+
+
+def test_a_decision_to_go_formal_leads_to_the_stage_proposal_until_one_is_made(active, world, sign_in):
+    from pip_app.models import Meeting, MeetingKind
+
+    manager = sign_in(world["manager"])
+    manager.post(f"/plans/{active.id}/escalations", data={"escalate-reason": "No improvement after support."})
+    _raised_today(active)
+    [escalation] = active.escalations
+    assert 'id="stage-prompt"' not in manager.get(f"/plans/{active.id}").text  # not decided yet
+    senior = sign_in(world["senior"])
+    decided = senior.post(
+        f"/plans/{active.id}/escalations/{escalation.id}/decide",
+        data={
+            f"decide{escalation.id}-row_version": str(escalation.row_version),
+            f"decide{escalation.id}-decision": "formal",
+            f"decide{escalation.id}-rationale": "Four weeks of support; the errors continue.",
+            f"decide{escalation.id}-decided_on": "2026-11-23",
+        },
+        htmx=True,
+    )
+    assert decided.status_code == 204 and decided.headers["HX-Location"] == f"/plans/{active.id}#decisions"
+    confirmed = senior.get(f"/plans/{active.id}").text
+    assert (
+        "Decision recorded. Next, propose the move to formal stage 1 (improvement note) "
+        "(Decisions, “Propose the move”), once the formal meeting has been held."
+    ) in confirmed
+    assert '<a href="#propose-stage">Propose the move to formal stage 1 (improvement note)</a>' in confirmed
+
+    page = sign_in(world["manager"]).get(f"/plans/{active.id}").text
+    assert 'id="stage-prompt"' in page
+    assert f"{world['senior'].name} decided on 23 Nov 2026 to move to the formal procedure." in page
+    assert f'href="/plans/{active.id}#propose-stage">Propose the move to formal stage 1 (improvement note)</a>' in page
+    assert '<details class="no-print" id="propose-stage" open>' in page  # the form waits open
+    for reader in ("staff", "hr"):
+        assert 'id="stage-prompt"' not in sign_in(world[reader]).get(f"/plans/{active.id}").text
+
+    meeting = Meeting(
+        plan=active,
+        kind=MeetingKind.FORMAL,
+        held_on=date(2026, 11, 20),
+        notice_given_on=date(2026, 11, 13),
+        recorded_by_id=active.manager_id,
+    )
+    db.session.add(meeting)
+    db.session.commit()
+    manager = sign_in(world["manager"])
+    proposed = manager.post(
+        f"/plans/{active.id}/stage",
+        data={"stage-stage": "stage_1", "stage-meeting_id": str(meeting.id), "stage-reason": "As decided."},
+        htmx=True,
+    )
+    assert proposed.status_code == 200 and 'id="plan-header"' in proposed.text
+    assert 'id="stage-prompt"' not in proposed.text
+    assert 'id="stage-prompt"' not in manager.get(f"/plans/{active.id}").text
+
+
+def test_other_decisions_lead_nowhere_new(active, world, sign_in):
+    manager = sign_in(world["manager"])
+    manager.post(f"/plans/{active.id}/escalations", data={"escalate-reason": "A near miss."})
+    _raised_today(active)
+    [escalation] = active.escalations
+    senior = sign_in(world["senior"])
+    decided = senior.post(
+        f"/plans/{active.id}/escalations/{escalation.id}/decide",
+        data={
+            f"decide{escalation.id}-row_version": str(escalation.row_version),
+            f"decide{escalation.id}-decision": "redesign",
+            f"decide{escalation.id}-rationale": "Smaller steps.",
+            f"decide{escalation.id}-decided_on": "2026-11-23",
+        },
+    )
+    assert decided.status_code == 303
+    confirmed = senior.get(f"/plans/{active.id}").text
+    assert "Decision recorded." in confirmed and "Next, propose" not in confirmed
+    assert 'id="stage-prompt"' not in sign_in(world["manager"]).get(f"/plans/{active.id}").text

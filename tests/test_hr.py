@@ -196,3 +196,21 @@ def test_the_list_is_in_the_navigation_for_hr_and_seniors_only(world, sign_in):
     assert 'href="/hr/closures"' in sign_in(world["hr"]).get("/").text
     assert 'href="/hr/closures"' in sign_in(world["senior"]).get("/").text
     assert 'href="/hr/closures"' not in sign_in(world["manager"]).get("/").text
+
+
+def test_the_list_shows_each_plan_s_stage_and_a_leaver_s_outcome(world, sign_in, make_plan):
+    from pip_app.models import PlanStage
+
+    formal = closed_plan(world, make_plan, outcome=ClosureOutcome.LEFT)
+    formal.stage = PlanStage.STAGE_2
+    informal = closed_plan(world, make_plan, outcome=ClosureOutcome.ACHIEVED)
+    db.session.commit()
+    page = sign_in(world["hr"]).get("/hr/closures").text
+    row = page[page.index(formal.reference) : page.index("</tr>", page.index(formal.reference))]
+    assert (
+        "Ended: the staff member left during the procedure" in row and "Formal stage 2 (final written warning)" in row
+    )
+    row = page[page.index(informal.reference) : page.index("</tr>", page.index(informal.reference))]
+    assert "Achieved and sustained" in row and "Informal" in row
+    left_only = sign_in(world["hr"]).get("/hr/closures?outcome=left").text
+    assert formal.reference in left_only and informal.reference not in left_only

@@ -927,3 +927,30 @@ def test_csv_says_who_lifted_each_control(world, sign_in, reg):
     assert header[13:16] == ["Lifted or carried into monitoring on", "By", "Rationale"]
     row = next(r for r in rows if r[4] == c.detail)
     assert row[13] == "2026-11-23" and row[14] == world["senior"].name
+
+
+def test_removal_from_regulated_activity_is_a_type_of_its_own_with_the_plan_s_stage(world, sign_in, make_plan):
+    from pip_app.models import PlanStage
+
+    plan = make_plan(
+        staff=world["staff"], manager=world["manager"], service=world["home"], start=START, stage=PlanStage.STAGE_1
+    )
+    removed = make_control(
+        plan,
+        world["senior"],
+        kind=ControlKind.REMOVED_FROM_REGULATED_ACTIVITY,
+        detail="No personal care while the concern is looked into.",
+        review_by_date=TODAY + timedelta(days=7),
+        last_checked_on=TODAY,
+    )
+    make_control(plan, world["senior"], kind=ControlKind.RESTRICTED_DUTIES, review_by_date=TODAY + timedelta(days=7))
+    client = sign_in(world["senior"])
+    page = client.get("/register")
+    assert '<option value="removed_from_regulated_activity"' in page.text
+    filtered = client.get("/register?type=removed_from_regulated_activity")
+    assert row_ids(filtered) == [removed.id]
+    assert "Removed from regulated activity" in filtered.text and "Formal stage 1 (improvement note)" in filtered.text
+    header, *rows = read_csv(client.get("/register.csv?type=removed_from_regulated_activity"))
+    [row] = rows
+    assert row[header.index("Control")] == "Removed from regulated activity"
+    assert "Formal stage 1 (improvement note)" in row

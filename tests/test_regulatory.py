@@ -1,6 +1,7 @@
 """Regulatory decisions (issue 20, point 4): the staff member's nation and register on their user
-record; the registered manager's recorded decisions when a plan closes "not achieved" or duties
-are restricted; the closure summary's "Regulatory considerations"."""
+record; the registered manager's recorded decisions when a plan moves to a formal stage, closes
+"not achieved" or because the staff member left, or has restricted duties or removal from
+regulated activity in force; the closure summary's "Regulatory considerations"."""
 
 from __future__ import annotations
 
@@ -355,3 +356,163 @@ def test_export_person_includes_them_and_purge_closed_removes_them(restricted, w
     assert runner.invoke(args=["purge-closed", "--older-than", "6"]).exit_code == 0
     db.session.expire_all()
     assert decisions() == []
+
+
+def _stated(plan_id):
+    """What the SQL twin, the rules over the loaded plan, the list row's flag and the whole plan's
+    flag each say about one plan: needs decisions or not."""
+    from sqlalchemy.orm import aliased
+
+    from pip_app.models import Plan, User
+    from pip_app.services import regulatory as regulatory_ops
+
+    alias = aliased(User)
+    matched = db.session.scalar(
+        select(Plan.id)
+        .join(alias, alias.id == Plan.staff_id)
+        .where(Plan.id == plan_id, regulatory_ops.needs_decisions(alias))
+    )
+    plan = db.session.get(Plan, plan_id)
+    flagged_row = any("Regulatory" in m for m in _row_flags(plan_id))
+    flagged_whole = any("Regulatory" in m for m in _whole_flags(plan))
+    return matched == plan_id, bool(regulatory_ops.outstanding_questions(plan)), flagged_row, flagged_whole
+
+
+def test_the_sql_twin_and_both_flags_agree_with_the_rules_on_every_trigger(world, make_plan):
+    """Every stage × closure outcome × control kind in force (and a lifted one), with none, some or
+    all of the decisions recorded: the SQL twin, the rules and both flag paths say the same."""
+    from pip_app.models import Closure, ControlStatus, Plan, PlanStage, RegulatoryAnswer, RegulatoryQuestion
+    from pip_app.regulatory_rules import triggered
+
+    staff = world["staff"]  # nation and register not recorded: all four questions apply
+    answered_sets = ([], [RegulatoryQuestion.DBS], list(RegulatoryQuestion))
+    cases = []
+    controls = [None, *[(k, ControlStatus.ACTIVE) for k in ControlKind], (ControlKind.RESTRICTED_DUTIES, "lifted")]
+    for stage in (PlanStage.INFORMAL, PlanStage.STAGE_1, PlanStage.HEARING):
+        for outcome in (None, *ClosureOutcome):
+            for i, control in enumerate(controls):
+                plan = make_plan(staff=staff, manager=world["manager"], service=world["home"], start=START, stage=stage)
+                if control is not None:
+                    kind, status = control
+                    lifted = {"status": ControlStatus.LIFTED, "lifted_on": TODAY, "lift_rationale": "Safe now."}
+                    fields = lifted if status == "lifted" else {}
+                    factories.make_control(plan, world["senior"], kind=kind, **fields)
+                if outcome is not None:
+                    plan.status = PlanStatus.CLOSED
+                    db.session.add(
+                        Closure(
+                            plan=plan,
+                            outcome=outcome,
+                            what_changed="x",
+                            how_measured="x",
+                            risk_now_controlled="x",
+                            ongoing_monitoring="x",
+                            closed_by_id=world["manager"].id,
+                        )
+                    )
+                for question in answered_sets[i % 3]:
+                    db.session.add(
+                        RegulatoryDecision(
+                            plan=plan,
+                            question=question,
+                            answer=RegulatoryAnswer.NOT_REFERRED,
+                            rationale="Considered.",
+                            decided_on=TODAY,
+                            decided_by=world["senior"],
+                        )
+                    )
+                db.session.commit()
+                expected = triggered(
+                    outcome,
+                    [control[0]] if control and control[1] is ControlStatus.ACTIVE else [],
+                    stage=stage,
+                ) and len(answered_sets[i % 3]) < len(RegulatoryQuestion)
+                cases.append((plan.id, expected, (stage, outcome, control, i % 3)))
+    db.session.expire_all()
+    assert len(cases) == 3 * len(ClosureOutcome.__members__) * len(controls) + 3 * len(controls)
+    for plan_id, expected, case in cases:
+        assert _stated(plan_id) == (expected,) * 4, case
+    assert {e for _, e, _ in cases} == {True, False}
+    # The permission follows the trigger on a closed plan: only one whose closure or stage calls for them.
+    from pip_app import policy
+
+    for plan_id, _, (stage, outcome, control, _) in cases:
+        if outcome is None or control is not None:
+            continue
+        plan = db.session.get(Plan, plan_id)
+        may = policy.can_record_regulatory(world["senior"], plan)
+        assert may is triggered(outcome, [], stage=stage), (stage, outcome)
+
+
+def test_removal_from_regulated_activity_asks_the_dbs_question_in_those_words(plan, world, sign_in):
+    factories.make_control(
+        plan,
+        world["senior"],
+        kind=ControlKind.REMOVED_FROM_REGULATED_ACTIVITY,
+        detail="No personal care until the investigation ends.",
+        start_date=TODAY - timedelta(days=3),
+        review_by_date=TODAY + timedelta(days=7),
+    )
+    senior = sign_in(world["senior"])
+    part = senior.get(f"/plans/{plan.id}/regulatory").text
+    assert "has an interim control removing the staff member from regulated activity" in part
+    assert (
+        f"{world['staff'].name} has been removed from regulated activity (an interim control in force since "
+        f"{(TODAY - timedelta(days=3)).strftime('%-d %b %Y')})"
+    ) in part
+    board = senior.get("/").text
+    assert "Record the regulatory decisions" in board and f"/plans/{plan.id}#regulatory" in board
+    register = senior.get("/register?type=removed_from_regulated_activity").text
+    assert "Removed from regulated activity" in register and plan.reference in register
+
+
+def test_a_plan_at_a_formal_stage_needs_the_decisions(plan, world, sign_in):
+    from pip_app.models import PlanStage
+
+    plan.stage = PlanStage.STAGE_1
+    db.session.commit()
+    senior = sign_in(world["senior"])
+    part = senior.get(f"/plans/{plan.id}/regulatory").text
+    assert "The plan moved to a formal stage: a registered manager records a decision" in part
+    assert "Regulatory decisions needed: 3 referral decisions not yet recorded" in senior.get(f"/plans/{plan.id}").text
+    board = senior.get("/").text
+    assert "Record the regulatory decisions" in board and f"/plans/{plan.id}#regulatory" in board
+
+
+def test_a_leaver_s_plan_asks_for_the_decisions_after_closing_and_they_may_be_recorded(plan, world, sign_in):
+    close_directly(plan, world["manager"], outcome=ClosureOutcome.LEFT)
+    db.session.commit()
+    senior = sign_in(world["senior"])
+    part = senior.get(f"/plans/{plan.id}/regulatory").text
+    assert "The plan ended because the staff member left during the procedure" in part
+    assert "left during the procedure: the duty holds all the same" in part
+    assert _whole_flags(plan) == ["Regulatory decisions needed: 3 referral decisions not yet recorded"]
+    assert senior.post(f"/plans/{plan.id}/regulatory", data=form()).status_code == 303
+    assert "Record the regulatory decisions" in senior.get("/").text
+
+
+def test_a_northern_irish_social_care_worker_is_asked_about_the_niscc(restricted, world, sign_in):
+    staff = world["staff"]
+    staff.nation, staff.professional_register, staff.registration_number = (
+        Nation.NORTHERN_IRELAND,
+        ProfessionalRegister.NISCC,
+        "7654321",
+    )
+    db.session.commit()
+    part = sign_in(world["senior"]).get(f"/plans/{restricted.id}/regulatory").text
+    assert "Referral to the workforce regulator (the NISCC)" in part and "Standards of Conduct and Practice" in part
+    assert "Northern Ireland Social Care Council (NISCC), registration number 7654321" in part
+    assert "professional regulator" not in part and "Disclosure Scotland" not in part
+
+
+def test_the_administrator_may_record_the_niscc_register(world, sign_in):
+    data = {
+        "registration-nation": "northern_ireland",
+        "registration-professional_register": "niscc",
+        "registration-registration_number": "7654321",
+    }
+    admin = sign_in(world["admin"])
+    assert "Northern Ireland Social Care Council (NISCC)" in admin.get(f"/admin/users/{world['staff'].id}").text
+    assert admin.post(f"/admin/users/{world['staff'].id}/registration", data=data).status_code == 303
+    db.session.refresh(world["staff"])
+    assert world["staff"].professional_register is ProfessionalRegister.NISCC

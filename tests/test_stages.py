@@ -21,6 +21,7 @@ from pip_app.models import (
     ClosureOutcome,
     Meeting,
     MeetingKind,
+    Nation,
     Notification,
     NotificationKind,
     Plan,
@@ -28,6 +29,7 @@ from pip_app.models import (
     PlanStatus,
     PlanType,
 )
+from pip_app.notifications.due import nation_code
 from pip_app.refusals import Conflict, Refusal
 from pip_app.services import approvals, stages
 from pip_app.services.plans import issue_plan, snapshot
@@ -121,6 +123,54 @@ def test_notice_counts_uk_working_days_to_the_meeting():
     assert notice_working_days(date(2026, 12, 31), date(2027, 1, 5), "ENG") == 2
 
 
+def test_each_nation_counts_its_own_bank_holidays():
+    assert [nation_code(n) for n in (None, *Nation)] == ["ENG", "ENG", "SCT", "WLS", "NIR"]
+    assert nation_code("scotland") == "SCT"
+    # St Andrew's Day (Monday 30 Nov 2026) is a bank holiday in Scotland only.
+    assert notice_working_days(date(2026, 11, 24), date(2026, 12, 1), nation_code(Nation.SCOTLAND)) == 4
+    assert notice_working_days(date(2026, 11, 24), date(2026, 12, 1), nation_code(Nation.ENGLAND)) == 5
+    assert notice_working_days(date(2026, 11, 24), date(2026, 12, 1), nation_code(None)) == 5
+    # 2 January 2026 (a Friday): Scotland's second New Year holiday.
+    assert notice_working_days(date(2025, 12, 31), date(2026, 1, 6), nation_code(Nation.SCOTLAND)) == 2
+    assert notice_working_days(date(2025, 12, 31), date(2026, 1, 6), nation_code(Nation.WALES)) == 3
+    # St Patrick's Day (Tuesday 17 Mar 2026) in Northern Ireland.
+    assert notice_working_days(date(2026, 3, 16), date(2026, 3, 18), nation_code(Nation.NORTHERN_IRELAND)) == 1
+    assert notice_working_days(date(2026, 3, 16), date(2026, 3, 18), nation_code(Nation.ENGLAND)) == 2
+
+
+def test_the_staff_member_s_nation_decides_the_notice_as_the_days_go_by(app, active, world, sign_in):
+    """Notice on Tuesday 24 Nov for a meeting on Tuesday 1 Dec: five working days in England, four
+    in Scotland (St Andrew's Day). The date moves: before the meeting, then after it."""
+    staff = world["staff"]
+    staff.nation = Nation.SCOTLAND
+    db.session.commit()
+    meeting = formal_meeting(active, held_on=date(2026, 12, 1), notice_given_on=date(2026, 11, 24))
+    manager = sign_in(world["manager"])
+    app.config["FROZEN_TODAY"] = "2026-11-30"
+    response = propose(manager, active, meeting)
+    assert response.status_code == 422 and "after today" in response.text
+    app.config["FROZEN_TODAY"] = "2026-12-02"
+    response = propose(manager, active, meeting)
+    assert response.status_code == 422
+    assert (
+        "Notice was given 4 working days before the meeting (counting Scotland&#39;s bank holidays); "
+        "at least 5 are needed."
+    ) in response.text
+    assert stage_requests(active) == []
+    staff.nation = None  # not recorded: England's bank holidays
+    db.session.commit()
+    assert propose(manager, active, meeting).status_code == 200
+    [request] = stage_requests(active)
+    # The approver's check counts the same way: the staff member recorded as working in Scotland
+    # meanwhile, the approval is refused as a conflict and the stage does not change.
+    staff.nation = Nation.SCOTLAND
+    db.session.commit()
+    with pytest.raises(Conflict, match="Scotland's bank holidays"):
+        approvals.approve(world["senior"], request)
+    db.session.rollback()
+    assert db.session.get(Plan, active.id).stage is PlanStage.INFORMAL
+
+
 def test_the_formal_meeting_must_be_held_with_enough_notice():
     def facts(**changes):
         values = dict(kind="formal", held_on=date(2026, 11, 20), notice_given_on=date(2026, 11, 13), already_used=False)
@@ -148,7 +198,7 @@ def test_a_move_to_stage_one_is_proposed_then_approved_and_shows_everywhere(acti
     meeting = formal_meeting(active)
     manager = sign_in(world["manager"])
     page = manager.get(f"/plans/{active.id}").text
-    assert "Move to formal stage 1 (improvement note)" in page
+    assert "Propose the move to formal stage 1 (improvement note)" in page
     assert "Formal meeting of 20 Nov 2026 (notice given 13 Nov 2026)" in page
 
     response = propose(manager, active, meeting)
@@ -192,8 +242,15 @@ def test_a_move_to_stage_one_is_proposed_then_approved_and_shows_everywhere(acti
     exported = senior.get("/register.csv").data.decode("utf-8-sig").splitlines()
     assert exported[0].endswith(",Plan stage") and exported[1].endswith(",Formal stage 1 (improvement note)")
     assert "Formal stage 1 (improvement note)" in manager.get("/").text  # a dashboard's table
+    # A formal stage asks the registered manager for the regulatory decisions, since the move.
+    from pip_app.formatting import format_datetime
+
+    board = senior.get("/").text
+    line = board[board.index(f"/plans/{active.id}#regulatory") :]
+    line = line[: line.index("</li>")]
+    assert "Record the regulatory decisions" in line and f"(since {format_datetime(request.decided_at)})" in line
     # The next move is offered, and the meeting already used is refused for it.
-    assert "Move to formal stage 2 (final written warning)" in manager.get(f"/plans/{active.id}").text
+    assert "Propose the move to formal stage 2 (final written warning)" in manager.get(f"/plans/{active.id}").text
     again = propose(manager, active, meeting, stage="stage_2")
     assert again.status_code == 422 and "its own formal meeting" in again.text
 

@@ -32,7 +32,7 @@ from ..plan_header import header_context
 from ..services.approvals import changes_since_submitted
 from ..services.escalations import decision_in_words
 from ..services.plans import issue_request
-from ..services.stages import formal_meetings, stage_request
+from ..services.stages import formal_meetings, formal_move_awaited, stage_request
 from ..stage_rules import next_stage
 from ..summaries import CLOSURE_SECTIONS
 from .forms import ApprovalDecisionForm, CommentForm, EscalateForm, EscalationDecisionForm, StageForm
@@ -172,6 +172,7 @@ def decisions_panel(plan: Plan, **kept: Any) -> dict[str, Any]:
         stage_moves={r.id: _stage_words(r) for r in requests if r.kind is ApprovalKind.STAGE},
         notice_days=current_app.config["FORMAL_NOTICE_WORKING_DAYS"],
         next_stage=PlanStage(upcoming) if upcoming else None,
+        formal_move_awaited=formal_move_awaited(plan),
         stage_form=kept.get("stage")
         or (
             stage_form(plan)

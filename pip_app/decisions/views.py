@@ -15,6 +15,7 @@ from ..models import Approval, ApprovalKind, Escalation, EscalationDecision, Mee
 from ..plan_header import header_beside
 from ..screens import Screen, submit
 from ..services import approvals, escalations, stages
+from ..stage_rules import next_stage
 from . import bp
 from .forms import EscalateForm
 from .panel import (
@@ -115,6 +116,18 @@ def escalate(plan: Plan) -> ResponseReturnValue:
     )
 
 
+def decided_message(plan: Plan, escalation: Escalation) -> str:
+    """The confirmation of an escalation's decision; after "move to the formal procedure", what comes next."""
+    if escalation.decision is EscalationDecision.FORMAL and stages.formal_move_awaited(plan) is escalation:
+        upcoming = next_stage(plan.stage.value)
+        if upcoming is not None:
+            return (
+                f"Decision recorded. Next, propose the move to {PlanStage(upcoming).label.lower()} "
+                "(Decisions, “Propose the move”), once the formal meeting has been held."
+            )
+    return "Decision recorded."
+
+
 @bp.post("/<int:plan_id>/escalations/<int:escalation_id>/decide")
 @plan_route(policy.can_decide_escalation, options=PART_OPTIONS, parts={"escalation_id": Escalation})
 def decide(plan: Plan, escalation: Escalation) -> ResponseReturnValue:
@@ -134,7 +147,7 @@ def decide(plan: Plan, escalation: Escalation) -> ResponseReturnValue:
             new_end_date=form.new_end_date.data,
         ),
         url=_url(plan),
-        message="Decision recorded.",
+        message=lambda: decided_message(plan, escalation),
         stale=escalation,
         kept={"decisions": decisions_panel(plan, decide=(escalation.id, form))},
         leave=True,

@@ -32,6 +32,16 @@ RETRY_CAP_SECONDS = 6 * 3600
 
 # --- UK working days ---------------------------------------------------------------------------
 
+# The bank-holiday calendar of each nation a person may be recorded in (models.Nation's stored
+# values → the `holidays` package's GB subdivisions). The one mapping: callers use `nation_code`.
+NATION_CODES = {"england": "ENG", "scotland": "SCT", "wales": "WLS", "northern_ireland": "NIR"}
+
+
+def nation_code(nation: object) -> str:
+    """The bank-holiday calendar for a recorded nation (a Nation or its value); not recorded: England's."""
+    value = getattr(nation, "value", nation)
+    return NATION_CODES.get(str(value), "ENG") if value is not None else "ENG"
+
 
 @lru_cache(maxsize=64)
 def _bank_holidays(year: int, nation: str) -> frozenset[date]:

@@ -8,6 +8,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
+from ..regulatory_rules import NONE_NEEDED
 from ..summaries import CLOSURE_SECTIONS, ClosureSummary, PlanSummary
 from .blocks import (
     ALERT,
@@ -98,16 +99,18 @@ def closure_section(summary: PlanSummary, st: Styles, number: int) -> list[Flowa
 
 
 def regulatory_parts(summary: PlanSummary, st: Styles) -> list[Flowable]:
-    """The registered manager's regulatory decisions (issue 20): each question, the decision, the
-    rationale, who decided and when, the reference."""
+    """The registered manager's regulatory decisions (issue 20): why they were asked for, then each
+    question, the decision, the rationale, who decided and when, the reference."""
     story: list[Flowable] = [fixed("Regulatory considerations", st["h2"])]
     if not summary.regulatory:
         return story + [
             fixed(
-                "None were needed: the plan did not close “not achieved” and no restricted duties were in force.",
+                f"None were needed: {NONE_NEEDED}.",
                 st["body"],
             )
         ]
+    if summary.regulatory_why:
+        story.append(para(f"Asked for: the plan {summary.regulatory_why}.", st["body"]))
     rows = [[fixed(h, st["head"]) for h in ("Question", "Decision", "Rationale", "Decided by", "Reference")]]
     for r in summary.regulatory:
         decided = f"{r.decided_by}, {when(r.decided_on)}" if r.decided_on else "\u2014"

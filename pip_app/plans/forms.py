@@ -86,7 +86,13 @@ class NoControlForm(VersionedForm):
 
 class ControlForm(VersionedForm):
     prefix_name = "control"
-    kind = ChoiceField("Control", choices=enum_options(ControlKind), validators=[InputRequired("Choose the control.")])
+    kind = ChoiceField(
+        "Control",
+        choices=enum_options(ControlKind),
+        validators=[InputRequired("Choose the control.")],
+        description="Restricted duties, or removal from regulated activity, also asks a registered manager for "
+        "the regulatory decisions (the DBS referral test among them).",
+    )
     detail = text_field(
         "Detail",
         max_length=2000,

@@ -15,6 +15,7 @@ from ..access import plan_route
 from ..clock import today
 from ..models import Plan, RegulatoryAnswer, RegulatoryDecision, RegulatoryQuestion
 from ..plan_header import header_beside, header_context
+from ..regulatory_rules import WHEN_NEEDED
 from ..screens import Screen, problems_beside, submit
 from ..services import regulatory as regulatory_ops
 from . import bp
@@ -54,7 +55,8 @@ def regulatory_context(plan: Plan, kept: tuple[str, RegulatoryDecisionForm] | No
         plan=plan,
         **header_context(plan),
         questions=questions,
-        needed=regulatory_ops.is_needed(plan),
+        needed=regulatory_ops.why_needed(plan),
+        when_needed=WHEN_NEEDED,
         outstanding=regulatory_ops.outstanding_questions(plan),
         registration=regulatory_ops.registration_in_words(plan.staff),
         may_record=may_record,

@@ -1,5 +1,5 @@
 """Decisions that need a second person (issue 18): a draft is submitted for approval before it is
-issued, and a closure that needs approval ("not achieved", "withdrawn", or before the planned
+issued, and a closure that needs approval ("not achieved", "withdrawn", "left", or before the planned
 end: `lifecycle.closure_approval_reasons`) waits for one (`closure.close_plan` proposes it). The
 approver is the service's approver role (`policy.can_approve`), never the plan's own manager.
 

@@ -198,7 +198,7 @@ def close_plan(
     adjustments were in place, the closing manager says whether the staff member had a reasonable
     time to improve after them, and why (kept with the closure, with the date and the days).
 
-    A closure "not achieved" or "withdrawn", or before the planned end date, needs the approver's
+    A closure "not achieved", "withdrawn" or "left", or before the planned end date, needs the approver's
     decision (issue 18): unless `approved` (by services.approvals, which carries it out as
     proposed), the checked closure is proposed for approval instead and the request returned."""
     if plan.is_closed:

@@ -32,7 +32,6 @@ from ..models import (
     ApprovalStatus,
     ApproverRole,
     Closure,
-    ControlKind,
     ControlStatus,
     DisagreementResponse,
     Escalation,
@@ -41,6 +40,7 @@ from ..models import (
     Observation,
     ObservationStatus,
     Plan,
+    PlanStage,
     PlanStatus,
     PlanVersion,
     Progress,
@@ -54,7 +54,7 @@ from ..models import (
 )
 from .outbox import outbox_counts
 from .plan_rows import PlanRow, load_flag_inputs, plan_rows, plan_rows_query
-from .regulatory import needs_decisions
+from .regulatory import TRIGGER_CONTROL_KINDS, needs_decisions
 
 OPEN = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
 LIMIT = 20  # the most urgent of each list; the plans list and the register show them all
@@ -175,20 +175,31 @@ def _decisions_board(user: User, board: Board) -> None:
             Waiting(plan_id, ref, name, "Decide on the escalation", at, "decisions")
             for at, plan_id, ref, name in escalations
         ]
-        # Regulatory decisions to record (issue 20): since the closure, or since duties were restricted.
+        # Regulatory decisions to record (issue 20): since the first of the closure, the move to a
+        # formal stage, and duties restricted or the person removed from regulated activity.
         restricted_since = (
             select(func.min(InterimControl.start_date))
             .where(
                 InterimControl.plan_id == Plan.id,
                 InterimControl.status == ControlStatus.ACTIVE,
-                InterimControl.kind == ControlKind.RESTRICTED_DUTIES,
+                InterimControl.kind.in_(TRIGGER_CONTROL_KINDS),
             )
             .correlate(Plan)
             .scalar_subquery()
         )
         closed_at = select(Closure.closed_at).where(Closure.plan_id == Plan.id).correlate(Plan).scalar_subquery()
+        staged_at = (
+            select(func.min(Approval.decided_at))
+            .where(
+                Approval.plan_id == Plan.id,
+                Approval.kind == ApprovalKind.STAGE,
+                Approval.status == ApprovalStatus.APPROVED,
+            )
+            .correlate(Plan)
+            .scalar_subquery()
+        )
         regulatory = db.session.execute(
-            select(Plan.id, Plan.reference, staff.name, closed_at, restricted_since)
+            select(Plan.id, Plan.reference, staff.name, closed_at, restricted_since, staged_at)
             .join(staff, staff.id == Plan.staff_id)
             .where(Plan.service_id.in_(sorted(user.service_ids)), needs_decisions(staff))
             .order_by(Plan.id)
@@ -200,10 +211,13 @@ def _decisions_board(user: User, board: Board) -> None:
                 ref,
                 name,
                 "Record the regulatory decisions",
-                closed or datetime.combine(since or today(), time(12)),
+                min(
+                    [at for at in (closed, staged, since and datetime.combine(since, time(12))) if at is not None]
+                    or [datetime.combine(today(), time(12))]
+                ),
                 "regulatory",
             )
-            for plan_id, ref, name, closed, since in regulatory
+            for plan_id, ref, name, closed, since, staged in regulatory
         ]
     waiting.sort(key=lambda w: w.since)
     board.more_to_decide = len(waiting) > LIMIT
@@ -249,13 +263,17 @@ def may_be_flagged(day: date, ack_days: int) -> ColumnElement[bool]:
                 func.coalesce(InterimControl.last_checked_on, InterimControl.start_date) <= week_ago,
             ),
         ),
-        # Restricted duties in force and fewer than the four regulatory decisions recorded (at
-        # most one per question): some may still be needed (flags.regulatory_flags).
+        # A formal stage, or restricted duties or removal from regulated activity in force, and
+        # fewer than the four regulatory decisions recorded (at most one per question): some may
+        # still be needed (flags.regulatory_flags).
         and_(
-            exists().where(
-                InterimControl.plan_id == Plan.id,
-                InterimControl.status == ControlStatus.ACTIVE,
-                InterimControl.kind == ControlKind.RESTRICTED_DUTIES,
+            or_(
+                Plan.stage != PlanStage.INFORMAL,
+                exists().where(
+                    InterimControl.plan_id == Plan.id,
+                    InterimControl.status == ControlStatus.ACTIVE,
+                    InterimControl.kind.in_(TRIGGER_CONTROL_KINDS),
+                ),
             ),
             select(func.count(RegulatoryDecision.id))
             .where(RegulatoryDecision.plan_id == Plan.id)

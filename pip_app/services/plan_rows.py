@@ -256,9 +256,10 @@ def load_flag_inputs(plans: Sequence[PlanRow]) -> None:
             .order_by(Meeting.plan_id, Meeting.held_on, Meeting.id)
         ),
     )
-    # The regulatory decisions of the plans that need them (issue 20): only those that closed "not
-    # achieved" or have restricted duties in force; no statement at all when none does.
-    needing = [p.id for p in plans if triggered(p.closure_outcome, [c.kind for c in p.controls])]
+    # The regulatory decisions of the plans that need them (issue 20): only those at a formal stage,
+    # closed "not achieved" or "left", or with restricted duties or removal from regulated activity
+    # in force; no statement at all when none does.
+    needing = [p.id for p in plans if triggered(p.closure_outcome, [c.kind for c in p.controls], stage=p.stage)]
     if needing:
         fill(
             "regulatory_decisions",

@@ -1,5 +1,6 @@
-"""Regulatory decisions on a plan (issue 20): when it closed "not achieved" or duties are
-restricted, the registered manager records, for each referral that applies
+"""Regulatory decisions on a plan (issue 20): once it moved to a formal stage, closed "not
+achieved" or because the staff member left, or has restricted duties or removal from regulated
+activity in force (regulatory_rules.triggered), the registered manager records, for each referral that applies
 (regulatory_rules.questions), whether it was made, why, when, and its reference. An answer is
 corrected in place, each change audited; a decision is not dated in the future."""
 
@@ -13,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, exists, or_
 
 from ..clock import today
 from ..extensions import db
+from ..formatting import format_date
 from ..models import (
     Closure,
     ClosureOutcome,
@@ -21,6 +23,7 @@ from ..models import (
     InterimControl,
     Nation,
     Plan,
+    PlanStage,
     PlanStatus,
     ProfessionalRegister,
     RegulatoryAnswer,
@@ -31,15 +34,22 @@ from ..models import (
 from ..refusals import Conflict, Refusal
 from ..regulatory_rules import (
     PROFESSIONAL_REGISTERS,
+    TRIGGER_CONTROLS,
+    TRIGGER_OUTCOMES,
     WORKFORCE_REGULATORS,
+    in_words,
     outstanding,
     professional_regulator,
     questions,
+    reasons,
     triggered,
     workforce_regulator,
 )
 from . import audit
 
+# The stored values of regulatory_rules, as the model's enums for SQL.
+TRIGGER_CONTROL_KINDS = [ControlKind(k) for k in TRIGGER_CONTROLS]
+TRIGGER_CLOSURE_OUTCOMES = [ClosureOutcome(o) for o in TRIGGER_OUTCOMES]
 RATIONALE_MAX = 4000
 REFERENCE_MAX = 100
 
@@ -70,9 +80,15 @@ def _trigger_inputs(plan: Plan) -> tuple[object, list[ControlKind]]:
     return outcome, kinds
 
 
+def why_needed(plan: Plan) -> str:
+    """Why the plan needs regulatory decisions, as a phrase after "The plan" (empty: it does not)."""
+    return "" if plan.is_draft else in_words(reasons(*_trigger_inputs(plan), stage=plan.stage))
+
+
 def is_needed(plan: Plan) -> bool:
-    """The plan closed "not achieved", or an interim control of restricted duties is in force."""
-    return not plan.is_draft and triggered(*_trigger_inputs(plan))
+    """The plan moved to a formal stage, closed "not achieved" or because the staff member left,
+    or has restricted duties or removal from regulated activity in force."""
+    return not plan.is_draft and triggered(*_trigger_inputs(plan), stage=plan.stage)
 
 
 def outstanding_questions(plan: Plan) -> list[str]:
@@ -81,25 +97,27 @@ def outstanding_questions(plan: Plan) -> list[str]:
         return []
     staff = plan.staff
     answered = [d.question for d in plan.regulatory_decisions]
-    return outstanding(*_trigger_inputs(plan), staff.nation, staff.professional_register, answered)
+    return outstanding(*_trigger_inputs(plan), staff.nation, staff.professional_register, answered, stage=plan.stage)
 
 
 def needs_decisions(staff: type[User] | Any) -> ColumnElement[bool]:
     """The SQL twin of `outstanding_questions` (a test holds the two equal): an issued plan that
-    closed "not achieved" or has restricted duties in force, with a question that applies to its
-    staff member (`staff`: the User entity or alias joined as the plan's staff member) unanswered."""
+    triggers the checklist (a formal stage, a closure "not achieved" or "left", restricted duties or
+    removal from regulated activity in force), with a question that applies to its staff member
+    (`staff`: the User entity or alias joined as the plan's staff member) unanswered."""
 
     def answered(question: RegulatoryQuestion) -> ColumnElement[bool]:
         return exists().where(RegulatoryDecision.plan_id == Plan.id, RegulatoryDecision.question == question)
 
-    not_achieved = and_(
+    formal = Plan.stage != PlanStage.INFORMAL
+    closed_so = and_(
         Plan.status == PlanStatus.CLOSED,
-        exists().where(Closure.plan_id == Plan.id, Closure.outcome == ClosureOutcome.NOT_ACHIEVED),
+        exists().where(Closure.plan_id == Plan.id, Closure.outcome.in_(TRIGGER_CLOSURE_OUTCOMES)),
     )
-    restricted = exists().where(
+    control_in_force = exists().where(
         InterimControl.plan_id == Plan.id,
         InterimControl.status == ControlStatus.ACTIVE,
-        InterimControl.kind == ControlKind.RESTRICTED_DUTIES,
+        InterimControl.kind.in_(TRIGGER_CONTROL_KINDS),
     )
     register, nation = staff.professional_register, staff.nation
     left = or_(
@@ -114,7 +132,7 @@ def needs_decisions(staff: type[User] | Any) -> ColumnElement[bool]:
             ~answered(RegulatoryQuestion.WORKFORCE),
         ),
     )
-    return and_(Plan.status != PlanStatus.DRAFT, or_(not_achieved, restricted), left)
+    return and_(Plan.status != PlanStatus.DRAFT, or_(formal, closed_so, control_in_force), left)
 
 
 def _texts(plan: Plan, code: str) -> tuple[str, str]:
@@ -127,6 +145,19 @@ def _texts(plan: Plan, code: str) -> tuple[str, str]:
             "Act 2006). This is a legal duty: not referring when the test is met, without a reasonable excuse, "
             "is an offence."
         )
+        removals = [
+            c
+            for c in plan.controls
+            if c.status is ControlStatus.ACTIVE and c.kind is ControlKind.REMOVED_FROM_REGULATED_ACTIVITY
+        ]
+        if removals:
+            hint += (
+                f" {name} has been removed from regulated activity (an interim control in force since "
+                f"{format_date(min(c.start_date for c in removals))}): decide whether it was because of harm or "
+                "the risk of harm."
+            )
+        if plan.closure is not None and plan.closure.outcome is ClosureOutcome.LEFT:
+            hint += f" {name} left during the procedure: the duty holds all the same."
         if staff.nation is not None and staff.nation.value == "scotland":
             hint += " In Scotland the referral goes to Disclosure Scotland (the PVG Scheme)."
         return RegulatoryQuestion.DBS.label, hint
@@ -147,8 +178,12 @@ def _texts(plan: Plan, code: str) -> tuple[str, str]:
         scw = (
             "Social Care Wales's fitness to practise covers a registered worker's continuing failure to meet standards."
         )
+        niscc = (
+            "The NISCC's fitness to practise covers registered social care workers whose conduct or practice "
+            "falls below its Standards of Conduct and Practice."
+        )
         nation = staff.nation.value if staff.nation else None
-        hint = {"scotland": sssc, "wales": scw}.get(nation or "", f"{sssc} {scw}")
+        hint = {"scotland": sssc, "wales": scw, "northern_ireland": niscc}.get(nation or "", f"{sssc} {scw} {niscc}")
         return f"Referral to the workforce regulator ({regulator})", hint
     return (
         RegulatoryQuestion.SAFEGUARDING.label,

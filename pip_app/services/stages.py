@@ -1,7 +1,8 @@
 """Moving a plan to a formal stage (issue 20, point 1): the plan's manager proposes the next stage,
 naming the formal meeting it follows and the reason; the service's approver decides
 (`approvals.approve` carries it out: `apply_stage`). The rules are pip_app/stage_rules.py's:
-forward one stage at a time, after a formal meeting held with enough written notice. They are
+forward one stage at a time, after a formal meeting held with enough written notice (UK working
+days of the staff member's recorded nation, England's bank holidays when none is recorded). They are
 checked when the move is proposed and again when it is approved (the meeting may have been
 corrected meanwhile), so the stage only ever changes as the rules allow.
 """
@@ -12,9 +13,20 @@ from flask import current_app
 
 from ..clock import today
 from ..extensions import db
-from ..models import Approval, ApprovalKind, ApprovalStatus, Meeting, Plan, PlanStage, User
+from ..models import (
+    Approval,
+    ApprovalKind,
+    ApprovalStatus,
+    Escalation,
+    EscalationDecision,
+    Meeting,
+    Plan,
+    PlanStage,
+    User,
+)
+from ..notifications.due import nation_code
 from ..refusals import Conflict, Refusal
-from ..stage_rules import FormalMeetingFacts, formal_meeting_refusal, stage_move_refusal
+from ..stage_rules import FormalMeetingFacts, formal_meeting_refusal, next_stage, stage_move_refusal
 from . import audit, notifications
 
 REASON_MAX = 4000
@@ -24,6 +36,24 @@ STAGE_LABELS = {stage.value: stage.label for stage in PlanStage}
 def stage_request(plan: Plan) -> Approval | None:
     """The plan's move to a formal stage waiting for a decision, if any."""
     return next((a for a in plan.approvals if a.kind is ApprovalKind.STAGE and a.is_pending), None)
+
+
+def formal_move_awaited(plan: Plan) -> Escalation | None:
+    """The escalation a registered manager decided "move to the formal procedure" that no proposal
+    of a stage move has followed yet, on an open plan with a stage to move to (None: nothing waits).
+    Reads the plan's escalations and approvals, which its header's flags load anyway."""
+    if plan.status.value not in ("active", "paused") or next_stage(plan.stage.value) is None:
+        return None
+    formal = [
+        (e.decided_at, e.id, e)
+        for e in plan.escalations
+        if e.decision is EscalationDecision.FORMAL and e.decided_at is not None
+    ]
+    if not formal:
+        return None
+    decided_at, _, latest = max(formal, key=lambda found: found[:2])
+    proposed = any(a.kind is ApprovalKind.STAGE and a.requested_at >= decided_at for a in plan.approvals)
+    return None if proposed else latest
 
 
 def formal_meetings(plan: Plan) -> list[Meeting]:
@@ -49,7 +79,9 @@ def _meeting_refusal(plan: Plan, meeting: Meeting | None, deciding: Approval | N
             notice_given_on=meeting.notice_given_on,
             already_used=meeting.id in _used_meetings(plan, deciding),
         )
-    return formal_meeting_refusal(facts, today(), current_app.config["FORMAL_NOTICE_WORKING_DAYS"])
+    return formal_meeting_refusal(
+        facts, today(), current_app.config["FORMAL_NOTICE_WORKING_DAYS"], nation_code(plan.staff.nation)
+    )
 
 
 def _require_allowed(plan: Plan, target: PlanStage, meeting: Meeting | None, deciding: Approval | None = None) -> None:

@@ -64,6 +64,7 @@ from .closure_draft import observation_counts
 from .closure_gate import final_measures
 from .fair_process_summary import fair_process_summary
 from .regulatory import checklist as regulatory_checklist
+from .regulatory import why_needed as regulatory_why_needed
 from .reviews import from_meeting
 
 
@@ -206,6 +207,7 @@ def plan_summary(plan: Plan, *, generated_by: User, with_closure: bool) -> PlanS
         fair_process=fair_process_summary(plan) if closure else None,
         decisions=_decisions(plan) if closure else [],
         regulatory=_regulatory(plan) if closure else [],
+        regulatory_why=regulatory_why_needed(plan) if closure else "",
         reference=plan.reference,
         staff=plan.staff.name,
         manager=plan.manager.name,
