@@ -340,7 +340,7 @@ def test_a_registered_manager_of_the_service_chooses_a_hearer_who_is_emailed(pla
     db.session.refresh(appeal)
     assert appeal.hearer_id == rita.id
     [event] = events("hearer_chosen")
-    assert event.changes["hearer"] == [None, "Rita Registered"] and event.actor_id == world["senior"].id
+    assert event.changes == {"hearer": "Rita Registered"} and event.actor_id == world["senior"].id
     [note] = db.session.scalars(select(Notification).where(Notification.recipient_id == rita.id)).all()
     assert note.kind is NotificationKind.APPROVAL_REQUESTED and note.subject == f"Appeal to hear: {plan.reference}"
     assert note.subject_type == "appeal" and note.details["what"] == "appeal"
@@ -519,3 +519,21 @@ def test_a_decided_appeal_leaves_the_next_letter_open_to_appeal(plan, heard, wor
     part = sign_in(world["staff"]).get(f"/plans/{plan.id}/appeal").text
     assert "Varied: the decision is changed" in part and "Appeal against this decision" in part
     assert f'value="{warning.id}"' in part and f'value="{heard.letter_id}"' not in part
+
+
+def test_the_plan_history_tells_the_appeal_in_words(plan, heard, world, sign_in, today):
+    from pip_app.services.appeals import OutcomeValues, decide_appeal, link_hearing
+
+    today(SENT + timedelta(days=14))
+    hearing = make_hearing(plan, world, SENT + timedelta(days=12))
+    link_hearing(world["hr"], plan, hearing.id, unaccompanied=False)
+    decide_appeal(
+        heard.hearer,
+        plan,
+        OutcomeValues(AppealOutcome.UPHELD, "The audits predate the rota fix.", SENT + timedelta(days=14)),
+    )
+    db.session.commit()
+    history = sign_in(world["manager"]).get(f"/plans/{plan.id}/history").text
+    for words in ("Lodged appeal", "Hearer chosen appeal", "Rita Registered", "Hearing linked appeal", "8 Sep 2026"):
+        assert words in history, words
+    assert "Upheld: the decision is overturned" in history

@@ -267,9 +267,8 @@ def assign_hearer(actor: User, plan: Plan, hearer_id: int | None) -> Appeal:
     before = appeal.hearer.name if appeal.hearer else None
     appeal.hearer = person
     db.session.flush()
-    audit.record(
-        actor, "hearer_chosen", "appeal", appeal.id, plan_id=plan.id, changes={"hearer": [before, person.name]}
-    )
+    changes = {"hearer": person.name} | ({"instead_of": before} if before else {})
+    audit.record(actor, "hearer_chosen", "appeal", appeal.id, plan_id=plan.id, changes=changes)
     if person.id != actor.id:
         _notify(person.id, NotificationKind.APPROVAL_REQUESTED, appeal, "hearer")
     return appeal
@@ -294,7 +293,7 @@ def link_hearing(actor: User, plan: Plan, meeting_id: int | None, *, unaccompani
     before = format_date(appeal.meeting.held_on) if appeal.meeting else None
     appeal.meeting = meeting
     db.session.flush()
-    changes: dict[str, object] = {"hearing": [before, format_date(meeting.held_on)]}
+    changes: dict[str, str] = {"hearing": format_date(meeting.held_on)} | ({"instead_of": before} if before else {})
     if meeting.companion_kind is CompanionKind.NONE:
         changes["unaccompanied"] = "The staff member chose to attend unaccompanied."
     audit.record(actor, "hearing_linked", "appeal", appeal.id, plan_id=plan.id, changes=changes)
