@@ -344,6 +344,10 @@ def test_a_registered_manager_of_the_service_chooses_a_hearer_who_is_emailed(pla
     [note] = db.session.scalars(select(Notification).where(Notification.recipient_id == rita.id)).all()
     assert note.kind is NotificationKind.APPROVAL_REQUESTED and note.subject == f"Appeal to hear: {plan.reference}"
     assert note.subject_type == "appeal" and note.details["what"] == "appeal"
+    from pip_app.notifications.content import headline, path
+
+    assert headline(note.kind, plan.reference, note.details).startswith("You have been chosen to hear an appeal on")
+    assert path(note.kind, plan.id, note.details) == f"/plans/{plan.id}#appeal"
     assert "Appeal to hear" in sign_in(rita).get("/").text
     assert "Appeal waiting for a hearer" not in sign_in(world["hr"]).get("/").text
 

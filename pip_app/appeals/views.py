@@ -70,7 +70,7 @@ def appeal_context(plan: Plan, **overrides: Any) -> dict:
     )
     forms: dict[str, Any] = {}
     if may["may_lodge"]:
-        forms["lodge_form"] = LodgeAppealForm()
+        forms["lodge_form"] = LodgeAppealForm(formdata=None)
     if may["may_record"]:
         forms["record_form"] = RecordAppealForm(formdata=None, lodged_on=today())
     if may["may_assign"]:
