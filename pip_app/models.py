@@ -606,7 +606,7 @@ class Plan(Model):
 
     if TYPE_CHECKING:
         # An appeal awaiting its outcome (issue 20, point 3): read with the row, mapped after Appeal below.
-        under_appeal: bool
+        under_appeal: Mapped[bool]
 
     @property
     def staff_name(self) -> str:
@@ -1722,4 +1722,4 @@ def awaiting_appeal_outcome() -> ColumnElement[bool]:
 
 
 # Read with the plan's own row, so the header and lists show "Under appeal" for no statement more.
-Plan.under_appeal = column_property(awaiting_appeal_outcome())  # type: ignore[assignment]
+Plan.under_appeal = column_property(awaiting_appeal_outcome())

@@ -541,3 +541,15 @@ def test_the_plan_history_tells_the_appeal_in_words(plan, heard, world, sign_in,
     for words in ("Lodged appeal", "Hearer chosen appeal", "Rita Registered", "Hearing linked appeal", "8 Sep 2026"):
         assert words in history, words
     assert "Upheld: the decision is overturned" in history
+
+
+def test_under_appeal_shows_on_the_register_while_the_appeal_waits(plan, letter, world, sign_in, count_queries):
+    senior = sign_in(world["senior"])
+    assert "Under appeal" not in senior.get("/register").text
+    with count_queries() as before:
+        senior.get("/register")
+    lodged(plan, letter, world["staff"])
+    with count_queries() as after:
+        page = senior.get("/register").text
+    assert "Under appeal" in page
+    assert after.count == before.count  # read with the row, for no statement more
