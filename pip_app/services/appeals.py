@@ -22,6 +22,7 @@ from ..formatting import format_date
 from ..models import (
     Appeal,
     AppealOutcome,
+    Approval,
     ApprovalKind,
     ApprovalStatus,
     AuditEvent,
@@ -109,7 +110,7 @@ def _stage_words(stage: str) -> str:
         return "a formal stage"
 
 
-def _approval_words(approval) -> str:  # type: ignore[no-untyped-def]
+def _approval_words(approval: Approval) -> str:
     if approval.kind is ApprovalKind.STAGE:
         return f"the move to {_stage_words(str((approval.proposal or {}).get('to', '')))}"
     return "the closure of the plan" if approval.kind is ApprovalKind.CLOSURE else "the plan before issue"
