@@ -57,6 +57,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .adjustments import bp as adjustments_bp
     from .admin import bp as admin_bp
+    from .appeals import bp as appeals_bp
     from .attachments import bp as attachments_bp
     from .auth import bp as auth_bp
     from .closure import bp as closure_bp
@@ -89,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
         decisions_bp,
         disagreements_bp,
         regulatory_bp,
+        appeals_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -605,6 +605,10 @@ class Plan(Model):
 
     __mapper_args__ = {"version_id_col": row_version}
 
+    if TYPE_CHECKING:
+        # An appeal awaiting its outcome (issue 20, point 3): read with the row, mapped after Appeal below.
+        under_appeal: Mapped[bool]
+
     @property
     def staff_name(self) -> str:
         """As a list's row has it (services/plan_rows.PlanRow)."""
@@ -1711,3 +1715,13 @@ class Appeal(Model):
     @property
     def is_open(self) -> bool:
         return self.outcome is None
+
+
+def awaiting_appeal_outcome() -> ColumnElement[bool]:
+    """The plan (as correlated) has an appeal without its outcome: "Under appeal" (issue 20, point
+    3). Plan.under_appeal on a loaded plan, a column of a list's rows (services/plan_rows)."""
+    return exists().where(Appeal.plan_id == Plan.id, Appeal.outcome.is_(None)).correlate_except(Appeal)
+
+
+# Read with the plan's own row, so the header and lists show "Under appeal" for no statement more.
+Plan.under_appeal = column_property(awaiting_appeal_outcome())

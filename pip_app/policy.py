@@ -258,6 +258,45 @@ def can_record_regulatory(user: User | None, plan: Plan) -> bool:
     return triggered(plan.closure.outcome if plan.closure is not None else None, [], stage=plan.stage)
 
 
+def can_read_appeal(user: User | None, plan: Plan) -> bool:
+    """Read a plan's appeals (issue 20, point 3): whoever may read the issued plan — the staff
+    member who appeals, their managers, HR, and the hearer (a registered manager of the service or
+    HR, so already among them)."""
+    return can_view_plan(user, plan) and not plan.is_draft
+
+
+def can_lodge_appeal(user: User | None, plan: Plan) -> bool:
+    """Appeal against an outcome letter: the staff member on their own issued plan, and no one else."""
+    return _live(user) and user.role is Role.STAFF and plan.staff_id == user.id and not plan.is_draft
+
+
+def can_record_appeal(user: User | None, plan: Plan) -> bool:
+    """Record an appeal made another way, late ones with the reason accepted: HR, on an issued plan."""
+    return _live(user) and user.role is Role.HR and not plan.is_draft
+
+
+def can_assign_hearer(user: User | None, plan: Plan) -> bool:
+    """Choose who hears the appeal, and link the hearing: HR, or a registered manager of the
+    plan's service (whether the chosen person was involved is the operation's rule)."""
+    if not _live(user) or plan.is_draft:
+        return False
+    return user.role is Role.HR or _senior_for(user, plan)
+
+
+def can_decide_appeal(user: User | None, plan: Plan) -> bool:
+    """Record the appeal's outcome: the person chosen to hear the appeal waiting for its outcome, only."""
+    return (
+        _live(user)
+        and can_view_plan(user, plan)
+        and any(a.outcome is None and a.hearer_id == user.id for a in plan.appeals)
+    )
+
+
+def can_link_appeal_hearing(user: User | None, plan: Plan) -> bool:
+    """Link the appeal hearing: whoever chooses the hearer, or the hearer."""
+    return can_assign_hearer(user, plan) or can_decide_appeal(user, plan)
+
+
 def can_view_hr_closures(user: User | None) -> bool:
     """The closed-plans list: HR for all, seniors for their services."""
     return _live(user) and user.role in (Role.HR, Role.SENIOR)

@@ -18,12 +18,15 @@ from pip_app.models import (
     AckResponse,
     AckSubject,
     Adjustment,
+    Appeal,
     Attachment,
     AttachmentVisibility,
     Closure,
     ClosureOutcome,
     Escalation,
     HealthReferral,
+    Letter,
+    LetterKind,
     Meeting,
     MeetingKind,
     Observation,
@@ -189,6 +192,15 @@ RULES = {
     # included (they are about them); recorded by the service's registered managers.
     "regulatory.index": plan_rule(policy.can_view_regulatory),
     "regulatory.record": plan_rule(policy.can_record_regulatory),
+    # Appeals (issue 20, point 3): read by whoever reads the issued plan; lodged by the staff member,
+    # recorded by HR; the hearer chosen (and the hearing linked) by HR or the service's registered
+    # managers; the outcome recorded by the hearer alone (HR in the matrix's appeal).
+    "appeals.index": plan_rule(policy.can_read_appeal),
+    "appeals.lodge": plan_rule(policy.can_lodge_appeal),
+    "appeals.record": plan_rule(policy.can_record_appeal),
+    "appeals.choose_hearer": plan_rule(policy.can_assign_hearer),
+    "appeals.link_hearing": plan_rule(policy.can_link_appeal_hearing),
+    "appeals.decide": plan_rule(policy.can_decide_appeal),
     **{
         f"adjustments.{_endpoint}": restricted_rule(policy.can_record_adjustments)
         for _endpoint in (
@@ -329,6 +341,19 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         plan=plan, referred_on=TODAY - timedelta(days=12), questions="Is a later start possible?", recorded_by=manager
     )
     escalation = Escalation(plan=plan, reason="At risk in two reviews running.", raised_by=manager)
+    letter = Letter(
+        plan=plan,
+        kind=LetterKind.IMPROVEMENT_NOTE,
+        content={},
+        plan_row_version=plan.row_version,
+        drafted_by=manager,
+        sent_by=manager,
+        sent_on=TODAY - timedelta(days=3),
+        appeal_by=TODAY + timedelta(days=4),
+    )
+    appeal = Appeal(
+        plan=plan, letter=letter, grounds="g", lodged_on=TODAY - timedelta(days=2), lodged_by=staff, hearer=world["hr"]
+    )
     disagreement = Acknowledgement(
         plan=plan,
         user=staff,
@@ -340,7 +365,19 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         comment="It was not my shift.",
     )
     db.session.add_all(
-        [observation, review, attachment, meeting, support, adjustment, referral, disagreement, escalation]
+        [
+            observation,
+            review,
+            attachment,
+            meeting,
+            support,
+            adjustment,
+            referral,
+            disagreement,
+            escalation,
+            letter,
+            appeal,
+        ]
     )
     if closed:
         plan.status = PlanStatus.CLOSED

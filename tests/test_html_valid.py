@@ -6,14 +6,27 @@ import os
 import re
 import shutil
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask import url_for
 from sqlalchemy import select
 
+from pip_app.clock import today
 from pip_app.extensions import db
-from pip_app.models import Acknowledgement, AckResponse, ControlKind, Escalation, InterimControl, Plan, PlanStatus
+from pip_app.models import (
+    Acknowledgement,
+    AckResponse,
+    Appeal,
+    ControlKind,
+    Escalation,
+    InterimControl,
+    Letter,
+    LetterKind,
+    Plan,
+    PlanStatus,
+)
 from pip_app.tools.demo import load_demo_data
 
 VNU = Path(__file__).resolve().parents[1] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -61,6 +74,25 @@ def pages_to_check(app, sign_in) -> dict[str, str]:
             review_by_date=paused.planned_end_date,
         )
     )
+    # Issue 20, point 3: an improvement note sent on the active plan (the staff member may appeal, HR
+    # may record an appeal) and an appeal waiting for its hearer on the paused plan.
+    for plan in (active, paused):
+        db.session.add(
+            Letter(
+                plan=plan,
+                kind=LetterKind.IMPROVEMENT_NOTE,
+                content={},
+                plan_row_version=plan.row_version,
+                drafted_by=plan.manager,
+                sent_by=plan.manager,
+                sent_on=today(),
+                appeal_by=today() + timedelta(days=7),
+            )
+        )
+    db.session.flush()
+    db.session.add(
+        Appeal(plan=paused, letter=paused.letters[-1], grounds="g", lodged_on=today(), lodged_by=paused.staff)
+    )
     db.session.commit()
     pages = {"login": app.test_client().get("/login").text, "not-found": app.test_client().get("/no-such-page").text}
     with app.test_request_context():
@@ -95,9 +127,16 @@ def pages_to_check(app, sign_in) -> dict[str, str]:
                 f"/register/controls/{overdue_control.id}",
                 f"/plans/{paused.id}/regulatory",
                 f"/plans/{active.id}/regulatory",
+                f"/plans/{paused.id}/appeal",
             ],
-            "staff": ["/", f"/plans/{active.id}", "/plans/", f"/plans/{active.id}/regulatory"],
-            "hr": ["/", f"/plans/{closed.id}"],
+            "staff": [
+                "/",
+                f"/plans/{active.id}",
+                "/plans/",
+                f"/plans/{active.id}/regulatory",
+                f"/plans/{active.id}/appeal",
+            ],
+            "hr": ["/", f"/plans/{closed.id}", f"/plans/{active.id}/appeal", f"/plans/{paused.id}/appeal"],
             "admin": ["/", "/admin/users", f"/admin/users/{paused.staff_id}"],
         }
         for endpoint, roles in (("register.index", ("senior", "manager", "hr")), ("hr.closures", ("hr", "senior"))):

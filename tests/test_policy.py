@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from pip_app import policy
 from pip_app.extensions import db
-from pip_app.models import Plan, PlanStatus
+from pip_app.models import AppealOutcome, Plan, PlanStatus
 
 # who → (own draft, own active, other service's active, closed in own service)
 VIEW_TABLE = {
@@ -140,3 +140,58 @@ def test_admin_pages_are_for_admins(world, sign_in):
     assert sign_in(world["admin"]).get("/admin/users").status_code == 200
     for who in ("staff", "manager", "senior", "hr"):
         assert sign_in(world[who]).get("/admin/users").status_code == 403
+
+
+# Appeals (issue 20, point 3): who → (read, lodge, record, choose the hearer, decide) on the active plan
+# of the service, whose open appeal HR hears; then on the draft, where nobody may do anything.
+APPEAL_TABLE = {
+    "staff": (True, True, False, False, False),
+    "manager": (True, False, False, False, False),
+    "senior": (True, False, False, True, False),
+    "other_senior": (False, False, False, False, False),
+    "hr": (True, False, True, True, True),
+    "admin": (False, False, False, False, False),
+    "other_staff": (False, False, False, False, False),
+}
+
+
+@pytest.mark.parametrize("who", APPEAL_TABLE)
+def test_who_may_do_what_with_an_appeal(world, plans, who):
+    from datetime import date
+
+    from pip_app.models import Appeal, Letter, LetterKind
+
+    plan = plans["active"]
+    letter = Letter(
+        plan=plan,
+        kind=LetterKind.IMPROVEMENT_NOTE,
+        content={},
+        plan_row_version=1,
+        drafted_by=world["manager"],
+        sent_by=world["manager"],
+        sent_on=date(2026, 11, 2),
+    )
+    appeal = Appeal(plan=plan, letter=letter, grounds="g", lodged_on=date(2026, 11, 3), lodged_by=world["staff"])
+    db.session.add_all([letter, appeal])
+    db.session.commit()
+    user = world[who]
+    rules = (
+        policy.can_read_appeal,
+        policy.can_lodge_appeal,
+        policy.can_record_appeal,
+        policy.can_assign_hearer,
+        policy.can_decide_appeal,
+    )
+    appeal.hearer = world["hr"]
+    db.session.commit()
+    assert tuple(rule(user, plan) for rule in rules) == APPEAL_TABLE[who]
+    assert not any(rule(user, plans["draft"]) for rule in rules)
+    assert policy.can_link_appeal_hearing(user, plan) == (APPEAL_TABLE[who][3] or APPEAL_TABLE[who][4])
+    appeal.outcome, appeal.outcome_reasons, appeal.decided_on, appeal.decided_by = (
+        AppealOutcome.NOT_UPHELD,
+        "r",
+        date(2026, 11, 20),
+        world["hr"],
+    )
+    db.session.commit()
+    assert not policy.can_decide_appeal(user, plan)  # decided: nobody records an outcome again

@@ -78,9 +78,29 @@ def _request(details: Mapping[str, Any]) -> str:
     )
 
 
+# An appeal (issue 20, point 3) has no notification kinds of its own (each would need a migration
+# widening the kinds' CHECK): the hearer's email is an approval request, the outcome's a decision,
+# worded for the appeal by `what`.
+APPEAL_HEADLINES = {
+    Kind.APPROVAL_REQUESTED: "You have been chosen to hear an appeal on the improvement plan {reference}. Please read the grounds and arrange the hearing.",
+    Kind.ESCALATION_DECIDED: "The outcome of your appeal on the improvement plan {reference} has been recorded. Open it to read the outcome and the reasons.",
+}
+APPEAL_SUBJECTS = {
+    Kind.APPROVAL_REQUESTED: "Appeal to hear: {reference}",
+    Kind.ESCALATION_DECIDED: "Your appeal has been decided: {reference}",
+}
+
+
+def _appeal(kind: Kind, details: Mapping[str, Any], texts: Mapping[Kind, str]) -> str | None:
+    return texts.get(kind) if details.get("what") == "appeal" else None
+
+
 def headline(kind: Kind, reference: str, details: Mapping[str, Any]) -> str:
     """What happened and what is needed, in one sentence (also a digest's line)."""
     d = details
+    appeal = _appeal(kind, d, APPEAL_HEADLINES)
+    if appeal is not None:
+        return appeal.format(reference=reference)
     headlines = {
         Kind.ACKNOWLEDGE_PLAN: f"Version {d.get('version', 1)} of your improvement plan {reference} has been issued. Please read it and acknowledge it.",
         Kind.ACKNOWLEDGE_REVIEW: f"A weekly review of {_day(d, 'review_date')} has been recorded on your improvement plan {reference}. Please read it and acknowledge it.",
@@ -121,6 +141,9 @@ def _digest_count(details: Mapping[str, Any]) -> int:
 def subject_line(kind: Kind, reference: str, details: Mapping[str, Any]) -> str:
     """The subject: what it is about and the reference (never a name, never a note)."""
     d = details
+    appeal = _appeal(kind, d, APPEAL_SUBJECTS)
+    if appeal is not None:
+        return appeal.format(reference=reference)[:200]
     subjects = {
         Kind.ACKNOWLEDGE_PLAN: f"Please acknowledge your improvement plan {reference} (version {d.get('version', 1)})",
         Kind.ACKNOWLEDGE_REVIEW: f"Please acknowledge your weekly review of {_day(d, 'review_date')} ({reference})",
@@ -174,6 +197,8 @@ def path(kind: Kind, plan_id: int | None, details: Mapping[str, Any]) -> str:
     """Where the link goes (tests/test_notifications_content.py holds each to its route)."""
     if kind is Kind.DIGEST or plan_id is None:
         return "/"
+    if details.get("what") == "appeal":
+        return f"/plans/{plan_id}#appeal"
     if kind in (Kind.CONTROL_REVIEW_PASSED, Kind.CONTROL_NOT_CHECKED):
         return f"/register/controls/{details['control_id']}"
     anchors = {

@@ -321,6 +321,7 @@ ROW_PLAN_COLUMNS = (
     Plan.reference_number,
     Plan.status,
     Plan.stage,
+    Plan.under_appeal,
     Plan.staff_id,
     Plan.manager_id,
     Plan.service_id,

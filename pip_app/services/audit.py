@@ -82,6 +82,7 @@ ENTITY_NAMES = {
     "contributing_factors": "contributing factors",
     "notification": "email",
     "regulatory_decision": "regulatory decision",
+    "appeal": "appeal",
 }
 
 
@@ -123,6 +124,7 @@ def _labels() -> dict[str, dict[str, str]]:
         "companion": of(models.CompanionKind),
         "regulatory_decision.question": of(models.RegulatoryQuestion),
         "regulatory_decision.answer": of(models.RegulatoryAnswer),
+        "appeal.outcome": of(models.AppealOutcome),
         "template": {t.key: t.title for t in plan_templates.TEMPLATES},
     }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
@@ -27,6 +28,7 @@ from ..models import (
     AckResponse,
     AckSubject,
     Action,
+    Appeal,
     Approval,
     ApprovalKind,
     ApprovalStatus,
@@ -219,9 +221,37 @@ def _decisions_board(user: User, board: Board) -> None:
             )
             for plan_id, ref, name, closed, since, staged in regulatory
         ]
+    waiting += _appeals_waiting(user, staff)
     waiting.sort(key=lambda w: w.since)
     board.more_to_decide = len(waiting) > LIMIT
     board.to_decide = waiting[:LIMIT]
+
+
+def _appeals_waiting(user: User, staff: Any) -> list[Waiting]:
+    """Appeals (issue 20, point 3) this person is to hear, and — for HR, or a registered manager
+    of the plan's service — those still waiting for a hearer to be chosen."""
+    choose: ColumnElement[bool] = Appeal.hearer_id.is_(None)
+    if user.role is Role.SENIOR:
+        choose = and_(choose, Plan.service_id.in_(sorted(user.service_ids)))
+    rows = db.session.execute(
+        select(Appeal.hearer_id, Appeal.lodged_on, Plan.id, Plan.reference, staff.name)
+        .join(Plan, Plan.id == Appeal.plan_id)
+        .join(staff, staff.id == Plan.staff_id)
+        .where(Appeal.outcome.is_(None), or_(Appeal.hearer_id == user.id, choose))
+        .order_by(Appeal.lodged_on, Appeal.id)
+        .limit(LIMIT + 1)
+    ).all()
+    return [
+        Waiting(
+            plan_id,
+            ref,
+            name,
+            "Appeal to hear" if hearer == user.id else "Appeal waiting for a hearer",
+            datetime.combine(lodged_on, time(12)),
+            "appeal",
+        )
+        for hearer, lodged_on, plan_id, ref, name in rows
+    ]
 
 
 def _scope(user: User) -> ColumnElement[bool]:

@@ -47,6 +47,7 @@ from ..models import (
     RiskArea,
     Service,
     User,
+    awaiting_appeal_outcome,
 )
 from ..regulatory_rules import triggered
 
@@ -93,6 +94,7 @@ class PlanRow:
     staff_nation: Nation | None = None
     staff_register: ProfessionalRegister | None = None
     closure_outcome: ClosureOutcome | None = None
+    under_appeal: bool = False  # an appeal waits for its outcome (issue 20, point 3)
     controls: list[Any] = field(default_factory=list)
     observations: list[Any] = field(default_factory=list)
     actions: list[ActionRow] = field(default_factory=list)
@@ -122,6 +124,7 @@ PLAN_COLUMNS = (
     _staff.nation,
     _staff.professional_register,
     _closure.outcome,
+    awaiting_appeal_outcome().label("under_appeal"),
 )
 
 
