@@ -23,6 +23,8 @@ from .models import (
     ClosureOutcome,
     ControlStatus,
     InterimControl,
+    Letter,
+    LetterKind,
     Plan,
     PlanStatus,
     Role,
@@ -254,6 +256,56 @@ def can_record_regulatory(user: User | None, plan: Plan) -> bool:
     if not _live(user) or plan.is_draft or not _senior_for(user, plan):
         return False
     return not plan.is_closed or (plan.closure is not None and plan.closure.outcome is ClosureOutcome.NOT_ACHIEVED)
+
+
+# Letters an appeal brings (issue 20): HR may draft and send these as well as the plan's managers.
+APPEAL_LETTER_KINDS = frozenset({LetterKind.APPEAL_INVITATION, LetterKind.APPEAL_OUTCOME})
+
+
+def can_view_letters(user: User | None, plan: Plan) -> bool:
+    """See a plan's letters (issue 20): whoever may read the issued plan. The staff member sees
+    only the letters sent to them (`can_read_letter`); HR and the managers see drafts too."""
+    return can_view_plan(user, plan) and not plan.is_draft
+
+
+def can_read_letter(user: User | None, plan: Plan, letter: Letter) -> bool:
+    """Read one letter (its PDF): the staff member once it is sent to them; HR, the plan's manager
+    and the service's registered managers, drafts too."""
+    if not can_view_letters(user, plan) or letter.plan_id != plan.id:
+        return False
+    return letter.is_sent or (user is not None and user.role is not Role.STAFF)
+
+
+def can_draft_letter(user: User | None, plan: Plan, kind: LetterKind) -> bool:
+    """Draft (and send, draft again or delete) a letter of this kind: the plan's manager and the
+    service's registered managers, while the plan is open; appeal letters HR too, and after
+    closure as well (an appeal may follow the decision that closed the plan)."""
+    if not _live(user) or plan.is_draft:
+        return False
+    if kind in APPEAL_LETTER_KINDS:
+        return _manages(user, plan) or _senior_for(user, plan) or (user.role is Role.HR and can_view_plan(user, plan))
+    return not plan.is_closed and (_manages(user, plan) or _senior_for(user, plan))
+
+
+def can_draft_letters(user: User | None, plan: Plan) -> bool:
+    """Draft at least one kind of letter on this plan (whether the drafting form is offered)."""
+    return any(can_draft_letter(user, plan, kind) for kind in LetterKind)
+
+
+def can_send_letter(user: User | None, plan: Plan, letter: Letter) -> bool:
+    """Send, draft again or delete this letter: whoever may draft its kind."""
+    return letter.plan_id == plan.id and can_draft_letter(user, plan, letter.kind)
+
+
+def can_acknowledge_letter(user: User | None, plan: Plan, letter: Letter) -> bool:
+    """Confirm receipt of a letter: only the staff member it was sent to."""
+    return can_acknowledge(user, plan) and letter.plan_id == plan.id and letter.is_sent
+
+
+def can_view_warnings(user: User | None) -> bool:
+    """The list of improvement notes and final warnings with their expiry: HR for all, registered
+    managers for their services (scoped by `visible_plans`)."""
+    return _live(user) and user.role in (Role.HR, Role.SENIOR)
 
 
 def can_view_hr_closures(user: User | None) -> bool:

@@ -24,6 +24,8 @@ from pip_app.models import (
     ClosureOutcome,
     Escalation,
     HealthReferral,
+    Letter,
+    LetterKind,
     Meeting,
     MeetingKind,
     Observation,
@@ -102,6 +104,19 @@ def restricted_rule(allowed):
         if not policy.can_view_plan(user, plan) or not policy.can_see_health_detail(user, plan):
             return HIDE
         return ALLOW if allowed(user, plan) else FORBID
+
+    return rule
+
+
+def letter_rule(allowed):
+    """A letter: 404 where the plan or the letter is not theirs to see (the staff member sees only
+    letters sent to them), 403 where they see it but `allowed(user, plan, letter)` says no."""
+
+    def rule(user, objects):
+        plan, letter = objects["plan"], objects["letter"]
+        if not policy.can_view_plan(user, plan) or not policy.can_read_letter(user, plan, letter):
+            return HIDE
+        return ALLOW if allowed(user, plan, letter) else FORBID
 
     return rule
 
@@ -189,6 +204,14 @@ RULES = {
     # included (they are about them); recorded by the service's registered managers.
     "regulatory.index": plan_rule(policy.can_view_regulatory),
     "regulatory.record": plan_rule(policy.can_record_regulatory),
+    "letters.index": plan_rule(policy.can_view_letters),
+    "letters.draft": plan_rule(policy.can_draft_letters),
+    "letters.pdf": letter_rule(lambda u, p, letter: True),
+    "letters.send": letter_rule(policy.can_send_letter),
+    "letters.redraft": letter_rule(policy.can_send_letter),
+    "letters.delete": letter_rule(policy.can_send_letter),
+    "letters.acknowledge_receipt": letter_rule(lambda u, p, letter: policy.can_acknowledge(u, p)),
+    "hr.warnings": role_rule(policy.can_view_warnings),
     **{
         f"adjustments.{_endpoint}": restricted_rule(policy.can_record_adjustments)
         for _endpoint in (
@@ -339,8 +362,21 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         response=AckResponse.DISAGREE,
         comment="It was not my shift.",
     )
+    # A sent improvement note (the staff member may read it and confirm receipt; sending it again is a 409).
+    letter = Letter(
+        plan=plan,
+        kind=LetterKind.IMPROVEMENT_NOTE,
+        version=1,
+        content={"concern": {"risk_statement": "r"}},
+        plan_row_version=plan.row_version,
+        expires_on=TODAY + timedelta(days=180),
+        appeal_by=TODAY + timedelta(days=7),
+        drafted_by=manager,
+        sent_by=manager,
+        sent_on=TODAY,
+    )
     db.session.add_all(
-        [observation, review, attachment, meeting, support, adjustment, referral, disagreement, escalation]
+        [observation, review, attachment, meeting, support, adjustment, referral, disagreement, escalation, letter]
     )
     if closed:
         plan.status = PlanStatus.CLOSED
@@ -370,6 +406,7 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         approval=plan.approvals[0],
         escalation=escalation,
         disagreement=disagreement,
+        letter=letter,
         version=1,
         user=staff,
     )
@@ -392,6 +429,7 @@ def path_values(objects) -> dict[str, object]:
         "service_id": objects["plan"].service_id,
         "escalation_id": objects["escalation"].id,
         "ack_id": objects["disagreement"].id,
+        "letter_id": objects["letter"].id,
         "version": objects["version"],
         "user_id": objects["user"].id,
         "notification_id": 1,
