@@ -13,7 +13,17 @@ from flask import url_for
 from sqlalchemy import select
 
 from pip_app.extensions import db
-from pip_app.models import Acknowledgement, AckResponse, ControlKind, Escalation, InterimControl, Plan, PlanStatus
+from pip_app.models import (
+    Acknowledgement,
+    AckResponse,
+    ControlKind,
+    Escalation,
+    InterimControl,
+    Letter,
+    LetterKind,
+    Plan,
+    PlanStatus,
+)
 from pip_app.tools.demo import load_demo_data
 
 VNU = Path(__file__).resolve().parents[1] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -61,6 +71,21 @@ def pages_to_check(app, sign_in) -> dict[str, str]:
             review_by_date=paused.planned_end_date,
         )
     )
+    # Issue 20: a sent improvement note (its receipt not yet confirmed) and an unsent draft on the active plan.
+    drafted = dict(plan=active, version=1, content={}, plan_row_version=active.row_version, drafted_by=active.manager)
+    db.session.add_all(
+        [
+            Letter(
+                kind=LetterKind.IMPROVEMENT_NOTE,
+                expires_on=active.planned_end_date,
+                appeal_by=active.planned_end_date,
+                sent_on=active.start_date,
+                sent_by=active.manager,
+                **drafted,
+            ),
+            Letter(kind=LetterKind.FINAL_WARNING, expires_on=active.planned_end_date, **drafted),
+        ]
+    )
     db.session.commit()
     pages = {"login": app.test_client().get("/login").text, "not-found": app.test_client().get("/no-such-page").text}
     with app.test_request_context():
@@ -83,6 +108,7 @@ def pages_to_check(app, sign_in) -> dict[str, str]:
                 f"/plans/{draft.id}/factors/edit",
                 f"/plans/{disputed.plan_id}",
                 f"/plans/{disputed.plan_id}/disagreements/{disputed.id}/respond",
+                f"/plans/{active.id}/letters",
             ],
             "senior": [
                 "/",
@@ -96,11 +122,21 @@ def pages_to_check(app, sign_in) -> dict[str, str]:
                 f"/plans/{paused.id}/regulatory",
                 f"/plans/{active.id}/regulatory",
             ],
-            "staff": ["/", f"/plans/{active.id}", "/plans/", f"/plans/{active.id}/regulatory"],
-            "hr": ["/", f"/plans/{closed.id}"],
+            "staff": [
+                "/",
+                f"/plans/{active.id}",
+                "/plans/",
+                f"/plans/{active.id}/regulatory",
+                f"/plans/{active.id}/letters",
+            ],
+            "hr": ["/", f"/plans/{closed.id}", f"/plans/{active.id}/letters"],
             "admin": ["/", "/admin/users", f"/admin/users/{paused.staff_id}"],
         }
-        for endpoint, roles in (("register.index", ("senior", "manager", "hr")), ("hr.closures", ("hr", "senior"))):
+        for endpoint, roles in (
+            ("register.index", ("senior", "manager", "hr")),
+            ("hr.closures", ("hr", "senior")),
+            ("hr.warnings", ("hr", "senior")),
+        ):
             if endpoint in endpoints:
                 for role in roles:
                     urls[role].append(url_for(endpoint))
