@@ -167,6 +167,8 @@ def can_choose_adjustment_detail(user: User | None, plan: Plan) -> bool:
 # Audit entities whose events carry restricted detail: left out of the plan's history for anyone
 # who may not see that detail.
 HEALTH_ENTITIES = ("adjustment", "health_referral", "restricted_panel", "health_need", "adjustment_disclosure")
+# Audit entities about a letter (their entity_id is the letter's).
+LETTER_ENTITIES = ("letter", "letter_pdf")
 
 
 def can_view_attachment(user: User | None, plan: Plan, attachment: Attachment) -> bool:
@@ -179,11 +181,20 @@ def can_view_attachment(user: User | None, plan: Plan, attachment: Attachment) -
 def visible_history(user: User | None, plan: Plan) -> ColumnElement[bool]:
     """The SQL condition on AuditEvent for the plan's history a person sees: every event of the
     plan, except those about restricted files for anyone who may not see them (their names and
-    fingerprints are in the events), and those about adjustments and occupational health for
-    anyone who may not see that detail."""
+    fingerprints are in the events), those about adjustments and occupational health for
+    anyone who may not see that detail, and for the staff member those about letters not sent to
+    them (drafts, deleted drafts: the letter reaches them when it is sent, not as it is written)."""
     if not can_view_plan(user, plan):
         return false()
-    health = true() if can_see_health_detail(user, plan) else AuditEvent.entity.not_in(HEALTH_ENTITIES)
+    health: ColumnElement[bool] = (
+        true() if can_see_health_detail(user, plan) else AuditEvent.entity.not_in(HEALTH_ENTITIES)
+    )
+    if user is not None and user.role is Role.STAFF:
+        sent = select(Letter.id).where(Letter.plan_id == plan.id, Letter.sent_on.is_not(None))
+        health = and_(
+            health,
+            or_(AuditEvent.entity.not_in(LETTER_ENTITIES), AuditEvent.entity_id.in_(sent)),
+        )
     if can_see_restricted(user, plan):
         return and_(AuditEvent.plan_id == plan.id, health)
     restricted = select(Attachment.id).where(

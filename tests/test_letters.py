@@ -274,6 +274,7 @@ def test_manager_drafts_sends_and_the_staff_member_reads_and_confirms_receipt(st
     staff = sign_in(world["staff"])
     assert staff.get(f"{url}/{letter.id}/letter.pdf").status_code == 404  # a draft is not theirs to read yet
     assert "Improvement note" not in staff.get(url).text
+    assert "letter" not in staff.get(f"/plans/{stage_1.id}/history").text.lower()  # nor its drafting
 
     draft = pdf_text(manager.get(f"{url}/{letter.id}/letter.pdf"))
     assert "Draft — not sent" in draft and "Set when sent" in draft and "within 5 working days" in draft
@@ -300,6 +301,10 @@ def test_manager_drafts_sends_and_the_staff_member_reads_and_confirms_receipt(st
     assert f"Received, confirmed {format_date(letter.received_at)}" in received.text
     again = staff.post(f"{url}/{letter.id}/receipt", htmx=True)
     assert again.status_code == 409 and "You confirmed you received this letter" in again.text
+    history = manager.get(f"/plans/{stage_1.id}/history").text
+    assert "Drafted letter" in history and "Improvement note" in history and "letter PDF" in history
+    assert "Appeal by: 30 Nov 2026" in history
+    assert "Drafted letter" in staff.get(f"/plans/{stage_1.id}/history").text  # once sent, its whole trail
 
 
 def test_an_invitation_names_the_meeting_the_evidence_and_the_right_to_be_accompanied(plan, world, sign_in):

@@ -71,6 +71,7 @@ ENTITY_NAMES = {
     "contributing_factors": "contributing factors",
     "notification": "email",
     "regulatory_decision": "regulatory decision",
+    "letter_pdf": "letter PDF",
 }
 
 
@@ -112,6 +113,7 @@ def _labels() -> dict[str, dict[str, str]]:
         "companion": of(models.CompanionKind),
         "regulatory_decision.question": of(models.RegulatoryQuestion),
         "regulatory_decision.answer": of(models.RegulatoryAnswer),
+        "letter.kind": of(models.LetterKind),
         "template": {t.key: t.title for t in plan_templates.TEMPLATES},
     }
 
