@@ -31,6 +31,7 @@ from pip_app.models import (
 from pip_app.notifications.content import headline, path, subject_line
 from pip_app.refusals import Conflict, Refusal
 from pip_app.services import letters as letter_ops
+from pip_app.services import retention
 from pip_app.services.plans import issue_plan
 from tests import factories
 
@@ -201,6 +202,10 @@ def test_an_improvement_note_is_drafted_from_the_plan_sent_and_its_receipt_confi
     with pytest.raises(Conflict, match="You confirmed you received this letter"):
         letter_ops.acknowledge_receipt(staff, stage_1, letter)
     assert [len(events(v)) for v in ("drafted", "sent", "received")] == [1, 1, 1]
+    # A subject access export holds the letters about the person, as they were sent.
+    [exported] = retention.export_person(staff)["plans_about_them"][0]["letters"]
+    assert exported["kind"] == "improvement_note" and exported["appeal_by"] == "2026-11-30"
+    assert exported["content"]["actions"][0]["success"] == CRITERION
 
 
 def test_drafting_again_makes_a_new_version_and_only_the_newest_is_sent(stage_1, world):
