@@ -178,7 +178,7 @@ def test_an_improvement_note_is_drafted_from_the_plan_sent_and_its_receipt_confi
     assert letter.expires_on == date(2027, 5, 23) and letter.appeal_by is None
     content = letter.content
     assert content["concern"]["risk_statement"].startswith("Missed MAR signatures")
-    assert content["actions"][0]["success"] == CRITERION and content["actions"][0]["ref"].endswith("/A1")
+    assert content["actions"][0]["success"] == CRITERION and content["actions"][0]["ref"] == "A1"
     assert content["support"][0]["description"] == "Two shadowed medication rounds with the deputy"
     assert content["consequences"] == rules.DEFAULT_CONSEQUENCES["improvement_note"]
     assert content["end_date"] == stage_1.planned_end_date.isoformat()
@@ -226,7 +226,7 @@ def test_drafting_again_makes_a_new_version_and_only_the_newest_is_sent(stage_1,
     assert [letter.version for letter in letters()] == [2]
 
 
-def test_appeal_letters_need_an_appeal(stage_1, world):
+def test_appeal_letters_need_an_appeal(stage_1, world, sign_in):
     manager, hr = world["manager"], world["hr"]
     with pytest.raises(Refusal, match="No appeal is awaiting a hearing"):
         letter_ops.draft_letter(hr, stage_1, LetterKind.APPEAL_INVITATION, letter_ops.LetterInputs())
@@ -256,6 +256,14 @@ def test_appeal_letters_need_an_appeal(stage_1, world):
     outcome = letter_ops.draft_letter(hr, stage_1, LetterKind.APPEAL_OUTCOME, letter_ops.LetterInputs())
     letter_ops.send_letter(hr, stage_1, outcome, str(outcome.row_version))
     assert outcome.content["appeal"]["reasons"].startswith("The audits were fair") and outcome.appeal_by is None
+    db.session.commit()
+    reader = sign_in(world["staff"])
+    hearer = world["other_senior"].name
+    text = pdf_text(reader.get(f"/plans/{stage_1.id}/letters/{outcome.id}/letter.pdf"))
+    assert "Not upheld: the decision stands" in text and "The audits were fair and the support given." in text
+    assert "no further right of appeal" in text and f"From {hearer}" in text and "Appeal by" not in text
+    text = pdf_text(sign_in(world["hr"]).get(f"/plans/{stage_1.id}/letters/{invitation.id}/letter.pdf"))
+    assert "Draft — not sent" in text and f"heard by {hearer}" in text and "right to be accompanied" in text
 
 
 # --- Routes and the PDF ---------------------------------------------------------------------------

@@ -115,7 +115,7 @@ def _improvement(facts: LetterFacts, st: Styles) -> list[Flowable]:
                     para(a.get("success", ""), st["cell"]),
                 ]
             )
-        story.append(grid_table(rows, [24 * mm, 58 * mm, 40 * mm, CONTENT_WIDTH - 122 * mm], zebra=True))
+        story.append(grid_table(rows, [16 * mm, 62 * mm, 42 * mm, CONTENT_WIDTH - 120 * mm], zebra=True))
     else:
         story.append(fixed("No actions are on the plan.", st["body"]))
     story.append(fixed("Timescale and review", st["h2"]))
@@ -242,12 +242,15 @@ def _body(facts: LetterFacts, st: Styles) -> list[Flowable]:
                 para(appeal.get("reasons", ""), st["body"]),
                 fixed("This decision is final: there is no further right of appeal under this procedure.", st["body"]),
             ]
-    signer = facts.manager
-    if kind == APPEAL_OUTCOME and content.get("appeal", {}).get("hearer"):
-        signer = content["appeal"]["hearer"]
-    story += [Spacer(1, 8), fixed("Yours sincerely,", st["body"]), fixed(markup(signer), st["body"])]
+    story += [Spacer(1, 8), fixed("Yours sincerely,", st["body"]), fixed(markup(_sender(facts)), st["body"])]
     story += [Spacer(1, 8), fixed(escape(RECEIPT_NOTE), st["small"])]
     return story
+
+
+def _sender(facts: LetterFacts) -> str:
+    """Who the letter is from: the appeal's hearer for its outcome, else the plan's manager."""
+    hearer = facts.content.get("appeal", {}).get("hearer")
+    return hearer if facts.kind == APPEAL_OUTCOME and hearer else facts.manager
 
 
 def _draft_mark(canvas: Any, doc: Any) -> None:
@@ -291,7 +294,7 @@ def render_letter(facts: LetterFacts) -> bytes:
     facts_rows = [
         ("Plan", facts.reference),
         ("Date", when(facts.sent_on) if sent else "Not sent yet"),
-        ("From", facts.manager),
+        ("From", _sender(facts)),
         ("Letter version", f"Version {facts.version}, drafted {when(facts.drafted_on)}"),
         ("Stage", facts.content.get("stage", "")),
         ("Plan type", facts.content.get("plan_type", "")),

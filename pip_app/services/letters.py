@@ -179,7 +179,7 @@ def _concern(plan: Plan) -> dict[str, Any]:
 def _improvement(plan: Plan) -> dict[str, Any]:
     actions = [
         {
-            "ref": action.full_ref,
+            "ref": action.ref,
             "behaviour": action.behaviour,
             "when": action.when,
             "check": action.check_method,
