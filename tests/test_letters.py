@@ -373,6 +373,9 @@ def test_a_letter_for_a_plan_changed_since_it_was_drafted_is_refused_with_409(st
     assert refused.status_code == 409
     drafted = format_date(letter.drafted_at)
     assert f"The plan has changed since this letter was drafted on {drafted}: draft it again" in refused.text
+    without_javascript = manager.post(f"{url}/{letter.id}/send", data={"row_version": str(letter.row_version)})
+    assert without_javascript.status_code == 409 and "<html" in without_javascript.text
+    assert "draft it again" in without_javascript.text
     db.session.refresh(letter)
     assert letter.sent_on is None
 
