@@ -289,13 +289,13 @@ def can_read_letter(user: User | None, plan: Plan, letter: Letter) -> bool:
 
 def can_draft_letter(user: User | None, plan: Plan, kind: LetterKind) -> bool:
     """Draft (and send, draft again or delete) a letter of this kind: the plan's manager and the
-    service's registered managers, while the plan is open; appeal letters HR too, and after
-    closure as well (an appeal may follow the decision that closed the plan)."""
-    if not _live(user) or plan.is_draft:
+    service's registered managers; appeal letters HR too. Only while the plan is issued and open:
+    a closed plan is read-only, and the procedure's letters (the appeal's too) come before closure."""
+    if not _live(user) or plan.is_draft or plan.is_closed:
         return False
-    if kind in APPEAL_LETTER_KINDS:
-        return _manages(user, plan) or _senior_for(user, plan) or (user.role is Role.HR and can_view_plan(user, plan))
-    return not plan.is_closed and (_manages(user, plan) or _senior_for(user, plan))
+    if kind in APPEAL_LETTER_KINDS and user.role is Role.HR:
+        return can_view_plan(user, plan)
+    return _manages(user, plan) or _senior_for(user, plan)
 
 
 def can_draft_letters(user: User | None, plan: Plan) -> bool:

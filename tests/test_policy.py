@@ -144,11 +144,11 @@ def test_admin_pages_are_for_admins(world, sign_in):
 
 # --- Letters (issue 20): who drafts, sends and reads them, who confirms receipt ---------------
 
-# who → (draft an improvement note on the open plan, on the closed plan, an appeal letter on the closed plan)
+# who → (draft an improvement note on the open plan, an appeal letter on it, an appeal letter on the closed plan)
 LETTER_DRAFT_TABLE = {
-    "manager": (True, False, True),
-    "senior": (True, False, True),
-    "hr": (False, False, True),
+    "manager": (True, True, False),
+    "senior": (True, True, False),
+    "hr": (False, True, False),
     "staff": (False, False, False),
     "other_senior": (False, False, False),
     "other_manager": (False, False, False),
@@ -163,7 +163,7 @@ def test_who_may_draft_letters(world, plans, who):
     user = world[who]
     drafted = (
         policy.can_draft_letter(user, plans["active"], LetterKind.IMPROVEMENT_NOTE),
-        policy.can_draft_letter(user, plans["closed"], LetterKind.IMPROVEMENT_NOTE),
+        policy.can_draft_letter(user, plans["active"], LetterKind.APPEAL_OUTCOME),
         policy.can_draft_letter(user, plans["closed"], LetterKind.APPEAL_OUTCOME),
     )
     assert drafted == LETTER_DRAFT_TABLE[who]
