@@ -65,6 +65,7 @@ def register_blueprints(app: Flask) -> None:
     from .disagreements import bp as disagreements_bp
     from .factors import bp as factors_bp
     from .hr import bp as hr_bp
+    from .letters import bp as letters_bp
     from .main import bp as main_bp
     from .meetings import bp as meetings_bp
     from .plans import bp as plans_bp
@@ -91,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
         disagreements_bp,
         regulatory_bp,
         appeals_bp,
+        letters_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -22,6 +22,8 @@ from .models import (
     AuditEvent,
     ControlStatus,
     InterimControl,
+    Letter,
+    LetterKind,
     Plan,
     PlanStatus,
     Role,
@@ -165,6 +167,8 @@ def can_choose_adjustment_detail(user: User | None, plan: Plan) -> bool:
 # Audit entities whose events carry restricted detail: left out of the plan's history for anyone
 # who may not see that detail.
 HEALTH_ENTITIES = ("adjustment", "health_referral", "restricted_panel", "health_need", "adjustment_disclosure")
+# Audit entities about a letter (their entity_id is the letter's).
+LETTER_ENTITIES = ("letter", "letter_pdf")
 
 
 def can_view_attachment(user: User | None, plan: Plan, attachment: Attachment) -> bool:
@@ -177,11 +181,20 @@ def can_view_attachment(user: User | None, plan: Plan, attachment: Attachment) -
 def visible_history(user: User | None, plan: Plan) -> ColumnElement[bool]:
     """The SQL condition on AuditEvent for the plan's history a person sees: every event of the
     plan, except those about restricted files for anyone who may not see them (their names and
-    fingerprints are in the events), and those about adjustments and occupational health for
-    anyone who may not see that detail."""
+    fingerprints are in the events), those about adjustments and occupational health for
+    anyone who may not see that detail, and for the staff member those about letters not sent to
+    them (drafts, deleted drafts: the letter reaches them when it is sent, not as it is written)."""
     if not can_view_plan(user, plan):
         return false()
-    health = true() if can_see_health_detail(user, plan) else AuditEvent.entity.not_in(HEALTH_ENTITIES)
+    health: ColumnElement[bool] = (
+        true() if can_see_health_detail(user, plan) else AuditEvent.entity.not_in(HEALTH_ENTITIES)
+    )
+    if user is not None and user.role is Role.STAFF:
+        sent = select(Letter.id).where(Letter.plan_id == plan.id, Letter.sent_on.is_not(None))
+        health = and_(
+            health,
+            or_(AuditEvent.entity.not_in(LETTER_ENTITIES), AuditEvent.entity_id.in_(sent)),
+        )
     if can_see_restricted(user, plan):
         return and_(AuditEvent.plan_id == plan.id, health)
     restricted = select(Attachment.id).where(
@@ -295,6 +308,56 @@ def can_decide_appeal(user: User | None, plan: Plan) -> bool:
 def can_link_appeal_hearing(user: User | None, plan: Plan) -> bool:
     """Link the appeal hearing: whoever chooses the hearer, or the hearer."""
     return can_assign_hearer(user, plan) or can_decide_appeal(user, plan)
+
+
+# Letters an appeal brings (issue 20): HR may draft and send these as well as the plan's managers.
+APPEAL_LETTER_KINDS = frozenset({LetterKind.APPEAL_INVITATION, LetterKind.APPEAL_OUTCOME})
+
+
+def can_view_letters(user: User | None, plan: Plan) -> bool:
+    """See a plan's letters (issue 20): whoever may read the issued plan. The staff member sees
+    only the letters sent to them (`can_read_letter`); HR and the managers see drafts too."""
+    return can_view_plan(user, plan) and not plan.is_draft
+
+
+def can_read_letter(user: User | None, plan: Plan, letter: Letter) -> bool:
+    """Read one letter (its PDF): the staff member once it is sent to them; HR, the plan's manager
+    and the service's registered managers, drafts too."""
+    if not can_view_letters(user, plan) or letter.plan_id != plan.id:
+        return False
+    return letter.is_sent or (user is not None and user.role is not Role.STAFF)
+
+
+def can_draft_letter(user: User | None, plan: Plan, kind: LetterKind) -> bool:
+    """Draft (and send, draft again or delete) a letter of this kind: the plan's manager and the
+    service's registered managers; appeal letters HR too. Only while the plan is issued and open:
+    a closed plan is read-only, and the procedure's letters (the appeal's too) come before closure."""
+    if not _live(user) or plan.is_draft or plan.is_closed:
+        return False
+    if kind in APPEAL_LETTER_KINDS and user.role is Role.HR:
+        return can_view_plan(user, plan)
+    return _manages(user, plan) or _senior_for(user, plan)
+
+
+def can_draft_letters(user: User | None, plan: Plan) -> bool:
+    """Draft at least one kind of letter on this plan (whether the drafting form is offered)."""
+    return any(can_draft_letter(user, plan, kind) for kind in LetterKind)
+
+
+def can_send_letter(user: User | None, plan: Plan, letter: Letter) -> bool:
+    """Send, draft again or delete this letter: whoever may draft its kind."""
+    return letter.plan_id == plan.id and can_draft_letter(user, plan, letter.kind)
+
+
+def can_acknowledge_letter(user: User | None, plan: Plan, letter: Letter) -> bool:
+    """Confirm receipt of a letter: only the staff member it was sent to."""
+    return can_acknowledge(user, plan) and letter.plan_id == plan.id and letter.is_sent
+
+
+def can_view_warnings(user: User | None) -> bool:
+    """The list of improvement notes and final warnings with their expiry: HR for all, registered
+    managers for their services (scoped by `visible_plans`)."""
+    return _live(user) and user.role in (Role.HR, Role.SENIOR)
 
 
 def can_view_hr_closures(user: User | None) -> bool:

@@ -21,19 +21,18 @@ def nav_items() -> list[dict[str, Any]]:
         ("plans.index", "Plans", policy.can_list_plans(current_user)),
         ("register.index", "Control register", policy.can_view_register(current_user)),
         ("hr.closures", "Closed plans", policy.can_view_hr_closures(current_user)),
+        ("hr.warnings", "Warnings", policy.can_view_warnings(current_user)),
         ("admin.users", "Users", policy.can_administer(current_user)),
     ]
     from flask import current_app
 
+    here = request.endpoint or ""
+    # A link is current on its own page, or on any page of its blueprint that has no link of its own.
+    linked = {endpoint for endpoint, _, _ in candidates}
     for endpoint, label, allowed in candidates:
         if allowed and endpoint in current_app.view_functions:
-            items.append(
-                {
-                    "url": url_for(endpoint),
-                    "label": label,
-                    "current": (request.endpoint or "").split(".")[0] == endpoint.split(".")[0],
-                }
-            )
+            same_area = here.split(".")[0] == endpoint.split(".")[0] and here not in linked
+            items.append({"url": url_for(endpoint), "label": label, "current": here == endpoint or same_area})
     return items
 
 

@@ -109,6 +109,19 @@ def restricted_rule(allowed):
     return rule
 
 
+def letter_rule(allowed):
+    """A letter: 404 where the plan or the letter is not theirs to see (the staff member sees only
+    letters sent to them), 403 where they see it but `allowed(user, plan, letter)` says no."""
+
+    def rule(user, objects):
+        plan, letter = objects["plan"], objects["letter"]
+        if not policy.can_view_plan(user, plan) or not policy.can_read_letter(user, plan, letter):
+            return HIDE
+        return ALLOW if allowed(user, plan, letter) else FORBID
+
+    return rule
+
+
 def role_rule(allowed):
     return lambda user, objects: ALLOW if allowed(user) else FORBID
 
@@ -201,6 +214,14 @@ RULES = {
     "appeals.choose_hearer": plan_rule(policy.can_assign_hearer),
     "appeals.link_hearing": plan_rule(policy.can_link_appeal_hearing),
     "appeals.decide": plan_rule(policy.can_decide_appeal),
+    "letters.index": plan_rule(policy.can_view_letters),
+    "letters.draft": plan_rule(policy.can_draft_letters),
+    "letters.pdf": letter_rule(lambda u, p, letter: True),
+    "letters.send": letter_rule(policy.can_send_letter),
+    "letters.redraft": letter_rule(policy.can_send_letter),
+    "letters.delete": letter_rule(policy.can_send_letter),
+    "letters.acknowledge_receipt": letter_rule(lambda u, p, letter: policy.can_acknowledge(u, p)),
+    "hr.warnings": role_rule(policy.can_view_warnings),
     **{
         f"adjustments.{_endpoint}": restricted_rule(policy.can_record_adjustments)
         for _endpoint in (
@@ -341,19 +362,6 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         plan=plan, referred_on=TODAY - timedelta(days=12), questions="Is a later start possible?", recorded_by=manager
     )
     escalation = Escalation(plan=plan, reason="At risk in two reviews running.", raised_by=manager)
-    letter = Letter(
-        plan=plan,
-        kind=LetterKind.IMPROVEMENT_NOTE,
-        content={},
-        plan_row_version=plan.row_version,
-        drafted_by=manager,
-        sent_by=manager,
-        sent_on=TODAY - timedelta(days=3),
-        appeal_by=TODAY + timedelta(days=4),
-    )
-    appeal = Appeal(
-        plan=plan, letter=letter, grounds="g", lodged_on=TODAY - timedelta(days=2), lodged_by=staff, hearer=world["hr"]
-    )
     disagreement = Acknowledgement(
         plan=plan,
         user=staff,
@@ -364,6 +372,20 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         response=AckResponse.DISAGREE,
         comment="It was not my shift.",
     )
+    # A sent improvement note (the staff member may read it and confirm receipt; sending it again is a 409).
+    letter = Letter(
+        plan=plan,
+        kind=LetterKind.IMPROVEMENT_NOTE,
+        version=1,
+        content={"concern": {"risk_statement": "r"}},
+        plan_row_version=plan.row_version,
+        expires_on=TODAY + timedelta(days=180),
+        appeal_by=TODAY + timedelta(days=7),
+        drafted_by=manager,
+        sent_by=manager,
+        sent_on=TODAY,
+    )
+    appeal = Appeal(plan=plan, letter=letter, grounds="g", lodged_on=TODAY, lodged_by=staff, hearer=world["hr"])
     db.session.add_all(
         [
             observation,
@@ -407,6 +429,7 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         approval=plan.approvals[0],
         escalation=escalation,
         disagreement=disagreement,
+        letter=letter,
         version=1,
         user=staff,
     )
@@ -429,6 +452,7 @@ def path_values(objects) -> dict[str, object]:
         "service_id": objects["plan"].service_id,
         "escalation_id": objects["escalation"].id,
         "ack_id": objects["disagreement"].id,
+        "letter_id": objects["letter"].id,
         "version": objects["version"],
         "user_id": objects["user"].id,
         "notification_id": 1,

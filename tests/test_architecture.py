@@ -22,6 +22,7 @@ BLUEPRINTS = {
     "closure",
     "factors",
     "hr",
+    "letters",
     "main",
     "meetings",
     "plans",
@@ -172,6 +173,8 @@ PURE = [
     "pdf.plan_document",
     "pdf.closure_summary",
     "pdf.fair_process",
+    "pdf.letter",
+    "letter_rules",
 ]
 
 

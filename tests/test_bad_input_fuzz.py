@@ -89,6 +89,7 @@ QUERY_PARAMS = {
     "register.export_csv": ("service", "type", "responsible", "status", "flagged", "q", "sort", "dir", "page"),
     "register.control": ("next", "form", "origin"),
     "hr.closures": ("service", "outcome", "closed_from", "closed_to", "page"),
+    "hr.warnings": ("page",),
     "admin.audit": ("actor", "entity", "verb", "plan", "from", "to", "page"),
     "admin.outbox_list": ("status", "page"),
     "plans.history": ("page",),

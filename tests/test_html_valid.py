@@ -74,24 +74,33 @@ def pages_to_check(app, sign_in) -> dict[str, str]:
             review_by_date=paused.planned_end_date,
         )
     )
-    # Issue 20, point 3: an improvement note sent on the active plan (the staff member may appeal, HR
-    # may record an appeal) and an appeal waiting for its hearer on the paused plan.
-    for plan in (active, paused):
-        db.session.add(
+    # Issue 20, point 3: an appeal waiting for its hearer on the paused plan, against its improvement
+    # note (the active plan's sent note, below, may be appealed by the staff member, recorded by HR).
+    appealed = Letter(
+        plan=paused,
+        kind=LetterKind.IMPROVEMENT_NOTE,
+        content={},
+        plan_row_version=paused.row_version,
+        drafted_by=paused.manager,
+        sent_by=paused.manager,
+        sent_on=today(),
+        appeal_by=today() + timedelta(days=7),
+    )
+    db.session.add(Appeal(plan=paused, letter=appealed, grounds="g", lodged_on=today(), lodged_by=paused.staff))
+    # Issue 20: a sent improvement note (its receipt not yet confirmed) and an unsent draft on the active plan.
+    drafted = dict(plan=active, version=1, content={}, plan_row_version=active.row_version, drafted_by=active.manager)
+    db.session.add_all(
+        [
             Letter(
-                plan=plan,
                 kind=LetterKind.IMPROVEMENT_NOTE,
-                content={},
-                plan_row_version=plan.row_version,
-                drafted_by=plan.manager,
-                sent_by=plan.manager,
-                sent_on=today(),
-                appeal_by=today() + timedelta(days=7),
-            )
-        )
-    db.session.flush()
-    db.session.add(
-        Appeal(plan=paused, letter=paused.letters[-1], grounds="g", lodged_on=today(), lodged_by=paused.staff)
+                expires_on=active.planned_end_date,
+                appeal_by=active.planned_end_date,
+                sent_on=active.start_date,
+                sent_by=active.manager,
+                **drafted,
+            ),
+            Letter(kind=LetterKind.FINAL_WARNING, expires_on=active.planned_end_date, **drafted),
+        ]
     )
     db.session.commit()
     pages = {"login": app.test_client().get("/login").text, "not-found": app.test_client().get("/no-such-page").text}
@@ -115,6 +124,7 @@ def pages_to_check(app, sign_in) -> dict[str, str]:
                 f"/plans/{draft.id}/factors/edit",
                 f"/plans/{disputed.plan_id}",
                 f"/plans/{disputed.plan_id}/disagreements/{disputed.id}/respond",
+                f"/plans/{active.id}/letters",
             ],
             "senior": [
                 "/",
@@ -135,11 +145,22 @@ def pages_to_check(app, sign_in) -> dict[str, str]:
                 "/plans/",
                 f"/plans/{active.id}/regulatory",
                 f"/plans/{active.id}/appeal",
+                f"/plans/{active.id}/letters",
             ],
-            "hr": ["/", f"/plans/{closed.id}", f"/plans/{active.id}/appeal", f"/plans/{paused.id}/appeal"],
+            "hr": [
+                "/",
+                f"/plans/{closed.id}",
+                f"/plans/{active.id}/appeal",
+                f"/plans/{paused.id}/appeal",
+                f"/plans/{active.id}/letters",
+            ],
             "admin": ["/", "/admin/users", f"/admin/users/{paused.staff_id}"],
         }
-        for endpoint, roles in (("register.index", ("senior", "manager", "hr")), ("hr.closures", ("hr", "senior"))):
+        for endpoint, roles in (
+            ("register.index", ("senior", "manager", "hr")),
+            ("hr.closures", ("hr", "senior")),
+            ("hr.warnings", ("hr", "senior")),
+        ):
             if endpoint in endpoints:
                 for role in roles:
                     urls[role].append(url_for(endpoint))

@@ -195,3 +195,69 @@ def test_who_may_do_what_with_an_appeal(world, plans, who):
     )
     db.session.commit()
     assert not policy.can_decide_appeal(user, plan)  # decided: nobody records an outcome again
+
+
+# --- Letters (issue 20): who drafts, sends and reads them, who confirms receipt ---------------
+
+# who → (draft an improvement note on the open plan, an appeal letter on it, an appeal letter on the closed plan)
+LETTER_DRAFT_TABLE = {
+    "manager": (True, True, False),
+    "senior": (True, True, False),
+    "hr": (False, True, False),
+    "staff": (False, False, False),
+    "other_senior": (False, False, False),
+    "other_manager": (False, False, False),
+    "admin": (False, False, False),
+}
+
+
+@pytest.mark.parametrize("who", LETTER_DRAFT_TABLE)
+def test_who_may_draft_letters(world, plans, who):
+    from pip_app.models import LetterKind
+
+    user = world[who]
+    drafted = (
+        policy.can_draft_letter(user, plans["active"], LetterKind.IMPROVEMENT_NOTE),
+        policy.can_draft_letter(user, plans["active"], LetterKind.APPEAL_OUTCOME),
+        policy.can_draft_letter(user, plans["closed"], LetterKind.APPEAL_OUTCOME),
+    )
+    assert drafted == LETTER_DRAFT_TABLE[who]
+    assert policy.can_draft_letters(user, plans["active"]) == (who in ("manager", "senior", "hr"))
+    assert not policy.can_draft_letter(user, plans["draft"], LetterKind.INVITATION)  # a draft plan has no letters
+
+
+@pytest.mark.parametrize(
+    "who,draft,sent,receipt",
+    [
+        ("staff", False, True, True),
+        ("other_staff", False, False, False),
+        ("manager", True, True, False),
+        ("senior", True, True, False),
+        ("hr", True, True, False),
+        ("other_senior", False, False, False),
+        ("admin", False, False, False),
+    ],
+)
+def test_who_may_read_a_letter_and_confirm_receipt(world, plans, who, draft, sent, receipt):
+    from datetime import date
+
+    from pip_app.models import Letter, LetterKind
+
+    plan, user = plans["active"], world[who]
+    # Not added to the session: the rules read only the letter's own columns.
+    unsent = Letter(plan_id=plan.id, kind=LetterKind.IMPROVEMENT_NOTE, version=1, plan_row_version=1)
+    posted = Letter(plan_id=plan.id, kind=LetterKind.IMPROVEMENT_NOTE, version=2, plan_row_version=1)
+    posted.sent_on = date(2026, 11, 23)
+    assert policy.can_read_letter(user, plan, unsent) is draft
+    assert policy.can_read_letter(user, plan, posted) is sent
+    assert policy.can_acknowledge_letter(user, plan, posted) is receipt
+    assert not policy.can_acknowledge_letter(user, plan, unsent)
+    assert policy.can_send_letter(user, plan, unsent) is (who in ("manager", "senior"))
+
+
+def test_the_warnings_list_is_for_hr_and_registered_managers(world):
+    assert [w for w in world if isinstance(world[w], type(world["hr"])) and policy.can_view_warnings(world[w])] == [
+        "senior",
+        "hr",
+        "other_senior",
+    ]

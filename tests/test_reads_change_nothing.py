@@ -29,6 +29,7 @@ DOWNLOADS = {
     "closure.case_bundle",
     "closure.pdf",
     "closure.plan_pdf",
+    "letters.pdf",
     "plans.observations_ics",
     "register.export_csv",
     "adjustments.index",

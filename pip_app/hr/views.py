@@ -1,5 +1,5 @@
 """HR's view: closed plans (HR: all; seniors: their services), filtered, with closure summary and
-case bundle downloads."""
+case bundle downloads; and the improvement notes and final written warnings sent, with their expiry."""
 
 from __future__ import annotations
 
@@ -18,10 +18,12 @@ from ..access import requires
 from ..clock import today
 from ..extensions import db
 from ..forms import BoundedDateField, ChoiceField, enum_options
+from ..letter_rules import warning_in_force
 from ..models import ClosureOutcome, Plan, PlanStatus, Service
 from ..params import page_arg, parse_id
 from ..screens import page_or_fragment
 from ..services import closure as closure_ops
+from ..services import letters as letter_ops
 from ..services.closed_plans import closed_plans, closure_acks_for
 from . import bp
 
@@ -96,3 +98,14 @@ def closures() -> ResponseReturnValue:
         filtered=any(v is not None for v in filters.values()),
         services=services,
     )
+
+
+@bp.get("/warnings")
+@requires(policy.can_view_warnings)
+def warnings() -> ResponseReturnValue:
+    """Sent improvement notes and final written warnings: in force first (soonest to expire first),
+    then expired; with the staff member, the plan and whether receipt was confirmed."""
+    page = letter_ops.warnings_page(current_user, page_arg(request.args, maximum=MAX_PAGE), PAGE_SIZE)
+    on = today()
+    in_force = {letter.id: warning_in_force(letter.expires_on, on) for letter in page.items}
+    return page_or_fragment("hr/warnings.html", "hr/_warnings.html", page=page, in_force=in_force)

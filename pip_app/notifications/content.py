@@ -101,6 +101,11 @@ def headline(kind: Kind, reference: str, details: Mapping[str, Any]) -> str:
     appeal = _appeal(kind, d, APPEAL_HEADLINES)
     if appeal is not None:
         return appeal.format(reference=reference)
+    if kind is Kind.ACKNOWLEDGE_REVIEW and d.get("what") == "letter":
+        return (
+            f"A formal letter about your improvement plan {reference} has been sent to you. "
+            "Please read it and confirm that you have received it."
+        )
     headlines = {
         Kind.ACKNOWLEDGE_PLAN: f"Version {d.get('version', 1)} of your improvement plan {reference} has been issued. Please read it and acknowledge it.",
         Kind.ACKNOWLEDGE_REVIEW: f"A weekly review of {_day(d, 'review_date')} has been recorded on your improvement plan {reference}. Please read it and acknowledge it.",
@@ -144,6 +149,8 @@ def subject_line(kind: Kind, reference: str, details: Mapping[str, Any]) -> str:
     appeal = _appeal(kind, d, APPEAL_SUBJECTS)
     if appeal is not None:
         return appeal.format(reference=reference)[:200]
+    if kind is Kind.ACKNOWLEDGE_REVIEW and d.get("what") == "letter":
+        return f"A letter has been sent to you: {reference}"[:200]
     subjects = {
         Kind.ACKNOWLEDGE_PLAN: f"Please acknowledge your improvement plan {reference} (version {d.get('version', 1)})",
         Kind.ACKNOWLEDGE_REVIEW: f"Please acknowledge your weekly review of {_day(d, 'review_date')} ({reference})",
@@ -222,7 +229,9 @@ def path(kind: Kind, plan_id: int | None, details: Mapping[str, Any]) -> str:
     anchor = anchors.get(kind)
     if kind in (Kind.ACKNOWLEDGE_REVIEW, Kind.ACK_REMINDER):
         what = details.get("what", "review")
-        anchor = {"plan": "your-plan", "closure": "closure-panel"}.get(what) or f"review-{details.get('review_id')}"
+        anchor = {"plan": "your-plan", "closure": "closure-panel", "letter": "letters"}.get(what) or (
+            f"review-{details.get('review_id')}"
+        )
     return f"/plans/{plan_id}" + (f"#{anchor}" if anchor else "")
 
 

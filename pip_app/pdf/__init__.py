@@ -2,6 +2,7 @@
 
     render_plan_pdf(summary) -> bytes     the plan, or with a closure the closure summary
     render_case_bundle(bundle) -> bytes   the case bundle (summaries.CaseBundle)
+    render_letter(facts) -> bytes         a formal letter (letter_rules.LetterFacts)
 
 The data classes are defined in pip_app/summaries.py (services/summaries.py fills them) and
 re-exported here. Inside: blocks.py (fonts, safe text, styles, tables, the measure chart),
@@ -22,6 +23,7 @@ from ..summaries import (
     ReviewRow,
 )
 from .case_bundle import render_case_bundle
+from .letter import render_letter
 from .plan_document import render_plan_pdf
 
 __all__ = [
@@ -36,5 +38,6 @@ __all__ = [
     "ReviewEntryRow",
     "ReviewRow",
     "render_case_bundle",
+    "render_letter",
     "render_plan_pdf",
 ]

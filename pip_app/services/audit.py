@@ -83,6 +83,7 @@ ENTITY_NAMES = {
     "notification": "email",
     "regulatory_decision": "regulatory decision",
     "appeal": "appeal",
+    "letter_pdf": "letter PDF",
 }
 
 
@@ -125,6 +126,7 @@ def _labels() -> dict[str, dict[str, str]]:
         "regulatory_decision.question": of(models.RegulatoryQuestion),
         "regulatory_decision.answer": of(models.RegulatoryAnswer),
         "appeal.outcome": of(models.AppealOutcome),
+        "letter.kind": of(models.LetterKind),
         "template": {t.key: t.title for t in plan_templates.TEMPLATES},
     }
 

@@ -30,6 +30,7 @@ from ..models import (
     Closure,
     Escalation,
     InterimControl,
+    Letter,
     Notification,
     NotificationKind,
     NotificationStatus,
@@ -314,6 +315,12 @@ def _acknowledged(row: Notification, plan: Plan) -> str | None:
             )
         )
         if done is not None:
+            return "Already acknowledged."
+    elif what == "letter":
+        letter = db.session.get(Letter, row.subject_id)
+        if letter is None:
+            return "The letter no longer exists."
+        if letter.received_at is not None:
             return "Already acknowledged."
     elif what == "closure":
         if closure_acknowledgement(plan) is not None:

@@ -24,6 +24,7 @@ from ..models import (
     Closure,
     DisagreementResponse,
     Escalation,
+    Letter,
     Notification,
     NotificationKind,
     NotificationStatus,
@@ -207,6 +208,16 @@ def disagreement_answered(response: DisagreementResponse) -> None:
     enqueue(
         [Due(ack.user_id, Kind.DISAGREEMENT_RESPONSE, "acknowledgement", ack.id, "", plan.id, plan.reference, details)]
     )
+
+
+def letter_sent(letter: Letter) -> None:
+    """A formal letter sent: the staff member is asked to read it and confirm they received it.
+    The email says only that a letter was sent (not which, nor what it says). It reuses the
+    acknowledgement kind with `what: "letter"` — a kind of its own would need a migration
+    (the kinds are a CHECK constraint)."""
+    plan = letter.plan
+    details = {"what": "letter", "letter_id": letter.id, "sent_on": today().isoformat()}
+    enqueue([Due(plan.staff_id, Kind.ACKNOWLEDGE_REVIEW, "letter", letter.id, "", plan.id, plan.reference, details)])
 
 
 def observation_changed(observation: Observation, changes: Mapping[str, Any] | None = None) -> None:

@@ -23,6 +23,7 @@ from ..models import (
     Closure,
     ContributingFactors,
     HealthReferral,
+    Letter,
     Meeting,
     Notification,
     Plan,
@@ -231,6 +232,20 @@ def _plan_record(plan: Plan, snapshot: Callable[[Plan], dict[str, Any]]) -> dict
             "reference": d.reference,
         }
         for d in _rows(RegulatoryDecision, plan, RegulatoryDecision.question)
+    ]
+    # Formal letters to them (issue 20), drafts too: what each says, when it was sent, received, expires.
+    record["letters"] = [
+        {
+            "kind": letter.kind.value,
+            "version": letter.version,
+            "drafted_at": letter.drafted_at.isoformat(),
+            "sent_on": letter.sent_on.isoformat() if letter.sent_on else None,
+            "expires_on": letter.expires_on.isoformat() if letter.expires_on else None,
+            "appeal_by": letter.appeal_by.isoformat() if letter.appeal_by else None,
+            "received_at": letter.received_at.isoformat() if letter.received_at else None,
+            "content": letter.content,
+        }
+        for letter in _rows(Letter, plan, Letter.kind)
     ]
     if plan.closure:
         c = plan.closure
