@@ -56,13 +56,23 @@ ACCOMPANIED = (
     "they cannot come at this time, you may suggest another time within five working days."
 )
 
-# Where the PDF says when an appeal is due (UK bank holidays by nation: pip_app/notifications/due.py).
-HOLIDAY_REGIONS = {"england": "ENG", "wales": "WLS", "scotland": "SCT", "northern_ireland": "NIR"}
-
-
-def holiday_region(nation: str | None) -> str:
-    """The bank-holiday calendar of the staff member's nation (England and Wales's when not recorded)."""
-    return HOLIDAY_REGIONS.get(nation or "", "ENG")
+# Each part of a letter's content in words, in the order a letter reads (what changed since drafting).
+PARTS = {
+    "stage": "the plan's stage",
+    "plan_type": "the plan's type",
+    "concern": "the concern",
+    "meeting": "the meeting",
+    "actions": "the improvement required",
+    "end_date": "the timescale",
+    "next_review": "the next review date",
+    "support": "the support",
+    "consequences": "the consequences",
+    "expires_on": "the expiry date",
+    "outcome": "the outcome",
+    "appeal": "the appeal",
+    "contact": "who to contact",
+    "inputs": "the choices made when drafting",
+}
 
 
 def stage_refusal(kind: str, stage: str, stage_labels: dict[str, str]) -> str | None:
@@ -125,9 +135,19 @@ def appeal_deadline(kind: str, sent_on: date, working_days: int, region: str = "
     return add_working_days(sent_on, working_days, region)
 
 
-def drafted_before_change(plan_row_version: int, letter_plan_row_version: int) -> bool:
-    """The plan has changed since the letter was drafted: what it says may no longer be true."""
-    return plan_row_version != letter_plan_row_version
+def changed_since_drafted(drafted: dict, now: dict) -> list[str]:
+    """The parts of a letter that would read differently if it were drafted now, in words, in the
+    order the letter reads (empty: it still says what the plan says). `drafted`: its content as
+    fixed then; `now`: the content built from the plan as it is now."""
+    order = list(PARTS)
+    keys = sorted(set(drafted) | set(now), key=lambda k: order.index(k) if k in order else len(order))
+    return [PARTS.get(key, key) for key in keys if drafted.get(key) != now.get(key)]
+
+
+def in_words(parts: list[str]) -> str:
+    """The parts in a phrase: "the concern and the support", "the concern, the support and the
+    expiry date" ("" for none)."""
+    return " and ".join(parts) if len(parts) <= 2 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def warning_in_force(expires_on: date | None, today: date) -> bool:

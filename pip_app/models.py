@@ -1615,8 +1615,10 @@ class Letter(Model):
 
     - `content` holds everything the letter says, fixed when it is drafted (the concern, the
       improvement required, the support, the meeting's date and place, the appeal's outcome ...),
-      so the PDF of a sent letter reads the same for ever; `plan_row_version` is the plan's
-      row_version then, so sending a draft of a plan changed since is refused.
+      so the PDF of a sent letter reads the same for ever. Sending a draft is refused when the
+      content built from the plan now would differ (services/letters.changes_since_drafted: a
+      changed action, support, review date, stage ...). `plan_row_version` records the plan's
+      row_version when it was drafted.
     - A letter is drafted, then sent (`sent_on`; never changed after). Drafting the same kind of
       letter again for the plan makes the next `version`; earlier versions are kept.
     - `expires_on`: when an improvement note or a final written warning expires;

@@ -29,6 +29,7 @@ from pip_app.models import (
     SupportKind,
 )
 from pip_app.notifications.content import headline, path, subject_line
+from pip_app.notifications.due import nation_code
 from pip_app.refusals import Conflict, Refusal
 from pip_app.services import letters as letter_ops
 from pip_app.services import retention
@@ -146,9 +147,7 @@ def test_the_appeal_deadline_counts_uk_working_days_from_sending():
     # Christmas Day (Fri) and the Boxing Day substitute (Mon 28 Dec) are not working days.
     assert rules.appeal_deadline("final_warning", date(2026, 12, 21), 5) == date(2026, 12, 30)
     # Scotland's 2 January: from Thu 31 Dec 2026, Fri 1 Jan and Mon 4 Jan (the substitute for Sat 2 Jan) are off.
-    assert rules.appeal_deadline("hearing_outcome", date(2026, 12, 31), 1, rules.holiday_region("scotland")) == date(
-        2027, 1, 5
-    )
+    assert rules.appeal_deadline("hearing_outcome", date(2026, 12, 31), 1, nation_code("scotland")) == date(2027, 1, 5)
     assert rules.appeal_deadline("invitation", date(2026, 11, 23), 5) is None
     assert rules.appeal_deadline("appeal_outcome", date(2026, 11, 23), 5) is None  # final
 
@@ -164,7 +163,13 @@ def test_invitations_are_to_formal_meetings_still_to_come():
 def test_a_warning_is_in_force_up_to_its_expiry_day():
     assert rules.warning_in_force(date(2026, 11, 23), date(2026, 11, 23))
     assert not rules.warning_in_force(date(2026, 11, 22), date(2026, 11, 23))
-    assert rules.drafted_before_change(3, 2) and not rules.drafted_before_change(2, 2)
+    drafted = {"stage": "Formal stage 1", "concern": {"risk_statement": "r"}, "support": []}
+    assert rules.changed_since_drafted(drafted, dict(drafted)) == []
+    now = drafted | {"support": [{"kind": "Coaching"}], "concern": {"risk_statement": "changed"}}
+    assert rules.changed_since_drafted(drafted, now) == ["the concern", "the support"]
+    assert rules.in_words(["the concern", "the support", "the expiry date"]) == (
+        "the concern, the support and the expiry date"
+    )
 
 
 # --- Operations ----------------------------------------------------------------------------------
@@ -361,6 +366,36 @@ def test_bad_input_is_refused_with_the_reason_and_kept(plan, world, sign_in):
     assert letters() == []
 
 
+def test_a_draft_is_stale_when_what_it_says_changed_not_when_anything_changed(stage_1, world, sign_in):
+    """Support added after drafting makes the improvement note out of date (it lists the support);
+    a change to the plan the letter does not mention leaves it as it is."""
+    manager = sign_in(world["manager"])
+    url = f"/plans/{stage_1.id}/letters"
+    assert manager.post(url, data=draft_data()).status_code == 303
+    [letter] = letters()
+    stage_1.review_weekday = (stage_1.review_weekday + 1) % 5  # not in the letter
+    db.session.commit()
+    assert letter_ops.changes_since_drafted(stage_1, letter) == []
+    db.session.add(
+        Support(
+            plan=stage_1,
+            kind=SupportKind.COACHING,
+            description="Weekly coaching with the deputy manager",
+            provided_by="Deputy manager",
+            starts_on=stage_1.start_date,
+            recorded_by=world["manager"],
+        )
+    )
+    db.session.commit()
+    refused = manager.post(f"{url}/{letter.id}/send", data={"row_version": str(letter.row_version)}, htmx=True)
+    assert refused.status_code == 409 and "(the support): draft it again" in refused.text
+    redrafted = manager.post(f"{url}/{letter.id}/redraft", data={"row_version": str(letter.row_version)})
+    assert redrafted.status_code == 303
+    newest = letters()[-1]
+    assert newest.version == 2 and "Weekly coaching with the deputy manager" in str(newest.content["support"])
+    assert manager.post(f"{url}/{newest.id}/send", data={"row_version": str(newest.row_version)}).status_code == 303
+
+
 def test_a_letter_for_a_plan_changed_since_it_was_drafted_is_refused_with_409(stage_1, world, sign_in):
     manager = sign_in(world["manager"])
     url = f"/plans/{stage_1.id}/letters"
@@ -368,11 +403,13 @@ def test_a_letter_for_a_plan_changed_since_it_was_drafted_is_refused_with_409(st
     [letter] = letters()
     stage_1.risk_statement = "A changed concern."
     db.session.commit()
-    assert "The plan has changed since this was drafted" in manager.get(url).text
+    assert "The plan has changed since this was drafted (the concern)" in manager.get(url).text
     refused = manager.post(f"{url}/{letter.id}/send", data={"row_version": str(letter.row_version)}, htmx=True)
     assert refused.status_code == 409
     drafted = format_date(letter.drafted_at)
-    assert f"The plan has changed since this letter was drafted on {drafted}: draft it again" in refused.text
+    assert f"The plan has changed since this letter was drafted on {drafted} (the concern): draft it again" in (
+        refused.text
+    )
     without_javascript = manager.post(f"{url}/{letter.id}/send", data={"row_version": str(letter.row_version)})
     assert without_javascript.status_code == 409 and "<html" in without_javascript.text
     assert "draft it again" in without_javascript.text

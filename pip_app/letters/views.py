@@ -18,7 +18,7 @@ from ..access import plan_route
 from ..database import begin_writes
 from ..extensions import db
 from ..formatting import format_date
-from ..letter_rules import APPEALABLE, drafted_before_change
+from ..letter_rules import APPEALABLE, in_words
 from ..models import Appeal, Letter, LetterKind, Plan
 from ..params import parse_id
 from ..pdf import render_letter
@@ -42,7 +42,7 @@ class LetterRow:
     """One letter as the part shows it, with what this person may do to it."""
 
     letter: Letter
-    stale: bool  # an unsent draft of a plan changed since
+    changed: str  # an unsent draft: what would read differently if drafted now, in words ("": nothing)
     appealable: bool
     may_read: bool
     may_change: bool  # send, draft again, delete (unsent only)
@@ -66,7 +66,7 @@ def letters_context(plan: Plan, form: DraftLetterForm | None = None, **overrides
     rows = [
         LetterRow(
             letter=letter,
-            stale=not letter.is_sent and drafted_before_change(plan.row_version, letter.plan_row_version),
+            changed="" if letter.is_sent else in_words(letter_ops.changes_since_drafted(plan, letter)),
             appealable=letter.kind.value in APPEALABLE,
             may_read=policy.can_read_letter(current_user, plan, letter),
             may_change=not letter.is_sent and policy.can_send_letter(current_user, plan, letter),

@@ -40,6 +40,7 @@ from ..models import (
     User,
     choice_label,
 )
+from ..notifications.due import nation_code
 from ..policy import visible_plans
 from ..refusals import Conflict, Refusal
 from . import audit, notifications
@@ -215,9 +216,8 @@ def build_content(plan: Plan, kind: LetterKind, inputs: LetterInputs, expires_on
         "concern": _concern(plan),
     }
     if kind is LetterKind.INVITATION:
-        meeting = _meeting(plan, inputs.meeting_id)
-        assert meeting is not None  # draft_problems refused it otherwise
-        content["meeting"] = _meeting_facts(meeting)
+        meeting = _meeting(plan, inputs.meeting_id)  # None only if deleted since drafting
+        content["meeting"] = _meeting_facts(meeting) if meeting is not None else None
     if kind.value in rules.WARNINGS:
         content |= _improvement(plan)
         content["consequences"] = inputs.consequences.strip() or rules.DEFAULT_CONSEQUENCES[kind.value]
@@ -226,17 +226,27 @@ def build_content(plan: Plan, kind: LetterKind, inputs: LetterInputs, expires_on
         content["outcome"] = inputs.outcome_text.strip()
     if kind.value in rules.APPEAL_LETTERS:
         appeal = open_appeal(plan) if kind is LetterKind.APPEAL_INVITATION else decided_appeal(plan)
-        assert appeal is not None  # draft_problems refused it otherwise
-        content["appeal"] = {
-            "lodged_on": appeal.lodged_on.isoformat(),
-            "against": appeal.letter.kind.label if appeal.letter is not None else "",
-            "hearer": appeal.hearer.name if appeal.hearer is not None else "",
-            "meeting": _meeting_facts(appeal.meeting) if appeal.meeting is not None else None,
-            "outcome": appeal.outcome.label if appeal.outcome is not None else "",
-            "reasons": appeal.outcome_reasons or "",
-            "decided_on": appeal.decided_on.isoformat() if appeal.decided_on else None,
-        }
+        # Drafting refuses a letter with no appeal; rebuilt later, the appeal may have moved on.
+        content["appeal"] = (
+            None
+            if appeal is None
+            else {
+                "lodged_on": appeal.lodged_on.isoformat(),
+                "against": appeal.letter.kind.label if appeal.letter is not None else "",
+                "hearer": appeal.hearer.name if appeal.hearer is not None else "",
+                "meeting": _meeting_facts(appeal.meeting) if appeal.meeting is not None else None,
+                "outcome": appeal.outcome.label if appeal.outcome is not None else "",
+                "reasons": appeal.outcome_reasons or "",
+                "decided_on": appeal.decided_on.isoformat() if appeal.decided_on else None,
+            }
+        )
     return content
+
+
+def changes_since_drafted(plan: Plan, letter: Letter) -> list[str]:
+    """What the letter would say differently if drafted now (empty: it still says what the plan says)."""
+    inputs = LetterInputs.from_content(letter.content.get("inputs", {}))
+    return rules.changed_since_drafted(letter.content, build_content(plan, letter.kind, inputs, letter.expires_on))
 
 
 # --- Operations ----------------------------------------------------------------------------------
@@ -306,10 +316,11 @@ def send_letter(actor: User, plan: Plan, letter: Letter, row_version: str | None
     newest = latest_version(plan, letter.kind)
     if letter.version != newest:
         raise Conflict(f"Version {newest} of this letter has been drafted since: send that one.")
-    if rules.drafted_before_change(plan.row_version, letter.plan_row_version):
+    changed = changes_since_drafted(plan, letter)
+    if changed:
         raise Conflict(
-            f"The plan has changed since this letter was drafted on {format_date(letter.drafted_at)}: "
-            "draft it again, so that it says what the plan says now."
+            f"The plan has changed since this letter was drafted on {format_date(letter.drafted_at)} "
+            f"({rules.in_words(changed)}): draft it again, so that it says what the plan says now."
         )
     on = today()
     if letter.expires_on is not None and letter.expires_on <= on:
@@ -319,7 +330,7 @@ def send_letter(actor: User, plan: Plan, letter: Letter, row_version: str | None
     meeting = letter.content.get("meeting")
     if letter.kind is LetterKind.INVITATION and meeting and date.fromisoformat(meeting["date"]) < on:
         raise Conflict("The meeting this letter invites to has passed: draft an invitation to a later meeting.")
-    region = rules.holiday_region(plan.staff.nation.value if plan.staff.nation else None)
+    region = nation_code(plan.staff.nation)
     letter.sent_on, letter.sent_by = on, actor
     letter.appeal_by = rules.appeal_deadline(letter.kind.value, on, current_app.config["APPEAL_WORKING_DAYS"], region)
     db.session.flush()
