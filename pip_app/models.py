@@ -1529,6 +1529,9 @@ class NotificationKind(LabelledEnum):
     OBSERVATION_OVERDUE = "observation_overdue", "Observed shift not recorded"
     DIGEST = "digest", "Daily digest"
     DISAGREEMENT_RESPONSE = "disagreement_response", "Your disagreement answered"
+    LETTER_SENT = "letter_sent", "Formal letter sent: please confirm receipt"
+    APPEAL_TO_HEAR = "appeal_to_hear", "Appeal to hear"
+    APPEAL_DECIDED = "appeal_decided", "Appeal decided"
 
 
 class NotificationStatus(LabelledEnum):

@@ -23,11 +23,15 @@ from pip_app.models import (
     MeetingKind,
     Notification,
     NotificationKind,
+    NotificationStatus,
     PlanStatus,
     Role,
 )
+from pip_app.services import appeals as appeal_ops
 from pip_app.services.plans import issue_plan
 from tests import factories
+from tests.mailserver import MailServer
+from tests.test_notifications import send
 
 SENT = date(2026, 8, 27)  # a Thursday before the summer bank holiday
 APPEAL_BY = deadline(SENT, 5)  # Friday 4 Sep 2026
@@ -342,8 +346,8 @@ def test_a_registered_manager_of_the_service_chooses_a_hearer_who_is_emailed(pla
     [event] = events("hearer_chosen")
     assert event.changes == {"hearer": "Rita Registered"} and event.actor_id == world["senior"].id
     [note] = db.session.scalars(select(Notification).where(Notification.recipient_id == rita.id)).all()
-    assert note.kind is NotificationKind.APPROVAL_REQUESTED and note.subject == f"Appeal to hear: {plan.reference}"
-    assert note.subject_type == "appeal" and note.details["what"] == "appeal"
+    assert note.kind is NotificationKind.APPEAL_TO_HEAR and note.subject == f"Appeal to hear: {plan.reference}"
+    assert note.subject_type == "appeal" and note.details == {"appeal_id": appeal.id}
     from pip_app.notifications.content import headline, path
 
     assert headline(note.kind, plan.reference, note.details).startswith("You have been chosen to hear an appeal on")
@@ -471,7 +475,7 @@ def test_the_hearer_alone_records_the_outcome_with_reasons_and_the_staff_member_
             Notification.recipient_id == world["staff"].id, Notification.subject_type == "appeal"
         )
     ).all()
-    assert note.kind is NotificationKind.ESCALATION_DECIDED
+    assert note.kind is NotificationKind.APPEAL_DECIDED
     assert note.subject == f"Your appeal has been decided: {plan.reference}"
 
     staff = sign_in(world["staff"])
@@ -553,3 +557,21 @@ def test_under_appeal_shows_on_the_register_while_the_appeal_waits(plan, letter,
         page = senior.get("/register").text
     assert "Under appeal" in page
     assert after.count == before.count  # read with the row, for no statement more
+
+
+def test_an_hr_hearer_is_emailed_though_hr_does_not_approve_this_services_plans(plan, letter, world, app, runner):
+    """The hearer's email has its own audience (the hearer), so the outbox does not skip it for
+    someone who is not the plan's approver (here the registered managers approve)."""
+    appeal = lodged(plan, letter, world["staff"])
+    appeal_ops.assign_hearer(world["senior"], plan, world["hr"].id)
+    db.session.commit()
+    server = MailServer().start()
+    try:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_FROM="pip@care.example", MAIL_TIMEOUT=2)
+        send(runner)
+        [received] = [r for r in server.take() if world["hr"].email in r.recipients]
+    finally:
+        server.stop()
+    assert received.message["Subject"] == f"Appeal to hear: {plan.reference}"
+    [note] = db.session.scalars(select(Notification).where(Notification.subject_type == "appeal")).all()
+    assert note.status is NotificationStatus.SENT and note.subject_id == appeal.id

@@ -78,34 +78,9 @@ def _request(details: Mapping[str, Any]) -> str:
     )
 
 
-# An appeal (issue 20, point 3) has no notification kinds of its own (each would need a migration
-# widening the kinds' CHECK): the hearer's email is an approval request, the outcome's a decision,
-# worded for the appeal by `what`.
-APPEAL_HEADLINES = {
-    Kind.APPROVAL_REQUESTED: "You have been chosen to hear an appeal on the improvement plan {reference}. Please read the grounds and arrange the hearing.",
-    Kind.ESCALATION_DECIDED: "The outcome of your appeal on the improvement plan {reference} has been recorded. Open it to read the outcome and the reasons.",
-}
-APPEAL_SUBJECTS = {
-    Kind.APPROVAL_REQUESTED: "Appeal to hear: {reference}",
-    Kind.ESCALATION_DECIDED: "Your appeal has been decided: {reference}",
-}
-
-
-def _appeal(kind: Kind, details: Mapping[str, Any], texts: Mapping[Kind, str]) -> str | None:
-    return texts.get(kind) if details.get("what") == "appeal" else None
-
-
 def headline(kind: Kind, reference: str, details: Mapping[str, Any]) -> str:
     """What happened and what is needed, in one sentence (also a digest's line)."""
     d = details
-    appeal = _appeal(kind, d, APPEAL_HEADLINES)
-    if appeal is not None:
-        return appeal.format(reference=reference)
-    if kind is Kind.ACKNOWLEDGE_REVIEW and d.get("what") == "letter":
-        return (
-            f"A formal letter about your improvement plan {reference} has been sent to you. "
-            "Please read it and confirm that you have received it."
-        )
     headlines = {
         Kind.ACKNOWLEDGE_PLAN: f"Version {d.get('version', 1)} of your improvement plan {reference} has been issued. Please read it and acknowledge it.",
         Kind.ACKNOWLEDGE_REVIEW: f"A weekly review of {_day(d, 'review_date')} has been recorded on your improvement plan {reference}. Please read it and acknowledge it.",
@@ -135,6 +110,9 @@ def headline(kind: Kind, reference: str, details: Mapping[str, Any]) -> str:
         Kind.OBSERVATION_OVERDUE: f"The observed shift on {reference} of {_day(d)} has passed without an outcome. Please record it.",
         Kind.DIGEST: f"What is waiting for you on {_day(d)}.",
         Kind.DISAGREEMENT_RESPONSE: f"Your disagreement with {_ack_thing(d)} ({reference}) has been answered. Please read the response in the app.",
+        Kind.LETTER_SENT: f"A formal letter about your improvement plan {reference} has been sent to you. Please read it and confirm that you have received it.",
+        Kind.APPEAL_TO_HEAR: f"You have been chosen to hear an appeal on the improvement plan {reference}. Please read the grounds and arrange the hearing.",
+        Kind.APPEAL_DECIDED: f"The outcome of your appeal on the improvement plan {reference} has been recorded. Open it to read the outcome and the reasons.",
     }
     return headlines[kind]
 
@@ -146,11 +124,6 @@ def _digest_count(details: Mapping[str, Any]) -> int:
 def subject_line(kind: Kind, reference: str, details: Mapping[str, Any]) -> str:
     """The subject: what it is about and the reference (never a name, never a note)."""
     d = details
-    appeal = _appeal(kind, d, APPEAL_SUBJECTS)
-    if appeal is not None:
-        return appeal.format(reference=reference)[:200]
-    if kind is Kind.ACKNOWLEDGE_REVIEW and d.get("what") == "letter":
-        return f"A letter has been sent to you: {reference}"[:200]
     subjects = {
         Kind.ACKNOWLEDGE_PLAN: f"Please acknowledge your improvement plan {reference} (version {d.get('version', 1)})",
         Kind.ACKNOWLEDGE_REVIEW: f"Please acknowledge your weekly review of {_day(d, 'review_date')} ({reference})",
@@ -173,6 +146,9 @@ def subject_line(kind: Kind, reference: str, details: Mapping[str, Any]) -> str:
         Kind.OBSERVATION_OVERDUE: f"Observed shift not recorded: {reference}",
         Kind.DIGEST: f"Your improvement plan tasks for {_day(d)}: {_digest_count(d)} waiting",
         Kind.DISAGREEMENT_RESPONSE: f"Your disagreement has been answered: {reference}",
+        Kind.LETTER_SENT: f"A letter has been sent to you: {reference}",
+        Kind.APPEAL_TO_HEAR: f"Appeal to hear: {reference}",
+        Kind.APPEAL_DECIDED: f"Your appeal has been decided: {reference}",
     }
     return subjects[kind][:200]
 
@@ -195,6 +171,7 @@ def by_when(kind: Kind, details: Mapping[str, Any]) -> str | None:
         Kind.ESCALATION,
         Kind.DISAGREEMENT,
         Kind.APPROVAL_REQUESTED,
+        Kind.APPEAL_TO_HEAR,
     ):
         return "As soon as you can"
     return None
@@ -204,8 +181,6 @@ def path(kind: Kind, plan_id: int | None, details: Mapping[str, Any]) -> str:
     """Where the link goes (tests/test_notifications_content.py holds each to its route)."""
     if kind is Kind.DIGEST or plan_id is None:
         return "/"
-    if details.get("what") == "appeal":
-        return f"/plans/{plan_id}#appeal"
     if kind in (Kind.CONTROL_REVIEW_PASSED, Kind.CONTROL_NOT_CHECKED):
         return f"/register/controls/{details['control_id']}"
     anchors = {
@@ -225,13 +200,14 @@ def path(kind: Kind, plan_id: int | None, details: Mapping[str, Any]) -> str:
         Kind.OBSERVATION_OVERDUE: "observations-panel",
         Kind.ACK_OUTSTANDING: "acks-panel",
         Kind.DISAGREEMENT_RESPONSE: f"disagreement-{details.get('acknowledgement_id')}",
+        Kind.LETTER_SENT: "letters",
+        Kind.APPEAL_TO_HEAR: "appeal",
+        Kind.APPEAL_DECIDED: "appeal",
     }
     anchor = anchors.get(kind)
     if kind in (Kind.ACKNOWLEDGE_REVIEW, Kind.ACK_REMINDER):
         what = details.get("what", "review")
-        anchor = {"plan": "your-plan", "closure": "closure-panel", "letter": "letters"}.get(what) or (
-            f"review-{details.get('review_id')}"
-        )
+        anchor = {"plan": "your-plan", "closure": "closure-panel"}.get(what) or (f"review-{details.get('review_id')}")
     return f"/plans/{plan_id}" + (f"#{anchor}" if anchor else "")
 
 

@@ -16,6 +16,7 @@ OBSERVER = "observer"  # the observer of an observed shift
 APPROVER = "approver"  # whoever may approve the plan's requests (policy.can_approve)
 PLAN_READER = "reader"  # anyone who may still read the plan (the staff member and its manager)
 ANYONE = "anyone"  # the digest: whoever it lists things for
+HEARER = "hearer"  # whoever was chosen to hear the appeal
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ RULES: dict[Kind, KindRule] = {
     Kind.OBSERVATION_OVERDUE: KindRule(MANAGER, reminder=True),
     Kind.DIGEST: KindRule(ANYONE, always_immediate=True),
     Kind.DISAGREEMENT_RESPONSE: KindRule(STAFF),
+    Kind.LETTER_SENT: KindRule(STAFF, always_immediate=True),
+    Kind.APPEAL_TO_HEAR: KindRule(HEARER),
+    Kind.APPEAL_DECIDED: KindRule(STAFF),
 }
 
 

@@ -271,7 +271,7 @@ def assign_hearer(actor: User, plan: Plan, hearer_id: int | None) -> Appeal:
     changes = {"hearer": person.name} | ({"instead_of": before} if before else {})
     audit.record(actor, "hearer_chosen", "appeal", appeal.id, plan_id=plan.id, changes=changes)
     if person.id != actor.id:
-        _notify(person.id, NotificationKind.APPROVAL_REQUESTED, appeal, "hearer")
+        _notify(person.id, NotificationKind.APPEAL_TO_HEAR, appeal, "hearer")
     return appeal
 
 
@@ -340,16 +340,14 @@ def decide_appeal(actor: User, plan: Plan, values: OutcomeValues) -> Appeal:
         plan_id=plan.id,
         changes={"outcome": values.outcome.value, "reasons": values.reasons, "decided_on": values.decided_on},
     )
-    _notify(plan.staff_id, NotificationKind.ESCALATION_DECIDED, appeal, "outcome")
+    _notify(plan.staff_id, NotificationKind.APPEAL_DECIDED, appeal, "outcome")
     return appeal
 
 
 def _notify(person: int, kind: NotificationKind, appeal: Appeal, occasion: str) -> None:
-    """An email through the outbox. No kind of its own (one would need a migration widening the
-    kinds' CHECK): the hearer's is an approval request, the outcome a decision, each worded for an
-    appeal by `what` (notifications/content.py)."""
+    """An email through the outbox: to the hearer when chosen, to the staff member when decided."""
     plan = appeal.plan
-    details = {"what": "appeal", "appeal_id": appeal.id}
+    details = {"appeal_id": appeal.id}
     enqueue([Due(person, kind, "appeal", appeal.id, occasion, plan.id, plan.reference, details)])
 
 

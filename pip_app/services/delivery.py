@@ -13,10 +13,12 @@ carries the same Message-ID both times).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -26,6 +28,7 @@ from ..extensions import db
 from ..flags import NOT_CHECKED, REVIEW_PASSED, control_flags
 from ..models import (
     Acknowledgement,
+    Appeal,
     Approval,
     Closure,
     Escalation,
@@ -46,6 +49,7 @@ from ..notifications.content import Note, build_email, compose, message_id
 from ..notifications.due import ControlFact, control_lapsed_on, retry_delay_seconds
 from ..notifications.kinds import (
     APPROVER,
+    HEARER,
     MANAGER,
     OBSERVER,
     PLAN_READER,
@@ -220,6 +224,10 @@ def _not_for(audience: str, row: Notification, recipient: User, plan: Plan) -> s
         return "The recipient is no longer a registered manager of this service (or their role changed)."
     if audience == APPROVER and not policy.can_approve(recipient, plan):
         return "The recipient may no longer approve this plan's requests (or their role changed)."
+    if audience == HEARER:
+        appeal = db.session.get(Appeal, row.subject_id)
+        if appeal is None or appeal.hearer_id != recipient.id or not policy.can_view_plan(recipient, plan):
+            return "The recipient is no longer the hearer of this appeal (or their role changed)."
     if audience == PLAN_READER and not policy.can_view_plan(recipient, plan):
         return "The recipient may no longer see this plan (or their role changed)."
     if audience == RESPONSIBLE:
@@ -239,6 +247,26 @@ def _not_for(audience: str, row: Notification, recipient: User, plan: Plan) -> s
     return None
 
 
+# Event emails that ask someone to act on one record (its subject type and model), whether the
+# record still waits for that, and why the email is skipped when it no longer does.
+ANSWERED_SINCE: dict[Kind, tuple[str, type, Callable[[Any], bool], str]] = {
+    Kind.LETTER_SENT: ("letter", Letter, lambda letter: letter.received_at is None, "Receipt already confirmed."),
+    Kind.APPEAL_TO_HEAR: ("appeal", Appeal, lambda appeal: appeal.is_open, "The appeal has been decided since."),
+    Kind.APPROVAL_REQUESTED: (
+        "approval",
+        Approval,
+        lambda request: request.is_pending,
+        "The request has been decided (or withdrawn) since.",
+    ),
+    Kind.ESCALATION: (
+        "escalation",
+        Escalation,
+        lambda escalation: escalation.is_open,
+        "The escalation has been decided since.",
+    ),
+}
+
+
 def _no_longer_due(row: Notification, plan: Plan, day: date) -> str | None:
     """A reminder whose reason has gone, or an acknowledgement already given."""
     kind, details = row.kind, row.details
@@ -250,14 +278,11 @@ def _no_longer_due(row: Notification, plan: Plan, day: date) -> str | None:
         Kind.ACK_OUTSTANDING,
     ):
         return _acknowledged(row, plan)
-    if kind is Kind.APPROVAL_REQUESTED:
-        request = db.session.get(Approval, row.subject_id)
-        if request is None or not request.is_pending:
-            return "The request has been decided (or withdrawn) since."
-    if kind is Kind.ESCALATION and row.subject_type == "escalation":
-        escalation = db.session.get(Escalation, row.subject_id)
-        if escalation is None or not escalation.is_open:
-            return "The escalation has been decided since."
+    if kind in ANSWERED_SINCE and row.subject_type == ANSWERED_SINCE[kind][0]:
+        _, model, still_waiting, reason = ANSWERED_SINCE[kind]
+        subject = db.session.get(model, row.subject_id)
+        if subject is None or not still_waiting(subject):
+            return reason
     when = date.fromisoformat(details["date"]) if "date" in details else None
     if kind in (Kind.REVIEW_DUE, Kind.REVIEW_OVERDUE) and (
         plan.status is not PlanStatus.ACTIVE or plan.next_review_date != when
@@ -315,12 +340,6 @@ def _acknowledged(row: Notification, plan: Plan) -> str | None:
             )
         )
         if done is not None:
-            return "Already acknowledged."
-    elif what == "letter":
-        letter = db.session.get(Letter, row.subject_id)
-        if letter is None:
-            return "The letter no longer exists."
-        if letter.received_at is not None:
             return "Already acknowledged."
     elif what == "closure":
         if closure_acknowledgement(plan) is not None:

@@ -212,12 +212,10 @@ def disagreement_answered(response: DisagreementResponse) -> None:
 
 def letter_sent(letter: Letter) -> None:
     """A formal letter sent: the staff member is asked to read it and confirm they received it.
-    The email says only that a letter was sent (not which, nor what it says). It reuses the
-    acknowledgement kind with `what: "letter"` — a kind of its own would need a migration
-    (the kinds are a CHECK constraint)."""
+    The email says only that a letter was sent (not which, nor what it says)."""
     plan = letter.plan
-    details = {"what": "letter", "letter_id": letter.id, "sent_on": today().isoformat()}
-    enqueue([Due(plan.staff_id, Kind.ACKNOWLEDGE_REVIEW, "letter", letter.id, "", plan.id, plan.reference, details)])
+    details = {"letter_id": letter.id, "sent_on": today().isoformat()}
+    enqueue([Due(plan.staff_id, Kind.LETTER_SENT, "letter", letter.id, "", plan.id, plan.reference, details)])
 
 
 def observation_changed(observation: Observation, changes: Mapping[str, Any] | None = None) -> None:
