@@ -278,20 +278,28 @@ def can_read_appeal(user: User | None, plan: Plan) -> bool:
     return can_view_plan(user, plan) and not plan.is_draft
 
 
+# An appeal is lodged, heard and decided while the plan is open: a plan under appeal does not
+# close (services/closure_gate.py), and a closed plan is read-only on every route.
+
+
+def _open_issued(plan: Plan) -> bool:
+    return not plan.is_draft and not plan.is_closed
+
+
 def can_lodge_appeal(user: User | None, plan: Plan) -> bool:
-    """Appeal against an outcome letter: the staff member on their own issued plan, and no one else."""
-    return _live(user) and user.role is Role.STAFF and plan.staff_id == user.id and not plan.is_draft
+    """Appeal against an outcome letter: the staff member on their own open plan, and no one else."""
+    return _live(user) and user.role is Role.STAFF and plan.staff_id == user.id and _open_issued(plan)
 
 
 def can_record_appeal(user: User | None, plan: Plan) -> bool:
-    """Record an appeal made another way, late ones with the reason accepted: HR, on an issued plan."""
-    return _live(user) and user.role is Role.HR and not plan.is_draft
+    """Record an appeal made another way, late ones with the reason accepted: HR, on an open plan."""
+    return _live(user) and user.role is Role.HR and _open_issued(plan)
 
 
 def can_assign_hearer(user: User | None, plan: Plan) -> bool:
     """Choose who hears the appeal, and link the hearing: HR, or a registered manager of the
     plan's service (whether the chosen person was involved is the operation's rule)."""
-    if not _live(user) or plan.is_draft:
+    if not _live(user) or not _open_issued(plan):
         return False
     return user.role is Role.HR or _senior_for(user, plan)
 
@@ -300,6 +308,7 @@ def can_decide_appeal(user: User | None, plan: Plan) -> bool:
     """Record the appeal's outcome: the person chosen to hear the appeal waiting for its outcome, only."""
     return (
         _live(user)
+        and _open_issued(plan)
         and can_view_plan(user, plan)
         and any(a.outcome is None and a.hearer_id == user.id for a in plan.appeals)
     )

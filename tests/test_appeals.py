@@ -575,3 +575,31 @@ def test_an_hr_hearer_is_emailed_though_hr_does_not_approve_this_services_plans(
     assert received.message["Subject"] == f"Appeal to hear: {plan.reference}"
     [note] = db.session.scalars(select(Notification).where(Notification.subject_type == "appeal")).all()
     assert note.status is NotificationStatus.SENT and note.subject_id == appeal.id
+
+
+def test_a_plan_under_appeal_does_not_close_and_a_closed_plan_takes_no_appeal(plan, letter, world, sign_in):
+    from pip_app.services.closure_gate import closure_gate
+
+    appeal = lodged(plan, letter, world["staff"])
+    db.session.expire(plan)
+    messages = [problem.message for problem in closure_gate(plan)]
+    assert any(m.startswith("The plan is under appeal: it closes once the appeal has been heard") for m in messages)
+    page = sign_in(world["manager"]).get(f"/plans/{plan.id}/close")
+    assert "The plan is under appeal" in page.text
+    appeal.outcome, appeal.outcome_reasons, appeal.decided_on, appeal.decided_by = (
+        AppealOutcome.NOT_UPHELD,
+        "The warning stands.",
+        plan.start_date,
+        world["hr"],
+    )
+    plan.status = PlanStatus.CLOSED
+    db.session.commit()
+    staff = sign_in(world["staff"])
+    refused = staff.post(f"/plans/{plan.id}/appeal", data=lodge_form(letter))
+    assert refused.status_code == 403
+    assert (
+        sign_in(world["hr"])
+        .post(f"/plans/{plan.id}/appeal/record", data=record_form(letter, plan.start_date))
+        .status_code
+        == 403
+    )

@@ -75,6 +75,13 @@ def closure_gate(plan: Plan) -> list[Problem]:
                     f"close-reason-{action.id}",
                 )
             )
+    if plan.under_appeal:  # read with the plan's own row
+        problems.append(
+            Problem(
+                "The plan is under appeal: it closes once the appeal has been heard and its outcome recorded.",
+                "appeal",
+            )
+        )
     for observation in plan.observations:
         if observation.status is ObservationStatus.PLANNED:
             problems.append(
