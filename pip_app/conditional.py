@@ -30,6 +30,7 @@ from pathlib import Path
 from flask import Response, make_response, request, session
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import joinedload
 
 from .clock import today
@@ -52,6 +53,13 @@ def build() -> str:
     return digest.hexdigest()
 
 
+def _csrf_token() -> str:
+    """The session's CSRF secret, made now if this is the session's first form (as rendering the
+    page would make it): the forms on a kept copy post with it."""
+    generate_csrf()
+    return str(session.get("csrf_token", ""))
+
+
 def plan_etag(plan: Plan, variant: str) -> str:
     """This person's `variant` ("page", "closure", "plan") of the plan as it is now, as an ETag value."""
     material = (
@@ -66,7 +74,7 @@ def plan_etag(plan: Plan, variant: str) -> str:
         plan.service.approver_role.value,
         current_user.id,
         current_user.role.value,
-        session.get("csrf_token", ""),
+        _csrf_token(),
         today().isoformat(),
     )
     return hashlib.sha256(repr(material).encode()).hexdigest()[:32]

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from pip_app.extensions import db
 from pip_app.models import AuditEvent
 from pip_app.services import controls as control_ops
+from tests.conftest import login
 from tests.factories import make_control
 from tests.test_closure import close_directly, ready_plan
 
@@ -47,6 +48,15 @@ def test_the_plan_page_answers_304_while_nothing_changes(world, sign_in, plan, c
     assert again.headers["ETag"] == first.headers["ETag"]
     # The person and their session, the plan with its people, its last change: nothing else.
     assert counter.count <= 4, counter.statements
+
+
+def test_the_first_page_after_signing_in_is_kept_too(app, world, plan):
+    """Signing in starts a new session, whose CSRF secret the first page makes: the ETag of that
+    first page already counts it."""
+    client = app.test_client()
+    assert login(client, world["manager"].email).status_code == 303
+    first = fetch(client, f"/plans/{plan.id}")
+    assert fetch(client, f"/plans/{plan.id}", first.headers["ETag"]).status_code == 304
 
 
 def test_a_change_to_any_part_of_the_plan_changes_the_etag(world, sign_in, plan):
