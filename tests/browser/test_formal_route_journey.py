@@ -63,9 +63,12 @@ def _sign_out(page) -> None:
 
 
 def _open(page, base_url: str, plan_id: int, part: str):
-    """The plan page with one of its parts opened on demand (Letters, Meetings, Appeal, …)."""
-    page.goto(f"{base_url}/plans/{plan_id}")
-    page.locator(f"#{part} > summary").click()
+    """One of the plan page's parts opened on demand (Letters, Meetings, Appeal, …): on the page
+    already shown, or on the plan page loaded afresh."""
+    if not re.fullmatch(rf"{re.escape(base_url)}/plans/{plan_id}(#.*)?", page.url):
+        page.goto(f"{base_url}/plans/{plan_id}")
+    if page.locator(f"#{part}").get_attribute("open") is None:
+        page.locator(f"#{part} > summary").click()
     panel = page.locator(f"#{part}-panel")
     expect(panel.locator("h2")).to_be_visible()
     return panel
@@ -189,7 +192,6 @@ def test_informal_plan_fails_formal_stage_one_appeal_heard_by_someone_else_close
     expect(panel.get_by_text("Meeting saved.")).to_be_visible()
     expect(panel.get_by_text("Dave Morgan (UNISON) (a trade-union representative)")).to_be_visible()
 
-    page.goto(f"{live_server}/plans/{plan_id}")
     page.locator("#stage-prompt").get_by_role(
         "link", name="Propose the move to formal stage 1 (improvement note)"
     ).click()
@@ -237,6 +239,7 @@ def test_informal_plan_fails_formal_stage_one_appeal_heard_by_someone_else_close
 
     # 5. On the last day allowed, the staff member appeals; the header says "Under appeal".
     app.config["FROZEN_TODAY"] = appeal_by.isoformat()
+    page.goto(f"{live_server}/plans/{plan_id}")  # a later day: the page afresh
     panel = _open(page, live_server, plan_id, "appeal")
     expect(header).not_to_contain_text("Under appeal")
     panel.get_by_label("The decision").select_option(index=1)
@@ -316,11 +319,15 @@ def test_informal_plan_fails_formal_stage_one_appeal_heard_by_someone_else_close
     expect(page.get_by_text("Approved: the plan is closed.")).to_be_visible()
     expect(page.locator(".plan-header .status")).to_have_text("Closed")
 
-    # … and the registered manager answers every question the checklist asks about this staff member.
-    flags = page.locator("#plan-flags")
-    expect(flags).to_contain_text("Regulatory decisions needed")
-    page.locator("#regulatory > summary").click()
+    expect(page.locator("#plan-flags")).to_contain_text("Regulatory decisions needed")
+
+    # … and the registered manager, from their dashboard, answers every question the checklist
+    # asks about this staff member (the part opens by itself from the link).
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My work").click()
+    waiting = page.locator("#decide-h + ul li", has_text="Record the regulatory decisions")
+    waiting.get_by_role("link", name=reference).click()
     part = page.locator("#regulatory-panel")
+    expect(part).to_contain_text("closed “not achieved”")
     asked = regulatory_rules.questions(Nation.ENGLAND, ProfessionalRegister.NMC)
     assert asked == ["dbs", "professional", "safeguarding"]
     for code in asked:
@@ -334,7 +341,9 @@ def test_informal_plan_fails_formal_stage_one_appeal_heard_by_someone_else_close
         expect(page.locator("#regulatory-panel")).to_contain_text("Decision recorded.")
         expect(page.locator("#regulatory-panel")).to_contain_text(RATIONALE[code])
     expect(header).not_to_contain_text("Regulatory decisions needed")
-    page.reload()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My work").click()
+    expect(page.locator("#decide-h + ul li", has_text=reference)).to_have_count(0)
+    page.goto(f"{live_server}/plans/{plan_id}")
     expect(page.locator("#plan-flags")).not_to_contain_text("Regulatory decisions needed")
 
     with page.expect_download() as download_info:
