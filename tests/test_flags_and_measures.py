@@ -59,6 +59,7 @@ def plan(**kw):
         staff_nation=None,
         staff_register=None,
         regulatory_decisions=[],
+        stage="informal",
     )
     base.update(kw)
     return NS(**base)
