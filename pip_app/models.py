@@ -334,7 +334,8 @@ class RegulatoryAnswer(LabelledEnum):
 class ClosureOutcome(LabelledEnum):
     ACHIEVED = "achieved", "Achieved and sustained"
     PARTLY = "partly", "Partly achieved, ongoing monitoring"
-    NOT_ACHIEVED = "not_achieved", "Not achieved, escalated to formal capability procedure"
+    # The formal procedure follows (an informal plan) or continues (a plan at a formal stage).
+    NOT_ACHIEVED = "not_achieved", "Not achieved: formal capability procedure"
     WITHDRAWN = "withdrawn", "Withdrawn"
     # Issue 20: the staff member resigned or their employment ended while the plan or the formal
     # procedure was under way. Triggers the regulatory checklist (a DBS referral may still be due).

@@ -104,7 +104,7 @@ def test_newest_closure_first_with_outcome_and_staff_response(world, sign_in, ma
     assert "Awaiting, until 6 Dec 2026" in page
     assert "Disagreed, with a comment" in page and "Agreed" in page
     assert "No acknowledgement given (period ended 8 Oct 2026)" in page
-    assert "Not achieved, escalated to formal capability procedure" in page and "Withdrawn" in page
+    assert "Not achieved: formal capability procedure" in page and "Withdrawn" in page
 
 
 def test_filter_by_service_and_outcome(world, sign_in, make_plan):

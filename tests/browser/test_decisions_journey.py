@@ -125,7 +125,7 @@ def test_closing_not_achieved_before_the_end_waits_for_approval(live_server, pag
     sign_in(page, live_server, world["manager"].email, PASSWORD)
     page.goto(f"{live_server}/plans/{plan_id}/close")
     expect(page.locator("#close-length")).to_contain_text("Closing before the planned end date needs the approval")
-    page.get_by_label("Not achieved, escalated to formal capability procedure").check()
+    page.get_by_label("Not achieved: formal capability procedure").check()
     page.locator(f"#close-control-{control_id}").get_by_label("Carry it into ongoing monitoring").check()
     page.locator(f"#close-control-{control_id}").get_by_label("Rationale").fill("Kept while the procedure runs.")
     page.locator(f"#close-reason-{a2_id}").get_by_role("textbox").fill("Not sustained across the audits.")

@@ -298,7 +298,7 @@ def test_informal_plan_fails_formal_stage_one_appeal_heard_by_someone_else_close
     sign_in(page, live_server, manager.email, PASSWORD)
     page.goto(f"{live_server}/plans/{plan_id}")
     page.locator("#closure-panel").get_by_role("link", name="Close this plan").click()
-    page.get_by_label("Not achieved, escalated to formal capability procedure").check()
+    page.get_by_label("Not achieved: formal capability procedure").check()
     control = page.locator(f"#close-control-{failing_plan.controls[0].id}")
     control.get_by_label("Carry it into ongoing monitoring").check()
     control.get_by_label("Rationale").fill("Paired rounds continue while the procedure runs.")
