@@ -5,9 +5,15 @@ import shutil
 import threading
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+# Each xdist worker runs a browser, the app's server thread and its database on a 2-core machine:
+# under that load a save can take longer than Playwright's default 5 s to show. Waiting up to
+# 10 s changes no assertion, only how long a failing one waits before it fails.
+expect.set_options(timeout=10_000)
 
 
 def pytest_collection_modifyitems(config, items):
