@@ -75,6 +75,8 @@ PEOPLE = [
     ("mei@demo.test", "Mei Chen", Role.STAFF, "manager@demo.test"),
     ("joanne@demo.test", "Joanne O'Neill", Role.STAFF, "senior@demo.test"),
     ("tomasz@demo.test", "Tomasz Wójcik", Role.STAFF, "manager@demo.test"),
+    # A second registered manager, not involved in Tomasz's formal plan: she hears his appeal (issue 20).
+    ("senior2@demo.test", "Priya Shah", Role.SENIOR, None),
 ]
 
 # Where the demo's staff work and the register they are on (issue 20): a nurse on the NMC
@@ -87,6 +89,8 @@ REGISTRATION = {
 
 def load_demo_data(password: str = DEMO_PASSWORD) -> str:
     """Create what is missing; with a password given, reset the demo accounts to it."""
+    from . import demo_formal  # builds its plan with this module's helpers
+
     service = db.session.scalar(select(Service).where(Service.name == SERVICE_NAME))
     if service is None:
         service = Service(name=SERVICE_NAME, kind="Residential care home")
@@ -115,15 +119,23 @@ def load_demo_data(password: str = DEMO_PASSWORD) -> str:
     existing = db.session.scalar(select(func.count(Plan.id)).where(Plan.service_id == service.id))
     if not existing:
         _plans(service, people)
+    if not _has_plan(service, people[demo_formal.STAFF_EMAIL]):  # also added to demo data loaded before it
+        demo_formal.formal_plan(service, people)
     db.session.flush()
-    return _summary(password)
+    return _summary(password, demo_formal.HEARER_EMAIL)
 
 
-def _summary(password: str) -> str:
+def _has_plan(service: Service, staff: User) -> bool:
+    found = select(Plan.id).where(Plan.service_id == service.id, Plan.staff_id == staff.id).limit(1)
+    return db.session.scalar(found) is not None
+
+
+def _summary(password: str, hearer_email: str) -> str:
     lines = ["Demo data ready. Sign in at http://127.0.0.1:5000/login with:"]
     for email, _name, role, _manager in PEOPLE[:5]:
         lines.append(f"  {role.value:<8} {email}")
-    lines.append(f"  (and more staff: {', '.join(e for e, *_ in PEOPLE[5:])})")
+    lines.append(f"  (and more staff: {', '.join(e for e, _n, role, _m in PEOPLE[5:] if role is Role.STAFF)})")
+    lines.append(f"  senior   {hearer_email} (a second registered manager: hears the appeal)")
     lines.append(f"Password for every demo account: {password}")
     return "\n".join(lines)
 
