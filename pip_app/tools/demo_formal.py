@@ -364,7 +364,7 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
     plan.next_review_date = start + timedelta(days=49)
 
     # The appeal, lodged in time by Tomasz; HR chose the second registered manager, who was not
-    # involved, to hear it; the hearing is arranged and its invitation sent.
+    # involved, to hear it; the hearing is arranged and its invitation sent and received.
     assert note.appeal_by is not None  # an improvement note carries a right of appeal
     lodged_on = min(add_working_days(sent_on, 3, region), note.appeal_by)
     invited_on = min(add_working_days(lodged_on, 3, region), t)
@@ -406,6 +406,7 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
         drafted_on=invited_on,
         sent_by=hr,
         sent_on=invited_on,
+        received_at=_at(invited_on, 18),
     )
 
     # The regulatory checklist: the DBS question answered, the safeguarding referral still to decide.
