@@ -152,6 +152,32 @@ def test_demo_formal_route_holds_across_bank_holidays(runner, app, day):
     assert appeal.meeting.held_on > today() and appeal.meeting.notice_given_on <= today()
 
 
+def test_the_demo_appeal_can_be_heard_and_decided_as_the_app_allows(runner, app):
+    """The demo's appeal is consistent with the operations: on the hearing day its hearer records
+    the outcome through services/appeals (the hearer rule, the dates and the linked hearing all
+    checked), the plan is no longer under appeal, and the appeal outcome letter can be drafted."""
+    from pip_app.models import AppealOutcome, LetterKind, PlanStage
+    from pip_app.services import appeals
+    from pip_app.services import letters as letter_ops
+
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    plan = db.session.scalar(select(Plan).where(Plan.stage == PlanStage.STAGE_1))
+    appeal = appeals.open_appeal(plan)
+    app.config["FROZEN_TODAY"] = appeal.meeting.held_on.isoformat()
+    decided = appeals.decide_appeal(
+        appeal.hearer,
+        plan,
+        appeals.OutcomeValues(
+            AppealOutcome.NOT_UPHELD, "Night staffing was addressed; the note stands.", appeal.meeting.held_on
+        ),
+    )
+    db.session.flush()
+    db.session.refresh(plan)
+    assert decided.outcome is AppealOutcome.NOT_UPHELD and not plan.under_appeal
+    letter = letter_ops.draft_letter(plan.manager, plan, LetterKind.APPEAL_OUTCOME, letter_ops.LetterInputs())
+    assert letter.content["appeal"]["outcome"] == AppealOutcome.NOT_UPHELD.label
+
+
 def _token(client):
     from tests.conftest import csrf_token_from
 
