@@ -60,7 +60,7 @@ from ..models import (
 from ..notifications.due import add_working_days, nation_code
 from ..services.letters import LetterInputs, build_content
 from ..services.plans import plain_snapshot, snapshot
-from .demo import _action, _at, _issue_ack, _observations, _plan, _review
+from .demo import add_action, add_issue_ack, add_observations, add_plan, add_review, at
 
 STAFF_EMAIL = "tomasz@demo.test"
 HEARER_EMAIL = "senior2@demo.test"
@@ -89,7 +89,7 @@ def _letter(plan, kind: LetterKind, inputs: LetterInputs, *, drafted_by: User, d
         plan_row_version=plan.row_version,
         expires_on=expires_on,
         drafted_by=drafted_by,
-        drafted_at=_at(drafted_on, 11),
+        drafted_at=at(drafted_on, 11),
         **sent,
     )
     if letter.sent_on is not None:
@@ -108,7 +108,7 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
     staff = people[STAFF_EMAIL]
     region = nation_code(staff.nation)
     start = t - timedelta(weeks=7)
-    plan = _plan(
+    plan = add_plan(
         service,
         people,
         STAFF_EMAIL,
@@ -143,7 +143,7 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
             recorded_by=senior,
         )
     )
-    a1 = _action(
+    a1 = add_action(
         plan,
         1,
         "Hoist a resident only with a second trained carer present whenever their moving and handling plan requires two, and record both names on the transfer log",
@@ -152,7 +152,7 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
         "Two carers recorded for 100% of two-person transfers for four consecutive weeks",
         measure=("Two-person transfers with two carers", "%", 63, 100, 4),
     )
-    a2 = _action(
+    a2 = add_action(
         plan,
         2,
         "Check the sling type and size against the resident's moving and handling plan before each transfer and say what was checked to the second carer",
@@ -169,7 +169,7 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
             change_summary="Issued.",
             snapshot=snapshot(plan),
             created_by=manager,
-            created_at=_at(start, 9),
+            created_at=at(start, 9),
         )
     )
     db.session.add(
@@ -178,15 +178,15 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
             kind=ApprovalKind.ISSUE,
             status=ApprovalStatus.APPROVED,
             requested_by=manager,
-            requested_at=_at(start - timedelta(days=2), 10),
+            requested_at=at(start - timedelta(days=2), 10),
             proposal=plain_snapshot(plan),
             decided_by=senior,
-            decided_at=_at(start - timedelta(days=1), 11),
+            decided_at=at(start - timedelta(days=1), 11),
             comment="Proportionate, and the paired working keeps residents safe meanwhile.",
         )
     )
-    _issue_ack(plan)
-    _observations(
+    add_issue_ack(plan)
+    add_observations(
         plan,
         senior,
         [
@@ -199,7 +199,7 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
     )
 
     # Informal weeks: at risk, then not met twice running, so the manager escalates.
-    _review(
+    add_review(
         plan,
         start + timedelta(days=7),
         manager,
@@ -210,7 +210,7 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
         "Some progress; single-handed transfers still on the late shift.",
         controls=[(control, ControlDecisionKind.KEEP, "Still needed.")],
     )
-    _review(
+    add_review(
         plan,
         start + timedelta(days=14),
         manager,
@@ -221,7 +221,7 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
         "Not improving on nights; discussed the support available.",
         controls=[(control, ControlDecisionKind.KEEP, "Still needed.")],
     )
-    escalated = _review(
+    escalated = add_review(
         plan,
         start + timedelta(days=21),
         manager,
@@ -240,12 +240,12 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
             review=escalated,
             reason="Single-handed transfers continue with the paired-working control in place: not met in two reviews running.",
             raised_by=manager,
-            raised_at=_at(raised_on, 16),
+            raised_at=at(raised_on, 16),
             decision=EscalationDecision.FORMAL,
             rationale="The risk of injury continues despite support and an interim control: a formal meeting under the capability procedure, with written notice and the right to be accompanied.",
             decided_on=raised_on + timedelta(days=1),
             decided_by=senior,
-            decided_at=_at(raised_on + timedelta(days=1), 12),
+            decided_at=at(raised_on + timedelta(days=1), 12),
         )
     )
 
@@ -268,9 +268,9 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
         decisions="Move to formal stage 1 (improvement note), subject to the registered manager's approval. A second carer is rostered on nights for hoist transfers.",
         minutes_shared_on=held_on + timedelta(days=1),
         minutes_response=AckResponse.AGREE,
-        minutes_acknowledged_at=_at(held_on + timedelta(days=2), 9),
+        minutes_acknowledged_at=at(held_on + timedelta(days=2), 9),
         recorded_by=manager,
-        created_at=_at(notice_on, 10),
+        created_at=at(notice_on, 10),
     )
     meeting.attendees = [manager, staff]
     db.session.add(meeting)
@@ -284,7 +284,7 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
         drafted_on=notice_on,
         sent_by=manager,
         sent_on=notice_on,
-        received_at=_at(notice_on, 17),
+        received_at=at(notice_on, 17),
     )
 
     # The approved move to formal stage 1, as propose_stage writes it.
@@ -295,7 +295,7 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
             kind=ApprovalKind.STAGE,
             status=ApprovalStatus.APPROVED,
             requested_by=manager,
-            requested_at=_at(held_on, 15),
+            requested_at=at(held_on, 15),
             proposal={
                 "from": PlanStage.INFORMAL.value,
                 "to": PlanStage.STAGE_1.value,
@@ -306,7 +306,7 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
             },
             reasons=[f"it moves the plan to {PlanStage.STAGE_1.label.lower()}"],
             decided_by=senior,
-            decided_at=_at(decided_on, 11),
+            decided_at=at(decided_on, 11),
             comment="Approved: fair notice was given, Tomasz was accompanied and the minutes are agreed.",
         )
     )
@@ -320,7 +320,7 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
             starts_on=decided_on,
             delivered_on=decided_on + timedelta(days=2),
             recorded_by=manager,
-            created_at=_at(decided_on, 14),
+            created_at=at(decided_on, 14),
         )
     )
     db.session.flush()
@@ -331,7 +331,7 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
         (start + timedelta(days=35), 100),
         (start + timedelta(days=42), 100),
     ):
-        _review(
+        add_review(
             plan,
             day,
             manager,
@@ -359,7 +359,7 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
         drafted_on=decided_on,
         sent_by=manager,
         sent_on=sent_on,
-        received_at=_at(add_working_days(sent_on, 1, region), 9),
+        received_at=at(add_working_days(sent_on, 1, region), 9),
     )
     plan.next_review_date = start + timedelta(days=49)
 
@@ -375,7 +375,7 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
         lodged_on=lodged_on,
         lodged_by=staff,
         hearer=hearer,
-        created_at=_at(lodged_on, 19),
+        created_at=at(lodged_on, 19),
     )
     db.session.add(appeal)
     hearing_on = _working_day(t + timedelta(days=3), region)
@@ -391,7 +391,7 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
         notice_given_on=invited_on,
         evidence_copies="The improvement note; the formal meeting's minutes; the night rotas for the weeks reviewed.",
         recorded_by=hearer,
-        created_at=_at(invited_on, 10),
+        created_at=at(invited_on, 10),
     )
     hearing.attendees = [hearer, staff]
     db.session.add(hearing)
@@ -406,7 +406,7 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
         drafted_on=invited_on,
         sent_by=hr,
         sent_on=invited_on,
-        received_at=_at(invited_on, 18),
+        received_at=at(invited_on, 18),
     )
 
     # The regulatory checklist: the DBS question answered, the safeguarding referral still to decide.
@@ -418,7 +418,7 @@ def formal_plan(service: Service, people: dict[str, User]) -> None:
             rationale="Tomasz has not been removed from regulated activity: he works with a second carer on every transfer, and no one was harmed through intent or recklessness. The test for a referral is not met.",
             decided_by=senior,
             decided_on=decided_on,
-            recorded_at=_at(decided_on, 15),
+            recorded_at=at(decided_on, 15),
         )
     )
 
