@@ -32,10 +32,12 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from flask_migrate import upgrade
     from playwright.sync_api import sync_playwright
+    from sqlalchemy import select
     from werkzeug.serving import make_server
 
     from pip_app import create_app
     from pip_app.extensions import db
+    from pip_app.models import Plan, PlanStage
     from pip_app.tools.demo import load_demo_data
 
     app = create_app({"SECRET_KEY": "screenshots-only"})
@@ -43,6 +45,7 @@ def main() -> int:
         upgrade()
         load_demo_data(PASSWORD)
         db.session.commit()
+        formal = db.session.scalar(select(Plan.id).where(Plan.stage != PlanStage.INFORMAL))  # Tomasz's, under appeal
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
@@ -64,7 +67,14 @@ def main() -> int:
         ("senior", "14-draft-to-approve", "/plans/4"),
         ("senior", "15-escalation-and-disagreement", "/plans/2"),
         ("staff", "16-plan-page-staff", "/plans/1"),
+        # Issue 20, the formal route: the plan at stage 1 under appeal, its letters, the appeal as its
+        # hearer (the second registered manager) sees it, HR's list of warnings.
+        ("senior2", "17-formal-plan-header-under-appeal", f"/plans/{formal}"),
+        ("manager", "18-formal-plan-letters", f"/plans/{formal}/letters"),
+        ("senior2", "19-appeal-to-hear", f"/plans/{formal}/appeal"),
+        ("hr", "20-hr-warnings", "/hr/warnings"),
     ]
+    above_the_fold = {"17-formal-plan-header-under-appeal"}  # the header, not the whole plan
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         pages = {}
@@ -82,7 +92,7 @@ def main() -> int:
             if response is None or response.status != 200:
                 print(f"skipped {name}: {path} answered {response.status if response else 'nothing'}")
                 continue
-            page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
+            page.screenshot(path=str(OUT / f"{name}.png"), full_page=name not in above_the_fold)
             print(f"saved docs/screenshots/{name}.png")
         login = browser.new_page(viewport={"width": 1280, "height": 700})
         login.goto(f"{base}/login")

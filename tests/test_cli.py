@@ -1,5 +1,6 @@
 """The command-line tasks: create-user and demo-data."""
 
+import pytest
 from sqlalchemy import func, select
 
 from pip_app.extensions import db
@@ -79,6 +80,102 @@ def test_demo_statements_are_the_apps_own(runner):
         else:
             expected = plan_statement(ack.plan) if ack.subject is AckSubject.PLAN else closure_statement(ack.plan)
         assert ack.statement == expected, ack.subject
+
+
+def test_demo_has_a_plan_on_the_formal_route_under_appeal(runner, sign_in):
+    """Issue 20 in the demo: Tomasz's plan at formal stage 1, its invitation and improvement note
+    sent and received, his appeal in time waiting for its hearing by the second registered manager
+    (not involved), and the regulatory checklist partly answered."""
+    from pip_app.models import LetterKind, PlanStage
+    from pip_app.services import appeals, regulatory
+    from pip_app.services import letters as letter_ops
+    from pip_app.services.users import find_by_email
+
+    assert runner.invoke(args=["demo-data", "--password", "demo-password-for-tests"]).exit_code == 0
+    hearer = find_by_email("senior2@demo.test")
+    assert hearer is not None and hearer.role is Role.SENIOR and hearer.name == "Priya Shah"
+    plan = db.session.scalar(select(Plan).where(Plan.stage != PlanStage.INFORMAL))
+    assert plan is not None and plan.staff.email == "tomasz@demo.test"
+    assert plan.stage is PlanStage.STAGE_1 and plan.status is PlanStatus.ACTIVE and plan.under_appeal
+    letters = {letter.kind: letter for letter in plan.letters}
+    assert set(letters) == {LetterKind.INVITATION, LetterKind.IMPROVEMENT_NOTE, LetterKind.APPEAL_INVITATION}
+    assert all(letter.is_sent for letter in letters.values())
+    invitation, note = letters[LetterKind.INVITATION], letters[LetterKind.IMPROVEMENT_NOTE]
+    assert invitation.received_at is not None and note.received_at is not None
+    meeting = invitation.meeting
+    assert meeting is not None and meeting.companion_name and meeting.minutes_shared_on
+    assert (meeting.held_on - meeting.notice_given_on).days >= 6
+    assert note.expires_on is not None and note.appeal_by is not None
+    # The content is what the letters service builds: since drafting, only the plan's next review moved on.
+    assert letter_ops.changes_since_drafted(plan, note) == ["the next review date"]
+    assert letter_ops.changes_since_drafted(plan, letters[LetterKind.APPEAL_INVITATION]) == []
+    assert [a["ref"] for a in note.content["actions"]] == [a.ref for a in plan.actions]
+    appeal = appeals.open_appeal(plan)
+    assert appeal is not None and appeal.letter == note and appeal.lodged_on <= note.appeal_by
+    assert appeal.hearer == hearer and appeal.meeting is not None and appeal.meeting.companion_name
+    assert hearer.id not in appeals.involvement(plan)  # the hearer rule holds for the demo's hearer
+    assert regulatory.outstanding_questions(plan) == ["safeguarding"]
+    # What the screens show: "Under appeal" on the plan, the appeal to hear on Priya's dashboard.
+    page = sign_in(hearer, password="demo-password-for-tests")
+    assert "Under appeal" in page.get(f"/plans/{plan.id}").text
+    assert "Appeal to hear" in page.get("/").text
+    assert (
+        "Record the regulatory decisions"
+        in sign_in(find_by_email("senior@demo.test"), password="demo-password-for-tests").get("/").text
+    )
+    # Loaded again: nothing more.
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    assert db.session.scalar(select(func.count(Plan.id)).where(Plan.staff_id == plan.staff_id)) == 1
+
+
+@pytest.mark.parametrize("day", ["2027-01-04", "2027-03-29", "2026-12-27"])
+def test_demo_formal_route_holds_across_bank_holidays(runner, app, day):
+    """Loaded on a day whose last weeks hold bank holidays (Christmas, Easter), the formal plan's
+    dates still follow the rules: six working days' notice, the appeal in time, every letter sent
+    by today, the hearing still to come."""
+    from datetime import date
+
+    from pip_app.clock import today
+    from pip_app.models import PlanStage
+    from pip_app.notifications.due import working_days_after
+    from pip_app.services import appeals
+
+    app.config["FROZEN_TODAY"] = day
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    assert today() == date.fromisoformat(day)
+    plan = db.session.scalar(select(Plan).where(Plan.stage == PlanStage.STAGE_1))
+    appeal = appeals.open_appeal(plan)
+    meeting = next(m for m in plan.meetings if m.kind.value == "formal")
+    assert working_days_after(meeting.notice_given_on, meeting.held_on) == 6
+    assert appeal.lodged_on <= appeal.letter.appeal_by
+    assert all(letter.sent_on <= today() for letter in plan.letters)
+    assert appeal.meeting.held_on > today() and appeal.meeting.notice_given_on <= today()
+
+
+def test_the_demo_appeal_can_be_heard_and_decided_as_the_app_allows(runner, app):
+    """The demo's appeal is consistent with the operations: on the hearing day its hearer records
+    the outcome through services/appeals (the hearer rule, the dates and the linked hearing all
+    checked), the plan is no longer under appeal, and the appeal outcome letter can be drafted."""
+    from pip_app.models import AppealOutcome, LetterKind, PlanStage
+    from pip_app.services import appeals
+    from pip_app.services import letters as letter_ops
+
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    plan = db.session.scalar(select(Plan).where(Plan.stage == PlanStage.STAGE_1))
+    appeal = appeals.open_appeal(plan)
+    app.config["FROZEN_TODAY"] = appeal.meeting.held_on.isoformat()
+    decided = appeals.decide_appeal(
+        appeal.hearer,
+        plan,
+        appeals.OutcomeValues(
+            AppealOutcome.NOT_UPHELD, "Night staffing was addressed; the note stands.", appeal.meeting.held_on
+        ),
+    )
+    db.session.flush()
+    db.session.refresh(plan)
+    assert decided.outcome is AppealOutcome.NOT_UPHELD and not plan.under_appeal
+    letter = letter_ops.draft_letter(plan.manager, plan, LetterKind.APPEAL_OUTCOME, letter_ops.LetterInputs())
+    assert letter.content["appeal"]["outcome"] == AppealOutcome.NOT_UPHELD.label
 
 
 def _token(client):

@@ -25,6 +25,7 @@ from pip_app.models import (
     Letter,
     LetterKind,
     Plan,
+    PlanStage,
     PlanStatus,
 )
 from pip_app.tools.demo import load_demo_data
@@ -52,7 +53,8 @@ def pages_to_check(app, sign_in) -> dict[str, str]:
     for plan in db.session.scalars(select(Plan).order_by(Plan.id)):
         plans.setdefault(plan.status, plan)  # the first of each: the demo's first active plan is staff@'s
     active, draft, closed = plans[PlanStatus.ACTIVE], plans[PlanStatus.DRAFT], plans[PlanStatus.CLOSED]
-    escalated = db.session.scalar(select(Escalation.plan_id))
+    escalated = db.session.scalar(select(Escalation.plan_id).order_by(Escalation.id))
+    formal = db.session.scalar(select(Plan.id).where(Plan.stage != PlanStage.INFORMAL))
     # Issue 18: the demo's disagreement waiting for a response, and that plan's control past its review.
     disputed = db.session.scalars(
         select(Acknowledgement).where(Acknowledgement.response == AckResponse.DISAGREE).order_by(Acknowledgement.id)
@@ -155,6 +157,8 @@ def pages_to_check(app, sign_in) -> dict[str, str]:
                 f"/plans/{active.id}/letters",
             ],
             "admin": ["/", "/admin/users", f"/admin/users/{paused.staff_id}"],
+            # The demo's plan on the formal route (issue 20), as its appeal's hearer sees it.
+            "senior2": ["/", f"/plans/{formal}", f"/plans/{formal}/appeal", f"/plans/{formal}/letters"],
         }
         for endpoint, roles in (
             ("register.index", ("senior", "manager", "hr")),

@@ -75,6 +75,8 @@ PEOPLE = [
     ("mei@demo.test", "Mei Chen", Role.STAFF, "manager@demo.test"),
     ("joanne@demo.test", "Joanne O'Neill", Role.STAFF, "senior@demo.test"),
     ("tomasz@demo.test", "Tomasz Wójcik", Role.STAFF, "manager@demo.test"),
+    # A second registered manager, not involved in Tomasz's formal plan: she hears his appeal (issue 20).
+    ("senior2@demo.test", "Priya Shah", Role.SENIOR, None),
 ]
 
 # Where the demo's staff work and the register they are on (issue 20): a nurse on the NMC
@@ -87,6 +89,8 @@ REGISTRATION = {
 
 def load_demo_data(password: str = DEMO_PASSWORD) -> str:
     """Create what is missing; with a password given, reset the demo accounts to it."""
+    from . import demo_formal  # builds its plan with this module's helpers
+
     service = db.session.scalar(select(Service).where(Service.name == SERVICE_NAME))
     if service is None:
         service = Service(name=SERVICE_NAME, kind="Residential care home")
@@ -115,24 +119,33 @@ def load_demo_data(password: str = DEMO_PASSWORD) -> str:
     existing = db.session.scalar(select(func.count(Plan.id)).where(Plan.service_id == service.id))
     if not existing:
         _plans(service, people)
+    if not _has_plan(service, people[demo_formal.STAFF_EMAIL]):  # also added to demo data loaded before it
+        demo_formal.formal_plan(service, people)
     db.session.flush()
-    return _summary(password)
+    return _summary(password, demo_formal.HEARER_EMAIL)
 
 
-def _summary(password: str) -> str:
+def _has_plan(service: Service, staff: User) -> bool:
+    found = select(Plan.id).where(Plan.service_id == service.id, Plan.staff_id == staff.id).limit(1)
+    return db.session.scalar(found) is not None
+
+
+def _summary(password: str, hearer_email: str) -> str:
     lines = ["Demo data ready. Sign in at http://127.0.0.1:5000/login with:"]
     for email, _name, role, _manager in PEOPLE[:5]:
         lines.append(f"  {role.value:<8} {email}")
-    lines.append(f"  (and more staff: {', '.join(e for e, *_ in PEOPLE[5:])})")
+    lines.append(f"  (and more staff: {', '.join(e for e, _n, role, _m in PEOPLE[5:] if role is Role.STAFF)})")
+    lines.append(f"  senior   {hearer_email} (a second registered manager: hears the appeal)")
     lines.append(f"Password for every demo account: {password}")
     return "\n".join(lines)
 
 
-def _at(day: date, hour: int = 14) -> datetime:
+def at(day: date, hour: int = 14) -> datetime:
+    """`day` at `hour` o'clock: when the demo says something happened (shared with demo_formal)."""
     return datetime.combine(day, time(hour, 0))
 
 
-def _plan(
+def add_plan(
     service,
     people,
     staff_email,
@@ -167,8 +180,8 @@ def _plan(
         key_questions=key_questions,
         baseline_text=baseline_text,
         baseline_figure=baseline_figure,
-        created_at=_at(start - timedelta(days=1)),
-        issued_at=None if status is PlanStatus.DRAFT else _at(start),
+        created_at=at(start - timedelta(days=1)),
+        issued_at=None if status is PlanStatus.DRAFT else at(start),
     )
     db.session.add(plan)
     db.session.flush()
@@ -176,7 +189,7 @@ def _plan(
     return plan
 
 
-def _action(
+def add_action(
     plan,
     number,
     behaviour,
@@ -217,7 +230,7 @@ def _action(
     return action
 
 
-def _issue_ack(plan, days_after=1, response=AckResponse.AGREE, comment=None):
+def add_issue_ack(plan, days_after=1, response=AckResponse.AGREE, comment=None):
     """The staff member's acknowledgement of the plan's current version."""
     db.session.add(
         Acknowledgement(
@@ -228,12 +241,12 @@ def _issue_ack(plan, days_after=1, response=AckResponse.AGREE, comment=None):
             statement=plan_statement(plan),
             response=response,
             comment=comment,
-            acknowledged_at=_at(plan.start_date + timedelta(days=days_after), 10),
+            acknowledged_at=at(plan.start_date + timedelta(days=days_after), 10),
         )
     )
 
 
-def _observations(plan, observer, dates_outcomes, focus):
+def add_observations(plan, observer, dates_outcomes, focus):
     for day, shift, outcome, notes in dates_outcomes:
         obs = Observation(
             plan=plan,
@@ -244,12 +257,12 @@ def _observations(plan, observer, dates_outcomes, focus):
             status=ObservationStatus.DONE if outcome else ObservationStatus.PLANNED,
             outcome=outcome,
             notes=notes,
-            recorded_at=_at(day, 18) if outcome else None,
+            recorded_at=at(day, 18) if outcome else None,
         )
         db.session.add(obs)
 
 
-def _review(plan, day, reviewer, entries, summary, decision=ReviewDecision.CONTINUE, controls=(), ack=True):
+def add_review(plan, day, reviewer, entries, summary, decision=ReviewDecision.CONTINUE, controls=(), ack=True):
     review = Review(
         plan=plan,
         review_date=day,
@@ -257,7 +270,7 @@ def _review(plan, day, reviewer, entries, summary, decision=ReviewDecision.CONTI
         summary=summary,
         decision=decision,
         next_review_date=day + timedelta(days=7),
-        created_at=_at(day, 15),
+        created_at=at(day, 15),
     )
     for action, progress, value, note in entries:
         review.entries.append(ReviewEntry(action=action, progress=progress, measured_value=value, note=note))
@@ -277,7 +290,7 @@ def _review(plan, day, reviewer, entries, summary, decision=ReviewDecision.CONTI
                 review=review,
                 statement=review_statement(review),
                 response=AckResponse.AGREE,
-                acknowledged_at=_at(day + timedelta(days=1), 9),
+                acknowledged_at=at(day + timedelta(days=1), 9),
             )
         )
     return review
@@ -290,7 +303,7 @@ def _plans(service: Service, people: dict[str, User]) -> None:
 
     # 1. Active, escalation practice after near misses (worked example 1), review overdue.
     start = t - timedelta(days=24)
-    p1 = _plan(
+    p1 = add_plan(
         service,
         people,
         "staff@demo.test",
@@ -324,7 +337,7 @@ def _plans(service: Service, people: dict[str, User]) -> None:
             recorded_by=senior,
         )
     )
-    a1 = _action(
+    a1 = add_action(
         p1,
         1,
         "Record escalation rationale using the threshold tool for any change in baseline presentation",
@@ -333,7 +346,7 @@ def _plans(service: Service, people: dict[str, User]) -> None:
         "100% of changes in presentation have a recorded rationale and escalation decision for two consecutive weekly reviews",
         measure=("Changes with recorded rationale", "%", 22, 100, 2),
     )
-    a2 = _action(
+    a2 = add_action(
         p1,
         2,
         "Use the daily escalation checklist at the start of each shift and complete the end-of-shift reflective debrief with the senior",
@@ -342,7 +355,7 @@ def _plans(service: Service, people: dict[str, User]) -> None:
         "Checklist and debrief completed on at least 9 of 10 shifts each week",
     )
     db.session.flush()
-    _observations(
+    add_observations(
         p1,
         senior,
         [
@@ -364,7 +377,7 @@ def _plans(service: Service, people: dict[str, User]) -> None:
         ],
         [a1],
     )
-    _review(
+    add_review(
         p1,
         start + timedelta(days=7),
         manager,
@@ -375,7 +388,7 @@ def _plans(service: Service, people: dict[str, User]) -> None:
         "Improving, but rationale still missing on night-time changes.",
         controls=[(c1, ControlDecisionKind.KEEP, "Still needed until two good weeks.")],
     )
-    _review(
+    add_review(
         p1,
         start + timedelta(days=14),
         manager,
@@ -389,11 +402,11 @@ def _plans(service: Service, people: dict[str, User]) -> None:
     )
     p1.next_review_date = start + timedelta(days=21)  # three days ago: the weekly review is overdue
     db.session.flush()
-    _issue_ack(p1)
+    add_issue_ack(p1)
 
     # 2. Active, record quality (worked example 2), control past its review-by date.
     start = t - timedelta(weeks=1, days=4)
-    p2 = _plan(
+    p2 = add_plan(
         service,
         people,
         "agnieszka@demo.test",
@@ -427,7 +440,7 @@ def _plans(service: Service, people: dict[str, User]) -> None:
             recorded_by=senior,
         )
     )
-    b1 = _action(
+    b1 = add_action(
         p2,
         1,
         "Complete daily notes within 30 minutes of task completion using the service prompt structure",
@@ -437,7 +450,7 @@ def _plans(service: Service, people: dict[str, User]) -> None:
         measure=("Sampled notes on time", "%", 58, 90, 2),
     )
     db.session.flush()
-    _review(
+    add_review(
         p2,
         start + timedelta(days=7),
         manager,
@@ -445,7 +458,7 @@ def _plans(service: Service, people: dict[str, User]) -> None:
         "Good start; structured prompts are being used.",
     )
     p2.next_review_date = start + timedelta(days=14)
-    _issue_ack(  # a disagreement the manager has yet to answer (issue 18)
+    add_issue_ack(  # a disagreement the manager has yet to answer (issue 18)
         p2,
         days_after=2,
         response=AckResponse.DISAGREE,
@@ -454,7 +467,7 @@ def _plans(service: Service, people: dict[str, User]) -> None:
 
     # 3. Paused, dignity and communication (worked example 3): sickness absence.
     start = t - timedelta(weeks=3)
-    p3 = _plan(
+    p3 = add_plan(
         service,
         people,
         "dafydd@demo.test",
@@ -481,7 +494,7 @@ def _plans(service: Service, people: dict[str, User]) -> None:
         last_checked_on=t - timedelta(days=5),
     )
     db.session.add(c3)
-    _action(
+    add_action(
         p3,
         1,
         "Offer choices and check consent before each personal care task, and record the choices offered in care notes",
@@ -492,11 +505,11 @@ def _plans(service: Service, people: dict[str, User]) -> None:
     )
     p3.next_review_date = t + timedelta(days=3)
     db.session.flush()
-    _issue_ack(p3)
+    add_issue_ack(p3)
 
     # 4. Draft, medicines: MAR documentation.
     start = t + timedelta(days=3)
-    p4 = _plan(
+    p4 = add_plan(
         service,
         people,
         "chidi@demo.test",
@@ -511,7 +524,7 @@ def _plans(service: Service, people: dict[str, User]) -> None:
         baseline_text="MAR audit 62%",
         baseline_figure=62,
     )
-    _action(
+    add_action(
         p4,
         1,
         "Sign the MAR at the time of each administration, never in advance or at the end of the round",
@@ -541,7 +554,7 @@ def _plans(service: Service, people: dict[str, User]) -> None:
 
     # 5. Closed, hydration monitoring: achieved and sustained.
     start = t - timedelta(weeks=8)
-    p5 = _plan(
+    p5 = add_plan(
         service,
         people,
         "mei@demo.test",
@@ -570,7 +583,7 @@ def _plans(service: Service, people: dict[str, User]) -> None:
         last_checked_on=start + timedelta(weeks=3),
     )
     db.session.add(c5)
-    e1 = _action(
+    e1 = add_action(
         p5,
         1,
         "Total each fluid chart at 14:00 and 20:00 and escalate any total under the resident's target to the senior",
@@ -584,7 +597,7 @@ def _plans(service: Service, people: dict[str, User]) -> None:
     )
     db.session.flush()
     for week, value in ((1, 70), (2, 88), (3, 96), (4, 100)):
-        _review(
+        add_review(
             p5,
             start + timedelta(days=7 * week),
             manager,
@@ -592,7 +605,7 @@ def _plans(service: Service, people: dict[str, User]) -> None:
             f"Week {week}: audit {value}%.",
             decision=ReviewDecision.READY_TO_CLOSE if week == 4 else ReviewDecision.CONTINUE,
         )
-    _observations(
+    add_observations(
         p5,
         senior,
         [
@@ -601,8 +614,8 @@ def _plans(service: Service, people: dict[str, User]) -> None:
         ],
         [e1],
     )
-    _issue_ack(p5)
-    closed_at = _at(p5.planned_end_date + timedelta(days=1), 16)
+    add_issue_ack(p5)
+    closed_at = at(p5.planned_end_date + timedelta(days=1), 16)
     p5.status = PlanStatus.CLOSED
     db.session.add(
         Closure(
@@ -641,7 +654,7 @@ def _plans(service: Service, people: dict[str, User]) -> None:
                 change_summary="Issued.",
                 snapshot=snapshot(plan),
                 created_by=plan.manager,
-                created_at=_at(plan.start_date, 9),
+                created_at=at(plan.start_date, 9),
             )
         )
         # Approved by the registered manager the day before it was issued (issue 18).
@@ -652,10 +665,10 @@ def _plans(service: Service, people: dict[str, User]) -> None:
                     kind=ApprovalKind.ISSUE,
                     status=ApprovalStatus.APPROVED,
                     requested_by=plan.manager,
-                    requested_at=_at(plan.start_date - timedelta(days=2), 10),
+                    requested_at=at(plan.start_date - timedelta(days=2), 10),
                     proposal=plain_snapshot(plan),
                     decided_by=senior,
-                    decided_at=_at(plan.start_date - timedelta(days=1), 11),
+                    decided_at=at(plan.start_date - timedelta(days=1), 11),
                     comment="Proportionate, and the interim control keeps people safe meanwhile.",
                 )
             )
@@ -665,7 +678,7 @@ def _plans(service: Service, people: dict[str, User]) -> None:
             plan=p4,
             kind=ApprovalKind.ISSUE,
             requested_by=p4.manager,
-            requested_at=_at(t - timedelta(days=1), 15),
+            requested_at=at(t - timedelta(days=1), 15),
             proposal=plain_snapshot(p4),
         )
     )
@@ -674,6 +687,6 @@ def _plans(service: Service, people: dict[str, User]) -> None:
             plan=p2,
             reason="Handovers still miss changes in two residents' care: at risk in two reviews running.",
             raised_by=p2.manager,
-            raised_at=_at(t - timedelta(days=1), 16),
+            raised_at=at(t - timedelta(days=1), 16),
         )
     )

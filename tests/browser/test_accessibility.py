@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from pip_app.extensions import db
-from pip_app.models import Plan, PlanStatus
+from pip_app.models import Plan, PlanStage, PlanStatus
 from pip_app.tools.demo import load_demo_data
 from tests.browser.conftest import assert_accessible, sign_in
 
@@ -21,11 +21,13 @@ def demo(app):
     plans = {}
     for plan in db.session.scalars(select(Plan).order_by(Plan.id)):
         plans.setdefault(plan.status, plan)
+    plans["formal"] = db.session.scalar(select(Plan).where(Plan.stage != PlanStage.INFORMAL))
     return plans
 
 
 def screens(plans):
     active, draft, closed = plans[PlanStatus.ACTIVE], plans[PlanStatus.DRAFT], plans[PlanStatus.CLOSED]
+    formal = plans["formal"]
     return {
         "manager": [
             "/",
@@ -41,8 +43,10 @@ def screens(plans):
         ],
         "senior": ["/", "/register", "/register?flagged=1", "/hr/closures", f"/plans/{closed.id}"],
         "staff": ["/", f"/plans/{active.id}"],
-        "hr": ["/", "/hr/closures", f"/plans/{closed.id}"],
+        "hr": ["/", "/hr/closures", f"/plans/{closed.id}", "/hr/warnings", f"/plans/{formal.id}/letters"],
         "admin": ["/", "/admin/users", "/admin/audit"],
+        # The plan on the formal route, under appeal (issue 20), as its hearer and HR see it.
+        "senior2": ["/", f"/plans/{formal.id}", f"/plans/{formal.id}/appeal"],
     }
 
 
