@@ -19,7 +19,7 @@ from ..clock import today
 from ..extensions import db
 from ..forms import BoundedDateField, ChoiceField, enum_options
 from ..letter_rules import warning_in_force
-from ..models import ClosureOutcome, Plan, PlanStatus, Service
+from ..models import ClosureOutcome, Plan, PlanStatus, Role, Service
 from ..params import page_arg, parse_id
 from ..screens import page_or_fragment
 from ..services import closure as closure_ops
@@ -97,6 +97,7 @@ def closures() -> ResponseReturnValue:
         query=query,
         filtered=any(v is not None for v in filters.values()),
         services=services,
+        own_services_only=current_user.role is Role.SENIOR,
     )
 
 
@@ -108,4 +109,10 @@ def warnings() -> ResponseReturnValue:
     page = letter_ops.warnings_page(current_user, page_arg(request.args, maximum=MAX_PAGE), PAGE_SIZE)
     on = today()
     in_force = {letter.id: warning_in_force(letter.expires_on, on) for letter in page.items}
-    return page_or_fragment("hr/warnings.html", "hr/_warnings.html", page=page, in_force=in_force)
+    return page_or_fragment(
+        "hr/warnings.html",
+        "hr/_warnings.html",
+        page=page,
+        in_force=in_force,
+        own_services_only=current_user.role is Role.SENIOR,
+    )
