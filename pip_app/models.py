@@ -515,6 +515,8 @@ class Plan(Model):
         Index("ix_plans_manager_status", "manager_id", "status"),
         Index("ix_plans_staff_status", "staff_id", "status"),
         Index("ix_plans_status_next_review", "status", "next_review_date"),
+        # The few plans at a formal stage (the regulatory checklist's candidates; migration 0025).
+        Index("ix_plans_stage", "stage"),
         # The reference's parts, so lists sort PIP-2026-10000 after PIP-2026-9999 (not as text).
         # A unique index rather than a constraint: added to an existing table without rebuilding
         # it on SQLite (migration 0007).
@@ -706,6 +708,8 @@ class InterimControl(Model):
             "continued_until",
         ),
         Index("ix_interim_controls_status_start", "status", "start_date"),
+        # One plan's controls in force, earliest first (when restricted duties began; migration 0025).
+        Index("ix_interim_controls_plan_status_start", "plan_id", "status", "start_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -964,6 +968,9 @@ class Acknowledgement(Model):
         Index("ix_acknowledgements_review_id", "review_id"),
         # Disagreements waiting for a response, oldest first (the dashboards; issue 18): few rows.
         Index("ix_acknowledgements_response_at", "response", "acknowledged_at"),
+        # One plan's disagreements (the dashboard's flag): without it SQLite reads every
+        # disagreement of every plan through the index above, once per plan (migration 0025).
+        Index("ix_acknowledgements_plan_response", "plan_id", "response"),
         CheckConstraint(
             "response <> 'disagree' OR (comment IS NOT NULL AND comment <> '')",
             name="disagree_has_comment",

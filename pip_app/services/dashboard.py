@@ -169,7 +169,8 @@ def _decisions_board(user: User, board: Board) -> None:
             select(Escalation.raised_at, Plan.id, Plan.reference, staff.name)
             .join(Plan, Plan.id == Escalation.plan_id)
             .join(staff, staff.id == Plan.staff_id)
-            .where(Escalation.decision.is_(None), Plan.service_id.in_(sorted(user.service_ids)))
+            # decided_at is set with the decision; its index finds the few undecided ones.
+            .where(Escalation.decided_at.is_(None), Plan.service_id.in_(sorted(user.service_ids)))
             .order_by(Escalation.raised_at, Escalation.id)
             .limit(LIMIT + 1)
         ).all()

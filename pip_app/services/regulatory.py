@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_
+from sqlalchemy import ColumnElement, and_, exists, or_, select, union
+from sqlalchemy.orm import aliased
 
 from ..clock import today
 from ..extensions import db
@@ -132,7 +133,19 @@ def needs_decisions(staff: type[User] | Any) -> ColumnElement[bool]:
             ~answered(RegulatoryQuestion.WORKFORCE),
         ),
     )
-    return and_(Plan.status != PlanStatus.DRAFT, or_(formal, closed_so, control_in_force), left)
+    # The plans that may trigger it, from three indexed lookups, so the database reads those few
+    # plans instead of testing every plan of the services (each matches one of the three).
+    staged = aliased(Plan)
+    candidates = union(
+        select(staged.id).where(staged.stage.in_([s for s in PlanStage if s is not PlanStage.INFORMAL])),
+        select(Closure.plan_id).where(Closure.outcome.in_(TRIGGER_CLOSURE_OUTCOMES)),
+        select(InterimControl.plan_id).where(
+            InterimControl.status == ControlStatus.ACTIVE, InterimControl.kind.in_(TRIGGER_CONTROL_KINDS)
+        ),
+    )
+    return and_(
+        Plan.id.in_(candidates), Plan.status != PlanStatus.DRAFT, or_(formal, closed_so, control_in_force), left
+    )
 
 
 def _texts(plan: Plan, code: str) -> tuple[str, str]:
