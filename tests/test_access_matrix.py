@@ -461,8 +461,9 @@ def path_values(objects) -> dict[str, object]:
     }
 
 
-def url_for_rule(rule, objects) -> str:
-    values = path_values(objects)
+def url_for_rule(rule, values: dict[str, object]) -> str:
+    """The rule's URL with `values` (from `path_values`, read once: each request's commit expires
+    the objects, so reading them again per route would reload every one)."""
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 
@@ -500,6 +501,7 @@ def test_access_matrix(app, world, matrix, sign_in, role):
     user = world[role]
     client = sign_in(user)
     for which, objects in matrix.items():
+        values = path_values(objects)
         # Session-ending routes last, each with a fresh sign-in (which itself ends older sessions).
         for rule in sorted(rules, key=lambda r: r.endpoint in SESSION_ENDING):
             if RULES[rule.endpoint] is public:
@@ -507,7 +509,7 @@ def test_access_matrix(app, world, matrix, sign_in, role):
             expected = RULES[rule.endpoint](user, objects)
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 caller = sign_in(user) if rule.endpoint in SESSION_ENDING else client
-                url = url_for_rule(rule, objects)
+                url = url_for_rule(rule, values)
                 response = caller.get(url) if method == "GET" else caller.post(url, data={})
                 got = outcome(response)
                 if got != expected:
@@ -520,10 +522,11 @@ def test_access_matrix(app, world, matrix, sign_in, role):
 
 def test_signed_out_visitors_are_sent_to_sign_in(app, matrix):
     client = app.test_client()
+    values = path_values(matrix["own"])
     for rule in app.url_map.iter_rules():
         if RULES.get(rule.endpoint, "unknown") is public:
             continue
-        url = url_for_rule(rule, matrix["own"])
+        url = url_for_rule(rule, values)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.get(url) if method == "GET" else client.post(url)
             # a POST without a session has no CSRF token either: refused before anything else
