@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_security_headers(app)
+    register_static_versions(app)
     register_commands(app)
     return app
 
@@ -120,6 +121,12 @@ def register_security_headers(app: Flask) -> None:
     from .security import init_security_headers
 
     init_security_headers(app)
+
+
+def register_static_versions(app: Flask) -> None:
+    from .static_files import init_static_versions
+
+    init_static_versions(app)
 
 
 def register_commands(app: Flask) -> None:

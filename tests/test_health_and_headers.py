@@ -1,6 +1,7 @@
 """The health check, security headers, error pages and the vendored htmx."""
 
 import hashlib
+import re
 from pathlib import Path
 
 from pip_app import create_app
@@ -80,3 +81,19 @@ def test_behind_a_trusted_proxy_the_real_address_and_scheme_are_used(monkeypatch
     assert response.status_code == 200
     assert seen == {"addr": "203.0.113.9", "secure": True}
     assert "Strict-Transport-Security" in response.headers
+
+
+def test_static_files_are_kept_for_a_year_under_their_digest_and_asked_again_otherwise(client):
+    """Each page names its stylesheets and scripts by a digest of their contents: those URLs may be
+    kept for a year (a changed file gets a new URL); any other static URL is asked again."""
+    page = client.get("/login").text
+    urls = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
+    assert len(urls) == 6, urls
+    for url in urls:
+        path, digest = re.fullmatch(r"/static/([^?]+)\?v=([0-9a-f]{16})", url).groups()
+        assert hashlib.sha256((STATIC / path).read_bytes()).hexdigest().startswith(digest)
+        kept = client.get(url)
+        assert kept.status_code == 200 and kept.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert client.get("/static/css/app.css").headers["Cache-Control"] == "no-cache"
+    assert client.get("/static/css/app.css?v=0123456789abcdef").headers["Cache-Control"] == "no-cache"
+    assert client.get("/static/no-such-file.css?v=0123456789abcdef").status_code == 404
