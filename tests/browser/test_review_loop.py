@@ -157,6 +157,22 @@ def active_plan(world):
 # --- Journey 1: a manager records the weekly reviews in place
 
 
+def _expect_plotted(action, n: int) -> None:
+    """The action's chart draws `n` values: a single value as a dot of its own; more as a line
+    through `n` points with a dot at each (the line's markers)."""
+    chart = action.locator("figure.chart svg")
+    line = chart.locator("polyline")
+    if n < 2:
+        expect(chart.locator(":scope > circle")).to_have_count(n)
+        expect(line).to_have_count(0)
+        return
+    expect(chart.locator(":scope > circle")).to_have_count(0)
+    expect(line).to_have_attribute("points", re.compile(rf"^\S+(?: \S+){{{n - 1}}}$"))
+    dot = re.compile(r"^url\(#chart-\d+-dot\)$")
+    for end in ("marker-start", "marker-mid", "marker-end"):
+        expect(line).to_have_attribute(end, dot)
+
+
 def test_manager_records_three_weekly_reviews_in_place_and_the_chart_follows(
     live_server, page, console_errors, active_plan
 ):
@@ -167,7 +183,7 @@ def test_manager_records_three_weekly_reviews_in_place_and_the_chart_follows(
     expect(page.get_by_role("heading", level=1)).to_contain_text(p.reference)
     expect(page.locator("#reviews-panel")).to_contain_text("No weekly reviews yet.")
     action = page.locator(f"#action-{p.measured_id}")
-    expect(action.locator("figure.chart svg circle")).to_have_count(0)
+    _expect_plotted(action, 0)
     _set_marker(page)
 
     dates = [p.start + timedelta(days=6), p.start + timedelta(days=12), p.start + timedelta(days=18)]
@@ -185,7 +201,7 @@ def test_manager_records_three_weekly_reviews_in_place_and_the_chart_follows(
         expect(newest).to_contain_text(f"next review {format_date(day + timedelta(days=7))}")
         expect(page.locator("#reviews-panel form.review-form")).to_have_count(0)
         # The chart (swapped in out of band) takes each new value straight away.
-        expect(action.locator("figure.chart svg circle")).to_have_count(n)
+        _expect_plotted(action, n)
         expect(page.locator("#next-review")).to_contain_text(f"next {format_date(day + timedelta(days=7))}")
         expect(_timeline(page)).to_have_count(n)  # the earlier ones open below it
         _assert_no_reload(page)
@@ -193,8 +209,7 @@ def test_manager_records_three_weekly_reviews_in_place_and_the_chart_follows(
     # Three reviews, three points, and the values in the chart's table alternative.
     _assert_no_reload(page)
     expect(_timeline(page)).to_have_count(3)
-    expect(action.locator("figure.chart svg circle")).to_have_count(3)
-    expect(action.locator("figure.chart svg polyline")).to_have_count(1)
+    _expect_plotted(action, 3)
     action.locator("figure.chart details summary").click()
     rows = action.locator("figure.chart details table tbody tr")
     expect(rows).to_have_count(4)  # the baseline, then one row per review
@@ -225,7 +240,7 @@ def test_manager_records_three_weekly_reviews_in_place_and_the_chart_follows(
     page.get_by_role("button", name="Save review").click()
     expect(page.locator("#reviews-panel .saved-notice")).to_contain_text("Weekly review saved")
     expect(_timeline(page)).to_have_count(4)
-    expect(action.locator("figure.chart svg circle")).to_have_count(4)
+    _expect_plotted(action, 4)
     expect(action.locator("p.ready")).to_contain_text("The measure is met")
     expect(action.locator("p.ready")).to_contain_text("Consider recording A1 as completed")
     expect(page.locator(f"#action-{p.plain_id} p.ready")).to_have_count(0)
