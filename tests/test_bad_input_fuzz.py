@@ -163,13 +163,14 @@ def test_every_int_in_every_route_is_a_bounded_id(app, objects):
     an id within 1 … 2⁶³−1 written in ASCII digits."""
     adapter = app.url_map.bind("localhost")
     reached, checked = [], 0
+    values = valid_values(objects["own"])
     for rule in fuzzed_rules(app):
         assert set(rule.arguments) - set(int_arguments(rule)) <= {"token", "filename"}, rule.rule
         for argument, method, value in itertools.product(int_arguments(rule), methods(rule), BAD_PATH_VALUES):
             checked += 1
             try:
                 endpoint, arguments = adapter.match(
-                    build(rule, valid_values(objects["own"]) | {argument: value}, encode=False), method=method
+                    build(rule, values | {argument: value}, encode=False), method=method
                 )
             except (NotFound, MethodNotAllowed, RequestRedirect):
                 continue
@@ -197,9 +198,10 @@ def test_the_largest_id_on_every_route_and_parameter_never_answers_5xx(app, clie
     """An id in range that exists nowhere: the view runs its query and answers 404 (or 403)."""
     failures, roles = [], itertools.cycle(ROLES)
     for which in ("own", "other"):
+        values = valid_values(objects[which])
         for rule in fuzzed_rules(app):
             for argument in int_arguments(rule):
-                url = build(rule, valid_values(objects[which]) | {argument: MAX_ID})
+                url = build(rule, values | {argument: MAX_ID})
                 for method in methods(rule):
                     role = next(roles)
                     response = request(clients[role], method, url)
@@ -218,8 +220,9 @@ def allowed_roles(world, endpoint, objects) -> list[str]:
 def test_bad_query_values_never_answer_5xx(app, world, clients, objects):
     failures, requests_made = [], 0
     rules = {r.endpoint: r for r in app.url_map.iter_rules() if "GET" in r.methods}
+    values = valid_values(objects["own"])
     for endpoint, names in QUERY_PARAMS.items():
-        url = build(rules[endpoint], valid_values(objects["own"]))
+        url = build(rules[endpoint], values)
         roles = itertools.cycle(allowed_roles(world, endpoint, objects["own"]))
         n = len(BAD_QUERY_VALUES)
         for row in range(n):
@@ -238,11 +241,12 @@ def test_bad_query_values_never_answer_5xx(app, world, clients, objects):
 
 def test_every_get_route_takes_every_known_parameter_with_bad_values(app, clients, objects):
     failures, roles = [], itertools.cycle(ROLES)
+    values = valid_values(objects["own"])
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in ("static", *SESSION_ENDING):
             continue
         pairs = [(name, BAD_QUERY_VALUES[i % len(BAD_QUERY_VALUES)]) for i, name in enumerate(ALL_QUERY_NAMES)]
-        url = f"{build(rule, valid_values(objects['own']))}?{query_string(pairs)}"
+        url = f"{build(rule, values)}?{query_string(pairs)}"
         role = next(roles)
         response = clients[role].get(url)
         if response.status_code >= 500:
