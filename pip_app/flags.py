@@ -124,7 +124,9 @@ def minutes_overdue(plan: Any, today: date) -> list[Any]:
     return [
         m
         for m in plan.meetings
-        if m.minutes_shared_on is None and m.held_on <= today and minutes_late(m.held_on, None, today)
+        if m.minutes_shared_on is None
+        and m.held_on <= today
+        and minutes_late(m.held_on, None, today, plan.staff_nation)
     ]
 
 

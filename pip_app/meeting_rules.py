@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .formatting import format_date
-from .notifications.due import add_working_days
+from .notifications.due import add_working_days, nation_code
 
 MINUTES_DUE_WORKING_DAYS = 5
 
@@ -34,14 +34,15 @@ class MeetingFacts:
     minutes_shared_on: date | None
 
 
-def minutes_due_by(held_on: date) -> date:
-    """The last day the minutes may be shared without being late."""
-    return add_working_days(held_on, MINUTES_DUE_WORKING_DAYS)
+def minutes_due_by(held_on: date, nation: object = None) -> date:
+    """The last day the minutes may be shared without being late: 5 working days on, by the
+    bank holidays of the staff member's nation (a Nation or its value; not recorded: England's)."""
+    return add_working_days(held_on, MINUTES_DUE_WORKING_DAYS, nation_code(nation))
 
 
-def minutes_late(held_on: date, shared_on: date | None, today: date) -> bool:
+def minutes_late(held_on: date, shared_on: date | None, today: date, nation: object = None) -> bool:
     """Shared after the 5th working day, or not shared and that day has passed."""
-    due = minutes_due_by(held_on)
+    due = minutes_due_by(held_on, nation)
     return (shared_on or today) > due
 
 

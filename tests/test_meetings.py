@@ -17,6 +17,7 @@ from pip_app.models import (
     CompanionKind,
     Meeting,
     MeetingKind,
+    Nation,
     Review,
     ReviewDecision,
 )
@@ -90,6 +91,15 @@ def test_minutes_are_due_five_working_days_after_the_meeting_skipping_bank_holid
     assert minutes_late(date(2026, 11, 20), date(2026, 11, 30), date(2026, 12, 10))
     assert not minutes_late(date(2026, 11, 20), None, date(2026, 11, 27))
     assert minutes_late(date(2026, 11, 20), None, date(2026, 11, 30))
+
+
+def test_minutes_are_due_by_the_staff_members_own_bank_holidays():
+    """Monday 30 Nov 2026 is St Andrew's Day, a bank holiday in Scotland only."""
+    held = date(2026, 11, 25)
+    assert minutes_due_by(held) == minutes_due_by(held, Nation.ENGLAND) == date(2026, 12, 2)
+    assert minutes_due_by(held, Nation.SCOTLAND) == minutes_due_by(held, "scotland") == date(2026, 12, 3)
+    assert minutes_late(held, None, date(2026, 12, 3), Nation.ENGLAND)
+    assert not minutes_late(held, None, date(2026, 12, 3), Nation.SCOTLAND)
 
 
 # --- Recording

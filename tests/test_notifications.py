@@ -15,6 +15,7 @@ from pip_app.extensions import db
 from pip_app.models import (
     AckResponse,
     AuditEvent,
+    Nation,
     Notification,
     NotificationKind,
     NotificationStatus,
@@ -262,6 +263,30 @@ def test_reminders_from_the_flags_each_once_to_the_right_person(app, world, make
     send(runner)
     assert mail.take() == []  # found again on the next run, but never sent twice
     assert control.id in {r.subject_id for r in rows(subject_type="control")}
+
+
+def test_acknowledgement_reminders_count_the_staff_members_own_bank_holidays(app, world, make_plan, mail, runner):
+    """Today, Monday 30 Nov 2026, is St Andrew's Day, a bank holiday in Scotland only: a version
+    issued on Wednesday has been waiting 3 working days in England but 2 in Scotland, so a
+    Scottish staff member is reminded (day 2) and their manager is not yet told (day 3)."""
+    manager, staff = world["manager"], world["staff"]
+    staff.nation = Nation.SCOTLAND
+    plan = make_plan(staff=staff, manager=manager, service=world["home"], start=TODAY - timedelta(days=21))
+    plan.next_review_date = TODAY + timedelta(days=3)
+    db.session.add(
+        PlanVersion(plan=plan, version=1, snapshot={}, created_by_id=manager.id, created_at=datetime(2026, 11, 25, 10))
+    )
+    db.session.commit()
+    send(runner)
+    got = sorted((r.recipients[0], r.message["Subject"]) for r in mail.take())
+    assert got == [(staff.email, f"Reminder: please acknowledge version 1 of the plan ({plan.reference})")]
+    # In England the same day is the third working day: the manager is told as well.
+    staff.nation = Nation.ENGLAND
+    db.session.commit()
+    send(runner)
+    assert [(r.recipients[0], r.message["Subject"]) for r in mail.take()] == [
+        (manager.email, f"Not yet acknowledged: {plan.reference}")
+    ]
 
 
 def test_observed_shift_carries_an_invitation_and_a_move_or_cancel_updates_it(app, world, make_plan, mail, runner):

@@ -40,13 +40,13 @@ def meetings_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
     """The meetings panel: the plan's meetings and, when open, the form being filled or corrected."""
     may_edit = policy.can_edit_plan(current_user, plan)
     is_staff = policy.can_acknowledge(current_user, plan)
-    on = today()
+    on, nation = today(), plan.staff.nation
     rows = [
         Row(
             meeting=m,
             minutes_visible=not is_staff or m.minutes_shared_on is not None,
-            late=m.held_on <= on and minutes_late(m.held_on, m.minutes_shared_on, on),
-            due_by=minutes_due_by(m.held_on),
+            late=m.held_on <= on and minutes_late(m.held_on, m.minutes_shared_on, on, nation),
+            due_by=minutes_due_by(m.held_on, nation),
             may_acknowledge=is_staff and m.minutes_shared_on is not None and m.minutes_response is None,
         )
         for m in meeting_ops.plan_meetings(plan)

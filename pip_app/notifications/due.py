@@ -132,6 +132,7 @@ class AckFact:
     version: int
     review_date: date | None = None
     ends_on: date | None = None  # a closure's acknowledgement period ends
+    nation: str = "ENG"  # the staff member's bank holidays (nation_code), for the working days
 
 
 @dataclass(frozen=True)
@@ -328,12 +329,12 @@ def ack_details(ack: AckFact, by: date | None = None) -> dict[str, Any]:
     if ack.review_date is not None:
         details["review_date"] = _iso(ack.review_date)
         details["review_id"] = ack.subject_id
-    due_by = by or ack.ends_on or add_working_days(ack.requested_on, ACK_DUE_WORKING_DAYS)
+    due_by = by or ack.ends_on or add_working_days(ack.requested_on, ACK_DUE_WORKING_DAYS, ack.nation)
     details["by"] = _iso(due_by)
     return details
 
 
-def acknowledgement_reminders(acks: Iterable[AckFact], day: date, nation: str = "ENG") -> Found:
+def acknowledgement_reminders(acks: Iterable[AckFact], day: date) -> Found:
     """Outstanding on working day 2: the staff member is reminded; on day 3: the manager is told.
     Every outstanding acknowledgement is listed in the staff member's digest (and, from day 3,
     the manager's)."""
@@ -345,7 +346,7 @@ def acknowledgement_reminders(acks: Iterable[AckFact], day: date, nation: str = 
         subject_type = "plan" if ack.what == "plan" else ack.what
         # A plan is acknowledged per version: each version is an occasion of its own.
         prefix = f"v{ack.version}-" if ack.what == "plan" else ""
-        elapsed = working_days_after(ack.requested_on, day, nation)
+        elapsed = working_days_after(ack.requested_on, day, ack.nation)
         found.waiting.append(
             Waiting(ack.staff_id, Kind.ACK_REMINDER, ack.plan_id, ack.reference, details, ack.requested_on)
         )

@@ -36,7 +36,7 @@ from ..models import (
     User,
     user_services,
 )
-from ..notifications.due import AckFact, Due, ObservationFact, ack_details, observation_details
+from ..notifications.due import AckFact, Due, ObservationFact, ack_details, nation_code, observation_details
 from . import audit
 from .outbox import enqueue
 
@@ -78,6 +78,7 @@ def _ack(plan: Plan, what: str, subject_id: int, review: Review | None = None) -
         requested_on=today(),
         version=plan.version,
         review_date=review.review_date if review is not None else None,
+        nation=nation_code(plan.staff.nation),
     )
 
 

@@ -42,6 +42,7 @@ from ..notifications.due import (
     acknowledgement_reminders,
     control_reminders,
     digests,
+    nation_code,
     observation_reminders,
     plan_reminders,
 )
@@ -165,13 +166,28 @@ def acknowledgement_facts(day: date) -> list[AckFact]:
         .correlate(Plan)
         .scalar_subquery()
     )
+    # Working days are counted by the staff member's nation's bank holidays.
+    staff = aliased(User)
     versions = db.session.execute(
-        select(Plan.id, Plan.reference, Plan.staff_id, Plan.manager_id, Plan.version, PlanVersion.created_at)
+        select(
+            Plan.id, Plan.reference, Plan.staff_id, Plan.manager_id, Plan.version, PlanVersion.created_at, staff.nation
+        )
         .join(PlanVersion, and_(PlanVersion.plan_id == Plan.id, PlanVersion.version == Plan.version))
+        .join(staff, staff.id == Plan.staff_id)
         .where(Plan.status.in_(OPEN), Plan.version > acked_version)
     )
     facts = [
-        AckFact("plan", r.id, r.id, r.reference, r.staff_id, r.manager_id, _day(r.created_at), r.version)
+        AckFact(
+            "plan",
+            r.id,
+            r.id,
+            r.reference,
+            r.staff_id,
+            r.manager_id,
+            _day(r.created_at),
+            r.version,
+            nation=nation_code(r.nation),
+        )
         for r in versions
     ]
     correction = aliased(Review)
@@ -185,8 +201,10 @@ def acknowledgement_facts(day: date) -> list[AckFact]:
             Plan.version,
             Review.review_date,
             Review.created_at,
+            staff.nation,
         )
         .join(Plan, Plan.id == Review.plan_id)
+        .join(staff, staff.id == Plan.staff_id)
         .where(
             Plan.status.in_(OPEN),
             ~exists().where(Acknowledgement.review_id == Review.id, Acknowledgement.user_id == Plan.staff_id),
@@ -205,6 +223,7 @@ def acknowledgement_facts(day: date) -> list[AckFact]:
             _day(r.created_at),
             r.version,
             r.review_date,
+            nation=nation_code(r.nation),
         )
         for r in reviews
     ]
@@ -218,8 +237,10 @@ def acknowledgement_facts(day: date) -> list[AckFact]:
             Plan.version,
             Closure.closed_at,
             Closure.ack_due_days,
+            staff.nation,
         )
         .join(Plan, Plan.id == Closure.plan_id)
+        .join(staff, staff.id == Plan.staff_id)
         .where(
             Plan.status == PlanStatus.CLOSED,
             Closure.closed_at >= datetime.combine(day - timedelta(days=CLOSURE_LOOKBACK_DAYS), datetime.min.time()),
@@ -241,6 +262,7 @@ def acknowledgement_facts(day: date) -> list[AckFact]:
             _day(r.closed_at),
             r.version,
             ends_on=_day(r.closed_at) + timedelta(days=r.ack_due_days),
+            nation=nation_code(r.nation),
         )
         for r in closures
     ]
