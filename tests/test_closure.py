@@ -36,6 +36,7 @@ from pip_app.services import approvals, closure_draft, closure_gate
 from pip_app.services import closure as closure_ops
 from pip_app.services.plans import PlanConflict, PlanError
 from tests.factories import approver_for, make_action, make_control
+from tests.html_checker import assert_valid_html, require_checker
 
 TODAY = date(2026, 11, 30)
 START = date(2026, 11, 2)
@@ -737,20 +738,10 @@ def test_a_closed_plan_is_read_only_on_every_route(app, world, sign_in, plan, wh
     assert "This plan is closed and can no longer be changed." in client.get(f"/plans/{plan.id}/close").text
 
 
-def test_closure_pages_are_valid_html(world, sign_in, plan, tmp_path):
+def test_closure_pages_are_valid_html(world, sign_in, plan):
     """The close page (fresh and refused), the panel with the acknowledgement form and the
     no-JavaScript acknowledgement page pass the Nu HTML Checker (when it is installed)."""
-    import json
-    import os
-    import shutil
-    import subprocess
-
-    from tests.test_html_valid import HX_ATTRIBUTE, VNU
-
-    if not (VNU.exists() and shutil.which("java")):
-        if os.environ.get("CI") == "true":
-            pytest.fail("vnu.jar or Java is missing: run `make test`, which installs both.")
-        pytest.skip("vnu.jar or Java is missing (make test installs them)")
+    require_checker()
     manager = sign_in(world["manager"])
     pages = {
         "close": manager.get(f"/plans/{plan.id}/close").text,
@@ -762,24 +753,7 @@ def test_closure_pages_are_valid_html(world, sign_in, plan, tmp_path):
     pages["ack refused"] = staff.post(
         f"/plans/{plan.id}/closure/acknowledge", data={"closure-ack-response": "disagree"}
     ).text
-    files = {}
-    for n, (name, html) in enumerate(pages.items()):
-        path = tmp_path / f"page{n}.html"
-        path.write_text(html, encoding="utf-8")
-        files[str(path)] = name
-    result = subprocess.run(
-        ["java", "-jar", str(VNU), "--errors-only", "--format", "json", "--stdout", *files],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    messages = json.loads(result.stdout or "{}").get("messages", [])
-    errors = [
-        f"{files.get(m.get('url', '').removeprefix('file:'), m.get('url'))}: {m['message']}"
-        for m in messages
-        if m.get("type") == "error" and not HX_ATTRIBUTE.search(m["message"])
-    ]
-    assert errors == []
+    assert_valid_html(pages)
 
 
 # --- The staff member left during the procedure (issue 20) --------------------------------------

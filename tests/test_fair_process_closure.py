@@ -26,6 +26,7 @@ from pip_app.models import (
     PlanStatus,
 )
 from pip_app.services import closure as closure_ops
+from tests.html_checker import assert_valid_html, require_checker
 from tests.test_closure import TODAY, close_directly, close_form, ready_plan
 
 START = date(2026, 11, 2)
@@ -302,20 +303,10 @@ def test_the_panel_offers_the_choice_to_the_registered_manager_only(world, adjus
     assert "shows only the count of adjustments" in hr_panel and "Save the choice" not in hr_panel
 
 
-def test_the_new_page_states_are_valid_html(world, adjusted, sign_in, tmp_path):
+def test_the_new_page_states_are_valid_html(world, adjusted, sign_in):
     """The close page asking about a reasonable time (fresh and refused) and the restricted panel
     offering the choice (fresh and refused) pass the Nu HTML Checker (when it is installed)."""
-    import json
-    import os
-    import shutil
-    import subprocess
-
-    from tests.test_html_valid import HX_ATTRIBUTE, VNU
-
-    if not (VNU.exists() and shutil.which("java")):
-        if os.environ.get("CI") == "true":
-            pytest.fail("vnu.jar or Java is missing: run `make test`, which installs both.")
-        pytest.skip("vnu.jar or Java is missing (make test installs them)")
+    require_checker()
     manager, senior = sign_in(world["manager"]), sign_in(world["senior"])
     pages = {
         "close": manager.get(f"/plans/{adjusted.id}/close").text,
@@ -324,24 +315,7 @@ def test_the_new_page_states_are_valid_html(world, adjusted, sign_in, tmp_path):
         "choice refused": choose(senior, adjusted, reason="").text,
     }
     assert "reasonable time" in pages["close refused"] and "Say why" in pages["choice refused"]
-    files = {}
-    for n, (name, html) in enumerate(pages.items()):
-        path = tmp_path / f"page{n}.html"
-        path.write_text(html, encoding="utf-8")
-        files[str(path)] = name
-    result = subprocess.run(
-        ["java", "-jar", str(VNU), "--errors-only", "--format", "json", "--stdout", *files],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    messages = json.loads(result.stdout or "{}").get("messages", [])
-    errors = [
-        f"{files.get(m.get('url', '').removeprefix('file:'), m.get('url'))}: {m['message']}"
-        for m in messages
-        if m.get("type") == "error" and not HX_ATTRIBUTE.search(m["message"])
-    ]
-    assert errors == [], "\n".join(errors)
+    assert_valid_html(pages)
 
 
 def test_export_person_carries_the_answer_and_the_choice_and_purge_closed_removes_them(
