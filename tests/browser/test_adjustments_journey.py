@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from pip_app.extensions import db
 from pip_app.models import Plan
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, sign_in_quickly
 from tests.factories import PASSWORD
 from tests.test_closure import ready_plan
 
@@ -33,8 +33,7 @@ def test_an_adjustment_agreed_late_extends_the_plan_and_hr_sees_only_the_count(
     plan_id, end = plan.id, plan.planned_end_date
 
     # 1. The registered manager records the adjustment: agreed, in place on 12 Nov.
-    sign_in(page, live_server, world["senior"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}")
+    sign_in_quickly(page, live_server, world["senior"].email, PASSWORD, then=f"/plans/{plan_id}")
     page.locator("#adjustments > summary").click()
     panel = page.locator("#adjustments-panel")
     panel.get_by_role("link", name="Record a request for an adjustment").click()
@@ -58,8 +57,7 @@ def test_an_adjustment_agreed_late_extends_the_plan_and_hr_sees_only_the_count(
     _sign_out(page)
 
     # 3. The line manager is not offered the panel, and its address answers 404.
-    sign_in(page, live_server, world["manager"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}")
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then=f"/plans/{plan_id}")
     expect(page.locator("#meetings > summary")).to_be_visible()
     expect(page.locator("#adjustments")).to_have_count(0)
     assert page.goto(f"{live_server}/plans/{plan_id}/adjustments").status == 404
@@ -93,14 +91,13 @@ def test_an_adjustment_agreed_late_extends_the_plan_and_hr_sees_only_the_count(
     # Before the (extended) planned end, so the registered manager approves it first (issue 18).
     expect(page.get_by_text("The closure needs approval")).to_be_visible()
     _sign_out(page)
-    sign_in(page, live_server, world["senior"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}#decisions")
+    sign_in_quickly(page, live_server, world["senior"].email, PASSWORD, then=f"/plans/{plan_id}#decisions")
     page.locator("#decisions").get_by_role("button", name="Approve and close the plan").click()
     expect(page.get_by_text("Approved: the plan is closed.")).to_be_visible()
     _sign_out(page)
 
     # 5. HR reads the closure summary: the count, the date and the answer, none of the detail.
-    sign_in(page, live_server, world["hr"].email, PASSWORD)
+    sign_in_quickly(page, live_server, world["hr"].email, PASSWORD, then="/")
     response = page.request.get(f"{live_server}/plans/{plan_id}/closure.pdf")
     assert response.status == 200
     text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(io.BytesIO(response.body())).pages)

@@ -13,7 +13,7 @@ from pip_app.extensions import db
 from pip_app.models import ControlKind, DisagreementResponse, InterimControl, PlanStatus
 from pip_app.services.plans import issue_plan
 from tests import factories
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, sign_in_quickly
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -56,7 +56,7 @@ def test_staff_disagrees_the_manager_responds_and_the_staff_member_acknowledges_
 ):
     plan_url = f"{live_server}/plans/{issued_plan.id}"
     # 1. The staff member disagrees, saying why.
-    sign_in(page, live_server, world["staff"].email, PASSWORD)
+    sign_in_quickly(page, live_server, world["staff"].email, PASSWORD, then="/")
     expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
     page.goto(plan_url)
     acknowledge = page.locator("#acknowledge")
@@ -67,7 +67,7 @@ def test_staff_disagrees_the_manager_responds_and_the_staff_member_acknowledges_
     _sign_out(page)
 
     # 2. The manager finds it on the dashboard and in the plan header, and records the response in place.
-    sign_in(page, live_server, world["manager"].email, PASSWORD)
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then="/")
     dashboard = page.get_by_role("region", name="Disagreements to answer")
     expect(dashboard).to_contain_text(issued_plan.reference)
     dashboard.get_by_role("link", name=issued_plan.reference).click()
@@ -92,7 +92,7 @@ def test_staff_disagrees_the_manager_responds_and_the_staff_member_acknowledges_
     _sign_out(page)
 
     # 3. The staff member reads the response in plain words and acknowledges it.
-    sign_in(page, live_server, world["staff"].email, PASSWORD)
+    sign_in_quickly(page, live_server, world["staff"].email, PASSWORD, then="/")
     expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
     page.goto(plan_url)
     panel = page.locator("#disagreements-panel")
@@ -127,8 +127,7 @@ def test_a_control_continued_from_the_register_loses_its_flag(live_server, page,
         review_by_date=TODAY - timedelta(days=2),
         last_checked_on=TODAY - timedelta(days=1),
     )
-    sign_in(page, live_server, world["senior"].email, PASSWORD)
-    page.goto(f"{live_server}/register?flagged=1")
+    sign_in_quickly(page, live_server, world["senior"].email, PASSWORD, then="/register?flagged=1")
     row = page.locator(f"#register-control-{control.id}")
     expect(row).to_contain_text("Review 2 days overdue")
     page.evaluate("window.__marker = 1")
@@ -181,7 +180,7 @@ def test_the_response_is_recorded_and_read_without_javascript(live_server, no_js
     )
     db.session.add(ack)
     db.session.commit()
-    sign_in(page, live_server, world["manager"].email, PASSWORD)
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then="/")
     expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
     page.goto(f"{live_server}/plans/{issued_plan.id}")
     page.get_by_role("link", name=re.compile("^Record the response")).click()
@@ -193,7 +192,7 @@ def test_the_response_is_recorded_and_read_without_javascript(live_server, no_js
     expect(page).to_have_url(re.compile(rf"/plans/{issued_plan.id}#disagreement-{ack.id}$"))
     expect(page.get_by_text("Response recorded.")).to_be_visible()
     _sign_out(page)
-    sign_in(page, live_server, world["staff"].email, PASSWORD)
+    sign_in_quickly(page, live_server, world["staff"].email, PASSWORD, then="/")
     expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
     page.goto(f"{live_server}/plans/{issued_plan.id}")
     page.get_by_role("button", name="I have read this response").click()

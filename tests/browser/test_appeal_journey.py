@@ -16,7 +16,7 @@ from pip_app.extensions import db
 from pip_app.models import Appeal, AppealOutcome, CompanionKind, Letter, LetterKind, MeetingKind, PlanStatus, Role
 from pip_app.services.plans import issue_plan
 from tests import factories
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, sign_in_quickly
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -66,6 +66,11 @@ def _sign_out(page) -> None:
 
 def _open_appeal(page, base_url: str, plan_id: int):
     page.goto(f"{base_url}/plans/{plan_id}")
+    return _expand_appeal(page)
+
+
+def _expand_appeal(page):
+    """The Appeal part of the plan page now shown, opened (its content loads when opened)."""
     page.locator("#appeal > summary").click()
     panel = page.locator("#appeal-panel")
     expect(panel.get_by_role("heading", name="Appeal", level=2)).to_be_visible()
@@ -80,8 +85,8 @@ def test_an_appeal_lodged_heard_by_someone_not_involved_and_decided(
     header = page.locator("#plan-header")
 
     # 1. The staff member appeals, with their grounds; the header says "Under appeal" at once.
-    sign_in(page, live_server, world["staff"].email, PASSWORD)
-    panel = _open_appeal(page, live_server, plan_id)
+    sign_in_quickly(page, live_server, world["staff"].email, PASSWORD, then=f"/plans/{plan_id}")
+    panel = _expand_appeal(page)
     expect(header).not_to_contain_text("Under appeal")
     expect(panel).to_contain_text("appeal by")
     panel.get_by_role("button", name="Lodge my appeal").click()
@@ -96,7 +101,7 @@ def test_an_appeal_lodged_heard_by_someone_not_involved_and_decided(
     _sign_out(page)
 
     # 2. HR chooses the hearer: only people not previously involved are offered.
-    sign_in(page, live_server, world["hr"].email, PASSWORD)
+    sign_in_quickly(page, live_server, world["hr"].email, PASSWORD, then="/")
     expect(page.get_by_text("Appeal waiting for a hearer")).to_be_visible()
     panel = _open_appeal(page, live_server, plan_id)
     expect(header).to_contain_text("Under appeal")
@@ -109,7 +114,7 @@ def test_an_appeal_lodged_heard_by_someone_not_involved_and_decided(
     _sign_out(page)
 
     # 3. The hearer records the hearing in Meetings, with the union representative, then links it.
-    sign_in(page, live_server, rita.email, PASSWORD)
+    sign_in_quickly(page, live_server, rita.email, PASSWORD, then="/")
     expect(page.get_by_text("Appeal to hear")).to_be_visible()
     page.goto(f"{live_server}/plans/{plan_id}")
     page.locator("#meetings > summary").click()
@@ -145,8 +150,8 @@ def test_an_appeal_lodged_heard_by_someone_not_involved_and_decided(
     _sign_out(page)
 
     # 5. The staff member reads the outcome and the reasons.
-    sign_in(page, live_server, world["staff"].email, PASSWORD)
-    panel = _open_appeal(page, live_server, plan_id)
+    sign_in_quickly(page, live_server, world["staff"].email, PASSWORD, then=f"/plans/{plan_id}")
+    panel = _expand_appeal(page)
     expect(header).not_to_contain_text("Under appeal")
     expect(panel).to_contain_text("Not upheld: the decision stands")
     expect(panel).to_contain_text(REASONS)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from pip_app.extensions import db
 from pip_app.models import Attachment, AuditEvent, Plan
 from tests import factories
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, sign_in_quickly
 from tests.factories import PASSWORD
 from tests.test_closure import close_directly, ready_plan
 
@@ -47,8 +47,7 @@ def test_manager_attaches_staff_sees_only_theirs_hr_downloads_the_summary(
     fit_path.write_bytes(_pdf("Fit note"))
 
     # 1. The manager attaches the audit sheet to A1, then the fit note as restricted.
-    sign_in(page, live_server, world["manager"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}#attachments-panel")
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then=f"/plans/{plan_id}#attachments-panel")
     panel = page.locator("#attachments-panel")
     panel.get_by_label("File").set_input_files(str(audit_path))
     panel.get_by_label("What is it?").fill("MAR audit, week 3")
@@ -71,8 +70,7 @@ def test_manager_attaches_staff_sees_only_theirs_hr_downloads_the_summary(
     assert fit_note.is_restricted
 
     # 2. The staff member sees the audit sheet, and nothing of the fit note.
-    sign_in(page, live_server, world["staff"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}#attachments-panel")
+    sign_in_quickly(page, live_server, world["staff"].email, PASSWORD, then=f"/plans/{plan_id}#attachments-panel")
     panel = page.locator("#attachments-panel")
     expect(panel.get_by_text("MAR audit week 3.pdf")).to_be_visible()
     expect(page.get_by_text("fit note.pdf")).to_have_count(0)
@@ -88,8 +86,7 @@ def test_manager_attaches_staff_sees_only_theirs_hr_downloads_the_summary(
     db.session.commit()  # end the test's read transaction: the server wrote meanwhile (the download's event)
     plan = db.session.get(Plan, plan_id)
     close_directly(plan, world["manager"])
-    sign_in(page, live_server, world["hr"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}")
+    sign_in_quickly(page, live_server, world["hr"].email, PASSWORD, then=f"/plans/{plan_id}")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download closure summary (PDF)").click()
     data = Path(download_info.value.path()).read_bytes()

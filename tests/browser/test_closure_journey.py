@@ -16,7 +16,7 @@ from pip_app.clock import today
 from pip_app.extensions import db
 from pip_app.models import Acknowledgement, AckSubject, AuditEvent, ControlStatus, Plan, PlanStatus
 from tests import factories
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, sign_in_quickly
 from tests.factories import PASSWORD
 from tests.test_closure import ready_plan
 
@@ -44,8 +44,7 @@ def test_manager_closes_staff_acknowledges_hr_downloads(live_server, page, conso
     control_id, a2_id = plan.controls[0].id, plan.actions[1].id
 
     # 1. The manager opens the plan and chooses to close it.
-    sign_in(page, live_server, world["manager"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}")
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then=f"/plans/{plan_id}")
     page.locator("#closure-panel").get_by_role("link", name="Close this plan").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Close {reference}: {staff_name}")
     gate = page.locator("#closure-gate")
@@ -82,7 +81,7 @@ def test_manager_closes_staff_acknowledges_hr_downloads(live_server, page, conso
     expect(page.locator("#plan-flags")).to_contain_text("Closure proposed on")
     _sign_out(page)
 
-    sign_in(page, live_server, world["senior"].email, PASSWORD)
+    sign_in_quickly(page, live_server, world["senior"].email, PASSWORD, then="/")
     page.locator("#decide-h + ul").get_by_role("link", name=reference).click()
     decision = page.locator("#decisions")
     expect(decision).to_contain_text("Approval to close the plan")
@@ -94,8 +93,7 @@ def test_manager_closes_staff_acknowledges_hr_downloads(live_server, page, conso
     expect(page.locator(".plan-header .status")).to_have_text("Closed")
     _sign_out(page)
 
-    sign_in(page, live_server, world["manager"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}")
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then=f"/plans/{plan_id}")
     expect(page.locator(".plan-header .status")).to_have_text("Closed")
     panel = page.locator("#closure-panel")
     expect(panel).to_contain_text("Achieved and sustained")
@@ -108,7 +106,7 @@ def test_manager_closes_staff_acknowledges_hr_downloads(live_server, page, conso
     _sign_out(page)
 
     # 2. The staff member finds the closure on their dashboard and agrees.
-    sign_in(page, live_server, world["staff"].email, PASSWORD)
+    sign_in_quickly(page, live_server, world["staff"].email, PASSWORD, then="/")
     page.locator("li", has_text="the closure of your improvement plan").get_by_role("link", name=reference).click()
     expect(page).to_have_url(re.compile(rf"/plans/{plan_id}#closure-panel$"))
     form = page.locator("#closure-acknowledge")
@@ -127,7 +125,7 @@ def test_manager_closes_staff_acknowledges_hr_downloads(live_server, page, conso
     _sign_out(page)
 
     # 3. HR filters the closed plans and downloads the summary.
-    sign_in(page, live_server, world["hr"].email, PASSWORD)
+    sign_in_quickly(page, live_server, world["hr"].email, PASSWORD, then="/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Closed plans").click()
     expect(page.get_by_role("heading", name="Closed plans", level=1)).to_be_visible()
     page.wait_for_load_state()  # htmx (a deferred script) listens from here: a change before it is lost

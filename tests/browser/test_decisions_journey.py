@@ -14,7 +14,7 @@ from pip_app.extensions import db
 from pip_app.models import Escalation, Plan, PlanStatus
 from pip_app.services.plans import issue_plan
 from tests import factories
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, sign_in_quickly
 from tests.browser.test_accessibility_states import _only_deliberate
 from tests.browser.test_review_loop import _fill_review
 from tests.factories import PASSWORD
@@ -66,8 +66,7 @@ def test_a_review_escalates_the_registered_manager_decides_and_the_staff_member_
     live_server, page, console_errors, world, active_plan
 ):
     plan_id, reference = active_plan.id, active_plan.reference
-    sign_in(page, live_server, world["manager"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}")
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then=f"/plans/{plan_id}")
     _fill_review(
         page, review_date=today(), value=55, summary="Two unsigned MAR entries again.", progress=("Not met", "At risk")
     )
@@ -85,7 +84,7 @@ def test_a_review_escalates_the_registered_manager_decides_and_the_staff_member_
     _sign_out(page)
 
     # The registered manager finds it on their dashboard and decides, with a rationale.
-    sign_in(page, live_server, world["senior"].email, PASSWORD)
+    sign_in_quickly(page, live_server, world["senior"].email, PASSWORD, then="/")
     waiting = page.locator("section").filter(has=page.get_by_role("heading", name="Waiting for your decision"))
     expect(waiting).to_contain_text("Decide on the escalation")
     waiting.get_by_role("link", name=reference).click()
@@ -106,8 +105,7 @@ def test_a_review_escalates_the_registered_manager_decides_and_the_staff_member_
     _sign_out(page)
 
     # The staff member reads the decision in plain words.
-    sign_in(page, live_server, world["staff"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}")
+    sign_in_quickly(page, live_server, world["staff"].email, PASSWORD, then=f"/plans/{plan_id}")
     decided = page.locator("#decisions")
     expect(decided).to_contain_text(re.compile(r"decided on \d+ \w+ \d{4}: the plan is extended to "))
     expect(decided).to_contain_text("Two more weeks with the deputy observing every round.")
@@ -122,8 +120,7 @@ def test_closing_not_achieved_before_the_end_waits_for_approval(live_server, pag
     db.session.commit()
     plan_id, control_id, a2_id = plan.id, plan.controls[0].id, plan.actions[1].id
 
-    sign_in(page, live_server, world["manager"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}/close")
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then=f"/plans/{plan_id}/close")
     expect(page.locator("#close-length")).to_contain_text("Closing before the planned end date needs the approval")
     page.get_by_label("Not achieved: formal capability procedure").check()
     page.locator(f"#close-control-{control_id}").get_by_label("Carry it into ongoing monitoring").check()
@@ -136,8 +133,7 @@ def test_closing_not_achieved_before_the_end_waits_for_approval(live_server, pag
     assert _fresh(Plan, plan_id).status is PlanStatus.ACTIVE
     _sign_out(page)
 
-    sign_in(page, live_server, world["senior"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}#decisions")
+    sign_in_quickly(page, live_server, world["senior"].email, PASSWORD, then=f"/plans/{plan_id}#decisions")
     decisions = page.locator("#decisions")
     expect(decisions).to_contain_text("the outcome is “not achieved”")
     expect(decisions).to_contain_text("it closes before the planned end date")

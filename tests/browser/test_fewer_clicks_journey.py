@@ -11,7 +11,7 @@ from pip_app.extensions import db
 from pip_app.models import Observation, PlanStatus
 from pip_app.services import plans as plan_ops
 from tests import factories
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in_quickly
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -43,8 +43,7 @@ def test_cancel_the_remaining_observations_then_withdraw_an_action(
     live_server, page, console_errors, world, plan_id, width
 ):
     page.set_viewport_size({"width": width, "height": 900})
-    sign_in(page, live_server, world["manager"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}")
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then=f"/plans/{plan_id}")
     expect(page.locator("#plan-flags")).to_contain_text("without an outcome")
     panel = page.locator("#observations-panel")
     panel.get_by_text("Cancel all 3 remaining observations").click()

@@ -14,7 +14,7 @@ from pip_app.models import Approval, ApprovalKind, Meeting, MeetingKind, PlanSta
 from pip_app.services.escalations import raise_escalation
 from pip_app.services.plans import issue_plan
 from tests import factories
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, sign_in_quickly, sign_out
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -48,8 +48,7 @@ def test_a_decision_to_go_formal_leads_the_manager_to_propose_the_stage(live_ser
     db.session.commit()
     plan_id = plan.id
 
-    sign_in(page, live_server, world["senior"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}#decisions")
+    sign_in_quickly(page, live_server, world["senior"].email, PASSWORD, then=f"/plans/{plan_id}#decisions")
     decisions = page.locator("#decisions")
     decisions.get_by_label("Decision", exact=True).select_option(label="Move to the formal procedure")
     decisions.get_by_label("Rationale").fill("Support and paired rounds have not changed practice.")
@@ -57,10 +56,9 @@ def test_a_decision_to_go_formal_leads_the_manager_to_propose_the_stage(live_ser
     decisions.get_by_role("button", name="Record the decision").click()
     expect(page.get_by_text("Decision recorded. Next, propose the move to formal stage 1")).to_be_visible()
     expect(page.locator("#decisions")).to_contain_text("no move has been proposed since this decision")
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
-    sign_in(page, live_server, world["manager"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}")
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then=f"/plans/{plan_id}")
     prompt = page.locator("#stage-prompt")
     expect(prompt).to_contain_text(f"{world['senior'].name} decided on")
     assert_accessible(page, "the plan header prompting the stage move")

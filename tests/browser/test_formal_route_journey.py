@@ -40,7 +40,7 @@ from pip_app.models import (
 from pip_app.notifications.due import add_working_days
 from pip_app.services.plans import issue_plan
 from tests import factories
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in_quickly
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -135,8 +135,7 @@ def test_informal_plan_fails_formal_stage_one_appeal_heard_by_someone_else_close
     header = page.locator("#plan-header")
 
     # 1. The manager escalates the failing plan; the registered manager decides to go formal.
-    sign_in(page, live_server, manager.email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}")
+    sign_in_quickly(page, live_server, manager.email, PASSWORD, then=f"/plans/{plan_id}")
     decisions = page.locator("#decisions")
     decisions.get_by_text("Escalate to the registered managers").click()
     decisions.get_by_label("Why escalate").fill("Not met in four reviews running despite paired rounds.")
@@ -144,8 +143,7 @@ def test_informal_plan_fails_formal_stage_one_appeal_heard_by_someone_else_close
     expect(page.locator("#plan-flags")).to_contain_text("waiting for a registered manager's decision")
     _sign_out(page)
 
-    sign_in(page, live_server, senior.email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}#decisions")
+    sign_in_quickly(page, live_server, senior.email, PASSWORD, then=f"/plans/{plan_id}#decisions")
     decisions = page.locator("#decisions")
     expect(decisions).to_contain_text("Not met in four reviews running despite paired rounds.")
     decisions.get_by_label("Decision", exact=True).select_option(label="Move to the formal procedure")
@@ -158,7 +156,7 @@ def test_informal_plan_fails_formal_stage_one_appeal_heard_by_someone_else_close
     # 2. The manager records the formal meeting, notice given today, and sends the invitation.
     notice_days = app.config["FORMAL_NOTICE_WORKING_DAYS"]
     meeting_day = add_working_days(start_day, notice_days, "ENG")
-    sign_in(page, live_server, manager.email, PASSWORD)
+    sign_in_quickly(page, live_server, manager.email, PASSWORD, then=f"/plans/{plan_id}")
     panel = _open(page, live_server, plan_id, "meetings")
     panel.get_by_role("link", name="Record a meeting").click()
     form = page.locator("#meetings-panel form")
@@ -179,7 +177,7 @@ def test_informal_plan_fails_formal_stage_one_appeal_heard_by_someone_else_close
 
     # 3. The meeting day: minutes with the union representative; the move is proposed and approved.
     app.config["FROZEN_TODAY"] = meeting_day.isoformat()
-    sign_in(page, live_server, manager.email, PASSWORD)
+    sign_in_quickly(page, live_server, manager.email, PASSWORD, then=f"/plans/{plan_id}")
     panel = _open(page, live_server, plan_id, "meetings")
     panel.get_by_role("link", name="Edit this meeting").click()
     form = page.locator("#meetings-panel form")
@@ -205,8 +203,7 @@ def test_informal_plan_fails_formal_stage_one_appeal_heard_by_someone_else_close
     expect(header).not_to_contain_text("Formal stage 1")
     _sign_out(page)
 
-    sign_in(page, live_server, senior.email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}#decisions")
+    sign_in_quickly(page, live_server, senior.email, PASSWORD, then=f"/plans/{plan_id}#decisions")
     page.get_by_role("button", name="Approve the move to formal stage 1 (improvement note)").click()
     expect(page.get_by_text("Approved: the plan has moved to the formal stage.")).to_be_visible()
     expect(header).to_contain_text("Formal stage 1 (improvement note)")
@@ -217,7 +214,7 @@ def test_informal_plan_fails_formal_stage_one_appeal_heard_by_someone_else_close
     appeal_by = add_working_days(meeting_day, app.config["APPEAL_WORKING_DAYS"], "ENG")
     expires = letter_rules.default_expiry("improvement_note", meeting_day)
     assert expires is not None
-    sign_in(page, live_server, manager.email, PASSWORD)
+    sign_in_quickly(page, live_server, manager.email, PASSWORD, then=f"/plans/{plan_id}")
     _open(page, live_server, plan_id, "letters")
     part = _draft_and_send(page, "improvement_note", "Improvement note")
     row = part.locator("tr", has_text="Improvement note")
@@ -228,7 +225,7 @@ def test_informal_plan_fails_formal_stage_one_appeal_heard_by_someone_else_close
         assert expected in text, expected
     _sign_out(page)
 
-    sign_in(page, live_server, staff.email, PASSWORD)
+    sign_in_quickly(page, live_server, staff.email, PASSWORD, then=f"/plans/{plan_id}")
     part = _open(page, live_server, plan_id, "letters")
     expect(part).to_contain_text("Confirming receipt does not mean you agree with the letter.")
     part.locator("tr", has_text="Improvement note").get_by_role(
@@ -250,7 +247,7 @@ def test_informal_plan_fails_formal_stage_one_appeal_heard_by_someone_else_close
     _sign_out(page)
 
     # 6. HR chooses a registered manager not involved: the one who approved the stage is not offered.
-    sign_in(page, live_server, hr.email, PASSWORD)
+    sign_in_quickly(page, live_server, hr.email, PASSWORD, then=f"/plans/{plan_id}")
     panel = _open(page, live_server, plan_id, "appeal")
     hearer = panel.get_by_label("Hearer")
     offered = hearer.locator("option").all_inner_texts()
@@ -262,7 +259,7 @@ def test_informal_plan_fails_formal_stage_one_appeal_heard_by_someone_else_close
     expect(page.locator("#appeal-panel")).to_contain_text("Hearer chosen")
     _sign_out(page)
 
-    sign_in(page, live_server, rita.email, PASSWORD)
+    sign_in_quickly(page, live_server, rita.email, PASSWORD, then="/")
     expect(page.get_by_text("Appeal to hear")).to_be_visible()
     panel = _open(page, live_server, plan_id, "meetings")
     panel.get_by_role("link", name="Record a meeting").click()
@@ -295,8 +292,7 @@ def test_informal_plan_fails_formal_stage_one_appeal_heard_by_someone_else_close
     _sign_out(page)
 
     # 8. The manager closes "not achieved"; it waits for the approver, who approves.
-    sign_in(page, live_server, manager.email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}")
+    sign_in_quickly(page, live_server, manager.email, PASSWORD, then=f"/plans/{plan_id}")
     page.locator("#closure-panel").get_by_role("link", name="Close this plan").click()
     page.get_by_label("Not achieved: formal capability procedure").check()
     control = page.locator(f"#close-control-{failing_plan.controls[0].id}")
@@ -311,8 +307,7 @@ def test_informal_plan_fails_formal_stage_one_appeal_heard_by_someone_else_close
     expect(page.get_by_text("The closure needs approval")).to_be_visible()
     _sign_out(page)
 
-    sign_in(page, live_server, senior.email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}#decisions")
+    sign_in_quickly(page, live_server, senior.email, PASSWORD, then=f"/plans/{plan_id}#decisions")
     decisions = page.locator("#decisions")
     expect(decisions).to_contain_text("the outcome is “not achieved”")
     decisions.get_by_role("button", name="Approve and close the plan").click()

@@ -15,7 +15,7 @@ from pip_app.formatting import format_date
 from pip_app.models import PlanStage, PlanStatus
 from pip_app.services.plans import issue_plan
 from tests import factories
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, sign_in_quickly
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -50,8 +50,7 @@ def test_an_improvement_note_is_sent_received_and_listed_for_hr(live_server, pag
     plan = stage_1_plan
     expires = format_date(letter_rules.default_expiry("improvement_note", today()))
 
-    sign_in(page, live_server, world["manager"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan.id}")
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then=f"/plans/{plan.id}")
     page.locator("#letters summary").click()
     part = page.locator("#letters-panel")
     expect(part).to_contain_text("No letters have been drafted for this plan yet.")
@@ -69,8 +68,7 @@ def test_an_improvement_note_is_sent_received_and_listed_for_hr(live_server, pag
     expect(part).to_contain_text("Not yet confirmed")
     _sign_out(page)
 
-    sign_in(page, live_server, world["staff"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan.id}")
+    sign_in_quickly(page, live_server, world["staff"].email, PASSWORD, then=f"/plans/{plan.id}")
     page.locator("#letters summary").click()
     part = page.locator("#letters-panel")
     expect(part).to_contain_text("Confirming receipt does not mean you agree with the letter.")
@@ -80,7 +78,7 @@ def test_an_improvement_note_is_sent_received_and_listed_for_hr(live_server, pag
     assert_accessible(page, "the staff member's letters")
     _sign_out(page)
 
-    sign_in(page, live_server, world["hr"].email, PASSWORD)
+    sign_in_quickly(page, live_server, world["hr"].email, PASSWORD, then="/")
     page.get_by_role("link", name="Warnings").click()
     row = page.locator("tbody tr", has_text=plan.reference)
     expect(row).to_contain_text("Improvement note")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from pip_app.extensions import db
 from pip_app.models import AckResponse, CompanionKind, Meeting
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, sign_in_quickly
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -21,8 +21,8 @@ def _sign_out(page) -> None:
     expect(page.get_by_text("You have signed out.")).to_be_visible()
 
 
-def _open_meetings(page, base_url: str, plan_id: int):
-    page.goto(f"{base_url}/plans/{plan_id}")
+def _open_meetings(page):
+    """The Meetings part of the plan page now shown, opened (its content loads when opened)."""
     page.locator("#meetings > summary").click()
     panel = page.locator("#meetings-panel")
     expect(panel.get_by_role("heading", name="Meetings", level=2)).to_be_visible()
@@ -37,8 +37,8 @@ def test_supervision_with_a_union_companion_minutes_shared_and_disputed(
     plan_id = plan.id
 
     # 1. The manager records the supervision, with its minutes.
-    sign_in(page, live_server, world["manager"].email, PASSWORD)
-    panel = _open_meetings(page, live_server, plan_id)
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then=f"/plans/{plan_id}")
+    panel = _open_meetings(page)
     panel.get_by_role("link", name="Record a meeting").click()
     form = page.locator("#meetings-panel form")
     form.get_by_label("Supervision").check()
@@ -63,8 +63,8 @@ def test_supervision_with_a_union_companion_minutes_shared_and_disputed(
     _sign_out(page)
 
     # 3. The staff member reads the minutes and disagrees, saying why.
-    sign_in(page, live_server, world["staff"].email, PASSWORD)
-    panel = _open_meetings(page, live_server, plan_id)
+    sign_in_quickly(page, live_server, world["staff"].email, PASSWORD, then=f"/plans/{plan_id}")
+    panel = _open_meetings(page)
     expect(panel.get_by_text("The round is interrupted by call bells.")).to_be_visible()
     panel.get_by_role("button", name="Send my answer").click()
     expect(

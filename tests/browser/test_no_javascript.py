@@ -25,7 +25,7 @@ from pip_app.models import (
     Review,
 )
 from tests import factories
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in_quickly, sign_out
 from tests.browser.test_closure_journey import MONITORING, RISK_NOW, _fresh
 from tests.factories import PASSWORD
 from tests.test_closure import ready_plan
@@ -45,7 +45,7 @@ def no_js_page(browser):
 def test_plan_authoring_acknowledgement_and_review_without_javascript(live_server, no_js_page, world, app):
     page = no_js_page
     staff = world["staff"]
-    sign_in(page, live_server, world["manager"].email, PASSWORD)
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then="/")
     expect(page.get_by_role("heading", name="My work")).to_be_visible()
 
     # A new plan from a template: the template picker is a plain GET form.
@@ -86,30 +86,27 @@ def test_plan_authoring_acknowledgement_and_review_without_javascript(live_serve
     expect(page.get_by_text("Submitted for approval. You can issue the plan once it is approved.")).to_be_visible()
 
     # The registered manager approves it with a plain form (issue 18); then the manager issues it.
-    page.get_by_role("button", name="Sign out").click()
-    sign_in(page, live_server, world["senior"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/1")
+    sign_out(page)
+    sign_in_quickly(page, live_server, world["senior"].email, PASSWORD, then="/plans/1")
     page.get_by_role("button", name="Approve the plan").click()
     expect(page).to_have_url(f"{live_server}/plans/1#decisions")
     expect(page.get_by_text("Approved.", exact=True)).to_be_visible()
-    page.get_by_role("button", name="Sign out").click()
-    sign_in(page, live_server, world["manager"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/1/edit")
+    sign_out(page)
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then="/plans/1/edit")
     page.get_by_role("button", name="Issue plan").click()
     expect(page).to_have_url(f"{live_server}/plans/1")
     expect(page.get_by_text(f"Waiting for {staff.name} to acknowledge version 1.")).to_be_visible()
 
     # The staff member acknowledges.
-    page.get_by_role("button", name="Sign out").click()
-    sign_in(page, live_server, staff.email, PASSWORD)
-    page.goto(f"{live_server}/plans/1")
+    sign_out(page)
+    sign_in_quickly(page, live_server, staff.email, PASSWORD, then="/plans/1")
     page.get_by_role("radio", name="Agree", exact=True).check()
     page.get_by_role("button", name="Send my response").click()
     expect(page.get_by_text("Your acknowledgement has been recorded")).to_be_visible()
 
     # The manager records an observation outcome and a weekly review.
-    page.get_by_role("button", name="Sign out").click()
-    sign_in(page, live_server, world["manager"].email, PASSWORD)
+    sign_out(page)
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then="/")
     db.session.commit()
     first = db.session.scalars(select(Observation).order_by(Observation.scheduled_on)).first()
     app.config["FROZEN_TODAY"] = (first.scheduled_on + timedelta(days=1)).isoformat()
@@ -146,8 +143,7 @@ def test_closure_acknowledgement_and_pdf_without_javascript(live_server, no_js_p
     plan_id, reference, staff_name = plan.id, plan.reference, world["staff"].name
     control_id, a2_id = plan.controls[0].id, plan.actions[1].id
 
-    sign_in(page, live_server, world["manager"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}")
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then=f"/plans/{plan_id}")
     page.locator("#closure-panel").get_by_role("link", name="Close this plan").click()
     expect(page).to_have_url(f"{live_server}/plans/{plan_id}/close")
     gate = page.locator("#closure-gate")
@@ -186,10 +182,10 @@ def test_closure_acknowledgement_and_pdf_without_javascript(live_server, no_js_p
     closed = _fresh(Plan, plan_id)
     assert closed.status is PlanStatus.CLOSED and closed.closure.risk_now_controlled == RISK_NOW
     assert closed.controls[0].status is ControlStatus.ONGOING_MONITORING
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     # The staff member: disagreeing without a comment is refused on a full page, then they agree.
-    sign_in(page, live_server, world["staff"].email, PASSWORD)
+    sign_in_quickly(page, live_server, world["staff"].email, PASSWORD, then="/")
     page.locator("li", has_text="the closure of your improvement plan").get_by_role("link", name=reference).click()
     form = page.locator("#closure-acknowledge")
     expect(form.locator("blockquote.statement")).to_contain_text(
@@ -209,10 +205,10 @@ def test_closure_acknowledgement_and_pdf_without_javascript(live_server, no_js_p
     db.session.commit()
     ack = db.session.scalar(select(Acknowledgement).where(Acknowledgement.subject == AckSubject.CLOSURE))
     assert ack is not None and ack.user_id == world["staff"].id and ack.response is AckResponse.AGREE
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     # HR filters the closed plans with the plain GET form and downloads the summary.
-    sign_in(page, live_server, world["hr"].email, PASSWORD)
+    sign_in_quickly(page, live_server, world["hr"].email, PASSWORD, then="/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Closed plans").click()
     page.get_by_label("Outcome").select_option(label="Achieved and sustained")
     page.get_by_role("button", name="Filter").click()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from pip_app.extensions import db
 from pip_app.models import Notification, NotificationKind, NotificationStatus
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, sign_in_quickly
 from tests.factories import PASSWORD
 from tests.mailserver import MailServer
 
@@ -33,8 +33,7 @@ def test_digest_only_preference_set_in_the_browser_changes_what_arrives(
         BASE_URL=live_server,
     )
     try:
-        sign_in(page, live_server, manager.email, PASSWORD)
-        page.goto(f"{live_server}/account")
+        sign_in_quickly(page, live_server, manager.email, PASSWORD, then="/account")
         group = page.get_by_role("group", name="Emails about your work")
         expect(group.get_by_label("Each as it happens, plus a daily digest")).to_be_checked()
         group.get_by_label("A daily digest only").check()

@@ -12,7 +12,7 @@ from pip_app.extensions import db
 from pip_app.models import PlanStatus
 from pip_app.services import plans as plan_ops
 from tests import factories
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in_quickly
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -53,8 +53,7 @@ def test_amending_an_action_shows_the_unissued_change_and_the_issue_button(
 ):
     plan_id, ref = active_plan
     page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
-    sign_in(page, live_server, world["manager"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}/edit")
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then=f"/plans/{plan_id}/edit")
     issue = page.locator("#issue")
     expect(issue).to_contain_text("No changes since version 1 was issued.")
     expect(issue.get_by_role("button", name="Issue version 2")).to_have_count(0)
@@ -80,8 +79,7 @@ def test_pausing_shows_paused_in_the_header_and_the_closure_panel(
 ):
     plan_id, _ = active_plan
     page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
-    sign_in(page, live_server, world["manager"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}")
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then=f"/plans/{plan_id}")
     expect(page.locator(".plan-header .status")).to_have_text("Active")
     _mark(page)
 

@@ -18,7 +18,7 @@ from pip_app.schedule import generate_schedule
 from pip_app.services import acknowledgements
 from pip_app.services import plans as plan_ops
 from tests import factories
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, sign_in_quickly
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -91,7 +91,7 @@ def test_manager_builds_and_issues_a_plan_and_the_staff_member_agrees(live_serve
     template = get_template("escalation")
 
     # 1. Plans → New plan, from the escalation template, for the staff member.
-    sign_in(page, live_server, manager_email, PASSWORD)
+    sign_in_quickly(page, live_server, manager_email, PASSWORD, then="/")
     expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Plans").click()
     expect(page.get_by_role("heading", name="Plans", level=1)).to_be_visible()
@@ -169,7 +169,7 @@ def test_manager_builds_and_issues_a_plan_and_the_staff_member_agrees(live_serve
     page.get_by_role("button", name="Submit for approval").click()
     expect(page.locator("#issue")).to_contain_text("Submitted for approval")
     _sign_out(page)
-    sign_in(page, live_server, world["senior"].email, PASSWORD)
+    sign_in_quickly(page, live_server, world["senior"].email, PASSWORD, then="/")
     waiting = page.locator("section").filter(has=page.get_by_role("heading", name="Waiting for your decision"))
     expect(waiting).to_contain_text("Approve the plan before issue")
     waiting.get_by_role("link").first.click()
@@ -181,8 +181,7 @@ def test_manager_builds_and_issues_a_plan_and_the_staff_member_agrees(live_serve
     expect(page.get_by_text("Returned with your comments.")).to_be_visible()
     _sign_out(page)
 
-    sign_in(page, live_server, manager_email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}/edit")
+    sign_in_quickly(page, live_server, manager_email, PASSWORD, then=f"/plans/{plan_id}/edit")
     expect(page.locator("#issue")).to_contain_text("Say who the near misses were with in the risk.")
     page.get_by_label("Risk statement").fill(
         template.risk_statement + " Both near misses were with residents on the first floor."
@@ -194,15 +193,13 @@ def test_manager_builds_and_issues_a_plan_and_the_staff_member_agrees(live_serve
     expect(page.locator("#issue")).to_contain_text("Submitted for approval")
     _sign_out(page)
 
-    sign_in(page, live_server, world["senior"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}#decisions")
+    sign_in_quickly(page, live_server, world["senior"].email, PASSWORD, then=f"/plans/{plan_id}#decisions")
     page.locator("#decisions").get_by_role("button", name="Approve the plan").click()
     expect(page.get_by_text("Approved.", exact=True)).to_be_visible()
     _sign_out(page)
 
     # Issue: the plan page shows it active and waiting for the staff member.
-    sign_in(page, live_server, manager_email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}/edit")
+    sign_in_quickly(page, live_server, manager_email, PASSWORD, then=f"/plans/{plan_id}/edit")
     expect(page.locator("#issue")).to_contain_text("Approved by")
     page.get_by_role("button", name="Issue plan").click()
     expect(page).to_have_url(re.compile(rf"/plans/{plan_id}$"))
@@ -213,7 +210,7 @@ def test_manager_builds_and_issues_a_plan_and_the_staff_member_agrees(live_serve
 
     # 6. The staff member finds it on the dashboard and agrees.
     _sign_out(page)
-    sign_in(page, live_server, staff_email, PASSWORD)
+    sign_in_quickly(page, live_server, staff_email, PASSWORD, then="/")
     expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
     to_acknowledge = page.locator("section").filter(has=page.get_by_role("heading", name="To acknowledge"))
     to_acknowledge.get_by_role("link", name=reference).click()
@@ -256,7 +253,7 @@ def issued_plan(world):
 
 def test_staff_member_disagrees_with_a_comment(live_server, page, console_errors, world, issued_plan):
     plan_id, reference, staff_name = issued_plan.id, issued_plan.reference, world["staff"].name
-    sign_in(page, live_server, world["staff"].email, PASSWORD)
+    sign_in_quickly(page, live_server, world["staff"].email, PASSWORD, then="/")
     expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
     page.get_by_role("link", name=reference).first.click()
     expect(page).to_have_url(re.compile(rf"/plans/{plan_id}(#your-plan)?$"))

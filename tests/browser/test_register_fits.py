@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from pip_app.models import ControlKind
 from tests import factories
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, sign_in_quickly
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -48,8 +48,7 @@ def test_the_rows_actions_and_the_opened_check_are_within_the_viewport(
     live_server, page, console_errors, world, flagged_control, width
 ):
     page.set_viewport_size({"width": width, "height": 900})
-    sign_in(page, live_server, world["senior"].email, PASSWORD)
-    page.goto(f"{live_server}/register")
+    sign_in_quickly(page, live_server, world["senior"].email, PASSWORD, then="/register")
     row = page.locator(f"#register-control-{flagged_control}")
     expect(row).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= width

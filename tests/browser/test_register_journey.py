@@ -15,7 +15,7 @@ from sqlalchemy import select
 from pip_app.extensions import db
 from pip_app.models import AuditEvent, ControlKind, ControlStatus, InterimControl
 from tests import factories
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in_quickly
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -94,7 +94,7 @@ def _assert_no_reload(page) -> None:
 def test_senior_finds_flagged_controls_records_a_check_lifts_one_and_downloads_the_csv(
     live_server, page, console_errors, world, controls, tmp_path
 ):
-    sign_in(page, live_server, world["senior"].email, PASSWORD)
+    sign_in_quickly(page, live_server, world["senior"].email, PASSWORD, then="/")
     expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
 
     # Click 1: the register, from the main navigation.
@@ -176,8 +176,7 @@ def test_senior_finds_flagged_controls_records_a_check_lifts_one_and_downloads_t
 
 
 def test_sorting_and_search_update_the_table_in_place(live_server, page, console_errors, world, controls):
-    sign_in(page, live_server, world["senior"].email, PASSWORD)
-    page.goto(f"{live_server}/register")
+    sign_in_quickly(page, live_server, world["senior"].email, PASSWORD, then="/register")
     _set_marker(page)
     page.get_by_role("link", name=re.compile("^Staff member")).click()
     expect(page).to_have_url(re.compile(r"sort=staff"))
@@ -196,8 +195,7 @@ def test_without_javascript_a_senior_filters_and_records_a_check(live_server, br
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:
-        sign_in(page, live_server, world["senior"].email, PASSWORD)
-        page.goto(f"{live_server}/register")
+        sign_in_quickly(page, live_server, world["senior"].email, PASSWORD, then="/register")
         page.get_by_label("Flagged only").check()
         page.get_by_role("button", name="Filter").click()
         expect(page).to_have_url(re.compile(r"flagged=1"))
@@ -216,8 +214,7 @@ def test_without_javascript_a_senior_filters_and_records_a_check(live_server, br
 def test_from_the_plan_page_a_senior_records_a_check(live_server, page, console_errors, world, controls):
     control = _saved(controls["fine"])
     plan_id = control.plan_id
-    sign_in(page, live_server, world["senior"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}")
+    sign_in_quickly(page, live_server, world["senior"].email, PASSWORD, then=f"/plans/{plan_id}")
     item = page.locator(f"#control-{controls['fine']}")
     _set_marker(page)
     item.get_by_role("link", name=re.compile("^Record a check")).click()

@@ -13,7 +13,7 @@ from pip_app.extensions import db
 from pip_app.models import ControlKind, Nation, PlanStatus, ProfessionalRegister
 from pip_app.services.plans import issue_plan
 from tests import factories
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, sign_in_quickly
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -48,8 +48,7 @@ def restricted_plan(world):
 def test_the_registered_manager_records_the_regulatory_decisions_in_place(
     live_server, page, console_errors, world, restricted_plan
 ):
-    sign_in(page, live_server, world["senior"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{restricted_plan.id}")
+    sign_in_quickly(page, live_server, world["senior"].email, PASSWORD, then=f"/plans/{restricted_plan.id}")
     flags = page.locator("#plan-flags")
     expect(flags).to_contain_text("Regulatory decisions needed: 2 referral decisions not yet recorded")
     page.locator("#regulatory summary").click()

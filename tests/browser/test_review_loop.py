@@ -33,7 +33,7 @@ from pip_app.schedule import Slot
 from pip_app.services import plans as plan_ops
 from pip_app.services import reviews as review_ops
 from tests import factories
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in_quickly
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -177,7 +177,7 @@ def test_manager_records_three_weekly_reviews_in_place_and_the_chart_follows(
     live_server, page, console_errors, active_plan
 ):
     p = active_plan
-    sign_in(page, live_server, p.manager.email, PASSWORD)
+    sign_in_quickly(page, live_server, p.manager.email, PASSWORD, then="/")
     expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
     page.goto(f"{live_server}/plans/{p.id}")
     expect(page.get_by_role("heading", level=1)).to_contain_text(p.reference)
@@ -292,7 +292,7 @@ def test_staff_member_acknowledges_reviews_in_place(live_server, page, console_e
     first_day, _second_day = p.review_dates
 
     # The dashboard lists both reviews to acknowledge.
-    sign_in(page, live_server, p.staff.email, PASSWORD)
+    sign_in_quickly(page, live_server, p.staff.email, PASSWORD, then="/")
     expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
     to_acknowledge = page.locator("section").filter(has=page.get_by_role("heading", name="To acknowledge"))
     for day in p.review_dates:
@@ -377,7 +377,7 @@ def observed_plan(active_plan, world):
 
 def test_manager_records_an_observation_outcome_and_the_flag_clears(live_server, page, console_errors, observed_plan):
     p = observed_plan
-    sign_in(page, live_server, p.manager.email, PASSWORD)
+    sign_in_quickly(page, live_server, p.manager.email, PASSWORD, then="/")
     expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
     page.goto(f"{live_server}/plans/{p.id}")
     flags = page.locator("#plan-flags")
@@ -422,7 +422,7 @@ def test_manager_records_an_observation_outcome_and_the_flag_clears(live_server,
 
 def test_double_clicked_save_records_one_review(live_server, page, console_errors, active_plan):
     p = active_plan
-    sign_in(page, live_server, p.manager.email, PASSWORD)
+    sign_in_quickly(page, live_server, p.manager.email, PASSWORD, then="/")
     expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
     page.goto(f"{live_server}/plans/{p.id}")
     _set_marker(page)

@@ -15,7 +15,7 @@ from pip_app.schedule import Slot
 from pip_app.services import acknowledgements
 from pip_app.services import plans as plan_ops
 from tests import factories
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, sign_in_quickly
 from tests.factories import PASSWORD
 from tests.test_closure import close_directly, ready_plan
 
@@ -58,7 +58,7 @@ def staff_plans(world):
 def test_the_staff_member_reads_their_plan_before_signing(live_server, page, console_errors, staff_plans, width):
     plan_id, reference, closed_reference = staff_plans
     page.set_viewport_size({"width": width, "height": 844})
-    sign_in(page, live_server, "staff@example.test", PASSWORD)
+    sign_in_quickly(page, live_server, "staff@example.test", PASSWORD, then="/")
     expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
 
     # The dashboard: Status is in view on a phone, and the closed plan is listed.

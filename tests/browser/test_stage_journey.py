@@ -12,7 +12,7 @@ from pip_app.extensions import db
 from pip_app.models import Meeting, MeetingKind, Plan, PlanStage, PlanStatus
 from pip_app.services.plans import issue_plan
 from tests import factories
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, sign_in_quickly, sign_out
 from tests.browser.test_accessibility_states import _only_deliberate
 from tests.factories import PASSWORD
 
@@ -53,8 +53,7 @@ def test_the_manager_asks_the_registered_manager_approves_the_header_shows_stage
     db.session.commit()
     plan_id = plan.id
 
-    sign_in(page, live_server, world["manager"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}")
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then=f"/plans/{plan_id}")
     decisions = page.locator("#decisions")
     decisions.get_by_text("Propose the move to formal stage 1 (improvement note)").click()
     # Without a meeting chosen, the refusal says what to do and keeps the reason typed.
@@ -69,10 +68,9 @@ def test_the_manager_asks_the_registered_manager_approves_the_header_shows_stage
     decisions.get_by_role("button", name="Ask for approval").click()
     expect(page.get_by_text("Sent for approval")).to_be_visible()
     assert _fresh(Plan, plan_id).stage is PlanStage.INFORMAL
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
-    sign_in(page, live_server, world["senior"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}#decisions")
+    sign_in_quickly(page, live_server, world["senior"].email, PASSWORD, then=f"/plans/{plan_id}#decisions")
     expect(page.locator("#decisions")).to_contain_text("Four weeks of support; MAR errors continue.")
     assert_accessible(page, "the move waiting for the approver")
     page.get_by_role("button", name="Approve the move to formal stage 1 (improvement note)").click()

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from pip_app.extensions import db
 from pip_app.models import Observation, Shift
 from tests import factories
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in_quickly
 from tests.browser.test_review_loop import (
     _action_fieldset,
     active_plan,  # noqa: F401 (a fixture)
@@ -44,8 +44,7 @@ def test_the_review_form_survives_a_stray_click_and_back(live_server, page, cons
     p = active_plan
     page.set_viewport_size({"width": width, "height": 844})
     dialogs = Dialogs(page)
-    sign_in(page, live_server, p.manager.email, PASSWORD)
-    page.goto(f"{live_server}/plans/{p.id}")
+    sign_in_quickly(page, live_server, p.manager.email, PASSWORD, then=f"/plans/{p.id}")
     page.get_by_role("link", name="Record this week's review").click()
     form = page.locator("#reviews-panel form.review-form")
     expect(form.get_by_label("Overall summary")).to_be_visible()
@@ -106,8 +105,7 @@ def test_closure_reasons_survive_a_trip_from_the_gate(live_server, page, console
     page.set_viewport_size({"width": width, "height": 844})
     dialogs = Dialogs(page)
     dialogs.leave = True
-    sign_in(page, live_server, world["manager"].email, PASSWORD)
-    page.goto(f"{live_server}/plans/{plan_id}/close")
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then=f"/plans/{plan_id}/close")
     reason = page.locator("#close-form textarea[name^='close-reason_']")
     reason.fill(REASON)
     counter = page.locator(f"#{reason.get_attribute('id')}-count")
@@ -133,8 +131,7 @@ def test_closure_reasons_survive_a_trip_from_the_gate(live_server, page, console
 def test_a_comment_counts_its_characters_up_to_the_limit(live_server, page, console_errors, reviewed_plan, width):  # noqa: F811
     p = reviewed_plan
     page.set_viewport_size({"width": width, "height": 844})
-    sign_in(page, live_server, p.staff.email, PASSWORD)
-    page.goto(f"{live_server}/plans/{p.id}")
+    sign_in_quickly(page, live_server, p.staff.email, PASSWORD, then=f"/plans/{p.id}")
     comment = page.locator(f"#rack{p.review_ids[-1]}-comment")
     counter = page.locator(f"#rack{p.review_ids[-1]}-comment-count")
     expect(counter).to_have_text("0 of 2,000 characters")
