@@ -198,7 +198,8 @@ def closure_panel(plan: Plan, may_acknowledge: bool, form_class: type) -> dict[s
     if plan.is_draft:
         return None
     state = closure_ops.closure_ack_state(plan)
-    due = state is not None and state.due and may_acknowledge
+    # Not yet answered: a leaver was not asked, but may still respond (ClosureAckState.not_asked).
+    due = state is not None and state.acknowledgement is None and may_acknowledge
     to_staff = current_user.id == plan.staff_id  # their own plan: "you", not their name
     return dict(
         closure=plan.closure,

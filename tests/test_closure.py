@@ -801,6 +801,45 @@ def test_a_leaver_s_closure_is_offered_needs_approval_and_keeps_the_four_section
     assert "Referral to the Disclosure and Barring Service (DBS) Not yet decided" in text
 
 
+def test_a_leaver_is_not_asked_to_acknowledge_the_closure_and_the_record_says_so(world, sign_in, manager, plan):
+    """Someone who left during the procedure is not emailed, reminded or chased about the closure;
+    every place that shows its acknowledgement says they were not asked, and why."""
+    import io
+
+    import pypdf
+
+    from pip_app.models import Notification, NotificationKind
+    from pip_app.services.reminders import acknowledgement_facts
+
+    close_directly(plan, world["manager"], outcome=ClosureOutcome.LEFT)
+    db.session.commit()
+    staff = world["staff"]
+    asked = select(func.count(Notification.id)).where(
+        Notification.plan_id == plan.id, Notification.kind == NotificationKind.ACKNOWLEDGE_CLOSURE
+    )
+    assert db.session.scalar(asked) == 0
+    for day in (TODAY, TODAY + timedelta(days=3), TODAY + timedelta(days=20)):
+        assert [f for f in acknowledgement_facts(day) if f.what == "closure" and f.plan_id == plan.id] == []
+
+    said = f"{staff.name} was not asked to acknowledge the closure: they left during the procedure."
+    assert said in manager.get(f"/plans/{plan.id}").text
+    hr = sign_in(world["hr"])
+    assert "Not asked: left during the procedure" in hr.get("/hr/closures?outcome=left").text
+    pdf = hr.get(f"/plans/{plan.id}/closure.pdf")
+    text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(io.BytesIO(pdf.data)).pages)
+    assert said in text and "Awaiting" not in text
+
+    # If they sign in all the same, nothing asks them; they may still respond, recorded as any other.
+    own = sign_in(staff)
+    assert "the closure of your improvement plan" not in own.get("/").text
+    page = own.get(f"/plans/{plan.id}").text
+    assert "You were not asked to acknowledge this closure, because you left during the procedure." in page
+    response = own.post(f"/plans/{plan.id}/closure/acknowledge", data={"closure-ack-response": "agree"})
+    assert response.status_code in (200, 303), response.text
+    ack = db.session.scalar(select(Acknowledgement).where(Acknowledgement.subject == AckSubject.CLOSURE))
+    assert ack is not None and ack.user_id == staff.id and ack.response is AckResponse.AGREE
+
+
 def test_closure_approval_reasons_name_the_leaver():
     from pip_app.lifecycle import closure_approval_reasons
 

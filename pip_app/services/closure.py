@@ -79,11 +79,15 @@ class ClosureAckState:
     due_by: date
     days: int
     lapsed: bool  # the period ended without a response
+    # The plan ended because the staff member left during the procedure: they are not asked to
+    # acknowledge its closure (no email, no reminders, nobody told it is outstanding). If they
+    # respond all the same, the response is recorded as any other.
+    not_asked: bool = False
 
     @property
     def due(self) -> bool:
         """Still waiting for a response (a late response is still accepted and marked late)."""
-        return self.acknowledgement is None
+        return self.acknowledgement is None and not self.not_asked
 
     @property
     def late(self) -> bool:
@@ -95,6 +99,8 @@ class ClosureAckState:
         """One plain sentence for the plan page and the PDF."""
         ack = self.acknowledgement
         if ack is None:
+            if self.not_asked:
+                return f"{staff_name} was not asked to acknowledge the closure: they left during the procedure."
             if self.lapsed:
                 return (
                     f"No acknowledgement was given by {staff_name} within {self.days} days of closure "
@@ -114,6 +120,11 @@ class ClosureAckState:
         """The same sentence addressed to the staff member reading their own plan."""
         ack = self.acknowledgement
         if ack is None:
+            if self.not_asked:
+                return (
+                    "You were not asked to acknowledge this closure, because you left during the procedure. "
+                    "You can still respond below."
+                )
             if self.lapsed:
                 return (
                     f"You did not respond within {self.days} days of closure (by {format_date(self.due_by)}). "
@@ -153,7 +164,10 @@ def closure_ack_state(
     ack = (
         closure_acknowledgement(plan) if acknowledgement is _LOOK_UP else cast(Acknowledgement | None, acknowledgement)
     )
-    return ClosureAckState(ack, due_by, days, lapsed=ack is None and (on or today()) > due_by)
+    not_asked = ack is None and closure.outcome is ClosureOutcome.LEFT
+    return ClosureAckState(
+        ack, due_by, days, lapsed=ack is None and not not_asked and (on or today()) > due_by, not_asked=not_asked
+    )
 
 
 # --- Closing ------------------------------------------------------------------------------------

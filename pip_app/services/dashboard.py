@@ -34,6 +34,7 @@ from ..models import (
     ApprovalStatus,
     ApproverRole,
     Closure,
+    ClosureOutcome,
     ControlStatus,
     DisagreementResponse,
     Escalation,
@@ -454,7 +455,8 @@ def _staff_board(user: User, board: Board) -> None:
                         f"review-{review.id}",
                     )
                 )
-        if plan.status is PlanStatus.CLOSED and not any(a.subject is AckSubject.CLOSURE for a in mine):
+        left = plan.closure is not None and plan.closure.outcome is ClosureOutcome.LEFT  # not asked
+        if plan.status is PlanStatus.CLOSED and not left and not any(a.subject is AckSubject.CLOSURE for a in mine):
             board.to_acknowledge.append((plan, "the closure of your improvement plan", "closure-panel"))
     _responses_to_read(user, plans, board)
 

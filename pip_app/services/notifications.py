@@ -22,6 +22,7 @@ from ..models import (
     Approval,
     ApproverRole,
     Closure,
+    ClosureOutcome,
     DisagreementResponse,
     Escalation,
     Letter,
@@ -172,7 +173,10 @@ def approval_decided(approval: Approval) -> None:
 
 
 def plan_closed(closure: Closure) -> None:
-    """A closure: the staff member is asked to acknowledge it within its acknowledgement period."""
+    """A closure: the staff member is asked to acknowledge it within its acknowledgement period
+    (not one who left during the procedure: services.closure.ClosureAckState.not_asked)."""
+    if closure.outcome is ClosureOutcome.LEFT:
+        return
     plan = closure.plan
     closed_on = to_london(closure.closed_at).date()
     by = closed_on + timedelta(days=closure.ack_due_days)

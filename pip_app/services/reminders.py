@@ -20,6 +20,7 @@ from ..models import (
     Acknowledgement,
     AckSubject,
     Closure,
+    ClosureOutcome,
     ControlStatus,
     InterimControl,
     Observation,
@@ -243,6 +244,7 @@ def acknowledgement_facts(day: date) -> list[AckFact]:
         .join(staff, staff.id == Plan.staff_id)
         .where(
             Plan.status == PlanStatus.CLOSED,
+            Closure.outcome != ClosureOutcome.LEFT,  # a leaver is not asked (ClosureAckState.not_asked)
             Closure.closed_at >= datetime.combine(day - timedelta(days=CLOSURE_LOOKBACK_DAYS), datetime.min.time()),
             ~exists().where(
                 Acknowledgement.plan_id == Plan.id,
