@@ -266,7 +266,7 @@ def _scoped(stmt, user, *, people: bool = True):
 
 
 def _filtered(stmt, user, filters: RegisterFilters, today: date, *, people: bool = True):
-    stmt = _scoped(stmt, user, people=people or bool(filters.q))
+    stmt = _scoped(stmt, user, people=people)
     if filters.service:
         stmt = stmt.where(Plan.service_id == filters.service)
     if filters.kind:
@@ -278,12 +278,16 @@ def _filtered(stmt, user, filters: RegisterFilters, today: date, *, people: bool
     if filters.flagged:
         stmt = stmt.where(or_(*flag_conditions(today).values()))
     if filters.q:
+        # The people and services whose names match, each found once among a few hundred rows,
+        # rather than tested on every control's joined rows (so a count needs no joins).
+        named = select(User.id).where(folded_name_contains(User.search_name, filters.q))
+        services = select(Service.id).where(text_contains(Service.name, filters.q))
         stmt = stmt.where(
             or_(
                 reference_contains(Plan.reference, filters.q),
-                folded_name_contains(Staff.search_name, filters.q),
-                folded_name_contains(Responsible.search_name, filters.q),
-                text_contains(Service.name, filters.q),
+                Plan.staff_id.in_(named),
+                InterimControl.responsible_id.in_(named),
+                Plan.service_id.in_(services),
                 text_contains(InterimControl.detail, filters.q),
             )
         )
