@@ -15,8 +15,13 @@ run: install migrate demo-data
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
 	PIP_TWO_FACTOR_REQUIRED_ROLES='[]' $(FLASK) run --host 127.0.0.1 --port 5000
 
+# Python's bytecode cache on for the tests, whatever the shell says (PYTHONDONTWRITEBYTECODE=1):
+# each test process otherwise compiles the app and rewrites every test module's asserts again,
+# about 5 s per process before its first test. The caches are __pycache__/, ignored by git.
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest
+
 test: install-dev system-packages node_modules/.installed
-	$(BIN)/pytest
+	$(PYTEST)
 
 # The gates every commit passes: ruff (lint and format, configured in pyproject.toml) and mypy.
 lint: install-dev
@@ -26,7 +31,7 @@ lint: install-dev
 
 # The same suite against PostgreSQL (127.0.0.1:5432, user postgres) in a throw-away database.
 test-postgres: install-dev system-packages node_modules/.installed
-	$(BIN)/python scripts/with_postgres_db.py $(BIN)/pytest
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python scripts/with_postgres_db.py $(BIN)/pytest
 
 # A screenshot of each main screen, from a throw-away demo database, into docs/screenshots/.
 screenshots: install-dev system-packages

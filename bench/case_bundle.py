@@ -111,7 +111,7 @@ def main() -> None:
     from pip_app.pdf import render_case_bundle
     from pip_app.services import attachments as attachment_ops
     from pip_app.services import case_bundle as bundle_ops
-    from pip_app.services.summaries import summary_load_options
+    from pip_app.services.summaries import SUMMARY_READS
 
     app = create_app()
     with app.app_context():
@@ -141,7 +141,7 @@ def main() -> None:
             with app.app_context():
                 hr = db.session.scalar(select(User).where(User.email == "hr@demo.test"))
                 started = time.perf_counter()
-                plan = db.session.get(Plan, plan_id, options=summary_load_options())
+                plan = db.session.get(Plan, plan_id, options=SUMMARY_READS.as_options())
                 bundle = bundle_ops.case_bundle(plan, viewer=hr, append_pdfs=appended)
                 data_done = time.perf_counter()
                 body = render_case_bundle(bundle)

@@ -91,7 +91,7 @@ def measure_pdf_builds(app, spec: dict) -> dict:
     """Median time to build the closure PDF from a loaded plan: the summary data, then the bytes."""
     from pip_app.models import Plan, User
     from pip_app.pdf import render_plan_pdf
-    from pip_app.services.summaries import plan_summary, summary_load_options
+    from pip_app.services.summaries import SUMMARY_READS, plan_summary
 
     results = {}
     with app.test_request_context("/"):
@@ -101,7 +101,7 @@ def measure_pdf_builds(app, spec: dict) -> dict:
             for _ in range(spec.get("pdf_builds", 20)):
                 db.session.expunge_all()
                 c0, w0 = time.process_time(), time.perf_counter()
-                plan = db.session.get(Plan, plan_id, options=summary_load_options())
+                plan = db.session.get(Plan, plan_id, options=SUMMARY_READS.as_options())
                 body = render_plan_pdf(plan_summary(plan, generated_by=user, with_closure=True))
                 cpu.append(time.process_time() - c0)
                 wall.append(time.perf_counter() - w0)

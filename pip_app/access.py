@@ -3,10 +3,11 @@
 - `requires(rule)`: signed in and `rule(user)` holds, else 403 (lists, the register, admin).
 - `control_route`: a register role (else 403) and the route's `control_id`, a control on an
   issued plan the person may see (else 404), passed as `control`.
-- `plan_route(rule, options=…, parts=…)`: signed in; the route's `plan_id` loaded (locked for a
+- `plan_route(rule, reads=…, parts=…)`: signed in; the route's `plan_id` loaded (locked for a
   write), 404 if it does not exist or the person may not see it (so its existence does not
-  leak), 403 if they may see it but `rule` refuses; the view receives `plan`, and each
-  `<name_id>` listed in `parts` as `name`, a part of that plan (else 404).
+  leak), 403 if they may see it but `rule` refuses; the view receives `plan`, with what `reads`
+  names (`plan_reads.PlanReads`), and each `<name_id>` listed in `parts` as `name`, a part of
+  that plan (else 404).
 
 Where policy is checked: here, in views — always. Operations take an authorised actor and
 enforce the domain's rules only (dates, states, lengths), raising `refusals.Refusal`.
@@ -14,20 +15,19 @@ enforce the domain's rules only (dates, states, lengths), raising `refusals.Refu
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
 
 from flask import abort, request
 from flask_login import current_user, login_required
-from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from . import policy
 from .database import SAFE_METHODS
 from .extensions import db
 from .models import InterimControl, Plan
+from .plan_reads import PLAN_ROW, PlanReads, read_collections, read_plan
 
 Rule = Callable[[Any, Plan], bool]
 
@@ -51,19 +51,19 @@ def requires(rule: Callable[[Any], bool]) -> Callable:
 def plan_route(
     rule: Rule = policy.can_view_plan,
     *,
-    options: Sequence = (),
+    reads: PlanReads = PLAN_ROW,
     parts: Mapping[str, type] | None = None,
     seen_by: Rule = policy.can_view_plan,
 ) -> Callable:
     """Decorate a view of one plan: it is called with `plan` (and its `parts`) already checked.
-    `options` are the loader options for what the view reads; `seen_by` narrows who is told the
-    page exists at all (restricted detail: 404 for anyone else, as for a plan they may not see)."""
+    `reads` is what the view reads with the plan; `seen_by` narrows who is told the page exists
+    at all (restricted detail: 404 for anyone else, as for a plan they may not see)."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         @login_required
         def guarded(plan_id: int, **kwargs: Any) -> Any:
-            plan = plan_or_404(plan_id, rule, options=options, seen_by=seen_by)
+            plan = plan_or_404(plan_id, rule, reads=reads, seen_by=seen_by)
             for argument, model in (parts or {}).items():
                 kwargs[argument.removesuffix("_id")] = part_or_404(plan, model, kwargs.pop(argument))
             return view(plan, **kwargs)
@@ -88,16 +88,12 @@ def control_route(view: Callable) -> Callable:
     return guarded
 
 
-@functools.cache
-def _plan_statement(options: tuple, lock: bool) -> Select[tuple[Plan]]:
-    """The statement loading one plan with these loader options, built once per route: building
-    it per request (its cache key walks every option) cost as much as running it."""
-    statement = select(Plan).where(Plan.id == bindparam("plan_id")).options(*options)
-    return statement.with_for_update(of=Plan) if lock else statement
-
-
 def plan_or_404(
-    plan_id: int, allowed: Rule = policy.can_view_plan, *, options: Sequence = (), seen_by: Rule = policy.can_view_plan
+    plan_id: int,
+    allowed: Rule = policy.can_view_plan,
+    *,
+    reads: PlanReads = PLAN_ROW,
+    seen_by: Rule = policy.can_view_plan,
 ) -> Plan:
     """The plan if it exists and the current user passes `allowed`; a plan they may not
     see answers 404 rather than 403, so its existence does not leak.
@@ -105,13 +101,16 @@ def plan_or_404(
     A request that may write locks the plan's row first (SELECT … FOR UPDATE OF plans on
     PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers), so two people saving on
     one plan at once are taken in turn and the second sees the first's change — its stale
-    form is then refused with a 409 rather than overwriting anything."""
-    statement = _plan_statement(tuple(options), request.method not in SAFE_METHODS)
-    plan = db.session.execute(statement, {"plan_id": plan_id}).unique().scalar_one_or_none()
+    form is then refused with a 409 rather than overwriting anything.
+
+    The plan's collections are read only once the person is allowed: a refused request reads
+    the plan's own row and nothing more."""
+    plan = read_plan(plan_id, reads, lock=request.method not in SAFE_METHODS)
     if plan is None or not policy.can_view_plan(current_user, plan) or not seen_by(current_user, plan):
         abort(404)
     if not allowed(current_user, plan):
         abort(403)
+    read_collections(plan, reads)
     return plan
 
 

@@ -35,11 +35,12 @@ from sqlalchemy.orm import joinedload
 
 from .clock import today
 from .models import Plan
+from .plan_reads import PlanReads
 from .services import audit
 
 # What the ETag reads of the plan (and policy, to let the person in): a route loads only these
 # first, and the rest once it knows the client's copy will not do.
-ETAG_OPTIONS = (joinedload(Plan.staff), joinedload(Plan.manager), joinedload(Plan.service))
+ETAG_READS = PlanReads(joined=(joinedload(Plan.staff), joinedload(Plan.manager), joinedload(Plan.service)))
 
 
 @cache

@@ -14,12 +14,12 @@ from typing import Any
 from flask import current_app
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 
 from . import policy
 from .attachments.panel import attachment_panel
 from .clock import today
-from .decisions.panel import DECISION_OPTIONS, MEETING_COLUMNS, decisions_panel
+from .decisions.panel import DECISION_READS, MEETING_COLUMNS, decisions_panel
 from .disagreements.panel import disagreement_panel
 from .flags import plan_flags
 from .formatting import format_date, format_measure
@@ -37,11 +37,12 @@ from .models import (
     Review,
 )
 from .plan_header import HEADER, stage_prompt
+from .plan_reads import PlanReads
 from .screens import Screen, page_or_fragment
 from .services import acknowledgements
 from .services import closure as closure_ops
 from .services.controls import last_check_notes
-from .services.disagreements import RESPONSE_OPTIONS
+from .services.disagreements import RESPONSE_READS
 from .services.plans import unissued_changes
 from .services.reviews import (
     load_flag_entries,
@@ -51,43 +52,50 @@ from .services.reviews import (
     stored_measured_values,
 )
 
-# What the plan page reads, in a fixed number of statements whatever the plan's size: one SELECT
-# per collection, with the people each row names joined in. Of reviews, acknowledgements and
-# versions only what the flags and counts need: the reviews shown are loaded whole on their own
-# (services.reviews.reviews_in_full), the rest open as parts of their own (history, versions,
-# acknowledgements, earlier reviews).
-PLAN_PAGE_OPTIONS = (
-    joinedload(Plan.staff),
-    joinedload(Plan.manager),
-    joinedload(Plan.service),
-    joinedload(Plan.closure).joinedload(Closure.closed_by),
-    selectinload(Plan.controls).joinedload(InterimControl.responsible),
-    selectinload(Plan.controls).joinedload(InterimControl.lifted_by),
-    selectinload(Plan.controls).joinedload(InterimControl.continued_by),
-    selectinload(Plan.actions).joinedload(Action.owner),
-    selectinload(Plan.observations).joinedload(Observation.observer),
-    selectinload(Plan.observations).selectinload(Observation.focus),
-    selectinload(Plan.reviews).load_only(
-        Review.plan_id, Review.review_date, Review.created_at, Review.corrects_review_id
-    ),
-    selectinload(Plan.acknowledgements).defer(Acknowledgement.statement).joinedload(Acknowledgement.user),
-    selectinload(Plan.versions).load_only(PlanVersion.plan_id, PlanVersion.version, PlanVersion.created_at),
-    *DECISION_OPTIONS,
-    # Only what the late-minutes flag and the choice of a formal meeting (decisions) read; the
-    # meetings panel loads the meetings whole when opened.
-    selectinload(Plan.meetings).load_only(*MEETING_COLUMNS),
-    *RESPONSE_OPTIONS,  # disagreements' responses, in the acknowledgements' SELECT (issue 18)
-    # The regulatory flag's decisions (issue 20), joined into the plan's own SELECT: no statement more.
-    joinedload(Plan.regulatory_decisions),
+# What the plan page reads, in a fixed number of statements whatever the plan's size: the plan's
+# row with its people, then one SELECT per collection, with the people each row names joined in.
+# Of reviews, acknowledgements and versions only what the flags and counts need: the reviews shown
+# are loaded whole on their own (services.reviews.reviews_in_full), the rest open as parts of their
+# own (history, versions, acknowledgements, earlier reviews).
+PLAN_PAGE_READS = (
+    PlanReads(
+        joined=(
+            joinedload(Plan.staff),
+            joinedload(Plan.manager),
+            joinedload(Plan.service),
+            joinedload(Plan.closure).joinedload(Closure.closed_by),
+            # The regulatory flag's decisions (issue 20), joined into the plan's own SELECT.
+            joinedload(Plan.regulatory_decisions),
+        ),
+        collections={
+            "controls": (
+                joinedload(InterimControl.responsible),
+                joinedload(InterimControl.lifted_by),
+                joinedload(InterimControl.continued_by),
+            ),
+            "actions": (joinedload(Action.owner),),
+            "observations": (joinedload(Observation.observer), selectinload(Observation.focus)),
+            "reviews": (load_only(Review.plan_id, Review.review_date, Review.created_at, Review.corrects_review_id),),
+            "acknowledgements": (defer(Acknowledgement.statement), joinedload(Acknowledgement.user)),
+            "versions": (load_only(PlanVersion.plan_id, PlanVersion.version, PlanVersion.created_at),),
+            # Only what the late-minutes flag and the choice of a formal meeting (decisions) read;
+            # the meetings panel loads the meetings whole when opened.
+            "meetings": (load_only(*MEETING_COLUMNS),),
+        },
+    )
+    + DECISION_READS
+    + RESPONSE_READS  # disagreements' responses, in the acknowledgements' SELECT (issue 18)
 )
 
 # What the parts opened from the plan page read of the plan itself (each loads its own rows).
-PLAN_PART_OPTIONS = (
-    joinedload(Plan.staff),
-    selectinload(Plan.actions),
-    selectinload(Plan.controls),
-    selectinload(Plan.reviews).load_only(Review.plan_id, Review.review_date, Review.corrects_review_id),
-    selectinload(Plan.acknowledgements).defer(Acknowledgement.statement).joinedload(Acknowledgement.user),
+PLAN_PART_READS = PlanReads(
+    joined=(joinedload(Plan.staff),),
+    collections={
+        "actions": (),
+        "controls": (),
+        "reviews": (load_only(Review.plan_id, Review.review_date, Review.corrects_review_id),),
+        "acknowledgements": (defer(Acknowledgement.statement), joinedload(Acknowledgement.user)),
+    },
 )
 
 

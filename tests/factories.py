@@ -29,6 +29,19 @@ PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)
 _hashes: dict[tuple, str] = {}
 
+# The builders flush, not commit: the test's own session sees the rows at once, IsolatedClient
+# commits before each request, and nothing expires what a test still holds. Browser tests set
+# this (tests/browser/conftest.py): their live server reads through connections of its own.
+COMMIT = False
+
+
+def _save(*rows) -> None:
+    db.session.add_all(rows)
+    if COMMIT:
+        db.session.commit()
+    else:
+        db.session.flush()
+
 
 def hashed(password: str) -> str:
     """An argon2 hash of `password`, computed once per process for each password and set of
@@ -42,8 +55,7 @@ def hashed(password: str) -> str:
 
 def make_service(name: str | None = None) -> Service:
     service = Service(name=name or f"Service {next(_counter)}")
-    db.session.add(service)
-    db.session.commit()
+    _save(service)
     return service
 
 
@@ -68,8 +80,7 @@ def make_user(
         services=list(services or []),
         line_manager=line_manager,
     )
-    db.session.add(user)
-    db.session.commit()
+    _save(user)
     return user
 
 
@@ -102,10 +113,9 @@ def make_plan(
         risk_statement=fields.pop("risk_statement", "Deterioration is recorded but not escalated."),
         **fields,
     )
-    db.session.add(plan)
     if factors is not None:
         db.session.add(ContributingFactors(plan=plan, none_identified_reason=factors, updated_by=manager))
-    db.session.commit()
+    _save(plan)
     return plan
 
 
@@ -119,8 +129,7 @@ def make_control(plan: Plan, responsible: User, **fields) -> InterimControl:
         review_by_date=fields.pop("review_by_date", plan.start_date + timedelta(weeks=2)),
         **fields,
     )
-    db.session.add(control)
-    db.session.commit()
+    _save(control)
     return control
 
 
@@ -134,8 +143,7 @@ def make_action(plan: Plan, number: int | None = None, **fields) -> Action:
         success_criterion=fields.pop("success_criterion", "100% of changes have a recorded rationale"),
         **fields,
     )
-    db.session.add(action)
-    db.session.commit()
+    _save(action)
     return action
 
 

@@ -140,6 +140,7 @@ def test_idle_session_cookie_is_refused_after_the_lifetime(app, sign_in, staff, 
 
 def test_production_session_cookie_is_host_prefixed_secure_httponly_lax(database_url, staff, monkeypatch):
     monkeypatch.setenv("PIP_ENV", "production")
+    db.session.commit()  # the production app below reads through an engine of its own
     app = create_app(
         {
             "SECRET_KEY": "a-production-secret-for-this-test",

@@ -27,7 +27,7 @@ from pip_app.models import (
 )
 from pip_app.pdf import render_case_bundle
 from pip_app.services import case_bundle as bundle_ops
-from pip_app.services.summaries import summary_load_options
+from pip_app.services.summaries import SUMMARY_READS
 from pip_app.summaries import AppendixFile
 from tests.test_closure import START, TODAY, add_review
 from tests.test_closure_evidence import flat, pages_of
@@ -277,7 +277,7 @@ def test_a_hundred_reviews_and_twenty_versions_build(world, make_plan, case):
         )
     db.session.commit()
     db.session.expire_all()
-    loaded = db.session.get(type(plan), plan.id, options=summary_load_options())
+    loaded = db.session.get(type(plan), plan.id, options=SUMMARY_READS.as_options())
     bundle = bundle_ops.case_bundle(loaded, viewer=world["hr"], append_pdfs=True)
     assert len(bundle.summary.reviews) == 105 and len(bundle.summary.versions) == 20
     text = flat("\n".join(pages_of(render_case_bundle(bundle))))

@@ -198,6 +198,7 @@ def test_backup_copies_a_live_database_that_can_be_restored(runner, app, tmp_pat
         assert result.exit_code == 1 and "pg_dump" in result.output
         return
     make_user(Role.MANAGER, email="kept@example.test")
+    db.session.commit()  # the backup reads through a connection of its own
     target = tmp_path / "backup.sqlite3"
     result = runner.invoke(args=["backup", str(target)])
     assert result.exit_code == 0, result.output

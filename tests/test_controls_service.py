@@ -57,6 +57,7 @@ def test_a_late_entry_for_an_earlier_day_does_not_move_last_checked_on_back(worl
 
 
 def test_record_check_does_not_commit(world, control):
+    db.session.commit()  # what the fixtures built stays; only the check is rolled back
     control_ops.record_check(world["senior"], control, TODAY, "Checked")
     db.session.rollback()
     assert db.session.scalar(select(ControlCheck)) is None

@@ -72,8 +72,8 @@ def add_reviews(plan, world, weeks: int, acknowledged: set[int] = frozenset()) -
             summary=f"Summary of week {week + 1}",
             decision=ReviewDecision.CONTINUE,
         )
-        review.entries.append(ReviewEntry(action=plan.actions[0], progress=Progress.ON_TRACK, measured_value=60 + week))
         db.session.add(review)
+        review.entries.append(ReviewEntry(action=plan.actions[0], progress=Progress.ON_TRACK, measured_value=60 + week))
         db.session.flush()
         if week in acknowledged:
             db.session.add(

@@ -41,9 +41,9 @@ def grow(plan, world, *, actions: int, reviews: int, observations: int) -> None:
             summary=f"Week {week}",
             decision=ReviewDecision.CONTINUE,
         )
+        db.session.add(review)
         for action in plan.actions:
             review.entries.append(ReviewEntry(action=action, progress=Progress.ON_TRACK, measured_value=50 + week))
-        db.session.add(review)
         db.session.flush()
         db.session.add(
             Acknowledgement(

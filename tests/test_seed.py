@@ -185,6 +185,7 @@ def test_refuses_a_database_with_plans_unless_forced(app):
     manager = make_user(Role.MANAGER, services=[service])
     staff = make_user(Role.STAFF, services=[service], line_manager=manager)
     existing = make_plan(staff=staff, manager=manager, service=service)
+    db.session.commit()  # the refusal below rolls back; the existing plan stays
     with pytest.raises(SeedRefused, match="--force"):
         seed_scale(5, services=2, staff=4)
     db.session.rollback()

@@ -20,6 +20,7 @@ import pytest
 
 from pip_app import create_app
 from pip_app.config import check_throttle_storage
+from pip_app.extensions import db
 
 REDIS = "redis://127.0.0.1:6379"
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,6 +90,7 @@ def run_worker(database_url: str, storage: str, prefix: str, email: str, attempt
 def two_workers(database_url, storage, email) -> tuple[list[int], list[int]]:
     """Three wrong passwords in one worker, then three in another, against a limit of four."""
     prefix = f"pip-test-{uuid.uuid4().hex}"
+    db.session.commit()  # the workers are processes of their own
     return (run_worker(database_url, storage, prefix, email, 3), run_worker(database_url, storage, prefix, email, 3))
 
 

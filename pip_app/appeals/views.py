@@ -8,7 +8,7 @@ from typing import Any
 from flask import request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import policy
 from ..access import plan_route
@@ -17,26 +17,27 @@ from ..formatting import format_date
 from ..models import Appeal, AppealOutcome, CompanionKind, Meeting, Plan
 from ..params import parse_id
 from ..plan_header import header_beside, header_context
+from ..plan_reads import PlanReads
 from ..screens import Screen, problems_beside, submit
 from ..services import appeals as appeal_ops
 from . import bp
 from .forms import HearerForm, HearingForm, LodgeAppealForm, OutcomeForm, RecordAppealForm
 
 # What the part, its rules (who was involved) and the header's flags read of the plan.
-PART_OPTIONS = (
-    joinedload(Plan.staff),
-    joinedload(Plan.service),
-    joinedload(Plan.closure),
-    selectinload(Plan.letters),
-    selectinload(Plan.approvals),
-    selectinload(Plan.escalations),
-    selectinload(Plan.regulatory_decisions),
-    selectinload(Plan.appeals).options(
-        joinedload(Appeal.hearer),
-        joinedload(Appeal.meeting),
-        joinedload(Appeal.lodged_by),
-        joinedload(Appeal.decided_by),
-    ),
+PART_READS = PlanReads(
+    joined=(joinedload(Plan.staff), joinedload(Plan.service), joinedload(Plan.closure)),
+    collections={
+        "letters": (),
+        "approvals": (),
+        "escalations": (),
+        "regulatory_decisions": (),
+        "appeals": (
+            joinedload(Appeal.hearer),
+            joinedload(Appeal.meeting),
+            joinedload(Appeal.lodged_by),
+            joinedload(Appeal.decided_by),
+        ),
+    },
 )
 
 
@@ -121,14 +122,14 @@ def _back(plan: Plan) -> str:
 
 
 @bp.get("/<int:plan_id>/appeal")
-@plan_route(policy.can_read_appeal, options=PART_OPTIONS)
+@plan_route(policy.can_read_appeal, reads=PART_READS)
 def index(plan: Plan) -> ResponseReturnValue:
     """The plan's appeals (the part for htmx, a page of its own otherwise)."""
     return APPEAL.show(plan, "panel")
 
 
 @bp.post("/<int:plan_id>/appeal")
-@plan_route(policy.can_lodge_appeal, options=PART_OPTIONS)
+@plan_route(policy.can_lodge_appeal, reads=PART_READS)
 def lodge(plan: Plan) -> ResponseReturnValue:
     """The staff member appeals against an outcome letter, with their grounds."""
     form = LodgeAppealForm(request.form)
@@ -150,7 +151,7 @@ def lodge(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/appeal/record")
-@plan_route(policy.can_record_appeal, options=PART_OPTIONS)
+@plan_route(policy.can_record_appeal, reads=PART_READS)
 def record(plan: Plan) -> ResponseReturnValue:
     """HR records an appeal made another way (late ones with the reason it is accepted)."""
     form = RecordAppealForm(request.form)
@@ -174,7 +175,7 @@ def record(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/appeal/hearer")
-@plan_route(policy.can_assign_hearer, options=PART_OPTIONS)
+@plan_route(policy.can_assign_hearer, reads=PART_READS)
 def choose_hearer(plan: Plan) -> ResponseReturnValue:
     """Choose who hears the appeal: someone not previously involved (checked again here)."""
     form = HearerForm(request.form)
@@ -192,7 +193,7 @@ def choose_hearer(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/appeal/hearing")
-@plan_route(policy.can_link_appeal_hearing, options=PART_OPTIONS)
+@plan_route(policy.can_link_appeal_hearing, reads=PART_READS)
 def link_hearing(plan: Plan) -> ResponseReturnValue:
     """Link the appeal hearing recorded in the plan's meetings."""
     form = HearingForm(request.form)
@@ -212,7 +213,7 @@ def link_hearing(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/appeal/outcome")
-@plan_route(policy.can_decide_appeal, options=PART_OPTIONS)
+@plan_route(policy.can_decide_appeal, reads=PART_READS)
 def decide(plan: Plan) -> ResponseReturnValue:
     """The hearer records the outcome, with reasons."""
     form = OutcomeForm(request.form)

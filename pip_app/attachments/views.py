@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, Response, abort, current_app, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import policy
 from ..access import plan_route
@@ -19,6 +19,7 @@ from ..database import begin_writes
 from ..extensions import db
 from ..file_types import sent_filename
 from ..models import Attachment, AttachmentVisibility, Plan
+from ..plan_reads import PlanReads
 from ..requests import takes_files
 from ..screens import Screen, submit
 from ..services import attachments as attachment_ops
@@ -27,11 +28,8 @@ from .forms import CopyGivenForm, attach_form
 from .panel import attachment_panel
 
 # What the panel and the upload form read of the plan: its objects a file may be attached to.
-PANEL_OPTIONS = (
-    joinedload(Plan.staff),
-    selectinload(Plan.actions),
-    selectinload(Plan.reviews),
-    selectinload(Plan.observations),
+PANEL_READS = PlanReads(
+    joined=(joinedload(Plan.staff),), collections={"actions": (), "reviews": (), "observations": ()}
 )
 
 
@@ -61,7 +59,7 @@ def _visible_or_404(plan: Plan, attachment: Attachment) -> Attachment:
 
 
 @bp.get("/<int:plan_id>/attachments")
-@plan_route(options=PANEL_OPTIONS)
+@plan_route(reads=PANEL_READS)
 def index(plan: Plan) -> ResponseReturnValue:
     """The plan's files this person may see (the panel for htmx, a page otherwise)."""
     return ATTACHMENTS.show(plan, "panel")
@@ -69,7 +67,7 @@ def index(plan: Plan) -> ResponseReturnValue:
 
 @bp.post("/<int:plan_id>/attachments")
 @takes_files
-@plan_route(policy.can_attach, options=PANEL_OPTIONS)
+@plan_route(policy.can_attach, reads=PANEL_READS)
 def upload(plan: Plan) -> ResponseReturnValue:
     """Attach a file: its type read from its content, its SHA-256 kept, the upload audited."""
     subjects = attachment_ops.subjects(plan)
@@ -113,7 +111,7 @@ def upload(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/attachments/<int:attachment_id>/copy-given")
-@plan_route(policy.can_attach, options=PANEL_OPTIONS, parts={"attachment_id": Attachment})
+@plan_route(policy.can_attach, reads=PANEL_READS, parts={"attachment_id": Attachment})
 def copy_given(plan: Plan, attachment: Attachment) -> ResponseReturnValue:
     """Record the date the staff member was given a copy of the file."""
     _visible_or_404(plan, attachment)

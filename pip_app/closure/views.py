@@ -14,7 +14,7 @@ from .. import policy
 from ..access import plan_or_404, plan_route
 from ..adjustment_rules import considered_line
 from ..clock import today
-from ..conditional import ETAG_OPTIONS, unless_unchanged
+from ..conditional import ETAG_READS, unless_unchanged
 from ..database import begin_writes
 from ..extensions import db
 from ..forms import ClosureAcknowledgeForm
@@ -32,8 +32,6 @@ from ..services.closure_draft import draft_sections
 from ..services.closure_gate import closure_gate, final_measures
 from . import bp
 from .forms import CloseForm, close_form_for
-
-SUMMARY_OPTIONS = tuple(summary_ops.summary_load_options())
 
 
 def _closable(user: Any, plan: Plan) -> bool:
@@ -147,7 +145,9 @@ def acknowledge(plan: Plan) -> ResponseReturnValue:
 def _pdf_response(plan: Plan, kind: str) -> Response:
     """304 if the client kept this PDF as it would be made now; else render it, record the
     download in the plan's history, and send it (never cached by browsers)."""
-    return unless_unchanged(plan, kind, lambda: _render_pdf(plan_or_404(plan.id, options=SUMMARY_OPTIONS), kind))
+    return unless_unchanged(
+        plan, kind, lambda: _render_pdf(plan_or_404(plan.id, reads=summary_ops.SUMMARY_READS), kind)
+    )
 
 
 def _render_pdf(plan: Plan, kind: str) -> Response:
@@ -172,7 +172,7 @@ def _render_pdf(plan: Plan, kind: str) -> Response:
 
 
 @bp.get("/<int:plan_id>/closure.pdf")
-@plan_route(policy.can_download_closure, options=ETAG_OPTIONS)
+@plan_route(policy.can_download_closure, reads=ETAG_READS)
 def pdf(plan: Plan) -> ResponseReturnValue:
     """The closure summary of a closed plan: the record HR keeps."""
     if plan.closure is None:
@@ -185,14 +185,14 @@ def pdf(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.get("/<int:plan_id>/plan.pdf")
-@plan_route(policy.can_download_closure, options=ETAG_OPTIONS)
+@plan_route(policy.can_download_closure, reads=ETAG_READS)
 def plan_pdf(plan: Plan) -> ResponseReturnValue:
     """Any issued plan the user may read, as a PDF (without the closure sections)."""
     return _pdf_response(plan, "plan")
 
 
 @bp.get("/<int:plan_id>/case-bundle.pdf")
-@plan_route(policy.can_download_case_bundle, options=summary_ops.summary_load_options())
+@plan_route(policy.can_download_case_bundle, reads=summary_ops.SUMMARY_READS)
 def case_bundle(plan: Plan) -> ResponseReturnValue:
     """The case bundle: the whole record in one PDF for HR, a tribunal or a regulator;
     `?attachments=1` appends the attached PDFs. Audited like every download."""

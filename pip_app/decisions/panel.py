@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from .. import policy
@@ -29,6 +29,7 @@ from ..models import (
     PlanStage,
 )
 from ..plan_header import header_context
+from ..plan_reads import PlanReads
 from ..services.approvals import changes_since_submitted
 from ..services.escalations import decision_in_words
 from ..services.plans import issue_request
@@ -50,24 +51,33 @@ MEETING_COLUMNS = (
 # What the part reads: the requests with their threads and people, the escalations with theirs
 # (the plan page loads these too), and what a draft's snapshot names (to compare it with the
 # one submitted).
-DECISION_OPTIONS = (
-    selectinload(Plan.approvals).joinedload(Approval.requested_by),
-    selectinload(Plan.approvals).joinedload(Approval.decided_by),
-    selectinload(Plan.approvals).selectinload(Approval.comments).joinedload(ApprovalComment.author),
-    selectinload(Plan.escalations).joinedload(Escalation.raised_by),
-    selectinload(Plan.escalations).joinedload(Escalation.decided_by),
+DECISION_READS = PlanReads(
+    collections={
+        "approvals": (
+            joinedload(Approval.requested_by),
+            joinedload(Approval.decided_by),
+            selectinload(Approval.comments).joinedload(ApprovalComment.author),
+        ),
+        "escalations": (joinedload(Escalation.raised_by), joinedload(Escalation.decided_by)),
+    }
 )
-PART_OPTIONS = (
-    joinedload(Plan.staff),
-    joinedload(Plan.manager),
-    joinedload(Plan.service),
-    selectinload(Plan.controls).joinedload(InterimControl.responsible),
-    selectinload(Plan.actions).joinedload(Action.owner),
-    *DECISION_OPTIONS,
-    selectinload(Plan.meetings).load_only(*MEETING_COLUMNS),
-    # What the header's regulatory flag reads (issue 20), joined into the plan's own SELECT.
-    joinedload(Plan.closure),
-    joinedload(Plan.regulatory_decisions),
+PART_READS = (
+    PlanReads(
+        joined=(
+            joinedload(Plan.staff),
+            joinedload(Plan.manager),
+            joinedload(Plan.service),
+            # What the header's regulatory flag reads (issue 20), joined into the plan's own SELECT.
+            joinedload(Plan.closure),
+            joinedload(Plan.regulatory_decisions),
+        ),
+        collections={
+            "controls": (joinedload(InterimControl.responsible),),
+            "actions": (joinedload(Action.owner),),
+            "meetings": (load_only(*MEETING_COLUMNS),),
+        },
+    )
+    + DECISION_READS
 )
 
 

@@ -19,7 +19,7 @@ from ..stage_rules import next_stage
 from . import bp
 from .forms import EscalateForm
 from .panel import (
-    PART_OPTIONS,
+    PART_READS,
     approval_form,
     comment_form,
     decide_form,
@@ -36,14 +36,14 @@ def _url(plan: Plan) -> str:
 
 
 @bp.get("/<int:plan_id>/decisions")
-@plan_route(options=PART_OPTIONS)
+@plan_route(reads=PART_READS)
 def index(plan: Plan) -> ResponseReturnValue:
     """The plan's decisions (the part for htmx, a page of its own otherwise)."""
     return DECISIONS.show(plan, "panel")
 
 
 @bp.post("/<int:plan_id>/approvals/<int:approval_id>/comments")
-@plan_route(policy.can_discuss_approval, options=PART_OPTIONS, parts={"approval_id": Approval})
+@plan_route(policy.can_discuss_approval, reads=PART_READS, parts={"approval_id": Approval})
 def comment(plan: Plan, approval: Approval) -> ResponseReturnValue:
     """Add a message to a request's thread (the manager and the approver)."""
     form = comment_form(approval, request.form)
@@ -86,21 +86,21 @@ def _decide(plan: Plan, approval: Approval, approve: bool) -> ResponseReturnValu
 
 
 @bp.post("/<int:plan_id>/approvals/<int:approval_id>/approve")
-@plan_route(policy.can_approve, options=PART_OPTIONS, parts={"approval_id": Approval})
+@plan_route(policy.can_approve, reads=PART_READS, parts={"approval_id": Approval})
 def approve(plan: Plan, approval: Approval) -> ResponseReturnValue:
     """Approve a draft (its manager may then issue it) or a closure (carried out as proposed)."""
     return _decide(plan, approval, approve=True)
 
 
 @bp.post("/<int:plan_id>/approvals/<int:approval_id>/return")
-@plan_route(policy.can_approve, options=PART_OPTIONS, parts={"approval_id": Approval})
+@plan_route(policy.can_approve, reads=PART_READS, parts={"approval_id": Approval})
 def return_request(plan: Plan, approval: Approval) -> ResponseReturnValue:
     """Return a request with comments (required)."""
     return _decide(plan, approval, approve=False)
 
 
 @bp.post("/<int:plan_id>/escalations")
-@plan_route(policy.can_escalate, options=PART_OPTIONS)
+@plan_route(policy.can_escalate, reads=PART_READS)
 def escalate(plan: Plan) -> ResponseReturnValue:
     """Escalate the plan to the service's registered managers, with the reason."""
     form = EscalateForm()
@@ -129,7 +129,7 @@ def decided_message(plan: Plan, escalation: Escalation) -> str:
 
 
 @bp.post("/<int:plan_id>/escalations/<int:escalation_id>/decide")
-@plan_route(policy.can_decide_escalation, options=PART_OPTIONS, parts={"escalation_id": Escalation})
+@plan_route(policy.can_decide_escalation, reads=PART_READS, parts={"escalation_id": Escalation})
 def decide(plan: Plan, escalation: Escalation) -> ResponseReturnValue:
     """A registered manager's decision on an escalation, with its rationale and date."""
     form = decide_form(escalation, request.form)
@@ -155,7 +155,7 @@ def decide(plan: Plan, escalation: Escalation) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/stage")
-@plan_route(policy.can_propose_stage, options=PART_OPTIONS)
+@plan_route(policy.can_propose_stage, reads=PART_READS)
 def propose_stage(plan: Plan) -> ResponseReturnValue:
     """Propose moving the plan to its next stage, after a formal meeting: the approver decides."""
     form = stage_form(plan, request.form)

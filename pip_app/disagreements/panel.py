@@ -14,7 +14,7 @@ from ..services import disagreements as disagreement_ops
 
 def disagreement_panel(plan: Plan, **overrides: Any) -> dict[str, Any]:
     """The plan's disagreements with their responses, and what this person may do with them (load the
-    plan with services.disagreements.RESPONSE_OPTIONS: they then cost no statement of their own)."""
+    plan with services.disagreements.RESPONSE_READS: they then cost no statement of their own)."""
     panel = dict(
         rows=disagreement_ops.plan_disagreements(plan),
         manager_id=plan.manager_id,

@@ -16,6 +16,7 @@ from ..access import plan_route
 from ..clock import today
 from ..models import Acknowledgement, Plan, Review
 from ..plan_header import header_beside, header_context
+from ..plan_reads import PlanReads
 from ..screens import Screen, problems_beside, submit
 from ..services import disagreements as disagreement_ops
 from . import bp
@@ -56,30 +57,36 @@ def _url(plan: Plan, ack: Acknowledgement) -> str:
 
 PARTS = {"ack_id": Acknowledgement}
 # What the part and the header's flags read of the plan (its disagreements are read on their own).
-PLAN_PART_OPTIONS = (
-    joinedload(Plan.staff),
-    selectinload(Plan.controls),
-    selectinload(Plan.observations),
-    selectinload(Plan.actions),
-    selectinload(Plan.versions),
-    selectinload(Plan.reviews).selectinload(Review.entries),
-    selectinload(Plan.acknowledgements).joinedload(Acknowledgement.user),
-    *disagreement_ops.RESPONSE_OPTIONS,
-    # What the header's regulatory flag reads (issue 20), joined into the plan's own SELECT.
-    joinedload(Plan.closure),
-    joinedload(Plan.regulatory_decisions),
+PLAN_PART_READS = (
+    PlanReads(
+        joined=(
+            joinedload(Plan.staff),
+            # What the header's regulatory flag reads (issue 20), joined into the plan's own SELECT.
+            joinedload(Plan.closure),
+            joinedload(Plan.regulatory_decisions),
+        ),
+        collections={
+            "controls": (),
+            "observations": (),
+            "actions": (),
+            "versions": (),
+            "reviews": (selectinload(Review.entries),),
+            "acknowledgements": (joinedload(Acknowledgement.user),),
+        },
+    )
+    + disagreement_ops.RESPONSE_READS
 )
 
 
 @bp.get("/<int:plan_id>/disagreements")
-@plan_route(options=PLAN_PART_OPTIONS)
+@plan_route(reads=PLAN_PART_READS)
 def index(plan: Plan) -> ResponseReturnValue:
     """The plan's disagreements and their responses (the part for htmx, a page otherwise)."""
     return DISAGREEMENTS.show(plan, "panel")
 
 
 @bp.get("/<int:plan_id>/disagreements/<int:ack_id>/respond")
-@plan_route(policy.can_respond_to_disagreement, options=PLAN_PART_OPTIONS, parts=PARTS)
+@plan_route(policy.can_respond_to_disagreement, reads=PLAN_PART_READS, parts=PARTS)
 def respond_form(plan: Plan, ack: Acknowledgement) -> ResponseReturnValue:
     """The form to record the response to a disagreement, the discussion dated today."""
     _disagreement(plan, ack)
@@ -89,7 +96,7 @@ def respond_form(plan: Plan, ack: Acknowledgement) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/disagreements/<int:ack_id>/response")
-@plan_route(policy.can_respond_to_disagreement, options=PLAN_PART_OPTIONS, parts=PARTS)
+@plan_route(policy.can_respond_to_disagreement, reads=PLAN_PART_READS, parts=PARTS)
 def respond(plan: Plan, ack: Acknowledgement) -> ResponseReturnValue:
     """Record the response: discussed on, with whom, the outcome, whether the plan changed."""
     disagreement = _disagreement(plan, ack)
@@ -110,7 +117,7 @@ def respond(plan: Plan, ack: Acknowledgement) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/disagreements/<int:ack_id>/read")
-@plan_route(policy.can_acknowledge, options=PLAN_PART_OPTIONS, parts=PARTS)
+@plan_route(policy.can_acknowledge, reads=PLAN_PART_READS, parts=PARTS)
 def mark_read(plan: Plan, ack: Acknowledgement) -> ResponseReturnValue:
     """The staff member confirms they have read the response to their disagreement."""
     disagreement = _disagreement(plan, ack)

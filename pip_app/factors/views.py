@@ -14,12 +14,13 @@ from sqlalchemy.orm import joinedload
 from .. import policy
 from ..access import plan_route
 from ..models import Plan
+from ..plan_reads import PlanReads
 from ..screens import Screen, submit
 from ..services import factors as factor_ops
 from . import bp
 from .forms import FactorsForm
 
-PANEL_OPTIONS = (joinedload(Plan.staff),)
+PANEL_READS = PlanReads(joined=(joinedload(Plan.staff),))
 
 
 def factors_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
@@ -50,14 +51,14 @@ def _values(form: FactorsForm) -> factor_ops.FactorValues:
 
 
 @bp.get("/<int:plan_id>/factors")
-@plan_route(options=PANEL_OPTIONS)
+@plan_route(reads=PANEL_READS)
 def index(plan: Plan) -> ResponseReturnValue:
     """The contributing factors (the panel for htmx, a page of its own otherwise)."""
     return FACTORS.show(plan, "panel")
 
 
 @bp.get("/<int:plan_id>/factors/edit")
-@plan_route(policy.can_edit_plan, options=PANEL_OPTIONS)
+@plan_route(policy.can_edit_plan, reads=PANEL_READS)
 def edit(plan: Plan) -> ResponseReturnValue:
     """The form, filled with the answers so far."""
     factors = factor_ops.plan_factors(plan.id)
@@ -69,7 +70,7 @@ def edit(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/factors")
-@plan_route(policy.can_edit_plan, options=PANEL_OPTIONS)
+@plan_route(policy.can_edit_plan, reads=PANEL_READS)
 def save(plan: Plan) -> ResponseReturnValue:
     """Record or correct the contributing factors (409 on a stale copy)."""
     form = FactorsForm()

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Response, abort, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from .. import policy
@@ -22,18 +22,20 @@ from ..letter_rules import APPEALABLE, in_words
 from ..models import Appeal, Letter, LetterKind, Plan
 from ..params import parse_id
 from ..pdf import render_letter
+from ..plan_reads import PlanReads
 from ..screens import Screen, problems_beside, submit
 from ..services import letters as letter_ops
 from . import bp
 from .forms import DraftLetterForm
 
 # What the part reads of the plan.
-PART_OPTIONS = (
-    joinedload(Plan.staff),
-    joinedload(Plan.manager),
-    selectinload(Plan.letters).joinedload(Letter.drafted_by),
-    selectinload(Plan.meetings),
-    selectinload(Plan.appeals).joinedload(Appeal.meeting),
+PART_READS = PlanReads(
+    joined=(joinedload(Plan.staff), joinedload(Plan.manager)),
+    collections={
+        "letters": (joinedload(Letter.drafted_by),),
+        "meetings": (),
+        "appeals": (joinedload(Appeal.meeting),),
+    },
 )
 
 
@@ -108,14 +110,14 @@ def _changeable(plan: Plan, letter: Letter) -> None:
 
 
 @bp.get("/<int:plan_id>/letters")
-@plan_route(policy.can_view_letters, options=PART_OPTIONS)
+@plan_route(policy.can_view_letters, reads=PART_READS)
 def index(plan: Plan) -> ResponseReturnValue:
     """The plan's letters (the part for htmx, a page of its own otherwise)."""
     return LETTERS.show(plan, "panel")
 
 
 @bp.post("/<int:plan_id>/letters")
-@plan_route(policy.can_draft_letters, options=PART_OPTIONS)
+@plan_route(policy.can_draft_letters, reads=PART_READS)
 def draft(plan: Plan) -> ResponseReturnValue:
     """Draft a letter from the plan as it is now (a new version if one of its kind exists)."""
     form = draft_form(plan, request.form)
@@ -142,7 +144,7 @@ def draft(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/letters/<int:letter_id>/send")
-@plan_route(policy.can_view_letters, options=PART_OPTIONS, parts={"letter_id": Letter})
+@plan_route(policy.can_view_letters, reads=PART_READS, parts={"letter_id": Letter})
 def send(plan: Plan, letter: Letter) -> ResponseReturnValue:
     """Send a draft to the staff member (refused with 409 if the plan changed since it was drafted)."""
     _changeable(plan, letter)
@@ -158,7 +160,7 @@ def send(plan: Plan, letter: Letter) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/letters/<int:letter_id>/redraft")
-@plan_route(policy.can_view_letters, options=PART_OPTIONS, parts={"letter_id": Letter})
+@plan_route(policy.can_view_letters, reads=PART_READS, parts={"letter_id": Letter})
 def redraft(plan: Plan, letter: Letter) -> ResponseReturnValue:
     """Draft this letter again, with the same choices, from the plan as it is now."""
     _changeable(plan, letter)
@@ -174,7 +176,7 @@ def redraft(plan: Plan, letter: Letter) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/letters/<int:letter_id>/delete")
-@plan_route(policy.can_view_letters, options=PART_OPTIONS, parts={"letter_id": Letter})
+@plan_route(policy.can_view_letters, reads=PART_READS, parts={"letter_id": Letter})
 def delete(plan: Plan, letter: Letter) -> ResponseReturnValue:
     """Delete an unsent draft."""
     _changeable(plan, letter)
@@ -190,7 +192,7 @@ def delete(plan: Plan, letter: Letter) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/letters/<int:letter_id>/receipt")
-@plan_route(policy.can_view_letters, options=PART_OPTIONS, parts={"letter_id": Letter})
+@plan_route(policy.can_view_letters, reads=PART_READS, parts={"letter_id": Letter})
 def acknowledge_receipt(plan: Plan, letter: Letter) -> ResponseReturnValue:
     """The staff member confirms they received the letter (receipt, not agreement)."""
     if not policy.can_read_letter(current_user, plan, letter):

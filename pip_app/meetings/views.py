@@ -17,12 +17,13 @@ from ..access import plan_route
 from ..clock import today
 from ..meeting_rules import minutes_due_by, minutes_late
 from ..models import AckResponse, CompanionKind, Meeting, MeetingKind, Plan
+from ..plan_reads import PlanReads
 from ..screens import Screen, problems_beside, submit
 from ..services import meetings as meeting_ops
 from . import bp
 from .forms import MeetingForm, MinutesAcknowledgeForm, meeting_form
 
-PANEL_OPTIONS = (joinedload(Plan.staff), joinedload(Plan.manager))
+PANEL_READS = PlanReads(joined=(joinedload(Plan.staff), joinedload(Plan.manager)))
 
 
 @dataclass(frozen=True)
@@ -108,14 +109,14 @@ def _panel_url(plan: Plan) -> str:
 
 
 @bp.get("/<int:plan_id>/meetings")
-@plan_route(options=PANEL_OPTIONS)
+@plan_route(reads=PANEL_READS)
 def index(plan: Plan) -> ResponseReturnValue:
     """The plan's meetings (the panel for htmx, a page of its own otherwise)."""
     return MEETINGS.show(plan, "panel")
 
 
 @bp.get("/<int:plan_id>/meetings/new")
-@plan_route(policy.can_edit_plan, options=PANEL_OPTIONS)
+@plan_route(policy.can_edit_plan, reads=PANEL_READS)
 def new_meeting(plan: Plan) -> ResponseReturnValue:
     """The form for a meeting, dated today, with the staff member and their manager ticked."""
     form = _form(plan, formdata=None)
@@ -125,7 +126,7 @@ def new_meeting(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/meetings")
-@plan_route(policy.can_edit_plan, options=PANEL_OPTIONS)
+@plan_route(policy.can_edit_plan, reads=PANEL_READS)
 def record(plan: Plan) -> ResponseReturnValue:
     """Put a meeting on the plan's record."""
     form = _form(plan)
@@ -143,14 +144,14 @@ def record(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.get("/<int:plan_id>/meetings/<int:meeting_id>/edit")
-@plan_route(policy.can_edit_plan, options=PANEL_OPTIONS, parts={"meeting_id": Meeting})
+@plan_route(policy.can_edit_plan, reads=PANEL_READS, parts={"meeting_id": Meeting})
 def edit_meeting(plan: Plan, meeting: Meeting) -> ResponseReturnValue:
     """The meeting's form, filled in, to correct it or add the minutes and the date they were shared."""
     return MEETINGS.show(plan, "panel", editing=meeting.id, form=_form(plan, meeting, formdata=None))
 
 
 @bp.post("/<int:plan_id>/meetings/<int:meeting_id>")
-@plan_route(policy.can_edit_plan, options=PANEL_OPTIONS, parts={"meeting_id": Meeting})
+@plan_route(policy.can_edit_plan, reads=PANEL_READS, parts={"meeting_id": Meeting})
 def update(plan: Plan, meeting: Meeting) -> ResponseReturnValue:
     """Correct a meeting (a stale copy of the form is refused with 409)."""
     form = _form(plan, meeting)
@@ -169,7 +170,7 @@ def update(plan: Plan, meeting: Meeting) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/meetings/<int:meeting_id>/acknowledge")
-@plan_route(policy.can_acknowledge, options=PANEL_OPTIONS, parts={"meeting_id": Meeting})
+@plan_route(policy.can_acknowledge, reads=PANEL_READS, parts={"meeting_id": Meeting})
 def acknowledge_minutes(plan: Plan, meeting: Meeting) -> ResponseReturnValue:
     """The staff member agrees with the minutes, or disagrees and says why."""
     form = MinutesAcknowledgeForm()

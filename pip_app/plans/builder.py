@@ -17,7 +17,7 @@ from ..extensions import db
 from ..lifecycle import live_actions
 from ..models import Action, ControlKind, InterimControl, Observation, Plan, Shift
 from ..notifications.calendar import observation_uid
-from ..plan_page import PLAN_PAGE_OPTIONS
+from ..plan_page import PLAN_PAGE_READS
 from ..quality import assess_action
 from ..refusals import Refusal
 from ..schedule import build_ics, generate_schedule
@@ -34,7 +34,7 @@ ACTION_DATES = ("due_date", "when_date")
 PART_KINDS = {"controls": "control", "actions": "action", "observations": "observation"}
 ADD_FORMS = {"controls": "control_form", "actions": "action_form", "observations": "schedule_form"}
 # Every builder route: signed in, the plan visible (else 404) and editable by this person (else 403).
-edits_plan = plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
+edits_plan = plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS)
 
 
 def _save(
@@ -99,14 +99,14 @@ def add_control(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.get("/<int:plan_id>/controls/<int:control_id>/edit")
-@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"control_id": InterimControl})
+@plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS, parts={"control_id": InterimControl})
 def edit_control(plan: Plan, control: InterimControl) -> ResponseReturnValue:
     """The control as an inline form."""
     return BUILDER.show(plan, "controls", editing=("control", control.id), edit_form=control_form(plan, control))
 
 
 @bp.post("/<int:plan_id>/controls/<int:control_id>")
-@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"control_id": InterimControl})
+@plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS, parts={"control_id": InterimControl})
 def update_control(plan: Plan, control: InterimControl) -> ResponseReturnValue:
     """Save a control's changes, unless someone else changed it first."""
     form = control_form(plan, formdata=request.form)
@@ -121,7 +121,7 @@ def update_control(plan: Plan, control: InterimControl) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/controls/<int:control_id>/delete")
-@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"control_id": InterimControl})
+@plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS, parts={"control_id": InterimControl})
 def remove_control(plan: Plan, control: InterimControl) -> ResponseReturnValue:
     """Remove a control from a draft."""
     return _remove(plan, "controls", lambda: plan_ops.remove_control(current_user, control))
@@ -174,14 +174,14 @@ def add_action(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.get("/<int:plan_id>/actions/<int:action_id>/edit")
-@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"action_id": Action})
+@plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS, parts={"action_id": Action})
 def edit_action(plan: Plan, action: Action) -> ResponseReturnValue:
     """The action as an inline form."""
     return BUILDER.show(plan, "actions", editing=("action", action.id), edit_form=action_form(plan, action))
 
 
 @bp.post("/<int:plan_id>/actions/<int:action_id>")
-@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"action_id": Action})
+@plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS, parts={"action_id": Action})
 def update_action(plan: Plan, action: Action) -> ResponseReturnValue:
     """Save an action's changes, unless someone else changed it first."""
     form = action_form(plan, formdata=request.form)
@@ -196,14 +196,14 @@ def update_action(plan: Plan, action: Action) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/actions/<int:action_id>/delete")
-@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"action_id": Action})
+@plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS, parts={"action_id": Action})
 def remove_action(plan: Plan, action: Action) -> ResponseReturnValue:
     """Remove an action from a draft; the others are renumbered."""
     return _remove(plan, "actions", lambda: plan_ops.remove_action(current_user, action))
 
 
 @bp.post("/<int:plan_id>/actions/<int:action_id>/withdraw")
-@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"action_id": Action})
+@plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS, parts={"action_id": Action})
 def withdraw_action(plan: Plan, action: Action) -> ResponseReturnValue:
     """Withdraw an action from an issued plan, with the reason: kept as withdrawn, not deleted,
     and shown as an unissued change until the amendment is issued."""
@@ -305,7 +305,7 @@ def _observation_form(plan, observation=None, formdata=None) -> ObservationForm:
 
 
 @bp.get("/<int:plan_id>/observations/<int:observation_id>/edit")
-@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"observation_id": Observation})
+@plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS, parts={"observation_id": Observation})
 def edit_observation(plan: Plan, observation: Observation) -> ResponseReturnValue:
     """One planned observation as an inline form."""
     return BUILDER.show(
@@ -314,7 +314,7 @@ def edit_observation(plan: Plan, observation: Observation) -> ResponseReturnValu
 
 
 @bp.post("/<int:plan_id>/observations/<int:observation_id>")
-@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"observation_id": Observation})
+@plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS, parts={"observation_id": Observation})
 def update_observation(plan: Plan, observation: Observation) -> ResponseReturnValue:
     """Move one planned observation, or change its shift, observer or focus."""
     form = _observation_form(plan, formdata=request.form)
@@ -336,7 +336,7 @@ def update_observation(plan: Plan, observation: Observation) -> ResponseReturnVa
 
 
 @bp.post("/<int:plan_id>/observations/<int:observation_id>/delete")
-@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"observation_id": Observation})
+@plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS, parts={"observation_id": Observation})
 def remove_observation(plan: Plan, observation: Observation) -> ResponseReturnValue:
     """Remove a planned observation from a draft."""
     return _remove(plan, "observations", lambda: plan_ops.remove_observation(current_user, observation))

@@ -14,14 +14,14 @@ from wtforms.fields.choices import SelectChoice
 from .. import plan_templates, policy
 from ..access import plan_or_404, plan_route, requires
 from ..clock import today
-from ..conditional import ETAG_OPTIONS, unless_unchanged
+from ..conditional import ETAG_READS, unless_unchanged
 from ..extensions import db
 from ..forms import PlanAcknowledgeForm
 from ..htmx import redirect_after_post
 from ..lifecycle import diff_snapshots
 from ..models import AckResponse, Plan, PlanStage, PlanStatus, PlanType, RiskArea, User
 from ..params import id_arg, page_arg
-from ..plan_page import PLAN_PAGE, PLAN_PAGE_OPTIONS, PLAN_PART_OPTIONS, plan_page_context, plan_part
+from ..plan_page import PLAN_PAGE, PLAN_PAGE_READS, PLAN_PART_READS, plan_page_context, plan_part
 from ..screens import page_or_fragment, submit
 from ..services import acknowledgements, approvals
 from ..services import plans as plan_ops
@@ -140,28 +140,26 @@ def new() -> ResponseReturnValue:
 
 
 @bp.get("/<int:plan_id>")
-@plan_route(options=ETAG_OPTIONS)
+@plan_route(reads=ETAG_READS)
 def show(plan: Plan) -> ResponseReturnValue:
     """The plan page: header and flags, risk, controls, actions with progress, observations, reviews,
     acknowledgements, history. 304 when the client's copy is still this person's page now."""
     return unless_unchanged(
         plan,
         "page",
-        lambda: render_template(
-            "plans/show.html", **plan_page_context(plan_or_404(plan.id, options=PLAN_PAGE_OPTIONS))
-        ),
+        lambda: render_template("plans/show.html", **plan_page_context(plan_or_404(plan.id, reads=PLAN_PAGE_READS))),
     )
 
 
 @bp.get("/<int:plan_id>/edit")
-@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
+@plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS)
 def edit(plan: Plan) -> ResponseReturnValue:
     """The plan builder: risk, interim controls, actions, observation schedule, then issue or amend."""
     return render_template("plans/edit.html", **builder_context(plan))
 
 
 @bp.post("/<int:plan_id>/risk")
-@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
+@plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS)
 def update_risk(plan: Plan) -> ResponseReturnValue:
     """Save the risk section (drafts and active plans; an active plan's change needs an amendment)."""
     form = _risk_form(current_user, plan)
@@ -184,7 +182,7 @@ def update_risk(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/issue")
-@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
+@plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS)
 def issue(plan: Plan) -> ResponseReturnValue:
     """Issue a draft: the staff member is then asked to acknowledge it."""
     form = IssueForm()
@@ -204,7 +202,7 @@ def issue(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/submit")
-@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
+@plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS)
 def submit_for_approval(plan: Plan) -> ResponseReturnValue:
     """Submit a draft for approval before issue (the service's approver decides)."""
     form = IssueForm()
@@ -223,7 +221,7 @@ def submit_for_approval(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/amend")
-@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
+@plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS)
 def amend(plan: Plan) -> ResponseReturnValue:
     """Issue the changes to an active plan as a new version for the staff member to acknowledge."""
     form = AmendForm()
@@ -246,7 +244,7 @@ def amend(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/acknowledge")
-@plan_route(policy.can_acknowledge, options=PLAN_PAGE_OPTIONS)
+@plan_route(policy.can_acknowledge, reads=PLAN_PAGE_READS)
 def acknowledge(plan: Plan) -> ResponseReturnValue:
     """The staff member agrees, or disagrees with a comment, with the exact statement shown."""
     form = PlanAcknowledgeForm()
@@ -282,7 +280,7 @@ def version(plan: Plan, version: int) -> ResponseReturnValue:
 
 
 @bp.get("/<int:plan_id>/history")
-@plan_route(options=PLAN_PART_OPTIONS)
+@plan_route(reads=PLAN_PART_READS)
 def history(plan: Plan) -> ResponseReturnValue:
     """Every change to the plan, newest first, a page at a time."""
     page = plan_history(current_user, plan, page_arg(request.args))
@@ -292,14 +290,14 @@ def history(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.get("/<int:plan_id>/versions")
-@plan_route(options=PLAN_PART_OPTIONS)
+@plan_route(reads=PLAN_PART_READS)
 def versions(plan: Plan) -> ResponseReturnValue:
     """Every issued version, with who issued it, when and why."""
     return plan_part(plan, "plans/_versions.html", "Issued versions", "history-panel", versions=plan_versions(plan))
 
 
 @bp.get("/<int:plan_id>/acknowledgements")
-@plan_route(options=PLAN_PART_OPTIONS)
+@plan_route(reads=PLAN_PART_READS)
 def acknowledgement_list(plan: Plan) -> ResponseReturnValue:
     """Every acknowledgement, with the statement that was shown and any comment."""
     return plan_part(

@@ -8,13 +8,14 @@ from typing import Any
 from flask import request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import policy
 from ..access import plan_route
 from ..clock import today
 from ..models import Plan, RegulatoryAnswer, RegulatoryDecision, RegulatoryQuestion
 from ..plan_header import header_beside, header_context
+from ..plan_reads import PlanReads
 from ..regulatory_rules import WHEN_NEEDED
 from ..screens import Screen, problems_beside, submit
 from ..services import regulatory as regulatory_ops
@@ -22,11 +23,9 @@ from . import bp
 from .forms import RegulatoryDecisionForm
 
 # What the part and the header's flags read of the plan.
-PART_OPTIONS = (
-    joinedload(Plan.staff),
-    joinedload(Plan.closure),
-    selectinload(Plan.controls),
-    selectinload(Plan.regulatory_decisions).joinedload(RegulatoryDecision.decided_by),
+PART_READS = PlanReads(
+    joined=(joinedload(Plan.staff), joinedload(Plan.closure)),
+    collections={"controls": (), "regulatory_decisions": (joinedload(RegulatoryDecision.decided_by),)},
 )
 
 
@@ -75,14 +74,14 @@ REGULATORY = Screen("regulatory/page.html", {"panel": "regulatory/_panel.html"},
 
 
 @bp.get("/<int:plan_id>/regulatory")
-@plan_route(policy.can_view_regulatory, options=PART_OPTIONS)
+@plan_route(policy.can_view_regulatory, reads=PART_READS)
 def index(plan: Plan) -> ResponseReturnValue:
     """The plan's regulatory considerations (the part for htmx, a page of its own otherwise)."""
     return REGULATORY.show(plan, "panel")
 
 
 @bp.post("/<int:plan_id>/regulatory")
-@plan_route(policy.can_record_regulatory, options=PART_OPTIONS)
+@plan_route(policy.can_record_regulatory, reads=PART_READS)
 def record(plan: Plan) -> ResponseReturnValue:
     """Record or correct the registered manager's decision on the question the form names (a
     stale copy of the form is refused with 409)."""

@@ -35,7 +35,7 @@ from ..models import (
     ReviewDecision,
 )
 from ..params import page_arg, parse_id
-from ..plan_page import PLAN_PAGE, PLAN_PAGE_OPTIONS, PLAN_PART_OPTIONS, plan_part, review_marks
+from ..plan_page import PLAN_PAGE, PLAN_PAGE_READS, PLAN_PART_READS, plan_part, review_marks
 from ..screens import submit
 from ..services import reviews as review_ops
 from ..services.reviews import EntryValues
@@ -50,7 +50,7 @@ from .forms import (
 )
 
 # Every route here: signed in, the plan visible (else 404) and editable by this person (else 403).
-edits_plan = plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS)
+edits_plan = plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS)
 
 
 def _save(
@@ -91,7 +91,7 @@ def _review_form(plan, formdata=None, **kwargs):
 
 
 @bp.get("/<int:plan_id>/reviews")
-@plan_route(options=PLAN_PART_OPTIONS)
+@plan_route(reads=PLAN_PART_READS)
 def earlier(plan: Plan) -> ResponseReturnValue:
     """The reviews the plan page does not show, newest first, a page at a time: a fragment for
     htmx, a page of its own otherwise."""
@@ -219,7 +219,7 @@ def _entry(form: Any, action: Action) -> EntryValues:
 
 
 @bp.post("/<int:plan_id>/reviews/<int:review_id>/acknowledge")
-@plan_route(policy.can_acknowledge, options=PLAN_PAGE_OPTIONS, parts={"review_id": Review})
+@plan_route(policy.can_acknowledge, reads=PLAN_PAGE_READS, parts={"review_id": Review})
 def acknowledge_review(plan: Plan, review: Review) -> ResponseReturnValue:
     """The staff member agrees with a review, or disagrees with a comment."""
     form = ReviewAcknowledgeForm(prefix=f"rack{review.id}")
@@ -241,7 +241,7 @@ def acknowledge_review(plan: Plan, review: Review) -> ResponseReturnValue:
 
 
 @bp.get("/<int:plan_id>/observations/<int:observation_id>/outcome")
-@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"observation_id": Observation})
+@plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS, parts={"observation_id": Observation})
 def observation_outcome_form(plan: Plan, observation: Observation) -> ResponseReturnValue:
     """The outcome form for one observed shift, in place."""
     form = ObservationOutcomeForm(formdata=None, prefix=f"outcome{observation.id}", row_version=observation.row_version)
@@ -249,7 +249,7 @@ def observation_outcome_form(plan: Plan, observation: Observation) -> ResponseRe
 
 
 @bp.post("/<int:plan_id>/observations/<int:observation_id>/outcome")
-@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"observation_id": Observation})
+@plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS, parts={"observation_id": Observation})
 def record_observation(plan: Plan, observation: Observation) -> ResponseReturnValue:
     """Record an observed shift as done (met / partly met / not met), missed, or cancelled with a reason."""
     form = ObservationOutcomeForm(prefix=f"outcome{observation.id}")
@@ -302,7 +302,7 @@ def cancel_remaining_observations(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.get("/<int:plan_id>/actions/<int:action_id>/status")
-@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"action_id": Action})
+@plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS, parts={"action_id": Action})
 def action_status_form(plan: Plan, action: Action) -> ResponseReturnValue:
     """The completed / assured / not met form for one action, in place."""
     form = ActionStatusForm(formdata=None, prefix=f"status{action.id}", row_version=action.row_version, on=today())
@@ -311,7 +311,7 @@ def action_status_form(plan: Plan, action: Action) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/actions/<int:action_id>/status")
-@plan_route(policy.can_edit_plan, options=PLAN_PAGE_OPTIONS, parts={"action_id": Action})
+@plan_route(policy.can_edit_plan, reads=PLAN_PAGE_READS, parts={"action_id": Action})
 def set_action_status(plan: Plan, action: Action) -> ResponseReturnValue:
     """Record that an action was completed, assured (with evidence), or not met (with the reason)."""
     form = ActionStatusForm(prefix=f"status{action.id}")

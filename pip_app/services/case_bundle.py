@@ -41,7 +41,7 @@ DETAIL_LIMIT = 400
 
 def case_bundle(plan: Plan, *, viewer: User, append_pdfs: bool) -> CaseBundle:
     """Everything the case bundle shows `viewer` (who may download it: policy.can_download_case_bundle).
-    Load the plan with summaries.summary_load_options()."""
+    Load the plan with summaries.SUMMARY_READS."""
     summary = plan_summary(plan, generated_by=viewer, with_closure=True)
     # The fair process (meetings, support, factors, adjustments counted) is part of the closure
     # section once a plan is closed; an open plan's bundle shows it in a section of its own.

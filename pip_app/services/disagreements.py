@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..clock import now_utc, to_london, today
 from ..extensions import db
 from ..flags import disagreement_subject
 from ..formatting import format_date
 from ..models import Acknowledgement, AckResponse, DisagreementResponse, Plan, User
+from ..plan_reads import PlanReads
 from ..refusals import Conflict, Refusal
 from . import audit, notifications
 
@@ -51,16 +52,18 @@ class Disagreement:
 
 # What a page loads with the plan so that its disagreements cost no statement of their own: each
 # acknowledgement's response, and who recorded it, joined into the acknowledgements' SELECT.
-RESPONSE_OPTIONS = (
-    selectinload(Plan.acknowledgements)
-    .joinedload(Acknowledgement.disagreement_response)
-    .joinedload(DisagreementResponse.responded_by),
+RESPONSE_READS = PlanReads(
+    collections={
+        "acknowledgements": (
+            joinedload(Acknowledgement.disagreement_response).joinedload(DisagreementResponse.responded_by),
+        )
+    }
 )
 
 
 def plan_disagreements(plan: Plan) -> list[Disagreement]:
     """Every disagreement on the plan, oldest first, each with its response (read with the plan's
-    acknowledgements: load the plan with RESPONSE_OPTIONS)."""
+    acknowledgements: load the plan with RESPONSE_READS)."""
     return [
         Disagreement(ack, disagreement_subject(ack, plan), ack.disagreement_response)
         for ack in plan.acknowledgements

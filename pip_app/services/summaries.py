@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.interfaces import LoaderOption
 
 from .. import policy
 from ..clock import now_utc, to_london, today
@@ -40,6 +39,7 @@ from ..models import (
     User,
     choice_label,
 )
+from ..plan_reads import PlanReads
 from ..quality import assess_action
 from ..summaries import (
     AckRow,
@@ -67,35 +67,38 @@ from .regulatory import checklist as regulatory_checklist
 from .regulatory import why_needed as regulatory_why_needed
 from .reviews import from_meeting
 
-
-def summary_load_options() -> list[LoaderOption]:
-    """Loader options that fetch everything a summary shows in a fixed number of queries."""
-    return [
+# Everything a summary shows (the closure summary, the case bundle), read in a fixed number of
+# statements.
+SUMMARY_READS = PlanReads(
+    joined=(
         joinedload(Plan.staff),
         joinedload(Plan.manager),
         joinedload(Plan.service),
         joinedload(Plan.closure).joinedload(Closure.closed_by),
-        selectinload(Plan.controls).options(
+    ),
+    collections={
+        "controls": (
             joinedload(InterimControl.responsible),
             joinedload(InterimControl.lifted_by),
             joinedload(InterimControl.continued_by),
         ),
-        selectinload(Plan.actions).joinedload(Action.owner),
-        selectinload(Plan.observations).options(joinedload(Observation.observer), selectinload(Observation.focus)),
-        selectinload(Plan.reviews).options(
-            joinedload(Review.reviewer), selectinload(Review.entries), joinedload(Review.meeting)
-        ),
-        selectinload(Plan.acknowledgements).options(
+        "actions": (joinedload(Action.owner),),
+        "observations": (joinedload(Observation.observer), selectinload(Observation.focus)),
+        "reviews": (joinedload(Review.reviewer), selectinload(Review.entries), joinedload(Review.meeting)),
+        "acknowledgements": (
             joinedload(Acknowledgement.user),
             joinedload(Acknowledgement.disagreement_response).joinedload(DisagreementResponse.responded_by),
         ),
-        selectinload(Plan.versions).joinedload(PlanVersion.created_by),
-        selectinload(Plan.approvals).options(joinedload(Approval.requested_by), joinedload(Approval.decided_by)),
-        selectinload(Plan.escalations).options(
-            joinedload(Escalation.raised_by), joinedload(Escalation.decided_by), joinedload(Escalation.review)
+        "versions": (joinedload(PlanVersion.created_by),),
+        "approvals": (joinedload(Approval.requested_by), joinedload(Approval.decided_by)),
+        "escalations": (
+            joinedload(Escalation.raised_by),
+            joinedload(Escalation.decided_by),
+            joinedload(Escalation.review),
         ),
-        selectinload(Plan.regulatory_decisions).joinedload(RegulatoryDecision.decided_by),
-    ]
+        "regulatory_decisions": (joinedload(RegulatoryDecision.decided_by),),
+    },
+)
 
 
 def _measure_row(action: Action, frozen: dict[str, Any] | None, live: dict[str, Any] | None) -> MeasureRow:

@@ -14,12 +14,13 @@ from .. import policy
 from ..access import plan_route
 from ..clock import today
 from ..models import Plan, Support, SupportKind
+from ..plan_reads import PlanReads
 from ..screens import Screen, problems_beside, submit
 from ..services import support as support_ops
 from . import bp
 from .forms import SupportForm
 
-PANEL_OPTIONS = (joinedload(Plan.staff),)
+PANEL_READS = PlanReads(joined=(joinedload(Plan.staff),))
 
 
 def support_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
@@ -63,14 +64,14 @@ def _panel_url(plan: Plan) -> str:
 
 
 @bp.get("/<int:plan_id>/support")
-@plan_route(options=PANEL_OPTIONS)
+@plan_route(reads=PANEL_READS)
 def index(plan: Plan) -> ResponseReturnValue:
     """The plan's support (the panel for htmx, a page of its own otherwise)."""
     return SUPPORT.show(plan, "panel")
 
 
 @bp.get("/<int:plan_id>/support/new")
-@plan_route(policy.can_edit_plan, options=PANEL_OPTIONS)
+@plan_route(policy.can_edit_plan, reads=PANEL_READS)
 def new_support(plan: Plan) -> ResponseReturnValue:
     """The form for new support, starting today."""
     form = SupportForm(formdata=None)
@@ -79,7 +80,7 @@ def new_support(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/support")
-@plan_route(policy.can_edit_plan, options=PANEL_OPTIONS)
+@plan_route(policy.can_edit_plan, reads=PANEL_READS)
 def record(plan: Plan) -> ResponseReturnValue:
     """Put support on the plan's record."""
     form = SupportForm()
@@ -97,7 +98,7 @@ def record(plan: Plan) -> ResponseReturnValue:
 
 
 @bp.get("/<int:plan_id>/support/<int:support_id>/edit")
-@plan_route(policy.can_edit_plan, options=PANEL_OPTIONS, parts={"support_id": Support})
+@plan_route(policy.can_edit_plan, reads=PANEL_READS, parts={"support_id": Support})
 def edit_support(plan: Plan, support: Support) -> ResponseReturnValue:
     """The support's form, filled in, to correct it or say when it was delivered."""
     form = SupportForm(formdata=None, obj=support)
@@ -106,7 +107,7 @@ def edit_support(plan: Plan, support: Support) -> ResponseReturnValue:
 
 
 @bp.post("/<int:plan_id>/support/<int:support_id>")
-@plan_route(policy.can_edit_plan, options=PANEL_OPTIONS, parts={"support_id": Support})
+@plan_route(policy.can_edit_plan, reads=PANEL_READS, parts={"support_id": Support})
 def update(plan: Plan, support: Support) -> ResponseReturnValue:
     """Correct support or record its delivery (a stale copy of the form is refused with 409)."""
     form = SupportForm()

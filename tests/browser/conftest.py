@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
+from tests import factories
 from tests.conftest import csrf_token_from
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -45,6 +46,12 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture(autouse=True)
+def factories_commit(monkeypatch):
+    """The live server reads through connections of its own: what a journey builds is committed."""
+    monkeypatch.setattr(factories, "COMMIT", True)
 
 
 @pytest.fixture
