@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app pip_app
-# Debian packages the tests need: the browser, the PDF font, pdftoppm for reading PDFs, and
-# Java for the Nu HTML Checker (vnu.jar, from the npm registry).
-APT_PACKAGES := chromium fonts-dejavu-core poppler-utils $(if $(shell command -v java),,default-jre-headless)
+# Debian packages the tests need: Chromium (its headless shell drives the journeys; the full
+# browser takes `make screenshots`), the PDF font, pdftoppm for reading PDFs, and Java for the
+# Nu HTML Checker (vnu.jar, from the npm registry).
+APT_PACKAGES := chromium chromium-headless-shell fonts-dejavu-core poppler-utils $(if $(shell command -v java),,default-jre-headless)
 
 .PHONY: run test lint test-postgres screenshots install install-dev system-packages migrate demo-data clean
 
