@@ -1,7 +1,6 @@
 """Browser journeys: the app served from a thread, driven by Playwright in Debian's Chromium."""
 
 import os
-import shutil
 import threading
 
 import pytest
