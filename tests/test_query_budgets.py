@@ -98,3 +98,24 @@ def test_dashboard_statements_do_not_grow_with_the_number_of_plans(world, make_p
             assert client.get("/").status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+def test_a_refused_request_reads_the_plan_row_and_no_collection(world, make_plan, sign_in, count_queries):
+    """plan_route reads the plan's own row, decides, and only then its collections: a 403 (a staff
+    member at their own plan's edit form) or a 404 (another service's manager) reads no
+    collection of the plan, however many it has."""
+    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START, weeks=12)
+    grow(plan, world, actions=5, reviews=3, observations=2)
+    allowed = sign_in(world["manager"])
+    allowed.get(f"/plans/{plan.id}/edit")  # warm up
+    with count_queries() as counter:
+        assert allowed.get(f"/plans/{plan.id}/edit").status_code == 200
+    for who, status in (("staff", 403), ("other_manager", 404)):
+        client = sign_in(world[who])
+        client.get("/account")  # warm up
+        with count_queries() as refused:
+            assert client.get(f"/plans/{plan.id}/edit").status_code == status
+        collections = ("interim_controls", "actions", "reviews", "observations", "acknowledgements")
+        read = [s for s in refused.statements if any(f"FROM {table}" in s for table in collections)]
+        assert read == [], (who, read)
+        assert refused.count < counter.count / 3, (who, refused.count, counter.count)
