@@ -26,6 +26,7 @@ from pip_app.models import (
     ReviewDecision,
 )
 from pip_app.services import approvals, escalations
+from pip_app.services import closure as closure_ops
 from pip_app.services.closure import ControlDecision, close_plan
 from pip_app.services.plans import PlanError, issue_plan
 from pip_app.services.reviews import record_review
@@ -378,6 +379,40 @@ def test_a_decision_needs_a_rationale_and_a_sensible_date_and_extending_moves_th
         escalations.decide_escalation(
             world["senior"], escalation, decision=EscalationDecision.FORMAL, rationale="x", decided_on=TODAY
         )
+
+
+def test_a_plan_does_not_close_while_an_escalation_waits_for_its_decision(active, world, sign_in, app):
+    """Every escalation is decided before the plan closes: otherwise it would wait on the registered
+    managers' dashboards against a closed plan, and the record would show it never answered."""
+    _review(active, world)
+    [escalation] = active.escalations
+    control = active.controls[0]
+    closing = dict(
+        outcome="achieved",
+        control_decisions={control.id: ControlDecision("monitor", "Into monitoring.")},
+        action_reasons={active.actions[0].id: "Met."},
+        **SECTIONS,
+    )
+    with pytest.raises(closure_ops.ClosureRefused) as refused:
+        close_plan(world["manager"], active, **closing)
+    message = "The escalation of 23 Nov 2026 is waiting for a registered manager's decision"
+    assert [p.anchor for p in refused.value.problems] == [f"escalation-{escalation.id}"]
+    assert message in str(refused.value)
+    db.session.rollback()
+    gate = sign_in(world["manager"]).get(f"/plans/{active.id}/close").text
+    assert message.removesuffix("'s decision") in gate  # (the page escapes the apostrophe)
+    assert f'href="/plans/{active.id}#escalation-{escalation.id}">See the escalation on the plan page' in gate
+    escalations.decide_escalation(
+        world["senior"],
+        escalation,
+        decision=EscalationDecision.NO_FURTHER_ACTION,
+        rationale="Improving since the escalation; the plan runs its course.",
+        decided_on=TODAY,
+    )
+    db.session.commit()
+    app.config["FROZEN_TODAY"] = (active.planned_end_date + timedelta(days=1)).isoformat()  # no approval needed
+    closure = close_plan(world["manager"], active, **closing)
+    assert active.status is PlanStatus.CLOSED and closure.outcome.value == "achieved"
 
 
 def test_escalation_on_the_page_dashboard_header_and_for_the_staff_member(active, world, sign_in):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..clock import to_london
 from ..formatting import format_date
 from ..lifecycle import Problem, live_actions, may_move
 from ..measures import measure_met
@@ -73,6 +74,15 @@ def closure_gate(plan: Plan) -> list[Problem]:
                     f"{action.ref} is {action.status.label.lower()}, not assured: say why the plan closes without "
                     "assurance for it.",
                     f"close-reason-{action.id}",
+                )
+            )
+    for escalation in plan.escalations:
+        if escalation.is_open:
+            problems.append(
+                Problem(
+                    f"The escalation of {format_date(to_london(escalation.raised_at).date())} is waiting for a "
+                    "registered manager's decision: it is decided before the plan closes.",
+                    f"escalation-{escalation.id}",
                 )
             )
     if plan.under_appeal:  # read with the plan's own row
