@@ -30,14 +30,13 @@ from .models import (
     Acknowledgement,
     Action,
     Closure,
-    InterimControl,
     Observation,
     Plan,
     PlanVersion,
     Review,
 )
 from .plan_header import HEADER, stage_prompt
-from .plan_reads import PlanReads
+from .plan_reads import CONTROL_PEOPLE, REGULATORY_FLAG_READS, PlanReads
 from .screens import Screen, page_or_fragment
 from .services import acknowledgements
 from .services import closure as closure_ops
@@ -64,15 +63,9 @@ PLAN_PAGE_READS = (
             joinedload(Plan.manager),
             joinedload(Plan.service),
             joinedload(Plan.closure).joinedload(Closure.closed_by),
-            # The regulatory flag's decisions (issue 20), joined into the plan's own SELECT.
-            joinedload(Plan.regulatory_decisions),
         ),
         collections={
-            "controls": (
-                joinedload(InterimControl.responsible),
-                joinedload(InterimControl.lifted_by),
-                joinedload(InterimControl.continued_by),
-            ),
+            "controls": CONTROL_PEOPLE,
             "actions": (joinedload(Action.owner),),
             "observations": (joinedload(Observation.observer), selectinload(Observation.focus)),
             "reviews": (load_only(Review.plan_id, Review.review_date, Review.created_at, Review.corrects_review_id),),
@@ -83,6 +76,7 @@ PLAN_PAGE_READS = (
             "meetings": (load_only(*MEETING_COLUMNS),),
         },
     )
+    + REGULATORY_FLAG_READS
     + DECISION_READS
     + RESPONSE_READS  # disagreements' responses, in the acknowledgements' SELECT (issue 18)
 )

@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, bindparam, inspect, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import LoaderOption
 from sqlalchemy.orm.relationships import RelationshipDirection
 
 from .extensions import db
-from .models import Plan
+from .models import InterimControl, Plan
 
 # Loader options relative to a collection's rows (`joinedload(Action.owner)`, `load_only(...)`):
 # typed loosely because SQLAlchemy types `Load.options` by a private base class.
@@ -70,6 +70,16 @@ class PlanReads:
 
 
 PLAN_ROW = PlanReads()  # the plan's own row, nothing joined
+
+# What the header's regulatory flag reads (issue 20), joined into the plan's own SELECT.
+REGULATORY_FLAG_READS = PlanReads(joined=(joinedload(Plan.closure), joinedload(Plan.regulatory_decisions)))
+
+# A control's people, for the "controls" collection: who is responsible, who lifted or continued it.
+CONTROL_PEOPLE = (
+    joinedload(InterimControl.responsible),
+    joinedload(InterimControl.lifted_by),
+    joinedload(InterimControl.continued_by),
+)
 
 
 @functools.cache

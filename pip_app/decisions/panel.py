@@ -29,7 +29,7 @@ from ..models import (
     PlanStage,
 )
 from ..plan_header import header_context
-from ..plan_reads import PlanReads
+from ..plan_reads import REGULATORY_FLAG_READS, PlanReads
 from ..services.approvals import changes_since_submitted
 from ..services.escalations import decision_in_words
 from ..services.plans import issue_request
@@ -67,9 +67,6 @@ PART_READS = (
             joinedload(Plan.staff),
             joinedload(Plan.manager),
             joinedload(Plan.service),
-            # What the header's regulatory flag reads (issue 20), joined into the plan's own SELECT.
-            joinedload(Plan.closure),
-            joinedload(Plan.regulatory_decisions),
         ),
         collections={
             "controls": (joinedload(InterimControl.responsible),),
@@ -77,6 +74,7 @@ PART_READS = (
             "meetings": (load_only(*MEETING_COLUMNS),),
         },
     )
+    + REGULATORY_FLAG_READS
     + DECISION_READS
 )
 

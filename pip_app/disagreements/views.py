@@ -16,7 +16,7 @@ from ..access import plan_route
 from ..clock import today
 from ..models import Acknowledgement, Plan, Review
 from ..plan_header import header_beside, header_context
-from ..plan_reads import PlanReads
+from ..plan_reads import REGULATORY_FLAG_READS, PlanReads
 from ..screens import Screen, problems_beside, submit
 from ..services import disagreements as disagreement_ops
 from . import bp
@@ -59,12 +59,7 @@ PARTS = {"ack_id": Acknowledgement}
 # What the part and the header's flags read of the plan (its disagreements are read on their own).
 PLAN_PART_READS = (
     PlanReads(
-        joined=(
-            joinedload(Plan.staff),
-            # What the header's regulatory flag reads (issue 20), joined into the plan's own SELECT.
-            joinedload(Plan.closure),
-            joinedload(Plan.regulatory_decisions),
-        ),
+        joined=(joinedload(Plan.staff),),
         collections={
             "controls": (),
             "observations": (),
@@ -74,6 +69,7 @@ PLAN_PART_READS = (
             "acknowledgements": (joinedload(Acknowledgement.user),),
         },
     )
+    + REGULATORY_FLAG_READS
     + disagreement_ops.RESPONSE_READS
 )
 

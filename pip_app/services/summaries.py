@@ -39,7 +39,7 @@ from ..models import (
     User,
     choice_label,
 )
-from ..plan_reads import PlanReads
+from ..plan_reads import CONTROL_PEOPLE, PlanReads
 from ..quality import assess_action
 from ..summaries import (
     AckRow,
@@ -77,11 +77,7 @@ SUMMARY_READS = PlanReads(
         joinedload(Plan.closure).joinedload(Closure.closed_by),
     ),
     collections={
-        "controls": (
-            joinedload(InterimControl.responsible),
-            joinedload(InterimControl.lifted_by),
-            joinedload(InterimControl.continued_by),
-        ),
+        "controls": CONTROL_PEOPLE,
         "actions": (joinedload(Action.owner),),
         "observations": (joinedload(Observation.observer), selectinload(Observation.focus)),
         "reviews": (joinedload(Review.reviewer), selectinload(Review.entries), joinedload(Review.meeting)),
