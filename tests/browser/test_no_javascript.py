@@ -119,9 +119,16 @@ def test_plan_authoring_acknowledgement_and_review_without_javascript(live_serve
     expect(page.get_by_text("Observation recorded.")).to_be_visible()
 
     page.get_by_role("link", name="Record this week's review").click()
+    # locator.all() does not wait: the form page must have loaded before its fieldsets are listed
+    # (CI once listed none on the slower machine, so the review was sent without any status).
+    expect(page).to_have_url(f"{live_server}/plans/1/reviews/new")
+    expect(page.locator("fieldset.review-entry").first).to_be_visible()
+    rated = 0
     for fieldset in page.locator("fieldset.review-entry").all():
         if fieldset.get_by_role("radio", name="On track").count():
             fieldset.get_by_role("radio", name="On track").check()
+            rated += 1
+    assert rated == 5
     page.get_by_label("Overall summary").fill("A steady first week; rationale recorded on every shift.")
     page.get_by_role("button", name="Save review").click()
     expect(page.get_by_text("Weekly review saved.")).to_be_visible()
