@@ -91,3 +91,32 @@ def test_each_dashboard_list_is_bounded_and_says_when_there_are_more(app, world,
     due = page.split('id="due-h"')[1].split("</section>")[0]
     assert due.count("<li>") == LIMIT
     assert f"All {LIMIT + 3} open plans" in page
+
+
+def test_the_flagged_and_open_lists_read_in_ranges_give_what_one_statement_gives(app):
+    """`first_flagged` reads overdue reviews first and the rest only if the list is not full, and
+    `first_plans` chooses ids before joining names: both must give exactly the rows, in the
+    order, of the one statement they replace, whether the overdue range fills the list or not."""
+    from pip_app.services.dashboard import first_flagged, first_plans
+    from pip_app.services.plan_rows import plan_rows, plan_rows_query
+
+    seed_scale(plans=120, services=3, staff=40, password="seeded-password-2026", seed=7)
+    day = today()
+    ack_days = app.config["ACK_OUTSTANDING_DAYS"]
+    scope = Plan.status.in_(OPEN)
+    order = (Plan.next_review_date.is_(None), Plan.next_review_date, Plan.id)
+
+    def one_statement(limit: int) -> list[int]:
+        rows = plan_rows_query(scope, may_be_flagged(day, ack_days)).order_by(*order).limit(limit)
+        return [row.id for row in plan_rows(rows)]
+
+    everything = one_statement(1000)
+    overdue = db.session.scalar(
+        select(db.func.count(Plan.id)).where(scope, Plan.next_review_date < day, may_be_flagged(day, ack_days))
+    )
+    assert 0 < overdue < len(everything)  # both ranges are exercised below
+    for limit in (1, overdue, overdue + 1, len(everything) - 1, len(everything), len(everything) + 5):
+        assert [row.id for row in first_flagged(scope, day, ack_days, limit)] == one_statement(limit), limit
+    for limit in (1, 20, 1000):
+        expected = [row.id for row in plan_rows(plan_rows_query(scope).order_by(*order).limit(limit))]
+        assert [row.id for row in first_plans(scope, order, limit)] == expected

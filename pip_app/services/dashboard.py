@@ -352,27 +352,41 @@ def may_be_flagged(day: date, ack_days: int) -> ColumnElement[bool]:
     )
 
 
+def first_flagged(scope: ColumnElement[bool], day: date, ack_days: int, limit: int) -> list[PlanRow]:
+    """The first `limit` plans of `scope` that may be flagged, soonest review first, read in two
+    ranges of the plans' (status, next review) index: reviews already overdue first (each of
+    those is flagged on that alone, so this range usually fills the list after testing only its
+    own plans), then, only if the list is not full yet, every later or undated one. Read as one
+    statement, the database tested every open plan of the scope before sorting them."""
+    order = (Plan.next_review_date.is_(None), Plan.next_review_date, Plan.id)
+    flaggable = may_be_flagged(day, ack_days)
+    overdue = plan_rows(plan_rows_query(scope, Plan.next_review_date < day, flaggable).order_by(*order).limit(limit))
+    if len(overdue) == limit:
+        return overdue
+    later = or_(Plan.next_review_date >= day, Plan.next_review_date.is_(None))
+    return overdue + plan_rows(plan_rows_query(scope, later, flaggable).order_by(*order).limit(limit - len(overdue)))
+
+
+def first_plans(scope: ColumnElement[bool], order: tuple[Any, ...], limit: int) -> list[PlanRow]:
+    """The first `limit` plans of `scope` in `order`: chosen by their ids alone, then read with
+    their names and columns, so that only those few are joined and have their appeal looked up
+    (not every open plan of the scope before the sort)."""
+    first = select(Plan.id).where(scope).order_by(*order).limit(limit)
+    return plan_rows(plan_rows_query(Plan.id.in_(first)).order_by(*order))
+
+
 def _manager_board(user: User, board: Board) -> None:
     day = today()
     ack_days = current_app.config["ACK_OUTSTANDING_DAYS"]
     scope = _scope(user)
-    flaggable = and_(scope, may_be_flagged(day, ack_days))
     # One more than fits says whether there are more, without counting them all.
-    candidates = plan_rows(
-        plan_rows_query(flaggable)
-        .order_by(Plan.next_review_date.is_(None), Plan.next_review_date, Plan.id)
-        .limit(LIMIT + 1)
-    )
+    candidates = first_flagged(scope, day, ack_days, LIMIT + 1)
     board.more_flagged = len(candidates) > LIMIT
     candidates = candidates[:LIMIT]
     load_flag_inputs(candidates)
     board.flagged = [(p, flags) for p in candidates if (flags := plan_flags(p, day, ack_days))]
     board.open_count = db.session.scalar(select(func.count(Plan.id)).where(scope)) or 0
-    board.plans = plan_rows(
-        plan_rows_query(scope)
-        .order_by(Plan.next_review_date.is_(None), Plan.next_review_date, *REFERENCE_ORDER)
-        .limit(LIMIT)
-    )
+    board.plans = first_plans(scope, (Plan.next_review_date.is_(None), Plan.next_review_date, *REFERENCE_ORDER), LIMIT)
     board.due_this_week = plan_rows(
         plan_rows_query(
             scope, Plan.status == PlanStatus.ACTIVE, Plan.next_review_date.between(day, day + timedelta(days=6))
