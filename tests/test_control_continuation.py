@@ -314,10 +314,12 @@ def test_the_register_csv_gives_the_review_due_and_the_continuation(control, wor
 def test_the_dashboard_sql_drops_a_plan_once_its_control_continues(app, plan, control, world):
     """A continued control leaves the dashboard's candidate plans too, so it never takes the place of
     a plan that does need attention (the list shows the first twenty candidates)."""
-    from pip_app.services.dashboard import may_be_flagged
+    from pip_app.services.dashboard import flag_parameters, may_be_flagged
 
     def candidate() -> bool:
-        return bool(db.session.scalar(select(Plan.id).where(Plan.id == plan.id, may_be_flagged(TODAY, 3))))
+        return bool(
+            db.session.scalar(select(Plan.id).where(Plan.id == plan.id, may_be_flagged()), flag_parameters(TODAY, 3))
+        )
 
     control.last_checked_on = TODAY
     plan.next_review_date = TODAY + timedelta(days=3)

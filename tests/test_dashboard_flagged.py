@@ -12,14 +12,15 @@ from pip_app.clock import today
 from pip_app.extensions import db
 from pip_app.flags import plan_flags
 from pip_app.models import Plan, PlanStatus, Progress, Review, ReviewDecision, ReviewEntry
-from pip_app.services.dashboard import OPEN, may_be_flagged
+from pip_app.services.dashboard import OPEN, flag_parameters, may_be_flagged
 from pip_app.tools.seed import seed_scale
 from tests.factories import make_action
 
 
 def _matched_ids(app) -> set[int]:
     day = today()
-    return set(db.session.scalars(select(Plan.id).where(may_be_flagged(day, app.config["ACK_OUTSTANDING_DAYS"]))))
+    parameters = flag_parameters(day, app.config["ACK_OUTSTANDING_DAYS"])
+    return set(db.session.scalars(select(Plan.id).where(may_be_flagged()), parameters))
 
 
 def _review(plan, reviewer, day, entries) -> Review:
@@ -107,12 +108,13 @@ def test_the_flagged_and_open_lists_read_in_ranges_give_what_one_statement_gives
     order = (Plan.next_review_date.is_(None), Plan.next_review_date, Plan.id)
 
     def one_statement(limit: int) -> list[int]:
-        rows = plan_rows_query(scope, may_be_flagged(day, ack_days)).order_by(*order).limit(limit)
-        return [row.id for row in plan_rows(rows)]
+        rows = plan_rows_query(scope, may_be_flagged()).order_by(*order).limit(limit)
+        return [row.id for row in plan_rows(rows, flag_parameters(day, ack_days))]
 
     everything = one_statement(1000)
     overdue = db.session.scalar(
-        select(db.func.count(Plan.id)).where(scope, Plan.next_review_date < day, may_be_flagged(day, ack_days))
+        select(db.func.count(Plan.id)).where(scope, Plan.next_review_date < day, may_be_flagged()),
+        flag_parameters(day, ack_days),
     )
     assert 0 < overdue < len(everything)  # both ranges are exercised below
     for limit in (1, overdue, overdue + 1, len(everything) - 1, len(everything), len(everything) + 5):

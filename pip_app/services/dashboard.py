@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Date, DateTime, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 
 from .. import policy
@@ -262,10 +263,23 @@ def _scope(user: User) -> ColumnElement[bool]:
     return and_(condition, Plan.manager_id == user.id) if user.role is Role.MANAGER else condition
 
 
-def may_be_flagged(day: date, ack_days: int) -> ColumnElement[bool]:
-    """A SQL superset of plan_flags(): every plan with a flag matches; a few more may."""
-    week_ago = day - timedelta(days=NOT_CHECKED_DAYS)
-    ack_cutoff = datetime.combine(day - timedelta(days=ack_days), time.min)
+def flag_parameters(day: date, ack_days: int) -> dict[str, Any]:
+    """The values `may_be_flagged()` is executed with, for `day`."""
+    return {
+        "flag_day": day,
+        "flag_week_ago": day - timedelta(days=NOT_CHECKED_DAYS),
+        "flag_ack_cutoff": datetime.combine(day - timedelta(days=ack_days), time.min),
+        "flag_minutes_before": day - timedelta(days=MINUTES_DUE_WORKING_DAYS),
+    }
+
+
+@cache
+def may_be_flagged() -> ColumnElement[bool]:
+    """A SQL superset of plan_flags(): every plan with a flag matches; a few more may. Built once,
+    with its dates as parameters (executed with `flag_parameters(day, ack_days)`): building it
+    took longer than running it."""
+    day, week_ago = bindparam("flag_day", type_=Date), bindparam("flag_week_ago", type_=Date)
+    ack_cutoff = bindparam("flag_ack_cutoff", type_=DateTime)
     # Correlated with the plan being tested, explicitly: left to itself, a subquery naming Plan two
     # levels down gets its own FROM plans and takes the latest date over every plan. (Correlated
     # with Review instead, PostgreSQL hashes the EXISTS over every review of every plan.)
@@ -322,7 +336,7 @@ def may_be_flagged(day: date, ack_days: int) -> ColumnElement[bool]:
         exists().where(
             Meeting.plan_id == Plan.id,
             Meeting.minutes_shared_on.is_(None),
-            Meeting.held_on < day - timedelta(days=MINUTES_DUE_WORKING_DAYS),
+            Meeting.held_on < bindparam("flag_minutes_before", type_=Date),
         ),
         and_(
             Plan.version > plan_acked,
@@ -359,12 +373,16 @@ def first_flagged(scope: ColumnElement[bool], day: date, ack_days: int, limit: i
     own plans), then, only if the list is not full yet, every later or undated one. Read as one
     statement, the database tested every open plan of the scope before sorting them."""
     order = (Plan.next_review_date.is_(None), Plan.next_review_date, Plan.id)
-    flaggable = may_be_flagged(day, ack_days)
-    overdue = plan_rows(plan_rows_query(scope, Plan.next_review_date < day, flaggable).order_by(*order).limit(limit))
+    flaggable, parameters = may_be_flagged(), flag_parameters(day, ack_days)
+    overdue = plan_rows(
+        plan_rows_query(scope, Plan.next_review_date < day, flaggable).order_by(*order).limit(limit), parameters
+    )
     if len(overdue) == limit:
         return overdue
     later = or_(Plan.next_review_date >= day, Plan.next_review_date.is_(None))
-    return overdue + plan_rows(plan_rows_query(scope, later, flaggable).order_by(*order).limit(limit - len(overdue)))
+    return overdue + plan_rows(
+        plan_rows_query(scope, later, flaggable).order_by(*order).limit(limit - len(overdue)), parameters
+    )
 
 
 def first_plans(scope: ColumnElement[bool], order: tuple[Any, ...], limit: int) -> list[PlanRow]:

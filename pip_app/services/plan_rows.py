@@ -10,12 +10,13 @@ ORM objects with their collections. The flags themselves are still decided by th
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -141,9 +142,85 @@ def plan_rows_query(*conditions: ColumnElement[bool]) -> Select[Any]:
     )
 
 
-def plan_rows(statement: Select[Any]) -> list[PlanRow]:
-    """Run a `plan_rows_query` statement."""
-    return [PlanRow(*row) for row in db.session.execute(statement)]
+def plan_rows(statement: Select[Any], parameters: Mapping[str, Any] | None = None) -> list[PlanRow]:
+    """Run a `plan_rows_query` statement (with the values of its bound `parameters`, if any)."""
+    return [PlanRow(*row) for row in db.session.execute(statement, parameters)]
+
+
+@cache
+def flag_input_statements() -> dict[str, Select[Any]]:
+    """What `load_flag_inputs` reads, a statement per attribute of `PlanRow`, each run with the
+    plans' `ids`. Built once: building ten statements took longer than running them."""
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    return {
+        "controls": select(
+            InterimControl.plan_id,
+            InterimControl.id,
+            InterimControl.kind,
+            InterimControl.status,
+            InterimControl.review_by_date,
+            InterimControl.last_checked_on,
+            InterimControl.start_date,
+            InterimControl.continued_until,
+        )
+        .where(InterimControl.plan_id.in_(ids), InterimControl.status == ControlStatus.ACTIVE)
+        .order_by(InterimControl.plan_id, InterimControl.id),
+        "observations": select(Observation.plan_id, Observation.status, Observation.scheduled_on).where(
+            Observation.plan_id.in_(ids), Observation.status == ObservationStatus.PLANNED
+        ),
+        "actions": select(Action.id, Action.plan_id, Action.number, Action.status)
+        .where(Action.plan_id.in_(ids))
+        .order_by(Action.plan_id, Action.number),
+        "reviews": select(Review.id, Review.plan_id, Review.review_date, Review.created_at, Review.corrects_review_id)
+        .where(Review.plan_id.in_(ids))
+        .order_by(Review.plan_id, Review.review_date, Review.id),
+        "acknowledgements": select(
+            Acknowledgement.plan_id,
+            Acknowledgement.user_id,
+            Acknowledgement.subject,
+            Acknowledgement.plan_version,
+            Acknowledgement.review_id,
+            Acknowledgement.id,
+            Acknowledgement.response,
+            Acknowledgement.acknowledged_at,
+            Acknowledgement.answered.label("answered"),
+        ).where(Acknowledgement.plan_id.in_(ids)),
+        "versions": select(PlanVersion.plan_id, PlanVersion.version, PlanVersion.created_at)
+        .where(PlanVersion.plan_id.in_(ids))
+        .order_by(PlanVersion.plan_id, PlanVersion.version),
+        "approvals": select(Approval.plan_id, Approval.kind, Approval.status, Approval.requested_at)
+        .where(Approval.plan_id.in_(ids), Approval.status == ApprovalStatus.PENDING)
+        .order_by(Approval.plan_id, Approval.id),
+        "escalations": select(Escalation.plan_id, Escalation.raised_at, Escalation.decision)
+        .where(Escalation.plan_id.in_(ids), Escalation.decision.is_(None))
+        .order_by(Escalation.plan_id, Escalation.id),
+        "meetings": select(Meeting.plan_id, Meeting.held_on, Meeting.minutes_shared_on)
+        .where(Meeting.plan_id.in_(ids), Meeting.minutes_shared_on.is_(None))
+        .order_by(Meeting.plan_id, Meeting.held_on, Meeting.id),
+        "regulatory_decisions": select(RegulatoryDecision.plan_id, RegulatoryDecision.question).where(
+            RegulatoryDecision.plan_id.in_(ids)
+        ),
+        "entries": select(ReviewEntry.review_id, ReviewEntry.action_id, ReviewEntry.progress).where(
+            ReviewEntry.review_id.in_(ids)
+        ),
+    }
+
+
+# What is read for every plan; the regulatory decisions only for the plans that need them, and
+# the entries only of each plan's last two reviews.
+EVERY_PLANS_INPUTS = (
+    "controls",
+    "observations",
+    "actions",
+    "reviews",
+    "acknowledgements",
+    "versions",
+    "approvals",
+    "escalations",
+    "meetings",
+)
+# The rows of these attributes, as the flags read them (the others are read as they come).
+ROW_TYPES: dict[str, Callable[..., Any]] = {"actions": ActionRow, "reviews": ReviewRow}
 
 
 def load_flag_inputs(plans: Sequence[PlanRow]) -> None:
@@ -155,129 +232,27 @@ def load_flag_inputs(plans: Sequence[PlanRow]) -> None:
     if not plans:
         return
     by_id = {plan.id: plan for plan in plans}
-    ids = list(by_id)
+    statements = flag_input_statements()
 
-    def fill(attribute: str, rows: Iterable[Any]) -> None:
+    def fill(attribute: str, ids: list[int]) -> None:
+        make = ROW_TYPES.get(attribute)
         grouped: dict[int, list[Any]] = defaultdict(list)
-        for row in rows:
-            grouped[row.plan_id].append(row)
+        for row in db.session.execute(statements[attribute], {"ids": ids}):
+            grouped[row.plan_id].append(make(*row) if make else row)
         for plan_id, items in grouped.items():
             setattr(by_id[plan_id], attribute, items)
 
-    fill(
-        "controls",
-        db.session.execute(
-            select(
-                InterimControl.plan_id,
-                InterimControl.id,
-                InterimControl.kind,
-                InterimControl.status,
-                InterimControl.review_by_date,
-                InterimControl.last_checked_on,
-                InterimControl.start_date,
-                InterimControl.continued_until,
-            )
-            .where(InterimControl.plan_id.in_(ids), InterimControl.status == ControlStatus.ACTIVE)
-            .order_by(InterimControl.plan_id, InterimControl.id)
-        ),
-    )
-    fill(
-        "observations",
-        db.session.execute(
-            select(Observation.plan_id, Observation.status, Observation.scheduled_on).where(
-                Observation.plan_id.in_(ids), Observation.status == ObservationStatus.PLANNED
-            )
-        ),
-    )
-    fill(
-        "actions",
-        (
-            ActionRow(*row)
-            for row in db.session.execute(
-                select(Action.id, Action.plan_id, Action.number, Action.status)
-                .where(Action.plan_id.in_(ids))
-                .order_by(Action.plan_id, Action.number)
-            )
-        ),
-    )
-    fill(
-        "reviews",
-        (
-            ReviewRow(*row)
-            for row in db.session.execute(
-                select(Review.id, Review.plan_id, Review.review_date, Review.created_at, Review.corrects_review_id)
-                .where(Review.plan_id.in_(ids))
-                .order_by(Review.plan_id, Review.review_date, Review.id)
-            )
-        ),
-    )
-    fill(
-        "acknowledgements",
-        db.session.execute(
-            select(
-                Acknowledgement.plan_id,
-                Acknowledgement.user_id,
-                Acknowledgement.subject,
-                Acknowledgement.plan_version,
-                Acknowledgement.review_id,
-                Acknowledgement.id,
-                Acknowledgement.response,
-                Acknowledgement.acknowledged_at,
-                Acknowledgement.answered.label("answered"),
-            ).where(Acknowledgement.plan_id.in_(ids))
-        ),
-    )
-    fill(
-        "versions",
-        db.session.execute(
-            select(PlanVersion.plan_id, PlanVersion.version, PlanVersion.created_at)
-            .where(PlanVersion.plan_id.in_(ids))
-            .order_by(PlanVersion.plan_id, PlanVersion.version)
-        ),
-    )
-    fill(
-        "approvals",
-        db.session.execute(
-            select(Approval.plan_id, Approval.kind, Approval.status, Approval.requested_at)
-            .where(Approval.plan_id.in_(ids), Approval.status == ApprovalStatus.PENDING)
-            .order_by(Approval.plan_id, Approval.id)
-        ),
-    )
-    fill(
-        "escalations",
-        db.session.execute(
-            select(Escalation.plan_id, Escalation.raised_at, Escalation.decision)
-            .where(Escalation.plan_id.in_(ids), Escalation.decision.is_(None))
-            .order_by(Escalation.plan_id, Escalation.id)
-        ),
-    )
-    fill(
-        "meetings",
-        db.session.execute(
-            select(Meeting.plan_id, Meeting.held_on, Meeting.minutes_shared_on)
-            .where(Meeting.plan_id.in_(ids), Meeting.minutes_shared_on.is_(None))
-            .order_by(Meeting.plan_id, Meeting.held_on, Meeting.id)
-        ),
-    )
+    every = list(by_id)
+    for attribute in EVERY_PLANS_INPUTS:
+        fill(attribute, every)
     # The regulatory decisions of the plans that need them (issue 20): only those at a formal stage,
     # closed "not achieved" or "left", or with restricted duties or removal from regulated activity
     # in force; no statement at all when none does.
     needing = [p.id for p in plans if triggered(p.closure_outcome, [c.kind for c in p.controls], stage=p.stage)]
     if needing:
-        fill(
-            "regulatory_decisions",
-            db.session.execute(
-                select(RegulatoryDecision.plan_id, RegulatoryDecision.question).where(
-                    RegulatoryDecision.plan_id.in_(needing)
-                )
-            ),
-        )
+        fill("regulatory_decisions", needing)
     # The entries of each plan's last two reviews: the only ones the flags read.
     latest = {review.id: review for plan in plans for review in last_reviews(plan, 2)}
     if latest:
-        for entry in db.session.execute(
-            select(ReviewEntry.review_id, ReviewEntry.action_id, ReviewEntry.progress).where(
-                ReviewEntry.review_id.in_(list(latest))
-            )
-        ):
+        for entry in db.session.execute(statements["entries"], {"ids": list(latest)}):
             latest[entry.review_id].entries.append(entry)
