@@ -23,7 +23,7 @@ through `session.get` or a query of its own (tests, bench, lists of plans).
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,3 +122,31 @@ def read_collections(plan: Plan, reads: PlanReads) -> None:
     for name, statement in _collection_statements(reads):
         rows = db.session.scalars(statement, {"plan_id": plan.id}).unique().all()
         set_committed_value(plan, name, list(rows))
+
+
+@functools.cache
+def _rows_of_each(relationship: Any) -> Select[Any]:
+    """The SELECT of a one-to-many `relationship`'s rows for a list of owners (`ids`), in the
+    relationship's order."""
+    prop = relationship.property
+    [owner_column] = prop.remote_side
+    return (
+        select(prop.mapper.class_)
+        .where(owner_column.in_(bindparam("ids", expanding=True)))
+        .order_by(*(prop.order_by or ()), *prop.mapper.primary_key)
+    )
+
+
+def read_each(owners: Sequence[Any], relationship: Any) -> None:
+    """Read a one-to-many `relationship` (`Review.entries`) of every one of `owners` in one
+    SELECT, as `read_collections` reads a plan's: without `selectinload`'s per-statement cost."""
+    if not owners:
+        return
+    prop = relationship.property
+    [owner_column] = prop.remote_side
+    owner_key = prop.mapper.get_property_by_column(owner_column).key
+    rows_by_owner: dict[Any, list[Any]] = {owner.id: [] for owner in owners}
+    for row in db.session.scalars(_rows_of_each(relationship), {"ids": list(rows_by_owner)}):
+        rows_by_owner[getattr(row, owner_key)].append(row)
+    for owner in owners:
+        set_committed_value(owner, prop.key, rows_by_owner[owner.id])
