@@ -18,6 +18,7 @@ from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 
 from . import policy
 from .attachments.panel import attachment_panel
+from .charts import progress_chart
 from .clock import today
 from .decisions.panel import DECISION_READS, MEETING_COLUMNS, decisions_panel
 from .disagreements.panel import disagreement_panel
@@ -96,22 +97,19 @@ PLAN_PART_READS = PlanReads(
 def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
     """The plan page's context; `overrides` carry a form being corrected or a row being edited."""
     values = stored_measured_values(plan)
-    charts, chart_rows, met = {}, {}, {}
+    charts, met = {}, {}
     for action in plan.actions:
         if action.has_measure:
             target, unit, higher = action.measure_target, action.measure_unit, action.measure_higher_is_better
             series = [v for _, v in values.get(action.id, [])]
             days = [f"{day.day} {day:%b}" for day, _ in values.get(action.id, [])]
-            charts[action.id] = chart_geometry(
-                series, target=target, baseline=action.measure_baseline, unit=unit, labels=days
-            )
-            met[action.id] = measure_met(series, target, action.measure_consecutive, higher)
-            # The chart's table, formatted here: a dozen rows for each of twenty actions cost
-            # more as template expressions than the rest of the panel.
-            chart_rows[action.id] = [
+            geometry = chart_geometry(series, target=target, baseline=action.measure_baseline, unit=unit, labels=days)
+            rows = [
                 (format_date(day), format_measure(v, unit), target is not None and reaches(v, target, higher))
                 for day, v in values.get(action.id, [])
             ]
+            charts[action.id] = progress_chart(action, geometry, rows)
+            met[action.id] = measure_met(series, target, action.measure_consecutive, higher)
     may_edit = policy.can_edit_plan(current_user, plan)
     may_acknowledge = policy.can_acknowledge(current_user, plan)
     ack_due = acknowledgements.plan_acknowledgement_due(plan)
@@ -124,7 +122,6 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         flags=plan_flags(plan, today(), current_app.config["ACK_OUTSTANDING_DAYS"]),
         values=values,
         charts=charts,
-        chart_rows=chart_rows,
         met=met,
         **review_marks(plan),
         shown_reviews=shown,

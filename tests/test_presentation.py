@@ -86,3 +86,31 @@ def test_what_changed_between_versions_reads_like_the_plan():
         None,
         "MAR compliance: baseline 62%, target 90% on 2 consecutive checks",
     )
+
+
+def test_a_chart_escapes_what_people_typed_and_writes_the_numbers_as_they_are():
+    """pip_app/charts.py writes the chart in Python: the measure's name and unit are the only text
+    people typed, and they come out escaped in the title, the summary, the table and the values."""
+    from types import SimpleNamespace
+
+    from pip_app.charts import progress_chart
+
+    action = SimpleNamespace(
+        id=4,
+        measure_name='<script>alert("x")</script> MAR',
+        measure_target=90.0,
+        measure_unit="<b>",
+        measure_baseline=60.0,
+    )
+    chart = chart_geometry([70.0, 95.0], target=90, baseline=60, labels=["5 Nov", "12 Nov"])
+    html = str(progress_chart(action, chart, [("5 Nov 2026", "70 <b>", False), ("12 Nov 2026", "95 <b>", True)]))
+    assert "<script>" not in html and "<b>" not in html
+    name = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; MAR"
+    assert (
+        f'<title id="chart-4-t">{name} over the weekly reviews from 5 Nov 2026 to 12 Nov 2026; target 90 &lt;b&gt;</title>'
+        in html
+    )
+    assert f"<summary>{name}: the values as a table</summary>" in html
+    assert '<tr><th scope="row">12 Nov 2026</th><td>95 &lt;b&gt;</td><td>Yes</td></tr>' in html
+    assert f'points="{chart.polyline}"' in html and 'marker-mid="url(#chart-4-dot)"' in html
+    assert html.count("<text") == 6  # two axis values, target, baseline, two dates
