@@ -5,6 +5,7 @@ the CSV export, checks and lifts from the register and the plan page, and the st
 import csv
 import io
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -954,3 +955,27 @@ def test_removal_from_regulated_activity_is_a_type_of_its_own_with_the_plan_s_st
     [row] = rows
     assert row[header.index("Control")] == "Removed from regulated activity"
     assert "Formal stage 1 (improvement note)" in row
+
+
+@pytest.mark.parametrize("status", ["active", "all"])
+def test_every_page_in_every_order_holds_the_rows_the_whole_list_has_there(app, status):
+    """A page's controls are chosen by their ids and sort keys, then read whole (register_page):
+    in every sort and direction, page after page, they are exactly the rows the one-statement
+    list (register_rows, the CSV's) has at those places."""
+    from pip_app.clock import today
+    from pip_app.models import User
+    from pip_app.tools.seed import GROUP_SENIOR_EMAIL, seed_scale
+
+    seed_scale(plans=60, services=3, staff=30, password="seeded-password-2026", seed=11)
+    senior = db.session.scalar(select(User).where(User.email == GROUP_SENIOR_EMAIL))
+    day = today()
+    for sort in queries.SORT_KEYS:
+        for direction in ("asc", "desc"):
+            filters = RegisterFilters(status=status, sort=sort, direction=direction)
+            everything = [row.control.id for row in queries.register_rows(senior, filters, day)]
+            assert len(everything) > queries.PAGE_SIZE  # more than one page, or the test proves little
+            pages = [
+                [row.control.id for row in queries.register_page(senior, replace(filters, page=n), day).rows]
+                for n in range(1, -(-len(everything) // queries.PAGE_SIZE) + 1)
+            ]
+            assert [i for page in pages for i in page] == everything, (sort, direction)

@@ -255,7 +255,12 @@ def _scoped(stmt, user, *, people: bool = True):
 
     Without `people` only the plan is joined (a count that does not search needs no names: every
     control has a staff member, a service and a responsible person, so the count is the same)."""
-    stmt = stmt.join(InterimControl.plan).where(policy.visible_controls(user))
+    return _joined(stmt.where(policy.visible_controls(user)), people=people)
+
+
+def _joined(stmt, *, people: bool = True):
+    """The control's plan joined, and with `people` its staff member, service and responsible person."""
+    stmt = stmt.join(InterimControl.plan)
     if not people:
         return stmt
     return (
@@ -292,6 +297,9 @@ def _filtered(stmt, user, filters: RegisterFilters, today: date, *, people: bool
             )
         )
     return stmt
+
+
+SORTS_BY_NAME = ("staff", "service", "responsible")  # the sorts that need the people joined
 
 
 def _order(filters: RegisterFilters, today: date) -> list:
@@ -333,17 +341,20 @@ ROW_PLAN_COLUMNS = (
 
 
 def _rows_statement(user, filters: RegisterFilters, today: date):
-    return (
-        _filtered(select(InterimControl, _last_note()), user, filters, today)
-        .options(
-            # Of the plan, what a row shows and the policy reads: not its long texts and lists.
-            contains_eager(InterimControl.plan).load_only(*ROW_PLAN_COLUMNS),
-            contains_eager(InterimControl.plan).contains_eager(Plan.staff.of_type(Staff)),
-            contains_eager(InterimControl.plan).contains_eager(Plan.service),
-            contains_eager(InterimControl.responsible.of_type(Responsible)),
-            joinedload(InterimControl.continued_by),  # "Continued until … by …", in the same SELECT
-        )
-        .order_by(*_order(filters, today))
+    return _with_rows(_filtered(select(InterimControl, _last_note()), user, filters, today)).order_by(
+        *_order(filters, today)
+    )
+
+
+def _with_rows(stmt):
+    """What a row reads of its control's plan and people, from the joins already made."""
+    return stmt.options(
+        # Of the plan, what a row shows and the policy reads: not its long texts and lists.
+        contains_eager(InterimControl.plan).load_only(*ROW_PLAN_COLUMNS),
+        contains_eager(InterimControl.plan).contains_eager(Plan.staff.of_type(Staff)),
+        contains_eager(InterimControl.plan).contains_eager(Plan.service),
+        contains_eager(InterimControl.responsible.of_type(Responsible)),
+        joinedload(InterimControl.continued_by),  # "Continued until … by …", in the same SELECT
     )
 
 
@@ -357,13 +368,23 @@ class RegisterPage:
 
 def register_page(user, filters: RegisterFilters, today: date, total: int | None = None) -> RegisterPage:
     """One page of the register: a count (unless the caller knows it) and one SELECT with joins,
-    whatever the page holds."""
+    whatever the page holds. The page's controls are chosen by their ids and sort keys alone, then
+    read whole: sorting every matching control with all its columns, its last check's note and
+    its plan's appeal looked up, cost more than the rest of the page."""
     if total is None:
         counted = _filtered(select(func.count(InterimControl.id)), user, filters, today, people=False)
         total = db.session.scalar(counted) or 0
     pages = max(math.ceil(total / PAGE_SIZE), 1)
     page = min(filters.page, pages)
-    result = db.session.execute(_rows_statement(user, filters, today).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    order = _order(filters, today)
+    on_page = (
+        _filtered(select(InterimControl.id), user, filters, today, people=filters.sort in SORTS_BY_NAME)
+        .order_by(*order)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    chosen = _joined(select(InterimControl, _last_note())).where(InterimControl.id.in_(on_page))
+    result = db.session.execute(_with_rows(chosen).order_by(*order))
     rows = [RegisterRow(control, note, today) for control, note in result]
     return RegisterPage(rows=rows, total=total, page=page, pages=pages)
 
