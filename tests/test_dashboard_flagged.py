@@ -96,10 +96,10 @@ def test_each_dashboard_list_is_bounded_and_says_when_there_are_more(app, world,
 
 def test_the_flagged_and_open_lists_read_in_ranges_give_what_one_statement_gives(app):
     """`first_flagged` reads overdue reviews first and the rest only if the list is not full, and
-    `first_plans` chooses ids before joining names: both must give exactly the rows, in the
+    `first_plan_rows` chooses ids before joining names: both must give exactly the rows, in the
     order, of the one statement they replace, whether the overdue range fills the list or not."""
-    from pip_app.services.dashboard import first_flagged, first_plans
-    from pip_app.services.plan_rows import plan_rows, plan_rows_query
+    from pip_app.services.dashboard import first_flagged
+    from pip_app.services.plan_rows import first_plan_rows, plan_rows, plan_rows_query
 
     seed_scale(plans=120, services=3, staff=40, password="seeded-password-2026", seed=7)
     day = today()
@@ -119,6 +119,6 @@ def test_the_flagged_and_open_lists_read_in_ranges_give_what_one_statement_gives
     assert 0 < overdue < len(everything)  # both ranges are exercised below
     for limit in (1, overdue, overdue + 1, len(everything) - 1, len(everything), len(everything) + 5):
         assert [row.id for row in first_flagged(scope, day, ack_days, limit)] == one_statement(limit), limit
-    for limit in (1, 20, 1000):
-        expected = [row.id for row in plan_rows(plan_rows_query(scope).order_by(*order).limit(limit))]
-        assert [row.id for row in first_plans(scope, order, limit)] == expected
+    for limit, offset in ((1, 0), (20, 0), (20, 20), (1000, 0), (7, 1000)):
+        expected = plan_rows(plan_rows_query(scope).order_by(*order).limit(limit).offset(offset))
+        assert [row.id for row in first_plan_rows([scope], order, limit, offset)] == [row.id for row in expected]

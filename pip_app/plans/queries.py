@@ -26,7 +26,7 @@ from ..models import (
 from ..params import enum_arg, id_arg, page_arg, text_arg
 from ..search import folded_name_contains, reference_contains, text_contains
 from ..services.paging import Page, one_page
-from ..services.plan_rows import PlanRow, plan_rows, plan_rows_query
+from ..services.plan_rows import PlanRow, first_plan_rows, plan_rows, plan_rows_query
 
 PAGE_SIZE = 50
 MAX_PAGE = 100_000  # beyond any real list; keeps OFFSET within PostgreSQL's bigint
@@ -74,9 +74,7 @@ def plan_list(user: User, args: Mapping[str, str]) -> PlanList:
     total = db.session.scalar(select(func.count(Plan.id)).where(*conditions)) or 0
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = page_arg(args, maximum=MAX_PAGE)
-    plans = plan_rows(
-        plan_rows_query(*conditions).order_by(*REFERENCE_NEWEST_FIRST).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    )
+    plans = first_plan_rows(conditions, REFERENCE_NEWEST_FIRST, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     # The filter choices: names and ids only (hundreds of staff in a group).
     visible = select(Plan.staff_id, Plan.service_id).where(policy.visible_plans(user)).subquery()
     staff = db.session.execute(

@@ -57,7 +57,7 @@ from ..models import (
     User,
 )
 from .outbox import outbox_counts
-from .plan_rows import PlanRow, load_flag_inputs, plan_rows, plan_rows_query
+from .plan_rows import PlanRow, first_plan_rows, load_flag_inputs, plan_rows, plan_rows_query
 from .regulatory import TRIGGER_CONTROL_KINDS, needs_decisions
 
 OPEN = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
@@ -385,14 +385,6 @@ def first_flagged(scope: ColumnElement[bool], day: date, ack_days: int, limit: i
     )
 
 
-def first_plans(scope: ColumnElement[bool], order: tuple[Any, ...], limit: int) -> list[PlanRow]:
-    """The first `limit` plans of `scope` in `order`: chosen by their ids alone, then read with
-    their names and columns, so that only those few are joined and have their appeal looked up
-    (not every open plan of the scope before the sort)."""
-    first = select(Plan.id).where(scope).order_by(*order).limit(limit)
-    return plan_rows(plan_rows_query(Plan.id.in_(first)).order_by(*order))
-
-
 def _manager_board(user: User, board: Board) -> None:
     day = today()
     ack_days = current_app.config["ACK_OUTSTANDING_DAYS"]
@@ -404,7 +396,9 @@ def _manager_board(user: User, board: Board) -> None:
     load_flag_inputs(candidates)
     board.flagged = [(p, flags) for p in candidates if (flags := plan_flags(p, day, ack_days))]
     board.open_count = db.session.scalar(select(func.count(Plan.id)).where(scope)) or 0
-    board.plans = first_plans(scope, (Plan.next_review_date.is_(None), Plan.next_review_date, *REFERENCE_ORDER), LIMIT)
+    board.plans = first_plan_rows(
+        [scope], (Plan.next_review_date.is_(None), Plan.next_review_date, *REFERENCE_ORDER), LIMIT
+    )
     board.due_this_week = plan_rows(
         plan_rows_query(
             scope, Plan.status == PlanStatus.ACTIVE, Plan.next_review_date.between(day, day + timedelta(days=6))

@@ -147,6 +147,16 @@ def plan_rows(statement: Select[Any], parameters: Mapping[str, Any] | None = Non
     return [PlanRow(*row) for row in db.session.execute(statement, parameters)]
 
 
+def first_plan_rows(
+    conditions: Sequence[ColumnElement[bool]], order: Sequence[Any], limit: int, offset: int = 0
+) -> list[PlanRow]:
+    """The plans meeting `conditions`, `limit` of them from `offset` on in `order`: chosen by their
+    ids alone, then read with their names and columns, so that only those few are joined and have
+    their appeal looked up (not every plan that matches, before the sort)."""
+    chosen = select(Plan.id).where(*conditions).order_by(*order).limit(limit).offset(offset)
+    return plan_rows(plan_rows_query(Plan.id.in_(chosen)).order_by(*order))
+
+
 @cache
 def flag_input_statements() -> dict[str, Select[Any]]:
     """What `load_flag_inputs` reads, a statement per attribute of `PlanRow`, each run with the
