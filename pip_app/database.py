@@ -72,6 +72,27 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
 
 
+SQLITE_ANALYSIS_LIMIT = 400  # rows sampled per index: SQLite's advice, milliseconds on a large database
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Give SQLite's query planner statistics (ANALYZE, sampling each index), as PostgreSQL's
+    autovacuum does by itself. Without them SQLite guesses: it read every open plan through the
+    index on their status to count one service's (4.6 ms at 10,000 plans), where the indexes on
+    the manager and the service answer in 0.05 ms. Run by `flask send-notifications` (every 15
+    minutes) and after `flask seed-scale`."""
+    if engine.dialect.name != "sqlite":
+        return
+    writing = _writing.set(True)  # ANALYZE writes its results: take the lock up front
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+    finally:
+        _writing.reset(writing)  # as the caller had it
+
+
 def is_lock_conflict(error: Exception) -> bool:
     """A write that lost a race for the lock (SQLite) or a serialisation failure (PostgreSQL)."""
     if not isinstance(error, OperationalError):
