@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 
@@ -38,7 +37,7 @@ from .models import (
 )
 from .plan_header import HEADER, stage_prompt
 from .plan_reads import CONTROL_PEOPLE, REGULATORY_FLAG_READS, PlanReads
-from .screens import Screen, page_or_fragment
+from .screens import Screen
 from .services import acknowledgements
 from .services import closure as closure_ops
 from .services.controls import last_check_notes
@@ -142,7 +141,7 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         may_see_health=policy.can_see_health_detail(current_user, plan),
         control_rights=policy.control_rights(current_user, plan.controls),
         closure_panel=closure_panel(plan, may_acknowledge, ClosureAcknowledgeForm),
-        attachments=attachment_panel(plan),
+        attachments=attachment_panel(plan, form_on_demand=True),
         decisions=decisions_panel(plan),
         disagreement_panel=disagreement_panel(plan),
         editing=None,
@@ -174,14 +173,6 @@ def waiting_for_staff(
     if closure and closure["may_acknowledge"]:
         waiting.append(("Respond to the closure of your plan", "closure-acknowledge"))
     return waiting
-
-
-def plan_part(plan: Plan, fragment: str, heading: str, anchor: str, **context: Any) -> ResponseReturnValue:
-    """A part of the plan page opened on its own (history, versions, acknowledgements, earlier
-    reviews): the fragment for htmx, a page of its own otherwise (a plain link, no JavaScript)."""
-    return page_or_fragment(
-        "plans/part.html", fragment, plan=plan, fragment=fragment, heading=heading, anchor=anchor, **context
-    )
 
 
 def review_marks(plan: Plan) -> dict[str, Any]:

@@ -144,3 +144,12 @@ def place_refusal(form: Any, refusal: Refusal, error_field: str | None = None) -
         add_error(form[name], str(refusal))
         return {}
     return {"section_error": str(refusal)}
+
+
+def plan_part(plan: Any, fragment: str, heading: str, anchor: str, **context: Any) -> ResponseReturnValue:
+    """A part of the plan page opened on its own (history, versions, acknowledgements, earlier
+    reviews, the upload form): the fragment for htmx, a page of its own otherwise (a plain link,
+    no JavaScript)."""
+    return page_or_fragment(
+        "plans/part.html", fragment, plan=plan, fragment=fragment, heading=heading, anchor=anchor, **context
+    )

@@ -236,6 +236,7 @@ RULES = {
             "accept_extension",
         )
     },
+    "attachments.new_file": plan_rule(policy.can_attach),
     "attachments.upload": plan_rule(policy.can_attach),
     # The matrix's file is restricted (a fit note): the strictest case.
     "attachments.download": attachment_rule(lambda u, p: True),

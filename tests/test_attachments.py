@@ -123,6 +123,26 @@ def events(verb):
 # --- Upload
 
 
+def test_the_plan_page_opens_the_upload_form_on_demand(plan, manager, world, sign_in):
+    """The plan page's first response leaves the upload form out (its choice of everything on the
+    plan was a fifth of the page's cost): "Attach a file" loads it as a fragment with htmx, and
+    without JavaScript the same link opens it as a page of its own. Staff may not open it."""
+    page = manager.get(f"/plans/{plan.id}").text
+    panel = page.split('id="attachments-panel"')[1].split("</section>")[0]
+    assert 'name="attach-file"' not in panel
+    assert f'hx-get="/plans/{plan.id}/attachments/new"' in panel and "<summary>Attach a file</summary>" in panel
+
+    fragment = manager.get(f"/plans/{plan.id}/attachments/new", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert 'name="attach-file"' in fragment.text and 'hx-target="#attachments-panel"' in fragment.text
+    assert ">A1: Complete MAR entries at the time of administration</option>" in fragment.text
+    assert "Observed early shift" in fragment.text and "Weekly review of" in fragment.text
+
+    whole = manager.get(f"/plans/{plan.id}/attachments/new")
+    assert whole.status_code == 200 and "<h1>Attach a file</h1>" in whole.text and 'name="attach-file"' in whole.text
+    assert sign_in(world["staff"]).get(f"/plans/{plan.id}/attachments/new").status_code == 403
+
+
 def test_a_manager_attaches_an_audit_sheet_without_javascript(plan, manager, world):
     content = pdf_bytes()
     response = upload(manager, plan, content, "MAR audit week 3.pdf", to=f"action-{plan.actions[0].id}")

@@ -46,8 +46,11 @@ def attachment_panel(
     saved_message: str | None = None,
     section_error: str | None = None,
     conflict: bool = False,
+    form_on_demand: bool = False,
 ) -> dict[str, Any]:
-    """The panel's context for the signed-in person (the view has checked they may see the plan)."""
+    """The panel's context for the signed-in person (the view has checked they may see the plan).
+    With `form_on_demand` (the plan page) the upload form opens when asked for, unless `form` is
+    given: its choice of everything a file may be attached to was a fifth of the plan page."""
     every = attachment_ops.plan_attachments(plan)
     found = [a for a in every if policy.can_view_attachment(current_user, plan, a)]
     earlier = attachment_ops.duplicates(found)
@@ -74,10 +77,10 @@ def attachment_panel(
         )
         for a in found
     ]
-    limit = int(current_app.config["ATTACHMENT_MAX_BYTES"])
-    if may_attach and form is None:
-        form = attach_form(attachment_ops.subjects(plan), formdata=None)
+    if may_attach and form is None and not form_on_demand:
+        form = new_attach_form(plan)
     return dict(
+        upload_context(),
         rows=rows,
         # A line manager is told restricted files exist (they may have attached one); staff never are.
         hidden=len(every) - len(found) if may_attach and not sees_restricted else 0,
@@ -86,10 +89,19 @@ def attachment_panel(
         form=form if may_attach else None,
         copy_form=copy_form or (CopyGivenForm(formdata=None) if may_attach else None),
         editing=editing,
-        max_bytes=limit,
-        hint=HINT.format(limit=format_size(limit)),
         saved=saved,
         saved_message=saved_message,
         section_error=section_error,
         conflict=conflict,
     )
+
+
+def new_attach_form(plan: Plan) -> AttachForm:
+    """An empty upload form, offering everything on the plan a file may be attached to."""
+    return attach_form(attachment_ops.subjects(plan), formdata=None)
+
+
+def upload_context() -> dict[str, Any]:
+    """What the upload form says of the size limit."""
+    limit = int(current_app.config["ATTACHMENT_MAX_BYTES"])
+    return dict(max_bytes=limit, hint=HINT.format(limit=format_size(limit)))

@@ -21,11 +21,11 @@ from ..file_types import sent_filename
 from ..models import Attachment, AttachmentVisibility, Plan
 from ..plan_reads import PlanReads
 from ..requests import takes_files
-from ..screens import Screen, submit
+from ..screens import Screen, plan_part, submit
 from ..services import attachments as attachment_ops
 from . import bp
 from .forms import CopyGivenForm, attach_form
-from .panel import attachment_panel
+from .panel import attachment_panel, new_attach_form, upload_context
 
 # What the panel and the upload form read of the plan: its objects a file may be attached to.
 PANEL_READS = PlanReads(
@@ -63,6 +63,19 @@ def _visible_or_404(plan: Plan, attachment: Attachment) -> Attachment:
 def index(plan: Plan) -> ResponseReturnValue:
     """The plan's files this person may see (the panel for htmx, a page otherwise)."""
     return ATTACHMENTS.show(plan, "panel")
+
+
+@bp.get("/<int:plan_id>/attachments/new")
+@plan_route(policy.can_attach, reads=PANEL_READS)
+def new_file(plan: Plan) -> ResponseReturnValue:
+    """The upload form, opened from the plan page (the form for htmx, a page of its own otherwise)."""
+    return plan_part(
+        plan,
+        "attachments/_attach_form.html",
+        "Attach a file",
+        "attachments-panel",
+        a=dict(upload_context(), form=new_attach_form(plan)),
+    )
 
 
 @bp.post("/<int:plan_id>/attachments")

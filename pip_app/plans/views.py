@@ -21,8 +21,8 @@ from ..htmx import redirect_after_post
 from ..lifecycle import diff_snapshots
 from ..models import AckResponse, Plan, PlanStage, PlanStatus, PlanType, RiskArea, User
 from ..params import id_arg, page_arg
-from ..plan_page import PLAN_PAGE, PLAN_PAGE_READS, PLAN_PART_READS, plan_page_context, plan_part
-from ..screens import page_or_fragment, submit
+from ..plan_page import PLAN_PAGE, PLAN_PAGE_READS, PLAN_PART_READS, plan_page_context
+from ..screens import page_or_fragment, plan_part, submit
 from ..services import acknowledgements, approvals
 from ..services import plans as plan_ops
 from ..services.audit import readable_history

@@ -35,8 +35,8 @@ from ..models import (
     ReviewDecision,
 )
 from ..params import page_arg, parse_id
-from ..plan_page import PLAN_PAGE, PLAN_PAGE_READS, PLAN_PART_READS, plan_part, review_marks
-from ..screens import submit
+from ..plan_page import PLAN_PAGE, PLAN_PAGE_READS, PLAN_PART_READS, review_marks
+from ..screens import plan_part, submit
 from ..services import reviews as review_ops
 from ..services.reviews import EntryValues
 from . import bp

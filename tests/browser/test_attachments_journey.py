@@ -49,6 +49,9 @@ def test_manager_attaches_staff_sees_only_theirs_hr_downloads_the_summary(
     # 1. The manager attaches the audit sheet to A1, then the fit note as restricted.
     sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then=f"/plans/{plan_id}#attachments-panel")
     panel = page.locator("#attachments-panel")
+    # The upload form opens on demand (the plan page's first response leaves it out).
+    panel.get_by_text("Attach a file", exact=True).click()
+    expect(panel.get_by_label("File")).to_be_visible()
     panel.get_by_label("File").set_input_files(str(audit_path))
     panel.get_by_label("What is it?").fill("MAR audit, week 3")
     panel.get_by_label("Attach it to").select_option(label=f"{a1_ref}: Sign the MAR at the time of each administration")
