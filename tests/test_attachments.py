@@ -140,6 +140,7 @@ def test_the_plan_page_opens_the_upload_form_on_demand(plan, manager, world, sig
 
     whole = manager.get(f"/plans/{plan.id}/attachments/new")
     assert whole.status_code == 200 and "<h1>Attach a file</h1>" in whole.text and 'name="attach-file"' in whole.text
+    assert "<h3>Attach a file</h3>" not in whole.text + fragment.text  # the summary or the page says it
     assert sign_in(world["staff"]).get(f"/plans/{plan.id}/attachments/new").status_code == 403
 
 

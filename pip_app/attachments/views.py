@@ -75,6 +75,7 @@ def new_file(plan: Plan) -> ResponseReturnValue:
         "Attach a file",
         "attachments-panel",
         a=dict(upload_context(), form=new_attach_form(plan)),
+        opened_on_its_own=True,
     )
 
 
