@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import current_app
 from flask_login import current_user
-from sqlalchemy.orm import defer, joinedload, load_only, selectinload
+from sqlalchemy.orm import defer, joinedload, load_only
 
 from . import policy
 from .attachments.panel import attachment_panel
@@ -28,15 +28,12 @@ from .lifecycle import WEEKDAYS
 from .measures import chart_geometry, measure_met, reaches
 from .models import (
     Acknowledgement,
-    Action,
-    Closure,
-    Observation,
     Plan,
     PlanVersion,
     Review,
 )
 from .plan_header import HEADER, stage_prompt
-from .plan_reads import CONTROL_PEOPLE, REGULATORY_FLAG_READS, PlanReads
+from .plan_reads import PLAN_AND_ITS_PEOPLE, REGULATORY_FLAG_READS, PlanReads
 from .screens import Screen
 from .services import acknowledgements
 from .services import closure as closure_ops
@@ -57,17 +54,9 @@ from .services.reviews import (
 # are loaded whole on their own (services.reviews.reviews_in_full), the rest open as parts of their
 # own (history, versions, acknowledgements, earlier reviews).
 PLAN_PAGE_READS = (
-    PlanReads(
-        joined=(
-            joinedload(Plan.staff),
-            joinedload(Plan.manager),
-            joinedload(Plan.service),
-            joinedload(Plan.closure).joinedload(Closure.closed_by),
-        ),
+    PLAN_AND_ITS_PEOPLE
+    + PlanReads(
         collections={
-            "controls": CONTROL_PEOPLE,
-            "actions": (joinedload(Action.owner),),
-            "observations": (joinedload(Observation.observer), selectinload(Observation.focus)),
             "reviews": (load_only(Review.plan_id, Review.review_date, Review.created_at, Review.corrects_review_id),),
             "acknowledgements": (defer(Acknowledgement.statement), joinedload(Acknowledgement.user)),
             "versions": (load_only(PlanVersion.plan_id, PlanVersion.version, PlanVersion.created_at),),

@@ -34,7 +34,7 @@ from sqlalchemy.orm.interfaces import LoaderOption
 from sqlalchemy.orm.relationships import RelationshipDirection
 
 from .extensions import db
-from .models import InterimControl, Plan
+from .models import Action, Closure, InterimControl, Observation, Plan
 
 # Loader options relative to a collection's rows (`joinedload(Action.owner)`, `load_only(...)`):
 # typed loosely because SQLAlchemy types `Load.options` by a private base class.
@@ -79,6 +79,22 @@ CONTROL_PEOPLE = (
     joinedload(InterimControl.responsible),
     joinedload(InterimControl.lifted_by),
     joinedload(InterimControl.continued_by),
+)
+
+# The plan's people and closure, and its controls, actions and observations with theirs: what the
+# plan page and the summaries (closure summary, case bundle) both show.
+PLAN_AND_ITS_PEOPLE = PlanReads(
+    joined=(
+        joinedload(Plan.staff),
+        joinedload(Plan.manager),
+        joinedload(Plan.service),
+        joinedload(Plan.closure).joinedload(Closure.closed_by),
+    ),
+    collections={
+        "controls": CONTROL_PEOPLE,
+        "actions": (joinedload(Action.owner),),
+        "observations": (joinedload(Observation.observer), selectinload(Observation.focus)),
+    },
 )
 
 

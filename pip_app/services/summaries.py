@@ -25,11 +25,9 @@ from ..models import (
     Approval,
     ApprovalKind,
     ApprovalStatus,
-    Closure,
     DisagreementResponse,
     Escalation,
     InterimControl,
-    Observation,
     Plan,
     PlanVersion,
     RegulatoryDecision,
@@ -39,7 +37,7 @@ from ..models import (
     User,
     choice_label,
 )
-from ..plan_reads import CONTROL_PEOPLE, PlanReads
+from ..plan_reads import PLAN_AND_ITS_PEOPLE, PlanReads
 from ..quality import assess_action
 from ..summaries import (
     AckRow,
@@ -69,17 +67,8 @@ from .reviews import from_meeting
 
 # Everything a summary shows (the closure summary, the case bundle), read in a fixed number of
 # statements.
-SUMMARY_READS = PlanReads(
-    joined=(
-        joinedload(Plan.staff),
-        joinedload(Plan.manager),
-        joinedload(Plan.service),
-        joinedload(Plan.closure).joinedload(Closure.closed_by),
-    ),
+SUMMARY_READS = PLAN_AND_ITS_PEOPLE + PlanReads(
     collections={
-        "controls": CONTROL_PEOPLE,
-        "actions": (joinedload(Action.owner),),
-        "observations": (joinedload(Observation.observer), selectinload(Observation.focus)),
         "reviews": (joinedload(Review.reviewer), selectinload(Review.entries), joinedload(Review.meeting)),
         "acknowledgements": (
             joinedload(Acknowledgement.user),
