@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeGuard
+from functools import cache
+from typing import Any, TypeGuard
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, Integer, and_, bindparam, false, or_, select, true
 
 from .models import (
     Approval,
@@ -386,21 +387,37 @@ def can_create_plans(user: User | None) -> bool:
 
 def visible_plans(user: User | None) -> ColumnElement[bool]:
     """The SQL condition on Plan matching can_view_plan, for scoping lists."""
-    if not _live(user):
+    if not _live(user) or user.role not in PLAN_ROLES:
         return false()
+    return visible_plans_to(user.role).params(viewer_parameters(user))
+
+
+@cache
+def visible_plans_to(role: Role) -> ColumnElement[bool]:
+    """`visible_plans` for anyone with this role, with who they are left as bound parameters (run
+    it with `viewer_parameters(user)`): built once per role, for statements that are built once."""
+    me = bindparam(VIEWER_ID, type_=Integer)
     not_draft = Plan.status != PlanStatus.DRAFT
-    if user.role is Role.STAFF:
-        return and_(Plan.staff_id == user.id, not_draft)
-    if user.role is Role.HR:
+    if role is Role.STAFF:
+        return and_(Plan.staff_id == me, not_draft)
+    if role is Role.HR:
         awaiting = select(Approval.plan_id).where(
             Approval.kind == ApprovalKind.ISSUE, Approval.status == ApprovalStatus.PENDING
         )
         return or_(not_draft, and_(Plan.id.in_(awaiting), Plan.service.has(approver_role=ApproverRole.HR)))
-    if user.role is Role.MANAGER:
-        return Plan.manager_id == user.id
-    if user.role is Role.SENIOR:
-        return or_(Plan.manager_id == user.id, Plan.service_id.in_(sorted(user.service_ids)))
+    if role is Role.MANAGER:
+        return Plan.manager_id == me
+    if role is Role.SENIOR:
+        return or_(Plan.manager_id == me, Plan.service_id.in_(bindparam(VIEWER_SERVICES, expanding=True)))
     return false()
+
+
+VIEWER_ID, VIEWER_SERVICES = "viewer_id", "viewer_services"
+
+
+def viewer_parameters(user: User) -> dict[str, Any]:
+    """The values `visible_plans_to(user.role)` is run with."""
+    return {VIEWER_ID: user.id, VIEWER_SERVICES: sorted(user.service_ids)}
 
 
 def visible_controls(user: User | None) -> ColumnElement[bool]:

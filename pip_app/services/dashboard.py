@@ -8,13 +8,14 @@ the statements per request do not grow with the data.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import cache
-from typing import Any
+from functools import cache, lru_cache
+from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Date, DateTime, and_, bindparam, exists, func, or_, select
+from sqlalchemy import ColumnElement, Date, DateTime, Integer, Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 
 from .. import policy
@@ -57,7 +58,7 @@ from ..models import (
     User,
 )
 from .outbox import outbox_counts
-from .plan_rows import PlanRow, first_plan_rows, load_flag_inputs, plan_rows, plan_rows_query
+from .plan_rows import PlanRow, first_plan_rows_query, load_flag_inputs, plan_rows, plan_rows_query
 from .regulatory import TRIGGER_CONTROL_KINDS, needs_decisions
 
 OPEN = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
@@ -150,66 +151,19 @@ _WHAT = {
 def _decisions_board(user: User, board: Board) -> None:
     """Requests this person may approve (their services' plans, or HR's when HR approves; never
     a plan they manage) and, for a registered manager, escalations waiting for a decision."""
-    approver = ApproverRole.HR if user.role is Role.HR else ApproverRole.SENIOR
     if user.role not in (Role.HR, Role.SENIOR):
         return
-    staff = aliased(User)
-    scope = [Plan.manager_id != user.id, Plan.service.has(approver_role=approver)]
-    if user.role is Role.SENIOR:
-        scope.append(Plan.service_id.in_(sorted(user.service_ids)))
-    requests = db.session.execute(
-        select(Approval.kind, Approval.requested_at, Plan.id, Plan.reference, staff.name)
-        .join(Plan, Plan.id == Approval.plan_id)
-        .join(staff, staff.id == Plan.staff_id)
-        .where(Approval.status == ApprovalStatus.PENDING, *scope)
-        .order_by(Approval.requested_at, Approval.id)
-        .limit(LIMIT + 1)
-    ).all()
-    waiting = [Waiting(plan_id, ref, name, _WHAT[kind], at, "decisions") for kind, at, plan_id, ref, name in requests]
-    if user.role is Role.SENIOR:
-        escalations = db.session.execute(
-            select(Escalation.raised_at, Plan.id, Plan.reference, staff.name)
-            .join(Plan, Plan.id == Escalation.plan_id)
-            .join(staff, staff.id == Plan.staff_id)
-            # decided_at is set with the decision; its index finds the few undecided ones.
-            .where(Escalation.decided_at.is_(None), Plan.service_id.in_(sorted(user.service_ids)))
-            .order_by(Escalation.raised_at, Escalation.id)
-            .limit(LIMIT + 1)
-        ).all()
+    statements, parameters = _decision_statements(user.role), policy.viewer_parameters(user)
+    waiting = [
+        Waiting(plan_id, ref, name, _WHAT[kind], at, "decisions")
+        for kind, at, plan_id, ref, name in db.session.execute(statements.requests, parameters)
+    ]
+    if statements.escalations is not None:
         waiting += [
             Waiting(plan_id, ref, name, "Decide on the escalation", at, "decisions")
-            for at, plan_id, ref, name in escalations
+            for at, plan_id, ref, name in db.session.execute(statements.escalations, parameters)
         ]
-        # Regulatory decisions to record (issue 20): since the first of the closure, the move to a
-        # formal stage, and duties restricted or the person removed from regulated activity.
-        restricted_since = (
-            select(func.min(InterimControl.start_date))
-            .where(
-                InterimControl.plan_id == Plan.id,
-                InterimControl.status == ControlStatus.ACTIVE,
-                InterimControl.kind.in_(TRIGGER_CONTROL_KINDS),
-            )
-            .correlate(Plan)
-            .scalar_subquery()
-        )
-        closed_at = select(Closure.closed_at).where(Closure.plan_id == Plan.id).correlate(Plan).scalar_subquery()
-        staged_at = (
-            select(func.min(Approval.decided_at))
-            .where(
-                Approval.plan_id == Plan.id,
-                Approval.kind == ApprovalKind.STAGE,
-                Approval.status == ApprovalStatus.APPROVED,
-            )
-            .correlate(Plan)
-            .scalar_subquery()
-        )
-        regulatory = db.session.execute(
-            select(Plan.id, Plan.reference, staff.name, closed_at, restricted_since, staged_at)
-            .join(staff, staff.id == Plan.staff_id)
-            .where(Plan.service_id.in_(sorted(user.service_ids)), needs_decisions(staff))
-            .order_by(Plan.id)
-            .limit(LIMIT + 1)
-        ).all()
+    if statements.regulatory is not None:
         waiting += [
             Waiting(
                 plan_id,
@@ -222,29 +176,9 @@ def _decisions_board(user: User, board: Board) -> None:
                 ),
                 "regulatory",
             )
-            for plan_id, ref, name, closed, since, staged in regulatory
+            for plan_id, ref, name, closed, since, staged in db.session.execute(statements.regulatory, parameters)
         ]
-    waiting += _appeals_waiting(user, staff)
-    waiting.sort(key=lambda w: w.since)
-    board.more_to_decide = len(waiting) > LIMIT
-    board.to_decide = waiting[:LIMIT]
-
-
-def _appeals_waiting(user: User, staff: Any) -> list[Waiting]:
-    """Appeals (issue 20, point 3) this person is to hear, and — for HR, or a registered manager
-    of the plan's service — those still waiting for a hearer to be chosen."""
-    choose: ColumnElement[bool] = Appeal.hearer_id.is_(None)
-    if user.role is Role.SENIOR:
-        choose = and_(choose, Plan.service_id.in_(sorted(user.service_ids)))
-    rows = db.session.execute(
-        select(Appeal.hearer_id, Appeal.lodged_on, Plan.id, Plan.reference, staff.name)
-        .join(Plan, Plan.id == Appeal.plan_id)
-        .join(staff, staff.id == Plan.staff_id)
-        .where(Appeal.outcome.is_(None), or_(Appeal.hearer_id == user.id, choose))
-        .order_by(Appeal.lodged_on, Appeal.id)
-        .limit(LIMIT + 1)
-    ).all()
-    return [
+    waiting += [
         Waiting(
             plan_id,
             ref,
@@ -253,14 +187,104 @@ def _appeals_waiting(user: User, staff: Any) -> list[Waiting]:
             datetime.combine(lodged_on, time(12)),
             "appeal",
         )
-        for hearer, lodged_on, plan_id, ref, name in rows
+        for hearer, lodged_on, plan_id, ref, name in db.session.execute(statements.appeals, parameters)
     ]
+    waiting.sort(key=lambda w: w.since)
+    board.more_to_decide = len(waiting) > LIMIT
+    board.to_decide = waiting[:LIMIT]
 
 
-def _scope(user: User) -> ColumnElement[bool]:
-    """Open plans on this person's dashboard: a manager's own; a senior's whole service(s)."""
-    condition = and_(policy.visible_plans(user), Plan.status.in_(OPEN))
-    return and_(condition, Plan.manager_id == user.id) if user.role is Role.MANAGER else condition
+class DecisionStatements(NamedTuple):
+    requests: Select[Any]
+    appeals: Select[Any]
+    escalations: Select[Any] | None  # a registered manager's only
+    regulatory: Select[Any] | None  # the same
+
+
+@cache
+def _decision_statements(role: Role) -> DecisionStatements:
+    """What `_decisions_board` reads for someone with this role (HR or a registered manager), with
+    who they are as bound parameters (`policy.viewer_parameters`). Built once per role: building
+    and keying these statements cost more than running them."""
+    me = bindparam(policy.VIEWER_ID, type_=Integer)
+    my_services = Plan.service_id.in_(bindparam(policy.VIEWER_SERVICES, expanding=True))
+    staff = aliased(User)
+    approver = ApproverRole.HR if role is Role.HR else ApproverRole.SENIOR
+    scope = [Plan.manager_id != me, Plan.service.has(approver_role=approver)]
+    if role is Role.SENIOR:
+        scope.append(my_services)
+    requests = (
+        select(Approval.kind, Approval.requested_at, Plan.id, Plan.reference, staff.name)
+        .join(Plan, Plan.id == Approval.plan_id)
+        .join(staff, staff.id == Plan.staff_id)
+        .where(Approval.status == ApprovalStatus.PENDING, *scope)
+        .order_by(Approval.requested_at, Approval.id)
+        .limit(LIMIT + 1)
+    )
+    # Appeals (issue 20, point 3) this person is to hear, and — for HR, or a registered manager
+    # of the plan's service — those still waiting for a hearer to be chosen.
+    choose: ColumnElement[bool] = Appeal.hearer_id.is_(None)
+    if role is Role.SENIOR:
+        choose = and_(choose, my_services)
+    appeals = (
+        select(Appeal.hearer_id, Appeal.lodged_on, Plan.id, Plan.reference, staff.name)
+        .join(Plan, Plan.id == Appeal.plan_id)
+        .join(staff, staff.id == Plan.staff_id)
+        .where(Appeal.outcome.is_(None), or_(Appeal.hearer_id == me, choose))
+        .order_by(Appeal.lodged_on, Appeal.id)
+        .limit(LIMIT + 1)
+    )
+    if role is not Role.SENIOR:
+        return DecisionStatements(requests, appeals, None, None)
+    escalations = (
+        select(Escalation.raised_at, Plan.id, Plan.reference, staff.name)
+        .join(Plan, Plan.id == Escalation.plan_id)
+        .join(staff, staff.id == Plan.staff_id)
+        # decided_at is set with the decision; its index finds the few undecided ones.
+        .where(Escalation.decided_at.is_(None), my_services)
+        .order_by(Escalation.raised_at, Escalation.id)
+        .limit(LIMIT + 1)
+    )
+    # Regulatory decisions to record (issue 20): since the first of the closure, the move to a
+    # formal stage, and duties restricted or the person removed from regulated activity.
+    restricted_since = (
+        select(func.min(InterimControl.start_date))
+        .where(
+            InterimControl.plan_id == Plan.id,
+            InterimControl.status == ControlStatus.ACTIVE,
+            InterimControl.kind.in_(TRIGGER_CONTROL_KINDS),
+        )
+        .correlate(Plan)
+        .scalar_subquery()
+    )
+    closed_at = select(Closure.closed_at).where(Closure.plan_id == Plan.id).correlate(Plan).scalar_subquery()
+    staged_at = (
+        select(func.min(Approval.decided_at))
+        .where(
+            Approval.plan_id == Plan.id,
+            Approval.kind == ApprovalKind.STAGE,
+            Approval.status == ApprovalStatus.APPROVED,
+        )
+        .correlate(Plan)
+        .scalar_subquery()
+    )
+    regulatory = (
+        select(Plan.id, Plan.reference, staff.name, closed_at, restricted_since, staged_at)
+        .join(staff, staff.id == Plan.staff_id)
+        .where(my_services, needs_decisions(staff))
+        .order_by(Plan.id)
+        .limit(LIMIT + 1)
+    )
+    return DecisionStatements(requests, appeals, escalations, regulatory)
+
+
+def _scope(role: Role) -> ColumnElement[bool]:
+    """Open plans on the dashboard of someone with this role: a manager's own; a senior's whole
+    service(s). Its values are `policy.viewer_parameters`."""
+    condition = and_(policy.visible_plans_to(role), Plan.status.in_(OPEN))
+    if role is Role.MANAGER:
+        return and_(condition, Plan.manager_id == bindparam(policy.VIEWER_ID, type_=Integer))
+    return condition
 
 
 def flag_parameters(day: date, ack_days: int) -> dict[str, Any]:
@@ -366,91 +390,123 @@ def may_be_flagged() -> ColumnElement[bool]:
     )
 
 
-def first_flagged(scope: ColumnElement[bool], day: date, ack_days: int, limit: int) -> list[PlanRow]:
-    """The first `limit` plans of `scope` that may be flagged, soonest review first, read in two
-    ranges of the plans' (status, next review) index: reviews already overdue first (each of
-    those is flagged on that alone, so this range usually fills the list after testing only its
-    own plans), then, only if the list is not full yet, every later or undated one. Read as one
-    statement, the database tested every open plan of the scope before sorting them."""
-    order = (Plan.next_review_date.is_(None), Plan.next_review_date, Plan.id)
-    flaggable, parameters = may_be_flagged(), flag_parameters(day, ack_days)
-    overdue = plan_rows(
-        plan_rows_query(scope, Plan.next_review_date < day, flaggable).order_by(*order).limit(limit), parameters
-    )
+FLAGGED_ORDER = (Plan.next_review_date.is_(None), Plan.next_review_date, Plan.id)
+
+
+def first_flagged(
+    scope: ColumnElement[bool], day: date, ack_days: int, limit: int, parameters: Mapping[str, Any] | None = None
+) -> list[PlanRow]:
+    """The first `limit` plans of `scope` (run with `parameters`) that may be flagged, soonest
+    review first, read in two ranges of the plans' (status, next review) index: reviews already
+    overdue first (each of those is flagged on that alone, so this range usually fills the list
+    after testing only its own plans), then, only if the list is not full yet, every later or
+    undated one. Read as one statement, the database tested every open plan of the scope before
+    sorting them."""
+    overdue_range, later_range = _flagged_ranges(scope)
+    values = {**(parameters or {}), **flag_parameters(day, ack_days)}
+    overdue = plan_rows(overdue_range, {**values, "room": limit})
     if len(overdue) == limit:
         return overdue
+    return overdue + plan_rows(later_range, {**values, "room": limit - len(overdue)})
+
+
+@lru_cache(maxsize=16)
+def _flagged_ranges(scope: ColumnElement[bool]) -> tuple[Select[Any], Select[Any]]:
+    """`first_flagged`'s two statements for a scope, built once (the dashboard's scopes are built
+    once per role), with the day and the room left in the list as bound parameters."""
+    day, room = bindparam("flag_day", type_=Date), bindparam("room", type_=Integer)
     later = or_(Plan.next_review_date >= day, Plan.next_review_date.is_(None))
-    return overdue + plan_rows(
-        plan_rows_query(scope, later, flaggable).order_by(*order).limit(limit - len(overdue)), parameters
+    return tuple(  # type: ignore[return-value]
+        plan_rows_query(scope, reviews, may_be_flagged()).order_by(*FLAGGED_ORDER).limit(room)
+        for reviews in (Plan.next_review_date < day, later)
+    )
+
+
+class BoardStatements(NamedTuple):
+    scope: ColumnElement[bool]
+    open_count: Select[Any]
+    plans: Select[Any]
+    due_this_week: Select[Any]
+    observations_to_record: Select[Any]
+    drafts: Select[Any]
+    disagreements: Select[Any]
+
+
+@cache
+def _board_statements(role: Role) -> BoardStatements:
+    """What `_manager_board` reads for someone with this role (a line manager or a registered
+    manager), with who they are and the day as bound parameters (`_board_parameters`). Built once
+    per role: building and keying a dozen statements cost more than running them."""
+    scope, me = _scope(role), bindparam(policy.VIEWER_ID, type_=Integer)
+    day = bindparam("flag_day", type_=Date)
+    # Phrased on observations alone, so both halves use an index on observations (the observer;
+    # the plans this person manages) instead of reading every open plan's schedule.
+    mine = or_(Observation.observer_id == me, Observation.plan_id.in_(select(Plan.id).where(Plan.manager_id == me)))
+    # Disagreements nobody has answered on plans this person answers for (a closed plan's too:
+    # the closure may be what was disagreed with), oldest first.
+    answers_for = policy.visible_plans_to(role)
+    if role is Role.MANAGER:
+        answers_for = and_(answers_for, Plan.manager_id == me)
+    staff = aliased(User)
+    return BoardStatements(
+        scope=scope,
+        open_count=select(func.count(Plan.id)).where(scope),
+        plans=first_plan_rows_query(
+            [scope], (Plan.next_review_date.is_(None), Plan.next_review_date, *REFERENCE_ORDER), LIMIT
+        ),
+        due_this_week=plan_rows_query(
+            scope,
+            Plan.status == PlanStatus.ACTIVE,
+            Plan.next_review_date.between(day, bindparam("week_end", type_=Date)),
+        )
+        .order_by(Plan.next_review_date, *REFERENCE_ORDER)
+        .limit(LIMIT + 1),
+        observations_to_record=select(Observation)
+        .join(Plan)
+        .where(scope, mine, Observation.status == ObservationStatus.PLANNED, Observation.scheduled_on <= day)
+        .options(joinedload(Observation.plan).load_only(Plan.reference), joinedload(Observation.observer))
+        .order_by(Observation.scheduled_on, Observation.id)
+        .limit(LIMIT + 1),
+        drafts=plan_rows_query(policy.visible_plans_to(role), Plan.status == PlanStatus.DRAFT, Plan.manager_id == me)
+        .order_by(*REFERENCE_ORDER)
+        .limit(LIMIT),
+        disagreements=select(Acknowledgement, Plan.reference, staff.name)
+        .join(Plan, Plan.id == Acknowledgement.plan_id)
+        .join(staff, staff.id == Plan.staff_id)
+        .where(answers_for, Plan.status != PlanStatus.DRAFT, Acknowledgement.response == AckResponse.DISAGREE)
+        .where(~Acknowledgement.answered)
+        .options(load_only(Acknowledgement.id, Acknowledgement.plan_id, Acknowledgement.acknowledged_at))
+        .order_by(Acknowledgement.acknowledged_at, Acknowledgement.id)
+        .limit(LIMIT + 1),
     )
 
 
 def _manager_board(user: User, board: Board) -> None:
     day = today()
     ack_days = current_app.config["ACK_OUTSTANDING_DAYS"]
-    scope = _scope(user)
+    statements = _board_statements(user.role)
+    parameters = {
+        **policy.viewer_parameters(user),
+        **flag_parameters(day, ack_days),
+        "week_end": day + timedelta(days=6),
+    }
     # One more than fits says whether there are more, without counting them all.
-    candidates = first_flagged(scope, day, ack_days, LIMIT + 1)
+    candidates = first_flagged(statements.scope, day, ack_days, LIMIT + 1, parameters)
     board.more_flagged = len(candidates) > LIMIT
     candidates = candidates[:LIMIT]
     load_flag_inputs(candidates)
     board.flagged = [(p, flags) for p in candidates if (flags := plan_flags(p, day, ack_days))]
-    board.open_count = db.session.scalar(select(func.count(Plan.id)).where(scope)) or 0
-    board.plans = first_plan_rows(
-        [scope], (Plan.next_review_date.is_(None), Plan.next_review_date, *REFERENCE_ORDER), LIMIT
-    )
-    board.due_this_week = plan_rows(
-        plan_rows_query(
-            scope, Plan.status == PlanStatus.ACTIVE, Plan.next_review_date.between(day, day + timedelta(days=6))
-        )
-        .order_by(Plan.next_review_date, *REFERENCE_ORDER)
-        .limit(LIMIT + 1)
-    )
-    board.more_due, board.due_this_week = len(board.due_this_week) > LIMIT, board.due_this_week[:LIMIT]
-    # Phrased on observations alone, so both halves use an index on observations (the observer;
-    # the plans this person manages) instead of reading every open plan's schedule.
-    mine = or_(
-        Observation.observer_id == user.id, Observation.plan_id.in_(select(Plan.id).where(Plan.manager_id == user.id))
-    )
-    board.observations_to_record = list(
-        db.session.scalars(
-            select(Observation)
-            .join(Plan)
-            .where(scope, mine, Observation.status == ObservationStatus.PLANNED, Observation.scheduled_on <= day)
-            .options(joinedload(Observation.plan).load_only(Plan.reference), joinedload(Observation.observer))
-            .order_by(Observation.scheduled_on, Observation.id)
-            .limit(LIMIT + 1)
-        )
-    )
-    board.more_observations = len(board.observations_to_record) > LIMIT
-    board.observations_to_record = board.observations_to_record[:LIMIT]
-    board.drafts = plan_rows(
-        plan_rows_query(policy.visible_plans(user), Plan.status == PlanStatus.DRAFT, Plan.manager_id == user.id)
-        .order_by(*REFERENCE_ORDER)
-        .limit(LIMIT)
-    )
-    _disagreements_to_answer(user, board)
-
-
-def _disagreements_to_answer(user: User, board: Board) -> None:
-    """Disagreements nobody has answered on plans this person answers for (a closed plan's too:
-    the closure may be what was disagreed with), oldest first."""
-    mine = policy.visible_plans(user)
-    if user.role is Role.MANAGER:
-        mine = and_(mine, Plan.manager_id == user.id)
-    staff = aliased(User)
-    rows = db.session.execute(
-        select(Acknowledgement, Plan.reference, staff.name)
-        .join(Plan, Plan.id == Acknowledgement.plan_id)
-        .join(staff, staff.id == Plan.staff_id)
-        .where(mine, Plan.status != PlanStatus.DRAFT, Acknowledgement.response == AckResponse.DISAGREE)
-        .where(~Acknowledgement.answered)
-        .options(load_only(Acknowledgement.id, Acknowledgement.plan_id, Acknowledgement.acknowledged_at))
-        .order_by(Acknowledgement.acknowledged_at, Acknowledgement.id)
-        .limit(LIMIT + 1)
-    ).all()
-    board.more_disagreements = len(rows) > LIMIT
-    board.disagreements = [(ack, reference, name) for ack, reference, name in rows[:LIMIT]]
+    board.open_count = db.session.scalar(statements.open_count, parameters) or 0
+    board.plans = plan_rows(statements.plans, parameters)
+    due = plan_rows(statements.due_this_week, parameters)
+    board.more_due, board.due_this_week = len(due) > LIMIT, due[:LIMIT]
+    observations = list(db.session.scalars(statements.observations_to_record, parameters))
+    board.more_observations = len(observations) > LIMIT
+    board.observations_to_record = observations[:LIMIT]
+    board.drafts = plan_rows(statements.drafts, parameters)
+    disagreements = db.session.execute(statements.disagreements, parameters).all()
+    board.more_disagreements = len(disagreements) > LIMIT
+    board.disagreements = [(ack, reference, name) for ack, reference, name in disagreements[:LIMIT]]
 
 
 def _staff_board(user: User, board: Board) -> None:

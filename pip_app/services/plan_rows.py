@@ -153,8 +153,15 @@ def first_plan_rows(
     """The plans meeting `conditions`, `limit` of them from `offset` on in `order`: chosen by their
     ids alone, then read with their names and columns, so that only those few are joined and have
     their appeal looked up (not every plan that matches, before the sort)."""
+    return plan_rows(first_plan_rows_query(conditions, order, limit, offset))
+
+
+def first_plan_rows_query(
+    conditions: Sequence[ColumnElement[bool]], order: Sequence[Any], limit: int, offset: int = 0
+) -> Select[Any]:
+    """The statement `first_plan_rows` runs, for a caller that builds it once."""
     chosen = select(Plan.id).where(*conditions).order_by(*order).limit(limit).offset(offset)
-    return plan_rows(plan_rows_query(Plan.id.in_(chosen)).order_by(*order))
+    return plan_rows_query(Plan.id.in_(chosen)).order_by(*order)
 
 
 @cache
