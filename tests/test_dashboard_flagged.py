@@ -122,3 +122,31 @@ def test_the_flagged_and_open_lists_read_in_ranges_give_what_one_statement_gives
     for limit, offset in ((1, 0), (20, 0), (20, 20), (1000, 0), (7, 1000)):
         expected = plan_rows(plan_rows_query(scope).order_by(*order).limit(limit).offset(offset))
         assert [row.id for row in first_plan_rows([scope], order, limit, offset)] == [row.id for row in expected]
+
+
+def test_statements_built_once_per_role_give_each_person_their_own_plans(app, world, make_plan, sign_in):
+    """The dashboard's statements are built once per role, with who is looking bound when they run:
+    two people of one role, asked for in turn, each see their own plans and never the other's."""
+    day = today()
+    mine = {}
+    for manager, staff, service in (
+        (world["manager"], world["staff"], world["home"]),
+        (world["other_manager"], world["other_staff"], world["other"]),
+    ):
+        plan = make_plan(staff=staff, manager=manager, service=service, start=day - timedelta(weeks=3))
+        plan.next_review_date = day - timedelta(days=2)  # overdue: in "Needs attention" and the open list
+        mine[manager.id] = plan.reference
+    db.session.commit()
+    seniors = {world["senior"].id: mine[world["manager"].id], world["other_senior"].id: mine[world["other_manager"].id]}
+    clients = {
+        who.id: sign_in(who)
+        for who in (world["manager"], world["other_manager"], world["senior"], world["other_senior"])
+    }
+    expected = {**mine, **seniors}
+    for _ in range(2):  # in turn, twice: nothing of the first person's stays bound for the next
+        for person_id, client in clients.items():
+            page = client.get("/").text
+            attention = page.split('id="attention-h"')[1].split("</section>")[0]
+            others = set(expected.values()) - {expected[person_id]}
+            assert expected[person_id] in attention
+            assert not any(reference in page for reference in others)
