@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime
 from .clock import LONDON
 
 EMPTY = "\u2014"  # an em dash: no date
+# English month names whatever the machine's locale, and without strftime (a page formats hundreds).
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def in_london(moment: datetime) -> datetime:
@@ -28,7 +30,12 @@ def format_date(value: date | datetime | str | None, empty: str = EMPTY) -> str:
         value = date.fromisoformat(value)
     if isinstance(value, datetime):
         value = in_london(value).date()
-    return f"{value.day} {value:%b %Y}"
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def format_day_month(value: date) -> str:
+    """23 Nov: a date on a chart's axis."""
+    return f"{value.day} {MONTHS[value.month - 1]}"
 
 
 def format_datetime(value: datetime | None, empty: str = EMPTY) -> str:
@@ -36,7 +43,7 @@ def format_datetime(value: datetime | None, empty: str = EMPTY) -> str:
     if value is None:
         return empty
     local = in_london(value)
-    return f"{local.day} {local:%b %Y, %H:%M}"
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}, {local:%H:%M}"
 
 
 def format_measure(value: float | None, unit: str | None = None, empty: str = "not recorded") -> str:

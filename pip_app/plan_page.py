@@ -22,7 +22,7 @@ from .clock import today
 from .decisions.panel import DECISION_READS, MEETING_COLUMNS, decisions_panel
 from .disagreements.panel import disagreement_panel
 from .flags import plan_flags
-from .formatting import format_date, format_measure
+from .formatting import format_date, format_day_month, format_measure
 from .forms import ClosureAcknowledgeForm, PlanAcknowledgeForm
 from .lifecycle import WEEKDAYS
 from .measures import chart_geometry, measure_met, reaches
@@ -90,7 +90,7 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         if action.has_measure:
             target, unit, higher = action.measure_target, action.measure_unit, action.measure_higher_is_better
             series = [v for _, v in values.get(action.id, [])]
-            days = [f"{day.day} {day:%b}" for day, _ in values.get(action.id, [])]
+            days = [format_day_month(day) for day, _ in values.get(action.id, [])]
             geometry = chart_geometry(series, target=target, baseline=action.measure_baseline, unit=unit, labels=days)
             rows = [
                 (format_date(day), format_measure(v, unit), target is not None and reaches(v, target, higher))
@@ -98,11 +98,12 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
             ]
             charts[action.id] = progress_chart(action, geometry, rows)
             met[action.id] = measure_met(series, target, action.measure_consecutive, higher)
-    may_edit = policy.can_edit_plan(current_user, plan)
-    may_acknowledge = policy.can_acknowledge(current_user, plan)
+    me = current_user._get_current_object()  # once: each use of the proxy looks the user up again
+    may_edit = policy.can_edit_plan(me, plan)
+    may_acknowledge = policy.can_acknowledge(me, plan)
     ack_due = acknowledgements.plan_acknowledgement_due(plan)
-    staff_reading = current_user.id == plan.staff_id  # their own plan: a summary first, "you"
-    waiting_on = current_user if may_acknowledge else None
+    staff_reading = me.id == plan.staff_id  # their own plan: a summary first, "you"
+    waiting_on = me if may_acknowledge else None
     shown = reviews_in_full(shown_review_ids(plan, waiting_on))
     load_flag_entries([plan])  # after the reviews shown, so the newest keeps its entries whole
     context = dict(
@@ -126,9 +127,9 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         stage_prompt=stage_prompt(plan),
         may_edit=may_edit,
         may_acknowledge=may_acknowledge,
-        may_view_register=policy.can_view_register(current_user),
-        may_see_health=policy.can_see_health_detail(current_user, plan),
-        control_rights=policy.control_rights(current_user, plan.controls),
+        may_view_register=policy.can_view_register(me),
+        may_see_health=policy.can_see_health_detail(me, plan),
+        control_rights=policy.control_rights(me, plan.controls),
         closure_panel=closure_panel(plan, may_acknowledge, ClosureAcknowledgeForm),
         attachments=attachment_panel(plan, form_on_demand=True),
         decisions=decisions_panel(plan),
@@ -179,15 +180,16 @@ def closure_panel(plan: Plan, may_acknowledge: bool, form_class: type) -> dict[s
     state = closure_ops.closure_ack_state(plan)
     # Not yet answered: a leaver was not asked, but may still respond (ClosureAckState.not_asked).
     due = state is not None and state.acknowledgement is None and may_acknowledge
-    to_staff = current_user.id == plan.staff_id  # their own plan: "you", not their name
+    me = current_user._get_current_object()
+    to_staff = me.id == plan.staff_id  # their own plan: "you", not their name
     return dict(
         closure=plan.closure,
         state=state,
         to_staff=to_staff,
         ack_sentence=(state.sentence_to_staff() if to_staff else state.sentence(plan.staff.name)) if state else "",
-        can_close=policy.can_close_plan(current_user, plan),
-        can_download=policy.can_download_closure(current_user, plan),
-        can_download_bundle=policy.can_download_case_bundle(current_user, plan),
+        can_close=policy.can_close_plan(me, plan),
+        can_download=policy.can_download_closure(me, plan),
+        can_download_bundle=policy.can_download_case_bundle(me, plan),
         may_acknowledge=due,
         statement=closure_ops.closure_statement(plan) if plan.closure else "",
         form=form_class(formdata=None) if due else None,

@@ -38,16 +38,15 @@ def index() -> ResponseReturnValue:
     """Every control on issued plans the user may see: summary strip, filters, sortable table, pages."""
     filters = RegisterFilters.from_args(request.args)
     day = today()
+    me = current_user._get_current_object()  # once: each use of the proxy looks the user up again
     # The summary and the filter choices sit outside the results fragment: only the page needs them.
     around: dict[str, Any] = (
-        {}
-        if is_htmx()
-        else dict(summary=queries.summary(current_user, day), options=queries.filter_options(current_user))
+        {} if is_htmx() else dict(summary=queries.summary(me, day), options=queries.filter_options(me))
     )
     # Unfiltered, the table lists the controls in force the summary has just counted.
     known_total = around["summary"].total if around and filters.counts_controls_in_force else None
-    result = queries.register_page(current_user, filters, day, total=known_total)
-    rights = policy.control_rights(current_user, [r.control for r in result.rows])
+    result = queries.register_page(me, filters, day, total=known_total)
+    rights = policy.control_rights(me, [r.control for r in result.rows])
     return page_or_fragment(
         "register/index.html",
         "register/_results.html",
