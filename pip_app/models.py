@@ -710,6 +710,13 @@ class InterimControl(Model):
         Index("ix_interim_controls_status_start", "status", "start_date"),
         # One plan's controls in force, earliest first (when restricted duties began; migration 0025).
         Index("ix_interim_controls_plan_status_start", "plan_id", "status", "start_date"),
+        # The register's default order: by the day the review is due, `review_due_on()` (migration 0026).
+        Index(
+            "ix_interim_controls_status_review_due",
+            "status",
+            text("(CASE WHEN (continued_until > review_by_date) THEN continued_until ELSE review_by_date END)"),
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
