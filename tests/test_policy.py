@@ -261,3 +261,26 @@ def test_the_warnings_list_is_for_hr_and_registered_managers(world):
         "hr",
         "other_senior",
     ]
+
+
+def test_the_lists_filter_choices_are_the_people_and_services_on_what_each_person_sees(app):
+    """The plans list and the register offer, as filter choices, the people and services on the
+    rows the person may see: read off those rows for a narrow scope, probed one by one for a wide
+    one (`policy.sees_many_plans`). Both ways must give exactly the same choices."""
+    from pip_app.models import Role, User
+    from pip_app.plans.queries import _filter_choices
+    from pip_app.register.queries import filter_options
+    from pip_app.tools.seed import seed_scale
+
+    seed_scale(plans=120, services=5, staff=40, password="seeded-password-2026", seed=11)
+    people = list(db.session.scalars(select(User).where(User.role.in_([Role.MANAGER, Role.SENIOR, Role.HR]))))
+    assert {policy.sees_many_plans(p) for p in people} == {True, False}  # both ways are exercised
+    for person in people:
+        plans = list(db.session.scalars(select(Plan).where(policy.visible_plans(person))))
+        staff, services = _filter_choices(person)
+        assert sorted(staff) == sorted({(p.staff.id, p.staff.name) for p in plans}), person.email
+        assert sorted(services) == sorted({(p.service.id, p.service.name) for p in plans}), person.email
+        controls = [c for p in plans if not p.is_draft for c in p.controls]
+        options = filter_options(person)
+        assert sorted(options.responsible) == sorted({(c.responsible.id, c.responsible.name) for c in controls})
+        assert sorted(options.services) == sorted({(c.plan.service.id, c.plan.service.name) for c in controls})
