@@ -1,10 +1,12 @@
 """Template filters and globals: UK dates, Europe/London times, the navigation for each role.
 Templates get no policy or checker: views hand them booleans and results."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, request, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from . import policy
 from .clock import today
@@ -41,6 +43,20 @@ def choice_labels(values: list[str] | None, joiner: str = " ") -> str:
     return ", ".join(choice_label(value, joiner) for value in values or [])
 
 
+def option_tags(choices: Iterable[tuple[Any, Any]], selected: Any = None) -> Markup:
+    """A select's <option> elements for (value, label) pairs, the one whose value is `selected`
+    (compared as text, as a query string carries it) marked selected; values and labels escaped.
+    Written in Python because a filter over a group's 600 staff was a sixth of the plans list's
+    CPU as template expressions."""
+    chosen = None if selected is None else str(selected)
+    return Markup(
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if str(value) == chosen else ""}>{escape(label)}</option>'
+            for value, label in choices
+        )
+    )
+
+
 def init_templating(app: Flask) -> None:
     """Register the filters and globals every template may use."""
     app.jinja_env.filters["date"] = format_date
@@ -48,4 +64,4 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["measure"] = format_measure
     app.jinja_env.filters["baseline"] = format_baseline
     app.jinja_env.filters["labels"] = choice_labels
-    app.jinja_env.globals.update(nav_items=nav_items, today=today)
+    app.jinja_env.globals.update(nav_items=nav_items, today=today, option_tags=option_tags)

@@ -114,3 +114,16 @@ def test_a_chart_escapes_what_people_typed_and_writes_the_numbers_as_they_are():
     assert '<tr><th scope="row">12 Nov 2026</th><td>95 &lt;b&gt;</td><td>Yes</td></tr>' in html
     assert f'points="{chart.polyline}"' in html and 'marker-mid="url(#chart-4-dot)"' in html
     assert html.count("<text") == 6  # two axis values, target, baseline, two dates
+
+
+def test_option_tags_escape_values_and_labels_and_mark_the_chosen_one_compared_as_text():
+    from pip_app.templating import option_tags
+
+    html = str(option_tags([(5, "Ann <b>"), (12, 'Bo "Q" & Co'), ("x'y", "X")], "12"))
+    assert html == (
+        '<option value="5">Ann &lt;b&gt;</option>'
+        '<option value="12" selected>Bo &#34;Q&#34; &amp; Co</option>'
+        '<option value="x&#39;y">X</option>'
+    )
+    assert "selected" not in str(option_tags([(1, "One")], None))
+    assert str(option_tags([(1, "One")], 1)) == '<option value="1" selected>One</option>'

@@ -48,9 +48,9 @@ def index() -> ResponseReturnValue:
         args=request.args,
         staff=found.staff,
         services=found.services,
-        statuses=PlanStatus,
-        risk_areas=RiskArea,
-        stages=PlanStage,
+        statuses=PlanStatus.choices(),
+        risk_areas=RiskArea.choices(),
+        stages=PlanStage.choices(),
         may_create=policy.can_create_plans(current_user),
     )
 
