@@ -39,7 +39,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, object_sessio
 from .clock import now_utc
 from .extensions import Base, db
 from .flags import review_due as control_review_due
-from .folding import SEARCH_KEY_LENGTH, search_key
+from .folding import SEARCH_KEY_LENGTH, fold, search_key
 
 # The declarative base every entity derives from: Flask-SQLAlchemy's model class at run time
 # (it adds the table name and the session binding), its typed DeclarativeBase for the type checker.
@@ -723,6 +723,9 @@ class InterimControl(Model):
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     kind: Mapped[ControlKind] = mapped_column(enum_column(ControlKind), index=True)
     detail: Mapped[str] = mapped_column(Text, default="")
+    # The detail folded for the register's search (pip_app/folding.py): set whenever the detail is
+    # (`_fold_detail`); the scale seed, which inserts rows without the ORM, fills it the same way.
+    search_detail: Mapped[str] = mapped_column(Text, default="", server_default="")
     responsible_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     start_date: Mapped[date] = mapped_column(Date)
     review_by_date: Mapped[date] = mapped_column(Date)
@@ -756,6 +759,11 @@ class InterimControl(Model):
     def review_due(self) -> date:
         """When its review is due: the review-by date, or the later day it was continued until."""
         return control_review_due(self.review_by_date, self.continued_until)
+
+    @validates("detail")
+    def _fold_detail(self, _key: str, detail: str) -> str:
+        self.search_detail = fold(detail or "")
+        return detail
 
     @classmethod
     def review_due_on(cls) -> ColumnElement[date]:

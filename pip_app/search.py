@@ -1,14 +1,16 @@
-"""What a search box matches: names and references through their folded forms, free text by
-case-insensitive LIKE; the search text's own % and _ always taken literally.
+"""What a search box matches: names, control details and references through their folded forms,
+other free text by case-insensitive LIKE; the search text's own % and _ always taken literally.
 
-Names are searched in their folded column (`users.search_name`, see pip_app/folding.py) with
-the typed text folded the same way, so "Lukasik", "ŁUKASIK" and "łukasik" all find "Łukasik" on
-SQLite as on PostgreSQL, with a plain LIKE that neither database has to fold per row. A plan's
-reference is made by the app in one form (PIP-2026-0042: ASCII, upper case), so the folded text
-upper-cased is its folded match; plain LIKE then suits both databases (SQLite's ignores ASCII case,
-PostgreSQL's compares exactly). Free text (a risk statement, a control's detail) is long and not
-folded; it is matched with ILIKE on the text as typed, which is Unicode-case-insensitive on both
-(pip_app/database.py gives SQLite a Unicode lower()).
+Names and control details are searched in their folded columns (`users.search_name`,
+`interim_controls.search_detail`, see pip_app/folding.py) with the typed text folded the same way,
+so "Lukasik", "ŁUKASIK" and "łukasik" all find "Łukasik" on SQLite as on PostgreSQL, with a plain
+LIKE that neither database has to fold per row. (The register's search matched every control's
+detail with ILIKE, which on SQLite called the Unicode lower() in Python for each of 8,000 controls,
+twice a search: a third of the page.) A plan's reference is made by the app in one form
+(PIP-2026-0042: ASCII, upper case), so the folded text upper-cased is its folded match; plain LIKE
+then suits both databases (SQLite's ignores ASCII case, PostgreSQL's compares exactly). Other free
+text (a risk statement, a service's name) is matched with ILIKE on the text as typed, which is
+Unicode-case-insensitive on both (pip_app/database.py gives SQLite a Unicode lower()).
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from .database import LIKE_ESCAPE, contains_pattern
 from .folding import fold
 
 
-def folded_name_contains(search_column: InstrumentedAttribute[str], text: str) -> ColumnElement[bool]:
-    """The folded name in `search_column` contains `text` folded (nothing matches if folding leaves nothing)."""
+def folded_contains(search_column: InstrumentedAttribute[str], text: str) -> ColumnElement[bool]:
+    """The folded text in `search_column` contains `text` folded (nothing matches if folding leaves nothing)."""
     folded = fold(text)
     return search_column.like(contains_pattern(folded), escape=LIKE_ESCAPE) if folded else false()
 

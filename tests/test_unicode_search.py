@@ -215,6 +215,67 @@ def test_migration_0011_folds_the_names_already_there(request):
         db.engine.dispose()
 
 
+# --- A control's detail: folded as names are, kept current, filled by the seed and migration 0027 ---
+
+
+def test_register_finds_a_control_by_its_detail_whatever_the_accents_and_case(sign_in, world, make_plan):
+    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START)
+    wanted = make_control(plan, world["manager"], detail="Second signature from Zoë Łukasik on every MAR entry")
+    make_control(plan, world["manager"], detail="Buddy on every shift")
+    client = sign_in(world["senior"])
+    for typed in ("lukasik", "ZOE ŁUKASIK", "mar entry", "Signature"):
+        page = client.get(f"/register?status=all&q={typed}").text
+        assert {int(i) for i in re.findall(r'<tbody id="register-control-(\d+)"', page)} == {wanted.id}, typed
+
+
+def test_changing_a_controls_detail_refolds_it(app, world, make_plan):
+    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START)
+    control = make_control(plan, world["manager"], detail="Buddy")
+    control.detail = "Supervised by Łucja WÓJCIK"
+    db.session.flush()
+    stored = db.session.scalar(db.text("SELECT search_detail FROM interim_controls WHERE id = :id"), {"id": control.id})
+    assert stored == "supervised by lucja wojcik"
+
+
+def test_the_scale_seed_fills_the_folded_details(app):
+    from pip_app.tools.seed import seed_scale
+
+    seed_scale(10, services=2, staff=6, seed=3)
+    db.session.flush()
+    rows = db.session.execute(db.text("SELECT detail, search_detail FROM interim_controls")).all()
+    assert rows and all(folded == fold(detail) for detail, folded in rows)
+
+
+def test_migration_0027_folds_the_details_already_there(request):
+    """Controls written before 0027 get their folded detail when it runs: seeded at the head, taken
+    back to 0026 (the column goes), then upgraded again."""
+    from pip_app.tools.seed import seed_scale
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": request.getfixturevalue("scratch_database"),
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 1024,
+        }
+    )
+    with app.app_context():
+        upgrade()
+        seed_scale(10, services=2, staff=6, seed=3)
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="0026")
+        with db.engine.connect() as conn:
+            assert "search_detail" not in {c["name"] for c in db.inspect(conn).get_columns("interim_controls")}
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(db.text("SELECT detail, search_detail FROM interim_controls")).all()
+        assert rows and all(folded == fold(detail) for detail, folded in rows)
+        db.session.remove()
+        db.engine.dispose()
+
+
 # --- The folding itself: pure, and a fixed point ---
 
 

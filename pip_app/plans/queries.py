@@ -24,7 +24,7 @@ from ..models import (
     User,
 )
 from ..params import enum_arg, id_arg, page_arg, text_arg
-from ..search import folded_name_contains, reference_contains, text_contains
+from ..search import folded_contains, reference_contains, text_contains
 from ..services.paging import Page, one_page
 from ..services.plan_rows import PlanRow, first_plan_rows, plan_rows, plan_rows_query
 
@@ -67,7 +67,7 @@ def plan_list(user: User, args: Mapping[str, str]) -> PlanList:
         conditions.append(
             or_(
                 reference_contains(Plan.reference, text),
-                Plan.staff_id.in_(select(User.id).where(folded_name_contains(User.search_name, text))),
+                Plan.staff_id.in_(select(User.id).where(folded_contains(User.search_name, text))),
                 text_contains(Plan.risk_statement, text),
             )
         )

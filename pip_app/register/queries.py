@@ -37,7 +37,7 @@ from ..models import (
     User,
 )
 from ..params import choice_arg, id_arg, page_arg, text_arg
-from ..search import folded_name_contains, reference_contains, text_contains
+from ..search import folded_contains, reference_contains, text_contains
 
 PAGE_SIZE = 25
 MAX_SEARCH = 100
@@ -285,7 +285,7 @@ def _filtered(stmt, user, filters: RegisterFilters, today: date, *, people: bool
     if filters.q:
         # The people and services whose names match, each found once among a few hundred rows,
         # rather than tested on every control's joined rows (so a count needs no joins).
-        named = select(User.id).where(folded_name_contains(User.search_name, filters.q))
+        named = select(User.id).where(folded_contains(User.search_name, filters.q))
         services = select(Service.id).where(text_contains(Service.name, filters.q))
         stmt = stmt.where(
             or_(
@@ -293,7 +293,7 @@ def _filtered(stmt, user, filters: RegisterFilters, today: date, *, people: bool
                 Plan.staff_id.in_(named),
                 InterimControl.responsible_id.in_(named),
                 Plan.service_id.in_(services),
-                text_contains(InterimControl.detail, filters.q),
+                folded_contains(InterimControl.search_detail, filters.q),
             )
         )
     return stmt

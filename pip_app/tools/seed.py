@@ -34,7 +34,7 @@ from ..clock import today
 from ..credentials.passwords import hash_password
 from ..database import refresh_statistics
 from ..extensions import db
-from ..folding import search_key
+from ..folding import fold, search_key
 from ..models import (
     Acknowledgement,
     Action,
@@ -621,6 +621,7 @@ class _Builder:
                 plan_id=pid,
                 kind=kind,
                 detail=detail,
+                search_detail=fold(detail),  # as InterimControl._fold_detail would: these rows bypass the ORM
                 responsible_id=responsible.id,
                 start_date=start,
                 review_by_date=review_by,
