@@ -183,8 +183,9 @@ def test_the_scale_seed_fills_the_folded_names(app):
     assert any("ł" in name.lower() for name, _ in rows)  # the seed's names include an Ł to fold
 
 
-def test_migration_0011_folds_the_names_already_there(request):
-    app = create_app(
+def _app_on_a_scratch_database(request):
+    """The app on an empty database of its own, for a test that runs the migrations up and down."""
+    return create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "x",
@@ -193,6 +194,10 @@ def test_migration_0011_folds_the_names_already_there(request):
             "ARGON2_MEMORY_COST": 1024,
         }
     )
+
+
+def test_migration_0011_folds_the_names_already_there(request):
+    app = _app_on_a_scratch_database(request)
     with app.app_context():
         upgrade(revision="0008")
         with db.engine.begin() as conn:
@@ -251,15 +256,7 @@ def test_migration_0027_folds_the_details_already_there(request):
     back to 0026 (the column goes), then upgraded again."""
     from pip_app.tools.seed import seed_scale
 
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "SQLALCHEMY_DATABASE_URI": request.getfixturevalue("scratch_database"),
-            "ARGON2_TIME_COST": 1,
-            "ARGON2_MEMORY_COST": 1024,
-        }
-    )
+    app = _app_on_a_scratch_database(request)
     with app.app_context():
         upgrade()
         seed_scale(10, services=2, staff=6, seed=3)
