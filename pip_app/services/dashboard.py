@@ -416,10 +416,11 @@ def _flagged_ranges(scope: ColumnElement[bool]) -> tuple[Select[Any], Select[Any
     once per role), with the day and the room left in the list as bound parameters."""
     day, room = bindparam("flag_day", type_=Date), bindparam("room", type_=Integer)
     later = or_(Plan.next_review_date >= day, Plan.next_review_date.is_(None))
-    return tuple(  # type: ignore[return-value]
-        plan_rows_query(scope, reviews, may_be_flagged()).order_by(*FLAGGED_ORDER).limit(room)
-        for reviews in (Plan.next_review_date < day, later)
-    )
+
+    def flagged(reviews: ColumnElement[bool]) -> Select[Any]:
+        return plan_rows_query(scope, reviews, may_be_flagged()).order_by(*FLAGGED_ORDER).limit(room)
+
+    return flagged(Plan.next_review_date < day), flagged(later)
 
 
 class BoardStatements(NamedTuple):
