@@ -8,11 +8,14 @@ import os
 import re
 import shutil
 import subprocess
+import unicodedata
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from pip_app.extensions import db
@@ -30,6 +33,7 @@ from pip_app.pdf import (
     ReviewRow,
     render_plan_pdf,
 )
+from pip_app.pdf.blocks import markup, markup_each_character
 from tests.factories import make_user
 from tests.test_closure import TODAY, add_review, close_directly, ready_plan
 
@@ -280,6 +284,27 @@ def test_a_plan_printed_without_closure_carries_no_closure_sections():
 
 
 # --- Bad input: every script, markup, long text, many reviews ----------------------------------------------
+
+
+# Text as people type it (any script, markup, line breaks, tabs) and what no font here draws.
+TYPED = st.one_of(
+    st.text(st.sampled_from([*WELSH_POLISH, *MARKUP, "\n", "\t", "\r"])),
+    st.text(st.sampled_from([*WELSH_POLISH, *MARKUP, *CJK, "\n", "\r", "\u200d", "\ufe0f", "\x07", "👍", "☃"])),
+    st.text(st.characters(codec="utf-8")),
+)
+
+
+@given(TYPED)
+def test_markup_of_plain_text_is_what_the_rule_makes_of_each_character(text):
+    """The short cut `markup` takes for text its fonts draw as it is gives the same markup as the
+    character-by-character rule, for any text."""
+    assert markup(text) == markup_each_character(unicodedata.normalize("NFC", text))
+
+
+def test_markup_takes_its_short_cut_only_where_nothing_needs_another_font():
+    assert markup("Agnieszka Łukasik <b> & co\nnext\tline") == "Agnieszka Łukasik &lt;b&gt; &amp; co<br/>next line"
+    assert 'name="STSong-Light"' in markup(f"Ward {CJK}")
+    assert markup("ok 👍") == "ok [thumbs up sign]"
 
 
 def test_text_in_any_script_and_text_that_looks_like_markup_prints_exactly_as_typed():
@@ -581,3 +606,10 @@ def test_a_head_request_is_not_recorded_as_a_download(world, sign_in, closed):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     db.session.expire_all()
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.verb == "downloaded")) is None
+
+
+def test_reportlab_runs_with_its_c_accelerators():
+    """rl-accel is a pinned dependency: without it ReportLab measures and writes in pure Python."""
+    from reportlab.lib import rl_accel
+
+    assert type(rl_accel.instanceStringWidthTTF).__name__ == "builtin_function_or_method"

@@ -81,6 +81,11 @@ def register_fonts() -> frozenset[int]:
         # ReportLab writes a broken ToUnicode entry for characters beyond U+FFFF, so those
         # are never drawn from DejaVu even where it has a glyph (e.g. some emoji).
         _fonts["covered"] = frozenset(c for c in regular.face.charToGlyph if c <= 0xFFFF)
+        # The characters `markup` copies as they are (escaped): drawn by DejaVu, neither control
+        # characters nor shapers. Most text is only these, and needs no look at each character.
+        _fonts["as_is"] = frozenset(
+            c for c in _fonts["covered"] if c >= 0x20 and not 0x7F <= c < 0xA0 and c not in _SHAPERS
+        ).union(map(ord, "\n\t\r"))
     return _fonts["covered"]
 
 
@@ -130,8 +135,17 @@ def markup(text: object) -> str:
     """A user string as safe paragraph markup: NFC-normalised, escaped, line breaks kept,
     CJK in the Asian fonts, symbols DejaVu lacks in Symbola, and anything else (emoji beyond the
     Basic Multilingual Plane) by its Unicode name, so "👍" prints as "[thumbs up sign]"."""
-    covered = register_fonts()
+    register_fonts()
     text = unicodedata.normalize("NFC", "" if text is None else str(text))
+    if _fonts["as_is"].issuperset(map(ord, text)):  # what markup_each_character makes of it, at once
+        return escape(text).replace("\n", "<br/>").replace("\t", " ").replace("\r", " ")
+    return markup_each_character(text)
+
+
+def markup_each_character(text: str) -> str:
+    """`markup` of NFC text, one character at a time (the rule; `markup` takes a short cut for
+    text of characters copied as they are)."""
+    covered = register_fonts()
     out: list[str] = []
     run_font: str | None = None
     run: list[str] = []
