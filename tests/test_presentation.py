@@ -122,8 +122,8 @@ def test_option_tags_escape_values_and_labels_and_mark_the_chosen_one_compared_a
     html = str(option_tags([(5, "Ann <b>"), (12, 'Bo "Q" & Co'), ("x'y", "X")], "12"))
     assert html == (
         '<option value="5">Ann &lt;b&gt;</option>'
-        '<option value="12" selected>Bo &#34;Q&#34; &amp; Co</option>'
-        '<option value="x&#39;y">X</option>'
+        '<option value="12" selected>Bo &quot;Q&quot; &amp; Co</option>'
+        '<option value="x&#x27;y">X</option>'
     )
     assert "selected" not in str(option_tags([(1, "One")], None))
     assert str(option_tags([(1, "One")], 1)) == '<option value="1" selected>One</option>'
