@@ -17,6 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 from werkzeug.utils import cached_property
 
 from .database import SAFE_METHODS, begin_writes, end_writes
+from .templating import PageEnvironment
 
 # Every C0 control character except tab, line feed and carriage return, plus DEL.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -139,6 +140,7 @@ class PipFlask(Flask):
     audit event themselves before answering 4xx: see auth.)"""
 
     request_class = CleanRequest
+    jinja_environment = PageEnvironment
 
     def dispatch_request(self) -> ResponseReturnValue:
         from .extensions import db
