@@ -1,4 +1,4 @@
 """WSGI entry point for gunicorn: `gunicorn wsgi:app`."""
-from pip_app import create_app
+from pip_app.serving import server_app
 
-app = create_app()
+app = server_app()

@@ -1,4 +1,5 @@
-"""The app under benchmark: pip_app's own create_app(), plus a hello-world route for the baseline.
+"""The app under benchmark: pip_app's own server_app() (what wsgi.py serves), plus a hello-world
+route for the baseline.
 
 The route exists only in this object, which only bench/run.py serves (gunicorn bench.app:app
 style, via --pythonpath bench), so production code stays as it is. It runs through the same
@@ -9,9 +10,9 @@ by hello-world throughput measures what the page itself costs.
 import os
 import sys
 
-from pip_app import create_app
+from pip_app.serving import server_app
 
-app = create_app()
+app = server_app()  # as wsgi.py: the same app, and the same garbage collector settings
 
 
 @app.get("/bench/hello")

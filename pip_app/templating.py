@@ -4,8 +4,9 @@ Templates get no policy or checker: views hand them booleans and results."""
 from collections.abc import Iterable, MutableMapping
 from html import escape as html_escape
 from typing import Any
+from urllib.parse import quote
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask.templating import Environment
 from flask_login import current_user
 from markupsafe import Markup
@@ -28,7 +29,6 @@ def nav_items() -> list[dict[str, Any]]:
         ("hr.warnings", "Warnings", policy.can_view_warnings(current_user)),
         ("admin.users", "Users", policy.can_administer(current_user)),
     ]
-    from flask import current_app
 
     here = request.endpoint or ""
     # A link is current on its own page, or on any page of its blueprint that has no link of its own.
@@ -60,6 +60,26 @@ def option_tags(choices: Iterable[tuple[Any, Any]], selected: Any = None) -> Mar
     return Markup("".join(tags))
 
 
+# An id no row has: where its digits appear in a built URL, an id goes.
+ID_STAND_IN = 8_230_476_191
+ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"  # what url_for leaves unquoted in an anchor
+
+
+def url_with_id(endpoint: str, _anchor: str | None = None, **value: int) -> str:
+    """`url_for` for a route whose one argument is an integer id, for lists of links:
+    `url_with_id("plans.show", plan_id=7, _anchor="reviews-panel")`. The route is built once per
+    app and mount point with a stand-in id, and each link puts its own id in its place: url_for took 20 to
+    40 µs a link, and a dashboard links a hundred plans."""
+    ((key, id_),) = value.items()
+    shapes = current_app.extensions.setdefault("url_shapes", {})
+    known = (endpoint, key, request.script_root)  # the same route under the same mount point
+    shape = shapes.get(known)
+    if shape is None:
+        shape = shapes[known] = url_for(endpoint, **{key: ID_STAND_IN}).split(str(ID_STAND_IN))
+    url = str(int(id_)).join(shape)
+    return f"{url}#{quote(_anchor, safe=ANCHOR_SAFE)}" if _anchor else url
+
+
 class PageEnvironment(Environment):
     """Flask's Jinja environment, with each template's globals a plain dict of the environment's.
 
@@ -80,4 +100,4 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["measure"] = format_measure
     app.jinja_env.filters["baseline"] = format_baseline
     app.jinja_env.filters["labels"] = choice_labels
-    app.jinja_env.globals.update(nav_items=nav_items, today=today, option_tags=option_tags)
+    app.jinja_env.globals.update(nav_items=nav_items, today=today, option_tags=option_tags, url_with_id=url_with_id)
