@@ -68,14 +68,15 @@ ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"  # what url_for leaves unquoted in an anchor
 def url_with_id(endpoint: str, _anchor: str | None = None, **value: int) -> str:
     """`url_for` for a route whose one argument is an integer id, for lists of links:
     `url_with_id("plans.show", plan_id=7, _anchor="reviews-panel")`. The route is built once per
-    app and mount point with a stand-in id, and each link puts its own id in its place: url_for took 20 to
-    40 µs a link, and a dashboard links a hundred plans."""
+    app and mount point with a stand-in id, and each link puts its own id in its place: url_for
+    took 20 to 40 µs a link, and a dashboard links a hundred plans."""
     ((key, id_),) = value.items()
     shapes = current_app.extensions.setdefault("url_shapes", {})
     known = (endpoint, key, request.script_root)  # the same route under the same mount point
     shape = shapes.get(known)
     if shape is None:
-        shape = shapes[known] = url_for(endpoint, **{key: ID_STAND_IN}).split(str(ID_STAND_IN))
+        stand_in: dict[str, Any] = {key: ID_STAND_IN}
+        shape = shapes[known] = url_for(endpoint, **stand_in).split(str(ID_STAND_IN))
     url = str(int(id_)).join(shape)
     return f"{url}#{quote(_anchor, safe=ANCHOR_SAFE)}" if _anchor else url
 
