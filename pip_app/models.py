@@ -514,7 +514,17 @@ class Plan(Model):
         Index("ix_plans_service_status", "service_id", "status"),
         Index("ix_plans_manager_status", "manager_id", "status"),
         Index("ix_plans_staff_status", "staff_id", "status"),
-        Index("ix_plans_status_next_review", "status", "next_review_date"),
+        # Open plans by next review, with who sees them and their order: the dashboards read the
+        # index alone (migration 0028).
+        Index(
+            "ix_plans_review_queue",
+            "status",
+            "next_review_date",
+            "service_id",
+            "manager_id",
+            "reference_year",
+            "reference_number",
+        ),
         # The few plans at a formal stage (the regulatory checklist's candidates; migration 0025).
         Index("ix_plans_stage", "stage"),
         # The reference's parts, so lists sort PIP-2026-10000 after PIP-2026-9999 (not as text).

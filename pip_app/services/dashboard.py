@@ -451,7 +451,7 @@ def _board_statements(role: Role) -> BoardStatements:
     staff = aliased(User)
     return BoardStatements(
         scope=scope,
-        open_count=select(func.count(Plan.id)).where(scope),
+        open_count=select(func.count()).select_from(Plan).where(scope),  # count(*): from the index alone
         plans=first_plan_rows_query(
             [scope], (Plan.next_review_date.is_(None), Plan.next_review_date, *REFERENCE_ORDER), LIMIT
         ),
