@@ -284,3 +284,51 @@ def test_the_lists_filter_choices_are_the_people_and_services_on_what_each_perso
         options = filter_options(person)
         assert sorted(options.responsible) == sorted({(c.responsible.id, c.responsible.name) for c in controls})
         assert sorted(options.services) == sorted({(c.plan.service.id, c.plan.service.name) for c in controls})
+
+
+def test_the_registers_summary_and_first_page_are_the_controls_each_person_sees(app):
+    """The register counts and lists the controls in force on the issued plans each person sees,
+    flagged by the pure rule: by joining each control to its plan for a wide scope, by listing the
+    person's plans first for a narrow one (`policy.sees_many_plans`). Both give exactly this."""
+    from collections import Counter
+
+    from pip_app.clock import today
+    from pip_app.flags import control_flags, review_due
+    from pip_app.models import ControlStatus, InterimControl, PlanStatus, Role, User
+    from pip_app.register.queries import FLAG_LABELS, PAGE_SIZE, RegisterFilters, register_page, summary
+    from pip_app.tools.seed import seed_scale
+
+    seed_scale(plans=120, services=5, staff=40, password="seeded-password-2026", seed=11)
+    # A control still in force on a closed plan: the "plan closed" flag, counted both ways.
+    left = db.session.scalars(
+        select(InterimControl).join(Plan).where(Plan.status == PlanStatus.CLOSED).order_by(InterimControl.id)
+    ).first()
+    left.status, left.lifted_on, left.lift_rationale, left.lifted_by_id = ControlStatus.ACTIVE, None, None, None
+    db.session.commit()
+    day = today()
+    people = list(db.session.scalars(select(User).where(User.role.in_([Role.MANAGER, Role.SENIOR, Role.HR]))))
+    assert {policy.sees_many_plans(p) for p in people} == {True, False}  # both ways are exercised
+    for person in people:
+        plans = db.session.scalars(select(Plan).where(policy.visible_controls(person)))
+        in_force = [c for p in plans for c in p.controls if c.status is ControlStatus.ACTIVE]
+        flags = {
+            c.id: control_flags(
+                c.status,
+                review_due(c.review_by_date, c.continued_until),
+                c.last_checked_on,
+                c.start_date,
+                c.plan.status,
+                day,
+            )
+            for c in in_force
+        }
+        counted = summary(person, day)
+        assert counted.total == len(in_force), person.email
+        assert dict(counted.by_kind) == dict(Counter(c.kind for c in in_force)), person.email
+        assert counted.flagged == sum(1 for f in flags.values() if f), person.email
+        assert counted.by_flag == {flag: sum(flag in f for f in flags.values()) for flag in FLAG_LABELS}, person.email
+        first = sorted(in_force, key=lambda c: (review_due(c.review_by_date, c.continued_until), c.id))[:PAGE_SIZE]
+        page = register_page(person, RegisterFilters.from_args({}), day)
+        assert [r.control.id for r in page.rows] == [c.id for c in first], person.email
+        assert page.total == len(in_force), person.email
+    assert any(summary(p, day).by_flag.get("plan_closed") for p in people)

@@ -19,7 +19,7 @@ from functools import reduce
 from operator import add
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from .. import policy
@@ -98,14 +98,15 @@ DEFAULT_SORT = "review_by"
 # --- Flags: the rule is flags.control_flags; here is its SQL twin
 
 
-def flag_conditions(today: date) -> dict:
-    """flags.control_flags as SQL conditions on InterimControl joined to its Plan."""
+def flag_conditions(today: date, plan_closed: ColumnElement[bool] | None = None) -> dict:
+    """flags.control_flags as SQL conditions on InterimControl joined to its Plan (or, given
+    `plan_closed`, on InterimControl alone, with that condition saying whether its plan is closed)."""
     in_force = InterimControl.status == ControlStatus.ACTIVE
     last_seen = func.coalesce(InterimControl.last_checked_on, InterimControl.start_date)
     return {
         REVIEW_PASSED: and_(in_force, InterimControl.review_due_on() < today),
         NOT_CHECKED: and_(in_force, last_seen <= today - timedelta(days=NOT_CHECKED_DAYS)),
-        PLAN_CLOSED: and_(in_force, Plan.status == PlanStatus.CLOSED),
+        PLAN_CLOSED: and_(in_force, Plan.status == PlanStatus.CLOSED if plan_closed is None else plan_closed),
     }
 
 
@@ -254,8 +255,17 @@ def _scoped(stmt, user, *, people: bool = True):
     """Join what the register shows and searches, and keep only controls the user may see.
 
     Without `people` only the plan is joined (a count that does not search needs no names: every
-    control has a staff member, a service and a responsible person, so the count is the same)."""
-    return _joined(stmt.where(policy.visible_controls(user)), people=people)
+    control has a staff member, a service and a responsible person, so the count is the same).
+
+    Over a few services (not `policy.sees_many_plans`) the controls are also named by their plans'
+    ids, listed first, so that the database can start from the person's own plans instead of
+    walking the controls in force in order and looking up each one's plan until a page is full:
+    a line manager's first page took 2.6 ms against 5.1, a one-service registered manager's 3.3
+    against 2.2 (the same rule as the summary's, which saves that registered manager 7 ms)."""
+    stmt = stmt.where(policy.visible_controls(user))
+    if not policy.sees_many_plans(user):
+        stmt = stmt.where(InterimControl.plan_id.in_(select(Plan.id).where(policy.visible_controls(user))))
+    return _joined(stmt, people=people)
 
 
 def _joined(stmt, *, people: bool = True):
@@ -422,19 +432,28 @@ class Summary:
 
 
 def summary(user, today: date) -> Summary:
-    """Two statements: counts by type with the flag totals, and the oldest control in force."""
-    conditions = flag_conditions(today)
-    counts = [func.sum(case((c, 1), else_=0)) for c in conditions.values()]
+    """Two statements: counts by type with the flag totals, and the oldest control in force.
+
+    Counting means reading every control in force (8,000 at 10,000 plans). Over many services
+    (`policy.sees_many_plans`) each is joined to its plan; over a few, the plans the person sees
+    are listed first and each control is looked up in that list: for one service 5.8 ms against
+    12.8, for a line manager 2.7 against 12.3 (for a group of 20 services, 37 against 22)."""
     in_force = InterimControl.status == ControlStatus.ACTIVE
+    if policy.sees_many_plans(user):
+        conditions = flag_conditions(today)
+        counted = select(InterimControl.kind).join(InterimControl.plan).where(policy.visible_controls(user))
+    else:
+        visible = select(Plan.id).where(policy.visible_controls(user))
+        conditions = flag_conditions(today, InterimControl.plan_id.in_(visible.where(Plan.status == PlanStatus.CLOSED)))
+        counted = select(InterimControl.kind).where(InterimControl.plan_id.in_(visible))
+    counts = [func.sum(case((c, 1), else_=0)) for c in conditions.values()]
     grouped = db.session.execute(
-        select(
-            InterimControl.kind,
+        counted.add_columns(
             func.count(InterimControl.id),
             func.sum(case((or_(*conditions.values()), 1), else_=0)),
             *counts,
         )
-        .join(InterimControl.plan)
-        .where(policy.visible_controls(user), in_force)
+        .where(in_force)
         .group_by(InterimControl.kind)
     ).all()
     by_kind_map = {ControlKind(row[0]): row[1] for row in grouped}
