@@ -438,6 +438,7 @@ def endpoints_for(seeded: dict) -> dict:
         "register flagged": ("/register?flagged=1", SENIOR),
         # Folded search (users.search_name): "lukasik" finds every Łukasik.
         "register search": ("/register?q=lukasik", SENIOR),
+        "register (registered manager)": ("/register", MANAGER),
         "dashboard (group senior)": ("/", SENIOR),
         "dashboard (registered manager)": ("/", MANAGER),
         "plans list": ("/plans/", SENIOR),
