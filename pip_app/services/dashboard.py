@@ -418,7 +418,9 @@ def _flagged_ranges(scope: ColumnElement[bool]) -> tuple[Select[Any], Select[Any
     later = or_(Plan.next_review_date >= day, Plan.next_review_date.is_(None))
 
     def flagged(reviews: ColumnElement[bool]) -> Select[Any]:
-        return plan_rows_query(scope, reviews, may_be_flagged()).order_by(*FLAGGED_ORDER).limit(room)
+        # The plans chosen by id first, then joined to their names: PostgreSQL joined the group's
+        # 395 overdue plans to their staff and services before sorting them for the first 21.
+        return first_plan_rows_query([scope, reviews, may_be_flagged()], FLAGGED_ORDER, room)
 
     return flagged(Plan.next_review_date < day), flagged(later)
 
@@ -455,13 +457,15 @@ def _board_statements(role: Role) -> BoardStatements:
         plans=first_plan_rows_query(
             [scope], (Plan.next_review_date.is_(None), Plan.next_review_date, *REFERENCE_ORDER), LIMIT
         ),
-        due_this_week=plan_rows_query(
-            scope,
-            Plan.status == PlanStatus.ACTIVE,
-            Plan.next_review_date.between(day, bindparam("week_end", type_=Date)),
-        )
-        .order_by(Plan.next_review_date, *REFERENCE_ORDER)
-        .limit(LIMIT + 1),
+        due_this_week=first_plan_rows_query(
+            [
+                scope,
+                Plan.status == PlanStatus.ACTIVE,
+                Plan.next_review_date.between(day, bindparam("week_end", type_=Date)),
+            ],
+            (Plan.next_review_date, *REFERENCE_ORDER),
+            LIMIT + 1,
+        ),
         observations_to_record=select(Observation)
         .join(Plan)
         .where(scope, mine, Observation.status == ObservationStatus.PLANNED, Observation.scheduled_on <= day)

@@ -157,9 +157,10 @@ def first_plan_rows(
 
 
 def first_plan_rows_query(
-    conditions: Sequence[ColumnElement[bool]], order: Sequence[Any], limit: int, offset: int = 0
+    conditions: Sequence[ColumnElement[bool]], order: Sequence[Any], limit: int | BindParameter[int], offset: int = 0
 ) -> Select[Any]:
-    """The statement `first_plan_rows` runs, for a caller that builds it once."""
+    """The statement `first_plan_rows` runs, for a caller that builds it once (its limit may be a
+    bound parameter)."""
     chosen = select(Plan.id).where(*conditions).order_by(*order).limit(limit).offset(offset)
     return plan_rows_query(Plan.id.in_(chosen)).order_by(*order)
 
