@@ -22,6 +22,7 @@ from sqlalchemy import event
 
 from pip_app import create_app
 from pip_app.extensions import db
+from pip_app.serving import settle_garbage_collector
 
 SKIP = ("BEGIN", "PRAGMA", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
@@ -121,6 +122,7 @@ def measure_pdf_builds(app, spec: dict) -> dict:
 
 def main(spec: dict) -> dict:
     app = create_app({"RATELIMIT_ENABLED": False})
+    settle_garbage_collector()  # as the server does (pip_app.serving)
     return {"endpoints": measure_endpoints(app, spec), "pdf": measure_pdf_builds(app, spec)}
 
 

@@ -20,6 +20,7 @@ except ImportError:  # pragma: no cover - a hint, not a feature
     sys.exit("pyinstrument is not installed: .venv/bin/pip install pyinstrument")
 
 from pip_app import create_app
+from pip_app.serving import settle_garbage_collector
 from pip_app.tools.seed import DEFAULT_PASSWORD, GROUP_SENIOR_EMAIL
 
 
@@ -34,6 +35,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
 
     app = create_app({"RATELIMIT_ENABLED": False})
+    settle_garbage_collector()  # as the server does (pip_app.serving): no full collection in the profile
     client = app.test_client()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").text).group(1)
     signed_in = client.post("/login", data={"email": args.email, "password": args.password, "csrf_token": token})

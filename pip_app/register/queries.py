@@ -320,17 +320,17 @@ def _order(filters: RegisterFilters, today: date) -> list:
         expression, descending = InterimControl.start_date, not descending
     elif key == "reference":  # by year, then number: PIP-2026-10000 comes after PIP-2026-9999
         return [*(c.desc() if descending else c.asc() for c in REFERENCE_ORDER), InterimControl.id]
-    else:
+    else:  # only the expression asked for is built (the flags' and the types' are long)
         expression = {
-            "staff": Staff.name,
-            "service": Service.name,
-            "control": case(*[(InterimControl.kind == k, k.label) for k in ControlKind], else_=""),
-            "responsible": Responsible.name,
-            "started": InterimControl.start_date,
-            "review_by": InterimControl.review_due_on(),
-            "last_check": InterimControl.last_checked_on,
-            "flags": reduce(add, [case((c, 1), else_=0) for c in flag_conditions(today).values()]),
-        }[key]
+            "staff": lambda: Staff.name,
+            "service": lambda: Service.name,
+            "control": lambda: case(*[(InterimControl.kind == k, k.label) for k in ControlKind], else_=""),
+            "responsible": lambda: Responsible.name,
+            "started": lambda: InterimControl.start_date,
+            "review_by": InterimControl.review_due_on,
+            "last_check": lambda: InterimControl.last_checked_on,
+            "flags": lambda: reduce(add, [case((c, 1), else_=0) for c in flag_conditions(today).values()]),
+        }[key]()
     ordered = expression.desc() if descending else expression.asc()
     if key == "last_check":  # never checked is the stalest: first going up, last coming down
         ordered = ordered.nulls_last() if descending else ordered.nulls_first()
