@@ -411,6 +411,23 @@ def test_breaking_each_paragraph_once_changes_no_byte(monkeypatch, reviews, note
     assert len(pages_of(reused)) > (5 if reviews == 100 else 1)
 
 
+@pytest.mark.parametrize("reviews,note", [(3, ""), (100, "A long comment. " * 400)])
+def test_reading_each_paragraphs_markup_once_changes_no_byte(monkeypatch, reviews, note):
+    """WrapOnceParagraph reads the markup of a text in a style once and gives each paragraph its
+    own copy of what was read: the PDF is the same, byte for byte, as when every paragraph reads
+    its markup itself (a table split across pages included)."""
+    from reportlab import rl_config
+
+    from pip_app.pdf import blocks
+
+    monkeypatch.setattr(rl_config, "invariant", 1)  # no creation time or random document id
+    document = summary(reviews=reviews, note=note)
+    read_once = render_plan_pdf(document)
+    assert blocks._parsed.cache_info().hits > 0
+    monkeypatch.setattr(blocks, "_parsed", lambda text, style: None)
+    assert render_plan_pdf(document) == read_once
+
+
 def test_a_measure_without_values_still_draws():
     empty = MeasureRow(
         name="Late notes",
