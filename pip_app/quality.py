@@ -270,14 +270,20 @@ def _match_at(stems: Stems, pattern: Pattern, i: int) -> int | None:
 
 
 def _spans(stems: Stems, patterns: Patterns, skip: frozenset[int] = frozenset()) -> list[tuple[int, int]]:
-    """All (start, end) spans where a pattern matches without touching ``skip``."""
-    found = []
+    """All (start, end) spans where a pattern matches without touching ``skip``. A pattern is tried
+    only where its first word stands (trying it at every position took most of a check's time)."""
+    positions: dict[str, list[int]] = {}
+    for i, stem in enumerate(stems):
+        if stem is not None:
+            positions.setdefault(stem, []).append(i)
+    found = set()
     for pattern in patterns:
-        for i in range(len(stems)):
-            end = _match_at(stems, pattern, i)
-            if end is not None and not skip.intersection(range(i, end + 1)):
-                found.append((i, end))
-    return sorted(set(found))
+        for first in pattern[0]:
+            for i in positions.get(first, ()):
+                end = _match_at(stems, pattern, i)
+                if end is not None and not skip.intersection(range(i, end + 1)):
+                    found.add((i, end))
+    return sorted(found)
 
 
 def _swallow(stems: Stems, start: int, end: int) -> int:

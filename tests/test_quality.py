@@ -581,3 +581,34 @@ def test_finding_is_immutable():
 def test_normalisation_of_case_spacing_punctuation_and_inflection(text):
     findings = assess_action(text, GOOD_WHEN, GOOD_CHECK, GOOD_CRITERION)
     assert [(f.code, f.field) for f in findings] == [G]
+
+
+def test_phrases_are_found_where_trying_every_position_finds_them():
+    """`_spans` tries a pattern only where its first word stands: the same spans as trying it at
+    every position, for word sequences made of the patterns' own words, gaps and clause breaks."""
+    import random
+
+    from pip_app import quality
+
+    patterns = quality._ANCHOR_PHRASES + quality._ENSURE + quality._CHECK_HEDGES + quality._CHECK_METHODS
+    words = sorted({w for pattern in patterns for alts in pattern for w in alts if w != "*"}) + ["staff", "note"]
+    breaks = sorted(quality._BREAKS)[:3] + [None]
+
+    def every_position(stems, skip=frozenset()):
+        found = set()
+        for pattern in patterns:
+            for i in range(len(stems)):
+                end = quality._match_at(stems, pattern, i)
+                if end is not None and not skip.intersection(range(i, end + 1)):
+                    found.add((i, end))
+        return sorted(found)
+
+    rng = random.Random(15)
+    matched = 0
+    for _ in range(400):
+        stems = [rng.choice(words) if rng.random() < 0.85 else rng.choice(breaks) for _ in range(rng.randint(0, 30))]
+        skip = frozenset(rng.sample(range(len(stems)), k=min(len(stems), rng.randint(0, 3))))
+        expected = every_position(stems, skip)
+        assert quality._spans(stems, patterns, skip) == expected, stems
+        matched += bool(expected)
+    assert matched > 50  # the sequences do contain phrases
