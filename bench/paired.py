@@ -1,0 +1,118 @@
+"""Paired CPU ratio of one page between two checkouts, in process, on one seeded database.
+
+    DATABASE_URL=sqlite:////tmp/scale.sqlite3 .venv/bin/python bench/paired.py /tmp/base . \\
+        '/,senior.group@scale.test' '/register,senior01@scale.test' --pairs 40
+
+Two worker processes, one per checkout, serve the same signed-in request in turn (the order
+alternates), and each reports the CPU time of its request; the figure is the median of the
+per-pair ratios new/base. A single in-process reading moves with the machine's moment by as much
+as most changes, a paired ratio much less. Two identical checkouts read 0.96–0.97 on a 2-core
+machine (the second process is favoured): read a change both ways round (swap the checkouts)
+before believing a few per cent. Both workers share one session cookie (one sign-in: signing in
+again would end the other's session) and the settings the server runs with
+(`pip_app.serving.settle_garbage_collector`). Seed the database first (docs/PERFORMANCE.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+PASSWORD = "scale-bench-2026"  # the scale seed's password for every account
+SECRET = "paired-bench-secret-key-0123456789abcdef"  # both workers sign the same cookie
+
+
+def worker() -> None:
+    """Serve commands on stdin, one per line: LOGIN email, COOKIE email value, or path email."""
+    sys.path.insert(0, os.getcwd())  # this checkout's pip_app, not the installed one
+    from pip_app import create_app
+    from pip_app.serving import settle_garbage_collector
+
+    app = create_app({"RATELIMIT_ENABLED": False, "SECRET_KEY": SECRET})
+    settle_garbage_collector()
+    clients = {}
+    print("ready", flush=True)
+    for line in sys.stdin:
+        command, *rest = line.split()
+        if command == "LOGIN":
+            client = clients[rest[0]] = app.test_client()
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").text).group(1)
+            answer = client.post("/login", data={"email": rest[0], "password": PASSWORD, "csrf_token": token})
+            cookie = client.get_cookie("session")
+            print(cookie.value if answer.status_code == 303 and cookie else "refused", flush=True)
+        elif command == "COOKIE":
+            client = clients[rest[0]] = app.test_client()
+            client.set_cookie("session", rest[1])
+            print("ok", flush=True)
+        else:
+            started = time.process_time()
+            response = clients[rest[0]].get(command)
+            print(f"{time.process_time() - started} {response.status_code}", flush=True)
+
+
+class Worker:
+    def __init__(self, tree: str):
+        self.process = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), "--worker"],
+            cwd=tree,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        if self.process.stdout.readline().strip() != "ready":
+            raise SystemExit(f"the worker in {tree} did not start")
+
+    def ask(self, line: str) -> str:
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+        return self.process.stdout.readline().strip()
+
+    def get(self, path: str, email: str) -> float:
+        seconds, status = self.ask(f"{path} {email}").split()
+        if status != "200":
+            raise SystemExit(f"{path} as {email} answered {status}")
+        return float(seconds)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description="Paired CPU ratio new/base of pages, in process.")
+    parser.add_argument("base", help="the checkout to compare against")
+    parser.add_argument("new", help="the checkout with the change")
+    parser.add_argument("pages", nargs="+", help="path,email (the scale seed's accounts)")
+    parser.add_argument("--pairs", type=int, default=30)
+    args = parser.parse_args(argv)
+    base, new = Worker(args.base), Worker(args.new)
+    pages = [page.split(",", 1) for page in args.pages]
+    for email in sorted({email for _, email in pages}):
+        cookie = base.ask(f"LOGIN {email}")
+        if cookie == "refused":
+            raise SystemExit(f"sign-in as {email} was refused")
+        new.ask(f"COOKIE {email} {cookie}")
+    for path, email in pages:
+        for _ in range(3):  # warm both: compiled statements, templates
+            base.get(path, email), new.get(path, email)
+        ratios, base_times, new_times = [], [], []
+        for pair in range(args.pairs):
+            first, second = (base, new) if pair % 2 else (new, base)
+            times = {first: first.get(path, email), second: second.get(path, email)}
+            base_times.append(times[base])
+            new_times.append(times[new])
+            ratios.append(times[new] / times[base])
+        print(
+            f"{path:28} {email:26} base {statistics.median(base_times) * 1000:6.1f} ms"
+            f"  new {statistics.median(new_times) * 1000:6.1f} ms  ratio {statistics.median(ratios):.3f}"
+        )
+    for worker_ in (base, new):
+        worker_.process.kill()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--worker"]:
+        worker()
+    else:
+        main()
