@@ -525,6 +525,9 @@ class Plan(Model):
             "reference_year",
             "reference_number",
         ),
+        # Who sees a plan, by its id: a list that starts from other rows (the register's controls)
+        # looks each one's plan up in this index rather than in the plans' wide rows (0029).
+        Index("ix_plans_visibility", "id", "status", "service_id", "manager_id"),
         # The few plans at a formal stage (the regulatory checklist's candidates; migration 0025).
         Index("ix_plans_stage", "stage"),
         # The reference's parts, so lists sort PIP-2026-10000 after PIP-2026-9999 (not as text).

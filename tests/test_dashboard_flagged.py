@@ -172,3 +172,42 @@ def test_a_registered_managers_open_plans_are_counted_from_the_review_queue_inde
         return
     plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
     assert any("COVERING INDEX ix_plans_review_queue" in step for step in plan), plan
+
+
+def test_open_appeals_are_found_from_their_own_index_not_from_every_user(app, world, make_plan):
+    """The decisions board names the open appeals first (the partial index of appeals without an
+    outcome), then joins their plans and staff: joined the other way, SQLite read every user and
+    their plans whenever the appeals table had no statistics, which is every group with no appeal."""
+    from pip_app.models import Appeal, AppealOutcome, Letter, LetterKind, Role
+    from pip_app.policy import viewer_parameters
+    from pip_app.services.dashboard import _decision_statements
+
+    appeals = _decision_statements(Role.SENIOR).appeals.params(viewer_parameters(world["senior"]))
+    sql = appeals.compile(db.engine, compile_kwargs={"literal_binds": True})
+    connection = db.session.connection()
+    if db.engine.dialect.name == "sqlite":
+        connection.exec_driver_sql("ANALYZE")  # statistics for users and plans, none for the empty appeals
+        plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+        assert not any(step.startswith("SCAN") and "appeals" not in step for step in plan), plan
+        assert any("appeals USING INDEX uq_appeals_one_open" in step for step in plan), plan
+    # On both databases: the open appeal waiting for a hearer is listed, the decided one is not.
+    waiting, decided = (
+        make_plan(staff=world["staff"], manager=world["manager"], service=world["home"]) for _ in range(2)
+    )
+    for plan, outcome in ((waiting, None), (decided, AppealOutcome.UPHELD)):
+        letter = Letter(
+            plan=plan,
+            kind=LetterKind.IMPROVEMENT_NOTE,
+            content={},
+            plan_row_version=1,
+            drafted_by=world["manager"],
+            sent_by=world["manager"],
+            sent_on=today(),
+        )
+        appeal = Appeal(plan=plan, letter=letter, grounds="g", lodged_on=today(), lodged_by=world["staff"])
+        if outcome:
+            appeal.outcome, appeal.outcome_reasons = outcome, "Heard."
+            appeal.decided_on, appeal.decided_by = today(), world["hr"]
+        db.session.add(appeal)
+    db.session.flush()
+    assert [row.id for row in db.session.execute(appeals)] == [waiting.id]

@@ -1004,3 +1004,68 @@ def test_the_default_order_is_read_from_its_index_not_sorted(app, world):
     plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
     assert any("ix_interim_controls_status_review_due" in step for step in plan), plan
     assert not any("TEMP B-TREE FOR ORDER BY" in step for step in plan), plan
+
+
+# sqlite_stat1 of the bench's database at 10,000 plans (seed-scale, then ANALYZE).
+SCALE_STATISTICS = [
+    ("plans", "ix_plans_visibility", "10000 1 1 1 1"),
+    ("plans", "ix_plans_review_queue", "10000 2500 385 25 12 9 1"),
+    ("plans", "ix_plans_stage", "10000 10000"),
+    ("plans", "uq_plans_reference_year_number", "10000 1667 1"),
+    ("plans", "ix_plans_staff_status", "10000 17 7"),
+    ("plans", "ix_plans_service_status", "10000 500 125"),
+    ("plans", "ix_plans_manager_status", "10000 167 44"),
+    ("plans", "sqlite_autoindex_plans_1", "10000 1"),
+    ("interim_controls", "ix_interim_controls_status_review_due", "39951 13317 11 1"),
+    ("interim_controls", "ix_interim_controls_plan_status_start", "39951 4 3 3"),
+    ("interim_controls", "ix_interim_controls_register", "39951 13317 1665 1 1 1 1 1"),
+    ("interim_controls", "ix_interim_controls_status_start", "39951 13317 12"),
+    ("interim_controls", "ix_interim_controls_status_review_by", "39951 13317 11"),
+    ("interim_controls", "ix_interim_controls_responsible_id", "39951 500"),
+    ("interim_controls", "ix_interim_controls_plan_id", "39951 4"),
+    ("interim_controls", "ix_interim_controls_kind", "39951 4994"),
+]
+
+
+def test_the_summary_looks_each_controls_plan_up_in_the_visibility_index(app, world, make_service):
+    """The summary strip counts every control in force the person sees, each looked up in its plan
+    for who sees it: from the index on (id, status, service, manager) (migration 0029), not from
+    the plans' wide rows. At 10,000 plans the group's strip read 8,754 plans' rows that way."""
+    from sqlalchemy import event
+
+    counted = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "GROUP BY" in statement:
+            counted.append((statement, parameters))
+
+    from pip_app.policy import FEW_SERVICES, sees_many_plans
+
+    senior = world["senior"]  # over many services: the controls are joined to their plans
+    senior.services.extend(make_service(f"Home {n}") for n in range(FEW_SERVICES))
+    db.session.commit()
+    assert sees_many_plans(senior)
+    connection = db.session.connection()
+    if db.engine.dialect.name == "sqlite":
+        # The planner as it sees 10,000 plans and 40,000 controls: their statistics, as ANALYZE
+        # wrote them on the bench's seeded database, then read again.
+        connection.exec_driver_sql("ANALYZE")
+        connection.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl IN ('plans', 'interim_controls')")
+        for table, index, stat in SCALE_STATISTICS:
+            connection.exec_driver_sql("INSERT INTO sqlite_stat1 VALUES (?, ?, ?)", (table, index, stat))
+        connection.exec_driver_sql("ANALYZE sqlite_schema")
+    else:
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a handful of rows otherwise
+        connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        queries.summary(senior, date(2026, 11, 30))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    [(statement, parameters)] = counted
+    if db.engine.dialect.name != "sqlite":
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+        assert "Index Only Scan using ix_plans_visibility" in plan, plan
+        return
+    plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+    assert any("plans USING COVERING INDEX ix_plans_visibility" in step for step in plan), plan

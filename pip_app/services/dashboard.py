@@ -226,11 +226,15 @@ def _decision_statements(role: Role) -> DecisionStatements:
     choose: ColumnElement[bool] = Appeal.hearer_id.is_(None)
     if role is Role.SENIOR:
         choose = and_(choose, my_services)
+    # The open appeals are named first, from their own index: left to join them, SQLite started
+    # from every user and their plans whenever the appeals table had no statistics (no appeal
+    # yet, the common case): 0.8 ms a dashboard at 10,000 plans, against 0.03.
+    still_open = select(Appeal.id).where(Appeal.outcome.is_(None))
     appeals = (
         select(Appeal.hearer_id, Appeal.lodged_on, Plan.id, Plan.reference, staff.name)
         .join(Plan, Plan.id == Appeal.plan_id)
         .join(staff, staff.id == Plan.staff_id)
-        .where(Appeal.outcome.is_(None), or_(Appeal.hearer_id == me, choose))
+        .where(Appeal.id.in_(still_open), or_(Appeal.hearer_id == me, choose))
         .order_by(Appeal.lodged_on, Appeal.id)
         .limit(LIMIT + 1)
     )
