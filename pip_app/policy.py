@@ -433,9 +433,16 @@ def viewer_parameters(user: User) -> dict[str, Any]:
 
 def visible_controls(user: User | None) -> ColumnElement[bool]:
     """The SQL condition on Plan for the register: issued plans the user may see."""
-    if not can_view_register(user):
+    if user is None or not can_view_register(user):
         return false()
-    return and_(visible_plans(user), Plan.status != PlanStatus.DRAFT)
+    return visible_controls_to(user.role).params(viewer_parameters(user))
+
+
+@cache
+def visible_controls_to(role: Role) -> ColumnElement[bool]:
+    """`visible_controls` for anyone with this role who may view the register, with who they are
+    left as bound parameters (`viewer_parameters`), as `visible_plans_to`."""
+    return and_(visible_plans_to(role), Plan.status != PlanStatus.DRAFT)
 
 
 def can_list_plans(user: User | None) -> bool:
