@@ -11,7 +11,7 @@ PostgreSQL is not affected: its transactions begin as they always do.
 """
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any, cast
 
@@ -126,3 +126,16 @@ def rows_changed(statement: Executable) -> int:
     from .extensions import db
 
     return cast(CursorResult[Any], db.session.execute(statement)).rowcount
+
+
+def read_rows(statement: Executable, parameters: Mapping[str, Any] | None = None) -> CursorResult[Any]:
+    """The rows of a SELECT of columns (not of ORM entities) in the request's session: on its
+    connection, in its transaction, after flushing what it holds as its own execute would (unless
+    autoflush is off), but without the ORM's handling of a result it has nothing to load into:
+    a tenth of a millisecond a statement, and a dashboard runs twenty of them."""
+    from .extensions import db
+
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, parameters)

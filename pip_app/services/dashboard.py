@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 
 from .. import policy
 from ..clock import today
+from ..database import read_rows
 from ..extensions import db
 from ..flags import NOT_CHECKED_DAYS, Flag, plan_flags
 from ..meeting_rules import MINUTES_DUE_WORKING_DAYS
@@ -156,12 +157,12 @@ def _decisions_board(user: User, board: Board) -> None:
     statements, parameters = _decision_statements(user.role), policy.viewer_parameters(user)
     waiting = [
         Waiting(plan_id, ref, name, _WHAT[kind], at, "decisions")
-        for kind, at, plan_id, ref, name in db.session.execute(statements.requests, parameters)
+        for kind, at, plan_id, ref, name in read_rows(statements.requests, parameters)
     ]
     if statements.escalations is not None:
         waiting += [
             Waiting(plan_id, ref, name, "Decide on the escalation", at, "decisions")
-            for at, plan_id, ref, name in db.session.execute(statements.escalations, parameters)
+            for at, plan_id, ref, name in read_rows(statements.escalations, parameters)
         ]
     if statements.regulatory is not None:
         waiting += [
@@ -176,7 +177,7 @@ def _decisions_board(user: User, board: Board) -> None:
                 ),
                 "regulatory",
             )
-            for plan_id, ref, name, closed, since, staged in db.session.execute(statements.regulatory, parameters)
+            for plan_id, ref, name, closed, since, staged in read_rows(statements.regulatory, parameters)
         ]
     waiting += [
         Waiting(
@@ -187,7 +188,7 @@ def _decisions_board(user: User, board: Board) -> None:
             datetime.combine(lodged_on, time(12)),
             "appeal",
         )
-        for hearer, lodged_on, plan_id, ref, name in db.session.execute(statements.appeals, parameters)
+        for hearer, lodged_on, plan_id, ref, name in read_rows(statements.appeals, parameters)
     ]
     waiting.sort(key=lambda w: w.since)
     board.more_to_decide = len(waiting) > LIMIT
@@ -505,7 +506,7 @@ def _manager_board(user: User, board: Board) -> None:
     candidates = candidates[:LIMIT]
     load_flag_inputs(candidates)
     board.flagged = [(p, flags) for p in candidates if (flags := plan_flags(p, day, ack_days))]
-    board.open_count = db.session.scalar(statements.open_count, parameters) or 0
+    board.open_count = read_rows(statements.open_count, parameters).scalar() or 0
     board.plans = plan_rows(statements.plans, parameters)
     due = plan_rows(statements.due_this_week, parameters)
     board.more_due, board.due_this_week = len(due) > LIMIT, due[:LIMIT]

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, select
 from sqlalchemy.orm import aliased
 
-from ..extensions import db
+from ..database import read_rows
 from ..flags import last_reviews
 from ..models import (
     Acknowledgement,
@@ -144,7 +144,7 @@ def plan_rows_query(*conditions: ColumnElement[bool]) -> Select[Any]:
 
 def plan_rows(statement: Select[Any], parameters: Mapping[str, Any] | None = None) -> list[PlanRow]:
     """Run a `plan_rows_query` statement (with the values of its bound `parameters`, if any)."""
-    return [PlanRow(*row) for row in db.session.execute(statement, parameters)]
+    return [PlanRow(*row) for row in read_rows(statement, parameters)]
 
 
 def first_plan_rows(
@@ -255,7 +255,7 @@ def load_flag_inputs(plans: Sequence[PlanRow]) -> None:
     def fill(attribute: str, ids: list[int]) -> None:
         make = ROW_TYPES.get(attribute)
         grouped: dict[int, list[Any]] = defaultdict(list)
-        for row in db.session.execute(statements[attribute], {"ids": ids}):
+        for row in read_rows(statements[attribute], {"ids": ids}):
             grouped[row.plan_id].append(make(*row) if make else row)
         for plan_id, items in grouped.items():
             setattr(by_id[plan_id], attribute, items)
@@ -272,5 +272,5 @@ def load_flag_inputs(plans: Sequence[PlanRow]) -> None:
     # The entries of each plan's last two reviews: the only ones the flags read.
     latest = {review.id: review for plan in plans for review in last_reviews(plan, 2)}
     if latest:
-        for entry in db.session.execute(statements["entries"], {"ids": list(latest)}):
+        for entry in read_rows(statements["entries"], {"ids": list(latest)}):
             latest[entry.review_id].entries.append(entry)
