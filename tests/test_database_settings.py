@@ -70,3 +70,26 @@ def test_the_scheduled_job_gives_sqlite_planner_statistics(app, world):
         assert statistics() > 0  # a row per analysed index of the tables that have rows
     else:
         assert statistics() == 0
+
+
+def test_read_rows_reads_in_the_sessions_transaction_what_the_session_holds(app, world):
+    """`read_rows` runs a SELECT of columns on the session's own connection: it sees what the
+    session has changed and not yet flushed (as the session's execute would, by autoflush), and
+    nothing is flushed inside a no_autoflush block, as the session would not either."""
+    from sqlalchemy import func, select
+
+    from pip_app.database import read_rows
+    from pip_app.models import Service
+
+    home = world["home"]
+    rows = read_rows(select(Service.id, Service.name).where(Service.id == home.id)).all()
+    assert [tuple(row) for row in rows] == [(home.id, home.name)]
+    count = select(func.count()).select_from(Service).where(Service.name.like("Read rows %"))
+    db.session.add(Service(name="Read rows one"))
+    assert read_rows(count).scalar() == 1  # flushed first, read in the same transaction
+    with db.session.no_autoflush:
+        db.session.add(Service(name="Read rows two"))
+        assert read_rows(count).scalar() == 1
+    assert read_rows(count).scalar() == 2
+    db.session.rollback()
+    assert read_rows(count).scalar() == 0  # nothing was committed behind the session's back
