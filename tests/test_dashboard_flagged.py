@@ -111,13 +111,31 @@ def test_the_flagged_and_open_lists_read_in_ranges_give_what_one_statement_gives
         rows = plan_rows_query(scope, may_be_flagged()).order_by(*order).limit(limit)
         return [row.id for row in plan_rows(rows, flag_parameters(day, ack_days))]
 
+    # Pause every third active plan whose review is overdue: a paused plan keeps its date, and is
+    # flagged only for something else (the seed's pauses all fall later).
+    overdue_active = db.session.scalars(
+        select(Plan).where(Plan.status == PlanStatus.ACTIVE, Plan.next_review_date < day).order_by(Plan.id)
+    ).all()
+    for plan in overdue_active[::3]:
+        plan.status = PlanStatus.PAUSED
+    db.session.commit()
     everything = one_statement(1000)
     overdue = db.session.scalar(
         select(db.func.count(Plan.id)).where(scope, Plan.next_review_date < day, may_be_flagged()),
         flag_parameters(day, ack_days),
     )
     assert 0 < overdue < len(everything)  # both ranges are exercised below
-    for limit in (1, overdue, overdue + 1, len(everything) - 1, len(everything), len(everything) + 5):
+    # Overdue plans that are not active (paused) are read in a range of their own and merged with
+    # the active ones by date: the seed must have some, flagged, or the merge is not tested.
+    not_active = db.session.scalar(
+        select(db.func.count(Plan.id)).where(
+            scope, Plan.next_review_date < day, Plan.status != PlanStatus.ACTIVE, may_be_flagged()
+        ),
+        flag_parameters(day, ack_days),
+    )
+    assert 0 < not_active < overdue
+    limits = (1, 2, not_active, overdue - not_active, overdue, overdue + 1, len(everything) - 1, len(everything))
+    for limit in (*limits, len(everything) + 5):
         assert [row.id for row in first_flagged(scope, day, ack_days, limit)] == one_statement(limit), limit
     for limit, offset in ((1, 0), (20, 0), (20, 20), (1000, 0), (7, 1000)):
         expected = plan_rows(plan_rows_query(scope).order_by(*order).limit(limit).offset(offset))
