@@ -515,7 +515,8 @@ class Plan(Model):
         Index("ix_plans_manager_status", "manager_id", "status"),
         Index("ix_plans_staff_status", "staff_id", "status"),
         # Open plans by next review, with who sees them and their order: the dashboards read the
-        # index alone (migration 0028).
+        # index alone (migration 0028; on PostgreSQL it carries the id too, 0030: SQLite's indexes
+        # always do).
         Index(
             "ix_plans_review_queue",
             "status",
@@ -524,6 +525,7 @@ class Plan(Model):
             "manager_id",
             "reference_year",
             "reference_number",
+            postgresql_include=["id"],
         ),
         # Who sees a plan, by its id: a list that starts from other rows (the register's controls)
         # looks each one's plan up in this index rather than in the plans' wide rows (0029).

@@ -229,3 +229,25 @@ def test_open_appeals_are_found_from_their_own_index_not_from_every_user(app, wo
         db.session.add(appeal)
     db.session.flush()
     assert [row.id for row in db.session.execute(appeals)] == [waiting.id]
+
+
+def test_the_first_open_plans_are_chosen_from_the_review_queue_index_alone(app, world):
+    """The open-plans list chooses its first plans by id from the (status, next review, service,
+    manager, reference) index without reading their rows: SQLite keeps each row's id in every
+    index; PostgreSQL's carries it as an INCLUDE column (migration 0030). Without it PostgreSQL
+    read the group's 2,311 open plans from the table to sort them."""
+    from pip_app.models import Role
+    from pip_app.policy import viewer_parameters
+    from pip_app.services.dashboard import _board_statements
+
+    plans = _board_statements(Role.SENIOR).plans.params(viewer_parameters(world["senior"]))
+    sql = plans.compile(db.engine, compile_kwargs={"literal_binds": True})
+    connection = db.session.connection()
+    if db.engine.dialect.name != "sqlite":
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a handful of test rows
+        connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {sql}"))
+        assert "Index Only Scan using ix_plans_review_queue" in plan, plan
+        return
+    plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+    assert any("COVERING INDEX ix_plans_review_queue" in step for step in plan), plan
