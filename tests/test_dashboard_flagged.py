@@ -251,3 +251,47 @@ def test_the_first_open_plans_are_chosen_from_the_review_queue_index_alone(app, 
         return
     plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
     assert any("COVERING INDEX ix_plans_review_queue" in step for step in plan), plan
+
+
+def test_observations_to_record_are_those_a_person_observes_or_whose_plan_they_manage(app, world, make_plan, sign_in):
+    """ "Observations to record" lists the planned observed shifts already due on the open plans a
+    person's dashboard covers, that they observe or whose plan they manage: not one still to
+    come, not one with an outcome, not someone else's."""
+    from pip_app.models import Observation, ObservationStatus, Outcome
+
+    day = today()
+    start = day - timedelta(weeks=2)
+    managed = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=start)
+    elsewhere = make_plan(
+        staff=world["other_staff"], manager=world["other_manager"], service=world["other"], start=start
+    )
+
+    def observe(plan, observer, on, status=ObservationStatus.PLANNED):
+        observation = Observation(plan=plan, scheduled_on=on, observer=observer, status=status)
+        if status is ObservationStatus.DONE:
+            observation.outcome = Outcome.MET
+        db.session.add(observation)
+        return observation
+
+    senior_observes = observe(managed, world["senior"], day - timedelta(days=1))
+    manager_observes = observe(managed, world["manager"], day - timedelta(days=2))
+    to_come = observe(managed, world["senior"], day + timedelta(days=1))
+    done = observe(managed, world["senior"], day - timedelta(days=3), ObservationStatus.DONE)
+    other_service = observe(elsewhere, world["senior"], day - timedelta(days=1))
+    db.session.commit()
+
+    def listed(person) -> set[int]:
+        page = sign_in(person).get("/").text
+        section = page.split('id="obs-h"')[1].split("</section>")[0]
+        return {
+            o.id
+            for o in (senior_observes, manager_observes, to_come, done, other_service)
+            if f"#observation-{o.id}" in section
+        }
+
+    # The manager manages the plan: both due observations on it, whoever observes.
+    assert listed(world["manager"]) == {senior_observes.id, manager_observes.id}
+    # The registered manager observes one; the other is the manager's to record. The other service's
+    # plan is not on their dashboard, though they observe it: it is on its own manager's.
+    assert listed(world["senior"]) == {senior_observes.id}
+    assert listed(world["other_manager"]) == {other_service.id}

@@ -28,6 +28,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union,
 )
 from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 
@@ -488,8 +489,17 @@ def _board_statements(role: Role) -> BoardStatements:
     scope, me = _scope(role), bindparam(policy.VIEWER_ID, type_=Integer)
     day = bindparam("flag_day", type_=Date)
     # Phrased on observations alone, so both halves use an index on observations (the observer;
-    # the plans this person manages) instead of reading every open plan's schedule.
-    mine = or_(Observation.observer_id == me, Observation.plan_id.in_(select(Plan.id).where(Plan.manager_id == me)))
+    # the plans this person manages) instead of reading every open plan's schedule; as a union of
+    # the two, because PostgreSQL tested the OR on every planned observation already due (1,500
+    # at 10,000 plans: 2.8 ms, for a registered manager who observes nothing).
+    to_record = (Observation.status == ObservationStatus.PLANNED, Observation.scheduled_on <= day)
+    managed = select(Plan.id).where(Plan.manager_id == me, Plan.status.in_(OPEN))  # as the scope: only open plans
+    mine = Observation.id.in_(
+        union(
+            select(Observation.id).where(Observation.observer_id == me, *to_record),
+            select(Observation.id).where(Observation.plan_id.in_(managed), *to_record),
+        )
+    )
     # Disagreements nobody has answered on plans this person answers for (a closed plan's too:
     # the closure may be what was disagreed with), oldest first.
     answers_for = policy.visible_plans_to(role)
@@ -513,7 +523,7 @@ def _board_statements(role: Role) -> BoardStatements:
         ),
         observations_to_record=select(Observation)
         .join(Plan)
-        .where(scope, mine, Observation.status == ObservationStatus.PLANNED, Observation.scheduled_on <= day)
+        .where(scope, mine, *to_record)
         .options(joinedload(Observation.plan).load_only(Plan.reference), joinedload(Observation.observer))
         .order_by(Observation.scheduled_on, Observation.id)
         .limit(LIMIT + 1),
