@@ -1053,11 +1053,14 @@ class Closure(Model):
             name="time_after_adjustments_answered",
         ),
         Index("ix_closures_closed_at", "closed_at"),
+        # By outcome, with the plan: the closures "not achieved" or "left" name their plans for
+        # the regulatory checklist from the index alone (migration 0031).
+        Index("ix_closures_outcome_plan", "outcome", "plan_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), unique=True)
-    outcome: Mapped[ClosureOutcome] = mapped_column(enum_column(ClosureOutcome), index=True)
+    outcome: Mapped[ClosureOutcome] = mapped_column(enum_column(ClosureOutcome))
     what_changed: Mapped[str] = mapped_column(Text)
     how_measured: Mapped[str] = mapped_column(Text)
     risk_now_controlled: Mapped[str] = mapped_column(Text)

@@ -295,3 +295,26 @@ def test_observations_to_record_are_those_a_person_observes_or_whose_plan_they_m
     # plan is not on their dashboard, though they observe it: it is on its own manager's.
     assert listed(world["senior"]) == {senior_observes.id}
     assert listed(world["other_manager"]) == {other_service.id}
+
+
+def test_closures_needing_regulatory_decisions_are_named_from_the_outcome_index(app, world):
+    """The regulatory checklist's candidates include the plans closed "not achieved" or "left":
+    the index on (outcome, plan) names them without reading each closure (migration 0031)."""
+    from pip_app.models import Role
+    from pip_app.policy import viewer_parameters
+    from pip_app.services.dashboard import _decision_statements
+
+    regulatory = _decision_statements(Role.SENIOR).regulatory
+    assert regulatory is not None
+    sql = regulatory.params(viewer_parameters(world["senior"])).compile(
+        db.engine, compile_kwargs={"literal_binds": True}
+    )
+    connection = db.session.connection()
+    if db.engine.dialect.name != "sqlite":
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a handful of test rows
+        connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {sql}"))
+        assert "Index Only Scan using ix_closures_outcome_plan" in plan, plan
+        return
+    plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+    assert any("closures USING COVERING INDEX ix_closures_outcome_plan" in step for step in plan), plan
