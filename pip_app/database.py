@@ -1,5 +1,5 @@
-"""Database plumbing: SQLite pragmas, a Unicode-aware lower(), and write transactions that take
-the lock up front.
+"""Database plumbing: SQLite pragmas, a Unicode-aware lower(), write transactions that take
+the lock up front, and `read_rows` for lists that read columns rather than ORM objects.
 
 SQLite upgrades a read transaction to a write one by failing at once with "database is
 locked", whatever the busy timeout. So work that may write starts its transactions with
