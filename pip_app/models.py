@@ -16,6 +16,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Enum,
+    FetchedValue,
     Float,
     ForeignKey,
     Index,
@@ -711,7 +712,8 @@ class InterimControl(Model):
         ),
         Index("ix_interim_controls_status_review_by", "status", "review_by_date"),
         # The register's count and summary strip read only this index (status, then by type);
-        # continued_until since a continued control's review is due later (issue 18, migration 0018).
+        # continued_until since a continued control's review is due later (issue 18, migration 0018);
+        # the plan's copied status, service and manager for who sees it (migration 0032).
         Index(
             "ix_interim_controls_register",
             "status",
@@ -721,6 +723,9 @@ class InterimControl(Model):
             "last_checked_on",
             "start_date",
             "continued_until",
+            "plan_status",
+            "plan_service_id",
+            "plan_manager_id",
         ),
         Index("ix_interim_controls_status_start", "status", "start_date"),
         # One plan's controls in force, earliest first (when restricted duties began; migration 0025).
@@ -759,6 +764,21 @@ class InterimControl(Model):
     continue_reason: Mapped[str | None] = mapped_column(Text)
     continued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     continued_on: Mapped[date | None] = mapped_column(Date)
+    # Copies of the plan's status, service and manager, kept by the database (triggers, migration
+    # 0032), never written by the app: the register's summary counts the controls a person sees
+    # from its index, without reading the plans (policy.visible_controls_by_copy). Not loaded.
+    plan_status: Mapped[PlanStatus | None] = mapped_column(
+        Enum(PlanStatus, values_callable=lambda cls: [m.value for m in cls], native_enum=False, length=32),
+        server_default=FetchedValue(),
+        server_onupdate=FetchedValue(),
+        deferred=True,
+    )
+    plan_service_id: Mapped[int | None] = mapped_column(
+        Integer, server_default=FetchedValue(), server_onupdate=FetchedValue(), deferred=True
+    )
+    plan_manager_id: Mapped[int | None] = mapped_column(
+        Integer, server_default=FetchedValue(), server_onupdate=FetchedValue(), deferred=True
+    )
 
     plan: Mapped[Plan] = relationship(back_populates="controls")
     responsible: Mapped[User] = relationship(foreign_keys=[responsible_id])

@@ -445,6 +445,23 @@ def visible_controls_to(role: Role) -> ColumnElement[bool]:
     return and_(visible_plans_to(role), Plan.status != PlanStatus.DRAFT)
 
 
+@cache
+def visible_controls_by_copy(role: Role) -> ColumnElement[bool]:
+    """`visible_controls_to(role)` on InterimControl alone, through its copies of its plan's status,
+    service and manager (kept by the database, migration 0032): the register's summary counts
+    them from one index. A test holds the two equal for every person of a seeded group."""
+    me = bindparam(VIEWER_ID, type_=Integer)
+    issued = InterimControl.plan_status != PlanStatus.DRAFT
+    if role is Role.HR:  # every issued plan (what HR may see of a draft waiting for approval is a draft)
+        return issued
+    if role is Role.MANAGER:
+        return and_(InterimControl.plan_manager_id == me, issued)
+    if role is Role.SENIOR:
+        services = InterimControl.plan_service_id.in_(bindparam(VIEWER_SERVICES, expanding=True))
+        return and_(or_(InterimControl.plan_manager_id == me, services), issued)
+    return false()
+
+
 def can_list_plans(user: User | None) -> bool:
     """Whether the plans list is offered (it is always scoped by visible_plans)."""
     return _live(user) and user.role in PLAN_ROLES

@@ -1027,47 +1027,163 @@ SCALE_STATISTICS = [
 ]
 
 
-def test_the_summary_looks_each_controls_plan_up_in_the_visibility_index(app, world, make_service):
-    """The summary strip counts every control in force the person sees, each looked up in its plan
-    for who sees it: from the index on (id, status, service, manager) (migration 0029), not from
-    the plans' wide rows. At 10,000 plans the group's strip read 8,754 plans' rows that way."""
-    from sqlalchemy import event
-
-    counted = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if "GROUP BY" in statement:
-            counted.append((statement, parameters))
-
+def _senior_over_many_services(world, make_service):
+    """The world's registered manager, given more services than `policy.FEW_SERVICES`: the
+    register then reads the group-wide way (`policy.sees_many_plans`)."""
     from pip_app.policy import FEW_SERVICES, sees_many_plans
 
-    senior = world["senior"]  # over many services: the controls are joined to their plans
+    senior = world["senior"]
     senior.services.extend(make_service(f"Home {n}") for n in range(FEW_SERVICES))
     db.session.commit()
     assert sees_many_plans(senior)
+    return senior
+
+
+def _with_scale_statistics(connection) -> None:
+    """SQLite's planner as it sees 10,000 plans and 40,000 controls: their statistics, as ANALYZE
+    wrote them on the bench's seeded database (before migration 0032), then read again."""
+    connection.exec_driver_sql("ANALYZE")
+    connection.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl IN ('plans', 'interim_controls')")
+    for table, index, stat in SCALE_STATISTICS:
+        connection.exec_driver_sql("INSERT INTO sqlite_stat1 VALUES (?, ?, ?)", (table, index, stat))
+    connection.exec_driver_sql("ANALYZE sqlite_schema")
+
+
+def _statements_run(action) -> list[tuple[str, object]]:
+    from sqlalchemy import event
+
+    run = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        run.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return run
+
+
+def test_the_summary_over_many_services_counts_from_the_register_index_alone(app, world, make_service):
+    """Over many services the summary strip counts every control in force the person sees from
+    the register index alone, through each control's copy of its plan's status, service and
+    manager (migration 0032): joined to its plan, each of the group's 8,754 was a lookup."""
+    senior = _senior_over_many_services(world, make_service)
+    run = _statements_run(lambda: queries.summary(senior, date(2026, 11, 30)))
+    [(statement, parameters)] = [(s, p) for s, p in run if "GROUP BY" in s]
+    assert "plans" not in statement  # no plan is read, whatever the planner chooses
     connection = db.session.connection()
     if db.engine.dialect.name == "sqlite":
-        # The planner as it sees 10,000 plans and 40,000 controls: their statistics, as ANALYZE
-        # wrote them on the bench's seeded database, then read again.
-        connection.exec_driver_sql("ANALYZE")
-        connection.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl IN ('plans', 'interim_controls')")
-        for table, index, stat in SCALE_STATISTICS:
-            connection.exec_driver_sql("INSERT INTO sqlite_stat1 VALUES (?, ?, ?)", (table, index, stat))
-        connection.exec_driver_sql("ANALYZE sqlite_schema")
-    else:
+        _with_scale_statistics(connection)
+        plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+        assert plan == ["SEARCH interim_controls USING COVERING INDEX ix_interim_controls_register (status=?)"], plan
+
+
+def test_the_first_pages_controls_are_looked_up_in_the_visibility_index(app, world, make_service):
+    """The register's first page chooses its controls in order of review and looks each one's plan
+    up for who sees it: in the index on (id, status, service, manager) (migration 0029), not in
+    the plans' wide rows."""
+    senior = _senior_over_many_services(world, make_service)
+    connection = db.session.connection()
+    if db.engine.dialect.name != "sqlite":
         # With a handful of rows whose pages were never vacuumed, PostgreSQL's choice between this
-        # index alone and the plans' rows is a coin toss; at 10,000 plans it hashes the plans from
-        # this index alone (bench). What can be held here is that the index holds what is read.
+        # index alone and the plans' rows is a coin toss. What can be held here is that the index
+        # holds what is read.
         definition = connection.exec_driver_sql(
             "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_plans_visibility'"
         ).scalar_one()
         assert definition.endswith("(id, status, service_id, manager_id)"), definition
         return
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        queries.summary(senior, date(2026, 11, 30))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    [(statement, parameters)] = counted
-    plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+    _with_scale_statistics(connection)
+    filters = RegisterFilters.from_args({})
+    day = date(2026, 11, 30)
+    chosen = (
+        queries._filtered(select(InterimControl.id), senior, filters, day, people=False)
+        .order_by(*queries._order(filters, day))
+        .limit(queries.PAGE_SIZE)
+    )
+    sql = chosen.compile(db.engine, compile_kwargs={"literal_binds": True})
+    plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
     assert any("plans USING COVERING INDEX ix_plans_visibility" in step for step in plan), plan
+
+
+def _copies_that_differ_from_their_plans() -> list[int]:
+    """The controls whose copy of their plan's status, service or manager (migration 0032) is
+    not their plan's."""
+    from pip_app.models import Plan
+
+    copied = select(
+        InterimControl.id,
+        InterimControl.plan_status,
+        InterimControl.plan_service_id,
+        InterimControl.plan_manager_id,
+        Plan.status,
+        Plan.service_id,
+        Plan.manager_id,
+    ).join(Plan, Plan.id == InterimControl.plan_id)
+    return [row[0] for row in db.session.execute(copied) if tuple(row[1:4]) != tuple(row[4:7])]
+
+
+def test_each_control_carries_its_plans_status_service_and_manager_through_every_change(app, world, make_plan):
+    """The database keeps each control's copy of its plan's status, service and manager: when the
+    control is written, and whenever the plan's change, by the ORM or by a statement of its own."""
+    from sqlalchemy import update
+
+    from pip_app.models import Plan
+
+    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], status=PlanStatus.DRAFT)
+    other = make_plan(staff=world["other_staff"], manager=world["other_manager"], service=world["other"])
+    first = make_control(plan, world["senior"])
+    make_control(other, world["other_senior"])
+    db.session.flush()
+    assert _copies_that_differ_from_their_plans() == []
+    status = db.session.scalar(select(InterimControl.plan_status).where(InterimControl.id == first.id))
+    assert status is PlanStatus.DRAFT
+    for change in (
+        lambda: setattr(plan, "status", PlanStatus.ACTIVE),
+        lambda: setattr(plan, "manager", world["other_manager"]),
+        lambda: setattr(plan, "service", world["other"]),
+        lambda: setattr(plan, "status", PlanStatus.PAUSED),
+        lambda: db.session.execute(update(Plan).where(Plan.id == plan.id).values(status=PlanStatus.CLOSED)),
+        lambda: make_control(plan, world["senior"]),  # a control added later takes the plan's now
+        lambda: setattr(first, "plan", other),  # a control moved to another plan takes that one's
+    ):
+        change()
+        db.session.flush()
+        assert _copies_that_differ_from_their_plans() == []
+    db.session.commit()
+    assert _copies_that_differ_from_their_plans() == []
+    values = db.session.execute(
+        select(InterimControl.plan_status, InterimControl.plan_service_id, InterimControl.plan_manager_id).where(
+            InterimControl.plan_id == plan.id
+        )
+    ).all()
+    assert values and set(values) == {(PlanStatus.CLOSED, world["other"].id, world["other_manager"].id)}
+
+
+def test_the_register_scope_on_the_controls_copies_is_the_scope_on_their_plans(app):
+    """`policy.visible_controls_by_copy` (on a control's copies) names exactly the controls that
+    `policy.visible_controls` (on their plans) does, for every person of a seeded group."""
+    from pip_app import policy
+    from pip_app.models import Plan, Role, User
+    from pip_app.tools.seed import seed_scale
+
+    seed_scale(plans=120, services=5, staff=40, password="seeded-password-2026", seed=11)
+    assert _copies_that_differ_from_their_plans() == []
+    people = list(db.session.scalars(select(User).where(User.role.in_([Role.MANAGER, Role.SENIOR, Role.HR]))))
+    assert {p.role for p in people} == {Role.MANAGER, Role.SENIOR, Role.HR}
+    seen = 0
+    for person in people:
+        on_plans = set(
+            db.session.scalars(
+                select(InterimControl.id)
+                .join(Plan, Plan.id == InterimControl.plan_id)
+                .where(policy.visible_controls(person))
+            )
+        )
+        by_copy = policy.visible_controls_by_copy(person.role).params(policy.viewer_parameters(person))
+        on_copies = set(db.session.scalars(select(InterimControl.id).where(by_copy)))
+        assert on_copies == on_plans, person.email
+        seen += len(on_plans)
+    assert seen  # the group's controls were seen by someone, or the comparison proves nothing
