@@ -119,6 +119,7 @@ def downgrade():
     else:
         for name in ("plans_copy_to_controls", "interim_controls_copy_moved_plan", "interim_controls_copy_plan"):
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
-    with op.batch_alter_table("interim_controls") as batch_op:
-        for column in reversed(COPIES):
-            batch_op.drop_column(column)
+    # ALTER TABLE … DROP COLUMN on both (SQLite since 3.35): batch mode would copy the table and
+    # lose the expression index of migration 0026, which SQLite's reflection cannot read back.
+    for column in reversed(COPIES):
+        op.execute(f"ALTER TABLE interim_controls DROP COLUMN {column}")
