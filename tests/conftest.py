@@ -174,6 +174,17 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def postgres_index_definition(name: str) -> str:
+    """An index's definition as PostgreSQL states it ("CREATE INDEX … ON … (columns) INCLUDE …"):
+    what a query-plan test can hold there, where a handful of never-vacuumed rows makes the
+    planner's choice of index a coin toss."""
+    return (
+        db.session.connection()
+        .exec_driver_sql("SELECT indexdef FROM pg_indexes WHERE indexname = %(name)s", {"name": name})
+        .scalar_one()
+    )
+
+
 def csrf_token_from(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, "no CSRF token on the page"

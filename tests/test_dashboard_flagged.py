@@ -14,6 +14,7 @@ from pip_app.flags import plan_flags
 from pip_app.models import Plan, PlanStatus, Progress, Review, ReviewDecision, ReviewEntry
 from pip_app.services.dashboard import OPEN, flag_parameters, may_be_flagged
 from pip_app.tools.seed import seed_scale
+from tests.conftest import postgres_index_definition
 from tests.factories import make_action
 
 
@@ -186,9 +187,7 @@ def test_a_registered_managers_open_plans_are_counted_from_the_review_queue_inde
         # index alone and the table is a coin toss (it chose ix_plans_staff_status once); at
         # 10,000 plans it counts from the review queue alone (bench). What can be held here is
         # that the index holds every column the count reads.
-        definition = connection.exec_driver_sql(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_plans_review_queue'"
-        ).scalar_one()
+        definition = postgres_index_definition("ix_plans_review_queue")
         assert "(status, next_review_date, service_id, manager_id," in definition, definition
         return
     plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
@@ -250,9 +249,7 @@ def test_the_first_open_plans_are_chosen_from_the_review_queue_index_alone(app, 
         # With a handful of rows whose pages were never vacuumed, PostgreSQL's choice between an
         # index alone and the table is a coin toss; at 10,000 plans it reads the index alone
         # (bench: 4.5 -> 2.0 ms). What can be held here is that the index holds all the list reads.
-        definition = connection.exec_driver_sql(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_plans_review_queue'"
-        ).scalar_one()
+        definition = postgres_index_definition("ix_plans_review_queue")
         assert definition.endswith(
             "(status, next_review_date, service_id, manager_id, reference_year, reference_number) INCLUDE (id)"
         ), definition
@@ -322,9 +319,7 @@ def test_closures_needing_regulatory_decisions_are_named_from_the_outcome_index(
         # With a handful of rows whose pages were never vacuumed, PostgreSQL's choice of index is a
         # coin toss; at 10,000 plans it reads this one alone (bench). What can be held here is
         # that the index holds what the list reads.
-        definition = connection.exec_driver_sql(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_closures_outcome_plan'"
-        ).scalar_one()
+        definition = postgres_index_definition("ix_closures_outcome_plan")
         assert definition.endswith("(outcome, plan_id)"), definition
         return
     plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]

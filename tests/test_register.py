@@ -27,6 +27,7 @@ from pip_app.register import queries
 from pip_app.register.queries import RegisterFilters, neutralise_cell
 from pip_app.services.plans import allocate_reference
 from tests import factories
+from tests.conftest import postgres_index_definition
 from tests.factories import make_control
 
 TODAY = date(2026, 11, 23)
@@ -1090,9 +1091,7 @@ def test_the_first_pages_controls_are_looked_up_in_the_visibility_index(app, wor
         # With a handful of rows whose pages were never vacuumed, PostgreSQL's choice between this
         # index alone and the plans' rows is a coin toss. What can be held here is that the index
         # holds what is read.
-        definition = connection.exec_driver_sql(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_plans_visibility'"
-        ).scalar_one()
+        definition = postgres_index_definition("ix_plans_visibility")
         assert definition.endswith("(id, status, service_id, manager_id)"), definition
         return
     _with_scale_statistics(connection)

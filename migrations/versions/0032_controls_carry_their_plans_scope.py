@@ -30,25 +30,19 @@ depends_on = None
 REGISTER = ["status", "kind", "plan_id", "review_by_date", "last_checked_on", "start_date", "continued_until"]
 COPIES = ["plan_status", "plan_service_id", "plan_manager_id"]
 
+# SQLite: a trigger has one event, and cannot set NEW's values; so the control's row is updated
+# after it is written (inserted, or moved to another plan), from its plan.
+COPY_FROM_PLAN = """
+    BEGIN
+        UPDATE interim_controls
+        SET (plan_status, plan_service_id, plan_manager_id) =
+            (SELECT status, service_id, manager_id FROM plans WHERE plans.id = NEW.plan_id)
+        WHERE id = NEW.id;
+    END
+"""
 SQLITE_TRIGGERS = [
-    """
-    CREATE TRIGGER interim_controls_copy_plan AFTER INSERT ON interim_controls
-    BEGIN
-        UPDATE interim_controls
-        SET (plan_status, plan_service_id, plan_manager_id) =
-            (SELECT status, service_id, manager_id FROM plans WHERE plans.id = NEW.plan_id)
-        WHERE id = NEW.id;
-    END
-    """,
-    """
-    CREATE TRIGGER interim_controls_copy_moved_plan AFTER UPDATE OF plan_id ON interim_controls
-    BEGIN
-        UPDATE interim_controls
-        SET (plan_status, plan_service_id, plan_manager_id) =
-            (SELECT status, service_id, manager_id FROM plans WHERE plans.id = NEW.plan_id)
-        WHERE id = NEW.id;
-    END
-    """,
+    "CREATE TRIGGER interim_controls_copy_plan AFTER INSERT ON interim_controls" + COPY_FROM_PLAN,
+    "CREATE TRIGGER interim_controls_copy_moved_plan AFTER UPDATE OF plan_id ON interim_controls" + COPY_FROM_PLAN,
     """
     CREATE TRIGGER plans_copy_to_controls AFTER UPDATE OF status, service_id, manager_id ON plans
     BEGIN
