@@ -15,6 +15,8 @@ from pip_app.models import (
     ContributingFactors,
     ControlKind,
     InterimControl,
+    Letter,
+    LetterKind,
     Plan,
     PlanStatus,
     RiskArea,
@@ -161,3 +163,19 @@ def approve_for_issue(plan: Plan, approver: User | None = None, override_reason:
     request = approvals.submit_for_issue(plan.manager, plan, override_reason=override_reason)
     approvals.approve(approver or approver_for(plan), request)
     db.session.commit()
+
+
+def make_sent_letter(plan: Plan, by: User, sent_on: date) -> Letter:
+    """An improvement note `by` drafted and sent on `sent_on`, with no content: what an appeal is
+    lodged against."""
+    letter = Letter(
+        plan=plan,
+        kind=LetterKind.IMPROVEMENT_NOTE,
+        content={},
+        plan_row_version=1,
+        drafted_by=by,
+        sent_by=by,
+        sent_on=sent_on,
+    )
+    _save(letter)
+    return letter

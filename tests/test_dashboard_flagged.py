@@ -15,7 +15,7 @@ from pip_app.models import Plan, PlanStatus, Progress, Review, ReviewDecision, R
 from pip_app.services.dashboard import OPEN, flag_parameters, may_be_flagged
 from pip_app.tools.seed import seed_scale
 from tests.conftest import postgres_index_definition
-from tests.factories import make_action
+from tests.factories import make_action, make_sent_letter
 
 
 def _matched_ids(app) -> set[int]:
@@ -198,7 +198,7 @@ def test_open_appeals_are_found_from_their_own_index_not_from_every_user(app, wo
     """The decisions board names the open appeals first (the partial index of appeals without an
     outcome), then joins their plans and staff: joined the other way, SQLite read every user and
     their plans whenever the appeals table had no statistics, which is every group with no appeal."""
-    from pip_app.models import Appeal, AppealOutcome, Letter, LetterKind, Role
+    from pip_app.models import Appeal, AppealOutcome, Role
     from pip_app.policy import viewer_parameters
     from pip_app.services.dashboard import _decision_statements
 
@@ -215,15 +215,7 @@ def test_open_appeals_are_found_from_their_own_index_not_from_every_user(app, wo
         make_plan(staff=world["staff"], manager=world["manager"], service=world["home"]) for _ in range(2)
     )
     for plan, outcome in ((waiting, None), (decided, AppealOutcome.UPHELD)):
-        letter = Letter(
-            plan=plan,
-            kind=LetterKind.IMPROVEMENT_NOTE,
-            content={},
-            plan_row_version=1,
-            drafted_by=world["manager"],
-            sent_by=world["manager"],
-            sent_on=today(),
-        )
+        letter = make_sent_letter(plan, world["manager"], today())
         appeal = Appeal(plan=plan, letter=letter, grounds="g", lodged_on=today(), lodged_by=world["staff"])
         if outcome:
             appeal.outcome, appeal.outcome_reasons = outcome, "Heard."

@@ -159,20 +159,13 @@ APPEAL_TABLE = {
 def test_who_may_do_what_with_an_appeal(world, plans, who):
     from datetime import date
 
-    from pip_app.models import Appeal, Letter, LetterKind
+    from pip_app.models import Appeal
+    from tests.factories import make_sent_letter
 
     plan = plans["active"]
-    letter = Letter(
-        plan=plan,
-        kind=LetterKind.IMPROVEMENT_NOTE,
-        content={},
-        plan_row_version=1,
-        drafted_by=world["manager"],
-        sent_by=world["manager"],
-        sent_on=date(2026, 11, 2),
-    )
+    letter = make_sent_letter(plan, world["manager"], date(2026, 11, 2))
     appeal = Appeal(plan=plan, letter=letter, grounds="g", lodged_on=date(2026, 11, 3), lodged_by=world["staff"])
-    db.session.add_all([letter, appeal])
+    db.session.add(appeal)
     db.session.commit()
     user = world[who]
     rules = (
