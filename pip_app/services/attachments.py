@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from ..clock import today
@@ -225,21 +225,24 @@ def record_download(actor: User, sent: Sent) -> None:
     )
 
 
+_PLAN_ATTACHMENTS = (
+    select(Attachment)
+    .where(Attachment.plan_id == bindparam("plan_id"))
+    .options(
+        joinedload(Attachment.uploaded_by),
+        joinedload(Attachment.action),
+        joinedload(Attachment.review),
+        joinedload(Attachment.observation),
+        joinedload(Attachment.meeting),
+    )
+    .order_by(Attachment.uploaded_at, Attachment.id)
+)
+
+
 def plan_attachments(plan: Plan) -> Sequence[Attachment]:
     """Every file on the plan, oldest first, without its bytes, in one statement (the caller keeps
     those the person may see: `policy.can_view_attachment`)."""
-    return db.session.scalars(
-        select(Attachment)
-        .where(Attachment.plan_id == plan.id)
-        .options(
-            joinedload(Attachment.uploaded_by),
-            joinedload(Attachment.action),
-            joinedload(Attachment.review),
-            joinedload(Attachment.observation),
-            joinedload(Attachment.meeting),
-        )
-        .order_by(Attachment.uploaded_at, Attachment.id)
-    ).all()
+    return db.session.scalars(_PLAN_ATTACHMENTS, {"plan_id": plan.id}).all()
 
 
 def duplicates(attachments: Sequence[Attachment]) -> dict[int, Attachment]:

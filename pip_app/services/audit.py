@@ -7,9 +7,10 @@ from datetime import date, datetime, time
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from .. import models, plan_templates
+from ..database import read_rows
 from ..extensions import db
 from ..history import PERSON_KEYS, SERVICE_KEYS, Vocabulary, history_lines
 from ..models import Action, AuditEvent, Service, User
@@ -50,12 +51,17 @@ def record(
 # Events that record someone reading, not a change: they leave a plan's state as it was.
 READ_VERBS = ("downloaded", "exported", "viewed")
 
+# Built once, as every statement a page runs on each request is: building a statement and its
+# cache key costs more than SQLite takes to answer it.
+_LATEST_CHANGE = select(func.max(AuditEvent.id)).where(
+    AuditEvent.plan_id == bindparam("plan_id"), AuditEvent.verb.not_in(READ_VERBS)
+)
+
 
 def latest_change(plan_id: int) -> int:
     """The newest audit event recording a change to the plan (0 if none): every change writes
     one in its own transaction, so this marks the plan's state (conditional.py's ETags)."""
-    statement = select(func.max(AuditEvent.id)).where(AuditEvent.plan_id == plan_id, AuditEvent.verb.not_in(READ_VERBS))
-    return db.session.execute(statement).scalar() or 0
+    return read_rows(_LATEST_CHANGE, {"plan_id": plan_id}).scalar() or 0
 
 
 def field_diff(obj: Any, new_values: Mapping[str, Any]) -> dict[str, list[Any]]:

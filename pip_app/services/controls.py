@@ -15,9 +15,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import Select, bindparam, case, func, or_, select, update
 
 from ..clock import today
+from ..database import read_rows
 from ..extensions import db
 from ..formatting import format_date
 from ..models import ControlCheck, ControlStatus, InterimControl, User
@@ -169,15 +170,23 @@ def _audit_lift(actor: User, control: InterimControl, via: LiftedVia, changes: d
     audit.record(actor, verb, "control", control.id, plan_id=control.plan_id, changes=details)
 
 
-def last_check_notes(control_ids: list[int]) -> dict[int, str]:
-    """The note of each control's newest check, for the plan page (one statement however many)."""
+def _newest_check_notes() -> Select[tuple[int, str]]:
     newest_first = func.row_number().over(
         partition_by=ControlCheck.control_id, order_by=(ControlCheck.checked_on.desc(), ControlCheck.id.desc())
     )
     ranked = (
         select(ControlCheck.control_id, ControlCheck.note, newest_first.label("n"))
-        .where(ControlCheck.control_id.in_(control_ids))
+        .where(ControlCheck.control_id.in_(bindparam("ids", expanding=True)))
         .subquery()
     )
-    newest = db.session.execute(select(ranked.c.control_id, ranked.c.note).where(ranked.c.n == 1))
-    return {control_id: note for control_id, note in newest}
+    return select(ranked.c.control_id, ranked.c.note).where(ranked.c.n == 1)
+
+
+_NEWEST_CHECK_NOTES = _newest_check_notes()  # built once: the plan page runs it on every request
+
+
+def last_check_notes(control_ids: list[int]) -> dict[int, str]:
+    """The note of each control's newest check, for the plan page (one statement however many)."""
+    if not control_ids:
+        return {}
+    return {control_id: note for control_id, note in read_rows(_NEWEST_CHECK_NOTES, {"ids": control_ids})}

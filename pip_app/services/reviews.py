@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..clock import now_utc, to_london, today
-from ..database import violates_unique
+from ..database import read_rows, violates_unique
 from ..extensions import db
 from ..flags import last_reviews
 from ..formatting import format_date
@@ -368,6 +368,14 @@ def resume_plan(actor: User, plan: Plan, *, planned_end_date: date | None = None
     audit.record(actor, "resumed", "plan", plan.id, plan_id=plan.id, changes=changes)
 
 
+# What plan_flags() reads of a review's entries, for a list of reviews (`ids`).
+_FLAG_ENTRIES = (
+    select(ReviewEntry)
+    .where(ReviewEntry.review_id.in_(bindparam("ids", expanding=True)))
+    .options(load_only(ReviewEntry.review_id, ReviewEntry.action_id, ReviewEntry.progress))
+)
+
+
 def load_flag_entries(plans: list[Plan]) -> None:
     """Load the entries of each plan's last two reviews, the only ones plan_flags() reads, in one
     statement: loading every review's entries would build thousands of objects for fifty plans.
@@ -376,11 +384,7 @@ def load_flag_entries(plans: list[Plan]) -> None:
     if not reviews:
         return
     by_review: dict[int, list[ReviewEntry]] = {review.id: [] for review in reviews}
-    for entry in db.session.scalars(
-        select(ReviewEntry)
-        .where(ReviewEntry.review_id.in_(list(by_review)))
-        .options(load_only(ReviewEntry.review_id, ReviewEntry.action_id, ReviewEntry.progress))
-    ):
+    for entry in db.session.scalars(_FLAG_ENTRIES, {"ids": list(by_review)}):
         by_review[entry.review_id].append(entry)
     for review in reviews:
         set_committed_value(review, "entries", by_review[review.id])
@@ -392,15 +396,18 @@ def measured_values(plan: Plan) -> dict[int, list[tuple[date, float]]]:
     return _values_by_action(plan, ((r, e.action_id, e.measured_value) for r in plan.reviews for e in r.entries))
 
 
+_MEASURED_VALUES = (
+    select(ReviewEntry.review_id, ReviewEntry.action_id, ReviewEntry.measured_value)
+    .join(Review)
+    .where(Review.plan_id == bindparam("plan_id"), ReviewEntry.measured_value.is_not(None))
+)
+
+
 def stored_measured_values(plan: Plan) -> dict[int, list[tuple[date, float]]]:
     """`measured_values` read in one statement of three columns, without loading any entry (the
     plan page: its reviews are loaded without their entries)."""
     reviews = {r.id: r for r in plan.reviews}
-    rows = db.session.execute(
-        select(ReviewEntry.review_id, ReviewEntry.action_id, ReviewEntry.measured_value)
-        .join(Review)
-        .where(Review.plan_id == plan.id, ReviewEntry.measured_value.is_not(None))
-    )
+    rows = read_rows(_MEASURED_VALUES, {"plan_id": plan.id})
     return _values_by_action(plan, ((reviews[r], a, v) for r, a, v in rows if r in reviews))
 
 
