@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from pip_app import policy
 from pip_app.extensions import db
 from pip_app.flags import NOT_CHECKED, NOT_CHECKED_DAYS, PLAN_CLOSED, REVIEW_PASSED, control_flags
 from pip_app.models import (
@@ -567,6 +568,20 @@ def test_register_statements_are_the_same_for_10_and_1000_controls(world, sign_i
     assert counts[1] <= 8, counts
 
 
+def test_a_pages_statements_are_built_once_for_everyone_of_a_role(world, sign_in):
+    """Two registered managers of different services share the first page's statements (built
+    once, with who is looking as bound parameters), and each still sees only their own controls;
+    another page of the same list reuses them too (its offset is a parameter)."""
+    add_controls(world, 30, 0)  # on the home service's plans
+    queries._page_statements.cache_clear()
+    home, other = sign_in(world["senior"]), sign_in(world["other_senior"])
+    assert "30 controls, page 1 of 2." in home.get("/register?sort=control").text
+    assert "30 controls, page 2 of 2." in home.get("/register?sort=control&page=2").text
+    assert "0 controls." in other.get("/register?sort=control").text
+    info = queries._page_statements.cache_info()
+    assert (info.misses, info.hits) == (1, 2), info
+
+
 def test_unfiltered_register_takes_its_total_from_the_summary(world, sign_in, count_queries):
     """Unfiltered, the table lists exactly the controls in force the summary strip counts, so the
     page reuses that total instead of counting them again; any filter counts for itself."""
@@ -987,10 +1002,19 @@ def test_the_default_order_is_read_from_its_index_not_sorted(app, world):
     index on (status, review due, id) and stops: no sort of every control in force (migration 0026).
     Both databases match the index's expression to the ORDER BY's; SQLite's plan says so exactly."""
     filters = RegisterFilters.from_args({})
+    senior = world["senior"]
     chosen = (
-        queries._filtered(select(InterimControl.id), world["senior"], filters, date(2026, 11, 30), people=False)
+        queries._filtered(
+            select(InterimControl.id),
+            senior.role,
+            policy.sees_many_plans(senior),
+            filters,
+            date(2026, 11, 30),
+            people=False,
+        )
         .order_by(*queries._order(filters, date(2026, 11, 30)))
         .limit(25)
+        .params(policy.viewer_parameters(senior))
     )
     connection = db.session.connection()
     sql = chosen.compile(db.engine, compile_kwargs={"literal_binds": True})
@@ -1098,9 +1122,12 @@ def test_the_first_pages_controls_are_looked_up_in_the_visibility_index(app, wor
     filters = RegisterFilters.from_args({})
     day = date(2026, 11, 30)
     chosen = (
-        queries._filtered(select(InterimControl.id), senior, filters, day, people=False)
+        queries._filtered(
+            select(InterimControl.id), senior.role, policy.sees_many_plans(senior), filters, day, people=False
+        )
         .order_by(*queries._order(filters, day))
         .limit(queries.PAGE_SIZE)
+        .params(policy.viewer_parameters(senior))
     )
     sql = chosen.compile(db.engine, compile_kwargs={"literal_binds": True})
     plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
@@ -1164,7 +1191,6 @@ def test_each_control_carries_its_plans_status_service_and_manager_through_every
 def test_the_register_scope_on_the_controls_copies_is_the_scope_on_their_plans(app):
     """`policy.visible_controls_by_copy` (on a control's copies) names exactly the controls that
     `policy.visible_controls` (on their plans) does, for every person of a seeded group."""
-    from pip_app import policy
     from pip_app.models import Plan, Role, User
     from pip_app.tools.seed import seed_scale
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select
 from sqlalchemy.orm import defer, joinedload
 
 from .. import policy
+from ..database import read_rows
 from ..extensions import db
 from ..models import (
     REFERENCE_NEWEST_FIRST,
@@ -20,6 +22,7 @@ from ..models import (
     PlanStatus,
     PlanVersion,
     RiskArea,
+    Role,
     Service,
     User,
 )
@@ -80,21 +83,32 @@ def plan_list(user: User, args: Mapping[str, str]) -> PlanList:
 
 
 def _filter_choices(user: User) -> tuple[list[Any], list[Any]]:
-    """The staff members and services on plans `user` may see, as (id, name) rows by name: read off
-    the visible plans when they span a few services, or probed person by person and service by
-    service when they span many (`policy.sees_many_plans`: reading every plan of a group took 9 ms,
-    probing 2 ms; for one service, 0.5 and 10). OFFSET 0 keeps PostgreSQL from turning a probe into
-    a join over every plan."""
-    visible = policy.visible_plans(user)
+    """The staff members and services on plans `user` may see, as (id, name) rows by name."""
+    if not policy.can_list_plans(user):
+        return [], []
+    staff, services = _filter_choice_statements(user.role, policy.sees_many_plans(user))
+    viewer = policy.viewer_parameters(user)
+    return list(read_rows(staff, viewer)), list(read_rows(services, viewer))
+
+
+@cache
+def _filter_choice_statements(role: Role, many: bool) -> tuple[Select[Any], Select[Any]]:
+    """`_filter_choices`' two statements for a role, with who is looking as bound parameters: built
+    once. The people and services are read off the visible plans when they span a few services, or
+    probed person by person and service by service when they span many (`many`:
+    `policy.sees_many_plans`: reading every plan of a group took 9 ms, probing 2 ms; for one
+    service, 0.5 and 10). OFFSET 0 keeps PostgreSQL from turning a probe into a join over every
+    plan."""
+    visible = policy.visible_plans_to(role)
 
     def on_visible_plan(column: Any, plan_column: Any) -> ColumnElement[bool]:
-        if not policy.sees_many_plans(user):
+        if not many:
             return column.in_(select(plan_column).where(visible))
         return select(literal(1)).select_from(Plan).where(visible, plan_column == column).offset(0).exists()
 
     staff = select(User.id, User.name).where(on_visible_plan(User.id, Plan.staff_id)).order_by(User.name)
     services = select(Service.id, Service.name).where(on_visible_plan(Service.id, Plan.service_id))
-    return list(db.session.execute(staff)), list(db.session.execute(services.order_by(Service.name)))
+    return staff, services.order_by(Service.name)
 
 
 def plan_version(plan: Plan, version: int) -> tuple[PlanVersion | None, PlanVersion | None]:
