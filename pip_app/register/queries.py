@@ -413,7 +413,7 @@ def register_page(user, filters: RegisterFilters, today: date, total: int | None
     statements = _page_statements(user.role, policy.sees_many_plans(user), replace(filters, page=1), today)
     values = policy.viewer_parameters(user)
     if total is None:
-        total = db.session.scalar(statements.count, values) or 0
+        total = db.session.scalar(statements.total, values) or 0
     pages = max(math.ceil(total / PAGE_SIZE), 1)
     page = min(filters.page, pages)
     result = db.session.execute(statements.rows, {**values, PAGE_OFFSET: (page - 1) * PAGE_SIZE})
@@ -425,7 +425,7 @@ PAGE_OFFSET = "page_offset"
 
 
 class PageStatements(NamedTuple):
-    count: Select[Any]  # how many controls match
+    total: Select[Any]  # how many controls match
     rows: Select[Any]  # one page of them, from the PAGE_OFFSET-th, with their plans and people
 
 
