@@ -222,6 +222,9 @@ def test_a_plans_row_has_the_disagreement_flag_of_the_plan_loaded_whole(plan, wo
 def test_the_plan_page_reads_disagreements_and_responses_at_no_statement_of_their_own(
     plan, world, sign_in, count_queries
 ):
+    agreed = disagree(plan, days_ago=5)  # an acknowledgement that agrees: the collection is read
+    agreed.response, agreed.comment = AckResponse.AGREE, None
+    db.session.commit()
     manager = sign_in(world["manager"])
     manager.get(f"/plans/{plan.id}")
     with count_queries() as none:

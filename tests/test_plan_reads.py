@@ -39,8 +39,10 @@ def test_the_focus_filled_from_the_link_table_is_what_the_relationship_loads(app
         with count_queries() as counter:
             read_collections(plan, PLAN_AND_ITS_PEOPLE)
             filled = focus_refs(plan)
-        # One statement per collection, one for the link, and none when the focus is read.
-        assert counter.count == len(PLAN_AND_ITS_PEOPLE.collections) + 1, counter.statements
+        # The actions, the observations and the link, and none when the focus is read: the plan's
+        # own row said it has no controls, so they are not read.
+        assert len(PLAN_AND_ITS_PEOPLE.collections) == 3 and counter.count == 3, counter.statements
+        assert plan.controls == []
         assert sum("FROM observation_focus" in s for s in counter.statements) == 1
         db.session.expunge_all()
         loaded = focus_refs(db.session.get(Plan, observed))  # the relationship's own lazy loads
@@ -84,3 +86,31 @@ def test_the_plan_page_names_each_observations_focus_in_action_order(observed, w
     client = sign_in(world["manager"])
     page = client.get(f"/plans/{observed}").text
     assert "A1, A3" in page and "A1, A2, A3, A4" in page
+
+
+def test_a_collection_the_plan_has_no_rows_in_is_not_read(app, world, make_plan, count_queries):
+    """The plan's own row says which collections have rows; read_collections reads only those,
+    and sets the others empty (so nothing is loaded later on first use)."""
+    from tests.factories import make_control
+
+    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=date(2026, 9, 7))
+    make_action(plan, 1)
+    db.session.commit()
+    reads = PlanReads(collections={"controls": (), "actions": ()})
+    for lock in (False, True):  # a write request reads the same, locked (FOR UPDATE on PostgreSQL)
+        with app.test_request_context():
+            db.session.expire_all()
+            loaded = read_plan(plan.id, reads, lock=lock)
+            with count_queries() as counter:
+                read_collections(loaded, reads)
+                assert loaded.controls == [] and [a.ref for a in loaded.actions] == ["A1"]
+            assert [s.split()[1] for s in counter.statements] == ["actions.id,"], counter.statements
+            db.session.rollback()
+    make_control(plan, world["senior"])
+    db.session.commit()
+    with app.test_request_context():
+        db.session.expire_all()
+        loaded = read_plan(plan.id, reads)
+        with count_queries() as counter:
+            read_collections(loaded, reads)
+        assert len(loaded.controls) == 1 and counter.count == 2
