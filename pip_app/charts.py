@@ -1,5 +1,5 @@
-"""A measured action's progress chart: inline SVG and its data table (the accessible alternative),
-written here rather than in a template.
+"""A measured action's progress chart: inline SVG, and its data table (the accessible alternative,
+opened from the chart on demand), written here rather than in a template.
 
 The drawing is numbers (`measures.Chart`). As template expressions, twenty charts of a dozen values
 were some 2,400 escaped outputs, more than half of all the escaping on the plan page, and the
@@ -9,10 +9,12 @@ text that comes from people (the measure's name and unit, in its formatted value
 
 from __future__ import annotations
 
+from datetime import date
+
 from markupsafe import Markup, escape
 
-from .formatting import format_measure
-from .measures import Chart
+from .formatting import format_date, format_measure
+from .measures import Chart, reaches
 from .models import Action
 
 AXIS, TARGET, BASELINE, LINE = "#4f5560", "#1d6b35", "#a4161a", "#0b4f6c"
@@ -21,26 +23,36 @@ AXIS, TARGET, BASELINE, LINE = "#4f5560", "#1d6b35", "#a4161a", "#0b4f6c"
 ChartRow = tuple[str, str, bool]
 
 
-def progress_chart(action: Action, chart: Chart, rows: list[ChartRow]) -> Markup:
-    """The figure for `action`: its chart, titled for screen readers, and the values as a table."""
+def progress_chart(action: Action, chart: Chart, first_day: str | None, last_day: str | None) -> Markup:
+    """The chart of `action`, titled for screen readers with the dates of its first and last values
+    (the template puts it in a figure, with its values as a table on demand: `values_table`)."""
+    return Markup(_svg(action, chart, first_day, last_day, escape(action.measure_name)))
+
+
+def value_rows(action: Action, values: list[tuple[date, float]]) -> list[ChartRow]:
+    """The table's rows for the action's measured values (from services.reviews.measured_values)."""
+    target, unit, higher = action.measure_target, action.measure_unit, action.measure_higher_is_better
+    return [
+        (format_date(day), format_measure(value, unit), target is not None and reaches(value, target, higher))
+        for day, value in values
+    ]
+
+
+def values_table(action: Action, rows: list[ChartRow]) -> Markup:
+    """The chart's values as a table: the baseline, then each review's value and whether it reaches
+    the target."""
     name = escape(action.measure_name)
     return Markup(
-        f'<figure class="chart">\n'
-        f"{_svg(action, chart, rows, name)}\n"
-        f"  <figcaption>\n"
-        f"    <details><summary>{name}: the values as a table</summary>\n"
-        f'      <table class="table">\n'
-        f'        <thead><tr><th scope="col">Review</th><th scope="col">{name}</th>'
+        f'<table class="table">\n'
+        f"  <caption>{name}: the values as a table</caption>\n"
+        f'  <thead><tr><th scope="col">Review</th><th scope="col">{name}</th>'
         f'<th scope="col">Reaches target?</th></tr></thead>\n'
-        f"        <tbody>\n"
-        f'          <tr><th scope="row">Baseline</th>'
+        f"  <tbody>\n"
+        f'    <tr><th scope="row">Baseline</th>'
         f"<td>{escape(format_measure(action.measure_baseline, action.measure_unit))}</td><td>—</td></tr>\n"
-        f"          {''.join(_table_row(row) for row in rows)}\n"
-        f"        </tbody>\n"
-        f"      </table>\n"
-        f"    </details>\n"
-        f"  </figcaption>\n"
-        f"</figure>"
+        f"    {''.join(_table_row(row) for row in rows)}\n"
+        f"  </tbody>\n"
+        f"</table>"
     )
 
 
@@ -49,12 +61,12 @@ def _table_row(row: ChartRow) -> str:
     return f'<tr><th scope="row">{escape(day)}</th><td>{escape(value)}</td><td>{"Yes" if reached else "No"}</td></tr>'
 
 
-def _svg(action: Action, chart: Chart, rows: list[ChartRow], name: Markup) -> str:
+def _svg(action: Action, chart: Chart, first_day: str | None, last_day: str | None, name: Markup) -> str:
     w, h, left, bottom, n = chart.width, chart.height, chart.left, chart.bottom, action.id
-    if len(rows) > 1:
-        span = f" from {escape(rows[0][0])} to {escape(rows[-1][0])}"
+    if first_day and last_day and first_day != last_day:
+        span = f" from {escape(first_day)} to {escape(last_day)}"
     else:
-        span = f" on {escape(rows[0][0])}" if rows else ""
+        span = f" on {escape(first_day)}" if first_day else ""
     target = escape(format_measure(action.measure_target, action.measure_unit))
     parts = [
         f'  <svg width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="chart-{n}-t"'

@@ -22,10 +22,10 @@ from .clock import today
 from .decisions.panel import DECISION_READS, MEETING_COLUMNS, decisions_panel
 from .disagreements.panel import disagreement_panel
 from .flags import plan_flags
-from .formatting import format_date, format_day_month, format_measure
+from .formatting import format_date, format_day_month
 from .forms import ClosureAcknowledgeForm, PlanAcknowledgeForm
 from .lifecycle import WEEKDAYS
-from .measures import chart_geometry, measure_met, reaches
+from .measures import chart_geometry, measure_met
 from .models import (
     Acknowledgement,
     Plan,
@@ -92,11 +92,9 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
             series = [v for _, v in values.get(action.id, [])]
             days = [format_day_month(day) for day, _ in values.get(action.id, [])]
             geometry = chart_geometry(series, target=target, baseline=action.measure_baseline, unit=unit, labels=days)
-            rows = [
-                (format_date(day), format_measure(v, unit), target is not None and reaches(v, target, higher))
-                for day, v in values.get(action.id, [])
-            ]
-            charts[action.id] = progress_chart(action, geometry, rows)
+            measured = values.get(action.id, [])
+            first, last = (format_date(measured[0][0]), format_date(measured[-1][0])) if measured else (None, None)
+            charts[action.id] = progress_chart(action, geometry, first, last)
             met[action.id] = measure_met(series, target, action.measure_consecutive, higher)
     me = current_user._get_current_object()  # once: each use of the proxy looks the user up again
     may_edit = policy.can_edit_plan(me, plan)

@@ -160,6 +160,7 @@ RULES = {
     "plans.versions": view,
     "plans.acknowledgement_list": view,
     "reviews.earlier": view,
+    "reviews.measured_values": view,
     "closure.plan_pdf": view,
     "closure.pdf": closure_rule(policy.can_download_closure),
     "closure.case_bundle": plan_rule(policy.can_download_case_bundle),
@@ -311,7 +312,10 @@ def build_objects(world, make_plan, service, staff, manager, responsible, closed
         evidence_sources=["audit"],
     )
     control = make_control(plan, responsible)
-    action = make_action(plan, 1)
+    # Measured, so that its values (reviews.measured_values) are there to read.
+    action = make_action(
+        plan, 1, measure_name="MAR compliance", measure_unit="%", measure_baseline=60, measure_target=90
+    )
     approve_for_issue(plan)
     issue_plan(manager, plan)
     observation = Observation(plan=plan, scheduled_on=TODAY - timedelta(days=1), observer=responsible)

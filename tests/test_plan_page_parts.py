@@ -200,3 +200,47 @@ def test_a_hundred_review_plan_page_stays_small(world, plan, sign_in):
 @pytest.mark.parametrize("path", ["reviews", "history", "versions", "acknowledgements"])
 def test_parts_of_a_plan_in_another_service_are_not_there(world, plan, sign_in, path):
     assert sign_in(world["other_manager"]).get(f"/plans/{plan.id}/{path}").status_code == 404
+
+
+def test_a_charts_values_open_as_a_table_on_demand(world, plan, sign_in, make_plan):
+    """The chart is on the plan page; its values as a table (the accessible alternative) open from
+    it: an htmx fragment, or a page of its own without JavaScript. A correction replaces the value
+    it corrects, as on the chart (at the correction's date)."""
+    reviews = add_reviews(plan, world, 3)
+    correction = Review(
+        plan=plan,
+        review_date=START + timedelta(weeks=3),
+        reviewer=world["manager"],
+        summary="Corrects week 2",
+        decision=ReviewDecision.CONTINUE,
+        corrects=reviews[1],
+    )
+    correction.entries.append(ReviewEntry(action=plan.actions[0], progress=Progress.ON_TRACK, measured_value=91))
+    db.session.add(correction)
+    db.session.commit()
+    action = plan.actions[0]
+    url = f"/plans/{plan.id}/actions/{action.id}/values"
+    manager = sign_in(world["manager"])
+
+    page = manager.get(f"/plans/{plan.id}").text
+    assert "MAR compliance: the values as a table" in page and f'hx-get="{url}"' in page
+    assert "<td>60%</td>" not in page  # the table itself is not on the page
+
+    part = manager.get(url, headers=HTMX)
+    assert part.status_code == 200 and "<html" not in part.text
+    cells = re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td><td>([^<]+)</td>', part.text)
+    assert cells == [
+        ("Baseline", "62%", "—"),
+        (START.strftime("%-d %b %Y"), "60%", "No"),  # week 2's 61% is replaced by its correction
+        ((START + timedelta(weeks=2)).strftime("%-d %b %Y"), "62%", "No"),
+        ((START + timedelta(weeks=3)).strftime("%-d %b %Y"), "91%", "Yes"),
+    ]
+
+    alone = manager.get(url)
+    assert alone.status_code == 200 and "<html" in alone.text and "<h1>A1: MAR compliance</h1>" in alone.text
+    assert f'href="/plans/{plan.id}#action-{action.id}"' in alone.text
+
+    assert sign_in(world["other_manager"]).get(url).status_code == 404
+    unmeasured = make_action(plan, 2)
+    db.session.commit()
+    assert manager.get(f"/plans/{plan.id}/actions/{unmeasured.id}/values").status_code == 404

@@ -93,7 +93,7 @@ def test_a_chart_escapes_what_people_typed_and_writes_the_numbers_as_they_are():
     people typed, and they come out escaped in the title, the summary, the table and the values."""
     from types import SimpleNamespace
 
-    from pip_app.charts import progress_chart
+    from pip_app.charts import progress_chart, values_table
 
     action = SimpleNamespace(
         id=4,
@@ -103,17 +103,20 @@ def test_a_chart_escapes_what_people_typed_and_writes_the_numbers_as_they_are():
         measure_baseline=60.0,
     )
     chart = chart_geometry([70.0, 95.0], target=90, baseline=60, labels=["5 Nov", "12 Nov"])
-    html = str(progress_chart(action, chart, [("5 Nov 2026", "70 <b>", False), ("12 Nov 2026", "95 <b>", True)]))
-    assert "<script>" not in html and "<b>" not in html
+    html = str(progress_chart(action, chart, "5 Nov 2026", "12 Nov 2026"))
+    table = str(values_table(action, [("5 Nov 2026", "70 <b>", False), ("12 Nov 2026", "95 <b>", True)]))
+    assert "<script>" not in html + table and "<b>" not in html + table
     name = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; MAR"
     assert (
         f'<title id="chart-4-t">{name} over the weekly reviews from 5 Nov 2026 to 12 Nov 2026; target 90 &lt;b&gt;</title>'
         in html
     )
-    assert f"<summary>{name}: the values as a table</summary>" in html
-    assert '<tr><th scope="row">12 Nov 2026</th><td>95 &lt;b&gt;</td><td>Yes</td></tr>' in html
+    assert f"<caption>{name}: the values as a table</caption>" in table
+    assert '<tr><th scope="row">Baseline</th><td>60 &lt;b&gt;</td><td>—</td></tr>' in table
+    assert '<tr><th scope="row">12 Nov 2026</th><td>95 &lt;b&gt;</td><td>Yes</td></tr>' in table
     assert f'points="{chart.polyline}"' in html and 'marker-mid="url(#chart-4-dot)"' in html
     assert html.count("<text") == 6  # two axis values, target, baseline, two dates
+    assert "on 5 Nov 2026; target" in str(progress_chart(action, chart, "5 Nov 2026", "5 Nov 2026"))
 
 
 def test_option_tags_escape_values_and_labels_and_mark_the_chosen_one_compared_as_text():

@@ -10,12 +10,13 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from flask import make_response, request, url_for
+from flask import abort, make_response, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from .. import policy
 from ..access import part_or_404, plan_route
+from ..charts import value_rows, values_table
 from ..clock import today
 from ..forms import ReviewAcknowledgeForm
 from ..htmx import is_htmx
@@ -107,6 +108,23 @@ def earlier(plan: Plan) -> ResponseReturnValue:
         may_acknowledge=may_acknowledge,
         review_statement=review_ops.review_statement,
         **review_marks(plan),
+    )
+
+
+@bp.get("/<int:plan_id>/actions/<int:action_id>/values")
+@plan_route(reads=PLAN_PART_READS, parts={"action_id": Action})
+def measured_values(plan: Plan, action: Action) -> ResponseReturnValue:
+    """A measured action's values at each review as a table (its chart's accessible alternative,
+    opened from the chart): a fragment for htmx, a page of its own otherwise."""
+    if not action.has_measure:
+        abort(404)
+    values = review_ops.stored_measured_values(plan).get(action.id, [])
+    return plan_part(
+        plan,
+        "reviews/_values.html",
+        f"{action.ref}: {action.measure_name}",
+        f"action-{action.id}",
+        table=values_table(action, value_rows(action, values)),
     )
 
 

@@ -11,12 +11,13 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any, TypedDict
 
-from sqlalchemy import case, select
+from sqlalchemy import bindparam, case, inspect, select
 from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..clock import now_utc, today
+from ..database import read_rows
 from ..extensions import db
 from ..lifecycle import MoveRefused, diff_snapshots, first_review_date, issue_problems, plan_move, quality_findings
 from ..models import (
@@ -620,12 +621,21 @@ def extend_plan(actor: User, plan: Plan, new_end: date | None, reason: str | Non
     plan.planned_end_date = new_end
 
 
+# A version's snapshot, for a page that read the versions without them (the plan page).
+_SNAPSHOT_OF = select(PlanVersion.snapshot).where(PlanVersion.id == bindparam("version_id"))
+
+
 def unissued_changes(plan: Plan) -> list[tuple[str, object, object]]:
     """What differs between the live plan and its last issued version."""
 
     if plan.is_draft or not plan.versions:
         return []
-    return diff_snapshots(plan.versions[-1].snapshot, snapshot(plan) | {"version": plan.versions[-1].version})
+    last = plan.versions[-1]
+    if "snapshot" in inspect(last).unloaded:  # read with a statement built once, not as a deferred load
+        issued = read_rows(_SNAPSHOT_OF, {"version_id": last.id}).scalar_one()
+    else:
+        issued = last.snapshot
+    return diff_snapshots(issued, snapshot(plan) | {"version": last.version})
 
 
 def amend_plan(actor: User, plan: Plan, *, change_summary: str, override_reason: str | None = None) -> None:
