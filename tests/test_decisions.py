@@ -415,6 +415,32 @@ def test_a_plan_does_not_close_while_an_escalation_waits_for_its_decision(active
     assert active.status is PlanStatus.CLOSED and closure.outcome.value == "achieved"
 
 
+def test_the_forms_that_start_a_decision_open_on_demand(active, world, sign_in):
+    """The plan page offers "Escalate" and "Propose the move" as parts opened on demand (an htmx
+    fragment, or a page of its own without JavaScript); once an escalation waits, the escalation
+    form says where to add to it instead, and the panel no longer offers it."""
+    manager = sign_in(world["manager"])
+    page = manager.get(f"/plans/{active.id}").text
+    for path in ("escalations/new", "stage/new"):
+        assert f'hx-get="/plans/{active.id}/{path}"' in page and f'href="/plans/{active.id}/{path}"' in page
+    assert 'name="escalate-reason"' not in page and 'name="stage-reason"' not in page
+
+    fragment = manager.get(f"/plans/{active.id}/escalations/new", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert 'name="escalate-reason"' in fragment.text and f'action="/plans/{active.id}/escalations"' in fragment.text
+    alone = manager.get(f"/plans/{active.id}/stage/new")
+    assert alone.status_code == 200 and "<h1>Propose the move to formal stage 1 (improvement note)</h1>" in alone.text
+    assert 'name="stage-reason"' in alone.text and f'href="/plans/{active.id}#decisions"' in alone.text
+
+    refused = manager.post(f"/plans/{active.id}/escalations", data={"escalate-reason": ""}, htmx=True)
+    assert refused.status_code == 422 and '<details class="no-print" id="escalate" open>' in refused.text
+    manager.post(f"/plans/{active.id}/escalations", data={"escalate-reason": "A near miss."}, htmx=True)
+    waiting = manager.get(f"/plans/{active.id}/escalations/new", headers={"HX-Request": "true"}).text
+    assert "waiting for a decision" in waiting and 'name="escalate-reason"' not in waiting
+    assert f'/plans/{active.id}/escalations/new"' not in manager.get(f"/plans/{active.id}").text
+    assert sign_in(world["staff"]).get(f"/plans/{active.id}/escalations/new").status_code == 403
+
+
 def test_escalation_on_the_page_dashboard_header_and_for_the_staff_member(active, world, sign_in):
     manager = sign_in(world["manager"])
     refused = manager.post(f"/plans/{active.id}/escalations", data={"escalate-reason": ""}, htmx=True)

@@ -199,13 +199,16 @@ def test_a_move_to_stage_one_is_proposed_then_approved_and_shows_everywhere(acti
     manager = sign_in(world["manager"])
     page = manager.get(f"/plans/{active.id}").text
     assert "Propose the move to formal stage 1 (improvement note)" in page
-    assert "Formal meeting of 20 Nov 2026 (notice given 13 Nov 2026)" in page
+    assert f'hx-get="/plans/{active.id}/stage/new"' in page  # the form opens on demand
+    form = manager.get(f"/plans/{active.id}/stage/new", headers={"HX-Request": "true"}).text
+    assert "<html" not in form and "Formal meeting of 20 Nov 2026 (notice given 13 Nov 2026)" in form
 
     response = propose(manager, active, meeting)
     assert response.status_code == 200, response.text
     assert "Sent for approval" in response.text
     [request] = stage_requests(active)
     assert request.is_pending and request.proposal["to"] == "stage_1"
+    assert "already waiting for approval" in manager.get(f"/plans/{active.id}/stage/new").text
     db.session.refresh(active)
     assert active.stage is PlanStage.INFORMAL  # nothing changes before the approver decides
     assert db.session.scalars(select(Notification).where(Notification.kind == NotificationKind.APPROVAL_REQUESTED))

@@ -36,7 +36,7 @@ from ..services.plans import issue_request
 from ..services.stages import formal_meetings, formal_move_awaited, stage_request
 from ..stage_rules import next_stage
 from ..summaries import CLOSURE_SECTIONS
-from .forms import ApprovalDecisionForm, CommentForm, EscalateForm, EscalationDecisionForm, StageForm
+from .forms import ApprovalDecisionForm, CommentForm, EscalationDecisionForm, StageForm
 
 # Of the plan's meetings, what choosing the formal one a move follows reads (the plan page loads
 # the same columns for its late-minutes flag, in the same SELECT).
@@ -149,9 +149,28 @@ def decisions_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
     return context
 
 
+def may_propose_stage(plan: Plan) -> bool:
+    """Whether the person may propose the plan's next stage now: there is one, and no move waits."""
+    return (
+        policy.can_propose_stage(current_user, plan)
+        and next_stage(plan.stage.value) is not None
+        and stage_request(plan) is None
+    )
+
+
+def may_escalate(plan: Plan) -> bool:
+    """Whether the person may escalate the plan now (escalating again while one waits for a
+    decision adds nothing: they say more on that one)."""
+    return policy.can_escalate(current_user, plan) and not any(e.is_open for e in plan.escalations)
+
+
 def decisions_panel(plan: Plan, **kept: Any) -> dict[str, Any]:
     """The part's context. `kept`: a form being corrected, as `comment`, `approval` or `decide`
-    (a pair of the record's id and the form) or `escalate` or `stage` (the form)."""
+    (a pair of the record's id and the form) or `escalate` or `stage` (the form).
+
+    The forms that start something (propose the next stage, escalate) open on demand (`new_stage`,
+    `new_escalation`), unless one is being corrected or, for the stage, a decision awaits the move:
+    building and drawing them was a twentieth of the plan page."""
     requests = requests_shown(plan) if policy.can_read_approvals(current_user, plan) else []
     upcoming = next_stage(plan.stage.value)
     may_approve = policy.can_approve(current_user, plan)
@@ -173,6 +192,8 @@ def decisions_panel(plan: Plan, **kept: Any) -> dict[str, Any]:
         if name in kept:
             record_id, form = kept[name]
             forms[name][record_id] = form
+    awaited = formal_move_awaited(plan)
+    may_stage = may_propose_stage(plan)
     return dict(
         requests=requests,
         changes={r.id: changes_since_submitted(r) for r in requests if r.is_pending},
@@ -180,13 +201,9 @@ def decisions_panel(plan: Plan, **kept: Any) -> dict[str, Any]:
         stage_moves={r.id: _stage_words(r) for r in requests if r.kind is ApprovalKind.STAGE},
         notice_days=current_app.config["FORMAL_NOTICE_WORKING_DAYS"],
         next_stage=PlanStage(upcoming) if upcoming else None,
-        formal_move_awaited=formal_move_awaited(plan),
-        stage_form=kept.get("stage")
-        or (
-            stage_form(plan)
-            if policy.can_propose_stage(current_user, plan) and stage_request(plan) is None and upcoming is not None
-            else None
-        ),
+        formal_move_awaited=awaited,
+        may_propose_stage=may_stage,
+        stage_form=kept.get("stage") or (stage_form(plan) if may_stage and awaited else None),
         outcomes={
             r.id: ClosureOutcome(r.proposal["outcome"]).label for r in requests if r.kind is ApprovalKind.CLOSURE
         },
@@ -195,8 +212,7 @@ def decisions_panel(plan: Plan, **kept: Any) -> dict[str, Any]:
         escalations=list(reversed(plan.escalations)),
         in_words=decision_in_words,
         may_approve=may_approve,
-        # Escalating again while one waits for a decision adds nothing: say more on that one.
-        may_escalate=policy.can_escalate(current_user, plan) and not any(e.is_open for e in plan.escalations),
+        may_escalate=may_escalate(plan),
         forms=forms,
-        escalate_form=kept.get("escalate") or EscalateForm(formdata=None),
+        escalate_form=kept.get("escalate"),
     )

@@ -4,7 +4,7 @@ flags refreshed beside it); a decision that changes the plan's state leaves for 
 
 from __future__ import annotations
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -13,7 +13,7 @@ from ..access import plan_route
 from ..extensions import db
 from ..models import Approval, ApprovalKind, Escalation, EscalationDecision, Meeting, Plan, PlanStage
 from ..plan_header import header_beside
-from ..screens import Screen, submit
+from ..screens import Screen, plan_part, submit
 from ..services import approvals, escalations, stages
 from ..stage_rules import next_stage
 from . import bp
@@ -25,6 +25,8 @@ from .panel import (
     decide_form,
     decisions_context,
     decisions_panel,
+    may_escalate,
+    may_propose_stage,
     stage_form,
 )
 
@@ -99,6 +101,21 @@ def return_request(plan: Plan, approval: Approval) -> ResponseReturnValue:
     return _decide(plan, approval, approve=False)
 
 
+@bp.get("/<int:plan_id>/escalations/new")
+@plan_route(policy.can_escalate, reads=PART_READS)
+def new_escalation(plan: Plan) -> ResponseReturnValue:
+    """The escalation form, opened from the decisions panel (the form for htmx, a page of its own
+    otherwise); while an escalation waits for a decision, a pointer to it instead."""
+    return plan_part(
+        plan,
+        "decisions/_escalate_form.html" if may_escalate(plan) else "decisions/_nothing_to_start.html",
+        "Escalate to the registered managers",
+        "decisions",
+        ef=EscalateForm(formdata=None),
+        why_not="An escalation of this plan is waiting for a decision: add to it there.",
+    )
+
+
 @bp.post("/<int:plan_id>/escalations")
 @plan_route(policy.can_escalate, reads=PART_READS)
 def escalate(plan: Plan) -> ResponseReturnValue:
@@ -151,6 +168,28 @@ def decide(plan: Plan, escalation: Escalation) -> ResponseReturnValue:
         stale=escalation,
         kept={"decisions": decisions_panel(plan, decide=(escalation.id, form))},
         leave=True,
+    )
+
+
+@bp.get("/<int:plan_id>/stage/new")
+@plan_route(policy.can_propose_stage, reads=PART_READS)
+def new_stage(plan: Plan) -> ResponseReturnValue:
+    """The form proposing the next stage, opened from the decisions panel (the form for htmx, a
+    page of its own otherwise); when there is no move to propose, why not."""
+    upcoming = next_stage(plan.stage.value)
+    return plan_part(
+        plan,
+        "decisions/_stage_form.html" if may_propose_stage(plan) else "decisions/_nothing_to_start.html",
+        f"Propose the move to {PlanStage(upcoming).label.lower()}" if upcoming else "Propose a move",
+        "decisions",
+        sf=stage_form(plan) if upcoming else None,
+        next_stage=PlanStage(upcoming) if upcoming else None,
+        notice_days=current_app.config["FORMAL_NOTICE_WORKING_DAYS"],
+        why_not=(
+            "A move to the next stage is already waiting for approval."
+            if upcoming
+            else f"The plan is at its last stage ({plan.stage.label.lower()}): there is no move to propose."
+        ),
     )
 
 

@@ -137,7 +137,7 @@ def test_informal_plan_fails_formal_stage_one_appeal_heard_by_someone_else_close
     # 1. The manager escalates the failing plan; the registered manager decides to go formal.
     sign_in_quickly(page, live_server, manager.email, PASSWORD, then=f"/plans/{plan_id}")
     decisions = page.locator("#decisions")
-    decisions.get_by_text("Escalate to the registered managers").click()
+    decisions.get_by_text("Escalate to the registered managers", exact=True).click()
     decisions.get_by_label("Why escalate").fill("Not met in four reviews running despite paired rounds.")
     decisions.get_by_role("button", name="Escalate").click()
     expect(page.locator("#plan-flags")).to_contain_text("waiting for a registered manager's decision")

@@ -55,7 +55,7 @@ def test_the_manager_asks_the_registered_manager_approves_the_header_shows_stage
 
     sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then=f"/plans/{plan_id}")
     decisions = page.locator("#decisions")
-    decisions.get_by_text("Propose the move to formal stage 1 (improvement note)").click()
+    decisions.get_by_text("Propose the move to formal stage 1 (improvement note)", exact=True).click()
     # Without a meeting chosen, the refusal says what to do and keeps the reason typed.
     decisions.get_by_label("Why the plan moves to this stage").fill("Four weeks of support; MAR errors continue.")
     decisions.get_by_role("button", name="Ask for approval").click()
