@@ -44,7 +44,7 @@ def values_table(action: Action, rows: list[ChartRow]) -> Markup:
     name = escape(action.measure_name)
     return Markup(
         f'<table class="table">\n'
-        f"  <caption>{name}: the values as a table</caption>\n"
+        f'  <caption class="visually-hidden">{name}: the values as a table</caption>\n'
         f'  <thead><tr><th scope="col">Review</th><th scope="col">{name}</th>'
         f'<th scope="col">Reaches target?</th></tr></thead>\n'
         f"  <tbody>\n"

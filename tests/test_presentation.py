@@ -111,7 +111,7 @@ def test_a_chart_escapes_what_people_typed_and_writes_the_numbers_as_they_are():
         f'<title id="chart-4-t">{name} over the weekly reviews from 5 Nov 2026 to 12 Nov 2026; target 90 &lt;b&gt;</title>'
         in html
     )
-    assert f"<caption>{name}: the values as a table</caption>" in table
+    assert f'<caption class="visually-hidden">{name}: the values as a table</caption>' in table
     assert '<tr><th scope="row">Baseline</th><td>60 &lt;b&gt;</td><td>—</td></tr>' in table
     assert '<tr><th scope="row">12 Nov 2026</th><td>95 &lt;b&gt;</td><td>Yes</td></tr>' in table
     assert f'points="{chart.polyline}"' in html and 'marker-mid="url(#chart-4-dot)"' in html
