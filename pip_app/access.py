@@ -54,16 +54,19 @@ def plan_route(
     reads: PlanReads = PLAN_ROW,
     parts: Mapping[str, type] | None = None,
     seen_by: Rule = policy.can_view_plan,
+    collections_later: bool = False,
 ) -> Callable:
     """Decorate a view of one plan: it is called with `plan` (and its `parts`) already checked.
     `reads` is what the view reads with the plan; `seen_by` narrows who is told the page exists
-    at all (restricted detail: 404 for anyone else, as for a plan they may not see)."""
+    at all (restricted detail: 404 for anyone else, as for a plan they may not see). With
+    `collections_later` the view reads the collections itself (`plan_reads.read_collections`),
+    once it knows it needs them: a conditional GET answered 304 reads the plan's row alone."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         @login_required
         def guarded(plan_id: int, **kwargs: Any) -> Any:
-            plan = plan_or_404(plan_id, rule, reads=reads, seen_by=seen_by)
+            plan = plan_or_404(plan_id, rule, reads=reads, seen_by=seen_by, collections=not collections_later)
             for argument, model in (parts or {}).items():
                 kwargs[argument.removesuffix("_id")] = part_or_404(plan, model, kwargs.pop(argument))
             return view(plan, **kwargs)
@@ -94,6 +97,7 @@ def plan_or_404(
     *,
     reads: PlanReads = PLAN_ROW,
     seen_by: Rule = policy.can_view_plan,
+    collections: bool = True,
 ) -> Plan:
     """The plan if it exists and the current user passes `allowed`; a plan they may not
     see answers 404 rather than 403, so its existence does not leak.
@@ -110,7 +114,8 @@ def plan_or_404(
         abort(404)
     if not allowed(current_user, plan):
         abort(403)
-    read_collections(plan, reads)
+    if collections:
+        read_collections(plan, reads)
     return plan
 
 

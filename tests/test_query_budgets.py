@@ -18,14 +18,14 @@ from pip_app.models import (
 from tests.factories import make_action, make_control
 
 START = date(2026, 9, 7)
-# The plan page: the plan and each collection (8), the chart values, the reviews shown with their
-# entries and control decisions (3), the entries the flags read of the review before (1), the
-# controls' last notes, the evidence files and the meetings a file may go on (issue 21), the
-# meetings' dates for the late-minutes flag (issue 19: one statement per page, not per meeting),
-# the requests for approval and the escalations (issue 18: 2, and a request's comments when it has
-# any), the user and the session, and the plan's last change for its ETag (issue 15: and the
-# plan's row once more, with only what the ETag reads, before the rest: 2): whatever the plan's size.
-PLAN_PAGE_BUDGET = 24
+# The plan page, whatever the plan's size: the user and the session; the plan's row, with its
+# people and whether each collection has any rows, read once (for the ETag, then the page); each
+# collection that has rows (here the controls, actions, observations with their focus, reviews,
+# acknowledgements and versions: 7; the meetings, requests for approval and escalations have none),
+# the chart values, the reviews shown with their entries and control decisions (3), the entries
+# the flags read of the review before, the controls' last notes, the evidence files, the last
+# version's snapshot (for whoever may edit), and the plan's last change for its ETag.
+PLAN_PAGE_BUDGET = 18
 
 
 def grow(plan, world, *, actions: int, reviews: int, observations: int) -> None:

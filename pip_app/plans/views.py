@@ -12,9 +12,9 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import plan_templates, policy
-from ..access import plan_or_404, plan_route, requires
+from ..access import plan_route, requires
 from ..clock import today
-from ..conditional import ETAG_READS, unless_unchanged
+from ..conditional import unless_unchanged
 from ..extensions import db
 from ..forms import PlanAcknowledgeForm
 from ..htmx import redirect_after_post
@@ -22,6 +22,7 @@ from ..lifecycle import diff_snapshots
 from ..models import AckResponse, Plan, PlanStage, PlanStatus, PlanType, RiskArea, User
 from ..params import id_arg, page_arg
 from ..plan_page import PLAN_PAGE, PLAN_PAGE_READS, PLAN_PART_READS, plan_page_context
+from ..plan_reads import read_collections
 from ..screens import page_or_fragment, plan_part, submit
 from ..services import acknowledgements, approvals
 from ..services import plans as plan_ops
@@ -140,15 +141,17 @@ def new() -> ResponseReturnValue:
 
 
 @bp.get("/<int:plan_id>")
-@plan_route(reads=ETAG_READS)
+@plan_route(reads=PLAN_PAGE_READS, collections_later=True)
 def show(plan: Plan) -> ResponseReturnValue:
     """The plan page: header and flags, risk, controls, actions with progress, observations, reviews,
-    acknowledgements, history. 304 when the client's copy is still this person's page now."""
-    return unless_unchanged(
-        plan,
-        "page",
-        lambda: render_template("plans/show.html", **plan_page_context(plan_or_404(plan.id, reads=PLAN_PAGE_READS))),
-    )
+    acknowledgements, history. 304 when the client's copy is still this person's page now: its
+    plan's row is read once, and its collections only for a page to send."""
+
+    def page() -> str:
+        read_collections(plan, PLAN_PAGE_READS)
+        return render_template("plans/show.html", **plan_page_context(plan))
+
+    return unless_unchanged(plan, "page", page)
 
 
 @bp.get("/<int:plan_id>/edit")
