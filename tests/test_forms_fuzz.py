@@ -327,7 +327,7 @@ POST_FORMS = [
         "/plans/{draft}/observations/{draft_observation}",
     ),
     ("manager", "/plans/{draft}/edit", "/plans/{draft}/submit"),
-    ("manager", "/plans/{active}", "/plans/{active}/escalations"),
+    ("manager", "/plans/{active}/escalations/new", "/plans/{active}/escalations"),
     ("staff", "/plans/{active}", "/plans/{active}/acknowledge"),
     ("manager", "/plans/{active}/reviews/new", "/plans/{active}/reviews"),
     (
