@@ -33,7 +33,7 @@ from .models import (
     Review,
 )
 from .plan_header import HEADER, stage_prompt
-from .plan_reads import PLAN_AND_ITS_PEOPLE, REGULATORY_FLAG_READS, PlanReads
+from .plan_reads import PLAN_AND_ITS_PEOPLE, REGULATORY_FLAG_READS, PlanReads, name_of
 from .screens import Screen
 from .services import acknowledgements
 from .services import closure as closure_ops
@@ -58,7 +58,7 @@ PLAN_PAGE_READS = (
     + PlanReads(
         collections={
             "reviews": (load_only(Review.plan_id, Review.review_date, Review.created_at, Review.corrects_review_id),),
-            "acknowledgements": (defer(Acknowledgement.statement), joinedload(Acknowledgement.user)),
+            "acknowledgements": (defer(Acknowledgement.statement), name_of(Acknowledgement.user)),
             "versions": (load_only(PlanVersion.plan_id, PlanVersion.version, PlanVersion.created_at),),
             # Only what the late-minutes flag and the choice of a formal meeting (decisions) read;
             # the meetings panel loads the meetings whole when opened.
@@ -77,7 +77,7 @@ PLAN_PART_READS = PlanReads(
         "actions": (),
         "controls": (),
         "reviews": (load_only(Review.plan_id, Review.review_date, Review.corrects_review_id),),
-        "acknowledgements": (defer(Acknowledgement.statement), joinedload(Acknowledgement.user)),
+        "acknowledgements": (defer(Acknowledgement.statement), name_of(Acknowledgement.user)),
     },
 )
 

@@ -40,7 +40,7 @@ from sqlalchemy.orm.relationships import RelationshipDirection
 
 from .database import read_rows
 from .extensions import db
-from .models import Action, Closure, InterimControl, Observation, Plan
+from .models import Action, Closure, InterimControl, Observation, Plan, User
 
 # Loader options relative to a collection's rows (`joinedload(Action.owner)`, `load_only(...)`):
 # typed loosely because SQLAlchemy types `Load.options` by a private base class.
@@ -103,14 +103,22 @@ def _link_ends(prop: Any, collections: Mapping[str, RowOptions]) -> tuple[str, s
 
 PLAN_ROW = PlanReads()  # the plan's own row, nothing joined
 
+
+def name_of(person: Any) -> Any:
+    """A person joined to each row (`Action.owner`) for the name a page shows of them, and nothing
+    else: 2 of the 18 columns of `users` (not their password hash or two-factor secret). Anything
+    else of theirs is read if asked for; the plan's own people are read whole."""
+    return joinedload(person).load_only(User.name)
+
+
 # What the header's regulatory flag reads (issue 20), joined into the plan's own SELECT.
 REGULATORY_FLAG_READS = PlanReads(joined=(joinedload(Plan.closure), joinedload(Plan.regulatory_decisions)))
 
 # A control's people, for the "controls" collection: who is responsible, who lifted or continued it.
 CONTROL_PEOPLE = (
-    joinedload(InterimControl.responsible),
-    joinedload(InterimControl.lifted_by),
-    joinedload(InterimControl.continued_by),
+    name_of(InterimControl.responsible),
+    name_of(InterimControl.lifted_by),
+    name_of(InterimControl.continued_by),
 )
 
 # The plan's people and closure, and its controls, actions and observations with theirs: what the
@@ -124,8 +132,8 @@ PLAN_AND_ITS_PEOPLE = PlanReads(
     ),
     collections={
         "controls": CONTROL_PEOPLE,
-        "actions": (joinedload(Action.owner),),
-        "observations": (joinedload(Observation.observer),),
+        "actions": (name_of(Action.owner),),
+        "observations": (name_of(Observation.observer),),
     },
     links=(Observation.focus,),
 )

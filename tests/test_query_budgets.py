@@ -121,3 +121,19 @@ def test_a_refused_request_reads_the_plan_row_and_no_collection(world, make_plan
         assert read == [], (who, read)
         # (The allowed request reads no collection its plan has no rows in, so it too reads fewer.)
         assert refused.count <= counter.count / 3, (who, refused.count, counter.count)
+
+
+def test_the_people_named_on_a_plans_rows_are_read_for_their_names_alone(world, make_plan, sign_in, count_queries):
+    """Owners, observers, responsible people, reviewers and who acknowledged are joined for their
+    names (plan_reads.name_of): of `users`, only the signed-in person and the plan's own people
+    (with its row) are read whole, so no password hash or two-factor secret is read for a list."""
+    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START, weeks=12)
+    grow(plan, world, actions=3, reviews=2, observations=2)
+    client = sign_in(world["senior"])
+    client.get(f"/plans/{plan.id}")  # warm up
+    with count_queries() as counter:
+        page = client.get(f"/plans/{plan.id}").text
+    whole = [s for s in counter.statements if "password_hash" in s]
+    assert len(whole) == 2, whole  # the person signed in; the plan's row with its staff member and manager
+    assert "FROM users" in whole[0] and whole[1].startswith("SELECT plans.")
+    assert world["senior"].name in page  # the observer and the control's responsible person, by name

@@ -23,6 +23,7 @@ from ..extensions import db
 from ..file_types import KINDS, FileKind, clean_filename, download_name, identify
 from ..formatting import format_date
 from ..models import Action, Attachment, AttachmentVisibility, Meeting, Observation, Plan, Review, User
+from ..plan_reads import name_of
 from ..refusals import Conflict, Refusal
 from . import audit
 
@@ -229,7 +230,7 @@ _PLAN_ATTACHMENTS = (
     select(Attachment)
     .where(Attachment.plan_id == bindparam("plan_id"))
     .options(
-        joinedload(Attachment.uploaded_by),
+        name_of(Attachment.uploaded_by),
         joinedload(Attachment.action),
         joinedload(Attachment.review),
         joinedload(Attachment.observation),

@@ -55,7 +55,9 @@ class Disagreement:
 RESPONSE_READS = PlanReads(
     collections={
         "acknowledgements": (
-            joinedload(Acknowledgement.disagreement_response).joinedload(DisagreementResponse.responded_by),
+            joinedload(Acknowledgement.disagreement_response)
+            .joinedload(DisagreementResponse.responded_by)
+            .load_only(User.name),  # as plan_reads.name_of
         )
     }
 )

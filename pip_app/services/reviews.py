@@ -41,7 +41,7 @@ from ..models import (
     ReviewEntry,
     User,
 )
-from ..plan_reads import read_each
+from ..plan_reads import name_of, read_each
 from . import audit, notifications
 from .controls import ControlError, lift_control
 from .escalations import raise_escalation
@@ -463,7 +463,7 @@ def shown_review_ids(plan: Plan, waiting_on: User | None = None) -> list[int]:
 REVIEWS_WITH_PEOPLE = (
     select(Review)
     .where(Review.id.in_(bindparam("ids", expanding=True)))
-    .options(joinedload(Review.reviewer), joinedload(Review.corrects), joinedload(Review.meeting))
+    .options(name_of(Review.reviewer), joinedload(Review.corrects), joinedload(Review.meeting))
 )
 
 
