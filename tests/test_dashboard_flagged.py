@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from pip_app.clock import today
 from pip_app.extensions import db
+from pip_app.formatting import format_date
 from pip_app.flags import plan_flags
 from pip_app.models import Plan, PlanStatus, Progress, Review, ReviewDecision, ReviewEntry
 from pip_app.services.dashboard import OPEN, flag_parameters, may_be_flagged
@@ -292,6 +293,13 @@ def test_observations_to_record_are_those_a_person_observes_or_whose_plan_they_m
     # plan is not on their dashboard, though they observe it: it is on its own manager's.
     assert listed(world["senior"]) == {senior_observes.id}
     assert listed(world["other_manager"]) == {other_service.id}
+    # Each as a line to act on: the plan, the shift and its day, who observes.
+    section = sign_in(world["manager"]).get("/").text.split('id="obs-h"')[1].split("</section>")[0]
+    shift = senior_observes.shift.label.lower()
+    assert (
+        f"{managed.reference}</a> {shift} shift on {format_date(senior_observes.scheduled_on)} ({world['senior'].name})"
+        in section
+    )
 
 
 def test_closures_needing_regulatory_decisions_are_named_from_the_outcome_index(app, world):

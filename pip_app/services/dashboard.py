@@ -93,7 +93,9 @@ class Board:
     more_due: bool = False
     more_observations: bool = False
     due_this_week: list[PlanRow] = field(default_factory=list)
-    observations_to_record: list[Observation] = field(default_factory=list)
+    observations_to_record: list[Any] = field(
+        default_factory=list
+    )  # rows: id, plan_id, shift, scheduled_on, reference, observer_name
     to_acknowledge: list[tuple[Plan, str, str]] = field(default_factory=list)  # (plan, what, anchor)
     recently_closed: list[Plan] = field(default_factory=list)
     closed: list[Plan] = field(default_factory=list)  # a staff member's own closed plans
@@ -505,7 +507,7 @@ def _board_statements(role: Role) -> BoardStatements:
     answers_for = policy.visible_plans_to(role)
     if role is Role.MANAGER:
         answers_for = and_(answers_for, Plan.manager_id == me)
-    staff = aliased(User)
+    staff, observer = aliased(User), aliased(User)
     return BoardStatements(
         scope=scope,
         open_count=select(func.count()).select_from(Plan).where(scope),  # count(*): from the index alone
@@ -521,10 +523,18 @@ def _board_statements(role: Role) -> BoardStatements:
             (Plan.next_review_date, *REFERENCE_ORDER),
             LIMIT + 1,
         ),
-        observations_to_record=select(Observation)
-        .join(Plan)
+        # What the list shows of each, as columns: no observation, plan or person is built.
+        observations_to_record=select(
+            Observation.id,
+            Observation.plan_id,
+            Observation.shift,
+            Observation.scheduled_on,
+            Plan.reference,
+            observer.name.label("observer_name"),
+        )
+        .join(Plan, Plan.id == Observation.plan_id)
+        .join(observer, observer.id == Observation.observer_id)
         .where(scope, mine, *to_record)
-        .options(joinedload(Observation.plan).load_only(Plan.reference), joinedload(Observation.observer))
         .order_by(Observation.scheduled_on, Observation.id)
         .limit(LIMIT + 1),
         drafts=plan_rows_query(policy.visible_plans_to(role), Plan.status == PlanStatus.DRAFT, Plan.manager_id == me)
@@ -560,7 +570,7 @@ def _manager_board(user: User, board: Board) -> None:
     board.plans = plan_rows(statements.plans, parameters)
     due = plan_rows(statements.due_this_week, parameters)
     board.more_due, board.due_this_week = len(due) > LIMIT, due[:LIMIT]
-    observations = list(db.session.scalars(statements.observations_to_record, parameters))
+    observations = list(read_rows(statements.observations_to_record, parameters))
     board.more_observations = len(observations) > LIMIT
     board.observations_to_record = observations[:LIMIT]
     board.drafts = plan_rows(statements.drafts, parameters)
