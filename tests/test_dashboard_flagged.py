@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from pip_app.clock import today
 from pip_app.extensions import db
-from pip_app.formatting import format_date
 from pip_app.flags import plan_flags
+from pip_app.formatting import format_date
 from pip_app.models import Plan, PlanStatus, Progress, Review, ReviewDecision, ReviewEntry
 from pip_app.services.dashboard import OPEN, flag_parameters, may_be_flagged
 from pip_app.tools.seed import seed_scale
