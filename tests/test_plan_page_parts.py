@@ -207,6 +207,7 @@ def test_a_charts_values_open_as_a_table_on_demand(world, plan, sign_in, make_pl
     it: an htmx fragment, or a page of its own without JavaScript. A correction replaces the value
     it corrects, as on the chart (at the correction's date)."""
     reviews = add_reviews(plan, world, 3)
+    action = plan.actions[0]
     correction = Review(
         plan=plan,
         review_date=START + timedelta(weeks=3),
@@ -215,10 +216,9 @@ def test_a_charts_values_open_as_a_table_on_demand(world, plan, sign_in, make_pl
         decision=ReviewDecision.CONTINUE,
         corrects=reviews[1],
     )
-    correction.entries.append(ReviewEntry(action=plan.actions[0], progress=Progress.ON_TRACK, measured_value=91))
     db.session.add(correction)
+    correction.entries.append(ReviewEntry(action=action, progress=Progress.ON_TRACK, measured_value=91))
     db.session.commit()
-    action = plan.actions[0]
     url = f"/plans/{plan.id}/actions/{action.id}/values"
     manager = sign_in(world["manager"])
 
