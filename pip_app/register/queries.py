@@ -307,10 +307,24 @@ def _joined(stmt, *, people: bool = True):
     )
 
 
-def _filtered(stmt, role: Role, many: bool, filters: RegisterFilters, today: date, *, people: bool = True):
-    stmt = _scoped(stmt, role, many, people=people)
+def _filtered(
+    stmt, role: Role, many: bool, filters: RegisterFilters, today: date, *, people: bool = True, by_copy: bool = False
+):
+    """The controls matching `filters` that a person of this role may see. With `by_copy` (a count
+    that does not search: nothing joined) who sees a control, its plan's service and whether its
+    plan is closed are read from the control's copies of its plan's scope (migration 0032), so the
+    register index answers it without looking each control's plan up: the flagged count 5.8 →
+    2.2 ms for the group on SQLite. (A search's count still joins the plans: naming the plans a
+    search matches in a list of their own read all 10,000 on PostgreSQL, 12 → 20 ms.)"""
+    assert not (by_copy and filters.q), "a search tests the plan's reference and staff member: join the plans"
+    if by_copy:
+        stmt = stmt.where(policy.visible_controls_by_copy(role))
+        service_of, plan_closed = InterimControl.plan_service_id, InterimControl.plan_status == PlanStatus.CLOSED
+    else:
+        stmt = _scoped(stmt, role, many, people=people)
+        service_of, plan_closed = Plan.service_id, None
     if filters.service:
-        stmt = stmt.where(Plan.service_id == filters.service)
+        stmt = stmt.where(service_of == filters.service)
     if filters.kind:
         stmt = stmt.where(InterimControl.kind == ControlKind(filters.kind))
     if filters.responsible:
@@ -318,10 +332,10 @@ def _filtered(stmt, role: Role, many: bool, filters: RegisterFilters, today: dat
     if STATUSES[filters.status] is not None:
         stmt = stmt.where(InterimControl.status == STATUSES[filters.status])
     if filters.flagged:
-        stmt = stmt.where(or_(*flag_conditions(today).values()))
+        stmt = stmt.where(or_(*flag_conditions(today, plan_closed).values()))
     if filters.q:
         # The people and services whose names match, each found once among a few hundred rows,
-        # rather than tested on every control's joined rows (so a count needs no joins).
+        # rather than tested on every control's joined rows (so a count needs no other joins).
         named = select(User.id).where(folded_contains(User.search_name, filters.q))
         services = select(Service.id).where(text_contains(Service.name, filters.q))
         stmt = stmt.where(
@@ -434,7 +448,15 @@ def _page_statements(role: Role, many: bool, filters: RegisterFilters, today: da
     """`register_page`'s statements for these filters (on page 1: the offset is a bound parameter),
     for anyone of this role, with who they are as bound parameters: built once for the pages asked
     for most (building and keying them was 1.3 of the 3 ms of the group's first page)."""
-    count = _filtered(select(func.count()).select_from(InterimControl), role, many, filters, today, people=False)
+    count = _filtered(
+        select(func.count()).select_from(InterimControl),
+        role,
+        many,
+        filters,
+        today,
+        people=False,
+        by_copy=not filters.q,
+    )
     order = _order(filters, today)
     on_page = (
         _filtered(select(InterimControl.id), role, many, filters, today, people=filters.sort in SORTS_BY_NAME)
