@@ -448,8 +448,9 @@ def visible_controls_to(role: Role) -> ColumnElement[bool]:
 @cache
 def visible_controls_by_copy(role: Role) -> ColumnElement[bool]:
     """`visible_controls_to(role)` on InterimControl alone, through its copies of its plan's status,
-    service and manager (kept by the database, migration 0032): the register's summary counts
-    them from one index. A test holds the two equal for every person of a seeded group."""
+    service and manager (kept by the database, migration 0032): the register's summary, and a
+    filtered count that does not search, count them from one index. A test holds the two equal for
+    every person of a seeded group."""
     me = bindparam(VIEWER_ID, type_=Integer)
     issued = InterimControl.plan_status != PlanStatus.DRAFT
     if role is Role.HR:  # every issued plan (what HR may see of a draft waiting for approval is a draft)
