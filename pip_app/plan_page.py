@@ -115,7 +115,8 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         earlier_reviews=len(plan.reviews) - len(shown),
         last_notes=last_check_notes([c.id for c in plan.controls]),
         review_statement=review_statement,
-        ack_form=PlanAcknowledgeForm(formdata=None, version=plan.version),
+        # Built only for the person asked to acknowledge now (a form being corrected comes in overrides).
+        ack_form=PlanAcknowledgeForm(formdata=None, version=plan.version) if ack_due and may_acknowledge else None,
         ack_due=ack_due,
         staff_reading=staff_reading,
         since_acknowledged=acknowledgements.changes_since_acknowledged(plan) if staff_reading and ack_due else None,

@@ -87,7 +87,8 @@ def attachment_panel(
         may_attach=may_attach,
         sees_restricted=sees_restricted,
         form=form if may_attach else None,
-        copy_form=copy_form or (CopyGivenForm(formdata=None) if may_attach else None),
+        # Each listed file's "copy given" form (none to build when no file is listed).
+        copy_form=copy_form or (CopyGivenForm(formdata=None) if may_attach and rows else None),
         editing=editing,
         saved=saved,
         saved_message=saved_message,
