@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import pip_app
+from tests.syntax import parse_module
 
 ROOT = Path(pip_app.__file__).parent
 BLUEPRINTS = {
@@ -42,7 +43,7 @@ def _imports(path: Path, root: Path = ROOT) -> set[str]:
     name = _module_name(path, root)
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
     found: set[str] = set()
-    for node in ast.parse(path.read_text()).body:
+    for node in parse_module(path).body:
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names if alias.name.startswith("pip_app")}
         elif isinstance(node, ast.ImportFrom):
@@ -182,7 +183,7 @@ PURE = [
 def test_rule_modules_and_the_pdf_import_no_flask_or_database(name):
     """Plain functions over plain values: no Flask, no database session, no operations."""
     path = ROOT / (name.replace(".", "/") + ("/__init__.py" if name == "pdf" else ".py"))
-    tree = ast.parse(path.read_text())
+    tree = parse_module(path)
     outside = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     outside |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level}
     assert not {m for m in outside if m.split(".")[0] in ("flask", "flask_login", "sqlalchemy")}

@@ -14,6 +14,7 @@ import pip_app
 from pip_app.extensions import db
 from pip_app.models import Observation, PlanStatus, Shift
 from tests.factories import make_action, make_control
+from tests.syntax import parse_module
 
 START = date(2026, 11, 2)
 PACKAGE = Path(pip_app.__file__).parent
@@ -154,7 +155,7 @@ def test_every_form_class_declares_its_options_as_select_choices(app, world, pla
 
 
 def _private_imports(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = parse_module(path)
     return [
         f"{node.module}.{alias.name}"
         for node in ast.walk(tree)
