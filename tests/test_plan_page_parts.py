@@ -244,3 +244,16 @@ def test_a_charts_values_open_as_a_table_on_demand(world, plan, sign_in, make_pl
     unmeasured = make_action(plan, 2)
     db.session.commit()
     assert manager.get(f"/plans/{plan.id}/actions/{unmeasured.id}/values").status_code == 404
+
+
+def test_a_part_opened_as_a_page_of_its_own_holds_what_its_forms_answer_into(world, plan, sign_in):
+    """Opened as a page of its own (a link opened in a new tab, with JavaScript on), a part's forms
+    and links still find the panel they answer with (`hx-target`): the page's section carries its id."""
+    add_reviews(plan, world, 3)
+    manager = sign_in(world["manager"])
+    for path in ("reviews", "escalations/new", "stage/new", "attachments/new"):
+        page = manager.get(f"/plans/{plan.id}/{path}").text
+        targets = set(re.findall(r'hx-target="#([\w-]+)"', page))
+        assert targets, path  # each of these parts has a form or link answered in place
+        for target in targets:
+            assert f'id="{target}"' in page, (path, target)
