@@ -590,11 +590,15 @@ def filter_options(user) -> FilterOptions:
         return FilterOptions(services=[], responsible=[])
     statement = _filter_options_statement(user.role, policy.sees_many_plans(user))
     rows = read_rows(statement, policy.viewer_parameters(user)).all()
-    by_name = lambda pair: (pair[1].lower(), pair[0])  # noqa: E731
     return FilterOptions(
-        services=sorted(((r[1], r[2]) for r in rows if r[0] == "service"), key=by_name),
-        responsible=sorted(((r[1], r[2]) for r in rows if r[0] == "person"), key=by_name),
+        services=sorted(((r[1], r[2]) for r in rows if r[0] == "service"), key=_by_name),
+        responsible=sorted(((r[1], r[2]) for r in rows if r[0] == "person"), key=_by_name),
     )
+
+
+def _by_name(choice: tuple[int, str]) -> tuple[str, int]:
+    """A filter choice's sort key: its name in any case, then its id."""
+    return choice[1].lower(), choice[0]
 
 
 @cache
