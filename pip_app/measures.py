@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 
 def reaches(value: float, target: float, higher_is_better: bool = True) -> bool:
@@ -40,6 +41,8 @@ class Chart:
 
 
 MAX_X_LABELS = 5  # "19 Nov" is about 36 px wide at 10 px: five fit a 320 px chart
+LABEL_CHAR_WIDTH = 6  # px per character of a 10 px label, rounded up ("16 Nov" is about 32 px)
+LABEL_GAP = 4  # px between two labels, at the least
 
 
 def label_indices(count: int, most: int = MAX_X_LABELS) -> list[int]:
@@ -48,6 +51,34 @@ def label_indices(count: int, most: int = MAX_X_LABELS) -> list[int]:
     if count <= most:
         return list(range(count))
     return sorted({round(i * (count - 1) / (most - 1)) for i in range(most)})
+
+
+def label_anchor(index: int, count: int) -> str:
+    """How a date label sits on its point: the first starts there, the last ends there (so neither
+    runs off the chart), the others are centred."""
+    if count > 1 and index == 0:
+        return "start"
+    return "end" if count > 1 and index == count - 1 else "middle"
+
+
+def label_extent(x: float, label: str, anchor: str) -> tuple[float, float]:
+    """Where a label is drawn along the x-axis, from its left to its right edge (estimated)."""
+    width = len(label) * LABEL_CHAR_WIDTH
+    left = {"start": x, "end": x - width}.get(anchor, x - width / 2)
+    return left, left + width
+
+
+def readable_labels(xs: list[float], labels: list[str]) -> list[int]:
+    """The points that carry a date label: the most evenly spaced set of at most MAX_X_LABELS,
+    the first and the last always, whose labels do not run into each other. With the first and
+    last anchored at the ends, a label beside either could touch it ("16 Nov23 Nov")."""
+    count = len(xs)
+    for most in range(min(count, MAX_X_LABELS), 1, -1):
+        chosen = label_indices(count, most)
+        extents = [label_extent(xs[i], labels[i], label_anchor(i, count)) for i in chosen]
+        if all(right + LABEL_GAP <= left for (_, right), (left, _) in pairwise(extents)):
+            return chosen
+    return label_indices(count, min(count, 2))
 
 
 def chart_geometry(
@@ -92,12 +123,8 @@ def chart_geometry(
         left=left,
         bottom=bottom,
         x_labels=tuple(
-            (
-                points[i][0],
-                labels[i],
-                "start" if i == 0 and count > 1 else ("end" if i == count - 1 and count > 1 else "middle"),
-            )
-            for i in label_indices(count)
+            (points[i][0], labels[i], label_anchor(i, count))
+            for i in readable_labels([x for x, _, _ in points], labels)
         )
         if labels and len(labels) == count
         else (),

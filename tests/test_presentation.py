@@ -3,11 +3,12 @@ reads like the plan page (UK dates, labels), and a progress chart carries its da
 
 import re
 from datetime import date
+from itertools import pairwise
 
 from pip_app.extensions import db
 from pip_app.formatting import format_baseline, format_date
 from pip_app.lifecycle import diff_snapshots
-from pip_app.measures import chart_geometry, label_indices
+from pip_app.measures import MAX_X_LABELS, chart_geometry, label_extent, label_indices
 from pip_app.models import PlanVersion
 from pip_app.services.plans import snapshot
 from tests.test_reviews import TODAY, frozen_today, manager, plan, review_data  # noqa: F401 (fixtures)
@@ -39,6 +40,23 @@ def test_a_chart_has_dates_along_its_x_axis():
     assert [x for x, _, _ in chart.x_labels] == [x for x, _, _ in chart.points]
     assert label_indices(12) == [0, 3, 6, 8, 11]  # at most five, the first and the last always
     assert chart_geometry([50], target=90, baseline=None, labels=["5 Nov"]).x_labels[0][2] == "middle"
+
+
+def test_a_charts_date_labels_never_run_into_each_other():
+    # Seen on the demo: six weekly reviews, the last two labelled "16 Nov" and "23 Nov", drawn as
+    # "16 Nov23 Nov" (the last label ends on its point, the one before is centred on its own).
+    days = ["19 Oct", "26 Oct", "2 Nov", "9 Nov", "16 Nov", "23 Nov"]
+    chart = chart_geometry([60, 65, 70, 80, 90, 100], target=90, baseline=60, unit="%", labels=days)
+    shown = [label for _, label, _ in chart.x_labels]
+    assert shown[0] == "19 Oct" and shown[-1] == "23 Nov" and len(shown) == 4
+    for count in range(1, 61):
+        labels = ["30 Sep" if i % 2 else "1 Oct" for i in range(count)]  # the widest and a narrow one
+        chart = chart_geometry(list(range(count)), target=None, baseline=None, labels=labels)
+        extents = [label_extent(x, label, anchor) for x, label, anchor in chart.x_labels]
+        assert all(right < left for (_, right), (left, _) in pairwise(extents)), count
+        assert extents[0][0] >= 0 and extents[-1][1] <= chart.width, count  # inside the chart
+        assert 1 <= len(extents) <= MAX_X_LABELS, count
+        assert chart.x_labels[0][0] == chart.points[0][0] and chart.x_labels[-1][0] == chart.points[-1][0], count
 
 
 def test_the_plan_page_and_its_versions_read_alike(manager, plan):  # noqa: F811
