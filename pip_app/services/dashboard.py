@@ -319,18 +319,19 @@ def flag_parameters(day: date, ack_days: int) -> dict[str, Any]:
 
 
 @cache
-def may_be_flagged(each_plan: bool = False) -> ColumnElement[bool]:
+def may_be_flagged() -> ColumnElement[bool]:
     """A SQL superset of plan_flags(): every plan with a flag matches; a few more may. Built once,
     with its dates as parameters (executed with `flag_parameters(day, ack_days)`): building it
     took longer than running it.
 
-    With `each_plan`, each EXISTS is probed for each plan tested (OFFSET 0 keeps PostgreSQL from
-    hashing it): for the few dozen paused plans of a group, PostgreSQL otherwise read every
-    control in force and every planned observation once to hash them (9 ms at 10,000 plans)."""
+    Each EXISTS is probed for each plan tested (OFFSET 0 keeps PostgreSQL from hashing it): the
+    plans tested are those of one list's range, and PostgreSQL otherwise read every control in
+    force and every planned observation of the group once to hash them, whoever was looking: 9 ms
+    for a group's few dozen paused plans, and 5.3 → 2.7 ms for one service's plans not yet due
+    (at 10,000 plans; never slower for the whole group, 22.5 → 21.8 ms; SQLite unchanged)."""
 
     def found(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-        probe = select(literal(1)).where(*conditions)
-        return (probe.offset(0) if each_plan else probe).exists()
+        return select(literal(1)).where(*conditions).offset(0).exists()
 
     day, week_ago = bindparam("flag_day", type_=Date), bindparam("flag_week_ago", type_=Date)
     ack_cutoff = bindparam("flag_ack_cutoff", type_=DateTime)
@@ -468,7 +469,7 @@ def _flagged_ranges(scope: ColumnElement[bool]) -> FlaggedRanges:
     dated = (Plan.next_review_date, Plan.id)  # FLAGGED_ORDER where every plan has a date
     return FlaggedRanges(
         overdue_active=first(dated, overdue, active),
-        overdue_other=first(dated, overdue, other_open, may_be_flagged(each_plan=True)),
+        overdue_other=first(dated, overdue, other_open, may_be_flagged()),
         later=first(FLAGGED_ORDER, later, may_be_flagged()),
     )
 
