@@ -3,11 +3,12 @@ through a memory map; PostgreSQL does not JIT-compile the dashboard's queries. A
 transactions begin: a request that may write takes the write lock up front (BEGIN IMMEDIATE)."""
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, text
 
 from pip_app.config import engine_options
 from pip_app.database import MMAP_BYTES
 from pip_app.extensions import db
+from tests import factories
 from tests.conftest import QueryCounter, csrf_token_from
 
 
@@ -70,6 +71,42 @@ def test_the_scheduled_job_gives_sqlite_planner_statistics(app, world):
         assert statistics() > 0  # a row per analysed index of the tables that have rows
     else:
         assert statistics() == 0
+
+
+def test_sqlite_statistics_of_observations_are_read_in_full(app, world):
+    """A sample of observations' indexes sees one status only and told SQLite a status is rare,
+    so every dashboard's "observations to record" read every planned observation already due:
+    observations are analysed in full, the other tables sampled (database.SQLITE_ANALYSED_IN_FULL)."""
+    from datetime import date, timedelta
+
+    from pip_app.database import SQLITE_ANALYSIS_LIMIT, refresh_statistics
+    from pip_app.models import Observation, ObservationStatus, Outcome
+
+    plan = factories.make_plan(staff=world["staff"], manager=world["manager"], service=world["home"])
+    statuses = list(ObservationStatus)
+    count = 3 * SQLITE_ANALYSIS_LIMIT  # more than a sample reads
+    db.session.execute(
+        insert(Observation),
+        [
+            {
+                "plan_id": plan.id,
+                "observer_id": world["manager"].id,
+                "scheduled_on": date(2026, 1, 1) + timedelta(days=n % 300),
+                "status": (status := statuses[n * len(statuses) // count]),  # in runs, as an index has them
+                "outcome": Outcome.MET if status is ObservationStatus.DONE else None,
+            }
+            for n in range(count)
+        ],
+    )
+    db.session.commit()
+    with QueryCounter(db.engine) as sent:
+        refresh_statistics(db.engine)
+    if db.engine.dialect.name != "sqlite":
+        assert sent.count == 0  # PostgreSQL's autovacuum keeps its statistics: nothing is sent
+        return
+    stats = dict(db.session.execute(text("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'observations'")).all())
+    # In full: every row counted, and a status is a quarter of them (a sample said 401 of 1,200).
+    assert stats["ix_observations_status_date"].split()[:2] == [str(count), str(count // len(statuses))]
 
 
 def test_read_rows_reads_in_the_sessions_transaction_what_the_session_holds(app, world):
