@@ -259,9 +259,8 @@ def test_an_unsent_letter_an_invitation_and_a_letter_already_appealed_cannot_be_
         plan_row_version=1,
         drafted_by=world["manager"],
     )
-    invitation = make_letter(plan, world["manager"], kind=LetterKind.INVITATION, appeal_by=None)
     db.session.add(draft)
-    db.session.commit()
+    invitation = make_letter(plan, world["manager"], kind=LetterKind.INVITATION, appeal_by=None)
     staff = sign_in(world["staff"])
     for other in (draft, invitation):
         response = staff.post(f"/plans/{plan.id}/appeal", data=lodge_form(other), htmx=True)
