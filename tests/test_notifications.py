@@ -480,6 +480,60 @@ def test_digest_only_people_get_the_digest_and_acknowledgement_requests(app, wor
     assert mail.take() == []  # one digest a day
 
 
+def test_a_digest_only_person_finds_the_events_left_to_it_in_their_next_digest(app, world, draft, mail, runner):
+    """Someone who chose "digest only" is not sent events by themselves (a disagreement, an
+    escalation, a decision on their request): their next digest lists each, once, unless it no
+    longer waits on them (a request decided before the digest went is left out)."""
+    staff, manager, senior = world["staff"], world["manager"], world["senior"]
+    manager.digest_only = senior.digest_only = True
+    db.session.commit()
+    approve_for_issue(draft)  # the senior is asked to approve, then approves: nothing left to do
+    plans.issue_plan(manager, draft)
+    acknowledgements.acknowledge_plan(staff, draft, version=1, response=AckResponse.DISAGREE, comment=DISAGREEMENT)
+    reviews.record_review(
+        manager,
+        draft,
+        review_date=TODAY,
+        entries=[{"action": draft.actions[0], "progress": Progress.AT_RISK, "note": NOTE}],
+        control_decisions=[],
+        summary=SUMMARY,
+        decision=ReviewDecision.ESCALATE,
+        next_review_date=TODAY + timedelta(days=6),
+        escalation_reason=SUMMARY,
+    )
+    db.session.commit()
+    app.config["DIGEST_HOUR"] = 0
+    send(runner)
+    received = mail.take()
+    digests = {r.recipients[0]: r for r in received if r.message["Subject"].startswith("Your improvement plan tasks")}
+    by_itself = [(r.recipients[0], r.message["Subject"]) for r in received if r not in digests.values()]
+    assert by_itself == [(staff.email, f"Please acknowledge your weekly review of 30 Nov 2026 ({draft.reference})")]
+    ref = draft.reference
+    disagreed = f"The staff member has disagreed with version 1 of the plan ({ref}). Please read their comment"
+    manager_digest = parts(digests[manager.email].message)["text/plain"]
+    assert f"Your request for approval of the draft of {ref} was approved." in manager_digest
+    assert disagreed in manager_digest and f"{BASE}/plans/{draft.id}#acks-panel" in manager_digest
+    senior_digest = parts(digests[senior.email].message)["text/plain"]
+    assert disagreed in senior_digest
+    assert f"The weekly review of 30 Nov 2026 on {ref} was escalated. Please decide what happens next." in senior_digest
+    assert f"{BASE}/plans/{draft.id}#decisions" in senior_digest
+    assert "Your approval is asked for" not in senior_digest  # approved before the digest went
+    assert digests[senior.email].message["Subject"] == "Your improvement plan tasks for 30 Nov 2026: 2 waiting"
+    for digest in digests.values():
+        assert_clean(digest.message)
+    left = rows(status=NotificationStatus.SKIPPED)
+    assert {(r.kind, r.recipient_id) for r in left if "digest only" in r.last_error} == {
+        (Kind.APPROVAL_DECIDED, manager.id),
+        (Kind.DISAGREEMENT, manager.id),
+        (Kind.DISAGREEMENT, senior.id),
+        (Kind.ESCALATION, senior.id),
+    }
+
+    app.config["FROZEN_TODAY"] = (TODAY + timedelta(days=1)).isoformat()
+    send(runner)
+    assert [r for r in mail.take() if r.recipients[0] in (manager.email, senior.email)] == []  # each listed once
+
+
 def test_digest_lists_what_waits_with_links_and_nothing_sensitive(app, world, make_plan, mail, runner):
     plan = _overdue_plan(world, make_plan)
     plan.risk_statement = RISK

@@ -186,10 +186,22 @@ def _address(sender: str) -> str:
 # --- Is it still wanted, and by this person? ----------------------------------------------------
 
 
+LEFT_TO_DIGEST = "Left to the daily digest: the person chose digest only."
+
+
 def skip_reason(row: Notification, recipient: User, day: date) -> str | None:
     """Why this message should not go now (None: send it). Checked when it is claimed, so a
     change between the event and the send — a deactivated account, a new role, a plan closed,
     a review already recorded — is respected."""
+    reason = unwanted_reason(row, recipient, day)
+    if reason is None and row.kind is not Kind.DIGEST and waits_for_digest(row.kind, recipient.digest_only):
+        return LEFT_TO_DIGEST  # the digest lists it (reminders.left_to_digest)
+    return reason
+
+
+def unwanted_reason(row: Notification, recipient: User, day: date) -> str | None:
+    """Why this message is no longer wanted by this person, whenever it would reach them (by
+    itself or in their digest): None if it still is."""
     if not recipient.active:
         return "The recipient's account is deactivated."
     if row.kind is Kind.DIGEST:
@@ -200,12 +212,7 @@ def skip_reason(row: Notification, recipient: User, day: date) -> str | None:
     rule = RULES[row.kind]
     if rule.reminder and plan.status not in OPEN:
         return "The plan is closed (or not open), so the reminder is no longer needed."
-    reason = _not_for(rule.audience, row, recipient, plan) or _no_longer_due(row, plan, day)
-    if reason:
-        return reason
-    if waits_for_digest(row.kind, recipient.digest_only):
-        return "Left to the daily digest: the person chose digest only."
-    return None
+    return _not_for(rule.audience, row, recipient, plan) or _no_longer_due(row, plan, day)
 
 
 def _not_for(audience: str, row: Notification, recipient: User, plan: Plan) -> str | None:

@@ -1,6 +1,7 @@
 """What has become due, read for `send-notifications`: a fixed number of statements (one per
-kind of fact, plus one for the digests' recipients) however many plans there are, each selecting
-only the rows that may be due (bench/notifications.py times it at 10,000 plans).
+kind of fact, plus one for the digests' recipients and three for the events left to the digests
+of people who chose "digest only") however many plans there are, each selecting only the rows
+that may be due (bench/notifications.py times it at 10,000 plans).
 
 The facts go to the pure rules (pip_app/notifications/due.py), which reuse the derived flags'
 own conditions and decide what to add to the outbox and what each person's digest lists.
@@ -8,7 +9,7 @@ own conditions and decide what to add to the outbox and what each person's diges
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
@@ -23,6 +24,9 @@ from ..models import (
     ClosureOutcome,
     ControlStatus,
     InterimControl,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
     Observation,
     ObservationStatus,
     Plan,
@@ -40,6 +44,7 @@ from ..notifications.due import (
     Found,
     ObservationFact,
     PlanFact,
+    Waiting,
     acknowledgement_reminders,
     control_reminders,
     digests,
@@ -47,6 +52,8 @@ from ..notifications.due import (
     observation_reminders,
     plan_reminders,
 )
+from ..notifications.kinds import RULES
+from .delivery import LEFT_TO_DIGEST, unwanted_reason
 
 OPEN = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
 CLOSURE_LOOKBACK_DAYS = 60  # longer than any closure's acknowledgement period
@@ -61,8 +68,62 @@ def find_due(day: date, *, with_digests: bool) -> list[Due]:
     found.add(acknowledgement_reminders(acknowledgement_facts(day), day))
     due = found.due
     if with_digests:
+        found.waiting += left_to_digest(day)
         due += digests(found.waiting, day, digest_recipients({w.recipient_id for w in found.waiting}))
     return due
+
+
+# The emails a person who chose "digest only" does not get by themselves: events (a request for
+# approval, an escalation, a disagreement, a decision, a moved shift…), not acknowledgement
+# requests (always sent) nor reminders (their digest lists what the flags find every day).
+LEFT_TO_DIGEST_KINDS = tuple(kind for kind, rule in RULES.items() if not rule.always_immediate and not rule.reminder)
+DIGEST_LOOKBACK_DAYS = 7  # for someone who has had no digest yet: the events of the last week
+
+
+def left_to_digest(day: date) -> list[Waiting]:
+    """The events left to the digest of people who chose "digest only", each listed once, in the
+    first digest after it, if it is still wanted then: not if the request was decided, the
+    escalation decided or the person moved on since (`delivery.unwanted_reason`, the checks its
+    own sending would have made). Three statements, then those checks for each such email (a
+    day's events, not the plans)."""
+    people = {
+        user.id: user
+        for user in db.session.scalars(
+            select(User).where(User.digest_only.is_(True), User.active.is_(True), User.role != Role.ADMIN)
+        )
+    }
+    if not people:
+        return []
+    since = datetime.combine(day - timedelta(days=DIGEST_LOOKBACK_DAYS), time.min)
+    last_digest = {
+        person: at
+        for person, at in db.session.execute(
+            select(Notification.recipient_id, func.max(Notification.created_at))
+            .where(Notification.kind == NotificationKind.DIGEST, Notification.recipient_id.in_(sorted(people)))
+            .group_by(Notification.recipient_id)
+        )
+    }
+    rows = db.session.execute(
+        select(Notification, Plan.reference)
+        .join(Plan, Plan.id == Notification.plan_id)
+        .where(
+            Notification.recipient_id.in_(sorted(people)),
+            Notification.kind.in_(LEFT_TO_DIGEST_KINDS),
+            Notification.created_at >= since,
+            or_(
+                Notification.status == NotificationStatus.PENDING,  # skipped when claimed, after this digest
+                and_(Notification.status == NotificationStatus.SKIPPED, Notification.last_error == LEFT_TO_DIGEST),
+            ),
+        )
+        .order_by(Notification.created_at, Notification.id)
+    )
+    return [
+        Waiting(row.recipient_id, row.kind, row.plan_id, reference, dict(row.details), to_london(row.created_at).date())
+        for row, reference in rows
+        if row.plan_id is not None
+        and row.created_at > last_digest.get(row.recipient_id, since)
+        and unwanted_reason(row, people[row.recipient_id], day) is None
+    ]
 
 
 def plan_facts(day: date) -> list[PlanFact]:
