@@ -568,7 +568,12 @@ def test_an_hr_hearer_is_emailed_though_hr_does_not_approve_this_services_plans(
     try:
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_FROM="pip@care.example", MAIL_TIMEOUT=2)
         send(runner)
-        [received] = [r for r in server.take() if world["hr"].email in r.recipients]
+        # (From the digest hour the hearer's digest lists the appeal too: it waits on them.)
+        [received] = [
+            r
+            for r in server.take()
+            if world["hr"].email in r.recipients and not r.message["Subject"].startswith("Your improvement plan tasks")
+        ]
     finally:
         server.stop()
     assert received.message["Subject"] == f"Appeal to hear: {plan.reference}"

@@ -15,6 +15,7 @@ from pip_app.extensions import db
 from pip_app.models import (
     AckResponse,
     AuditEvent,
+    EscalationDecision,
     Nation,
     Notification,
     NotificationKind,
@@ -27,7 +28,7 @@ from pip_app.models import (
     ReviewDecision,
     Role,
 )
-from pip_app.services import acknowledgements, plans, reviews
+from pip_app.services import acknowledgements, escalations, plans, reviews
 from pip_app.services import users as accounts
 from tests.factories import approve_for_issue, make_action, make_control, make_user
 from tests.mailserver import MailServer
@@ -480,10 +481,13 @@ def test_digest_only_people_get_the_digest_and_acknowledgement_requests(app, wor
     assert mail.take() == []  # one digest a day
 
 
-def test_a_digest_only_person_finds_the_events_left_to_it_in_their_next_digest(app, world, draft, mail, runner):
-    """Someone who chose "digest only" is not sent events by themselves (a disagreement, an
-    escalation, a decision on their request): their next digest lists each, once, unless it no
-    longer waits on them (a request decided before the digest went is left out)."""
+def test_a_digest_lists_the_decisions_waiting_each_day_and_a_digest_only_persons_news_once(
+    app, world, draft, mail, runner
+):
+    """What waits on a decision (a disagreement to discuss, an escalation to decide, a request to
+    approve) is in the digest of each person it waits on, every day until it is decided. Someone
+    who chose "digest only" is not sent events by themselves: what waits on them is there, and
+    their news (a decision on their request) comes in their next digest, once."""
     staff, manager, senior = world["staff"], world["manager"], world["senior"]
     manager.digest_only = senior.digest_only = True
     db.session.commit()
@@ -503,24 +507,27 @@ def test_a_digest_only_person_finds_the_events_left_to_it_in_their_next_digest(a
     )
     db.session.commit()
     app.config["DIGEST_HOUR"] = 0
-    send(runner)
-    received = mail.take()
-    digests = {r.recipients[0]: r for r in received if r.message["Subject"].startswith("Your improvement plan tasks")}
-    by_itself = [(r.recipients[0], r.message["Subject"]) for r in received if r not in digests.values()]
-    assert by_itself == [(staff.email, f"Please acknowledge your weekly review of 30 Nov 2026 ({draft.reference})")]
+
+    def digests_of_the_day() -> dict[str, str]:
+        send(runner)
+        received = mail.take()
+        digests = [r for r in received if r.message["Subject"].startswith("Your improvement plan tasks")]
+        for digest in digests:
+            assert_clean(digest.message)
+        by_itself = [(r.recipients[0], r.message["Subject"]) for r in received if r not in digests]
+        assert all(to == staff.email for to, _ in by_itself), by_itself  # digest only: nothing by itself
+        return {r.recipients[0]: parts(r.message)["text/plain"] for r in digests}
+
     ref = draft.reference
     disagreed = f"The staff member has disagreed with version 1 of the plan ({ref}). Please read their comment"
-    manager_digest = parts(digests[manager.email].message)["text/plain"]
-    assert f"Your request for approval of the draft of {ref} was approved." in manager_digest
-    assert disagreed in manager_digest and f"{BASE}/plans/{draft.id}#acks-panel" in manager_digest
-    senior_digest = parts(digests[senior.email].message)["text/plain"]
-    assert disagreed in senior_digest
-    assert f"The weekly review of 30 Nov 2026 on {ref} was escalated. Please decide what happens next." in senior_digest
-    assert f"{BASE}/plans/{draft.id}#decisions" in senior_digest
-    assert "Your approval is asked for" not in senior_digest  # approved before the digest went
-    assert digests[senior.email].message["Subject"] == "Your improvement plan tasks for 30 Nov 2026: 2 waiting"
-    for digest in digests.values():
-        assert_clean(digest.message)
+    escalated = f"The weekly review of 30 Nov 2026 on {ref} was escalated. Please decide what happens next."
+    approved = f"Your request for approval of the draft of {ref} was approved."
+    first = digests_of_the_day()
+    assert approved in first[manager.email]  # news, left to the digest
+    assert disagreed in first[manager.email] and f"{BASE}/plans/{draft.id}#acks-panel" in first[manager.email]
+    assert disagreed in first[senior.email] and escalated in first[senior.email]
+    assert f"{BASE}/plans/{draft.id}#decisions" in first[senior.email]
+    assert "Your approval is asked for" not in first[senior.email]  # approved before the digest went
     left = rows(status=NotificationStatus.SKIPPED)
     assert {(r.kind, r.recipient_id) for r in left if "digest only" in r.last_error} == {
         (Kind.APPROVAL_DECIDED, manager.id),
@@ -530,8 +537,38 @@ def test_a_digest_only_person_finds_the_events_left_to_it_in_their_next_digest(a
     }
 
     app.config["FROZEN_TODAY"] = (TODAY + timedelta(days=1)).isoformat()
-    send(runner)
-    assert [r for r in mail.take() if r.recipients[0] in (manager.email, senior.email)] == []  # each listed once
+    second = digests_of_the_day()
+    assert disagreed in second[manager.email] and approved not in second[manager.email]  # news once
+    assert disagreed in second[senior.email] and escalated in second[senior.email]  # still waiting
+
+    [escalation] = draft.escalations
+    escalations.decide_escalation(
+        senior, escalation, decision=EscalationDecision.REDESIGN, rationale="Redesign A1.", decided_on=TODAY
+    )
+    db.session.commit()
+    app.config["FROZEN_TODAY"] = (TODAY + timedelta(days=2)).isoformat()
+    third = digests_of_the_day()
+    assert disagreed in third[senior.email] and escalated not in third[senior.email]  # decided
+
+
+def test_digest_lines_say_today_or_tomorrow_and_keep_the_months_capital():
+    """Seen in the demo's digest: a review due today read "is due tomorrow, 30 Nov 2026", and an
+    outstanding acknowledgement "The weekly review of 20 nov 2026" (str.capitalize lowered the month)."""
+    from pip_app.notifications.content import headline
+    from pip_app.notifications.due import PlanFact, plan_reminders
+
+    def line(next_review: date) -> str:
+        [waiting] = plan_reminders(
+            [PlanFact(1, "PIP-2026-0001", 7, "active", next_review, TODAY + timedelta(weeks=4))], TODAY
+        ).waiting
+        return headline(waiting.kind, waiting.reference, waiting.details)
+
+    assert line(TODAY) == "The weekly review of PIP-2026-0001 is due today, 30 Nov 2026."
+    assert line(TODAY + timedelta(days=1)) == "The weekly review of PIP-2026-0001 is due tomorrow, 1 Dec 2026."
+    outstanding = {"what": "review", "review_date": "2026-11-20", "requested_on": "2026-11-20"}
+    assert headline(Kind.ACK_OUTSTANDING, "PIP-2026-0001", outstanding) == (
+        "The weekly review of 20 Nov 2026 (PIP-2026-0001) has not been acknowledged since it was asked for on 20 Nov 2026."
+    )
 
 
 def test_digest_lists_what_waits_with_links_and_nothing_sensitive(app, world, make_plan, mail, runner):

@@ -72,6 +72,12 @@ def _ack_thing(details: Mapping[str, Any]) -> str:
     return f"version {details.get('version', 1)} of the plan"
 
 
+def _sentence(text: str) -> str:
+    """The text as a sentence's start: its first letter a capital, the rest as it was ("The weekly
+    review of 20 Nov 2026", where str.capitalize() gave "20 nov 2026")."""
+    return text[:1].upper() + text[1:]
+
+
 def _request(details: Mapping[str, Any]) -> str:
     return {"closure": "the closure of", "stage": "a move to a formal stage of"}.get(
         details.get("what", ""), "the draft of"
@@ -86,7 +92,7 @@ def headline(kind: Kind, reference: str, details: Mapping[str, Any]) -> str:
         Kind.ACKNOWLEDGE_REVIEW: f"A weekly review of {_day(d, 'review_date')} has been recorded on your improvement plan {reference}. Please read it and acknowledge it.",
         Kind.ACKNOWLEDGE_CLOSURE: f"Your improvement plan {reference} has been closed. Please read the closure and acknowledge it.",
         Kind.ACK_REMINDER: f"Please read and acknowledge {_ack_thing(d)} ({reference}).",
-        Kind.ACK_OUTSTANDING: f"{_ack_thing(d).capitalize()} ({reference}) has not been acknowledged since it was asked for on {_day(d, 'requested_on')}.",
+        Kind.ACK_OUTSTANDING: f"{_sentence(_ack_thing(d))} ({reference}) has not been acknowledged since it was asked for on {_day(d, 'requested_on')}.",
         Kind.DISAGREEMENT: f"The staff member has disagreed with {_ack_thing(d)} ({reference}). Please read their comment in the app and discuss it with them.",
         Kind.ESCALATION: (
             f"The weekly review of {_day(d, 'review_date')} on {reference} was escalated. Please decide what happens next."
@@ -99,7 +105,7 @@ def headline(kind: Kind, reference: str, details: Mapping[str, Any]) -> str:
             f"Your request for approval of {_request(d)} {reference} was "
             f"{'approved' if d.get('status') == 'approved' else 'returned with comments'}."
         ),
-        Kind.REVIEW_DUE: f"The weekly review of {reference} is due tomorrow, {_day(d)}.",
+        Kind.REVIEW_DUE: f"The weekly review of {reference} is due {d.get('due', 'tomorrow')}, {_day(d)}.",
         Kind.REVIEW_OVERDUE: f"The weekly review of {reference} has been overdue since {_day(d)}.",
         Kind.PAST_END_DATE: f"{reference} passed its planned end date of {_day(d)} and is still open: close it, extend it or escalate.",
         Kind.CONTROL_REVIEW_PASSED: f"An interim control on {reference} was due for review on {_day(d)}. Please review it.",

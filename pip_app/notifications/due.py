@@ -136,6 +136,28 @@ class AckFact:
 
 
 @dataclass(frozen=True)
+class DecisionFact:
+    """Something waiting for a second person (issues 18 and 20): a request to approve, an
+    escalation to decide, a disagreement to discuss, an appeal to hear; and whom it waits on."""
+
+    kind: Kind  # APPROVAL_REQUESTED, ESCALATION, DISAGREEMENT or APPEAL_TO_HEAR: its digest line
+    plan_id: int
+    reference: str
+    waits_on: tuple[int, ...]
+    since: date
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def decisions_waiting(facts: Iterable[DecisionFact]) -> list[Waiting]:
+    """A line in the digest of each person a decision waits on, every day until it is made."""
+    return [
+        Waiting(person, fact.kind, fact.plan_id, fact.reference, fact.details, fact.since)
+        for fact in facts
+        for person in fact.waits_on
+    ]
+
+
+@dataclass(frozen=True)
 class Due:
     """A row for the outbox."""
 
@@ -210,8 +232,9 @@ def plan_reminders(plans: Iterable[PlanFact], day: date) -> Found:
                 )
             if plan.next_review_date <= day + timedelta(days=1):
                 kind = Kind.REVIEW_OVERDUE if plan.next_review_date < day else Kind.REVIEW_DUE
+                line = details | {"due": "today"} if plan.next_review_date == day else details
                 found.waiting.append(
-                    Waiting(plan.manager_id, kind, plan.id, plan.reference, details, plan.next_review_date)
+                    Waiting(plan.manager_id, kind, plan.id, plan.reference, line, plan.next_review_date)
                 )
         if plan.planned_end_date < day:  # flags.past_end_date (the facts are open plans only)
             details = {"date": _iso(plan.planned_end_date)}

@@ -1,6 +1,6 @@
 """What has become due, read for `send-notifications`: a fixed number of statements (one per
-kind of fact, plus one for the digests' recipients and three for the events left to the digests
-of people who chose "digest only") however many plans there are, each selecting only the rows
+kind of fact, plus one for the digests' recipients, six for what waits on a decision and three
+for the news left to the digests of people who chose "digest only") however many plans there are, each selecting only the rows
 that may be due (bench/notifications.py times it at 10,000 plans).
 
 The facts go to the pure rules (pip_app/notifications/due.py), which reuse the derived flags'
@@ -19,10 +19,16 @@ from ..extensions import db
 from ..flags import NOT_CHECKED_DAYS
 from ..models import (
     Acknowledgement,
+    AckResponse,
     AckSubject,
+    Appeal,
+    Approval,
+    ApprovalStatus,
+    ApproverRole,
     Closure,
     ClosureOutcome,
     ControlStatus,
+    Escalation,
     InterimControl,
     Notification,
     NotificationKind,
@@ -36,10 +42,12 @@ from ..models import (
     Role,
     Service,
     User,
+    user_services,
 )
 from ..notifications.due import (
     AckFact,
     ControlFact,
+    DecisionFact,
     Due,
     Found,
     ObservationFact,
@@ -47,6 +55,7 @@ from ..notifications.due import (
     Waiting,
     acknowledgement_reminders,
     control_reminders,
+    decisions_waiting,
     digests,
     nation_code,
     observation_reminders,
@@ -68,24 +77,135 @@ def find_due(day: date, *, with_digests: bool) -> list[Due]:
     found.add(acknowledgement_reminders(acknowledgement_facts(day), day))
     due = found.due
     if with_digests:
-        found.waiting += left_to_digest(day)
+        found.waiting += decisions_waiting(decision_facts()) + left_to_digest(day)
         due += digests(found.waiting, day, digest_recipients({w.recipient_id for w in found.waiting}))
     return due
 
 
-# The emails a person who chose "digest only" does not get by themselves: events (a request for
-# approval, an escalation, a disagreement, a decision, a moved shift…), not acknowledgement
-# requests (always sent) nor reminders (their digest lists what the flags find every day).
-LEFT_TO_DIGEST_KINDS = tuple(kind for kind, rule in RULES.items() if not rule.always_immediate and not rule.reminder)
+def decision_facts() -> list[DecisionFact]:
+    """What waits for a second person's decision, and on whom, as the dashboard's "Waiting for your
+    decision" and "Disagreements to answer" show it: requests to approve (the service's approver
+    role, never the plan's manager), escalations (the service's registered managers but whoever
+    raised it), disagreements nobody has answered (the plan's manager and the registered managers)
+    and appeals to hear (the hearer). Six statements."""
+    seniors: dict[int, list[int]] = {}
+    for service_id, person in db.session.execute(
+        select(user_services.c.service_id, User.id)
+        .join(User, User.id == user_services.c.user_id)
+        .where(User.role == Role.SENIOR, User.active.is_(True))
+        .order_by(User.id)
+    ):
+        seniors.setdefault(service_id, []).append(person)
+    hr = list(db.session.scalars(select(User.id).where(User.role == Role.HR, User.active.is_(True)).order_by(User.id)))
+
+    def others(people: list[int], *leaving_out: int) -> tuple[int, ...]:
+        return tuple(dict.fromkeys(person for person in people if person not in leaving_out))
+
+    facts = [
+        DecisionFact(
+            NotificationKind.APPROVAL_REQUESTED,
+            r.plan_id,
+            r.reference,
+            others(hr if r.approver_role is ApproverRole.HR else seniors.get(r.service_id, []), r.manager_id),
+            to_london(r.requested_at).date(),
+            {"what": r.kind.value, "approval_id": r.id},
+        )
+        for r in db.session.execute(
+            select(Approval.id, Approval.kind, Approval.requested_at, Approval.plan_id)
+            .add_columns(Plan.reference, Plan.manager_id, Plan.service_id, Service.approver_role)
+            .join(Plan, Plan.id == Approval.plan_id)
+            .join(Service, Service.id == Plan.service_id)
+            .where(Approval.status == ApprovalStatus.PENDING, Plan.status != PlanStatus.CLOSED)
+        )
+    ]
+    escalated_review = aliased(Review)
+    facts += [
+        DecisionFact(
+            NotificationKind.ESCALATION,
+            r.plan_id,
+            r.reference,
+            others(seniors.get(r.service_id, []), r.raised_by_id),
+            to_london(r.raised_at).date(),
+            {"escalation_id": r.id} | ({"review_date": r.review_date.isoformat()} if r.review_date else {}),
+        )
+        for r in db.session.execute(
+            select(Escalation.id, Escalation.plan_id, Escalation.raised_by_id, Escalation.raised_at)
+            .add_columns(Plan.reference, Plan.service_id, escalated_review.review_date)
+            .join(Plan, Plan.id == Escalation.plan_id)
+            .outerjoin(escalated_review, escalated_review.id == Escalation.review_id)
+            .where(Escalation.decided_at.is_(None))
+        )
+    ]
+    disagreed_review = aliased(Review)
+    facts += [
+        DecisionFact(
+            NotificationKind.DISAGREEMENT,
+            r.plan_id,
+            r.reference,
+            others([r.manager_id, *seniors.get(r.service_id, [])], r.user_id),
+            to_london(r.acknowledged_at).date(),
+            {"what": r.subject.value, "version": r.plan_version}
+            | ({"review_date": r.review_date.isoformat()} if r.review_date else {}),
+        )
+        for r in db.session.execute(
+            select(
+                Acknowledgement.plan_id,
+                Acknowledgement.user_id,
+                Acknowledgement.subject,
+                Acknowledgement.plan_version,
+                Acknowledgement.acknowledged_at,
+            )
+            .add_columns(Plan.reference, Plan.manager_id, Plan.service_id, disagreed_review.review_date)
+            .join(Plan, Plan.id == Acknowledgement.plan_id)
+            .outerjoin(disagreed_review, disagreed_review.id == Acknowledgement.review_id)
+            .where(
+                Acknowledgement.response == AckResponse.DISAGREE,
+                ~Acknowledgement.answered,
+                Plan.status != PlanStatus.DRAFT,
+            )
+        )
+    ]
+    facts += [
+        DecisionFact(
+            NotificationKind.APPEAL_TO_HEAR,
+            r.plan_id,
+            r.reference,
+            (r.hearer_id,),
+            r.lodged_on,
+            {"appeal_id": r.id},
+        )
+        for r in db.session.execute(
+            select(Appeal.id, Appeal.plan_id, Appeal.hearer_id, Appeal.lodged_on, Plan.reference)
+            .join(Plan, Plan.id == Appeal.plan_id)
+            .where(Appeal.outcome.is_(None), Appeal.hearer_id.is_not(None))
+        )
+    ]
+    return facts
+
+
+# The emails a person who chose "digest only" does not get by themselves, and that the digest
+# does not list from the facts every day: news (a decision on their request, a moved shift, an
+# answer to their disagreement), not what waits on a decision (`decision_facts`), nor
+# acknowledgement requests (always sent), nor reminders (the flags' facts).
+WAITING_KINDS = (
+    NotificationKind.APPROVAL_REQUESTED,
+    NotificationKind.ESCALATION,
+    NotificationKind.DISAGREEMENT,
+    NotificationKind.APPEAL_TO_HEAR,
+)
+LEFT_TO_DIGEST_KINDS = tuple(
+    kind
+    for kind, rule in RULES.items()
+    if not rule.always_immediate and not rule.reminder and kind not in WAITING_KINDS
+)
 DIGEST_LOOKBACK_DAYS = 7  # for someone who has had no digest yet: the events of the last week
 
 
 def left_to_digest(day: date) -> list[Waiting]:
-    """The events left to the digest of people who chose "digest only", each listed once, in the
-    first digest after it, if it is still wanted then: not if the request was decided, the
-    escalation decided or the person moved on since (`delivery.unwanted_reason`, the checks its
-    own sending would have made). Three statements, then those checks for each such email (a
-    day's events, not the plans)."""
+    """The news left to the digest of people who chose "digest only", each listed once, in the
+    first digest after it, if it is still wanted then: not if the person moved on since
+    (`delivery.unwanted_reason`, the checks its own sending would have made). Three statements,
+    then those checks for each such email (a day's events, not the plans)."""
     people = {
         user.id: user
         for user in db.session.scalars(
