@@ -1575,7 +1575,7 @@ class NotificationKind(LabelledEnum):
     ACK_REMINDER = "ack_reminder", "Acknowledgement reminder (day 2)"
     ACK_OUTSTANDING = "ack_outstanding", "Acknowledgement outstanding (day 3)"
     DISAGREEMENT = "disagreement", "Staff disagreement"
-    ESCALATION = "escalation", "Escalation from a review"
+    ESCALATION = "escalation", "Escalation to the registered managers"  # from a review or the plan
     ESCALATION_DECIDED = "escalation_decided", "Escalation decided"
     APPROVAL_REQUESTED = "approval_requested", "Approval requested"
     APPROVAL_DECIDED = "approval_decided", "Approval decided"
