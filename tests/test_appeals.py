@@ -581,6 +581,45 @@ def test_an_hr_hearer_is_emailed_though_hr_does_not_approve_this_services_plans(
     assert note.status is NotificationStatus.SENT and note.subject_id == appeal.id
 
 
+def test_an_appeal_waits_in_the_digests_of_those_who_may_choose_a_hearer_then_of_the_hearer(
+    plan, letter, world, app, runner
+):
+    """Nobody is emailed when an appeal is lodged: until a hearer is chosen it waits in the daily
+    digest of whoever may choose one (HR and the service's registered managers), then in the
+    hearer's only."""
+    from tests.test_notifications import parts
+
+    lodged(plan, letter, world["staff"])
+    hr, senior = world["hr"], world["senior"]
+    server = MailServer().start()
+    app.config.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_FROM="pip@care.example", MAIL_TIMEOUT=2, DIGEST_HOUR=0
+    )
+    choose = f"An appeal on the improvement plan {plan.reference} is waiting for someone to hear it."
+    hear = f"You have been chosen to hear an appeal on the improvement plan {plan.reference}."
+
+    def digests() -> dict[str, str]:
+        send(runner)
+        return {
+            r.recipients[0]: parts(r.message)["text/plain"]
+            for r in server.take()
+            if r.message["Subject"].startswith("Your improvement plan tasks")
+        }
+
+    try:
+        first = digests()
+        assert choose in first[hr.email] and choose in first[senior.email]
+        assert f"/plans/{plan.id}#appeal" in first[hr.email]
+        appeal_ops.assign_hearer(senior, plan, hr.id)
+        db.session.commit()
+        app.config["FROZEN_TODAY"] = (SENT + timedelta(days=1)).isoformat()
+        second = digests()
+    finally:
+        server.stop()
+    assert hear in second[hr.email] and choose not in second[hr.email]
+    assert choose not in second.get(senior.email, "")
+
+
 def test_a_plan_under_appeal_does_not_close_and_a_closed_plan_takes_no_appeal(plan, letter, world, sign_in):
     from pip_app.services.closure_gate import closure_gate
 

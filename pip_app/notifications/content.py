@@ -117,7 +117,11 @@ def headline(kind: Kind, reference: str, details: Mapping[str, Any]) -> str:
         Kind.DIGEST: f"What is waiting for you on {_day(d)}.",
         Kind.DISAGREEMENT_RESPONSE: f"Your disagreement with {_ack_thing(d)} ({reference}) has been answered. Please read the response in the app.",
         Kind.LETTER_SENT: f"A formal letter about your improvement plan {reference} has been sent to you. Please read it and confirm that you have received it.",
-        Kind.APPEAL_TO_HEAR: f"You have been chosen to hear an appeal on the improvement plan {reference}. Please read the grounds and arrange the hearing.",
+        Kind.APPEAL_TO_HEAR: (
+            f"An appeal on the improvement plan {reference} is waiting for someone to hear it. Please choose who hears it."
+            if d.get("hearer") == "to choose"  # a digest's line: the hearer is still to be chosen
+            else f"You have been chosen to hear an appeal on the improvement plan {reference}. Please read the grounds and arrange the hearing."
+        ),
         Kind.APPEAL_DECIDED: f"The outcome of your appeal on the improvement plan {reference} has been recorded. Open it to read the outcome and the reasons.",
     }
     return headlines[kind]

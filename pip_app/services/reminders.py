@@ -87,7 +87,7 @@ def decision_facts() -> list[DecisionFact]:
     decision" and "Disagreements to answer" show it: requests to approve (the service's approver
     role, never the plan's manager), escalations (the service's registered managers but whoever
     raised it), disagreements nobody has answered (the plan's manager and the registered managers)
-    and appeals to hear (the hearer). Six statements."""
+    and appeals to hear (the hearer, or, until one is chosen, whoever may choose). Six statements."""
     seniors: dict[int, list[int]] = {}
     for service_id, person in db.session.execute(
         select(user_services.c.service_id, User.id)
@@ -165,19 +165,21 @@ def decision_facts() -> list[DecisionFact]:
             )
         )
     ]
+    # An appeal waits on its hearer; until one is chosen, on whoever may choose (HR, or a
+    # registered manager of the service: policy.can_assign_hearer).
     facts += [
         DecisionFact(
             NotificationKind.APPEAL_TO_HEAR,
             r.plan_id,
             r.reference,
-            (r.hearer_id,),
+            (r.hearer_id,) if r.hearer_id is not None else others([*hr, *seniors.get(r.service_id, [])]),
             r.lodged_on,
-            {"appeal_id": r.id},
+            {"appeal_id": r.id} | ({} if r.hearer_id is not None else {"hearer": "to choose"}),
         )
         for r in db.session.execute(
-            select(Appeal.id, Appeal.plan_id, Appeal.hearer_id, Appeal.lodged_on, Plan.reference)
+            select(Appeal.id, Appeal.plan_id, Appeal.hearer_id, Appeal.lodged_on, Plan.reference, Plan.service_id)
             .join(Plan, Plan.id == Appeal.plan_id)
-            .where(Appeal.outcome.is_(None), Appeal.hearer_id.is_not(None))
+            .where(Appeal.outcome.is_(None), Plan.status != PlanStatus.CLOSED)
         )
     ]
     return facts
