@@ -120,6 +120,24 @@ def draft(world, make_plan):
     return plan
 
 
+def escalating_review(manager, plan):
+    """Today's weekly review of the plan, its first action at risk, decided "Escalate" (its notes
+    and summary the sensitive texts no email may carry)."""
+    review = reviews.record_review(
+        manager,
+        plan,
+        review_date=TODAY,
+        entries=[{"action": plan.actions[0], "progress": Progress.AT_RISK, "note": NOTE}],
+        control_decisions=[],
+        summary=SUMMARY,
+        decision=ReviewDecision.ESCALATE,
+        next_review_date=TODAY + timedelta(days=6),
+        escalation_reason=SUMMARY,
+    )
+    db.session.commit()
+    return review
+
+
 def test_events_reach_the_right_people_once_with_a_link_and_nothing_sensitive(app, world, draft, mail, runner):
     staff, manager, senior = world["staff"], world["manager"], world["senior"]
     approve_for_issue(draft)
@@ -147,19 +165,7 @@ def test_events_reach_the_right_people_once_with_a_link_and_nothing_sensitive(ap
     [approved] = [r for r in approval_mails if r.recipients[0] == manager.email]
     assert f"{BASE}/plans/{draft.id}#decisions" in parts(approved.message)["text/plain"]
     acknowledgements.acknowledge_plan(staff, draft, version=1, response=AckResponse.DISAGREE, comment=DISAGREEMENT)
-    action = draft.actions[0]
-    review = reviews.record_review(
-        manager,
-        draft,
-        review_date=TODAY,
-        entries=[{"action": action, "progress": Progress.AT_RISK, "note": NOTE}],
-        control_decisions=[],
-        summary=SUMMARY,
-        decision=ReviewDecision.ESCALATE,
-        next_review_date=TODAY + timedelta(days=6),
-        escalation_reason=SUMMARY,
-    )
-    db.session.commit()
+    review = escalating_review(manager, draft)
 
     assert "Sent 4" in send(runner)
     received = mail.take()
@@ -494,18 +500,7 @@ def test_a_digest_lists_the_decisions_waiting_each_day_and_a_digest_only_persons
     approve_for_issue(draft)  # the senior is asked to approve, then approves: nothing left to do
     plans.issue_plan(manager, draft)
     acknowledgements.acknowledge_plan(staff, draft, version=1, response=AckResponse.DISAGREE, comment=DISAGREEMENT)
-    reviews.record_review(
-        manager,
-        draft,
-        review_date=TODAY,
-        entries=[{"action": draft.actions[0], "progress": Progress.AT_RISK, "note": NOTE}],
-        control_decisions=[],
-        summary=SUMMARY,
-        decision=ReviewDecision.ESCALATE,
-        next_review_date=TODAY + timedelta(days=6),
-        escalation_reason=SUMMARY,
-    )
-    db.session.commit()
+    escalating_review(manager, draft)
     app.config["DIGEST_HOUR"] = 0
 
     def digests_of_the_day() -> dict[str, str]:
