@@ -14,7 +14,8 @@ holds the two equal on every control.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from itertools import groupby
 from typing import Any
 
 from .formatting import format_date
@@ -149,51 +150,117 @@ def struggling_actions(plan: Any) -> list[Any]:
     ]
 
 
-def outstanding_acknowledgements(plan: Any, today: date, days: int = ACK_OUTSTANDING_DAYS) -> list[str]:
-    """What the staff member has not acknowledged for more than `days` days."""
-    if plan.status.value == "draft":
-        return []
+# A fact that flags whatever the day: a decision waiting, a disagreement not yet answered.
+ALREADY = date.min
+_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class FlagFact:
+    """One reason a plan needs attention, from a day on: what the flag's message names (`words`,
+    `day`, `number`), and `from_day`, the first day it flags. Nothing in it depends on today, so
+    a plan's facts stay true until the plan changes: they are kept between requests
+    (`services.attention`), and `plan_flags` on any day is `flags_on(flag_facts(plan), day)`."""
+
+    code: str
+    from_day: date
+    words: str = ""  # a control's kind, an action's reference, what was not acknowledged ...
+    day: date | None = None  # the date the message gives
+    number: int = 0  # a count, a disagreement's id (its anchor), the days allowed to acknowledge
+
+    def as_json(self) -> list[Any]:
+        return [self.code, self.from_day.isoformat(), self.words, self.day and self.day.isoformat(), self.number]
+
+    @classmethod
+    def from_json(cls, value: list[Any]) -> FlagFact:
+        code, from_day, words, day, number = value
+        return cls(code, date.fromisoformat(from_day), words, day and date.fromisoformat(day), number)
+
+
+def flag_facts(plan: Any, ack_days: int = ACK_OUTSTANDING_DAYS) -> list[FlagFact]:
+    """Every reason the plan needs attention now or will on a later day unless it changes, in the
+    order its flags are shown (most urgent first)."""
+    status = plan.status.value
+    if status == "draft":
+        return _decision_facts(plan)
+    if status not in OPEN:
+        # A closure's disagreement is answered after closing too, and regulatory decisions are
+        # what a closure "not achieved" or "left" (or a formal stage) calls for.
+        return _regulatory_facts(plan) + _disagreement_facts(plan)
+    facts = _regulatory_facts(plan) + _decision_facts(plan)
+    if status == "active" and plan.next_review_date is not None:  # review_overdue
+        facts.append(FlagFact("review_overdue", plan.next_review_date + _DAY, day=plan.next_review_date))
+    facts.append(FlagFact("past_end_date", plan.planned_end_date + _DAY, day=plan.planned_end_date))
+    for control in plan.controls:
+        if _value(control.status) != "active":
+            continue
+        due = review_due(control.review_by_date, control.continued_until)
+        facts.append(FlagFact("control_review_passed", due + _DAY, control.kind.label, due))  # control_flags
+        unchecked_from = (control.last_checked_on or control.start_date) + timedelta(days=NOT_CHECKED_DAYS)
+        facts.append(FlagFact("control_not_checked", unchecked_from, control.kind.label, control.last_checked_on))
+    facts += [
+        FlagFact("observation_overdue", o.scheduled_on + _DAY)  # observation_overdue
+        for o in plan.observations
+        if o.status.value == "planned"
+    ]
+    facts += [
+        FlagFact("minutes_late", _minutes_due_by(m.held_on, plan.staff_nation) + _DAY, day=m.held_on)
+        for m in plan.meetings
+        if m.minutes_shared_on is None
+    ]
+    facts += [FlagFact("action_struggling", ALREADY, action.ref) for action in struggling_actions(plan)]
+    facts += _acknowledgement_facts(plan, ack_days)
+    return facts + _disagreement_facts(plan)
+
+
+def _minutes_due_by(held_on: date, nation: Any) -> date:
+    # Imported here: meeting_rules counts working days with notifications.due, which reads this module.
+    from .meeting_rules import minutes_due_by
+
+    return minutes_due_by(held_on, nation)
+
+
+def _acknowledgement_facts(plan: Any, ack_days: int) -> list[FlagFact]:
+    """What the staff member has not acknowledged, each from the day it is more than `ack_days`
+    days old (outstanding_acknowledgements)."""
     acks = [a for a in plan.acknowledgements if a.user_id == plan.staff_id]
-    waiting = []
+    late = timedelta(days=ack_days + 1)
+    facts = []
     acked_version = max((a.plan_version for a in acks if a.subject.value == "plan"), default=0)
     issued = {v.version: v.created_at for v in plan.versions}
-    if plan.version > acked_version and plan.version in issued and (today - _day(issued[plan.version])).days > days:
-        waiting.append(f"version {plan.version} of the plan")
+    if plan.version > acked_version and plan.version in issued:
+        words = f"version {plan.version} of the plan"
+        facts.append(FlagFact("ack_outstanding", _day(issued[plan.version]) + late, words, number=ack_days))
     acked_reviews = {a.review_id for a in acks if a.subject.value == "review"}
     for review in plan.reviews:
-        if review.id not in acked_reviews and (today - _day(review.created_at)).days > days:
-            waiting.append(f"the review of {format_date(review.review_date)}")
-    return waiting
+        if review.id not in acked_reviews:
+            words = f"the review of {format_date(review.review_date)}"
+            facts.append(FlagFact("ack_outstanding", _day(review.created_at) + late, words, number=ack_days))
+    return facts
 
 
-def decision_flags(plan: Any) -> list[Flag]:
+def _decision_facts(plan: Any) -> list[FlagFact]:
     """Decisions waiting for a second person (issue 18): a request for approval (a draft before
     issue, a closure), and each escalation without a decision."""
-    flags = []
-    for request in plan.approvals:
-        if _value(request.status) == "pending":
-            what = "Submitted for approval" if _value(request.kind) == "issue" else "Closure proposed"
-            flags.append(
-                Flag(
-                    "approval_pending",
-                    f"{what} on {format_date(_day(request.requested_at))}: waiting for a decision",
-                    "decisions",
-                    "warn",
-                )
-            )
-    for escalation in plan.escalations:
-        if escalation.decision is None:
-            flags.append(
-                Flag(
-                    "escalation_open",
-                    f"Escalated on {format_date(_day(escalation.raised_at))}: waiting for a registered manager's decision",
-                    "decisions",
-                )
-            )
-    return flags
+    facts = [
+        FlagFact(
+            "approval_pending",
+            ALREADY,
+            "Submitted for approval" if _value(request.kind) == "issue" else "Closure proposed",
+            _day(request.requested_at),
+        )
+        for request in plan.approvals
+        if _value(request.status) == "pending"
+    ]
+    facts += [
+        FlagFact("escalation_open", ALREADY, day=_day(escalation.raised_at))
+        for escalation in plan.escalations
+        if escalation.decision is None
+    ]
+    return facts
 
 
-def regulatory_flags(plan: Any) -> list[Flag]:
+def _regulatory_facts(plan: Any) -> list[FlagFact]:
     """Regulatory decisions still to record (issue 20): the plan moved to a formal stage, closed
     "not achieved" or because the staff member left, or has restricted duties or removal from
     regulated activity in force (regulatory_rules.triggered), and a referral that applies to the
@@ -206,101 +273,101 @@ def regulatory_flags(plan: Any) -> list[Flag]:
         return []
     answered = [d.question for d in plan.regulatory_decisions]
     left = outstanding(outcome, kinds, plan.staff_nation, plan.staff_register, answered, stage=plan.stage)
-    if not left:
-        return []
-    n = len(left)
+    return [FlagFact("regulatory_needed", ALREADY, number=len(left))] if left else []
+
+
+def _disagreement_facts(plan: Any) -> list[FlagFact]:
+    """Each disagreement waiting for its response (the manager records the discussion)."""
     return [
-        Flag(
-            "regulatory_needed",
-            f"Regulatory decisions needed: {n} referral decision{'s' if n != 1 else ''} not yet recorded",
-            "regulatory",
-        )
+        FlagFact("disagreement_unanswered", ALREADY, disagreement_subject(a, plan), _day(a.acknowledged_at), a.id)
+        for a in unanswered_disagreements(plan)
     ]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _one_flag(code: str, facts: list[FlagFact]) -> list[Flag]:
+    """The flags of a run of facts of one code that are due: one each, or (observations, minutes,
+    acknowledgements) one for them all."""
+    first = facts[0]
+    if code == "observation_overdue":
+        return [Flag(code, f"{_plural(len(facts), 'observed shift')} passed without an outcome", "observations-panel")]
+    if code == "minutes_late":
+        held = format_date(first.day)
+        message = (
+            f"Minutes of the meeting of {held} not shared within 5 working days"
+            if len(facts) == 1
+            else f"Minutes of {len(facts)} meetings not shared within 5 working days (the first {held})"
+        )
+        return [Flag(code, message, "meetings")]
+    if code == "ack_outstanding":
+        waiting = ", ".join(f.words for f in facts)
+        return [Flag(code, f"Not acknowledged for more than {first.number} days: {waiting}", "acks-panel", "warn")]
+    return [_FLAG[code](f) for f in facts]
+
+
+_FLAG = {
+    "regulatory_needed": lambda f: Flag(
+        "regulatory_needed",
+        f"Regulatory decisions needed: {_plural(f.number, 'referral decision')} not yet recorded",
+        "regulatory",
+    ),
+    "approval_pending": lambda f: Flag(
+        "approval_pending", f"{f.words} on {format_date(f.day)}: waiting for a decision", "decisions", "warn"
+    ),
+    "escalation_open": lambda f: Flag(
+        "escalation_open",
+        f"Escalated on {format_date(f.day)}: waiting for a registered manager's decision",
+        "decisions",
+    ),
+    "review_overdue": lambda f: Flag(
+        "review_overdue", f"Weekly review overdue since {format_date(f.day)}", "reviews-panel"
+    ),
+    "past_end_date": lambda f: Flag(
+        "past_end_date",
+        f"Past its planned end date of {format_date(f.day)}: close, extend or escalate",
+        "reviews-panel",
+    ),
+    "control_review_passed": lambda f: Flag(
+        "control_review_passed", f"{f.words}: review date {format_date(f.day)} has passed", "controls-panel"
+    ),
+    "control_not_checked": lambda f: Flag(
+        "control_not_checked",
+        f"{f.words}: not checked for {NOT_CHECKED_DAYS} days "
+        f"({f'last checked {format_date(f.day)}' if f.day else 'never checked'})",
+        "controls-panel",
+    ),
+    "action_struggling": lambda f: Flag(
+        "action_struggling",
+        f"{f.words} at risk or not met in two reviews running: escalate or redesign the action",
+        "actions-panel",
+        "warn",
+    ),
+    "disagreement_unanswered": lambda f: Flag(
+        "disagreement_unanswered",
+        f"Disagreement with {f.words} ({format_date(f.day)}) not yet answered",
+        f"disagreement-{f.number}",
+        "warn",
+    ),
+}
+
+
+def flags_on(facts: list[FlagFact], today: date) -> list[Flag]:
+    """The flags `facts` raise on `today`, in their order."""
+    due = [fact for fact in facts if fact.from_day <= today]
+    return [flag for code, run in groupby(due, key=lambda f: f.code) for flag in _one_flag(code, list(run))]
+
+
+def attention_from(facts: list[FlagFact]) -> date | None:
+    """The first day the plan has a flag (None: not unless it changes)."""
+    return min((fact.from_day for fact in facts), default=None)
 
 
 def plan_flags(plan: Any, today: date, ack_days: int = ACK_OUTSTANDING_DAYS) -> list[Flag]:
     """Every flag for one plan, most urgent first."""
-    if plan.status.value == "draft":
-        return decision_flags(plan)
-    flags: list[Flag] = []
-    if plan.status.value not in OPEN:
-        # A closure's disagreement is answered after closing too, and regulatory decisions are
-        # what a closure "not achieved" or "left" (or a formal stage) calls for.
-        return regulatory_flags(plan) + disagreement_flags(plan)
-    flags += regulatory_flags(plan)
-    flags += decision_flags(plan)
-    if review_overdue(plan, today):
-        flags.append(
-            Flag("review_overdue", f"Weekly review overdue since {format_date(plan.next_review_date)}", "reviews-panel")
-        )
-    if past_end_date(plan, today):
-        flags.append(
-            Flag(
-                "past_end_date",
-                f"Past its planned end date of {format_date(plan.planned_end_date)}: close, extend or escalate",
-                "reviews-panel",
-            )
-        )
-    for control in plan.controls:
-        if control_review_passed(control, today):
-            flags.append(
-                Flag(
-                    "control_review_passed",
-                    f"{control.kind.label}: review date "
-                    f"{format_date(review_due(control.review_by_date, control.continued_until))} has passed",
-                    "controls-panel",
-                )
-            )
-        if control_not_checked(control, today):
-            last = control.last_checked_on
-            detail = f"last checked {format_date(last)}" if last else "never checked"
-            flags.append(
-                Flag(
-                    "control_not_checked",
-                    f"{control.kind.label}: not checked for {NOT_CHECKED_DAYS} days ({detail})",
-                    "controls-panel",
-                )
-            )
-    overdue_observations = [o for o in plan.observations if observation_overdue(o, today)]
-    if overdue_observations:
-        n = len(overdue_observations)
-        flags.append(
-            Flag(
-                "observation_overdue",
-                f"{n} observed shift{'s' if n != 1 else ''} passed without an outcome",
-                "observations-panel",
-            )
-        )
-    late_minutes = minutes_overdue(plan, today)
-    if late_minutes:
-        first = late_minutes[0].held_on
-        message = (
-            f"Minutes of the meeting of {format_date(first)} not shared within 5 working days"
-            if len(late_minutes) == 1
-            else f"Minutes of {len(late_minutes)} meetings not shared within 5 working days (the first {format_date(first)})"
-        )
-        flags.append(Flag("minutes_late", message, "meetings"))
-    for action in struggling_actions(plan):
-        flags.append(
-            Flag(
-                "action_struggling",
-                f"{action.ref} at risk or not met in two reviews running: escalate or redesign the action",
-                "actions-panel",
-                "warn",
-            )
-        )
-    waiting = outstanding_acknowledgements(plan, today, ack_days)
-    if waiting:
-        flags.append(
-            Flag(
-                "ack_outstanding",
-                f"Not acknowledged for more than {ack_days} days: {', '.join(waiting)}",
-                "acks-panel",
-                "warn",
-            )
-        )
-    flags += disagreement_flags(plan)
-    return flags
+    return flags_on(flag_facts(plan, ack_days), today)
 
 
 def unanswered_disagreements(plan: Any) -> list[Any]:
@@ -320,17 +387,3 @@ def disagreement_subject(ack: Any, plan: Any) -> str:
         review = next((r for r in plan.reviews if r.id == ack.review_id), None)
         return f"the weekly review of {format_date(review.review_date)}" if review else "a weekly review"
     return "the closure"
-
-
-def disagreement_flags(plan: Any) -> list[Flag]:
-    """A flag for each disagreement waiting for its response (the manager records the discussion)."""
-    return [
-        Flag(
-            "disagreement_unanswered",
-            f"Disagreement with {disagreement_subject(a, plan)} ({format_date(_day(a.acknowledged_at))}) "
-            "not yet answered",
-            f"disagreement-{a.id}",
-            "warn",
-        )
-        for a in unanswered_disagreements(plan)
-    ]
