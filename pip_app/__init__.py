@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     from .auth.session import init_login
     from .extensions import csrf, db, limiter, migrate
     from .requests import init_write_requests
+    from .services import attention  # noqa: F401  # its session listeners keep each plan's flags
 
     db.init_app(app)
     init_write_requests(app)  # first of the request hooks: the ones below may read the database

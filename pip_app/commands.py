@@ -138,6 +138,18 @@ def seed_scale_command(plans, services, staff, password, random_seed, force):
     click.echo(f"{'VACUUM ANALYZE' if db.engine.dialect.name == 'postgresql' else 'ANALYZE'} in {seconds:.1f} s")
 
 
+@cli.cli.command("refresh-attention")
+def refresh_attention_command():
+    """Work out again what needs attention on every plan (what the dashboards list as flagged).
+    Every change keeps it current by itself; run this after changing PIP_ACK_OUTSTANDING_DAYS,
+    or after writing to the database other than through the app."""
+    from .services.attention import refresh_every_plan
+
+    refresh_every_plan(db.session.connection())
+    db.session.commit()
+    click.echo("What needs attention was worked out again for every plan.")
+
+
 @cli.cli.command("send-notifications")
 @click.option("--dry-run", is_flag=True, help="Say what is due and what would be sent; write and send nothing.")
 def send_notifications_command(dry_run):

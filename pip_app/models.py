@@ -684,6 +684,20 @@ class PlanReferenceCounter(Model):
     last_number: Mapped[int] = mapped_column(Integer)
 
 
+class PlanAttention(Model):
+    """What needs attention on a plan, and from which day (`flags.FlagFact`), kept current in the
+    transaction of every change to what the flags read (`services/attention.py`): the dashboards
+    find the plans needing attention today by `attention_from` instead of reading each plan's
+    controls, observations, reviews and acknowledgements again. A plan with nothing that will
+    ever need attention unless it changes has no row."""
+
+    __tablename__ = "plan_attention"
+
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True)
+    attention_from: Mapped[date] = mapped_column(Date)  # the first fact's day (flags.attention_from)
+    facts: Mapped[list[list]] = mapped_column(JSON)  # FlagFact.as_json() of each, in the flags' order
+
+
 class PlanVersion(Model):
     """A snapshot of an issued plan, kept so that earlier versions stay readable."""
 

@@ -16,12 +16,13 @@ import psycopg
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import event, make_url, text
+from sqlalchemy import event, make_url, select, text
 
 from pip_app import create_app
 from pip_app.database import BUSY_TIMEOUT_MS
 from pip_app.extensions import db, limiter
-from pip_app.models import Role, User
+from pip_app.models import Plan, PlanAttention, Role, User
+from pip_app.services.attention import attention_rows
 from tests import factories
 
 IN_CI = os.environ.get("CI") == "true"
@@ -161,7 +162,23 @@ def app(_session_app):
     limiter.reset()
     with app.app_context():
         yield app
-        _empty_all_tables()
+        try:
+            _attention_is_kept()
+        finally:
+            _empty_all_tables()
+
+
+def _attention_is_kept() -> None:
+    """What is kept of each plan's flags (services/attention.py) is what the rules give from the
+    database as the test left it: whatever the test did through the app, its operations kept it."""
+    db.session.rollback()
+    connection = db.session.connection()
+    ids = list(connection.execute(select(Plan.id)).scalars())
+    kept = {row.plan_id: row for row in connection.execute(select(PlanAttention))}
+    expected = {row["plan_id"]: row for row in attention_rows(connection, ids)} if ids else {}
+    assert {i: (r.attention_from, r.facts) for i, r in kept.items()} == {
+        i: (r["attention_from"], r["facts"]) for i, r in expected.items()
+    }, "plan_attention is not what the flags' rules give: an operation changed what they read without it"
 
 
 @pytest.fixture

@@ -304,3 +304,21 @@ def test_export_person_lists_their_evidence_files_and_emails(runner, world, make
     assert attachment["file"] == "fit-note.pdf" and attachment["visibility"] == "restricted"
     assert attachment["sha256"] == hashlib.sha256(content).hexdigest()
     assert [e["subject"] for e in data["emails"]] == [f"Please read and acknowledge {plan.reference}"]
+
+
+def test_refresh_attention_works_out_every_plan_again_with_the_days_configured(runner, app, world, make_plan):
+    """After PIP_ACK_OUTSTANDING_DAYS changes, what is kept of each plan's flags follows it."""
+    from pip_app.models import PlanAttention, PlanVersion
+
+    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"])
+    db.session.add(PlanVersion(plan=plan, version=1, snapshot={}, created_by_id=world["manager"].id))
+    db.session.commit()
+    before = db.session.get(PlanAttention, plan.id).facts
+    assert any(fact[0] == "ack_outstanding" and fact[4] == 3 for fact in before)
+    app.config["ACK_OUTSTANDING_DAYS"] = 5
+    result = runner.invoke(args=["refresh-attention"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    after = db.session.get(PlanAttention, plan.id).facts
+    assert [fact[4] for fact in after if fact[0] == "ack_outstanding"] == [5]
+    assert after != before

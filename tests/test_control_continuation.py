@@ -19,7 +19,6 @@ from pip_app.models import (
     AuditEvent,
     ControlStatus,
     InterimControl,
-    Plan,
     PlanStatus,
     Role,
 )
@@ -312,14 +311,13 @@ def test_the_register_csv_gives_the_review_due_and_the_continuation(control, wor
 
 
 def test_the_dashboard_sql_drops_a_plan_once_its_control_continues(app, plan, control, world):
-    """A continued control leaves the dashboard's candidate plans too, so it never takes the place of
-    a plan that does need attention (the list shows the first twenty candidates)."""
-    from pip_app.services.dashboard import flag_parameters, may_be_flagged
+    """A continued control leaves the plans kept as needing attention too, so it never takes the place
+    of a plan that does need attention on the dashboard."""
+    from pip_app.models import PlanAttention
 
     def candidate() -> bool:
-        return bool(
-            db.session.scalar(select(Plan.id).where(Plan.id == plan.id, may_be_flagged()), flag_parameters(TODAY, 3))
-        )
+        kept = db.session.get(PlanAttention, plan.id)
+        return kept is not None and kept.attention_from <= TODAY
 
     control.last_checked_on = TODAY
     plan.next_review_date = TODAY + timedelta(days=3)

@@ -1,6 +1,7 @@
-"""The dashboard finds flagged plans with SQL first (`may_be_flagged`, a superset of flags.py's
-rules) and lets the pure rules decide. A plan the SQL misses never reaches the rules, so the
-superset must hold: every open plan with a flag matches the SQL."""
+"""The dashboard finds the plans needing attention by what every change keeps of them
+(`services.attention`: each plan's flag facts and the first day one flags), not by reading each
+plan again. A plan that needs attention and is not found never reaches the list, so the kept
+state must be exactly the rules': every open plan with a flag today is found, and no other."""
 
 from __future__ import annotations
 
@@ -12,17 +13,16 @@ from pip_app.clock import today
 from pip_app.extensions import db
 from pip_app.flags import plan_flags
 from pip_app.formatting import format_date
-from pip_app.models import Plan, PlanStatus, Progress, Review, ReviewDecision, ReviewEntry
-from pip_app.services.dashboard import OPEN, flag_parameters, may_be_flagged
+from pip_app.models import Plan, PlanAttention, PlanStatus, Progress, Review, ReviewDecision, ReviewEntry
+from pip_app.services.dashboard import OPEN
 from pip_app.tools.seed import seed_scale
 from tests.conftest import postgres_index_definition
 from tests.factories import make_action, make_sent_letter
 
 
 def _matched_ids(app) -> set[int]:
-    day = today()
-    parameters = flag_parameters(day, app.config["ACK_OUTSTANDING_DAYS"])
-    return set(db.session.scalars(select(Plan.id).where(may_be_flagged()), parameters))
+    """The plans kept as needing attention today."""
+    return set(db.session.scalars(select(PlanAttention.plan_id).where(PlanAttention.attention_from <= today())))
 
 
 def _review(plan, reviewer, day, entries) -> Review:
@@ -65,18 +65,21 @@ def test_a_plan_whose_latest_review_is_at_risk_is_found_when_another_plan_was_re
     assert struggling.id in _matched_ids(app)
 
 
-def test_every_flagged_open_plan_in_a_seeded_group_matches_the_sql(app):
+def test_the_plans_kept_as_needing_attention_are_exactly_those_with_a_flag(app):
     seed_scale(plans=120, services=3, staff=40, password="seeded-password-2026", seed=7)
-    day = today()
     ack_days = app.config["ACK_OUTSTANDING_DAYS"]
-    matched = _matched_ids(app)
-    flagged = [p for p in db.session.scalars(select(Plan).where(Plan.status.in_(OPEN))) if plan_flags(p, day, ack_days)]
-    assert len(flagged) > 20  # the seed spreads every kind of flag; an empty check proves nothing
-    assert [p.reference for p in flagged if p.id not in matched] == []
-    # ... and the superset is not everything: plans in good order are left out.
-    assert len(
-        matched & {p.id for p in db.session.scalars(select(Plan).where(Plan.status == PlanStatus.ACTIVE))}
-    ) < db.session.scalar(select(db.func.count(Plan.id)).where(Plan.status == PlanStatus.ACTIVE))
+    plans = db.session.scalars(select(Plan)).all()
+    assert len(plans) == 120
+    # Over the coming weeks too: what is kept says from which day each plan needs attention.
+    for day in (today(), today() + timedelta(days=3), today() + timedelta(days=30)):
+        kept = set(db.session.scalars(select(PlanAttention.plan_id).where(PlanAttention.attention_from <= day)))
+        flagged = {p.id for p in plans if plan_flags(p, day, ack_days)}
+        assert len(flagged) > 20  # the seed spreads every kind of flag; an empty check proves nothing
+        assert kept == flagged, day
+        # ... and plans in good order are left out (in a month, every active plan's review is overdue).
+        if day == today():
+            active = {p.id for p in plans if p.status is PlanStatus.ACTIVE}
+            assert len(flagged & active) < len(active)
 
 
 def test_each_dashboard_list_is_bounded_and_says_when_there_are_more(app, world, make_plan, sign_in):
@@ -96,10 +99,11 @@ def test_each_dashboard_list_is_bounded_and_says_when_there_are_more(app, world,
     assert f"All {LIMIT + 3} open plans" in page
 
 
-def test_the_flagged_and_open_lists_read_in_ranges_give_what_one_statement_gives(app):
-    """`first_flagged` reads overdue reviews first and the rest only if the list is not full, and
-    `first_plan_rows` chooses ids before joining names: both must give exactly the rows, in the
-    order, of the one statement they replace, whether the overdue range fills the list or not."""
+def test_the_flagged_and_open_lists_read_in_ranges_give_the_plans_the_rules_flag(app):
+    """`first_flagged` reads active and paused plans in ranges of their own, merged by date, and
+    undated plans only if the list is not full; `first_plan_rows` chooses ids before joining
+    names. Both must give exactly the plans, in the order, and (the flagged list) the flags that
+    the rules give for every open plan loaded whole."""
     from pip_app.services.dashboard import first_flagged
     from pip_app.services.plan_rows import first_plan_rows, plan_rows, plan_rows_query
 
@@ -108,37 +112,24 @@ def test_the_flagged_and_open_lists_read_in_ranges_give_what_one_statement_gives
     ack_days = app.config["ACK_OUTSTANDING_DAYS"]
     scope = Plan.status.in_(OPEN)
     order = (Plan.next_review_date.is_(None), Plan.next_review_date, Plan.id)
-
-    def one_statement(limit: int) -> list[int]:
-        rows = plan_rows_query(scope, may_be_flagged()).order_by(*order).limit(limit)
-        return [row.id for row in plan_rows(rows, flag_parameters(day, ack_days))]
-
-    # Pause every third active plan whose review is overdue: a paused plan keeps its date, and is
-    # flagged only for something else (the seed's pauses all fall later).
+    # Pause every third active plan whose review is overdue (a paused plan keeps its date), and
+    # take the date off two: each range must be exercised.
     overdue_active = db.session.scalars(
         select(Plan).where(Plan.status == PlanStatus.ACTIVE, Plan.next_review_date < day).order_by(Plan.id)
     ).all()
     for plan in overdue_active[::3]:
         plan.status = PlanStatus.PAUSED
+    for plan in overdue_active[1:3]:
+        plan.status, plan.next_review_date = PlanStatus.PAUSED, None
     db.session.commit()
-    everything = one_statement(1000)
-    overdue = db.session.scalar(
-        select(db.func.count(Plan.id)).where(scope, Plan.next_review_date < day, may_be_flagged()),
-        flag_parameters(day, ack_days),
-    )
-    assert 0 < overdue < len(everything)  # both ranges are exercised below
-    # Overdue plans that are not active (paused) are read in a range of their own and merged with
-    # the active ones by date: the seed must have some, flagged, or the merge is not tested.
-    not_active = db.session.scalar(
-        select(db.func.count(Plan.id)).where(
-            scope, Plan.next_review_date < day, Plan.status != PlanStatus.ACTIVE, may_be_flagged()
-        ),
-        flag_parameters(day, ack_days),
-    )
-    assert 0 < not_active < overdue
-    limits = (1, 2, not_active, overdue - not_active, overdue, overdue + 1, len(everything) - 1, len(everything))
-    for limit in (*limits, len(everything) + 5):
-        assert [row.id for row in first_flagged(scope, day, ack_days, limit)] == one_statement(limit), limit
+    db.session.expire_all()
+    whole = db.session.scalars(select(Plan).where(scope).order_by(*order)).all()
+    everything = [(p.id, flags) for p in whole if (flags := plan_flags(p, day, ack_days))]
+    paused = [i for i, _ in everything if db.session.get(Plan, i).status is PlanStatus.PAUSED]
+    assert 0 < len(paused) < len(everything)
+    for limit in (1, 2, len(paused), len(everything) - 2, len(everything) - 1, len(everything), len(everything) + 5):
+        got = [(row.id, flags) for row, flags in first_flagged(scope, day, limit)]
+        assert got == everything[:limit], limit
     for limit, offset in ((1, 0), (20, 0), (20, 20), (1000, 0), (7, 1000)):
         expected = plan_rows(plan_rows_query(scope).order_by(*order).limit(limit).offset(offset))
         assert [row.id for row in first_plan_rows([scope], order, limit, offset)] == [row.id for row in expected]

@@ -13,8 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from pip_app.extensions import db
 from pip_app.flags import plan_flags
-from pip_app.models import Meeting, MeetingKind, Plan
-from pip_app.services.dashboard import flag_parameters, may_be_flagged
+from pip_app.models import Meeting, MeetingKind, Plan, PlanAttention
 from pip_app.services.plan_rows import load_flag_inputs, plan_rows, plan_rows_query
 
 TODAY = date(2026, 11, 23)  # a Monday
@@ -97,6 +96,8 @@ def test_a_rows_flags_are_the_whole_plans_and_the_sql_finds_it(app, world, make_
         for row in rows:
             assert plan_flags(row, day) == plan_flags(whole[row.id], day), (row.reference, day)
             if any(f.code == "minutes_late" for f in plan_flags(row, day)):
-                found = db.session.scalars(select(Plan.id).where(may_be_flagged()), flag_parameters(day, 3)).all()
+                found = db.session.scalars(
+                    select(PlanAttention.plan_id).where(PlanAttention.attention_from <= day)
+                ).all()
                 assert row.id in found
     assert "Minutes of 2 meetings not shared" in plan_flags(rows[0], TODAY)[0].message

@@ -1,9 +1,9 @@
 """What needs each person today: read-only queries scoped by the access policy.
 
-A registered manager may have thousands of open plans. So SQL first finds the plans that may
-carry a flag (a cheap superset of the rules in flags.py), the most urgent LIMIT of them are
-loaded with everything the flags read, and the pure rules decide. Every list is bounded, so
-the statements per request do not grow with the data.
+A registered manager may have thousands of open plans. What needs attention on each, and from
+which day, is kept by every change to it (services/attention.py), so the flagged list is the
+most urgent LIMIT plans whose day has come, with their kept facts seen today (flags.flags_on).
+Every list is bounded, so the statements per request do not grow with the data.
 """
 
 from __future__ import annotations
@@ -14,18 +14,15 @@ from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
-from flask import current_app
 from sqlalchemy import (
     ColumnElement,
     Date,
-    DateTime,
     Integer,
     Select,
     and_,
     bindparam,
     exists,
     func,
-    literal,
     or_,
     select,
     union,
@@ -36,8 +33,7 @@ from .. import policy
 from ..clock import today
 from ..database import read_rows
 from ..extensions import db
-from ..flags import NOT_CHECKED_DAYS, Flag, plan_flags
-from ..meeting_rules import MINUTES_DUE_WORKING_DAYS
+from ..flags import Flag, FlagFact, flags_on
 from ..models import (
     REFERENCE_NEWEST_FIRST,
     REFERENCE_ORDER,
@@ -56,24 +52,19 @@ from ..models import (
     DisagreementResponse,
     Escalation,
     InterimControl,
-    Meeting,
     Observation,
     ObservationStatus,
     Plan,
-    PlanStage,
+    PlanAttention,
     PlanStatus,
     PlanVersion,
-    Progress,
-    RegulatoryDecision,
-    RegulatoryQuestion,
     Review,
-    ReviewEntry,
     Role,
     Service,
     User,
 )
 from .outbox import outbox_counts
-from .plan_rows import PlanRow, first_plan_rows_query, load_flag_inputs, plan_rows, plan_rows_query
+from .plan_rows import PlanRow, first_plan_rows_query, plan_rows, plan_rows_query
 from .regulatory import TRIGGER_CONTROL_KINDS, needs_decisions
 
 OPEN = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
@@ -308,146 +299,34 @@ def _scope(role: Role) -> ColumnElement[bool]:
     return condition
 
 
-def flag_parameters(day: date, ack_days: int) -> dict[str, Any]:
-    """The values `may_be_flagged()` is executed with, for `day`."""
-    return {
-        "flag_day": day,
-        "flag_week_ago": day - timedelta(days=NOT_CHECKED_DAYS),
-        "flag_ack_cutoff": datetime.combine(day - timedelta(days=ack_days), time.min),
-        "flag_minutes_before": day - timedelta(days=MINUTES_DUE_WORKING_DAYS),
-    }
-
-
-@cache
-def may_be_flagged() -> ColumnElement[bool]:
-    """A SQL superset of plan_flags(): every plan with a flag matches; a few more may. Built once,
-    with its dates as parameters (executed with `flag_parameters(day, ack_days)`): building it
-    took longer than running it.
-
-    Each EXISTS is probed for each plan tested (OFFSET 0 keeps PostgreSQL from hashing it): the
-    plans tested are those of one list's range, and PostgreSQL otherwise read every control in
-    force and every planned observation of the group once to hash them, whoever was looking: 9 ms
-    for a group's few dozen paused plans, and 5.3 → 2.7 ms for one service's plans not yet due
-    (at 10,000 plans; never slower for the whole group, 22.5 → 21.8 ms; SQLite unchanged)."""
-
-    def found(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-        return select(literal(1)).where(*conditions).offset(0).exists()
-
-    day, week_ago = bindparam("flag_day", type_=Date), bindparam("flag_week_ago", type_=Date)
-    ack_cutoff = bindparam("flag_ack_cutoff", type_=DateTime)
-    # Correlated with the plan being tested, explicitly: left to itself, a subquery naming Plan two
-    # levels down gets its own FROM plans and takes the latest date over every plan. (Correlated
-    # with Review instead, PostgreSQL hashes the EXISTS over every review of every plan.)
-    earlier = aliased(Review)
-    latest_review = (
-        select(func.max(earlier.review_date)).where(earlier.plan_id == Plan.id).correlate(Plan).scalar_subquery()
-    )
-    plan_acked = (
-        select(func.coalesce(func.max(Acknowledgement.plan_version), 0))
-        .where(
-            Acknowledgement.plan_id == Plan.id,
-            Acknowledgement.subject == AckSubject.PLAN,
-            Acknowledgement.user_id == Plan.staff_id,
-        )
-        .scalar_subquery()
-    )
-    return or_(
-        and_(Plan.status == PlanStatus.ACTIVE, Plan.next_review_date < day),
-        Plan.planned_end_date < day,
-        found(Approval.plan_id == Plan.id, Approval.status == ApprovalStatus.PENDING),
-        found(Escalation.plan_id == Plan.id, Escalation.decision.is_(None)),
-        found(
-            InterimControl.plan_id == Plan.id,
-            InterimControl.status == ControlStatus.ACTIVE,
-            or_(
-                InterimControl.review_due_on() < day,  # continued until a later day: not due
-                func.coalesce(InterimControl.last_checked_on, InterimControl.start_date) <= week_ago,
-            ),
-        ),
-        # A formal stage, or restricted duties or removal from regulated activity in force, and
-        # fewer than the four regulatory decisions recorded (at most one per question): some may
-        # still be needed (flags.regulatory_flags).
-        and_(
-            or_(
-                Plan.stage != PlanStage.INFORMAL,
-                found(
-                    InterimControl.plan_id == Plan.id,
-                    InterimControl.status == ControlStatus.ACTIVE,
-                    InterimControl.kind.in_(TRIGGER_CONTROL_KINDS),
-                ),
-            ),
-            select(func.count(RegulatoryDecision.id))
-            .where(RegulatoryDecision.plan_id == Plan.id)
-            .correlate(Plan)
-            .scalar_subquery()
-            < len(RegulatoryQuestion),
-        ),
-        found(
-            Observation.plan_id == Plan.id,
-            Observation.status == ObservationStatus.PLANNED,
-            Observation.scheduled_on < day,
-        ),
-        # Minutes not shared: 5 working days are at least 5 calendar days (flags.minutes_overdue).
-        found(
-            Meeting.plan_id == Plan.id,
-            Meeting.minutes_shared_on.is_(None),
-            Meeting.held_on < bindparam("flag_minutes_before", type_=Date),
-        ),
-        and_(
-            Plan.version > plan_acked,
-            exists().where(
-                PlanVersion.plan_id == Plan.id, PlanVersion.version == Plan.version, PlanVersion.created_at < ack_cutoff
-            ),
-        ),
-        # As "its oldest unacknowledged review is older than the cut-off", a scalar subquery per
-        # plan: as an EXISTS, PostgreSQL hashed it over every review of every plan.
-        select(func.min(Review.created_at))
-        .where(Review.plan_id == Plan.id, ~exists().where(Acknowledgement.review_id == Review.id))
-        .correlate(Plan)
-        .scalar_subquery()
-        < ack_cutoff,
-        found(
-            Acknowledgement.plan_id == Plan.id,
-            Acknowledgement.response == AckResponse.DISAGREE,
-            ~Acknowledgement.answered,
-        ),
-        found(
-            Review.plan_id == Plan.id,
-            Review.review_date == latest_review,
-            exists().where(
-                ReviewEntry.review_id == Review.id, ReviewEntry.progress.in_([Progress.AT_RISK, Progress.NOT_MET])
-            ),
-        ),
-    )
-
-
-FLAGGED_ORDER = (Plan.next_review_date.is_(None), Plan.next_review_date, Plan.id)
-
-
 def first_flagged(
-    scope: ColumnElement[bool], day: date, ack_days: int, limit: int, parameters: Mapping[str, Any] | None = None
-) -> list[PlanRow]:
-    """The first `limit` plans of `scope` (run with `parameters`) that may be flagged, soonest
-    review first, read in ranges of the plans' (status, next review) index: reviews already
-    overdue first, then, only if the list is not full yet, every later or undated one. Of the
-    overdue, an active plan is flagged on that alone (`flags.review_overdue`), so those are read
-    in order without testing anything else; the others (a paused plan keeps its date) are tested
-    with `may_be_flagged`, and the two merged. Read as one statement, the database tested every
-    open plan of the scope before sorting them; with the overdue range tested whole, PostgreSQL
-    hashed every control and observation to test the group's 395 overdue plans (10 ms, now 0.3)."""
+    scope: ColumnElement[bool], day: date, limit: int, parameters: Mapping[str, Any] | None = None
+) -> list[tuple[PlanRow, list[Flag]]]:
+    """The first `limit` plans of `scope` (run with `parameters`) that need attention on `day`,
+    soonest review first, with their flags. Which plans need attention, and why, is kept by every
+    change to them (`services.attention`): a plan needs it from its `attention_from` day on, and
+    its flags are its kept facts seen on `day`. The plans are read in ranges of their (status,
+    next review) index, one status at a time, each stopping once it has enough; then any without
+    a review date."""
     ranges = _flagged_ranges(scope)
-    values = {**(parameters or {}), **flag_parameters(day, ack_days), "room": limit}
-    overdue = plan_rows(ranges.overdue_active, values) + plan_rows(ranges.overdue_other, values)
-    overdue = sorted(overdue, key=lambda row: (row.next_review_date, row.id))[:limit]
-    if len(overdue) == limit:
-        return overdue
-    return overdue + plan_rows(ranges.later, {**values, "room": limit - len(overdue)})
+    values = {**(parameters or {}), "flag_day": day, "room": limit}
+    dated = plan_rows(ranges.active, values) + plan_rows(ranges.paused, values)
+    # Plans without a review date come last (read whether they fit or not: the same statements
+    # whatever the data, and an empty range of the index costs nothing).
+    plans = (sorted(dated, key=lambda row: (row.next_review_date, row.id)) + plan_rows(ranges.undated, values))[:limit]
+    if not plans:
+        return []
+    facts: dict[int, list[list[Any]]] = {
+        plan_id: kept for plan_id, kept in read_rows(ranges.facts, {"ids": [plan.id for plan in plans]})
+    }
+    return [(plan, flags_on([FlagFact.from_json(fact) for fact in facts[plan.id]], day)) for plan in plans]
 
 
 class FlaggedRanges(NamedTuple):
-    overdue_active: Select[Any]  # active, review overdue: flagged on that alone
-    overdue_other: Select[Any]  # review date passed but not active (paused): may be flagged
-    later: Select[Any]  # review date today or later, or none: may be flagged
+    active: Select[Any]  # active plans needing attention, by their review date
+    paused: Select[Any]  # the same of paused plans (a paused plan keeps its date)
+    undated: Select[Any]  # open plans needing attention without a review date
+    facts: Select[Any]  # the kept facts of the plans chosen
 
 
 @lru_cache(maxsize=16)
@@ -455,22 +334,21 @@ def _flagged_ranges(scope: ColumnElement[bool]) -> FlaggedRanges:
     """`first_flagged`'s statements for a scope, built once (the dashboard's scopes are built once
     per role), with the day and the room left in the list as bound parameters."""
     day, room = bindparam("flag_day", type_=Date), bindparam("room", type_=Integer)
-    overdue = Plan.next_review_date < day
-    active = Plan.status == PlanStatus.ACTIVE
-    # Named, not "not active": each status is its own range of the (status, next review) index.
-    other_open = Plan.status.in_([status for status in OPEN if status is not PlanStatus.ACTIVE])
-    later = or_(Plan.next_review_date >= day, Plan.next_review_date.is_(None))
+    # Probed for each plan the range reads, by its key: the range stops once it has enough.
+    needs_attention = exists().where(PlanAttention.plan_id == Plan.id, PlanAttention.attention_from <= day)
+    dated = (Plan.next_review_date, Plan.id)
 
-    def first(order: tuple[Any, ...], *conditions: ColumnElement[bool]) -> Select[Any]:
-        # The plans chosen by id first, then joined to their names: PostgreSQL joined the group's
-        # 395 overdue plans to their staff and services before sorting them for the first 21.
-        return first_plan_rows_query([scope, *conditions], order, room)
+    def first(status: PlanStatus) -> Select[Any]:
+        conditions = [scope, Plan.status == status, Plan.next_review_date.is_not(None), needs_attention]
+        return first_plan_rows_query(conditions, dated, room)
 
-    dated = (Plan.next_review_date, Plan.id)  # FLAGGED_ORDER where every plan has a date
     return FlaggedRanges(
-        overdue_active=first(dated, overdue, active),
-        overdue_other=first(dated, overdue, other_open, may_be_flagged()),
-        later=first(FLAGGED_ORDER, later, may_be_flagged()),
+        active=first(PlanStatus.ACTIVE),
+        paused=first(PlanStatus.PAUSED),
+        undated=first_plan_rows_query([scope, Plan.next_review_date.is_(None), needs_attention], dated, room),
+        facts=select(PlanAttention.plan_id, PlanAttention.facts).where(
+            PlanAttention.plan_id.in_(bindparam("ids", expanding=True))
+        ),
     )
 
 
@@ -554,19 +432,12 @@ def _board_statements(role: Role) -> BoardStatements:
 
 def _manager_board(user: User, board: Board) -> None:
     day = today()
-    ack_days = current_app.config["ACK_OUTSTANDING_DAYS"]
     statements = _board_statements(user.role)
-    parameters = {
-        **policy.viewer_parameters(user),
-        **flag_parameters(day, ack_days),
-        "week_end": day + timedelta(days=6),
-    }
+    parameters = {**policy.viewer_parameters(user), "flag_day": day, "week_end": day + timedelta(days=6)}
     # One more than fits says whether there are more, without counting them all.
-    candidates = first_flagged(statements.scope, day, ack_days, LIMIT + 1, parameters)
-    board.more_flagged = len(candidates) > LIMIT
-    candidates = candidates[:LIMIT]
-    load_flag_inputs(candidates)
-    board.flagged = [(p, flags) for p in candidates if (flags := plan_flags(p, day, ack_days))]
+    flagged = first_flagged(statements.scope, day, LIMIT + 1, parameters)
+    board.more_flagged = len(flagged) > LIMIT
+    board.flagged = flagged[:LIMIT]
     board.open_count = read_rows(statements.open_count, parameters).scalar() or 0
     board.plans = plan_rows(statements.plans, parameters)
     due = plan_rows(statements.due_this_week, parameters)

@@ -183,9 +183,9 @@ def flag_input_statements() -> dict[str, Select[Any]]:
         )
         .where(InterimControl.plan_id.in_(ids), InterimControl.status == ControlStatus.ACTIVE)
         .order_by(InterimControl.plan_id, InterimControl.id),
-        "observations": select(Observation.plan_id, Observation.status, Observation.scheduled_on).where(
-            Observation.plan_id.in_(ids), Observation.status == ObservationStatus.PLANNED
-        ),
+        "observations": select(Observation.plan_id, Observation.status, Observation.scheduled_on)
+        .where(Observation.plan_id.in_(ids), Observation.status == ObservationStatus.PLANNED)
+        .order_by(Observation.plan_id, Observation.scheduled_on, Observation.id),
         "actions": select(Action.id, Action.plan_id, Action.number, Action.status)
         .where(Action.plan_id.in_(ids))
         .order_by(Action.plan_id, Action.number),
@@ -202,7 +202,9 @@ def flag_input_statements() -> dict[str, Select[Any]]:
             Acknowledgement.response,
             Acknowledgement.acknowledged_at,
             Acknowledgement.answered.label("answered"),
-        ).where(Acknowledgement.plan_id.in_(ids)),
+        )
+        .where(Acknowledgement.plan_id.in_(ids))
+        .order_by(Acknowledgement.plan_id, Acknowledgement.acknowledged_at, Acknowledgement.id),
         "versions": select(PlanVersion.plan_id, PlanVersion.version, PlanVersion.created_at)
         .where(PlanVersion.plan_id.in_(ids))
         .order_by(PlanVersion.plan_id, PlanVersion.version),
@@ -241,12 +243,13 @@ EVERY_PLANS_INPUTS = (
 ROW_TYPES: dict[str, Callable[..., Any]] = {"actions": ActionRow, "reviews": ReviewRow}
 
 
-def load_flag_inputs(plans: Sequence[PlanRow]) -> None:
+def load_flag_inputs(plans: Sequence[PlanRow], read: Callable[..., Any] = read_rows) -> None:
     """Attach to each plan what `flags.plan_flags` reads of it, in ten statements (and one more
     where a plan needs regulatory decisions) of a few
     columns each, however many plans (the caller bounds them): only controls in force, planned
     observations, meetings whose minutes are not shared, requests waiting for a decision and open
-    escalations can carry a flag, so only those are read."""
+    escalations can carry a flag, so only those are read. `read` runs each statement (by default
+    in the request's session; `services.attention` gives its own connection)."""
     if not plans:
         return
     by_id = {plan.id: plan for plan in plans}
@@ -255,7 +258,7 @@ def load_flag_inputs(plans: Sequence[PlanRow]) -> None:
     def fill(attribute: str, ids: list[int]) -> None:
         make = ROW_TYPES.get(attribute)
         grouped: dict[int, list[Any]] = defaultdict(list)
-        for row in read_rows(statements[attribute], {"ids": ids}):
+        for row in read(statements[attribute], {"ids": ids}):
             grouped[row.plan_id].append(make(*row) if make else row)
         for plan_id, items in grouped.items():
             setattr(by_id[plan_id], attribute, items)
@@ -272,5 +275,5 @@ def load_flag_inputs(plans: Sequence[PlanRow]) -> None:
     # The entries of each plan's last two reviews: the only ones the flags read.
     latest = {review.id: review for plan in plans for review in last_reviews(plan, 2)}
     if latest:
-        for entry in read_rows(statements["entries"], {"ids": list(latest)}):
+        for entry in read(statements["entries"], {"ids": list(latest)}):
             latest[entry.review_id].entries.append(entry)

@@ -58,6 +58,7 @@ from ..models import (
     user_services,
 )
 from ..services.acknowledgements import plan_statement
+from ..services.attention import refresh_every_plan
 from ..services.closure import closure_statement
 from ..services.closure_gate import final_measures
 from ..services.plans import advance_reference_counters, last_reference_numbers, snapshot
@@ -1137,6 +1138,7 @@ def seed_scale(
     advance_reference_counters(builder.references)
     _fix_sequences()
     db.session.flush()
+    refresh_every_plan(db.session.connection())  # inserted in bulk, past the ORM's listeners
     active = db.session.scalar(
         select(func.count(Plan.id)).where(Plan.status == "active", Plan.service_id.in_(builder.service_ids))
     )
