@@ -121,6 +121,36 @@ def test_control_checks_recorded_at_once_are_all_kept(world, sign_in, make_user,
     assert saved == THREADS  # a check is an addition: nobody's check conflicts with anybody else's
 
 
+def test_checks_of_several_controls_of_one_plan_at_once_keep_what_needs_attention(world, sign_in, make_user, plan):
+    """Each check changes what needs attention on the plan (services/attention.py): saved at the
+    same moment on different controls, each is kept, none fails, and what is kept of the plan's
+    flags is what its rules give once all are in (a refresh worked out before another check was
+    committed would leave that control flagged as not checked)."""
+    from pip_app.models import ControlKind, PlanAttention
+    from pip_app.services.attention import attention_rows
+
+    kinds = [k for k in ControlKind if k is not plan.controls[0].kind][: THREADS - 1]
+    for kind in kinds:
+        make_control(plan, world["senior"], kind=kind, start_date=TODAY - timedelta(days=14))
+    db.session.commit()
+    controls = list(plan.controls)
+    clients = [sign_in(user) for user in seniors(world, make_user, len(controls))]
+    requests = []
+    for i, (c, control) in enumerate(zip(clients, controls, strict=True)):
+        p = f"check-{control.id}"
+        data = {f"{p}-csrf_token": c.token, f"{p}-checked_on": TODAY.isoformat(), f"{p}-note": f"Check {i}"}
+        requests.append((c.client, f"/register/controls/{control.id}/check", data))
+    responses = run_at_once(requests)
+    statuses = [r.status_code for r in responses]
+    assert all(s < 400 for s in statuses), statuses
+    db.session.commit()
+    db.session.expire_all()
+    kept = db.session.get(PlanAttention, plan.id)
+    [expected] = attention_rows(db.session.connection(), [plan.id])
+    assert kept.facts == expected["facts"]
+    assert not [f for f in kept.facts if f[0] == "control_not_checked" and f[1] <= TODAY.isoformat()]
+
+
 # --- Issue #16: races that used to end in a 500 --------------------------------------------------
 
 AT_ONCE = 8

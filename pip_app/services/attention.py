@@ -72,6 +72,12 @@ def refresh(connection: Connection, plan_ids: Iterable[int], days: int | None = 
     ids = sorted(set(plan_ids))
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
+        # One transaction at a time per plan, from here to its commit (PostgreSQL; SQLite has one
+        # writer anyway): two changes to one plan at once (checks of two of its controls) each
+        # worked out its facts before the other committed, and the later one's replaced the
+        # other's row (or failed on it). Waiting here, each reads what the one before committed.
+        # In id order, so that transactions refreshing several plans (a staff member's nation) queue.
+        connection.execute(select(Plan.id).where(Plan.id.in_(chunk)).order_by(Plan.id).with_for_update(key_share=True))
         kept = attention_rows(connection, chunk, days)
         connection.execute(delete(PlanAttention).where(PlanAttention.plan_id.in_(chunk)))
         if kept:
