@@ -25,13 +25,9 @@ from pip_app.flags import (
     review_overdue,
 )
 from pip_app.models import ControlKind
+from tests.test_flags_and_measures import START, plan, status
 
-START = date(2026, 11, 2)
-ACK_DAYS = 3
-
-
-def status(value):
-    return NS(value=value)
+ACK_DAYS = 3  # the plan's staff member is user 5 (test_flags_and_measures.plan)
 
 
 days = st.integers(min_value=-5, max_value=40).map(lambda n: START + timedelta(days=n))
@@ -81,7 +77,7 @@ def plans(draw):
         acknowledgements.append(
             NS(user_id=5, subject=status("plan"), plan_version=acked_version, review_id=None, response=status("agree"))
         )
-    return NS(
+    return plan(
         status=status(draw(st.sampled_from(["active", "paused"]))),
         next_review_date=draw(maybe_day),
         planned_end_date=draw(days),
@@ -93,14 +89,6 @@ def plans(draw):
         acknowledgements=acknowledgements,
         versions=[NS(version=v, created_at=datetime.combine(draw(days), time(10))) for v in range(1, version + 1)],
         version=version,
-        staff_id=5,
-        approvals=[],
-        escalations=[],
-        closure_outcome=None,
-        staff_nation=None,
-        staff_register=None,
-        regulatory_decisions=[],
-        stage="informal",
     )
 
 
