@@ -5,6 +5,11 @@ that day, instead of reading each candidate plan's controls, observations, revie
 acknowledgements to decide its flags (eleven statements and about 800 rows a dashboard at 10,000
 plans). Existing plans are filled in here with the app's own rules (`services.attention`).
 
+The fill reads the tables through the app's models as they are at the head. If a later migration
+adds a column that the flags read, a database upgraded from before 0033 would meet that column
+here before it exists: that migration must then refresh plan_attention itself
+(`services.attention.refresh_every_plan`), and this fill be dropped.
+
 Revision ID: 0033
 Revises: 0032
 Create Date: 2026-11-30 19:10:00
