@@ -46,10 +46,11 @@ def register_extensions(app: Flask) -> None:
     from .auth.session import init_login
     from .extensions import csrf, db, limiter, migrate
     from .requests import init_write_requests
-    from .services import attention  # noqa: F401  # its session listeners keep each plan's flags
+    from .services.attention import keep_attention
 
     db.init_app(app)
     init_write_requests(app)  # first of the request hooks: the ones below may read the database
+    keep_attention()  # each plan's flag facts, kept in the transaction of every change
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

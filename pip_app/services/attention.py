@@ -125,7 +125,6 @@ def _plans_named(session: Session, instance: Any) -> list[Any]:
     return []
 
 
-@event.listens_for(Session, "before_flush")
 def _note_changed_plans(session: Session, _context: Any, _instances: Any) -> None:
     pending = session.info.setdefault(PENDING, [])
     for instance in (*session.new, *session.deleted):
@@ -144,9 +143,15 @@ def _plan_id(named: Any) -> int | None:
     return named.plan_id if hasattr(named, "plan_id") else None
 
 
-@event.listens_for(Session, "before_commit")
 def _keep_attention(session: Session) -> None:
     session.flush()  # the commit's own flush comes after this event: what it holds names its plans now
     ids = {plan_id for named in session.info.pop(PENDING, []) if (plan_id := _plan_id(named)) is not None}
     if ids:
         refresh(session.connection(), ids)
+
+
+def keep_attention() -> None:
+    """Listen to every session's flushes and commits (once per process, however many apps)."""
+    for name, listener in (("before_flush", _note_changed_plans), ("before_commit", _keep_attention)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
