@@ -741,6 +741,18 @@ class InterimControl(Model):
             "plan_service_id",
             "plan_manager_id",
         ),
+        # The register's search counted from this index alone (migration 0034): on SQLite only, as a
+        # PostgreSQL B-tree entry cannot hold a long detail.
+        Index(
+            "ix_interim_controls_search",
+            "status",
+            "plan_service_id",
+            "plan_manager_id",
+            "plan_status",
+            "plan_id",
+            "responsible_id",
+            "search_detail",
+        ).ddl_if(dialect="sqlite"),
         Index("ix_interim_controls_status_start", "status", "start_date"),
         # One plan's controls in force, earliest first (when restricted duties began; migration 0025).
         Index("ix_interim_controls_plan_status_start", "plan_id", "status", "start_date"),

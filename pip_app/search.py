@@ -8,7 +8,10 @@ LIKE that neither database has to fold per row. (The register's search matched e
 detail with ILIKE, which on SQLite called the Unicode lower() in Python for each of 8,000 controls,
 twice a search: a third of the page.) A plan's reference is made by the app in one form
 (PIP-2026-0042: ASCII, upper case), so the folded text upper-cased is its folded match; plain LIKE
-then suits both databases (SQLite's ignores ASCII case, PostgreSQL's compares exactly). Other free
+then suits both databases (SQLite's ignores ASCII case, PostgreSQL's compares exactly); and text with
+any other character than a reference's ("Wójcik") cannot be in one, so it is not looked for (a
+name's search then need not read the plans' references: the register's count by its control's
+copies, see register/queries.py). Other free
 text (a risk statement, a service's name) is matched with ILIKE on the text as typed, which is
 Unicode-case-insensitive on both (pip_app/database.py gives SQLite a Unicode lower()).
 """
@@ -28,10 +31,22 @@ def folded_contains(search_column: InstrumentedAttribute[str], text: str) -> Col
     return search_column.like(contains_pattern(folded), escape=LIKE_ESCAPE) if folded else false()
 
 
+# Every character a plan's reference can hold: PIP-<year>-<number> (models.format_reference).
+REFERENCE_CHARACTERS = frozenset("PI-0123456789")
+
+
+def could_be_in_reference(text: str) -> bool:
+    """Whether `text` folded could be part of a plan's reference: only a reference's characters."""
+    folded = fold(text).upper()
+    return bool(folded) and set(folded) <= REFERENCE_CHARACTERS
+
+
 def reference_contains(reference_column: InstrumentedAttribute[str], text: str) -> ColumnElement[bool]:
-    """The plan reference in `reference_column` (always upper-case ASCII) contains `text` folded."""
-    folded = fold(text)
-    return reference_column.like(contains_pattern(folded.upper()), escape=LIKE_ESCAPE) if folded else false()
+    """The plan reference in `reference_column` (always upper-case ASCII) contains `text` folded
+    (false, with nothing to look up, for text no reference could contain)."""
+    if not could_be_in_reference(text):
+        return false()
+    return reference_column.like(contains_pattern(fold(text).upper()), escape=LIKE_ESCAPE)
 
 
 def text_contains(column: InstrumentedAttribute[str], text: str) -> ColumnElement[bool]:

@@ -1086,6 +1086,7 @@ SCALE_STATISTICS = [
     ("interim_controls", "ix_interim_controls_responsible_id", "39951 500"),
     ("interim_controls", "ix_interim_controls_plan_id", "39951 4"),
     ("interim_controls", "ix_interim_controls_kind", "39951 4994"),
+    ("interim_controls", "ix_interim_controls_search", "39951 13317 666 222 102 3 2 1"),  # migration 0034
 ]
 
 
@@ -1140,6 +1141,23 @@ def test_the_summary_over_many_services_counts_from_the_register_index_alone(app
         _with_scale_statistics(connection)
         plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
         assert plan == ["SEARCH interim_controls USING COVERING INDEX ix_interim_controls_register (status=?)"], plan
+
+
+def test_a_search_over_many_services_is_counted_from_the_search_index_alone(app, world, make_service):
+    """A search's count reads the controls alone, by their copies of their plans' scope: the plans
+    a search matches by reference or staff member are found in a list of their own. On SQLite every
+    control in force is read from the search index (migration 0034), not from its wide row."""
+    senior = _senior_over_many_services(world, make_service)
+    filters = RegisterFilters.from_args({"q": "wojcik"})
+    run = _statements_run(lambda: queries.register_page(senior, filters, date(2026, 11, 30)))
+    [(statement, parameters)] = [(s, p) for s, p in run if "count(" in s]
+    assert "JOIN" not in statement, statement
+    if db.engine.dialect.name != "sqlite":  # the index is SQLite's alone (see migration 0034)
+        return
+    connection = db.session.connection()
+    _with_scale_statistics(connection)
+    plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+    assert plan[0] == "SEARCH interim_controls USING COVERING INDEX ix_interim_controls_search (status=?)", plan
 
 
 def test_the_first_pages_controls_are_looked_up_in_the_visibility_index(app, world, make_service):

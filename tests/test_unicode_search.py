@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from pip_app import create_app
 from pip_app.extensions import db
 from pip_app.folding import SEARCH_KEY_LENGTH, fold, search_key
-from pip_app.models import Role
+from pip_app.models import Role, format_reference
+from pip_app.search import could_be_in_reference
 from tests import factories
 from tests.factories import make_control
 from tests.test_references_and_reviews import scratch_database  # noqa: F401 (a fixture, by name)
@@ -139,6 +140,23 @@ def test_a_reference_is_found_in_any_case(sign_in, world, people):
     plan = people["Piotr Wójcik"][0]
     assert _plans_found(sign_in(world["manager"]), plan.reference.lower(), people) == {"Piotr Wójcik"}
     assert _register_found(sign_in(world["senior"]), plan.reference.lower(), people) == {"Piotr Wójcik"}
+
+
+@given(st.integers(2000, 2999), st.integers(1, 10**6), st.data())
+def test_any_part_of_a_reference_could_be_in_one(year, number, data):
+    """A search for any part of a reference, in any case, still looks in the references."""
+    reference = format_reference(year, number)
+    start = data.draw(st.integers(0, len(reference) - 1))
+    end = data.draw(st.integers(start + 1, len(reference)))
+    part = reference[start:end]
+    assert could_be_in_reference(part) and could_be_in_reference(part.lower())
+
+
+@pytest.mark.parametrize("text", ["Wójcik", "PIP 2026", "PIP–2026", "ip_", "\u0301", "x"])
+def test_text_no_reference_holds_is_not_looked_for_in_them(text):
+    """A name, a space, an en dash before folding makes it a hyphen (so that one could be), a
+    wildcard, text that folds to nothing."""
+    assert could_be_in_reference(text) == (text == "PIP–2026")
 
 
 def test_text_that_folds_to_nothing_finds_no_name(sign_in, world, people):
