@@ -71,7 +71,16 @@ EXPRESSION_INDEXES = {"ix_interim_controls_status_review_due"}
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    return not (type_ == "index" and name in EXPRESSION_INDEXES)
+    if type_ == "index" and name in EXPRESSION_INDEXES:
+        return False
+    return not (type_ == "index" and not reflected and _for_another_dialect(obj))
+
+
+def _for_another_dialect(index):
+    """An index of models.py made for one database only (`Index(...).ddl_if(dialect=...)`, e.g.
+    ix_interim_controls_search, SQLite's: migration 0034), compared here with another's schema."""
+    only_on = getattr(getattr(index, "_ddl_if", None), "dialect", None)
+    return only_on is not None and only_on != context.get_bind().dialect.name
 
 
 def run_migrations_online():
