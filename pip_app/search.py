@@ -8,10 +8,9 @@ LIKE that neither database has to fold per row. (The register's search matched e
 detail with ILIKE, which on SQLite called the Unicode lower() in Python for each of 8,000 controls,
 twice a search: a third of the page.) A plan's reference is made by the app in one form
 (PIP-2026-0042: ASCII, upper case), so the folded text upper-cased is its folded match; plain LIKE
-then suits both databases (SQLite's ignores ASCII case, PostgreSQL's compares exactly); and text with
-any other character than a reference's ("Wójcik") cannot be in one, so it is not looked for (a
-name's search then need not read the plans' references: the register's count by its control's
-copies, see register/queries.py). Other free
+then suits both databases (SQLite's ignores ASCII case, PostgreSQL's compares exactly). Text with
+any character a reference never holds ("Wójcik") is not looked for in them, so a search for a name
+need not read the plans' references (the register counts it from the controls alone). Other free
 text (a risk statement, a service's name) is matched with ILIKE on the text as typed, which is
 Unicode-case-insensitive on both (pip_app/database.py gives SQLite a Unicode lower()).
 """

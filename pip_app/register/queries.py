@@ -34,7 +34,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, aliased, contains_eager, joinedload, selectinload
 
 from .. import policy
 from ..database import read_rows
@@ -337,7 +337,7 @@ def _filtered(
     return stmt
 
 
-def _search_condition(q: str, service_of: Any, *, by_copy: bool) -> ColumnElement[bool]:
+def _search_condition(q: str, service_of: InstrumentedAttribute[Any], *, by_copy: bool) -> ColumnElement[bool]:
     """A control matches a search through its plan (the reference, the staff member's name), its
     responsible person's name, its service's name or its detail. The people and services that
     match are each found once, in their own few hundred rows, rather than tested on every
