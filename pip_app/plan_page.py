@@ -9,6 +9,7 @@ never call the policy themselves.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
@@ -28,6 +29,9 @@ from .lifecycle import WEEKDAYS
 from .measures import chart_geometry, measure_met
 from .models import (
     Acknowledgement,
+    Observation,
+    ObservationStatus,
+    Outcome,
     Plan,
     PlanVersion,
     Review,
@@ -81,6 +85,13 @@ PLAN_PART_READS = PlanReads(
     },
 )
 
+# What the recorded observed shifts, opened from the plan page, read: the shifts with their observers
+# and what each observed (the plan's actions).
+RECORDED_OBSERVATION_READS = PLAN_PART_READS + PlanReads(
+    collections={"actions": (), "observations": (name_of(Observation.observer),)},
+    links=(Observation.focus,),
+)
+
 
 def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
     """The plan page's context; `overrides` carry a form being corrected or a row being edited."""
@@ -130,6 +141,7 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         may_see_health=policy.can_see_health_detail(me, plan),
         control_rights=policy.control_rights(me, plan.controls),
         closure_panel=closure_panel(plan, may_acknowledge, ClosureAcknowledgeForm),
+        observations=observation_panel(plan.observations),
         attachments=attachment_panel(plan, form_on_demand=True),
         decisions=decisions_panel(plan),
         disagreement_panel=disagreement_panel(plan),
@@ -142,7 +154,38 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
     if staff_reading:
         context["waiting_for_you"] = waiting_for_staff(plan, may_acknowledge, ack_due, context["closure_panel"])
     context.update(overrides)
+    context["observations_in_full"] = observations_in_full(context)
     return context
+
+
+@dataclass(frozen=True)
+class ObservationPanel:
+    """The observed shifts still planned (the panel shows them: each outcome is recorded there) and
+    those recorded (opened on demand), with how many were done and met."""
+
+    planned: list[Observation]
+    recorded: list[Observation]
+    done: int
+    met: int
+
+
+def observation_panel(observations: list[Observation]) -> ObservationPanel:
+    planned = [o for o in observations if o.status is ObservationStatus.PLANNED]
+    recorded = [o for o in observations if o.status is not ObservationStatus.PLANNED]
+    done = [o for o in recorded if o.status is ObservationStatus.DONE]
+    return ObservationPanel(planned, recorded, len(done), sum(o.outcome is Outcome.MET for o in done))
+
+
+def observations_in_full(context: dict[str, Any]) -> bool:
+    """Whether the observations panel shows the recorded shifts at once: when it answers one of its
+    own forms (an outcome being recorded or corrected, a change saved or refused, the remaining
+    shifts cancelled), so that what was just done is in view. On a first load they open on demand."""
+    editing = context["editing"]
+    return bool(
+        (editing is not None and editing[0] == "observation")
+        or "observations" in (context["saved"], context["conflict"])
+        or context.get("cancel_form")
+    )
 
 
 def waiting_for_staff(

@@ -161,6 +161,7 @@ RULES = {
     "plans.acknowledgement_list": view,
     "reviews.earlier": view,
     "reviews.measured_values": view,
+    "reviews.recorded_observations": view,
     "closure.plan_pdf": view,
     "closure.pdf": closure_rule(policy.can_download_closure),
     "closure.case_bundle": plan_rule(policy.can_download_case_bundle),

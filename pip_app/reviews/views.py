@@ -36,7 +36,14 @@ from ..models import (
     ReviewDecision,
 )
 from ..params import page_arg, parse_id
-from ..plan_page import PLAN_PAGE, PLAN_PAGE_READS, PLAN_PART_READS, review_marks
+from ..plan_page import (
+    PLAN_PAGE,
+    PLAN_PAGE_READS,
+    PLAN_PART_READS,
+    RECORDED_OBSERVATION_READS,
+    observation_panel,
+    review_marks,
+)
 from ..screens import plan_part, submit
 from ..services import reviews as review_ops
 from ..services.reviews import EntryValues
@@ -264,6 +271,22 @@ def observation_outcome_form(plan: Plan, observation: Observation) -> ResponseRe
     """The outcome form for one observed shift, in place."""
     form = ObservationOutcomeForm(formdata=None, prefix=f"outcome{observation.id}", row_version=observation.row_version)
     return PLAN_PAGE.show(plan, "observations", editing=("observation", observation.id), edit_form=form)
+
+
+@bp.get("/<int:plan_id>/observations/recorded")
+@plan_route(reads=RECORDED_OBSERVATION_READS)
+def recorded_observations(plan: Plan) -> ResponseReturnValue:
+    """The observed shifts already recorded (done, missed or cancelled), opened from the plan page's
+    observations panel: a fragment for htmx, a page of its own otherwise. None is planned, so no
+    row offers a form."""
+    return plan_part(
+        plan,
+        "plans/_observation_table.html",
+        "Recorded observed shifts",
+        "observations-panel",
+        rows=observation_panel(plan.observations).recorded,
+        caption=f"Observed shifts recorded for {plan.reference}",
+    )
 
 
 @bp.post("/<int:plan_id>/observations/<int:observation_id>/outcome")

@@ -414,6 +414,17 @@ def test_manager_records_an_observation_outcome_and_the_flag_clears(live_server,
     assert observation.recorded_at is not None
     assert db.session.get(Observation, p.upcoming_id).status is ObservationStatus.PLANNED
 
+    # Loaded afresh, the page shows the shift still planned; the recorded one opens on demand, by keyboard.
+    page.reload()
+    expect(page.locator(f"#observation-{p.upcoming_id}")).to_contain_text("Planned")
+    expect(page.locator(f"#observation-{p.overdue_id}")).to_have_count(0)
+    recorded = page.locator("#observations-recorded")
+    recorded.locator("summary").focus()
+    page.keyboard.press("Enter")
+    row = recorded.locator(f"#observation-{p.overdue_id}")
+    expect(row).to_contain_text("Met: Signed every MAR entry at the time of the round.")
+    expect(row.locator(".status")).to_have_text("Done")
+
     assert console_errors == []
 
 
