@@ -75,17 +75,17 @@ def url_with_ids(endpoint: str, _anchor: str | None = None, **ids: int) -> str:
     known = (endpoint, tuple(ids), request.script_root)  # the same route under the same mount point
     shape = shapes.get(known)
     if shape is None:
-        stand_ins = {key: str(ID_STAND_IN + n) for n, key in enumerate(ids)}
+        stand_ins: dict[str, Any] = {key: str(ID_STAND_IN + n) for n, key in enumerate(ids)}
         built = url_for(endpoint, **stand_ins)
         # The URL's text between the ids, and which id goes in each place, in the URL's order.
-        places = sorted((built.index(text), key) for key, text in stand_ins.items())
-        pieces, start = [], 0
-        for at, key in places:
-            pieces.append(built[start:at])
+        before: list[tuple[str, str]] = []  # (the text before an id, the id's name), in the URL's order
+        start = 0
+        for at, key in sorted((built.index(text), key) for key, text in stand_ins.items()):
+            before.append((built[start:at], key))
             start = at + len(stand_ins[key])
-        shape = shapes[known] = (pieces + [built[start:]], [key for _, key in places])
-    pieces, keys = shape
-    url = "".join(piece + str(int(ids[key])) for piece, key in zip(pieces, keys)) + pieces[-1]
+        shape = shapes[known] = (before, built[start:])
+    before, rest = shape
+    url = "".join(text + str(int(ids[key])) for text, key in before) + rest
     return f"{url}#{quote(_anchor, safe=ANCHOR_SAFE)}" if _anchor else url
 
 
