@@ -621,6 +621,11 @@ class Plan(Model):
     )
     # Read by the late-minutes flag (flags.minutes_overdue); recorded through services/meetings.py.
     meetings: Mapped[list[Meeting]] = relationship(order_by="(Meeting.held_on, Meeting.id)", viewonly=True)
+    # The evidence files, oldest first, as the plan page reads them (services.attachments.ATTACHMENT_READS);
+    # attached through services/attachments.py.
+    attachments: Mapped[list[Attachment]] = relationship(
+        order_by="(Attachment.uploaded_at, Attachment.id)", viewonly=True
+    )
 
     __mapper_args__ = {"version_id_col": row_version}
 

@@ -41,6 +41,7 @@ from .plan_reads import PLAN_AND_ITS_PEOPLE, REGULATORY_FLAG_READS, PlanReads, n
 from .screens import Screen
 from .services import acknowledgements
 from .services import closure as closure_ops
+from .services.attachments import ATTACHMENT_READS
 from .services.controls import last_check_notes
 from .services.disagreements import RESPONSE_READS
 from .services.plans import unissued_changes
@@ -72,6 +73,7 @@ PLAN_PAGE_READS = (
     + REGULATORY_FLAG_READS
     + DECISION_READS
     + RESPONSE_READS  # disagreements' responses, in the acknowledgements' SELECT (issue 18)
+    + ATTACHMENT_READS  # the evidence files: none to read (no statement) on most plans
 )
 
 # What the parts opened from the plan page read of the plan itself (each loads its own rows).

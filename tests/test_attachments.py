@@ -165,6 +165,7 @@ def test_with_htmx_the_panel_comes_back_with_the_file_and_a_fresh_form(plan, man
     response = upload(manager, plan, pdf_bytes(), "audit.pdf", htmx=True)
     assert response.status_code == 200
     assert 'id="attachments-panel"' in response.text and "“audit.pdf” attached to The plan as a whole." in response.text
+    assert '<span class="attachment__name">audit.pdf</span>' in response.text  # listed, as well as announced
     assert 'hx-encoding="multipart/form-data"' in response.text and "data-upload-progress" in response.text
     assert 'value="MAR audit, week 3"' not in response.text  # the form is empty again
 

@@ -28,8 +28,9 @@ from .forms import CopyGivenForm, attach_form
 from .panel import attachment_panel, new_attach_form, upload_context
 
 # What the panel and the upload form read of the plan: its objects a file may be attached to.
-PANEL_READS = PlanReads(
-    joined=(joinedload(Plan.staff),), collections={"actions": (), "reviews": (), "observations": ()}
+PANEL_READS = (
+    PlanReads(joined=(joinedload(Plan.staff),), collections={"actions": (), "reviews": (), "observations": ()})
+    + attachment_ops.ATTACHMENT_READS
 )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.orm import joinedload
 
 from ..clock import today
@@ -23,7 +23,7 @@ from ..extensions import db
 from ..file_types import KINDS, FileKind, clean_filename, download_name, identify
 from ..formatting import format_date
 from ..models import Action, Attachment, AttachmentVisibility, Meeting, Observation, Plan, Review, User
-from ..plan_reads import name_of
+from ..plan_reads import PlanReads, name_of
 from ..refusals import Conflict, Refusal
 from . import audit
 
@@ -148,6 +148,7 @@ def attach_file(
     )
     db.session.add(attachment)
     db.session.flush()
+    db.session.expire(plan, ["attachments"])  # read again, with this one, if the page lists them
     audit.record(
         actor,
         "attached",
@@ -226,23 +227,34 @@ def record_download(actor: User, sent: Sent) -> None:
     )
 
 
+# Each file's people and what it is attached to, read with the file (not its bytes: `Attachment.content`
+# is deferred).
+ATTACHMENT_ROW_OPTIONS = (
+    name_of(Attachment.uploaded_by),
+    joinedload(Attachment.action),
+    joinedload(Attachment.review),
+    joinedload(Attachment.observation),
+    joinedload(Attachment.meeting),
+)
+
+# The files read with the plan, for the pages that list them (the plan page, the attachments screen):
+# a plan with none costs no statement of its own, where the statement alone was 0.8 ms of the plan page.
+ATTACHMENT_READS = PlanReads(collections={"attachments": ATTACHMENT_ROW_OPTIONS})
+
 _PLAN_ATTACHMENTS = (
     select(Attachment)
     .where(Attachment.plan_id == bindparam("plan_id"))
-    .options(
-        name_of(Attachment.uploaded_by),
-        joinedload(Attachment.action),
-        joinedload(Attachment.review),
-        joinedload(Attachment.observation),
-        joinedload(Attachment.meeting),
-    )
+    .options(*ATTACHMENT_ROW_OPTIONS)
     .order_by(Attachment.uploaded_at, Attachment.id)
 )
 
 
 def plan_attachments(plan: Plan) -> Sequence[Attachment]:
-    """Every file on the plan, oldest first, without its bytes, in one statement (the caller keeps
-    those the person may see: `policy.can_view_attachment`)."""
+    """Every file on the plan, oldest first, without its bytes (the caller keeps those the person
+    may see: `policy.can_view_attachment`): as read with the plan (`ATTACHMENT_READS`), or else in
+    one statement."""
+    if "attachments" in inspect(plan).dict:
+        return plan.attachments
     return db.session.scalars(_PLAN_ATTACHMENTS, {"plan_id": plan.id}).all()
 
 
