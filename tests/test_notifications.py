@@ -5,7 +5,7 @@ plain text + HTML, and nothing sensitive in it."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import icalendar
 import pytest
@@ -134,6 +134,10 @@ def escalating_review(manager, plan):
         next_review_date=TODAY + timedelta(days=6),
         escalation_reason=SUMMARY,
     )
+    # Raised on the frozen day, not the machine's: a decision dated TODAY is refused as before its
+    # escalation once the real date has passed TODAY (CI failed so at 00:06 on 1 Dec 2026).
+    for escalation in plan.escalations:
+        escalation.raised_at = datetime.combine(TODAY, time(9))
     db.session.commit()
     return review
 
