@@ -143,3 +143,14 @@ def test_after_recording_an_outcome_the_panel_shows_every_shift(world, sign_in, 
     assert 'id="observations-recorded"' not in panel  # shown, not offered on demand
     # A later first load of the page opens them on demand again.
     assert "Recorded shifts (3)" in _panel(client.get(f"/plans/{plan.id}").text)
+
+
+def test_the_staff_member_reads_their_planned_shifts_folded(world, sign_in, plan, shifts):
+    panel = _panel(sign_in(world["staff"]).get(f"/plans/{plan.id}").text)
+    assert "4 planned · 1 done · 1 met." in panel
+    folded = panel.split('<details class="observations-more">', 1)[1].split("</details>", 1)[0]
+    assert "2 shifts without an outcome yet" in folded
+    for planned in shifts[2:]:
+        assert f'id="observation-{planned.id}"' in folded
+    assert "/outcome" not in folded  # theirs to read, not to record
+    assert "Recorded shifts (2)" in panel
