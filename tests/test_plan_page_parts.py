@@ -1,6 +1,7 @@
 """The plan page carries what a person acts on; the rest opens on demand (issue #15): earlier
-reviews, history, issued versions and acknowledgements are parts with URLs of their own — an
-htmx fragment, or a page of its own when followed as a plain link — read a page at a time."""
+reviews, history, issued versions, acknowledgements and recorded observed shifts are parts with
+URLs of their own — an htmx fragment, or a page of its own when followed as a plain link — read a
+page at a time."""
 
 from __future__ import annotations
 
@@ -15,14 +16,19 @@ from pip_app.models import (
     AckResponse,
     AckSubject,
     AuditEvent,
+    Observation,
+    ObservationStatus,
+    Outcome,
     PlanStatus,
     Progress,
     Review,
     ReviewDecision,
     ReviewEntry,
 )
+from pip_app.services import reviews as review_ops
 from pip_app.services.plans import issue_plan
 from tests.factories import approve_for_issue, make_action, make_control
+from tests.html_checker import assert_valid_html
 
 TODAY = date(2026, 11, 23)
 START = TODAY - timedelta(weeks=16)
@@ -197,7 +203,7 @@ def test_a_hundred_review_plan_page_stays_small(world, plan, sign_in):
     assert len(review_ids(page.text)) == 1 and "Earlier reviews (99)" in page.text
 
 
-@pytest.mark.parametrize("path", ["reviews", "history", "versions", "acknowledgements"])
+@pytest.mark.parametrize("path", ["reviews", "history", "versions", "acknowledgements", "observations/recorded"])
 def test_parts_of_a_plan_in_another_service_are_not_there(world, plan, sign_in, path):
     assert sign_in(world["other_manager"]).get(f"/plans/{plan.id}/{path}").status_code == 404
 
@@ -257,3 +263,112 @@ def test_a_part_opened_as_a_page_of_its_own_holds_what_its_forms_answer_into(wor
         assert targets, path  # each of these parts has a form or link answered in place
         for target in targets:
             assert f'id="{target}"' in page, (path, target)
+
+
+# --- The observed shifts: those still planned on the page, the recorded ones on demand
+
+
+@pytest.fixture
+def shifts(plan, world):
+    """Two recorded (done and met; cancelled), two still planned (one passed, one to come)."""
+    made = [
+        Observation(plan=plan, scheduled_on=TODAY - timedelta(days=14), observer=world["senior"], focus=plan.actions),
+        Observation(plan=plan, scheduled_on=TODAY - timedelta(days=7), observer=world["senior"]),
+        Observation(plan=plan, scheduled_on=TODAY - timedelta(days=1), observer=world["senior"]),
+        Observation(plan=plan, scheduled_on=TODAY + timedelta(days=3), observer=world["manager"]),
+    ]
+    db.session.add_all(made)
+    db.session.flush()
+    manager = world["manager"]
+    review_ops.record_observation(manager, made[0], status=ObservationStatus.DONE, outcome=Outcome.MET, notes=None)
+    review_ops.record_observation(
+        manager, made[1], status=ObservationStatus.CANCELLED, outcome=None, notes="Short-staffed <b>that</b> night"
+    )
+    db.session.commit()
+    return made
+
+
+def observations_panel(html: str) -> str:
+    start = html.index('<section id="observations-panel"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_the_plan_page_shows_the_planned_shifts_and_opens_the_recorded_on_demand(world, sign_in, plan, shifts):
+    panel = observations_panel(sign_in(world["manager"]).get(f"/plans/{plan.id}").text)
+    assert "4 planned · 1 done · 1 met." in panel
+    for planned in shifts[2:]:
+        assert f'id="observation-{planned.id}"' in panel
+        assert f"/plans/{plan.id}/observations/{planned.id}/outcome" in panel  # recorded from here
+    for recorded in shifts[:2]:
+        assert f'id="observation-{recorded.id}"' not in panel
+    assert "Short-staffed" not in panel
+    assert f'hx-get="/plans/{plan.id}/observations/recorded"' in panel
+    assert "Recorded shifts (2)" in panel
+
+
+@pytest.mark.parametrize("who", ["manager", "staff", "senior", "hr"])
+def test_the_recorded_shifts_open_as_a_part_and_as_a_page_of_their_own(world, sign_in, plan, shifts, who):
+    client = sign_in(world[who])
+    part = client.get(f"/plans/{plan.id}/observations/recorded", headers=HTMX)
+    assert part.status_code == 200
+    assert "<html" not in part.text
+    for recorded in shifts[:2]:
+        assert f'id="observation-{recorded.id}"' in part.text
+    for planned in shifts[2:]:
+        assert f'id="observation-{planned.id}"' not in part.text
+    assert "Short-staffed &lt;b&gt;that&lt;/b&gt; night" in part.text  # escaped
+    assert '<td data-label="Focus">A1</td>' in part.text  # what the first observed
+    assert "<form" not in part.text  # nothing recorded is recorded again
+    page = client.get(f"/plans/{plan.id}/observations/recorded")
+    assert page.status_code == 200
+    assert "<h1>Recorded observed shifts</h1>" in page.text
+    assert f'href="/plans/{plan.id}#observations-panel"' in page.text  # back to the plan
+    assert_valid_html({"recorded shifts": page.text})
+
+
+def test_a_plan_with_nothing_recorded_says_so(world, sign_in, plan):
+    db.session.add(Observation(plan=plan, scheduled_on=TODAY + timedelta(days=3), observer=world["senior"]))
+    db.session.commit()
+    client = sign_in(world["manager"])
+    assert "Recorded shifts" not in observations_panel(client.get(f"/plans/{plan.id}").text)
+    part = client.get(f"/plans/{plan.id}/observations/recorded", headers=HTMX)
+    assert "No observed shifts recorded yet." in part.text
+
+
+def test_after_recording_an_outcome_the_panel_shows_every_shift(world, sign_in, plan, shifts):
+    client = sign_in(world["manager"])
+    passed = shifts[2]
+    opened = client.get(f"/plans/{plan.id}/observations/{passed.id}/outcome", headers=HTMX)
+    assert opened.status_code == 200
+    assert f'id="observation-{shifts[0].id}"' in opened.text  # the form's answer shows the recorded too
+    form = client.client.get(f"/plans/{plan.id}/observations/{passed.id}/outcome").text
+    version = form.split(f'name="outcome{passed.id}-row_version"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
+    saved = client.post(
+        f"/plans/{plan.id}/observations/{passed.id}/outcome",
+        data={
+            f"outcome{passed.id}-status": "done",
+            f"outcome{passed.id}-outcome": "met",
+            f"outcome{passed.id}-row_version": version,
+        },
+        htmx=True,
+    )
+    assert saved.status_code == 200, saved.text
+    panel = observations_panel(saved.text)
+    assert "Observation recorded." in panel
+    assert "4 planned · 2 done · 2 met." in panel
+    for shift in shifts:  # the one just recorded among the recorded, in view
+        assert f'id="observation-{shift.id}"' in panel
+    assert 'id="observations-recorded"' not in panel  # shown, not offered on demand
+    # A later first load of the page opens them on demand again.
+    assert "Recorded shifts (3)" in observations_panel(client.get(f"/plans/{plan.id}").text)
+
+
+def test_the_staff_member_reads_their_planned_shifts_folded(world, sign_in, plan, shifts):
+    panel = observations_panel(sign_in(world["staff"]).get(f"/plans/{plan.id}").text)
+    assert "4 planned · 1 done · 1 met." in panel
+    folded = panel.split('<details class="observations-more">', 1)[1].split("</details>", 1)[0]
+    assert "2 shifts without an outcome yet" in folded
+    for planned in shifts[2:]:
+        assert f'id="observation-{planned.id}"' in folded
+    assert "/outcome" not in folded  # theirs to read, not to record
+    assert "Recorded shifts (2)" in panel
