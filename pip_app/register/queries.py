@@ -32,6 +32,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import InstrumentedAttribute, aliased, contains_eager, joinedload, selectinload
@@ -118,11 +119,15 @@ def flag_conditions(
     today: date | BindParameter[date],
     plan_closed: ColumnElement[bool] | None = None,
     not_checked_since: date | BindParameter[date] | None = None,
+    *,
+    of_controls_in_force: bool = False,
 ) -> dict:
     """flags.control_flags as SQL conditions on InterimControl joined to its Plan (or, given
     `plan_closed`, on InterimControl alone, with that condition saying whether its plan is closed).
-    `today` may be a bound parameter, with `not_checked_since` then another (`FLAG_PARAMETERS`)."""
-    in_force = InterimControl.status == ControlStatus.ACTIVE
+    `today` may be a bound parameter, with `not_checked_since` then another (`FLAG_PARAMETERS`).
+    With `of_controls_in_force` the statement keeps only controls in force already, so the
+    conditions leave that test out (counting the group's 8,754, it was 0.7 of 4.3 ms on SQLite)."""
+    in_force = true() if of_controls_in_force else InterimControl.status == ControlStatus.ACTIVE
     last_seen = func.coalesce(InterimControl.last_checked_on, InterimControl.start_date)
     if not_checked_since is None:
         assert isinstance(today, date)
@@ -555,12 +560,12 @@ def _summary_statements(role: Role) -> SummaryStatements:
         # From the register index alone, through each control's copy of its plan's status,
         # service and manager: joined to its plan, each of 8,754 controls was a lookup.
         closed = InterimControl.plan_status == PlanStatus.CLOSED
-        conditions = flag_conditions(day, closed, not_checked_since=since)
+        conditions = flag_conditions(day, closed, not_checked_since=since, of_controls_in_force=True)
         counted = select(InterimControl.kind).where(policy.visible_controls_by_copy(role))
     else:
         visible = select(Plan.id).where(visible_plan)
         closed = InterimControl.plan_id.in_(visible.where(Plan.status == PlanStatus.CLOSED))
-        conditions = flag_conditions(day, closed, not_checked_since=since)
+        conditions = flag_conditions(day, closed, not_checked_since=since, of_controls_in_force=True)
         counted = select(InterimControl.kind).where(InterimControl.plan_id.in_(visible))
     assert list(conditions) == list(FLAG_LABELS)  # the order `summary` reads the sums in
     counts = (
