@@ -9,17 +9,29 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def now_utc() -> datetime:
-    """The current time in UTC as a naive datetime (how the database stores times)."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """The current time in UTC as a naive datetime (how the database stores times). When a test
+    freezes today (FROZEN_TODAY), it is this time of day on that day in Europe/London, so what is
+    recorded now and the rules that read today agree whatever the machine's date: a decision
+    recorded "today" once came before the escalation raised "now", on the day after the frozen one."""
+    frozen = _frozen_day()
+    if frozen is None:
+        return datetime.now(UTC).replace(tzinfo=None)
+    on_that_day = datetime.combine(frozen, datetime.now(LONDON).time(), tzinfo=LONDON)
+    return on_that_day.astimezone(UTC).replace(tzinfo=None)
 
 
 def today() -> date:
     """Today's date in Europe/London, or the app's FROZEN_TODAY when a test sets one."""
+    return _frozen_day() or datetime.now(LONDON).date()
+
+
+def _frozen_day() -> date | None:
+    """The app's FROZEN_TODAY (tests only), if one is set."""
     if has_app_context():
         frozen = current_app.config.get("FROZEN_TODAY")
         if frozen:
             return date.fromisoformat(str(frozen))
-    return datetime.now(LONDON).date()
+    return None
 
 
 def to_london(moment: datetime) -> datetime:

@@ -11,6 +11,7 @@ import icalendar
 import pytest
 from sqlalchemy import func, select
 
+from pip_app.clock import now_utc
 from pip_app.extensions import db
 from pip_app.models import (
     AckResponse,
@@ -390,7 +391,7 @@ def test_backoff_doubles_and_ends_in_a_visible_failure(app, world, make_plan, ma
     for _ in range(3):
         send(runner)
         (row,) = rows()
-        delays.append((row.next_attempt_at - datetime.utcnow()).total_seconds())
+        delays.append((row.next_attempt_at - now_utc()).total_seconds())
         row.next_attempt_at = row.created_at
         db.session.commit()
     assert row.status is NotificationStatus.FAILED and row.attempts == 3 and "451" in row.last_error
@@ -712,7 +713,6 @@ def test_the_outbox_key_keeps_one_row_per_occasion(app, world, make_plan):
 def test_two_senders_at_once_claim_different_rows_on_postgresql(app, world, make_plan):
     """SKIP LOCKED: rows another server's run holds are passed over, not waited for or taken twice.
     (On SQLite the runs' BEGIN IMMEDIATE takes them in turn instead.)"""
-    from datetime import UTC
 
     from sqlalchemy import text
 
@@ -736,7 +736,7 @@ def test_two_senders_at_once_claim_different_rows_on_postgresql(app, world, make
             .all()
         )
         settings = MailSettings.from_config(app.config | {"BASE_URL": BASE})
-        now = datetime.now(UTC).replace(tzinfo=None) + timedelta(minutes=1)
+        now = now_utc() + timedelta(minutes=1)
         outgoing, _ = delivery.claim(settings, now=now, day=TODAY, batch=10)
         assert sorted(o.id for o in outgoing) == sorted(set(ids) - set(held))
         db.session.rollback()
