@@ -98,12 +98,13 @@ def _filter_choice_statements(role: Role, many: bool) -> tuple[Select[Any], Sele
     probed person by person and service by service when they span many (`many`:
     `policy.sees_many_plans`: reading every plan of a group took 9 ms, probing 2 ms; for one
     service, 0.5 and 10). OFFSET 0 keeps PostgreSQL from turning a probe into a join over every
-    plan."""
+    plan, and the visible plans into a probe of each service's plans: a one-service registered
+    manager's services 9.0 -> 1.5 ms (the same on SQLite)."""
     visible = policy.visible_plans_to(role)
 
     def on_visible_plan(column: Any, plan_column: Any) -> ColumnElement[bool]:
         if not many:
-            return column.in_(select(plan_column).where(visible))
+            return column.in_(select(plan_column).where(visible).offset(0))
         return select(literal(1)).select_from(Plan).where(visible, plan_column == column).offset(0).exists()
 
     staff = select(User.id, User.name).where(on_visible_plan(User.id, Plan.staff_id)).order_by(User.name)
