@@ -163,3 +163,7 @@ def test_a_link_built_with_url_with_id_is_the_link_url_for_builds(app):
             assert url_with_id("register.control", control_id=42) == url_for("register.control", control_id=42)
             assert str(ID_STAND_IN) not in url_with_id("plans.show", plan_id=ID_STAND_IN + 1)
             assert url_with_id("plans.show", plan_id=12).startswith(f"{root}/plans/")
+            for plan_id, action_id in [(1, 2), (5, 5), (10_000, 7), (ID_STAND_IN, ID_STAND_IN + 1)]:
+                expected = url_for("reviews.measured_values", plan_id=plan_id, action_id=action_id)
+                assert url_with_id("reviews.measured_values", plan_id=plan_id, action_id=action_id) == expected
+                assert url_with_id("reviews.measured_values", action_id=action_id, plan_id=plan_id) == expected
