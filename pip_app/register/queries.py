@@ -19,6 +19,7 @@ from functools import cache, lru_cache, reduce
 from operator import add
 from typing import Any, NamedTuple
 
+from markupsafe import Markup, escape
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
@@ -265,6 +266,16 @@ class RegisterRow:
             days = self.days_since_check
             return f"Not checked for {days} days" if c.last_checked_on else f"Never checked ({days} days)"
         return "Plan closed, still active"
+
+    def flag_badges(self) -> Markup:
+        """The flags as small labelled badges. Written here rather than as a template macro: a
+        register page's 25 rows spent 0.6 ms calling one."""
+        return Markup(
+            "".join(
+                f'<span class="register-flag register-flag--{flag}">{escape(self.flag_text(flag))}</span>'
+                for flag in self.flags
+            )
+        )
 
 
 def _last_note():
