@@ -22,7 +22,7 @@ from .charts import progress_chart
 from .clock import today
 from .decisions.panel import DECISION_READS, MEETING_COLUMNS, decisions_panel
 from .disagreements.panel import disagreement_panel
-from .flags import plan_flags
+from .flags import last_reviews, plan_flags
 from .formatting import format_date, format_day_month
 from .forms import ClosureAcknowledgeForm, PlanAcknowledgeForm
 from .lifecycle import WEEKDAYS
@@ -115,8 +115,8 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
     ack_due = acknowledgements.plan_acknowledgement_due(plan)
     staff_reading = me.id == plan.staff_id  # their own plan: a summary first, "you"
     waiting_on = me if may_acknowledge else None
-    shown = reviews_in_full(shown_review_ids(plan, waiting_on))
-    load_flag_entries([plan])  # after the reviews shown, so the newest keeps its entries whole
+    shown = reviews_in_full(shown_review_ids(plan, waiting_on), entries_also_of=last_reviews(plan, 2))
+    load_flag_entries([plan])  # what the flags read that is not loaded yet (nothing, unless a review changed)
     context = dict(
         plan=plan,
         flags=plan_flags(plan, today(), current_app.config["ACK_OUTSTANDING_DAYS"]),
