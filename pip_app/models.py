@@ -496,11 +496,20 @@ _USER_WITH_SERVICE_IDS = (
 
 
 @event.listens_for(User, "expire")
-@event.listens_for(User, "refresh")
-def _forget_service_ids(user, *args) -> None:
-    attributes = args[-1]  # None: all of them
+def _forget_service_ids(user, attributes) -> None:
+    """Expired whole (attributes None) or their services: read the ids again when next asked."""
     # user None: an instance already collected, expired along with the rest of the session
     if user is not None and (attributes is None or "services" in attributes):
+        user.__dict__.pop("_service_ids", None)
+
+
+@event.listens_for(User, "refresh")
+def _forget_service_ids_refreshed(user, context, attributes) -> None:
+    """Refreshed whole (`Session.refresh`), or their services loaded afresh: read the ids again.
+    A query that meets the user again, e.g. the register's rows when they are a control's
+    responsible person, "refreshes" only their unloaded relationships, which reads nothing: the
+    ids stay (forgetting them there cost a one-service registered manager's register a statement)."""
+    if user is not None and (attributes is None or "services" in user.__dict__):
         user.__dict__.pop("_service_ids", None)
 
 

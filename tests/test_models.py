@@ -114,3 +114,30 @@ def test_audit_events_cannot_be_changed_on_postgresql(plan, world):
         with pytest.raises(DBAPIError, match="append-only"):
             db.session.execute(text(statement))
         db.session.rollback()
+
+
+def test_a_user_met_again_by_a_query_keeps_the_service_ids_read_with_them(world, make_plan, count_queries):
+    """The signed-in user comes with their service ids (`User.get_with_service_ids`). A query that
+    meets them again, as the register's rows do when they are a control's responsible person,
+    must not make the ids be read again; `Session.refresh` must."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
+    from pip_app.models import InterimControl
+
+    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"])
+    make_control(plan, world["senior"])
+    senior_id, home_id = world["senior"].id, world["home"].id
+    db.session.commit()
+    db.session.expunge_all()
+    senior = User.get_with_service_ids(db.session, senior_id)
+    assert senior.service_ids == {home_id}
+    controls = db.session.scalars(select(InterimControl).options(joinedload(InterimControl.responsible))).all()
+    assert senior in [control.responsible for control in controls]
+    with count_queries() as counter:
+        assert senior.service_ids == {home_id}
+    assert counter.count == 0
+    db.session.refresh(senior)
+    with count_queries() as counter:
+        assert senior.service_ids == {home_id}
+    assert counter.count == 1
