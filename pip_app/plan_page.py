@@ -116,7 +116,9 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
     staff_reading = me.id == plan.staff_id  # their own plan: a summary first, "you"
     waiting_on = me if may_acknowledge else None
     shown = reviews_in_full(shown_review_ids(plan, waiting_on), entries_also_of=last_reviews(plan, 2))
-    load_flag_entries([plan])  # what the flags read that is not loaded yet (nothing, unless a review changed)
+    # The line above read the entries the flags need, so this reads nothing; it stays so that the
+    # flags never read a review's entries one review at a time, whatever the page showed.
+    load_flag_entries([plan])
     context = dict(
         plan=plan,
         flags=plan_flags(plan, today(), current_app.config["ACK_OUTSTANDING_DAYS"]),

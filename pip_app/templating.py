@@ -77,8 +77,8 @@ def lazy(id: str, summary: str, url: str) -> Markup:
 
 
 def more(url: str, label: str) -> Markup:
-    """ "Show more" at the end of one page of a list: the next page replaces the link (htmx) or
-    opens as a page."""
+    """The "show more" link at the end of one page of a list: the next page replaces the link
+    (htmx) or opens as a page."""
     url_html = escape(url)
     return Markup(
         f'<p class="lazy__more no-print"><a href="{url_html}" hx-get="{url_html}" hx-target="closest p"'

@@ -150,6 +150,21 @@ def test_option_tags_escape_values_and_labels_and_mark_the_chosen_one_compared_a
     assert str(option_tags([(1, "One")], 1)) == '<option value="1" selected>One</option>'
 
 
+def test_a_part_loaded_on_demand_escapes_what_it_is_given(app):
+    """`lazy` and `more` are written in Python (templating.py): what they put in the page is
+    escaped there, as a template would."""
+    from pip_app.templating import lazy, more
+
+    part = str(lazy("values-3", 'Falls <b>"A&B"</b>: the values as a table', "/plans/1/x?a=1&b=2"))
+    assert part.startswith('<details class="lazy" id="values-3" hx-get="/plans/1/x?a=1&amp;b=2"')
+    assert "<summary>Falls &lt;b&gt;&#34;A&amp;B&#34;&lt;/b&gt;: the values as a table</summary>" in part
+    assert '<a href="/plans/1/x?a=1&amp;b=2">Show falls &lt;b&gt;&#34;a&amp;b&#34;&lt;/b&gt;: the values' in part
+    assert "<b>" not in part
+    link = str(more("/plans/1/history?page=2&x=<", "Show <older> changes"))
+    assert 'href="/plans/1/history?page=2&amp;x=&lt;"' in link
+    assert ">Show &lt;older&gt; changes</a>" in link
+
+
 def test_a_link_built_with_url_with_id_is_the_link_url_for_builds(app):
     from flask import url_for
 
