@@ -20,12 +20,12 @@ that forcing generic plans halves some statements and doubles others).
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import sys
 import time
 from collections import defaultdict
 
+from inprocess import SKIP, sign_in  # bench/: run as a script, its folder is on the path
 from sqlalchemy import event
 
 from pip_app import create_app
@@ -34,7 +34,6 @@ from pip_app.serving import settle_garbage_collector
 from pip_app.tools.seed import DEFAULT_PASSWORD, GROUP_SENIOR_EMAIL
 
 WARM_UP = 8  # more than psycopg's prepare threshold (5): the statements are prepared by then
-SKIP = ("BEGIN", "PRAGMA", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")  # as bench/inprocess.py counts
 
 
 def main(argv=None) -> None:
@@ -49,10 +48,7 @@ def main(argv=None) -> None:
     app = create_app({"RATELIMIT_ENABLED": False})
     settle_garbage_collector()
     client = app.test_client()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").text).group(1)
-    signed_in = client.post("/login", data={"email": args.email, "password": args.password, "csrf_token": token})
-    if signed_in.status_code != 303:
-        sys.exit(f"sign-in as {args.email} failed ({signed_in.status_code})")
+    sign_in(client, args.email, args.password)
     for _ in range(WARM_UP):
         if (status := client.get(args.path).status_code) != 200:
             sys.exit(f"{args.path} answered {status}")
@@ -116,7 +112,7 @@ def _replay(url, texts: dict[int, tuple[str, object]], settings: str, rounds: in
         for which, connection in ((0, plain), (1, changed)) if round_ % 2 else ((1, changed), (0, plain)):
             for index, (statement, parameters) in selects.items():
                 begun = time.perf_counter()
-                connection.execute(statement, parameters).fetchall()  # type: ignore[arg-type]
+                connection.execute(statement, parameters).fetchall()
                 if round_ >= WARM_UP:
                     medians[index][which].append(time.perf_counter() - begun)
     return {i: (statistics.median(a) * 1000, statistics.median(b) * 1000) for i, (a, b) in medians.items()}
