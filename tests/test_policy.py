@@ -324,4 +324,10 @@ def test_the_registers_summary_and_first_page_are_the_controls_each_person_sees(
         page = register_page(person, RegisterFilters.from_args({}), day)
         assert [r.control.id for r in page.rows] == [c.id for c in first], person.email
         assert page.total == len(in_force), person.email
+        # What the summary counted stands in for the table's own count (register.views.index).
+        kinds = [None, *{c.kind.value for c in in_force}]
+        for args in [{"type": k, **flagged} for k in kinds for flagged in ({}, {"flagged": "1"})]:
+            filters = RegisterFilters.from_args(args)
+            assert counted.count_of(filters) == register_page(person, filters, day).total, (person.email, args)
+        assert counted.count_of(RegisterFilters.from_args({"q": "a"})) is None
     assert any(summary(p, day).by_flag.get("plan_closed") for p in people)

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from pip_app import policy
+from pip_app.clock import today
 from pip_app.extensions import db
-from pip_app.flags import NOT_CHECKED, NOT_CHECKED_DAYS, PLAN_CLOSED, REVIEW_PASSED, control_flags
+from pip_app.flags import NOT_CHECKED, NOT_CHECKED_DAYS, PLAN_CLOSED, REVIEW_PASSED, control_flags, review_due
 from pip_app.models import (
     AuditEvent,
     ControlCheck,
@@ -582,35 +583,67 @@ def test_a_pages_statements_are_built_once_for_everyone_of_a_role(world, sign_in
     assert (info.misses, info.hits) == (1, 2), info
 
 
-def test_unfiltered_register_takes_its_total_from_the_summary(world, sign_in, count_queries):
-    """Unfiltered, the table lists exactly the controls in force the summary strip counts, so the
-    page reuses that total instead of counting them again; any filter counts for itself."""
+def flags_of(control: InterimControl, day: date) -> list[str]:
+    due = review_due(control.review_by_date, control.continued_until)
+    return control_flags(control.status, due, control.last_checked_on, control.start_date, control.plan.status, day)
+
+
+def test_register_takes_its_total_from_the_summary_where_it_counted_them(world, sign_in, count_queries):
+    """Unfiltered, by type or flagged, the table lists exactly the controls in force the summary
+    strip has just counted, so the page reuses that total instead of counting them again; any
+    other filter counts for itself."""
     add_controls(world, 30, 0)
+    day = today()
+    for control in db.session.scalars(select(InterimControl).order_by(InterimControl.id).limit(12)):
+        control.review_by_date, control.last_checked_on = day + timedelta(days=30), day  # not flagged
+    db.session.commit()
     client = sign_in(world["senior"])
     statements = {}
     for url in (
         "/register",
         "/register?page=2",
         "/register?status=active&sort=staff",
-        "/register?status=all",
         "/register?type=paired_working",
+        "/register?flagged=1",
+        "/register?type=paired_working&flagged=1",
+        "/register?status=all",
+        "/register?q=a",
     ):
         client.get(url)
         with count_queries() as counter:
             text = client.get(url).text
         statements[url] = counter.count
-        count = db.session.scalar(
-            select(db.func.count(InterimControl.id)).where(
+        controls = db.session.scalars(
+            select(InterimControl).where(
                 *([] if "status=all" in url else [InterimControl.status == ControlStatus.ACTIVE]),
                 *([InterimControl.kind == ControlKind.PAIRED_WORKING] if "type=" in url else []),
             )
-        )
+        ).all()
+        if "flagged" in url:
+            controls = [c for c in controls if flags_of(c, day)]
+        if "q=" in url:
+            controls = [
+                c
+                for c in controls
+                if "a" in c.search_detail
+                or "a" in c.plan.staff.search_name
+                or "a" in c.responsible.search_name
+                or "a" in c.plan.service.name.lower()
+            ]
         shown = re.search(r'id="register-results-count"[^>]*>(\d+) control', text)
-        assert shown and int(shown.group(1)) == count, url
-    assert statements["/register"] == statements["/register?page=2"] == statements["/register?status=active&sort=staff"]
-    assert (
-        statements["/register?status=all"] == statements["/register?type=paired_working"] == statements["/register"] + 1
-    )
+        assert shown and int(shown.group(1)) == len(controls), url
+    in_force = db.session.scalars(select(InterimControl).where(InterimControl.status == ControlStatus.ACTIVE)).all()
+    assert 0 < sum(1 for c in in_force if flags_of(c, day)) < len(in_force)  # the flagged filter narrows
+    reused = [
+        "/register",
+        "/register?page=2",
+        "/register?status=active&sort=staff",
+        "/register?type=paired_working",
+        "/register?flagged=1",
+        "/register?type=paired_working&flagged=1",
+    ]
+    assert {statements[url] for url in reused} == {statements["/register"]}
+    assert statements["/register?status=all"] == statements["/register?q=a"] == statements["/register"] + 1
 
 
 # --- Checks and lifts from the register

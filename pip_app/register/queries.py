@@ -179,11 +179,6 @@ class RegisterFilters:
         )
 
     @property
-    def counts_controls_in_force(self) -> bool:
-        """Whether these filters match every control in force (the summary strip's total)."""
-        return self.status == "active" and not (self.service or self.kind or self.responsible or self.flagged or self.q)
-
-    @property
     def is_filtered(self) -> bool:
         """Whether anything narrows the default view (for the empty-state wording)."""
         return bool(self.service or self.kind or self.responsible or self.flagged or self.q or self.status != "active")
@@ -540,6 +535,18 @@ class Summary:
     flagged: int
     by_flag: dict[str, int]
     oldest: InterimControl | None
+    flagged_by_kind: dict[ControlKind, int]
+
+    def count_of(self, filters: RegisterFilters) -> int | None:
+        """How many controls `filters` match, where this summary has just counted them: those in
+        force, of one type or not, flagged or not, so that the register's table does not count them
+        again (the group's flagged page read its 8,754 controls in force twice). None for others."""
+        if filters.status != "active" or filters.service or filters.responsible or filters.q:
+            return None
+        if filters.kind:
+            counts = self.flagged_by_kind if filters.flagged else dict(self.by_kind)
+            return counts.get(ControlKind(filters.kind), 0)
+        return self.flagged if filters.flagged else self.total
 
 
 def summary(user, today: date) -> Summary:
@@ -566,6 +573,7 @@ def summary(user, today: date) -> Summary:
         flagged=sum(int(row[2] or 0) for row in grouped),
         by_flag=by_flag,
         oldest=db.session.scalars(statements.oldest, values).first(),
+        flagged_by_kind={ControlKind(row[0]): int(row[2] or 0) for row in grouped},
     )
 
 

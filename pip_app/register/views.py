@@ -43,8 +43,8 @@ def index() -> ResponseReturnValue:
     around: dict[str, Any] = (
         {} if is_htmx() else dict(summary=queries.summary(me, day), options=queries.filter_options(me))
     )
-    # Unfiltered, the table lists the controls in force the summary has just counted.
-    known_total = around["summary"].total if around and filters.counts_controls_in_force else None
+    # Unfiltered, by type or flagged, the table lists controls the summary has just counted.
+    known_total = around["summary"].count_of(filters) if around else None
     result = queries.register_page(me, filters, day, total=known_total)
     rights = policy.control_rights(me, [r.control for r in result.rows])
     return page_or_fragment(
