@@ -557,7 +557,7 @@ def test_register_statements_are_the_same_for_10_and_1000_controls(world, sign_i
     client = sign_in(world["senior"])
     headers = {"HX-Request": "true"} if htmx else {}
     counts = []
-    for total, offset in ((10, 0), (990, 100)):
+    for total, offset in ((30, 0), (970, 100)):  # more than a page, then a thousand
         add_controls(world, total, offset)
         client.get(url, headers=headers)  # warm up
         with count_queries() as counter:
@@ -567,6 +567,28 @@ def test_register_statements_are_the_same_for_10_and_1000_controls(world, sign_i
     assert db.session.scalar(select(db.func.count(InterimControl.id))) == 1000
     assert counts[0] == counts[1], counts
     assert counts[1] <= 8, counts
+
+
+def test_a_first_page_that_is_not_full_is_not_counted(world, sign_in, count_queries):
+    """A first page with fewer controls than a page holds shows how many match: the count is left
+    out (one statement fewer); a full first page, and any later page, are counted."""
+    add_controls(world, 30, 0)  # details "Control 0-0" to "Control 2-9"
+    client = sign_in(world["senior"])
+    statements = {}
+    for url, shown in (
+        ("/register?q=control+1-", "10 controls."),
+        ("/register?q=control+1-&page=2", "10 controls."),  # the last page it has is shown
+        ("/register?q=control", "30 controls, page 1 of 2."),
+        ("/register?q=control+9-", "No controls match these filters."),
+    ):
+        client.get(url)
+        with count_queries() as counter:
+            text = client.get(url).text
+        statements[url] = counter.count
+        assert shown in text, url
+    assert statements["/register?q=control+1-"] + 1 == statements["/register?q=control"]
+    assert statements["/register?q=control+1-&page=2"] == statements["/register?q=control"]
+    assert statements["/register?q=control+9-"] == statements["/register?q=control+1-"]
 
 
 def test_a_pages_statements_are_built_once_for_everyone_of_a_role(world, sign_in):
@@ -1181,7 +1203,7 @@ def test_a_search_over_many_services_is_counted_from_the_search_index_alone(app,
     a search matches by reference or staff member are found in a list of their own. On SQLite every
     control in force is read from the search index (migration 0034), not from its wide row."""
     senior = _senior_over_many_services(world, make_service)
-    filters = RegisterFilters.from_args({"q": "wojcik"})
+    filters = RegisterFilters.from_args({"q": "wojcik", "page": "2"})  # a first page not full counts nothing
     run = _statements_run(lambda: queries.register_page(senior, filters, date(2026, 11, 30)))
     [(statement, parameters)] = [(s, p) for s, p in run if "count(" in s]
     assert "JOIN" not in statement, statement

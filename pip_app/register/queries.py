@@ -436,21 +436,32 @@ class RegisterPage:
 
 
 def register_page(user, filters: RegisterFilters, today: date, total: int | None = None) -> RegisterPage:
-    """One page of the register: a count (unless the caller knows it) and one SELECT with joins,
-    whatever the page holds. The page's controls are chosen by their ids and sort keys alone, then
+    """One page of the register: a count (unless the caller knows it, or a first page that is not
+    full shows how many there are) and one SELECT with joins, whatever the page holds. The page's controls are chosen by their ids and sort keys alone, then
     read whole: sorting every matching control with all its columns, its last check's note and
     its plan's appeal looked up, cost more than the rest of the page."""
     if not policy.can_view_register(user):
         return RegisterPage(rows=[], total=0, page=1, pages=1)
     statements = _page_statements(user.role, policy.sees_many_plans(user), replace(filters, page=1), today)
     values = policy.viewer_parameters(user)
+
+    def rows_from(offset: int) -> list[RegisterRow]:
+        result = db.session.execute(statements.rows, {**values, PAGE_OFFSET: offset})
+        return [RegisterRow(control, note, today) for control, note in result]
+
+    rows = None
+    if total is None and filters.page == 1:
+        # A first page that is not full holds every match, so there is nothing left to count (most
+        # searches, a person's own controls, a small service's filters).
+        rows = rows_from(0)
+        total = len(rows) if len(rows) < PAGE_SIZE else None
     if total is None:
         total = db.session.scalar(statements.total, values) or 0
     pages = max(math.ceil(total / PAGE_SIZE), 1)
     page = min(filters.page, pages)
-    result = db.session.execute(statements.rows, {**values, PAGE_OFFSET: (page - 1) * PAGE_SIZE})
-    rows = [RegisterRow(control, note, today) for control, note in result]
-    return RegisterPage(rows=rows, total=total, page=page, pages=pages)
+    return RegisterPage(
+        rows=rows if rows is not None else rows_from((page - 1) * PAGE_SIZE), total=total, page=page, pages=pages
+    )
 
 
 PAGE_OFFSET = "page_offset"
