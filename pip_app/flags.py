@@ -31,6 +31,9 @@ REVIEW_PASSED = "review_passed"
 NOT_CHECKED = "not_checked"
 PLAN_CLOSED = "plan_closed"
 
+# A plan's flag that is also kept on its own (PlanAttention.regulatory_needed).
+REGULATORY_NEEDED = "regulatory_needed"
+
 
 @dataclass(frozen=True)
 class Flag:
@@ -273,7 +276,7 @@ def _regulatory_facts(plan: Any) -> list[FlagFact]:
         return []
     answered = [d.question for d in plan.regulatory_decisions]
     left = outstanding(outcome, kinds, plan.staff_nation, plan.staff_register, answered, stage=plan.stage)
-    return [FlagFact("regulatory_needed", ALREADY, number=len(left))] if left else []
+    return [FlagFact(REGULATORY_NEEDED, ALREADY, number=len(left))] if left else []
 
 
 def _disagreement_facts(plan: Any) -> list[FlagFact]:
@@ -309,8 +312,8 @@ def _one_flag(code: str, facts: list[FlagFact]) -> list[Flag]:
 
 
 _FLAG = {
-    "regulatory_needed": lambda f: Flag(
-        "regulatory_needed",
+    REGULATORY_NEEDED: lambda f: Flag(
+        REGULATORY_NEEDED,
         f"Regulatory decisions needed: {_plural(f.number, 'referral decision')} not yet recorded",
         "regulatory",
     ),

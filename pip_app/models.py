@@ -706,10 +706,14 @@ class PlanAttention(Model):
     ever need attention unless it changes has no row."""
 
     __tablename__ = "plan_attention"
+    __table_args__ = (Index("ix_plan_attention_regulatory_needed", "regulatory_needed", "plan_id"),)
 
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True)
     attention_from: Mapped[date] = mapped_column(Date)  # the first fact's day (flags.attention_from)
     facts: Mapped[list[list]] = mapped_column(JSON)  # FlagFact.as_json() of each, in the flags' order
+    # Whether its facts say regulatory decisions are still to record: the registered managers'
+    # dashboards list these plans by this index (migration 0035).
+    regulatory_needed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PlanVersion(Model):

@@ -176,8 +176,8 @@ def _attention_is_kept() -> None:
     ids = list(connection.execute(select(Plan.id)).scalars())
     kept = {row.plan_id: row for row in connection.execute(select(PlanAttention))}
     expected = {row["plan_id"]: row for row in attention_rows(connection, ids)} if ids else {}
-    assert {i: (r.attention_from, r.facts) for i, r in kept.items()} == {
-        i: (r["attention_from"], r["facts"]) for i, r in expected.items()
+    assert {i: (r.attention_from, r.facts, r.regulatory_needed) for i, r in kept.items()} == {
+        i: (r["attention_from"], r["facts"], r["regulatory_needed"]) for i, r in expected.items()
     }, "plan_attention is not what the flags' rules give: an operation changed what they read without it"
 
 

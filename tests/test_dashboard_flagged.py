@@ -293,9 +293,10 @@ def test_observations_to_record_are_those_a_person_observes_or_whose_plan_they_m
     )
 
 
-def test_closures_needing_regulatory_decisions_are_named_from_the_outcome_index(app, world):
-    """The regulatory checklist's candidates include the plans closed "not achieved" or "left":
-    the index on (outcome, plan) names them without reading each closure (migration 0031)."""
+def test_plans_needing_regulatory_decisions_are_named_from_what_their_flags_keep(app, world):
+    """The registered manager's "Record the regulatory decisions" list reads the plans whose kept
+    flags say so, from the index on (regulatory_needed, plan) (migration 0035), in its order: it
+    tests none of the checklist's rules itself."""
     from pip_app.models import Role
     from pip_app.policy import viewer_parameters
     from pip_app.services.dashboard import _decision_statements
@@ -305,13 +306,14 @@ def test_closures_needing_regulatory_decisions_are_named_from_the_outcome_index(
     sql = regulatory.params(viewer_parameters(world["senior"])).compile(
         db.engine, compile_kwargs={"literal_binds": True}
     )
+    assert "regulatory_decisions" not in str(sql)
     connection = db.session.connection()
     if db.engine.dialect.name != "sqlite":
         # With a handful of rows whose pages were never vacuumed, PostgreSQL's choice of index is a
-        # coin toss; at 10,000 plans it reads this one alone (bench). What can be held here is
-        # that the index holds what the list reads.
-        definition = postgres_index_definition("ix_closures_outcome_plan")
-        assert definition.endswith("(outcome, plan_id)"), definition
+        # coin toss. What can be held here is that the index holds what the list reads.
+        definition = postgres_index_definition("ix_plan_attention_regulatory_needed")
+        assert definition.endswith("(regulatory_needed, plan_id)"), definition
         return
     plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
-    assert any("closures USING COVERING INDEX ix_closures_outcome_plan" in step for step in plan), plan
+    assert any("plan_attention USING COVERING INDEX ix_plan_attention_regulatory_needed" in s for s in plan), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan  # in the index's order: no sort

@@ -3,12 +3,9 @@ one row per plan with a flag now or on a later day, holding the flags' facts (`f
 and the first day any of them flags. The dashboards find the plans needing attention today by
 that day, instead of reading each candidate plan's controls, observations, reviews and
 acknowledgements to decide its flags (eleven statements and about 800 rows a dashboard at 10,000
-plans). Existing plans are filled in here with the app's own rules (`services.attention`).
-
-The fill reads the tables through the app's models as they are at the head. If a later migration
-adds a column that the flags read, a database upgraded from before 0033 would meet that column
-here before it exists: that migration must then refresh plan_attention itself
-(`services.attention.refresh_every_plan`), and this fill be dropped.
+plans). Existing plans are filled in with the app's own rules (`services.attention`) by 0035,
+which added a column to this table: the fill writes the table as the models have it at the head,
+so it was moved there from here.
 
 Revision ID: 0033
 Revises: 0032
@@ -32,9 +29,6 @@ def upgrade():
         sa.Column("attention_from", sa.Date(), nullable=False),
         sa.Column("facts", sa.JSON(), nullable=False),
     )
-    from pip_app.services.attention import refresh_every_plan
-
-    refresh_every_plan(op.get_bind())
 
 
 def downgrade():

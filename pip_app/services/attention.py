@@ -22,7 +22,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import Connection, delete, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from ..flags import ACK_OUTSTANDING_DAYS, attention_from, flag_facts
+from ..flags import ACK_OUTSTANDING_DAYS, REGULATORY_NEEDED, attention_from, flag_facts
 from ..models import (
     Acknowledgement,
     Action,
@@ -94,7 +94,14 @@ def attention_rows(connection: Connection, plan_ids: list[int], days: int | None
         facts = flag_facts(plan, days)
         first = attention_from(facts)
         if first is not None:
-            rows.append({"plan_id": plan.id, "attention_from": first, "facts": [f.as_json() for f in facts]})
+            rows.append(
+                {
+                    "plan_id": plan.id,
+                    "attention_from": first,
+                    "facts": [f.as_json() for f in facts],
+                    "regulatory_needed": any(f.code == REGULATORY_NEEDED for f in facts),
+                }
+            )
     return rows
 
 

@@ -65,7 +65,7 @@ from ..models import (
 )
 from .outbox import outbox_counts
 from .plan_rows import PlanRow, first_plan_rows_query, plan_rows, plan_rows_query
-from .regulatory import TRIGGER_CONTROL_KINDS, needs_decisions
+from .regulatory import TRIGGER_CONTROL_KINDS
 
 OPEN = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
 LIMIT = 20  # the most urgent of each list; the plans list and the register show them all
@@ -280,11 +280,15 @@ def _decision_statements(role: Role) -> DecisionStatements:
         .correlate(Plan)
         .scalar_subquery()
     )
+    # The plans themselves are found by what their flags keep (`services.attention`), in the order
+    # of their index: testing the checklist's rules here cost PostgreSQL 2.6 ms a dashboard.
     regulatory = (
         select(Plan.id, Plan.reference, staff.name, closed_at, restricted_since, staged_at)
+        .select_from(PlanAttention)
+        .join(Plan, Plan.id == PlanAttention.plan_id)
         .join(staff, staff.id == Plan.staff_id)
-        .where(my_services, needs_decisions(staff))
-        .order_by(Plan.id)
+        .where(PlanAttention.regulatory_needed.is_(True), my_services)
+        .order_by(PlanAttention.plan_id)
         .limit(LIMIT + 1)
     )
     return DecisionStatements(requests, appeals, escalations, regulatory)

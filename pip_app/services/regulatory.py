@@ -8,24 +8,15 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any
-
-from sqlalchemy import ColumnElement, and_, exists, or_, select, union
-from sqlalchemy.orm import aliased
 
 from ..clock import today
 from ..extensions import db
 from ..formatting import format_date
 from ..models import (
-    Closure,
     ClosureOutcome,
     ControlKind,
     ControlStatus,
-    InterimControl,
-    Nation,
     Plan,
-    PlanStage,
-    PlanStatus,
     ProfessionalRegister,
     RegulatoryAnswer,
     RegulatoryDecision,
@@ -34,10 +25,7 @@ from ..models import (
 )
 from ..refusals import Conflict, Refusal
 from ..regulatory_rules import (
-    PROFESSIONAL_REGISTERS,
     TRIGGER_CONTROLS,
-    TRIGGER_OUTCOMES,
-    WORKFORCE_REGULATORS,
     in_words,
     outstanding,
     professional_regulator,
@@ -50,7 +38,6 @@ from . import audit
 
 # The stored values of regulatory_rules, as the model's enums for SQL.
 TRIGGER_CONTROL_KINDS = [ControlKind(k) for k in TRIGGER_CONTROLS]
-TRIGGER_CLOSURE_OUTCOMES = [ClosureOutcome(o) for o in TRIGGER_OUTCOMES]
 RATIONALE_MAX = 4000
 REFERENCE_MAX = 100
 
@@ -99,53 +86,6 @@ def outstanding_questions(plan: Plan) -> list[str]:
     staff = plan.staff
     answered = [d.question for d in plan.regulatory_decisions]
     return outstanding(*_trigger_inputs(plan), staff.nation, staff.professional_register, answered, stage=plan.stage)
-
-
-def needs_decisions(staff: type[User] | Any) -> ColumnElement[bool]:
-    """The SQL twin of `outstanding_questions` (a test holds the two equal): an issued plan that
-    triggers the checklist (a formal stage, a closure "not achieved" or "left", restricted duties or
-    removal from regulated activity in force), with a question that applies to its staff member
-    (`staff`: the User entity or alias joined as the plan's staff member) unanswered."""
-
-    def answered(question: RegulatoryQuestion) -> ColumnElement[bool]:
-        return exists().where(RegulatoryDecision.plan_id == Plan.id, RegulatoryDecision.question == question)
-
-    formal = Plan.stage != PlanStage.INFORMAL
-    closed_so = and_(
-        Plan.status == PlanStatus.CLOSED,
-        exists().where(Closure.plan_id == Plan.id, Closure.outcome.in_(TRIGGER_CLOSURE_OUTCOMES)),
-    )
-    control_in_force = exists().where(
-        InterimControl.plan_id == Plan.id,
-        InterimControl.status == ControlStatus.ACTIVE,
-        InterimControl.kind.in_(TRIGGER_CONTROL_KINDS),
-    )
-    register, nation = staff.professional_register, staff.nation
-    left = or_(
-        ~answered(RegulatoryQuestion.DBS),
-        ~answered(RegulatoryQuestion.SAFEGUARDING),
-        and_(
-            or_(register.is_(None), register.in_([ProfessionalRegister(r) for r in PROFESSIONAL_REGISTERS])),
-            ~answered(RegulatoryQuestion.PROFESSIONAL),
-        ),
-        and_(
-            or_(nation.is_(None), nation.in_([Nation(n) for n in WORKFORCE_REGULATORS])),
-            ~answered(RegulatoryQuestion.WORKFORCE),
-        ),
-    )
-    # The plans that may trigger it, from three indexed lookups, so the database reads those few
-    # plans instead of testing every plan of the services (each matches one of the three).
-    staged = aliased(Plan)
-    candidates = union(
-        select(staged.id).where(staged.stage.in_([s for s in PlanStage if s is not PlanStage.INFORMAL])),
-        select(Closure.plan_id).where(Closure.outcome.in_(TRIGGER_CLOSURE_OUTCOMES)),
-        select(InterimControl.plan_id).where(
-            InterimControl.status == ControlStatus.ACTIVE, InterimControl.kind.in_(TRIGGER_CONTROL_KINDS)
-        ),
-    )
-    return and_(
-        Plan.id.in_(candidates), Plan.status != PlanStatus.DRAFT, or_(formal, closed_so, control_in_force), left
-    )
 
 
 def _texts(plan: Plan, code: str) -> tuple[str, str]:
