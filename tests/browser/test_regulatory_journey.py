@@ -76,3 +76,24 @@ def test_the_registered_manager_records_the_regulatory_decisions_in_place(
     expect(page.locator("#plan-header")).not_to_contain_text("Regulatory decisions needed")
     assert_accessible(page, "the regulatory checklist answered")
     assert [e for e in console_errors if "status of 422" not in e] == []
+
+
+def test_on_a_page_of_its_own_the_checklist_refreshes_the_plans_header_there(
+    live_server, page, console_errors, world, restricted_plan
+):
+    """Opened as a page of its own (a link, a bookmark), the checklist shows the plan's header too,
+    so the header each saved decision refreshes out of band has somewhere to go: htmx logged
+    `oobErrorNoTarget` for `#plan-header` there before, and the flag stayed as it was."""
+    sign_in_quickly(page, live_server, world["senior"].email, PASSWORD, then=f"/plans/{restricted_plan.id}/regulatory")
+    header = page.locator("#plan-header")
+    expect(header).to_contain_text("Regulatory decisions needed: 2 referral decisions not yet recorded")
+    assert page.locator("h1").count() == 1
+    for code, answer in (("dbs", "not_referred"), ("safeguarding", "not_applicable")):
+        form = page.locator(f"#regulatory-{code}")
+        form.get_by_label("Decision").select_option(answer)
+        form.get_by_label("Rationale").fill("Considered with HR: the referral test is not met.")
+        form.get_by_role("button", name=re.compile("^Record the decision")).click()
+        expect(page.locator("#regulatory-panel")).to_contain_text("Decision recorded.")
+    expect(header).not_to_contain_text("Regulatory decisions needed")
+    assert_accessible(page, "the regulatory checklist as a page of its own")
+    assert console_errors == []
