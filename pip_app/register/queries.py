@@ -437,9 +437,10 @@ class RegisterPage:
 
 def register_page(user, filters: RegisterFilters, today: date, total: int | None = None) -> RegisterPage:
     """One page of the register: a count (unless the caller knows it, or a first page that is not
-    full shows how many there are) and one SELECT with joins, whatever the page holds. The page's controls are chosen by their ids and sort keys alone, then
-    read whole: sorting every matching control with all its columns, its last check's note and
-    its plan's appeal looked up, cost more than the rest of the page."""
+    full shows how many there are) and one SELECT with joins, whatever the page holds. The page's
+    controls are chosen by their ids and sort keys alone, then read whole: sorting every matching
+    control with all its columns, its last check's note and its plan's appeal looked up, cost more
+    than the rest of the page."""
     if not policy.can_view_register(user):
         return RegisterPage(rows=[], total=0, page=1, pages=1)
     statements = _page_statements(user.role, policy.sees_many_plans(user), replace(filters, page=1), today)
