@@ -184,7 +184,9 @@ def test_the_response_is_recorded_and_read_without_javascript(live_server, no_js
     expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
     page.goto(f"{live_server}/plans/{issued_plan.id}")
     page.get_by_role("link", name=re.compile("^Record the response")).click()
-    expect(page.get_by_role("heading", name=re.compile("^Disagreements:"), level=1)).to_be_visible()
+    # The disagreements page of its own: the plan's header (its h1), then the disagreements.
+    expect(page.get_by_role("heading", name=f"{issued_plan.reference}: {world['staff'].name}", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Disagreements and the responses", level=2)).to_be_visible()
     page.get_by_label("Who was there").fill("Sam Patel and me")
     page.get_by_label("Outcome").fill("Agreed: the shift is removed from the audit.")
     page.get_by_label("No: the plan stays as it is").check()
