@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
+from ..database import fixed
 from ..extensions import db
 from ..models import ApproverRole, AuditEvent, Nation, ProfessionalRegister, Role, Service, User
 from ..params import BadParameter, date_arg, id_arg, page_arg, text_arg
@@ -80,7 +81,7 @@ def _user_page(person: User, status: int = 200, refusal: str | None = None, **fo
         .options(joinedload(AuditEvent.actor))
         .where(AuditEvent.entity == "user", AuditEvent.entity_id == person.id)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(15)
+        .limit(fixed(15))
     ).all()
     return render_template(
         "admin/user.html",
@@ -292,8 +293,8 @@ def audit():
     events = db.session.scalars(
         query.options(joinedload(AuditEvent.actor))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(AUDIT_PAGE_SIZE)
-        .offset((page - 1) * AUDIT_PAGE_SIZE)
+        .limit(fixed(AUDIT_PAGE_SIZE))
+        .offset(fixed((page - 1) * AUDIT_PAGE_SIZE))
     ).all()
     plan_ids = sorted({e.plan_id for e in events if e.plan_id})
     references = {

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, func, literal, or_, select
 from sqlalchemy.orm import defer, joinedload
 
 from .. import policy
-from ..database import read_rows
+from ..database import fixed, read_rows
 from ..extensions import db
 from ..models import (
     REFERENCE_NEWEST_FIRST,
@@ -104,8 +104,8 @@ def _filter_choice_statements(role: Role, many: bool) -> tuple[Select[Any], Sele
 
     def on_visible_plan(column: Any, plan_column: Any) -> ColumnElement[bool]:
         if not many:
-            return column.in_(select(plan_column).where(visible).offset(0))
-        return select(literal(1)).select_from(Plan).where(visible, plan_column == column).offset(0).exists()
+            return column.in_(select(plan_column).where(visible).offset(fixed(0)))
+        return select(literal(1)).select_from(Plan).where(visible, plan_column == column).offset(fixed(0)).exists()
 
     staff = select(User.id, User.name).where(on_visible_plan(User.id, Plan.staff_id)).order_by(User.name)
     services = select(Service.id, Service.name).where(on_visible_plan(Service.id, Plan.service_id))
@@ -147,7 +147,7 @@ def plan_versions(plan: Plan) -> list[PlanVersion]:
             .where(PlanVersion.plan_id == plan.id)
             .options(defer(PlanVersion.snapshot), joinedload(PlanVersion.created_by))
             .order_by(PlanVersion.version)
-            .limit(MAX_VERSIONS)
+            .limit(fixed(MAX_VERSIONS))
         )
     )
 
@@ -175,5 +175,5 @@ def open_plans_for(user: User, staff_id: int | None) -> list[PlanRow]:
             Plan.status.in_([PlanStatus.DRAFT, PlanStatus.ACTIVE, PlanStatus.PAUSED]),
         )
         .order_by(*REFERENCE_NEWEST_FIRST)
-        .limit(10)
+        .limit(fixed(10))
     )

@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, aliased, contains_eager, joinedload, selectinload
 
 from .. import policy
-from ..database import read_rows
+from ..database import fixed, read_rows
 from ..extensions import db
 from ..flags import NOT_CHECKED, NOT_CHECKED_DAYS, PLAN_CLOSED, REVIEW_PASSED, control_flags, review_due
 from ..models import (
@@ -279,7 +279,7 @@ def _last_note():
         select(ControlCheck.note)
         .where(ControlCheck.control_id == InterimControl.id)
         .order_by(ControlCheck.checked_on.desc(), ControlCheck.id.desc())
-        .limit(1)
+        .limit(fixed(1))
         .correlate(InterimControl)
         .scalar_subquery()
         .label("last_note")
@@ -491,8 +491,8 @@ def _page_statements(role: Role, many: bool, filters: RegisterFilters, today: da
     on_page = (
         _ids_in_order(role, many, filters, today)
         .order_by(*order)
-        .limit(PAGE_SIZE)
-        .offset(bindparam(PAGE_OFFSET, type_=Integer))
+        .limit(fixed(PAGE_SIZE))
+        .offset(bindparam(PAGE_OFFSET, type_=Integer, literal_execute=True))
     )
     chosen = _joined(select(InterimControl, _last_note())).where(InterimControl.id.in_(on_page))
     return PageStatements(count, _with_rows(chosen).order_by(*order))
@@ -530,7 +530,7 @@ def register_row(control: InterimControl, today: date) -> RegisterRow:
         select(ControlCheck.note)
         .where(ControlCheck.control_id == control.id)
         .order_by(ControlCheck.checked_on.desc(), ControlCheck.id.desc())
-        .limit(1)
+        .limit(fixed(1))
     )
     return RegisterRow(control, note, today)
 
@@ -632,7 +632,7 @@ def _summary_statements(role: Role) -> SummaryStatements:
         .where(visible_plan, in_force)
         .options(contains_eager(InterimControl.plan).contains_eager(Plan.staff.of_type(Staff)))
         .order_by(InterimControl.start_date, InterimControl.id)
-        .limit(1)
+        .limit(fixed(1))
     )
     return SummaryStatements(counts, oldest)
 
@@ -690,7 +690,7 @@ def _filter_options_statement(role: Role, many: bool) -> Any:
             .select_from(InterimControl)
             .join(InterimControl.plan)
             .where(visible_plan, source == column)
-            .offset(0)
+            .offset(fixed(0))
             .exists()
         )
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from ..appeal_rules import hearer_problem, lateness_problem
 from ..clock import today
+from ..database import fixed
 from ..extensions import db
 from ..formatting import format_date
 from ..models import (
@@ -133,7 +134,7 @@ def involvement(plan: Plan) -> dict[int, str]:
         select(AuditEvent.actor_id)
         .where(AuditEvent.plan_id == plan.id, AuditEvent.entity == "plan", AuditEvent.verb == "created")
         .order_by(AuditEvent.id)
-        .limit(1)
+        .limit(fixed(1))
     )
     note(creator, "created the plan")
     for approval in plan.approvals:

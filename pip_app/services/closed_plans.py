@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import policy
 from ..clock import LONDON
+from ..database import fixed
 from ..extensions import db
 from ..models import Acknowledgement, AckSubject, Closure, ClosureOutcome, Plan, PlanStatus, User
 
@@ -49,8 +50,8 @@ def closed_plans(
             joinedload(Plan.staff), joinedload(Plan.service), joinedload(Plan.closure).joinedload(Closure.closed_by)
         )
         .order_by(Closure.closed_at.desc(), Plan.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        .limit(fixed(per_page))
+        .offset(fixed((page - 1) * per_page))
     ).all()
     return list(plans), total or 0
 

@@ -31,7 +31,7 @@ from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 
 from .. import policy
 from ..clock import today
-from ..database import read_rows
+from ..database import fixed, read_rows
 from ..extensions import db
 from ..flags import Flag, FlagFact, flags_on
 from ..models import (
@@ -227,7 +227,7 @@ def _decision_statements(role: Role) -> DecisionStatements:
         .join(staff, staff.id == Plan.staff_id)
         .where(Approval.status == ApprovalStatus.PENDING, *scope)
         .order_by(Approval.requested_at, Approval.id)
-        .limit(LIMIT + 1)
+        .limit(fixed(LIMIT + 1))
     )
     # Appeals (issue 20, point 3) this person is to hear, and — for HR, or a registered manager
     # of the plan's service — those still waiting for a hearer to be chosen.
@@ -244,7 +244,7 @@ def _decision_statements(role: Role) -> DecisionStatements:
         .join(staff, staff.id == Plan.staff_id)
         .where(Appeal.id.in_(still_open), or_(Appeal.hearer_id == me, choose))
         .order_by(Appeal.lodged_on, Appeal.id)
-        .limit(LIMIT + 1)
+        .limit(fixed(LIMIT + 1))
     )
     if role is not Role.SENIOR:
         return DecisionStatements(requests, appeals, None, None)
@@ -255,7 +255,7 @@ def _decision_statements(role: Role) -> DecisionStatements:
         # decided_at is set with the decision; its index finds the few undecided ones.
         .where(Escalation.decided_at.is_(None), my_services)
         .order_by(Escalation.raised_at, Escalation.id)
-        .limit(LIMIT + 1)
+        .limit(fixed(LIMIT + 1))
     )
     # Regulatory decisions to record (issue 20): since the first of the closure, the move to a
     # formal stage, and duties restricted or the person removed from regulated activity.
@@ -289,7 +289,7 @@ def _decision_statements(role: Role) -> DecisionStatements:
         .join(staff, staff.id == Plan.staff_id)
         .where(PlanAttention.regulatory_needed.is_(True), my_services)
         .order_by(PlanAttention.plan_id)
-        .limit(LIMIT + 1)
+        .limit(fixed(LIMIT + 1))
     )
     return DecisionStatements(requests, appeals, escalations, regulatory)
 
@@ -337,7 +337,8 @@ class FlaggedRanges(NamedTuple):
 def _flagged_ranges(scope: ColumnElement[bool]) -> FlaggedRanges:
     """`first_flagged`'s statements for a scope, built once (the dashboard's scopes are built once
     per role), with the day and the room left in the list as bound parameters."""
-    day, room = bindparam("flag_day", type_=Date), bindparam("room", type_=Integer)
+    # The room is written into each statement as it runs (`database.fixed`): 21 texts at most.
+    day, room = bindparam("flag_day", type_=Date), bindparam("room", type_=Integer, literal_execute=True)
     # Probed for each plan the range reads, by its key: the range stops once it has enough.
     needs_attention = exists().where(PlanAttention.plan_id == Plan.id, PlanAttention.attention_from <= day)
     dated = (Plan.next_review_date, Plan.id)
@@ -395,7 +396,7 @@ def _board_statements(role: Role) -> BoardStatements:
         scope=scope,
         open_count=select(func.count()).select_from(Plan).where(scope),  # count(*): from the index alone
         plans=first_plan_rows_query(
-            [scope], (Plan.next_review_date.is_(None), Plan.next_review_date, *REFERENCE_ORDER), LIMIT
+            [scope], (Plan.next_review_date.is_(None), Plan.next_review_date, *REFERENCE_ORDER), fixed(LIMIT)
         ),
         due_this_week=first_plan_rows_query(
             [
@@ -404,7 +405,7 @@ def _board_statements(role: Role) -> BoardStatements:
                 Plan.next_review_date.between(day, bindparam("week_end", type_=Date)),
             ],
             (Plan.next_review_date, *REFERENCE_ORDER),
-            LIMIT + 1,
+            fixed(LIMIT + 1),
         ),
         # What the list shows of each, as columns: no observation, plan or person is built.
         observations_to_record=select(
@@ -419,10 +420,10 @@ def _board_statements(role: Role) -> BoardStatements:
         .join(observer, observer.id == Observation.observer_id)
         .where(scope, mine, *to_record)
         .order_by(Observation.scheduled_on, Observation.id)
-        .limit(LIMIT + 1),
+        .limit(fixed(LIMIT + 1)),
         drafts=plan_rows_query(policy.visible_plans_to(role), Plan.status == PlanStatus.DRAFT, Plan.manager_id == me)
         .order_by(*REFERENCE_ORDER)
-        .limit(LIMIT),
+        .limit(fixed(LIMIT)),
         disagreements=select(Acknowledgement, Plan.reference, staff.name)
         .join(Plan, Plan.id == Acknowledgement.plan_id)
         .join(staff, staff.id == Plan.staff_id)
@@ -430,7 +431,7 @@ def _board_statements(role: Role) -> BoardStatements:
         .where(~Acknowledgement.answered)
         .options(load_only(Acknowledgement.id, Acknowledgement.plan_id, Acknowledgement.acknowledged_at))
         .order_by(Acknowledgement.acknowledged_at, Acknowledgement.id)
-        .limit(LIMIT + 1),
+        .limit(fixed(LIMIT + 1)),
     )
 
 
@@ -463,7 +464,7 @@ def _staff_board(user: User, board: Board) -> None:
             .where(policy.visible_plans(user), Plan.status != PlanStatus.DRAFT)
             .options(*FLAG_OPTIONS, joinedload(Plan.closure))
             .order_by(*REFERENCE_NEWEST_FIRST)
-            .limit(LIMIT)
+            .limit(fixed(LIMIT))
         )
     )
     board.plans = [p for p in plans if p.status in OPEN]
@@ -514,6 +515,6 @@ def _recently_closed(user: User) -> list[Plan]:
             .where(policy.visible_plans(user), Plan.status == PlanStatus.CLOSED)
             .options(joinedload(Plan.staff), joinedload(Plan.service), joinedload(Plan.closure))
             .order_by(Closure.closed_at.desc())
-            .limit(20)
+            .limit(fixed(20))
         )
     )

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from .. import policy
-from ..database import rows_changed
+from ..database import fixed, rows_changed
 from ..extensions import db
 from ..flags import NOT_CHECKED, REVIEW_PASSED, control_flags
 from ..models import (
@@ -101,7 +101,7 @@ def claim(settings: MailSettings, *, now: datetime, day: date, batch: int) -> tu
         select(Notification)
         .where(Notification.status == NotificationStatus.PENDING, Notification.next_attempt_at <= now)
         .order_by(Notification.next_attempt_at, Notification.id)
-        .limit(batch)
+        .limit(fixed(batch))
     )
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Notification)

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from ..clock import now_utc
+from ..database import fixed
 from ..extensions import db
 from ..models import Notification, NotificationStatus, User
 from ..notifications.content import subject_line
@@ -99,8 +100,8 @@ def outbox_page(status: str | None, page: int) -> tuple[list[Notification], int]
     rows = db.session.scalars(
         query.options(joinedload(Notification.recipient))
         .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        .limit(fixed(PAGE_SIZE))
+        .offset(fixed((page - 1) * PAGE_SIZE))
     ).all()
     return list(rows), total
 

@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select
 
+from ..database import fixed
 from ..extensions import db
 
 T = TypeVar("T")
@@ -28,5 +29,5 @@ class Page(Generic[T]):
 
 def one_page(statement: Select[Any], number: int, size: int) -> Page[Any]:
     """Page `number` (from 1) of `size` rows of an ordered `statement`."""
-    rows = list(db.session.scalars(statement.limit(size + 1).offset((number - 1) * size)))
+    rows = list(db.session.scalars(statement.limit(fixed(size + 1)).offset(fixed((number - 1) * size))))
     return Page(rows[:size], number, size, number + 1 if len(rows) > size else None)

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, select
 from sqlalchemy.orm import aliased
 
-from ..database import read_rows
+from ..database import fixed, read_rows
 from ..flags import last_reviews
 from ..models import (
     Acknowledgement,
@@ -153,15 +153,15 @@ def first_plan_rows(
     """The plans meeting `conditions`, `limit` of them from `offset` on in `order`: chosen by their
     ids alone, then read with their names and columns, so that only those few are joined and have
     their appeal looked up (not every plan that matches, before the sort)."""
-    return plan_rows(first_plan_rows_query(conditions, order, limit, offset))
+    return plan_rows(first_plan_rows_query(conditions, order, fixed(limit), offset))
 
 
 def first_plan_rows_query(
-    conditions: Sequence[ColumnElement[bool]], order: Sequence[Any], limit: int | BindParameter[int], offset: int = 0
+    conditions: Sequence[ColumnElement[bool]], order: Sequence[Any], limit: BindParameter[int], offset: int = 0
 ) -> Select[Any]:
-    """The statement `first_plan_rows` runs, for a caller that builds it once (its limit may be a
-    bound parameter)."""
-    chosen = select(Plan.id).where(*conditions).order_by(*order).limit(limit).offset(offset)
+    """The statement `first_plan_rows` runs, for a caller that builds it once: its limit `fixed`,
+    or a parameter written in when the statement runs (`literal_execute`)."""
+    chosen = select(Plan.id).where(*conditions).order_by(*order).limit(limit).offset(fixed(offset))
     return plan_rows_query(Plan.id.in_(chosen)).order_by(*order)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..clock import now_utc, to_london, today
-from ..database import read_rows, violates_unique
+from ..database import fixed, read_rows, violates_unique
 from ..extensions import db
 from ..flags import last_reviews
 from ..formatting import format_date
@@ -186,7 +186,7 @@ def _reviewed_on(plan: Plan, review_date: date) -> bool:
         db.session.scalar(
             select(Review.id)
             .where(Review.plan_id == plan.id, Review.review_date == review_date, Review.corrects_review_id.is_(None))
-            .limit(1)
+            .limit(fixed(1))
         )
         is not None
     )

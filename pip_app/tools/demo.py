@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from ..clock import today
+from ..database import fixed
 from ..extensions import db
 from ..models import (
     Acknowledgement,
@@ -126,7 +127,7 @@ def load_demo_data(password: str = DEMO_PASSWORD) -> str:
 
 
 def _has_plan(service: Service, staff: User) -> bool:
-    found = select(Plan.id).where(Plan.service_id == service.id, Plan.staff_id == staff.id).limit(1)
+    found = select(Plan.id).where(Plan.service_id == service.id, Plan.staff_id == staff.id).limit(fixed(1))
     return db.session.scalar(found) is not None
 
 
