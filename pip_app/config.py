@@ -135,11 +135,20 @@ def database_url(instance_path: str) -> str:
     return url
 
 
+# How each PostgreSQL connection is set up (see `engine_options`).
+POSTGRESQL_SETTINGS = "-c jit=off -c random_page_cost=1.1"
+
+
 def engine_options(url: str, options: dict) -> dict:
     """PostgreSQL without JIT compilation: it pays off for long analytical queries, and here it
-    spent 65 ms compiling each dashboard query that then ran for a few milliseconds."""
+    spent 65 ms compiling each dashboard query that then ran for a few milliseconds. And planned
+    for data that is read from memory or an SSD, as a working set of this size is: reading a row
+    out of order costs little more than reading the next one (random_page_cost 1.1 rather than
+    the server's default 4, set for spinning disks), so the planner looks up a few rows by index
+    rather than reading a whole table. A register search for a name: 15.6 -> 11 ms of the server's
+    time, as it looked up the named staff's plans by index instead of reading all 10,000."""
     if not url.startswith("postgresql"):
         return options
     connect_args = dict(options.get("connect_args", {}))
-    connect_args["options"] = " ".join(filter(None, [connect_args.get("options"), "-c jit=off"]))
+    connect_args["options"] = " ".join(filter(None, [connect_args.get("options"), POSTGRESQL_SETTINGS]))
     return {**options, "connect_args": connect_args}

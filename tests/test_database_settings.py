@@ -1,6 +1,7 @@
 """Per-connection database settings the measurements rely on (docs/PERFORMANCE.md): SQLite reads
 through a memory map; PostgreSQL does not JIT-compile the dashboard's queries. And how SQLite
-transactions begin: a request that may write takes the write lock up front (BEGIN IMMEDIATE)."""
+transactions begin: a request that may write takes the write lock up front (BEGIN IMMEDIATE).
+PostgreSQL also plans for data read from memory or an SSD (random_page_cost)."""
 
 import pytest
 from sqlalchemy import insert, text
@@ -12,12 +13,12 @@ from tests import factories
 from tests.conftest import QueryCounter, csrf_token_from
 
 
-def test_postgresql_connections_turn_jit_off_and_keep_other_options():
+def test_postgresql_connections_turn_jit_off_plan_for_memory_and_keep_other_options():
     options = engine_options(
         "postgresql+psycopg://u@h/db", {"pool_pre_ping": True, "connect_args": {"options": "-c statement_timeout=5000"}}
     )
     assert options["pool_pre_ping"] is True
-    assert options["connect_args"]["options"] == "-c statement_timeout=5000 -c jit=off"
+    assert options["connect_args"]["options"] == "-c statement_timeout=5000 -c jit=off -c random_page_cost=1.1"
     assert engine_options("sqlite:///x.sqlite3", {"pool_pre_ping": True}) == {"pool_pre_ping": True}
 
 
@@ -25,6 +26,7 @@ def test_the_live_connection_has_the_setting(app):
     with db.engine.connect() as connection:
         if db.engine.dialect.name == "postgresql":
             assert connection.execute(text("SHOW jit")).scalar() == "off"
+            assert connection.execute(text("SHOW random_page_cost")).scalar() == "1.1"
         else:
             assert connection.execute(text("PRAGMA mmap_size")).scalar() == MMAP_BYTES
 
