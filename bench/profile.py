@@ -19,6 +19,8 @@ try:
 except ImportError:  # pragma: no cover - a hint, not a feature
     sys.exit("pyinstrument is not installed: .venv/bin/pip install pyinstrument")
 
+import checkout  # noqa: F401  (this checkout's pip_app first)
+
 from pip_app import create_app
 from pip_app.serving import settle_garbage_collector
 from pip_app.tools.seed import DEFAULT_PASSWORD, GROUP_SENIOR_EMAIL

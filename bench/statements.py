@@ -25,6 +25,7 @@ import sys
 import time
 from collections import defaultdict
 
+import checkout  # noqa: F401  (this checkout's pip_app first)
 from inprocess import SKIP, sign_in  # bench/: run as a script, its folder is on the path
 from sqlalchemy import event
 

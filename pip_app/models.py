@@ -771,6 +771,24 @@ class InterimControl(Model):
             "responsible_id",
             "search_detail",
         ).ddl_if(dialect="sqlite"),
+        # The same on PostgreSQL (migration 0036): the details found by trigram (pg_trgm), and the
+        # rest of what the count reads from an index of its own.
+        Index(
+            "ix_interim_controls_search_scope",
+            "status",
+            "plan_service_id",
+            "plan_manager_id",
+            "plan_status",
+            "plan_id",
+            "responsible_id",
+            "id",
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_interim_controls_detail_trigrams",
+            "search_detail",
+            postgresql_using="gin",
+            postgresql_ops={"search_detail": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
         Index("ix_interim_controls_status_start", "status", "start_date"),
         # One plan's controls in force, earliest first (when restricted duties began; migration 0025).
         Index("ix_interim_controls_plan_status_start", "plan_id", "status", "start_date"),
