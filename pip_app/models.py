@@ -734,6 +734,11 @@ class PlanVersion(Model):
     created_by: Mapped[User] = relationship()
 
 
+# What a register search's count reads of a control besides its detail: who sees it (its copies of
+# its plan's scope, migration 0032) and what else a search tests. Both databases' search indexes.
+SEARCH_SCOPE = ("status", "plan_service_id", "plan_manager_id", "plan_status", "plan_id", "responsible_id")
+
+
 class InterimControl(Model):
     __tablename__ = "interim_controls"
     __table_args__ = (
@@ -761,28 +766,10 @@ class InterimControl(Model):
         ),
         # The register's search counted from this index alone (migration 0034): on SQLite only, as a
         # PostgreSQL B-tree entry cannot hold a long detail.
-        Index(
-            "ix_interim_controls_search",
-            "status",
-            "plan_service_id",
-            "plan_manager_id",
-            "plan_status",
-            "plan_id",
-            "responsible_id",
-            "search_detail",
-        ).ddl_if(dialect="sqlite"),
+        Index("ix_interim_controls_search", *SEARCH_SCOPE, "search_detail").ddl_if(dialect="sqlite"),
         # The same on PostgreSQL (migration 0036): the details found by trigram (pg_trgm), and the
         # rest of what the count reads from an index of its own.
-        Index(
-            "ix_interim_controls_search_scope",
-            "status",
-            "plan_service_id",
-            "plan_manager_id",
-            "plan_status",
-            "plan_id",
-            "responsible_id",
-            "id",
-        ).ddl_if(dialect="postgresql"),
+        Index("ix_interim_controls_search_scope", *SEARCH_SCOPE, "id").ddl_if(dialect="postgresql"),
         Index(
             "ix_interim_controls_detail_trigrams",
             "search_detail",
