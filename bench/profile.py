@@ -19,7 +19,7 @@ try:
 except ImportError:  # pragma: no cover - a hint, not a feature
     sys.exit("pyinstrument is not installed: .venv/bin/pip install pyinstrument")
 
-import checkout  # noqa: F401  (this checkout's pip_app first)
+import checkout  # first: this checkout's pip_app, not the venv's
 
 from pip_app import create_app
 from pip_app.serving import settle_garbage_collector
@@ -35,6 +35,7 @@ def main(argv=None) -> None:
     parser.add_argument("--interval", type=float, default=0.001, help="sampling interval in seconds")
     parser.add_argument("--html", help="write pyinstrument's HTML report here instead of printing text")
     args = parser.parse_args(argv)
+    print(f"measuring the code in {checkout.ROOT}", file=sys.stderr)
 
     app = create_app({"RATELIMIT_ENABLED": False})
     settle_garbage_collector()  # as the server does (pip_app.serving): no full collection in the profile

@@ -25,7 +25,7 @@ import sys
 import time
 from collections import defaultdict
 
-import checkout  # noqa: F401  (this checkout's pip_app first)
+import checkout  # first: this checkout's pip_app, not the venv's
 from inprocess import SKIP, sign_in  # bench/: run as a script, its folder is on the path
 from sqlalchemy import event
 
@@ -45,6 +45,7 @@ def main(argv=None) -> None:
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--compare", metavar="SETTINGS", help="PostgreSQL settings to compare, e.g. 'jit=on'")
     args = parser.parse_args(argv)
+    print(f"measuring the code in {checkout.ROOT}", file=sys.stderr)
 
     app = create_app({"RATELIMIT_ENABLED": False})
     settle_garbage_collector()
