@@ -143,7 +143,7 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         may_acknowledge=may_acknowledge,
         may_view_register=policy.can_view_register(me),
         may_see_health=policy.can_see_health_detail(me, plan),
-        control_rights=policy.control_rights(me, plan.controls),
+        control_rights=policy.control_rights(me, plan.controls, plan),
         closure_panel=closure_panel(plan, may_acknowledge, ClosureAcknowledgeForm),
         observations=observation_panel(plan.observations),
         attachments=attachment_panel(plan, form_on_demand=True),

@@ -224,27 +224,37 @@ def can_view_register(user: User | None) -> bool:
     return _live(user) and user.role in (Role.SENIOR, Role.MANAGER, Role.HR)
 
 
-def can_check_control(user: User | None, control: InterimControl) -> bool:
+# The control questions below take the control's plan as `plan` where the caller holds it (a
+# plan's own page or form); read from the control instead, the plan stays on it (`control.plan`),
+# and with the plan holding its controls, that cycle left the whole plan the page read (some 1,240
+# objects) to Python's cyclic garbage collector rather than freed as the request ended: 0.4 ms of
+# each plan page's CPU spent collecting, and 7 % in all (session 20).
+
+
+def can_check_control(user: User | None, control: InterimControl, plan: Plan | None = None) -> bool:
     """Record that an active control operated: its responsible person, the plan's manager, a senior."""
-    if not _live(user) or control.status is not ControlStatus.ACTIVE or control.plan.is_closed:
+    plan = control.plan if plan is None else plan
+    if not _live(user) or control.status is not ControlStatus.ACTIVE or plan.is_closed:
         return False
     if user.role not in (Role.MANAGER, Role.SENIOR):
         return False
-    return control.responsible_id == user.id or can_edit_plan(user, control.plan)
+    return control.responsible_id == user.id or can_edit_plan(user, plan)
 
 
-def can_lift_control(user: User | None, control: InterimControl) -> bool:
+def can_lift_control(user: User | None, control: InterimControl, plan: Plan | None = None) -> bool:
     """Lifting a control is the registered manager's (senior's) decision for their service."""
-    return _live(user) and user.role is Role.SENIOR and control.plan.service_id in user.service_ids
+    plan = control.plan if plan is None else plan
+    return _live(user) and user.role is Role.SENIOR and plan.service_id in user.service_ids
 
 
-def can_continue_control(user: User | None, control: InterimControl) -> bool:
+def can_continue_control(user: User | None, control: InterimControl, plan: Plan | None = None) -> bool:
     """Record "reviewed: continue until …" (issue 18): the registered managers of the service —
     the control's responsible person among them when they are one — while it is in force on an
     open plan."""
-    if control.status is not ControlStatus.ACTIVE or control.plan.is_closed or control.plan.is_draft:
+    plan = control.plan if plan is None else plan
+    if control.status is not ControlStatus.ACTIVE or plan.is_closed or plan.is_draft:
         return False
-    return can_lift_control(user, control)
+    return can_lift_control(user, control, plan)
 
 
 def can_respond_to_disagreement(user: User | None, plan: Plan) -> bool:
@@ -478,13 +488,16 @@ class ControlRights:
     keep: bool = False  # record "reviewed: continue until …"
 
 
-def control_rights(user: User | None, controls: Iterable[InterimControl]) -> dict[int, ControlRights]:
-    """Each control's rights for this person, for pages and rows to show the right buttons."""
+def control_rights(
+    user: User | None, controls: Iterable[InterimControl], plan: Plan | None = None
+) -> dict[int, ControlRights]:
+    """Each control's rights for this person, for pages and rows to show the right buttons; `plan`:
+    the plan all of them belong to, where the caller holds it (see `can_check_control`)."""
     return {
         c.id: ControlRights(
-            check=can_check_control(user, c),
-            lift=c.status is ControlStatus.ACTIVE and can_lift_control(user, c),
-            keep=can_continue_control(user, c),
+            check=can_check_control(user, c, plan),
+            lift=c.status is ControlStatus.ACTIVE and can_lift_control(user, c, plan),
+            keep=can_continue_control(user, c, plan),
         )
         for c in controls
     }

@@ -61,7 +61,7 @@ def close_context(
         adjustments_line=considered_line(facts_of(a) for a in plan_adjustments(plan.id)) if form.time_after else None,
         ack_days=closure_ops.ACK_DUE_DAYS,
         conflict=bool(conflict),
-        control_rights=policy.control_rights(current_user, plan.controls),
+        control_rights=policy.control_rights(current_user, plan.controls, plan),
         run=plan_run(plan.start_date, plan.planned_end_date, today()),
         waiting=closure_ops.pending_closure(plan),
     )

@@ -90,7 +90,7 @@ def _save(
 def _review_form(plan, formdata=None, **kwargs):
     actions = [a for a in live_actions(plan) if a.status is not ActionStatus.ASSURED]
     controls = [c for c in plan.controls if c.status is ControlStatus.ACTIVE]
-    may_lift = all(policy.can_lift_control(current_user, c) for c in controls) if controls else False
+    may_lift = all(policy.can_lift_control(current_user, c, plan) for c in controls) if controls else False
     form = review_form_class(actions, controls, may_lift)(formdata=formdata, **kwargs)
     return form, actions, controls
 
