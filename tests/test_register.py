@@ -459,6 +459,11 @@ def test_summary_strip(world, sign_in, reg):
     assert re.search(r'register-summary__number">3<', summary)  # flagged
     assert "Paired working" in summary and 'href="/register?flagged=1"' in summary
     assert "oldest control in force" in summary and "since 2 Nov 2026" in summary
+    oldest = re.search(r"oldest control in force: <a [^>]*>([^<]+)</a>\s+on (\S+) \(([^)]+)\), since", summary)
+    assert oldest, summary
+    assert oldest.group(2).startswith("PIP-") and oldest.group(3) in {
+        u.name for u in world.values() if hasattr(u, "role")
+    }
     assert "Brook Lodge" not in summary
 
 

@@ -551,6 +551,16 @@ def register_row(control: InterimControl, today: date) -> RegisterRow:
 # --- The summary strip and the filter choices
 
 
+class OldestControl(NamedTuple):
+    """The control in force the longest, as the summary strip names it."""
+
+    id: int
+    kind: ControlKind
+    start_date: date
+    reference: str
+    staff_name: str
+
+
 @dataclass
 class Summary:
     """Controls in force the user may see: by type, how many are flagged (and why), the oldest."""
@@ -559,7 +569,7 @@ class Summary:
     total: int
     flagged: int
     by_flag: dict[str, int]
-    oldest: InterimControl | None
+    oldest: OldestControl | None
     flagged_by_kind: dict[ControlKind, int]
 
     def count_of(self, filters: RegisterFilters) -> int | None:
@@ -588,7 +598,8 @@ def summary(user, today: date) -> Summary:
         "flag_day": today,
         "flag_not_checked_since": today - timedelta(days=NOT_CHECKED_DAYS),
     }
-    grouped = db.session.execute(statements.counts, values).all()
+    grouped = read_rows(statements.counts, values).all()
+    oldest = read_rows(statements.oldest, values).first()
     by_kind_map = {ControlKind(row[0]): row[1] for row in grouped}
     by_kind = [(kind, by_kind_map[kind]) for kind in ControlKind if by_kind_map.get(kind)]
     by_flag = {flag: sum(int(row[3 + i] or 0) for row in grouped) for i, flag in enumerate(FLAG_LABELS)}
@@ -597,14 +608,14 @@ def summary(user, today: date) -> Summary:
         total=sum(by_kind_map.values()),
         flagged=sum(int(row[2] or 0) for row in grouped),
         by_flag=by_flag,
-        oldest=db.session.scalars(statements.oldest, values).first(),
+        oldest=OldestControl(*oldest) if oldest else None,
         flagged_by_kind={ControlKind(row[0]): int(row[2] or 0) for row in grouped},
     )
 
 
 class SummaryStatements(NamedTuple):
     counts: Select[Any]  # by type: how many, how many flagged, and how many of each flag
-    oldest: Select[Any]  # the control in force the longest, with its plan and staff member
+    oldest: Select[Any]  # the control in force the longest, with its plan's reference and staff member
 
 
 @cache
@@ -638,12 +649,13 @@ def _summary_statements(role: Role) -> SummaryStatements:
         .where(in_force)
         .group_by(InterimControl.kind)
     )
+    # What the strip shows of it, as columns: no control, plan or person is built (in process, a
+    # register of the group senior 8.8 -> 8.7 ms on SQLite, 7.2 -> 6.9 ms on PostgreSQL: session 20).
     oldest = (
-        select(InterimControl)
+        select(InterimControl.id, InterimControl.kind, InterimControl.start_date, Plan.reference, Staff.name)
         .join(InterimControl.plan)
         .join(Staff, Staff.id == Plan.staff_id)
         .where(visible_plan, in_force)
-        .options(contains_eager(InterimControl.plan).contains_eager(Plan.staff.of_type(Staff)))
         .order_by(InterimControl.start_date, InterimControl.id)
         .limit(fixed(1))
     )
