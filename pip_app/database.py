@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any, cast
 
-from sqlalchemy import BindParameter, CursorResult, Executable, Integer, event, literal
+from sqlalchemy import BindParameter, CursorResult, Executable, Integer, event, literal, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -162,3 +162,18 @@ def read_rows(statement: Executable, parameters: Mapping[str, Any] | None = None
     if session.autoflush:
         session.flush()
     return session.connection().execute(statement, parameters)
+
+
+def generic_plans() -> None:
+    """On PostgreSQL, run the rest of this transaction's statements on each prepared statement's
+    generic plan, made once for any values, instead of planning them again for each execution's
+    values (SET LOCAL: the connection's next transaction plans as it always does). Where the
+    planner estimates a generic plan dearer than planning afresh, it plans on every execution, and
+    for the dashboards' statements that planning was most of the server's work. Measure before
+    using it elsewhere: for every page (`plan_cache_mode` for the connection, session 19) the
+    registers and plans list became slower. SQLite has no such choice."""
+    from .extensions import db
+
+    session = db.session()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))

@@ -132,3 +132,20 @@ def test_read_rows_reads_in_the_sessions_transaction_what_the_session_holds(app,
     assert read_rows(count).scalar() == 2
     db.session.rollback()
     assert read_rows(count).scalar() == 0  # nothing was committed behind the session's back
+
+
+@pytest.mark.parametrize("who, generic", [("senior", True), ("manager", True), ("staff", False)])
+def test_a_managers_dashboard_uses_generic_plans_for_its_own_transaction(world, sign_in, who, generic):
+    """A registered manager's or line manager's dashboard asks PostgreSQL for generic plans in its
+    own transaction only (SET LOCAL); a staff member's does not, nor does any other page."""
+    client = sign_in(world[who])
+    client.get("/")  # warm up
+    with QueryCounter(db.engine) as dashboard:
+        assert client.get("/").status_code == 200
+    with QueryCounter(db.engine) as plans_list:
+        assert client.get("/plans/").status_code == 200
+    asked = [s for s in dashboard.statements + plans_list.statements if "plan_cache_mode" in s]
+    if db.engine.dialect.name == "postgresql" and generic:
+        assert asked == ["SET LOCAL plan_cache_mode = force_generic_plan"]
+    else:
+        assert asked == []
