@@ -916,10 +916,6 @@ class Action(Model):
         return f"A{self.number}"
 
     @property
-    def full_ref(self) -> str:
-        return f"{self.plan.reference}/{self.ref}"
-
-    @property
     def is_withdrawn(self) -> bool:
         """Taken out of an issued plan (with the reason in `status_reason`): kept, never counted."""
         return self.status is ActionStatus.WITHDRAWN

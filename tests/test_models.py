@@ -94,9 +94,11 @@ def test_references_count_up_per_year(plan, make_plan, world):
     assert allocate_reference(2027)["reference"] == "PIP-2027-0001"
 
 
-def test_action_full_reference(plan):
-    action = make_action(plan, 2)
-    assert action.full_ref == f"{plan.reference}/A2"
+def test_an_action_is_named_by_its_plans_reference_on_the_edit_page(plan, world, sign_in):
+    make_action(plan, 2)
+    db.session.commit()
+    page = sign_in(world["manager"]).get(f"/plans/{plan.id}/edit")
+    assert page.status_code == 200 and f"<h3>{plan.reference}/A2</h3>" in page.text
 
 
 def test_audit_events_cannot_be_changed_on_postgresql(plan, world):
