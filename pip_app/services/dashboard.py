@@ -144,9 +144,10 @@ def dashboard_for(user: User) -> Board:
         board.recently_closed = _recently_closed(user)
         _decisions_board(user, board)
     else:
-        # Measured in process on PostgreSQL at 10,000 plans (app and server CPU): a registered
-        # manager's board 13.0 -> 11.4 ms, a line manager's 10.8 -> 9.1, the group senior's 13.2 ->
-        # 12.6. A staff member's board (above) gains nothing, and the registers lose (session 19).
+        # Measured in process on PostgreSQL at 10,000 plans (app and server CPU, docs/PERFORMANCE.md,
+        # session 20): a registered manager's board 15.5 -> 12.5 ms, a line manager's 12.9 -> 11.0,
+        # the group senior's 14.3 -> 13.4. A staff member's board (above) gains nothing, and the
+        # registers and plans list lose (session 19).
         generic_plans()
         _manager_board(user, board)
         _decisions_board(user, board)
