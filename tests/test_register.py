@@ -9,6 +9,10 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from jinja2 import Environment
+from markupsafe import escape
 from sqlalchemy import select
 
 from pip_app import policy
@@ -27,6 +31,7 @@ from pip_app.models import (
 )
 from pip_app.register import queries
 from pip_app.register.queries import RegisterFilters, neutralise_cell
+from pip_app.register.table import shortened
 from pip_app.services.plans import allocate_reference
 from tests import factories
 from tests.conftest import postgres_index_definition
@@ -1325,3 +1330,29 @@ def test_the_register_scope_on_the_controls_copies_is_the_scope_on_their_plans(a
         assert on_copies == on_plans, person.email
         seen += len(on_plans)
     assert seen  # the group's controls were seen by someone, or the comparison proves nothing
+
+
+# --- The table's row, written in Python (register/table.py)
+
+
+@given(st.text(alphabet="ab \u00e9<&", max_size=120), st.integers(min_value=3, max_value=100))
+def test_a_row_shortens_text_as_jinjas_truncate_filter_did(text, length):
+    environment = Environment()
+    assert shortened(text, length) == environment.filters["truncate"](environment, text, length)
+
+
+def test_a_row_escapes_what_people_wrote_and_shortens_the_detail(world, sign_in, make_plan):
+    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START)
+    world["staff"].name = "Ann <b>Bold</b>"
+    world["senior"].name = "Sam & Co"
+    detail = "Paired <i>working</i> " + "on every early shift " * 10
+    control = make_control(plan, world["senior"], detail=detail, review_by_date=TODAY + timedelta(days=7))
+    db.session.commit()
+    html = sign_in(world["senior"]).get("/register").text
+    row = html[html.index(f'<tbody id="register-control-{control.id}"') :]
+    row = row[: row.index("</tbody>")]
+    assert "Ann &lt;b&gt;Bold&lt;/b&gt;" in row and "<b>Bold" not in row
+    assert "Responsible: Sam &amp; Co" in row
+    assert f'<span class="block muted small">{escape(shortened(detail, 90))}</span>' in row
+    assert shortened(detail, 90).endswith("...") and len(shortened(detail, 90)) <= 90
+    assert "Paired &lt;i&gt;working&lt;/i&gt;" in row
