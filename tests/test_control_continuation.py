@@ -287,12 +287,16 @@ def test_continued_controls_cost_no_statement_more_on_the_register_or_the_plan_p
     before = counts()
     for n in range(4):
         more = make_control(plan, world["manager"], review_by_date=TODAY - timedelta(days=1), detail=f"Control {n}")
-        deputy = factories.make_user(Role.SENIOR, email=f"deputy{n}@example.test", services=[world["home"]])
+        deputy = factories.make_user(
+            Role.SENIOR, email=f"deputy{n}@example.test", name=f"Deputy {n}", services=[world["home"]]
+        )
         continue_control(deputy, more, TODAY + timedelta(weeks=2), f"Reason {n}.")  # each by someone else
     continue_control(world["senior"], control, TODAY + timedelta(weeks=2), "Reviewed.")
     db.session.commit()
     assert counts() == before
-    assert "Continued until 7 Dec 2026" in senior.get("/register").text
+    register = senior.get("/register").text
+    assert f"Continued until 7 Dec 2026 by {world['senior'].name}" in register  # the row's names: plain columns
+    assert all(f"Continued until 7 Dec 2026 by Deputy {n}" in register for n in range(4))
 
 
 def test_the_register_csv_gives_the_review_due_and_the_continuation(control, world, sign_in):

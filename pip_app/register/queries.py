@@ -221,12 +221,29 @@ class RegisterFilters:
 # --- The rows
 
 
+class RowNames(NamedTuple):
+    """The names a row shows of its control's people and service."""
+
+    staff: str
+    service: str
+    responsible: str
+    continued_by: str | None  # who last recorded "reviewed: continue", if anyone
+
+
+def names_of(control: InterimControl) -> RowNames:
+    """A control's names from its plan and people (loaded, or loaded on demand)."""
+    plan = control.plan
+    by = control.continued_by
+    return RowNames(plan.staff.name, plan.service.name, control.responsible.name, by.name if by else None)
+
+
 @dataclass
 class RegisterRow:
-    """One control as the register shows it: the control (plan, staff, service, responsible loaded),
-    the note of its last check, its flags and how long it has been in force."""
+    """One control as the register shows it: the control (with its plan), the names it shows, the
+    note of its last check, its flags and how long it has been in force."""
 
     control: InterimControl
+    names: RowNames
     last_note: str | None
     today: date
     flags: list[str] = field(init=False)
@@ -461,7 +478,7 @@ def register_page(user, filters: RegisterFilters, today: date, total: int | None
 
     def rows_from(offset: int) -> list[RegisterRow]:
         result = db.session.execute(statements.rows, {**values, PAGE_OFFSET: offset})
-        return [RegisterRow(control, note, today) for control, note in result]
+        return [RegisterRow(control, RowNames(*names), note, today) for control, *names, note in result]
 
     rows = None
     if total is None and filters.page == 1:
@@ -507,8 +524,24 @@ def _page_statements(role: Role, many: bool, filters: RegisterFilters, today: da
         .limit(fixed(PAGE_SIZE))
         .offset(bindparam(PAGE_OFFSET, type_=Integer, literal_execute=True))
     )
-    chosen = _joined(select(InterimControl, _last_note())).where(InterimControl.id.in_(on_page))
-    return PageStatements(count, _with_rows(chosen).order_by(*order))
+    return PageStatements(count, _page_rows(on_page).order_by(*order))
+
+
+ContinuedBy = aliased(User, name="continued_by_person")
+
+
+def _page_rows(on_page: Select[Any]) -> Select[Any]:
+    """The controls `on_page` names, each with its plan (what a row shows and the policy reads of
+    it) and, as plain columns, the names it shows and its last check's note. The people as rows
+    of their own (joined and loaded whole) cost twice as much: the group senior's 25 rows
+    2.3 -> 1.2 ms on SQLite, 5.6 -> 4.1 ms on PostgreSQL (session 21)."""
+    names = (Staff.name, Service.name, Responsible.name, ContinuedBy.name)
+    return (
+        _joined(select(InterimControl, *names, _last_note()))
+        .outerjoin(ContinuedBy, ContinuedBy.id == InterimControl.continued_by_id)
+        .where(InterimControl.id.in_(on_page))
+        .options(contains_eager(InterimControl.plan).load_only(*ROW_PLAN_COLUMNS))
+    )
 
 
 def _ids_in_order(role: Role, many: bool, filters: RegisterFilters, today: date):
@@ -534,7 +567,7 @@ def register_rows(user, filters: RegisterFilters, today: date) -> list[RegisterR
     result = db.session.execute(
         statement.options(selectinload(InterimControl.lifted_by)), policy.viewer_parameters(user)
     )
-    return [RegisterRow(control, note, today) for control, note in result]
+    return [RegisterRow(control, names_of(control), note, today) for control, note in result]
 
 
 def register_row(control: InterimControl, today: date) -> RegisterRow:
@@ -545,7 +578,7 @@ def register_row(control: InterimControl, today: date) -> RegisterRow:
         .order_by(ControlCheck.checked_on.desc(), ControlCheck.id.desc())
         .limit(fixed(1))
     )
-    return RegisterRow(control, note, today)
+    return RegisterRow(control, names_of(control), note, today)
 
 
 # --- The summary strip and the filter choices

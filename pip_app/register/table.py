@@ -32,13 +32,13 @@ def register_row(row: RegisterRow, control_url: str, rights: ControlRights | Non
     """The `<tr>` of one control: its plan and staff member, the control, its review date, its
     last check, days in force, flags, and (given `rights`, the actions column) the links that open
     its forms below it. `control_url`: the control's page, with the register's page as next=."""
-    c, plan = row.control, row.control.plan
+    c, plan, names = row.control, row.control.plan, row.names
     kind = escape(c.kind.label)
     appeal = '<span class="block small stage stage--appeal">Under appeal</span>' if plan.under_appeal else ""
     if c.status is ControlStatus.ACTIVE:
         status, review = "", f'<span class="nowrap">{format_date(row.review_due)}</span>'
         if c.continued_until:  # the brief form of register/_forms.html's `continued`
-            by = f" by {escape(c.continued_by.name)}" if c.continued_by else ""
+            by = f" by {escape(names.continued_by)}" if names.continued_by else ""
             review += f'<span class="block muted small">Continued until {format_date(c.continued_until)}{by}</span>'
     else:
         lifted = f" {format_date(c.lifted_on)}" if c.lifted_on else ""
@@ -55,12 +55,12 @@ def register_row(row: RegisterRow, control_url: str, rights: ControlRights | Non
     return Markup(
         f"""<tr>
     <th scope="row" class="register-table__reference"><a href="{plan_url}">{escape(plan.reference)}</a>
-      <span class="block register-table__staff">{escape(plan.staff.name)}</span>
-      <span class="block muted small">{escape(plan.service.name)}</span>
+      <span class="block register-table__staff">{escape(names.staff)}</span>
+      <span class="block muted small">{escape(names.service)}</span>
       <span class="block small stage stage--{plan.stage.value}">{escape(plan.stage.label)}</span>{appeal}</th>
     <td class="register-table__control"><a href="{escape(control_url)}" data-focus-if-lost>{kind}</a>{status}
       <span class="block muted small">{escape(shortened(c.detail, 90))}</span>
-      <span class="block small">Responsible: {escape(c.responsible.name)}</span></td>
+      <span class="block small">Responsible: {escape(names.responsible)}</span></td>
     <td class="register-table__review_by" data-label="Review by">{review}
       <span class="block muted small nowrap">Started {format_date(c.start_date)}</span></td>
     <td class="register-table__check" data-label="Last check">{check}</td>
