@@ -5,14 +5,17 @@ PostgreSQL server's included, on one seeded database (see bench/README.md).
         bench/settings_ab.py --b-options "-c plan_cache_mode=force_generic_plan" \\
         '/,senior01@scale.test' '/register,senior01@scale.test' --requests 150
 
-Two instances of the app, A (as configured) and B (with `--b-config`, app settings as JSON, and
-`--b-options`, PostgreSQL settings added to the app's own), each with its own connections, answer
-the same signed-in request in turn, the order alternating. Each figure is the median of one
-setting's requests, and B/A the median of the per-request ratios. In one process the two share
-the machine's moment, its caches and its garbage collector, so identical settings read 0.99-1.01,
-where two processes (`bench/paired.py`) read 0.83-1.17 on a noisy day (session 20). It compares
-settings only: to compare code, use `bench/paired.py` with two checkouts. One sign-in serves all
-the pages: signing in again would end the other instance's session.
+Two instances of the app, A (as configured) and B, each with its own connections, answer the same
+signed-in request in turn, the order alternating. B has `--b-config` (app settings, as JSON),
+`--b-options` (PostgreSQL settings added to the app's own) and `--b-templates` (a folder laid out
+as pip_app/templates, whose templates B renders instead of the app's: a template's variant
+measured before it is written). Each figure is the median of one setting's requests, and B/A the
+median of the per-request ratios. In one process the two share the machine's moment, its caches
+and its garbage collector, so identical settings read 0.99-1.01, where two processes
+(`bench/paired.py`) read 0.83-1.17 on a noisy day (session 20), and blocks of requests taken in
+turn 0.93-1.06 between their quartiles (session 21). It compares settings and templates: to
+compare Python code, use `bench/paired.py` with two checkouts. One sign-in serves all the pages:
+signing in again would end the other instance's session.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import time
 
 import checkout  # first: this checkout's pip_app, not the venv's
 from paired import PASSWORD, server_seconds
+from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy import create_engine, event
 
 from pip_app import create_app
@@ -38,8 +42,10 @@ SECRET = "settings-ab-secret-key-0123456789abcdef"  # both instances sign the sa
 class Instance:
     """One app with its settings, a client, and its PostgreSQL server processes."""
 
-    def __init__(self, config: dict, options: str) -> None:
+    def __init__(self, config: dict, options: str, templates: str | None = None) -> None:
         self.app = create_app({"RATELIMIT_ENABLED": False, "SECRET_KEY": SECRET, **config})
+        if templates:  # before any template is loaded: B's own come first
+            self.app.jinja_env.loader = ChoiceLoader([FileSystemLoader(templates), self.app.jinja_env.loader])
         if options:  # the engine is made again with them (PostgreSQL's connection settings)
             engine_options = dict(self.app.config["SQLALCHEMY_ENGINE_OPTIONS"])
             connect_args = dict(engine_options.get("connect_args", {}))
@@ -78,13 +84,14 @@ def main(argv=None) -> None:
     parser.add_argument("pages", nargs="+", help="path,email (the scale seed's accounts; one email for all)")
     parser.add_argument("--b-config", default="{}", help="app settings of B, as JSON")
     parser.add_argument("--b-options", default="", help="PostgreSQL settings of B, e.g. '-c plan_cache_mode=auto'")
+    parser.add_argument("--b-templates", help="a folder of templates B renders instead of the app's")
     parser.add_argument("--requests", type=int, default=150, help="requests of each setting per page")
     args = parser.parse_args(argv)
     print(f"measuring the code in {checkout.ROOT}", file=sys.stderr)
     pages = [page.split(",", 1) for page in args.pages]
     if len({email for _, email in pages}) != 1:
         raise SystemExit("one email for every page: signing in again would end the other's session")
-    a, b = Instance({}, ""), Instance(json.loads(args.b_config), args.b_options)
+    a, b = Instance({}, ""), Instance(json.loads(args.b_config), args.b_options, args.b_templates)
     settle_garbage_collector()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', a.client.get("/login").text).group(1)
     signed_in = a.client.post("/login", data={"email": pages[0][1], "password": PASSWORD, "csrf_token": token})
