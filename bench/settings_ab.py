@@ -28,8 +28,8 @@ import sys
 import time
 
 import checkout  # first: this checkout's pip_app, not the venv's
-from paired import PASSWORD, server_seconds
 from jinja2 import ChoiceLoader, FileSystemLoader
+from paired import PASSWORD, server_seconds
 from sqlalchemy import create_engine, event
 
 from pip_app import create_app
