@@ -8,7 +8,7 @@ Every list is bounded, so the statements per request do not grow with the data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
@@ -26,6 +26,7 @@ from sqlalchemy import (
     or_,
     select,
     union,
+    union_all,
 )
 from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 
@@ -299,10 +300,11 @@ def _decision_statements(role: Role) -> DecisionStatements:
     return DecisionStatements(requests, appeals, escalations, regulatory)
 
 
-def _scope(role: Role) -> ColumnElement[bool]:
-    """Open plans on the dashboard of someone with this role: a manager's own; a senior's whole
-    service(s). Its values are `policy.viewer_parameters`."""
-    condition = and_(policy.visible_plans_to(role), Plan.status.in_(OPEN))
+def _scope(role: Role, statuses: tuple[PlanStatus, ...] = OPEN) -> ColumnElement[bool]:
+    """Plans of these statuses (by default the open ones) on the dashboard of someone with this
+    role: a manager's own; a senior's whole service(s). Its values are `policy.viewer_parameters`."""
+    status = Plan.status == statuses[0] if len(statuses) == 1 else Plan.status.in_(statuses)
+    condition = and_(policy.visible_plans_to(role), status)
     if role is Role.MANAGER:
         return and_(condition, Plan.manager_id == bindparam(policy.VIEWER_ID, type_=Integer))
     return condition
@@ -401,16 +403,18 @@ def _board_statements(role: Role) -> BoardStatements:
     return BoardStatements(
         scope=scope,
         open_count=select(func.count()).select_from(Plan).where(scope),  # count(*): from the index alone
-        plans=first_plan_rows_query(
-            [scope], (Plan.next_review_date.is_(None), Plan.next_review_date, *REFERENCE_ORDER), fixed(LIMIT)
-        ),
+        plans=_first_open_plans(role),
+        # Active plans only (the status tested as equal), in the order of the review queue's index
+        # (within a day, by service and manager, then reference), so PostgreSQL reads the week from
+        # its start and stops when the list is full. Ordered by date and then reference, its generic
+        # plan (`dashboard_for`) sorted every review of the week instead: 1,715 for the group senior,
+        # 2.4 ms of the server's time against 0.2 (session 21).
         due_this_week=first_plan_rows_query(
             [
-                scope,
-                Plan.status == PlanStatus.ACTIVE,
+                _scope(role, (PlanStatus.ACTIVE,)),
                 Plan.next_review_date.between(day, bindparam("week_end", type_=Date)),
             ],
-            (Plan.next_review_date, *REFERENCE_ORDER),
+            QUEUE_COLUMNS,
             fixed(LIMIT + 1),
         ),
         # What the list shows of each, as columns: no observation, plan or person is built.
@@ -439,6 +443,36 @@ def _board_statements(role: Role) -> BoardStatements:
         .order_by(Acknowledgement.acknowledged_at, Acknowledgement.id)
         .limit(fixed(LIMIT + 1)),
     )
+
+
+# The review queue's index (ix_plans_review_queue) after its status: the plans of one status are
+# read from it in this order, with no sort.
+QUEUE_COLUMNS = (Plan.next_review_date, Plan.service_id, Plan.manager_id, *REFERENCE_ORDER)
+
+
+def _queue_order(columns: Sequence[Any]) -> list[Any]:
+    """The review queue's order over these columns: soonest review first, a plan without one last."""
+    first, *rest = columns
+    return [first.asc().nulls_last(), *rest]
+
+
+def _first_open_plans(role: Role) -> Select[Any]:
+    """The first LIMIT open plans on the board, by next review (within a day, by service, manager
+    and reference): the first LIMIT active ones and the first LIMIT paused ones, each read in the
+    review queue's order, then merged. As one list of both statuses, PostgreSQL sorted every open
+    plan in scope to find the first: 2,311 for the group senior, 1.8 ms of the server's time
+    against 0.4 (session 21)."""
+    firsts = [
+        select(Plan.id, *QUEUE_COLUMNS)
+        .where(_scope(role, (status,)))
+        .order_by(*_queue_order(QUEUE_COLUMNS))
+        .limit(fixed(LIMIT))
+        .subquery()
+        for status in OPEN
+    ]
+    merged = union_all(*(select(first) for first in firsts)).subquery()
+    chosen = select(merged.c.id).order_by(*_queue_order([merged.c[c.key] for c in QUEUE_COLUMNS])).limit(fixed(LIMIT))
+    return plan_rows_query(Plan.id.in_(chosen)).order_by(*_queue_order(QUEUE_COLUMNS))
 
 
 def _manager_board(user: User, board: Board) -> None:
