@@ -798,17 +798,17 @@ def register_csv(rows: list[RegisterRow]) -> str:
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADINGS)
     for row in rows:
-        c = row.control
+        c, names = row.control, row.names
         writer.writerow(
             [
                 neutralise_cell(value)
                 for value in (
                     c.plan.reference,
-                    c.plan.staff.name,
-                    c.plan.service.name,
+                    names.staff,
+                    names.service,
                     c.kind.label,
                     c.detail,
-                    c.responsible.name,
+                    names.responsible,
                     c.status.label,
                     c.start_date.isoformat(),
                     row.review_due.isoformat(),
@@ -820,7 +820,7 @@ def register_csv(rows: list[RegisterRow]) -> str:
                     c.lifted_by.name if c.lifted_by else "",
                     c.lift_rationale or "",
                     c.continued_until.isoformat() if c.continued_until else "",
-                    c.continued_by.name if c.continued_by else "",
+                    names.continued_by or "",
                     c.continue_reason or "",
                     c.plan.stage.label,
                 )

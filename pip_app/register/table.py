@@ -28,7 +28,7 @@ def shortened(text: str, length: int) -> str:
     return text[: length - 3].rsplit(" ", 1)[0] + "..."
 
 
-def register_row(row: RegisterRow, control_url: str, rights: ControlRights | None) -> Markup:
+def register_row_html(row: RegisterRow, control_url: str, rights: ControlRights | None) -> Markup:
     """The `<tr>` of one control: its plan and staff member, the control, its review date, its
     last check, days in force, flags, and (given `rights`, the actions column) the links that open
     its forms below it. `control_url`: the control's page, with the register's page as next=."""

@@ -28,9 +28,9 @@ from ..services import controls as control_ops
 from . import bp, queries
 from .forms import check_form, continue_form, lift_form, safe_register_url
 from .queries import RegisterFilters
-from .table import register_row
+from .table import register_row_html
 
-bp.add_app_template_global(register_row)  # the table's rows (register/_control_rows.html)
+bp.add_app_template_global(register_row_html)  # the table's rows (register/_control_rows.html)
 
 RECENT_CHECKS = 10
 
