@@ -2,6 +2,8 @@
 with the status, the flags, the builder's issue section), so nothing on the page is stale until a
 reload. At a desktop width and on a phone."""
 
+import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -70,6 +72,29 @@ def test_amending_an_action_shows_the_unissued_change_and_the_issue_button(
     expect(issue).not_to_contain_text("No changes since version 1 was issued.")
     expect(issue.get_by_role("button", name="Issue version 2")).to_be_visible()
     _not_reloaded(page)
+    assert console_errors == []
+
+
+def test_a_slow_save_is_not_cancelled_by_the_live_check_that_fires_during_it(
+    live_server, page, console_errors, world, active_plan
+):
+    """The live check runs 500 ms after typing. A save still in flight then must land: the check
+    waits for it (and is dropped with the form it belonged to) rather than aborting it."""
+    plan_id, ref = active_plan
+    sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then=f"/plans/{plan_id}/edit")
+    page.get_by_role("link", name=f"Edit {ref}").click()
+
+    def slow_save(route) -> None:
+        time.sleep(1.5)  # longer than the check's 500 ms delay, so the check fires mid-save
+        route.continue_()
+
+    page.route(re.compile(r"/plans/\d+/actions/\d+$"), slow_save)
+    page.locator("#actions").get_by_label("What good looks like").first.fill(
+        "No unsigned MAR entries in four consecutive weekly audits"
+    )
+    page.get_by_role("button", name=f"Save {ref}").click()
+    expect(page.locator("#actions .saved-notice")).to_contain_text("saved")
+    expect(page.locator("#issue")).to_contain_text("Unissued changes since version 1")
     assert console_errors == []
 
 
