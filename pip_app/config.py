@@ -14,6 +14,9 @@ class Config:
     # Sessions: no remember-me, an idle timeout, cookies unreadable from scripts.
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
     SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
+    # The idle timeout's cookie is signed again (its 30 minutes restarted) by a request at least
+    # this long after it was last signed, not by every request (auth.session.RenewingSessions).
+    SESSION_RENEW_AFTER = timedelta(minutes=1)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -138,6 +138,33 @@ def test_idle_session_cookie_is_refused_after_the_lifetime(app, sign_in, staff, 
     assert laptop.get("/").status_code == 302
 
 
+def test_an_unchanged_session_cookie_is_signed_again_once_a_minute_old_and_activity_keeps_it_alive(
+    app, sign_in, staff, monkeypatch
+):
+    laptop = sign_in(staff)
+    signed = int(time.time())
+    lifetime = int(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
+
+    def at(seconds_later: int) -> None:  # the clock a cookie's signature is made and checked by
+        monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: signed + seconds_later)
+
+    at(30)
+    soon = laptop.get("/")
+    assert soon.status_code == 200
+    assert "Set-Cookie" not in soon.headers  # nothing changed, and the cookie is half a minute old
+
+    at(61)
+    later = laptop.get("/")
+    assert later.status_code == 200
+    assert later.headers["Set-Cookie"].startswith("session=")  # a minute old: signed again
+    assert "Expires=" in later.headers["Set-Cookie"]
+
+    at(61 + lifetime - 1)  # past the first signature's idle timeout, within the second's
+    assert laptop.get("/").status_code == 200
+    at(61 + lifetime - 1 + lifetime + 1)  # then idle for longer than the timeout
+    assert laptop.get("/").status_code == 302
+
+
 def test_production_session_cookie_is_host_prefixed_secure_httponly_lax(database_url, staff, monkeypatch):
     monkeypatch.setenv("PIP_ENV", "production")
     db.session.commit()  # the production app below reads through an engine of its own

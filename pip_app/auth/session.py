@@ -4,11 +4,13 @@ redirects, the half-signed-in state between password and code, and the enrolment
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from flask import Flask, current_app, redirect, request, session, url_for
+from flask import Flask, Request, current_app, redirect, request, session, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_login import current_user, login_user, logout_user
+from itsdangerous import BadSignature, TimestampSigner
 
 from ..extensions import db, login_manager
 from ..htmx import is_htmx
@@ -24,8 +26,52 @@ def init_login(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    app.session_interface = RenewingSessions()
     app.before_request(enforce_absolute_timeout)
     app.before_request(require_two_factor_enrolment)
+
+
+class SignedSession(SecureCookieSession):
+    """A session that knows how old its cookie's signature is (None: no cookie came with it)."""
+
+    cookie_age: timedelta | None = None
+
+
+class RenewingSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, but an unchanged session's cookie is signed again only once
+    it is SESSION_RENEW_AFTER old, not on every response. The idle timeout
+    (PERMANENT_SESSION_LIFETIME, counted from the signature's time) still restarts with activity,
+    at most that much early. Signing and setting the cookie was 3 % of a plan page's CPU."""
+
+    session_class = SignedSession
+
+    def open_session(self, app: Flask, request: Request) -> SignedSession | None:
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie:
+            return self.session_class()
+        try:
+            data, signed_at = serializer.loads(
+                cookie, max_age=int(app.permanent_session_lifetime.total_seconds()), return_timestamp=True
+            )
+        except BadSignature:  # tampered with, or older than the idle timeout
+            return self.session_class()
+        opened = self.session_class(data)
+        signer = serializer.make_signer()
+        assert isinstance(signer, TimestampSigner)  # a timed serializer's signer
+        now = signer.get_timestamp()  # the clock the signature's age is checked by
+        opened.cookie_age = timedelta(seconds=now - signed_at.timestamp())
+        return opened
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        if session.modified:
+            return True
+        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            return False
+        age = getattr(session, "cookie_age", None)
+        return age is None or age >= app.config["SESSION_RENEW_AFTER"]
 
 
 @login_manager.user_loader
