@@ -418,11 +418,22 @@ def visible_plans_to(role: Role) -> ColumnElement[bool]:
     if role is Role.MANAGER:
         return Plan.manager_id == me
     if role is Role.SENIOR:
-        return or_(Plan.manager_id == me, Plan.service_id.in_(bindparam(VIEWER_SERVICES, expanding=True)))
+        return or_(Plan.manager_id == me, in_viewer_services(Plan.service_id))
     return false()
 
 
 VIEWER_ID, VIEWER_SERVICES = "viewer_id", "viewer_services"
+
+
+def in_viewer_services(column: Any) -> ColumnElement[bool]:
+    """`column IN` the viewer's services (VIEWER_SERVICES), their ids written into the statement
+    as numbers when it runs (the statement is still built once). As parameters, PostgreSQL's
+    generic plans built the list again for every row they tested: a group senior's open plans
+    counted in 0.77 ms, 0.34 with numbers."""
+    condition: ColumnElement[bool] = column.in_(bindparam(VIEWER_SERVICES, expanding=True, literal_execute=True))
+    return condition
+
+
 # Beyond this many services, a registered manager's lists choose their filter choices person by
 # person (`sees_many_plans`): at 10,000 plans in 20 services, reading the people off every visible
 # control took 60 ms for the whole group and 1.4 ms for one service; probing each person, 0.4 and 30.
@@ -468,7 +479,7 @@ def visible_controls_by_copy(role: Role) -> ColumnElement[bool]:
     if role is Role.MANAGER:
         return and_(InterimControl.plan_manager_id == me, issued)
     if role is Role.SENIOR:
-        services = InterimControl.plan_service_id.in_(bindparam(VIEWER_SERVICES, expanding=True))
+        services = in_viewer_services(InterimControl.plan_service_id)
         # The services first: most controls a senior sees are in them, and the test stops there.
         return and_(or_(services, InterimControl.plan_manager_id == me), issued)
     return false()

@@ -186,6 +186,36 @@ def test_a_registered_managers_open_plans_are_counted_from_the_review_queue_inde
     assert any("COVERING INDEX ix_plans_review_queue" in step for step in plan), plan
 
 
+def test_a_registered_managers_services_are_written_into_the_statement_as_numbers(app, world, make_service):
+    """Where a statement is run for a registered manager, their services are numbers in its text,
+    not a parameter each: PostgreSQL's generic plans built a list of parameters again on every row
+    they tested (the group's open plans counted in 0.77 ms, 0.34 with numbers). The statement is
+    still built once: the numbers are written in as it runs."""
+    from sqlalchemy import event
+
+    from pip_app.database import read_rows
+    from pip_app.models import Role
+    from pip_app.policy import viewer_parameters
+    from pip_app.services.dashboard import _board_statements
+
+    senior = world["senior"]
+    senior.services.append(make_service("Second House"))
+    db.session.commit()
+    services = sorted(senior.service_ids)
+    assert len(services) == 2
+    sent = []
+    listener = lambda conn, cursor, statement, parameters, context, many: sent.append((statement, parameters))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        read_rows(_board_statements(Role.SENIOR).open_count, viewer_parameters(senior)).scalar()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    [(statement, parameters)] = [(s, p) for s, p in sent if "count(" in s]
+    assert f"IN ({services[0]}, {services[1]})" in statement, statement
+    values = list(parameters.values() if isinstance(parameters, dict) else parameters)
+    assert values.count(senior.id) == 1 and not set(services) & set(values) - {senior.id}, parameters
+
+
 def test_open_appeals_are_found_from_their_own_index_not_from_every_user(app, world, make_plan):
     """The decisions board names the open appeals first (the partial index of appeals without an
     outcome), then joins their plans and staff: joined the other way, SQLite read every user and

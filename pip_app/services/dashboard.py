@@ -221,7 +221,7 @@ def _decision_statements(role: Role) -> DecisionStatements:
     who they are as bound parameters (`policy.viewer_parameters`). Built once per role: building
     and keying these statements cost more than running them."""
     me = bindparam(policy.VIEWER_ID, type_=Integer)
-    my_services = Plan.service_id.in_(bindparam(policy.VIEWER_SERVICES, expanding=True))
+    my_services = policy.in_viewer_services(Plan.service_id)
     staff = aliased(User)
     approver = ApproverRole.HR if role is Role.HR else ApproverRole.SENIOR
     scope = [Plan.manager_id != me, Plan.service.has(approver_role=approver)]
