@@ -29,10 +29,10 @@ from pathlib import Path
 
 from flask import Response, make_response, request, session
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import joinedload
 
+from .access import current_person
 from .clock import today
 from .models import Plan
 from .plan_reads import PlanReads
@@ -63,6 +63,7 @@ def _csrf_token() -> str:
 
 def plan_etag(plan: Plan, variant: str) -> str:
     """This person's `variant` ("page", "closure", "plan") of the plan as it is now, as an ETag value."""
+    me = current_person()
     material = (
         build(),
         variant,
@@ -73,8 +74,8 @@ def plan_etag(plan: Plan, variant: str) -> str:
         plan.manager.name,
         plan.service.name,
         plan.service.approver_role.value,
-        current_user.id,
-        current_user.role.value,
+        me.id,
+        me.role.value,
         _csrf_token(),
         today().isoformat(),
     )

@@ -10,9 +10,9 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from flask_login import current_user
 
 from . import policy
+from .access import current_person
 from .clock import today
 from .flags import plan_flags
 from .lifecycle import WEEKDAYS
@@ -35,7 +35,7 @@ class StagePrompt:
 def stage_prompt(plan: Plan) -> StagePrompt | None:
     """The header's prompt to propose the stage move, for those who may propose it (the plan's
     manager, the service's registered managers), until one is proposed."""
-    if not policy.can_propose_stage(current_user, plan):
+    if not policy.can_propose_stage(current_person(), plan):
         return None
     escalation = stages.formal_move_awaited(plan)
     upcoming = next_stage(plan.stage.value)
@@ -50,7 +50,7 @@ def header_context(plan: Plan) -> dict[str, Any]:
     return dict(
         flags=plan_flags(plan, today(), current_app.config["ACK_OUTSTANDING_DAYS"]),
         weekday=WEEKDAYS[plan.review_weekday],
-        may_edit=policy.can_edit_plan(current_user, plan),
+        may_edit=policy.can_edit_plan(current_person(), plan),
         stage_prompt=stage_prompt(plan),
     )
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from flask_login import current_user
 from sqlalchemy.orm import defer, joinedload, load_only
 
 from . import policy
+from .access import current_person
 from .attachments.panel import attachment_panel
 from .charts import progress_chart
 from .clock import today
@@ -109,7 +109,7 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
             first, last = (format_date(measured[0][0]), format_date(measured[-1][0])) if measured else (None, None)
             charts[action.id] = progress_chart(action, geometry, first, last)
             met[action.id] = measure_met(series, target, action.measure_consecutive, higher)
-    me = current_user._get_current_object()  # once: each use of the proxy looks the user up again
+    me = current_person()
     may_edit = policy.can_edit_plan(me, plan)
     may_acknowledge = policy.can_acknowledge(me, plan)
     ack_due = acknowledgements.plan_acknowledgement_due(plan)
@@ -226,7 +226,7 @@ def closure_panel(plan: Plan, may_acknowledge: bool, form_class: type) -> dict[s
     state = closure_ops.closure_ack_state(plan)
     # Not yet answered: a leaver was not asked, but may still respond (ClosureAckState.not_asked).
     due = state is not None and state.acknowledgement is None and may_acknowledge
-    me = current_user._get_current_object()
+    me = current_person()
     to_staff = me.id == plan.staff_id  # their own plan: "you", not their name
     return dict(
         closure=plan.closure,

@@ -13,6 +13,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from . import policy
+from .access import current_person
 from .clock import today
 from .formatting import format_baseline, format_date, format_datetime, format_measure
 from .models import choice_label
@@ -23,12 +24,13 @@ def nav_items() -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     if not current_user.is_authenticated:
         return items
+    me = current_person()
     candidates = [
-        ("plans.index", "Plans", policy.can_list_plans(current_user)),
-        ("register.index", "Control register", policy.can_view_register(current_user)),
-        ("hr.closures", "Closed plans", policy.can_view_hr_closures(current_user)),
-        ("hr.warnings", "Warnings", policy.can_view_warnings(current_user)),
-        ("admin.users", "Users", policy.can_administer(current_user)),
+        ("plans.index", "Plans", policy.can_list_plans(me)),
+        ("register.index", "Control register", policy.can_view_register(me)),
+        ("hr.closures", "Closed plans", policy.can_view_hr_closures(me)),
+        ("hr.warnings", "Warnings", policy.can_view_warnings(me)),
+        ("admin.users", "Users", policy.can_administer(me)),
     ]
 
     here = request.endpoint or ""

@@ -8,9 +8,9 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from flask_login import current_user
 
 from .. import policy
+from ..access import current_person
 from ..file_types import format_size
 from ..formatting import format_date
 from ..models import Plan
@@ -51,11 +51,12 @@ def attachment_panel(
     """The panel's context for the signed-in person (the view has checked they may see the plan).
     With `form_on_demand` (the plan page) the upload form opens when asked for, unless `form` is
     given: its choice of everything a file may be attached to was a fifth of the plan page."""
+    me = current_person()
     every = attachment_ops.plan_attachments(plan)
-    found = [a for a in every if policy.can_view_attachment(current_user, plan, a)]
+    found = [a for a in every if policy.can_view_attachment(me, plan, a)]
     earlier = attachment_ops.duplicates(found)
-    may_attach = policy.can_attach(current_user, plan)
-    sees_restricted = policy.can_see_restricted(current_user, plan)
+    may_attach = policy.can_attach(me, plan)
+    sees_restricted = policy.can_see_restricted(me, plan)
     rows = [
         Row(
             id=a.id,

@@ -1,8 +1,9 @@
 """The signed-in person's own account: password, two-factor sign-in, email preference, sign out everywhere."""
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
+from ..access import current_person
 from ..credentials import totp
 from ..credentials.passwords import verify_password
 from ..extensions import db
@@ -24,13 +25,9 @@ from .session import end_session, keep_session
 SETUP_KEY = "two_factor_setup"  # {"user_id", "secret"}: the setup key shown, not yet confirmed
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 def _password_confirmed(form: CurrentPasswordForm) -> bool:
     """Whether the current password typed is right; a wrong one is refused and counted."""
-    if verify_password(_me().password_hash, form.current_password.data):
+    if verify_password(current_person().password_hash, form.current_password.data):
         return True
     _refuse_wrong_password(form.current_password, "Your current password is not right.")
     return False
@@ -39,7 +36,9 @@ def _password_confirmed(form: CurrentPasswordForm) -> bool:
 def _refuse_wrong_password(field, message: str) -> None:
     """A wrong current password: counts towards the throttle, audited, shown by the field."""
     throttle.note_failure()
-    audit.record(_me(), "password_check_failed", "user", _me().id, changes={"page": request.endpoint})
+    audit.record(
+        current_person(), "password_check_failed", "user", current_person().id, changes={"page": request.endpoint}
+    )
     keep_on_record()
     field.errors.append(message)
 
@@ -52,7 +51,7 @@ def account():
 
 
 def _account_page(preference_form: NotificationPreferenceForm | None = None, status: int = 200):
-    me = _me()
+    me = current_person()
     codes_left = two_factor.recovery_codes_left(me) if me.two_factor_enabled else None
     form = preference_form or NotificationPreferenceForm(
         prefix="email", frequency=DIGEST_ONLY if me.digest_only else EACH_AS_IT_HAPPENS
@@ -75,7 +74,7 @@ def notification_preference():
     if not form.validate():
         return _account_page(form, 422)
     digest_only = form.frequency.data == DIGEST_ONLY
-    if notifications.set_digest_only(_me(), digest_only):
+    if notifications.set_digest_only(current_person(), digest_only):
         flash(
             "Saved: you will get one email a day, the digest (and requests to acknowledge as they happen)."
             if digest_only
@@ -91,7 +90,7 @@ def notification_preference():
 @login_required
 def sign_out_all():
     """End every session of mine (other browsers, phones, this one) at once."""
-    sign_out_everywhere(_me())
+    sign_out_everywhere(current_person())
     end_session()
     flash("You have been signed out everywhere, including here.", "info")
     response = redirect(url_for("auth.login"), code=303)
@@ -110,7 +109,7 @@ def change_password():
     if not form.validate():
         return render_template("auth/change_password.html", form=form), 422
     try:
-        change_own_password(_me(), form.current_password.data, form.new_password.data)
+        change_own_password(current_person(), form.current_password.data, form.new_password.data)
     except WrongPassword as error:
         db.session.rollback()
         _refuse_wrong_password(form.current_password, str(error))
@@ -119,7 +118,7 @@ def change_password():
         db.session.rollback()
         form.new_password.errors.append(str(error))
         return render_template("auth/change_password.html", form=form), 422
-    keep_session(_me())
+    keep_session(current_person())
     flash("Your password has been changed. Any other sessions of yours have been signed out.", "success")
     return redirect(url_for("auth.account"), code=303)
 
@@ -128,7 +127,7 @@ def change_password():
 @login_required
 def two_factor_page():
     """Set up two-factor sign-in (QR code, then a code to prove it works), or see its status."""
-    me = _me()
+    me = current_person()
     if me.two_factor_enabled:
         if request.method == "POST":
             flash("Two-factor sign-in is already set up.", "info")
@@ -165,7 +164,7 @@ def replace_recovery_codes():
     if not form.validate() or not _password_confirmed(form):
         return _status_page(codes_form=form), 422
     try:
-        codes = two_factor.replace_recovery_codes(_me())
+        codes = two_factor.replace_recovery_codes(current_person())
     except TwoFactorError as error:
         flash(str(error), "error")
         return redirect(url_for("auth.two_factor"), code=303)
@@ -181,11 +180,11 @@ def turn_off_two_factor():
     if not form.validate() or not _password_confirmed(form):
         return _status_page(off_form=form), 422
     try:
-        two_factor.turn_off(_me(), _me())
+        two_factor.turn_off(current_person(), current_person())
     except TwoFactorError as error:
         flash(str(error), "error")
         return redirect(url_for("auth.two_factor"), code=303)
-    keep_session(_me())
+    keep_session(current_person())
     flash("Two-factor sign-in is off. Your other sessions have been signed out.", "success")
     return redirect(url_for("auth.account"), code=303)
 
@@ -202,7 +201,7 @@ def _pending_secret(me) -> str:
 
 def _status_page(**forms):
     """The two-factor status page, with a form showing its errors if one was refused."""
-    me = _me()
+    me = current_person()
     forms = {"codes_form": CurrentPasswordForm(prefix="codes"), "off_form": CurrentPasswordForm(prefix="off"), **forms}
     return render_template(
         "auth/two_factor_status.html",

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..access import current_person
 from ..credentials.passwords import verify_password
 from ..extensions import db
 from ..requests import keep_on_record
@@ -111,7 +112,7 @@ def second_factor():
 @login_required
 def logout():
     """Sign out: rotate the session token so any copy of this session cookie stops working."""
-    user = current_user._get_current_object()
+    user = current_person()
     user.rotate_session_token()
     audit.record(user, "signed_out", "user", user.id)
     end_session()

@@ -8,11 +8,11 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from flask_login import current_user
 from sqlalchemy.orm import joinedload, load_only, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from .. import policy
+from ..access import current_person
 from ..clock import today
 from ..formatting import format_date
 from ..lifecycle import plan_run, quality_findings
@@ -152,7 +152,7 @@ def decisions_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
 def may_propose_stage(plan: Plan) -> bool:
     """Whether the person may propose the plan's next stage now: there is one, and no move waits."""
     return (
-        policy.can_propose_stage(current_user, plan)
+        policy.can_propose_stage(current_person(), plan)
         and next_stage(plan.stage.value) is not None
         and stage_request(plan) is None
     )
@@ -161,7 +161,7 @@ def may_propose_stage(plan: Plan) -> bool:
 def may_escalate(plan: Plan) -> bool:
     """Whether the person may escalate the plan now (escalating again while one waits for a
     decision adds nothing: they say more on that one)."""
-    return policy.can_escalate(current_user, plan) and not any(e.is_open for e in plan.escalations)
+    return policy.can_escalate(current_person(), plan) and not any(e.is_open for e in plan.escalations)
 
 
 def decisions_panel(plan: Plan, **kept: Any) -> dict[str, Any]:
@@ -171,20 +171,19 @@ def decisions_panel(plan: Plan, **kept: Any) -> dict[str, Any]:
     The forms that start something (propose the next stage, escalate) open on demand (`new_stage`,
     `new_escalation`), unless one is being corrected or, for the stage, a decision awaits the move:
     building and drawing them was a twentieth of the plan page."""
-    requests = requests_shown(plan) if policy.can_read_approvals(current_user, plan) else []
+    me = current_person()
+    requests = requests_shown(plan) if policy.can_read_approvals(me, plan) else []
     upcoming = next_stage(plan.stage.value)
-    may_approve = policy.can_approve(current_user, plan)
-    may_discuss = policy.can_discuss_approval(current_user, plan)
-    may_decide = policy.can_decide_escalation(current_user, plan)
+    may_approve = policy.can_approve(me, plan)
+    may_discuss = policy.can_discuss_approval(me, plan)
+    may_decide = policy.can_decide_escalation(me, plan)
     forms: dict[str, dict[int, Any]] = {
         "comment": {r.id: comment_form(r) for r in requests if r.is_pending and may_discuss},
         # A move to a formal stage is decided by someone other than who proposed it (services/stages.py).
         "approval": {
             r.id: approval_form(r)
             for r in requests
-            if r.is_pending
-            and may_approve
-            and not (r.kind is ApprovalKind.STAGE and r.requested_by_id == current_user.id)
+            if r.is_pending and may_approve and not (r.kind is ApprovalKind.STAGE and r.requested_by_id == me.id)
         },
         "decide": {e.id: decide_form(e) for e in plan.escalations if e.is_open and may_decide},
     }

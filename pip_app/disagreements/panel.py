@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_login import current_user
-
 from .. import policy
+from ..access import current_person
 from ..models import Plan
 from ..services import disagreements as disagreement_ops
 
@@ -15,11 +14,12 @@ from ..services import disagreements as disagreement_ops
 def disagreement_panel(plan: Plan, **overrides: Any) -> dict[str, Any]:
     """The plan's disagreements with their responses, and what this person may do with them (load the
     plan with services.disagreements.RESPONSE_READS: they then cost no statement of their own)."""
+    me = current_person()
     panel = dict(
         rows=disagreement_ops.plan_disagreements(plan),
         manager_id=plan.manager_id,
-        may_respond=policy.can_respond_to_disagreement(current_user, plan),
-        is_staff=policy.can_acknowledge(current_user, plan),
+        may_respond=policy.can_respond_to_disagreement(me, plan),
+        is_staff=policy.can_acknowledge(me, plan),
         responding=None,
         form=None,
         saved=None,

@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from .. import policy
-from ..access import control_route, requires
+from ..access import control_route, current_person, requires
 from ..clock import today
 from ..extensions import db
 from ..formatting import format_date
@@ -41,7 +41,7 @@ def index() -> ResponseReturnValue:
     """Every control on issued plans the user may see: summary strip, filters, sortable table, pages."""
     filters = RegisterFilters.from_args(request.args)
     day = today()
-    me = current_user._get_current_object()  # once: each use of the proxy looks the user up again
+    me = current_person()
     # The summary and the filter choices sit outside the results fragment: only the page needs them.
     around: dict[str, Any] = (
         {} if is_htmx() else dict(summary=queries.summary(me, day), options=queries.filter_options(me))
