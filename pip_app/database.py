@@ -139,7 +139,7 @@ def fixed(count: int) -> BindParameter[int]:
     plan for every row: the register's page of 25 was planned on every request (2.4 of its 3.4 ms)
     and took 1.4 ms once its LIMIT was written in. Use it for every `.limit()` and `.offset()`,
     and measure the exception: written in, the dashboard's room left in a list made PostgreSQL plan
-    one of its ranges on every request instead (services.dashboard._flagged_ranges)."""
+    one of its ranges on every request instead (services.dashboard._flagged_statements)."""
     return literal(count, Integer, literal_execute=True)
 
 

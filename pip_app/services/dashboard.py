@@ -316,49 +316,58 @@ def first_flagged(
     """The first `limit` plans of `scope` (run with `parameters`) that need attention on `day`,
     soonest review first, with their flags. Which plans need attention, and why, is kept by every
     change to them (`services.attention`): a plan needs it from its `attention_from` day on, and
-    its flags are its kept facts seen on `day`. The plans are read in ranges of their (status,
-    next review) index, one status at a time, each stopping once it has enough; then any without
-    a review date."""
-    ranges = _flagged_ranges(scope)
+    its flags are its kept facts seen on `day`."""
+    statements = _flagged_statements(scope)
     values = {**(parameters or {}), "flag_day": day, "room": limit}
-    dated = plan_rows(ranges.active, values) + plan_rows(ranges.paused, values)
-    # Plans without a review date come last (read whether they fit or not: the same statements
-    # whatever the data, and an empty range of the index costs nothing).
-    plans = (sorted(dated, key=lambda row: (row.next_review_date, row.id)) + plan_rows(ranges.undated, values))[:limit]
+    plans = plan_rows(statements.first, values)
     if not plans:
         return []
     facts: dict[int, list[list[Any]]] = {
-        plan_id: kept for plan_id, kept in read_rows(ranges.facts, {"ids": [plan.id for plan in plans]})
+        plan_id: kept for plan_id, kept in read_rows(statements.facts, {"ids": [plan.id for plan in plans]})
     }
     return [(plan, flags_on([FlagFact.from_json(fact) for fact in facts[plan.id]], day)) for plan in plans]
 
 
-class FlaggedRanges(NamedTuple):
-    active: Select[Any]  # active plans needing attention, by their review date
-    paused: Select[Any]  # the same of paused plans (a paused plan keeps its date)
-    undated: Select[Any]  # open plans needing attention without a review date
+class FlaggedStatements(NamedTuple):
+    first: Select[Any]  # the first plans needing attention: soonest review first, those without a date last
     facts: Select[Any]  # the kept facts of the plans chosen
 
 
 @lru_cache(maxsize=16)
-def _flagged_ranges(scope: ColumnElement[bool]) -> FlaggedRanges:
+def _flagged_statements(scope: ColumnElement[bool]) -> FlaggedStatements:
     """`first_flagged`'s statements for a scope, built once (the dashboard's scopes are built once
     per role), with the day and the room left in the list as bound parameters. (The room is a
     LIMIT, yet bound, unlike others (`database.fixed`): written in, PostgreSQL planned one of the
-    ranges afresh on every request, about 1.5 ms more of its time a page for the group senior.)"""
+    ranges afresh on every request, about 1.5 ms more of its time a page for the group senior.)
+
+    The plans are read in three ranges, each stopping once it has enough: the active plans and the
+    paused plans in their (status, next review) index, then those without a review date; the
+    three are merged in the same statement. Three statements were three round trips to
+    PostgreSQL (session 22)."""
     day, room = bindparam("flag_day", type_=Date), bindparam("room", type_=Integer)
-    # Probed for each plan the range reads, by its key: the range stops once it has enough.
+    # Probed for each plan a range reads, by its key: the range stops once it has enough.
     needs_attention = exists().where(PlanAttention.plan_id == Plan.id, PlanAttention.attention_from <= day)
-    dated = (Plan.next_review_date, Plan.id)
 
-    def first(status: PlanStatus) -> Select[Any]:
-        conditions = [scope, Plan.status == status, Plan.next_review_date.is_not(None), needs_attention]
-        return first_plan_rows_query(conditions, dated, room)
+    def first(*conditions: ColumnElement[bool]) -> Any:
+        return (
+            select(Plan.id, Plan.next_review_date)
+            .where(scope, *conditions, needs_attention)
+            .order_by(Plan.next_review_date, Plan.id)
+            .limit(room)
+            .offset(fixed(0))
+            .subquery()
+        )
 
-    return FlaggedRanges(
-        active=first(PlanStatus.ACTIVE),
-        paused=first(PlanStatus.PAUSED),
-        undated=first_plan_rows_query([scope, Plan.next_review_date.is_(None), needs_attention], dated, room),
+    dated = Plan.next_review_date.is_not(None)
+    ranges = [
+        first(Plan.status == PlanStatus.ACTIVE, dated),
+        first(Plan.status == PlanStatus.PAUSED, dated),  # a paused plan keeps its date
+        first(Plan.next_review_date.is_(None)),
+    ]
+    merged = union_all(*(select(plans) for plans in ranges)).subquery()
+    chosen = select(merged.c.id).order_by(merged.c.next_review_date.asc().nulls_last(), merged.c.id).limit(room)
+    return FlaggedStatements(
+        first=plan_rows_query(Plan.id.in_(chosen)).order_by(Plan.next_review_date.asc().nulls_last(), Plan.id),
         facts=select(PlanAttention.plan_id, PlanAttention.facts).where(
             PlanAttention.plan_id.in_(bindparam("ids", expanding=True))
         ),

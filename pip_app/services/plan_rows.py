@@ -159,8 +159,7 @@ def first_plan_rows(
 def first_plan_rows_query(
     conditions: Sequence[ColumnElement[bool]], order: Sequence[Any], limit: BindParameter[int], offset: int = 0
 ) -> Select[Any]:
-    """The statement `first_plan_rows` runs, for a caller that builds it once: its limit `fixed`,
-    or a bound parameter (the dashboard's room left in a list: `dashboard._flagged_ranges`)."""
+    """The statement `first_plan_rows` runs, for a caller that builds it once (its limit `fixed`)."""
     chosen = select(Plan.id).where(*conditions).order_by(*order).limit(limit).offset(fixed(offset))
     return plan_rows_query(Plan.id.in_(chosen)).order_by(*order)
 
