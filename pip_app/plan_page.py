@@ -20,6 +20,7 @@ from .access import current_person
 from .attachments.panel import attachment_panel
 from .charts import progress_chart
 from .clock import today
+from .conditional import ETAG_READS
 from .decisions.panel import DECISION_READS, MEETING_COLUMNS, decisions_panel
 from .disagreements.panel import disagreement_panel
 from .flags import last_reviews, plan_flags
@@ -74,6 +75,7 @@ PLAN_PAGE_READS = (
     + DECISION_READS
     + RESPONSE_READS  # disagreements' responses, in the acknowledgements' SELECT (issue 18)
     + ATTACHMENT_READS  # the evidence files: none to read (no statement) on most plans
+    + ETAG_READS  # its last change, for its ETag (conditional.py), in the plan's own SELECT
 )
 
 # What the parts opened from the plan page read of the plan itself (each loads its own rows).

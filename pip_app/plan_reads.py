@@ -53,11 +53,14 @@ class PlanReads:
     collection joined in). `collections`: each one-to-many collection of the plan to read, by
     name, with the loader options of its rows (relative to them: `joinedload(Action.owner)`).
     `links`: many-to-many relationships from the rows of one collection to the rows of another
-    (`Observation.focus`), filled from the link table once both are read."""
+    (`Observation.focus`), filled from the link table once both are read. `columns`: values
+    computed from the plan's row in its own SELECT (scalar subqueries correlated to it), by name:
+    `read_with_plan(plan)` gives them."""
 
     joined: tuple[LoaderOption, ...] = ()
     collections: Mapping[str, RowOptions] = field(default_factory=dict)
     links: tuple[Any, ...] = ()
+    columns: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in self.collections:
@@ -72,7 +75,7 @@ class PlanReads:
         for name, options in other.collections.items():
             collections[name] = collections.get(name, ()) + options
         links = self.links + tuple(link for link in other.links if link not in self.links)
-        return PlanReads(self.joined + other.joined, collections, links)
+        return PlanReads(self.joined + other.joined, collections, links, {**self.columns, **other.columns})
 
     def as_options(self) -> tuple[LoaderOption, ...]:
         """The same reads as loader options (`selectinload` for each collection and link)."""
@@ -147,12 +150,15 @@ def _plan_statement(reads: PlanReads, lock: bool) -> Select[Any]:
     for name in reads.collections:
         [plan_id_column] = getattr(Plan, name).property.remote_side
         has_rows.append(select(plan_id_column).where(plan_id_column == Plan.id).exists().label(f"has_{name}"))
-    statement = select(Plan, *has_rows).where(Plan.id == bindparam("plan_id")).options(*reads.joined)
+    columns = [column.label(name) for name, column in reads.columns.items()]
+    statement = select(Plan, *has_rows, *columns).where(Plan.id == bindparam("plan_id")).options(*reads.joined)
     return statement.with_for_update(of=Plan) if lock else statement
 
 
-# Where read_plan leaves, on the plan's instance state, the collections it found empty.
+# Where read_plan leaves, on the plan's instance state, the collections it found empty, and the
+# values of the spec's `columns`.
 EMPTY_COLLECTIONS = "plan_reads.empty"
+COLUMNS = "plan_reads.columns"
 
 
 @functools.cache
@@ -181,11 +187,19 @@ def read_plan(plan_id: int, reads: PlanReads, *, lock: bool = False) -> Plan | N
     row = db.session.execute(_plan_statement(reads, lock), {"plan_id": plan_id}).unique().one_or_none()
     if row is None:
         return None
-    plan, *has_rows = row
-    inspect(plan).info[EMPTY_COLLECTIONS] = frozenset(
-        name for name, has in zip(reads.collections, has_rows, strict=True) if not has
-    )
+    plan, *values = row
+    has_rows, columns = values[: len(reads.collections)], values[len(reads.collections) :]
+    info = inspect(plan).info
+    info[EMPTY_COLLECTIONS] = frozenset(name for name, has in zip(reads.collections, has_rows, strict=True) if not has)
+    info[COLUMNS] = dict(zip(reads.columns, columns, strict=True))
     return plan
+
+
+def read_with_plan(plan: Plan) -> Mapping[str, Any]:
+    """The `columns` of the spec `read_plan` read this plan with, as they were then (empty if it
+    was read otherwise)."""
+    values: Mapping[str, Any] = inspect(plan).info.get(COLUMNS, {})
+    return values
 
 
 def read_collections(plan: Plan, reads: PlanReads) -> None:

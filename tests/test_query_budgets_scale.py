@@ -1,5 +1,5 @@
 """SQL statements per request for each main page, with small and with large seeded data: equal
-counts (no N+1 anywhere the data grows, DESIGN.md) and within fixed budgets (plan page ≤ 23:
+counts (no N+1 anywhere the data grows, DESIGN.md) and within fixed budgets (plan page ≤ 15:
 see tests/test_query_budgets.py for what each statement is; register ≤ 8). "Large" is a hundred-odd plans (thousands of rows), enough to show growth while
 staying fast; bench/ measures the real 10,000 plans. No timings here, only counts.
 
@@ -29,8 +29,8 @@ SMALL, LARGE = 8, 120
 # a collection the plan has no rows in (its meetings, requests for approval, escalations, evidence
 # files, often) is not read at all.
 BUDGETS = {
-    "plan page": 17,
-    "plan page, 100 reviews": 17,
+    "plan page": 15,
+    "plan page, 100 reviews": 15,
     "register": 8,
     "register filtered": 8,
     "register search": 8,

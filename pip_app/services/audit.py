@@ -13,7 +13,7 @@ from .. import models, plan_templates
 from ..database import read_rows
 from ..extensions import db
 from ..history import PERSON_KEYS, SERVICE_KEYS, Vocabulary, history_lines
-from ..models import Action, AuditEvent, Service, User
+from ..models import Action, AuditEvent, Plan, Service, User
 
 
 def _plain(value: Any) -> Any:
@@ -55,6 +55,14 @@ READ_VERBS = ("downloaded", "exported", "viewed")
 # cache key costs more than SQLite takes to answer it.
 _LATEST_CHANGE = select(func.max(AuditEvent.id)).where(
     AuditEvent.plan_id == bindparam("plan_id"), AuditEvent.verb.not_in(READ_VERBS)
+)
+
+
+# The same, as a column of a SELECT of plans (correlated to each plan's row).
+LATEST_CHANGE_OF_PLAN = (
+    select(func.max(AuditEvent.id))
+    .where(AuditEvent.plan_id == Plan.id, AuditEvent.verb.not_in(READ_VERBS))
+    .scalar_subquery()
 )
 
 
