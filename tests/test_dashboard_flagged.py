@@ -204,7 +204,10 @@ def test_a_registered_managers_services_are_written_into_the_statement_as_number
     services = sorted(senior.service_ids)
     assert len(services) == 2
     sent = []
-    listener = lambda conn, cursor, statement, parameters, context, many: sent.append((statement, parameters))  # noqa: E731
+
+    def listener(conn, cursor, statement, parameters, context, many) -> None:
+        sent.append((statement, parameters))
+
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
         read_rows(_board_statements(Role.SENIOR).open_count, viewer_parameters(senior)).scalar()
