@@ -9,6 +9,8 @@ status change obeys the one table below.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -297,6 +299,26 @@ CONTROL_GOVERNANCE_KEYS = frozenset({"status", "lifted_on", "lift_rationale", "l
 
 def _control_content(control: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in control.items() if k not in CONTROL_GOVERNANCE_KEYS}
+
+
+def snapshot_digest(snapshot: Mapping[str, Any]) -> str:
+    """A digest of a version's snapshot, kept with the version (`PlanVersion.snapshot_digest`):
+    the live plan's snapshot with the same digest has nothing unissued, and the issued snapshot
+    need not be read and compared. Of its JSON with sorted keys, as the snapshot is stored, and
+    with a whole number the same whether it was written 90 or 90.0, as the diff compares them (a
+    target typed as 90 is read back from its column as 90.0)."""
+    text = json.dumps(_whole_numbers_as_int(snapshot), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _whole_numbers_as_int(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {key: _whole_numbers_as_int(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_whole_numbers_as_int(item) for item in value]
+    return value
 
 
 def diff_snapshots(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple[str, object, object]]:

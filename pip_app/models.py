@@ -41,10 +41,13 @@ from .clock import now_utc
 from .extensions import Base, db
 from .flags import review_due as control_review_due
 from .folding import SEARCH_KEY_LENGTH, fold, search_key
+from .lifecycle import snapshot_digest
 
 # The declarative base every entity derives from: Flask-SQLAlchemy's model class at run time
 # (it adds the table name and the session binding), its typed DeclarativeBase for the type checker.
 if TYPE_CHECKING:
+    from sqlalchemy.engine.default import DefaultExecutionContext
+
     Model = Base
 else:
     Model = db.Model
@@ -716,6 +719,10 @@ class PlanAttention(Model):
     regulatory_needed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
+def _digest_of_inserted_snapshot(context: DefaultExecutionContext) -> str:
+    return snapshot_digest(context.get_current_parameters()["snapshot"])
+
+
 class PlanVersion(Model):
     """A snapshot of an issued plan, kept so that earlier versions stay readable."""
 
@@ -727,6 +734,9 @@ class PlanVersion(Model):
     version: Mapped[int] = mapped_column(Integer)
     change_summary: Mapped[str] = mapped_column(Text, default="")
     snapshot: Mapped[dict] = mapped_column(JSON)
+    # Its digest (lifecycle.snapshot_digest), written with the row however it is inserted (migration
+    # 0037 filled the earlier ones): the plan page tells unissued changes from it (services.plans).
+    snapshot_digest: Mapped[str | None] = mapped_column(String(64), default=_digest_of_inserted_snapshot)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)
 

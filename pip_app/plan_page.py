@@ -65,7 +65,12 @@ PLAN_PAGE_READS = (
         collections={
             "reviews": (load_only(Review.plan_id, Review.review_date, Review.created_at, Review.corrects_review_id),),
             "acknowledgements": (defer(Acknowledgement.statement), name_of(Acknowledgement.user)),
-            "versions": (load_only(PlanVersion.plan_id, PlanVersion.version, PlanVersion.created_at),),
+            # With its snapshot's digest: whether anything is unissued (services.plans.unissued_changes).
+            "versions": (
+                load_only(
+                    PlanVersion.plan_id, PlanVersion.version, PlanVersion.created_at, PlanVersion.snapshot_digest
+                ),
+            ),
             # Only what the late-minutes flag and the choice of a formal meeting (decisions) read;
             # the meetings panel loads the meetings whole when opened.
             "meetings": (load_only(*MEETING_COLUMNS),),

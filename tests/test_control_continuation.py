@@ -284,13 +284,17 @@ def test_continued_controls_cost_no_statement_more_on_the_register_or_the_plan_p
             assert senior.get(f"/plans/{plan.id}").status_code == 200
         return register.count, page.count
 
-    before = counts()
-    for n in range(4):
-        more = make_control(plan, world["manager"], review_by_date=TODAY - timedelta(days=1), detail=f"Control {n}")
+    more = [
+        make_control(plan, world["manager"], review_by_date=TODAY - timedelta(days=1), detail=f"Control {n}")
+        for n in range(4)
+    ]
+    db.session.commit()
+    before = counts()  # the same controls (an unissued change: the page reads the last version)
+    for n, overdue in enumerate(more):
         deputy = factories.make_user(
             Role.SENIOR, email=f"deputy{n}@example.test", name=f"Deputy {n}", services=[world["home"]]
         )
-        continue_control(deputy, more, TODAY + timedelta(weeks=2), f"Reason {n}.")  # each by someone else
+        continue_control(deputy, overdue, TODAY + timedelta(weeks=2), f"Reason {n}.")  # each by someone else
     continue_control(world["senior"], control, TODAY + timedelta(weeks=2), "Reviewed.")
     db.session.commit()
     assert counts() == before

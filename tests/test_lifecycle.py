@@ -21,6 +21,7 @@ from pip_app.lifecycle import (
     may_move,
     plan_move,
     quality_findings,
+    snapshot_digest,
 )
 
 
@@ -117,6 +118,35 @@ def test_diff_names_changed_fields_and_added_actions():
     assert ("A2 added", None, "y") in rows
     assert ("Control 1 added", None, "Paired working") in rows
     assert diff_snapshots(new, new) == []
+
+
+def test_a_snapshots_digest_is_of_its_content_not_how_it_was_written():
+    issued = {"risk_statement": "A", "actions": [{"ref": "A1", "measure": {"target": 90, "baseline": 68.5}}]}
+    read_back = {"actions": [{"measure": {"baseline": 68.5, "target": 90.0}, "ref": "A1"}], "risk_statement": "A"}
+    assert snapshot_digest(issued) == snapshot_digest(read_back)  # key order, 90 or 90.0
+    assert snapshot_digest(issued) != snapshot_digest(issued | {"risk_statement": "a"})
+    assert snapshot_digest(issued) != snapshot_digest(
+        {**issued, "actions": [{"ref": "A1", "measure": {"target": 90.5}}]}
+    )
+    assert len(snapshot_digest(issued)) == 64
+
+
+FIELD = st.one_of(st.none(), st.sampled_from(["x", "y", ""]), st.sampled_from([90, 90.0, 90.5, True]))
+ACTION = st.fixed_dictionaries({"ref": st.sampled_from(["A1", "A2"]), "behaviour": FIELD, "target": FIELD})
+SNAPSHOT = st.fixed_dictionaries(
+    {
+        "risk_statement": FIELD,
+        "actions": st.lists(ACTION, max_size=2, unique_by=lambda a: a["ref"]),
+        "controls": st.just([]),
+    }
+)
+
+
+@given(SNAPSHOT, SNAPSHOT)
+def test_snapshots_with_one_digest_have_nothing_to_diff(old, new):
+    """The plan page trusts an equal digest to mean no unissued changes (services.plans)."""
+    if snapshot_digest(old) == snapshot_digest(new):
+        assert diff_snapshots(old, new) == []
 
 
 def test_diff_ignores_control_governance_in_old_and_new_snapshots():

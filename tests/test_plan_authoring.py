@@ -6,8 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from pip_app.extensions import db
+from pip_app.lifecycle import snapshot_digest
 from pip_app.models import (
     Acknowledgement,
     Action,
@@ -529,6 +531,32 @@ def test_lifting_a_control_is_governance_not_an_unissued_change(world, sign_in, 
     assert "Unissued changes" in manager.get(f"/plans/{draft.id}").text
 
 
+def test_an_unchanged_plan_is_told_from_its_versions_digest_without_reading_the_snapshot(
+    world, manager, draft, count_queries
+):
+    """The version keeps its snapshot's digest as it is issued; while the live plan has the same
+    one, nothing is unissued and the issued snapshot is not read. A change is read and compared."""
+    ready(draft, world)
+    manager.post(f"/plans/{draft.id}/issue", data={"issue-row_version": draft.row_version})
+    version = db.session.scalar(select(PlanVersion).where(PlanVersion.plan_id == draft.id))
+    assert version.snapshot_digest == snapshot_digest(version.snapshot) == snapshot_digest(plan_ops.snapshot(draft))
+    db.session.expire_all()
+    # As the plan page reads the versions: without their snapshots (plan_page.PLAN_PAGE_READS).
+    versions = selectinload(Plan.versions).load_only(
+        PlanVersion.plan_id, PlanVersion.version, PlanVersion.snapshot_digest
+    )
+    draft = db.session.scalars(select(Plan).where(Plan.id == draft.id).options(versions)).one()
+    plan_ops.snapshot(draft)  # what the live snapshot reads of the plan, read first
+    with count_queries() as counter:
+        assert unissued_changes(draft) == []
+    assert counter.count == 0
+    plan_ops.update_action(world["manager"], draft.actions[0], {"behaviour": "Reads the MAR chart before every dose."})
+    db.session.flush()
+    with count_queries() as counter:
+        assert [row[0] for row in unissued_changes(draft)] == ["A1: Behaviour"]
+    assert counter.count == 1  # the issued snapshot, to say what changed
+
+
 def test_versions_stored_with_control_status_still_render_and_diff(world, manager, draft):
     """Versions issued before control status left the snapshot still carry it (and maybe lift details)."""
     ready(draft, world)
@@ -541,6 +569,7 @@ def test_versions_stored_with_control_status_still_render_and_diff(world, manage
             for c in record.snapshot["controls"]
         ],
     }
+    record.snapshot_digest = snapshot_digest(record.snapshot)  # as migration 0037 kept it of such a version
     db.session.commit()
     assert unissued_changes(draft) == []
     control = draft.controls[0]

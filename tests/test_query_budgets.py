@@ -24,9 +24,10 @@ START = date(2026, 9, 7)
 # collection that has rows (here the controls, actions, observations with their focus, reviews,
 # acknowledgements and versions: 7; the meetings, requests for approval, escalations and evidence
 # files have none), the chart values, the reviews shown with their entries (and, in the same
-# statement, the entries the flags read of the review before) and control decisions (3), the
-# controls' last notes and the last version's snapshot (for whoever may edit).
-PLAN_PAGE_BUDGET = 15
+# statement, the entries the flags read of the review before) and control decisions (3), and the
+# controls' last notes. The last version's snapshot is read only when the live plan's digest
+# differs from the one kept with the version (unissued changes; none here).
+PLAN_PAGE_BUDGET = 14
 
 
 def grow(plan, world, *, actions: int, reviews: int, observations: int) -> None:

@@ -12,15 +12,16 @@ from datetime import date, timedelta
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from pip_app import create_app
 from pip_app.extensions import db
-from pip_app.models import Plan, PlanReferenceCounter, PlanStatus, Review, ReviewEntry
+from pip_app.lifecycle import snapshot_digest
+from pip_app.models import Plan, PlanReferenceCounter, PlanStatus, PlanVersion, Review, ReviewEntry
 from pip_app.services import reviews as review_ops
-from pip_app.services.plans import allocate_reference, issue_plan
+from pip_app.services.plans import allocate_reference, issue_plan, snapshot
 from tests import factories
 from tests.factories import make_action, make_control
 
@@ -304,4 +305,45 @@ def test_migration_0020_admits_withdrawn_and_loses_nothing_either_way(scratch_da
         set_withdrawn()
         assert entries() == 2
         db.session.remove()
+        db.engine.dispose()
+
+
+# --- Migration 0037 (issue #15): each issued version keeps its snapshot's digest
+
+
+def test_migration_0037_fills_each_versions_digest_from_its_snapshot(scratch_database):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": scratch_database,
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 1024,
+        }
+    )
+    with app.app_context():
+        upgrade()
+        home = factories.make_service("Larkfield House")
+        manager = factories.make_user("manager", services=[home])
+        staff = factories.make_user("staff", services=[home], line_manager=manager)
+        plan = factories.make_plan(staff=staff, manager=manager, service=home)
+        make_action(plan, 1)
+        db.session.flush()
+        issued = [snapshot(plan), snapshot(plan) | {"version": 2, "risk_statement": "Łukasz’s notes, revised"}]
+        for number, content in enumerate(issued, start=1):
+            db.session.add(PlanVersion(plan=plan, version=number, snapshot=content, created_by_id=manager.id))
+        db.session.commit()
+        db.session.remove()
+
+        downgrade(revision="0036")
+        upgrade()
+        with db.engine.connect() as conn:
+            kept = conn.execute(text("SELECT snapshot_digest FROM plan_versions ORDER BY version")).scalars().all()
+        assert kept == [snapshot_digest(content) for content in issued]
+        assert kept[0] != kept[1]
+        downgrade(revision="0036")
+        with db.engine.connect() as conn:
+            columns = [c["name"] for c in inspect(conn).get_columns("plan_versions")]
+        assert "snapshot_digest" not in columns and "snapshot" in columns
+        upgrade()
         db.engine.dispose()

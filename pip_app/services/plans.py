@@ -19,7 +19,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..clock import now_utc, today
 from ..database import read_rows
 from ..extensions import db
-from ..lifecycle import MoveRefused, diff_snapshots, first_review_date, issue_problems, plan_move, quality_findings
+from ..lifecycle import (
+    MoveRefused,
+    diff_snapshots,
+    first_review_date,
+    issue_problems,
+    plan_move,
+    quality_findings,
+    snapshot_digest,
+)
 from ..models import (
     Action,
     ActionStatus,
@@ -626,16 +634,19 @@ _SNAPSHOT_OF = select(PlanVersion.snapshot).where(PlanVersion.id == bindparam("v
 
 
 def unissued_changes(plan: Plan) -> list[tuple[str, object, object]]:
-    """What differs between the live plan and its last issued version."""
+    """What differs between the live plan and its last issued version. Nothing, without reading
+    the issued snapshot, when the live one has the digest kept with the version (migration 0037)."""
 
     if plan.is_draft or not plan.versions:
         return []
     last = plan.versions[-1]
-    if "snapshot" in inspect(last).unloaded:  # read with a statement built once, not as a deferred load
-        issued = read_rows(_SNAPSHOT_OF, {"version_id": last.id}).scalar_one()
-    else:
-        issued = last.snapshot
-    return diff_snapshots(issued, snapshot(plan) | {"version": last.version})
+    live = snapshot(plan) | {"version": last.version}
+    unloaded = inspect(last).unloaded
+    if "snapshot_digest" not in unloaded and last.snapshot_digest == snapshot_digest(live):
+        return []
+    # Not loaded with the versions (the plan page): read with a statement built once, not as a deferred load.
+    issued = read_rows(_SNAPSHOT_OF, {"version_id": last.id}).scalar_one() if "snapshot" in unloaded else last.snapshot
+    return diff_snapshots(issued, live)
 
 
 def amend_plan(actor: User, plan: Plan, *, change_summary: str, override_reason: str | None = None) -> None:
