@@ -35,7 +35,15 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import Mapped, column_property, mapped_column, object_session, relationship, validates
+from sqlalchemy.orm import (
+    Mapped,
+    column_property,
+    mapped_column,
+    object_session,
+    query_expression,
+    relationship,
+    validates,
+)
 
 from .clock import now_utc
 from .extensions import Base, db
@@ -838,6 +846,10 @@ class InterimControl(Model):
     plan_manager_id: Mapped[int | None] = mapped_column(
         Integer, server_default=FetchedValue(), server_onupdate=FetchedValue(), deferred=True
     )
+
+    # The note of its newest check, where it was read with the control (plan_reads.CONTROL_PEOPLE:
+    # "" for none yet); None where it was not read (services.controls.last_check_notes).
+    last_check_note: Mapped[str | None] = query_expression()
 
     plan: Mapped[Plan] = relationship(back_populates="controls")
     responsible: Mapped[User] = relationship(foreign_keys=[responsible_id])

@@ -135,7 +135,7 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
         **review_marks(plan),
         shown_reviews=shown,
         earlier_reviews=len(plan.reviews) - len(shown),
-        last_notes=last_check_notes([c.id for c in plan.controls]),
+        last_notes=last_check_notes(plan.controls),
         review_statement=review_statement,
         # Built only for the person asked to acknowledge now (a form being corrected comes in overrides).
         ack_form=PlanAcknowledgeForm(formdata=None, version=plan.version) if ack_due and may_acknowledge else None,

@@ -32,15 +32,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, bindparam, inspect, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, bindparam, func, inspect, select
+from sqlalchemy.orm import joinedload, selectinload, with_expression
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import LoaderOption
 from sqlalchemy.orm.relationships import RelationshipDirection
 
-from .database import read_rows
+from .database import fixed, read_rows
 from .extensions import db
-from .models import Action, Closure, InterimControl, Observation, Plan, User
+from .models import Action, Closure, ControlCheck, InterimControl, Observation, Plan, User
 
 # Loader options relative to a collection's rows (`joinedload(Action.owner)`, `load_only(...)`):
 # typed loosely because SQLAlchemy types `Load.options` by a private base class.
@@ -117,11 +117,23 @@ def name_of(person: Any) -> Any:
 # What the header's regulatory flag reads (issue 20), joined into the plan's own SELECT.
 REGULATORY_FLAG_READS = PlanReads(joined=(joinedload(Plan.closure), joinedload(Plan.regulatory_decisions)))
 
-# A control's people, for the "controls" collection: who is responsible, who lifted or continued it.
+# The note of a control's newest check ("" for none), read in its row: the plan page shows it.
+NEWEST_CHECK_NOTE = func.coalesce(
+    select(ControlCheck.note)
+    .where(ControlCheck.control_id == InterimControl.id)
+    .order_by(ControlCheck.checked_on.desc(), ControlCheck.id.desc())
+    .limit(fixed(1))
+    .scalar_subquery(),
+    "",
+)
+
+# A control's people, for the "controls" collection: who is responsible, who lifted or continued
+# it; and its newest check's note (`InterimControl.last_check_note`).
 CONTROL_PEOPLE = (
     name_of(InterimControl.responsible),
     name_of(InterimControl.lifted_by),
     name_of(InterimControl.continued_by),
+    with_expression(InterimControl.last_check_note, NEWEST_CHECK_NOTE),
 )
 
 # The plan's people and closure, and its controls, actions and observations with theirs: what the

@@ -24,10 +24,10 @@ START = date(2026, 9, 7)
 # collection that has rows (here the controls, actions, observations with their focus, reviews,
 # acknowledgements and versions: 7; the meetings, requests for approval, escalations and evidence
 # files have none), the chart values, the reviews shown with their entries (and, in the same
-# statement, the entries the flags read of the review before) and control decisions (3), and the
-# controls' last notes. The last version's snapshot is read only when the live plan's digest
-# differs from the one kept with the version (unissued changes; none here).
-PLAN_PAGE_BUDGET = 14
+# statement, the entries the flags read of the review before) and control decisions (3). The
+# controls' newest notes are read in their own rows, and the last version's snapshot only when the
+# live plan's digest differs from the one kept with the version (unissued changes; none here).
+PLAN_PAGE_BUDGET = 13
 
 
 def grow(plan, world, *, actions: int, reviews: int, observations: int) -> None:

@@ -978,14 +978,16 @@ def test_plan_page_shows_the_note_of_each_controls_newest_check(world, sign_in, 
     c = reg["controls"]["fine"]
     for day, note in (
         (TODAY - timedelta(days=3), "Older: paired on the late shift"),
-        (TODAY - timedelta(days=1), "Newest: paired all morning"),
+        (TODAY - timedelta(days=1), "Earlier that day: paired at breakfast"),
+        (TODAY - timedelta(days=1), "Newest: paired all morning"),  # the same day, recorded after
     ):
         db.session.add(ControlCheck(control=c, checked_on=day, note=note, recorded_by_id=world["senior"].id))
+        db.session.flush()
     db.session.commit()
     client = sign_in(world["senior"])
     page = client.get(f"/plans/{c.plan_id}").text
     assert 'Last check 22 Nov 2026: <span class="prose">Newest: paired all morning</span>' in page
-    assert "Older: paired" not in page
+    assert "Older: paired" not in page and "Earlier that day" not in page
     panel = client.post(
         f"/register/controls/{c.id}/check", check_data(c, origin="plan", note="Today: <b>seen</b>"), htmx=True
     ).text

@@ -12,6 +12,7 @@ caller's question (policy.can_check_control, policy.can_lift_control).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Literal
 
@@ -99,7 +100,7 @@ def record_check(actor: User, control: InterimControl, checked_on: date, note: s
         )
         .execution_options(synchronize_session=False)
     )
-    db.session.expire(control, ["last_checked_on"])
+    db.session.expire(control, ["last_checked_on", "last_check_note"])  # the note read again, if shown
     audit.record(
         actor,
         "checked",
@@ -185,8 +186,10 @@ def _newest_check_notes() -> Select[tuple[int, str]]:
 _NEWEST_CHECK_NOTES = _newest_check_notes()  # built once: the plan page runs it on every request
 
 
-def last_check_notes(control_ids: list[int]) -> dict[int, str]:
-    """The note of each control's newest check, for the plan page (one statement however many)."""
-    if not control_ids:
-        return {}
-    return {control_id: note for control_id, note in read_rows(_NEWEST_CHECK_NOTES, {"ids": control_ids})}
+def last_check_notes(controls: Sequence[InterimControl]) -> dict[int, str]:
+    """The note of each control's newest check, for the plan page: as read with the controls
+    (plan_reads.CONTROL_PEOPLE), or else in one statement however many."""
+    if all(control.last_check_note is not None for control in controls):
+        return {control.id: control.last_check_note for control in controls if control.last_check_note}
+    ids = [control.id for control in controls]
+    return {control_id: note for control_id, note in read_rows(_NEWEST_CHECK_NOTES, {"ids": ids})}
