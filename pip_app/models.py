@@ -1013,7 +1013,7 @@ class Review(Model):
     reviewer: Mapped[User] = relationship()
     entries: Mapped[list[ReviewEntry]] = relationship(back_populates="review", cascade="all, delete-orphan")
     control_decisions: Mapped[list[ReviewControlDecision]] = relationship(
-        back_populates="review", cascade="all, delete-orphan"
+        back_populates="review", cascade="all, delete-orphan", order_by="ReviewControlDecision.id"
     )
     corrects: Mapped[Review | None] = relationship(remote_side=[id])
     # The meeting this review came from, if one was recorded as it (Meeting.review_id, set on the meeting).

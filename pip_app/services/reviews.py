@@ -458,12 +458,17 @@ def shown_review_ids(plan: Plan, waiting_on: User | None = None) -> list[int]:
     ]
 
 
-# The same, read as a plan is (plan_reads): the reviews' rows with their people joined, built once,
-# then one SELECT per collection.
+# The same, read as a plan is (plan_reads): the reviews' rows with their people and their few
+# decisions on controls joined, built once, then their entries in one SELECT.
 REVIEWS_WITH_PEOPLE = (
     select(Review)
     .where(Review.id.in_(bindparam("ids", expanding=True)))
-    .options(name_of(Review.reviewer), joinedload(Review.corrects), joinedload(Review.meeting))
+    .options(
+        name_of(Review.reviewer),
+        joinedload(Review.corrects),
+        joinedload(Review.meeting),
+        joinedload(Review.control_decisions),
+    )
 )
 
 
@@ -477,7 +482,6 @@ def reviews_in_full(ids: Sequence[int], *, entries_also_of: Sequence[Review] = (
     loaded = {r.id: r for r in db.session.scalars(REVIEWS_WITH_PEOPLE, {"ids": list(ids)}).unique()}
     also = [r for r in entries_also_of if r.id not in loaded and "entries" in inspect(r).unloaded]
     read_each([*loaded.values(), *also], Review.entries)
-    read_each(list(loaded.values()), Review.control_decisions)
     return [loaded[i] for i in ids]
 
 
