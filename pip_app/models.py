@@ -742,8 +742,9 @@ class PlanVersion(Model):
     version: Mapped[int] = mapped_column(Integer)
     change_summary: Mapped[str] = mapped_column(Text, default="")
     snapshot: Mapped[dict] = mapped_column(JSON)
-    # Its digest (lifecycle.snapshot_digest), written with the row however it is inserted (migration
-    # 0037 filled the earlier ones): the plan page tells unissued changes from it (services.plans).
+    # Its digest (lifecycle.snapshot_digest), the column's default on every insert SQLAlchemy makes
+    # (the scale seed's COPY writes it itself; migration 0037 filled the earlier ones): the plan page
+    # tells unissued changes from it (services.plans.unissued_changes).
     snapshot_digest: Mapped[str | None] = mapped_column(String(64), default=_digest_of_inserted_snapshot)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=now_utc)

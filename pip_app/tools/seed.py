@@ -35,6 +35,7 @@ from ..credentials.passwords import hash_password
 from ..database import refresh_statistics
 from ..extensions import db
 from ..folding import fold, search_key
+from ..lifecycle import snapshot_digest
 from ..models import (
     Acknowledgement,
     Action,
@@ -769,6 +770,7 @@ class _Builder:
                 version=version,
                 change_summary=summary,
                 snapshot=snap,
+                snapshot_digest=snapshot_digest(snap),  # COPY (PostgreSQL) writes no column default
                 created_by_id=manager.id,
                 created_at=at,
             ),
