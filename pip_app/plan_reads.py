@@ -247,7 +247,7 @@ def _fill_link(plan: Plan, prop: Any, collections: Mapping[str, RowOptions]) -> 
     if owners:
         by_id = {target.id: target for target in targets}  # in the collection's order
         position = {target_id: index for index, target_id in enumerate(by_id)}
-        for owner_id, target_id in read_rows(_link_rows(prop), {"ids": list(linked)}):
+        for owner_id, target_id in read_rows(_link_rows(prop), {"ids": list(linked)}).all():
             linked[owner_id].append(target_id)
         # Each id read once (an attribute of a mapped row costs a microsecond a read): testing every
         # target against every owner was 0.7 ms of the plan page's 24 observations and 20 actions.

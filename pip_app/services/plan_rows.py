@@ -144,7 +144,7 @@ def plan_rows_query(*conditions: ColumnElement[bool]) -> Select[Any]:
 
 def plan_rows(statement: Select[Any], parameters: Mapping[str, Any] | None = None) -> list[PlanRow]:
     """Run a `plan_rows_query` statement (with the values of its bound `parameters`, if any)."""
-    return [PlanRow(*row) for row in read_rows(statement, parameters)]
+    return [PlanRow(*row) for row in read_rows(statement, parameters).all()]
 
 
 def first_plan_rows(

@@ -407,7 +407,7 @@ def stored_measured_values(plan: Plan) -> dict[int, list[tuple[date, float]]]:
     """`measured_values` read in one statement of three columns, without loading any entry (the
     plan page: its reviews are loaded without their entries)."""
     reviews = {r.id: r for r in plan.reviews}
-    rows = read_rows(_MEASURED_VALUES, {"plan_id": plan.id})
+    rows = read_rows(_MEASURED_VALUES, {"plan_id": plan.id}).all()
     return _values_by_action(plan, ((reviews[r], a, v) for r, a, v in rows if r in reviews))
 
 
