@@ -180,16 +180,21 @@ def scratch_database(tmp_path):
         admin.dispose()
 
 
-def test_migration_0007_fills_references_counters_and_resolves_repeated_reviews(scratch_database):
-    app = create_app(
+def app_on(database_url: str):
+    """The app on a database of its own, to take its schema up and down the migrations."""
+    return create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "x",
-            "SQLALCHEMY_DATABASE_URI": scratch_database,
+            "SQLALCHEMY_DATABASE_URI": database_url,
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_COST": 1024,
         }
     )
+
+
+def test_migration_0007_fills_references_counters_and_resolves_repeated_reviews(scratch_database):
+    app = app_on(scratch_database)
     with app.app_context():
         upgrade()
         home = factories.make_service("Larkfield House")
@@ -248,15 +253,7 @@ def test_migration_0007_fills_references_counters_and_resolves_repeated_reviews(
 
 
 def test_migration_0020_admits_withdrawn_and_loses_nothing_either_way(scratch_database):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "SQLALCHEMY_DATABASE_URI": scratch_database,
-            "ARGON2_TIME_COST": 1,
-            "ARGON2_MEMORY_COST": 1024,
-        }
-    )
+    app = app_on(scratch_database)
     with app.app_context():
         upgrade()  # the data made through today's models, then taken back to before 0020
         home = factories.make_service("Larkfield House")
@@ -312,15 +309,7 @@ def test_migration_0020_admits_withdrawn_and_loses_nothing_either_way(scratch_da
 
 
 def test_migration_0037_fills_each_versions_digest_from_its_snapshot(scratch_database):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "SQLALCHEMY_DATABASE_URI": scratch_database,
-            "ARGON2_TIME_COST": 1,
-            "ARGON2_MEMORY_COST": 1024,
-        }
-    )
+    app = app_on(scratch_database)
     with app.app_context():
         upgrade()
         home = factories.make_service("Larkfield House")
