@@ -193,13 +193,18 @@ def app_on(database_url: str):
     )
 
 
+def a_home_and_its_people():
+    """A service with a line manager and a staff member of theirs, on the migrated database."""
+    home = factories.make_service("Larkfield House")
+    manager = factories.make_user("manager", services=[home])
+    return home, manager, factories.make_user("staff", services=[home], line_manager=manager)
+
+
 def test_migration_0007_fills_references_counters_and_resolves_repeated_reviews(scratch_database):
     app = app_on(scratch_database)
     with app.app_context():
         upgrade()
-        home = factories.make_service("Larkfield House")
-        manager = factories.make_user("manager", services=[home])
-        staff = factories.make_user("staff", services=[home], line_manager=manager)
+        home, manager, staff = a_home_and_its_people()
         plans = [
             factories.make_plan(staff=staff, manager=manager, service=home, start=date(2025, 3, 3)),
             factories.make_plan(staff=staff, manager=manager, service=home),
@@ -256,9 +261,7 @@ def test_migration_0020_admits_withdrawn_and_loses_nothing_either_way(scratch_da
     app = app_on(scratch_database)
     with app.app_context():
         upgrade()  # the data made through today's models, then taken back to before 0020
-        home = factories.make_service("Larkfield House")
-        manager = factories.make_user("manager", services=[home])
-        staff = factories.make_user("staff", services=[home], line_manager=manager)
+        home, manager, staff = a_home_and_its_people()
         plan = factories.make_plan(staff=staff, manager=manager, service=home)
         kept, withdrawn = make_action(plan, 1), make_action(plan, 2)
         db.session.add(
@@ -312,9 +315,7 @@ def test_migration_0037_fills_each_versions_digest_from_its_snapshot(scratch_dat
     app = app_on(scratch_database)
     with app.app_context():
         upgrade()
-        home = factories.make_service("Larkfield House")
-        manager = factories.make_user("manager", services=[home])
-        staff = factories.make_user("staff", services=[home], line_manager=manager)
+        home, manager, staff = a_home_and_its_people()
         plan = factories.make_plan(staff=staff, manager=manager, service=home)
         make_action(plan, 1)
         db.session.flush()
