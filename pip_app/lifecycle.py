@@ -312,13 +312,22 @@ def snapshot_digest(snapshot: Mapping[str, Any]) -> str:
 
 
 def _whole_numbers_as_int(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+    # Each value is looked at where it stands, and only lists and mappings are gone into: a call
+    # for every value of a plan of 20 actions was 330 calls, and a twentieth of its plan page.
     if isinstance(value, Mapping):
-        return {key: _whole_numbers_as_int(item) for key, item in value.items()}
+        return {
+            key: _as_int(item) if type(item) in _LEAVES else _whole_numbers_as_int(item) for key, item in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [_whole_numbers_as_int(item) for item in value]
-    return value
+        return [_as_int(item) if type(item) in _LEAVES else _whole_numbers_as_int(item) for item in value]
+    return _as_int(value)
+
+
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
+def _as_int(value: Any) -> Any:
+    return int(value) if type(value) is float and value.is_integer() else value
 
 
 def diff_snapshots(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple[str, object, object]]:

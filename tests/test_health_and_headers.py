@@ -97,3 +97,16 @@ def test_static_files_are_kept_for_a_year_under_their_digest_and_asked_again_oth
     assert client.get("/static/css/app.css").headers["Cache-Control"] == "no-cache"
     assert client.get("/static/css/app.css?v=0123456789abcdef").headers["Cache-Control"] == "no-cache"
     assert client.get("/static/no-such-file.css?v=0123456789abcdef").status_code == 404
+
+
+def test_the_static_urls_every_page_links_are_url_for_s_under_each_mount_point(app):
+    """`static_url` keeps each file's URL once made: the same URL `url_for` makes, at the site's root
+    and under a path it is mounted at, in whichever order they are asked for."""
+    from flask import render_template_string, url_for
+
+    for root in ("/care-home", "", "/care-home"):
+        with app.test_request_context("/", environ_overrides={"SCRIPT_NAME": root}):
+            for name in ("css/app.css", "vendor/htmx-2.0.11.min.js"):
+                made = render_template_string("{{ static_url(name) }}", name=name)
+                assert made == url_for("static", filename=name)
+                assert made.startswith(f"{root}/static/{name}?v=")
