@@ -29,9 +29,11 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     case,
+    cast,
     event,
     exists,
     false,
+    func,
     select,
     text,
 )
@@ -485,13 +487,17 @@ class User(Model):
 
     @classmethod
     def get_with_service_ids(cls, session, user_id: int) -> User | None:
-        """The user with the ids of their services, in one statement (the sign-in check of every request)."""
-        rows = session.execute(_USER_WITH_SERVICE_IDS, {"user_id": user_id}).all()
-        if not rows:
+        """The user with the ids of their services, in one statement and one row (the sign-in
+        check of every request): a group senior's twenty services as twenty rows cost a quarter of
+        a millisecond more, each row going through the ORM."""
+        row = session.execute(_USER_WITH_SERVICE_IDS, {"user_id": user_id}).first()
+        if row is None:
             return None
-        user = rows[0][0]
+        user, service_ids = row
         if "services" not in user.__dict__:
-            user.__dict__["_service_ids"] = frozenset(service_id for _, service_id in rows if service_id is not None)
+            user.__dict__["_service_ids"] = (
+                frozenset(int(i) for i in service_ids.split(",")) if service_ids else frozenset()
+            )
         return user
 
     def __repr__(self) -> str:
@@ -499,11 +505,12 @@ class User(Model):
 
 
 # Built once: the statement runs on every signed-in request.
-_USER_WITH_SERVICE_IDS = (
-    select(User, user_services.c.service_id)
-    .where(User.id == bindparam("user_id"))
-    .outerjoin(user_services, user_services.c.user_id == User.id)
-)
+_USER_WITH_SERVICE_IDS = select(
+    User,
+    select(func.aggregate_strings(cast(user_services.c.service_id, String), ","))  # "3,7" (NULL for none)
+    .where(user_services.c.user_id == User.id)
+    .scalar_subquery(),
+).where(User.id == bindparam("user_id"))
 
 
 @event.listens_for(User, "expire")

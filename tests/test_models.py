@@ -118,6 +118,31 @@ def test_audit_events_cannot_be_changed_on_postgresql(plan, world):
         db.session.rollback()
 
 
+def test_the_signed_in_user_comes_with_each_of_their_services_ids_in_one_statement(world, make_user, count_queries):
+    """`User.get_with_service_ids`: none, one or several services, each id as it is (ids of several
+    digits included), in the one statement the sign-in check makes."""
+    from pip_app.models import Service
+
+    many = [Service(name=f"Home {n}") for n in range(12)]
+    db.session.add_all(many)
+    db.session.flush()
+    world["other_senior"].services = [world["other"], *many]
+    nobody = make_user(Role.STAFF, email="no.service@example.test")
+    db.session.commit()
+    expected = {
+        world["senior"].id: {world["home"].id},
+        world["other_senior"].id: {world["other"].id, *(s.id for s in many)},
+        nobody.id: set(),
+    }
+    db.session.expunge_all()
+    for user_id, service_ids in expected.items():
+        with count_queries() as counter:
+            user = User.get_with_service_ids(db.session, user_id)
+            assert user.service_ids == service_ids
+        assert counter.count == 1
+    assert User.get_with_service_ids(db.session, max(expected) + 1000) is None
+
+
 def test_a_user_met_again_by_a_query_keeps_the_service_ids_read_with_them(world, make_plan, count_queries):
     """The signed-in user comes with their service ids (`User.get_with_service_ids`). A query that
     meets them again, as the register's rows do when they are a control's responsible person,
