@@ -67,6 +67,13 @@ def loadavg() -> float:
     return os.getloadavg()[0]
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """The machine's CPU time so far, all cores, in clock ticks: (busy, idle). Idle counts iowait."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, idle
+
+
 # --- Databases ------------------------------------------------------------------------------------
 
 
@@ -305,9 +312,16 @@ def wrk(base: str, path: str, cookie: str | None, *, duration: int, connections:
     ]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
+    busy_before, idle_before = cpu_ticks()
     out = subprocess.run(command + [base + path], capture_output=True, text=True, check=True).stdout
+    busy, idle = (now - before for now, before in zip(cpu_ticks(), (busy_before, idle_before), strict=True))
     result = json.loads(out.strip().splitlines()[-1])
     result["errors"] = sum(result[k] for k in result if k.startswith("errors_"))
+    # Whether the cores were kept busy (two sync workers waiting on their database could leave one
+    # idle), and the machine's CPU per request: every process's (workers, database server, wrk).
+    result["idle_pct"] = round(100 * idle / ((busy + idle) or 1), 1)
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    result["cpu_ms_per_request"] = round(busy * tick_ms / result["requests"], 2) if result["requests"] else None
     return result
 
 
@@ -560,6 +574,10 @@ def share(ratio: float | None) -> str:
     return "" if ratio is None else f"{ratio:.1%}"
 
 
+def idle_share(pct: float | None) -> str:
+    return "" if pct is None else f"{pct:.0f} %"
+
+
 def kib(size: int | None) -> str:
     return f"{size / 1024:.0f}" if size else ""
 
@@ -601,12 +619,13 @@ def render_database(kind: str, result: dict, args) -> list[str]:
         f"### Pages at {plans:,} plans, rendered on every request",
         "",
         "| endpoint | path | req/s | × hello | hello just before (req/s) | p50 ms | p95 ms | p99 ms | requests | "
-        "errors | HTML KiB | SQL / request | in-process ms / request: CPU, wall | load |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "errors | HTML KiB | SQL / request | in-process ms / request: CPU, wall | load | "
+        "CPU idle under load | machine's CPU ms / request |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in large["load"].items():
         if r.get("state") != "ok":
-            lines.append(f"| {name} | `{r['path']}` | {r['state']} | | | | | | | | | | | |")
+            lines.append(f"| {name} | `{r['path']}` | {r['state']} | | | | | | | | | | | | | |")
             continue
         ip = inproc.get(name, {})
         ratio = None if name == "hello" else page_ratio(r, hello_baseline(large["load"]))
@@ -614,7 +633,8 @@ def render_database(kind: str, result: dict, args) -> list[str]:
             f"| {name} | `{r['path']}` | {r['rps']:.1f} | {share(ratio)} | "
             f"{round(r['hello_before']) if r.get('hello_before') else ''} | {ms(r['p50_us'])} | "
             f"{ms(r['p95_us'])} | {ms(r['p99_us'])} | {r['requests']:,} | {r['errors']} | {kib(r.get('html_bytes'))} | "
-            f"{ip.get('statements', '')} | {cpu_and_wall(ip)} | {r['load']:.2f} |"
+            f"{ip.get('statements', '')} | {cpu_and_wall(ip)} | {r['load']:.2f} | "
+            f"{idle_share(r.get('idle_pct'))} | {r.get('cpu_ms_per_request') or ''} |"
         )
     if small:
         inproc_small = small["inprocess"].get("endpoints", {})

@@ -313,7 +313,7 @@ def snapshot_digest(snapshot: Mapping[str, Any]) -> str:
 
 def _whole_numbers_as_int(value: Any) -> Any:
     # Each value is looked at where it stands, and only lists and mappings are gone into: a call
-    # for every value of a plan of 20 actions was 330 calls, and a twentieth of its plan page.
+    # for every value was 330 calls for a plan of 20 actions, on every plan page its editor opens.
     if isinstance(value, Mapping):
         return {
             key: _as_int(item) if type(item) in _LEAVES else _whole_numbers_as_int(item) for key, item in value.items()
