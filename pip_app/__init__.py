@@ -47,10 +47,12 @@ def register_extensions(app: Flask) -> None:
     from .extensions import csrf, db, limiter, migrate
     from .requests import init_write_requests
     from .services.attention import keep_attention
+    from .services.charts_kept import keep_charts
 
     db.init_app(app)
     init_write_requests(app)  # first of the request hooks: the ones below may read the database
     keep_attention()  # each plan's flag facts, kept in the transaction of every change
+    keep_charts()  # each measured action's progress chart, likewise
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

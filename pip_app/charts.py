@@ -14,7 +14,7 @@ from datetime import date
 from markupsafe import Markup, escape
 
 from .formatting import format_date, format_measure
-from .measures import Chart, reaches
+from .measures import Chart, Drawing, reaches
 from .models import Action
 
 AXIS, TARGET, BASELINE, LINE = "#4f5560", "#1d6b35", "#a4161a", "#0b4f6c"
@@ -23,10 +23,10 @@ AXIS, TARGET, BASELINE, LINE = "#4f5560", "#1d6b35", "#a4161a", "#0b4f6c"
 ChartRow = tuple[str, str, bool]
 
 
-def progress_chart(action: Action, chart: Chart, first_day: str | None, last_day: str | None) -> Markup:
+def progress_chart(action: Action, drawing: Drawing) -> Markup:
     """The chart of `action`, titled for screen readers with the dates of its first and last values
     (the template puts it in a figure, with its values as a table on demand: `values_table`)."""
-    return Markup(_svg(action, chart, first_day, last_day, escape(action.measure_name)))
+    return Markup(_svg(action, drawing.chart, drawing.first_day, drawing.last_day, escape(action.measure_name)))
 
 
 def value_rows(action: Action, values: list[tuple[date, float]]) -> list[ChartRow]:

@@ -140,14 +140,17 @@ def seed_scale_command(plans, services, staff, password, random_seed, force):
 
 @cli.cli.command("refresh-attention")
 def refresh_attention_command():
-    """Work out again what needs attention on every plan (what the dashboards list as flagged).
-    Every change keeps it current by itself; run this after changing PIP_ACK_OUTSTANDING_DAYS,
-    or after writing to the database other than through the app."""
+    """Work out again what needs attention on every plan (what the dashboards list as flagged),
+    and draw every measured action's progress chart again. Every change keeps both current by
+    itself; run this after changing PIP_ACK_OUTSTANDING_DAYS, or after writing to the database
+    other than through the app."""
     from .services.attention import refresh_every_plan
+    from .services.charts_kept import redraw_every_plan
 
     refresh_every_plan(db.session.connection())
+    redraw_every_plan(db.session.connection())
     db.session.commit()
-    click.echo("What needs attention was worked out again for every plan.")
+    click.echo("What needs attention was worked out again, and every progress chart drawn again, for every plan.")
 
 
 @cli.cli.command("send-notifications")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import date
 from itertools import pairwise
+from typing import Any, Protocol
+
+from .formatting import format_date, format_day_month
 
 
 def reaches(value: float, target: float, higher_is_better: bool = True) -> bool:
@@ -129,3 +133,59 @@ def chart_geometry(
         if labels and len(labels) == count
         else (),
     )
+
+
+# The version of the drawing below (`chart_geometry`, `draw`): raise it when either changes what it
+# gives, and every chart kept drawn (`services.charts_kept`) is drawn again when next shown.
+DRAWING = 1
+
+
+class Measured(Protocol):
+    """What a chart is drawn from of a measured action (an `Action`, or a row with these columns)."""
+
+    @property
+    def measure_baseline(self) -> float | None: ...
+    @property
+    def measure_target(self) -> float | None: ...
+    @property
+    def measure_unit(self) -> str | None: ...
+    @property
+    def measure_higher_is_better(self) -> bool: ...
+    @property
+    def measure_consecutive(self) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A measured action's progress chart as the plan page shows it: its geometry, the dates of its
+    first and last values (for its title), and whether its measure is met."""
+
+    chart: Chart
+    first_day: str | None
+    last_day: str | None
+    met: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Drawing:
+        chart = dict(data["chart"])
+        chart["points"] = [tuple(point) for point in chart["points"]]
+        chart["x_labels"] = tuple(tuple(label) for label in chart["x_labels"])
+        return cls(Chart(**chart), data["first_day"], data["last_day"], data["met"])
+
+
+def draw(action: Measured, values: list[tuple[date, float]]) -> Drawing:
+    """The chart of a measured action's values (each review's date and value, in review order)."""
+    series = [value for _, value in values]
+    chart = chart_geometry(
+        series,
+        target=action.measure_target,
+        baseline=action.measure_baseline,
+        unit=action.measure_unit,
+        labels=[format_day_month(day) for day, _ in values],
+    )
+    first, last = (format_date(values[0][0]), format_date(values[-1][0])) if values else (None, None)
+    met = measure_met(series, action.measure_target, action.measure_consecutive, action.measure_higher_is_better)
+    return Drawing(chart, first, last, met)

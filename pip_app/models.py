@@ -936,6 +936,10 @@ class Action(Model):
     status_reason: Mapped[str | None] = mapped_column(Text)
     row_version: Mapped[int] = mapped_column(Integer, default=1)
 
+    # Its progress chart as kept drawn (`ActionChart.drawing`), where it was read with the action
+    # (plan_reads.KEPT_CHART); None where it was not, or is not drawn yet (services.charts_kept).
+    kept_drawing: Mapped[dict | None] = query_expression()
+
     plan: Mapped[Plan] = relationship(back_populates="actions")
     owner: Mapped[User | None] = relationship()
 
@@ -953,6 +957,21 @@ class Action(Model):
     @property
     def has_measure(self) -> bool:
         return bool(self.measure_name) and self.measure_target is not None
+
+
+class ActionChart(Model):
+    """A measured action's progress chart as drawn (`services.charts_kept`): its geometry, the
+    dates of its first and last values, and whether its measure is met. Drawn again in the
+    transaction of every change to what it is drawn from (the action's measure, the plan's reviews
+    and their values), so the plan page does not read every review's values and draw twenty charts
+    on every view. A chart is numbers and dates: the markup is written when the page is."""
+
+    __tablename__ = "action_charts"
+
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    drawing: Mapped[dict] = mapped_column(JSON)  # measures.Drawing.as_json()
+    drawn_by: Mapped[int] = mapped_column(Integer)  # measures.DRAWING: an older drawing is drawn again
 
 
 class Observation(Model):

@@ -24,10 +24,9 @@ from .conditional import ETAG_READS
 from .decisions.panel import DECISION_READS, MEETING_COLUMNS, decisions_panel
 from .disagreements.panel import disagreement_panel
 from .flags import last_reviews, plan_flags
-from .formatting import format_date, format_day_month
+from .formatting import format_date
 from .forms import ClosureAcknowledgeForm, PlanAcknowledgeForm
 from .lifecycle import WEEKDAYS
-from .measures import chart_geometry, measure_met
 from .models import (
     Acknowledgement,
     Observation,
@@ -38,9 +37,9 @@ from .models import (
     Review,
 )
 from .plan_header import HEADER, stage_prompt
-from .plan_reads import PLAN_AND_ITS_PEOPLE, REGULATORY_FLAG_READS, PlanReads, name_of
+from .plan_reads import KEPT_CHART, PLAN_AND_ITS_PEOPLE, REGULATORY_FLAG_READS, PlanReads, name_of
 from .screens import Screen
-from .services import acknowledgements
+from .services import acknowledgements, charts_kept
 from .services import closure as closure_ops
 from .services.attachments import ATTACHMENT_READS
 from .services.controls import last_check_notes
@@ -51,7 +50,6 @@ from .services.reviews import (
     review_statement,
     reviews_in_full,
     shown_review_ids,
-    stored_measured_values,
 )
 
 # What the plan page reads, in a fixed number of statements whatever the plan's size: the plan's
@@ -63,6 +61,7 @@ PLAN_PAGE_READS = (
     PLAN_AND_ITS_PEOPLE
     + PlanReads(
         collections={
+            "actions": (KEPT_CHART,),  # each measured action's chart, as kept drawn (services.charts_kept)
             "reviews": (load_only(Review.plan_id, Review.review_date, Review.created_at, Review.corrects_review_id),),
             "acknowledgements": (defer(Acknowledgement.statement), name_of(Acknowledgement.user)),
             # With its snapshot's digest: whether anything is unissued (services.plans.unissued_changes).
@@ -104,18 +103,9 @@ RECORDED_OBSERVATION_READS = PLAN_PART_READS + PlanReads(
 
 def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
     """The plan page's context; `overrides` carry a form being corrected or a row being edited."""
-    values = stored_measured_values(plan)
-    charts, met = {}, {}
-    for action in plan.actions:
-        if action.has_measure:
-            target, unit, higher = action.measure_target, action.measure_unit, action.measure_higher_is_better
-            series = [v for _, v in values.get(action.id, [])]
-            days = [format_day_month(day) for day, _ in values.get(action.id, [])]
-            geometry = chart_geometry(series, target=target, baseline=action.measure_baseline, unit=unit, labels=days)
-            measured = values.get(action.id, [])
-            first, last = (format_date(measured[0][0]), format_date(measured[-1][0])) if measured else (None, None)
-            charts[action.id] = progress_chart(action, geometry, first, last)
-            met[action.id] = measure_met(series, target, action.measure_consecutive, higher)
+    drawn = charts_kept.drawings(plan, plan.actions)
+    charts = {action.id: progress_chart(action, drawn[action.id]) for action in plan.actions if action.id in drawn}
+    met = {action_id: drawing.met for action_id, drawing in drawn.items()}
     me = current_person()
     may_edit = policy.can_edit_plan(me, plan)
     may_acknowledge = policy.can_acknowledge(me, plan)
@@ -129,7 +119,6 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
     context = dict(
         plan=plan,
         flags=plan_flags(plan, today(), current_app.config["ACK_OUTSTANDING_DAYS"]),
-        values=values,
         charts=charts,
         met=met,
         **review_marks(plan),

@@ -40,7 +40,8 @@ from sqlalchemy.orm.relationships import RelationshipDirection
 
 from .database import fixed, read_rows
 from .extensions import db
-from .models import Action, Closure, ControlCheck, InterimControl, Observation, Plan, User
+from .measures import DRAWING
+from .models import Action, ActionChart, Closure, ControlCheck, InterimControl, Observation, Plan, User
 
 # Loader options relative to a collection's rows (`joinedload(Action.owner)`, `load_only(...)`):
 # typed loosely because SQLAlchemy types `Load.options` by a private base class.
@@ -125,6 +126,15 @@ NEWEST_CHECK_NOTE = func.coalesce(
     .limit(fixed(1))
     .scalar_subquery(),
     "",
+)
+
+# An action's progress chart as kept drawn (`Action.kept_drawing`; services.charts_kept), if it was
+# drawn by this `DRAWING`.
+KEPT_CHART = with_expression(
+    Action.kept_drawing,
+    select(ActionChart.drawing)
+    .where(ActionChart.action_id == Action.id, ActionChart.drawn_by == DRAWING)
+    .scalar_subquery(),
 )
 
 # A control's people, for the "controls" collection: who is responsible, who lifted or continued

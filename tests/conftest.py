@@ -8,6 +8,7 @@ throttling counts, and after it puts the database back as the migrations left it
 from __future__ import annotations
 
 import contextvars
+import json
 import os
 import re
 import sqlite3
@@ -21,8 +22,9 @@ from sqlalchemy import event, make_url, select, text
 from pip_app import create_app
 from pip_app.database import BUSY_TIMEOUT_MS
 from pip_app.extensions import db, limiter
-from pip_app.models import Plan, PlanAttention, Role, User
+from pip_app.models import ActionChart, Plan, PlanAttention, Role, User
 from pip_app.services.attention import attention_rows
+from pip_app.services.charts_kept import drawings_of
 from tests import factories
 
 IN_CI = os.environ.get("CI") == "true"
@@ -164,6 +166,7 @@ def app(_session_app):
         yield app
         try:
             _attention_is_kept()
+            _charts_are_kept()
         finally:
             _empty_all_tables()
 
@@ -179,6 +182,21 @@ def _attention_is_kept() -> None:
     assert {i: (r.attention_from, r.facts, r.regulatory_needed) for i, r in kept.items()} == {
         i: (r["attention_from"], r["facts"], r["regulatory_needed"]) for i, r in expected.items()
     }, "plan_attention is not what the flags' rules give: an operation changed what they read without it"
+
+
+def _charts_are_kept() -> None:
+    """Each measured action's kept chart (services/charts_kept.py) is the one drawn afresh from the
+    database as the test left it, and no other action has one."""
+    connection = db.session.connection()
+    ids = list(connection.execute(select(Plan.id)).scalars())
+    kept = {row.action_id: (row.plan_id, row.drawing, row.drawn_by) for row in connection.execute(select(ActionChart))}
+    drawn = {  # as JSON gives it back: tuples as lists
+        row["action_id"]: (row["plan_id"], json.loads(json.dumps(row["drawing"])), row["drawn_by"])
+        for row in drawings_of(connection, ids)
+    }
+    assert kept == drawn, (
+        "action_charts is not what the charts drawn afresh give: an operation changed what they are drawn from without it"
+    )
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from itertools import pairwise
 from pip_app.extensions import db
 from pip_app.formatting import format_baseline, format_date
 from pip_app.lifecycle import diff_snapshots
-from pip_app.measures import MAX_X_LABELS, chart_geometry, label_extent, label_indices
+from pip_app.measures import MAX_X_LABELS, Drawing, chart_geometry, label_extent, label_indices
 from pip_app.models import PlanVersion
 from pip_app.services.plans import snapshot
 from tests.test_reviews import TODAY, frozen_today, manager, plan, review_data  # noqa: F401 (fixtures)
@@ -121,7 +121,7 @@ def test_a_chart_escapes_what_people_typed_and_writes_the_numbers_as_they_are():
         measure_baseline=60.0,
     )
     chart = chart_geometry([70.0, 95.0], target=90, baseline=60, labels=["5 Nov", "12 Nov"])
-    html = str(progress_chart(action, chart, "5 Nov 2026", "12 Nov 2026"))
+    html = str(progress_chart(action, Drawing(chart, "5 Nov 2026", "12 Nov 2026", met=True)))
     table = str(values_table(action, [("5 Nov 2026", "70 <b>", False), ("12 Nov 2026", "95 <b>", True)]))
     assert "<script>" not in html + table and "<b>" not in html + table
     name = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; MAR"
@@ -134,7 +134,7 @@ def test_a_chart_escapes_what_people_typed_and_writes_the_numbers_as_they_are():
     assert '<tr><th scope="row">12 Nov 2026</th><td>95 &lt;b&gt;</td><td>Yes</td></tr>' in table
     assert f'points="{chart.polyline}"' in html and 'marker-mid="url(#chart-4-dot)"' in html
     assert html.count("<text") == 6  # two axis values, target, baseline, two dates
-    assert "on 5 Nov 2026; target" in str(progress_chart(action, chart, "5 Nov 2026", "5 Nov 2026"))
+    assert "on 5 Nov 2026; target" in str(progress_chart(action, Drawing(chart, "5 Nov 2026", "5 Nov 2026", met=True)))
 
 
 def test_option_tags_escape_values_and_labels_and_mark_the_chosen_one_compared_as_text():

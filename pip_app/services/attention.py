@@ -72,16 +72,21 @@ def refresh(connection: Connection, plan_ids: Iterable[int], days: int | None = 
     ids = sorted(set(plan_ids))
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        # One transaction at a time per plan, from here to its commit (PostgreSQL; SQLite has one
-        # writer anyway): two changes to one plan at once (checks of two of its controls) each
-        # worked out its facts before the other committed, and the later one's replaced the
-        # other's row (or failed on it). Waiting here, each reads what the one before committed.
-        # In id order, so that transactions refreshing several plans (a staff member's nation) queue.
-        connection.execute(select(Plan.id).where(Plan.id.in_(chunk)).order_by(Plan.id).with_for_update(key_share=True))
+        lock_plans(connection, chunk)
         kept = attention_rows(connection, chunk, days)
         connection.execute(delete(PlanAttention).where(PlanAttention.plan_id.in_(chunk)))
         if kept:
             connection.execute(insert(PlanAttention), kept)
+
+
+def lock_plans(connection: Connection, plan_ids: list[int]) -> None:
+    """One transaction at a time per plan, from here to its commit, for what is kept of it
+    (PostgreSQL; SQLite has one writer anyway): two changes to one plan at once (checks of two of
+    its controls) each worked out its facts before the other committed, and the later one's
+    replaced the other's row (or failed on it). Waiting here, each reads what the one before
+    committed. In id order, so that transactions refreshing several plans (a staff member's nation)
+    queue."""
+    connection.execute(select(Plan.id).where(Plan.id.in_(plan_ids)).order_by(Plan.id).with_for_update(key_share=True))
 
 
 def attention_rows(connection: Connection, plan_ids: list[int], days: int | None = None) -> list[dict[str, Any]]:
@@ -141,7 +146,7 @@ def _note_changed_plans(session: Session, _context: Any, _instances: Any) -> Non
             pending += _plans_named(session, instance)
 
 
-def _plan_id(named: Any) -> int | None:
+def plan_id_of(named: Any) -> int | None:
     """A plan's id from what `_plans_named` gave, once flushed: an id, a plan, or a row naming its plan."""
     if named is None or isinstance(named, int):
         return named
@@ -152,7 +157,7 @@ def _plan_id(named: Any) -> int | None:
 
 def _keep_attention(session: Session) -> None:
     session.flush()  # the commit's own flush comes after this event: what it holds names its plans now
-    ids = {plan_id for named in session.info.pop(PENDING, []) if (plan_id := _plan_id(named)) is not None}
+    ids = {plan_id for named in session.info.pop(PENDING, []) if (plan_id := plan_id_of(named)) is not None}
     if ids:
         refresh(session.connection(), ids)
 

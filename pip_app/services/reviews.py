@@ -20,7 +20,7 @@ from ..database import fixed, read_rows, violates_unique
 from ..extensions import db
 from ..flags import last_reviews
 from ..formatting import format_date
-from ..lifecycle import MoveRefused, action_move, current_reviews, first_review_date, ready_to_close_by
+from ..lifecycle import MoveRefused, R, action_move, current_reviews, first_review_date, ready_to_close_by
 from ..models import (
     ONE_REVIEW_PER_DATE,
     Acknowledgement,
@@ -393,7 +393,7 @@ def load_flag_entries(plans: list[Plan]) -> None:
 def measured_values(plan: Plan) -> dict[int, list[tuple[date, float]]]:
     """For each action id, its measured values in review order (corrections replace what they
     correct), from the entries loaded with the plan's reviews."""
-    return _values_by_action(plan, ((r, e.action_id, e.measured_value) for r in plan.reviews for e in r.entries))
+    return values_by_action(plan.reviews, ((r, e.action_id, e.measured_value) for r in plan.reviews for e in r.entries))
 
 
 _MEASURED_VALUES = (
@@ -408,13 +408,16 @@ def stored_measured_values(plan: Plan) -> dict[int, list[tuple[date, float]]]:
     plan page: its reviews are loaded without their entries)."""
     reviews = {r.id: r for r in plan.reviews}
     rows = read_rows(_MEASURED_VALUES, {"plan_id": plan.id}).all()
-    return _values_by_action(plan, ((reviews[r], a, v) for r, a, v in rows if r in reviews))
+    return values_by_action(plan.reviews, ((reviews[r], a, v) for r, a, v in rows if r in reviews))
 
 
-def _values_by_action(
-    plan: Plan, entries: Iterable[tuple[Review, int, float | None]]
+def values_by_action(
+    reviews: Sequence[R], entries: Iterable[tuple[R, int, float | None]]
 ) -> dict[int, list[tuple[date, float]]]:
-    position = {id(review): n for n, review in enumerate(current_reviews(plan.reviews))}
+    """Each action's measured values in review order, from `entries` (review, action id, value) of
+    `reviews` (a plan's, or several plans': an action's are all of one plan): corrections replace
+    what they correct, and an entry without a value is left out."""
+    position = {id(review): n for n, review in enumerate(current_reviews(reviews))}
     values: dict[int, list[tuple[date, float]]] = {}
     counted = sorted(
         (e for e in entries if id(e[0]) in position and e[2] is not None), key=lambda e: position[id(e[0])]

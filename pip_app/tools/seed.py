@@ -60,6 +60,7 @@ from ..models import (
 )
 from ..services.acknowledgements import plan_statement
 from ..services.attention import refresh_every_plan
+from ..services.charts_kept import redraw_every_plan
 from ..services.closure import closure_statement
 from ..services.closure_gate import final_measures
 from ..services.plans import advance_reference_counters, last_reference_numbers, snapshot
@@ -1141,6 +1142,7 @@ def seed_scale(
     _fix_sequences()
     db.session.flush()
     refresh_every_plan(db.session.connection())  # inserted in bulk, past the ORM's listeners
+    redraw_every_plan(db.session.connection())
     active = db.session.scalar(
         select(func.count(Plan.id)).where(Plan.status == "active", Plan.service_id.in_(builder.service_ids))
     )

@@ -1,0 +1,126 @@
+"""Each measured action's progress chart is kept drawn (services/charts_kept.py): drawn again in the
+transaction of every change to what it is drawn from, read by the plan page with its actions, and
+drawn afresh where it is missing or drawn by an older `measures.DRAWING`. That every kept chart is
+the one drawn afresh after every test of the suite is checked in tests/conftest.py."""
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from pip_app.extensions import db
+from pip_app.measures import DRAWING, Drawing
+from pip_app.models import ActionChart
+from pip_app.services.charts_kept import drawings_of, redraw_every_plan
+from tests.test_reviews import TODAY, frozen_today, manager, plan, review_data  # noqa: F401 (fixtures)
+
+
+def kept(action_id: int) -> Drawing:
+    return Drawing.from_json(db.session.scalar(select(ActionChart.drawing).where(ActionChart.action_id == action_id)))
+
+
+def polyline(html: str, action_id: int) -> str | None:
+    """The points of action `action_id`'s chart line on a page, None if it has no line."""
+    start = html.index(f'id="chart-{action_id}-t"')
+    end = html.index("</svg>", start)
+    chart = html[start:end]
+    if "<polyline" not in chart:
+        return None
+    return chart.split('points="', 1)[1].split('"', 1)[0]
+
+
+def test_only_measured_actions_have_a_kept_chart_and_it_is_drawn_when_the_plan_is_made(plan):  # noqa: F811
+    measured = plan.actions[0]  # the second has no measure
+    assert {row.action_id for row in db.session.scalars(select(ActionChart))} == {measured.id}
+    drawing = kept(measured.id)
+    assert drawing.chart.points == [] and drawing.first_day is None and not drawing.met
+
+
+def test_recorded_reviews_draw_the_chart_again(app, plan, manager):  # noqa: F811
+    measured = plan.actions[0]
+    assert manager.post(f"/plans/{plan.id}/reviews", data=review_data(plan, value="91"), htmx=True).status_code == 200
+    first = kept(measured.id)
+    assert [value for _, _, value in first.chart.points] == [91.0] and first.first_day == "23 Nov 2026"
+    assert not first.met  # one value of the two consecutive the measure asks for
+    next_week = TODAY + timedelta(days=7)
+    app.config["FROZEN_TODAY"] = next_week.isoformat()
+    later = review_data(plan, day=next_week, value="95", token="tok-2")
+    assert manager.post(f"/plans/{plan.id}/reviews", data=later, htmx=True).status_code == 200
+    second = kept(measured.id)
+    assert [value for _, _, value in second.chart.points] == [91.0, 95.0] and second.met
+    assert second.last_day == "30 Nov 2026"
+
+
+def test_the_plan_page_shows_the_kept_chart_without_reading_any_review_value(plan, manager, count_queries):  # noqa: F811
+    """What the page draws is what is kept: a kept line moved by hand (never by the app) is the
+    line the page shows, and no statement reads the reviews' values."""
+    measured = plan.actions[0]
+    manager.post(f"/plans/{plan.id}/reviews", data=review_data(plan, value="91"), htmx=True)
+    drawing = db.session.scalar(select(ActionChart.drawing).where(ActionChart.action_id == measured.id))
+    drawing["chart"]["points"] = [[40.0, 50.0, 91.0], [308.0, 20.0, 99.0]]
+    drawing["chart"]["polyline"] = "40.0,50.0 308.0,20.0"
+    db.session.execute(update(ActionChart).where(ActionChart.action_id == measured.id).values(drawing=drawing))
+    db.session.commit()
+    manager.get(f"/plans/{plan.id}")  # warm up
+    with count_queries() as counter:
+        page = manager.get(f"/plans/{plan.id}").text
+    assert polyline(page, measured.id) == "40.0,50.0 308.0,20.0"
+    values = "SELECT review_entries.review_id, review_entries.action_id, review_entries.measured_value"
+    assert not any(statement.startswith(values) for statement in counter.statements)
+    _put_back(plan)
+
+
+def test_a_chart_drawn_by_an_older_drawing_or_missing_is_drawn_afresh_on_the_page(plan, manager, count_queries):  # noqa: F811
+    measured = plan.actions[0]
+    manager.post(f"/plans/{plan.id}/reviews", data=review_data(plan, value="91"), htmx=True)
+    manager.get(f"/plans/{plan.id}")  # warm up
+    with count_queries() as counter:
+        page = manager.get(f"/plans/{plan.id}").text
+    kept_line, kept_count = polyline(page, measured.id), counter.count
+    assert kept_line is None  # one value: a dot, no line
+    assert '<circle cx="174.0"' in page
+
+    db.session.execute(update(ActionChart).values(drawn_by=DRAWING - 1))
+    db.session.commit()
+    with count_queries() as counter:
+        older = manager.get(f"/plans/{plan.id}").text
+    assert '<circle cx="174.0"' in older and counter.count == kept_count + 1  # the values, read once
+
+    db.session.execute(ActionChart.__table__.delete())
+    db.session.commit()
+    with count_queries() as counter:
+        missing = manager.get(f"/plans/{plan.id}").text
+    assert '<circle cx="174.0"' in missing and counter.count == kept_count + 1
+    _put_back(plan)
+
+
+def test_changing_an_actions_measure_draws_its_chart_again(plan):  # noqa: F811
+    measured = plan.actions[0]
+    measured.measure_target = 70
+    db.session.commit()
+    assert kept(measured.id).chart.target_y == Drawing.from_json(_drawn_afresh(plan, measured.id)).chart.target_y
+    unmeasured = plan.actions[1]
+    unmeasured.measure_name, unmeasured.measure_target = "Handovers on time", 100
+    db.session.commit()
+    assert db.session.get(ActionChart, unmeasured.id) is not None
+    unmeasured.measure_target = None
+    db.session.commit()
+    assert db.session.get(ActionChart, unmeasured.id) is None
+
+
+def test_redrawing_every_plan_puts_back_what_a_bulk_write_left_out(plan):  # noqa: F811
+    db.session.execute(ActionChart.__table__.delete())
+    db.session.commit()
+    redraw_every_plan(db.session.connection())
+    db.session.commit()
+    assert db.session.scalar(select(ActionChart.action_id)) == plan.actions[0].id
+
+
+def _drawn_afresh(plan, action_id):  # noqa: F811
+    [row] = [row for row in drawings_of(db.session.connection(), [plan.id]) if row["action_id"] == action_id]
+    return row["drawing"]
+
+
+def _put_back(plan):  # noqa: F811
+    """Leave the kept charts as the app keeps them (the suite checks it after every test)."""
+    redraw_every_plan(db.session.connection())
+    db.session.commit()
