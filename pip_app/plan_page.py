@@ -17,8 +17,8 @@ from sqlalchemy.orm import defer, joinedload, load_only
 
 from . import policy
 from .access import current_person
+from .action_details import action_details
 from .attachments.panel import attachment_panel
-from .charts import progress_chart
 from .clock import today
 from .conditional import ETAG_READS
 from .decisions.panel import DECISION_READS, MEETING_COLUMNS, decisions_panel
@@ -104,8 +104,7 @@ RECORDED_OBSERVATION_READS = PLAN_PART_READS + PlanReads(
 def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
     """The plan page's context; `overrides` carry a form being corrected or a row being edited."""
     drawn = charts_kept.drawings(plan, plan.actions)
-    charts = {action.id: progress_chart(action, drawn[action.id]) for action in plan.actions if action.id in drawn}
-    met = {action_id: drawing.met for action_id, drawing in drawn.items()}
+    details = {action.id: action_details(action, drawn.get(action.id)) for action in plan.actions}
     me = current_person()
     may_edit = policy.can_edit_plan(me, plan)
     may_acknowledge = policy.can_acknowledge(me, plan)
@@ -119,8 +118,7 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
     context = dict(
         plan=plan,
         flags=plan_flags(plan, today(), current_app.config["ACK_OUTSTANDING_DAYS"]),
-        charts=charts,
-        met=met,
+        action_details=details,
         **review_marks(plan),
         shown_reviews=shown,
         earlier_reviews=len(plan.reviews) - len(shown),

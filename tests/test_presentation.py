@@ -182,3 +182,61 @@ def test_a_link_built_with_url_with_id_is_the_link_url_for_builds(app):
                 expected = url_for("reviews.measured_values", plan_id=plan_id, action_id=action_id)
                 assert url_with_id("reviews.measured_values", plan_id=plan_id, action_id=action_id) == expected
                 assert url_with_id("reviews.measured_values", action_id=action_id, plan_id=plan_id) == expected
+
+
+def test_an_actions_details_escape_what_people_typed_and_say_each_optional_line(app):
+    """pip_app/action_details.py writes an action's details in Python: everything people typed comes
+    out escaped, and each optional line (the measure, the due date, completion, assurance, the
+    reason, the chart and the prompt when its measure is met) is there only when it applies."""
+    from types import SimpleNamespace
+
+    from pip_app.action_details import action_details
+    from pip_app.models import ActionStatus
+
+    typed = '<script>alert("x")</script>'
+    action = SimpleNamespace(
+        id=7,
+        plan_id=3,
+        ref="A2",
+        behaviour=typed + " behaviour",
+        when=typed + " when",
+        when_date=date(2026, 12, 4),
+        check_method=typed + " check",
+        success_criterion=typed + " good",
+        measure_name=typed + " MAR",
+        measure_unit="%",
+        measure_baseline=60.0,
+        measure_target=90.0,
+        measure_consecutive=1,
+        has_measure=True,
+        owner=SimpleNamespace(name=typed + " Owner"),
+        due_date=date(2026, 12, 25),
+        completion_evidence=typed + " done",
+        completed_on=date(2026, 11, 20),
+        assurance_evidence=None,
+        assured_on=None,
+        status_reason=None,
+        is_withdrawn=False,
+        status=ActionStatus.COMPLETED,
+    )
+    chart = chart_geometry([95.0], target=90, baseline=60, labels=["20 Nov"])
+    with app.test_request_context():
+        html = str(action_details(action, Drawing(chart, "20 Nov 2026", "20 Nov 2026", met=True)))
+        # seven lines of details, the chart's title, and its values' summary and link
+        assert "<script>" not in html and html.count("&lt;script&gt;") == 10
+        assert "<dt>When</dt><dd>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; when (by 4 Dec 2026)</dd>" in html
+        assert "target 90% on 1 consecutive check</dd>" in html
+        assert "&lt;/script&gt; Owner · due 25 Dec 2026</dd>" in html
+        assert '<dt>Completed</dt><dd>20 Nov 2026: <span class="prose">' in html
+        assert "<dt>Assured</dt>" not in html and "<dt>Reason</dt>" not in html
+        assert 'hx-get="/plans/3/actions/7/values"' in html and '<figure class="chart">' in html
+        assert "The measure is met: the last 1 value reached the target. Consider recording A2 as assured" in html
+
+        action.status, action.is_withdrawn, action.status_reason = ActionStatus.WITHDRAWN, True, typed
+        withdrawn = str(action_details(action, Drawing(chart, "20 Nov 2026", "20 Nov 2026", met=True)))
+        assert "<dt>Why it was withdrawn</dt>" in withdrawn and "The measure is met" not in withdrawn
+
+        action.has_measure, action.owner, action.due_date, action.when_date = False, None, None, None
+        plain = str(action_details(action, None))
+        assert "<dt>Measure</dt>" not in plain and "<figure" not in plain
+        assert "<dt>Owner</dt><dd>—</dd>" in plain and "(by " not in plain
