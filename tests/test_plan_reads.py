@@ -39,9 +39,12 @@ def test_the_focus_filled_from_the_link_table_is_what_the_relationship_loads(app
         with count_queries() as counter:
             read_collections(plan, PLAN_AND_ITS_PEOPLE)
             filled = focus_refs(plan)
-        # The actions, the observations and the link, and none when the focus is read: the plan's
-        # own row said it has no controls, so they are not read.
-        assert len(PLAN_AND_ITS_PEOPLE.collections) == 3 and counter.count == 3, counter.statements
+        # The actions, and the observations with the ids of their focus in their own rows; none
+        # when the focus is read: the plan's own row said it has no controls, so they are not read.
+        assert len(PLAN_AND_ITS_PEOPLE.collections) == 3 and counter.count == 2, counter.statements
+        assert not any(
+            "FROM observation_focus WHERE observation_focus.observation_id IN" in s for s in counter.statements
+        )
         assert plan.controls == []
         assert sum("FROM observation_focus" in s for s in counter.statements) == 1
         db.session.expunge_all()

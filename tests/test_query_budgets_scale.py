@@ -29,8 +29,8 @@ SMALL, LARGE = 8, 120
 # a collection the plan has no rows in (its meetings, requests for approval, escalations, evidence
 # files, often) is not read at all.
 BUDGETS = {
-    "plan page": 11,
-    "plan page, 100 reviews": 11,
+    "plan page": 10,
+    "plan page, 100 reviews": 10,
     "register": 8,
     "register filtered": 8,
     "register search": 8,
