@@ -6,9 +6,9 @@ per plan with the first day any of them flags, and the dashboards find the plans
 attention today by that day, then say why from the kept facts, without reading each plan's
 controls, observations, reviews and acknowledgements again.
 
-Every change is caught where the ORM writes it: whatever a flush adds, changes or deletes among
-the things the flags read (`FLAG_INPUTS`) names its plan, and before the transaction commits
-those plans' facts are worked out again from the database (`refresh`) and replaced. A bulk insert
+Every change is caught where the ORM writes it (`kept.py`): whatever a flush adds, changes or
+deletes among the things the flags read (`FLAG_INPUTS`) names its plan, and before the transaction
+commits those plans' facts are worked out again from the database (`refresh`) and replaced. A bulk insert
 that bypasses the ORM (the seeds) calls `refresh_every_plan` itself. The test suite checks after
 every test that what is kept equals what the rules give (tests/conftest.py).
 """
@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import Connection, delete, event, insert, inspect, select
+from sqlalchemy import Connection, delete, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from ..flags import ACK_OUTSTANDING_DAYS, REGULATORY_NEEDED, attention_from, flag_facts
@@ -42,6 +42,7 @@ from ..models import (
     ReviewEntry,
     User,
 )
+from .kept import BATCH, Kept, keep, lock_plans
 from .plan_rows import PlanRow, load_flag_inputs, plan_rows_query
 
 # What the flags read, each naming its plan by its `plan_id` (the others below say how).
@@ -58,8 +59,6 @@ FLAG_INPUTS = (
     RegulatoryDecision,
     Review,
 )
-BATCH = 500  # plans refreshed per round of statements
-PENDING = "attention_plans"  # Session.info: the plans changed since the last refresh
 
 
 def ack_days() -> int:
@@ -77,16 +76,6 @@ def refresh(connection: Connection, plan_ids: Iterable[int], days: int | None = 
         connection.execute(delete(PlanAttention).where(PlanAttention.plan_id.in_(chunk)))
         if kept:
             connection.execute(insert(PlanAttention), kept)
-
-
-def lock_plans(connection: Connection, plan_ids: list[int]) -> None:
-    """One transaction at a time per plan, from here to its commit, for what is kept of it
-    (PostgreSQL; SQLite has one writer anyway): two changes to one plan at once (checks of two of
-    its controls) each worked out its facts before the other committed, and the later one's
-    replaced the other's row (or failed on it). Waiting here, each reads what the one before
-    committed. In id order, so that transactions refreshing several plans (a staff member's nation)
-    queue."""
-    connection.execute(select(Plan.id).where(Plan.id.in_(plan_ids)).order_by(Plan.id).with_for_update(key_share=True))
 
 
 def attention_rows(connection: Connection, plan_ids: list[int], days: int | None = None) -> list[dict[str, Any]]:
@@ -137,33 +126,9 @@ def _plans_named(session: Session, instance: Any) -> list[Any]:
     return []
 
 
-def _note_changed_plans(session: Session, _context: Any, _instances: Any) -> None:
-    pending = session.info.setdefault(PENDING, [])
-    for instance in (*session.new, *session.deleted):
-        pending += _plans_named(session, instance)
-    for instance in session.dirty:
-        if session.is_modified(instance, include_collections=False):
-            pending += _plans_named(session, instance)
-
-
-def plan_id_of(named: Any) -> int | None:
-    """A plan's id from what `_plans_named` gave, once flushed: an id, a plan, or a row naming its plan."""
-    if named is None or isinstance(named, int):
-        return named
-    if isinstance(named, Plan):
-        return named.id
-    return named.plan_id if hasattr(named, "plan_id") else None
-
-
-def _keep_attention(session: Session) -> None:
-    session.flush()  # the commit's own flush comes after this event: what it holds names its plans now
-    ids = {plan_id for named in session.info.pop(PENDING, []) if (plan_id := plan_id_of(named)) is not None}
-    if ids:
-        refresh(session.connection(), ids)
+ATTENTION = Kept("attention", _plans_named, refresh)
 
 
 def keep_attention() -> None:
-    """Listen to every session's flushes and commits (once per process, however many apps)."""
-    for name, listener in (("before_flush", _note_changed_plans), ("before_commit", _keep_attention)):
-        if not event.contains(Session, name, listener):
-            event.listen(Session, name, listener)
+    """Keep each plan's flag facts current in every session's transactions."""
+    keep(ATTENTION)

@@ -4,8 +4,8 @@ A chart is drawn from the action's measure and the values its plan's weekly revi
 (`measures.draw`), and nothing else: not the day, not who reads it. So it is drawn when one of
 those changes, and kept (`ActionChart`), rather than on every view of the plan page, which read
 every review's values and drew twenty charts each time (about a seventh of the page). It is kept
-as it is for the flags (`services/attention.py`): whatever a flush adds, changes or deletes among
-the things a chart is drawn from (`CHART_INPUTS`) names its plan, and before the transaction
+as the flags are (`kept.py`): whatever a flush adds, changes or deletes among the things a chart
+is drawn from (an action, a review, a review's entry) names its plan, and before the transaction
 commits that plan's charts are drawn again from the database (`redraw`) and replaced. A bulk
 insert that bypasses the ORM (the seeds) calls `redraw_every_plan` itself. The test suite checks
 after every test that each kept chart is the one drawn afresh (tests/conftest.py).
@@ -21,21 +21,14 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, delete, event, insert, select
+from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..measures import DRAWING, Drawing, draw
 from ..models import Action, ActionChart, Plan, Review, ReviewEntry
-from .attention import BATCH, lock_plans, plan_id_of
+from .kept import BATCH, Kept, keep, lock_plans
 from .reviews import stored_measured_values, values_by_action
-
-CHART_INPUTS = (Action, Review, ReviewEntry)
-PENDING = "chart_plans"  # Session.info: the plans whose charts changed since the last redraw
-# Session.info: the plans whose charts this session has drawn again. A savepoint's release fires
-# `before_commit` too, so a change made in one (a weekly review) is drawn again there, before the
-# answer is made from actions read earlier; and the session ends with the request.
-REDRAWN = "charts_redrawn"
 
 
 class MeasuredAction(NamedTuple):
@@ -116,23 +109,14 @@ def drawings(plan: Plan, actions: Sequence[Action]) -> dict[int, Drawing]:
     its action; otherwise, or if the plan changed in this transaction, drawn afresh (one statement)."""
     measured = [action for action in actions if action.has_measure]
     kept = [action.kept_drawing for action in measured]
-    if any(drawing is None for drawing in kept) or plan.id in changed_plans():
+    if any(drawing is None for drawing in kept) or plan.id in CHARTS.changed_plans(db.session()):
         values = stored_measured_values(plan)
         return {action.id: draw(action, values.get(action.id, [])) for action in measured}
     return {action.id: Drawing.from_json(drawing) for action, drawing in zip(measured, kept, strict=True) if drawing}
 
 
-def changed_plans() -> set[int]:
-    """The plans whose charts this session has changed (flushed first), drawn again or not yet."""
-    session = db.session()
-    if session.new or session.dirty or session.deleted:
-        session.flush()
-    pending = {plan_id for named in session.info.get(PENDING, ()) if (plan_id := plan_id_of(named)) is not None}
-    redrawn: set[int] = session.info.get(REDRAWN, set())
-    return pending | redrawn
-
-
-def _plans_named(instance: Any) -> list[Any]:
+def _plans_named(_session: Session, instance: Any) -> list[Any]:
+    """The plans whose charts this changed instance may move: its own action's, or its review's."""
     if isinstance(instance, (Action, Review)):
         return [instance.plan_id if instance.plan_id is not None else instance.plan]
     if isinstance(instance, ReviewEntry):
@@ -140,25 +124,9 @@ def _plans_named(instance: Any) -> list[Any]:
     return []
 
 
-def _note_changed_plans(session: Session, _context: Any, _instances: Any) -> None:
-    pending = session.info.setdefault(PENDING, [])
-    for instance in (*session.new, *session.deleted):
-        pending += _plans_named(instance)
-    for instance in session.dirty:
-        if session.is_modified(instance, include_collections=False):
-            pending += _plans_named(instance)
-
-
-def _keep_charts(session: Session) -> None:
-    session.flush()
-    ids = {plan_id for named in session.info.pop(PENDING, []) if (plan_id := plan_id_of(named)) is not None}
-    if ids:
-        redraw(session.connection(), ids)
-        session.info.setdefault(REDRAWN, set()).update(ids)
+CHARTS = Kept("charts", _plans_named, redraw)
 
 
 def keep_charts() -> None:
-    """Listen to every session's flushes and commits (once per process, however many apps)."""
-    for name, listener in (("before_flush", _note_changed_plans), ("before_commit", _keep_charts)):
-        if not event.contains(Session, name, listener):
-            event.listen(Session, name, listener)
+    """Keep each measured action's chart drawn in every session's transactions."""
+    keep(CHARTS)
