@@ -3,12 +3,17 @@ transaction of every change to what it is drawn from, read by the plan page with
 drawn afresh where it is missing or drawn by an older `measures.DRAWING`. That every kept chart is
 the one drawn afresh after every test of the suite is checked in tests/conftest.py."""
 
-from datetime import timedelta
+import json
+from dataclasses import asdict
+from datetime import date, timedelta
+from types import SimpleNamespace
 
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from pip_app.extensions import db
-from pip_app.measures import DRAWING, Drawing
+from pip_app.measures import DRAWING, Drawing, draw
 from pip_app.models import ActionChart
 from pip_app.services.charts_kept import drawings_of, redraw_every_plan
 from tests.test_reviews import TODAY, frozen_today, manager, plan, review_data  # noqa: F401 (fixtures)
@@ -124,3 +129,24 @@ def _put_back(plan):  # noqa: F811
     """Leave the kept charts as the app keeps them (the suite checks it after every test)."""
     redraw_every_plan(db.session.connection())
     db.session.commit()
+
+
+@given(
+    values=st.lists(st.floats(min_value=-1000, max_value=1000, allow_nan=False), max_size=14),
+    target=st.floats(min_value=-1000, max_value=1000, allow_nan=False),
+    unit=st.sampled_from([None, "%", "per week"]),
+)
+def test_a_drawing_is_written_as_json_with_every_field_and_read_back_the_same(values, target, unit):
+    """What is kept of a chart is all of it: written as its fields are, and read back equal."""
+    start = date(2026, 9, 7)
+    action = SimpleNamespace(
+        measure_baseline=0.0,
+        measure_target=target,
+        measure_unit=unit,
+        measure_higher_is_better=True,
+        measure_consecutive=2,
+    )
+    drawing = draw(action, [(start + timedelta(days=7 * n), v) for n, v in enumerate(values)])
+    written = json.loads(json.dumps(drawing.as_json()))
+    assert written == json.loads(json.dumps(asdict(drawing)))
+    assert Drawing.from_json(written) == drawing
