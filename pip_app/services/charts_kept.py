@@ -3,7 +3,7 @@
 A chart is drawn from the action's measure and the values its plan's weekly reviews recorded
 (`measures.draw`), and nothing else: not the day, not who reads it. So it is drawn when one of
 those changes, and kept (`ActionChart`), rather than on every view of the plan page, which read
-every review's values and drew twenty charts each time (about a seventh of the page). It is kept
+every review's values and drew twenty charts each time (about a tenth of its CPU). It is kept
 as the flags are (`kept.py`): whatever a flush adds, changes or deletes among the things a chart
 is drawn from (an action, a review, a review's entry) names its plan, and before the transaction
 commits that plan's charts are drawn again from the database (`redraw`) and replaced. A bulk
@@ -48,6 +48,7 @@ class ReviewRow(NamedTuple):
     corrects_review_id: int | None
 
 
+# `Action.has_measure`, as SQL.
 HAS_MEASURE = (Action.measure_name.is_not(None), Action.measure_name != "", Action.measure_target.is_not(None))
 
 
@@ -108,11 +109,11 @@ def drawings(plan: Plan, actions: Sequence[Action]) -> dict[int, Drawing]:
     """The charts of the plan's measured `actions`, by action id: as kept, where each was read with
     its action; otherwise, or if the plan changed in this transaction, drawn afresh (one statement)."""
     measured = [action for action in actions if action.has_measure]
-    kept = [action.kept_drawing for action in measured]
-    if any(drawing is None for drawing in kept) or plan.id in CHARTS.changed_plans(db.session()):
+    kept = [action.kept_drawing for action in measured if action.kept_drawing is not None]
+    if len(kept) < len(measured) or plan.id in CHARTS.changed_plans(db.session()):
         values = stored_measured_values(plan)
         return {action.id: draw(action, values.get(action.id, [])) for action in measured}
-    return {action.id: Drawing.from_json(drawing) for action, drawing in zip(measured, kept, strict=True) if drawing}
+    return {action.id: Drawing.from_json(drawing) for action, drawing in zip(measured, kept, strict=True)}
 
 
 def _plans_named(_session: Session, instance: Any) -> list[Any]:
