@@ -71,7 +71,7 @@ def test_the_plan_page_shows_the_kept_chart_without_reading_any_review_value(pla
     assert polyline(page, measured.id) == "40.0,50.0 308.0,20.0"
     values = "SELECT review_entries.review_id, review_entries.action_id, review_entries.measured_value"
     assert not any(statement.startswith(values) for statement in counter.statements)
-    _put_back(plan)
+    _put_back()
 
 
 def test_a_chart_drawn_by_an_older_drawing_or_missing_is_drawn_afresh_on_the_page(plan, manager, count_queries):  # noqa: F811
@@ -95,14 +95,14 @@ def test_a_chart_drawn_by_an_older_drawing_or_missing_is_drawn_afresh_on_the_pag
     with count_queries() as counter:
         missing = manager.get(f"/plans/{plan.id}").text
     assert '<circle cx="174.0"' in missing and counter.count == kept_count + 1
-    _put_back(plan)
+    _put_back()
 
 
 def test_changing_an_actions_measure_draws_its_chart_again(plan):  # noqa: F811
     measured = plan.actions[0]
     measured.measure_target = 70
     db.session.commit()
-    assert kept(measured.id).chart.target_y == Drawing.from_json(_drawn_afresh(plan, measured.id)).chart.target_y
+    assert kept(measured.id).chart.target_y == Drawing.from_json(_drawn_afresh(plan.id, measured.id)).chart.target_y
     unmeasured = plan.actions[1]
     unmeasured.measure_name, unmeasured.measure_target = "Handovers on time", 100
     db.session.commit()
@@ -120,12 +120,12 @@ def test_redrawing_every_plan_puts_back_what_a_bulk_write_left_out(plan):  # noq
     assert db.session.scalar(select(ActionChart.action_id)) == plan.actions[0].id
 
 
-def _drawn_afresh(plan, action_id):  # noqa: F811
-    [row] = [row for row in drawings_of(db.session.connection(), [plan.id]) if row["action_id"] == action_id]
+def _drawn_afresh(plan_id, action_id):
+    [row] = [row for row in drawings_of(db.session.connection(), [plan_id]) if row["action_id"] == action_id]
     return row["drawing"]
 
 
-def _put_back(plan):  # noqa: F811
+def _put_back():
     """Leave the kept charts as the app keeps them (the suite checks it after every test)."""
     redraw_every_plan(db.session.connection())
     db.session.commit()
