@@ -14,6 +14,10 @@ machine (the second process is favoured): read a change both ways round (swap th
 before believing a few per cent. Both workers share one session cookie (one sign-in: signing in
 again would end the other's session) and the settings the server runs with
 (`pip_app.serving.settle_garbage_collector`). Seed the database first (docs/PERFORMANCE.md).
+
+`--base-database URL`: the base reads a database of its own, for a change that writes what it
+keeps differently (a copy of the seeded one, its kept rows written by the base's code: e.g.
+`cp` the SQLite file, or `createdb -T`, then the base's `flask refresh-attention` on it).
 """
 
 from __future__ import annotations
@@ -82,10 +86,12 @@ def worker() -> None:
 
 
 class Worker:
-    def __init__(self, tree: str):
+    def __init__(self, tree: str, database: str | None = None):
+        environment = {**os.environ, "DATABASE_URL": database} if database else None
         self.process = subprocess.Popen(
             [sys.executable, os.path.abspath(__file__), "--worker"],
             cwd=tree,
+            env=environment,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -112,14 +118,18 @@ def main(argv=None) -> None:
     parser.add_argument("new", help="the checkout with the change")
     parser.add_argument("pages", nargs="+", help="path,email (the scale seed's accounts)")
     parser.add_argument("--pairs", type=int, default=30)
+    parser.add_argument("--base-database", help="the base's own database (default: DATABASE_URL, as the new's)")
     args = parser.parse_args(argv)
-    base, new = Worker(args.base), Worker(args.new)
+    base, new = Worker(args.base, args.base_database), Worker(args.new)
     pages = [page.split(",", 1) for page in args.pages]
     for email in sorted({email for _, email in pages}):
         cookie = base.ask(f"LOGIN {email}")
+        if args.base_database:  # a database of each: each signs in to its own
+            cookie = cookie if cookie == "refused" else new.ask(f"LOGIN {email}")
+        else:
+            new.ask(f"COOKIE {email} {cookie}")
         if cookie == "refused":
             raise SystemExit(f"sign-in as {email} was refused")
-        new.ask(f"COOKIE {email} {cookie}")
     for path, email in pages:
         for _ in range(3):  # warm both: compiled statements, templates
             base.get(path, email), new.get(path, email)

@@ -95,7 +95,7 @@ def _svg(action: Action, chart: Chart, first_day: str | None, last_day: str | No
         )
     # Each value a dot: drawn by the line's markers at its vertices (one definition, however many
     # reviews: a 100-review plan's six charts were 32 KB of circles), or one circle alone.
-    if len(chart.points) > 1:
+    if chart.dots > 1:
         dot = f"url(#chart-{n}-dot)"
         parts.append(
             f'    <defs><marker id="chart-{n}-dot" viewBox="0 0 8 8" refX="4" refY="4" markerWidth="8"'
@@ -104,8 +104,8 @@ def _svg(action: Action, chart: Chart, first_day: str | None, last_day: str | No
             f'<polyline points="{chart.polyline}" fill="none" stroke="{LINE}" stroke-width="2"'
             f' marker-start="{dot}" marker-mid="{dot}" marker-end="{dot}"/>'
         )
-    elif chart.points:
-        x, y, _ = chart.points[0]
+    elif chart.dots:
+        [(x, y)] = chart.points()
         parts.append(f'    <circle cx="{x}" cy="{y}" r="3.5" fill="{LINE}"/>')
     for x, label, anchor in chart.x_labels:
         parts.append(
@@ -113,7 +113,7 @@ def _svg(action: Action, chart: Chart, first_day: str | None, last_day: str | No
             f'<text x="{x}" y="{bottom + 15}" text-anchor="{anchor}" font-size="10" fill="{AXIS}">'
             f"{escape(label)}</text>"
         )
-    if not chart.points:
+    if not chart.dots:
         parts.append(f'    <text x="{left}" y="{h - 6}" font-size="10" fill="{AXIS}">No values recorded yet</text>')
     parts.append("  </svg>")
     return "\n".join(parts)

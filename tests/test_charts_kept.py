@@ -37,21 +37,22 @@ def test_only_measured_actions_have_a_kept_chart_and_it_is_drawn_when_the_plan_i
     measured = plan.actions[0]  # the second has no measure
     assert {row.action_id for row in db.session.scalars(select(ActionChart))} == {measured.id}
     drawing = kept(measured.id)
-    assert drawing.chart.points == [] and drawing.first_day is None and not drawing.met
+    assert drawing.chart.dots == 0 and drawing.first_day is None and not drawing.met
 
 
 def test_recorded_reviews_draw_the_chart_again(app, plan, manager):  # noqa: F811
     measured = plan.actions[0]
     assert manager.post(f"/plans/{plan.id}/reviews", data=review_data(plan, value="91"), htmx=True).status_code == 200
     first = kept(measured.id)
-    assert [value for _, _, value in first.chart.points] == [91.0] and first.first_day == "23 Nov 2026"
+    assert first.chart.dots == 1 and first.first_day == "23 Nov 2026"
     assert not first.met  # one value of the two consecutive the measure asks for
     next_week = TODAY + timedelta(days=7)
     app.config["FROZEN_TODAY"] = next_week.isoformat()
     later = review_data(plan, day=next_week, value="95", token="tok-2")
     assert manager.post(f"/plans/{plan.id}/reviews", data=later, htmx=True).status_code == 200
     second = kept(measured.id)
-    assert [value for _, _, value in second.chart.points] == [91.0, 95.0] and second.met
+    [(_, y_91), (_, y_95)] = second.chart.points()
+    assert second.chart.dots == 2 and y_95 < y_91 and second.met  # 95 drawn above 91
     assert second.last_day == "30 Nov 2026"
 
 
@@ -61,7 +62,7 @@ def test_the_plan_page_shows_the_kept_chart_without_reading_any_review_value(pla
     measured = plan.actions[0]
     manager.post(f"/plans/{plan.id}/reviews", data=review_data(plan, value="91"), htmx=True)
     drawing = db.session.scalar(select(ActionChart.drawing).where(ActionChart.action_id == measured.id))
-    drawing["chart"]["points"] = [[40.0, 50.0, 91.0], [308.0, 20.0, 99.0]]
+    drawing["chart"]["dots"] = 2
     drawing["chart"]["polyline"] = "40.0,50.0 308.0,20.0"
     db.session.execute(update(ActionChart).where(ActionChart.action_id == measured.id).values(drawing=drawing))
     db.session.commit()

@@ -201,9 +201,9 @@ def test_measure_met_on_the_last_n_values(values, target, n, higher, expected):
 
 def test_chart_geometry_scales_percentages_into_the_box():
     chart = chart_geometry([50, 100], target=90, baseline=0, unit="%", width=320, height=140)
-    (x1, y1, _), (x2, y2, _) = chart.points
-    assert x1 < x2 and y2 < y1  # later value is higher, so drawn higher up
+    (x1, y1), (x2, y2) = chart.points()
+    assert chart.dots == 2 and x1 < x2 and y2 < y1  # later value is higher, so drawn higher up
     assert y2 == 12 and chart.baseline_y == chart.bottom
     assert chart.bottom > chart.target_y > 12
-    assert chart.polyline == f"{x1},{y1} {x2},{y2}"
-    assert chart_geometry([], target=None, baseline=None).points == []
+    empty = chart_geometry([], target=None, baseline=None)
+    assert empty.dots == 0 and empty.polyline == ""

@@ -37,7 +37,7 @@ def test_a_chart_has_dates_along_its_x_axis():
         ("12 Nov", "middle"),
         ("19 Nov", "end"),
     ]
-    assert [x for x, _, _ in chart.x_labels] == [x for x, _, _ in chart.points]
+    assert [x for x, _, _ in chart.x_labels] == [x for x, _ in chart.points()]
     assert label_indices(12) == [0, 3, 6, 8, 11]  # at most five, the first and the last always
     assert chart_geometry([50], target=90, baseline=None, labels=["5 Nov"]).x_labels[0][2] == "middle"
 
@@ -56,7 +56,7 @@ def test_a_charts_date_labels_never_run_into_each_other():
         assert all(right < left for (_, right), (left, _) in pairwise(extents)), count
         assert extents[0][0] >= 0 and extents[-1][1] <= chart.width, count  # inside the chart
         assert 1 <= len(extents) <= MAX_X_LABELS, count
-        assert chart.x_labels[0][0] == chart.points[0][0] and chart.x_labels[-1][0] == chart.points[-1][0], count
+        assert chart.x_labels[0][0] == chart.points()[0][0] and chart.x_labels[-1][0] == chart.points()[-1][0], count
 
 
 def test_the_plan_page_and_its_versions_read_alike(manager, plan):  # noqa: F811

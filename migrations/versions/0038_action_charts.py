@@ -4,11 +4,10 @@ its measure is met (`measures.Drawing`), drawn again in the transaction of every
 it is drawn from (`services.charts_kept`). The plan page read every review's measured values and
 drew twenty charts on every view, about a seventh of its CPU; it now reads them with its actions.
 
-The charts of the plans already recorded are drawn here by the app's own rules
-(`services.charts_kept.redraw_every_plan`), which write the table as the models have it at the
-head: a later migration that changes this table, or what a chart is drawn from, must draw them
-again itself, and this fill be dropped. (A chart missing, or drawn by an older `measures.DRAWING`,
-is drawn afresh when shown, so a database left without them still shows every chart.)
+The charts of the plans already recorded are drawn by the newest migration that changes what a
+chart is (0039 now), by the app's own rules, which write the table as the models have it at the
+head. (A chart missing, or drawn by an older `measures.DRAWING`, is drawn afresh when shown, so a
+database left without them still shows every chart.)
 
 Revision ID: 0038
 Revises: 0037
@@ -34,9 +33,6 @@ def upgrade():
         sa.Column("drawn_by", sa.Integer(), nullable=False),
     )
     op.create_index("ix_action_charts_plan_id", "action_charts", ["plan_id"])
-    from pip_app.services.charts_kept import redraw_every_plan
-
-    redraw_every_plan(op.get_bind())
 
 
 def downgrade():
