@@ -184,6 +184,41 @@ def test_a_link_built_with_url_with_id_is_the_link_url_for_builds(app):
                 assert url_with_id("reviews.measured_values", action_id=action_id, plan_id=plan_id) == expected
 
 
+def test_templates_url_for_builds_what_flasks_url_for_builds(app):
+    """Templates' `url_for` (templating.page_url_for) makes a link of ids alone by its route's shape
+    and hands every other to Flask's: either way, the link Flask's `url_for` builds."""
+    from flask import url_for
+
+    from pip_app.templating import page_url_for
+
+    links = [
+        ("main.dashboard", {}),
+        ("plans.show", {"plan_id": 7}),
+        ("plans.show", {"plan_id": -1}),  # as Flask's builds it (no route would answer it)
+        ("plans.show", {"plan_id": 7, "_anchor": "review-3"}),
+        ("reviews.new_review", {"plan_id": 4, "corrects": 9}),  # an id in the query string
+        ("register.index", {"flagged": 1, "service": 3}),
+        ("register.index", {"q": "Łukasik & co", "page": 2}),  # text: Flask's
+        ("register.index", {"flagged": True}),  # not an id: Flask's ("True")
+        ("plans.index", {"_external": True}),
+        ("static", {"filename": "app.css"}),
+    ]
+    for root in ("", "/care-home"):
+        with app.test_request_context("/", environ_overrides={"SCRIPT_NAME": root}):
+            for endpoint, values in links:
+                assert page_url_for(endpoint, **values) == url_for(endpoint, **values), (endpoint, values)
+    app.config["SERVER_NAME"] = "care.example"  # outside a request, Flask's builds from it
+    try:
+        with app.app_context():
+            assert (
+                page_url_for("plans.show", plan_id=7)
+                == url_for("plans.show", plan_id=7)
+                == "http://care.example/plans/7"
+            )
+    finally:
+        app.config["SERVER_NAME"] = None
+
+
 def test_an_actions_details_escape_what_people_typed_and_say_each_optional_line(app):
     """pip_app/action_details.py writes an action's details in Python: everything people typed comes
     out escaped, and each optional line (the measure, the due date, completion, assurance, the
