@@ -113,6 +113,24 @@ def test_changing_an_actions_measure_draws_its_chart_again(plan):  # noqa: F811
     assert db.session.get(ActionChart, unmeasured.id) is None
 
 
+def test_only_a_change_to_what_a_chart_is_drawn_from_draws_it_again(plan, count_queries):  # noqa: F811
+    """An action's status, a review's summary: nothing a chart is drawn from, so its plan's charts
+    are not drawn again (and the suite's check after the test holds them equal to drawn afresh)."""
+    from pip_app.models import ActionStatus
+
+    def redrawn(change) -> bool:
+        with count_queries() as counter:
+            change()
+            db.session.commit()
+        return any(statement.startswith("DELETE FROM action_charts") for statement in counter.statements)
+
+    measured = plan.actions[0]
+    assert not redrawn(lambda: setattr(measured, "status", ActionStatus.COMPLETED))
+    assert not redrawn(lambda: setattr(measured, "behaviour", measured.behaviour + " (reworded)"))
+    assert redrawn(lambda: setattr(measured, "measure_target", 80))
+    assert redrawn(lambda: setattr(measured, "measure_unit", "per week"))
+
+
 def test_redrawing_every_plan_puts_back_what_a_bulk_write_left_out(plan):  # noqa: F811
     db.session.execute(ActionChart.__table__.delete())
     db.session.commit()

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -116,13 +116,29 @@ def drawings(plan: Plan, actions: Sequence[Action]) -> dict[int, Drawing]:
     return {action.id: Drawing.from_json(drawing) for action, drawing in zip(measured, kept, strict=True)}
 
 
-def _plans_named(_session: Session, instance: Any) -> list[Any]:
-    """The plans whose charts this changed instance may move: its own action's, or its review's."""
-    if isinstance(instance, (Action, Review)):
-        return [instance.plan_id if instance.plan_id is not None else instance.plan]
+# What a chart is drawn from, of each row that may move one (`measures.draw`, `values_by_action`):
+# a change to anything else of it (an action's status, a review's summary) leaves its plan's charts
+# as they are, and its answer is made from them as kept rather than drawn afresh.
+DRAWN_FROM: dict[type, tuple[str, ...]] = {
+    Action: ("plan_id", "measure_name", *MeasuredAction._fields[2:]),
+    Review: ReviewRow._fields,
+    ReviewEntry: ("review_id", "action_id", "measured_value"),
+}
+
+
+def _plans_named(session: Session, instance: Any) -> list[Any]:
+    """The plans whose charts this added, changed or deleted instance may move: its own action's,
+    or its review's."""
+    drawn_from = DRAWN_FROM.get(type(instance))
+    if drawn_from is None:
+        return []
+    if instance not in session.new and instance not in session.deleted:
+        state = inspect(instance)
+        if not any(state.attrs[name].history.has_changes() for name in drawn_from):
+            return []
     if isinstance(instance, ReviewEntry):
         return [instance.review]
-    return []
+    return [instance.plan_id if instance.plan_id is not None else instance.plan]
 
 
 CHARTS = Kept("charts", _plans_named, redraw)
