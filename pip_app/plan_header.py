@@ -4,23 +4,51 @@ live in their own packages (decisions, disagreements) and answer with a Screen o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import current_app
+from sqlalchemy import Text, cast, select
 
 from . import policy
 from .access import current_person
 from .clock import today
-from .flags import plan_flags
+from .extensions import db
+from .flags import Flag, FlagFact, flags_on, plan_flags
 from .lifecycle import WEEKDAYS
-from .models import Plan, PlanStage
+from .models import Plan, PlanAttention, PlanStage
+from .plan_reads import PlanReads, read_with_plan
 from .services import stages
+from .services.attention import ATTENTION, ack_days
+from .services.reviews import load_flag_entries
 from .stage_rules import next_stage
 
 HEADER = "plans/_header.html"
+
+# The plan's flag facts as kept (`services.attention`), in the plan's own SELECT, as JSON text (a
+# row read with its joined collections is made unique, and a decoded list cannot be): None for a
+# plan with nothing that will ever flag unless it changes (it has no row).
+KEPT_FACTS_READS = PlanReads(
+    columns={
+        "kept_facts": select(cast(PlanAttention.facts, Text)).where(PlanAttention.plan_id == Plan.id).scalar_subquery()
+    }
+)
+
+
+def flags_today(plan: Plan) -> list[Flag]:
+    """The plan's flags today. From its facts as kept, where they were read with it
+    (`KEPT_FACTS_READS`) and this transaction has not changed it; otherwise worked out from its
+    rows (an answer to a change is made before the commit keeps the new facts), as the kept ones
+    are: the suite checks after every test that they are the same. The kept facts spare the plan
+    page working out every flag's facts and reading the entries of a review it does not show."""
+    columns = read_with_plan(plan)
+    if "kept_facts" in columns and plan.id not in ATTENTION.changed_plans(db.session()):
+        kept = json.loads(columns["kept_facts"] or "[]")
+        return flags_on([FlagFact.from_json(fact) for fact in kept], today())
+    load_flag_entries([plan])  # the last two reviews' entries in one statement, not one a review
+    return plan_flags(plan, today(), ack_days())
 
 
 @dataclass(frozen=True)
@@ -48,7 +76,7 @@ def stage_prompt(plan: Plan) -> StagePrompt | None:
 def header_context(plan: Plan) -> dict[str, Any]:
     """What `plans/_header.html` reads besides the plan."""
     return dict(
-        flags=plan_flags(plan, today(), current_app.config["ACK_OUTSTANDING_DAYS"]),
+        flags=flags_today(plan),
         weekday=WEEKDAYS[plan.review_weekday],
         may_edit=policy.can_edit_plan(current_person(), plan),
         stage_prompt=stage_prompt(plan),

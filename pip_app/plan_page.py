@@ -12,18 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
 from sqlalchemy.orm import defer, joinedload, load_only
 
 from . import policy
 from .access import current_person
 from .action_details import action_details
 from .attachments.panel import attachment_panel
-from .clock import today
 from .conditional import ETAG_READS
 from .decisions.panel import DECISION_READS, MEETING_COLUMNS, decisions_panel
 from .disagreements.panel import disagreement_panel
-from .flags import last_reviews, plan_flags
 from .formatting import format_date
 from .forms import ClosureAcknowledgeForm, PlanAcknowledgeForm
 from .lifecycle import WEEKDAYS
@@ -36,7 +33,7 @@ from .models import (
     PlanVersion,
     Review,
 )
-from .plan_header import HEADER, stage_prompt
+from .plan_header import HEADER, KEPT_FACTS_READS, flags_today, stage_prompt
 from .plan_reads import KEPT_CHART, PLAN_AND_ITS_PEOPLE, REGULATORY_FLAG_READS, PlanReads, name_of
 from .screens import Screen
 from .services import acknowledgements, charts_kept
@@ -45,12 +42,7 @@ from .services.attachments import ATTACHMENT_READS
 from .services.controls import last_check_notes
 from .services.disagreements import RESPONSE_READS
 from .services.plans import unissued_changes
-from .services.reviews import (
-    load_flag_entries,
-    review_statement,
-    reviews_in_full,
-    shown_review_ids,
-)
+from .services.reviews import review_statement, reviews_in_full, shown_review_ids
 
 # What the plan page reads, in a fixed number of statements whatever the plan's size: the plan's
 # row with its people, then one SELECT per collection, with the people each row names joined in.
@@ -80,6 +72,7 @@ PLAN_PAGE_READS = (
     + RESPONSE_READS  # disagreements' responses, in the acknowledgements' SELECT (issue 18)
     + ATTACHMENT_READS  # the evidence files: none to read (no statement) on most plans
     + ETAG_READS  # its last change, for its ETag (conditional.py), in the plan's own SELECT
+    + KEPT_FACTS_READS  # its flags' facts as kept (plan_header.flags_today), in the same SELECT
 )
 
 # What the parts opened from the plan page read of the plan itself (each loads its own rows).
@@ -111,13 +104,11 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
     ack_due = acknowledgements.plan_acknowledgement_due(plan)
     staff_reading = me.id == plan.staff_id  # their own plan: a summary first, "you"
     waiting_on = me if may_acknowledge else None
-    shown = reviews_in_full(shown_review_ids(plan, waiting_on), entries_also_of=last_reviews(plan, 2))
-    # The line above read the entries the flags need, so this reads nothing; it stays so that the
-    # flags never read a review's entries one review at a time, whatever the page showed.
-    load_flag_entries([plan])
+    flags = flags_today(plan)  # first: worked out, they read the entries of the newest review too
+    shown = reviews_in_full(shown_review_ids(plan, waiting_on))
     context = dict(
         plan=plan,
-        flags=plan_flags(plan, today(), current_app.config["ACK_OUTSTANDING_DAYS"]),
+        flags=flags,
         action_details=details,
         **review_marks(plan),
         shown_reviews=shown,
