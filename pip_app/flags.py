@@ -33,6 +33,8 @@ PLAN_CLOSED = "plan_closed"
 
 # A plan's flag that is also kept on its own (PlanAttention.regulatory_needed).
 REGULATORY_NEEDED = "regulatory_needed"
+# What the staff member has not acknowledged in time: its facts carry the days allowed (`number`).
+ACK_OUTSTANDING = "ack_outstanding"
 
 
 @dataclass(frozen=True)
@@ -233,12 +235,12 @@ def _acknowledgement_facts(plan: Any, ack_days: int) -> list[FlagFact]:
     issued = {v.version: v.created_at for v in plan.versions}
     if plan.version > acked_version and plan.version in issued:
         words = f"version {plan.version} of the plan"
-        facts.append(FlagFact("ack_outstanding", _day(issued[plan.version]) + late, words, number=ack_days))
+        facts.append(FlagFact(ACK_OUTSTANDING, _day(issued[plan.version]) + late, words, number=ack_days))
     acked_reviews = {a.review_id for a in acks if a.subject.value == "review"}
     for review in plan.reviews:
         if review.id not in acked_reviews:
             words = f"the review of {format_date(review.review_date)}"
-            facts.append(FlagFact("ack_outstanding", _day(review.created_at) + late, words, number=ack_days))
+            facts.append(FlagFact(ACK_OUTSTANDING, _day(review.created_at) + late, words, number=ack_days))
     return facts
 
 
@@ -305,7 +307,7 @@ def _one_flag(code: str, facts: list[FlagFact]) -> list[Flag]:
             else f"Minutes of {len(facts)} meetings not shared within 5 working days (the first {held})"
         )
         return [Flag(code, message, "meetings")]
-    if code == "ack_outstanding":
+    if code == ACK_OUTSTANDING:
         waiting = ", ".join(f.words for f in facts)
         return [Flag(code, f"Not acknowledged for more than {first.number} days: {waiting}", "acks-panel", "warn")]
     return [_FLAG[code](f) for f in facts]

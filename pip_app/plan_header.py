@@ -16,7 +16,7 @@ from . import policy
 from .access import current_person
 from .clock import today
 from .extensions import db
-from .flags import Flag, FlagFact, flags_on, plan_flags
+from .flags import ACK_OUTSTANDING, Flag, FlagFact, flags_on, plan_flags
 from .lifecycle import WEEKDAYS
 from .models import Plan, PlanAttention, PlanStage
 from .plan_reads import PlanReads, read_with_plan
@@ -43,12 +43,15 @@ def flags_today(plan: Plan) -> list[Flag]:
     rows (an answer to a change is made before the commit keeps the new facts), as the kept ones
     are: the suite checks after every test that they are the same. The kept facts spare the plan
     page working out every flag's facts and reading the entries of a review it does not show."""
-    columns = read_with_plan(plan)
+    columns, days = read_with_plan(plan), ack_days()
     if "kept_facts" in columns and plan.id not in ATTENTION.changed_plans(db.session()):
-        kept = json.loads(columns["kept_facts"] or "[]")
-        return flags_on([FlagFact.from_json(fact) for fact in kept], today())
+        kept = [FlagFact.from_json(fact) for fact in json.loads(columns["kept_facts"] or "[]")]
+        # Kept with another ACK_OUTSTANDING_DAYS (changed, and `flask refresh-attention` not yet
+        # run): what is outstanding is worked out with the days now set.
+        if all(fact.number == days for fact in kept if fact.code == ACK_OUTSTANDING):
+            return flags_on(kept, today())
     load_flag_entries([plan])  # the last two reviews' entries in one statement, not one a review
-    return plan_flags(plan, today(), ack_days())
+    return plan_flags(plan, today(), days)
 
 
 @dataclass(frozen=True)

@@ -63,3 +63,17 @@ def test_an_answer_to_a_change_works_the_flags_out_from_the_plan_as_changed(plan
 def _kept_facts(plan_id: int) -> list[FlagFact]:
     kept = db.session.scalar(select(PlanAttention.facts).where(PlanAttention.plan_id == plan_id)) or []
     return [FlagFact.from_json(fact) for fact in kept]
+
+
+def test_facts_kept_with_other_days_to_acknowledge_are_worked_out_with_the_days_now_set(app, plan, manager):  # noqa: F811
+    """ACK_OUTSTANDING_DAYS changed and `flask refresh-attention` not yet run: the kept facts say
+    3 days, the page says what the setting now says."""
+    assert any(fact.code == "ack_outstanding" and fact.number == 3 for fact in _kept_facts(plan.id))
+    app.config["FROZEN_TODAY"] = "2027-03-01"  # long after: the version is outstanding whatever the days
+    assert "Not acknowledged for more than 3 days" in manager.get(f"/plans/{plan.id}").text
+    app.config["ACK_OUTSTANDING_DAYS"] = 5
+    try:
+        page = manager.get(f"/plans/{plan.id}").text
+        assert "Not acknowledged for more than 5 days" in page and "more than 3 days" not in page
+    finally:
+        app.config["ACK_OUTSTANDING_DAYS"] = 3
