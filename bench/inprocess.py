@@ -1,6 +1,7 @@
-"""In-process measurements for bench/run.py: SQL statements, CPU time and HTML size per request
-for each signed-in page, and the closure PDF's build time — numbers that do not depend on the
-load generator and that other processes on the machine disturb least (CPU time, not wall time).
+"""In-process measurements for bench/run.py: SQL statements, Python function calls, CPU time and
+HTML size per request for each signed-in page, and the closure PDF's build time — numbers that do
+not depend on the load generator and that other processes on the machine disturb least (CPU time,
+not wall time; the statements and calls not at all).
 
     DATABASE_URL=... python bench/inprocess.py '<json spec>'   → one JSON object on stdout
 
@@ -53,6 +54,26 @@ def sign_in(client, email: str, password: str) -> None:
         raise SystemExit(f"sign-in as {email} failed: {response.status_code}")
 
 
+def python_calls(client, path: str) -> int:
+    """The function calls one request makes, Python's and C's (as a profiler sees them): the same
+    on every run of the same code on the same data, where its CPU time moves with the machine by a
+    third within an hour. Not a time: a call to `str.join` counts as one, as a call to render a
+    template does. Read it beside the CPU to tell a change from the machine's mood."""
+    count = 0
+
+    def note(_frame, event: str, _arg) -> None:
+        nonlocal count
+        if event == "call" or event == "c_call":
+            count += 1
+
+    sys.setprofile(note)
+    try:
+        client.get(path)
+    finally:
+        sys.setprofile(None)
+    return count
+
+
 def measure_endpoints(app, spec: dict) -> dict:
     results = {}
     clients = {}
@@ -71,6 +92,7 @@ def measure_endpoints(app, spec: dict) -> dict:
         slow = time.perf_counter() - started > 1.0  # a page of seconds: measure it once, not five times
         with Counter(engine) as counter:
             client.get(path)
+        calls = python_calls(client, path)
         cpu, wall = [], []
         for _ in range(1 if slow else spec.get("repeat", 5)):
             c0, w0 = time.process_time(), time.perf_counter()
@@ -80,6 +102,7 @@ def measure_endpoints(app, spec: dict) -> dict:
         results[name] = {
             "status": 200,
             "statements": len(counter.statements),
+            "calls": calls,
             "bytes": len(response.data),
             "repeats": len(cpu),
             "cpu_ms": round(statistics.median(cpu) * 1000, 1),

@@ -566,6 +566,11 @@ def cpu_and_wall(inprocess: dict) -> str:
     return f"{inprocess['cpu_ms']}, {inprocess['wall_ms']}" if "cpu_ms" in inprocess else ""
 
 
+def calls(inprocess: dict) -> str:
+    """Python calls per request (`inprocess.python_calls`), where the run recorded them."""
+    return f"{inprocess['calls']:,}" if "calls" in inprocess else ""
+
+
 def ms(us: float) -> str:
     return f"{us / 1000:.1f}"
 
@@ -619,13 +624,13 @@ def render_database(kind: str, result: dict, args) -> list[str]:
         f"### Pages at {plans:,} plans, rendered on every request",
         "",
         "| endpoint | path | req/s | × hello | hello just before (req/s) | p50 ms | p95 ms | p99 ms | requests | "
-        "errors | HTML KiB | SQL / request | in-process ms / request: CPU, wall | load | "
+        "errors | HTML KiB | SQL / request | Python calls / request | in-process ms / request: CPU, wall | load | "
         "CPU idle under load | machine's CPU ms / request |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in large["load"].items():
         if r.get("state") != "ok":
-            lines.append(f"| {name} | `{r['path']}` | {r['state']} | | | | | | | | | | | | | |")
+            lines.append(f"| {name} | `{r['path']}` | {r['state']} | | | | | | | | | | | | | | |")
             continue
         ip = inproc.get(name, {})
         ratio = None if name == "hello" else page_ratio(r, hello_baseline(large["load"]))
@@ -633,7 +638,7 @@ def render_database(kind: str, result: dict, args) -> list[str]:
             f"| {name} | `{r['path']}` | {r['rps']:.1f} | {share(ratio)} | "
             f"{round(r['hello_before']) if r.get('hello_before') else ''} | {ms(r['p50_us'])} | "
             f"{ms(r['p95_us'])} | {ms(r['p99_us'])} | {r['requests']:,} | {r['errors']} | {kib(r.get('html_bytes'))} | "
-            f"{ip.get('statements', '')} | {cpu_and_wall(ip)} | {r['load']:.2f} | "
+            f"{ip.get('statements', '')} | {calls(ip)} | {cpu_and_wall(ip)} | {r['load']:.2f} | "
             f"{idle_share(r.get('idle_pct'))} | {r.get('cpu_ms_per_request') or ''} |"
         )
     if small:
