@@ -8,6 +8,7 @@ from dataclasses import asdict
 from datetime import date, timedelta
 from types import SimpleNamespace
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select, update
@@ -16,7 +17,9 @@ from pip_app.extensions import db
 from pip_app.measures import DRAWING, Drawing, draw
 from pip_app.models import ActionChart
 from pip_app.services.charts_kept import drawings_of, redraw_every_plan
-from tests.test_reviews import TODAY, frozen_today, manager, plan, review_data  # noqa: F401 (fixtures)
+from tests.issued_plan import TODAY, review_data
+
+pytestmark = pytest.mark.usefixtures("frozen_today")  # the issued plan's day (tests/issued_plan.py)
 
 
 def kept(action_id: int) -> Drawing:
@@ -33,14 +36,14 @@ def polyline(html: str, action_id: int) -> str | None:
     return chart.split('points="', 1)[1].split('"', 1)[0]
 
 
-def test_only_measured_actions_have_a_kept_chart_and_it_is_drawn_when_the_plan_is_made(plan):  # noqa: F811
+def test_only_measured_actions_have_a_kept_chart_and_it_is_drawn_when_the_plan_is_made(plan):
     measured = plan.actions[0]  # the second has no measure
     assert {row.action_id for row in db.session.scalars(select(ActionChart))} == {measured.id}
     drawing = kept(measured.id)
     assert drawing.chart.dots == 0 and drawing.first_day is None and not drawing.met
 
 
-def test_recorded_reviews_draw_the_chart_again(app, plan, manager):  # noqa: F811
+def test_recorded_reviews_draw_the_chart_again(app, plan, manager):
     measured = plan.actions[0]
     assert manager.post(f"/plans/{plan.id}/reviews", data=review_data(plan, value="91"), htmx=True).status_code == 200
     first = kept(measured.id)
@@ -56,7 +59,7 @@ def test_recorded_reviews_draw_the_chart_again(app, plan, manager):  # noqa: F81
     assert second.last_day == "30 Nov 2026"
 
 
-def test_the_plan_page_shows_the_kept_chart_without_reading_any_review_value(plan, manager, count_queries):  # noqa: F811
+def test_the_plan_page_shows_the_kept_chart_without_reading_any_review_value(plan, manager, count_queries):
     """What the page draws is what is kept: a kept line moved by hand (never by the app) is the
     line the page shows, and no statement reads the reviews' values."""
     measured = plan.actions[0]
@@ -75,7 +78,7 @@ def test_the_plan_page_shows_the_kept_chart_without_reading_any_review_value(pla
     _put_back()
 
 
-def test_a_chart_drawn_by_an_older_drawing_or_missing_is_drawn_afresh_on_the_page(plan, manager, count_queries):  # noqa: F811
+def test_a_chart_drawn_by_an_older_drawing_or_missing_is_drawn_afresh_on_the_page(plan, manager, count_queries):
     measured = plan.actions[0]
     manager.post(f"/plans/{plan.id}/reviews", data=review_data(plan, value="91"), htmx=True)
     manager.get(f"/plans/{plan.id}")  # warm up
@@ -99,7 +102,7 @@ def test_a_chart_drawn_by_an_older_drawing_or_missing_is_drawn_afresh_on_the_pag
     _put_back()
 
 
-def test_changing_an_actions_measure_draws_its_chart_again(plan):  # noqa: F811
+def test_changing_an_actions_measure_draws_its_chart_again(plan):
     measured = plan.actions[0]
     measured.measure_target = 70
     db.session.commit()
@@ -113,7 +116,7 @@ def test_changing_an_actions_measure_draws_its_chart_again(plan):  # noqa: F811
     assert db.session.get(ActionChart, unmeasured.id) is None
 
 
-def test_only_a_change_to_what_a_chart_is_drawn_from_draws_it_again(plan, count_queries):  # noqa: F811
+def test_only_a_change_to_what_a_chart_is_drawn_from_draws_it_again(plan, count_queries):
     """An action's status, a review's summary: nothing a chart is drawn from, so its plan's charts
     are not drawn again (and the suite's check after the test holds them equal to drawn afresh)."""
     from pip_app.models import ActionStatus
@@ -131,7 +134,7 @@ def test_only_a_change_to_what_a_chart_is_drawn_from_draws_it_again(plan, count_
     assert redrawn(lambda: setattr(measured, "measure_unit", "per week"))
 
 
-def test_redrawing_every_plan_puts_back_what_a_bulk_write_left_out(plan):  # noqa: F811
+def test_redrawing_every_plan_puts_back_what_a_bulk_write_left_out(plan):
     db.session.execute(ActionChart.__table__.delete())
     db.session.commit()
     redraw_every_plan(db.session.connection())

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import select, update
 
 from pip_app.extensions import db
 from pip_app.flags import FlagFact
 from pip_app.models import PlanAttention
 from pip_app.services.attention import refresh_every_plan
-from tests.test_reviews import TODAY, frozen_today, manager, plan, review_data  # noqa: F401 (fixtures)
+from tests.issued_plan import review_data
+
+pytestmark = pytest.mark.usefixtures("frozen_today")  # the issued plan's day (tests/issued_plan.py)
 
 OVERDUE = FlagFact("review_overdue", date(2026, 1, 2), day=date(2026, 1, 1))
 SHOWN = "Weekly review overdue since 1 Jan 2026"
@@ -35,7 +38,7 @@ def _put_back() -> None:
     db.session.commit()
 
 
-def test_the_plan_page_shows_the_flags_of_the_facts_kept(plan, manager, count_queries):  # noqa: F811
+def test_the_plan_page_shows_the_flags_of_the_facts_kept(plan, manager, count_queries):
     manager.get(f"/plans/{plan.id}")  # warm up
     with count_queries() as counter:
         before = manager.get(f"/plans/{plan.id}").text
@@ -48,7 +51,7 @@ def test_the_plan_page_shows_the_flags_of_the_facts_kept(plan, manager, count_qu
     assert SHOWN not in manager.get(f"/plans/{plan.id}").text
 
 
-def test_an_answer_to_a_change_works_the_flags_out_from_the_plan_as_changed(plan, manager):  # noqa: F811
+def test_an_answer_to_a_change_works_the_flags_out_from_the_plan_as_changed(plan, manager):
     """Recording a review answers with the plan's header: its flags are the plan's as it now is,
     not the facts kept before the change (which the commit then replaces)."""
     _keep_facts(plan.id, [*_kept_facts(plan.id), OVERDUE])
@@ -65,7 +68,7 @@ def _kept_facts(plan_id: int) -> list[FlagFact]:
     return [FlagFact.from_json(fact) for fact in kept]
 
 
-def test_facts_kept_with_other_days_to_acknowledge_are_worked_out_with_the_days_now_set(app, plan, manager):  # noqa: F811
+def test_facts_kept_with_other_days_to_acknowledge_are_worked_out_with_the_days_now_set(app, plan, manager):
     """ACK_OUTSTANDING_DAYS changed and `flask refresh-attention` not yet run: the kept facts say
     3 days, the page says what the setting now says."""
     assert any(fact.code == "ack_outstanding" and fact.number == 3 for fact in _kept_facts(plan.id))

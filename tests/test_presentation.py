@@ -5,13 +5,17 @@ import re
 from datetime import date
 from itertools import pairwise
 
+import pytest
+
 from pip_app.extensions import db
 from pip_app.formatting import format_baseline, format_date
 from pip_app.lifecycle import diff_snapshots
 from pip_app.measures import MAX_X_LABELS, Drawing, chart_geometry, label_extent, label_indices
 from pip_app.models import PlanVersion
 from pip_app.services.plans import snapshot
-from tests.test_reviews import TODAY, frozen_today, manager, plan, review_data  # noqa: F401 (fixtures)
+from tests.issued_plan import TODAY, review_data
+
+pytestmark = pytest.mark.usefixtures("frozen_today")  # the issued plan's day (tests/issued_plan.py)
 
 
 def test_the_baseline_figure_is_added_only_when_the_text_lacks_it():
@@ -59,7 +63,7 @@ def test_a_charts_date_labels_never_run_into_each_other():
         assert chart.x_labels[0][0] == chart.points()[0][0] and chart.x_labels[-1][0] == chart.points()[-1][0], count
 
 
-def test_the_plan_page_and_its_versions_read_alike(manager, plan):  # noqa: F811
+def test_the_plan_page_and_its_versions_read_alike(manager, plan):
     plan.baseline_text, plan.baseline_figure = "MAR audit 62%", 62
     plan.evidence_sources, plan.key_questions = ["near_miss", "audit"], ["safe", "well_led"]
 
@@ -73,7 +77,7 @@ def test_the_plan_page_and_its_versions_read_alike(manager, plan):  # noqa: F811
         assert not re.search(r"\d{4}-\d{2}-\d{2}", re.sub(r'(value|min|max|href|datetime)="[^"]*"', "", page)), url
 
 
-def test_the_chart_on_the_plan_page_shows_the_review_dates(manager, plan):  # noqa: F811
+def test_the_chart_on_the_plan_page_shows_the_review_dates(manager, plan):
     assert manager.post(f"/plans/{plan.id}/reviews", data=review_data(plan, day=TODAY), htmx=True).status_code == 200
     page = manager.get(f"/plans/{plan.id}").text
     assert re.search(r'<text x="[\d.]+" y="\d+" text-anchor="middle" font-size="10" fill="#4f5560">23 Nov</text>', page)

@@ -5,13 +5,16 @@ ready to close is not followed by a review after the planned end, and leads to t
 import re
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from pip_app.extensions import db
 from pip_app.flags import plan_flags
 from pip_app.lifecycle import ready_to_close_by
 from pip_app.models import Review
-from tests.test_reviews import TODAY, frozen_today, manager, plan, review_data  # noqa: F401 (fixtures)
+from tests.issued_plan import TODAY, review_data
+
+pytestmark = pytest.mark.usefixtures("frozen_today")  # the issued plan's day (tests/issued_plan.py)
 
 
 def test_ready_to_close_is_never_followed_by_a_review_after_the_planned_end():
@@ -21,7 +24,7 @@ def test_ready_to_close_is_never_followed_by_a_review_after_the_planned_end():
     assert ready_to_close_by(date(2026, 12, 15), date(2026, 12, 22), end) == date(2026, 12, 16)  # past its end
 
 
-def test_a_ready_to_close_review_leads_to_the_closure(manager, plan):  # noqa: F811
+def test_a_ready_to_close_review_leads_to_the_closure(manager, plan):
     db.session.refresh(plan)
     plan.planned_end_date = TODAY + timedelta(days=3)
     db.session.commit()
@@ -38,12 +41,12 @@ def test_a_ready_to_close_review_leads_to_the_closure(manager, plan):  # noqa: F
     assert 'id="ready-to-close"' in manager.get(f"/plans/{plan.id}").text
 
 
-def test_a_continue_review_offers_no_closure_step(manager, plan):  # noqa: F811
+def test_a_continue_review_offers_no_closure_step(manager, plan):
     panel = manager.post(f"/plans/{plan.id}/reviews", data=review_data(plan), htmx=True)
     assert panel.status_code == 200 and 'id="ready-to-close"' not in panel.text
 
 
-def test_a_second_review_of_the_same_day_is_refused_and_is_not_a_second_review_running(manager, plan):  # noqa: F811
+def test_a_second_review_of_the_same_day_is_refused_and_is_not_a_second_review_running(manager, plan):
     a2 = plan.actions[1]
     first = manager.post(f"/plans/{plan.id}/reviews", data=review_data(plan, day=TODAY), htmx=True)
     assert first.status_code == 200  # A2 at risk

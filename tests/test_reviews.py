@@ -2,7 +2,7 @@
 submits, concurrent reviewers, observation outcomes, action status, acknowledgements, pause."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -18,71 +18,9 @@ from pip_app.models import (
     PlanStatus,
     Review,
 )
-from pip_app.services.plans import issue_plan
-from tests.factories import approve_for_issue, make_action, make_control
+from tests.issued_plan import START, TODAY, review_data
 
-TODAY = date(2026, 11, 23)
-START = TODAY - timedelta(days=21)
-
-
-@pytest.fixture(autouse=True)
-def frozen_today(app):
-    app.config["FROZEN_TODAY"] = TODAY.isoformat()
-
-
-@pytest.fixture
-def plan(world, make_plan):
-    plan = make_plan(
-        staff=world["staff"],
-        manager=world["manager"],
-        service=world["home"],
-        status=PlanStatus.DRAFT,
-        start=START,
-        weeks=6,
-        evidence_sources=["audit"],
-    )
-    make_control(plan, world["senior"])
-    make_action(
-        plan,
-        1,
-        measure_name="MAR compliance",
-        measure_unit="%",
-        measure_baseline=62,
-        measure_target=90,
-        measure_consecutive=2,
-    )
-    make_action(plan, 2)
-    approve_for_issue(plan)
-    issue_plan(world["manager"], plan)
-    db.session.commit()
-    return plan
-
-
-@pytest.fixture
-def manager(world, sign_in):
-    return sign_in(world["manager"])
-
-
-def review_data(plan, *, day=TODAY, value="85", token="tok-1", **extra):
-    a1, a2 = plan.actions
-    control = plan.controls[0]
-    data = {
-        "review-row_version": plan.row_version,
-        "review-submission_token": token,
-        "review-review_date": day.isoformat(),
-        "review-next_review_date": (day + timedelta(days=7)).isoformat(),
-        "review-summary": "Good progress on MAR signing.",
-        "review-decision": "continue",
-        f"review-progress_{a1.id}": "on_track",
-        f"review-value_{a1.id}": value,
-        f"review-note_{a1.id}": "Audit of 20 entries",
-        f"review-progress_{a2.id}": "at_risk",
-        f"review-note_{a2.id}": "",
-        f"review-control_{control.id}": "keep",
-        f"review-rationale_{control.id}": "",
-    }
-    data.update(extra)
-    return data
+pytestmark = pytest.mark.usefixtures("frozen_today")
 
 
 def test_review_form_opens_in_the_panel(manager, plan):
