@@ -18,12 +18,15 @@ from pip_app.models import (
     Action,
     Closure,
     ControlStatus,
+    Escalation,
+    EscalationDecision,
     InterimControl,
     Observation,
     ObservationStatus,
     Plan,
     PlanStatus,
     Review,
+    ReviewDecision,
     Role,
     User,
 )
@@ -118,6 +121,11 @@ def test_a_realistic_spread_of_states(app):
     assert not db.session.scalar(select(func.count(Acknowledgement.id)).where(Acknowledgement.plan_id.in_(drafts)))
     # The register and the dashboards have something to flag, and corrections exist.
     assert db.session.scalar(select(func.count(Review.id)).where(Review.corrects_review_id.is_not(None)))
+    # Every review that decided "Escalate" raised its escalation, as the app's does; each was decided.
+    escalating = set(db.session.scalars(select(Review.id).where(Review.decision == ReviewDecision.ESCALATE)))
+    raised = list(db.session.scalars(select(Escalation)))
+    assert escalating and {e.review_id for e in raised} == escalating and len(raised) == len(escalating)
+    assert all(e.decision is EscalationDecision.FORMAL and e.decided_by_id is not None for e in raised)
     statuses_of_controls = set(db.session.scalars(select(InterimControl.status)))
     assert statuses_of_controls == set(ControlStatus)
 

@@ -43,6 +43,7 @@ from ..models import (
     Closure,
     ControlCheck,
     ControlKind,
+    Escalation,
     InterimControl,
     Observation,
     Plan,
@@ -292,6 +293,7 @@ class _Rows:
         Review,
         ReviewEntry,
         ReviewControlDecision,
+        Escalation,
         Acknowledgement,
         Closure,
         RegulatoryDecision,
@@ -909,6 +911,8 @@ class _Builder:
                     ),
                 )
                 entries[action["view"].ref] = [progress, value]
+            if decision == "escalate":  # as the app does: the review raises an escalation
+                self._escalation(pid, rid, reviewer, senior, day, created)
             if k == corrected_k:
                 self._correction(plan, review, created, reviewer, entries, actions, staff, version)
             for c in controls:
@@ -939,6 +943,36 @@ class _Builder:
                     created + timedelta(days=rng.randint(0, 2), hours=1),
                     disagree=rng.random() < 0.03,
                 )
+
+    def _escalation(self, pid, rid, reviewer, senior, day, raised_at) -> None:
+        """The escalation a review's "Escalate" raised (services.escalations.raise_escalation), decided
+        by the service's registered manager the same day: the formal procedure (the plan then closed,
+        its actions not met)."""
+        eid = self.rows.new_id("escalations")
+        reason = "Not met at two reviews running despite the redesign; the risk to people continues."
+        rationale = "Two redesigns have not changed practice: move to the formal capability procedure."
+        decided_at = raised_at + timedelta(hours=2)
+        self.rows.add(
+            "escalations",
+            dict(
+                id=eid,
+                plan_id=pid,
+                review_id=rid,
+                reason=reason,
+                raised_by_id=reviewer.id,
+                raised_at=raised_at,
+                decision="formal",
+                rationale=rationale,
+                decided_on=day,
+                new_end_date=None,
+                decided_by_id=senior.id,
+                decided_at=decided_at,
+                row_version=1,
+            ),
+        )
+        self.audit(reviewer, "escalated", "escalation", eid, pid, raised_at, {"reason": reason, "review_id": rid})
+        changes = {"decision": "formal", "rationale": rationale, "decided_on": day.isoformat(), "new_end_date": None}
+        self.audit(senior, "decided", "escalation", eid, pid, decided_at, changes)
 
     def _review(self, plan, row: dict) -> SimpleNamespace:
         self.rows.add("reviews", row)
