@@ -22,10 +22,9 @@ from sqlalchemy import event, make_url, select, text
 from pip_app import create_app
 from pip_app.database import BUSY_TIMEOUT_MS
 from pip_app.extensions import db, limiter
-from pip_app.models import ActionChart, Plan, PlanAttention, PlanStatus, Role, User
+from pip_app.models import ActionChart, Plan, PlanAttention, Role, User
 from pip_app.services.attention import attention_rows
 from pip_app.services.charts_kept import drawings_of
-from pip_app.services.plans import issue_plan
 from tests import factories, issued_plan
 
 IN_CI = os.environ.get("CI") == "true"
@@ -326,33 +325,10 @@ def frozen_today(app):
 
 
 @pytest.fixture
-def plan(world, make_plan):
-    """An issued plan of the world's staff member, managed by its manager, started three weeks
-    before TODAY: one control, a measured action (MAR compliance, %) and one without a measure."""
-    plan = make_plan(
-        staff=world["staff"],
-        manager=world["manager"],
-        service=world["home"],
-        status=PlanStatus.DRAFT,
-        start=issued_plan.START,
-        weeks=6,
-        evidence_sources=["audit"],
-    )
-    factories.make_control(plan, world["senior"])
-    factories.make_action(
-        plan,
-        1,
-        measure_name="MAR compliance",
-        measure_unit="%",
-        measure_baseline=62,
-        measure_target=90,
-        measure_consecutive=2,
-    )
-    factories.make_action(plan, 2)
-    factories.approve_for_issue(plan)
-    issue_plan(world["manager"], plan)
-    db.session.commit()
-    return plan
+def plan(world):
+    """An issued plan of the world's staff member, started three weeks before TODAY
+    (`factories.make_issued_plan`)."""
+    return factories.make_issued_plan(world, issued_plan.START)
 
 
 @pytest.fixture

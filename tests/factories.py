@@ -25,7 +25,7 @@ from pip_app.models import (
     User,
 )
 from pip_app.services import approvals
-from pip_app.services.plans import allocate_reference
+from pip_app.services.plans import allocate_reference, issue_plan
 
 PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)
@@ -163,6 +163,36 @@ def approve_for_issue(plan: Plan, approver: User | None = None, override_reason:
     request = approvals.submit_for_issue(plan.manager, plan, override_reason=override_reason)
     approvals.approve(approver or approver_for(plan), request)
     db.session.commit()
+
+
+def make_issued_plan(world: dict, start: date) -> Plan:
+    """An issued plan of `world`'s staff member (conftest's `world`), managed by its manager, six
+    weeks from `start`: one interim control, a measured action (A1, MAR compliance in %, target 90
+    on two consecutive reviews) and one without a measure (A2)."""
+    plan = make_plan(
+        staff=world["staff"],
+        manager=world["manager"],
+        service=world["home"],
+        status=PlanStatus.DRAFT,
+        start=start,
+        weeks=6,
+        evidence_sources=["audit"],
+    )
+    make_control(plan, world["senior"])
+    make_action(
+        plan,
+        1,
+        measure_name="MAR compliance",
+        measure_unit="%",
+        measure_baseline=62,
+        measure_target=90,
+        measure_consecutive=2,
+    )
+    make_action(plan, 2)
+    approve_for_issue(plan)
+    issue_plan(world["manager"], plan)
+    db.session.commit()
+    return plan
 
 
 def make_sent_letter(plan: Plan, by: User, sent_on: date) -> Letter:

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from pip_app.clock import today
 from pip_app.extensions import db
 from pip_app.models import Escalation, Plan, PlanStatus
-from pip_app.services.plans import issue_plan
 from tests import factories
 from tests.browser.conftest import assert_accessible, sign_in_quickly
 from tests.browser.test_accessibility_states import _only_deliberate
@@ -36,30 +35,7 @@ def _fresh(model, ident):
 @pytest.fixture
 def active_plan(world):
     """An issued plan that started three weeks ago: A1 measured, A2 not, one interim control."""
-    plan = factories.make_plan(
-        staff=world["staff"],
-        manager=world["manager"],
-        service=world["home"],
-        status=PlanStatus.DRAFT,
-        start=today() - timedelta(weeks=3),
-        weeks=6,
-        evidence_sources=["audit"],
-    )
-    factories.make_control(plan, world["senior"])
-    factories.make_action(
-        plan,
-        1,
-        measure_name="MAR compliance",
-        measure_unit="%",
-        measure_baseline=62,
-        measure_target=90,
-        measure_consecutive=2,
-    )
-    factories.make_action(plan, 2)
-    factories.approve_for_issue(plan)
-    issue_plan(world["manager"], plan)
-    db.session.commit()
-    return plan
+    return factories.make_issued_plan(world, today() - timedelta(weeks=3))
 
 
 def test_a_review_escalates_the_registered_manager_decides_and_the_staff_member_reads_it(
