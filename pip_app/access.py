@@ -27,6 +27,7 @@ from . import policy
 from .database import SAFE_METHODS
 from .extensions import db
 from .models import InterimControl, Plan, User
+from .plain_rows import Rows
 from .plan_reads import PLAN_ROW, PlanReads, read_collections, read_plan
 
 Rule = Callable[[Any, Plan], bool]
@@ -62,18 +63,23 @@ def plan_route(
     parts: Mapping[str, type] | None = None,
     seen_by: Rule = policy.can_view_plan,
     collections_later: bool = False,
+    plain: Rows | None = None,
 ) -> Callable:
     """Decorate a view of one plan: it is called with `plan` (and its `parts`) already checked.
     `reads` is what the view reads with the plan; `seen_by` narrows who is told the page exists
     at all (restricted detail: 404 for anyone else, as for a plan they may not see). With
     `collections_later` the view reads the collections itself (`plan_reads.read_collections`),
-    once it knows it needs them: a conditional GET answered 304 reads the plan's row alone."""
+    once it knows it needs them: a conditional GET answered 304 reads the plan's row alone. With
+    `plain` (a page that only shows the plan, on GET), the plan is read as a plain row with what
+    that joins to it (`plain_rows`)."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         @login_required
         def guarded(plan_id: int, **kwargs: Any) -> Any:
-            plan = plan_or_404(plan_id, rule, reads=reads, seen_by=seen_by, collections=not collections_later)
+            plan = plan_or_404(
+                plan_id, rule, reads=reads, seen_by=seen_by, collections=not collections_later, plain=plain
+            )
             for argument, model in (parts or {}).items():
                 kwargs[argument.removesuffix("_id")] = part_or_404(plan, model, kwargs.pop(argument))
             return view(plan, **kwargs)
@@ -105,6 +111,7 @@ def plan_or_404(
     reads: PlanReads = PLAN_ROW,
     seen_by: Rule = policy.can_view_plan,
     collections: bool = True,
+    plain: Rows | None = None,
 ) -> Plan:
     """The plan if it exists and the current user passes `allowed`; a plan they may not
     see answers 404 rather than 403, so its existence does not leak.
@@ -116,7 +123,8 @@ def plan_or_404(
 
     The plan's collections are read only once the person is allowed: a refused request reads
     the plan's own row and nothing more."""
-    plan = read_plan(plan_id, reads, lock=request.method not in SAFE_METHODS)
+    safe = request.method in SAFE_METHODS
+    plan = read_plan(plan_id, reads, lock=not safe, plain=plain if safe else None)
     me = current_person()
     if plan is None or not policy.can_view_plan(me, plan) or not seen_by(me, plan):
         abort(404)

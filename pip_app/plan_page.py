@@ -26,15 +26,32 @@ from .forms import ClosureAcknowledgeForm, PlanAcknowledgeForm
 from .lifecycle import WEEKDAYS
 from .models import (
     Acknowledgement,
+    Action,
+    Closure,
+    DisagreementResponse,
+    InterimControl,
+    Meeting,
     Observation,
     ObservationStatus,
     Outcome,
     Plan,
     PlanVersion,
+    RegulatoryDecision,
     Review,
+    Service,
+    User,
 )
+from .plain_rows import Rows
 from .plan_header import HEADER, KEPT_FACTS_READS, flags_today, stage_prompt
-from .plan_reads import KEPT_CHART, PLAN_AND_ITS_PEOPLE, REGULATORY_FLAG_READS, PlanReads, name_of
+from .plan_reads import (
+    KEPT_CHART,
+    KEPT_DRAWING,
+    NEWEST_CHECK_NOTE,
+    PLAN_AND_ITS_PEOPLE,
+    REGULATORY_FLAG_READS,
+    PlanReads,
+    name_of,
+)
 from .screens import Screen
 from .services import acknowledgements, charts_kept
 from .services import closure as closure_ops
@@ -75,6 +92,39 @@ PLAN_PAGE_READS = (
     + KEPT_FACTS_READS  # its flags' facts as kept (plan_header.flags_today), in the same SELECT
 )
 
+# The collections the plan page reads as plain rows when it is only shown (a GET; plain_rows): the
+# same rows, with the same people and values, as PLAN_PAGE_READS reads through the ORM for the
+# parts that answer a change. The requests for approval, escalations and evidence files, which
+# most plans have none of (no statement), are read through the ORM either way.
+PLAN_ROW_SHOWN = Rows(
+    Plan,
+    whole={
+        "staff": Rows(User),
+        "manager": Rows(User),
+        "service": Rows(Service),
+        "closure": Rows(Closure, whole={"closed_by": Rows(User)}),
+    },
+)
+PLAN_PAGE_SHOWN = {
+    "controls": Rows(
+        InterimControl,
+        names=("responsible", "lifted_by", "continued_by"),
+        values={"last_check_note": NEWEST_CHECK_NOTE},
+    ),
+    "actions": Rows(Action, names=("owner",), values={"kept_drawing": KEPT_DRAWING}),
+    "observations": Rows(Observation, names=("observer",)),
+    "reviews": Rows(Review, only=("plan_id", "review_date", "created_at", "corrects_review_id")),
+    "acknowledgements": Rows(
+        Acknowledgement,
+        omit=("statement",),
+        names=("user",),
+        whole={"disagreement_response": Rows(DisagreementResponse, names=("responded_by",))},
+    ),
+    "versions": Rows(PlanVersion, only=("plan_id", "version", "created_at", "snapshot_digest")),
+    "meetings": Rows(Meeting, only=tuple(column.key for column in MEETING_COLUMNS)),
+    "regulatory_decisions": Rows(RegulatoryDecision),
+}
+
 # What the parts opened from the plan page read of the plan itself (each loads its own rows).
 PLAN_PART_READS = PlanReads(
     joined=(joinedload(Plan.staff),),
@@ -105,7 +155,7 @@ def plan_page_context(plan: Plan, **overrides: Any) -> dict[str, Any]:
     staff_reading = me.id == plan.staff_id  # their own plan: a summary first, "you"
     waiting_on = me if may_acknowledge else None
     flags = flags_today(plan)  # first: worked out, they read the entries of the newest review too
-    shown = reviews_in_full(shown_review_ids(plan, waiting_on))
+    shown = reviews_in_full(shown_review_ids(plan, waiting_on), plan)
     context = dict(
         plan=plan,
         flags=flags,

@@ -36,7 +36,6 @@ from typing import Any
 
 from sqlalchemy import Select, String, bindparam, cast, func, inspect, select
 from sqlalchemy.orm import joinedload, selectinload, with_expression
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import LoaderOption
 from sqlalchemy.orm.relationships import RelationshipDirection
 
@@ -44,6 +43,7 @@ from .database import fixed
 from .extensions import db
 from .measures import DRAWING
 from .models import Action, ActionChart, Closure, ControlCheck, InterimControl, Observation, Plan, User
+from .plain_rows import Rows, fill, is_plain, loaded, rows_where
 
 # Loader options relative to a collection's rows (`joinedload(Action.owner)`, `load_only(...)`):
 # typed loosely because SQLAlchemy types `Load.options` by a private base class.
@@ -118,7 +118,7 @@ def name_of(person: Any) -> Any:
 
 
 # What the header's regulatory flag reads (issue 20), joined into the plan's own SELECT.
-REGULATORY_FLAG_READS = PlanReads(joined=(joinedload(Plan.closure), joinedload(Plan.regulatory_decisions)))
+REGULATORY_FLAG_READS = PlanReads(joined=(joinedload(Plan.closure),), collections={"regulatory_decisions": ()})
 
 # The note of a control's newest check ("" for none), read in its row: the plan page shows it.
 NEWEST_CHECK_NOTE = func.coalesce(
@@ -132,12 +132,12 @@ NEWEST_CHECK_NOTE = func.coalesce(
 
 # An action's progress chart as kept drawn (`Action.kept_drawing`; services.charts_kept), if it was
 # drawn by this `DRAWING`.
-KEPT_CHART = with_expression(
-    Action.kept_drawing,
+KEPT_DRAWING = (
     select(ActionChart.drawing)
     .where(ActionChart.action_id == Action.id, ActionChart.drawn_by == DRAWING)
-    .scalar_subquery(),
+    .scalar_subquery()
 )
+KEPT_CHART = with_expression(Action.kept_drawing, KEPT_DRAWING)
 
 # A control's people, for the "controls" collection: who is responsible, who lifted or continued
 # it; and its newest check's note (`InterimControl.last_check_note`).
@@ -167,22 +167,37 @@ PLAN_AND_ITS_PEOPLE = PlanReads(
 
 
 @functools.cache
-def _plan_statement(reads: PlanReads, lock: bool) -> Select[Any]:
-    """The plan's own SELECT for these reads, built once per spec (and per lock), with whether it
-    has any row in each collection to read (an index probe each)."""
+def _plan_values(reads: PlanReads) -> tuple[Any, ...]:
+    """What the plan's own SELECT reads besides its row for these reads: whether it has any row in
+    each collection to read (an index probe each), then the spec's `columns`."""
     has_rows = []
     for name in reads.collections:
         [plan_id_column] = getattr(Plan, name).property.remote_side
         has_rows.append(select(plan_id_column).where(plan_id_column == Plan.id).exists().label(f"has_{name}"))
-    columns = [column.label(name) for name, column in reads.columns.items()]
-    statement = select(Plan, *has_rows, *columns).where(Plan.id == bindparam("plan_id")).options(*reads.joined)
+    return (*has_rows, *(column.label(name) for name, column in reads.columns.items()))
+
+
+@functools.cache
+def _plan_statement(reads: PlanReads, lock: bool) -> Select[Any]:
+    """The plan's own SELECT for these reads, built once per spec (and per lock)."""
+    statement = select(Plan, *_plan_values(reads)).where(Plan.id == bindparam("plan_id")).options(*reads.joined)
     return statement.with_for_update(of=Plan) if lock else statement
 
 
-# Where read_plan leaves, on the plan's instance state, the collections it found empty, and the
-# values of the spec's `columns`.
+# Where read_plan leaves, on the plan's instance state (`_info`), the collections it found empty,
+# and the values of the spec's `columns`; and read_collections, those it read as plain rows.
 EMPTY_COLLECTIONS = "plan_reads.empty"
 COLUMNS = "plan_reads.columns"
+PLAIN = "plan_reads.plain"
+
+
+def _info(plan: Plan) -> dict[str, Any]:
+    """What was read with the plan besides its attributes: on its instance state, or on a plain
+    row's own attributes."""
+    if is_plain(plan):
+        info: dict[str, Any] = plan.__dict__.setdefault("_plan_reads", {})
+        return info
+    return inspect(plan).info
 
 
 @functools.cache
@@ -205,6 +220,7 @@ def _collection_statements(reads: PlanReads) -> tuple[tuple[str, Select[Any], tu
     return tuple(statements)
 
 
+@functools.cache
 def _linked_ids(prop: Any) -> Any:
     """The ids a row's many-to-many `prop` links it to, from the link table, as text: "4,7,9"
     (NULL for none; in no order)."""
@@ -217,17 +233,23 @@ def _linked_ids(prop: Any) -> Any:
     )
 
 
-def read_plan(plan_id: int, reads: PlanReads, *, lock: bool = False) -> Plan | None:
+def read_plan(plan_id: int, reads: PlanReads, *, lock: bool = False, plain: Rows | None = None) -> Plan | None:
     """The plan's own row with what `reads` joins to it (locked for a write if `lock`), or None;
     its collections are read by `read_collections`, which reads none of those this row says are
     empty (most plans have no meetings, requests for approval or escalations: on PostgreSQL, a
-    millisecond of the plan page's statements)."""
-    row = db.session.execute(_plan_statement(reads, lock), {"plan_id": plan_id}).unique().one_or_none()
+    millisecond of the plan page's statements). With `plain`, as a plain row (`plain_rows`) with
+    what that joins to it instead, for a page that only shows it."""
+    if plain is not None:
+        assert not lock, "a plain row cannot be changed"
+        read = rows_where(plain, Plan.id, plan_id, extra=_plan_values(reads))
+        row = read[0] if read else None
+    else:
+        row = db.session.execute(_plan_statement(reads, lock), {"plan_id": plan_id}).unique().one_or_none()
     if row is None:
         return None
     plan, *values = row
     has_rows, columns = values[: len(reads.collections)], values[len(reads.collections) :]
-    info = inspect(plan).info
+    info = _info(plan)
     info[EMPTY_COLLECTIONS] = frozenset(name for name, has in zip(reads.collections, has_rows, strict=True) if not has)
     info[COLUMNS] = dict(zip(reads.columns, columns, strict=True))
     return plan
@@ -236,32 +258,82 @@ def read_plan(plan_id: int, reads: PlanReads, *, lock: bool = False) -> Plan | N
 def read_with_plan(plan: Plan) -> Mapping[str, Any]:
     """The `columns` of the spec `read_plan` read this plan with, as they were then (empty if it
     was read otherwise)."""
-    values: Mapping[str, Any] = inspect(plan).info.get(COLUMNS, {})
+    values: Mapping[str, Any] = _info(plan).get(COLUMNS, {})
     return values
 
 
-def read_collections(plan: Plan, reads: PlanReads) -> None:
+def read_collections(plan: Plan, reads: PlanReads, *, plain: Mapping[str, Rows] | None = None) -> None:
     """Read the collections `reads` names into `plan`, one SELECT each (none for a collection
     `read_plan` found empty). Call it right after `read_plan`, before anything on the plan
-    changes: what a collection held is replaced."""
-    state = inspect(plan)
-    empty = state.info.pop(EMPTY_COLLECTIONS, frozenset())
+    changes: what a collection held is replaced. Those named in `plain` are read as plain rows
+    (`plain_rows`), for a page that only shows them (without their `plan`: a row pointing back to
+    its plan is a cycle only the cyclic garbage collector frees)."""
+    info = _info(plan)
+    empty = info.pop(EMPTY_COLLECTIONS, frozenset())
     if not reads.collections:
         return
-    assert not state.modified, "read the collections before changing the plan"
+    assert is_plain(plan) or not inspect(plan).modified, "read the collections before changing the plan"
     linked_ids: list[tuple[Any, Sequence[Any], Sequence[str | None]]] = []
     for name, statement, links in _collection_statements(reads):
         if name in empty:
             rows: Sequence[Any] = []
+        elif plain and name in plain:
+            rows = _plain_collection(plan, name, plain[name], links, linked_ids)
         elif links:
             result = db.session.execute(statement, {"plan_id": plan.id}).unique().all()
             rows = [row[0] for row in result]
             linked_ids += [(link, rows, [row[n] for row in result]) for n, link in enumerate(links, start=1)]
         else:
             rows = db.session.scalars(statement, {"plan_id": plan.id}).unique().all()
-        set_committed_value(plan, name, list(rows))
+        fill(plan, name, list(rows))
     for link, owners, ids in linked_ids:
         _fill_link(plan, link, reads.collections, owners, ids)
+    info[PLAIN] = frozenset(plain or ())
+
+
+def plain_collections(plan: Plan) -> frozenset[str]:
+    """The names of the plan's collections `read_collections` read as plain rows (none if none)."""
+    names: frozenset[str] = _info(plan).get(PLAIN, frozenset())
+    return names
+
+
+def collection_of(plan: Plan, name: str) -> Sequence[Any]:
+    """The plan's collection `name` as read with it, else read now: an ORM plan's as the ORM loads
+    it, a plain plan's as plain rows of their own columns (a check made before the page reads its
+    collections, e.g. whether HR may read a draft)."""
+    if is_plain(plan) and not loaded(plan, name):
+        prop = getattr(Plan, name).property
+        [plan_id_column] = prop.remote_side
+        order = tuple(prop.order_by or ())
+        fill(plan, name, rows_where(_whole_rows(prop.mapper.class_), plan_id_column, plan.id, order_by=order))
+    rows: Sequence[Any] = getattr(plan, name)
+    return rows
+
+
+@functools.cache
+def _whole_rows(model: type) -> Rows:
+    """A model's rows with their own columns and nothing joined, one spec a model (each is a key
+    of the statements built for it)."""
+    return Rows(model)
+
+
+def _plain_collection(
+    plan: Plan, name: str, rows_read: Rows, links: tuple[Any, ...], linked_ids: list[Any]
+) -> list[Any]:
+    """A collection of the plan read as plain rows, with the ids of each of its `links`
+    (appended to `linked_ids`, as the ORM's are)."""
+    prop = getattr(Plan, name).property
+    [plan_id_column] = prop.remote_side
+    read = rows_where(
+        rows_read,
+        plan_id_column,
+        plan.id,
+        order_by=tuple(prop.order_by or ()),
+        extra=tuple(_linked_ids(link) for link in links),
+    )
+    rows = [values[0] for values in read] if links else read
+    linked_ids += [(link, rows, [values[n] for values in read]) for n, link in enumerate(links, start=1)]
+    return rows
 
 
 def _fill_link(
@@ -277,7 +349,7 @@ def _fill_link(
     # target against every owner was 0.7 ms of the plan page's 24 observations and 20 actions.
     for owner, text in zip(owners, ids, strict=True):
         target_ids = sorted(text.split(","), key=position.__getitem__) if text else []
-        set_committed_value(owner, prop.key, [by_id[i] for i in target_ids])
+        fill(owner, prop.key, [by_id[i] for i in target_ids])
 
 
 @functools.cache
@@ -293,16 +365,22 @@ def _rows_of_each(relationship: Any) -> Select[Any]:
     )
 
 
-def read_each(owners: Sequence[Any], relationship: Any) -> None:
+def read_each(owners: Sequence[Any], relationship: Any, plain: Rows | None = None) -> None:
     """Read a one-to-many `relationship` (`Review.entries`) of every one of `owners` in one
-    SELECT, as `read_collections` reads a plan's: without `selectinload`'s per-statement cost."""
+    SELECT, as `read_collections` reads a plan's: without `selectinload`'s per-statement cost. With
+    `plain`, as plain rows (`plain_rows`), without their owner."""
     if not owners:
         return
     prop = relationship.property
     [owner_column] = prop.remote_side
     owner_key = prop.mapper.get_property_by_column(owner_column).key
     rows_by_owner: dict[Any, list[Any]] = {owner.id: [] for owner in owners}
-    for row in db.session.scalars(_rows_of_each(relationship), {"ids": list(rows_by_owner)}):
+    rows: Sequence[Any]
+    if plain is None:
+        rows = db.session.scalars(_rows_of_each(relationship), {"ids": list(rows_by_owner)}).all()
+    else:
+        rows = rows_where(plain, owner_column, list(rows_by_owner), order_by=tuple(prop.order_by or ()))
+    for row in rows:
         rows_by_owner[getattr(row, owner_key)].append(row)
     for owner in owners:
-        set_committed_value(owner, prop.key, rows_by_owner[owner.id])
+        fill(owner, prop.key, rows_by_owner[owner.id])

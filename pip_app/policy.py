@@ -30,6 +30,7 @@ from .models import (
     Role,
     User,
 )
+from .plan_reads import collection_of
 from .regulatory_rules import triggered
 
 PLAN_ROLES = {Role.STAFF, Role.MANAGER, Role.SENIOR, Role.HR}
@@ -62,7 +63,7 @@ def can_view_plan(user: User | None, plan: Plan) -> bool:
 def _awaits_hr(plan: Plan) -> bool:
     """A draft submitted for approval by HR (the service's approver role), which HR may read."""
     return plan.service.approver_role is ApproverRole.HR and any(
-        a.kind is ApprovalKind.ISSUE and a.is_pending for a in plan.approvals
+        a.kind is ApprovalKind.ISSUE and a.is_pending for a in collection_of(plan, "approvals")
     )
 
 

@@ -22,9 +22,9 @@ START = date(2026, 9, 7)
 # The plan page, whatever the plan's size: the user and the session; the plan's row, with its
 # people, whether each collection has any rows and its last change (for its ETag), read once; each
 # collection that has rows (here the controls, actions, observations, reviews, acknowledgements and
-# versions: 6; the meetings, requests for approval, escalations and evidence files have none); the
-# reviews shown (their decisions on controls joined) and their entries (with, in the same
-# statement, the entries the flags read of the review before): 2. Read in the rows of their own
+# versions: 6; the meetings, requests for approval, escalations, evidence files and regulatory
+# decisions have none); the reviews shown (with whether they decided anything on a control: their
+# decisions are read only if so) and their entries: 2. All read as plain rows (pip_app/plain_rows.py). Read in the rows of their own
 # collection, not on their own: the observations' focus (the ids of the actions each observes),
 # the measured actions' charts as kept drawn (services.charts_kept) and the controls' newest notes.
 # The last version's snapshot is read only when the live plan's digest differs from the one kept

@@ -195,7 +195,7 @@ def decisions_panel(plan: Plan, **kept: Any) -> dict[str, Any]:
     may_stage = may_propose_stage(plan)
     return dict(
         requests=requests,
-        changes={r.id: changes_since_submitted(r) for r in requests if r.is_pending},
+        changes={r.id: changes_since_submitted(r, plan) for r in requests if r.is_pending},
         findings=quality_findings(plan) if plan.is_draft and requests else {},
         stage_moves={r.id: _stage_words(r) for r in requests if r.kind is ApprovalKind.STAGE},
         notice_days=current_app.config["FORMAL_NOTICE_WORKING_DAYS"],

@@ -21,7 +21,7 @@ from ..htmx import redirect_after_post
 from ..lifecycle import diff_snapshots
 from ..models import AckResponse, Plan, PlanStage, PlanStatus, PlanType, RiskArea, User
 from ..params import id_arg, page_arg
-from ..plan_page import PLAN_PAGE, PLAN_PAGE_READS, PLAN_PART_READS, plan_page_context
+from ..plan_page import PLAN_PAGE, PLAN_PAGE_READS, PLAN_PAGE_SHOWN, PLAN_PART_READS, PLAN_ROW_SHOWN, plan_page_context
 from ..plan_reads import read_collections
 from ..screens import page_or_fragment, plan_part, submit
 from ..services import acknowledgements, approvals
@@ -141,14 +141,14 @@ def new() -> ResponseReturnValue:
 
 
 @bp.get("/<int:plan_id>")
-@plan_route(reads=PLAN_PAGE_READS, collections_later=True)
+@plan_route(reads=PLAN_PAGE_READS, collections_later=True, plain=PLAN_ROW_SHOWN)
 def show(plan: Plan) -> ResponseReturnValue:
     """The plan page: header and flags, risk, controls, actions with progress, observations, reviews,
     acknowledgements, history. 304 when the client's copy is still this person's page now: its
     plan's row is read once, and its collections only for a page to send."""
 
     def page() -> str:
-        read_collections(plan, PLAN_PAGE_READS)
+        read_collections(plan, PLAN_PAGE_READS, plain=PLAN_PAGE_SHOWN)
         return render_template("plans/show.html", **plan_page_context(plan))
 
     return unless_unchanged(plan, "page", page)

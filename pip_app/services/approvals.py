@@ -49,11 +49,12 @@ def pending(plan: Plan) -> list[Approval]:
     return [a for a in plan.approvals if a.is_pending]
 
 
-def changes_since_submitted(approval: Approval) -> list[tuple[str, object, object]]:
-    """What differs between a draft as submitted and as it is now (empty: unchanged)."""
+def changes_since_submitted(approval: Approval, plan: Plan | None = None) -> list[tuple[str, object, object]]:
+    """What differs between a draft as submitted and as it is now (empty: unchanged): its `plan`,
+    as the page read it, if given."""
     if approval.kind is not ApprovalKind.ISSUE:
         return []
-    return changes_since(approval.proposal, approval.plan)
+    return changes_since(approval.proposal, plan if plan is not None else approval.plan)
 
 
 def submit_for_issue(actor: User, plan: Plan, *, override_reason: str | None = None) -> Approval:

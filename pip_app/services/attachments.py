@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, func, inspect, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
+from .. import plain_rows
 from ..clock import today
 from ..extensions import db
 from ..file_types import KINDS, FileKind, clean_filename, download_name, identify
@@ -253,7 +254,7 @@ def plan_attachments(plan: Plan) -> Sequence[Attachment]:
     """Every file on the plan, oldest first, without its bytes (the caller keeps those the person
     may see: `policy.can_view_attachment`): as read with the plan (`ATTACHMENT_READS`), or else in
     one statement."""
-    if "attachments" in inspect(plan).dict:
+    if plain_rows.loaded(plan, "attachments"):
         return plan.attachments
     return db.session.scalars(_PLAN_ATTACHMENTS, {"plan_id": plan.id}).all()
 

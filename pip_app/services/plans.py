@@ -11,11 +11,12 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any, TypedDict
 
-from sqlalchemy import bindparam, case, inspect, select
+from sqlalchemy import bindparam, case, select
 from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from .. import plain_rows
 from ..clock import now_utc, today
 from ..database import read_rows
 from ..extensions import db
@@ -641,11 +642,14 @@ def unissued_changes(plan: Plan) -> list[tuple[str, object, object]]:
         return []
     last = plan.versions[-1]
     live = snapshot(plan) | {"version": last.version}
-    unloaded = inspect(last).unloaded
-    if "snapshot_digest" not in unloaded and last.snapshot_digest == snapshot_digest(live):
+    if plain_rows.loaded(last, "snapshot_digest") and last.snapshot_digest == snapshot_digest(live):
         return []
     # Not loaded with the versions (the plan page): read with a statement built once, not as a deferred load.
-    issued = read_rows(_SNAPSHOT_OF, {"version_id": last.id}).scalar_one() if "snapshot" in unloaded else last.snapshot
+    issued = (
+        last.snapshot
+        if plain_rows.loaded(last, "snapshot")
+        else read_rows(_SNAPSHOT_OF, {"version_id": last.id}).scalar_one()
+    )
     return diff_snapshots(issued, live)
 
 

@@ -10,11 +10,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import TypedDict, cast
 
-from sqlalchemy import bindparam, inspect, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, load_only, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
+from .. import plain_rows
 from ..clock import now_utc, to_london, today
 from ..database import fixed, read_rows, violates_unique
 from ..extensions import db
@@ -30,6 +30,7 @@ from ..models import (
     ActionStatus,
     ControlDecisionKind,
     InterimControl,
+    Meeting,
     Observation,
     ObservationStatus,
     Outcome,
@@ -41,7 +42,8 @@ from ..models import (
     ReviewEntry,
     User,
 )
-from ..plan_reads import name_of, read_each
+from ..plain_rows import Rows
+from ..plan_reads import name_of, plain_collections, read_each
 from . import audit, notifications
 from .controls import ControlError, lift_control
 from .escalations import raise_escalation
@@ -380,14 +382,14 @@ def load_flag_entries(plans: list[Plan]) -> None:
     """Load the entries of each plan's last two reviews, the only ones plan_flags() reads, in one
     statement: loading every review's entries would build thousands of objects for fifty plans.
     Reviews whose entries are already loaded (the plan page's newest) are left as they are."""
-    reviews = [review for plan in plans for review in last_reviews(plan, 2) if "entries" in inspect(review).unloaded]
+    reviews = [review for plan in plans for review in last_reviews(plan, 2) if not plain_rows.loaded(review, "entries")]
     if not reviews:
         return
     by_review: dict[int, list[ReviewEntry]] = {review.id: [] for review in reviews}
     for entry in db.session.scalars(_FLAG_ENTRIES, {"ids": list(by_review)}):
         by_review[entry.review_id].append(entry)
     for review in reviews:
-        set_committed_value(review, "entries", by_review[review.id])
+        plain_rows.fill(review, "entries", by_review[review.id])
 
 
 def measured_values(plan: Plan) -> dict[int, list[tuple[date, float]]]:
@@ -475,14 +477,46 @@ REVIEWS_WITH_PEOPLE = (
 )
 
 
-def reviews_in_full(ids: Sequence[int]) -> list[Review]:
+# The same as plain rows (plain_rows), for a plan page whose plan's rows were read so: with whether
+# each review decided anything on a control (most decided nothing: no statement for those).
+REVIEW_SHOWN = Rows(
+    Review, names=("reviewer",), whole={"corrects": Rows(Review, only=("review_date",)), "meeting": Rows(Meeting)}
+)
+ENTRY_SHOWN = Rows(ReviewEntry)
+CONTROL_DECISION_SHOWN = Rows(ReviewControlDecision)
+HAS_CONTROL_DECISIONS = (
+    select(ReviewControlDecision.id).where(ReviewControlDecision.review_id == Review.id).exists().label("decided")
+)
+
+
+def reviews_in_full(ids: Sequence[int], plan: Plan | None = None) -> list[Review]:
     """These reviews with everything the page shows of them, in the order of `ids` (the entries of
-    those whose entries were loaded already, for the flags, are not read again)."""
+    those whose entries were loaded already, for the flags, are not read again). Of a `plan` whose
+    rows were read as plain rows (`plan_reads.plain_collections`), as plain rows too."""
     if not ids:
         return []
+    if plan is not None and "reviews" in plain_collections(plan):
+        return _plain_reviews_in_full(ids, plan)
     loaded = {r.id: r for r in db.session.scalars(REVIEWS_WITH_PEOPLE, {"ids": list(ids)}).unique()}
-    read_each([r for r in loaded.values() if "entries" in inspect(r).unloaded], Review.entries)
+    read_each([r for r in loaded.values() if not plain_rows.loaded(r, "entries")], Review.entries)
     return [loaded[i] for i in ids]
+
+
+def _plain_reviews_in_full(ids: Sequence[int], plan: Plan) -> list[Review]:
+    read = plain_rows.rows_where(REVIEW_SHOWN, Review.id, list(ids), extra=(HAS_CONTROL_DECISIONS,))
+    reviews = [review for review, _ in read]
+    for review in reviews:  # the page reads it (`review_statement`); it does not hold these rows: no cycle
+        plain_rows.fill(review, "plan", plan)
+    read_each(reviews, Review.entries, ENTRY_SHOWN)
+    plain_rows.refer([e for r in reviews for e in r.entries], ReviewEntry.action, plan.actions)
+    decided = [review for review, any_decided in read if any_decided]
+    for review, any_decided in read:
+        if not any_decided:
+            plain_rows.fill(review, "control_decisions", [])
+    read_each(decided, Review.control_decisions, CONTROL_DECISION_SHOWN)
+    plain_rows.refer([d for r in decided for d in r.control_decisions], ReviewControlDecision.control, plan.controls)
+    by_id = {review.id: review for review in reviews}
+    return [by_id[i] for i in ids]
 
 
 def earlier_reviews(plan: Plan, shown: Sequence[int], number: int) -> Page[Review]:

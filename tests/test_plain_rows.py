@@ -1,0 +1,109 @@
+"""The plan page read as plain rows (pip_app/plain_rows.py) is the page read through the ORM.
+
+A GET of the plan page reads the plan and the collections it shows as plain rows; every part
+that answers a change renders the same templates from the ORM's. The first test renders every
+plan of the demo data, as each person who may see it, both ways and compares the HTML; a row or
+relationship the plain read leaves out raises rather than loading it, so it fails there too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.orm.exc import UnmappedInstanceError
+
+from pip_app import access
+from pip_app.extensions import db
+from pip_app.models import Action, Plan, Review, User
+from pip_app.plain_rows import Rows, is_plain, plain, rows_where
+from pip_app.plans import views as plan_views
+from pip_app.tools.demo import load_demo_data
+
+PASSWORD = "demo-password-for-plain-rows"
+CSRF = re.compile(r'((?:name|id)="[\w-]*csrf_token"[^>]*value="|"X-CSRFToken": ")[^"]+')
+
+
+@contextmanager
+def orm_loads(*models: type) -> Iterator[list[object]]:
+    """The rows of `models` the ORM loads meanwhile."""
+    loaded: list[object] = []
+
+    def note(target, context):
+        loaded.append(target)
+
+    for model in models:
+        event.listen(model, "load", note)
+    try:
+        yield loaded
+    finally:
+        for model in models:
+            event.remove(model, "load", note)
+
+
+def through_the_orm(monkeypatch) -> None:
+    """Make the plan page read the plan as the parts that change it do (the ORM's rows)."""
+    read_plan = access.read_plan
+    monkeypatch.setattr(access, "read_plan", lambda plan_id, reads, lock, plain: read_plan(plan_id, reads, lock=lock))
+    monkeypatch.setattr(plan_views, "PLAN_PAGE_SHOWN", {})
+
+
+def test_every_demo_plan_page_is_the_same_read_either_way(app, sign_in, monkeypatch):
+    load_demo_data(PASSWORD)
+    db.session.commit()
+    people = db.session.scalars(select(User).where(User.email.like("%@demo.test")).order_by(User.id)).all()
+    plan_ids = db.session.scalars(select(Plan.id).order_by(Plan.id)).all()
+    clients = [sign_in(person, PASSWORD) for person in people if person.active]
+    with orm_loads(Plan) as loaded:
+        plain_pages = {(c.user.email, i): c.get(f"/plans/{i}") for c in clients for i in plan_ids}
+    assert loaded == []
+    seen = [key for key, page in plain_pages.items() if page.status_code == 200]
+    assert len(seen) > len(plan_ids)  # each plan by several people
+    through_the_orm(monkeypatch)
+    compared = 0
+    with orm_loads(Plan) as loaded:
+        assert clients[0].get(f"/plans/{plan_ids[0]}").status_code in (200, 404)
+    assert loaded  # read through the ORM now
+    for client in clients:
+        for plan_id in plan_ids:
+            first = plain_pages[(client.user.email, plan_id)]
+            again = client.get(f"/plans/{plan_id}")
+            assert again.status_code == first.status_code, (client.user.email, plan_id)
+            if first.status_code == 200:
+                assert CSRF.sub(r"\1", again.text) == CSRF.sub(r"\1", first.text), (client.user.email, plan_id)
+                compared += 1
+    assert compared == len(seen)
+
+
+def test_the_plan_page_loads_no_row_of_the_plan_through_the_orm(app, plan, manager):
+    """The page's plan, actions and reviews are plain rows: the ORM loads none of them."""
+    with orm_loads(Plan, Action, Review) as loaded:
+        assert manager.get(f"/plans/{plan.id}").status_code == 200
+    assert loaded == []
+
+
+def test_a_plain_row_reads_what_was_read_and_refuses_the_rest(app, plan):
+    [action] = rows_where(Rows(Action, names=("owner",)), Action.plan_id, plan.id, order_by=(Action.number,))[:1]
+    assert is_plain(action) and action.plan_id == plan.id
+    assert action.owner is None or action.owner.name
+    with pytest.raises(UnmappedInstanceError):
+        _ = action.plan  # not read: never loaded behind the page's back
+    with pytest.raises(AttributeError):
+        action.behaviour = "changed"  # a plain row cannot be changed
+    assert not is_plain(db.session.get(Action, action.id))
+
+
+def test_plain_rows_hold_their_query_expressions_as_none_unless_read(app, plan):
+    [action] = rows_where(Rows(Action), Action.plan_id, plan.id)[:1]
+    assert action.kept_drawing is None
+    assert plain(Action, {"id": 1}).id == 1
+
+
+def test_a_rows_spec_names_only_what_its_model_has(app):
+    with pytest.raises(TypeError, match="no columns"):
+        rows_where(Rows(Action, only=("nonsense",)), Action.plan_id, 1)
+    with pytest.raises(TypeError, match="is a collection"):
+        rows_where(Rows(Plan, whole={"actions": Rows(Action)}), Plan.id, 1)
