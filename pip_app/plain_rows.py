@@ -143,6 +143,15 @@ def _shape(rows: Rows, table: Any, joins: list[tuple[Any, Any]], top: bool) -> t
     return columns, build
 
 
+def columns_of(rows: Rows) -> tuple[list[Any], Builder]:
+    """The columns `rows` reads of its model's own table, and how to build a row from them, for a
+    statement of one's own that already joins what it needs (`rows` joins nothing itself)."""
+    if rows.names or rows.whole:
+        raise TypeError("columns_of reads one table: join the rest in the statement")
+    columns, build = _shape(rows, inspect(rows.model).local_table, [], top=True)
+    return columns, build
+
+
 def _or_none(builder: Builder, key: str) -> Builder:
     """A joined row's builder: None where the join found no row (its primary key is NULL)."""
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import UnmappedInstanceError
 
 from pip_app import access
 from pip_app.extensions import db
-from pip_app.models import Action, Plan, Review, User
+from pip_app.models import Action, InterimControl, Plan, Review, User
 from pip_app.plain_rows import Rows, is_plain, plain, rows_where
 from pip_app.plans import views as plan_views
 from pip_app.tools.demo import load_demo_data
@@ -83,6 +83,17 @@ def test_the_plan_page_loads_no_row_of_the_plan_through_the_orm(app, plan, manag
     with orm_loads(Plan, Action, Review) as loaded:
         assert manager.get(f"/plans/{plan.id}").status_code == 200
     assert loaded == []
+
+
+def test_the_register_reads_its_rows_as_plain_rows(app, plan, world, sign_in):
+    """A register page's controls and their plans are plain rows too (register.queries._page_row),
+    and the row shows what the control and its plan say."""
+    senior = sign_in(world["senior"])
+    with orm_loads(Plan, InterimControl) as loaded:
+        page = senior.get("/register")
+    assert page.status_code == 200 and loaded == []
+    [control] = plan.controls
+    assert f'#control-{control.id}"' in page.text and plan.reference in page.text
 
 
 def test_a_plain_row_reads_what_was_read_and_refuses_the_rest(app, plan):
