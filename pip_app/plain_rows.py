@@ -8,12 +8,16 @@ an instance of its model holding its values and what `Rows` joins to it, attache
 
 Its columns, relationships read and properties answer as on any instance; anything not read
 raises `UnmappedInstanceError` (nothing is loaded behind the page's back), and setting an
-attribute raises `AttributeError`: a plain row cannot be changed or saved. The parts of the page that change anything
-read the plan through the ORM, as before; the page's templates and functions read both alike
-(`tests/test_plain_rows.py` renders every plan of the suite both ways and compares).
+attribute raises `AttributeError`: a plain row cannot be changed or saved. The parts of the page
+that change anything read the plan through the ORM, as before; the page's templates and functions
+read both alike (`tests/test_plain_rows.py` renders every plan of the demo data both ways, as
+every demo person, and compares). A plain row does not point back at the row that holds it (an
+action at its plan): that would be a cycle only the cyclic garbage collector frees.
 
     ACTIONS = Rows(Action, names=("owner",), values={"kept_drawing": KEPT_DRAWING})
     actions = rows_where(ACTIONS, Action.plan_id, plan.id)
+
+Declare each `Rows` once, at import time: each is a key of the statements built for it.
 """
 
 from __future__ import annotations
@@ -67,7 +71,8 @@ class Rows:
     id and name alone (as `plan_reads.name_of`). `whole`: relationships to one row, each joined as
     `Rows` of its own (LEFT OUTER: None where there is none). `values`: the model's query
     expressions (`query_expression()`), each computed in the SELECT; those not given are None, as
-    the ORM leaves them."""
+    the ORM leaves them. `children`: one-to-many relationships, each read as `Rows` of its own in
+    one more SELECT for all the rows read (`read_children`)."""
 
     model: type
     only: tuple[str, ...] = ()
@@ -75,6 +80,7 @@ class Rows:
     names: tuple[str, ...] = ()
     whole: Mapping[str, Rows] = field(default_factory=dict)
     values: Mapping[str, ColumnElement[Any]] = field(default_factory=dict)
+    children: Mapping[str, Rows] = field(default_factory=dict)
 
 
 # Builds one row (and those joined to it) from a result row, from a position in it; returns it
@@ -199,9 +205,26 @@ def rows_where(
         return []
     reader = _reader(rows, where, many, order_by, extra)
     result = read_rows(reader.statement, {"key": key}).all()
+    built = [reader.build(values, 0)[0] for values in result]
+    mapper: Mapper[Any] = inspect(rows.model)
+    for name, child in rows.children.items():
+        read_children(built, mapper.relationships[name], child)
     if not reader.extra:
-        return [reader.build(values, 0)[0] for values in result]
-    return [(reader.build(values, 0)[0], *values[-reader.extra :]) for values in result]
+        return built
+    return [(row, *values[-reader.extra :]) for row, values in zip(built, result, strict=True)]
+
+
+def read_children(owners: Sequence[Any], relationship: Any, rows: Rows) -> None:
+    """Read a one-to-many `relationship` (`Review.entries`, or its property) of every one of
+    `owners` as plain rows, in one SELECT, in the relationship's order."""
+    prop: RelationshipProperty[Any] = getattr(relationship, "property", relationship)
+    [owner_column] = prop.remote_side
+    owner_key = prop.mapper.get_property_by_column(owner_column).key
+    by_owner: dict[Any, list[Any]] = {owner.id: [] for owner in owners}
+    for row in rows_where(rows, owner_column, list(by_owner), order_by=tuple(prop.order_by or ())):
+        by_owner[getattr(row, owner_key)].append(row)
+    for owner in owners:
+        fill(owner, prop.key, by_owner[owner.id])
 
 
 def refer(rows: Sequence[Any], relationship: Any, targets: Sequence[Any]) -> None:

@@ -27,8 +27,12 @@ from .lifecycle import WEEKDAYS
 from .models import (
     Acknowledgement,
     Action,
+    Approval,
+    ApprovalComment,
+    Attachment,
     Closure,
     DisagreementResponse,
+    Escalation,
     InterimControl,
     Meeting,
     Observation,
@@ -94,8 +98,7 @@ PLAN_PAGE_READS = (
 
 # The collections the plan page reads as plain rows when it is only shown (a GET; plain_rows): the
 # same rows, with the same people and values, as PLAN_PAGE_READS reads through the ORM for the
-# parts that answer a change. The requests for approval, escalations and evidence files, which
-# most plans have none of (no statement), are read through the ORM either way.
+# parts that answer a change (tests/test_plain_rows.py renders the page both ways).
 PLAN_ROW_SHOWN = Rows(
     Plan,
     whole={
@@ -123,6 +126,27 @@ PLAN_PAGE_SHOWN = {
     "versions": Rows(PlanVersion, only=("plan_id", "version", "created_at", "snapshot_digest")),
     "meetings": Rows(Meeting, only=tuple(column.key for column in MEETING_COLUMNS)),
     "regulatory_decisions": Rows(RegulatoryDecision),
+    # As DECISION_READS and ATTACHMENT_READS read them for the parts.
+    "approvals": Rows(
+        Approval,
+        whole={"requested_by": Rows(User), "decided_by": Rows(User)},
+        children={"comments": Rows(ApprovalComment, whole={"author": Rows(User)})},
+    ),
+    "escalations": Rows(
+        Escalation,
+        # And the review that raised it ("at the weekly review of …").
+        whole={"raised_by": Rows(User), "decided_by": Rows(User), "review": Rows(Review, only=("review_date",))},
+    ),
+    "attachments": Rows(
+        Attachment,
+        names=("uploaded_by",),
+        whole={
+            "action": Rows(Action),
+            "review": Rows(Review),
+            "observation": Rows(Observation),
+            "meeting": Rows(Meeting),
+        },
+    ),
 }
 
 # What the parts opened from the plan page read of the plan itself (each loads its own rows).

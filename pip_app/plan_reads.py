@@ -43,7 +43,7 @@ from .database import fixed
 from .extensions import db
 from .measures import DRAWING
 from .models import Action, ActionChart, Closure, ControlCheck, InterimControl, Observation, Plan, User
-from .plain_rows import Rows, fill, is_plain, loaded, rows_where
+from .plain_rows import Rows, fill, is_plain, loaded, read_children, rows_where
 
 # Loader options relative to a collection's rows (`joinedload(Action.owner)`, `load_only(...)`):
 # typed loosely because SQLAlchemy types `Load.options` by a private base class.
@@ -368,19 +368,17 @@ def _rows_of_each(relationship: Any) -> Select[Any]:
 def read_each(owners: Sequence[Any], relationship: Any, plain: Rows | None = None) -> None:
     """Read a one-to-many `relationship` (`Review.entries`) of every one of `owners` in one
     SELECT, as `read_collections` reads a plan's: without `selectinload`'s per-statement cost. With
-    `plain`, as plain rows (`plain_rows`), without their owner."""
+    `plain`, as plain rows (`plain_rows.read_children`), without their owner."""
     if not owners:
+        return
+    if plain is not None:
+        read_children(owners, relationship, plain)
         return
     prop = relationship.property
     [owner_column] = prop.remote_side
     owner_key = prop.mapper.get_property_by_column(owner_column).key
     rows_by_owner: dict[Any, list[Any]] = {owner.id: [] for owner in owners}
-    rows: Sequence[Any]
-    if plain is None:
-        rows = db.session.scalars(_rows_of_each(relationship), {"ids": list(rows_by_owner)}).all()
-    else:
-        rows = rows_where(plain, owner_column, list(rows_by_owner), order_by=tuple(prop.order_by or ()))
-    for row in rows:
+    for row in db.session.scalars(_rows_of_each(relationship), {"ids": list(rows_by_owner)}):
         rows_by_owner[getattr(row, owner_key)].append(row)
     for owner in owners:
         fill(owner, prop.key, rows_by_owner[owner.id])

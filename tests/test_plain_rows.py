@@ -8,19 +8,35 @@ relationship the plain read leaves out raises rather than loading it, so it fail
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
+from reportlab.pdfgen import canvas
+from sqlalchemy import event, func, select
 from sqlalchemy.orm.exc import UnmappedInstanceError
 
 from pip_app import access
 from pip_app.extensions import db
-from pip_app.models import Action, InterimControl, Plan, Review, User
+from pip_app.models import (
+    Action,
+    Approval,
+    ApprovalComment,
+    ApprovalStatus,
+    Attachment,
+    AttachmentVisibility,
+    InterimControl,
+    Plan,
+    PlanStatus,
+    Review,
+    User,
+)
 from pip_app.plain_rows import Rows, is_plain, plain, rows_where
 from pip_app.plans import views as plan_views
+from pip_app.services import attachments as attachment_ops
+from pip_app.services.approvals import add_comment
 from pip_app.tools.demo import load_demo_data
 
 PASSWORD = "demo-password-for-plain-rows"
@@ -51,9 +67,41 @@ def through_the_orm(monkeypatch) -> None:
     monkeypatch.setattr(plan_views, "PLAN_PAGE_SHOWN", {})
 
 
+def a_pdf(text: str) -> bytes:
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.drawString(72, 720, text)
+    page.save()
+    return out.getvalue()
+
+
+def with_evidence_and_comments() -> None:
+    """What the demo data has none of: a file on everything of each open plan that takes one (the
+    plan, its actions, reviews, observed shifts and meetings), and a comment on each request for
+    approval still waiting."""
+    for plan in db.session.scalars(select(Plan).where(Plan.status != PlanStatus.CLOSED)):
+        for n, subject in enumerate(attachment_ops.subjects(plan)):
+            attachment_ops.attach_file(
+                plan.manager,
+                plan,
+                subject=subject,
+                filename=f"evidence {n}.pdf",
+                content=a_pdf(f"{plan.reference} {n}"),
+                description=f"Evidence {n}",
+                visibility=AttachmentVisibility.STAFF if n % 2 else AttachmentVisibility.RESTRICTED,
+                max_bytes=10 * 1024 * 1024,
+            )
+    for approval in db.session.scalars(select(Approval).where(Approval.status == ApprovalStatus.PENDING)):
+        add_comment(approval.plan.manager, approval, "Please look at A2 again.")
+    db.session.commit()
+
+
 def test_every_demo_plan_page_is_the_same_read_either_way(app, sign_in, monkeypatch):
     load_demo_data(PASSWORD)
     db.session.commit()
+    with_evidence_and_comments()
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) > 10
+    assert db.session.scalar(select(func.count()).select_from(ApprovalComment)) > 0
     people = db.session.scalars(select(User).where(User.email.like("%@demo.test")).order_by(User.id)).all()
     plan_ids = db.session.scalars(select(Plan.id).order_by(Plan.id)).all()
     clients = [sign_in(person, PASSWORD) for person in people if person.active]
