@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 from datetime import date, timedelta
 
 from flask import current_app
+from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
 from pip_app.credentials.passwords import hash_password
@@ -209,3 +211,12 @@ def make_sent_letter(plan: Plan, by: User, sent_on: date) -> Letter:
     )
     _save(letter)
     return letter
+
+
+def pdf_file(text: str) -> bytes:
+    """A one-page PDF saying `text`: a file the attachments take."""
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.drawString(72, 720, text)
+    page.save()
+    return out.getvalue()

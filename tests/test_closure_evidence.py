@@ -14,21 +14,13 @@ from datetime import timedelta
 
 import pypdf
 import pytest
-from reportlab.pdfgen import canvas
 
 from pip_app.extensions import db
 from pip_app.models import Acknowledgement, AckResponse, AckSubject, AttachmentVisibility, PlanVersion
 from pip_app.services import attachments as attachment_ops
 from pip_app.services.plans import snapshot
+from tests.factories import pdf_file
 from tests.test_closure import START, TODAY, add_review, close_directly, ready_plan
-
-
-def pdf_file(text: str) -> bytes:
-    out = io.BytesIO()
-    page = canvas.Canvas(out)
-    page.drawString(72, 720, text)
-    page.save()
-    return out.getvalue()
 
 
 def pages_of(data: bytes) -> list[str]:

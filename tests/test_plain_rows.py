@@ -8,13 +8,11 @@ relationship the plain read leaves out raises rather than loading it, so it fail
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from reportlab.pdfgen import canvas
 from sqlalchemy import event, func, select
 from sqlalchemy.orm.exc import UnmappedInstanceError
 
@@ -38,6 +36,7 @@ from pip_app.plans import views as plan_views
 from pip_app.services import attachments as attachment_ops
 from pip_app.services.approvals import add_comment
 from pip_app.tools.demo import load_demo_data
+from tests.factories import pdf_file
 
 PASSWORD = "demo-password-for-plain-rows"
 CSRF = re.compile(r'((?:name|id)="[\w-]*csrf_token"[^>]*value="|"X-CSRFToken": ")[^"]+')
@@ -67,14 +66,6 @@ def through_the_orm(monkeypatch) -> None:
     monkeypatch.setattr(plan_views, "PLAN_PAGE_SHOWN", {})
 
 
-def a_pdf(text: str) -> bytes:
-    out = io.BytesIO()
-    page = canvas.Canvas(out)
-    page.drawString(72, 720, text)
-    page.save()
-    return out.getvalue()
-
-
 def with_evidence_and_comments() -> None:
     """What the demo data has none of: a file on everything of each open plan that takes one (the
     plan, its actions, reviews, observed shifts and meetings), and a comment on each request for
@@ -86,7 +77,7 @@ def with_evidence_and_comments() -> None:
                 plan,
                 subject=subject,
                 filename=f"evidence {n}.pdf",
-                content=a_pdf(f"{plan.reference} {n}"),
+                content=pdf_file(f"{plan.reference} {n}"),
                 description=f"Evidence {n}",
                 visibility=AttachmentVisibility.STAFF if n % 2 else AttachmentVisibility.RESTRICTED,
                 max_bytes=10 * 1024 * 1024,

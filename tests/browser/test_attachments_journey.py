@@ -11,25 +11,16 @@ from pathlib import Path
 import pypdf
 import pytest
 from playwright.sync_api import expect
-from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
 from pip_app.extensions import db
 from pip_app.models import Attachment, AuditEvent, Plan
 from tests import factories
 from tests.browser.conftest import assert_accessible, sign_in_quickly
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, pdf_file
 from tests.test_closure import close_directly, ready_plan
 
 pytestmark = pytest.mark.browser
-
-
-def _pdf(text: str) -> bytes:
-    out = io.BytesIO()
-    page = canvas.Canvas(out)
-    page.drawString(72, 720, text)
-    page.save()
-    return out.getvalue()
 
 
 def _sign_out(page) -> None:
@@ -43,8 +34,8 @@ def test_manager_attaches_staff_sees_only_theirs_hr_downloads_the_summary(
     plan = ready_plan(world, factories.make_plan)
     plan_id, a1_ref = plan.id, plan.actions[0].ref
     audit_path, fit_path = tmp_path / "MAR audit week 3.pdf", tmp_path / "fit note.pdf"
-    audit_path.write_bytes(_pdf("MAR audit: 96%"))
-    fit_path.write_bytes(_pdf("Fit note"))
+    audit_path.write_bytes(pdf_file("MAR audit: 96%"))
+    fit_path.write_bytes(pdf_file("Fit note"))
 
     # 1. The manager attaches the audit sheet to A1, then the fit note as restricted.
     sign_in_quickly(page, live_server, world["manager"].email, PASSWORD, then=f"/plans/{plan_id}#attachments-panel")
