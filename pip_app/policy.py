@@ -322,7 +322,7 @@ def can_decide_appeal(user: User | None, plan: Plan) -> bool:
         _live(user)
         and _open_issued(plan)
         and can_view_plan(user, plan)
-        and any(a.outcome is None and a.hearer_id == user.id for a in plan.appeals)
+        and any(a.outcome is None and a.hearer_id == user.id for a in collection_of(plan, "appeals"))
     )
 
 

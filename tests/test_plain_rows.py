@@ -31,7 +31,8 @@ from pip_app.models import (
     Review,
     User,
 )
-from pip_app.plain_rows import Rows, is_plain, plain, rows_where
+from pip_app.plain_rows import Rows, is_plain, loaded, plain, rows_where
+from pip_app.plan_reads import collection_of
 from pip_app.plans import views as plan_views
 from pip_app.services import attachments as attachment_ops
 from pip_app.services.approvals import add_comment
@@ -157,3 +158,15 @@ def test_a_rows_spec_names_only_what_its_model_has(app):
         rows_where(Rows(Action, only=("nonsense",)), Action.plan_id, 1)
     with pytest.raises(TypeError, match="is a collection"):
         rows_where(Rows(Plan, whole={"actions": Rows(Action)}), Plan.id, 1)
+
+
+def test_a_collection_the_policy_needs_first_is_read_on_demand(app, plan):
+    """`collection_of` reads a collection of a plain plan not read yet (the policy's questions
+    before the page reads them), and gives an ORM plan's as the ORM loads it."""
+    orm_plan = db.session.get(Plan, plan.id)
+    [plain_plan] = rows_where(Rows(Plan), Plan.id, plan.id)
+    assert not loaded(plain_plan, "controls")
+    controls = collection_of(plain_plan, "controls")
+    assert [c.id for c in controls] == [c.id for c in orm_plan.controls] and all(is_plain(c) for c in controls)
+    assert collection_of(plain_plan, "controls") is controls  # read once
+    assert collection_of(orm_plan, "appeals") == []
