@@ -25,6 +25,11 @@ A spec is declared once and composed with `+`:
 Declare specs once, at import time: each is a key of the statements built for it.
 `as_options()` gives the same reads as ordinary loader options, for code that loads plans
 through `session.get` or a query of its own (tests, bench, lists of plans).
+
+A page that only shows the plan (the plan page's GET) reads it and its collections as plain rows
+instead (`pip_app/plain_rows.py`): `read_plan(..., plain=Rows(Plan, ...))` and
+`read_collections(..., plain={name: Rows(...)})`, with the same statements' shape and the same
+probes of which collections are empty. `collection_of` reads one the policy needs first.
 """
 
 from __future__ import annotations
