@@ -19,6 +19,9 @@ from sqlalchemy.orm.exc import UnmappedInstanceError
 from pip_app import access
 from pip_app.extensions import db
 from pip_app.models import (
+    Acknowledgement,
+    AckResponse,
+    AckSubject,
     Action,
     Approval,
     ApprovalComment,
@@ -134,6 +137,26 @@ def test_the_register_reads_its_rows_as_plain_rows(app, plan, world, sign_in):
     assert page.status_code == 200 and loaded == []
     [control] = plan.controls
     assert f'#control-{control.id}"' in page.text and plan.reference in page.text
+
+
+def test_the_dashboard_lists_disagreements_waiting_from_plain_rows(app, plan, manager):
+    """The line manager's board lists a disagreement waiting for a response, read as a plain row
+    (services.dashboard._disagreement), linking to it on the plan page."""
+    disagreement = Acknowledgement(
+        plan=plan,
+        user=plan.staff,
+        subject=AckSubject.PLAN,
+        plan_version=1,
+        statement="I have read version 1.",
+        response=AckResponse.DISAGREE,
+        comment="A2 is not something I can show",
+    )
+    db.session.add(disagreement)
+    db.session.commit()
+    with orm_loads(Acknowledgement) as loaded:
+        board = manager.get("/")
+    assert board.status_code == 200 and loaded == []
+    assert f"/plans/{plan.id}#disagreement-{disagreement.id}" in board.text and "disagreed on" in board.text
 
 
 def test_a_plain_row_reads_what_was_read_and_refuses_the_rest(app, plan):

@@ -28,7 +28,7 @@ from sqlalchemy import (
     union,
     union_all,
 )
-from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .. import policy
 from ..clock import today
@@ -64,6 +64,7 @@ from ..models import (
     Service,
     User,
 )
+from ..plain_rows import Rows, columns_of
 from .outbox import outbox_counts
 from .plan_rows import PlanRow, first_plan_rows_query, plan_rows, plan_rows_query
 from .regulatory import TRIGGER_CONTROL_KINDS
@@ -440,12 +441,12 @@ def _board_statements(role: Role) -> BoardStatements:
         drafts=plan_rows_query(policy.visible_plans_to(role), Plan.status == PlanStatus.DRAFT, Plan.manager_id == me)
         .order_by(*REFERENCE_ORDER)
         .limit(fixed(LIMIT)),
-        disagreements=select(Acknowledgement, Plan.reference, staff.name)
+        disagreements=select(*DISAGREEMENT_COLUMNS, Plan.reference, staff.name)
+        .select_from(Acknowledgement)
         .join(Plan, Plan.id == Acknowledgement.plan_id)
         .join(staff, staff.id == Plan.staff_id)
         .where(answers_for, Plan.status != PlanStatus.DRAFT, Acknowledgement.response == AckResponse.DISAGREE)
         .where(~Acknowledgement.answered)
-        .options(load_only(Acknowledgement.id, Acknowledgement.plan_id, Acknowledgement.acknowledged_at))
         .order_by(Acknowledgement.acknowledged_at, Acknowledgement.id)
         .limit(fixed(LIMIT + 1)),
     )
@@ -506,9 +507,20 @@ def _manager_board(user: User, board: Board) -> None:
     board.more_observations = len(observations) > LIMIT
     board.observations_to_record = observations[:LIMIT]
     board.drafts = plan_rows(statements.drafts, parameters)
-    disagreements = db.session.execute(statements.disagreements, parameters).all()
+    disagreements = read_rows(statements.disagreements, parameters).all()
     board.more_disagreements = len(disagreements) > LIMIT
-    board.disagreements = [(ack, reference, name) for ack, reference, name in disagreements[:LIMIT]]
+    board.disagreements = [_disagreement(values) for values in disagreements[:LIMIT]]
+
+
+# A disagreement waiting for a response, as the board lists it: what it links to and its date, as a
+# plain row (plain_rows), with its plan's reference and staff member's name.
+DISAGREEMENT_COLUMNS, _disagreement_ack = columns_of(Rows(Acknowledgement, only=("plan_id", "acknowledged_at")))
+
+
+def _disagreement(values: Sequence[Any]) -> tuple[Acknowledgement, str, str]:
+    ack, at = _disagreement_ack(values, 0)
+    reference, name = values[at:]
+    return ack, reference, name
 
 
 def _staff_board(user: User, board: Board) -> None:
