@@ -188,9 +188,10 @@ def test_a_link_built_with_url_with_id_is_the_link_url_for_builds(app):
                 assert url_with_id("reviews.measured_values", action_id=action_id, plan_id=plan_id) == expected
 
 
-def test_templates_url_for_builds_what_flasks_url_for_builds(app):
-    """Templates' `url_for` (templating.page_url_for) makes a link of ids alone by its route's shape
-    and hands every other to Flask's: either way, the link Flask's `url_for` builds."""
+def test_templates_url_for_builds_what_flasks_url_for_builds(app, monkeypatch):
+    """Templates' `url_for` (templating.page_url_for) makes a link of ids, with a query string of
+    ids and texts, by its route's shape and hands every other to Flask's: either way, the link
+    Flask's `url_for` builds."""
     from flask import url_for
 
     from pip_app.templating import page_url_for
@@ -202,15 +203,36 @@ def test_templates_url_for_builds_what_flasks_url_for_builds(app):
         ("plans.show", {"plan_id": 7, "_anchor": "review-3"}),
         ("reviews.new_review", {"plan_id": 4, "corrects": 9}),  # an id in the query string
         ("register.index", {"flagged": 1, "service": 3}),
-        ("register.index", {"q": "Łukasik & co", "page": 2}),  # text: Flask's
+        ("register.index", {"q": "Łukasik & co", "page": 2}),  # text in the query string
+        ("register.index", {"page": 2, "q": "a+b=c?d/e#f %g", "service": None, "sort": "staff"}),
+        ("register.index", {"q": "", "dir": "desc", "type": "paired_working"}),
+        ("register.index", {"q": "!$'()*,/:;?@[]{}<>\"\\|^`~"}),  # Werkzeug's safe characters
+        ("register.index", {"status": "all", "_anchor": "register-results"}),
+        ("register.control", {"control_id": 12, "next": "/register?q=x&page=2", "form": "check"}),
         ("register.index", {"flagged": True}),  # not an id: Flask's ("True")
+        ("register.index", {"service": [1, 2]}),  # a list: Flask's
+        ("plans.show", {"plan_id": "7"}),  # a route's argument as text: Flask's
         ("plans.index", {"_external": True}),
+        ("plans.index", {"_scheme": "https", "_external": True}),
         ("static", {"filename": "app.css"}),
     ]
     for root in ("", "/care-home"):
         with app.test_request_context("/", environ_overrides={"SCRIPT_NAME": root}):
             for endpoint, values in links:
                 assert page_url_for(endpoint, **values) == url_for(endpoint, **values), (endpoint, values)
+    # Ids and texts in the query string are made by the route's shape, without Flask's url_for
+    # once the shape is known.
+    from pip_app import templating
+
+    with app.test_request_context("/"):
+        page_url_for("register.index", q="x")
+        page_url_for("register.control", control_id=1, next="/register")
+        flasks = []
+        monkeypatch.setattr(templating, "url_for", lambda *args, **kwargs: flasks.append(args))
+        page_url_for("register.index", q="Łukasik", page=3, _anchor="register-results")
+        page_url_for("register.control", control_id=5, next="/register?q=y", form="lift")
+        assert flasks == []
+        monkeypatch.undo()
     app.config["SERVER_NAME"] = "care.example"  # outside a request, Flask's builds from it
     try:
         with app.app_context():

@@ -28,9 +28,10 @@ from ..services import controls as control_ops
 from . import bp, queries
 from .forms import check_form, continue_form, lift_form, safe_register_url
 from .queries import RegisterFilters
-from .table import register_row_html
+from .table import control_tbody_html, register_rows_html
 
-bp.add_app_template_global(register_row_html)  # the table's rows (register/_control_rows.html)
+bp.add_app_template_global(register_rows_html)  # the table's rows (register/_results.html)
+bp.add_app_template_global(control_tbody_html)  # one control's (register/_control_rows.html)
 
 RECENT_CHECKS = 10
 
