@@ -13,6 +13,7 @@ from typing import Any, TypeGuard
 
 from sqlalchemy import ColumnElement, Integer, and_, bindparam, false, or_, select, true
 
+from .database import constant
 from .models import (
     Approval,
     ApprovalKind,
@@ -408,7 +409,7 @@ def visible_plans_to(role: Role) -> ColumnElement[bool]:
     """`visible_plans` for anyone with this role, with who they are left as bound parameters (run
     it with `viewer_parameters(user)`): built once per role, for statements that are built once."""
     me = bindparam(VIEWER_ID, type_=Integer)
-    not_draft = Plan.status != PlanStatus.DRAFT
+    not_draft = Plan.status != constant(Plan.status, PlanStatus.DRAFT)
     if role is Role.STAFF:
         return and_(Plan.staff_id == me, not_draft)
     if role is Role.HR:
@@ -464,7 +465,7 @@ def visible_controls(user: User | None) -> ColumnElement[bool]:
 def visible_controls_to(role: Role) -> ColumnElement[bool]:
     """`visible_controls` for anyone with this role who may view the register, with who they are
     left as bound parameters (`viewer_parameters`), as `visible_plans_to`."""
-    return and_(visible_plans_to(role), Plan.status != PlanStatus.DRAFT)
+    return and_(visible_plans_to(role), Plan.status != constant(Plan.status, PlanStatus.DRAFT))
 
 
 @cache
@@ -474,7 +475,7 @@ def visible_controls_by_copy(role: Role) -> ColumnElement[bool]:
     filtered count that does not search, count them from one index. A test holds the two equal for
     every person of a seeded group."""
     me = bindparam(VIEWER_ID, type_=Integer)
-    issued = InterimControl.plan_status != PlanStatus.DRAFT
+    issued = InterimControl.plan_status != constant(InterimControl.plan_status, PlanStatus.DRAFT)
     if role is Role.HR:  # every issued plan (what HR may see of a draft waiting for approval is a draft)
         return issued
     if role is Role.MANAGER:

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm.strategies import SelectInLoader
 
 from pip_app.extensions import db
-from pip_app.models import Plan, User
+from pip_app.models import Plan, PlanStatus, User
 from pip_app.tools.seed import DEFAULT_PASSWORD, GROUP_SENIOR_EMAIL, seed_scale
 from tests.conftest import _empty_all_tables, login
 
@@ -201,3 +201,32 @@ def test_every_limit_and_offset_is_written_into_the_statement(app, count_queries
         event.remove(db.engine, "before_execute", look)
     assert len(found) >= len(pages), found.keys()  # each page answered someone
     assert not {name: limits for name, limits in found.items() if limits}
+
+
+def test_not_a_draft_is_written_into_the_statement(app, count_queries):
+    """`database.constant`: bound, PostgreSQL judges `status <> $1` by a default guess and planned
+    the register's filter choices again on every request. So no main page binds "draft": the
+    visibility conditions write it into the statement's text."""
+    seeded = seed(SMALL)
+    pages = {**senior_pages(seeded), "dashboard": "/", "plans list": "/plans/"}
+    found: dict[str, list[str]] = {}
+    bound: list[str] = []  # the statements of the page being loaded that bound "draft"
+
+    def look(_connection, _cursor, statement, parameters, *_args):
+        values = parameters.values() if isinstance(parameters, dict) else parameters or ()
+        if any(value == PlanStatus.DRAFT.value for value in values):
+            bound.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", look)
+    try:
+        for email in (GROUP_SENIOR_EMAIL, manager_of_the_bench_plan(seeded)):
+            client = app.test_client()
+            assert login(client, email, DEFAULT_PASSWORD).status_code == 303
+            for name, path in pages.items():
+                bound.clear()
+                if client.get(path).status_code == 200:
+                    found[f"{name} ({email})"] = list(bound)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", look)
+    assert len(found) >= len(pages), found.keys()  # each page answered someone
+    assert not {name: statements for name, statements in found.items() if statements}

@@ -32,7 +32,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .. import policy
 from ..clock import today
-from ..database import fixed, generic_plans, read_rows
+from ..database import constant, fixed, generic_plans, read_rows
 from ..extensions import db
 from ..flags import Flag, FlagFact, flags_on
 from ..models import (
@@ -438,14 +438,17 @@ def _board_statements(role: Role) -> BoardStatements:
         .where(scope, mine, *to_record)
         .order_by(Observation.scheduled_on, Observation.id)
         .limit(fixed(LIMIT + 1)),
-        drafts=plan_rows_query(policy.visible_plans_to(role), Plan.status == PlanStatus.DRAFT, Plan.manager_id == me)
+        drafts=plan_rows_query(
+            policy.visible_plans_to(role), Plan.status == constant(Plan.status, PlanStatus.DRAFT), Plan.manager_id == me
+        )
         .order_by(*REFERENCE_ORDER)
         .limit(fixed(LIMIT)),
         disagreements=select(*DISAGREEMENT_COLUMNS, Plan.reference, staff.name)
         .select_from(Acknowledgement)
         .join(Plan, Plan.id == Acknowledgement.plan_id)
         .join(staff, staff.id == Plan.staff_id)
-        .where(answers_for, Plan.status != PlanStatus.DRAFT, Acknowledgement.response == AckResponse.DISAGREE)
+        .where(answers_for, Plan.status != constant(Plan.status, PlanStatus.DRAFT))
+        .where(Acknowledgement.response == AckResponse.DISAGREE)
         .where(~Acknowledgement.answered)
         .order_by(Acknowledgement.acknowledged_at, Acknowledgement.id)
         .limit(fixed(LIMIT + 1)),
@@ -528,7 +531,7 @@ def _staff_board(user: User, board: Board) -> None:
     plans = list(
         db.session.scalars(
             select(Plan)
-            .where(policy.visible_plans(user), Plan.status != PlanStatus.DRAFT)
+            .where(policy.visible_plans(user), Plan.status != constant(Plan.status, PlanStatus.DRAFT))
             .options(*FLAG_OPTIONS, joinedload(Plan.closure))
             .order_by(*REFERENCE_NEWEST_FIRST)
             .limit(fixed(LIMIT))
