@@ -47,6 +47,7 @@ SEED_PASSWORD = "scale-bench-2026"
 GROUP_SENIOR = "senior.group@scale.test"
 
 # Targets of issue #15 (10,000 plans, gunicorn 2 workers, wrk -c8; ratios to hello-world).
+FIRST_PAGE_NOT_FULL = {"register search"}  # pages that skip their count when one page holds every match
 TARGET_RATIOS = {  # page → its least share of hello-world's throughput
     "plan page": 0.05,
     "register": 0.06,
@@ -783,10 +784,18 @@ def targets(kind: str, result: dict) -> list[tuple[str, str, bool | None]]:
         a, b = small["inprocess"].get("endpoints", {}), large["inprocess"].get("endpoints", {})
         same = [n for n in b if n in a and "statements" in a[n] and "statements" in b[n]]
         grown = [n for n in same if b[n]["statements"] != a[n]["statements"]]
+        # A search's first page that holds every match is not counted (register.queries.register_page):
+        # at 100 plans "lukasik" matches fewer than a page, so one statement fewer. The tests hold a
+        # search's statements equal on data where its first page is full (test_query_budgets_scale).
+        uncounted = [n for n in grown if n in FIRST_PAGE_NOT_FULL and b[n]["statements"] == a[n]["statements"] + 1]
+        grown = [n for n in grown if n not in uncounted]
+        verdict = "all the same" if not grown else "differ: " + ", ".join(grown)
+        if uncounted:
+            verdict += "; one fewer where a first page holds every match, not counted: " + ", ".join(uncounted)
         rows.append(
             (
                 f"SQL statements per page the same at {small['seed']['plans']:,} and {large['seed']['plans']:,} plans",
-                "all the same" if not grown else "differ: " + ", ".join(grown),
+                verdict,
                 bool(same) and not grown,
             )
         )

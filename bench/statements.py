@@ -10,6 +10,13 @@ more: from the cursor's execute to its end. On PostgreSQL that is the server's p
 execution and the round trip; on SQLite a statement runs as its rows are fetched, so read the
 page's CPU there (`bench/paired.py`, `bench/profile.py`) rather than these times.
 
+`--plans` (PostgreSQL): replay the page's statements in order, with the values it bound, on a
+connection of their own opened as the app opens them, each prepared and run 100 times, and print
+the server's CPU per execution (its process's, from /proc/<pid>/schedstat) and whether PostgreSQL
+kept one generic plan for it or planned it again on every execution (`pg_prepared_statements`).
+Session 28 found the register's filter choices planned on every request this way: a bound
+"draft" made its generic plan look dearer (`database.constant`).
+
 `--compare SETTINGS` (PostgreSQL): replay the page's statements, with the values it bound, on two
 connections of their own, one as the app opens them and one with these settings as well
 (`-c name=value ...`), in turn, and print both medians beside each statement: how a planner
@@ -24,6 +31,7 @@ import statistics
 import sys
 import time
 from collections import defaultdict
+from typing import Any
 
 import checkout  # first: this checkout's pip_app, not the venv's
 from inprocess import SKIP, sign_in  # bench/: run as a script, its folder is on the path
@@ -44,6 +52,7 @@ def main(argv=None) -> None:
     parser.add_argument("--password", default=DEFAULT_PASSWORD)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--compare", metavar="SETTINGS", help="PostgreSQL settings to compare, e.g. 'jit=on'")
+    parser.add_argument("--plans", action="store_true", help="PostgreSQL: each statement's server CPU and plan kind")
     args = parser.parse_args(argv)
     print(f"measuring the code in {checkout.ROOT}", file=sys.stderr)
 
@@ -97,6 +106,48 @@ def main(argv=None) -> None:
     if compared:
         plain, changed = (sum(pair[i] for pair in compared.values()) for i in (0, 1))
         print(f"replayed: as the app connects {plain:.2f} ms, with {args.compare!r} {changed:.2f} ms")
+    if args.plans:
+        _plans(engine.url, [texts[index] for index in sorted(texts)])
+
+
+def _plans(url, statements: list[tuple[str, Any]], runs: int = 100) -> None:
+    """Each statement's server CPU per execution and whether its generic plan was kept (see --plans)."""
+    import psycopg
+
+    from pip_app.config import POSTGRESQL_SETTINGS
+
+    if url.get_backend_name() != "postgresql":
+        sys.exit("--plans is for PostgreSQL")
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = psycopg.connect(dsn, options=POSTGRESQL_SETTINGS, autocommit=True)
+    schedstat = f"/proc/{connection.info.backend_pid}/schedstat"
+
+    def server_ms() -> float:
+        with open(schedstat) as stat:
+            return int(stat.read().split()[0]) / 1e6
+
+    print("replayed (server CPU per execution, plan):")
+    total = 0.0
+    for statement, parameters in statements:
+        if statement.upper().startswith("SET LOCAL "):  # the rest of the page's transaction: here, the connection's
+            connection.execute(statement[len("SET LOCAL ") :])
+            print(f"   {statement}")
+            continue
+        for _ in range(WARM_UP + 4):  # past psycopg's threshold and PostgreSQL's five custom plans
+            connection.execute(statement, parameters, prepare=True).fetchall()
+        begun = server_ms()
+        for _ in range(runs):
+            connection.execute(statement, parameters, prepare=True).fetchall()
+        each = (server_ms() - begun) / runs
+        total += each
+        kept = connection.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements ORDER BY prepare_time DESC LIMIT 1"
+        ).fetchone()
+        assert kept is not None  # the statement just prepared
+        generic, custom = kept
+        kind = "generic" if generic > custom else "planned every time"
+        print(f"   {each:6.3f} ms  {kind:18}  {' '.join(statement.split())[:90]}")
+    print(f"   {total:.2f} ms of the server's CPU in all")
 
 
 def _replay(url, texts: dict[int, tuple[str, object]], settings: str, rounds: int) -> dict[int, tuple[float, float]]:
