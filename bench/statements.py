@@ -130,7 +130,7 @@ def _plans(url, statements: list[tuple[str, Any]], runs: int = 100) -> None:
     total = 0.0
     for statement, parameters in statements:
         if statement.upper().startswith("SET LOCAL "):  # the rest of the page's transaction: here, the connection's
-            connection.execute(statement[len("SET LOCAL ") :])
+            connection.execute("SET " + statement[len("SET LOCAL ") :])
             print(f"   {statement}")
             continue
         for _ in range(WARM_UP + 4):  # past psycopg's threshold and PostgreSQL's five custom plans
