@@ -180,25 +180,13 @@ def test_every_limit_and_offset_is_written_into_the_statement(app, count_queries
         "dashboard": "/",
         "plans list page 2": "/plans/?page=2",
     }
-    found: dict[str, list[str]] = {}
-    bound: list[str] = []  # what the page being loaded bound
 
-    def look(_connection, statement, *_args):
+    def look(bound: list[str], _connection, statement, *_args):
         if isinstance(statement, Select):
             text = str(statement.compile(dialect=postgresql.dialect()))
             bound.extend(match.group(0) for match in BOUND.finditer(text))
 
-    event.listen(db.engine, "before_execute", look)
-    try:
-        for email in (GROUP_SENIOR_EMAIL, manager_of_the_bench_plan(seeded)):
-            client = app.test_client()
-            assert login(client, email, DEFAULT_PASSWORD).status_code == 303
-            for name, path in pages.items():
-                bound.clear()
-                if client.get(path).status_code == 200:
-                    found[f"{name} ({email})"] = list(bound)
-    finally:
-        event.remove(db.engine, "before_execute", look)
+    found = gathered_on_each_page(app, seeded, pages, "before_execute", look)
     assert len(found) >= len(pages), found.keys()  # each page answered someone
     assert not {name: limits for name, limits in found.items() if limits}
 
@@ -209,15 +197,27 @@ def test_not_a_draft_is_written_into_the_statement(app, count_queries):
     visibility conditions write it into the statement's text."""
     seeded = seed(SMALL)
     pages = {**senior_pages(seeded), "dashboard": "/", "plans list": "/plans/"}
-    found: dict[str, list[str]] = {}
-    bound: list[str] = []  # the statements of the page being loaded that bound "draft"
 
-    def look(_connection, _cursor, statement, parameters, *_args):
+    def look(bound: list[str], _connection, _cursor, statement, parameters, *_args):
         values = parameters.values() if isinstance(parameters, dict) else parameters or ()
         if any(value == PlanStatus.DRAFT.value for value in values):
             bound.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", look)
+    found = gathered_on_each_page(app, seeded, pages, "before_cursor_execute", look)
+    assert len(found) >= len(pages), found.keys()  # each page answered someone
+    assert not {name: statements for name, statements in found.items() if statements}
+
+
+def gathered_on_each_page(app, seeded, pages: dict[str, str], event_name: str, look) -> dict[str, list[str]]:
+    """Load each page as the group senior and as the bench plan's manager, with `look(bound, ...)`
+    listening to the engine's `event_name`: what it put in `bound`, for each page that answered."""
+    found: dict[str, list[str]] = {}
+    bound: list[str] = []  # what the page being loaded sent that `look` is looking for
+
+    def listener(*args):
+        look(bound, *args)
+
+    event.listen(db.engine, event_name, listener)
     try:
         for email in (GROUP_SENIOR_EMAIL, manager_of_the_bench_plan(seeded)):
             client = app.test_client()
@@ -227,6 +227,5 @@ def test_not_a_draft_is_written_into_the_statement(app, count_queries):
                 if client.get(path).status_code == 200:
                     found[f"{name} ({email})"] = list(bound)
     finally:
-        event.remove(db.engine, "before_cursor_execute", look)
-    assert len(found) >= len(pages), found.keys()  # each page answered someone
-    assert not {name: statements for name, statements in found.items() if statements}
+        event.remove(db.engine, event_name, listener)
+    return found
