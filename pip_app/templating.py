@@ -135,13 +135,15 @@ def _url_with_text(endpoint: str, anchor: str | None, values: dict[str, Any]) ->
     ids, query = {}, []
     for key, value in values.items():
         kind = type(value)
+        if key.startswith("_"):  # `_external`, `_scheme`, `_method`: Flask's
+            return url_for(endpoint, _anchor=anchor, **values)
         if key in arguments:
             if kind is not int:
                 return url_for(endpoint, _anchor=anchor, **values)
             ids[key] = value
         elif kind is str or kind is int:
             query.append((key, value))
-        elif value is not None or key.startswith("_"):  # a bool, a list, `_external`: Flask's
+        elif value is not None:  # a bool, a list: Flask's
             return url_for(endpoint, _anchor=anchor, **values)
     url = url_with_id(endpoint, **ids)
     if query:  # in the order given, None left out, as Werkzeug's `_urlencode`

@@ -214,6 +214,7 @@ def test_templates_url_for_builds_what_flasks_url_for_builds(app, monkeypatch):
         ("plans.show", {"plan_id": "7"}),  # a route's argument as text: Flask's
         ("plans.index", {"_external": True}),
         ("plans.index", {"_scheme": "https", "_external": True}),
+        ("plans.index", {"_method": "GET", "status": "active"}),
         ("static", {"filename": "app.css"}),
     ]
     for root in ("", "/care-home"):
