@@ -472,6 +472,15 @@ def test_summary_strip(world, sign_in, reg):
     assert "Brook Lodge" not in summary
 
 
+def test_summary_strip_with_nothing_flagged_names_the_days_of_the_rule(world, sign_in, make_plan):
+    """The strip's "all well" line says the not-checked rule's days (flags.NOT_CHECKED_DAYS)."""
+    plan = make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], start=START)
+    make_control(plan, world["senior"], review_by_date=TODAY + timedelta(days=7), last_checked_on=TODAY)
+    text = sign_in(world["senior"]).get("/register").text
+    assert re.search(r'register-summary__number">0<', text)  # flagged
+    assert f"Every control in force is within its review date and checked in the last {NOT_CHECKED_DAYS} days." in text
+
+
 # --- CSV
 
 

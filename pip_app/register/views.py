@@ -16,6 +16,7 @@ from .. import policy
 from ..access import control_route, current_person, requires
 from ..clock import today
 from ..extensions import db
+from ..flags import NOT_CHECKED_DAYS
 from ..formatting import format_date
 from ..htmx import is_htmx
 from ..models import ControlKind, InterimControl
@@ -244,6 +245,7 @@ def _register_constants() -> dict[str, Any]:
         table_columns=queries.TABLE_COLUMNS,
         statuses=queries.STATUS_LABELS,
         flag_labels=queries.FLAG_LABELS,
+        not_checked_days=NOT_CHECKED_DAYS,
         control_kinds=ControlKind.choices(),
     )
 
