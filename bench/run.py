@@ -457,6 +457,8 @@ def endpoints_for(seeded: dict) -> dict:
         "dashboard (group senior)": ("/", SENIOR),
         "dashboard (registered manager)": ("/", MANAGER),
         "plans list": ("/plans/", SENIOR),
+        # Staff names (folded), references and risk statements (by trigram on PostgreSQL: 0040).
+        "plans search": ("/plans/?q=lukasik", SENIOR),
     }
 
 

@@ -564,6 +564,13 @@ class Plan(Model):
         # A unique index rather than a constraint: added to an existing table without rebuilding
         # it on SQLite (migration 0007).
         Index("uq_plans_reference_year_number", "reference_year", "reference_number", unique=True),
+        # The plans list's search of risk statements on PostgreSQL, by trigram (pg_trgm; migration 0040).
+        Index(
+            "ix_plans_risk_statement_trigrams",
+            "risk_statement",
+            postgresql_using="gin",
+            postgresql_ops={"risk_statement": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -644,6 +644,29 @@ def test_plans_list_search_takes_percent_and_underscore_literally(world, manager
     assert huge.status_code == 200 and rate.reference not in huge.text  # far past the end: an empty page
 
 
+@pytest.mark.parametrize(
+    "typed,finds",
+    [
+        ("MEDICATION", {"medication"}),  # long enough for PostgreSQL's trigram index (migration 0040)
+        ("cord", {"medication", "records"}),
+        ("ed", {"medication", "falls"}),  # too short for a trigram: every statement read
+        ("x", set()),
+        ("handover", set()),
+    ],
+)
+def test_plans_list_search_of_risk_statements_in_any_case_and_any_length(world, manager, make_plan, typed, finds):
+    plans = {
+        name: make_plan(staff=world["staff"], manager=world["manager"], service=world["home"], risk_statement=text)
+        for name, text in {
+            "medication": "Medication Records incomplete on night shifts",
+            "records": "Daily records missing",
+            "falls": "Falls not escalated",
+        }.items()
+    }
+    text = manager.get("/plans/", query_string={"q": typed}).text
+    assert {name for name, plan in plans.items() if plan.reference in text} == finds
+
+
 def test_a_new_plan_picks_no_staff_member_until_the_manager_chooses(world, sign_in):
     client = sign_in(world["manager"])
     page = client.get("/plans/new").text

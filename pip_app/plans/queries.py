@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, literal, or_, select
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import aliased, defer, joinedload
 
 from .. import policy
 from ..database import fixed, read_rows
@@ -71,7 +71,7 @@ def plan_list(user: User, args: Mapping[str, str]) -> PlanList:
             or_(
                 reference_contains(Plan.reference, text),
                 Plan.staff_id.in_(select(User.id).where(folded_contains(User.search_name, text))),
-                text_contains(Plan.risk_statement, text),
+                _risk_statement_contains(text),
             )
         )
     total = db.session.scalar(select(func.count(Plan.id)).where(*conditions)) or 0
@@ -80,6 +80,21 @@ def plan_list(user: User, args: Mapping[str, str]) -> PlanList:
     plans = first_plan_rows(conditions, REFERENCE_NEWEST_FIRST, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     staff, services = _filter_choices(user)
     return PlanList(plans, total, page, pages, staff, services)
+
+
+_Searched = aliased(Plan, name="searched")
+TRIGRAM = 3  # the fewest characters a trigram index can find a text by
+
+
+def _risk_statement_contains(text: str) -> ColumnElement[bool]:
+    """The plan's risk statement contains `text`, in any case. On PostgreSQL, for text a trigram
+    index can look up, the plans whose statement does are found once from that index (migration
+    0040) and each plan is looked up in that list: tested plan by plan, the statements of the
+    group's 10,000 plans were most of a search's count (16.6 → 1.6 ms of the server's CPU for
+    "wojcik"; session 28). Shorter text reads every statement either way, and faster as it is."""
+    if db.engine.dialect.name != "postgresql" or len(text) < TRIGRAM:
+        return text_contains(Plan.risk_statement, text)
+    return Plan.id.in_(select(_Searched.id).where(text_contains(_Searched.risk_statement, text)))
 
 
 def _filter_choices(user: User) -> tuple[list[Any], list[Any]]:
