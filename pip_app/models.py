@@ -84,6 +84,14 @@ class LabelledEnum(str, enum.Enum):
         return [(m.value, m.label) for m in cls]
 
 
+def trigram_index(name: str, column: str) -> Index:
+    """A PostgreSQL GIN index of `column`'s trigrams (pg_trgm), which finds LIKE and ILIKE
+    '%text%' for text of three characters or more; SQLite has none (migrations 0036, 0040)."""
+    return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"}).ddl_if(
+        dialect="postgresql"
+    )
+
+
 def enum_column(enum_cls: type[enum.Enum], **kwargs) -> Enum:
     """A portable enum column: stored as its value, guarded by a CHECK constraint."""
     return Enum(
@@ -565,12 +573,7 @@ class Plan(Model):
         # it on SQLite (migration 0007).
         Index("uq_plans_reference_year_number", "reference_year", "reference_number", unique=True),
         # The plans list's search of risk statements on PostgreSQL, by trigram (pg_trgm; migration 0040).
-        Index(
-            "ix_plans_risk_statement_trigrams",
-            "risk_statement",
-            postgresql_using="gin",
-            postgresql_ops={"risk_statement": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
+        trigram_index("ix_plans_risk_statement_trigrams", "risk_statement"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -803,12 +806,7 @@ class InterimControl(Model):
         # The same on PostgreSQL (migration 0036): the details found by trigram (pg_trgm), and the
         # rest of what the count reads from an index of its own.
         Index("ix_interim_controls_search_scope", *SEARCH_SCOPE, "id").ddl_if(dialect="postgresql"),
-        Index(
-            "ix_interim_controls_detail_trigrams",
-            "search_detail",
-            postgresql_using="gin",
-            postgresql_ops={"search_detail": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
+        trigram_index("ix_interim_controls_detail_trigrams", "search_detail"),
         Index("ix_interim_controls_status_start", "status", "start_date"),
         # One plan's controls in force, earliest first (when restricted duties began; migration 0025).
         Index("ix_interim_controls_plan_status_start", "plan_id", "status", "start_date"),
